@@ -1,0 +1,69 @@
+"""Validation of ``@app.function(...)`` options.
+
+Options Leveret implements are checked and kept; options that later work implements are
+accepted by name (so Modal code reads the same) but refused with an error naming the option
+whenever they are set — never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .exception import InvalidError, NotImplementedOptionError
+
+DEFAULT_SCALEDOWN_WINDOW = 60
+MAX_SCALEDOWN_WINDOW = 24 * 3600
+
+# option -> what brings it
+NOT_YET = {
+    "image": "container images",
+    "gpu": "GPU scheduling",
+    "cpu": "container resource limits",
+    "memory": "container resource limits",
+    "ephemeral_disk": "container resource limits",
+    "volumes": "volumes",
+    "network_file_systems": "volumes",
+    "secrets": "secrets",
+    "schedule": "schedules (Cron, Period) on deployed apps",
+    "retries": "retries",
+    "timeout": "per-input timeouts",
+    "startup_timeout": "startup timeouts",
+    "min_containers": "autoscaler settings",
+    "buffer_containers": "autoscaler settings",
+    "block_network": "network isolation",
+    "cloud": "cloud placement",
+    "region": "region placement",
+    "proxy": "proxies",
+    "enable_memory_snapshot": "memory snapshots",
+    "i6pn": "private networking",
+    "single_use_containers": "single-use containers",
+    "max_inputs": "single-use containers",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionOptions:
+    serialized: bool = False
+    scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW
+    max_containers: int | None = None
+
+
+def validate(function_name: str, *, serialized, scaledown_window, max_containers, unset: dict) -> FunctionOptions:
+    for option, value in unset.items():
+        if value is not None and value is not False and value != [] and value != {} and value != ():
+            raise NotImplementedOptionError(
+                f"@app.function({option}=...) on {function_name!r} is not supported yet (it comes with"
+                f" {NOT_YET[option]}); remove `{option}=` to run the function without it"
+            )
+    if not isinstance(serialized, bool):
+        raise InvalidError(f"{function_name}: serialized must be True or False, not {serialized!r}")
+    if scaledown_window is None:
+        scaledown_window = DEFAULT_SCALEDOWN_WINDOW
+    if isinstance(scaledown_window, bool) or not isinstance(scaledown_window, int) or not 1 <= scaledown_window <= MAX_SCALEDOWN_WINDOW:
+        raise InvalidError(
+            f"{function_name}: scaledown_window={scaledown_window!r} must be a whole number of seconds"
+            f" from 1 to {MAX_SCALEDOWN_WINDOW}, e.g. scaledown_window=60"
+        )
+    if max_containers is not None and (isinstance(max_containers, bool) or not isinstance(max_containers, int) or max_containers < 1):
+        raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
+    return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers)

@@ -1,0 +1,29 @@
+"""Typed ids: every id carries its kind as a prefix (``ap-``, ``fu-``, ``in-``, ...)."""
+
+from __future__ import annotations
+
+import secrets
+
+from .exception import InvalidError
+
+KINDS = {
+    "ap": "app",
+    "fu": "function",
+    "fc": "function call",
+    "in": "input",
+    "ct": "container",
+    "wk": "worker",
+    "mo": "mount",
+}
+
+
+def new_id(prefix: str) -> str:
+    assert prefix in KINDS, prefix
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+def check_id(value: str, prefix: str) -> str:
+    """Return ``value`` if it is an id of kind ``prefix``, else raise a readable error."""
+    if not isinstance(value, str) or not value.startswith(prefix + "-") or len(value) <= len(prefix) + 1:
+        raise InvalidError(f"{value!r} is not a {KINDS[prefix]} id: {KINDS[prefix]} ids look like '{prefix}-1a2b3c4d5e6f7a8b'")
+    return value

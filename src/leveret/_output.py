@@ -1,0 +1,45 @@
+"""Printing log lines in the terminal, attributed to their function and container."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+STDOUT, STDERR, SYSTEM = 1, 2, 3
+
+
+class LogPrinter:
+    def __init__(self, *, timestamps: bool = False, attribute: bool = True):
+        self.timestamps = timestamps
+        self.attribute = attribute
+
+    def _color(self, stream) -> bool:
+        return hasattr(stream, "isatty") and stream.isatty()
+
+    def print_lines(self, lines) -> None:
+        out_parts: list[str] = []
+        err_parts: list[str] = []
+        for ln in lines:
+            (err_parts if ln.source in (STDERR, SYSTEM) else out_parts).append(self.format(ln))
+        if out_parts:
+            sys.stdout.write("".join(out_parts))
+            sys.stdout.flush()
+        if err_parts:
+            sys.stderr.write("".join(err_parts))
+            sys.stderr.flush()
+
+    def format(self, ln) -> str:
+        prefix = ""
+        if self.timestamps:
+            prefix += time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(ln.ts)) + f".{int(ln.ts % 1 * 1000):03d} "
+        if self.attribute:
+            who = ln.function_name or "system"
+            if ln.container_id:
+                who += " " + ln.container_id
+            prefix += f"[{who}] "
+        if ln.source == SYSTEM:
+            prefix += "leveret: "
+        stream = sys.stderr if ln.source in (STDERR, SYSTEM) else sys.stdout
+        if prefix and self._color(stream):
+            prefix = f"\x1b[2m{prefix}\x1b[0m"
+        return prefix + ln.text + "\n"

@@ -1,0 +1,172 @@
+"""An ephemeral run of an App: create it on the server, ship its functions, follow its logs, stop it.
+
+    RunContext.__enter__ ─▶ AppCreate ─▶ per function: mount (content-addressed) + FunctionCreate
+                        ─▶ logs follower + heartbeat tasks
+    RunContext.__exit__  ─▶ AppStop (cancels what is outstanding, says how much) ─▶ drain logs
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from . import _serialization as ser
+from ._client import Client
+from ._mounts import code_source, sha256
+from ._output import LogPrinter
+from ._utils.async_utils import run_async, run_sync
+from .exception import InvalidError
+
+HEARTBEAT_S = 15.0
+LOG_DRAIN_S = 2.0
+
+
+class RunContext:
+    def __init__(self, app, *, show_logs: bool = True, description: str | None = None, printer: LogPrinter | None = None):
+        self.app = app
+        self.show_logs = show_logs
+        self.description = description or " ".join(sys.argv)
+        self.printer = printer or LogPrinter()
+        self.app_id: str | None = None
+        self.cancelled_inputs = 0
+        self.stop_reason = ""
+        self._client: Client | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._logs_following = None
+
+    # sync and async context manager, one implementation
+    def __enter__(self):
+        run_sync(self._start())
+        return self.app
+
+    def __exit__(self, exc_type, exc, tb):
+        run_sync(self._stop(exc_type))
+        return False
+
+    async def __aenter__(self):
+        await run_async(self._start())
+        return self.app
+
+    async def __aexit__(self, exc_type, exc, tb):
+        await run_async(self._stop(exc_type))
+        return False
+
+    async def _start(self) -> None:
+        from ._wire import api_pb2 as pb
+
+        if self.app._running is not None:
+            raise InvalidError(f"app {self.app.name!r} is already running: `with app.run()` cannot be nested")
+        self._client = client = await Client.get()
+        name = self.app.name or _default_name()
+        resp = await client.call("AppCreate", pb.AppCreateRequest(name=name, description=self.description))
+        self.app_id = resp.app_id
+        self.app._running = self
+        try:
+            if self.show_logs:
+                self._logs_following = asyncio.get_running_loop().create_future()
+                self._tasks.append(asyncio.ensure_future(self._follow_logs()))
+                await asyncio.wait_for(asyncio.shield(self._logs_following), 5)
+            self._tasks.append(asyncio.ensure_future(self._heartbeat()))
+            for fn in self.app.registered_functions.values():
+                definition = await self._definition(fn)
+                r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
+                fn._hydrate(r.function_id, client)
+        except BaseException:
+            await self._stop(BaseException)
+            raise
+
+    async def _definition(self, fn):
+        from ._wire import api_pb2 as pb
+
+        raw = fn.get_raw_f()
+        opts = fn._options
+        d = pb.FunctionDefinition(
+            name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
+            scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0)
+        if opts.serialized:
+            d.module = raw.__module__
+            try:
+                d.serialized_function = ser.serialize(raw)
+            except Exception as exc:
+                raise InvalidError(f"{fn._name} could not be serialized with cloudpickle: {exc}") from exc
+            return d
+        src = code_source(raw)
+        d.module = src.module
+        d.mount_id = await self._mount(src.files)
+        return d
+
+    async def _mount(self, files) -> str:
+        from ._wire import api_pb2 as pb
+
+        shas = [sha256(content) for _, content, _ in files]
+        missing = set((await self._client.call("MountGetMissing", pb.MountGetMissingRequest(sha256=shas))).missing)
+        req = pb.MountCreateRequest(files=[
+            pb.MountFile(path=path, sha256=sha, mode=mode, content=content if sha in missing else b"")
+            for (path, content, mode), sha in zip(files, shas)])
+        return (await self._client.call("MountCreate", req)).mount_id
+
+    async def _follow_logs(self) -> None:
+        from ._wire import api_pb2 as pb
+
+        stream = self._client.stub.LogsStream(pb.LogsStreamRequest(app_id=self.app_id, follow=True, history=True))
+        try:
+            async for resp in stream:
+                if not self._logs_following.done():
+                    self._logs_following.set_result(None)
+                if resp.lines:
+                    self.printer.print_lines(resp.lines)
+                if resp.app_done:
+                    return
+        except asyncio.CancelledError:
+            stream.cancel()
+            raise
+        except Exception as exc:  # logs are best effort; results still arrive
+            print(f"leveret: stopped following logs: {exc}", file=sys.stderr)
+        finally:
+            if not self._logs_following.done():
+                self._logs_following.set_result(None)
+
+    async def _heartbeat(self) -> None:
+        from ._wire import api_pb2 as pb
+
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            try:
+                await self._client.call("AppHeartbeat", pb.AppHeartbeatRequest(app_id=self.app_id))
+            except Exception:
+                pass
+
+    async def _stop(self, exc_type) -> None:
+        from ._wire import api_pb2 as pb
+
+        for fn in self.app.registered_functions.values():
+            fn._forget()
+        self.app._running = None
+        if self.app_id is None:
+            return
+        if exc_type is KeyboardInterrupt:
+            reason = "interrupted (Ctrl-C)"
+        elif exc_type is not None:
+            reason = "its client raised an exception"
+        else:
+            reason = "the run finished"
+        self.stop_reason = reason
+        try:
+            resp = await self._client.call("AppStop", pb.AppStopRequest(app_id=self.app_id, reason=reason))
+            self.cancelled_inputs = resp.cancelled_inputs
+        finally:
+            heartbeat = self._tasks[-1] if self._tasks else None
+            if heartbeat is not None:
+                heartbeat.cancel()
+            if self.show_logs and self._tasks:
+                _, pending = await asyncio.wait(self._tasks[:1], timeout=LOG_DRAIN_S)
+                for t in pending:
+                    t.cancel()
+            self._tasks.clear()
+
+
+def _default_name() -> str:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return os.path.splitext(os.path.basename(path))[0] if path else "app"

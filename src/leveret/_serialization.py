@@ -1,0 +1,56 @@
+"""Arguments in, results and exceptions out: cloudpickle on both ends, never unpickled by the server."""
+
+from __future__ import annotations
+
+import cloudpickle
+
+from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, RemoteError
+
+# Values of api_pb2.OutputStatus, kept here so this module needs no protobuf.
+SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE = 1, 2, 3, 4, 5, 6, 7
+
+
+def serialize_args(args: tuple, kwargs: dict) -> bytes:
+    return cloudpickle.dumps((args, kwargs))
+
+
+def serialize(value) -> bytes:
+    return cloudpickle.dumps(value)
+
+
+def deserialize(data: bytes):
+    return cloudpickle.loads(data)
+
+
+def output_value(status: int, data: bytes, message: str):
+    """The value of a successful output; raise the exception a failed one stands for."""
+    if status in (SUCCESS, GENERATOR_ITEM):
+        return cloudpickle.loads(data)
+    raise output_exception(status, data, message)
+
+
+def output_exception(status: int, data: bytes, message: str) -> BaseException:
+    if status in (FAILURE, INTERNAL_FAILURE) and data:
+        return exception_from_payload(data)
+    if status == CANCELLED:
+        return InputCancellation(message or "the input was cancelled")
+    if status == TIMEOUT:
+        return FunctionTimeoutError(message or "the input timed out")
+    return ExecutionError(message or "the input failed on the platform")
+
+
+def exception_from_payload(data: bytes) -> BaseException:
+    """Re-create a remote exception as its own type if it loads here, else as RemoteError."""
+    info = cloudpickle.loads(data)
+    exc: BaseException | None = None
+    if info.get("exc"):
+        try:
+            exc = cloudpickle.loads(info["exc"])
+        except Exception:
+            exc = None
+    if not isinstance(exc, BaseException):
+        exc = RemoteError(info["type"], info["message"], info["traceback"])
+    tb = info.get("traceback", "")
+    if tb and hasattr(exc, "add_note"):
+        exc.add_note("\nRemote traceback:\n" + tb.rstrip())
+    return exc

@@ -1,0 +1,194 @@
+"""One async implementation, a blocking API generated from it.
+
+Every Leveret coroutine runs on one event loop in a background thread (the channel to the server
+lives there). ``@synchronize`` turns an ``async def`` method (or async generator method) into a
+method whose plain call blocks, and whose ``.aio`` form is awaitable from any event loop::
+
+    class Function:
+        @synchronize
+        async def remote(self, *args, **kwargs): ...
+
+    f.remote(3)              # blocking
+    await f.remote.aio(3)    # async
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import queue
+import threading
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_thread: threading.Thread | None = None
+
+_END = object()
+
+
+def background_loop() -> asyncio.AbstractEventLoop:
+    """The event loop that runs Leveret's coroutines, started on first use."""
+    global _loop, _thread
+    with _lock:
+        if _loop is None or not _thread.is_alive():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def main():
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            _thread = threading.Thread(target=main, name="leveret-loop", daemon=True)
+            _thread.start()
+            ready.wait()
+            _loop = loop
+        return _loop
+
+
+def _in_loop_thread() -> bool:
+    return _thread is not None and threading.current_thread() is _thread
+
+
+def run_sync(coro: Awaitable[T]) -> T:
+    """Run a coroutine on the background loop and block until it finishes."""
+    if _in_loop_thread():
+        coro.close()
+        raise RuntimeError("a blocking Leveret call was made from inside Leveret's event loop; use `await f.remote.aio(...)`")
+    fut = asyncio.run_coroutine_threadsafe(coro, background_loop())
+    try:
+        return fut.result()
+    except BaseException:
+        fut.cancel()
+        raise
+
+
+async def run_async(coro: Awaitable[T]) -> T:
+    """Await a coroutine that runs on the background loop, from any event loop."""
+    loop = background_loop()
+    if asyncio.get_running_loop() is loop:
+        return await coro
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
+
+
+async def _pump(agen: AsyncIterator, put: Callable[[Any], None]) -> None:
+    try:
+        async for item in agen:
+            put(item)
+    except BaseException as exc:
+        put(_Raise(exc))
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+    else:
+        put(_END)
+
+
+class _Raise:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def iter_sync(agen: AsyncIterator[T]) -> Iterator[T]:
+    """Iterate an async generator that runs on the background loop, from blocking code.
+
+    Items cross threads through a queue, not one loop hop per item, so a fast ``.map`` stays fast.
+    """
+    if _in_loop_thread():
+        raise RuntimeError("a blocking Leveret call was made from inside Leveret's event loop; use the `.aio` form")
+    q: queue.SimpleQueue = queue.SimpleQueue()
+    fut = asyncio.run_coroutine_threadsafe(_pump(agen, q.put), background_loop())
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, _Raise):
+                raise item.exc
+            yield item
+    finally:
+        fut.cancel()
+
+
+async def iter_async(agen: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Iterate an async generator that runs on the background loop, from any event loop."""
+    loop = background_loop()
+    if asyncio.get_running_loop() is loop:
+        async for item in agen:
+            yield item
+        return
+    here = asyncio.get_running_loop()
+    q: asyncio.Queue = asyncio.Queue()
+    fut = asyncio.run_coroutine_threadsafe(_pump(agen, lambda item: here.call_soon_threadsafe(q.put_nowait, item)), loop)
+    try:
+        while True:
+            item = await q.get()
+            if item is _END:
+                return
+            if isinstance(item, _Raise):
+                raise item.exc
+            yield item
+    finally:
+        fut.cancel()
+
+
+class _Bound:
+    __slots__ = ("_f", "_obj", "_gen")
+
+    def __init__(self, f, obj, gen: bool):
+        self._f, self._obj, self._gen = f, obj, gen
+
+    def __call__(self, *args, **kwargs):
+        if self._gen:
+            return iter_sync(self._f(self._obj, *args, **kwargs))
+        return run_sync(self._f(self._obj, *args, **kwargs))
+
+    def aio(self, *args, **kwargs):
+        if self._gen:
+            return iter_async(self._f(self._obj, *args, **kwargs))
+        return run_async(self._f(self._obj, *args, **kwargs))
+
+
+class synchronize:
+    """Method decorator: see the module docstring."""
+
+    def __init__(self, f):
+        if not (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
+            raise TypeError(f"@synchronize needs an async def, got {f!r}")
+        self._f = f
+        self._gen = inspect.isasyncgenfunction(f)
+        functools.update_wrapper(self, f)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return _Bound(self._f, obj, self._gen)
+
+
+def shutdown_background_loop(timeout: float = 2.0) -> None:
+    """Stop the background loop (used by tests and at interpreter exit)."""
+    global _loop, _thread
+    with _lock:
+        loop, thread = _loop, _thread
+        _loop = _thread = None
+    if loop is None:
+        return
+
+    async def _cancel_all():
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(timeout)
+    except (concurrent.futures.TimeoutError, RuntimeError):
+        pass
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout)

@@ -1,0 +1,468 @@
+# Generated from proto/leveret/v1/api.proto by scripts/gen_proto.py — do not edit.
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AppState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APP_STATE_UNSPECIFIED: _ClassVar[AppState]
+    APP_STATE_EPHEMERAL: _ClassVar[AppState]
+    APP_STATE_STOPPED: _ClassVar[AppState]
+
+class OutputStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OUTPUT_STATUS_UNSPECIFIED: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_SUCCESS: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_FAILURE: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_GENERATOR_ITEM: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_GENERATOR_DONE: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_CANCELLED: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_TIMEOUT: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_INTERNAL_FAILURE: _ClassVar[OutputStatus]
+
+class LogSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOG_SOURCE_UNSPECIFIED: _ClassVar[LogSource]
+    LOG_SOURCE_STDOUT: _ClassVar[LogSource]
+    LOG_SOURCE_STDERR: _ClassVar[LogSource]
+    LOG_SOURCE_SYSTEM: _ClassVar[LogSource]
+
+class ContainerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONTAINER_STATE_UNSPECIFIED: _ClassVar[ContainerState]
+    CONTAINER_STATE_STARTING: _ClassVar[ContainerState]
+    CONTAINER_STATE_READY: _ClassVar[ContainerState]
+    CONTAINER_STATE_STOPPED: _ClassVar[ContainerState]
+    CONTAINER_STATE_FAILED: _ClassVar[ContainerState]
+APP_STATE_UNSPECIFIED: AppState
+APP_STATE_EPHEMERAL: AppState
+APP_STATE_STOPPED: AppState
+OUTPUT_STATUS_UNSPECIFIED: OutputStatus
+OUTPUT_STATUS_SUCCESS: OutputStatus
+OUTPUT_STATUS_FAILURE: OutputStatus
+OUTPUT_STATUS_GENERATOR_ITEM: OutputStatus
+OUTPUT_STATUS_GENERATOR_DONE: OutputStatus
+OUTPUT_STATUS_CANCELLED: OutputStatus
+OUTPUT_STATUS_TIMEOUT: OutputStatus
+OUTPUT_STATUS_INTERNAL_FAILURE: OutputStatus
+LOG_SOURCE_UNSPECIFIED: LogSource
+LOG_SOURCE_STDOUT: LogSource
+LOG_SOURCE_STDERR: LogSource
+LOG_SOURCE_SYSTEM: LogSource
+CONTAINER_STATE_UNSPECIFIED: ContainerState
+CONTAINER_STATE_STARTING: ContainerState
+CONTAINER_STATE_READY: ContainerState
+CONTAINER_STATE_STOPPED: ContainerState
+CONTAINER_STATE_FAILED: ContainerState
+
+class AppCreateRequest(_message.Message):
+    __slots__ = ("name", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    description: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class AppCreateResponse(_message.Message):
+    __slots__ = ("app_id",)
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+
+class AppStopRequest(_message.Message):
+    __slots__ = ("app_id", "reason")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    reason: str
+    def __init__(self, app_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AppStopResponse(_message.Message):
+    __slots__ = ("cancelled_inputs",)
+    CANCELLED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    cancelled_inputs: int
+    def __init__(self, cancelled_inputs: _Optional[int] = ...) -> None: ...
+
+class AppHeartbeatRequest(_message.Message):
+    __slots__ = ("app_id",)
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+
+class AppHeartbeatResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MountFile(_message.Message):
+    __slots__ = ("path", "sha256", "content", "mode")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    sha256: str
+    content: bytes
+    mode: int
+    def __init__(self, path: _Optional[str] = ..., sha256: _Optional[str] = ..., content: _Optional[bytes] = ..., mode: _Optional[int] = ...) -> None: ...
+
+class MountGetMissingRequest(_message.Message):
+    __slots__ = ("sha256",)
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    sha256: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sha256: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MountGetMissingResponse(_message.Message):
+    __slots__ = ("missing",)
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, missing: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MountCreateRequest(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[MountFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
+
+class MountCreateResponse(_message.Message):
+    __slots__ = ("mount_id",)
+    MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    mount_id: str
+    def __init__(self, mount_id: _Optional[str] = ...) -> None: ...
+
+class MountGetRequest(_message.Message):
+    __slots__ = ("mount_id",)
+    MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    mount_id: str
+    def __init__(self, mount_id: _Optional[str] = ...) -> None: ...
+
+class MountGetResponse(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[MountFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
+
+class FunctionDefinition(_message.Message):
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MODULE_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIALIZED_FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    IS_GENERATOR_FIELD_NUMBER: _ClassVar[int]
+    IS_ASYNC_FIELD_NUMBER: _ClassVar[int]
+    SCALEDOWN_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    module: str
+    mount_id: str
+    serialized_function: bytes
+    is_generator: bool
+    is_async: bool
+    scaledown_window_s: int
+    max_containers: int
+    timeout_s: int
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ...) -> None: ...
+
+class FunctionCreateRequest(_message.Message):
+    __slots__ = ("app_id", "definition")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    definition: FunctionDefinition
+    def __init__(self, app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ...) -> None: ...
+
+class FunctionCreateResponse(_message.Message):
+    __slots__ = ("function_id",)
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    def __init__(self, function_id: _Optional[str] = ...) -> None: ...
+
+class Input(_message.Message):
+    __slots__ = ("idx", "args")
+    IDX_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    idx: int
+    args: bytes
+    def __init__(self, idx: _Optional[int] = ..., args: _Optional[bytes] = ...) -> None: ...
+
+class Output(_message.Message):
+    __slots__ = ("idx", "status", "data", "gen_index", "message")
+    IDX_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    GEN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    idx: int
+    status: OutputStatus
+    data: bytes
+    gen_index: int
+    message: str
+    def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class FunctionMapRequest(_message.Message):
+    __slots__ = ("function_id", "inputs", "total", "last")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    inputs: _containers.RepeatedCompositeFieldContainer[Input]
+    total: int
+    last: bool
+    def __init__(self, function_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., total: _Optional[int] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class FunctionMapResponse(_message.Message):
+    __slots__ = ("call_id", "outputs", "acked")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    ACKED_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    outputs: _containers.RepeatedCompositeFieldContainer[Output]
+    acked: int
+    def __init__(self, call_id: _Optional[str] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., acked: _Optional[int] = ...) -> None: ...
+
+class FunctionRemoteRequest(_message.Message):
+    __slots__ = ("function_id", "input")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    input: Input
+    def __init__(self, function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ...) -> None: ...
+
+class FunctionRemoteResponse(_message.Message):
+    __slots__ = ("call_id", "output")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    output: Output
+    def __init__(self, call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ...) -> None: ...
+
+class FunctionSpawnRequest(_message.Message):
+    __slots__ = ("function_id", "input")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    input: Input
+    def __init__(self, function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ...) -> None: ...
+
+class FunctionSpawnResponse(_message.Message):
+    __slots__ = ("call_id",)
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    def __init__(self, call_id: _Optional[str] = ...) -> None: ...
+
+class FunctionCallGetRequest(_message.Message):
+    __slots__ = ("call_id", "timeout_s", "from_index")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    FROM_INDEX_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    timeout_s: float
+    from_index: int
+    def __init__(self, call_id: _Optional[str] = ..., timeout_s: _Optional[float] = ..., from_index: _Optional[int] = ...) -> None: ...
+
+class FunctionCallGetResponse(_message.Message):
+    __slots__ = ("outputs", "done", "timed_out")
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    outputs: _containers.RepeatedCompositeFieldContainer[Output]
+    done: bool
+    timed_out: bool
+    def __init__(self, outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., done: _Optional[bool] = ..., timed_out: _Optional[bool] = ...) -> None: ...
+
+class FunctionCallCancelRequest(_message.Message):
+    __slots__ = ("call_id",)
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    def __init__(self, call_id: _Optional[str] = ...) -> None: ...
+
+class FunctionCallCancelResponse(_message.Message):
+    __slots__ = ("cancelled_inputs",)
+    CANCELLED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    cancelled_inputs: int
+    def __init__(self, cancelled_inputs: _Optional[int] = ...) -> None: ...
+
+class LogLine(_message.Message):
+    __slots__ = ("ts", "source", "text", "app_id", "function_name", "container_id", "input_id", "seq")
+    TS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    ts: float
+    source: LogSource
+    text: str
+    app_id: str
+    function_name: str
+    container_id: str
+    input_id: str
+    seq: int
+    def __init__(self, ts: _Optional[float] = ..., source: _Optional[_Union[LogSource, str]] = ..., text: _Optional[str] = ..., app_id: _Optional[str] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., input_id: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
+
+class LogsStreamRequest(_message.Message):
+    __slots__ = ("app_id", "follow", "after_seq", "history")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    follow: bool
+    after_seq: int
+    history: bool
+    def __init__(self, app_id: _Optional[str] = ..., follow: _Optional[bool] = ..., after_seq: _Optional[int] = ..., history: _Optional[bool] = ...) -> None: ...
+
+class LogsStreamResponse(_message.Message):
+    __slots__ = ("lines", "app_done")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    APP_DONE_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[LogLine]
+    app_done: bool
+    def __init__(self, lines: _Optional[_Iterable[_Union[LogLine, _Mapping]]] = ..., app_done: _Optional[bool] = ...) -> None: ...
+
+class AppLookupRequest(_message.Message):
+    __slots__ = ("name_or_id",)
+    NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    name_or_id: str
+    def __init__(self, name_or_id: _Optional[str] = ...) -> None: ...
+
+class AppLookupResponse(_message.Message):
+    __slots__ = ("app_id", "name", "state")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    name: str
+    state: AppState
+    def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ...) -> None: ...
+
+class WorkerInfo(_message.Message):
+    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers")
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    RUNTIME_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    hostname: str
+    runtime: str
+    cpu: float
+    memory_mb: int
+    max_containers: int
+    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ...) -> None: ...
+
+class ContainerAssignment(_message.Message):
+    __slots__ = ("container_id", "function_id", "app_id", "definition")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    function_id: str
+    app_id: str
+    definition: FunctionDefinition
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ...) -> None: ...
+
+class InputBatch(_message.Message):
+    __slots__ = ("container_id", "inputs")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    inputs: _containers.RepeatedCompositeFieldContainer[DispatchedInput]
+    def __init__(self, container_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[DispatchedInput, _Mapping]]] = ...) -> None: ...
+
+class DispatchedInput(_message.Message):
+    __slots__ = ("input_id", "attempt", "args")
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    attempt: int
+    args: bytes
+    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., args: _Optional[bytes] = ...) -> None: ...
+
+class ContainerStop(_message.Message):
+    __slots__ = ("container_id", "reason")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    reason: str
+    def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ServerToWorker(_message.Message):
+    __slots__ = ("worker_id", "start", "inputs", "stop")
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    worker_id: str
+    start: ContainerAssignment
+    inputs: InputBatch
+    stop: ContainerStop
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ...) -> None: ...
+
+class ContainerResult(_message.Message):
+    __slots__ = ("input_id", "attempt", "output")
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    attempt: int
+    output: Output
+    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., output: _Optional[_Union[Output, _Mapping]] = ...) -> None: ...
+
+class ResultBatch(_message.Message):
+    __slots__ = ("container_id", "results")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    results: _containers.RepeatedCompositeFieldContainer[ContainerResult]
+    def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ...) -> None: ...
+
+class ContainerEvent(_message.Message):
+    __slots__ = ("container_id", "state", "exit_code", "message", "phases")
+    class PhasesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    state: ContainerState
+    exit_code: int
+    message: str
+    phases: _containers.ScalarMap[str, float]
+    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class LogBatch(_message.Message):
+    __slots__ = ("lines",)
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[LogLine]
+    def __init__(self, lines: _Optional[_Iterable[_Union[LogLine, _Mapping]]] = ...) -> None: ...
+
+class WorkerToServer(_message.Message):
+    __slots__ = ("register", "results", "event", "logs", "heartbeat")
+    REGISTER_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    register: WorkerInfo
+    results: ResultBatch
+    event: ContainerEvent
+    logs: LogBatch
+    heartbeat: bool
+    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ...) -> None: ...

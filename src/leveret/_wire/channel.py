@@ -1,0 +1,61 @@
+"""A gRPC channel to the server with the bearer token attached, and errors mapped to exceptions."""
+
+from __future__ import annotations
+
+import functools
+
+import grpc
+
+from .. import exception
+from . import api_pb2_grpc
+
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+
+def target_of(url: str) -> str:
+    """``http://host:port`` or ``host:port`` → the gRPC target ``host:port``."""
+    for scheme in ("http://", "grpc://"):
+        if url.startswith(scheme):
+            return url[len(scheme):].rstrip("/")
+    if url.startswith("https://"):
+        raise exception.InvalidError(f"{url}: TLS is not supported yet; use http://HOST:PORT")
+    return url.rstrip("/")
+
+
+class Stub:
+    """The generated stub with the bearer token attached to every call (no interceptor on the hot path)."""
+
+    def __init__(self, channel: grpc.aio.Channel, token: str):
+        stub = api_pb2_grpc.LeveretStub(channel)
+        md = (("authorization", f"Bearer {token}"),)
+        for name, method in vars(stub).items():
+            setattr(self, name, functools.partial(method, metadata=md))
+
+
+def open_channel(url: str, token: str) -> tuple[grpc.aio.Channel, Stub]:
+    channel = grpc.aio.insecure_channel(target_of(url), options=OPTIONS)
+    return channel, Stub(channel, token)
+
+
+def translate(err: grpc.aio.AioRpcError, url: str) -> exception.Error:
+    """Turn an RPC error into the Leveret exception a user can act on."""
+    code, details = err.code(), err.details() or ""
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return exception.ConnectionError(
+            f"cannot reach a Leveret server at {url}: start one with `leveret server start`"
+            " (or point LEVERET_SERVER_URL at a running server)"
+        )
+    if code == grpc.StatusCode.UNAUTHENTICATED:
+        return exception.AuthError(f"the server at {url} refused the token: {details}")
+    if code == grpc.StatusCode.NOT_FOUND:
+        return exception.NotFoundError(details)
+    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
+        return exception.InvalidError(details)
+    return exception.Error(f"{code.name}: {details}")

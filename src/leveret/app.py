@@ -1,0 +1,101 @@
+"""``App``: a set of functions run (or, later, deployed) together, and its local entrypoints."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+from . import _function_options
+from .exception import InvalidError
+from .function import Function
+
+
+class LocalEntrypoint:
+    """A function that runs on your machine and drives remote functions (``leveret run FILE``)."""
+
+    def __init__(self, raw_f: Callable, app: "App"):
+        self.raw_f = raw_f
+        self.app = app
+        self.name = raw_f.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self.raw_f(*args, **kwargs)
+
+
+class App:
+    """A set of functions run together: ``leveret run`` makes an ephemeral copy that stops when the run ends."""
+
+    def __init__(self, name: str | None = None, *, image=None, secrets=None, volumes=None, include_source: bool | None = None):
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise InvalidError(f"App name must be a non-empty string, e.g. App('etl'), not {name!r}")
+        for option, value in (("image", image), ("secrets", secrets), ("volumes", volumes)):
+            if value:
+                raise _function_options.NotImplementedOptionError(
+                    f"App({option}=...) is not supported yet; remove `{option}=`")
+        self.name = name
+        self.registered_functions: dict[str, Function] = {}
+        self.registered_entrypoints: dict[str, LocalEntrypoint] = {}
+        self._running = None
+
+    def __repr__(self) -> str:
+        return f"<leveret.App {self.name!r}>"
+
+    @property
+    def app_id(self) -> str | None:
+        return self._running.app_id if self._running else None
+
+    def function(self, _warn_parentheses_missing=None, *, image=None, schedule=None, secrets=None, gpu=None,
+                 serialized: bool = False, network_file_systems=None, volumes=None, cpu=None, memory=None,
+                 ephemeral_disk=None, min_containers=None, max_containers=None, buffer_containers=None,
+                 scaledown_window=None, proxy=None, retries=None, timeout=None, startup_timeout=None,
+                 cloud=None, region=None, enable_memory_snapshot: bool = False, block_network: bool = False,
+                 i6pn=None, single_use_containers: bool = False, max_inputs=None, name: str | None = None):
+        """Register a function to run in containers: ``@app.function()``."""
+        if _warn_parentheses_missing is not None:
+            raise InvalidError("use @app.function() with parentheses, not @app.function")
+        unset = dict(image=image, schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
+                     volumes=volumes, cpu=cpu, memory=memory, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
+                     buffer_containers=buffer_containers, proxy=proxy, retries=retries, timeout=timeout,
+                     startup_timeout=startup_timeout, cloud=cloud, region=region,
+                     enable_memory_snapshot=enable_memory_snapshot, block_network=block_network, i6pn=i6pn,
+                     single_use_containers=single_use_containers, max_inputs=max_inputs)
+
+        def wrapper(f: Callable) -> Function:
+            if isinstance(f, Function):
+                raise InvalidError(f"{f._name} is already a leveret Function: decorate it once")
+            if not callable(f):
+                raise InvalidError(f"@app.function() decorates a function, not {f!r}")
+            fname = name or f.__qualname__
+            if "<locals>" in fname and not serialized:
+                raise InvalidError(
+                    f"{fname} is defined inside another function, so a container cannot import it:"
+                    " define it at module level, or pass serialized=True")
+            options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
+                                                 max_containers=max_containers, unset=unset)
+            if fname in self.registered_functions:
+                raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
+            fn = Function(f, app=self, name=fname, options=options)
+            self.registered_functions[fname] = fn
+            return fn
+
+        return wrapper
+
+    def local_entrypoint(self, _warn_parentheses_missing=None, *, name: str | None = None):
+        """Register a function that runs locally and calls remote ones: ``@app.local_entrypoint()``."""
+        if _warn_parentheses_missing is not None:
+            raise InvalidError("use @app.local_entrypoint() with parentheses, not @app.local_entrypoint")
+
+        def wrapper(f: Callable) -> LocalEntrypoint:
+            if inspect.iscoroutinefunction(f) is False and not callable(f):
+                raise InvalidError(f"@app.local_entrypoint() decorates a function, not {f!r}")
+            ep = LocalEntrypoint(f, self)
+            self.registered_entrypoints[name or f.__name__] = ep
+            return ep
+
+        return wrapper
+
+    def run(self, *, show_logs: bool = True, description: str | None = None):
+        """Run the app ephemerally for the ``with`` block: ``with app.run(): f.remote(1)``."""
+        from ._runner import RunContext
+
+        return RunContext(self, show_logs=show_logs, description=description)

@@ -1,0 +1,22 @@
+"""``leveret``: the command group."""
+
+from __future__ import annotations
+
+import click
+
+from .logs import logs
+from .run import run
+from .server import server
+from .worker import worker
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leveret")
+def cli() -> None:
+    """Run Python functions in containers on your own machines."""
+
+
+cli.add_command(run)
+cli.add_command(server)
+cli.add_command(worker)
+cli.add_command(logs)

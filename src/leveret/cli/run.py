@@ -1,0 +1,130 @@
+"""``leveret run FILE[::NAME] [ARGS]``: run a local entrypoint (or one function) of an app, ephemerally."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import sys
+import time
+
+import click
+
+from ..app import App, LocalEntrypoint
+from ..exception import Error, InvalidError
+from ..function import Function
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("target")
+@click.option("-q", "--quiet", is_flag=True, help="Do not stream the containers' logs.")
+@click.pass_context
+def run(ctx: click.Context, target: str, quiet: bool) -> None:
+    """Run TARGET (FILE.py, FILE.py::entrypoint or FILE.py::function) in an ephemeral app.
+
+    The entrypoint's parameters become options: `leveret run app.py --n 1000`.
+    """
+    path, _, name = target.partition("::")
+    module = import_file(path)
+    app, runnable = pick(module, path, name)
+    command = command_for(runnable, app, quiet)
+    command.main(args=ctx.args, prog_name=f"leveret run {target}", standalone_mode=True)
+
+
+def import_file(path: str):
+    """Import a .py file as a module named after it, its directory first on sys.path."""
+    if not os.path.isfile(path):
+        raise click.BadParameter(f"{path}: no such file", param_hint="TARGET")
+    directory, filename = os.path.split(os.path.abspath(path))
+    name, ext = os.path.splitext(filename)
+    if ext != ".py":
+        raise click.BadParameter(f"{path}: expected a .py file", param_hint="TARGET")
+    sys.path.insert(0, directory)
+    try:
+        return importlib.import_module(name)
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def pick(module, path: str, name: str):
+    apps = [v for v in vars(module).values() if isinstance(v, App)]
+    if not apps:
+        raise click.ClickException(f"{path} defines no leveret.App: add `app = leveret.App('name')`")
+    candidates: dict[str, tuple[App, object]] = {}
+    for app in apps:
+        for n, fn in app.registered_functions.items():
+            candidates.setdefault(n, (app, fn))
+        for n, ep in app.registered_entrypoints.items():
+            candidates[n] = (app, ep)
+    if name:
+        if name not in candidates:
+            raise click.ClickException(f"{path} has no entrypoint or function {name!r}; it has: {', '.join(sorted(candidates)) or 'none'}")
+        return candidates[name]
+    entrypoints = [(a, ep) for a in apps for ep in a.registered_entrypoints.values()]
+    if len(entrypoints) == 1:
+        return entrypoints[0]
+    functions = [(a, f) for a in apps for f in a.registered_functions.values()]
+    if not entrypoints and len(functions) == 1:
+        return functions[0]
+    names = ", ".join(sorted(candidates))
+    raise click.ClickException(f"{path} has several things to run ({names}): pick one with {path}::NAME")
+
+
+def command_for(runnable, app: App, quiet: bool) -> click.Command:
+    """A click command whose options are the parameters of ``runnable``."""
+    raw = runnable.raw_f if isinstance(runnable, LocalEntrypoint) else runnable.get_raw_f()
+    params = [_option(p) for p in inspect.signature(raw).parameters.values()]
+
+    def callback(**kwargs):
+        _execute(app, runnable, kwargs, quiet)
+
+    return click.Command(name=getattr(runnable, "name", None) or runnable._name, params=params, callback=callback,
+                         help=inspect.getdoc(raw))
+
+
+def _option(p: inspect.Parameter) -> click.Option:
+    if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        raise click.ClickException(f"parameter *{p.name} cannot be given on the command line: use named parameters")
+    ann = p.annotation
+    if isinstance(ann, str):
+        ann = {"int": int, "float": float, "str": str, "bool": bool}.get(ann, ann)
+    flag = "--" + p.name.replace("_", "-")
+    required = p.default is inspect.Parameter.empty
+    default = None if required else p.default
+    if ann is bool or isinstance(default, bool):
+        return click.Option([f"{flag}/--no-{p.name.replace('_', '-')}", p.name], default=bool(default), show_default=True)
+    if ann is inspect.Parameter.empty:
+        ann = type(default) if default is not None else str
+    if ann not in (int, float, str):
+        raise click.ClickException(f"parameter {p.name}: type {ann!r} cannot be given on the command line; use int, float, str or bool")
+    return click.Option([flag, p.name], type=ann, required=required, default=default, show_default=not required)
+
+
+def _execute(app: App, runnable, kwargs: dict, quiet: bool) -> None:
+    from .._runner import RunContext
+
+    started = time.monotonic()
+    ctx = RunContext(app, show_logs=not quiet)
+    try:
+        with ctx:
+            if isinstance(runnable, LocalEntrypoint):
+                result = runnable.raw_f(**kwargs)
+                if inspect.iscoroutine(result):
+                    import asyncio
+
+                    asyncio.run(result)
+            elif isinstance(runnable, Function):
+                if runnable.is_generator:
+                    for item in runnable.remote_gen(**kwargs):
+                        click.echo(repr(item))
+                else:
+                    result = runnable.remote(**kwargs)
+                    if result is not None:
+                        click.echo(repr(result))
+    except KeyboardInterrupt:
+        click.echo(f"\nleveret: interrupted; cancelled {ctx.cancelled_inputs} outstanding input(s) and stopped app {ctx.app_id}", err=True)
+        sys.exit(130)
+    except InvalidError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not quiet:
+        click.echo(f"leveret: app {ctx.app_id} finished in {time.monotonic() - started:.2f}s", err=True)

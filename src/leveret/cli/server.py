@@ -1,0 +1,72 @@
+"""``leveret server``: the embedded daemon (start | stop | status) or a foreground server."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .. import _daemon, config
+
+
+@click.group(invoke_without_command=True)
+@click.option("--listen", default=None, help="Run a server in the foreground on HOST:PORT, e.g. 0.0.0.0:7070.")
+@click.option("--db", default=None, help="Store URL: sqlite:///PATH (default: $LEVERET_HOME/state.db).")
+@click.option("--token", envvar="LEVERET_TOKEN", default=None, help="Token clients and workers must present (default: $LEVERET_HOME/token).")
+@click.pass_context
+def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None) -> None:
+    """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
+    if ctx.invoked_subcommand is not None:
+        if listen or db:
+            raise click.UsageError("--listen and --db run a foreground server; they do not go with a subcommand")
+        return
+    if not listen:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+    import logging
+
+    from ..server.main import run as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    token = token or config.ensure_token()
+    db = db or "sqlite:///" + os.path.join(config.home(), "state.db")
+    os.makedirs(config.home(), exist_ok=True)
+
+    def ready(srv) -> None:
+        click.echo(f"leveret server listening on {srv.url} (store {db})")
+        click.echo(f"join a worker:  leveret worker --server {srv.url} --token <the token in {config.token_path()}>")
+        sys.stdout.flush()
+
+    try:
+        run_server(listen, db, token, ready)
+    except KeyboardInterrupt:
+        pass
+
+
+@server.command()
+def start() -> None:
+    """Start the embedded daemon (server + one worker) under $LEVERET_HOME."""
+    already = _daemon.status()
+    info = _daemon.ensure_running()
+    click.echo(f"leveret daemon {'already running' if already else 'started'}: {info['url']} (pid {info['pid']}, home {config.home()})")
+
+
+@server.command()
+def stop() -> None:
+    """Stop the embedded daemon; running apps are stopped."""
+    if _daemon.stop():
+        click.echo("leveret daemon stopped")
+    else:
+        click.echo("leveret daemon is not running")
+
+
+@server.command()
+def status() -> None:
+    """Say whether the embedded daemon runs, and where."""
+    info = _daemon.status()
+    if info:
+        click.echo(f"leveret daemon running: {info['url']} (pid {info['pid']}, worker pid {info['worker_pid']}, home {config.home()})")
+    else:
+        click.echo(f"leveret daemon is not running (home {config.home()}); `leveret server start` starts it")
+        sys.exit(3)

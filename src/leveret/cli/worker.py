@@ -1,0 +1,48 @@
+"""``leveret worker``: join this host to a server and run its containers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import click
+
+from .. import config
+
+
+@click.command()
+@click.option("--server", "server_url", required=True, envvar="LEVERET_SERVER_URL", help="The server, e.g. http://10.0.0.5:7070.")
+@click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
+@click.option("--runtime", default="process", show_default=True, help="Container runtime.")
+@click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
+@click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 2 per CPU, at least 4).")
+def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
+    """Run containers for the server at --server."""
+    from ..worker.agent import Agent
+    from ..worker.runtime import get_runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        rt = get_runtime(runtime)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--runtime") from None
+    workdir = workdir or os.path.join(config.home(), "worker")
+    agent = Agent(server_url, token, rt, workdir, max_containers=max_containers)
+    click.echo(f"leveret worker: runtime {rt.describe()}, up to {agent.max_containers} containers, server {server_url}")
+
+    async def main() -> None:
+        task = asyncio.ensure_future(agent.run())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        try:
+            await task
+        except asyncio.CancelledError:
+            await agent.shutdown()
+
+    try:
+        asyncio.run(main())
+    except Exception as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,68 @@
+"""Where Leveret keeps its state and how the SDK finds its server.
+
+- ``LEVERET_HOME`` (default ``~/.leveret``): the embedded daemon's database, token and files.
+- ``LEVERET_SERVER_URL`` + ``LEVERET_TOKEN``: use that server instead of the embedded daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+
+
+def home() -> str:
+    return os.path.abspath(os.path.expanduser(os.environ.get("LEVERET_HOME") or "~/.leveret"))
+
+
+def token_path() -> str:
+    return os.path.join(home(), "token")
+
+
+def daemon_path() -> str:
+    return os.path.join(home(), "daemon.json")
+
+
+def ensure_token() -> str:
+    """The embedded daemon's token, made on first use (readable by its owner only)."""
+    path = token_path()
+    os.makedirs(home(), exist_ok=True)
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        pass
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    return token
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    url: str
+    token: str
+    embedded: bool   # True: the local daemon, started on demand
+
+
+def read_daemon_file() -> dict | None:
+    try:
+        with open(daemon_path()) as f:
+            return json.load(f)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def explicit_server() -> ServerConfig | None:
+    """The server named by the environment, if any."""
+    url = os.environ.get("LEVERET_SERVER_URL")
+    if not url:
+        return None
+    token = os.environ.get("LEVERET_TOKEN")
+    if not token:
+        from .exception import InvalidError
+
+        raise InvalidError(f"LEVERET_SERVER_URL is set to {url} but LEVERET_TOKEN is not: set it to the server's token")
+    return ServerConfig(url, token, embedded=False)

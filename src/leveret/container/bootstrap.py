@@ -1,0 +1,318 @@
+"""The program that runs inside every container.
+
+It needs only the standard library and cloudpickle (any image with Python >= 3.9), and is started
+as a script — ``python .../bootstrap.py`` — so importing it pulls in nothing else of Leveret.
+
+Flow::
+
+    worker ──unix socket──▶ bootstrap: ("inputs", [(input_id, attempt, args), ...]) | ("stop",)
+    bootstrap ─────────────▶ worker:   ("hello", info) | ("outputs", [...]) | ("log", fd, text)
+
+Inputs and outputs move in batches both ways; one container serves many inputs. Output tuples are
+``(input_id, attempt, status, data, gen_index, message)`` with ``status`` one of the STATUS_* below.
+Lines the function prints through ``sys.stdout`` / ``sys.stderr`` travel on the same socket, so
+they reach the worker before the output of the input that printed them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import io
+import os
+import pickle
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+
+STARTED_AT = time.time()
+
+STATUS_SUCCESS = 1
+STATUS_FAILURE = 2
+STATUS_GENERATOR_ITEM = 3
+STATUS_GENERATOR_DONE = 4
+STATUS_INTERNAL_FAILURE = 7
+
+_HEADER = struct.Struct("!I")
+MAX_FRAME = 1 << 30
+
+# Environment the worker sets for the bootstrap.
+ENV_SOCKET = "LEVERET_CONTAINER_SOCKET"
+ENV_FUNCTION = "LEVERET_FUNCTION_SPEC"
+ENV_CONTAINER_ID = "LEVERET_CONTAINER_ID"
+
+LOG_FLUSH_INTERVAL_S = 0.01
+OUTPUT_FLUSH_INTERVAL_S = 0.005
+
+
+# ----------------------------------------------------------------------------- framing
+
+
+def encode_frame(msg: object) -> bytes:
+    body = pickle.dumps(msg, protocol=4)
+    return _HEADER.pack(len(body)) + body
+
+
+def decode_body(body: bytes) -> object:
+    return pickle.loads(body)
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("worker closed the socket")
+        buf += chunk
+    return bytes(buf)
+
+
+def recv_frame(sock: socket.socket) -> object:
+    (n,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+    if n > MAX_FRAME:
+        raise ValueError(f"frame of {n} bytes exceeds the {MAX_FRAME} byte limit")
+    return decode_body(_recv_exact(sock, n))
+
+
+# ----------------------------------------------------------------------------- channel
+
+
+class Channel:
+    """The socket to the worker; sends are serialised by a lock (log flusher vs main thread)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, msg: object) -> None:
+        data = encode_frame(msg)
+        with self._lock:
+            self.sock.sendall(data)
+
+    def recv(self) -> object:
+        return recv_frame(self.sock)
+
+
+class SocketWriter(io.TextIOBase):
+    """A text stream that forwards what is written to the worker as log frames.
+
+    Writes only append to a buffer; a flusher thread sends every LOG_FLUSH_INTERVAL_S, and the
+    main loop flushes before it sends outputs, so a function's prints precede its result.
+    """
+
+    def __init__(self, channel: Channel, fd: int):
+        self._channel = channel
+        self._fd = fd
+        self._parts: list[str] = []
+        self._lock = threading.Lock()
+        self.input_id = ""
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        with self._lock:
+            self._parts.append(s)
+        return len(s)
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._parts:
+                return
+            text = "".join(self._parts)
+            self._parts.clear()
+        try:
+            self._channel.send(("log", self._fd, text, self.input_id))
+        except OSError:
+            pass  # the worker is gone; the container is about to be stopped
+
+
+def _flush_forever(writers: list[SocketWriter]) -> None:
+    while True:
+        time.sleep(LOG_FLUSH_INTERVAL_S)
+        for w in writers:
+            w.flush()
+
+
+# ----------------------------------------------------------------------------- payloads
+
+
+def _load_cloudpickle():
+    import cloudpickle
+
+    return cloudpickle
+
+
+def exception_payload(exc: BaseException, cloudpickle) -> bytes:
+    """Serialise an exception for the client: the object itself when it pickles, else its text."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    info = {
+        "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+        "message": str(exc),
+        "traceback": tb,
+        "exc": None,
+    }
+    try:
+        blob = cloudpickle.dumps(exc)
+        pickle.loads(blob)  # an exception that pickles but cannot load is as bad as none
+        info["exc"] = blob
+    except Exception:
+        pass
+    return cloudpickle.dumps(info)
+
+
+# ----------------------------------------------------------------------------- the function
+
+
+def load_function(spec: dict, cloudpickle):
+    """Return the user's callable, from its module (by name) or from a cloudpickled blob."""
+    if spec.get("serialized_path"):
+        with open(spec["serialized_path"], "rb") as f:
+            obj = cloudpickle.loads(f.read())
+    else:
+        if spec.get("mount_dir"):
+            sys.path.insert(0, spec["mount_dir"])
+        obj = importlib.import_module(spec["module"])
+        for part in spec["name"].split("."):
+            obj = getattr(obj, part)
+    get_raw = getattr(obj, "get_raw_f", None)
+    return get_raw() if get_raw is not None else obj
+
+
+class Runner:
+    def __init__(self, channel: Channel, fn, import_error: bytes | None, stdout: SocketWriter, stderr: SocketWriter, cloudpickle):
+        self.channel = channel
+        self.fn = fn
+        self.import_error = import_error
+        self.writers = (stdout, stderr)
+        self.cp = cloudpickle
+        self.pending: list[tuple] = []
+        self.last_flush = time.monotonic()
+        self.loop = None
+
+    def flush(self) -> None:
+        for w in self.writers:
+            w.flush()
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self.channel.send(("outputs", batch))
+        self.last_flush = time.monotonic()
+
+    def emit(self, out: tuple, *, urgent: bool) -> None:
+        self.pending.append(out)
+        if urgent or time.monotonic() - self.last_flush > OUTPUT_FLUSH_INTERVAL_S:
+            self.flush()
+
+    def _dump(self, value) -> bytes:
+        try:
+            return self.cp.dumps(value)
+        except Exception as exc:
+            raise TypeError(
+                f"the function returned a value of type {type(value).__name__} that cannot be"
+                f" pickled ({exc}); return plain data (dict, list, str, numbers) instead"
+            ) from exc
+
+    def _run_async(self, coro):
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+        return self.loop.run_until_complete(coro)
+
+    def run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
+        for w in self.writers:
+            w.input_id = input_id
+        if self.import_error is not None:
+            self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
+            return
+        try:
+            args, kwargs = self.cp.loads(args_blob)
+            if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
+                n = self._run_generator(input_id, attempt, args, kwargs)
+                out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
+            else:
+                result = self.fn(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    result = self._run_async(result)
+                out = (input_id, attempt, STATUS_SUCCESS, self._dump(result), 0, "")
+        except Exception as exc:
+            out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        self.emit(out, urgent=last_in_batch)
+
+    def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:
+        gen = self.fn(*args, **kwargs)
+        n = 0
+        if inspect.isasyncgen(gen):
+            while True:
+                try:
+                    item = self._run_async(gen.__anext__())
+                except StopAsyncIteration:
+                    return n
+                self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+                n += 1
+        for item in gen:
+            self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+            n += 1
+        return n
+
+
+def main() -> int:
+    import json
+
+    spec = json.loads(os.environ[ENV_FUNCTION])
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(os.environ[ENV_SOCKET])
+    channel = Channel(sock)
+    stdout, stderr = SocketWriter(channel, 1), SocketWriter(channel, 2)
+    sys.stdout, sys.stderr = stdout, stderr
+    threading.Thread(target=_flush_forever, args=([stdout, stderr],), daemon=True).start()
+
+    cloudpickle = _load_cloudpickle()
+    import_started = time.time()
+    fn, import_error = None, None
+    try:
+        fn = load_function(spec, cloudpickle)
+    except BaseException as exc:  # a SystemExit at import time fails inputs, not the container
+        what = spec.get("module", "") + ":" + spec.get("name", "")
+        wrapped = ImportError(f"could not import function {what}: {type(exc).__name__}: {exc}")
+        wrapped.__cause__ = exc
+        import_error = exception_payload(wrapped, cloudpickle)
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
+    channel.send(("hello", {
+        "started_at": STARTED_AT,
+        "import_started_at": import_started,
+        "ready_at": time.time(),
+        "import_error": import_error is not None,
+        "python": sys.version.split()[0],
+    }))
+
+    runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    while True:
+        try:
+            msg = channel.recv()
+        except (EOFError, OSError):
+            break
+        if msg[0] == "stop":
+            break
+        if msg[0] == "inputs":
+            batch = msg[1]
+            for i, (input_id, attempt, args_blob) in enumerate(batch):
+                runner.run_one(input_id, attempt, args_blob, last_in_batch=i == len(batch) - 1)
+            runner.flush()
+    runner.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

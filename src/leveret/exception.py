@@ -1,0 +1,57 @@
+"""Exceptions raised by Leveret. Each message says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class Error(Exception):
+    """Base class of every Leveret error."""
+
+
+class InvalidError(Error):
+    """An argument or option is not valid; the message names the fix."""
+
+
+class NotFoundError(Error):
+    """An app, function or call with that name or id does not exist."""
+
+
+class AuthError(Error):
+    """The server refused the token."""
+
+
+class ConnectionError(Error):  # noqa: A001 - Modal's name
+    """No Leveret server could be reached."""
+
+
+class ExecutionError(Error):
+    """The platform failed to run an input (e.g. its container died)."""
+
+
+class FunctionTimeoutError(Error):
+    """An input ran past its timeout."""
+
+
+class TimeoutError(Error):  # noqa: A001 - Modal's name
+    """Waiting for a result took longer than the timeout given."""
+
+
+class InputCancellation(BaseException):
+    """The input was cancelled (e.g. its app was stopped)."""
+
+
+class RemoteError(Error):
+    """A remote exception that could not be re-created locally as its own type.
+
+    ``remote_type`` is the qualified name of the remote exception's class and ``remote_message``
+    its text; the remote traceback is in ``remote_traceback`` and shown with the error.
+    """
+
+    def __init__(self, remote_type: str, remote_message: str, remote_traceback: str = ""):
+        super().__init__(f"{remote_type}: {remote_message}")
+        self.remote_type = remote_type
+        self.remote_message = remote_message
+        self.remote_traceback = remote_traceback
+
+
+class NotImplementedOptionError(InvalidError):
+    """An option that Leveret accepts by name but does not implement yet."""

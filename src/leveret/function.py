@@ -1,0 +1,250 @@
+"""``Function`` (a handle on a deployed or running function) and ``FunctionCall`` (a spawned call).
+
+Every remote method is written once, async, and exposed both ways by ``@synchronize``:
+``f.remote(x)`` blocks, ``await f.remote.aio(x)`` does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, AsyncIterator, Callable, Iterable
+
+from . import _serialization as ser
+from ._ids import check_id
+from ._utils.async_utils import synchronize
+from .exception import InvalidError, TimeoutError
+
+MAP_FIRST_BATCH = 64           # the first batch is small so work starts at once
+MAP_BATCH = 1000
+MAP_BATCH_BYTES = 4 * 1024 * 1024
+
+
+class Function:
+    """A function registered on an App. Call it with ``.remote``, ``.map``, ``.spawn``, ``.local``."""
+
+    def __init__(self, raw_f: Callable, *, app, name: str, options):
+        self._raw_f = raw_f
+        self._app = app
+        self._name = name
+        self._options = options
+        self._function_id: str | None = None
+        self._client = None
+        self._is_generator = inspect.isgeneratorfunction(raw_f) or inspect.isasyncgenfunction(raw_f)
+        self.__doc__ = raw_f.__doc__
+        self.__wrapped__ = raw_f
+
+    def __repr__(self) -> str:
+        state = self._function_id or "not running"
+        return f"<leveret.Function {self._name} ({state})>"
+
+    @property
+    def object_id(self) -> str | None:
+        return self._function_id
+
+    @property
+    def is_generator(self) -> bool:
+        return self._is_generator
+
+    def get_raw_f(self) -> Callable:
+        return self._raw_f
+
+    def _hydrate(self, function_id: str, client) -> None:
+        self._function_id = function_id
+        self._client = client
+
+    def _forget(self) -> None:
+        self._function_id = None
+        self._client = None
+
+    def _live(self):
+        if self._function_id is None:
+            raise InvalidError(
+                f"function {self._name!r} is not running: call it from inside `with app.run():`,"
+                f" or from a function decorated with @app.local_entrypoint() and run with `leveret run FILE`"
+            )
+        return self._client
+
+    def local(self, *args, **kwargs):
+        """Run the function here, in this process."""
+        return self._raw_f(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        return self._raw_f(*args, **kwargs)
+
+    # ------------------------------------------------------------------ remote
+
+    @synchronize
+    async def remote(self, *args, **kwargs) -> Any:
+        """Run the function in a container and return its result (or raise its exception)."""
+        if self._is_generator:
+            raise InvalidError(f"{self._name} is a generator function: iterate `{self._name}.remote_gen(...)` instead of calling .remote()")
+        client = self._live()
+        from ._wire import api_pb2 as pb
+
+        req = pb.FunctionRemoteRequest(function_id=self._function_id, input=pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        resp = await client.call("FunctionRemote", req)
+        o = resp.output
+        return ser.output_value(o.status, o.data, o.message)
+
+    @synchronize
+    async def remote_gen(self, *args, **kwargs) -> AsyncIterator[Any]:
+        """Run a generator function in a container and yield its values as they are produced."""
+        if not self._is_generator:
+            raise InvalidError(f"{self._name} is not a generator function: use .remote() instead of .remote_gen()")
+        async for status, data, message, _ in self._stream_outputs(iter([(args, kwargs)])):
+            if status == ser.GENERATOR_DONE:
+                return
+            yield ser.output_value(status, data, message)
+
+    @synchronize
+    async def spawn(self, *args, **kwargs) -> "FunctionCall":
+        """Start the function in a container without waiting; ``.get()`` the returned call later."""
+        if self._is_generator:
+            raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
+        client = self._live()
+        from ._wire import api_pb2 as pb
+
+        req = pb.FunctionSpawnRequest(function_id=self._function_id, input=pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        resp = await client.call("FunctionSpawn", req)
+        return FunctionCall(resp.call_id, client)
+
+    @synchronize
+    async def map(self, *input_iterators: Iterable, kwargs: dict | None = None, order_outputs: bool = True,
+                  return_exceptions: bool = False) -> AsyncIterator[Any]:
+        """Run the function over each input (zipped across iterators), in parallel containers."""
+        if not input_iterators:
+            raise InvalidError(f"{self._name}.map() needs at least one iterable of inputs")
+        kw = kwargs or {}
+        async for v in self._map(((args, kw) for args in zip(*input_iterators)), order_outputs, return_exceptions):
+            yield v
+
+    @synchronize
+    async def starmap(self, input_iterator: Iterable, kwargs: dict | None = None, order_outputs: bool = True,
+                      return_exceptions: bool = False) -> AsyncIterator[Any]:
+        """Like map, but each input is a tuple of positional arguments."""
+        kw = kwargs or {}
+        async for v in self._map(((tuple(args), kw) for args in input_iterator), order_outputs, return_exceptions):
+            yield v
+
+    @synchronize
+    async def for_each(self, *input_iterators: Iterable, kwargs: dict | None = None, ignore_exceptions: bool = False) -> None:
+        """Run map for its side effects and discard the results."""
+        kw = kwargs or {}
+        async for _ in self._map(((args, kw) for args in zip(*input_iterators)), False, ignore_exceptions):
+            pass
+
+    async def _map(self, arg_iter, order_outputs: bool, return_exceptions: bool):
+        if self._is_generator:
+            raise InvalidError(f"{self._name} is a generator function: .map() needs a function that returns")
+        buffered: dict[int, Any] = {}
+        next_idx = 0
+        async for status, data, message, idx in self._stream_outputs(arg_iter):
+            try:
+                value = ser.output_value(status, data, message)
+            except Exception as exc:
+                if not return_exceptions:
+                    raise
+                value = exc
+            if not order_outputs:
+                yield value
+                continue
+            buffered[idx] = value
+            while next_idx in buffered:
+                yield buffered.pop(next_idx)
+                next_idx += 1
+
+    async def _stream_outputs(self, arg_iter):
+        """Send inputs in batches on one FunctionMap stream; yield (status, data, message, idx) as outputs come."""
+        import grpc
+
+        from ._wire import api_pb2 as pb
+
+        client = self._live()
+        stream = client.stub.FunctionMap()
+        failure: list[BaseException] = []
+
+        async def send():
+            n, batch, size, first = 0, [], 0, True
+            limit = MAP_FIRST_BATCH
+            try:
+                for args, kwargs in arg_iter:
+                    data = ser.serialize_args(args, kwargs)
+                    batch.append(pb.Input(idx=n, args=data))
+                    n += 1
+                    size += len(data)
+                    if len(batch) >= limit or size >= MAP_BATCH_BYTES:
+                        await stream.write(pb.FunctionMapRequest(function_id=self._function_id if first else "", inputs=batch))
+                        first, batch, size, limit = False, [], 0, MAP_BATCH
+                await stream.write(pb.FunctionMapRequest(function_id=self._function_id if first else "", inputs=batch, total=n, last=True))
+                await stream.done_writing()
+            except Exception as exc:
+                failure.append(exc)
+                stream.cancel()
+
+        sender = asyncio.ensure_future(send())
+        try:
+            while True:
+                try:
+                    resp = await stream.read()
+                except asyncio.CancelledError:
+                    if failure:
+                        raise failure[0] from None
+                    raise
+                if resp is grpc.aio.EOF:
+                    break
+                for o in resp.outputs:
+                    yield o.status, o.data, o.message, o.idx
+        except grpc.aio.AioRpcError as err:
+            if failure:
+                raise failure[0] from None
+            raise client.translate(err) from None
+        finally:
+            sender.cancel()
+            stream.cancel()
+        if failure:
+            raise failure[0]
+
+
+class FunctionCall:
+    """A call started with ``Function.spawn``; ``get()`` waits for its result."""
+
+    def __init__(self, call_id: str, client=None):
+        self.object_id = check_id(call_id, "fc")
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<leveret.FunctionCall {self.object_id}>"
+
+    @staticmethod
+    def from_id(call_id: str) -> "FunctionCall":
+        """A handle on an existing call, e.g. one spawned by another process."""
+        return FunctionCall(call_id)
+
+    async def _get_client(self):
+        if self._client is None:
+            from ._client import Client
+
+            self._client = await Client.get()
+        return self._client
+
+    @synchronize
+    async def get(self, timeout: float | None = None) -> Any:
+        """Wait for the result (at most ``timeout`` seconds: then raise TimeoutError)."""
+        from ._wire import api_pb2 as pb
+
+        client = await self._get_client()
+        resp = await client.call("FunctionCallGet", pb.FunctionCallGetRequest(
+            call_id=self.object_id, timeout_s=-1.0 if timeout is None else float(timeout)))
+        if resp.timed_out:
+            raise TimeoutError(f"{self.object_id} did not finish within {timeout} s; call .get() again to keep waiting")
+        o = resp.outputs[0]
+        return ser.output_value(o.status, o.data, o.message)
+
+    @synchronize
+    async def cancel(self) -> None:
+        """Cancel the call's input if it has not finished."""
+        from ._wire import api_pb2 as pb
+
+        client = await self._get_client()
+        await client.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=self.object_id))

@@ -1,0 +1,70 @@
+"""A function call's outputs as they arrive, and the waiters that stream them to clients.
+
+A call is one ``.remote()``, ``.spawn()`` or ``.map()``: ``total`` inputs (unknown while a map is
+still sending) and an append-only list of outputs in arrival order. A call is ``done`` when it has
+one final output (anything but a generator item) per input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .._wire import api_pb2 as pb
+
+FINAL = frozenset(
+    {
+        pb.OUTPUT_STATUS_SUCCESS,
+        pb.OUTPUT_STATUS_FAILURE,
+        pb.OUTPUT_STATUS_GENERATOR_DONE,
+        pb.OUTPUT_STATUS_CANCELLED,
+        pb.OUTPUT_STATUS_TIMEOUT,
+        pb.OUTPUT_STATUS_INTERNAL_FAILURE,
+    }
+)
+
+
+class CallState:
+    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled")
+
+    def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None):
+        self.call_id = call_id
+        self.function_id = function_id
+        self.app_id = app_id
+        self.kind = kind
+        self.total = total
+        self.sent = 0
+        self.outputs: list[pb.Output] = []
+        self.finals = 0
+        self.cancelled = False
+        self._changed = asyncio.Event()
+
+    @property
+    def done(self) -> bool:
+        return self.total is not None and self.finals >= self.total
+
+    def add(self, outputs: list[pb.Output]) -> None:
+        self.outputs.extend(outputs)
+        self.finals += sum(1 for o in outputs if o.status in FINAL)
+        self._notify()
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_beyond(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until there are more than ``count`` outputs or the call is done; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while len(self.outputs) <= count and not self.done:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except asyncio.TimeoutError:
+                return False
+        return True

@@ -1,0 +1,424 @@
+"""The server's live state and the hot path: inputs in, containers placed, outputs out.
+
+Flow::
+
+    client ─inputs─▶ Dispatcher.submit ─store─▶ function queue ─pump─▶ container (via its worker)
+    worker ─results─▶ Dispatcher.on_results ─store─▶ CallState ─▶ client streams
+    autoscaler.decide(load) ─▶ place / stop containers        (on every change, and each second)
+
+Inputs are durable in the store before ``submit`` returns. The in-memory queues are the
+dispatching view; nothing here polls per input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import time
+
+from .._ids import new_id
+from .._wire import api_pb2 as pb
+from . import autoscaler
+from .calls import FINAL, CallState
+from .logs import LogHub
+from .store import SqliteStore
+
+DEFAULT_MAX_CONTAINERS = 100
+MAX_WINDOW = 1000              # most inputs in flight to one container
+WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
+TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
+APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+
+
+class InputRec:
+    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container")
+
+    def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
+        self.input_id = input_id
+        self.call = call
+        self.idx = idx
+        self.args = args
+        self.attempt = 1
+        self.queued_at = now
+        self.container: ContainerRec | None = None
+
+
+@dataclasses.dataclass(eq=False)
+class WorkerConn:
+    worker_id: str
+    info: pb.WorkerInfo
+    outbox: asyncio.Queue
+    containers: set = dataclasses.field(default_factory=set)
+
+    @property
+    def free_slots(self) -> int:
+        return max(0, (self.info.max_containers or 1) - len(self.containers))
+
+
+@dataclasses.dataclass(eq=False)
+class ContainerRec:
+    container_id: str
+    function: "FunctionState"
+    worker: WorkerConn
+    ready: bool = False
+    stopping: bool = False
+    outstanding: dict = dataclasses.field(default_factory=dict)
+    idle_since: float | None = None
+    busy_since: float = 0.0
+
+
+@dataclasses.dataclass(eq=False)
+class FunctionState:
+    function_id: str
+    app_id: str
+    definition: pb.FunctionDefinition
+    queue: collections.deque = dataclasses.field(default_factory=collections.deque)
+    containers: dict = dataclasses.field(default_factory=dict)
+    seconds_per_input: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def window(self) -> int:
+        if self.seconds_per_input is None:
+            return 2
+        return max(1, min(MAX_WINDOW, int(WINDOW_TARGET_S / max(self.seconds_per_input, 1e-7)))) + 1
+
+
+@dataclasses.dataclass(eq=False)
+class AppState:
+    app_id: str
+    name: str
+    functions: list = dataclasses.field(default_factory=list)
+    calls: dict = dataclasses.field(default_factory=dict)
+    last_heartbeat: float = 0.0
+    stopped: bool = False
+
+
+class Dispatcher:
+    def __init__(self, store: SqliteStore, logs: LogHub):
+        self.store = store
+        self.logs = logs
+        self.apps: dict[str, AppState] = {}
+        self.functions: dict[str, FunctionState] = {}
+        self.calls: dict[str, CallState] = {}
+        self.inputs: dict[str, InputRec] = {}
+        self.workers: dict[str, WorkerConn] = {}
+        self.containers: dict[str, ContainerRec] = {}
+        self._tick_task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    async def close(self) -> None:
+        if self._tick_task:
+            self._tick_task.cancel()
+        for app_id in list(self.apps):
+            self.stop_app(app_id, "server shutting down")
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            now = time.time()
+            for app in list(self.apps.values()):
+                if not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
+                    self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+            for fn in list(self.functions.values()):
+                self.autoscale(fn, now)
+
+    # ------------------------------------------------------------------ apps and functions
+
+    def create_app(self, name: str, description: str) -> str:
+        app_id = new_id("ap")
+        self.store.create_app(app_id, name, description)
+        self.apps[app_id] = AppState(app_id, name, last_heartbeat=time.time())
+        return app_id
+
+    def heartbeat(self, app_id: str) -> None:
+        self._live_app(app_id).last_heartbeat = time.time()
+
+    def _live_app(self, app_id: str) -> AppState:
+        app = self.apps.get(app_id)
+        if app is None or app.stopped:
+            raise KeyError(f"app {app_id} is not running")
+        return app
+
+    def create_function(self, app_id: str, definition: pb.FunctionDefinition) -> str:
+        app = self._live_app(app_id)
+        function_id = new_id("fu")
+        self.store.create_function(function_id, app_id, definition.name, definition.SerializeToString())
+        fn = FunctionState(function_id, app_id, definition)
+        self.functions[function_id] = fn
+        app.functions.append(fn)
+        return function_id
+
+    def stop_app(self, app_id: str, reason: str) -> int:
+        """Stop an app: cancel its queued and running inputs, stop its containers."""
+        app = self.apps.get(app_id)
+        if app is None or app.stopped:
+            return 0
+        app.stopped = True
+        cancelled = 0
+        for call in list(app.calls.values()):
+            cancelled += self.cancel_call(call, reason)
+        for fn in app.functions:
+            for ct in list(fn.containers.values()):
+                self._stop_container(ct, reason)
+            del self.functions[fn.function_id]
+        for call_id in app.calls:
+            self.calls.pop(call_id, None)
+        self.store.stop_app(app_id, reason)
+        self.logs.app_done(app_id)
+        del self.apps[app_id]
+        return cancelled
+
+    # ------------------------------------------------------------------ calls and inputs
+
+    def function(self, function_id: str) -> FunctionState:
+        fn = self.functions.get(function_id)
+        if fn is None:
+            raise KeyError(f"function {function_id} is not running (its app stopped, or the id is wrong)")
+        return fn
+
+    def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None) -> CallState:
+        fn = self.function(function_id)
+        call = CallState(new_id("fc"), function_id, fn.app_id, kind, total)
+        recs = self._make_inputs(call, inputs)
+        self.store.create_call(call.call_id, function_id, kind, total, [(r.input_id, r.idx, r.args) for r in recs])
+        self.calls[call.call_id] = call
+        self.apps[fn.app_id].calls[call.call_id] = call
+        self._enqueue(fn, recs)
+        return call
+
+    def add_inputs(self, call: CallState, inputs: list[pb.Input]) -> None:
+        if call.cancelled:
+            return
+        fn = self.function(call.function_id)
+        recs = self._make_inputs(call, inputs)
+        self.store.add_inputs(call.call_id, [(r.input_id, r.idx, r.args) for r in recs])
+        self._enqueue(fn, recs)
+
+    def finish_inputs(self, call: CallState, total: int) -> None:
+        self.store.set_call_total(call.call_id, total)
+        call.set_total(total)
+        self._maybe_forget(call)
+
+    def _make_inputs(self, call: CallState, inputs: list[pb.Input]) -> list[InputRec]:
+        now = time.time()
+        prefix = "in-" + call.call_id[3:]
+        recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now) for i in inputs]
+        call.sent += len(recs)
+        return recs
+
+    def _enqueue(self, fn: FunctionState, recs: list[InputRec]) -> None:
+        for r in recs:
+            self.inputs[r.input_id] = r
+        fn.queue.extend(recs)
+        self.pump(fn)
+        self.autoscale(fn, time.time())
+
+    def cancel_call(self, call: CallState, reason: str) -> int:
+        """Cancel what is left of a call; return how many inputs were cancelled."""
+        if call.cancelled or call.done:
+            return 0
+        call.cancelled = True
+        fn = self.functions.get(call.function_id)
+        left = [r for r in self.inputs.values() if r.call is call]
+        if fn is not None:
+            fn.queue = collections.deque(r for r in fn.queue if r.call is not call)
+        outputs = []
+        for r in left:
+            del self.inputs[r.input_id]
+            if r.container is not None:
+                r.container.outstanding.pop(r.input_id, None)
+            outputs.append(pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_CANCELLED, message=f"cancelled: {reason}"))
+        self._record(call, [(r.input_id, o, "") for r, o in zip(left, outputs)])
+        return len(left)
+
+    def _maybe_forget(self, call: CallState) -> None:
+        """Drop a finished streaming call from memory; spawned calls stay until their app stops."""
+        if call.done and call.kind != "spawn":
+            self.calls.pop(call.call_id, None)
+            app = self.apps.get(call.app_id)
+            if app is not None:
+                app.calls.pop(call.call_id, None)
+
+    def _record(self, call: CallState, results: list[tuple[str, pb.Output, str]]) -> None:
+        """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
+        if not results:
+            return
+        seq = len(call.outputs)
+        self.store.add_outputs([
+            (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct)
+            for i, (iid, o, ct) in enumerate(results)
+        ])
+        call.add([o for _, o, _ in results])
+
+    # ------------------------------------------------------------------ dispatching
+
+    def pump(self, fn: FunctionState) -> None:
+        """Send queued inputs to ready containers with room in their window."""
+        if not fn.queue:
+            return
+        window = fn.window
+        now = time.time()
+        for ct in fn.containers.values():
+            if not fn.queue:
+                break
+            if not ct.ready or ct.stopping:
+                continue
+            room = window - len(ct.outstanding)
+            if room <= 0:
+                continue
+            batch = []
+            while fn.queue and len(batch) < room:
+                r = fn.queue.popleft()
+                r.container = ct
+                ct.outstanding[r.input_id] = r
+                batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args))
+            if len(ct.outstanding) == len(batch):
+                ct.busy_since = now
+            ct.idle_since = None
+            ct.worker.outbox.put_nowait(pb.ServerToWorker(inputs=pb.InputBatch(container_id=ct.container_id, inputs=batch)))
+
+    def on_results(self, batch: pb.ResultBatch) -> None:
+        ct = self.containers.get(batch.container_id)
+        now = time.time()
+        by_call: dict[str, list] = {}
+        finals = 0
+        for res in batch.results:
+            r = self.inputs.get(res.input_id)
+            if r is None or r.attempt != res.attempt:
+                continue  # a duplicate, or the input was cancelled meanwhile
+            out = res.output
+            out.idx = r.idx
+            if out.status in FINAL:
+                finals += 1
+                del self.inputs[res.input_id]
+                if r.container is not None:
+                    r.container.outstanding.pop(res.input_id, None)
+            by_call.setdefault(r.call.call_id, [r.call]).append((res.input_id, out, batch.container_id))
+        for call, *results in by_call.values():
+            self._record(call, results)
+            self._maybe_forget(call)
+        if ct is None:
+            return
+        fn = ct.function
+        if finals:
+            sample = (now - ct.busy_since) / finals
+            fn.seconds_per_input = sample if fn.seconds_per_input is None else 0.7 * fn.seconds_per_input + 0.3 * sample
+            ct.busy_since = now
+        if not ct.outstanding:
+            ct.idle_since = now
+        self.pump(fn)
+        if fn.queue:
+            self.autoscale(fn, now)
+
+    # ------------------------------------------------------------------ containers and workers
+
+    def autoscale(self, fn: FunctionState, now: float) -> None:
+        if fn.function_id not in self.functions:
+            return
+        load = autoscaler.FunctionLoad(
+            queued=len(fn.queue),
+            oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
+            seconds_per_input=fn.seconds_per_input,
+            containers=tuple(
+                autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since)
+                for c in fn.containers.values() if not c.stopping
+            ),
+            max_containers=fn.definition.max_containers or DEFAULT_MAX_CONTAINERS,
+            scaledown_window=fn.definition.scaledown_window_s,
+        )
+        decision = autoscaler.decide(load, now)
+        for _ in range(decision.start):
+            if not self._place(fn):
+                break
+        for container_id in decision.stop:
+            self._stop_container(self.containers[container_id], "idle past its scaledown window")
+
+    def _place(self, fn: FunctionState) -> bool:
+        candidates = [w for w in self.workers.values() if w.free_slots > 0]
+        if not candidates:
+            return False
+        worker = max(candidates, key=lambda w: w.free_slots)
+        ct = ContainerRec(new_id("ct"), fn, worker)
+        self.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
+        self.containers[ct.container_id] = ct
+        fn.containers[ct.container_id] = ct
+        worker.containers.add(ct)
+        worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
+            container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
+        return True
+
+    def _stop_container(self, ct: ContainerRec, reason: str) -> None:
+        if ct.stopping:
+            return
+        ct.stopping = True
+        ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
+
+    def on_container_event(self, ev: pb.ContainerEvent) -> None:
+        ct = self.containers.get(ev.container_id)
+        if ct is None:
+            return
+        fn = ct.function
+        if ev.state == pb.CONTAINER_STATE_READY:
+            ct.ready = True
+            ct.idle_since = time.time()
+            self.store.update_container(ct.container_id, "ready", phases=dict(ev.phases))
+            self.pump(fn)
+            return
+        if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):
+            return
+        self._forget_container(ct)
+        state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
+        self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
+        why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
+        if ct.outstanding:
+            self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input")
+        if ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and fn.queue:
+            # It never started: starting another would fail the same way, so the queue fails now.
+            queued = list(fn.queue)
+            fn.queue.clear()
+            self._fail_inputs(queued, ct.container_id, why)
+        if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
+            self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
+        if fn.function_id in self.functions:
+            self.autoscale(fn, time.time())
+            self.pump(fn)
+
+    def _forget_container(self, ct: ContainerRec) -> None:
+        self.containers.pop(ct.container_id, None)
+        ct.function.containers.pop(ct.container_id, None)
+        ct.worker.containers.discard(ct)
+
+    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str) -> None:
+        by_call: dict[str, list] = {}
+        for r in recs:
+            self.inputs.pop(r.input_id, None)
+            out = pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message)
+            by_call.setdefault(r.call.call_id, [r.call]).append((r.input_id, out, container_id))
+        for call, *results in by_call.values():
+            self._record(call, results)
+            self._maybe_forget(call)
+
+    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue) -> WorkerConn:
+        worker = WorkerConn(new_id("wk"), info, outbox)
+        self.store.add_worker(worker.worker_id, info.hostname, info.runtime,
+                              {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
+        self.workers[worker.worker_id] = worker
+        for fn in list(self.functions.values()):
+            self.autoscale(fn, time.time())
+        return worker
+
+    def remove_worker(self, worker: WorkerConn) -> None:
+        """A worker disconnected: its containers are gone with it."""
+        self.workers.pop(worker.worker_id, None)
+        self.store.worker_disconnected(worker.worker_id)
+        for ct in list(worker.containers):
+            self.on_container_event(pb.ContainerEvent(
+                container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,
+                message=f"worker {worker.worker_id} disconnected"))

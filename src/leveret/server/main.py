@@ -1,0 +1,107 @@
+"""Start the server: the gRPC API behind a bearer-token check, over a store."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+
+import grpc
+
+from .._wire import api_pb2_grpc
+from .dispatch import Dispatcher
+from .logs import LogHub
+from .service import LeveretService
+from .store import open_store
+
+log = logging.getLogger("leveret.server")
+
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.so_reuseport", 0),
+]
+
+
+class TokenCheck(grpc.aio.ServerInterceptor):
+    """Refuse every RPC that does not carry ``authorization: Bearer <token>``."""
+
+    def __init__(self, token: str):
+        self._expected = f"Bearer {token}".encode()
+
+    async def intercept_service(self, continuation, details):
+        for key, value in details.invocation_metadata or ():
+            if key == "authorization":
+                got = value.encode() if isinstance(value, str) else value
+                if hmac.compare_digest(got, self._expected):
+                    return await continuation(details)
+        return _deny(await continuation(details))
+
+
+def _deny(handler):
+    async def abort(request, context):
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                            "missing or wrong token: set LEVERET_TOKEN to the server's token")
+
+    async def abort_stream(request, context):
+        await abort(request, context)
+        yield  # pragma: no cover - never reached
+
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler(abort_stream)
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(abort)
+    if handler.response_streaming:
+        return grpc.unary_stream_rpc_method_handler(abort_stream)
+    return grpc.unary_unary_rpc_method_handler(abort)
+
+
+class Server:
+    """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
+
+    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str):
+        self.grpc_server = grpc_server
+        self.dispatcher = dispatcher
+        self.port = port
+        self.url = f"http://{host}:{port}"
+
+    @classmethod
+    async def start(cls, *, listen: str, db: str, token: str) -> "Server":
+        store = open_store(db)
+        stale = store.stop_all_apps("the server restarted")
+        if stale:
+            log.info("stopped %d app(s) left running by a previous server", stale)
+        logs = LogHub(store)
+        dispatcher = Dispatcher(store, logs)
+        server = grpc.aio.server(interceptors=[TokenCheck(token)], options=GRPC_OPTIONS)
+        api_pb2_grpc.add_LeveretServicer_to_server(LeveretService(dispatcher, logs), server)
+        host, _, port = listen.rpartition(":")
+        bound = server.add_insecure_port(listen)
+        if bound == 0:
+            raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
+        await server.start()
+        dispatcher.start()
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1")
+
+    async def stop(self, grace: float = 1.0) -> None:
+        await self.dispatcher.close()
+        await self.grpc_server.stop(grace)
+        self.dispatcher.store.close()
+
+    async def wait(self) -> None:
+        await self.grpc_server.wait_for_termination()
+
+
+async def serve_forever(listen: str, db: str, token: str, ready=None) -> None:
+    server = await Server.start(listen=listen, db=db, token=token)
+    if ready is not None:
+        ready(server)
+    try:
+        await server.wait()
+    finally:
+        await server.stop()
+
+
+def run(listen: str, db: str, token: str, ready=None) -> None:
+    asyncio.run(serve_forever(listen, db, token, ready))

@@ -1,0 +1,249 @@
+"""gRPC handlers: thin translations between the wire and the Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+
+import grpc
+
+from .._wire import api_pb2 as pb
+from .._wire import api_pb2_grpc
+from .calls import FINAL, CallState
+from .dispatch import Dispatcher
+from .logs import LogHub
+
+FOREVER = None
+
+
+async def _abort_not_found(context, what: str):
+    await context.abort(grpc.StatusCode.NOT_FOUND, what)
+
+
+class LeveretService(api_pb2_grpc.LeveretServicer):
+    def __init__(self, dispatcher: Dispatcher, logs: LogHub):
+        self.d = dispatcher
+        self.store = dispatcher.store
+        self.logs = logs
+
+    # ------------------------------------------------------------------ apps
+
+    async def AppCreate(self, request, context):
+        if not request.name:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
+        return pb.AppCreateResponse(app_id=self.d.create_app(request.name, request.description))
+
+    async def AppStop(self, request, context):
+        n = self.d.stop_app(request.app_id, request.reason or "stopped by its client")
+        return pb.AppStopResponse(cancelled_inputs=n)
+
+    async def AppHeartbeat(self, request, context):
+        try:
+            self.d.heartbeat(request.app_id)
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        return pb.AppHeartbeatResponse()
+
+    async def AppLookup(self, request, context):
+        app = self.store.find_app(request.name_or_id)
+        if app is None:
+            await _abort_not_found(context, f"no app named {request.name_or_id!r}: `leveret run FILE` creates one")
+        state = pb.APP_STATE_STOPPED if app["state"] == "stopped" else pb.APP_STATE_EPHEMERAL
+        return pb.AppLookupResponse(app_id=app["id"], name=app["name"], state=state)
+
+    # ------------------------------------------------------------------ mounts
+
+    async def MountGetMissing(self, request, context):
+        return pb.MountGetMissingResponse(missing=self.store.missing_blobs(list(request.sha256)))
+
+    async def MountCreate(self, request, context):
+        blobs = []
+        for f in request.files:
+            if f.content:
+                if hashlib.sha256(f.content).hexdigest() != f.sha256:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{f.path}: content does not match its sha256")
+                blobs.append((f.sha256, f.content))
+        self.store.put_blobs(blobs)
+        missing = self.store.missing_blobs([f.sha256 for f in request.files])
+        if missing:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"mount is missing the content of {len(missing)} file(s)")
+        files = sorted(({"path": f.path, "sha256": f.sha256, "mode": f.mode} for f in request.files), key=lambda f: f["path"])
+        mount_id = "mo-" + hashlib.sha256(json.dumps(files).encode()).hexdigest()[:32]
+        self.store.put_mount(mount_id, files)
+        return pb.MountCreateResponse(mount_id=mount_id)
+
+    async def MountGet(self, request, context):
+        files = self.store.get_mount(request.mount_id)
+        if files is None:
+            await _abort_not_found(context, f"no mount {request.mount_id}")
+        return pb.MountGetResponse(files=[
+            pb.MountFile(path=f["path"], sha256=f["sha256"], mode=f["mode"], content=self.store.get_blob(f["sha256"]))
+            for f in files
+        ])
+
+    # ------------------------------------------------------------------ functions
+
+    async def FunctionCreate(self, request, context):
+        try:
+            function_id = self.d.create_function(request.app_id, request.definition)
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        return pb.FunctionCreateResponse(function_id=function_id)
+
+    def _new_call(self, function_id: str, kind: str, inputs, total):
+        try:
+            return self.d.new_call(function_id, kind, inputs, total)
+        except KeyError as exc:
+            return str(exc.args[0])
+
+    async def FunctionRemote(self, request, context):
+        call = self._new_call(request.function_id, "remote", [request.input], 1)
+        if isinstance(call, str):
+            await _abort_not_found(context, call)
+        try:
+            await call.wait_beyond(0)
+        except asyncio.CancelledError:
+            self.d.cancel_call(call, "the client went away")
+            raise
+        return pb.FunctionRemoteResponse(call_id=call.call_id, output=call.outputs[0])
+
+    async def FunctionMap(self, request_iterator, context):
+        first = await anext(request_iterator, None)
+        if first is None:
+            return
+        call = self._new_call(first.function_id, "map", list(first.inputs), first.total if first.last else None)
+        if isinstance(call, str):
+            await _abort_not_found(context, call)
+        reader = asyncio.get_running_loop().create_task(self._read_map_inputs(call, first, request_iterator))
+        sent = 0
+        try:
+            yield pb.FunctionMapResponse(call_id=call.call_id, acked=call.sent)
+            while True:
+                await call.wait_beyond(sent)
+                if len(call.outputs) > sent:
+                    outs = call.outputs[sent:]
+                    sent += len(outs)
+                    yield pb.FunctionMapResponse(outputs=outs, acked=call.sent)
+                if call.done and sent >= len(call.outputs):
+                    break
+            await reader
+        except asyncio.CancelledError:
+            self.d.cancel_call(call, "the client went away")
+            raise
+        finally:
+            reader.cancel()
+
+    async def _read_map_inputs(self, call: CallState, first, request_iterator) -> None:
+        if first.last:
+            self.d.finish_inputs(call, first.total)
+            return
+        async for req in request_iterator:
+            if req.inputs:
+                self.d.add_inputs(call, list(req.inputs))
+            if req.last:
+                self.d.finish_inputs(call, req.total)
+                return
+
+    async def FunctionSpawn(self, request, context):
+        call = self._new_call(request.function_id, "spawn", [request.input], 1)
+        if isinstance(call, str):
+            await _abort_not_found(context, call)
+        return pb.FunctionSpawnResponse(call_id=call.call_id)
+
+    async def FunctionCallGet(self, request, context):
+        call = self.d.calls.get(request.call_id)
+        timeout = None if request.timeout_s < 0 else request.timeout_s
+        if call is not None:
+            if not await call.wait_beyond(request.from_index, timeout):
+                return pb.FunctionCallGetResponse(timed_out=True)
+            return pb.FunctionCallGetResponse(outputs=call.outputs[request.from_index:], done=call.done)
+        row = self.store.get_call(request.call_id)
+        if row is None:
+            await _abort_not_found(context, f"no function call {request.call_id}")
+        _, _, total = row
+        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m)
+                for i, s, d, g, m in self.store.get_outputs(request.call_id, 0)]
+        done = total is not None and sum(1 for o in outs if o.status in FINAL) >= total
+        if len(outs) <= request.from_index and not done:
+            await _abort_not_found(context, f"function call {request.call_id} did not finish: its app was stopped first")
+        return pb.FunctionCallGetResponse(outputs=outs[request.from_index:], done=done)
+
+    async def FunctionCallCancel(self, request, context):
+        call = self.d.calls.get(request.call_id)
+        n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
+        return pb.FunctionCallCancelResponse(cancelled_inputs=n)
+
+    # ------------------------------------------------------------------ logs
+
+    async def LogsStream(self, request, context):
+        app = self.store.get_app(request.app_id)
+        if app is None:
+            await _abort_not_found(context, f"no app {request.app_id}")
+        live = request.follow and request.app_id in self.d.apps
+        q = self.logs.follow(request.app_id) if live else None
+        try:
+            last = request.after_seq
+            if request.history:
+                while True:
+                    rows = self.store.get_logs(request.app_id, last)
+                    if not rows:
+                        break
+                    lines = [pb.LogLine(seq=s, app_id=a, function_name=f, container_id=c, input_id=i, source=src, ts=ts, text=t)
+                             for s, a, f, c, i, src, ts, t in rows]
+                    last = lines[-1].seq
+                    yield pb.LogsStreamResponse(lines=lines)
+            if q is None:
+                yield pb.LogsStreamResponse(app_done=True)
+                return
+            yield pb.LogsStreamResponse()  # tells the reader it is following from here on
+            while True:
+                lines = await q.get()
+                if lines is None:
+                    yield pb.LogsStreamResponse(app_done=True)
+                    return
+                fresh = [ln for ln in lines if ln.seq > last]
+                while not q.empty():
+                    more = q.get_nowait()
+                    if more is None:
+                        yield pb.LogsStreamResponse(lines=fresh, app_done=True)
+                        return
+                    fresh.extend(ln for ln in more if ln.seq > last)
+                if fresh:
+                    last = fresh[-1].seq
+                    yield pb.LogsStreamResponse(lines=fresh)
+        finally:
+            if q is not None:
+                self.logs.unfollow(request.app_id, q)
+
+    # ------------------------------------------------------------------ workers
+
+    async def WorkerConnect(self, request_iterator, context):
+        first = await anext(request_iterator, None)
+        if first is None or first.WhichOneof("msg") != "register":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
+        outbox: asyncio.Queue = asyncio.Queue()
+        worker = self.d.add_worker(first.register, outbox)
+        reader = asyncio.get_running_loop().create_task(self._read_worker(request_iterator))
+        reader.add_done_callback(lambda _: outbox.put_nowait(None))
+        try:
+            yield pb.ServerToWorker(worker_id=worker.worker_id)
+            while True:
+                msg = await outbox.get()
+                if msg is None:
+                    break
+                yield msg
+        finally:
+            reader.cancel()
+            self.d.remove_worker(worker)
+
+    async def _read_worker(self, request_iterator) -> None:
+        d = self.d
+        async for msg in request_iterator:
+            kind = msg.WhichOneof("msg")
+            if kind == "results":
+                d.on_results(msg.results)
+            elif kind == "logs":
+                self.logs.add(list(msg.logs.lines))
+            elif kind == "event":
+                d.on_container_event(msg.event)

@@ -1,0 +1,170 @@
+"""The worker agent: one stream to the server carries everything both ways.
+
+    server ─ServerToWorker─▶ start (assignment) │ inputs │ stop ─▶ ContainerTask
+    ContainerTask ─▶ results │ events │ log lines (batched) ─WorkerToServer─▶ server
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import shutil
+import socket
+import tempfile
+
+import grpc
+
+from .._wire import api_pb2 as pb
+from .._wire.channel import open_channel, translate
+from .runtime import ContainerRuntime
+from .task_runner import ContainerTask
+
+log = logging.getLogger("leveret.worker")
+
+LOG_FLUSH_S = 0.005
+LOG_BATCH_MAX = 2000
+HEARTBEAT_S = 10.0
+
+
+class Agent:
+    def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
+                 *, max_containers: int | None = None):
+        self.server_url = server_url
+        self.token = token
+        self.runtime = runtime
+        self.workdir = workdir
+        self.max_containers = max_containers or max(4, 2 * (os.cpu_count() or 1))
+        self.tasks: dict[str, ContainerTask] = {}
+        self.worker_id = ""
+        self._outbox: asyncio.Queue = asyncio.Queue()
+        self._log_lines: list[pb.LogLine] = []
+        self._log_flush: asyncio.TimerHandle | None = None
+        self._mounts: dict[str, asyncio.Future] = {}
+        self.socket_dir = tempfile.mkdtemp(prefix="lv-")  # short: unix socket paths max out at 108 bytes
+        self.stub = None
+        self.registered = asyncio.Event()
+
+    def info(self) -> pb.WorkerInfo:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+        return pb.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
+                             cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers)
+
+    async def run(self) -> None:
+        """Serve until the server ends the stream; containers are stopped on the way out."""
+        os.makedirs(os.path.join(self.workdir, "containers"), exist_ok=True)
+        channel, self.stub = open_channel(self.server_url, self.token)
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
+        try:
+            self._outbox.put_nowait(pb.WorkerToServer(register=self.info()))
+            call = self.stub.WorkerConnect(self._requests())
+            async for msg in call:
+                kind = msg.WhichOneof("msg")
+                if kind == "inputs":
+                    task = self.tasks.get(msg.inputs.container_id)
+                    if task is not None:
+                        task.send_inputs(msg.inputs)
+                elif kind == "start":
+                    task = ContainerTask(self, msg.start)
+                    self.tasks[task.container_id] = task
+                    task.start()
+                elif kind == "stop":
+                    task = self.tasks.get(msg.stop.container_id)
+                    if task is not None:
+                        task.stop(msg.stop.reason)
+                elif kind == "worker_id":
+                    self.worker_id = msg.worker_id
+                    self.registered.set()
+                    log.info("registered as %s", self.worker_id)
+        except grpc.aio.AioRpcError as err:
+            raise translate(err, self.server_url) from None
+        finally:
+            heartbeat.cancel()
+            await self.shutdown()
+            await channel.close()
+
+    async def shutdown(self) -> None:
+        for task in list(self.tasks.values()):
+            task.stop("the worker is shutting down")
+        pending = [t.task for t in self.tasks.values() if t.task is not None]
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+    async def _requests(self):
+        while True:
+            msg = await self._outbox.get()
+            yield msg
+            while not self._outbox.empty():
+                yield self._outbox.get_nowait()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            self._outbox.put_nowait(pb.WorkerToServer(heartbeat=True))
+
+    # ------------------------------------------------------------------ called by ContainerTask
+
+    def results(self, batch: pb.ResultBatch) -> None:
+        self.flush_logs()  # a function's log lines go out before its result
+        self._outbox.put_nowait(pb.WorkerToServer(results=batch))
+
+    def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None) -> None:
+        self.flush_logs()
+        self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
+            container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {})))
+
+    def log(self, line: pb.LogLine) -> None:
+        self._log_lines.append(line)
+        if len(self._log_lines) >= LOG_BATCH_MAX:
+            self.flush_logs()
+        elif self._log_flush is None:
+            self._log_flush = asyncio.get_running_loop().call_later(LOG_FLUSH_S, self.flush_logs)
+
+    def flush_logs(self) -> None:
+        if self._log_flush is not None:
+            self._log_flush.cancel()
+            self._log_flush = None
+        if self._log_lines:
+            lines, self._log_lines = self._log_lines, []
+            self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(lines=lines)))
+
+    def forget(self, container_id: str) -> None:
+        self.tasks.pop(container_id, None)
+
+    async def mount_dir(self, mount_id: str) -> str:
+        """The local directory holding a mount's files, fetched once per worker."""
+        fut = self._mounts.get(mount_id)
+        if fut is None:
+            fut = self._mounts[mount_id] = asyncio.ensure_future(self._fetch_mount(mount_id))
+        try:
+            return await asyncio.shield(fut)
+        except Exception:
+            self._mounts.pop(mount_id, None)
+            raise
+
+    async def _fetch_mount(self, mount_id: str) -> str:
+        target = os.path.join(self.workdir, "mounts", mount_id)
+        if os.path.isdir(target):
+            return target
+        resp = await self.stub.MountGet(pb.MountGetRequest(mount_id=mount_id))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=os.path.dirname(target))
+        try:
+            for f in resp.files:
+                if hashlib.sha256(f.content).hexdigest() != f.sha256:
+                    raise ValueError(f"mount {mount_id}: {f.path} does not match its sha256")
+                if f.path.startswith("/") or ".." in f.path.split("/"):
+                    raise ValueError(f"mount {mount_id}: {f.path!r} leaves the mount")
+                path = os.path.join(tmp, *f.path.split("/"))
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as out:
+                    out.write(f.content)
+                os.chmod(path, f.mode or 0o644)
+            os.rename(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not os.path.isdir(target):
+                raise
+        return target

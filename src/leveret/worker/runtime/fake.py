@@ -1,0 +1,75 @@
+"""A recording fake runtime for unit tests: no processes, every call recorded.
+
+A fake container "runs" until it is killed, or until the test calls ``exit(container_id, code)``;
+tests write to its stdout / stderr with ``feed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import signal
+
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, RuntimeStartError
+
+
+@dataclasses.dataclass
+class Call:
+    verb: str
+    container_id: str
+    detail: object = None
+
+
+class FakeHandle(ContainerHandle):
+    def __init__(self, runtime: "FakeRuntime", spec: ContainerSpec):
+        self.container_id = spec.container_id
+        self.spec = spec
+        self._runtime = runtime
+        self.stdout = asyncio.StreamReader()
+        self.stderr = asyncio.StreamReader()
+        self._exit: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def finish(self, code: int) -> None:
+        if not self._exit.done():
+            self.stdout.feed_eof()
+            self.stderr.feed_eof()
+            self._exit.set_result(code)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exit)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        self._runtime.calls.append(Call("kill", self.container_id, sig))
+        self.finish(-sig)
+
+
+class FakeRuntime(ContainerRuntime):
+    name = "fake"
+    isolated = False
+
+    def __init__(self, fail_start: str | None = None):
+        self.calls: list[Call] = []
+        self.handles: dict[str, FakeHandle] = {}
+        self.fail_start = fail_start
+
+    async def start(self, spec: ContainerSpec) -> ContainerHandle:
+        self.calls.append(Call("start", spec.container_id, spec))
+        if self.fail_start:
+            raise RuntimeStartError(self.fail_start)
+        handle = FakeHandle(self, spec)
+        self.handles[spec.container_id] = handle
+        return handle
+
+    async def remove(self, handle: ContainerHandle) -> None:
+        self.calls.append(Call("remove", handle.container_id))
+        handle.kill(signal.SIGKILL)
+
+    def feed(self, container_id: str, data: bytes, fd: int = 1) -> None:
+        h = self.handles[container_id]
+        (h.stdout if fd == 1 else h.stderr).feed_data(data)
+
+    def exit(self, container_id: str, code: int) -> None:
+        self.handles[container_id].finish(code)
+
+    def verbs(self) -> list[str]:
+        return [c.verb for c in self.calls]

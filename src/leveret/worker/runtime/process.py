@@ -1,0 +1,57 @@
+"""``process`` runtime: a container is a plain child process. No isolation — labelled so.
+
+For hosts without root or without an OCI runtime. Mount sources are used in place: the
+bootstrap is told the host paths, so ``Mount.target`` is informational only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, RuntimeStartError
+
+
+class ProcessHandle(ContainerHandle):
+    def __init__(self, container_id: str, proc: asyncio.subprocess.Process):
+        self.container_id = container_id
+        self.proc = proc
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    async def wait(self) -> int:
+        return await self.proc.wait()
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc.returncode is not None:
+            return
+        try:  # the whole process group: the function's own subprocesses go too
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+class ProcessRuntime(ContainerRuntime):
+    name = "process"
+    isolated = False
+
+    async def start(self, spec: ContainerSpec) -> ContainerHandle:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
+        env.update(spec.env)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                cwd=spec.workdir,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise RuntimeStartError(f"could not start {spec.argv[0]!r}: {exc}") from exc
+        return ProcessHandle(spec.container_id, proc)
+
+    async def remove(self, handle: ContainerHandle) -> None:
+        handle.kill(signal.SIGKILL)

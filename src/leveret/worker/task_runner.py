@@ -1,0 +1,248 @@
+"""One container's life on a worker: code, socket, start, relay inputs and outputs, stop.
+
+    assignment ─▶ fetch code ─▶ listen on socket ─▶ runtime.start ─▶ bootstrap connects ("hello")
+               ─▶ READY ─▶ inputs ⇄ outputs / log lines ─▶ stop (grace, then kill) ─▶ STOPPED
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pickle
+import shutil
+import signal
+import struct
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import leveret
+
+from .._wire import api_pb2 as pb
+from ..container import bootstrap
+from .logbuf import LineSplitter
+from .runtime import ContainerSpec, Mount, RuntimeStartError
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+STARTUP_TIMEOUT_S = 120.0
+STOP_GRACE_S = 5.0
+STDERR_TAIL_LINES = 20
+
+_HEADER = struct.Struct("!I")
+BOOTSTRAP_PATH = bootstrap.__file__
+LEVERET_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(leveret.__file__)))
+
+STATUS = {
+    bootstrap.STATUS_SUCCESS: pb.OUTPUT_STATUS_SUCCESS,
+    bootstrap.STATUS_FAILURE: pb.OUTPUT_STATUS_FAILURE,
+    bootstrap.STATUS_GENERATOR_ITEM: pb.OUTPUT_STATUS_GENERATOR_ITEM,
+    bootstrap.STATUS_GENERATOR_DONE: pb.OUTPUT_STATUS_GENERATOR_DONE,
+    bootstrap.STATUS_INTERNAL_FAILURE: pb.OUTPUT_STATUS_INTERNAL_FAILURE,
+}
+
+
+class ContainerTask:
+    def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment):
+        self.agent = agent
+        self.a = assignment
+        self.container_id = assignment.container_id
+        self.dir = os.path.join(agent.workdir, "containers", self.container_id)
+        self.socket_path = os.path.join(agent.socket_dir, self.container_id + ".sock")
+        self.handle = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.pending_inputs: list[tuple] = []
+        self.connected = asyncio.Event()
+        self.stop_requested: str | None = None
+        self.stderr_tail: list[str] = []
+        self.lines = LineSplitter(self._emit_line)
+        self.current_input = ""
+        self.task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    # ------------------------------------------------------------------ messages from the server
+
+    def send_inputs(self, batch: pb.InputBatch) -> None:
+        items = [(i.input_id, i.attempt, i.args) for i in batch.inputs]
+        if self.writer is None:
+            self.pending_inputs.extend(items)
+            return
+        self._write(("inputs", items))
+
+    def stop(self, reason: str) -> None:
+        if self.stop_requested is not None:
+            return
+        self.stop_requested = reason
+        if self.writer is not None:
+            self._write(("stop",))
+        elif self.handle is not None:
+            self.handle.kill(signal.SIGKILL)
+
+    def _write(self, msg) -> None:
+        body = pickle.dumps(msg, protocol=4)
+        self.writer.write(_HEADER.pack(len(body)) + body)
+
+    # ------------------------------------------------------------------ life
+
+    async def _run(self) -> None:
+        phases: dict[str, float] = {}
+        t0 = time.time()
+        server = None
+        exit_code, message, failed = 0, "", False
+        try:
+            os.makedirs(self.dir, exist_ok=True)
+            spec_env = await self._prepare_code()
+            phases["code"] = time.time() - t0
+            server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
+            t1 = time.time()
+            self.handle = await self.agent.runtime.start(self._spec(spec_env))
+            t2 = time.time()
+            phases["runtime_start"] = t2 - t1
+            pipes = [asyncio.ensure_future(self._read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
+                     asyncio.ensure_future(self._read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
+            waiter = asyncio.ensure_future(self.handle.wait())
+            connected = asyncio.ensure_future(self.connected.wait())
+            done, _ = await asyncio.wait({waiter, connected}, timeout=STARTUP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+            if connected not in done:
+                connected.cancel()
+                if waiter not in done:
+                    self.handle.kill(signal.SIGKILL)
+                    message = f"container did not start within {STARTUP_TIMEOUT_S:.0f} s"
+                exit_code = await waiter
+                failed = True
+            else:
+                hello = self.hello
+                phases["interpreter_start"] = max(0.0, hello["started_at"] - t2)
+                phases["imports"] = hello["ready_at"] - hello["import_started_at"]
+                self.agent.event(self.container_id, pb.CONTAINER_STATE_READY, phases=phases)
+                exit_code = await waiter
+            await asyncio.gather(*pipes, return_exceptions=True)
+            self.lines.flush_all()
+        except RuntimeStartError as exc:
+            exit_code, message, failed = -1, f"container could not start: {exc}", True
+        except Exception as exc:  # a bug here must not take the worker down
+            exit_code, message, failed = -1, f"worker error while running the container: {type(exc).__name__}: {exc}", True
+            if self.handle is not None:
+                self.handle.kill(signal.SIGKILL)
+        finally:
+            if server is not None:
+                server.close()
+            if self.handle is not None:
+                await self.agent.runtime.remove(self.handle)
+            for path in (self.socket_path,):
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if not message and exit_code != 0 and self.stop_requested is None:
+            message = _describe_exit(exit_code)
+            if self.stderr_tail:
+                message += "; last lines of its stderr:\n" + "\n".join(self.stderr_tail)
+        if exit_code != 0 and self.stop_requested is None:
+            failed = True
+        state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
+        self.agent.event(self.container_id, state, exit_code=exit_code, message=message)
+        self.agent.forget(self.container_id)
+
+    async def _prepare_code(self) -> dict:
+        d = self.a.definition
+        spec = {"module": d.module, "name": d.name}
+        if d.serialized_function:
+            path = os.path.join(self.dir, "function.pkl")
+            with open(path, "wb") as f:
+                f.write(d.serialized_function)
+            spec["serialized_path"] = path
+        if d.mount_id:
+            spec["mount_dir"] = await self.agent.mount_dir(d.mount_id)
+        return spec
+
+    def _spec(self, fn_spec: dict) -> ContainerSpec:
+        env = {
+            bootstrap.ENV_SOCKET: self.socket_path,
+            bootstrap.ENV_FUNCTION: json.dumps(fn_spec),
+            bootstrap.ENV_CONTAINER_ID: self.container_id,
+            "PYTHONPATH": LEVERET_PARENT,
+            "PYTHONUNBUFFERED": "1",
+        }
+        mounts = [Mount(self.agent.socket_dir, self.agent.socket_dir, read_only=False)]
+        return ContainerSpec(self.container_id, [sys.executable, BOOTSTRAP_PATH], env, self.dir, mounts)
+
+    # ------------------------------------------------------------------ the bootstrap's socket
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.writer is not None:
+            writer.close()
+            return
+        try:
+            kind, self.hello = await self._read_frame(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+            return
+        self.writer = writer
+        if self.stop_requested is not None:
+            self._write(("stop",))
+        elif self.pending_inputs:
+            self._write(("inputs", self.pending_inputs))
+            self.pending_inputs = []
+        self.connected.set()
+        try:
+            while True:
+                msg = await self._read_frame(reader)
+                if msg[0] == "outputs":
+                    self._forward_outputs(msg[1])
+                elif msg[0] == "log":
+                    _, fd, text, input_id = msg
+                    self.current_input = input_id
+                    self.lines.feed(fd, text, input_id)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def _read_frame(reader: asyncio.StreamReader):
+        (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+        return pickle.loads(await reader.readexactly(n))
+
+    def _forward_outputs(self, outputs: list[tuple]) -> None:
+        self.lines.flush_all()
+        results = [
+            pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
+                status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), data=data, gen_index=gen_index, message=message))
+            for iid, attempt, status, data, gen_index, message in outputs
+        ]
+        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results))
+
+    # ------------------------------------------------------------------ fd-level output
+
+    async def _read_pipe(self, stream: asyncio.StreamReader, source: int) -> None:
+        fd = 1 if source == pb.LOG_SOURCE_STDOUT else 2
+        while True:
+            chunk = await stream.read(65536)
+            if not chunk:
+                return
+            self.lines.feed(fd + 10, chunk.decode("utf-8", errors="replace"), self.current_input)
+
+    def _emit_line(self, fd: int, text: str, input_id: str) -> None:
+        source = pb.LOG_SOURCE_STDOUT if fd % 10 == 1 else pb.LOG_SOURCE_STDERR
+        if source == pb.LOG_SOURCE_STDERR:
+            self.stderr_tail.append(text)
+            del self.stderr_tail[:-STDERR_TAIL_LINES]
+        self.agent.log(pb.LogLine(ts=time.time(), source=source, text=text, app_id=self.a.app_id,
+                                  function_name=self.a.definition.name, container_id=self.container_id,
+                                  input_id=input_id))
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"container was killed by {name}"
+    return f"container exited with code {code}"
