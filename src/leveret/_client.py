@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from . import config
 from .exception import ConnectionError
@@ -16,6 +17,9 @@ class Client:
 
         self.url = url
         self.channel, self.stub = open_channel(url, token)
+        self._remote_queue: asyncio.Queue | None = None
+        self._remote_pending: dict[int, asyncio.Future] = {}
+        self._remote_tags = itertools.count(1)
 
     @classmethod
     async def get(cls) -> "Client":
@@ -39,6 +43,69 @@ class Client:
             return await getattr(self.stub, method)(request)
         except grpc.aio.AioRpcError as err:
             raise self.translate(err) from None
+
+    async def remote(self, function_id: str, inp):
+        """One call on the client's shared FunctionRemote stream; returns its Output."""
+        from ._wire import api_pb2 as pb
+
+        if self._remote_queue is None:
+            self._open_remote_stream()
+        tag = next(self._remote_tags)
+        fut = asyncio.get_running_loop().create_future()
+        self._remote_pending[tag] = fut
+        queue = self._remote_queue
+        queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, function_id=function_id, input=inp))
+        try:
+            resp = await fut
+        except asyncio.CancelledError:
+            if self._remote_pending.pop(tag, None) is not None:
+                queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, cancel=True))
+            raise
+        if resp.not_found:
+            from .exception import NotFoundError
+
+            raise NotFoundError(resp.not_found)
+        return resp.output
+
+    def _open_remote_stream(self) -> None:
+        queue: asyncio.Queue = asyncio.Queue()
+        self._remote_queue = queue
+
+        async def requests():
+            while True:
+                yield await queue.get()
+
+        stream = self.stub.FunctionRemote(requests())
+        pending = self._remote_pending
+
+        async def read():
+            import grpc
+
+            try:
+                async for resp in stream:
+                    fut = pending.pop(resp.tag, None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(resp)
+                error: Exception = self.translate_closed()
+            except grpc.aio.AioRpcError as err:
+                error = self.translate(err)
+            except asyncio.CancelledError:
+                stream.cancel()
+                raise
+            finally:
+                if self._remote_queue is queue:
+                    self._remote_queue = None
+            for fut in pending.values():
+                if not fut.done():
+                    fut.set_exception(error)
+            pending.clear()
+
+        self._remote_reader = asyncio.ensure_future(read())
+
+    def translate_closed(self) -> Exception:
+        from .exception import ExecutionError
+
+        return ExecutionError(f"the server at {self.url} closed the call stream")
 
     def translate(self, err) -> Exception:
         from ._wire.channel import translate

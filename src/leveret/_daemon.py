@@ -139,4 +139,6 @@ async def _main() -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    asyncio.run(_main())
+    from ._utils.async_utils import run_loop
+
+    run_loop(_main())

@@ -82,9 +82,7 @@ class Function:
         client = self._live()
         from ._wire import api_pb2 as pb
 
-        req = pb.FunctionRemoteRequest(function_id=self._function_id, input=pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
-        resp = await client.call("FunctionRemote", req)
-        o = resp.output
+        o = await client.remote(self._function_id, pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
         return ser.output_value(o.status, o.data, o.message)
 
     @synchronize

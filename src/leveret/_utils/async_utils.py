@@ -31,12 +31,27 @@ _thread: threading.Thread | None = None
 _END = object()
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop where it is installed (faster hops), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def run_loop(main: Awaitable[T]) -> T:
+    """``asyncio.run`` on the loop ``new_event_loop`` makes."""
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(main)
+
+
 def background_loop() -> asyncio.AbstractEventLoop:
     """The event loop that runs Leveret's coroutines, started on first use."""
     global _loop, _thread
     with _lock:
         if _loop is None or not _thread.is_alive():
-            loop = asyncio.new_event_loop()
+            loop = new_event_loop()
             ready = threading.Event()
 
             def main():

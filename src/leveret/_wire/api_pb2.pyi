@@ -227,20 +227,28 @@ class FunctionMapResponse(_message.Message):
     def __init__(self, call_id: _Optional[str] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., acked: _Optional[int] = ...) -> None: ...
 
 class FunctionRemoteRequest(_message.Message):
-    __slots__ = ("function_id", "input")
+    __slots__ = ("tag", "function_id", "input", "cancel")
+    TAG_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
+    tag: int
     function_id: str
     input: Input
-    def __init__(self, function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ...) -> None: ...
+    cancel: bool
+    def __init__(self, tag: _Optional[int] = ..., function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., cancel: _Optional[bool] = ...) -> None: ...
 
 class FunctionRemoteResponse(_message.Message):
-    __slots__ = ("call_id", "output")
+    __slots__ = ("tag", "call_id", "output", "not_found")
+    TAG_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    NOT_FOUND_FIELD_NUMBER: _ClassVar[int]
+    tag: int
     call_id: str
     output: Output
-    def __init__(self, call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ...) -> None: ...
+    not_found: str
+    def __init__(self, tag: _Optional[int] = ..., call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., not_found: _Optional[str] = ...) -> None: ...
 
 class FunctionSpawnRequest(_message.Message):
     __slots__ = ("function_id", "input")

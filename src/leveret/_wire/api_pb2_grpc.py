@@ -77,7 +77,7 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCreateRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCreateResponse.FromString,
                 _registered_method=True)
-        self.FunctionRemote = channel.unary_unary(
+        self.FunctionRemote = channel.stream_stream(
                 '/leveret.v1.Leveret/FunctionRemote',
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionRemoteRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionRemoteResponse.FromString,
@@ -167,7 +167,7 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def FunctionRemote(self, request, context):
+    def FunctionRemote(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -252,7 +252,7 @@ def add_LeveretServicer_to_server(servicer, server):
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCreateRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCreateResponse.SerializeToString,
             ),
-            'FunctionRemote': grpc.unary_unary_rpc_method_handler(
+            'FunctionRemote': grpc.stream_stream_rpc_method_handler(
                     servicer.FunctionRemote,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionRemoteRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionRemoteResponse.SerializeToString,
@@ -517,7 +517,7 @@ class Leveret:
             _registered_method=True)
 
     @staticmethod
-    def FunctionRemote(request,
+    def FunctionRemote(request_iterator,
             target,
             options=(),
             channel_credentials=None,
@@ -527,8 +527,8 @@ class Leveret:
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
+        return grpc.experimental.stream_stream(
+            request_iterator,
             target,
             '/leveret.v1.Leveret/FunctionRemote',
             leveret_dot_v1_dot_api__pb2.FunctionRemoteRequest.SerializeToString,

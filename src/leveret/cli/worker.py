@@ -10,6 +10,7 @@ import signal
 import click
 
 from .. import config
+from .._utils.async_utils import run_loop
 
 
 @click.command()
@@ -43,6 +44,6 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
             await agent.shutdown()
 
     try:
-        asyncio.run(main())
+        run_loop(main())
     except Exception as exc:
         raise click.ClickException(str(exc)) from None

@@ -24,7 +24,7 @@ FINAL = frozenset(
 
 
 class CallState:
-    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled")
+    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled", "on_output")
 
     def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None):
         self.call_id = call_id
@@ -36,6 +36,7 @@ class CallState:
         self.outputs: list[pb.Output] = []
         self.finals = 0
         self.cancelled = False
+        self.on_output = None   # called with the call on each new batch of outputs, if set
         self._changed = asyncio.Event()
 
     @property
@@ -45,6 +46,8 @@ class CallState:
     def add(self, outputs: list[pb.Output]) -> None:
         self.outputs.extend(outputs)
         self.finals += sum(1 for o in outputs if o.status in FINAL)
+        if self.on_output is not None:
+            self.on_output(self)
         self._notify()
 
     def set_total(self, total: int) -> None:

@@ -23,6 +23,7 @@ from . import autoscaler
 from .calls import FINAL, CallState
 from .logs import LogHub
 from .store import SqliteStore
+from .writes import WriteBehind
 
 DEFAULT_MAX_CONTAINERS = 100
 MAX_WINDOW = 1000              # most inputs in flight to one container
@@ -101,6 +102,7 @@ class AppState:
 class Dispatcher:
     def __init__(self, store: SqliteStore, logs: LogHub):
         self.store = store
+        self.writes = WriteBehind(store)
         self.logs = logs
         self.apps: dict[str, AppState] = {}
         self.functions: dict[str, FunctionState] = {}
@@ -118,6 +120,7 @@ class Dispatcher:
             self._tick_task.cancel()
         for app_id in list(self.apps):
             self.stop_app(app_id, "server shutting down")
+        self.writes.flush()
 
     async def _tick_forever(self) -> None:
         while True:
@@ -187,10 +190,10 @@ class Dispatcher:
         fn = self.function(function_id)
         call = CallState(new_id("fc"), function_id, fn.app_id, kind, total)
         recs = self._make_inputs(call, inputs)
-        self.store.create_call(call.call_id, function_id, kind, total, [(r.input_id, r.idx, r.args) for r in recs])
         self.calls[call.call_id] = call
         self.apps[fn.app_id].calls[call.call_id] = call
-        self._enqueue(fn, recs)
+        self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
+        self.writes.add(self.store.create_call, call.call_id, function_id, kind, total, [(r.input_id, r.idx, r.args) for r in recs])
         return call
 
     def add_inputs(self, call: CallState, inputs: list[pb.Input]) -> None:
@@ -198,11 +201,11 @@ class Dispatcher:
             return
         fn = self.function(call.function_id)
         recs = self._make_inputs(call, inputs)
-        self.store.add_inputs(call.call_id, [(r.input_id, r.idx, r.args) for r in recs])
         self._enqueue(fn, recs)
+        self.writes.add(self.store.add_inputs, call.call_id, [(r.input_id, r.idx, r.args) for r in recs])
 
     def finish_inputs(self, call: CallState, total: int) -> None:
-        self.store.set_call_total(call.call_id, total)
+        self.writes.add(self.store.set_call_total, call.call_id, total)
         call.set_total(total)
         self._maybe_forget(call)
 
@@ -251,11 +254,11 @@ class Dispatcher:
         if not results:
             return
         seq = len(call.outputs)
-        self.store.add_outputs([
+        call.add([o for _, o, _ in results])
+        self.writes.add(self.store.add_outputs, [
             (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct)
             for i, (iid, o, ct) in enumerate(results)
         ])
-        call.add([o for _, o, _ in results])
 
     # ------------------------------------------------------------------ dispatching
 

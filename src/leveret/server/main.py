@@ -8,6 +8,7 @@ import logging
 
 import grpc
 
+from .._utils.async_utils import run_loop
 from .._wire import api_pb2_grpc
 from .dispatch import Dispatcher
 from .logs import LogHub
@@ -104,4 +105,4 @@ async def serve_forever(listen: str, db: str, token: str, ready=None) -> None:
 
 
 def run(listen: str, db: str, token: str, ready=None) -> None:
-    asyncio.run(serve_forever(listen, db, token, ready))
+    run_loop(serve_forever(listen, db, token, ready))

@@ -97,16 +97,43 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         except KeyError as exc:
             return str(exc.args[0])
 
-    async def FunctionRemote(self, request, context):
-        call = self._new_call(request.function_id, "remote", [request.input], 1)
-        if isinstance(call, str):
-            await _abort_not_found(context, call)
+    async def FunctionRemote(self, request_iterator, context):
+        outbox: asyncio.Queue = asyncio.Queue()
+        calls: dict[int, CallState] = {}
+
+        def answer(call: CallState, tag: int) -> None:
+            if calls.pop(tag, None) is not None:
+                outbox.put_nowait(pb.FunctionRemoteResponse(tag=tag, call_id=call.call_id, output=call.outputs[0]))
+
+        async def read() -> None:
+            async for req in request_iterator:
+                if req.cancel:
+                    call = calls.pop(req.tag, None)
+                    if call is not None:
+                        self.d.cancel_call(call, "cancelled by its client")
+                    continue
+                call = self._new_call(req.function_id, "remote", [req.input], 1)
+                if isinstance(call, str):
+                    outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
+                    continue
+                calls[req.tag] = call
+                if call.outputs:
+                    answer(call, req.tag)
+                else:
+                    call.on_output = lambda c, tag=req.tag: answer(c, tag)
+
+        reader = asyncio.get_running_loop().create_task(read())
+        reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
-            await call.wait_beyond(0)
-        except asyncio.CancelledError:
-            self.d.cancel_call(call, "the client went away")
-            raise
-        return pb.FunctionRemoteResponse(call_id=call.call_id, output=call.outputs[0])
+            while True:
+                msg = await outbox.get()
+                if msg is None:
+                    break
+                yield msg
+        finally:
+            reader.cancel()
+            for call in list(calls.values()):
+                self.d.cancel_call(call, "the client went away")
 
     async def FunctionMap(self, request_iterator, context):
         first = await anext(request_iterator, None)
@@ -118,6 +145,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         reader = asyncio.get_running_loop().create_task(self._read_map_inputs(call, first, request_iterator))
         sent = 0
         try:
+            await self.d.writes.durable()
             yield pb.FunctionMapResponse(call_id=call.call_id, acked=call.sent)
             while True:
                 await call.wait_beyond(sent)
@@ -149,6 +177,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         call = self._new_call(request.function_id, "spawn", [request.input], 1)
         if isinstance(call, str):
             await _abort_not_found(context, call)
+        await self.d.writes.durable()
         return pb.FunctionSpawnResponse(call_id=call.call_id)
 
     async def FunctionCallGet(self, request, context):

@@ -7,6 +7,7 @@ each is a single short transaction over a batch, far cheaper than a thread hop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -80,19 +81,35 @@ class SqliteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
         self.db.executescript(SCHEMA)
+        self._depth = 0
 
     def close(self) -> None:
         self.db.close()
 
-    def _tx(self, sql: str, rows: Iterable[tuple]) -> None:
-        db = self.db
-        db.execute("BEGIN")
+    @contextlib.contextmanager
+    def transaction(self):
+        """One transaction around everything inside; nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN")
+        self._depth = 1
         try:
-            db.executemany(sql, rows)
-            db.execute("COMMIT")
+            yield
         except BaseException:
-            db.execute("ROLLBACK")
+            self._depth = 0
+            self.db.execute("ROLLBACK")
             raise
+        self._depth = 0
+        self.db.execute("COMMIT")
+
+    def _tx(self, sql: str, rows: Iterable[tuple]) -> None:
+        with self.transaction():
+            self.db.executemany(sql, rows)
 
     # ------------------------------------------------------------------ apps
 
@@ -145,21 +162,12 @@ class SqliteStore:
                     inputs: list[tuple[str, int, bytes]]) -> None:
         """Store a call and its first inputs ``(input_id, idx, args)`` in one transaction."""
         now = time.time()
-        db = self.db
-        db.execute("BEGIN")
-        try:
-            db.execute(
+        with self.transaction():
+            self.db.execute(
                 "INSERT INTO calls (id, function_id, kind, total, created_at) VALUES (?, ?, ?, ?, ?)",
                 (call_id, function_id, kind, total, now),
             )
-            db.executemany(
-                "INSERT INTO inputs (id, call_id, idx, args, created_at) VALUES (?, ?, ?, ?, ?)",
-                ((iid, call_id, idx, args, now) for iid, idx, args in inputs),
-            )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+            self.add_inputs(call_id, inputs)
 
     def set_call_total(self, call_id: str, total: int) -> None:
         self.db.execute("UPDATE calls SET total = ? WHERE id = ?", (total, call_id))
@@ -231,19 +239,12 @@ class SqliteStore:
 
     def add_logs(self, rows: list[tuple]) -> int:
         """Store ``(app_id, function_name, container_id, input_id, source, ts, text)``; return the last seq."""
-        db = self.db
-        db.execute("BEGIN")
-        try:
-            db.executemany(
+        with self.transaction():
+            self.db.executemany(
                 "INSERT INTO logs (app_id, function_name, container_id, input_id, source, ts, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            last = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return last
+            return self.db.execute("SELECT last_insert_rowid()").fetchone()[0]
 
     def get_logs(self, app_id: str, after_seq: int = 0, limit: int = 10_000) -> list[tuple]:
         """``(seq, app_id, function_name, container_id, input_id, source, ts, text)`` in order."""
