@@ -4,8 +4,14 @@
 no gRPC, no protobuf — containers import it too.
 """
 
-from .app import App, LocalEntrypoint
-from .exception import (
+import os as _os
+
+# Workers fork container processes from a process that runs gRPC threads; gRPC's fork handlers
+# are not needed for fork+exec and can crash the child, so they are off unless asked for.
+_os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
+from .app import App, LocalEntrypoint  # noqa: E402
+from .exception import (  # noqa: E402
     AuthError,
     ConnectionError,
     Error,
@@ -17,7 +23,7 @@ from .exception import (
     RemoteError,
     TimeoutError,
 )
-from .function import Function, FunctionCall
+from .function import Function, FunctionCall  # noqa: E402
 
 __version__ = "0.1.0"
 

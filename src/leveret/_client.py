@@ -72,8 +72,8 @@ class Client:
         self._remote_queue = queue
 
         async def requests():
-            while True:
-                yield await queue.get()
+            while (msg := await queue.get()) is not None:
+                yield msg
 
         stream = self.stub.FunctionRemote(requests())
         pending = self._remote_pending
@@ -93,6 +93,7 @@ class Client:
                 stream.cancel()
                 raise
             finally:
+                queue.put_nowait(None)  # ends the request stream, so nothing is left pending
                 if self._remote_queue is queue:
                     self._remote_queue = None
             for fut in pending.values():
@@ -101,6 +102,13 @@ class Client:
             pending.clear()
 
         self._remote_reader = asyncio.ensure_future(read())
+
+    async def close(self) -> None:
+        reader = getattr(self, "_remote_reader", None)
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        await self.channel.close()
 
     def translate_closed(self) -> Exception:
         from .exception import ExecutionError
@@ -114,9 +122,13 @@ class Client:
 
 
 def reset() -> None:
-    """Forget the process's client (tests point it elsewhere)."""
+    """Close and forget the process's client (tests point it elsewhere)."""
     global _client
-    _client = None
+    client, _client = _client, None
+    if client is not None:
+        from ._utils.async_utils import run_sync
+
+        run_sync(client.close())
 
 
 __all__ = ["Client", "ConnectionError", "reset"]

@@ -41,6 +41,17 @@ NOT_YET = {
 }
 
 
+ZERO_IS_UNSET = {"retries", "min_containers", "buffer_containers"}   # Modal's defaults are 0
+
+
+def _is_unset(option: str, value) -> bool:
+    if value is None or value is False:
+        return True
+    if isinstance(value, (list, dict, tuple)) and not value:
+        return True
+    return option in ZERO_IS_UNSET and type(value) is int and value == 0
+
+
 @dataclasses.dataclass(frozen=True)
 class FunctionOptions:
     serialized: bool = False
@@ -50,7 +61,7 @@ class FunctionOptions:
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
-        if value is not None and value is not False and value != [] and value != {} and value != ():
+        if not _is_unset(option, value):
             raise NotImplementedOptionError(
                 f"@app.function({option}=...) on {function_name!r} is not supported yet (it comes with"
                 f" {NOT_YET[option]}); remove `{option}=` to run the function without it"

@@ -15,6 +15,7 @@ method whose plain call blocks, and whose ``.aio`` form is awaitable from any ev
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import functools
 import inspect
@@ -63,6 +64,7 @@ def background_loop() -> asyncio.AbstractEventLoop:
             _thread.start()
             ready.wait()
             _loop = loop
+            atexit.register(shutdown_background_loop)
         return _loop
 
 
@@ -196,10 +198,16 @@ def shutdown_background_loop(timeout: float = 2.0) -> None:
         return
 
     async def _cancel_all():
+        from .. import _client
+
+        client, _client._client = _client._client, None
+        if client is not None:
+            await client.close()
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.get_running_loop().shutdown_asyncgens()
 
     try:
         asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(timeout)

@@ -18,7 +18,7 @@ from .._utils.async_utils import run_loop
 @click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
 @click.option("--runtime", default="process", show_default=True, help="Container runtime.")
 @click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
-@click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 2 per CPU, at least 4).")
+@click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
     """Run containers for the server at --server."""
     from ..worker.agent import Agent

@@ -337,8 +337,9 @@ class Dispatcher:
             scaledown_window=fn.definition.scaledown_window_s,
         )
         decision = autoscaler.decide(load, now)
-        for _ in range(decision.start):
+        for placed in range(decision.start):
             if not self._place(fn):
+                self._evict_idle(decision.start - placed, fn)
                 break
         for container_id in decision.stop:
             self._stop_container(self.containers[container_id], "idle past its scaledown window")
@@ -356,6 +357,21 @@ class Dispatcher:
         worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
             container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
         return True
+
+    def _evict_idle(self, wanted: int, fn: FunctionState) -> None:
+        """Free slots for ``fn`` by stopping other functions' idle containers, longest idle first.
+
+        Idle containers are a cache: work that waits for a slot comes first. Containers already
+        stopping count towards ``wanted``; ``fn`` is placed when their exits free the slots.
+        """
+        stopping = sum(1 for c in self.containers.values() if c.stopping)
+        idle = sorted(
+            (c for c in self.containers.values()
+             if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None),
+            key=lambda c: c.idle_since,
+        )
+        for ct in idle[:max(0, wanted - stopping)]:
+            self._stop_container(ct, f"its slot was needed by {fn.name}")
 
     def _stop_container(self, ct: ContainerRec, reason: str) -> None:
         if ct.stopping:
@@ -389,9 +405,11 @@ class Dispatcher:
             self._fail_inputs(queued, ct.container_id, why)
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
-        if fn.function_id in self.functions:
-            self.autoscale(fn, time.time())
-            self.pump(fn)
+        now = time.time()
+        for other in list(self.functions.values()):  # a freed slot may be what another function waits for
+            if other is fn or other.queue:
+                self.autoscale(other, now)
+                self.pump(other)
 
     def _forget_container(self, ct: ContainerRec) -> None:
         self.containers.pop(ct.container_id, None)

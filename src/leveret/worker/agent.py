@@ -35,7 +35,7 @@ class Agent:
         self.token = token
         self.runtime = runtime
         self.workdir = workdir
-        self.max_containers = max_containers or max(4, 2 * (os.cpu_count() or 1))
+        self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""
         self._outbox: asyncio.Queue = asyncio.Queue()
@@ -81,6 +81,7 @@ class Agent:
             raise translate(err, self.server_url) from None
         finally:
             heartbeat.cancel()
+            self._outbox.put_nowait(None)  # ends the request stream
             await self.shutdown()
             await channel.close()
 
@@ -93,11 +94,8 @@ class Agent:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     async def _requests(self):
-        while True:
-            msg = await self._outbox.get()
+        while (msg := await self._outbox.get()) is not None:
             yield msg
-            while not self._outbox.empty():
-                yield self._outbox.get_nowait()
 
     async def _heartbeat(self) -> None:
         while True:

@@ -1,35 +1,42 @@
-"""Splits a container's output streams into lines, one partial line kept per stream."""
+"""Splits a container's output streams into lines, one partial line kept per stream.
+
+A line belongs to the input that was running when it started. Lines longer than
+MAX_LINE_CHARS are emitted in pieces of that size.
+"""
 
 from __future__ import annotations
 
 from typing import Callable
 
-MAX_LINE_CHARS = 64 * 1024   # longer lines are split into pieces of this size
+MAX_LINE_CHARS = 64 * 1024
 
 
 class LineSplitter:
     def __init__(self, emit: Callable[[int, str, str], None]):
         self._emit = emit
-        self._partial: dict[int, tuple[str, str]] = {}
+        self._partial: dict[int, tuple[str, str]] = {}   # stream -> (text, input that started it)
 
     def feed(self, stream: int, text: str, input_id: str) -> None:
-        prev, prev_input = self._partial.pop(stream, ("", input_id))
-        text = prev + text
-        *lines, rest = text.split("\n")
+        prev, owner = self._partial.pop(stream, ("", input_id))
+        *lines, rest = (prev + text).split("\n")
         for line in lines:
-            self._emit_split(stream, line.rstrip("\r"), prev_input or input_id)
-            prev_input = input_id
-        if len(rest) >= MAX_LINE_CHARS:
-            cut = len(rest) - len(rest) % MAX_LINE_CHARS
-            self._emit_split(stream, rest[:cut], input_id)
-            rest = rest[cut:]
+            self._emit_split(stream, line[:-1] if line.endswith("\r") else line, owner)
+            owner = input_id
+        if len(rest) > MAX_LINE_CHARS:
+            # Emit whole pieces but keep at least one character besides a trailing "\r", so a
+            # newline arriving next ends the kept piece instead of making an empty line.
+            keep = 2 if rest.endswith("\r") else 1
+            cut = (len(rest) - keep) // MAX_LINE_CHARS * MAX_LINE_CHARS
+            if cut > 0:
+                self._emit_split(stream, rest[:cut], owner)
+                rest = rest[cut:]
         if rest:
-            self._partial[stream] = (rest, input_id)
+            self._partial[stream] = (rest, owner)
 
     def flush_all(self) -> None:
         partial, self._partial = self._partial, {}
-        for stream, (rest, input_id) in partial.items():
-            self._emit_split(stream, rest, input_id)
+        for stream, (rest, owner) in partial.items():
+            self._emit_split(stream, rest, owner)
 
     def _emit_split(self, stream: int, line: str, input_id: str) -> None:
         for i in range(0, max(len(line), 1), MAX_LINE_CHARS):

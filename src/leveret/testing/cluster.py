@@ -1,0 +1,91 @@
+"""An in-process cluster: the real gRPC server on port 0 over a temporary SQLite store, and a real
+worker agent, both on the SDK's background event loop. Containers are real processes (or a fake
+runtime). The SDK in the same process is pointed at it through LEVERET_SERVER_URL / LEVERET_TOKEN.
+
+    with Cluster(tmp_path) as cluster:
+        with app.run():
+            assert f.remote(2) == 4
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+
+from .. import _client
+from .._utils.async_utils import run_sync
+from ..worker.runtime import ContainerRuntime, get_runtime
+
+
+class Cluster:
+    def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4):
+        self.directory = str(directory)
+        self.runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime
+        self.max_containers = max_containers
+        self.token = secrets.token_urlsafe(16)
+        self.server = None
+        self.agent = None
+        self._agent_task: asyncio.Task | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def dispatcher(self):
+        return self.server.dispatcher
+
+    def __enter__(self) -> "Cluster":
+        run_sync(self._start())
+        for key, value in (("LEVERET_SERVER_URL", self.url), ("LEVERET_TOKEN", self.token)):
+            self._saved_env[key] = os.environ.get(key)
+            os.environ[key] = value
+        _client.reset()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        run_sync(self._stop())
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _client.reset()
+
+    async def _start(self) -> None:
+        from ..server.main import Server
+        from ..worker.agent import Agent
+
+        os.makedirs(self.directory, exist_ok=True)
+        self.server = await Server.start(listen="127.0.0.1:0", db=os.path.join(self.directory, "state.db"), token=self.token)
+        self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
+                           max_containers=self.max_containers)
+        self._agent_task = asyncio.ensure_future(self.agent.run())
+        registered = asyncio.ensure_future(self.agent.registered.wait())
+        await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if not registered.done():
+            registered.cancel()
+            raise RuntimeError("the in-process worker did not register with the in-process server")
+
+    async def _stop(self) -> None:
+        if self._agent_task is not None:
+            self._agent_task.cancel()
+            await asyncio.gather(self._agent_task, return_exceptions=True)
+            await self.agent.shutdown()
+        if self.server is not None:
+            await self.server.stop(grace=0.1)
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        """Wait until ``predicate(dispatcher)`` is true, checked on the loop after each change."""
+
+        async def wait():
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not predicate(self.dispatcher):
+                if loop.time() > deadline:
+                    raise TimeoutError(f"condition not met within {timeout} s")
+                await asyncio.sleep(0.01)
+
+        run_sync(wait())

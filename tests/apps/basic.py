@@ -1,0 +1,94 @@
+import asyncio
+import os
+import sys
+import threading
+
+import leveret
+
+app = leveret.App("basic")
+
+
+class CustomError(Exception):
+    pass
+
+
+class Unpicklable(Exception):
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.lock = threading.Lock()
+
+
+@app.function()
+def square(x):
+    return x * x
+
+
+@app.function()
+def add(a, b=0, *, c=0):
+    return a + b + c
+
+
+@app.function()
+def fail(x):
+    if x == 3:
+        raise CustomError(f"bad input {x}")
+    return x
+
+
+@app.function()
+def fail_unpicklable(x):
+    raise Unpicklable(f"cannot travel {x}")
+
+
+@app.function()
+def return_unpicklable():
+    return threading.Lock()
+
+
+@app.function()
+def countdown(n):
+    for i in range(n, 0, -1):
+        yield i
+
+
+@app.function()
+async def async_double(x):
+    await asyncio.sleep(0)
+    return 2 * x
+
+
+@app.function()
+async def async_count(n):
+    for i in range(n):
+        yield i
+
+
+@app.function()
+def chatty(tag):
+    print(f"out {tag}")
+    print(f"err {tag}", file=sys.stderr)
+    os.system(f"echo sub {tag}")
+    return tag
+
+
+@app.function()
+def where():
+    return os.environ.get("LEVERET_CONTAINER_ID"), os.getpid()
+
+
+@app.function()
+def sleepy(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+@app.function()
+def crash(code):
+    os._exit(code)
+
+
+@app.function(scaledown_window=1)
+def brief(x):
+    return x

@@ -1,0 +1,22 @@
+import warnings
+
+import pytest
+
+from leveret.testing import Cluster
+
+# When a hypothesis test fails, its pytest plugin imports libcst to suggest a patch, and that
+# import warns (mypy_extensions.TypedDict is deprecated). With filterwarnings=error the warning
+# turns a plain test failure into an INTERNALERROR that stops the run. Import it once, quietly.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import libcst  # noqa: F401
+    except ImportError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    """A real server and worker in this process; containers are real processes."""
+    with Cluster(tmp_path_factory.mktemp("cluster")) as c:
+        yield c

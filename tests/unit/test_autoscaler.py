@@ -1,0 +1,170 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leveret.server.autoscaler import (
+    SCALE_UP_DRAIN_S,
+    SCALE_UP_WAIT_S,
+    ContainerLoad,
+    Decision,
+    FunctionLoad,
+    decide,
+)
+
+NOW = 1000.0
+
+
+def load(*, queued=0, oldest_queued_at=None, seconds_per_input=None, containers=(), max_containers=10,
+         scaledown_window=60.0):
+    return FunctionLoad(queued=queued, oldest_queued_at=oldest_queued_at, seconds_per_input=seconds_per_input,
+                        containers=tuple(containers), max_containers=max_containers,
+                        scaledown_window=scaledown_window)
+
+
+def ready(cid, *, outstanding=0, idle_since=None):
+    return ContainerLoad(cid, ready=True, outstanding=outstanding, idle_since=idle_since)
+
+
+def busy(cid, outstanding=1):
+    return ContainerLoad(cid, ready=True, outstanding=outstanding, idle_since=None)
+
+
+def starting(cid):
+    return ContainerLoad(cid, ready=False, outstanding=0, idle_since=None)
+
+
+def test_nothing_queued_and_no_containers_does_nothing():
+    assert decide(load(), NOW) == Decision(start=0, stop=())
+
+
+def test_queued_with_no_containers_starts_one_per_input():
+    assert decide(load(queued=3, oldest_queued_at=NOW), NOW).start == 3
+
+
+def test_queued_with_no_containers_starts_at_most_max_containers():
+    assert decide(load(queued=50, oldest_queued_at=NOW, max_containers=4), NOW).start == 4
+
+
+def test_starting_containers_that_cover_the_queue_start_no_more():
+    d = decide(load(queued=2, oldest_queued_at=NOW - 5, containers=[starting("ct-a"), starting("ct-b")]), NOW)
+    assert d.start == 0
+
+
+def test_starting_containers_covering_part_of_the_queue_start_the_rest():
+    d = decide(load(queued=5, oldest_queued_at=NOW - 5, containers=[starting("ct-a"), starting("ct-b")]), NOW)
+    assert d.start == 3
+
+
+def test_slow_backlog_scales_up():
+    # one ready container, 10 inputs at 1 s each: 10 s to drain, far over SCALE_UP_DRAIN_S
+    d = decide(load(queued=10, oldest_queued_at=NOW, seconds_per_input=1.0, containers=[busy("ct-a")],
+                    max_containers=20), NOW)
+    assert d.start == 10
+
+
+def test_fast_backlog_does_not_scale_up():
+    spi = SCALE_UP_DRAIN_S / 10 / 2  # 10 inputs drain in half of SCALE_UP_DRAIN_S
+    d = decide(load(queued=10, oldest_queued_at=NOW - 100, seconds_per_input=spi, containers=[busy("ct-a")]), NOW)
+    assert d.start == 0
+
+
+def test_known_speed_wins_over_a_long_wait():
+    # the oldest input has waited long, but the measured speed says the backlog drains quickly
+    d = decide(load(queued=1, oldest_queued_at=NOW - 100, seconds_per_input=0.001, containers=[busy("ct-a")]), NOW)
+    assert d.start == 0
+
+
+def test_unknown_speed_and_long_wait_scales_up():
+    d = decide(load(queued=2, oldest_queued_at=NOW - SCALE_UP_WAIT_S * 2, containers=[busy("ct-a")]), NOW)
+    assert d.start == 2
+
+
+def test_unknown_speed_and_short_wait_does_not_scale_up():
+    d = decide(load(queued=2, oldest_queued_at=NOW - SCALE_UP_WAIT_S / 2, containers=[busy("ct-a")]), NOW)
+    assert d.start == 0
+
+
+def test_scale_up_never_exceeds_max_containers():
+    containers = [busy("ct-a"), busy("ct-b"), starting("ct-c")]
+    d = decide(load(queued=100, oldest_queued_at=NOW, seconds_per_input=1.0, containers=containers,
+                    max_containers=5), NOW)
+    assert d.start == 2
+
+
+def test_at_max_containers_starts_nothing():
+    containers = [busy("ct-a"), busy("ct-b")]
+    d = decide(load(queued=100, oldest_queued_at=NOW, seconds_per_input=1.0, containers=containers,
+                    max_containers=2), NOW)
+    assert d.start == 0
+
+
+def test_over_max_containers_starts_nothing():
+    # max_containers lowered below the running count
+    d = decide(load(queued=5, oldest_queued_at=NOW, seconds_per_input=1.0, containers=[busy("ct-a"), busy("ct-b")],
+                    max_containers=1), NOW)
+    assert d.start == 0
+
+
+def test_idle_past_scaledown_window_with_empty_queue_is_stopped():
+    d = decide(load(containers=[ready("ct-a", idle_since=NOW - 60)], scaledown_window=60), NOW)
+    assert d.stop == ("ct-a",)
+
+
+def test_idle_within_scaledown_window_is_kept():
+    d = decide(load(containers=[ready("ct-a", idle_since=NOW - 59.9)], scaledown_window=60), NOW)
+    assert d.stop == ()
+
+
+def test_busy_and_starting_containers_are_never_stopped():
+    containers = [busy("ct-busy"), starting("ct-starting"), ready("ct-idle", idle_since=NOW - 1000),
+                  # outstanding work with a stale idle_since is still busy
+                  ready("ct-odd", outstanding=1, idle_since=NOW - 1000)]
+    d = decide(load(containers=containers, scaledown_window=60), NOW)
+    assert d.stop == ("ct-idle",)
+
+
+def test_nothing_is_stopped_while_inputs_are_queued():
+    containers = [ready("ct-a", idle_since=NOW - 1000), ready("ct-b", idle_since=NOW - 1000)]
+    d = decide(load(queued=1, oldest_queued_at=NOW, containers=containers, scaledown_window=60), NOW)
+    assert d.stop == ()
+
+
+@st.composite
+def container_loads(draw, max_size):
+    n = draw(st.integers(0, max_size))
+    out = []
+    for i in range(n):
+        is_ready = draw(st.booleans())
+        outstanding = draw(st.integers(0, 3)) if is_ready else 0
+        idle_since = (draw(st.one_of(st.none(), st.floats(0, NOW)))
+                      if is_ready and outstanding == 0 else None)
+        out.append(ContainerLoad(f"ct-{i}", ready=is_ready, outstanding=outstanding, idle_since=idle_since))
+    return tuple(out)
+
+
+@st.composite
+def function_loads(draw):
+    max_containers = draw(st.integers(1, 12))
+    containers = draw(container_loads(max_containers))
+    queued = draw(st.integers(0, 200))
+    return FunctionLoad(
+        queued=queued,
+        oldest_queued_at=draw(st.one_of(st.none(), st.floats(0, NOW))) if queued else None,
+        seconds_per_input=draw(st.one_of(st.none(), st.floats(0, 10))),
+        containers=containers,
+        max_containers=max_containers,
+        scaledown_window=draw(st.floats(1, 600)),
+    )
+
+
+@given(function_loads())
+def test_decision_never_overcommits_and_stops_only_idle_ready_containers(fl):
+    d = decide(fl, NOW)
+    assert d.start >= 0
+    assert d.start + len(fl.containers) <= fl.max_containers
+    assert d.start <= fl.queued
+    idle_ready = {c.container_id for c in fl.containers
+                  if c.ready and c.outstanding == 0 and c.idle_since is not None}
+    assert set(d.stop) <= idle_ready
+    assert len(set(d.stop)) == len(d.stop)
+    if fl.queued:
+        assert d.stop == ()

@@ -1,0 +1,277 @@
+import asyncio
+import socket
+import struct
+import subprocess
+import sys
+import threading
+
+import cloudpickle
+import pytest
+
+from leveret import _serialization as ser
+from leveret.container import bootstrap
+from leveret.container.bootstrap import (
+    MAX_FRAME,
+    STATUS_FAILURE,
+    STATUS_GENERATOR_DONE,
+    STATUS_GENERATOR_ITEM,
+    STATUS_INTERNAL_FAILURE,
+    STATUS_SUCCESS,
+    Channel,
+    Runner,
+    SocketWriter,
+    encode_frame,
+    exception_payload,
+    recv_frame,
+)
+
+
+@pytest.fixture
+def pair():
+    a, b = socket.socketpair()
+    b.settimeout(5)   # a bug that sends nothing fails the test instead of hanging it
+    yield a, b
+    a.close()
+    b.close()
+
+
+# ---------------------------------------------------------------------- framing
+
+
+def test_frame_round_trip(pair):
+    a, b = pair
+    a.sendall(encode_frame(("inputs", [("in-1", 0, b"\x00args")])))
+    assert recv_frame(b) == ("inputs", [("in-1", 0, b"\x00args")])
+
+
+def test_frames_sent_back_to_back_are_read_one_at_a_time(pair):
+    a, b = pair
+    a.sendall(encode_frame(("hello", {})) + encode_frame(("stop",)))
+    assert recv_frame(b) == ("hello", {})
+    assert recv_frame(b) == ("stop",)
+
+
+def test_frame_header_is_the_body_length(pair):
+    frame = encode_frame(("stop",))
+    (n,) = struct.unpack("!I", frame[:4])
+    assert n == len(frame) - 4
+
+
+def test_frame_over_max_frame_is_refused(pair):
+    a, b = pair
+    a.sendall(struct.pack("!I", MAX_FRAME + 1))   # the header alone: the body is never read
+    with pytest.raises(ValueError, match="exceeds"):
+        recv_frame(b)
+
+
+def test_closed_socket_is_eof(pair):
+    a, b = pair
+    a.close()
+    with pytest.raises(EOFError):
+        recv_frame(b)
+
+
+def test_socket_closed_mid_frame_is_eof(pair):
+    a, b = pair
+    a.sendall(encode_frame(("stop",))[:-1])
+    a.close()
+    with pytest.raises(EOFError):
+        recv_frame(b)
+
+
+# ---------------------------------------------------------------------- the runner
+
+
+class Harness:
+    """A Runner whose worker end of the socket the test reads."""
+
+    def __init__(self, container_end, worker_end):
+        self.container_end, self.worker_end = container_end, worker_end
+        self.channel = Channel(container_end)
+        self.stdout, self.stderr = SocketWriter(self.channel, 1), SocketWriter(self.channel, 2)
+        self.runners = []
+
+    def runner(self, fn, import_error=None):
+        r = Runner(self.channel, fn, import_error, self.stdout, self.stderr, cloudpickle)
+        self.runners.append(r)
+        return r
+
+    def run(self, fn, *args, input_id="in-1", import_error=None, **kwargs):
+        """Run one input; return every frame the container sent."""
+        self.runner(fn, import_error).run_one(input_id, 0, ser.serialize_args(args, kwargs), last_in_batch=True)
+        return self.frames()
+
+    def frames(self):
+        self.container_end.shutdown(socket.SHUT_WR)
+        frames = []
+        while True:
+            try:
+                frames.append(recv_frame(self.worker_end))
+            except EOFError:
+                return frames
+
+    def close(self):
+        for r in self.runners:
+            if r.loop is not None:
+                r.loop.close()
+
+
+@pytest.fixture
+def h(pair):
+    harness = Harness(*pair)
+    yield harness
+    harness.close()
+
+
+def outputs(frames):
+    return [out for f in frames if f[0] == "outputs" for out in f[1]]
+
+
+def add(a, b):
+    return a + b
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def test_plain_function_succeeds_with_its_pickled_value(h):
+    frames = h.run(add, 2, b=3)
+    assert frames == [("outputs", [("in-1", 0, STATUS_SUCCESS, cloudpickle.dumps(5), 0, "")])]
+
+
+def test_raising_function_fails_with_an_exception_payload(h):
+    [(input_id, attempt, status, data, gen_index, message)] = outputs(h.run(fail, "bad row 3"))
+    assert (input_id, status, message) == ("in-1", STATUS_FAILURE, "ValueError: bad row 3")
+    exc = ser.exception_from_payload(data)
+    assert type(exc) is ValueError
+    assert exc.args == ("bad row 3",)
+
+
+def test_unpicklable_return_value_fails_and_says_so(h):
+    [out] = outputs(h.run(threading.Lock))
+    assert out[2] == STATUS_FAILURE
+    assert "cannot be pickled" in out[5]
+    assert "cannot be pickled" in str(ser.exception_from_payload(out[3]))
+
+
+def test_generator_streams_its_items_then_done_with_the_count(h):
+    def gen(n):
+        for i in range(n):
+            yield i * 10
+
+    outs = outputs(h.run(gen, 3))
+    assert [(o[2], o[4]) for o in outs] == [
+        (STATUS_GENERATOR_ITEM, 0), (STATUS_GENERATOR_ITEM, 1), (STATUS_GENERATOR_ITEM, 2),
+        (STATUS_GENERATOR_DONE, 3),
+    ]
+    assert [cloudpickle.loads(o[3]) for o in outs[:3]] == [0, 10, 20]
+
+
+def test_empty_generator_is_done_with_zero_items(h):
+    def gen():
+        yield from ()
+
+    assert [(o[2], o[4]) for o in outputs(h.run(gen))] == [(STATUS_GENERATOR_DONE, 0)]
+
+
+def test_generator_that_raises_fails_after_its_items(h):
+    def gen():
+        yield 1
+        raise ValueError("halfway")
+
+    outs = outputs(h.run(gen))
+    assert [o[2] for o in outs] == [STATUS_GENERATOR_ITEM, STATUS_FAILURE]
+    assert outs[1][5] == "ValueError: halfway"
+
+
+def test_async_function_is_awaited(h):
+    async def double(x):
+        await asyncio.sleep(0)
+        return x * 2
+
+    [out] = outputs(h.run(double, 21))
+    assert (out[2], cloudpickle.loads(out[3])) == (STATUS_SUCCESS, 42)
+
+
+def test_async_generator_streams_its_items(h):
+    async def agen(n):
+        for i in range(n):
+            await asyncio.sleep(0)
+            yield i
+
+    outs = outputs(h.run(agen, 2))
+    assert [(o[2], o[4]) for o in outs] == [
+        (STATUS_GENERATOR_ITEM, 0), (STATUS_GENERATOR_ITEM, 1), (STATUS_GENERATOR_DONE, 2),
+    ]
+    assert [cloudpickle.loads(o[3]) for o in outs[:2]] == [0, 1]
+
+
+def test_async_function_that_raises_fails(h):
+    async def broken():
+        raise KeyError("k")
+
+    [out] = outputs(h.run(broken))
+    assert out[2] == STATUS_FAILURE
+    assert type(ser.exception_from_payload(out[3])) is KeyError
+
+
+def test_import_error_fails_every_input_as_internal_failure(h):
+    payload = exception_payload(ImportError("could not import function m:f"), cloudpickle)
+    runner = h.runner(None, import_error=payload)
+    runner.run_one("in-1", 0, ser.serialize_args((), {}), last_in_batch=False)
+    runner.run_one("in-2", 1, ser.serialize_args((), {}), last_in_batch=True)
+    assert outputs(h.frames()) == [
+        ("in-1", 0, STATUS_INTERNAL_FAILURE, payload, 0, "function could not be imported"),
+        ("in-2", 1, STATUS_INTERNAL_FAILURE, payload, 0, "function could not be imported"),
+    ]
+
+
+def test_every_input_of_a_batch_gets_its_output_in_order(h):
+    runner = h.runner(add)
+    for i in range(3):
+        runner.run_one(f"in-{i}", 0, ser.serialize_args((i, 1), {}), last_in_batch=i == 2)
+    outs = outputs(h.frames())
+    assert [(o[0], cloudpickle.loads(o[3])) for o in outs] == [("in-0", 1), ("in-1", 2), ("in-2", 3)]
+
+
+def test_prints_arrive_before_the_output_and_name_their_input(h):
+    def chatty():
+        h.stdout.write("working\n")
+        h.stderr.write("warning\n")
+        return "result"
+
+    frames = h.run(chatty, input_id="in-7")
+    assert frames[:2] == [("log", 1, "working\n", "in-7"), ("log", 2, "warning\n", "in-7")]
+    assert frames[2][0] == "outputs"
+    assert len(frames) == 3
+
+
+def test_generator_prints_arrive_before_the_item_they_precede(h):
+    def gen():
+        h.stdout.write("first\n")
+        yield 1
+        h.stdout.write("second\n")
+        yield 2
+
+    kinds = [f[0] if f[0] == "outputs" else f[2] for f in h.run(gen)]
+    assert kinds == ["first\n", "outputs", "second\n", "outputs", "outputs"]
+
+
+def test_socket_writer_flush_with_nothing_written_sends_nothing(h):
+    h.stdout.flush()
+    assert h.frames() == []
+
+
+def test_socket_writer_refuses_bytes(h):
+    with pytest.raises(TypeError):
+        h.stdout.write(b"bytes")
+
+
+def test_bootstrap_loads_as_a_script_without_leveret():
+    # the container runs it as a script, where Leveret may not be installed
+    code = "import runpy, sys; sys.modules['leveret'] = None; runpy.run_path(sys.argv[1]); print('loaded')"
+    result = subprocess.run([sys.executable, "-c", code, bootstrap.__file__], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "loaded\n"

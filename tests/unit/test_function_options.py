@@ -1,0 +1,216 @@
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import leveret
+from leveret import App, InvalidError
+from leveret._function_options import (
+    DEFAULT_SCALEDOWN_WINDOW,
+    MAX_SCALEDOWN_WINDOW,
+    NOT_YET,
+    FunctionOptions,
+    validate,
+)
+from leveret.exception import NotImplementedOptionError
+
+# a value a Modal program might pass for each option Leveret does not implement yet
+SET_VALUES = {
+    "image": "python:3.12-slim",
+    "gpu": "H100",
+    "cpu": 2.0,
+    "memory": 4096,
+    "ephemeral_disk": 10_000,
+    "volumes": {"/data": "vol"},
+    "network_file_systems": {"/nfs": "nfs"},
+    "secrets": ["token"],
+    "schedule": "cron",
+    "retries": 3,
+    "timeout": 300,
+    "startup_timeout": 60,
+    "min_containers": 1,
+    "buffer_containers": 1,
+    "block_network": True,
+    "cloud": "aws",
+    "region": "us-east-1",
+    "proxy": "proxy",
+    "enable_memory_snapshot": True,
+    "i6pn": True,
+    "single_use_containers": True,
+    "max_inputs": 1,
+}
+
+
+def square(x):
+    return x * x
+
+
+def cube(x):
+    return x * x * x
+
+
+def test_every_not_yet_option_has_a_value_here():
+    assert set(SET_VALUES) == set(NOT_YET)
+
+
+def test_every_not_yet_option_is_an_app_function_parameter():
+    assert set(NOT_YET) <= set(inspect.signature(App.function).parameters)
+
+
+@pytest.mark.parametrize("option", sorted(NOT_YET))
+def test_not_yet_option_is_refused_naming_the_option(option):
+    app = App("t")
+    with pytest.raises(NotImplementedOptionError, match=f"{option}=") as info:
+        app.function(**{option: SET_VALUES[option]})(square)
+    assert NOT_YET[option] in str(info.value)   # says what work brings it
+    assert app.registered_functions == {}
+
+
+def test_not_implemented_option_error_is_an_invalid_error():
+    assert issubclass(NotImplementedOptionError, InvalidError)
+
+
+def test_unset_options_are_accepted():
+    app = App("t")
+    f = app.function(gpu=None, secrets=[], volumes={}, enable_memory_snapshot=False, block_network=False)(square)
+    assert app.registered_functions == {"square": f}
+
+
+def test_defaults():
+    assert validate("f", serialized=False, scaledown_window=None, max_containers=None, unset={}) == FunctionOptions(
+        serialized=False, scaledown_window=DEFAULT_SCALEDOWN_WINDOW, max_containers=None)
+    assert DEFAULT_SCALEDOWN_WINDOW == 60
+
+
+def test_valid_options_are_kept():
+    assert validate("f", serialized=True, scaledown_window=5, max_containers=3, unset={}) == FunctionOptions(
+        serialized=True, scaledown_window=5, max_containers=3)
+
+
+@pytest.mark.parametrize("window", [1, MAX_SCALEDOWN_WINDOW])
+def test_scaledown_window_bounds_are_accepted(window):
+    assert validate("f", serialized=False, scaledown_window=window, max_containers=None,
+                    unset={}).scaledown_window == window
+
+
+@pytest.mark.parametrize("window", [0, -1, MAX_SCALEDOWN_WINDOW + 1, 1.5, "60", True])
+def test_bad_scaledown_window_is_refused_with_an_example(window):
+    with pytest.raises(InvalidError, match=r"e\.g\. scaledown_window=60"):
+        App("t").function(scaledown_window=window)(square)
+
+
+@pytest.mark.parametrize("count", [0, -3, 2.0, "10", True])
+def test_bad_max_containers_is_refused_with_an_example(count):
+    with pytest.raises(InvalidError, match=r"e\.g\. max_containers=10"):
+        App("t").function(max_containers=count)(square)
+
+
+def test_bad_serialized_is_refused():
+    with pytest.raises(InvalidError, match="serialized must be True or False"):
+        App("t").function(serialized="yes")(square)
+
+
+def test_app_function_without_parentheses_is_refused():
+    app = App("t")
+    with pytest.raises(InvalidError, match=r"@app\.function\(\) with parentheses"):
+        app.function(square)
+
+
+def test_local_entrypoint_without_parentheses_is_refused():
+    with pytest.raises(InvalidError, match=r"@app\.local_entrypoint\(\) with parentheses"):
+        App("t").local_entrypoint(square)
+
+
+def test_function_defined_inside_a_function_needs_serialized():
+    def inner(x):
+        return x
+
+    with pytest.raises(InvalidError, match="serialized=True"):
+        App("t").function()(inner)
+
+
+def test_function_defined_inside_a_function_with_serialized_is_registered():
+    def inner(x):
+        return x
+
+    app = App("t")
+    f = app.function(serialized=True)(inner)
+    assert list(app.registered_functions.values()) == [f]
+
+
+def test_duplicate_function_names_are_refused():
+    app = App("t")
+    app.function(name="compute")(square)
+    with pytest.raises(InvalidError, match="already has a function named 'compute'"):
+        app.function(name="compute")(cube)
+
+
+def test_same_function_in_two_apps_is_fine():
+    App("a").function()(square)
+    App("b").function()(square)
+
+
+def test_decorating_a_function_twice_is_refused():
+    app = App("t")
+    f = app.function()(square)
+    with pytest.raises(InvalidError, match="decorate it once"):
+        App("other").function()(f)
+
+
+def test_decorating_something_not_callable_is_refused():
+    with pytest.raises(InvalidError, match="decorates a function"):
+        App("t").function()(42)
+
+
+@pytest.mark.parametrize("name", ["", "   ", 3])
+def test_bad_app_name_is_refused(name):
+    with pytest.raises(InvalidError, match="App name"):
+        App(name)
+
+
+@pytest.mark.parametrize("option", ["image", "secrets", "volumes"])
+def test_not_yet_app_option_is_refused(option):
+    with pytest.raises(NotImplementedOptionError, match=f"{option}="):
+        App("t", **{option: ["x"]})
+
+
+def test_registered_function_still_runs_locally():
+    f = App("t").function()(square)
+    assert f.local(3) == 9
+    assert f(4) == 16
+
+
+def test_remote_on_an_app_that_is_not_running_says_to_use_app_run():
+    f = App("t").function()(square)
+    with pytest.raises(InvalidError, match=r"app\.run\(\)"):
+        f.remote(3)
+
+
+def test_remote_aio_on_an_app_that_is_not_running_says_to_use_app_run():
+    import asyncio
+
+    f = App("t").function()(cube)
+    with pytest.raises(InvalidError, match=r"app\.run\(\)"):
+        asyncio.run(f.remote.aio(3))
+
+
+def test_spawn_on_an_app_that_is_not_running_says_to_use_app_run():
+    f = App("t").function()(square)
+    with pytest.raises(InvalidError, match=r"app\.run\(\)"):
+        f.spawn(3)
+
+
+def test_all_lists_exactly_the_public_names():
+    public = {name for name, value in vars(leveret).items()
+              if not name.startswith("_") and not inspect.ismodule(value)}
+    assert set(leveret.__all__) - {"__version__"} == public
+    assert len(leveret.__all__) == len(set(leveret.__all__))
+    assert all(hasattr(leveret, name) for name in leveret.__all__)
+
+
+def test_import_leveret_does_not_import_grpc_or_protobuf():
+    code = "import leveret, sys; print('grpc' in sys.modules, 'google.protobuf' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
