@@ -11,7 +11,7 @@ import time
 import click
 
 from ..app import App, LocalEntrypoint
-from ..exception import Error, InvalidError
+from ..exception import AuthError, ConnectionError, Error, InvalidError, NotFoundError
 from ..function import Function
 
 
@@ -97,7 +97,9 @@ def _option(p: inspect.Parameter) -> click.Option:
         ann = type(default) if default is not None else str
     if ann not in (int, float, str):
         raise click.ClickException(f"parameter {p.name}: type {ann!r} cannot be given on the command line; use int, float, str or bool")
-    return click.Option([flag, p.name], type=ann, required=required, default=default, show_default=not required)
+    if required:
+        return click.Option([flag, p.name], type=ann, required=True)
+    return click.Option([flag, p.name], type=ann, default=default, show_default=True)
 
 
 def _execute(app: App, runnable, kwargs: dict, quiet: bool) -> None:
@@ -124,7 +126,7 @@ def _execute(app: App, runnable, kwargs: dict, quiet: bool) -> None:
     except KeyboardInterrupt:
         click.echo(f"\nleveret: interrupted; cancelled {ctx.cancelled_inputs} outstanding input(s) and stopped app {ctx.app_id}", err=True)
         sys.exit(130)
-    except InvalidError as exc:
+    except (InvalidError, ConnectionError, AuthError, NotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:
         click.echo(f"leveret: app {ctx.app_id} finished in {time.monotonic() - started:.2f}s", err=True)

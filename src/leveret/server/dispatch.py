@@ -97,6 +97,7 @@ class AppState:
     calls: dict = dataclasses.field(default_factory=dict)
     last_heartbeat: float = 0.0
     stopped: bool = False
+    cancelled_inputs: int = 0   # over the app's life: a client's interrupted calls count too
 
 
 class Dispatcher:
@@ -159,14 +160,15 @@ class Dispatcher:
         return function_id
 
     def stop_app(self, app_id: str, reason: str) -> int:
-        """Stop an app: cancel its queued and running inputs, stop its containers."""
+        """Stop an app: cancel its queued and running inputs, stop its containers.
+
+        Returns how many of the app's inputs were cancelled over its life, these included."""
         app = self.apps.get(app_id)
         if app is None or app.stopped:
             return 0
         app.stopped = True
-        cancelled = 0
         for call in list(app.calls.values()):
-            cancelled += self.cancel_call(call, reason)
+            self.cancel_call(call, reason)
         for fn in app.functions:
             for ct in list(fn.containers.values()):
                 self._stop_container(ct, reason)
@@ -176,7 +178,7 @@ class Dispatcher:
         self.store.stop_app(app_id, reason)
         self.logs.app_done(app_id)
         del self.apps[app_id]
-        return cancelled
+        return app.cancelled_inputs
 
     # ------------------------------------------------------------------ calls and inputs
 
@@ -239,6 +241,9 @@ class Dispatcher:
                 r.container.outstanding.pop(r.input_id, None)
             outputs.append(pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_CANCELLED, message=f"cancelled: {reason}"))
         self._record(call, [(r.input_id, o, "") for r, o in zip(left, outputs)])
+        app = self.apps.get(call.app_id)
+        if app is not None:
+            app.cancelled_inputs += len(left)
         return len(left)
 
     def _maybe_forget(self, call: CallState) -> None:

@@ -1,0 +1,123 @@
+"""The CLI against real server and worker processes, and the embedded daemon."""
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from procs import APPS, ROOT, clean_env, leveret_cmd, wait_for_line
+
+pytestmark = pytest.mark.e2e
+
+HELLO = os.path.join(ROOT, "examples", "hello.py")
+ENTRY = os.path.join(APPS, "entry.py")
+
+
+def run(args, env, timeout=60):
+    return subprocess.run(leveret_cmd(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_hello_runs_on_a_cluster_and_streams_attributed_prints(cluster_processes):
+    assert "runtime process (no isolation)" in cluster_processes["worker_banner"]
+    done = run(["run", HELLO, "--n", "100"], cluster_processes["env"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert "9" in out and str(sum(i * i for i in range(100))) in out and "25" in out
+    squaring = [line for line in out if "squaring" in line]
+    assert len(squaring) == 102
+    assert all(line.startswith("[square ct-") for line in squaring)
+
+
+def test_logs_prints_stored_lines(cluster_processes):
+    env = cluster_processes["env"]
+    assert run(["run", HELLO, "--n", "3"], env).returncode == 0
+    done = run(["logs", "hello"], env)
+    assert done.returncode == 0, done.stderr
+    assert {"squaring 0", "squaring 1", "squaring 2", "squaring 5"} <= {
+        line.split("] ", 1)[1] for line in done.stdout.splitlines()}
+
+
+def test_logs_of_unknown_app(cluster_processes):
+    done = run(["logs", "no-such-app"], cluster_processes["env"])
+    assert done.returncode == 1 and "no app named 'no-such-app'" in done.stderr
+
+
+def test_entrypoint_parameters_become_options(cluster_processes):
+    env = cluster_processes["env"]
+    done = run(["run", f"{ENTRY}::main", "--name", "ada", "--times", "1", "--loud", "--ratio", "2.5"], env)
+    assert done.returncode == 0, done.stderr
+    assert "HELLO ADA 2.5" in done.stdout
+    done = run(["run", f"{ENTRY}::main", "--name", "bo", "--no-loud"], env)
+    assert "hello bo hello bo 0.5" in done.stdout
+    done = run(["run", f"{ENTRY}::main"], env)
+    assert done.returncode == 2 and "--name" in done.stderr
+
+
+def test_run_a_function_directly(cluster_processes):
+    done = run(["run", f"{ENTRY}::greet", "--name", "cy", "--times", "2"], cluster_processes["env"])
+    assert done.returncode == 0, done.stderr
+    assert "'hello cy hello cy'" in done.stdout
+
+
+def test_run_names_the_choices_when_ambiguous(cluster_processes):
+    done = run(["run", ENTRY], cluster_processes["env"])
+    assert done.returncode == 1 and "pick one with" in done.stderr and "live" in done.stderr
+
+
+def test_remote_prints_arrive_while_the_function_runs(cluster_processes):
+    proc = subprocess.Popen(leveret_cmd("run", f"{ENTRY}::live"), env=cluster_processes["env"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    with proc:
+        wait_for_line(proc, "tick 1")
+        first = time.monotonic()
+        wait_for_line(proc, "result ticked")
+        assert time.monotonic() - first > 1.0  # tick 1 was shown before the function returned
+
+
+def test_ctrl_c_cancels_outstanding_inputs(cluster_processes):
+    with subprocess.Popen(leveret_cmd("run", f"{ENTRY}::slow"), env=cluster_processes["env"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        wait_for_line(proc, "got 0")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted; cancelled" in err
+    cancelled = int(err.split("cancelled ")[1].split()[0])
+    assert 0 < cancelled < 200
+
+
+def test_unreachable_server_is_one_line(home):
+    env = clean_env(home, LEVERET_SERVER_URL="http://127.0.0.1:1", LEVERET_TOKEN="x")
+    done = run(["run", HELLO], env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: cannot reach a Leveret server at http://127.0.0.1:1: start one with `leveret server start`"
+        " (or point LEVERET_SERVER_URL at a running server)"]
+
+
+def test_embedded_daemon_starts_on_first_run_and_stops(home):
+    env = clean_env(home)
+    try:
+        done = run(["run", HELLO, "--n", "10"], env)
+        assert done.returncode == 0, done.stderr
+        assert "285" in done.stdout.splitlines()
+        assert stat.S_IMODE(os.stat(home / "token").st_mode) == 0o600
+        status = run(["server", "status"], env)
+        assert status.returncode == 0 and "running" in status.stdout
+        again = run(["run", HELLO, "--n", "2"], env)  # reuses the running daemon
+        assert again.returncode == 0 and "1" in again.stdout.splitlines()
+    finally:
+        stopped = run(["server", "stop"], env)
+    assert "stopped" in stopped.stdout
+    status = run(["server", "status"], env)
+    assert status.returncode == 3 and "not running" in status.stdout
+
+
+def test_generated_stubs_are_current():
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_proto.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

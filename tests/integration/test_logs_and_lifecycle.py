@@ -1,0 +1,143 @@
+"""Logs, scaledown, serialized functions, import failures, auth and connection errors."""
+
+import os
+import threading
+
+import pytest
+
+import leveret
+from leveret import _client
+from leveret._runner import RunContext
+from apps import basic, broken
+
+
+class Capture:
+    """A printer that keeps lines instead of printing them."""
+
+    def __init__(self):
+        self.lines = []
+        self.changed = threading.Condition()
+
+    def print_lines(self, lines):
+        with self.changed:
+            self.lines.extend(lines)
+            self.changed.notify_all()
+
+    def wait_for(self, predicate, timeout=10):
+        with self.changed:
+            assert self.changed.wait_for(lambda: predicate(self.lines), timeout), self.lines
+
+
+def test_logs_stream_live_and_attributed(cluster):
+    capture = Capture()
+    with RunContext(basic.app, printer=capture):
+        assert basic.chatty.remote("x1") == "x1"
+        capture.wait_for(lambda ls: {"out x1", "err x1", "sub x1"} <= {ln.text for ln in ls})
+    by_text = {ln.text: ln for ln in capture.lines}
+    assert by_text["out x1"].source == 1 and by_text["err x1"].source == 2
+    for text in ("out x1", "err x1", "sub x1"):
+        assert by_text[text].function_name == "chatty"
+        assert by_text[text].container_id.startswith("ct-")
+    assert by_text["out x1"].input_id.startswith("in-")
+
+
+def test_print_reaches_the_log_before_the_result(cluster):
+    capture = Capture()
+    with RunContext(basic.app, printer=capture):
+        for i in range(5):
+            basic.chatty.remote(f"o{i}")
+        capture.wait_for(lambda ls: sum(ln.text.startswith("out o") for ln in ls) == 5)
+    outs = [ln.text for ln in capture.lines if ln.text.startswith("out o")]
+    assert outs == [f"out o{i}" for i in range(5)]
+
+
+def test_idle_container_stops_after_scaledown_window(cluster):
+    with basic.app.run(show_logs=False):
+        basic.brief.remote(1)
+        cluster.wait_for(lambda d: any(c.function.name == "brief" for c in d.containers.values()))
+        cluster.wait_for(lambda d: not any(c.function.name == "brief" for c in d.containers.values()), timeout=10)
+        assert basic.brief.remote(2) == 2  # a new container starts on demand
+
+
+def test_serialized_function_ships_by_value(cluster):
+    app = leveret.App("serialized")
+    offset = 1000
+
+    @app.function(serialized=True)
+    def shifted(x):
+        return x + offset
+
+    with app.run(show_logs=False):
+        assert shifted.remote(1) == 1001
+        assert list(shifted.map([1, 2])) == [1001, 1002]
+
+
+def test_import_failure_fails_inputs_and_container_keeps_serving(cluster):
+    with broken.app.run(show_logs=False):
+        for _ in range(2):
+            with pytest.raises(ImportError, match="refuses to import inside a container"):
+                broken.f.remote(1)
+        fn_containers = [c for c in cluster.dispatcher.containers.values() if c.function.name == "f" and c.function.app_id == broken.app.app_id]
+        assert len(fn_containers) == 1
+
+
+def test_app_stop_cancels_outstanding_inputs(cluster):
+    ctx = RunContext(basic.app, show_logs=False)
+    with ctx:
+        calls = [basic.sleepy.spawn(5) for _ in range(3)]
+    assert ctx.cancelled_inputs == 3
+    with pytest.raises(leveret.InputCancellation):
+        calls[0].get(timeout=5)
+
+
+def test_wrong_token_is_refused(cluster, monkeypatch):
+    monkeypatch.setenv("LEVERET_TOKEN", "not-the-token")
+    _client.reset()
+    try:
+        with pytest.raises(leveret.AuthError, match="refused the token"):
+            with basic.app.run(show_logs=False):
+                pass
+    finally:
+        monkeypatch.setenv("LEVERET_TOKEN", cluster.token)
+        _client.reset()
+
+
+def test_unreachable_server_says_how_to_start_one(cluster, monkeypatch):
+    monkeypatch.setenv("LEVERET_SERVER_URL", "http://127.0.0.1:1")
+    _client.reset()
+    try:
+        with pytest.raises(leveret.ConnectionError, match="leveret server start"):
+            with basic.app.run(show_logs=False):
+                pass
+    finally:
+        monkeypatch.setenv("LEVERET_SERVER_URL", cluster.url)
+        _client.reset()
+
+
+def test_server_url_without_token_names_the_fix(monkeypatch):
+    monkeypatch.setenv("LEVERET_SERVER_URL", "http://127.0.0.1:1")
+    monkeypatch.delenv("LEVERET_TOKEN", raising=False)
+    from leveret import config
+
+    with pytest.raises(leveret.InvalidError, match="LEVERET_TOKEN"):
+        config.explicit_server()
+
+
+def test_containers_and_mounts_are_cleaned_up(cluster):
+    with basic.app.run(show_logs=False):
+        basic.square.remote(1)
+    cluster.wait_for(lambda d: not d.containers)
+    left = os.listdir(os.path.join(cluster.directory, "worker", "containers"))
+    assert left == []
+    assert os.listdir(cluster.agent.socket_dir) == []
+
+
+def test_stopped_app_rejects_calls(cluster):
+    with basic.app.run(show_logs=False):
+        fid, client = basic.square._function_id, basic.square._client
+    basic.square._hydrate(fid, client)
+    try:
+        with pytest.raises(leveret.NotFoundError, match="not running"):
+            basic.square.remote(1)
+    finally:
+        basic.square._forget()
