@@ -1,7 +1,8 @@
 """A recording fake runtime for unit tests: no processes, every call recorded.
 
 A fake container "runs" until it is killed, or until the test calls ``exit(container_id, code)``;
-tests write to its stdout / stderr with ``feed``.
+tests write to its stdout / stderr with ``feed``. ``feed`` and ``exit`` may be called from any
+thread: they run on the loop that started the container.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class FakeHandle(ContainerHandle):
         self._runtime = runtime
         self.stdout = asyncio.StreamReader()
         self.stderr = asyncio.StreamReader()
-        self._exit: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        self._exit: asyncio.Future[int] = self.loop.create_future()
 
     def finish(self, code: int) -> None:
         if not self._exit.done():
@@ -66,10 +68,11 @@ class FakeRuntime(ContainerRuntime):
 
     def feed(self, container_id: str, data: bytes, fd: int = 1) -> None:
         h = self.handles[container_id]
-        (h.stdout if fd == 1 else h.stderr).feed_data(data)
+        h.loop.call_soon_threadsafe((h.stdout if fd == 1 else h.stderr).feed_data, data)
 
     def exit(self, container_id: str, code: int) -> None:
-        self.handles[container_id].finish(code)
+        h = self.handles[container_id]
+        h.loop.call_soon_threadsafe(h.finish, code)
 
     def verbs(self) -> list[str]:
         return [c.verb for c in self.calls]

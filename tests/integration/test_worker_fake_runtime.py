@@ -1,0 +1,49 @@
+"""The worker drives containers only through ContainerRuntime: checked with the recording fake."""
+
+import pytest
+
+import leveret
+from leveret.testing import Cluster
+from leveret.worker.runtime.fake import FakeRuntime
+from apps import basic
+
+
+@pytest.fixture
+def fake_cluster(tmp_path):
+    runtime = FakeRuntime()
+    with Cluster(tmp_path, runtime=runtime) as c:
+        yield c, runtime
+
+
+def test_start_spec_runs_the_bootstrap_with_its_socket(fake_cluster):
+    cluster, runtime = fake_cluster
+    with basic.app.run(show_logs=False):
+        call = basic.square.spawn(2)
+        cluster.wait_for(lambda d: runtime.handles)
+        spec = runtime.calls[0].detail
+        assert runtime.verbs() == ["start"]
+        assert spec.argv[-1].endswith("bootstrap.py")
+        assert spec.env["LEVERET_CONTAINER_ID"] == spec.container_id
+        assert spec.env["LEVERET_CONTAINER_SOCKET"].endswith(spec.container_id + ".sock")
+        runtime.feed(spec.container_id, b"segfault imminent\n", fd=2)
+        runtime.exit(spec.container_id, 139)
+        with pytest.raises(leveret.ExecutionError, match="(?s)exited with code 139; last lines of its stderr:.*segfault imminent"):
+            call.get(timeout=10)
+        cluster.wait_for(lambda d: "remove" in runtime.verbs())
+
+
+def test_stopping_the_app_kills_a_container_that_never_connected(fake_cluster):
+    cluster, runtime = fake_cluster
+    with basic.app.run(show_logs=False):
+        basic.square.spawn(1)
+        cluster.wait_for(lambda d: runtime.handles)
+    cluster.wait_for(lambda d: "kill" in runtime.verbs() and not d.containers)
+
+
+def test_runtime_start_failure_fails_queued_inputs_with_the_reason(tmp_path):
+    runtime = FakeRuntime(fail_start="no such runtime binary")
+    with Cluster(tmp_path, runtime=runtime):
+        with basic.app.run(show_logs=False):
+            with pytest.raises(leveret.ExecutionError, match="could not start: no such runtime binary"):
+                basic.square.remote(1)
+        assert runtime.verbs() == ["start"]
