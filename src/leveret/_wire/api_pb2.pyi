@@ -427,12 +427,14 @@ class ContainerResult(_message.Message):
     def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., output: _Optional[_Union[Output, _Mapping]] = ...) -> None: ...
 
 class ResultBatch(_message.Message):
-    __slots__ = ("container_id", "results")
+    __slots__ = ("container_id", "results", "busy_s")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    BUSY_S_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     results: _containers.RepeatedCompositeFieldContainer[ContainerResult]
-    def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ...) -> None: ...
+    busy_s: float
+    def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ..., busy_s: _Optional[float] = ...) -> None: ...
 
 class ContainerEvent(_message.Message):
     __slots__ = ("container_id", "state", "exit_code", "message", "phases")

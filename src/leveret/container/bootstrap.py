@@ -6,10 +6,12 @@ as a script — ``python .../bootstrap.py`` — so importing it pulls in nothing
 Flow::
 
     worker ──unix socket──▶ bootstrap: ("inputs", [(input_id, attempt, args), ...]) | ("stop",)
-    bootstrap ─────────────▶ worker:   ("hello", info) | ("outputs", [...]) | ("log", fd, text)
+    bootstrap ─────────────▶ worker:   ("hello", info) | ("outputs", [...], busy_s) | ("log", fd, text, input_id)
 
 Inputs and outputs move in batches both ways; one container serves many inputs. Output tuples are
-``(input_id, attempt, status, data, gen_index, message)`` with ``status`` one of the STATUS_* below.
+``(input_id, attempt, status, data, gen_index, message)`` with ``status`` one of the STATUS_* below;
+``busy_s`` is the time spent running the inputs since the previous batch (the server sizes its
+dispatch windows and scaling from it).
 Lines the function prints through ``sys.stdout`` / ``sys.stderr`` travel on the same socket, so
 they reach the worker before the output of the input that printed them.
 """
@@ -200,6 +202,7 @@ class Runner:
         self.writers = (stdout, stderr)
         self.cp = cloudpickle
         self.pending: list[tuple] = []
+        self.busy_s = 0.0
         self.last_flush = time.monotonic()
         self.loop = None
 
@@ -208,7 +211,8 @@ class Runner:
             w.flush()
         if self.pending:
             batch, self.pending = self.pending, []
-            self.channel.send(("outputs", batch))
+            busy, self.busy_s = self.busy_s, 0.0
+            self.channel.send(("outputs", batch, busy))
         self.last_flush = time.monotonic()
 
     def emit(self, out: tuple, *, urgent: bool) -> None:
@@ -236,6 +240,7 @@ class Runner:
         if self.import_error is not None:
             self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
             return
+        started = time.perf_counter()
         try:
             args, kwargs = self.cp.loads(args_blob)
             if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
@@ -248,6 +253,7 @@ class Runner:
                 out = (input_id, attempt, STATUS_SUCCESS, self._dump(result), 0, "")
         except Exception as exc:
             out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=last_in_batch)
 
     def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:

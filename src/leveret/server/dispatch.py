@@ -66,7 +66,6 @@ class ContainerRec:
     stopping: bool = False
     outstanding: dict = dataclasses.field(default_factory=dict)
     idle_since: float | None = None
-    busy_since: float = 0.0
 
 
 @dataclasses.dataclass(eq=False)
@@ -272,7 +271,6 @@ class Dispatcher:
         if not fn.queue:
             return
         window = fn.window
-        now = time.time()
         for ct in fn.containers.values():
             if not fn.queue:
                 break
@@ -287,8 +285,6 @@ class Dispatcher:
                 r.container = ct
                 ct.outstanding[r.input_id] = r
                 batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args))
-            if len(ct.outstanding) == len(batch):
-                ct.busy_since = now
             ct.idle_since = None
             ct.worker.outbox.put_nowait(pb.ServerToWorker(inputs=pb.InputBatch(container_id=ct.container_id, inputs=batch)))
 
@@ -316,9 +312,8 @@ class Dispatcher:
             return
         fn = ct.function
         if finals:
-            sample = (now - ct.busy_since) / finals
+            sample = batch.busy_s / finals
             fn.seconds_per_input = sample if fn.seconds_per_input is None else 0.7 * fn.seconds_per_input + 0.3 * sample
-            ct.busy_since = now
         if not ct.outstanding:
             ct.idle_since = now
         self.pump(fn)

@@ -194,7 +194,7 @@ class ContainerTask:
             while True:
                 msg = await self._read_frame(reader)
                 if msg[0] == "outputs":
-                    self._forward_outputs(msg[1])
+                    self._forward_outputs(msg[1], msg[2])
                 elif msg[0] == "log":
                     _, fd, text, input_id = msg
                     self.current_input = input_id
@@ -209,14 +209,14 @@ class ContainerTask:
         (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
         return pickle.loads(await reader.readexactly(n))
 
-    def _forward_outputs(self, outputs: list[tuple]) -> None:
+    def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
         self.lines.flush_all()
         results = [
             pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
                 status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), data=data, gen_index=gen_index, message=message))
             for iid, attempt, status, data, gen_index, message in outputs
         ]
-        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results))
+        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=busy_s))
 
     # ------------------------------------------------------------------ fd-level output
 
