@@ -6,13 +6,12 @@ Every remote method is written once, async, and exposed both ways by ``@synchron
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any, AsyncIterator, Callable, Iterable
 
 from . import _serialization as ser
 from ._ids import check_id
-from ._utils.async_utils import synchronize
+from ._utils.synchronize import synchronize
 from .exception import InvalidError, TimeoutError
 
 MAP_FIRST_BATCH = 64           # the first batch is small so work starts at once
@@ -154,6 +153,8 @@ class Function:
 
     async def _stream_outputs(self, arg_iter):
         """Send inputs in batches on one FunctionMap stream; yield (status, data, message, idx) as outputs come."""
+        import asyncio
+
         import grpc
 
         from ._wire import api_pb2 as pb

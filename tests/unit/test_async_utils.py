@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from leveret._utils.async_utils import synchronize
+from leveret._utils.synchronize import synchronize
 
 WAIT_S = 5   # upper bound for a condition that should hold at once
 

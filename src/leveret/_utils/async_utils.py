@@ -1,24 +1,12 @@
-"""One async implementation, a blocking API generated from it.
-
-Every Leveret coroutine runs on one event loop in a background thread (the channel to the server
-lives there). ``@synchronize`` turns an ``async def`` method (or async generator method) into a
-method whose plain call blocks, and whose ``.aio`` form is awaitable from any event loop::
-
-    class Function:
-        @synchronize
-        async def remote(self, *args, **kwargs): ...
-
-    f.remote(3)              # blocking
-    await f.remote.aio(3)    # async
-"""
+"""The background event loop every Leveret coroutine runs on (the channel to the server lives
+there), and the bridges to it from blocking code and from other event loops. ``synchronize.py``
+builds the public blocking / ``.aio`` API on these."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
 import concurrent.futures
-import functools
-import inspect
 import queue
 import threading
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
@@ -153,39 +141,6 @@ async def iter_async(agen: AsyncIterator[T]) -> AsyncIterator[T]:
             yield item
     finally:
         fut.cancel()
-
-
-class _Bound:
-    __slots__ = ("_f", "_obj", "_gen")
-
-    def __init__(self, f, obj, gen: bool):
-        self._f, self._obj, self._gen = f, obj, gen
-
-    def __call__(self, *args, **kwargs):
-        if self._gen:
-            return iter_sync(self._f(self._obj, *args, **kwargs))
-        return run_sync(self._f(self._obj, *args, **kwargs))
-
-    def aio(self, *args, **kwargs):
-        if self._gen:
-            return iter_async(self._f(self._obj, *args, **kwargs))
-        return run_async(self._f(self._obj, *args, **kwargs))
-
-
-class synchronize:
-    """Method decorator: see the module docstring."""
-
-    def __init__(self, f):
-        if not (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
-            raise TypeError(f"@synchronize needs an async def, got {f!r}")
-        self._f = f
-        self._gen = inspect.isasyncgenfunction(f)
-        functools.update_wrapper(self, f)
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        return _Bound(self._f, obj, self._gen)
 
 
 def shutdown_background_loop(timeout: float = 2.0) -> None:

@@ -18,7 +18,6 @@ they reach the worker before the output of the input that printed them.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 import io
@@ -231,6 +230,8 @@ class Runner:
 
     def _run_async(self, coro):
         if self.loop is None:
+            import asyncio  # only async functions pay for it
+
             self.loop = asyncio.new_event_loop()
         return self.loop.run_until_complete(coro)
 

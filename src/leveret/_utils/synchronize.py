@@ -1,0 +1,57 @@
+"""One async implementation, a blocking API generated from it.
+
+``@synchronize`` turns an ``async def`` method (or async generator method) into a method whose
+plain call blocks, and whose ``.aio`` form is awaitable from any event loop::
+
+    class Function:
+        @synchronize
+        async def remote(self, *args, **kwargs): ...
+
+    f.remote(3)              # blocking
+    await f.remote.aio(3)    # async
+
+The coroutines run on the background loop of ``async_utils``, imported on first call: importing
+this module stays cheap, because containers import leveret too.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+
+class _Bound:
+    __slots__ = ("_f", "_obj", "_gen")
+
+    def __init__(self, f, obj, gen: bool):
+        self._f, self._obj, self._gen = f, obj, gen
+
+    def __call__(self, *args, **kwargs):
+        from .async_utils import iter_sync, run_sync
+
+        if self._gen:
+            return iter_sync(self._f(self._obj, *args, **kwargs))
+        return run_sync(self._f(self._obj, *args, **kwargs))
+
+    def aio(self, *args, **kwargs):
+        from .async_utils import iter_async, run_async
+
+        if self._gen:
+            return iter_async(self._f(self._obj, *args, **kwargs))
+        return run_async(self._f(self._obj, *args, **kwargs))
+
+
+class synchronize:
+    """Method decorator: see the module docstring."""
+
+    def __init__(self, f):
+        if not (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
+            raise TypeError(f"@synchronize needs an async def, got {f!r}")
+        self._f = f
+        self._gen = inspect.isasyncgenfunction(f)
+        functools.update_wrapper(self, f)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return _Bound(self._f, obj, self._gen)
