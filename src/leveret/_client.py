@@ -71,11 +71,9 @@ class Client:
         queue: asyncio.Queue = asyncio.Queue()
         self._remote_queue = queue
 
-        async def requests():
-            while (msg := await queue.get()) is not None:
-                yield msg
+        from ._utils.async_utils import queue_items
 
-        stream = self.stub.FunctionRemote(requests())
+        stream = self.stub.FunctionRemote(queue_items(queue))
         pending = self._remote_pending
 
         async def read():

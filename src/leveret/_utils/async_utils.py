@@ -143,6 +143,12 @@ async def iter_async(agen: AsyncIterator[T]) -> AsyncIterator[T]:
         fut.cancel()
 
 
+async def queue_items(queue: asyncio.Queue) -> AsyncIterator:
+    """Yield what is put in ``queue`` until ``None`` is: a request or response stream fed by a queue."""
+    while (item := await queue.get()) is not None:
+        yield item
+
+
 def shutdown_background_loop(timeout: float = 2.0) -> None:
     """Stop the background loop (used by tests and at interpreter exit)."""
     global _loop, _thread

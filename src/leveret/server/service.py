@@ -8,6 +8,7 @@ import json
 
 import grpc
 
+from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
 from .calls import FINAL, CallState
@@ -125,10 +126,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         reader = asyncio.get_running_loop().create_task(read())
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
-            while True:
-                msg = await outbox.get()
-                if msg is None:
-                    break
+            async for msg in queue_items(outbox):
                 yield msg
         finally:
             reader.cancel()
@@ -257,10 +255,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
             yield pb.ServerToWorker(worker_id=worker.worker_id)
-            while True:
-                msg = await outbox.get()
-                if msg is None:
-                    break
+            async for msg in queue_items(outbox):
                 yield msg
         finally:
             reader.cancel()

@@ -16,6 +16,7 @@ import tempfile
 
 import grpc
 
+from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire.channel import open_channel, translate
 from .runtime import ContainerRuntime
@@ -58,7 +59,7 @@ class Agent:
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:
             self._outbox.put_nowait(pb.WorkerToServer(register=self.info()))
-            call = self.stub.WorkerConnect(self._requests())
+            call = self.stub.WorkerConnect(queue_items(self._outbox))
             async for msg in call:
                 kind = msg.WhichOneof("msg")
                 if kind == "inputs":
@@ -92,10 +93,6 @@ class Agent:
         if pending:
             await asyncio.wait(pending, timeout=5)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
-
-    async def _requests(self):
-        while (msg := await self._outbox.get()) is not None:
-            yield msg
 
     async def _heartbeat(self) -> None:
         while True:
