@@ -28,7 +28,7 @@ class App:
     def __init__(self, name: str | None = None, *, image=None, secrets=None, volumes=None, include_source: bool | None = None):
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise InvalidError(f"App name must be a non-empty string, e.g. App('etl'), not {name!r}")
-        for option, value in (("image", image), ("secrets", secrets), ("volumes", volumes)):
+        for option, value in (("image", image), ("secrets", secrets), ("volumes", volumes), ("include_source", include_source)):
             if value:
                 raise _function_options.NotImplementedOptionError(
                     f"App({option}=...) is not supported yet; remove `{option}=`")

@@ -89,6 +89,19 @@ def crash(code):
     os._exit(code)
 
 
+@app.function()
+def leave_child():
+    import subprocess
+
+    return subprocess.Popen(["sleep", "40"]).pid
+
+
+@app.function()
+def undecodable():
+    print(b"caf\xe9 ok".decode("utf-8", errors="surrogateescape"))
+    return "printed"
+
+
 @app.function(scaledown_window=1)
 def brief(x):
     return x

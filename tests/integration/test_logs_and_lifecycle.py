@@ -141,3 +141,72 @@ def test_stopped_app_rejects_calls(cluster):
             basic.square.remote(1)
     finally:
         basic.square._forget()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"
+
+
+def test_busy_container_is_stopped_after_the_grace(cluster):
+    with basic.app.run(show_logs=False):
+        basic.sleepy.spawn(60)
+        cluster.wait_for(lambda d: any(c.function.name == "sleepy" and c.outstanding for c in d.containers.values()))
+    cluster.wait_for(lambda d: not any(c.function.name == "sleepy" for c in d.containers.values()), timeout=10)
+
+
+def test_processes_a_function_leaves_behind_die_with_its_container(cluster):
+    with basic.app.run(show_logs=False):
+        pid = basic.leave_child.remote()
+        assert _alive(pid)
+    cluster.wait_for(lambda d: not any(c.function.name == "leave_child" for c in d.containers.values()), timeout=10)
+    cluster.wait_for(lambda d: not _alive(pid), timeout=5)
+
+
+def test_undecodable_output_is_shown_with_replacement_characters(cluster):
+    capture = Capture()
+    with RunContext(basic.app, printer=capture):
+        assert basic.undecodable.remote() == "printed"
+        assert basic.undecodable.remote() == "printed"  # the container survived it
+        capture.wait_for(lambda ls: any("ok" in ln.text for ln in ls))
+    assert "caf\ufffd ok" in [ln.text for ln in capture.lines]
+
+
+def test_a_cancelled_call_frees_its_state(cluster):
+    import asyncio
+
+    with basic.app.run(show_logs=False):
+        async def timed_out():
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(basic.sleepy.remote.aio(1.5), 0.2)
+
+        before = len(cluster.dispatcher.calls)
+        asyncio.run(timed_out())
+        cluster.wait_for(lambda d: len(d.calls) == before)
+        assert basic.square.remote(3) == 9
+
+
+def test_map_with_misnumbered_inputs_is_refused(cluster):
+    import grpc
+
+    from leveret._utils.async_utils import run_sync
+    from leveret._wire import api_pb2 as pb
+
+    with basic.app.run(show_logs=False):
+        client, fid = basic.square._client, basic.square._function_id
+
+        async def bad_map():
+            stream = client.stub.FunctionMap(iter([pb.FunctionMapRequest(
+                function_id=fid, inputs=[pb.Input(idx=0, args=b""), pb.Input(idx=0, args=b"")], total=2, last=True)]))
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                async for _ in stream:
+                    pass
+            return info.value
+
+        err = run_sync(bad_map())
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "number inputs 0, 1, 2" in err.details()
+        assert list(basic.square.map(range(3))) == [0, 1, 4]

@@ -24,7 +24,9 @@ def test_start_spec_runs_the_bootstrap_with_its_socket(fake_cluster):
         assert runtime.verbs() == ["start"]
         assert spec.argv[-1].endswith("bootstrap.py")
         assert spec.env["LEVERET_CONTAINER_ID"] == spec.container_id
-        assert spec.env["LEVERET_CONTAINER_SOCKET"].endswith(spec.container_id + ".sock")
+        socket_path = spec.env["LEVERET_CONTAINER_SOCKET"]
+        assert socket_path.endswith(f"/{spec.container_id}/sock")
+        assert [m.source for m in spec.mounts] == [socket_path.rsplit("/", 1)[0]]  # only its own socket
         runtime.feed(spec.container_id, b"segfault imminent\n", fd=2)
         runtime.exit(spec.container_id, 139)
         with pytest.raises(leveret.ExecutionError, match="(?s)exited with code 139; last lines of its stderr:.*segfault imminent"):

@@ -93,14 +93,16 @@ def test_error_from_an_op_reaches_the_durable_waiter(store):
     asyncio.run(main())
 
 
-def test_error_from_an_op_rolls_back_the_whole_batch(store, reader):
+def test_a_failing_op_does_not_take_the_rest_of_the_batch_down(store, reader):
     async def main():
         wb = WriteBehind(store)
         wb.add(store.create_app, "ap-1", "etl", "")
         wb.add(store.create_app, "ap-1", "duplicate id", "")   # primary key clash
+        wb.add(store.create_app, "ap-3", "other", "")
         with pytest.raises(sqlite3.IntegrityError):
             await wb.durable()
-        assert reader.get_app("ap-1") is None
+        assert reader.get_app("ap-1")["name"] == "etl"
+        assert reader.get_app("ap-3") is not None
 
     asyncio.run(main())
 

@@ -24,7 +24,7 @@ FINAL = frozenset(
 
 
 class CallState:
-    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled", "on_output")
+    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled", "on_output", "pending")
 
     def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None):
         self.call_id = call_id
@@ -34,6 +34,7 @@ class CallState:
         self.total = total
         self.sent = 0
         self.outputs: list[pb.Output] = []
+        self.pending: dict = {}   # input_id -> InputRec of inputs without a final output yet
         self.finals = 0
         self.cancelled = False
         self.on_output = None   # called with the call on each new batch of outputs, if set
@@ -52,6 +53,10 @@ class CallState:
 
     def set_total(self, total: int) -> None:
         self.total = total
+        self._notify()
+
+    def wake(self) -> None:
+        """Wake the call's waiters without a new output (e.g. its request stream failed)."""
         self._notify()
 
     def _notify(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import logging
 import time
 
 from .._ids import new_id
@@ -30,10 +31,14 @@ MAX_WINDOW = 1000              # most inputs in flight to one container
 WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
+             " `leveret worker --server URL --token TOKEN`")
+
+log = logging.getLogger("leveret.server")
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container")
+    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled")
 
     def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
         self.input_id = input_id
@@ -43,6 +48,7 @@ class InputRec:
         self.attempt = 1
         self.queued_at = now
         self.container: ContainerRec | None = None
+        self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
 
 
 @dataclasses.dataclass(eq=False)
@@ -74,12 +80,18 @@ class FunctionState:
     app_id: str
     definition: pb.FunctionDefinition
     queue: collections.deque = dataclasses.field(default_factory=collections.deque)
+    cancelled_in_queue: int = 0   # cancelled inputs still in `queue`; pump skips them
     containers: dict = dataclasses.field(default_factory=dict)
     seconds_per_input: float | None = None
+    told_no_worker: bool = False
 
     @property
     def name(self) -> str:
         return self.definition.name
+
+    @property
+    def queued(self) -> int:
+        return len(self.queue) - self.cancelled_in_queue
 
     @property
     def window(self) -> int:
@@ -125,12 +137,17 @@ class Dispatcher:
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            now = time.time()
-            for app in list(self.apps.values()):
-                if not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
-                    self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
-            for fn in list(self.functions.values()):
-                self.autoscale(fn, now)
+            try:
+                self.tick(time.time())
+            except Exception:  # one bad pass must not end scale-down and liveness checks for good
+                log.exception("periodic pass failed")
+
+    def tick(self, now: float) -> None:
+        for app in list(self.apps.values()):
+            if not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
+                self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+        for fn in list(self.functions.values()):
+            self.autoscale(fn, now)
 
     # ------------------------------------------------------------------ apps and functions
 
@@ -208,13 +225,14 @@ class Dispatcher:
     def finish_inputs(self, call: CallState, total: int) -> None:
         self.writes.add(self.store.set_call_total, call.call_id, total)
         call.set_total(total)
-        self._maybe_forget(call)
+        self._forget_if_done(call)
 
     def _make_inputs(self, call: CallState, inputs: list[pb.Input]) -> list[InputRec]:
         now = time.time()
         prefix = "in-" + call.call_id[3:]
         recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now) for i in inputs]
         call.sent += len(recs)
+        call.pending.update((r.input_id, r) for r in recs)
         return recs
 
     def _enqueue(self, fn: FunctionState, recs: list[InputRec]) -> None:
@@ -225,38 +243,59 @@ class Dispatcher:
         self.autoscale(fn, time.time())
 
     def cancel_call(self, call: CallState, reason: str) -> int:
-        """Cancel what is left of a call; return how many inputs were cancelled."""
+        """Cancel what is left of a call; return how many inputs were cancelled.
+
+        Queued inputs are skipped when they reach the head of the queue; running ones keep their
+        container's window until their result (dropped) or the container's end frees it."""
         if call.cancelled or call.done:
             return 0
         call.cancelled = True
+        left = list(call.pending.values())
         fn = self.functions.get(call.function_id)
-        left = [r for r in self.inputs.values() if r.call is call]
-        if fn is not None:
-            fn.queue = collections.deque(r for r in fn.queue if r.call is not call)
-        outputs = []
         for r in left:
-            del self.inputs[r.input_id]
-            if r.container is not None:
-                r.container.outstanding.pop(r.input_id, None)
-            outputs.append(pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_CANCELLED, message=f"cancelled: {reason}"))
-        self._record(call, [(r.input_id, o, "") for r, o in zip(left, outputs)])
+            r.cancelled = True
+            if r.container is None:
+                self.inputs.pop(r.input_id, None)
+                if fn is not None:
+                    fn.cancelled_in_queue += 1
+        message = f"cancelled: {reason}"
+        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_CANCELLED, message=message), "") for r in left])
+        self._forget(call)
         app = self.apps.get(call.app_id)
         if app is not None:
             app.cancelled_inputs += len(left)
         return len(left)
 
-    def _maybe_forget(self, call: CallState) -> None:
+    def _forget_if_done(self, call: CallState) -> None:
         """Drop a finished streaming call from memory; spawned calls stay until their app stops."""
         if call.done and call.kind != "spawn":
-            self.calls.pop(call.call_id, None)
-            app = self.apps.get(call.app_id)
-            if app is not None:
-                app.calls.pop(call.call_id, None)
+            self._forget(call)
+
+    def _forget(self, call: CallState) -> None:
+        self.calls.pop(call.call_id, None)
+        app = self.apps.get(call.app_id)
+        if app is not None:
+            app.calls.pop(call.call_id, None)
+
+    def _release(self, r: InputRec) -> None:
+        """The input is no longer queued or running anywhere."""
+        self.inputs.pop(r.input_id, None)
+        if r.container is not None:
+            r.container.outstanding.pop(r.input_id, None)
+
+    def _publish(self, items: list[tuple[InputRec, pb.Output, str]]) -> None:
+        """Record outputs ``(input, output, container_id)``, grouped by call; forget finished calls."""
+        by_call: dict[str, list] = {}
+        for r, out, container_id in items:
+            if out.status in FINAL:
+                r.call.pending.pop(r.input_id, None)
+            by_call.setdefault(r.call.call_id, [r.call]).append((r.input_id, out, container_id))
+        for call, *results in by_call.values():
+            self._record(call, results)
+            self._forget_if_done(call)
 
     def _record(self, call: CallState, results: list[tuple[str, pb.Output, str]]) -> None:
         """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
-        if not results:
-            return
         seq = len(call.outputs)
         call.add([o for _, o, _ in results])
         self.writes.add(self.store.add_outputs, [
@@ -282,32 +321,34 @@ class Dispatcher:
             batch = []
             while fn.queue and len(batch) < room:
                 r = fn.queue.popleft()
+                if r.cancelled:
+                    fn.cancelled_in_queue -= 1
+                    continue
                 r.container = ct
                 ct.outstanding[r.input_id] = r
                 batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args))
+            if not batch:
+                break
             ct.idle_since = None
             ct.worker.outbox.put_nowait(pb.ServerToWorker(inputs=pb.InputBatch(container_id=ct.container_id, inputs=batch)))
 
     def on_results(self, batch: pb.ResultBatch) -> None:
         ct = self.containers.get(batch.container_id)
         now = time.time()
-        by_call: dict[str, list] = {}
+        items = []
         finals = 0
         for res in batch.results:
             r = self.inputs.get(res.input_id)
             if r is None or r.attempt != res.attempt:
-                continue  # a duplicate, or the input was cancelled meanwhile
+                continue  # a duplicate
             out = res.output
             out.idx = r.idx
             if out.status in FINAL:
                 finals += 1
-                del self.inputs[res.input_id]
-                if r.container is not None:
-                    r.container.outstanding.pop(res.input_id, None)
-            by_call.setdefault(r.call.call_id, [r.call]).append((res.input_id, out, batch.container_id))
-        for call, *results in by_call.values():
-            self._record(call, results)
-            self._maybe_forget(call)
+                self._release(r)
+            if not r.cancelled:
+                items.append((r, out, batch.container_id))
+        self._publish(items)
         if ct is None:
             return
         fn = ct.function
@@ -317,7 +358,7 @@ class Dispatcher:
         if not ct.outstanding:
             ct.idle_since = now
         self.pump(fn)
-        if fn.queue:
+        if fn.queued:
             self.autoscale(fn, now)
 
     # ------------------------------------------------------------------ containers and workers
@@ -326,7 +367,7 @@ class Dispatcher:
         if fn.function_id not in self.functions:
             return
         load = autoscaler.FunctionLoad(
-            queued=len(fn.queue),
+            queued=fn.queued,
             oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
             seconds_per_input=fn.seconds_per_input,
             containers=tuple(
@@ -345,6 +386,11 @@ class Dispatcher:
             self._stop_container(self.containers[container_id], "idle past its scaledown window")
 
     def _place(self, fn: FunctionState) -> bool:
+        if not self.workers:
+            if not fn.told_no_worker:
+                fn.told_no_worker = True
+                self.logs.system(fn.app_id, fn.name, "", NO_WORKER)
+            return False
         candidates = [w for w in self.workers.values() if w.free_slots > 0]
         if not candidates:
             return False
@@ -379,7 +425,7 @@ class Dispatcher:
         ct.stopping = True
         ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
 
-    def on_container_event(self, ev: pb.ContainerEvent) -> None:
+    def on_container_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False) -> None:
         ct = self.containers.get(ev.container_id)
         if ct is None:
             return
@@ -398,16 +444,19 @@ class Dispatcher:
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         if ct.outstanding:
             self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input")
-        if ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and fn.queue:
-            # It never started: starting another would fail the same way, so the queue fails now.
-            queued = list(fn.queue)
+        if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
+                and not any(c.ready for c in fn.containers.values())):
+            # No container of this function ever started and another would fail the same way:
+            # the queue fails now, with the reason, instead of a crash loop.
+            queued = [r for r in fn.queue if not r.cancelled]
             fn.queue.clear()
+            fn.cancelled_in_queue = 0
             self._fail_inputs(queued, ct.container_id, why)
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
         now = time.time()
         for other in list(self.functions.values()):  # a freed slot may be what another function waits for
-            if other is fn or other.queue:
+            if other is fn or other.queued:
                 self.autoscale(other, now)
                 self.pump(other)
 
@@ -417,14 +466,10 @@ class Dispatcher:
         ct.worker.containers.discard(ct)
 
     def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str) -> None:
-        by_call: dict[str, list] = {}
         for r in recs:
-            self.inputs.pop(r.input_id, None)
-            out = pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message)
-            by_call.setdefault(r.call.call_id, [r.call]).append((r.input_id, out, container_id))
-        for call, *results in by_call.values():
-            self._record(call, results)
-            self._maybe_forget(call)
+            self._release(r)
+        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message), container_id)
+                       for r in recs if not r.cancelled])
 
     def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue) -> WorkerConn:
         worker = WorkerConn(new_id("wk"), info, outbox)
@@ -442,4 +487,4 @@ class Dispatcher:
         for ct in list(worker.containers):
             self.on_container_event(pb.ContainerEvent(
                 container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,
-                message=f"worker {worker.worker_id} disconnected"))
+                message=f"worker {worker.worker_id} disconnected"), worker_lost=True)

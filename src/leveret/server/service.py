@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 
 import grpc
+
+log = logging.getLogger("leveret.server")
 
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
@@ -16,6 +19,14 @@ from .dispatch import Dispatcher
 from .logs import LogHub
 
 FOREVER = None
+
+
+def _bad_map_request(req, expected_idx: int) -> str:
+    """Why a FunctionMap message is malformed, or '' (inputs must be numbered 0, 1, 2, ... in order)."""
+    for n, inp in enumerate(req.inputs):
+        if inp.idx != expected_idx + n:
+            return f"map input number {expected_idx + n} arrived with idx={inp.idx}: number inputs 0, 1, 2, ... in order"
+    return ""
 
 
 async def _abort_not_found(context, what: str):
@@ -137,39 +148,50 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         first = await anext(request_iterator, None)
         if first is None:
             return
+        bad = _bad_map_request(first, 0)
+        if bad:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
         call = self._new_call(first.function_id, "map", list(first.inputs), first.total if first.last else None)
         if isinstance(call, str):
             await _abort_not_found(context, call)
         reader = asyncio.get_running_loop().create_task(self._read_map_inputs(call, first, request_iterator))
+        reader.add_done_callback(lambda _: call.wake())
         sent = 0
         try:
             await self.d.writes.durable()
             yield pb.FunctionMapResponse(call_id=call.call_id, acked=call.sent)
             while True:
                 await call.wait_beyond(sent)
+                if reader.done() and not reader.cancelled() and reader.exception() is not None:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(reader.exception()))
                 if len(call.outputs) > sent:
                     outs = call.outputs[sent:]
                     sent += len(outs)
                     yield pb.FunctionMapResponse(outputs=outs, acked=call.sent)
                 if call.done and sent >= len(call.outputs):
                     break
-            await reader
-        except asyncio.CancelledError:
-            self.d.cancel_call(call, "the client went away")
+        except BaseException:
+            self.d.cancel_call(call, "the client went away or sent a bad request")
             raise
         finally:
             reader.cancel()
 
     async def _read_map_inputs(self, call: CallState, first, request_iterator) -> None:
-        if first.last:
-            self.d.finish_inputs(call, first.total)
-            return
-        async for req in request_iterator:
-            if req.inputs:
+        req = first
+        while True:
+            if req is not first:
+                bad = _bad_map_request(req, call.sent)
+                if bad:
+                    raise ValueError(bad)
                 self.d.add_inputs(call, list(req.inputs))
             if req.last:
+                if req.total != call.sent:
+                    raise ValueError(f"map request says total={req.total} but sent {call.sent} inputs")
                 self.d.finish_inputs(call, req.total)
                 return
+            req = await anext(request_iterator, None)
+            if req is None:
+                raise ValueError("map request stream ended without its last message")
 
     async def FunctionSpawn(self, request, context):
         call = self._new_call(request.function_id, "spawn", [request.input], 1)
@@ -265,9 +287,12 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         d = self.d
         async for msg in request_iterator:
             kind = msg.WhichOneof("msg")
-            if kind == "results":
-                d.on_results(msg.results)
-            elif kind == "logs":
-                self.logs.add(list(msg.logs.lines))
-            elif kind == "event":
-                d.on_container_event(msg.event)
+            try:
+                if kind == "results":
+                    d.on_results(msg.results)
+                elif kind == "logs":
+                    self.logs.add(list(msg.logs.lines))
+                elif kind == "event":
+                    d.on_container_event(msg.event)
+            except Exception:  # a bug handling one message must not cut the worker off
+                log.exception("could not handle a worker's %s message", kind)

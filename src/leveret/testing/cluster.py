@@ -61,7 +61,7 @@ class Cluster:
         os.makedirs(self.directory, exist_ok=True)
         self.server = await Server.start(listen="127.0.0.1:0", db=os.path.join(self.directory, "state.db"), token=self.token)
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
-                           max_containers=self.max_containers)
+                           max_containers=self.max_containers, stop_grace_s=0.5)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         registered = asyncio.ensure_future(self.agent.registered.wait())
         await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

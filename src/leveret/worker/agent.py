@@ -27,16 +27,18 @@ log = logging.getLogger("leveret.worker")
 LOG_FLUSH_S = 0.005
 LOG_BATCH_MAX = 2000
 HEARTBEAT_S = 10.0
+STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then as long again, then SIGKILL
 
 
 class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
-                 *, max_containers: int | None = None):
+                 *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
         self.workdir = workdir
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
+        self.stop_grace_s = stop_grace_s
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""
         self._outbox: asyncio.Queue = asyncio.Queue()
@@ -158,7 +160,7 @@ class Agent:
                     out.write(f.content)
                 os.chmod(path, f.mode or 0o644)
             os.rename(tmp, target)
-        except OSError:
+        except (OSError, ValueError):
             shutil.rmtree(tmp, ignore_errors=True)
             if not os.path.isdir(target):
                 raise

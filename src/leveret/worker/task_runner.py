@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
-import pickle
 import shutil
 import signal
-import struct
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -27,13 +26,15 @@ from .runtime import ContainerSpec, Mount, RuntimeStartError
 if TYPE_CHECKING:
     from .agent import Agent
 
-STARTUP_TIMEOUT_S = 120.0
-STOP_GRACE_S = 5.0
+STARTUP_TIMEOUT_S = 120.0     # from start to the bootstrap's hello, the function's imports included
+PIPE_DRAIN_S = 1.0
 STDERR_TAIL_LINES = 20
 
-_HEADER = struct.Struct("!I")
+_HEADER = bootstrap._HEADER
 BOOTSTRAP_PATH = bootstrap.__file__
 LEVERET_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(leveret.__file__)))
+
+log = logging.getLogger("leveret.worker")
 
 STATUS = {
     bootstrap.STATUS_SUCCESS: pb.OUTPUT_STATUS_SUCCESS,
@@ -50,7 +51,10 @@ class ContainerTask:
         self.a = assignment
         self.container_id = assignment.container_id
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)
-        self.socket_path = os.path.join(agent.socket_dir, self.container_id + ".sock")
+        # Each container gets a directory of its own holding only its socket; that directory is
+        # what is mounted into the container.
+        self.socket_dir = os.path.join(agent.socket_dir, self.container_id)
+        self.socket_path = os.path.join(self.socket_dir, "sock")
         self.handle = None
         self.writer: asyncio.StreamWriter | None = None
         self.pending_inputs: list[tuple] = []
@@ -74,6 +78,8 @@ class ContainerTask:
         self._write(("inputs", items))
 
     def stop(self, reason: str) -> None:
+        """Ask the bootstrap to finish; a container still running after the stop grace gets SIGTERM,
+        and SIGKILL after as long again (it may be busy in an input that will never end)."""
         if self.stop_requested is not None:
             return
         self.stop_requested = reason
@@ -81,10 +87,16 @@ class ContainerTask:
             self._write(("stop",))
         elif self.handle is not None:
             self.handle.kill(signal.SIGKILL)
+        loop, grace = asyncio.get_running_loop(), self.agent.stop_grace_s
+        loop.call_later(grace, self._signal, signal.SIGTERM)
+        loop.call_later(2 * grace, self._signal, signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self.handle is not None and self.task is not None and not self.task.done():
+            self.handle.kill(sig)
 
     def _write(self, msg) -> None:
-        body = pickle.dumps(msg, protocol=4)
-        self.writer.write(_HEADER.pack(len(body)) + body)
+        self.writer.write(bootstrap.encode_frame(msg))
 
     # ------------------------------------------------------------------ life
 
@@ -95,6 +107,7 @@ class ContainerTask:
         exit_code, message, failed = 0, "", False
         try:
             os.makedirs(self.dir, exist_ok=True)
+            os.makedirs(self.socket_dir, exist_ok=True)
             spec_env = await self._prepare_code()
             phases["code"] = time.time() - t0
             server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
@@ -111,7 +124,8 @@ class ContainerTask:
                 connected.cancel()
                 if waiter not in done:
                     self.handle.kill(signal.SIGKILL)
-                    message = f"container did not start within {STARTUP_TIMEOUT_S:.0f} s"
+                    message = (f"container did not start within {STARTUP_TIMEOUT_S:.0f} s (this includes importing"
+                               " the function's module: move slow set-up out of module scope)")
                 exit_code = await waiter
                 failed = True
             else:
@@ -120,7 +134,11 @@ class ContainerTask:
                 phases["imports"] = hello["ready_at"] - hello["import_started_at"]
                 self.agent.event(self.container_id, pb.CONTAINER_STATE_READY, phases=phases)
                 exit_code = await waiter
-            await asyncio.gather(*pipes, return_exceptions=True)
+            # Processes the function left behind die with the container and release its pipes.
+            self.handle.kill(signal.SIGKILL)
+            _, unread = await asyncio.wait(pipes, timeout=PIPE_DRAIN_S)
+            for p in unread:
+                p.cancel()
             self.lines.flush_all()
         except RuntimeStartError as exc:
             exit_code, message, failed = -1, f"container could not start: {exc}", True
@@ -133,11 +151,7 @@ class ContainerTask:
                 server.close()
             if self.handle is not None:
                 await self.agent.runtime.remove(self.handle)
-            for path in (self.socket_path,):
-                try:
-                    os.unlink(path)
-                except FileNotFoundError:
-                    pass
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
             shutil.rmtree(self.dir, ignore_errors=True)
         if not message and exit_code != 0 and self.stop_requested is None:
             message = _describe_exit(exit_code)
@@ -169,7 +183,7 @@ class ContainerTask:
             "PYTHONPATH": LEVERET_PARENT,
             "PYTHONUNBUFFERED": "1",
         }
-        mounts = [Mount(self.agent.socket_dir, self.agent.socket_dir, read_only=False)]
+        mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False)]
         return ContainerSpec(self.container_id, [sys.executable, BOOTSTRAP_PATH], env, self.dir, mounts)
 
     # ------------------------------------------------------------------ the bootstrap's socket
@@ -201,13 +215,18 @@ class ContainerTask:
                     self.lines.feed(fd, text, input_id)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
+        except Exception:  # a malformed frame ends this container, never the worker
+            log.exception("container %s sent a frame the worker could not handle", self.container_id)
+            self.handle.kill(signal.SIGKILL)
         finally:
             writer.close()
 
     @staticmethod
     async def _read_frame(reader: asyncio.StreamReader):
         (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
-        return pickle.loads(await reader.readexactly(n))
+        if n > bootstrap.MAX_FRAME:
+            raise ValueError(f"frame of {n} bytes exceeds the {bootstrap.MAX_FRAME} byte limit")
+        return bootstrap.decode_body(await reader.readexactly(n))
 
     def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
         self.lines.flush_all()
@@ -233,9 +252,22 @@ class ContainerTask:
         if source == pb.LOG_SOURCE_STDERR:
             self.stderr_tail.append(text)
             del self.stderr_tail[:-STDERR_TAIL_LINES]
-        self.agent.log(pb.LogLine(ts=time.time(), source=source, text=text, app_id=self.a.app_id,
+        self.agent.log(pb.LogLine(ts=time.time(), source=source, text=_utf8(text), app_id=self.a.app_id,
                                   function_name=self.a.definition.name, container_id=self.container_id,
                                   input_id=input_id))
+
+
+def _utf8(text: str) -> str:
+    """Text protobuf can carry: lone surrogates (undecodable bytes) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:  # bytes decoded with surrogateescape: back to bytes, then decoded with replacements
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _describe_exit(code: int) -> str:

@@ -24,11 +24,10 @@ class ProcessHandle(ContainerHandle):
         return await self.proc.wait()
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc.returncode is not None:
-            return
-        try:  # the whole process group: the function's own subprocesses go too
+        # The whole process group, even after its leader exited: what the function started goes too.
+        try:
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             pass
 
 
