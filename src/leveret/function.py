@@ -7,6 +7,7 @@ Every remote method is written once, async, and exposed both ways by ``@synchron
 from __future__ import annotations
 
 import inspect
+import time
 from typing import Any, AsyncIterator, Callable, Iterable
 
 from . import _serialization as ser
@@ -17,6 +18,8 @@ from .exception import InvalidError, TimeoutError
 MAP_FIRST_BATCH = 64           # the first batch is small so work starts at once
 MAP_BATCH = 1000
 MAP_BATCH_BYTES = 4 * 1024 * 1024
+MAP_BATCH_WAIT_S = 0.01        # a slow input iterator still sends what it has this often
+MAP_MAX_IN_FLIGHT = 100_000    # inputs sent and not yet answered before the sender waits
 
 
 class Function:
@@ -162,20 +165,29 @@ class Function:
         client = self._live()
         stream = client.stub.FunctionMap()
         failure: list[BaseException] = []
+        received = 0
+        progress = asyncio.Event()
 
         async def send():
-            n, batch, size, first = 0, [], 0, True
-            limit = MAP_FIRST_BATCH
+            # The caller's iterator is read, and its items pickled, in a thread, a batch at a time:
+            # a slow or blocking iterator (even another .map) never stalls the event loop.
+            loop = asyncio.get_running_loop()
+            items = iter(arg_iter)
+            n, limit, first = 0, MAP_FIRST_BATCH, True
             try:
-                for args, kwargs in arg_iter:
-                    data = ser.serialize_args(args, kwargs)
-                    batch.append(pb.Input(idx=n, args=data))
-                    n += 1
-                    size += len(data)
-                    if len(batch) >= limit or size >= MAP_BATCH_BYTES:
-                        await stream.write(pb.FunctionMapRequest(function_id=self._function_id if first else "", inputs=batch))
-                        first, batch, size, limit = False, [], 0, MAP_BATCH
-                await stream.write(pb.FunctionMapRequest(function_id=self._function_id if first else "", inputs=batch, total=n, last=True))
+                while True:
+                    while n - received > MAP_MAX_IN_FLIGHT:  # backpressure: wait for outputs
+                        progress.clear()
+                        await progress.wait()
+                    blobs, exhausted = await loop.run_in_executor(None, _take_batch, items, limit)
+                    inputs = [pb.Input(idx=n + i, args=blob) for i, blob in enumerate(blobs)]
+                    n += len(inputs)
+                    await stream.write(pb.FunctionMapRequest(
+                        function_id=self._function_id if first else "",
+                        inputs=inputs, total=n if exhausted else 0, last=exhausted))
+                    first, limit = False, MAP_BATCH
+                    if exhausted:
+                        break
                 await stream.done_writing()
             except Exception as exc:
                 failure.append(exc)
@@ -192,6 +204,8 @@ class Function:
                     raise
                 if resp is grpc.aio.EOF:
                     break
+                received += len(resp.outputs)
+                progress.set()
                 for o in resp.outputs:
                     yield o.status, o.data, o.message, o.idx
         except grpc.aio.AioRpcError as err:
@@ -203,6 +217,20 @@ class Function:
             stream.cancel()
         if failure:
             raise failure[0]
+
+
+def _take_batch(items, limit: int) -> tuple[list[bytes], bool]:
+    """Pickle up to ``limit`` inputs from ``items`` (or as many as arrive within MAP_BATCH_WAIT_S,
+    or MAP_BATCH_BYTES); say whether ``items`` is exhausted. Runs in a thread."""
+    blobs, size = [], 0
+    deadline = time.monotonic() + MAP_BATCH_WAIT_S
+    for args, kwargs in items:
+        blob = ser.serialize_args(args, kwargs)
+        blobs.append(blob)
+        size += len(blob)
+        if len(blobs) >= limit or size >= MAP_BATCH_BYTES or time.monotonic() > deadline:
+            return blobs, False
+    return blobs, True
 
 
 class FunctionCall:

@@ -42,6 +42,10 @@ def test_starmap(running):
     assert list(running.add.starmap([(1, 2), (3, 4)])) == [3, 7]
 
 
+def test_map_over_another_map(running):
+    assert list(running.square.map(running.square.map(range(5)))) == [i ** 4 for i in range(5)]
+
+
 def test_map_of_nothing(running):
     assert list(running.square.map([])) == []
 
