@@ -240,7 +240,8 @@ class Dispatcher:
             self.inputs[r.input_id] = r
         fn.queue.extend(recs)
         self.pump(fn)
-        self.autoscale(fn, time.time())
+        if fn.queued:  # what warm containers took needs no scaling decision
+            self.autoscale(fn, time.time())
 
     def cancel_call(self, call: CallState, reason: str) -> int:
         """Cancel what is left of a call; return how many inputs were cancelled.
