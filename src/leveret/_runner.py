@@ -32,7 +32,8 @@ class RunContext:
         self.cancelled_inputs = 0
         self.stop_reason = ""
         self._client: Client | None = None
-        self._tasks: list[asyncio.Task] = []
+        self._logs_task: asyncio.Task | None = None
+        self._heartbeat_task: asyncio.Task | None = None
         self._logs_following = None
 
     # sync and async context manager, one implementation
@@ -65,9 +66,9 @@ class RunContext:
         try:
             if self.show_logs:
                 self._logs_following = asyncio.get_running_loop().create_future()
-                self._tasks.append(asyncio.ensure_future(self._follow_logs()))
+                self._logs_task = asyncio.ensure_future(self._follow_logs())
                 await asyncio.wait_for(asyncio.shield(self._logs_following), 5)
-            self._tasks.append(asyncio.ensure_future(self._heartbeat()))
+            self._heartbeat_task = asyncio.ensure_future(self._heartbeat())
             for fn in self.app.registered_functions.values():
                 definition = await self._definition(fn)
                 r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
@@ -156,14 +157,13 @@ class RunContext:
             resp = await self._client.call("AppStop", pb.AppStopRequest(app_id=self.app_id, reason=reason))
             self.cancelled_inputs = resp.cancelled_inputs
         finally:
-            heartbeat = self._tasks[-1] if self._tasks else None
-            if heartbeat is not None:
-                heartbeat.cancel()
-            if self.show_logs and self._tasks:
-                _, pending = await asyncio.wait(self._tasks[:1], timeout=LOG_DRAIN_S)
+            if self._heartbeat_task is not None:
+                self._heartbeat_task.cancel()
+            if self._logs_task is not None:  # the server ends the stream once the app stopped
+                _, pending = await asyncio.wait({self._logs_task}, timeout=LOG_DRAIN_S)
                 for t in pending:
                     t.cancel()
-            self._tasks.clear()
+            self._heartbeat_task = self._logs_task = None
 
 
 def _default_name() -> str:
