@@ -10,13 +10,6 @@ from leveret.server.store import sqlite as sqlite_module
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(str(tmp_path / "state.db"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def ticking_clock(monkeypatch):
     """Each time.time() in the store returns one second more, so 'latest' is well defined."""
     ticks = itertools.count(1000)

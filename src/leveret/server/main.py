@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 
@@ -10,6 +9,7 @@ import grpc
 
 from .._utils.async_utils import run_loop
 from .._wire import api_pb2_grpc
+from .._wire.channel import MAX_MESSAGE_BYTES
 from .dispatch import Dispatcher
 from .logs import LogHub
 from .service import LeveretService
@@ -17,7 +17,6 @@ from .store import open_store
 
 log = logging.getLogger("leveret.server")
 
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
