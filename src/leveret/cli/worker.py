@@ -16,20 +16,21 @@ from .._utils.async_utils import run_loop
 @click.command()
 @click.option("--server", "server_url", required=True, envvar="LEVERET_SERVER_URL", help="The server, e.g. http://10.0.0.5:7070.")
 @click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
-@click.option("--runtime", default="process", show_default=True, help="Container runtime.")
+@click.option("--runtime", type=click.Choice(["process", "crun", "runc"]), default="process", show_default=True,
+              help="Container runtime: crun or runc (isolated, root), or process (no isolation).")
 @click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
     """Run containers for the server at --server."""
     from ..worker.agent import Agent
-    from ..worker.runtime import get_runtime
+    from ..worker.runtime import RuntimeStartError, get_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        rt = get_runtime(runtime)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--runtime") from None
     workdir = workdir or os.path.join(config.home(), "worker")
+    try:
+        rt = get_runtime(runtime, workdir)
+    except RuntimeStartError as exc:
+        raise click.BadParameter(str(exc), param_hint="--runtime") from None
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers)
     click.echo(f"leveret worker: runtime {rt.describe()}, up to {agent.max_containers} containers, server {server_url}")
 

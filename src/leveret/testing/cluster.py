@@ -21,7 +21,7 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4):
         self.directory = str(directory)
-        self.runtime = get_runtime(runtime) if isinstance(runtime, str) else runtime
+        self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
         self.max_containers = max_containers
         self.token = secrets.token_urlsafe(16)
         self.server = None

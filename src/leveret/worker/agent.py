@@ -27,6 +27,7 @@ log = logging.getLogger("leveret.worker")
 LOG_FLUSH_S = 0.005
 LOG_BATCH_MAX = 2000
 HEARTBEAT_S = 10.0
+PIDS_LIMIT = 4096    # processes per container (a fork bomb stops there)
 STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then as long again, then SIGKILL
 
 
@@ -39,6 +40,8 @@ class Agent:
         self.workdir = workdir
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.stop_grace_s = stop_grace_s
+        self.pids_limit = PIDS_LIMIT
+        self._rootfs: asyncio.Future | None = None
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""
         self._outbox: asyncio.Queue = asyncio.Queue()
@@ -129,6 +132,14 @@ class Agent:
 
     def forget(self, container_id: str) -> None:
         self.tasks.pop(container_id, None)
+
+    async def default_rootfs(self) -> str:
+        """The default image's root filesystem (built once per machine, in a thread)."""
+        from .images.base import default_rootfs
+
+        if self._rootfs is None or (self._rootfs.done() and self._rootfs.exception() is not None):
+            self._rootfs = asyncio.get_running_loop().run_in_executor(None, default_rootfs)
+        return await asyncio.shield(self._rootfs)
 
     async def mount_dir(self, mount_id: str) -> str:
         """The local directory holding a mount's files, fetched once per worker."""

@@ -12,11 +12,8 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import time
 from typing import TYPE_CHECKING
-
-import leveret
 
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
@@ -31,8 +28,6 @@ PIPE_DRAIN_S = 1.0
 STDERR_TAIL_LINES = 20
 
 _HEADER = bootstrap._HEADER
-BOOTSTRAP_PATH = bootstrap.__file__
-LEVERET_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(leveret.__file__)))
 
 log = logging.getLogger("leveret.worker")
 
@@ -110,9 +105,14 @@ class ContainerTask:
             os.makedirs(self.socket_dir, exist_ok=True)
             spec_env = await self._prepare_code()
             phases["code"] = time.time() - t0
+            rootfs = ""
+            if self.agent.runtime.needs_rootfs:
+                t_image = time.time()
+                rootfs = await self.agent.default_rootfs()
+                phases["image"] = time.time() - t_image
             server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
             t1 = time.time()
-            self.handle = await self.agent.runtime.start(self._spec(spec_env))
+            self.handle = await self.agent.runtime.start(self._spec(spec_env, rootfs))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
             pipes = [asyncio.ensure_future(self._read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
@@ -175,16 +175,20 @@ class ContainerTask:
             spec["mount_dir"] = await self.agent.mount_dir(d.mount_id)
         return spec
 
-    def _spec(self, fn_spec: dict) -> ContainerSpec:
-        env = {
+    def _spec(self, fn_spec: dict, rootfs: str) -> ContainerSpec:
+        argv, env = self.agent.runtime.bootstrap_command()
+        env.update({
             bootstrap.ENV_SOCKET: self.socket_path,
             bootstrap.ENV_FUNCTION: json.dumps(fn_spec),
             bootstrap.ENV_CONTAINER_ID: self.container_id,
-            "PYTHONPATH": LEVERET_PARENT,
             "PYTHONUNBUFFERED": "1",
-        }
-        mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False)]
-        return ContainerSpec(self.container_id, [sys.executable, BOOTSTRAP_PATH], env, self.dir, mounts)
+        })
+        # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
+        mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False), Mount(self.dir, self.dir)]
+        if fn_spec.get("mount_dir"):
+            mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
+        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, rootfs=rootfs,
+                             pids_limit=self.agent.pids_limit)
 
     # ------------------------------------------------------------------ the bootstrap's socket
 

@@ -5,7 +5,11 @@ from .base import ContainerHandle, ContainerRuntime, ContainerSpec, Mount, Runti
 __all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "Mount", "RuntimeStartError", "get_runtime"]
 
 
-def get_runtime(name: str) -> ContainerRuntime:
+def get_runtime(name: str, state_dir: str = "") -> ContainerRuntime:
+    if name in ("crun", "runc"):
+        from .oci import OciRuntime
+
+        return OciRuntime(name, state_dir)
     if name == "process":
         from .process import ProcessRuntime
 
@@ -14,4 +18,4 @@ def get_runtime(name: str) -> ContainerRuntime:
         from .fake import FakeRuntime
 
         return FakeRuntime()
-    raise ValueError(f"unknown container runtime {name!r}: choose 'process' (the OCI runtimes come with the containers work)")
+    raise ValueError(f"unknown container runtime {name!r}: choose crun, runc or process")

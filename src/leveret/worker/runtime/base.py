@@ -2,8 +2,9 @@
 
 The worker talks to containers only through ``ContainerRuntime``: ``start`` a spec, read the
 handle's stdout / stderr, ``wait`` for its exit, ``kill`` it, ``remove`` what it left behind.
-Implementations: ``process`` (no isolation), ``fake`` (records calls, for tests); the OCI runtime
-(crun / runc / runsc) implements the same interface.
+Implementations: ``process`` (no isolation), ``oci`` (crun / runc: namespaces, overlayfs, cgroups),
+``fake`` (records calls, for tests). Each says how it runs the bootstrap (``bootstrap_command``),
+since the interpreter and the bootstrap's path differ inside an image.
 """
 
 from __future__ import annotations
@@ -11,6 +12,16 @@ from __future__ import annotations
 import abc
 import asyncio
 import dataclasses
+import os
+import sys
+
+import leveret
+
+from ...container import bootstrap
+
+# Where this worker's copy of leveret lives: what containers import the bootstrap from.
+LEVERET_PACKAGE = os.path.dirname(os.path.abspath(leveret.__file__))
+BOOTSTRAP_PATH = os.path.abspath(bootstrap.__file__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +40,8 @@ class ContainerSpec:
     mounts: list[Mount] = dataclasses.field(default_factory=list)
     cpu: float = 0.0        # cores; 0 = no limit
     memory_mb: int = 0      # 0 = no limit
+    rootfs: str = ""        # the image's root filesystem (read-only lower layer); "" = the host's
+    pids_limit: int = 0     # 0 = no limit
 
 
 class ContainerHandle(abc.ABC):
@@ -50,6 +63,11 @@ class ContainerHandle(abc.ABC):
 class ContainerRuntime(abc.ABC):
     name: str
     isolated: bool
+    needs_rootfs = False    # True: start() needs spec.rootfs (an image)
+
+    def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
+        """The argv that runs the bootstrap in a container, and environment it needs for that."""
+        return [sys.executable, BOOTSTRAP_PATH], {"PYTHONPATH": os.path.dirname(LEVERET_PACKAGE)}
 
     @abc.abstractmethod
     async def start(self, spec: ContainerSpec) -> ContainerHandle:

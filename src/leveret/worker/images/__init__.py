@@ -1,0 +1,1 @@
+"""Images on a worker. For now one: the default root filesystem (see base.py)."""

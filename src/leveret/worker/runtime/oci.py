@@ -1,0 +1,188 @@
+"""OCI runtime: each container is a bundle (config.json + an overlayfs root) run by crun or runc.
+
+    start:  bundle dir ─▶ overlay(lower = image rootfs, upper + work per container) at rootfs/
+            ─▶ config.json (namespaces, capabilities, masked paths, cgroup pids limit, binds)
+            ─▶ `crun run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
+    kill:   `crun kill --all ID SIG`          remove: `crun delete --force ID`, unmount, delete bundle
+
+On a hybrid cgroup host crun 1.8 refuses to run ("cgroups in hybrid mode not supported"); there
+every crun command runs in a private mount namespace with a tmpfs over /sys/fs/cgroup/unified,
+so crun sees the v1 controllers only. runc works on such hosts as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+
+from . import cgroups
+from .base import BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, Mount, RuntimeStartError
+
+RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
+TINI = "/usr/bin/tini-static"           # PID 1 in every container: forwards signals, reaps zombies
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+CAPABILITIES = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+    "CAP_SETUID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE",
+]
+MASKED_PATHS = [
+    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+]
+READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
+
+
+def cgroup_of(container_id: str) -> str:
+    return f"/leveret/{container_id}"
+
+
+def _cloudpickle_dir() -> str:
+    import cloudpickle
+
+    return os.path.dirname(os.path.abspath(cloudpickle.__file__))
+
+
+def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str) -> dict:
+    """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``)."""
+    binds = [
+        {"destination": m.target, "type": "bind", "source": m.source,
+         "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
+        for m in [*runtime_mounts, *spec.mounts]
+    ]
+    resources: dict = {}
+    if spec.pids_limit:
+        resources["pids"] = {"limit": spec.pids_limit}
+    return {
+        "ociVersion": "1.0.2",
+        "process": {
+            "terminal": False,
+            "user": {"uid": 0, "gid": 0},
+            "args": spec.argv,
+            "env": [f"PATH={DEFAULT_PATH}"] + [f"{k}={v}" for k, v in spec.env.items()],
+            "cwd": "/",
+            "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
+            "noNewPrivileges": True,
+        },
+        "root": {"path": "rootfs", "readonly": False},
+        "hostname": spec.container_id,
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
+            {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]},
+            *binds,
+        ],
+        "linux": {
+            "namespaces": [{"type": t} for t in ("pid", "mount", "uts", "ipc")],
+            "maskedPaths": MASKED_PATHS,
+            "readonlyPaths": READONLY_PATHS,
+            "cgroupsPath": cgroups_path,
+            "resources": resources,
+        },
+    }
+
+
+class OciHandle(ContainerHandle):
+    def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process):
+        self.runtime = runtime
+        self.container_id = container_id
+        self.bundle = bundle
+        self.proc = proc
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    async def wait(self) -> int:
+        code = await self.proc.wait()
+        return code - 256 if code > 128 else code   # 128 + N: killed by signal N
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        subprocess.run(self.runtime.command("kill", "--all", self.container_id, str(int(sig))),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+
+
+class OciRuntime(ContainerRuntime):
+    isolated = True
+    needs_rootfs = True
+
+    def __init__(self, binary: str, state_dir: str):
+        path = shutil.which(binary)
+        if path is None:
+            raise RuntimeStartError(f"{binary} is not installed: apt-get install {binary}, or run the worker with --runtime process")
+        if os.geteuid() != 0:
+            raise RuntimeStartError(f"the {binary} runtime needs root; run the worker as root, or with --runtime process")
+        if not os.path.exists(TINI):
+            raise RuntimeStartError(f"{TINI} is missing (the containers' init): apt-get install tini")
+        self.name = binary
+        self.path = path
+        self.cgroup_mode = cgroups.detect()
+        self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID
+        self.bundles = os.path.join(state_dir, "bundles")
+        self.runtime_mounts = [
+            Mount(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret"),
+            Mount(_cloudpickle_dir(), f"{RUNTIME_DIR}/lib/cloudpickle"),
+            Mount(TINI, f"{RUNTIME_DIR}/init"),
+        ]
+
+    def describe(self) -> str:
+        how = ", its v2 hierarchy hidden from crun" if self.hide_unified else ""
+        return f"{self.name} (cgroup {self.cgroup_mode}{how})"
+
+    def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
+        inside = BOOTSTRAP_PATH.replace(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret", 1)
+        return [f"{RUNTIME_DIR}/init", "--", "python3", inside], {"PYTHONPATH": f"{RUNTIME_DIR}/lib"}
+
+    def command(self, *args: str) -> list[str]:
+        cmd = [self.path, *args]
+        if self.hide_unified:
+            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", HIDE_UNIFIED, *cmd]
+        return cmd
+
+    async def start(self, spec: ContainerSpec) -> ContainerHandle:
+        if not spec.rootfs:
+            raise RuntimeStartError("an OCI container needs an image root filesystem")
+        bundle = os.path.join(self.bundles, spec.container_id)
+        rootfs, upper, work = (os.path.join(bundle, d) for d in ("rootfs", "upper", "work"))
+        for d in (rootfs, upper, work):
+            os.makedirs(d, exist_ok=True)
+        await _run("mount", "-t", "overlay", "overlay", "-o", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}", rootfs)
+        with open(os.path.join(bundle, "config.json"), "w") as f:
+            json.dump(oci_config(spec, self.runtime_mounts, cgroup_of(spec.container_id)), f)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.command("run", "--bundle", bundle, spec.container_id),
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                start_new_session=True)
+        except OSError as exc:
+            await self._cleanup(spec.container_id, bundle)
+            raise RuntimeStartError(f"could not run {self.path}: {exc}") from exc
+        return OciHandle(self, spec.container_id, bundle, proc)
+
+    async def remove(self, handle: ContainerHandle) -> None:
+        assert isinstance(handle, OciHandle)
+        await self._cleanup(handle.container_id, handle.bundle)
+
+    async def _cleanup(self, container_id: str, bundle: str) -> None:
+        proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
+                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await proc.wait()
+        cgroups.remove(cgroup_of(container_id))  # what a failed start may have left
+        rootfs = os.path.join(bundle, "rootfs")
+        if os.path.ismount(rootfs):
+            await _run("umount", rootfs)
+        shutil.rmtree(bundle, ignore_errors=True)
+
+
+async def _run(*argv: str) -> None:
+    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeStartError(f"{' '.join(argv[:3])} ... failed: {err.decode(errors='replace').strip()}")

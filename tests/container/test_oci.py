@@ -1,0 +1,58 @@
+"""Real containers: crun, overlayfs and cgroups (the suite runs as root with crun, tini and mmdebstrap)."""
+
+import os
+
+import pytest
+
+from leveret.testing import Cluster
+from leveret.worker.images.base import default_rootfs
+from leveret.worker.runtime import cgroups
+from leveret.worker.runtime.oci import cgroup_of
+from apps import isolation
+
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module")
+def crun_cluster(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.fail("container tests need root (CI runs as root): run the suite as root")
+    with Cluster(tmp_path_factory.mktemp("crun"), runtime="crun") as c:
+        with isolation.app.run(show_logs=False):
+            yield c
+
+
+def test_the_worker_says_which_runtime_and_cgroup_mode(crun_cluster):
+    assert crun_cluster.runtime.describe().startswith(f"crun (cgroup {cgroups.detect()}")
+
+
+def test_a_function_runs_in_its_own_pid_namespace_on_the_image(crun_cluster):
+    seen = isolation.look.remote()
+    assert seen["pid"] <= 3                     # tini is PID 1, the bootstrap its child
+    assert max(seen["pids"]) < 100              # the host's processes are invisible
+    assert seen["hostname"] == seen["container"]
+    with open(os.path.join(default_rootfs(), "etc", "os-release")) as f:
+        assert seen["release"] == f.read()      # the image's files, not the host's
+
+
+def test_writes_stay_in_the_container_and_never_reach_the_image(crun_cluster):
+    assert isolation.write_marker.remote("/root/marker")
+    assert not os.path.exists(os.path.join(default_rootfs(), "root", "marker"))
+    assert not isolation.exists.remote("/root/marker")   # another container (another function) cannot see it
+
+
+def test_pids_limit_is_set_in_the_cgroup(crun_cluster):
+    isolation.look.remote()
+    ct = next(c for c in crun_cluster.dispatcher.containers.values() if c.function.name == "look")
+    values = set()
+    for path in cgroups.paths(cgroup_of(ct.container_id)):
+        if os.path.exists(os.path.join(path, "pids.max")):
+            with open(os.path.join(path, "pids.max")) as f:
+                values.add(f.read().strip())
+    assert values == {str(crun_cluster.agent.pids_limit)}
+
+
+def test_a_fork_bomb_stops_at_the_pids_limit(crun_cluster):
+    started, error = isolation.forkbomb.remote()
+    assert started < crun_cluster.agent.pids_limit and error
+    assert isolation.exists.remote("/") is True   # the worker and a fresh input are fine

@@ -1,0 +1,26 @@
+"""After containers stop, crun leaves no bundle, mount or cgroup behind."""
+
+import os
+
+import pytest
+
+from leveret.testing import Cluster
+from leveret.worker.runtime import cgroups
+from leveret.worker.runtime.oci import cgroup_of
+from apps import isolation
+
+pytestmark = pytest.mark.container
+
+
+def test_nothing_is_left_after_containers_stop(tmp_path):
+    with Cluster(tmp_path, runtime="crun") as c:
+        with isolation.app.run(show_logs=False):
+            isolation.look.remote()
+            ids = list(c.dispatcher.containers)
+        c.wait_for(lambda d: not d.containers, timeout=20)
+        bundles = os.path.join(c.directory, "worker", "bundles")
+        assert os.listdir(bundles) == []
+        with open("/proc/self/mountinfo") as f:
+            assert bundles not in f.read()
+        for ct in ids:
+            assert not any(os.path.exists(p) for p in cgroups.paths(cgroup_of(ct)))

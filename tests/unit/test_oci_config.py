@@ -1,0 +1,55 @@
+"""The OCI bundle's config.json and cgroup-mode detection, without running anything."""
+
+from leveret.worker.runtime import cgroups
+from leveret.worker.runtime.base import ContainerSpec, Mount
+from leveret.worker.runtime.oci import CAPABILITIES, MASKED_PATHS, oci_config
+
+HYBRID = """\
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+"""
+V2 = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+V1 = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+
+
+def test_cgroup_modes():
+    assert cgroups.detect(HYBRID) == cgroups.HYBRID
+    assert cgroups.detect(V2) == cgroups.V2
+    assert cgroups.detect(V1) == cgroups.V1
+
+
+def test_cgroup_paths_cover_every_hierarchy():
+    assert cgroups.paths("/leveret/ct-1", HYBRID) == [
+        "/sys/fs/cgroup/cpu/leveret/ct-1", "/sys/fs/cgroup/pids/leveret/ct-1", "/sys/fs/cgroup/unified/leveret/ct-1"]
+
+
+def _config(**kw):
+    spec = ContainerSpec("ct-1", ["python3", "b.py"], {"A": "1"}, "/w",
+                         [Mount("/host/sock", "/host/sock", read_only=False), Mount("/host/code", "/host/code")], **kw)
+    return oci_config(spec, [Mount("/host/leveret", "/opt/leveret/lib/leveret")], "/leveret/ct-1")
+
+
+def test_isolation_defaults():
+    c = _config()
+    assert {n["type"] for n in c["linux"]["namespaces"]} == {"pid", "mount", "uts", "ipc"}
+    assert c["process"]["noNewPrivileges"] is True
+    assert c["process"]["capabilities"]["bounding"] == CAPABILITIES
+    assert "CAP_SYS_ADMIN" not in CAPABILITIES and "CAP_NET_RAW" not in CAPABILITIES
+    assert c["linux"]["maskedPaths"] == MASKED_PATHS and "/proc/sys" in c["linux"]["readonlyPaths"]
+    assert c["linux"]["cgroupsPath"] == "/leveret/ct-1"
+    assert c["hostname"] == "ct-1"
+
+
+def test_binds_keep_their_access_and_env_is_passed():
+    c = _config()
+    binds = {m["destination"]: m["options"] for m in c["mounts"] if m["type"] == "bind"}
+    assert "ro" in binds["/opt/leveret/lib/leveret"] and "ro" in binds["/host/code"]
+    assert "rw" in binds["/host/sock"]
+    assert "A=1" in c["process"]["env"] and c["process"]["args"] == ["python3", "b.py"]
+
+
+def test_pids_limit_only_when_set():
+    assert _config()["linux"]["resources"] == {}
+    assert _config(pids_limit=64)["linux"]["resources"] == {"pids": {"limit": 64}}
