@@ -20,6 +20,7 @@ from .exception import (  # noqa: E402
     InputCancellation,
     InvalidError,
     NotFoundError,
+    OutOfMemoryError,
     RemoteError,
     TimeoutError,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidError",
     "LocalEntrypoint",
     "NotFoundError",
+    "OutOfMemoryError",
     "RemoteError",
     "TimeoutError",
     "__version__",

@@ -18,8 +18,6 @@ MAX_SCALEDOWN_WINDOW = 24 * 3600
 NOT_YET = {
     "image": "container images",
     "gpu": "GPU scheduling",
-    "cpu": "container resource limits",
-    "memory": "container resource limits",
     "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
     "network_file_systems": "volumes",
@@ -30,7 +28,6 @@ NOT_YET = {
     "startup_timeout": "startup timeouts",
     "min_containers": "autoscaler settings",
     "buffer_containers": "autoscaler settings",
-    "block_network": "network isolation",
     "cloud": "cloud placement",
     "region": "region placement",
     "proxy": "proxies",
@@ -57,9 +54,26 @@ class FunctionOptions:
     serialized: bool = False
     scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW
     max_containers: int | None = None
+    cpu: float = 0.0          # cores, enforced as a CFS quota; 0 = no limit
+    memory_mb: int = 0        # MiB, a hard limit; 0 = no limit
+    block_network: bool = False
 
 
-def validate(function_name: str, *, serialized, scaledown_window, max_containers, unset: dict) -> FunctionOptions:
+def _limit(function_name: str, option: str, value, kind, example: str):
+    """Modal takes a number or a (request, limit) pair; the limit is what a cgroup enforces."""
+    if value is None:
+        return kind(0)
+    if isinstance(value, tuple) and len(value) == 2:
+        value = value[1]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
+            or (kind is int and value != int(value)):
+        raise InvalidError(f"{function_name}: {option}={value!r} must be a positive number or a (request, limit)"
+                           f" pair, e.g. {option}={example}")
+    return kind(value)
+
+
+def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
+             block_network=False, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -77,4 +91,9 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         )
     if max_containers is not None and (isinstance(max_containers, bool) or not isinstance(max_containers, int) or max_containers < 1):
         raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
-    return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers)
+    if not isinstance(block_network, bool):
+        raise InvalidError(f"{function_name}: block_network must be True or False, not {block_network!r}")
+    return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
+                           cpu=_limit(function_name, "cpu", cpu, float, "2.0"),
+                           memory_mb=_limit(function_name, "memory", memory, int, "512 (MiB)"),
+                           block_network=block_network)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import cloudpickle
 
-from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, RemoteError
+from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError, RemoteError
 
 # Values of api_pb2.OutputStatus, kept here so this module needs no protobuf.
-SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE = 1, 2, 3, 4, 5, 6, 7
+SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE, OUT_OF_MEMORY = range(1, 9)
 
 
 def serialize_args(args: tuple, kwargs: dict) -> bytes:
@@ -36,6 +36,8 @@ def output_exception(status: int, data: bytes, message: str) -> BaseException:
         return InputCancellation(message or "the input was cancelled")
     if status == TIMEOUT:
         return FunctionTimeoutError(message or "the input timed out")
+    if status == OUT_OF_MEMORY:
+        return OutOfMemoryError(message or "the container ran out of memory")
     return ExecutionError(message or "the input failed on the platform")
 
 

@@ -54,10 +54,10 @@ class App:
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
         unset = dict(image=image, schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
-                     volumes=volumes, cpu=cpu, memory=memory, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
+                     volumes=volumes, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
                      buffer_containers=buffer_containers, proxy=proxy, retries=retries, timeout=timeout,
                      startup_timeout=startup_timeout, cloud=cloud, region=region,
-                     enable_memory_snapshot=enable_memory_snapshot, block_network=block_network, i6pn=i6pn,
+                     enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
 
         def wrapper(f: Callable) -> Function:
@@ -71,7 +71,8 @@ class App:
                     f"{fname} is defined inside another function, so a container cannot import it:"
                     " define it at module level, or pass serialized=True")
             options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
-                                                 max_containers=max_containers, unset=unset)
+                                                 max_containers=max_containers, cpu=cpu, memory=memory,
+                                                 block_network=block_network, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

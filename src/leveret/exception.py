@@ -27,6 +27,10 @@ class ExecutionError(Error):
     """The platform failed to run an input (e.g. its container died)."""
 
 
+class OutOfMemoryError(ExecutionError):
+    """The input's container hit its memory limit and was killed; the message names the limit."""
+
+
 class FunctionTimeoutError(Error):
     """An input ran past its timeout."""
 

@@ -105,3 +105,8 @@ def undecodable():
 @app.function(scaledown_window=1)
 def brief(x):
     return x
+
+
+@app.function(memory=64, cpu=0.5)
+def limited():
+    return "ran"

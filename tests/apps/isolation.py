@@ -41,3 +41,33 @@ def forkbomb():
             c.kill()
             c.wait()
     return len(children), ""
+
+
+@app.function(memory=64)
+def hog(mb):
+    blocks = [bytearray(1024 * 1024) for _ in range(mb)]
+    return len(blocks)
+
+
+@app.function(cpu=0.25, memory=128)
+def limits():
+    def read(*paths):
+        for p in paths:
+            try:
+                with open(p) as f:
+                    return f.read().split()
+            except OSError:
+                continue
+        return None
+
+    return {"cpu": read("/sys/fs/cgroup/cpu.max", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")}
+
+
+@app.function(block_network=True)
+def interfaces():
+    return sorted(os.listdir("/sys/class/net"))
+
+
+@app.function()
+def host_interfaces():
+    return sorted(os.listdir("/sys/class/net"))

@@ -7,7 +7,7 @@ import pytest
 from leveret.testing import Cluster
 from leveret.worker.images.base import default_rootfs
 from leveret.worker.runtime import cgroups
-from leveret.worker.runtime.oci import cgroup_of
+from leveret.worker.runtime.oci import cgroup_of, leaf_cgroup
 from apps import isolation
 
 pytestmark = pytest.mark.container
@@ -45,7 +45,7 @@ def test_pids_limit_is_set_in_the_cgroup(crun_cluster):
     isolation.look.remote()
     ct = next(c for c in crun_cluster.dispatcher.containers.values() if c.function.name == "look")
     values = set()
-    for path in cgroups.paths(cgroup_of(ct.container_id)):
+    for path in cgroups.paths(leaf_cgroup(ct.container_id)):
         if os.path.exists(os.path.join(path, "pids.max")):
             with open(os.path.join(path, "pids.max")) as f:
                 values.add(f.read().strip())
@@ -56,3 +56,32 @@ def test_a_fork_bomb_stops_at_the_pids_limit(crun_cluster):
     started, error = isolation.forkbomb.remote()
     assert started < crun_cluster.agent.pids_limit and error
     assert isolation.exists.remote("/") is True   # the worker and a fresh input are fine
+
+
+def test_memory_limit_kills_with_an_out_of_memory_error_naming_the_limit(crun_cluster):
+    import leveret
+
+    assert isolation.hog.remote(8) == 8
+    with pytest.raises(leveret.OutOfMemoryError, match="memory=64 MiB"):
+        isolation.hog.remote(200)
+    assert isolation.hog.remote(8) == 8   # a new container serves the next input
+
+
+def test_cpu_and_memory_limits_are_in_the_cgroup(crun_cluster):
+    isolation.limits.remote()
+    ct = next(c for c in crun_cluster.dispatcher.containers.values() if c.function.name == "limits")
+    found = {}
+    for path in cgroups.paths(leaf_cgroup(ct.container_id)):
+        for name in ("cpu.cfs_quota_us", "cpu.max"):
+            if os.path.exists(os.path.join(path, name)):
+                with open(os.path.join(path, name)) as f:
+                    found[name] = f.read().split()[0]
+    assert found.get("cpu.cfs_quota_us", found.get("cpu.max")) == "25000"
+    memory = cgroups.memory_dir(cgroup_of(ct.container_id))
+    with open(os.path.join(memory, "memory.limit_in_bytes" if os.path.exists(os.path.join(memory, "memory.limit_in_bytes")) else "memory.max")) as f:
+        assert f.read().strip() == str(128 * 1024 * 1024)
+
+
+def test_block_network_leaves_only_loopback(crun_cluster):
+    assert isolation.interfaces.remote() == ["lo"]
+    assert len(isolation.host_interfaces.remote()) > 1

@@ -210,3 +210,9 @@ def test_map_with_misnumbered_inputs_is_refused(cluster):
         err = run_sync(bad_map())
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "number inputs 0, 1, 2" in err.details()
         assert list(basic.square.map(range(3))) == [0, 1, 4]
+
+
+def test_limits_are_refused_where_the_runtime_cannot_enforce_them(cluster):
+    with basic.app.run(show_logs=False):
+        with pytest.raises(leveret.ExecutionError, match="cannot enforce cpu=, memory=; run the worker as root with --runtime crun"):
+            basic.limited.remote()

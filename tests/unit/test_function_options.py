@@ -19,8 +19,6 @@ from leveret.exception import NotImplementedOptionError
 SET_VALUES = {
     "image": "python:3.12-slim",
     "gpu": "H100",
-    "cpu": 2.0,
-    "memory": 4096,
     "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
@@ -31,7 +29,6 @@ SET_VALUES = {
     "startup_timeout": 60,
     "min_containers": 1,
     "buffer_containers": 1,
-    "block_network": True,
     "cloud": "aws",
     "region": "us-east-1",
     "proxy": "proxy",
@@ -216,3 +213,24 @@ def test_import_leveret_stays_light():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False"] * len(heavy)
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("cpu", 2, 2.0), ("cpu", (0.5, 1.5), 1.5), ("memory", 512, 512), ("memory", (256, 1024), 1024)])
+def test_cpu_and_memory_limits(option, value, expected):
+    app = leveret.App("limits")
+
+    @app.function(serialized=True, **{option: value})
+    def f():
+        pass
+
+    assert getattr(f._options, "cpu" if option == "cpu" else "memory_mb") == expected
+
+
+@pytest.mark.parametrize("option, value", [("cpu", 0), ("cpu", "2"), ("memory", -1), ("memory", 1.5), ("memory", True)])
+def test_bad_cpu_and_memory_name_the_fix(option, value):
+    app = leveret.App("limits")
+    with pytest.raises(leveret.InvalidError, match=f"{option}=.*e.g. {option}="):
+        @app.function(serialized=True, **{option: value})
+        def f():
+            pass

@@ -24,6 +24,7 @@ class OutputStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTPUT_STATUS_CANCELLED: _ClassVar[OutputStatus]
     OUTPUT_STATUS_TIMEOUT: _ClassVar[OutputStatus]
     OUTPUT_STATUS_INTERNAL_FAILURE: _ClassVar[OutputStatus]
+    OUTPUT_STATUS_OUT_OF_MEMORY: _ClassVar[OutputStatus]
 
 class LogSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -50,6 +51,7 @@ OUTPUT_STATUS_GENERATOR_DONE: OutputStatus
 OUTPUT_STATUS_CANCELLED: OutputStatus
 OUTPUT_STATUS_TIMEOUT: OutputStatus
 OUTPUT_STATUS_INTERNAL_FAILURE: OutputStatus
+OUTPUT_STATUS_OUT_OF_MEMORY: OutputStatus
 LOG_SOURCE_UNSPECIFIED: LogSource
 LOG_SOURCE_STDOUT: LogSource
 LOG_SOURCE_STDERR: LogSource
@@ -147,7 +149,7 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODULE_FIELD_NUMBER: _ClassVar[int]
     MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +159,9 @@ class FunctionDefinition(_message.Message):
     SCALEDOWN_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
     MAX_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    CPU_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NETWORK_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -166,7 +171,10 @@ class FunctionDefinition(_message.Message):
     scaledown_window_s: int
     max_containers: int
     timeout_s: int
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ...) -> None: ...
+    cpu: float
+    memory_mb: int
+    block_network: bool
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition")
@@ -437,7 +445,7 @@ class ResultBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ..., busy_s: _Optional[float] = ...) -> None: ...
 
 class ContainerEvent(_message.Message):
-    __slots__ = ("container_id", "state", "exit_code", "message", "phases")
+    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed")
     class PhasesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -450,12 +458,14 @@ class ContainerEvent(_message.Message):
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     PHASES_FIELD_NUMBER: _ClassVar[int]
+    OOM_KILLED_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     state: ContainerState
     exit_code: int
     message: str
     phases: _containers.ScalarMap[str, float]
-    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    oom_killed: bool
+    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ...) -> None: ...
 
 class LogBatch(_message.Message):
     __slots__ = ("lines",)

@@ -19,6 +19,7 @@ FINAL = frozenset(
         pb.OUTPUT_STATUS_CANCELLED,
         pb.OUTPUT_STATUS_TIMEOUT,
         pb.OUTPUT_STATUS_INTERNAL_FAILURE,
+        pb.OUTPUT_STATUS_OUT_OF_MEMORY,
     }
 )
 

@@ -444,7 +444,8 @@ class Dispatcher:
         self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         if ct.outstanding:
-            self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input")
+            status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if ev.oom_killed else pb.OUTPUT_STATUS_INTERNAL_FAILURE
+            self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input", status)
         if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
                 and not any(c.ready for c in fn.containers.values())):
             # No container of this function ever started and another would fail the same way:
@@ -466,10 +467,11 @@ class Dispatcher:
         ct.function.containers.pop(ct.container_id, None)
         ct.worker.containers.discard(ct)
 
-    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str) -> None:
+    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str,
+                     status: int = pb.OUTPUT_STATUS_INTERNAL_FAILURE) -> None:
         for r in recs:
             self._release(r)
-        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message), container_id)
+        self._publish([(r, pb.Output(idx=r.idx, status=status, message=message), container_id)
                        for r in recs if not r.cancelled])
 
     def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue) -> WorkerConn:

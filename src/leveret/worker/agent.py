@@ -110,10 +110,12 @@ class Agent:
         self.flush_logs()  # a function's log lines go out before its result
         self._outbox.put_nowait(pb.WorkerToServer(results=batch))
 
-    def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None) -> None:
+    def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None,
+              oom_killed: bool = False) -> None:
         self.flush_logs()
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
-            container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {})))
+            container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
+            oom_killed=oom_killed)))
 
     def log(self, line: pb.LogLine) -> None:
         self._log_lines.append(line)

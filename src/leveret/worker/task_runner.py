@@ -153,6 +153,10 @@ class ContainerTask:
                 await self.agent.runtime.remove(self.handle)
             shutil.rmtree(self.socket_dir, ignore_errors=True)
             shutil.rmtree(self.dir, ignore_errors=True)
+        oom = self.handle is not None and self.handle.oom_killed
+        if oom:
+            message = (f"container ran out of memory: it is limited to memory={self.a.definition.memory_mb} MiB;"
+                       " ask for more with @app.function(memory=...)")
         if not message and exit_code != 0 and self.stop_requested is None:
             message = _describe_exit(exit_code)
             if self.stderr_tail:
@@ -160,7 +164,7 @@ class ContainerTask:
         if exit_code != 0 and self.stop_requested is None:
             failed = True
         state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
-        self.agent.event(self.container_id, state, exit_code=exit_code, message=message)
+        self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom)
         self.agent.forget(self.container_id)
 
     async def _prepare_code(self) -> dict:
@@ -187,8 +191,9 @@ class ContainerTask:
         mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False), Mount(self.dir, self.dir)]
         if fn_spec.get("mount_dir"):
             mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
-        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, rootfs=rootfs,
-                             pids_limit=self.agent.pids_limit)
+        d = self.a.definition
+        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, rootfs=rootfs, cpu=d.cpu,
+                             memory_mb=d.memory_mb, block_network=d.block_network, pids_limit=self.agent.pids_limit)
 
     # ------------------------------------------------------------------ the bootstrap's socket
 

@@ -42,6 +42,13 @@ class ContainerSpec:
     memory_mb: int = 0      # 0 = no limit
     rootfs: str = ""        # the image's root filesystem (read-only lower layer); "" = the host's
     pids_limit: int = 0     # 0 = no limit
+    block_network: bool = False  # a network namespace of its own (loopback only)
+
+    @property
+    def needs_isolation(self) -> list[str]:
+        """The options in this spec that only an isolating runtime can enforce."""
+        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.block_network}
+        return [name for name, value in asked.items() if value]
 
 
 class ContainerHandle(abc.ABC):
@@ -50,6 +57,7 @@ class ContainerHandle(abc.ABC):
     container_id: str
     stdout: asyncio.StreamReader
     stderr: asyncio.StreamReader
+    oom_killed: bool = False   # known after wait(): it ended because it hit its memory limit
 
     @abc.abstractmethod
     async def wait(self) -> int:

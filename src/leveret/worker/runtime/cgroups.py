@@ -46,3 +46,55 @@ def remove(cgroup: str) -> None:
             os.rmdir(path)
         except OSError:
             pass
+
+
+def memory_dir(cgroup: str, mountinfo: str | None = None) -> str:
+    """The directory of ``cgroup`` in the hierarchy that has the memory controller."""
+    for point, fstype in _mounts(mountinfo):
+        if fstype == "cgroup" and os.path.basename(point).split(",").count("memory"):
+            return os.path.join(point, cgroup.lstrip("/"))
+    if detect(mountinfo) == V2:
+        return os.path.join("/sys/fs/cgroup", cgroup.lstrip("/"))
+    raise OSError("no cgroup hierarchy with the memory controller is mounted")
+
+
+def limit_memory(cgroup: str, limit: int) -> None:
+    """Create ``cgroup`` with a hard memory limit of ``limit`` bytes and no swap beyond it."""
+    path = memory_dir(cgroup)
+    os.makedirs(path, exist_ok=True)
+    if os.path.exists(os.path.join(path, "memory.max")):   # v2
+        _write(os.path.join(os.path.dirname(path), "cgroup.subtree_control"), "+memory", missing_ok=True)
+        _write(os.path.join(path, "memory.max"), str(limit))
+        _write(os.path.join(path, "memory.swap.max"), "0", missing_ok=True)
+    else:                                                   # v1
+        _write(os.path.join(path, "memory.limit_in_bytes"), str(limit))
+        _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(limit), missing_ok=True)
+
+
+def hit_memory_limit(cgroup: str) -> bool:
+    """Whether ``cgroup``'s processes ever ran into its memory limit.
+
+    v2 counts OOM kills in memory.events up the tree. v1 counts them only in the victim's own
+    cgroup (a child the runtime has already removed), so there peak usage at the limit stands in:
+    the caller pairs it with a SIGKILL."""
+    path = memory_dir(cgroup)
+    try:
+        with open(os.path.join(path, "memory.events")) as f:
+            return any(line.split()[0] in ("oom_kill", "max") and int(line.split()[1]) > 0 for line in f)
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(path, "memory.max_usage_in_bytes")) as peak, \
+                open(os.path.join(path, "memory.limit_in_bytes")) as limit:
+            return int(peak.read()) >= int(limit.read())
+    except OSError:
+        return False
+
+
+def _write(path: str, value: str, missing_ok: bool = False) -> None:
+    try:
+        with open(path, "w") as f:
+            f.write(value)
+    except FileNotFoundError:
+        if not missing_ok:
+            raise

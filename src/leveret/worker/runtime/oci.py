@@ -34,11 +34,23 @@ MASKED_PATHS = [
     "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
 ]
 READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+CPU_PERIOD_US = 100_000
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
 
 
 def cgroup_of(container_id: str) -> str:
+    """The container's own cgroup. The worker makes it and sets its memory limit there; the runtime
+    runs the container in a child cgroup (LEAF), which it removes when the container ends — the
+    parent keeps the record of out-of-memory kills until the worker has read it."""
     return f"/leveret/{container_id}"
+
+
+LEAF = "c"
+
+
+def leaf_cgroup(container_id: str) -> str:
+    """Where the runtime puts the container's processes (and its cpu and pids limits)."""
+    return f"{cgroup_of(container_id)}/{LEAF}"
 
 
 def _cloudpickle_dir() -> str:
@@ -57,6 +69,9 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     resources: dict = {}
     if spec.pids_limit:
         resources["pids"] = {"limit": spec.pids_limit}
+    if spec.cpu:
+        resources["cpu"] = {"quota": int(spec.cpu * CPU_PERIOD_US), "period": CPU_PERIOD_US}
+    namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.block_network else [])
     return {
         "ociVersion": "1.0.2",
         "process": {
@@ -82,7 +97,7 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             *binds,
         ],
         "linux": {
-            "namespaces": [{"type": t} for t in ("pid", "mount", "uts", "ipc")],
+            "namespaces": [{"type": t} for t in namespaces],
             "maskedPaths": MASKED_PATHS,
             "readonlyPaths": READONLY_PATHS,
             "cgroupsPath": cgroups_path,
@@ -92,8 +107,10 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
 
 
 class OciHandle(ContainerHandle):
-    def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process):
+    def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process,
+                 memory_limited: bool):
         self.runtime = runtime
+        self.memory_limited = memory_limited
         self.container_id = container_id
         self.bundle = bundle
         self.proc = proc
@@ -102,7 +119,9 @@ class OciHandle(ContainerHandle):
 
     async def wait(self) -> int:
         code = await self.proc.wait()
-        return code - 256 if code > 128 else code   # 128 + N: killed by signal N
+        code = 128 - code if code > 128 else code   # 128 + N: killed by signal N
+        self.oom_killed = self.memory_limited and code == -signal.SIGKILL and cgroups.hit_memory_limit(cgroup_of(self.container_id))
+        return code
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         subprocess.run(self.runtime.command("kill", "--all", self.container_id, str(int(sig))),
@@ -154,8 +173,10 @@ class OciRuntime(ContainerRuntime):
         for d in (rootfs, upper, work):
             os.makedirs(d, exist_ok=True)
         await _run("mount", "-t", "overlay", "overlay", "-o", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}", rootfs)
+        if spec.memory_mb:
+            cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
         with open(os.path.join(bundle, "config.json"), "w") as f:
-            json.dump(oci_config(spec, self.runtime_mounts, cgroup_of(spec.container_id)), f)
+            json.dump(oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id)), f)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.command("run", "--bundle", bundle, spec.container_id),
@@ -164,7 +185,7 @@ class OciRuntime(ContainerRuntime):
         except OSError as exc:
             await self._cleanup(spec.container_id, bundle)
             raise RuntimeStartError(f"could not run {self.path}: {exc}") from exc
-        return OciHandle(self, spec.container_id, bundle, proc)
+        return OciHandle(self, spec.container_id, bundle, proc, memory_limited=bool(spec.memory_mb))
 
     async def remove(self, handle: ContainerHandle) -> None:
         assert isinstance(handle, OciHandle)
@@ -174,7 +195,8 @@ class OciRuntime(ContainerRuntime):
         proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         await proc.wait()
-        cgroups.remove(cgroup_of(container_id))  # what a failed start may have left
+        cgroups.remove(leaf_cgroup(container_id))  # what a failed start may have left
+        cgroups.remove(cgroup_of(container_id))
         rootfs = os.path.join(bundle, "rootfs")
         if os.path.ismount(rootfs):
             await _run("umount", rootfs)

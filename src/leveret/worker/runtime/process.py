@@ -36,6 +36,11 @@ class ProcessRuntime(ContainerRuntime):
     isolated = False
 
     async def start(self, spec: ContainerSpec) -> ContainerHandle:
+        if spec.needs_isolation:
+            options = ", ".join(f"{o}=" for o in spec.needs_isolation)
+            raise RuntimeStartError(
+                f"this worker runs containers without isolation (process runtime) and cannot enforce {options};"
+                " run the worker as root with --runtime crun")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
         env.update(spec.env)
         try:
