@@ -9,9 +9,10 @@ STDOUT, STDERR, SYSTEM = 1, 2, 3
 
 
 class LogPrinter:
-    def __init__(self, *, timestamps: bool = False, attribute: bool = True):
+    def __init__(self, *, timestamps: bool = False, attribute: bool = True, verbose: bool = False):
         self.timestamps = timestamps
         self.attribute = attribute
+        self.verbose = verbose
 
     def _color(self, stream) -> bool:
         return hasattr(stream, "isatty") and stream.isatty()
@@ -20,6 +21,8 @@ class LogPrinter:
         out_parts: list[str] = []
         err_parts: list[str] = []
         for ln in lines:
+            if ln.verbose and not self.verbose:
+                continue
             (err_parts if ln.source in (STDERR, SYSTEM) else out_parts).append(self.format(ln))
         if out_parts:
             sys.stdout.write("".join(out_parts))

@@ -71,3 +71,15 @@ def interfaces():
 @app.function()
 def host_interfaces():
     return sorted(os.listdir("/sys/class/net"))
+
+
+@app.function()
+def keyctl_errno():
+    """keyctl needs no capability, so only the seccomp profile can refuse it."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING = 0, -3
+    SYS_keyctl = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
+    rc = libc.syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)
+    return rc, ctypes.get_errno()

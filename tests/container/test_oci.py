@@ -85,3 +85,7 @@ def test_cpu_and_memory_limits_are_in_the_cgroup(crun_cluster):
 def test_block_network_leaves_only_loopback(crun_cluster):
     assert isolation.interfaces.remote() == ["lo"]
     assert len(isolation.host_interfaces.remote()) > 1
+
+
+def test_seccomp_refuses_syscalls_no_capability_guards(crun_cluster):
+    assert isolation.keyctl_errno.remote() == (-1, 1)   # EPERM from the profile

@@ -121,3 +121,13 @@ def test_generated_stubs_are_current():
     done = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_proto.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_verbose_run_shows_cold_start_phases(cluster_processes):
+    done = run(["run", "--verbose", HELLO, "--n", "2"], cluster_processes["env"])
+    assert done.returncode == 0, done.stderr
+    [line] = [ln for ln in done.stderr.splitlines() if "cold start" in ln]
+    for phase in ("schedule", "code", "runtime start", "interpreter start", "imports", "first input"):
+        assert phase in line
+    quiet = run(["run", HELLO, "--n", "2"], cluster_processes["env"])
+    assert "cold start" not in quiet.stderr

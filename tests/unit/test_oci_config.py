@@ -40,6 +40,9 @@ def test_isolation_defaults():
     assert c["linux"]["maskedPaths"] == MASKED_PATHS and "/proc/sys" in c["linux"]["readonlyPaths"]
     assert c["linux"]["cgroupsPath"] == "/leveret/ct-1"
     assert c["hostname"] == "ct-1"
+    seccomp = c["linux"]["seccomp"]
+    assert seccomp["defaultAction"] == "SCMP_ACT_ALLOW"
+    assert {"keyctl", "bpf", "mount", "unshare", "kexec_load"} <= set(seccomp["syscalls"][0]["names"])
 
 
 def test_binds_keep_their_access_and_env_is_passed():

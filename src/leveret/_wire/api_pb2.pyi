@@ -305,7 +305,7 @@ class FunctionCallCancelResponse(_message.Message):
     def __init__(self, cancelled_inputs: _Optional[int] = ...) -> None: ...
 
 class LogLine(_message.Message):
-    __slots__ = ("ts", "source", "text", "app_id", "function_name", "container_id", "input_id", "seq")
+    __slots__ = ("ts", "source", "text", "app_id", "function_name", "container_id", "input_id", "seq", "verbose")
     TS_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +314,7 @@ class LogLine(_message.Message):
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
+    VERBOSE_FIELD_NUMBER: _ClassVar[int]
     ts: float
     source: LogSource
     text: str
@@ -322,7 +323,8 @@ class LogLine(_message.Message):
     container_id: str
     input_id: str
     seq: int
-    def __init__(self, ts: _Optional[float] = ..., source: _Optional[_Union[LogSource, str]] = ..., text: _Optional[str] = ..., app_id: _Optional[str] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., input_id: _Optional[str] = ..., seq: _Optional[int] = ...) -> None: ...
+    verbose: bool
+    def __init__(self, ts: _Optional[float] = ..., source: _Optional[_Union[LogSource, str]] = ..., text: _Optional[str] = ..., app_id: _Optional[str] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., input_id: _Optional[str] = ..., seq: _Optional[int] = ..., verbose: _Optional[bool] = ...) -> None: ...
 
 class LogsStreamRequest(_message.Message):
     __slots__ = ("app_id", "follow", "after_seq", "history")

@@ -18,8 +18,9 @@ from ..function import Function
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("target")
 @click.option("-q", "--quiet", is_flag=True, help="Do not stream the containers' logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each container's cold start, phase by phase.")
 @click.pass_context
-def run(ctx: click.Context, target: str, quiet: bool) -> None:
+def run(ctx: click.Context, target: str, quiet: bool, verbose: bool) -> None:
     """Run TARGET (FILE.py, FILE.py::entrypoint or FILE.py::function) in an ephemeral app.
 
     The entrypoint's parameters become options: `leveret run app.py --n 1000`.
@@ -27,7 +28,7 @@ def run(ctx: click.Context, target: str, quiet: bool) -> None:
     path, _, name = target.partition("::")
     module = import_file(path)
     app, runnable = pick(module, path, name)
-    command = command_for(runnable, app, quiet)
+    command = command_for(runnable, app, quiet, verbose)
     command.main(args=ctx.args, prog_name=f"leveret run {target}", standalone_mode=True)
 
 
@@ -70,13 +71,13 @@ def pick(module, path: str, name: str):
     raise click.ClickException(f"{path} has several things to run ({names}): pick one with {path}::NAME")
 
 
-def command_for(runnable, app: App, quiet: bool) -> click.Command:
+def command_for(runnable, app: App, quiet: bool, verbose: bool = False) -> click.Command:
     """A click command whose options are the parameters of ``runnable``."""
     raw = runnable.raw_f if isinstance(runnable, LocalEntrypoint) else runnable.get_raw_f()
     params = [_option(p) for p in inspect.signature(raw).parameters.values()]
 
     def callback(**kwargs):
-        _execute(app, runnable, kwargs, quiet)
+        _execute(app, runnable, kwargs, quiet, verbose)
 
     return click.Command(name=getattr(runnable, "name", None) or runnable._name, params=params, callback=callback,
                          help=inspect.getdoc(raw))
@@ -102,11 +103,12 @@ def _option(p: inspect.Parameter) -> click.Option:
     return click.Option([flag, p.name], type=ann, default=default, show_default=True)
 
 
-def _execute(app: App, runnable, kwargs: dict, quiet: bool) -> None:
+def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool) -> None:
+    from .._output import LogPrinter
     from .._runner import RunContext
 
     started = time.monotonic()
-    ctx = RunContext(app, show_logs=not quiet)
+    ctx = RunContext(app, show_logs=not quiet, printer=LogPrinter(verbose=verbose))
     try:
         with ctx:
             if isinstance(runnable, LocalEntrypoint):

@@ -72,6 +72,10 @@ class ContainerRec:
     stopping: bool = False
     outstanding: dict = dataclasses.field(default_factory=dict)
     idle_since: float | None = None
+    placed_at: float = 0.0
+    waiting_since: float = 0.0     # when the oldest input it was placed for was queued
+    ready_at: float = 0.0
+    phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds; reported once
 
 
 @dataclasses.dataclass(eq=False)
@@ -352,6 +356,8 @@ class Dispatcher:
         self._publish(items)
         if ct is None:
             return
+        if ct.phases and items:
+            self._report_cold_start(ct, now)
         fn = ct.function
         if finals:
             sample = batch.busy_s / finals
@@ -396,7 +402,9 @@ class Dispatcher:
         if not candidates:
             return False
         worker = max(candidates, key=lambda w: w.free_slots)
-        ct = ContainerRec(new_id("ct"), fn, worker)
+        now = time.time()
+        ct = ContainerRec(new_id("ct"), fn, worker, placed_at=now,
+                          waiting_since=fn.queue[0].queued_at if fn.queue else now)
         self.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
         self.containers[ct.container_id] = ct
         fn.containers[ct.container_id] = ct
@@ -404,6 +412,17 @@ class Dispatcher:
         worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
             container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
         return True
+
+    def _report_cold_start(self, ct: ContainerRec, now: float) -> None:
+        """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
+        phases, ct.phases = ct.phases, {}
+        phases["first_input"] = now - ct.ready_at
+        total = now - ct.waiting_since
+        self.store.update_container(ct.container_id, "ready", phases={**phases, "total": total})
+        order = ["schedule", "code", "image", "runtime_start", "interpreter_start", "imports", "first_input"]
+        parts = " + ".join(f"{name.replace('_', ' ')} {phases[name] * 1000:.1f}" for name in order if name in phases)
+        fn = ct.function
+        self.logs.system(fn.app_id, fn.name, ct.container_id, f"cold start {total * 1000:.1f} ms = {parts} ms", verbose=True)
 
     def _evict_idle(self, wanted: int, fn: FunctionState) -> None:
         """Free slots for ``fn`` by stopping other functions' idle containers, longest idle first.
@@ -433,8 +452,9 @@ class Dispatcher:
         fn = ct.function
         if ev.state == pb.CONTAINER_STATE_READY:
             ct.ready = True
-            ct.idle_since = time.time()
-            self.store.update_container(ct.container_id, "ready", phases=dict(ev.phases))
+            ct.ready_at = ct.idle_since = time.time()
+            ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
+            self.store.update_container(ct.container_id, "ready", phases=ct.phases)
             self.pump(fn)
             return
         if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):

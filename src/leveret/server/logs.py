@@ -32,9 +32,9 @@ class LogHub:
             for q in self._followers.get(app_id, ()):
                 q.put_nowait(app_lines)
 
-    def system(self, app_id: str, function_name: str, container_id: str, text: str) -> None:
+    def system(self, app_id: str, function_name: str, container_id: str, text: str, *, verbose: bool = False) -> None:
         self.add([pb.LogLine(ts=time.time(), source=SYSTEM, text=text, app_id=app_id,
-                             function_name=function_name, container_id=container_id)])
+                             function_name=function_name, container_id=container_id, verbose=verbose)])
 
     def follow(self, app_id: str) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue()

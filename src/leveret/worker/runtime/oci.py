@@ -34,6 +34,16 @@ MASKED_PATHS = [
     "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
 ]
 READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+# Seccomp: allow by default, refuse what no function needs and what attacks the kernel (module and
+# kexec loading, key management, bpf, perf, mounting, namespace games, clocks, swap, reboot).
+DENIED_SYSCALLS = [
+    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "delete_module", "finit_module", "fsconfig",
+    "fsmount", "fsopen", "fspick", "init_module", "iopl", "ioperm", "kexec_file_load", "kexec_load", "keyctl",
+    "lookup_dcookie", "mount", "move_mount", "name_to_handle_at", "open_by_handle_at", "open_tree", "perf_event_open",
+    "pivot_root", "quotactl", "reboot", "request_key", "setns", "settimeofday", "swapoff", "swapon", "umount2",
+    "unshare", "userfaultfd",
+]
+SECCOMP_ARCHES = {"x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]}
 CPU_PERIOD_US = 100_000
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
 
@@ -102,6 +112,11 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             "readonlyPaths": READONLY_PATHS,
             "cgroupsPath": cgroups_path,
             "resources": resources,
+            "seccomp": {
+                "defaultAction": "SCMP_ACT_ALLOW",
+                "architectures": SECCOMP_ARCHES.get(os.uname().machine, []),
+                "syscalls": [{"names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+            },
         },
     }
 
