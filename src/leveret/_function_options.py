@@ -7,8 +7,6 @@ whenever they are set — never silently ignored.
 
 from __future__ import annotations
 
-import dataclasses
-
 from .exception import InvalidError, NotImplementedOptionError
 
 DEFAULT_SCALEDOWN_WINDOW = 60
@@ -49,14 +47,31 @@ def _is_unset(option: str, value) -> bool:
     return option in ZERO_IS_UNSET and type(value) is int and value == 0
 
 
-@dataclasses.dataclass(frozen=True)
 class FunctionOptions:
-    serialized: bool = False
-    scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW
-    max_containers: int | None = None
-    cpu: float = 0.0          # cores, enforced as a CFS quota; 0 = no limit
-    memory_mb: int = 0        # MiB, a hard limit; 0 = no limit
-    block_network: bool = False
+    """A function's validated options (a plain class: dataclasses would import inspect)."""
+
+    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network")
+
+    def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
+                 max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False):
+        self.serialized = serialized
+        self.scaledown_window = scaledown_window
+        self.max_containers = max_containers
+        self.cpu = cpu                    # cores, enforced as a CFS quota; 0 = no limit
+        self.memory_mb = memory_mb        # MiB, a hard limit; 0 = no limit
+        self.block_network = block_network
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FunctionOptions) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "FunctionOptions(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__slots__, self._values())) + ")"
 
 
 def _limit(function_name: str, option: str, value, kind, example: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from .exception import InvalidError
 
 KINDS = {
@@ -18,6 +16,8 @@ KINDS = {
 
 
 def new_id(prefix: str) -> str:
+    import secrets
+
     assert prefix in KINDS, prefix
     return f"{prefix}-{secrets.token_hex(8)}"
 

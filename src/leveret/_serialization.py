@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import cloudpickle
+import pickle
 
 from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError, RemoteError
 
@@ -11,21 +11,25 @@ SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_F
 
 
 def serialize_args(args: tuple, kwargs: dict) -> bytes:
+    import cloudpickle   # imported here, not at the top: containers import leveret too
+
     return cloudpickle.dumps((args, kwargs))
 
 
 def serialize(value) -> bytes:
+    import cloudpickle
+
     return cloudpickle.dumps(value)
 
 
 def deserialize(data: bytes):
-    return cloudpickle.loads(data)
+    return pickle.loads(data)   # what cloudpickle wrote loads with pickle (it imports cloudpickle if needed)
 
 
 def output_value(status: int, data: bytes, message: str):
     """The value of a successful output; raise the exception a failed one stands for."""
     if status in (SUCCESS, GENERATOR_ITEM):
-        return cloudpickle.loads(data)
+        return pickle.loads(data)
     raise output_exception(status, data, message)
 
 
@@ -43,11 +47,11 @@ def output_exception(status: int, data: bytes, message: str) -> BaseException:
 
 def exception_from_payload(data: bytes) -> BaseException:
     """Re-create a remote exception as its own type if it loads here, else as RemoteError."""
-    info = cloudpickle.loads(data)
+    info = pickle.loads(data)
     exc: BaseException | None = None
     if info.get("exc"):
         try:
-            exc = cloudpickle.loads(info["exc"])
+            exc = pickle.loads(info["exc"])
         except Exception:
             exc = None
     if not isinstance(exc, BaseException):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
-from typing import Callable
-
 from . import _function_options
 from .exception import InvalidError
 from .function import Function
+
+TYPE_CHECKING = False   # typing costs milliseconds to import, and containers import this module
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 class LocalEntrypoint:
@@ -87,7 +88,7 @@ class App:
             raise InvalidError("use @app.local_entrypoint() with parentheses, not @app.local_entrypoint")
 
         def wrapper(f: Callable) -> LocalEntrypoint:
-            if inspect.iscoroutinefunction(f) is False and not callable(f):
+            if not callable(f):
                 raise InvalidError(f"@app.local_entrypoint() decorates a function, not {f!r}")
             ep = LocalEntrypoint(f, self)
             self.registered_entrypoints[name or f.__name__] = ep

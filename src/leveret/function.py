@@ -6,14 +6,17 @@ Every remote method is written once, async, and exposed both ways by ``@synchron
 
 from __future__ import annotations
 
-import inspect
 import time
-from typing import Any, AsyncIterator, Callable, Iterable
 
 from . import _serialization as ser
 from ._ids import check_id
+from ._utils.kinds import is_generator_function
 from ._utils.synchronize import synchronize
 from .exception import InvalidError, TimeoutError
+
+TYPE_CHECKING = False   # typing costs milliseconds to import, and containers import this module
+if TYPE_CHECKING:
+    from typing import Any, AsyncIterator, Callable, Iterable
 
 MAP_FIRST_BATCH = 64           # the first batch is small so work starts at once
 MAP_BATCH = 1000
@@ -32,7 +35,7 @@ class Function:
         self._options = options
         self._function_id: str | None = None
         self._client = None
-        self._is_generator = inspect.isgeneratorfunction(raw_f) or inspect.isasyncgenfunction(raw_f)
+        self._is_generator = is_generator_function(raw_f)
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 

@@ -207,12 +207,12 @@ def test_all_lists_exactly_the_public_names():
 
 
 def test_import_leveret_stays_light():
-    # containers import leveret with the user's module: no gRPC, protobuf or asyncio on that path
-    heavy = ["grpc", "google.protobuf", "asyncio"]
-    code = f"import leveret, sys; print(*[m in sys.modules for m in {heavy!r}])"
+    # containers import leveret with the user's module: what it adds to a bare interpreter stays small
+    heavy = {"grpc", "google.protobuf", "asyncio", "inspect", "typing", "dataclasses", "cloudpickle"}
+    code = "import sys; before = set(sys.modules); import leveret; print(*sorted(set(sys.modules) - before))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False"] * len(heavy)
+    assert heavy.isdisjoint(result.stdout.split())
 
 
 @pytest.mark.parametrize("option, value, expected", [

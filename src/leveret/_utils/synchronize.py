@@ -17,7 +17,8 @@ this module stays cheap, because containers import leveret too.
 from __future__ import annotations
 
 import functools
-import inspect
+
+from .kinds import is_async_generator_function, is_coroutine_function
 
 
 class _Bound:
@@ -45,10 +46,10 @@ class synchronize:
     """Method decorator: see the module docstring."""
 
     def __init__(self, f):
-        if not (inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f)):
+        if not (is_coroutine_function(f) or is_async_generator_function(f)):
             raise TypeError(f"@synchronize needs an async def, got {f!r}")
         self._f = f
-        self._gen = inspect.isasyncgenfunction(f)
+        self._gen = is_async_generator_function(f)
         functools.update_wrapper(self, f)
 
     def __get__(self, obj, objtype=None):

@@ -23,12 +23,17 @@ from .._utils.async_utils import run_loop
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
     """Run containers for the server at --server."""
     from ..worker.agent import Agent
+    unified_hidden = False
+    if runtime == "crun":   # first, while this process has one thread (before gRPC starts any)
+        from ..worker.runtime.oci import hide_unified_hierarchy
+
+        unified_hidden = hide_unified_hierarchy()
     from ..worker.runtime import RuntimeStartError, get_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     workdir = workdir or os.path.join(config.home(), "worker")
     try:
-        rt = get_runtime(runtime, workdir)
+        rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers)

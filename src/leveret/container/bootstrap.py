@@ -19,7 +19,6 @@ they reach the worker before the output of the input that printed them.
 from __future__ import annotations
 
 import importlib
-import inspect
 import io
 import os
 import pickle
@@ -28,7 +27,6 @@ import struct
 import sys
 import threading
 import time
-import traceback
 
 STARTED_AT = time.time()
 
@@ -43,7 +41,7 @@ MAX_FRAME = 1 << 30
 
 # Environment the worker sets for the bootstrap.
 ENV_SOCKET = "LEVERET_CONTAINER_SOCKET"
-ENV_FUNCTION = "LEVERET_FUNCTION_SPEC"
+ENV_FUNCTION = "LEVERET_FUNCTION_SPEC"   # "key=value" lines: module, name, mount_dir, serialized_path
 ENV_CONTAINER_ID = "LEVERET_CONTAINER_ID"
 
 LOG_FLUSH_INTERVAL_S = 0.01
@@ -151,14 +149,45 @@ def _flush_forever(writers: list[SocketWriter]) -> None:
 # ----------------------------------------------------------------------------- payloads
 
 
-def _load_cloudpickle():
-    import cloudpickle
+class Codec:
+    """pickle where it can, cloudpickle where it must: cloudpickle is imported only when a value
+    needs it (plain data does not), which keeps it off the cold start. Payloads cloudpickle wrote
+    load with plain pickle, which imports cloudpickle by itself when they refer to it."""
 
-    return cloudpickle
+    loads = staticmethod(pickle.loads)
+
+    @staticmethod
+    def dumps(value) -> bytes:
+        try:
+            return pickle.dumps(value, protocol=4)
+        except Exception:
+            import cloudpickle
+
+            return cloudpickle.dumps(value, protocol=4)
+
+
+def parse_spec(text: str) -> dict:
+    return dict(line.split("=", 1) for line in text.splitlines() if line)
+
+
+def format_spec(spec: dict) -> str:
+    return "".join(f"{k}={v}\n" for k, v in spec.items())
+
+
+def _function_kind(fn) -> tuple[bool, bool]:
+    """(is a generator function, is an async generator function), without importing inspect."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        import inspect
+
+        return inspect.isgeneratorfunction(fn), inspect.isasyncgenfunction(fn)
+    return bool(code.co_flags & 0x20), bool(code.co_flags & 0x200)   # CO_GENERATOR, CO_ASYNC_GENERATOR
 
 
 def exception_payload(exc: BaseException, cloudpickle) -> bytes:
     """Serialise an exception for the client: the object itself when it pickles, else its text."""
+    import traceback
+
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     info = {
         "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
@@ -244,12 +273,12 @@ class Runner:
         started = time.perf_counter()
         try:
             args, kwargs = self.cp.loads(args_blob)
-            if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
+            if any(_function_kind(self.fn)):
                 n = self._run_generator(input_id, attempt, args, kwargs)
                 out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
             else:
                 result = self.fn(*args, **kwargs)
-                if inspect.isawaitable(result):
+                if hasattr(result, "__await__"):
                     result = self._run_async(result)
                 out = (input_id, attempt, STATUS_SUCCESS, self._dump(result), 0, "")
         except Exception as exc:
@@ -260,7 +289,7 @@ class Runner:
     def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:
         gen = self.fn(*args, **kwargs)
         n = 0
-        if inspect.isasyncgen(gen):
+        if hasattr(gen, "__anext__"):
             while True:
                 try:
                     item = self._run_async(gen.__anext__())
@@ -275,9 +304,7 @@ class Runner:
 
 
 def main() -> int:
-    import json
-
-    spec = json.loads(os.environ[ENV_FUNCTION])
+    spec = parse_spec(os.environ[ENV_FUNCTION])
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ[ENV_SOCKET])
     channel = Channel(sock)
@@ -285,7 +312,7 @@ def main() -> int:
     sys.stdout, sys.stderr = stdout, stderr
     threading.Thread(target=_flush_forever, args=([stdout, stderr],), daemon=True).start()
 
-    cloudpickle = _load_cloudpickle()
+    cloudpickle = Codec()
     import_started = time.time()
     fn, import_error = None, None
     try:
@@ -295,6 +322,8 @@ def main() -> int:
         wrapped = ImportError(f"could not import function {what}: {type(exc).__name__}: {exc}")
         wrapped.__cause__ = exc
         import_error = exception_payload(wrapped, cloudpickle)
+        import traceback
+
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
     channel.send(("hello", {
         "started_at": STARTED_AT,

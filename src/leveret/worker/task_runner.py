@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -183,7 +182,7 @@ class ContainerTask:
         argv, env = self.agent.runtime.bootstrap_command()
         env.update({
             bootstrap.ENV_SOCKET: self.socket_path,
-            bootstrap.ENV_FUNCTION: json.dumps(fn_spec),
+            bootstrap.ENV_FUNCTION: bootstrap.format_spec(fn_spec),
             bootstrap.ENV_CONTAINER_ID: self.container_id,
             "PYTHONUNBUFFERED": "1",
         })

@@ -5,11 +5,11 @@ from .base import ContainerHandle, ContainerRuntime, ContainerSpec, Mount, Runti
 __all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "Mount", "RuntimeStartError", "get_runtime"]
 
 
-def get_runtime(name: str, state_dir: str = "") -> ContainerRuntime:
+def get_runtime(name: str, state_dir: str = "", *, unified_hidden: bool = False) -> ContainerRuntime:
     if name in ("crun", "runc"):
         from .oci import OciRuntime
 
-        return OciRuntime(name, state_dir)
+        return OciRuntime(name, state_dir, unified_hidden=unified_hidden)
     if name == "process":
         from .process import ProcessRuntime
 

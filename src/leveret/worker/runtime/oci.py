@@ -6,13 +6,16 @@
     kill:   `crun kill --all ID SIG`          remove: `crun delete --force ID`, unmount, delete bundle
 
 On a hybrid cgroup host crun 1.8 refuses to run ("cgroups in hybrid mode not supported"); there
-every crun command runs in a private mount namespace with a tmpfs over /sys/fs/cgroup/unified,
-so crun sees the v1 controllers only. runc works on such hosts as it is.
+crun must not see the v2 hierarchy. `leveret worker` hides it once, at start-up, by moving itself
+into a private mount namespace with a tmpfs over /sys/fs/cgroup/unified (``hide_unified_hierarchy``);
+a process that cannot (one already running threads, like a test runner) wraps each crun command in
+`unshare` instead. runc works on such hosts as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import shutil
@@ -147,7 +150,7 @@ class OciRuntime(ContainerRuntime):
     isolated = True
     needs_rootfs = True
 
-    def __init__(self, binary: str, state_dir: str):
+    def __init__(self, binary: str, state_dir: str, *, unified_hidden: bool = False):
         path = shutil.which(binary)
         if path is None:
             raise RuntimeStartError(f"{binary} is not installed: apt-get install {binary}, or run the worker with --runtime process")
@@ -157,8 +160,9 @@ class OciRuntime(ContainerRuntime):
             raise RuntimeStartError(f"{TINI} is missing (the containers' init): apt-get install tini")
         self.name = binary
         self.path = path
-        self.cgroup_mode = cgroups.detect()
-        self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID
+        self.cgroup_mode = cgroups.HYBRID if unified_hidden else cgroups.detect()
+        self.unified_hidden = unified_hidden
+        self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID and not unified_hidden
         self.bundles = os.path.join(state_dir, "bundles")
         self.runtime_mounts = [
             Mount(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret"),
@@ -167,7 +171,7 @@ class OciRuntime(ContainerRuntime):
         ]
 
     def describe(self) -> str:
-        how = ", its v2 hierarchy hidden from crun" if self.hide_unified else ""
+        how = ", its v2 hierarchy hidden from crun" if self.hide_unified or self.unified_hidden else ""
         return f"{self.name} (cgroup {self.cgroup_mode}{how})"
 
     def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
@@ -187,7 +191,7 @@ class OciRuntime(ContainerRuntime):
         rootfs, upper, work = (os.path.join(bundle, d) for d in ("rootfs", "upper", "work"))
         for d in (rootfs, upper, work):
             os.makedirs(d, exist_ok=True)
-        await _run("mount", "-t", "overlay", "overlay", "-o", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}", rootfs)
+        _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
         if spec.memory_mb:
             cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
         with open(os.path.join(bundle, "config.json"), "w") as f:
@@ -214,12 +218,39 @@ class OciRuntime(ContainerRuntime):
         cgroups.remove(cgroup_of(container_id))
         rootfs = os.path.join(bundle, "rootfs")
         if os.path.ismount(rootfs):
-            await _run("umount", rootfs)
+            _umount(rootfs)
         shutil.rmtree(bundle, ignore_errors=True)
 
 
-async def _run(*argv: str) -> None:
-    proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    _, err = await proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeStartError(f"{' '.join(argv[:3])} ... failed: {err.decode(errors='replace').strip()}")
+# mount(2) and friends through libc: a fork and exec of mount(8) per container costs milliseconds.
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, MS_REC, MS_PRIVATE, MNT_DETACH = 0x00020000, 0x4000, 0x40000, 2
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise RuntimeStartError(f"{what} failed: {os.strerror(err)}")
+
+
+def _mount(source: str, target: str, fstype: str, options: str, flags: int = 0) -> None:
+    rc = _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                     options.encode() if options else None)
+    _check(rc, f"mounting {fstype or source} at {target}")
+
+
+def _umount(target: str) -> None:
+    _check(_libc.umount2(target.encode(), MNT_DETACH), f"unmounting {target}")
+
+
+def hide_unified_hierarchy() -> bool:
+    """Move this process into a private mount namespace where /sys/fs/cgroup/unified is an empty
+    tmpfs, so crun sees only the v1 controllers of a hybrid host. Only a single-threaded process
+    can; returns whether it did (only on hybrid hosts, as root)."""
+    if os.geteuid() != 0 or cgroups.detect() != cgroups.HYBRID:
+        return False
+    if _libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    _mount("none", "/", "", "", MS_REC | MS_PRIVATE)
+    _mount("tmpfs", "/sys/fs/cgroup/unified", "tmpfs", "")
+    return True
