@@ -25,6 +25,7 @@ from .exception import (  # noqa: E402
     TimeoutError,
 )
 from .function import Function, FunctionCall  # noqa: E402
+from .image import Image  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "Function",
     "FunctionCall",
     "FunctionTimeoutError",
+    "Image",
     "InputCancellation",
     "InvalidError",
     "LocalEntrypoint",

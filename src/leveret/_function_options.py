@@ -14,7 +14,6 @@ MAX_SCALEDOWN_WINDOW = 24 * 3600
 
 # option -> what brings it
 NOT_YET = {
-    "image": "container images",
     "gpu": "GPU scheduling",
     "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
@@ -50,16 +49,18 @@ def _is_unset(option: str, value) -> bool:
 class FunctionOptions:
     """A function's validated options (a plain class: dataclasses would import inspect)."""
 
-    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network")
+    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
-                 max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False):
+                 max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
+                 image=None):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
         self.cpu = cpu                    # cores, enforced as a CFS quota; 0 = no limit
         self.memory_mb = memory_mb        # MiB, a hard limit; 0 = no limit
         self.block_network = block_network
+        self.image = image                # an Image, or None for the default image
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -88,7 +89,7 @@ def _limit(function_name: str, option: str, value, kind, example: str):
 
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
-             block_network=False, unset: dict) -> FunctionOptions:
+             block_network=False, image=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -106,9 +107,13 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         )
     if max_containers is not None and (isinstance(max_containers, bool) or not isinstance(max_containers, int) or max_containers < 1):
         raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
+    from .image import Image
+
+    if image is not None and not isinstance(image, Image):
+        raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
         raise InvalidError(f"{function_name}: block_network must be True or False, not {block_network!r}")
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
                            cpu=_limit(function_name, "cpu", cpu, float, "2.0"),
                            memory_mb=_limit(function_name, "memory", memory, int, "512 (MiB)"),
-                           block_network=block_network)
+                           block_network=block_network, image=image)

@@ -29,7 +29,12 @@ class App:
     def __init__(self, name: str | None = None, *, image=None, secrets=None, volumes=None, include_source: bool | None = None):
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise InvalidError(f"App name must be a non-empty string, e.g. App('etl'), not {name!r}")
-        for option, value in (("image", image), ("secrets", secrets), ("volumes", volumes), ("include_source", include_source)):
+        from .image import Image
+
+        if image is not None and not isinstance(image, Image):
+            raise InvalidError(f"App(image=...) takes a leveret.Image, e.g. leveret.Image.debian_slim(), not {image!r}")
+        self.image = image   # the default image of the app's functions
+        for option, value in (("secrets", secrets), ("volumes", volumes), ("include_source", include_source)):
             if value:
                 raise _function_options.NotImplementedOptionError(
                     f"App({option}=...) is not supported yet; remove `{option}=`")
@@ -54,7 +59,7 @@ class App:
         """Register a function to run in containers: ``@app.function()``."""
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
-        unset = dict(image=image, schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
+        unset = dict(schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
                      volumes=volumes, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
                      buffer_containers=buffer_containers, proxy=proxy, retries=retries, timeout=timeout,
                      startup_timeout=startup_timeout, cloud=cloud, region=region,
@@ -73,7 +78,7 @@ class App:
                     " define it at module level, or pass serialized=True")
             options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
                                                  max_containers=max_containers, cpu=cpu, memory=memory,
-                                                 block_network=block_network, unset=unset)
+                                                 block_network=block_network, image=image or self.image, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

@@ -17,7 +17,6 @@ from leveret.exception import NotImplementedOptionError
 
 # a value a Modal program might pass for each option Leveret does not implement yet
 SET_VALUES = {
-    "image": "python:3.12-slim",
     "gpu": "H100",
     "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
@@ -166,7 +165,12 @@ def test_bad_app_name_is_refused(name):
         App(name)
 
 
-@pytest.mark.parametrize("option", ["image", "secrets", "volumes"])
+def test_app_image_must_be_an_image():
+    with pytest.raises(leveret.InvalidError, match="leveret.Image"):
+        App("t", image="python:3.12")
+
+
+@pytest.mark.parametrize("option", ["secrets", "volumes", "include_source"])
 def test_not_yet_app_option_is_refused(option):
     with pytest.raises(NotImplementedOptionError, match=f"{option}="):
         App("t", **{option: ["x"]})

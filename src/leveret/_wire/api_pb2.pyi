@@ -149,7 +149,7 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODULE_FIELD_NUMBER: _ClassVar[int]
     MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +162,7 @@ class FunctionDefinition(_message.Message):
     CPU_FIELD_NUMBER: _ClassVar[int]
     MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NETWORK_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -174,7 +175,8 @@ class FunctionDefinition(_message.Message):
     cpu: float
     memory_mb: int
     block_network: bool
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ...) -> None: ...
+    image: str
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -41,7 +42,7 @@ class Agent:
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.stop_grace_s = stop_grace_s
         self.pids_limit = PIDS_LIMIT
-        self._rootfs: asyncio.Future | None = None
+        self._images = None
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""
         self._outbox: asyncio.Queue = asyncio.Queue()
@@ -135,13 +136,16 @@ class Agent:
     def forget(self, container_id: str) -> None:
         self.tasks.pop(container_id, None)
 
-    async def default_rootfs(self) -> str:
-        """The default image's root filesystem (built once per machine, in a thread)."""
-        from .images.base import default_rootfs
+    async def image(self, image_json: str, log):
+        """The layers (built or cached) of a function's image, a BuiltImage; "" is the default image."""
+        from .images.base import cache_dir
+        from .images.builder import ImageBuilder
 
-        if self._rootfs is None or (self._rootfs.done() and self._rootfs.exception() is not None):
-            self._rootfs = asyncio.get_running_loop().run_in_executor(None, default_rootfs)
-        return await asyncio.shield(self._rootfs)
+        if self._images is None:
+            self._images = ImageBuilder(cache_dir(), self.runtime)
+        if not image_json:
+            image_json = '[{"op":"debian_slim","python_version":""}]'
+        return await self._images.build(json.loads(image_json), log)
 
     async def mount_dir(self, mount_id: str) -> str:
         """The local directory holding a mount's files, fetched once per worker."""

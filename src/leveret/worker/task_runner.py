@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
 from .logbuf import LineSplitter
+from .images.builder import BuildError
 from .runtime import ContainerSpec, Mount, RuntimeStartError
 
 if TYPE_CHECKING:
@@ -104,14 +105,17 @@ class ContainerTask:
             os.makedirs(self.socket_dir, exist_ok=True)
             spec_env = await self._prepare_code()
             phases["code"] = time.time() - t0
-            rootfs = ""
+            image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
-                rootfs = await self.agent.default_rootfs()
+                image = await self.agent.image(self.a.definition.image, self._build_log)
                 phases["image"] = time.time() - t_image
+            elif self.a.definition.image:
+                raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
+                                        " run them on an image=; run the worker as root with --runtime crun")
             server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
             t1 = time.time()
-            self.handle = await self.agent.runtime.start(self._spec(spec_env, rootfs))
+            self.handle = await self.agent.runtime.start(self._spec(spec_env, image))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
             pipes = [asyncio.ensure_future(self._read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
@@ -141,6 +145,8 @@ class ContainerTask:
             self.lines.flush_all()
         except RuntimeStartError as exc:
             exit_code, message, failed = -1, f"container could not start: {exc}", True
+        except BuildError as exc:
+            exit_code, message, failed = -1, str(exc), True
         except Exception as exc:  # a bug here must not take the worker down
             exit_code, message, failed = -1, f"worker error while running the container: {type(exc).__name__}: {exc}", True
             if self.handle is not None:
@@ -178,8 +184,15 @@ class ContainerTask:
             spec["mount_dir"] = await self.agent.mount_dir(d.mount_id)
         return spec
 
-    def _spec(self, fn_spec: dict, rootfs: str) -> ContainerSpec:
+    def _build_log(self, text: str) -> None:
+        self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=_utf8(f"image: {text}"),
+                                  app_id=self.a.app_id, function_name=self.a.definition.name,
+                                  container_id=self.container_id))
+
+    def _spec(self, fn_spec: dict, image) -> ContainerSpec:
         argv, env = self.agent.runtime.bootstrap_command()
+        if image is not None:
+            env = {**image.env, **env}
         env.update({
             bootstrap.ENV_SOCKET: self.socket_path,
             bootstrap.ENV_FUNCTION: bootstrap.format_spec(fn_spec),
@@ -191,8 +204,9 @@ class ContainerTask:
         if fn_spec.get("mount_dir"):
             mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
         d = self.a.definition
-        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, rootfs=rootfs, cpu=d.cpu,
-                             memory_mb=d.memory_mb, block_network=d.block_network, pids_limit=self.agent.pids_limit)
+        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
+                             block_network=d.block_network, pids_limit=self.agent.pids_limit,
+                             rootfs=image.lowerdir if image else "", cwd=image.workdir if image else "/")
 
     # ------------------------------------------------------------------ the bootstrap's socket
 

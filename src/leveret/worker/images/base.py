@@ -1,4 +1,4 @@
-"""The default image: a minimal Debian with python3, made with mmdebstrap from the host's own
+"""The default image (debian_slim): a minimal Debian with python3 and pip, made with mmdebstrap from the host's own
 Debian release and apt sources, once per machine, and shared by every container as the read-only
 lower layer of its overlay.
 
@@ -10,12 +10,13 @@ lock, so concurrent workers build it once and a failed build leaves nothing behi
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import shutil
 import subprocess
 import tempfile
 
-PACKAGES = ["python3"]
+PACKAGES = ["python3", "python3-pip"]
 
 
 def cache_dir() -> str:
@@ -35,11 +36,24 @@ def host_suite() -> str:
     raise RuntimeError("cannot tell this host's Debian release from /etc/os-release (VERSION_CODENAME)")
 
 
-def default_rootfs(cache: str | None = None) -> str:
+def debian_slim(python_version: str = "", nonce: str = "", cache: str | None = None) -> str:
+    """The debian_slim base for ``python_version`` (refused with the version the mirror has, if it
+    has another). ``nonce`` (force_build) makes a fresh build."""
+    if python_version:
+        from .builder import BuildError, available_python
+
+        offered = available_python()
+        if offered and offered != python_version:
+            raise BuildError(f"debian_slim(python_version={python_version!r}): Debian {host_suite()} offers python"
+                             f" {offered} only; use python_version={offered!r}")
+    return default_rootfs(cache, nonce)
+
+
+def default_rootfs(cache: str | None = None, nonce: str = "") -> str:
     """Path of the default image's root filesystem, built first if needed (blocking: seconds)."""
     cache = cache or cache_dir()
     suite = host_suite()
-    target = os.path.join(cache, f"debian-{suite}-{'-'.join(PACKAGES)}")
+    target = os.path.join(cache, f"debian-{suite}-{'-'.join(PACKAGES)}" + (f"-{nonce}" if nonce else ""))
     rootfs = os.path.join(target, "rootfs")
     if os.path.isdir(rootfs):
         return rootfs
@@ -57,6 +71,9 @@ def default_rootfs(cache: str | None = None) -> str:
                 capture_output=True, text=True)
             if done.returncode != 0:
                 raise RuntimeError(f"mmdebstrap failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+            # pip installs into the image's Python: it is the image's own, not a system to protect
+            for marker in glob.glob(os.path.join(tmp, "rootfs", "usr", "lib", "python3*", "EXTERNALLY-MANAGED")):
+                os.unlink(marker)
             os.rename(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -43,6 +43,8 @@ class ContainerSpec:
     rootfs: str = ""        # the image's root filesystem (read-only lower layer); "" = the host's
     pids_limit: int = 0     # 0 = no limit
     block_network: bool = False  # a network namespace of its own (loopback only)
+    cwd: str = "/"               # working directory inside an image
+    upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
 
     @property
     def needs_isolation(self) -> list[str]:

@@ -48,6 +48,7 @@ DENIED_SYSCALLS = [
 ]
 SECCOMP_ARCHES = {"x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]}
 CPU_PERIOD_US = 100_000
+HOST_FILES = ["/etc/resolv.conf", "/etc/ssl/certs/ca-certificates.crt"]
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
 
 
@@ -92,7 +93,7 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             "user": {"uid": 0, "gid": 0},
             "args": spec.argv,
             "env": [f"PATH={DEFAULT_PATH}"] + [f"{k}={v}" for k, v in spec.env.items()],
-            "cwd": "/",
+            "cwd": spec.cwd,
             "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
             "noNewPrivileges": True,
         },
@@ -164,7 +165,9 @@ class OciRuntime(ContainerRuntime):
         self.unified_hidden = unified_hidden
         self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID and not unified_hidden
         self.bundles = os.path.join(state_dir, "bundles")
-        self.runtime_mounts = [
+        # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
+        # proxy's certificate included): builds and functions reach the same registries it does.
+        self.runtime_mounts = [Mount(p, p) for p in HOST_FILES if os.path.exists(p)] + [
             Mount(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret"),
             Mount(_cloudpickle_dir(), f"{RUNTIME_DIR}/lib/cloudpickle"),
             Mount(TINI, f"{RUNTIME_DIR}/init"),
@@ -189,6 +192,8 @@ class OciRuntime(ContainerRuntime):
             raise RuntimeStartError("an OCI container needs an image root filesystem")
         bundle = os.path.join(self.bundles, spec.container_id)
         rootfs, upper, work = (os.path.join(bundle, d) for d in ("rootfs", "upper", "work"))
+        if spec.upper_dir:   # overlayfs wants its work dir on the upper dir's filesystem
+            upper, work = spec.upper_dir, spec.upper_dir + ".work"
         for d in (rootfs, upper, work):
             os.makedirs(d, exist_ok=True)
         _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")

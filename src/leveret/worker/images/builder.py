@@ -1,0 +1,181 @@
+"""Builds images into cached layers, and assembles the layers a container runs on.
+
+    Image steps ─▶ for each step: layer id = sha256(parent id + step)
+        cached?  ─▶ reuse layers/<id>/diff
+        env / workdir ─▶ no files: only the image config changes
+        apt_install / pip_install / run_commands ─▶ a build container (the OCI runtime) over the
+            layers below, its writes kept in a fresh upper dir ─▶ on success: files moved into the
+            content-addressed store (identical files stored once, hard-linked) and the dir renamed
+            to layers/<id>/diff; on failure: the command, exit code and output, the cache untouched
+    ─▶ BuiltImage(lowers = newest layer first … base, env, workdir): an overlay's lowerdir list
+
+Build output streams, line by line, to ``log`` as it is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+from typing import Callable
+
+from ..runtime.base import ContainerSpec
+from . import base
+
+BUILD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+OUTPUT_TAIL_LINES = 30
+
+
+class BuildError(Exception):
+    """A build step failed; the message has its command, exit code and the end of its output."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltImage:
+    lowers: tuple[str, ...]       # overlay lower dirs, top layer first
+    env: dict
+    workdir: str
+
+    @property
+    def lowerdir(self) -> str:
+        return ":".join(self.lowers)
+
+
+def step_command(step: dict) -> str:
+    """The shell command that performs a build step."""
+    op = step["op"]
+    if op == "apt_install":
+        pkgs = " ".join(shlex.quote(p) for p in step["packages"])
+        return ("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "
+                f"{pkgs} && rm -rf /var/lib/apt/lists/*")
+    if op == "pip_install":
+        args = ["python3", "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check"]
+        if step.get("pre"):
+            args.append("--pre")
+        if step.get("extra_index_url"):
+            args += ["--extra-index-url", step["extra_index_url"]]
+        return " ".join(shlex.quote(a) for a in args + step["packages"])
+    if op == "run_commands":
+        return " && ".join(f"({c})" for c in step["commands"])
+    raise ValueError(f"step {op!r} runs no command")
+
+
+def layer_id(parent: str, step: dict) -> str:
+    return hashlib.sha256((parent + json.dumps(step, sort_keys=True)).encode()).hexdigest()[:32]
+
+
+class ImageBuilder:
+    def __init__(self, root: str, runtime):
+        self.root = root
+        self.runtime = runtime
+        self.layers = os.path.join(root, "layers")
+        self.blobs = os.path.join(root, "blobs")
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.hits = self.misses = 0
+
+    async def build(self, steps: list[dict], log: Callable[[str], None]) -> BuiltImage:
+        """Build (or find cached) every layer of ``steps``; return what a container runs on."""
+        if not steps or steps[0]["op"] != "debian_slim":
+            raise BuildError("an image starts with Image.debian_slim()")
+        base_rootfs = await asyncio.get_running_loop().run_in_executor(
+            None, base.debian_slim, steps[0].get("python_version", ""), steps[0].get("force", ""))
+        parent = layer_id("", steps[0])
+        lowers: list[str] = [base_rootfs]
+        env: dict = {}
+        workdir = "/"
+        for n, step in enumerate(steps[1:], start=1):
+            lid = layer_id(parent, step)
+            parent = lid
+            if step["op"] == "env":
+                env.update(step["vars"])
+                continue
+            if step["op"] == "workdir":
+                workdir = step["path"]
+                continue
+            diff = os.path.join(self.layers, lid, "diff")
+            lock = self._locks.setdefault(lid, asyncio.Lock())
+            async with lock:
+                if os.path.isdir(diff):
+                    self.hits += 1
+                    log(f"step {n}/{len(steps) - 1} {step['op']}: cached")
+                else:
+                    self.misses += 1
+                    log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
+                    await self._run_step(lid, step, lowers, env, workdir, log)
+            lowers.insert(0, diff)
+        return BuiltImage(tuple(lowers), env, workdir)
+
+    async def _run_step(self, lid: str, step: dict, lowers: list[str], env: dict, workdir: str, log) -> None:
+        layer = os.path.join(self.layers, lid)
+        tmp_upper = os.path.join(self.layers, f".{lid}.building")
+        shutil.rmtree(tmp_upper, ignore_errors=True)
+        shutil.rmtree(tmp_upper + ".work", ignore_errors=True)
+        command = step_command(step)
+        spec = ContainerSpec(
+            container_id=f"build-{lid[:16]}", argv=["/bin/sh", "-c", f"mkdir -p {shlex.quote(workdir)} && cd {shlex.quote(workdir)} && {command}"],
+            env={"PATH": BUILD_PATH, "HOME": "/root", **env}, workdir=self.root, rootfs=":".join(lowers),
+            upper_dir=tmp_upper)
+        tail: list[str] = []
+        try:
+            handle = await self.runtime.start(spec)
+            try:
+                async def pump(stream):
+                    while line := await stream.readline():
+                        text = line.decode("utf-8", "replace").rstrip("\n")
+                        tail.append(text)
+                        del tail[:-OUTPUT_TAIL_LINES]
+                        log(text)
+
+                await asyncio.gather(pump(handle.stdout), pump(handle.stderr))
+                code = await handle.wait()
+            finally:
+                await self.runtime.remove(handle)
+            if code != 0:
+                raise BuildError(f"image build step {step['op']} failed with exit code {code}\n"
+                                 f"command: {command}\noutput (last lines):\n" + "\n".join(tail))
+            await asyncio.get_running_loop().run_in_executor(None, self._store_layer, tmp_upper, layer, step)
+        finally:
+            shutil.rmtree(tmp_upper, ignore_errors=True)
+            shutil.rmtree(tmp_upper + ".work", ignore_errors=True)
+
+    def _store_layer(self, upper: str, layer: str, step: dict) -> None:
+        """Move regular files into the content-addressed store (hard links), then publish the layer."""
+        os.makedirs(self.blobs, exist_ok=True)
+        for root, _, files in os.walk(upper):
+            for name in files:
+                path = os.path.join(root, name)
+                st = os.lstat(path)
+                if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+                    continue
+                with open(path, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                blob = os.path.join(self.blobs, digest[:2], digest)
+                if os.path.exists(blob) and os.lstat(blob).st_mode == st.st_mode and os.lstat(blob).st_uid == st.st_uid:
+                    os.unlink(path)
+                    os.link(blob, path)
+                else:
+                    os.makedirs(os.path.dirname(blob), exist_ok=True)
+                    if not os.path.exists(blob):
+                        os.link(path, blob)
+        staging = layer + ".staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        os.makedirs(staging)
+        os.rename(upper, os.path.join(staging, "diff"))
+        with open(os.path.join(staging, "step.json"), "w") as f:
+            json.dump(step, f)
+        os.rename(staging, layer)
+
+
+def available_python(suite_packages: Callable[[], str] | None = None) -> str:
+    """major.minor of the python3 the host's Debian release offers."""
+    out = (suite_packages or (lambda: subprocess.run(["apt-cache", "show", "python3"], capture_output=True, text=True).stdout))()
+    for line in out.splitlines():
+        if line.startswith("Version:"):
+            return ".".join(line.split()[1].split(".")[:2])
+    return ""

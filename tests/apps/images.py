@@ -1,0 +1,38 @@
+import os
+
+import leveret
+
+image = (
+    leveret.Image.debian_slim()
+    .env({"MODE": "prod"})
+    .run_commands("mkdir -p /app && echo baked > /app/baked.txt")
+    .workdir("/app")
+)
+broken_image = leveret.Image.debian_slim().run_commands("echo about to fail && exit 3")
+
+app = leveret.App("images")
+
+
+@app.function(image=image)
+def inspect_image():
+    with open("baked.txt") as f:
+        baked = f.read().strip()
+    return {"mode": os.environ.get("MODE"), "cwd": os.getcwd(), "baked": baked}
+
+
+@app.function(image=broken_image)
+def never_runs():
+    return "unreachable"
+
+
+tools_image = leveret.Image.debian_slim().apt_install("jq").pip_install("six==1.16.0")
+
+
+@app.function(image=tools_image)
+def use_tools():
+    import subprocess
+
+    import six
+
+    out = subprocess.run(["jq", "-n", "1+1"], capture_output=True, text=True).stdout.strip()
+    return out, six.__version__

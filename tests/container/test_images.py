@@ -1,0 +1,59 @@
+"""Images built into cached layers and run by crun."""
+
+import os
+
+import pytest
+
+import leveret
+from leveret.testing import Cluster
+from leveret.worker.images.base import cache_dir
+from leveret.worker.images.builder import layer_id
+from apps import images
+
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module")
+def crun_cluster(tmp_path_factory):
+    with Cluster(tmp_path_factory.mktemp("crun-images"), runtime="crun") as c:
+        yield c
+
+
+def test_a_function_runs_on_its_image(crun_cluster):
+    with images.app.run(show_logs=False):
+        assert images.inspect_image.remote() == {"mode": "prod", "cwd": "/app", "baked": "baked"}
+
+
+def test_an_unchanged_image_is_a_cache_hit(crun_cluster):
+    with images.app.run(show_logs=False):
+        images.inspect_image.remote()
+    builder = crun_cluster.agent._images
+    misses = builder.misses
+    with images.app.run(show_logs=False):
+        assert images.inspect_image.remote()["baked"] == "baked"
+    assert builder.misses == misses and builder.hits >= 1
+
+
+def test_a_failing_step_reports_command_exit_code_and_output_and_caches_nothing(crun_cluster):
+    with images.app.run(show_logs=False):
+        with pytest.raises(leveret.ExecutionError) as info:
+            images.never_runs.remote()
+    message = str(info.value)
+    assert "exit code 3" in message and "echo about to fail && exit 3" in message and "about to fail" in message
+    steps = images.broken_image._steps
+    failed = layer_id(layer_id("", steps[0]), steps[1])
+    assert not os.path.exists(os.path.join(cache_dir(), "layers", failed))
+
+
+def test_apt_and_pip_steps_install_from_the_registries(crun_cluster):
+    lines = []
+
+    class Capture:
+        def print_lines(self, batch):
+            lines.extend(ln.text for ln in batch)
+
+    from leveret._runner import RunContext
+
+    with RunContext(images.app, printer=Capture()):
+        assert images.use_tools.remote() == ("2", "1.16.0")
+    assert any("apt_install" in line for line in lines)   # build steps stream to the run's logs

@@ -1,0 +1,85 @@
+"""Image declarations: immutable step lists, validated, with stable layer ids."""
+
+import pytest
+
+import leveret
+from leveret.exception import NotImplementedOptionError
+from leveret.worker.images.builder import available_python, layer_id, step_command
+
+
+def test_each_method_returns_a_new_image_with_one_more_step():
+    base = leveret.Image.debian_slim(python_version="3.11")
+    image = base.apt_install("curl").pip_install("numpy==2.*").env({"MODE": "prod"}).workdir("/app")
+    assert [s["op"] for s in image._steps] == ["debian_slim", "apt_install", "pip_install", "env", "workdir"]
+    assert [s["op"] for s in base._steps] == ["debian_slim"]
+
+
+def test_round_trip_through_json_is_stable():
+    image = leveret.Image.debian_slim().run_commands("echo hi > /hi", ["echo a", "echo b"])
+    assert leveret.Image.from_json(image.to_json()).to_json() == image.to_json()
+    assert image._steps[1]["commands"] == ["echo hi > /hi", "echo a", "echo b"]
+
+
+def test_layer_ids_chain_and_force_build_changes_them():
+    step = {"op": "run_commands", "commands": ["true"]}
+    assert layer_id("p", step) == layer_id("p", dict(step))
+    assert layer_id("p", step) != layer_id("q", step)
+    a = leveret.Image.debian_slim().run_commands("true")
+    b = leveret.Image.debian_slim().run_commands("true", force_build=True)
+    assert a._steps[1] != b._steps[1]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda i: i.apt_install("-oops"), "not a package name"),
+    (lambda i: i.pip_install(3), "not a package name"),
+    (lambda i: i.run_commands(""), "non-empty shell command"),
+    (lambda i: i.env({"A": 1}), "dict of str to str"),
+    (lambda i: i.workdir("app"), "absolute path"),
+])
+def test_bad_steps_name_the_fix(call, match):
+    with pytest.raises(leveret.InvalidError, match=match):
+        call(leveret.Image.debian_slim())
+
+
+def test_bad_python_version():
+    with pytest.raises(leveret.InvalidError, match="python_version='3.11'"):
+        leveret.Image.debian_slim(python_version="three")
+
+
+@pytest.mark.parametrize("name", ["add_local_dir", "add_local_file", "pip_install_from_requirements"])
+def test_steps_not_implemented_yet_say_so(name):
+    with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet"):
+        getattr(leveret.Image.debian_slim(), name)("x")
+
+
+def test_from_registry_not_yet():
+    with pytest.raises(NotImplementedOptionError, match="from_registry"):
+        leveret.Image.from_registry("python:3.11-slim")
+
+
+def test_step_commands():
+    assert "apt-get install -y -q --no-install-recommends curl jq" in step_command({"op": "apt_install", "packages": ["curl", "jq"]})
+    assert step_command({"op": "pip_install", "packages": ["numpy==2.*"]}).endswith("'numpy==2.*'")
+    assert step_command({"op": "run_commands", "commands": ["a", "b"]}) == "(a) && (b)"
+
+
+def test_available_python_reads_the_release():
+    assert available_python(lambda: "Package: python3\nVersion: 3.11.2-1+b1\n") == "3.11"
+
+
+def test_imports_ignores_import_errors_outside_containers(monkeypatch):
+    monkeypatch.delenv("LEVERET_CONTAINER_ID", raising=False)
+    with leveret.Image.debian_slim().imports():
+        import a_module_that_does_not_exist  # noqa: F401
+    monkeypatch.setenv("LEVERET_CONTAINER_ID", "ct-1")
+    with pytest.raises(ImportError):
+        with leveret.Image.debian_slim().imports():
+            import a_module_that_does_not_exist  # noqa: F401,F811
+
+
+def test_function_image_must_be_an_image():
+    app = leveret.App("t")
+    with pytest.raises(leveret.InvalidError, match="image= takes a leveret.Image"):
+        @app.function(image="python:3.12", serialized=True)
+        def f():
+            pass
