@@ -16,18 +16,22 @@ from .._utils.async_utils import run_loop
 @click.command()
 @click.option("--server", "server_url", required=True, envvar="LEVERET_SERVER_URL", help="The server, e.g. http://10.0.0.5:7070.")
 @click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
-@click.option("--runtime", type=click.Choice(["process", "crun", "runc"]), default="process", show_default=True,
-              help="Container runtime: crun or runc (isolated, root), or process (no isolation).")
+@click.option("--runtime", type=click.Choice(["auto", "crun", "runc", "process"]), default="auto", show_default=True,
+              help="Container runtime: crun or runc (isolated; root), process (no isolation), or auto: crun where"
+                   " it can run, else process.")
 @click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
     """Run containers for the server at --server."""
-    from ..worker.agent import Agent
+    from ..worker.runtime import choose_runtime
+
+    runtime, why = choose_runtime(runtime)
     unified_hidden = False
     if runtime == "crun":   # first, while this process has one thread (before gRPC starts any)
         from ..worker.runtime.oci import hide_unified_hierarchy
 
         unified_hidden = hide_unified_hierarchy()
+    from ..worker.agent import Agent
     from ..worker.runtime import RuntimeStartError, get_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -37,7 +41,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers)
-    click.echo(f"leveret worker: runtime {rt.describe()}, up to {agent.max_containers} containers, server {server_url}")
+    click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers, server {server_url}")
 
     async def main() -> None:
         task = asyncio.ensure_future(agent.run())
