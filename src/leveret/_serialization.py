@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-
 from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError, RemoteError
 
 # Values of api_pb2.OutputStatus, kept here so this module needs no protobuf.
@@ -23,13 +21,15 @@ def serialize(value) -> bytes:
 
 
 def deserialize(data: bytes):
-    return pickle.loads(data)   # what cloudpickle wrote loads with pickle (it imports cloudpickle if needed)
+    from _pickle import loads
+
+    return loads(data)   # what cloudpickle wrote loads with pickle (it imports cloudpickle if needed)
 
 
 def output_value(status: int, data: bytes, message: str):
     """The value of a successful output; raise the exception a failed one stands for."""
     if status in (SUCCESS, GENERATOR_ITEM):
-        return pickle.loads(data)
+        return deserialize(data)
     raise output_exception(status, data, message)
 
 
@@ -47,11 +47,11 @@ def output_exception(status: int, data: bytes, message: str) -> BaseException:
 
 def exception_from_payload(data: bytes) -> BaseException:
     """Re-create a remote exception as its own type if it loads here, else as RemoteError."""
-    info = pickle.loads(data)
+    info = deserialize(data)
     exc: BaseException | None = None
     if info.get("exc"):
         try:
-            exc = pickle.loads(info["exc"])
+            exc = deserialize(info["exc"])
         except Exception:
             exc = None
     if not isinstance(exc, BaseException):

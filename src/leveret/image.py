@@ -9,12 +9,9 @@ step by step into cached layers (see worker/images/README.md): an unchanged step
 
 from __future__ import annotations
 
-import json
-import re
-
 from .exception import InvalidError, NotImplementedOptionError
 
-_PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+\-=<>!~*,\[\]:@/ ]*$")
+_PACKAGE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-=<>!~*,[]:@/ ")
 
 
 def _names(what: str, items: tuple) -> list[str]:
@@ -22,7 +19,7 @@ def _names(what: str, items: tuple) -> list[str]:
     for item in items:
         flat.extend(item if isinstance(item, (list, tuple)) else [item])
     for name in flat:
-        if not isinstance(name, str) or not _PACKAGE.match(name) or name.startswith("-"):
+        if not isinstance(name, str) or not name or not name[0].isalnum() or not set(name) <= _PACKAGE_CHARS:
             raise InvalidError(f"{what}: {name!r} is not a package name or requirement (e.g. 'curl', 'numpy==2.*')")
     return flat
 
@@ -45,10 +42,14 @@ class Image:
 
     def to_json(self) -> str:
         """The canonical form sent to workers (its layers' ids derive from it)."""
+        import json
+
         return json.dumps(list(self._steps), sort_keys=True, separators=(",", ":"))
 
     @staticmethod
     def from_json(text: str) -> "Image":
+        import json
+
         return Image(tuple(json.loads(text)))
 
     # ------------------------------------------------------------------ bases
@@ -56,7 +57,8 @@ class Image:
     @staticmethod
     def debian_slim(python_version: str | None = None, force_build: bool = False) -> "Image":
         """Debian (the host's release, from its configured mirror) with python3 and pip."""
-        if python_version is not None and not re.match(r"^3\.\d+$", str(python_version)):
+        major, _, minor = str(python_version).partition(".")
+        if python_version is not None and not (major == "3" and minor.isdigit()):
             raise InvalidError(f"python_version={python_version!r}: give major.minor, e.g. python_version='3.11'")
         return Image(())._then({"op": "debian_slim", "python_version": python_version or ""}, force_build)
 

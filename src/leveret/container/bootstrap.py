@@ -21,8 +21,11 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import pickle
-import socket
+try:  # the C modules themselves: pickle.py and socket.py import re, enum and more (milliseconds)
+    import _pickle as pickle
+except ImportError:  # pragma: no cover - an interpreter without the accelerator
+    import pickle
+import _socket as socket
 import struct
 import sys
 import threading
