@@ -86,7 +86,7 @@ class RunContext:
             name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
             scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
             cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network,
-            image=opts.image.to_json() if opts.image is not None else "")
+            image=await self._image_json(opts.image) if opts.image is not None else "")
         if opts.serialized:
             d.module = raw.__module__
             try:
@@ -98,6 +98,27 @@ class RunContext:
         d.module = src.module
         d.mount_id = await self._mount(src.files)
         return d
+
+    async def _image_json(self, image) -> str:
+        """The image as workers get it: local files uploaded (content-addressed) as add_files steps."""
+        import json
+
+        from .image import PYTHON_SOURCE_DIR, resolve_local
+
+        steps = []
+        for step in image._steps:
+            if step["op"] != "add_local":
+                steps.append(step)
+                continue
+            remote, files = resolve_local(step)
+            loaded = []
+            for local, rel in files:
+                with open(local, "rb") as f:
+                    loaded.append((rel, f.read(), os.stat(local).st_mode & 0o777))
+            steps.append({"op": "add_files", "remote": remote, "mount_id": await self._mount(loaded)})
+            if step["kind"] == "python":
+                steps.append({"op": "env", "vars": {"PYTHONPATH": PYTHON_SOURCE_DIR}})
+        return json.dumps(steps, sort_keys=True, separators=(",", ":"))
 
     async def _mount(self, files) -> str:
         from ._wire import api_pb2 as pb

@@ -115,6 +115,51 @@ class Image:
             raise InvalidError(f"workdir takes an absolute path, e.g. workdir('/app'), not {path!r}")
         return self._then({"op": "workdir", "path": path}, False)
 
+    def add_local_file(self, local_path, remote_path: str, *, copy: bool = True) -> "Image":
+        """Put a local file into the image at ``remote_path`` (a layer of its own; changed content rebuilds it)."""
+        import os
+
+        local = os.path.abspath(os.fspath(local_path))
+        if not os.path.isfile(local) and not _in_container():
+            raise InvalidError(f"add_local_file: {local_path!r} is not a file")
+        return self._then({"op": "add_local", "kind": "file", "local": local, "remote": _absolute(remote_path, "add_local_file")}, False)
+
+    def add_local_dir(self, local_path, remote_path: str, *, copy: bool = True, ignore=()) -> "Image":
+        """Put a local directory's files into the image under ``remote_path``."""
+        import os
+
+        local = os.path.abspath(os.fspath(local_path))
+        if not os.path.isdir(local) and not _in_container():
+            raise InvalidError(f"add_local_dir: {local_path!r} is not a directory")
+        if not isinstance(ignore, (list, tuple)) or not all(isinstance(p, str) for p in ignore):
+            raise InvalidError("add_local_dir: ignore takes a list of glob patterns, e.g. ignore=['*.pyc', '.git']")
+        return self._then({"op": "add_local", "kind": "dir", "local": local, "remote": _absolute(remote_path, "add_local_dir"),
+                           "ignore": list(ignore)}, False)
+
+    def add_local_python_source(self, *modules: str, copy: bool = True) -> "Image":
+        """Put the named local Python modules or packages into the image, importable by name."""
+        if not modules or not all(isinstance(m, str) and m for m in modules):
+            raise InvalidError("add_local_python_source takes module names, e.g. add_local_python_source('mylib')")
+        return self._then({"op": "add_local", "kind": "python", "modules": list(modules), "remote": PYTHON_SOURCE_DIR}, False)
+
+    def pip_install_from_requirements(self, requirements_txt, *, force_build: bool = False) -> "Image":
+        """pip install what a requirements file lists (requirements only; pip options are refused)."""
+        import os
+
+        path = os.fspath(requirements_txt)
+        if _in_container():   # the module is imported to find a function; images are built elsewhere
+            return self
+        try:
+            with open(path) as f:
+                lines = [ln.split("#", 1)[0].strip() for ln in f]
+        except OSError as exc:
+            raise InvalidError(f"pip_install_from_requirements: cannot read {path!r}: {exc}") from None
+        options = [ln for ln in lines if ln.startswith("-")]
+        if options:
+            raise InvalidError(f"pip_install_from_requirements: {path} has pip options ({options[0]!r}); list requirements"
+                               " only, and pass an index with pip_install(..., extra_index_url=...)")
+        return self.pip_install(*[ln for ln in lines if ln], force_build=force_build)
+
     def imports(self) -> "_Imports":
         """``with image.imports(): import numpy`` — imports that exist in the image only: outside a
         container an ImportError inside the block is ignored."""
@@ -127,14 +172,66 @@ class Image:
         method.__name__ = name
         return method
 
-    add_local_dir = _not_yet("add_local_dir")
-    add_local_file = _not_yet("add_local_file")
-    add_local_python_source = _not_yet("add_local_python_source")
-    pip_install_from_requirements = _not_yet("pip_install_from_requirements")
     pip_install_from_pyproject = _not_yet("pip_install_from_pyproject")
     uv_pip_install = _not_yet("uv_pip_install")
     dockerfile_commands = _not_yet("dockerfile_commands")
     del _not_yet
+
+
+PYTHON_SOURCE_DIR = "/root/python"   # add_local_python_source puts modules here; it is on the path
+
+
+def _in_container() -> bool:
+    """Inside a container the user's module is imported to find its functions, not to build images:
+    local files an image names are not there, and need not be."""
+    import os
+
+    return bool(os.environ.get("LEVERET_CONTAINER_ID"))
+
+
+def _absolute(path: str, what: str) -> str:
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise InvalidError(f"{what}: remote_path must be absolute, e.g. '/app/data', not {path!r}")
+    return path
+
+
+def resolve_local(step: dict) -> tuple[str, list[tuple[str, str]]]:
+    """An add_local step's target directory and its files: (local path, path under that directory)."""
+    import fnmatch
+    import os
+
+    remote = step["remote"]
+    if step["kind"] == "file":
+        if remote.endswith("/"):
+            return remote.rstrip("/") or "/", [(step["local"], os.path.basename(step["local"]))]
+        return os.path.dirname(remote) or "/", [(step["local"], os.path.basename(remote))]
+    roots: list[tuple[str, str]] = []
+    if step["kind"] == "dir":
+        roots.append((step["local"], ""))
+    else:
+        import importlib.util
+
+        for name in step["modules"]:
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.origin in (None, "built-in", "frozen"):
+                raise InvalidError(f"add_local_python_source: no local module or package named {name!r}")
+            if spec.submodule_search_locations:
+                roots.append((list(spec.submodule_search_locations)[0], name.replace(".", "/")))
+            else:
+                roots.append((spec.origin, name.replace(".", "/") + ".py"))
+    ignore = step.get("ignore", []) + (["__pycache__", "*.pyc"] if step["kind"] == "python" else [])
+    files = []
+    for root, prefix in roots:
+        if os.path.isfile(root):
+            files.append((root, prefix))
+            continue
+        for dirpath, dirnames, names in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not any(fnmatch.fnmatch(d, p) for p in ignore))
+            for n in sorted(names):
+                if not any(fnmatch.fnmatch(n, p) for p in ignore):
+                    rel = os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")
+                    files.append((os.path.join(dirpath, n), f"{prefix}/{rel}" if prefix else rel))
+    return remote, files
 
 
 class _Imports:
@@ -142,7 +239,4 @@ class _Imports:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        import os
-
-        in_container = bool(os.environ.get("LEVERET_CONTAINER_ID"))
-        return exc_type is not None and issubclass(exc_type, ImportError) and not in_container
+        return exc_type is not None and issubclass(exc_type, ImportError) and not _in_container()

@@ -36,3 +36,22 @@ def use_tools():
 
     out = subprocess.run(["jq", "-n", "1+1"], capture_output=True, text=True).stdout.strip()
     return out, six.__version__
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+files_image = (
+    leveret.Image.debian_slim()
+    .add_local_dir(os.path.join(HERE, "data"), remote_path="/srv/data", ignore=["*.log"])
+    .add_local_file(os.path.join(HERE, "data", "a.txt"), remote_path="/etc/app/config.txt")
+    .add_local_python_source("apps.helpers")
+)
+
+
+@app.function(image=files_image)
+def read_files():
+    import apps.helpers
+
+    found = sorted(os.path.relpath(os.path.join(d, n), "/srv/data") for d, _, ns in os.walk("/srv/data") for n in ns)
+    with open("/etc/app/config.txt") as f:
+        config = f.read().strip()
+    return found, config, apps.helpers.shout("hi")

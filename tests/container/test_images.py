@@ -57,3 +57,8 @@ def test_apt_and_pip_steps_install_from_the_registries(crun_cluster):
     with RunContext(images.app, printer=Capture()):
         assert images.use_tools.remote() == ("2", "1.16.0")
     assert any("apt_install" in line for line in lines)   # build steps stream to the run's logs
+
+
+def test_local_files_and_python_source_reach_the_image(crun_cluster):
+    with images.app.run(show_logs=False):
+        assert images.read_files.remote() == (["a.txt", "nested/b.txt"], "first file", "HI!")

@@ -46,7 +46,7 @@ def test_bad_python_version():
         leveret.Image.debian_slim(python_version="three")
 
 
-@pytest.mark.parametrize("name", ["add_local_dir", "add_local_file", "pip_install_from_requirements"])
+@pytest.mark.parametrize("name", ["pip_install_from_pyproject", "uv_pip_install", "dockerfile_commands"])
 def test_steps_not_implemented_yet_say_so(name):
     with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet"):
         getattr(leveret.Image.debian_slim(), name)("x")
@@ -83,3 +83,37 @@ def test_function_image_must_be_an_image():
         @app.function(image="python:3.12", serialized=True)
         def f():
             pass
+
+
+def test_resolve_local_file_dir_and_python(tmp_path):
+    from leveret.image import PYTHON_SOURCE_DIR, resolve_local
+
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "x.txt").write_text("x")
+    (tmp_path / "d" / "sub" / "y.txt").write_text("y")
+    (tmp_path / "d" / "z.log").write_text("z")
+    image = leveret.Image.debian_slim().add_local_dir(tmp_path / "d", "/data", ignore=["*.log"])
+    remote, files = resolve_local(image._steps[1])
+    assert remote == "/data" and [rel for _, rel in files] == ["x.txt", "sub/y.txt"]
+    image = leveret.Image.debian_slim().add_local_file(tmp_path / "d" / "x.txt", "/etc/app/cfg")
+    assert resolve_local(image._steps[1]) == ("/etc/app", [(str(tmp_path / "d" / "x.txt"), "cfg")])
+    image = leveret.Image.debian_slim().add_local_python_source("apps.helpers")
+    remote, files = resolve_local(image._steps[1])
+    assert remote == PYTHON_SOURCE_DIR and [rel for _, rel in files] == ["apps/helpers.py"]
+
+
+def test_bad_local_paths_name_the_fix(tmp_path):
+    with pytest.raises(leveret.InvalidError, match="is not a directory"):
+        leveret.Image.debian_slim().add_local_dir(tmp_path / "missing", "/data")
+    with pytest.raises(leveret.InvalidError, match="remote_path must be absolute"):
+        leveret.Image.debian_slim().add_local_dir(tmp_path, "data")
+
+
+def test_requirements_file_becomes_pip_install(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("numpy==2.*  # arrays\n\n# comment\nrequests\n")
+    image = leveret.Image.debian_slim().pip_install_from_requirements(req)
+    assert image._steps[1]["packages"] == ["numpy==2.*", "requests"]
+    req.write_text("-r other.txt\n")
+    with pytest.raises(leveret.InvalidError, match="pip options"):
+        leveret.Image.debian_slim().pip_install_from_requirements(req)

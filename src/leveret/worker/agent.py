@@ -145,7 +145,7 @@ class Agent:
             self._images = ImageBuilder(cache_dir(), self.runtime)
         if not image_json:
             image_json = '[{"op":"debian_slim","python_version":""}]'
-        return await self._images.build(json.loads(image_json), log)
+        return await self._images.build(json.loads(image_json), log, self.mount_dir)
 
     async def mount_dir(self, mount_id: str) -> str:
         """The local directory holding a mount's files, fetched once per worker."""

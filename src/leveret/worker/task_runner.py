@@ -192,7 +192,8 @@ class ContainerTask:
     def _spec(self, fn_spec: dict, image) -> ContainerSpec:
         argv, env = self.agent.runtime.bootstrap_command()
         if image is not None:
-            env = {**image.env, **env}
+            paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
+            env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
         env.update({
             bootstrap.ENV_SOCKET: self.socket_path,
             bootstrap.ENV_FUNCTION: bootstrap.format_spec(fn_spec),

@@ -79,7 +79,8 @@ class ImageBuilder:
         self._locks: dict[str, asyncio.Lock] = {}
         self.hits = self.misses = 0
 
-    async def build(self, steps: list[dict], log: Callable[[str], None]) -> BuiltImage:
+    async def build(self, steps: list[dict], log: Callable[[str], None],
+                    fetch_mount: Callable | None = None) -> BuiltImage:
         """Build (or find cached) every layer of ``steps``; return what a container runs on."""
         if not steps or steps[0]["op"] != "debian_slim":
             raise BuildError("an image starts with Image.debian_slim()")
@@ -106,8 +107,13 @@ class ImageBuilder:
                     log(f"step {n}/{len(steps) - 1} {step['op']}: cached")
                 else:
                     self.misses += 1
-                    log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
-                    await self._run_step(lid, step, lowers, env, workdir, log)
+                    if step["op"] == "add_files":
+                        log(f"step {n}/{len(steps) - 1} add_files: into {step['remote']}")
+                        files = await fetch_mount(step["mount_id"])
+                        await asyncio.get_running_loop().run_in_executor(None, self._add_files, lid, step, files)
+                    else:
+                        log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
+                        await self._run_step(lid, step, lowers, env, workdir, log)
             lowers.insert(0, diff)
         return BuiltImage(tuple(lowers), env, workdir)
 
@@ -143,6 +149,14 @@ class ImageBuilder:
         finally:
             shutil.rmtree(tmp_upper, ignore_errors=True)
             shutil.rmtree(tmp_upper + ".work", ignore_errors=True)
+
+    def _add_files(self, lid: str, step: dict, files_dir: str) -> None:
+        """A layer holding a local directory's files under step['remote'] (no container needed)."""
+        upper = os.path.join(self.layers, f".{lid}.adding")
+        shutil.rmtree(upper, ignore_errors=True)
+        target = os.path.join(upper, step["remote"].lstrip("/"))
+        shutil.copytree(files_dir, target, copy_function=shutil.copy2, dirs_exist_ok=True)
+        self._store_layer(upper, os.path.join(self.layers, lid), step)
 
     def _store_layer(self, upper: str, layer: str, step: dict) -> None:
         """Move regular files into the content-addressed store (hard links), then publish the layer."""
