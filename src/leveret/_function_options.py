@@ -10,6 +10,8 @@ from __future__ import annotations
 from .exception import InvalidError, NotImplementedOptionError
 
 DEFAULT_SCALEDOWN_WINDOW = 60
+DEFAULT_TIMEOUT = 300          # seconds an input may run, as in Modal
+MAX_TIMEOUT = 24 * 3600
 MAX_SCALEDOWN_WINDOW = 24 * 3600
 
 # option -> what brings it
@@ -21,7 +23,6 @@ NOT_YET = {
     "secrets": "secrets",
     "schedule": "schedules (Cron, Period) on deployed apps",
     "retries": "retries",
-    "timeout": "per-input timeouts",
     "startup_timeout": "startup timeouts",
     "min_containers": "autoscaler settings",
     "buffer_containers": "autoscaler settings",
@@ -49,11 +50,11 @@ def _is_unset(option: str, value) -> bool:
 class FunctionOptions:
     """A function's validated options (a plain class: dataclasses would import inspect)."""
 
-    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image")
+    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image", "timeout")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
-                 image=None):
+                 image=None, timeout: float = DEFAULT_TIMEOUT):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -61,6 +62,7 @@ class FunctionOptions:
         self.memory_mb = memory_mb        # MiB, a hard limit; 0 = no limit
         self.block_network = block_network
         self.image = image                # an Image, or None for the default image
+        self.timeout = timeout            # seconds one input may run before its container is stopped
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -89,7 +91,7 @@ def _limit(function_name: str, option: str, value, kind, example: str):
 
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
-             block_network=False, image=None, unset: dict) -> FunctionOptions:
+             block_network=False, image=None, timeout=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -109,6 +111,12 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
     from .image import Image
 
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+        raise InvalidError(f"{function_name}: timeout={timeout!r} must be seconds, more than 0 and at most"
+                           f" {MAX_TIMEOUT}, e.g. timeout=600")
+
     if image is not None and not isinstance(image, Image):
         raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
@@ -116,4 +124,4 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
                            cpu=_limit(function_name, "cpu", cpu, float, "2.0"),
                            memory_mb=_limit(function_name, "memory", memory, int, "512 (MiB)"),
-                           block_network=block_network, image=image)
+                           block_network=block_network, image=image, timeout=float(timeout))

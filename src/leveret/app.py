@@ -61,7 +61,7 @@ class App:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
         unset = dict(schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
                      volumes=volumes, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
-                     buffer_containers=buffer_containers, proxy=proxy, retries=retries, timeout=timeout,
+                     buffer_containers=buffer_containers, proxy=proxy, retries=retries,
                      startup_timeout=startup_timeout, cloud=cloud, region=region,
                      enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
@@ -78,7 +78,8 @@ class App:
                     " define it at module level, or pass serialized=True")
             options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
                                                  max_containers=max_containers, cpu=cpu, memory=memory,
-                                                 block_network=block_network, image=image or self.image, unset=unset)
+                                                 block_network=block_network, image=image or self.image,
+                                                 timeout=timeout, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

@@ -110,3 +110,11 @@ def brief(x):
 @app.function(memory=64, cpu=0.5)
 def limited():
     return "ran"
+
+
+@app.function(timeout=1)
+def overtime(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds

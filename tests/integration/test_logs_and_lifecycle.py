@@ -216,3 +216,19 @@ def test_limits_are_refused_where_the_runtime_cannot_enforce_them(cluster):
     with basic.app.run(show_logs=False):
         with pytest.raises(leveret.ExecutionError, match="cannot enforce cpu=, memory=; run the worker as root with --runtime crun"):
             basic.limited.remote()
+
+
+def test_an_input_past_its_timeout_fails_and_the_ones_behind_it_run_elsewhere(cluster):
+    with basic.app.run(show_logs=False):
+        results = list(basic.overtime.map([0.1, 5, 0.1, 0.2], return_exceptions=True))
+    assert results[0] == 0.1 and results[2:] == [0.1, 0.2]
+    assert isinstance(results[1], leveret.FunctionTimeoutError)
+    assert "timeout of 1 s" in str(results[1])
+
+
+def test_timeout_must_be_positive_seconds():
+    app = leveret.App("t")
+    with pytest.raises(leveret.InvalidError, match="timeout=0 must be seconds"):
+        @app.function(timeout=0, serialized=True)
+        def f():
+            pass

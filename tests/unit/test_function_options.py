@@ -24,7 +24,6 @@ SET_VALUES = {
     "secrets": ["token"],
     "schedule": "cron",
     "retries": 3,
-    "timeout": 300,
     "startup_timeout": 60,
     "min_containers": 1,
     "buffer_containers": 1,

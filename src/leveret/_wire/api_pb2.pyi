@@ -171,12 +171,12 @@ class FunctionDefinition(_message.Message):
     is_async: bool
     scaledown_window_s: int
     max_containers: int
-    timeout_s: int
+    timeout_s: float
     cpu: float
     memory_mb: int
     block_network: bool
     image: str
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[int] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition")
@@ -449,7 +449,7 @@ class ResultBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ..., busy_s: _Optional[float] = ...) -> None: ...
 
 class ContainerEvent(_message.Message):
-    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed")
+    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed", "timed_out_input")
     class PhasesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -463,13 +463,15 @@ class ContainerEvent(_message.Message):
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     PHASES_FIELD_NUMBER: _ClassVar[int]
     OOM_KILLED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_OUT_INPUT_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     state: ContainerState
     exit_code: int
     message: str
     phases: _containers.ScalarMap[str, float]
     oom_killed: bool
-    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ...) -> None: ...
+    timed_out_input: str
+    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ...) -> None: ...
 
 class LogBatch(_message.Message):
     __slots__ = ("lines",)

@@ -463,6 +463,9 @@ class Dispatcher:
         state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
         self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
+        if ev.timed_out_input and ct.outstanding:
+            # Stopped for another input's timeout: these never started, so they run elsewhere.
+            self._requeue(list(ct.outstanding.values()))
         if ct.outstanding:
             status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if ev.oom_killed else pb.OUTPUT_STATUS_INTERNAL_FAILURE
             self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input", status)
@@ -486,6 +489,18 @@ class Dispatcher:
         self.containers.pop(ct.container_id, None)
         ct.function.containers.pop(ct.container_id, None)
         ct.worker.containers.discard(ct)
+
+    def _requeue(self, recs: list[InputRec]) -> None:
+        """Put inputs that never started back at the head of their function's queue, in order."""
+        for r in reversed(recs):
+            self._release(r)
+            fn = self.functions.get(r.call.function_id)
+            if r.cancelled or fn is None:
+                continue
+            self.inputs[r.input_id] = r
+            r.container = None
+            r.attempt += 1       # a late result of the earlier attempt is dropped
+            fn.queue.appendleft(r)
 
     def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str,
                      status: int = pb.OUTPUT_STATUS_INTERNAL_FAILURE) -> None:

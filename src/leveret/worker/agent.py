@@ -112,11 +112,11 @@ class Agent:
         self._outbox.put_nowait(pb.WorkerToServer(results=batch))
 
     def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None,
-              oom_killed: bool = False) -> None:
+              oom_killed: bool = False, timed_out_input: str = "") -> None:
         self.flush_logs()
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
             container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
-            oom_killed=oom_killed)))
+            oom_killed=oom_killed, timed_out_input=timed_out_input)))
 
     def log(self, line: pb.LogLine) -> None:
         self._log_lines.append(line)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
 from .logbuf import LineSplitter
+from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import ContainerSpec, Mount, RuntimeStartError
 
@@ -59,6 +60,9 @@ class ContainerTask:
         self.lines = LineSplitter(self._emit_line)
         self.current_input = ""
         self.task: asyncio.Task | None = None
+        timeout = assignment.definition.timeout_s
+        self.timer = InputTimer(timeout, self._on_timeout) if timeout > 0 else None
+        self.timed_out = ""   # the input whose timeout stopped this container
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -70,7 +74,26 @@ class ContainerTask:
         if self.writer is None:
             self.pending_inputs.extend(items)
             return
+        self._write_inputs(items)
+
+    def _write_inputs(self, items: list[tuple]) -> None:
         self._write(("inputs", items))
+        if self.timer is not None:
+            self.timer.sent([(iid, attempt) for iid, attempt, _ in items])
+
+    def _on_timeout(self, input_id: str, attempt: int) -> None:
+        """The input ran past its timeout: it fails as such, and its container is stopped at once
+        (SIGTERM, then SIGKILL after the grace); the inputs queued behind it go to other containers."""
+        timeout = self.a.definition.timeout_s
+        self.timed_out = input_id
+        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=[pb.ContainerResult(
+            input_id=input_id, attempt=attempt, output=pb.Output(
+                status=pb.OUTPUT_STATUS_TIMEOUT,
+                message=f"the input ran past its timeout of {timeout:g} s and its container was stopped;"
+                        " allow more with @app.function(timeout=...)"))]))
+        self.stop_requested = self.stop_requested or "an input timed out"
+        self._signal(signal.SIGTERM)
+        asyncio.get_running_loop().call_later(self.agent.stop_grace_s, self._signal, signal.SIGKILL)
 
     def stop(self, reason: str) -> None:
         """Ask the bootstrap to finish; a container still running after the stop grace gets SIGTERM,
@@ -169,7 +192,10 @@ class ContainerTask:
         if exit_code != 0 and self.stop_requested is None:
             failed = True
         state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
-        self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom)
+        if self.timer is not None:
+            self.timer.cancel()
+        self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
+                         timed_out_input=self.timed_out)
         self.agent.forget(self.container_id)
 
     async def _prepare_code(self) -> dict:
@@ -224,7 +250,7 @@ class ContainerTask:
         if self.stop_requested is not None:
             self._write(("stop",))
         elif self.pending_inputs:
-            self._write(("inputs", self.pending_inputs))
+            self._write_inputs(self.pending_inputs)
             self.pending_inputs = []
         self.connected.set()
         try:
@@ -253,6 +279,10 @@ class ContainerTask:
 
     def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
         self.lines.flush_all()
+        if self.timer is not None:
+            for iid, _, status, *_ in outputs:
+                if status != bootstrap.STATUS_GENERATOR_ITEM:
+                    self.timer.finished(iid)
         results = [
             pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
                 status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), data=data, gen_index=gen_index, message=message))
