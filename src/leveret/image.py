@@ -63,9 +63,18 @@ class Image:
         return Image(())._then({"op": "debian_slim", "python_version": python_version or ""}, force_build)
 
     @staticmethod
-    def from_registry(tag: str, *args, **kwargs) -> "Image":
-        raise NotImplementedOptionError(
-            f"Image.from_registry({tag!r}) is not supported yet; use Image.debian_slim() and install what you need")
+    def from_registry(tag: str, secret=None, *, add_python: str | None = None, force_build: bool = False,
+                      setup_dockerfile_commands=None) -> "Image":
+        """An image from an OCI / Docker registry, e.g. 'python:3.11-slim' or 'localhost:5000/team/app:v1'.
+
+        The image needs python3 (>= 3.9) on its PATH. Credentials come from the worker's
+        LEVERET_REGISTRY_USERNAME / LEVERET_REGISTRY_PASSWORD until secrets exist."""
+        if not isinstance(tag, str) or not tag or any(c.isspace() for c in tag):
+            raise InvalidError(f"from_registry takes an image reference, e.g. 'python:3.11-slim', not {tag!r}")
+        for option, value in (("secret", secret), ("add_python", add_python), ("setup_dockerfile_commands", setup_dockerfile_commands)):
+            if value:
+                raise NotImplementedOptionError(f"Image.from_registry({option}=...) is not supported yet; remove `{option}=`")
+        return Image(())._then({"op": "from_registry", "ref": tag}, force_build)
 
     @staticmethod
     def from_dockerfile(path: str, *args, **kwargs) -> "Image":

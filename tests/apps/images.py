@@ -55,3 +55,13 @@ def read_files():
     with open("/etc/app/config.txt") as f:
         config = f.read().strip()
     return found, config, apps.helpers.shout("hi")
+
+
+registry_app = leveret.App("registry-images")
+REGISTRY_IMAGE = os.environ.get("LEVERET_TEST_REGISTRY_IMAGE", "localhost:5000/test/python:v1")
+
+
+@registry_app.function(image=leveret.Image.from_registry(REGISTRY_IMAGE).run_commands("echo layered > /srv/layered.txt"))
+def on_registry_image():
+    with open("/etc/from-registry.txt") as f, open("layered.txt") as g:
+        return f.read().strip(), g.read().strip(), os.environ.get("FROM_REGISTRY"), os.getcwd()

@@ -62,3 +62,24 @@ def test_apt_and_pip_steps_install_from_the_registries(crun_cluster):
 def test_local_files_and_python_source_reach_the_image(crun_cluster):
     with images.app.run(show_logs=False):
         assert images.read_files.remote() == (["a.txt", "nested/b.txt"], "first file", "HI!")
+
+
+def test_a_function_runs_on_a_registry_image_with_steps_on_top(crun_cluster, local_registry, tmp_path, monkeypatch):
+    import importlib
+    import io
+    import tarfile
+
+    import registry as reg
+    from leveret.worker.images.base import default_rootfs
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:   # a python image: the debian_slim root, uncompressed
+        tar.add(default_rootfs(), arcname=".")
+    marker = reg.tar_layer({"etc": None, "etc/from-registry.txt": b"pulled"}, "gzip")
+    ref = f"127.0.0.1:{local_registry}/test/python:v1"
+    reg.Pusher(local_registry, "test/python").image("v1", [(raw.getvalue(), reg.TAR), marker],
+                                                   env=["PATH=/usr/local/bin:/usr/bin:/bin", "FROM_REGISTRY=yes"], workdir="/srv")
+    monkeypatch.setenv("LEVERET_TEST_REGISTRY_IMAGE", ref)
+    module = importlib.reload(images)
+    with module.registry_app.run(show_logs=False):
+        assert module.on_registry_image.remote() == ("pulled", "layered", "yes", "/srv")

@@ -52,9 +52,9 @@ def test_steps_not_implemented_yet_say_so(name):
         getattr(leveret.Image.debian_slim(), name)("x")
 
 
-def test_from_registry_not_yet():
-    with pytest.raises(NotImplementedOptionError, match="from_registry"):
-        leveret.Image.from_registry("python:3.11-slim")
+def test_from_registry_options_not_yet():
+    with pytest.raises(NotImplementedOptionError, match="add_python"):
+        leveret.Image.from_registry("python:3.11-slim", add_python="3.11")
 
 
 def test_step_commands():

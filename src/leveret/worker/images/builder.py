@@ -82,14 +82,7 @@ class ImageBuilder:
     async def build(self, steps: list[dict], log: Callable[[str], None],
                     fetch_mount: Callable | None = None) -> BuiltImage:
         """Build (or find cached) every layer of ``steps``; return what a container runs on."""
-        if not steps or steps[0]["op"] != "debian_slim":
-            raise BuildError("an image starts with Image.debian_slim()")
-        base_rootfs = await asyncio.get_running_loop().run_in_executor(
-            None, base.debian_slim, steps[0].get("python_version", ""), steps[0].get("force", ""))
-        parent = layer_id("", steps[0])
-        lowers: list[str] = [base_rootfs]
-        env: dict = {}
-        workdir = "/"
+        lowers, env, workdir, parent = await self._base(steps[0] if steps else {}, log)
         for n, step in enumerate(steps[1:], start=1):
             lid = layer_id(parent, step)
             parent = lid
@@ -116,6 +109,26 @@ class ImageBuilder:
                         await self._run_step(lid, step, lowers, env, workdir, log)
             lowers.insert(0, diff)
         return BuiltImage(tuple(lowers), env, workdir)
+
+    async def _base(self, step: dict, log) -> tuple[list[str], dict, str, str]:
+        """The base's layers (top first), env, workdir, and the id later layers chain from."""
+        loop = asyncio.get_running_loop()
+        if step.get("op") == "debian_slim":
+            rootfs = await loop.run_in_executor(None, base.debian_slim, step.get("python_version", ""), step.get("force", ""))
+            return [rootfs], {}, "/", layer_id("", step)
+        if step.get("op") == "from_registry":
+            from .registry import PullError, pull
+
+            def log_from_thread(text: str) -> None:
+                loop.call_soon_threadsafe(log, text)
+
+            try:
+                diffs, env, workdir, digest = await loop.run_in_executor(
+                    None, pull, step["ref"], os.path.join(self.root, "registry"), log_from_thread)
+            except PullError as exc:
+                raise BuildError(f"Image.from_registry({step['ref']!r}): {exc}") from None
+            return diffs, env, workdir, layer_id("", {"op": "from_registry", "digest": digest})
+        raise BuildError("an image starts with Image.debian_slim() or Image.from_registry(...)")
 
     async def _run_step(self, lid: str, step: dict, lowers: list[str], env: dict, workdir: str, log) -> None:
         layer = os.path.join(self.layers, lid)
