@@ -63,3 +63,11 @@ def _walk(pkg_dir: str, top: str) -> list[tuple[str, bytes, int]]:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def mount_id(files: list[dict]) -> str:
+    """A mount's id from its files ({path, sha256, mode}): the same files, the same id, anywhere."""
+    import json
+
+    listing = sorted(({"path": f["path"], "sha256": f["sha256"], "mode": f["mode"]} for f in files), key=lambda f: f["path"])
+    return "mo-" + hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:32]

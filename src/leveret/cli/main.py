@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .image import image
 from .logs import logs
 from .run import run
 from .server import server
@@ -20,3 +21,4 @@ cli.add_command(run)
 cli.add_command(server)
 cli.add_command(worker)
 cli.add_command(logs)
+cli.add_command(image)

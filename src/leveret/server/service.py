@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 
 import grpc
 
 log = logging.getLogger("leveret.server")
 
+from .._mounts import mount_id as mount_id_of
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
@@ -81,7 +81,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         if missing:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"mount is missing the content of {len(missing)} file(s)")
         files = sorted(({"path": f.path, "sha256": f.sha256, "mode": f.mode} for f in request.files), key=lambda f: f["path"])
-        mount_id = "mo-" + hashlib.sha256(json.dumps(files).encode()).hexdigest()[:32]
+        mount_id = mount_id_of(files)
         self.store.put_mount(mount_id, files)
         return pb.MountCreateResponse(mount_id=mount_id)
 

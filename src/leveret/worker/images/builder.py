@@ -83,6 +83,7 @@ class ImageBuilder:
                     fetch_mount: Callable | None = None) -> BuiltImage:
         """Build (or find cached) every layer of ``steps``; return what a container runs on."""
         lowers, env, workdir, parent = await self._base(steps[0] if steps else {}, log)
+        used: list[str] = []
         for n, step in enumerate(steps[1:], start=1):
             lid = layer_id(parent, step)
             parent = lid
@@ -94,6 +95,7 @@ class ImageBuilder:
                 continue
             diff = os.path.join(self.layers, lid, "diff")
             lock = self._locks.setdefault(lid, asyncio.Lock())
+            used.append(os.path.join(self.layers, lid))
             async with lock:
                 if os.path.isdir(diff):
                     self.hits += 1
@@ -108,6 +110,8 @@ class ImageBuilder:
                         log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
                         await self._run_step(lid, step, lowers, env, workdir, log)
             lowers.insert(0, diff)
+        for layer in used:   # `leveret image prune` removes layers by when they were last used
+            os.utime(layer)
         return BuiltImage(tuple(lowers), env, workdir)
 
     async def _base(self, step: dict, log) -> tuple[list[str], dict, str, str]:
