@@ -24,3 +24,12 @@ def test_nothing_is_left_after_containers_stop(tmp_path):
             assert bundles not in f.read()
         for ct in ids:
             assert not any(os.path.exists(p) for p in cgroups.paths(cgroup_of(ct)))
+
+
+def test_runc_runs_containers_too(tmp_path):
+    with Cluster(tmp_path, runtime="runc") as c:
+        assert c.runtime.describe().startswith("runc (cgroup ")
+        with isolation.app.run(show_logs=False):
+            seen = isolation.look.remote()
+        assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]   # its own pid namespace
+        c.wait_for(lambda d: not d.containers, timeout=20)

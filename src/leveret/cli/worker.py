@@ -16,9 +16,9 @@ from .._utils.async_utils import run_loop
 @click.command()
 @click.option("--server", "server_url", required=True, envvar="LEVERET_SERVER_URL", help="The server, e.g. http://10.0.0.5:7070.")
 @click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
-@click.option("--runtime", type=click.Choice(["auto", "crun", "runc", "process"]), default="auto", show_default=True,
-              help="Container runtime: crun or runc (isolated; root), process (no isolation), or auto: crun where"
-                   " it can run, else process.")
+@click.option("--runtime", type=click.Choice(["auto", "crun", "runc", "runsc", "process"]), default="auto",
+              show_default=True, help="Container runtime: crun, runc or gVisor's runsc (isolated; root), process (no"
+                                      " isolation), or auto: crun where it can run, else process.")
 @click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:

@@ -26,7 +26,7 @@ def choose_runtime(name: str) -> tuple[str, str]:
 
 
 def get_runtime(name: str, state_dir: str = "", *, unified_hidden: bool = False) -> ContainerRuntime:
-    if name in ("crun", "runc"):
+    if name in ("crun", "runc", "runsc"):
         from .oci import OciRuntime
 
         return OciRuntime(name, state_dir, unified_hidden=unified_hidden)
@@ -38,4 +38,4 @@ def get_runtime(name: str, state_dir: str = "", *, unified_hidden: bool = False)
         from .fake import FakeRuntime
 
         return FakeRuntime()
-    raise ValueError(f"unknown container runtime {name!r}: choose crun, runc or process")
+    raise ValueError(f"unknown container runtime {name!r}: choose crun, runc, runsc or process")

@@ -154,7 +154,8 @@ class OciRuntime(ContainerRuntime):
     def __init__(self, binary: str, state_dir: str, *, unified_hidden: bool = False):
         path = shutil.which(binary)
         if path is None:
-            raise RuntimeStartError(f"{binary} is not installed: apt-get install {binary}, or run the worker with --runtime process")
+            how = "install gVisor, which ships it" if binary == "runsc" else f"apt-get install {binary}"
+            raise RuntimeStartError(f"{binary} is not installed: {how}, or run the worker with another --runtime")
         if os.geteuid() != 0:
             raise RuntimeStartError(f"the {binary} runtime needs root; run the worker as root, or with --runtime process")
         if not os.path.exists(TINI):
