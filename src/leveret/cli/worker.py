@@ -21,7 +21,10 @@ from .._utils.async_utils import run_loop
                                       " isolation), or auto: crun where it can run, else process.")
 @click.option("--workdir", default=None, help="Where the worker keeps code and containers (default: $LEVERET_HOME/worker).")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
-def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None) -> None:
+@click.option("--warm-containers", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Containers kept started on the default image, so a new function skips the cold start.")
+def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
+           warm_containers: int) -> None:
     """Run containers for the server at --server."""
     from ..worker.runtime import choose_runtime
 
@@ -40,7 +43,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
-    agent = Agent(server_url, token, rt, workdir, max_containers=max_containers)
+    agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers)
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers, server {server_url}")
 
     async def main() -> None:

@@ -306,14 +306,44 @@ class Runner:
         return n
 
 
+def wait_for_function(channel: Channel) -> dict:
+    """A warm container: started before any function was chosen for it. It imports leveret (what
+    user modules import first) and waits for ("load", spec, files, container_id); the files (the
+    function's code, or its pickle) are written to a directory of its own."""
+    try:
+        import leveret  # noqa: F401 - warming up what the user's module will import
+    except ImportError:
+        pass
+    channel.send(("warm", {"started_at": STARTED_AT}))
+    msg = channel.recv()
+    if msg[0] != "load":
+        raise SystemExit(0)
+    _, spec, files, container_id = msg
+    os.environ[ENV_CONTAINER_ID] = container_id
+    code_dir = f"/tmp/leveret-code-{os.getpid()}"
+    for rel, data in files:
+        path = os.path.join(code_dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    if spec.get("serialized"):
+        spec["serialized_path"] = os.path.join(code_dir, "function.pkl")
+    else:
+        spec["mount_dir"] = code_dir
+    return spec
+
+
 def main() -> int:
-    spec = parse_spec(os.environ[ENV_FUNCTION])
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ[ENV_SOCKET])
     channel = Channel(sock)
     stdout, stderr = SocketWriter(channel, 1), SocketWriter(channel, 2)
     sys.stdout, sys.stderr = stdout, stderr
     threading.Thread(target=_flush_forever, args=([stdout, stderr],), daemon=True).start()
+    if ENV_FUNCTION in os.environ:
+        spec = parse_spec(os.environ[ENV_FUNCTION])
+    else:
+        spec = wait_for_function(channel)
 
     cloudpickle = Codec()
     import_started = time.time()

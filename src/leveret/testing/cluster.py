@@ -19,10 +19,12 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 
 
 class Cluster:
-    def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4):
+    def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
+                 warm_containers: int = 0):
         self.directory = str(directory)
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
         self.max_containers = max_containers
+        self.warm_containers = warm_containers
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -61,7 +63,8 @@ class Cluster:
         os.makedirs(self.directory, exist_ok=True)
         self.server = await Server.start(listen="127.0.0.1:0", db=os.path.join(self.directory, "state.db"), token=self.token)
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
-                           max_containers=self.max_containers, stop_grace_s=0.5)
+                           max_containers=self.max_containers, stop_grace_s=0.5,
+                           warm_containers=self.warm_containers)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         registered = asyncio.ensure_future(self.agent.registered.wait())
         await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

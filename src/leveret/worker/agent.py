@@ -28,19 +28,25 @@ log = logging.getLogger("leveret.worker")
 LOG_FLUSH_S = 0.005
 LOG_BATCH_MAX = 2000
 HEARTBEAT_S = 10.0
+WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new function skips the cold start
+POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
 PIDS_LIMIT = 4096    # processes per container (a fork bomb stops there)
 STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then as long again, then SIGKILL
 
 
 class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
-                 *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S):
+                 *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
+                 warm_containers: int = WARM_CONTAINERS):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
         self.workdir = workdir
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.stop_grace_s = stop_grace_s
+        self.warm_containers = warm_containers
+        self.pool: list[ContainerTask] = []   # warm containers waiting for a function
+        self._stopping = False
         self.pids_limit = PIDS_LIMIT
         self._images = None
         self.tasks: dict[str, ContainerTask] = {}
@@ -73,9 +79,7 @@ class Agent:
                     if task is not None:
                         task.send_inputs(msg.inputs)
                 elif kind == "start":
-                    task = ContainerTask(self, msg.start)
-                    self.tasks[task.container_id] = task
-                    task.start()
+                    self._start_container(msg.start)
                 elif kind == "stop":
                     task = self.tasks.get(msg.stop.container_id)
                     if task is not None:
@@ -84,6 +88,7 @@ class Agent:
                     self.worker_id = msg.worker_id
                     self.registered.set()
                     log.info("registered as %s", self.worker_id)
+                    self._fill_pool()
         except grpc.aio.AioRpcError as err:
             raise translate(err, self.server_url) from None
         finally:
@@ -92,10 +97,33 @@ class Agent:
             await self.shutdown()
             await channel.close()
 
+    def _start_container(self, assignment: pb.ContainerAssignment) -> None:
+        """Run an assigned container: on a warm one when one fits, else on a new one."""
+        warm = next((t for t in self.pool if t.writer is not None), None) or (self.pool[0] if self.pool else None)
+        if warm is not None and ContainerTask.can_be_warm(assignment.definition):
+            self.pool.remove(warm)
+            warm.assign(assignment)
+            self.tasks[assignment.container_id] = warm
+            self._fill_pool()
+            return
+        task = ContainerTask(self, assignment)
+        self.tasks[task.container_id] = task
+        task.start()
+
+    def _fill_pool(self) -> None:
+        while len(self.pool) < self.warm_containers and not self._stopping:
+            task = ContainerTask(self, None)
+            self.pool.append(task)
+            task.start()
+
+    def warm_ready(self, task: ContainerTask) -> None:
+        log.debug("warm container %s ready", task.container_id)
+
     async def shutdown(self) -> None:
-        for task in list(self.tasks.values()):
+        self._stopping = True
+        for task in [*self.tasks.values(), *self.pool]:
             task.stop("the worker is shutting down")
-        pending = [t.task for t in self.tasks.values() if t.task is not None]
+        pending = [t.task for t in [*self.tasks.values(), *self.pool] if t.task is not None]
         if pending:
             await asyncio.wait(pending, timeout=5)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
@@ -133,8 +161,13 @@ class Agent:
             lines, self._log_lines = self._log_lines, []
             self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(lines=lines)))
 
-    def forget(self, container_id: str) -> None:
-        self.tasks.pop(container_id, None)
+    def forget(self, task: ContainerTask) -> None:
+        if self.tasks.get(task.container_id) is task:
+            del self.tasks[task.container_id]
+        if task in self.pool:   # a warm container that ended without a function: replace it
+            self.pool.remove(task)
+            if not self._stopping and task.stop_requested is None:
+                asyncio.get_running_loop().call_later(POOL_RETRY_S, self._fill_pool)
 
     async def image(self, image_json: str, log):
         """The layers (built or cached) of a function's image, a BuiltImage; "" is the default image."""

@@ -14,6 +14,7 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
+from .._ids import new_id
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
 from .logbuf import LineSplitter
@@ -42,10 +43,12 @@ STATUS = {
 
 
 class ContainerTask:
-    def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment):
+    def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment | None):
+        """``assignment`` None starts a warm container: running, leveret imported, no function yet;
+        ``assign`` gives it one (its code travels over the socket), which skips the cold start."""
         self.agent = agent
         self.a = assignment
-        self.container_id = assignment.container_id
+        self.container_id = assignment.container_id if assignment else new_id("ct")
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)
         # Each container gets a directory of its own holding only its socket; that directory is
         # what is mounted into the container.
@@ -60,9 +63,28 @@ class ContainerTask:
         self.lines = LineSplitter(self._emit_line)
         self.current_input = ""
         self.task: asyncio.Task | None = None
+        self.timer = None
+        self.timed_out = ""   # the input whose timeout stopped this container
+        self.assigned = asyncio.Event()
+        self.warm_at = 0.0    # when a warm container was ready for a function
+        if assignment is not None:
+            self._bind(assignment)
+
+    def _bind(self, assignment: pb.ContainerAssignment) -> None:
+        self.a = assignment
         timeout = assignment.definition.timeout_s
         self.timer = InputTimer(timeout, self._on_timeout) if timeout > 0 else None
-        self.timed_out = ""   # the input whose timeout stopped this container
+        self.assigned.set()
+
+    @staticmethod
+    def can_be_warm(definition: pb.FunctionDefinition) -> bool:
+        """Warm containers run the default image without limits: others are made for their function."""
+        return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network)
+
+    def assign(self, assignment: pb.ContainerAssignment) -> None:
+        """Give this warm container its function; from now on it goes by the server's container id."""
+        self.container_id = assignment.container_id
+        self._bind(assignment)
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -101,6 +123,7 @@ class ContainerTask:
         if self.stop_requested is not None:
             return
         self.stop_requested = reason
+        self.assigned.set()   # a warm container waiting for a function waits no more
         if self.writer is not None:
             self._write(("stop",))
         elif self.handle is not None:
@@ -126,14 +149,14 @@ class ContainerTask:
         try:
             os.makedirs(self.dir, exist_ok=True)
             os.makedirs(self.socket_dir, exist_ok=True)
-            spec_env = await self._prepare_code()
+            spec_env = await self._prepare_code() if self.a else None
             phases["code"] = time.time() - t0
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
-                image = await self.agent.image(self.a.definition.image, self._build_log)
+                image = await self.agent.image(self.a.definition.image if self.a else "", self._build_log)
                 phases["image"] = time.time() - t_image
-            elif self.a.definition.image:
+            elif self.a and self.a.definition.image:
                 raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
                                         " run them on an image=; run the worker as root with --runtime crun")
             server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
@@ -144,6 +167,10 @@ class ContainerTask:
             pipes = [asyncio.ensure_future(self._read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
                      asyncio.ensure_future(self._read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
             waiter = asyncio.ensure_future(self.handle.wait())
+            if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
+                assigned = asyncio.ensure_future(self.assigned.wait())
+                await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
+                assigned.cancel()
             connected = asyncio.ensure_future(self.connected.wait())
             done, _ = await asyncio.wait({waiter, connected}, timeout=STARTUP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
@@ -156,7 +183,10 @@ class ContainerTask:
                 failed = True
             else:
                 hello = self.hello
-                phases["interpreter_start"] = max(0.0, hello["started_at"] - t2)
+                if self.warm_at:   # its start was paid before the function came: only loading counts
+                    phases = {"code": self._load_s}
+                else:
+                    phases["interpreter_start"] = max(0.0, hello["started_at"] - t2)
                 phases["imports"] = hello["ready_at"] - hello["import_started_at"]
                 self.agent.event(self.container_id, pb.CONTAINER_STATE_READY, phases=phases)
                 exit_code = await waiter
@@ -194,9 +224,25 @@ class ContainerTask:
         state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
         if self.timer is not None:
             self.timer.cancel()
-        self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
-                         timed_out_input=self.timed_out)
-        self.agent.forget(self.container_id)
+        if self.a is not None:   # the server never heard of a warm container that got no function
+            self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
+                             timed_out_input=self.timed_out)
+        self.agent.forget(self)
+
+    async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
+        """The function's spec and code files, for a warm container to write where it likes."""
+        d = self.a.definition
+        spec = {"module": d.module, "name": d.name}
+        if d.serialized_function:
+            spec["serialized"] = "1"
+            return spec, [("function.pkl", d.serialized_function)]
+        root = await self.agent.mount_dir(d.mount_id)
+        files = []
+        for dirpath, _, names in os.walk(root):
+            for n in names:
+                with open(os.path.join(dirpath, n), "rb") as f:
+                    files.append((os.path.relpath(os.path.join(dirpath, n), root), f.read()))
+        return spec, files
 
     async def _prepare_code(self) -> dict:
         d = self.a.definition
@@ -211,26 +257,31 @@ class ContainerTask:
         return spec
 
     def _build_log(self, text: str) -> None:
+        if self.a is None:
+            log.info("warm container %s: %s", self.container_id, text)
+            return
         self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=_utf8(f"image: {text}"),
                                   app_id=self.a.app_id, function_name=self.a.definition.name,
                                   container_id=self.container_id))
 
-    def _spec(self, fn_spec: dict, image) -> ContainerSpec:
+    def _spec(self, fn_spec: dict | None, image) -> ContainerSpec:
+        """What to start: ``fn_spec`` None for a warm container (its function comes later)."""
         argv, env = self.agent.runtime.bootstrap_command()
         if image is not None:
             paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
             env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
         env.update({
             bootstrap.ENV_SOCKET: self.socket_path,
-            bootstrap.ENV_FUNCTION: bootstrap.format_spec(fn_spec),
             bootstrap.ENV_CONTAINER_ID: self.container_id,
             "PYTHONUNBUFFERED": "1",
         })
+        if fn_spec is not None:
+            env[bootstrap.ENV_FUNCTION] = bootstrap.format_spec(fn_spec)
         # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
         mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False), Mount(self.dir, self.dir)]
-        if fn_spec.get("mount_dir"):
+        if fn_spec and fn_spec.get("mount_dir"):
             mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
-        d = self.a.definition
+        d = self.a.definition if self.a else pb.FunctionDefinition()
         return ContainerSpec(self.container_id, argv, env, self.dir, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
                              block_network=d.block_network, pids_limit=self.agent.pids_limit,
                              rootfs=image.lowerdir if image else "", cwd=image.workdir if image else "/")
@@ -243,7 +294,19 @@ class ContainerTask:
             return
         try:
             kind, self.hello = await self._read_frame(reader)
-        except (asyncio.IncompleteReadError, ConnectionError):
+            if kind == "warm":
+                self.writer = writer
+                self.warm_at = time.time()
+                self.agent.warm_ready(self)
+                await self.assigned.wait()
+                if self.a is None:   # stopped before it got a function
+                    writer.close()
+                    return
+                t_load = time.time()
+                self._write(("load", *await self._code_for_warm(), self.container_id))
+                kind, self.hello = await self._read_frame(reader)
+                self._load_s = time.time() - t_load
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             writer.close()
             return
         self.writer = writer
@@ -301,6 +364,9 @@ class ContainerTask:
             self.lines.feed(fd + 10, chunk.decode("utf-8", errors="replace"), self.current_input)
 
     def _emit_line(self, fd: int, text: str, input_id: str) -> None:
+        if self.a is None:   # a warm container has nobody to show its output to yet
+            log.info("warm container %s: %s", self.container_id, text)
+            return
         source = pb.LOG_SOURCE_STDOUT if fd % 10 == 1 else pb.LOG_SOURCE_STDERR
         if source == pb.LOG_SOURCE_STDERR:
             self.stderr_tail.append(text)
