@@ -67,6 +67,7 @@ class ContainerTask:
         self.timed_out = ""   # the input whose timeout stopped this container
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
+        self._early_lines: list[str] = []
         if assignment is not None:
             self._bind(assignment)
 
@@ -85,6 +86,10 @@ class ContainerTask:
         """Give this warm container its function; from now on it goes by the server's container id."""
         self.container_id = assignment.container_id
         self._bind(assignment)
+        if self.writer is None:   # still starting (e.g. its image is being built): say what it was doing
+            for text in self._early_lines:
+                self._build_log(text)
+        self._early_lines.clear()
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -257,8 +262,9 @@ class ContainerTask:
         return spec
 
     def _build_log(self, text: str) -> None:
-        if self.a is None:
+        if self.a is None:   # kept for the function this warm container will get, if it is still starting
             log.info("warm container %s: %s", self.container_id, text)
+            self._early_lines.append(text)
             return
         self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=_utf8(f"image: {text}"),
                                   app_id=self.a.app_id, function_name=self.a.definition.name,

@@ -49,11 +49,19 @@ def debian_slim(python_version: str = "", nonce: str = "", cache: str | None = N
     return default_rootfs(cache, nonce)
 
 
+def _target(cache: str | None, nonce: str) -> str:
+    return os.path.join(cache or cache_dir(), f"debian-{host_suite()}-{'-'.join(PACKAGES)}" + (f"-{nonce}" if nonce else ""))
+
+
+def is_built(nonce: str = "", cache: str | None = None) -> bool:
+    return os.path.isdir(os.path.join(_target(cache, nonce), "rootfs"))
+
+
 def default_rootfs(cache: str | None = None, nonce: str = "") -> str:
     """Path of the default image's root filesystem, built first if needed (blocking: seconds)."""
     cache = cache or cache_dir()
     suite = host_suite()
-    target = os.path.join(cache, f"debian-{suite}-{'-'.join(PACKAGES)}" + (f"-{nonce}" if nonce else ""))
+    target = _target(cache, nonce)
     rootfs = os.path.join(target, "rootfs")
     if os.path.isdir(rootfs):
         return rootfs

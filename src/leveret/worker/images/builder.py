@@ -118,6 +118,8 @@ class ImageBuilder:
         """The base's layers (top first), env, workdir, and the id later layers chain from."""
         loop = asyncio.get_running_loop()
         if step.get("op") == "debian_slim":
+            if not base.is_built(step.get("force", "")):
+                log("building the debian_slim base with mmdebstrap: once per machine, about 20 s")
             rootfs = await loop.run_in_executor(None, base.debian_slim, step.get("python_version", ""), step.get("force", ""))
             return [rootfs], {}, "/", layer_id("", step)
         if step.get("op") == "from_registry":
