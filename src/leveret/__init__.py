@@ -26,6 +26,7 @@ from .exception import (  # noqa: E402
 )
 from .function import Function, FunctionCall  # noqa: E402
 from .image import Image  # noqa: E402
+from .secret import Secret  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "RemoteError",
+    "Secret",
     "TimeoutError",
     "__version__",
 ]

@@ -20,7 +20,6 @@ NOT_YET = {
     "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
     "network_file_systems": "volumes",
-    "secrets": "secrets",
     "schedule": "schedules (Cron, Period) on deployed apps",
     "retries": "retries",
     "startup_timeout": "startup timeouts",
@@ -50,11 +49,11 @@ def _is_unset(option: str, value) -> bool:
 class FunctionOptions:
     """A function's validated options (a plain class: dataclasses would import inspect)."""
 
-    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image", "timeout")
+    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image", "timeout", "secret_env")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
-                 image=None, timeout: float = DEFAULT_TIMEOUT):
+                 image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -63,6 +62,7 @@ class FunctionOptions:
         self.block_network = block_network
         self.image = image                # an Image, or None for the default image
         self.timeout = timeout            # seconds one input may run before its container is stopped
+        self.secret_env = secret_env or {}  # environment from the function's secrets
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -91,7 +91,7 @@ def _limit(function_name: str, option: str, value, kind, example: str):
 
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
-             block_network=False, image=None, timeout=None, unset: dict) -> FunctionOptions:
+             block_network=False, image=None, timeout=None, secrets=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -110,6 +110,7 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
     if max_containers is not None and (isinstance(max_containers, bool) or not isinstance(max_containers, int) or max_containers < 1):
         raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
     from .image import Image
+    from .secret import merged_env
 
     if timeout is None:
         timeout = DEFAULT_TIMEOUT
@@ -124,4 +125,5 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
                            cpu=_limit(function_name, "cpu", cpu, float, "2.0"),
                            memory_mb=_limit(function_name, "memory", memory, int, "512 (MiB)"),
-                           block_network=block_network, image=image, timeout=float(timeout))
+                           block_network=block_network, image=image, timeout=float(timeout),
+                           secret_env=merged_env(secrets))

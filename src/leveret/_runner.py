@@ -86,6 +86,7 @@ class RunContext:
             name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
             scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
             cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
+            secret_env=opts.secret_env,
             image=await self._image_json(opts.image) if opts.image is not None else "")
         if opts.serialized:
             d.module = raw.__module__

@@ -34,7 +34,11 @@ class App:
         if image is not None and not isinstance(image, Image):
             raise InvalidError(f"App(image=...) takes a leveret.Image, e.g. leveret.Image.debian_slim(), not {image!r}")
         self.image = image   # the default image of the app's functions
-        for option, value in (("secrets", secrets), ("volumes", volumes), ("include_source", include_source)):
+        from .secret import merged_env
+
+        merged_env(secrets)   # refuses what is not a Secret, here rather than at the first function
+        self.secrets = list(secrets or [])   # every function of the app gets these
+        for option, value in (("volumes", volumes), ("include_source", include_source)):
             if value:
                 raise _function_options.NotImplementedOptionError(
                     f"App({option}=...) is not supported yet; remove `{option}=`")
@@ -59,7 +63,7 @@ class App:
         """Register a function to run in containers: ``@app.function()``."""
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
-        unset = dict(schedule=schedule, secrets=secrets, gpu=gpu, network_file_systems=network_file_systems,
+        unset = dict(schedule=schedule, gpu=gpu, network_file_systems=network_file_systems,
                      volumes=volumes, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
                      buffer_containers=buffer_containers, proxy=proxy, retries=retries,
                      startup_timeout=startup_timeout, cloud=cloud, region=region,
@@ -79,7 +83,7 @@ class App:
             options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
                                                  max_containers=max_containers, cpu=cpu, memory=memory,
                                                  block_network=block_network, image=image or self.image,
-                                                 timeout=timeout, unset=unset)
+                                                 timeout=timeout, secrets=[*self.secrets, *(secrets or [])], unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

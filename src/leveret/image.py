@@ -67,14 +67,22 @@ class Image:
                       setup_dockerfile_commands=None) -> "Image":
         """An image from an OCI / Docker registry, e.g. 'python:3.11-slim' or 'localhost:5000/team/app:v1'.
 
-        The image needs python3 (>= 3.9) on its PATH. Credentials come from the worker's
-        LEVERET_REGISTRY_USERNAME / LEVERET_REGISTRY_PASSWORD until secrets exist."""
+        The image needs python3 (>= 3.9) on its PATH. ``secret`` gives credentials for a private
+        registry: a Secret with REGISTRY_USERNAME and REGISTRY_PASSWORD."""
         if not isinstance(tag, str) or not tag or any(c.isspace() for c in tag):
             raise InvalidError(f"from_registry takes an image reference, e.g. 'python:3.11-slim', not {tag!r}")
-        for option, value in (("secret", secret), ("add_python", add_python), ("setup_dockerfile_commands", setup_dockerfile_commands)):
+        for option, value in (("add_python", add_python), ("setup_dockerfile_commands", setup_dockerfile_commands)):
             if value:
                 raise NotImplementedOptionError(f"Image.from_registry({option}=...) is not supported yet; remove `{option}=`")
-        return Image(())._then({"op": "from_registry", "ref": tag}, force_build)
+        step = {"op": "from_registry", "ref": tag}
+        if secret is not None:
+            from .secret import merged_env
+
+            creds = merged_env([secret])
+            if not {"REGISTRY_USERNAME", "REGISTRY_PASSWORD"} <= set(creds):
+                raise InvalidError("from_registry(secret=...) needs a Secret with REGISTRY_USERNAME and REGISTRY_PASSWORD")
+            step["credentials"] = [creds["REGISTRY_USERNAME"], creds["REGISTRY_PASSWORD"]]
+        return Image(())._then(step, force_build)
 
     @staticmethod
     def from_dockerfile(path: str, *args, **kwargs) -> "Image":

@@ -118,3 +118,8 @@ def overtime(seconds):
 
     time.sleep(seconds)
     return seconds
+
+
+@app.function(secrets=[leveret.Secret.from_dict({"API_KEY": "k-123", "OTHER": "o"})])
+def read_secret():
+    return os.environ.get("API_KEY"), os.environ.get("OTHER")

@@ -18,3 +18,13 @@ def local_registry(tmp_path_factory):
     yield port
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def private_registry(tmp_path_factory):
+    """A docker-registry on 127.0.0.1 that wants alice's password; yields its port."""
+    port = free_port()
+    proc = registry.start(str(tmp_path_factory.mktemp("private-registry")), port, users={"alice": "s3cret"})
+    yield port
+    proc.terminate()
+    proc.wait(10)

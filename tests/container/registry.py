@@ -20,16 +20,27 @@ TAR, TAR_GZIP, TAR_ZSTD = ("application/vnd.oci.image.layer.v1.tar", "applicatio
                            "application/vnd.oci.image.layer.v1.tar+zstd")
 
 
-def start(directory: str, port: int) -> subprocess.Popen:
+def start(directory: str, port: int, users: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a registry; with ``users``, it asks for basic auth (htpasswd, bcrypt)."""
     config = os.path.join(directory, "config.yml")
+    auth = ""
+    if users:
+        htpasswd = os.path.join(directory, "htpasswd")
+        with open(htpasswd, "w") as f:
+            for user, password in users.items():
+                f.write(subprocess.run(["htpasswd", "-Bbn", user, password], capture_output=True, text=True,
+                                       check=True).stdout.strip() + "\n")
+        auth = f"auth:\n  htpasswd:\n    realm: test\n    path: {htpasswd}\n"
     with open(config, "w") as f:
         f.write(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {directory}/data\n"
-                f"http:\n  addr: 127.0.0.1:{port}\n")
+                f"http:\n  addr: 127.0.0.1:{port}\n{auth}")
     proc = subprocess.Popen(["docker-registry", "serve", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+            return proc
+        except urllib.error.HTTPError:   # 401: it is up, and asks for credentials
             return proc
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.05)
@@ -63,26 +74,29 @@ def compress(data: bytes, compression: str) -> tuple[bytes, str]:
 
 
 class Pusher:
-    def __init__(self, port: int, repository: str):
+    def __init__(self, port: int, repository: str, auth: tuple[str, str] | None = None):
         self.base = f"http://127.0.0.1:{port}/v2/{repository}"
+        import base64
+
+        self.headers = {"Authorization": "Basic " + base64.b64encode(":".join(auth).encode()).decode()} if auth else {}
 
     def blob(self, data: bytes) -> str:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        req = urllib.request.Request(f"{self.base}/blobs/uploads/", method="POST")
+        req = urllib.request.Request(f"{self.base}/blobs/uploads/", method="POST", headers=self.headers)
         with urllib.request.urlopen(req) as resp:
             location = resp.headers["Location"]
         if location.startswith("/"):
             location = self.base.split("/v2/")[0] + location
         sep = "&" if "?" in location else "?"
         req = urllib.request.Request(f"{location}{sep}digest={digest}", data=data, method="PUT",
-                                     headers={"Content-Type": "application/octet-stream"})
+                                     headers={"Content-Type": "application/octet-stream", **self.headers})
         urllib.request.urlopen(req).close()
         return digest
 
     def manifest(self, reference: str, doc: dict, media_type: str) -> str:
         body = json.dumps(doc).encode()
         req = urllib.request.Request(f"{self.base}/manifests/{reference}", data=body, method="PUT",
-                                     headers={"Content-Type": media_type})
+                                     headers={"Content-Type": media_type, **self.headers})
         urllib.request.urlopen(req).close()
         return "sha256:" + hashlib.sha256(body).hexdigest()
 

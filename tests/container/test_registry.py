@@ -78,3 +78,16 @@ def test_a_blob_that_does_not_match_its_digest_is_refused(local_registry, tmp_pa
 def test_missing_image_says_so(local_registry, tmp_path):
     with pytest.raises(PullError, match="answered 404"):
         pull(f"127.0.0.1:{local_registry}/test/nothing:v1", str(tmp_path), lambda line: None)
+
+
+def test_a_private_registry_takes_credentials(private_registry, tmp_path):
+    pusher = reg.Pusher(private_registry, "team/private", auth=("alice", "s3cret"))
+    pusher.image("v1", [reg.tar_layer({"secret.txt": b"only for alice"})])
+    ref = f"127.0.0.1:{private_registry}/team/private:v1"
+    with pytest.raises(PullError, match="it needs credentials; pass secret="):
+        pull(ref, str(tmp_path / "a"), lambda line: None)
+    with pytest.raises(PullError, match="wrong credentials"):
+        pull(ref, str(tmp_path / "b"), lambda line: None, ("alice", "guess"))
+    diffs, _, _, _ = pull(ref, str(tmp_path / "c"), lambda line: None, ("alice", "s3cret"))
+    with open(os.path.join(diffs[0], "secret.txt")) as f:
+        assert f.read() == "only for alice"

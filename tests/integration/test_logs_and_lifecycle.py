@@ -232,3 +232,17 @@ def test_timeout_must_be_positive_seconds():
         @app.function(timeout=0, serialized=True)
         def f():
             pass
+
+
+def test_secrets_reach_the_function_as_environment(cluster):
+    with basic.app.run(show_logs=False):
+        assert basic.read_secret.remote() == ("k-123", "o")
+
+
+def test_secrets_reach_a_warm_container_too(tmp_path):
+    from leveret.testing import Cluster
+
+    with Cluster(tmp_path, warm_containers=1) as c:
+        c.wait_for(lambda d: c.agent.pool and c.agent.pool[0].writer is not None)
+        with basic.app.run(show_logs=False):
+            assert basic.read_secret.remote() == ("k-123", "o")

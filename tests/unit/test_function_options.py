@@ -21,7 +21,6 @@ SET_VALUES = {
     "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
-    "secrets": ["token"],
     "schedule": "cron",
     "retries": 3,
     "startup_timeout": 60,
@@ -169,7 +168,7 @@ def test_app_image_must_be_an_image():
         App("t", image="python:3.12")
 
 
-@pytest.mark.parametrize("option", ["secrets", "volumes", "include_source"])
+@pytest.mark.parametrize("option", ["volumes", "include_source"])
 def test_not_yet_app_option_is_refused(option):
     with pytest.raises(NotImplementedOptionError, match=f"{option}="):
         App("t", **{option: ["x"]})

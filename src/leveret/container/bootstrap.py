@@ -308,8 +308,9 @@ class Runner:
 
 def wait_for_function(channel: Channel) -> dict:
     """A warm container: started before any function was chosen for it. It imports leveret (what
-    user modules import first) and waits for ("load", spec, files, container_id); the files (the
-    function's code, or its pickle) are written to a directory of its own."""
+    user modules import first) and waits for ("load", spec, files, container_id, env); the files
+    (the function's code, or its pickle) are written to a directory of its own, and env (the
+    function's secrets) joins the environment."""
     try:
         import leveret  # noqa: F401 - warming up what the user's module will import
     except ImportError:
@@ -318,7 +319,8 @@ def wait_for_function(channel: Channel) -> dict:
     msg = channel.recv()
     if msg[0] != "load":
         raise SystemExit(0)
-    _, spec, files, container_id = msg
+    _, spec, files, container_id, env = msg
+    os.environ.update(env)
     os.environ[ENV_CONTAINER_ID] = container_id
     code_dir = f"/tmp/leveret-code-{os.getpid()}"
     for rel, data in files:

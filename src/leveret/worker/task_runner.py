@@ -273,6 +273,8 @@ class ContainerTask:
     def _spec(self, fn_spec: dict | None, image) -> ContainerSpec:
         """What to start: ``fn_spec`` None for a warm container (its function comes later)."""
         argv, env = self.agent.runtime.bootstrap_command()
+        if self.a is not None:
+            env = {**self.a.definition.secret_env, **env}
         if image is not None:
             paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
             env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
@@ -309,7 +311,7 @@ class ContainerTask:
                     writer.close()
                     return
                 t_load = time.time()
-                self._write(("load", *await self._code_for_warm(), self.container_id))
+                self._write(("load", *await self._code_for_warm(), self.container_id, dict(self.a.definition.secret_env)))
                 kind, self.hello = await self._read_frame(reader)
                 self._load_s = time.time() - t_load
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):

@@ -130,7 +130,8 @@ class ImageBuilder:
 
             try:
                 diffs, env, workdir, digest = await loop.run_in_executor(
-                    None, pull, step["ref"], os.path.join(self.root, "registry"), log_from_thread)
+                    None, pull, step["ref"], os.path.join(self.root, "registry"), log_from_thread,
+                    tuple(step.get("credentials") or ("", "")))
             except PullError as exc:
                 raise BuildError(f"Image.from_registry({step['ref']!r}): {exc}") from None
             return diffs, env, workdir, layer_id("", {"op": "from_registry", "digest": digest})

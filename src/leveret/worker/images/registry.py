@@ -94,6 +94,10 @@ class Registry:
                 if err.code == 401 and challenge.lower().startswith("bearer") and not self._token:
                     self._token = self._fetch_token(challenge)
                     continue
+                if err.code == 401:
+                    how = "wrong credentials" if self._basic else "it needs credentials"
+                    raise PullError(f"{self.ref.registry} refused {self.ref.repository}: {how}; pass"
+                                    " secret=leveret.Secret.from_dict({'REGISTRY_USERNAME': …, 'REGISTRY_PASSWORD': …})") from None
                 raise PullError(f"{self.ref.registry} answered {err.code} for {url}: {err.reason}") from None
             except urllib.error.URLError as err:
                 raise PullError(f"cannot reach registry {self.ref.registry}: {err.reason}") from None
@@ -190,10 +194,10 @@ def _check_inside(root: str, path: str) -> None:
         raise PullError(f"layer entry {path!r} leaves the layer")
 
 
-def pull(text: str, layers_dir: str, log) -> tuple[list[str], dict, str, str]:
+def pull(text: str, layers_dir: str, log, credentials: tuple[str, str] = ("", "")) -> tuple[list[str], dict, str, str]:
     """Pull ``text`` (e.g. 'python:3.11-slim'): (layer dirs, top first), env, workdir, manifest digest."""
     ref = Reference.parse(text)
-    registry = Registry(ref, os.environ.get("LEVERET_REGISTRY_USERNAME", ""), os.environ.get("LEVERET_REGISTRY_PASSWORD", ""))
+    registry = Registry(ref, *credentials)
     log(f"pulling {ref.registry}/{ref.repository}:{ref.reference}")
     manifest, manifest_digest = registry.image_manifest()
     os.makedirs(layers_dir, exist_ok=True)
