@@ -56,3 +56,12 @@ def test_binds_keep_their_access_and_env_is_passed():
 def test_pids_limit_only_when_set():
     assert _config()["linux"]["resources"] == {}
     assert _config(pids_limit=64)["linux"]["resources"] == {"pids": {"limit": 64}}
+
+
+def test_v2_memory_limit_turns_the_controller_on_down_the_tree(tmp_path):
+    (tmp_path / "cgroup.subtree_control").write_text("")
+    cgroups.limit_memory("/leveret/ct-1", 64 << 20, mode=cgroups.V2, root=str(tmp_path))
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory"
+    assert (tmp_path / "leveret" / "cgroup.subtree_control").read_text() == "+memory"
+    assert (tmp_path / "leveret" / "ct-1" / "memory.max").read_text() == str(64 << 20)
+    assert (tmp_path / "leveret" / "ct-1" / "memory.swap.max").read_text() == "0"

@@ -58,15 +58,21 @@ def memory_dir(cgroup: str, mountinfo: str | None = None) -> str:
     raise OSError("no cgroup hierarchy with the memory controller is mounted")
 
 
-def limit_memory(cgroup: str, limit: int) -> None:
+def limit_memory(cgroup: str, limit: int, *, mode: str | None = None, root: str = "/sys/fs/cgroup") -> None:
     """Create ``cgroup`` with a hard memory limit of ``limit`` bytes and no swap beyond it."""
-    path = memory_dir(cgroup)
-    os.makedirs(path, exist_ok=True)
-    if os.path.exists(os.path.join(path, "memory.max")):   # v2
-        _write(os.path.join(os.path.dirname(path), "cgroup.subtree_control"), "+memory", missing_ok=True)
+    if (mode or detect()) == V2:
+        # the memory controller must be on in every ancestor's subtree_control, root down
+        path = os.path.join(root, cgroup.lstrip("/"))
+        parts = cgroup.strip("/").split("/")
+        for depth in range(len(parts)):
+            parent = os.path.join(root, *parts[:depth])
+            os.makedirs(os.path.join(parent, parts[depth]), exist_ok=True)
+            _write(os.path.join(parent, "cgroup.subtree_control"), "+memory", missing_ok=True)
         _write(os.path.join(path, "memory.max"), str(limit))
         _write(os.path.join(path, "memory.swap.max"), "0", missing_ok=True)
     else:                                                   # v1
+        path = memory_dir(cgroup)
+        os.makedirs(path, exist_ok=True)
         _write(os.path.join(path, "memory.limit_in_bytes"), str(limit))
         _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(limit), missing_ok=True)
 
