@@ -322,9 +322,12 @@ def wait_for_function(channel: Channel) -> dict:
     _, spec, files, container_id, env = msg
     os.environ.update(env)
     os.environ[ENV_CONTAINER_ID] = container_id
-    code_dir = f"/tmp/leveret-code-{os.getpid()}"
+    # beside the socket: a directory of this container's that is writable and removed with it
+    code_dir = os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), "code")
     for rel, data in files:
-        path = os.path.join(code_dir, rel)
+        path = os.path.normpath(os.path.join(code_dir, rel))
+        if not path.startswith(code_dir + os.sep):
+            raise SystemExit(f"refusing code file {rel!r}: it leaves the code directory")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
             f.write(data)
