@@ -91,3 +91,28 @@ def test_a_private_registry_takes_credentials(private_registry, tmp_path):
     diffs, _, _, _ = pull(ref, str(tmp_path / "c"), lambda line: None, ("alice", "s3cret"))
     with open(os.path.join(diffs[0], "secret.txt")) as f:
         assert f.read() == "only for alice"
+
+
+def test_layers_cannot_link_or_write_outside_themselves(tmp_path):
+    import io
+    import tarfile
+
+    from leveret.worker.images.registry import unpack_layer
+
+    def layer(*members):
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as tar:
+            for m in members:
+                tar.addfile(m)
+        path = tmp_path / f"layer{len(list(tmp_path.iterdir()))}.tar"
+        path.write_bytes(raw.getvalue())
+        return str(path)
+
+    link = tarfile.TarInfo("shadow")
+    link.type, link.linkname = tarfile.LNKTYPE, "../../../../etc/shadow"
+    with pytest.raises(Exception, match="outside|leaves|absolute"):
+        unpack_layer(layer(link), reg.TAR, str(tmp_path / "d1"))
+    opaque = tarfile.TarInfo("../../escape/.wh..wh..opq")
+    with pytest.raises(Exception, match="outside|leaves"):
+        unpack_layer(layer(opaque), reg.TAR, str(tmp_path / "d2"))
+    assert not (tmp_path.parent / "escape").exists()

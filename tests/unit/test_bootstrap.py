@@ -276,3 +276,18 @@ def test_bootstrap_loads_as_a_script_without_leveret():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "loaded\n"
+
+
+def test_the_worker_reads_container_frames_as_data_only():
+    import pickle
+
+    from leveret.container import bootstrap as b
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    assert b.decode_untrusted(pickle.dumps(("outputs", [("in-1", 1, 1, b"x", 0, "")], 0.5))) == \
+        ("outputs", [("in-1", 1, 1, b"x", 0, "")], 0.5)
+    with pytest.raises(pickle.UnpicklingError, match="frames carry data only"):
+        b.decode_untrusted(pickle.dumps(("log", 1, Evil(), "")))

@@ -117,3 +117,13 @@ def test_requirements_file_becomes_pip_install(tmp_path):
     req.write_text("-r other.txt\n")
     with pytest.raises(leveret.InvalidError, match="pip options"):
         leveret.Image.debian_slim().pip_install_from_requirements(req)
+
+
+def test_a_worker_refuses_add_files_outside_the_image(tmp_path):
+    from leveret.worker.images.builder import BuildError, ImageBuilder
+
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "f").write_text("x")
+    builder = ImageBuilder(str(tmp_path / "cache"), runtime=None)
+    with pytest.raises(BuildError, match="leaves the image"):
+        builder._add_files("lid", {"op": "add_files", "remote": "/../../../root/.ssh", "mount_id": "m"}, str(tmp_path / "files"))

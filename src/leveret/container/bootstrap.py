@@ -63,6 +63,21 @@ def decode_body(body: bytes) -> object:
     return pickle.loads(body)
 
 
+class _DataOnly(pickle.Unpickler):
+    """Refuses every global: what it loads can only be data (tuples, lists, dicts, str, bytes,
+    numbers). The worker reads containers' frames with it — a container must not be able to run
+    code in the worker by what it sends."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"a frame from a container refers to {module}.{name}; frames carry data only")
+
+
+def decode_untrusted(body: bytes) -> object:
+    import io
+
+    return _DataOnly(io.BytesIO(body)).load()
+
+
 def _recv_exact(sock: socket.socket, n: int) -> bytes:
     buf = bytearray()
     while len(buf) < n:

@@ -208,7 +208,7 @@ class Agent:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 with open(path, "wb") as out:
                     out.write(f.content)
-                os.chmod(path, f.mode or 0o644)
+                os.chmod(path, (f.mode & 0o777) or 0o644)   # no setuid bits from a client
             os.rename(tmp, target)
         except (OSError, ValueError):
             shutil.rmtree(tmp, ignore_errors=True)

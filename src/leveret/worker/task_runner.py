@@ -346,7 +346,7 @@ class ContainerTask:
         (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
         if n > bootstrap.MAX_FRAME:
             raise ValueError(f"frame of {n} bytes exceeds the {bootstrap.MAX_FRAME} byte limit")
-        return bootstrap.decode_body(await reader.readexactly(n))
+        return bootstrap.decode_untrusted(await reader.readexactly(n))
 
     def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
         self.lines.flush_all()

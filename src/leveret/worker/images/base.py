@@ -28,6 +28,13 @@ def cache_dir() -> str:
     return os.path.expanduser("~/.cache/leveret/images")
 
 
+def private_dir(path: str) -> str:
+    """Create ``path`` readable by its owner only: images hold setuid binaries and secrets' traces."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
 def host_suite() -> str:
     with open("/etc/os-release") as f:
         for line in f:
@@ -65,6 +72,7 @@ def default_rootfs(cache: str | None = None, nonce: str = "") -> str:
     rootfs = os.path.join(target, "rootfs")
     if os.path.isdir(rootfs):
         return rootfs
+    private_dir(cache)
     if shutil.which("mmdebstrap") is None:
         raise RuntimeError("mmdebstrap is not installed (it builds the default image): apt-get install mmdebstrap")
     os.makedirs(cache, exist_ok=True)

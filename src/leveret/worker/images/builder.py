@@ -72,7 +72,7 @@ def layer_id(parent: str, step: dict) -> str:
 
 class ImageBuilder:
     def __init__(self, root: str, runtime):
-        self.root = root
+        self.root = base.private_dir(root)
         self.runtime = runtime
         self.layers = os.path.join(root, "layers")
         self.blobs = os.path.join(root, "blobs")
@@ -118,6 +118,8 @@ class ImageBuilder:
         """The base's layers (top first), env, workdir, and the id later layers chain from."""
         loop = asyncio.get_running_loop()
         if step.get("op") == "debian_slim":
+            if not all(c in "0123456789abcdef" for c in step.get("force", "")):
+                raise BuildError("debian_slim: a malformed force_build value")
             if not base.is_built(step.get("force", "")):
                 log("building the debian_slim base with mmdebstrap: once per machine, about 20 s")
             rootfs = await loop.run_in_executor(None, base.debian_slim, step.get("python_version", ""), step.get("force", ""))
@@ -174,7 +176,9 @@ class ImageBuilder:
         """A layer holding a local directory's files under step['remote'] (no container needed)."""
         upper = os.path.join(self.layers, f".{lid}.adding")
         shutil.rmtree(upper, ignore_errors=True)
-        target = os.path.join(upper, step["remote"].lstrip("/"))
+        target = os.path.normpath(os.path.join(upper, str(step["remote"]).lstrip("/")))
+        if target != upper and not target.startswith(upper + os.sep):
+            raise BuildError(f"add_files: remote path {step['remote']!r} leaves the image")
         shutil.copytree(files_dir, target, copy_function=shutil.copy2, dirs_exist_ok=True)
         self._store_layer(upper, os.path.join(self.layers, lid), step)
 

@@ -83,10 +83,10 @@ class Registry:
     def _open(self, url: str, accept: list[str] | None = None):
         for _ in range(2):
             req = urllib.request.Request(url, headers={"Accept": ", ".join(accept)} if accept else {})
-            if self._token:
-                req.add_header("Authorization", f"Bearer {self._token}")
+            if self._token:   # never copied onto a redirect (blobs often redirect to a CDN)
+                req.add_unredirected_header("Authorization", f"Bearer {self._token}")
             elif self._basic:
-                req.add_header("Authorization", f"Basic {self._basic}")
+                req.add_unredirected_header("Authorization", f"Basic {self._basic}")
             try:
                 return urllib.request.urlopen(req, timeout=TIMEOUT_S)
             except urllib.error.HTTPError as err:
@@ -109,9 +109,14 @@ class Registry:
         url = realm + "?" + urllib.parse.urlencode(params)
         req = urllib.request.Request(url)
         if self._basic:
-            req.add_header("Authorization", f"Basic {self._basic}")
-        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
-            body = json.load(resp)
+            req.add_unredirected_header("Authorization", f"Basic {self._basic}")
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
+                body = json.load(resp)
+        except urllib.error.HTTPError as err:
+            how = "wrong credentials" if self._basic else "it needs credentials"
+            raise PullError(f"{self.ref.registry} refused a token for {self.ref.repository} ({err.code}): {how};"
+                            " pass secret=leveret.Secret.from_dict({'REGISTRY_USERNAME': …, 'REGISTRY_PASSWORD': …})") from None
         return body.get("token") or body.get("access_token") or ""
 
     def manifest(self, reference: str) -> tuple[str, dict, str]:
@@ -166,8 +171,12 @@ def _open_layer(path: str, media_type: str):
 
 
 def _member_filter(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo:
-    tarfile.tar_filter(member, dest)   # refuses absolute paths, paths and links leaving dest
-    return member                      # but keeps modes: setuid binaries are part of images
+    tarfile.tar_filter(member, dest)   # refuses absolute paths, paths and symlinks leaving dest
+    if member.islnk():                 # ... but not every Python checks hard links: do it here
+        if os.path.isabs(member.linkname):
+            raise PullError(f"layer entry {member.name!r} hard-links to an absolute path")
+        _check_inside(dest, os.path.join(dest, member.linkname))
+    return member                      # modes are kept: setuid binaries are part of images
 
 
 def unpack_layer(blob: str, media_type: str, diff: str) -> None:
@@ -178,6 +187,7 @@ def unpack_layer(blob: str, media_type: str, diff: str) -> None:
             head, base = os.path.split(member.name.rstrip("/"))
             if base == ".wh..wh..opq":
                 target = os.path.join(diff, head)
+                _check_inside(diff, os.path.join(target, "x"))
                 os.makedirs(target, exist_ok=True)
                 os.setxattr(target, "trusted.overlay.opaque", b"y")
             elif base.startswith(".wh."):
@@ -190,7 +200,7 @@ def unpack_layer(blob: str, media_type: str, diff: str) -> None:
 
 
 def _check_inside(root: str, path: str) -> None:
-    if not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
+    if os.path.isabs(os.path.relpath(path, root)) or not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
         raise PullError(f"layer entry {path!r} leaves the layer")
 
 
