@@ -27,7 +27,7 @@ def daemon_path() -> str:
 def ensure_token() -> str:
     """The embedded daemon's token, made on first use (readable by its owner only)."""
     path = token_path()
-    os.makedirs(home(), exist_ok=True)
+    os.makedirs(home(), mode=0o700, exist_ok=True)   # the store in it holds functions' secrets
     try:
         with open(path) as f:
             return f.read().strip()

@@ -123,3 +123,10 @@ def overtime(seconds):
 @app.function(secrets=[leveret.Secret.from_dict({"API_KEY": "k-123", "OTHER": "o"})])
 def read_secret():
     return os.environ.get("API_KEY"), os.environ.get("OTHER")
+
+
+@app.function()
+def crash_on(x):
+    if x == 2:
+        os._exit(3)
+    return x

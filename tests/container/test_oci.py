@@ -89,3 +89,10 @@ def test_block_network_leaves_only_loopback(crun_cluster):
 
 def test_seccomp_refuses_syscalls_no_capability_guards(crun_cluster):
     assert isolation.keyctl_errno.remote() == (-1, 1)   # EPERM from the profile
+
+
+def test_out_of_memory_fails_only_the_input_that_ran_out(crun_cluster):
+    import leveret
+
+    results = list(isolation.hog.map([200, 1, 1], return_exceptions=True))
+    assert isinstance(results[0], leveret.OutOfMemoryError) and results[1:] == [1, 1]

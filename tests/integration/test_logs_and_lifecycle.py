@@ -246,3 +246,17 @@ def test_secrets_reach_a_warm_container_too(tmp_path):
         c.wait_for(lambda d: c.agent.pool and c.agent.pool[0].writer is not None)
         with basic.app.run(show_logs=False):
             assert basic.read_secret.remote() == ("k-123", "o")
+
+
+def test_fast_outputs_are_not_held_behind_a_slow_input(cluster):
+    with basic.app.run(show_logs=False):
+        results = list(basic.overtime.map([0.0] * 5 + [3], return_exceptions=True))
+    assert results[:5] == [0.0] * 5
+    assert isinstance(results[5], leveret.FunctionTimeoutError)
+
+
+def test_a_crash_fails_the_input_it_was_running_and_the_rest_run_elsewhere(cluster):
+    with basic.app.run(show_logs=False):
+        results = list(basic.crash_on.map([1, 2, 3, 4], return_exceptions=True))
+    assert results[0] == 1 and results[2:] == [3, 4]
+    assert isinstance(results[1], leveret.ExecutionError) and "exited with code 3" in str(results[1])

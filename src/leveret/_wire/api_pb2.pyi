@@ -458,7 +458,7 @@ class ResultBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ..., busy_s: _Optional[float] = ...) -> None: ...
 
 class ContainerEvent(_message.Message):
-    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed", "timed_out_input")
+    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed", "timed_out_input", "running_input")
     class PhasesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -473,6 +473,7 @@ class ContainerEvent(_message.Message):
     PHASES_FIELD_NUMBER: _ClassVar[int]
     OOM_KILLED_FIELD_NUMBER: _ClassVar[int]
     TIMED_OUT_INPUT_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_INPUT_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     state: ContainerState
     exit_code: int
@@ -480,7 +481,8 @@ class ContainerEvent(_message.Message):
     phases: _containers.ScalarMap[str, float]
     oom_killed: bool
     timed_out_input: str
-    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ...) -> None: ...
+    running_input: str
+    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ..., running_input: _Optional[str] = ...) -> None: ...
 
 class LogBatch(_message.Message):
     __slots__ = ("lines",)

@@ -157,7 +157,7 @@ class SocketWriter(io.TextIOBase):
             pass  # the worker is gone; the container is about to be stopped
 
 
-def _flush_forever(writers: list[SocketWriter]) -> None:
+def _flush_forever(writers: list) -> None:
     while True:
         time.sleep(LOG_FLUSH_INTERVAL_S)
         for w in writers:
@@ -251,18 +251,22 @@ class Runner:
         self.busy_s = 0.0
         self.last_flush = time.monotonic()
         self.loop = None
+        self._lock = threading.Lock()   # the flusher thread also flushes what is held
 
     def flush(self) -> None:
-        for w in self.writers:
-            w.flush()
-        if self.pending:
-            batch, self.pending = self.pending, []
-            busy, self.busy_s = self.busy_s, 0.0
-            self.channel.send(("outputs", batch, busy))
-        self.last_flush = time.monotonic()
+        """Send held log text, then held outputs (the worker times inputs from their arrival)."""
+        with self._lock:
+            for w in self.writers:
+                w.flush()
+            if self.pending:
+                batch, self.pending = self.pending, []
+                busy, self.busy_s = self.busy_s, 0.0
+                self.channel.send(("outputs", batch, busy))
+            self.last_flush = time.monotonic()
 
     def emit(self, out: tuple, *, urgent: bool) -> None:
-        self.pending.append(out)
+        with self._lock:
+            self.pending.append(out)
         if urgent or time.monotonic() - self.last_flush > OUTPUT_FLUSH_INTERVAL_S:
             self.flush()
 
@@ -301,7 +305,8 @@ class Runner:
                 out = (input_id, attempt, STATUS_SUCCESS, self._dump(result), 0, "")
         except Exception as exc:
             out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
-        self.busy_s += time.perf_counter() - started
+        with self._lock:
+            self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=last_in_batch)
 
     def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:
@@ -359,7 +364,8 @@ def main() -> int:
     channel = Channel(sock)
     stdout, stderr = SocketWriter(channel, 1), SocketWriter(channel, 2)
     sys.stdout, sys.stderr = stdout, stderr
-    threading.Thread(target=_flush_forever, args=([stdout, stderr],), daemon=True).start()
+    flushing: list = [stdout, stderr]
+    threading.Thread(target=_flush_forever, args=(flushing,), daemon=True).start()
     if ENV_FUNCTION in os.environ:
         spec = parse_spec(os.environ[ENV_FUNCTION])
     else:
@@ -387,6 +393,7 @@ def main() -> int:
     }))
 
     runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    flushing.append(runner)   # a fast input's output must not wait for a slow input after it
     while True:
         try:
             msg = channel.recv()

@@ -30,6 +30,7 @@ DEFAULT_MAX_CONTAINERS = 100
 MAX_WINDOW = 1000              # most inputs in flight to one container
 WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
+CRASH_ATTEMPTS = 2             # containers that may end under one input before it fails
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
              " `leveret worker --server URL --token TOKEN`")
@@ -38,7 +39,7 @@ log = logging.getLogger("leveret.server")
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled")
+    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "crashes", "alone")
 
     def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
         self.input_id = input_id
@@ -49,6 +50,8 @@ class InputRec:
         self.queued_at = now
         self.container: ContainerRec | None = None
         self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
+        self.crashes = 0         # containers that ended while (possibly) running it
+        self.alone = False       # it was in a container that crashed: it runs by itself from now on
 
 
 @dataclasses.dataclass(eq=False)
@@ -325,13 +328,19 @@ class Dispatcher:
                 continue
             batch = []
             while fn.queue and len(batch) < room:
-                r = fn.queue.popleft()
+                r = fn.queue[0]
                 if r.cancelled:
+                    fn.queue.popleft()
                     fn.cancelled_in_queue -= 1
                     continue
+                if r.alone and (batch or ct.outstanding):
+                    break   # an input from a crashed container runs by itself, so a crash names it
+                fn.queue.popleft()
                 r.container = ct
                 ct.outstanding[r.input_id] = r
                 batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args))
+                if r.alone:
+                    break
             if not batch:
                 break
             ct.idle_since = None
@@ -466,6 +475,17 @@ class Dispatcher:
         if ev.timed_out_input and ct.outstanding:
             # Stopped for another input's timeout: these never started, so they run elsewhere.
             self._requeue(list(ct.outstanding.values()))
+        elif ct.outstanding:
+            # It ended while running an input (the worker's guess: the oldest without an output,
+            # whose output may also have died unsent). That one runs again until CRASH_ATTEMPTS
+            # containers ended under it; the inputs behind it never started and run elsewhere.
+            running = ct.outstanding.get(ev.running_input)
+            for r in [running] if running else list(ct.outstanding.values()):
+                r.crashes += 1
+            survivors = [r for r in ct.outstanding.values() if r.crashes < CRASH_ATTEMPTS]
+            for r in survivors:
+                r.alone = True
+            self._requeue(survivors)
         if ct.outstanding:
             status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if ev.oom_killed else pb.OUTPUT_STATUS_INTERNAL_FAILURE
             self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input", status)

@@ -99,7 +99,9 @@ class Agent:
 
     def _start_container(self, assignment: pb.ContainerAssignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
-        warm = next((t for t in self.pool if t.writer is not None), None) or (self.pool[0] if self.pool else None)
+        alive = [t for t in self.pool if t.task is not None and not t.task.done() and t.stop_requested is None
+                 and getattr(getattr(t.handle, "proc", None), "returncode", None) is None]
+        warm = next((t for t in alive if t.writer is not None), None) or (alive[0] if alive else None)
         if warm is not None and ContainerTask.can_be_warm(assignment.definition):
             self.pool.remove(warm)
             warm.assign(assignment)
@@ -140,11 +142,11 @@ class Agent:
         self._outbox.put_nowait(pb.WorkerToServer(results=batch))
 
     def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None,
-              oom_killed: bool = False, timed_out_input: str = "") -> None:
+              oom_killed: bool = False, timed_out_input: str = "", running_input: str = "") -> None:
         self.flush_logs()
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
             container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
-            oom_killed=oom_killed, timed_out_input=timed_out_input)))
+            oom_killed=oom_killed, timed_out_input=timed_out_input, running_input=running_input)))
 
     def log(self, line: pb.LogLine) -> None:
         self._log_lines.append(line)

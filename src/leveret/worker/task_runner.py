@@ -68,6 +68,7 @@ class ContainerTask:
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
         self._early_lines: list[str] = []
+        self.load_error = ""
         if assignment is not None:
             self._bind(assignment)
 
@@ -180,6 +181,7 @@ class ContainerTask:
             done, _ = await asyncio.wait({waiter, connected}, timeout=STARTUP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
                 connected.cancel()
+                message = self.load_error
                 if waiter not in done:
                     self.handle.kill(signal.SIGKILL)
                     message = (f"container did not start within {STARTUP_TIMEOUT_S:.0f} s (this includes importing"
@@ -227,11 +229,12 @@ class ContainerTask:
         if exit_code != 0 and self.stop_requested is None:
             failed = True
         state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
+        running = self.timer.running() if self.timer is not None else ""
         if self.timer is not None:
             self.timer.cancel()
         if self.a is not None:   # the server never heard of a warm container that got no function
             self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
-                             timed_out_input=self.timed_out)
+                             timed_out_input=self.timed_out, running_input=running)
         self.agent.forget(self)
 
     async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
@@ -311,7 +314,14 @@ class ContainerTask:
                     writer.close()
                     return
                 t_load = time.time()
-                self._write(("load", *await self._code_for_warm(), self.container_id, dict(self.a.definition.secret_env)))
+                try:
+                    spec, files = await self._code_for_warm()
+                except Exception as exc:   # e.g. the code's mount could not be fetched
+                    self.load_error = f"could not load the function's code into a warm container: {exc}"
+                    self.handle.kill(signal.SIGKILL)
+                    writer.close()
+                    return
+                self._write(("load", spec, files, self.container_id, dict(self.a.definition.secret_env)))
                 kind, self.hello = await self._read_frame(reader)
                 self._load_s = time.time() - t_load
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):

@@ -34,6 +34,10 @@ class InputTimer:
         else:  # not the head (should not happen with in-order containers): just forget it
             self._queue = collections.deque(item for item in self._queue if item[0] != input_id)
 
+    def running(self) -> str:
+        """The input the container is running now ("" if none)."""
+        return self._queue[0][0] if self._queue else ""
+
     def cancel(self) -> None:
         if self._handle is not None:
             self._handle.cancel()

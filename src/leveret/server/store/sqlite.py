@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from typing import Iterable
@@ -76,6 +77,8 @@ def open_store(url: str) -> "SqliteStore":
 class SqliteStore:
     def __init__(self, path: str):
         self.path = path
+        if path != ":memory:" and not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))   # it holds functions' secrets
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

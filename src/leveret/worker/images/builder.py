@@ -25,6 +25,7 @@ import stat
 import subprocess
 from typing import Callable
 
+from ..logbuf import LineSplitter
 from ..runtime.base import ContainerSpec
 from . import base
 
@@ -150,17 +151,22 @@ class ImageBuilder:
             env={"PATH": BUILD_PATH, "HOME": "/root", **env}, workdir=self.root, rootfs=":".join(lowers),
             upper_dir=tmp_upper)
         tail: list[str] = []
+
+        def emit(stream: int, text: str, input_id: str) -> None:
+            tail.append(text)
+            del tail[:-OUTPUT_TAIL_LINES]
+            log(text)
+
+        lines = LineSplitter(emit)
         try:
             handle = await self.runtime.start(spec)
             try:
-                async def pump(stream):
-                    while line := await stream.readline():
-                        text = line.decode("utf-8", "replace").rstrip("\n")
-                        tail.append(text)
-                        del tail[:-OUTPUT_TAIL_LINES]
-                        log(text)
+                async def pump(stream, fd: int):
+                    while chunk := await stream.read(65536):
+                        lines.feed(fd, chunk.decode("utf-8", "replace"), "")
 
-                await asyncio.gather(pump(handle.stdout), pump(handle.stderr))
+                await asyncio.gather(pump(handle.stdout, 1), pump(handle.stderr, 2))
+                lines.flush_all()
                 code = await handle.wait()
             finally:
                 await self.runtime.remove(handle)

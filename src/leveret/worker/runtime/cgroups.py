@@ -86,7 +86,7 @@ def hit_memory_limit(cgroup: str) -> bool:
     path = memory_dir(cgroup)
     try:
         with open(os.path.join(path, "memory.events")) as f:
-            return any(line.split()[0] in ("oom_kill", "max") and int(line.split()[1]) > 0 for line in f)
+            return any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0 for line in f)
     except OSError:
         pass
     try:

@@ -197,19 +197,22 @@ class OciRuntime(ContainerRuntime):
             upper, work = spec.upper_dir, spec.upper_dir + ".work"
         for d in (rootfs, upper, work):
             os.makedirs(d, exist_ok=True)
-        _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
-        if spec.memory_mb:
-            cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
-        with open(os.path.join(bundle, "config.json"), "w") as f:
-            json.dump(oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id)), f)
         try:
+            _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
+            if spec.memory_mb:
+                cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
+            fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:   # it holds the function's secrets
+                json.dump(oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id)), f)
             proc = await asyncio.create_subprocess_exec(
                 *self.command("run", "--bundle", bundle, spec.container_id),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 start_new_session=True)
-        except OSError as exc:
+        except (OSError, RuntimeStartError) as exc:
             await self._cleanup(spec.container_id, bundle)
-            raise RuntimeStartError(f"could not run {self.path}: {exc}") from exc
+            if isinstance(exc, RuntimeStartError):
+                raise
+            raise RuntimeStartError(f"could not set up the container: {exc}") from exc
         return OciHandle(self, spec.container_id, bundle, proc, memory_limited=bool(spec.memory_mb))
 
     async def remove(self, handle: ContainerHandle) -> None:
