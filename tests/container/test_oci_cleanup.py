@@ -33,3 +33,13 @@ def test_runc_runs_containers_too(tmp_path):
             seen = isolation.look.remote()
         assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]   # its own pid namespace
         c.wait_for(lambda d: not d.containers, timeout=20)
+
+
+def test_warm_crun_containers_serve_new_functions(tmp_path):
+    with Cluster(tmp_path, runtime="crun", warm_containers=1) as c:
+        c.wait_for(lambda d: c.agent.pool and c.agent.pool[0].writer is not None, timeout=30)
+        warm = c.agent.pool[0]
+        with isolation.app.run(show_logs=False):
+            seen = isolation.look.remote()
+        assert seen["container"] == warm.container_id and max(seen["pids"]) < 100
+        c.wait_for(lambda d: len(c.agent.pool) == 1 and c.agent.pool[0] is not warm)

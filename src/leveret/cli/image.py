@@ -15,8 +15,6 @@ import time
 
 import click
 
-from ..exception import Error
-
 
 @click.group()
 def image() -> None:
@@ -44,9 +42,7 @@ def build(target: str) -> None:
     started = time.monotonic()
     try:
         built = run_loop(_build(img, unified_hidden))
-    except Error as exc:
-        raise click.ClickException(str(exc)) from None
-    except Exception as exc:  # a BuildError names the step, command, exit code and output
+    except Exception as exc:  # leveret's errors and a BuildError name the step, command and fix
         raise click.ClickException(str(exc)) from None
     click.echo(f"built {name} in {time.monotonic() - started:.1f}s: {len(built.lowers)} layer(s), workdir {built.workdir}")
 
@@ -111,6 +107,17 @@ def _layers() -> list[dict]:
     return found
 
 
+def _collect_blobs() -> None:
+    """Delete content-store files no layer links to any more (the layers' disk space)."""
+    from ..worker.images.base import cache_dir
+
+    for dirpath, _, names in os.walk(os.path.join(cache_dir(), "blobs")):
+        for n in names:
+            path = os.path.join(dirpath, n)
+            if os.lstat(path).st_nlink == 1:
+                os.unlink(path)
+
+
 def _size(path: str) -> int:
     total, seen = 0, set()
     for d, _, names in os.walk(path):
@@ -150,6 +157,7 @@ def rm(ids: tuple[str, ...]) -> None:
     for i in ids:
         shutil.rmtree(by_id[i]["path"])
         click.echo(f"removed {i}")
+    _collect_blobs()
 
 
 @image.command()
@@ -170,5 +178,6 @@ def prune(unused_for: str, everything: bool) -> None:
             shutil.rmtree(layer["path"], ignore_errors=True)
             freed += layer["size_mb"]
             removed += 1
+    _collect_blobs()
     click.echo(f"removed {removed} layer(s), {freed:.1f} MB")
     sys.stdout.flush()

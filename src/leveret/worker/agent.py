@@ -118,9 +118,6 @@ class Agent:
             self.pool.append(task)
             task.start()
 
-    def warm_ready(self, task: ContainerTask) -> None:
-        log.debug("warm container %s ready", task.container_id)
-
     async def shutdown(self) -> None:
         self._stopping = True
         for task in [*self.tasks.values(), *self.pool]:

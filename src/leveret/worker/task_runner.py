@@ -308,7 +308,6 @@ class ContainerTask:
             if kind == "warm":
                 self.writer = writer
                 self.warm_at = time.time()
-                self.agent.warm_ready(self)
                 await self.assigned.wait()
                 if self.a is None:   # stopped before it got a function
                     writer.close()

@@ -111,8 +111,11 @@ class ImageBuilder:
                         log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
                         await self._run_step(lid, step, lowers, env, workdir, log)
             lowers.insert(0, diff)
-        for layer in used:   # `leveret image prune` removes layers by when they were last used
-            os.utime(layer)
+        for layer in used + [os.path.dirname(d) for d in lowers]:   # a layer's dir, or a base's
+            try:   # `leveret image prune` removes layers (and bases) by when they were last used
+                os.utime(layer)
+            except FileNotFoundError:
+                pass
         return BuiltImage(tuple(lowers), env, workdir)
 
     async def _base(self, step: dict, log) -> tuple[list[str], dict, str, str]:
