@@ -104,21 +104,9 @@ class RunContext:
         """The image as workers get it: local files uploaded (content-addressed) as add_files steps."""
         import json
 
-        from .image import PYTHON_SOURCE_DIR, resolve_local
+        from .image import steps_for_workers
 
-        steps = []
-        for step in image._steps:
-            if step["op"] != "add_local":
-                steps.append(step)
-                continue
-            remote, files = resolve_local(step)
-            loaded = []
-            for local, rel in files:
-                with open(local, "rb") as f:
-                    loaded.append((rel, f.read(), os.stat(local).st_mode & 0o777))
-            steps.append({"op": "add_files", "remote": remote, "mount_id": await self._mount(loaded)})
-            if step["kind"] == "python":
-                steps.append({"op": "env", "vars": {"PYTHONPATH": PYTHON_SOURCE_DIR}})
+        steps = await steps_for_workers(image, self._mount)
         return json.dumps(steps, sort_keys=True, separators=(",", ":"))
 
     async def _mount(self, files) -> str:

@@ -212,6 +212,27 @@ def _absolute(path: str, what: str) -> str:
     return path
 
 
+async def steps_for_workers(image: "Image", upload) -> list[dict]:
+    """The image's steps as workers get them: each add_local step becomes add_files with the id of
+    its files, which ``upload`` (async, [(path, content, mode)] -> mount id) makes available."""
+    import os
+
+    steps = []
+    for step in image._steps:
+        if step["op"] != "add_local":
+            steps.append(step)
+            continue
+        remote, files = resolve_local(step)
+        loaded = []
+        for local, rel in files:
+            with open(local, "rb") as f:
+                loaded.append((rel, f.read(), os.stat(local).st_mode & 0o777))
+        steps.append({"op": "add_files", "remote": remote, "mount_id": await upload(loaded)})
+        if step["kind"] == "python":
+            steps.append({"op": "env", "vars": {"PYTHONPATH": PYTHON_SOURCE_DIR}})
+    return steps
+
+
 def resolve_local(step: dict) -> tuple[str, list[tuple[str, str]]]:
     """An add_local step's target directory and its files: (local path, path under that directory)."""
     import fnmatch

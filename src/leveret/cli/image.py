@@ -49,37 +49,32 @@ def build(target: str) -> None:
 
 async def _build(img, unified_hidden: bool):
     from .._mounts import mount_id, sha256
-    from ..image import PYTHON_SOURCE_DIR, resolve_local
+    from ..image import steps_for_workers
     from ..worker.images.base import cache_dir
     from ..worker.images.builder import ImageBuilder
     from ..worker.runtime.oci import OciRuntime
 
     staging = tempfile.mkdtemp(prefix="lv-image-")
     mounts: dict[str, str] = {}
-    steps = []
+
+    async def stage(files) -> str:
+        """Local files for a local build, under the mount id a run would give them."""
+        target = tempfile.mkdtemp(dir=staging)
+        for rel, data, mode in files:
+            path = os.path.join(target, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chmod(path, mode or 0o644)
+        mid = mount_id([{"path": rel, "sha256": sha256(data), "mode": mode} for rel, data, mode in files])
+        mounts[mid] = target
+        return mid
+
+    async def fetch(mid: str) -> str:
+        return mounts[mid]
+
     try:
-        for step in img._steps:   # local files become add_files steps, with the id a run would give them
-            if step["op"] != "add_local":
-                steps.append(step)
-                continue
-            remote, files = resolve_local(step)
-            listing = []
-            target = tempfile.mkdtemp(dir=staging)
-            for local, rel in files:
-                with open(local, "rb") as f:
-                    data = f.read()
-                listing.append({"path": rel, "sha256": sha256(data), "mode": os.stat(local).st_mode & 0o777})
-                os.makedirs(os.path.dirname(os.path.join(target, rel)), exist_ok=True)
-                shutil.copy2(local, os.path.join(target, rel))
-            mid = mount_id(listing)
-            mounts[mid] = target
-            steps.append({"op": "add_files", "remote": remote, "mount_id": mid})
-            if step["kind"] == "python":
-                steps.append({"op": "env", "vars": {"PYTHONPATH": PYTHON_SOURCE_DIR}})
-
-        async def fetch(mid: str) -> str:
-            return mounts[mid]
-
+        steps = await steps_for_workers(img, stage)
         builder = ImageBuilder(cache_dir(), OciRuntime("crun", staging, unified_hidden=unified_hidden))
         return await builder.build(steps, lambda line: click.echo(line), fetch)
     finally:

@@ -54,7 +54,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         try:
             await task
         except asyncio.CancelledError:
-            await agent.shutdown()
+            pass   # Agent.run stopped its containers on the way out
 
     try:
         run_loop(main())
