@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 
 from . import cgroups
 from .base import BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, Mount, RuntimeStartError
@@ -130,6 +129,7 @@ class OciHandle(ContainerHandle):
                  memory_limited: bool):
         self.runtime = runtime
         self.memory_limited = memory_limited
+        self._kills: set[asyncio.Task] = set()
         self.container_id = container_id
         self.bundle = bundle
         self.proc = proc
@@ -143,8 +143,16 @@ class OciHandle(ContainerHandle):
         return code
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        subprocess.run(self.runtime.command("kill", "--all", self.container_id, str(int(sig))),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
+        """`crun kill --all`, without blocking the worker's event loop on it."""
+        task = asyncio.get_running_loop().create_task(self._kill(sig))
+        self._kills.add(task)
+        task.add_done_callback(self._kills.discard)
+
+    async def _kill(self, sig: int) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            *self.runtime.command("kill", "--all", self.container_id, str(int(sig))),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await proc.wait()
 
 
 class OciRuntime(ContainerRuntime):
