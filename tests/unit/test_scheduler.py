@@ -126,3 +126,11 @@ def test_waiting_when_capacity_is_only_in_use():
     assert u.ever and dict(u.reasons) == {REASON_CPU: 1} and u.describe().startswith("waiting")
     [u] = schedule(snap, [Request("r", Resources(1, 9000))], rng=random.Random(0)).unschedulable
     assert not u.ever and REASON_MEMORY in dict(u.reasons)
+
+
+def test_with_no_healthy_node_a_request_waits():
+    [u] = schedule(Snapshot(()), [Request("r", Resources(1, 128))], rng=random.Random(0)).unschedulable
+    assert u.ever and u.describe() == "waiting: no nodes"
+    down = Snapshot((Node("a", Resources(8, 8192), healthy=False),))
+    [u] = schedule(down, [Request("r", Resources(1, 128))], rng=random.Random(0)).unschedulable
+    assert u.ever and dict(u.reasons) == {REASON_UNHEALTHY: 1}

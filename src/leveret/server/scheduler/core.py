@@ -79,7 +79,9 @@ def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random)
 def _why(req: Request, nodes: tuple[Node, ...], free: list[Resources]) -> Unschedulable:
     """Why no node takes ``req``: against what is free now if some node could ever hold it, else
     against each node's whole capacity (what would stop it even on an empty node)."""
-    ever = any(n.healthy and filters.could_ever(req, n) for n in nodes)
+    healthy = [n for n in nodes if n.healthy]
+    # With no healthy node at all, nothing is known to refuse it: it waits for nodes to join or recover.
+    ever = not healthy or any(filters.could_ever(req, n) for n in healthy)
     views = free if ever else [n.capacity for n in nodes]
     reasons = collections.Counter(filters.reject(req, n, f) for n, f in zip(nodes, views))
     reasons.pop(None, None)
