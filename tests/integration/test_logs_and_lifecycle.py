@@ -1,5 +1,6 @@
 """Logs, scaledown, serialized functions, import failures, auth and connection errors."""
 
+import contextlib
 import os
 import threading
 
@@ -90,28 +91,31 @@ def test_app_stop_cancels_outstanding_inputs(cluster):
         calls[0].get(timeout=5)
 
 
-def test_wrong_token_is_refused(cluster, monkeypatch):
-    monkeypatch.setenv("LEVERET_TOKEN", "not-the-token")
+@contextlib.contextmanager
+def client_env(cluster, **env):
+    """The SDK's client pointed elsewhere for the block, then back at the cluster."""
+    saved = {"LEVERET_TOKEN": cluster.token, "LEVERET_SERVER_URL": cluster.url}
+    os.environ.update(env)
     _client.reset()
     try:
+        yield
+    finally:
+        os.environ.update(saved)
+        _client.reset()
+
+
+def test_wrong_token_is_refused(cluster):
+    with client_env(cluster, LEVERET_TOKEN="not-the-token"):
         with pytest.raises(leveret.AuthError, match="refused the token"):
             with basic.app.run(show_logs=False):
                 pass
-    finally:
-        monkeypatch.setenv("LEVERET_TOKEN", cluster.token)
-        _client.reset()
 
 
-def test_unreachable_server_says_how_to_start_one(cluster, monkeypatch):
-    monkeypatch.setenv("LEVERET_SERVER_URL", "http://127.0.0.1:1")
-    _client.reset()
-    try:
+def test_unreachable_server_says_how_to_start_one(cluster):
+    with client_env(cluster, LEVERET_SERVER_URL="http://127.0.0.1:1"):
         with pytest.raises(leveret.ConnectionError, match="leveret server start"):
             with basic.app.run(show_logs=False):
                 pass
-    finally:
-        monkeypatch.setenv("LEVERET_SERVER_URL", cluster.url)
-        _client.reset()
 
 
 def test_server_url_without_token_names_the_fix(monkeypatch):
