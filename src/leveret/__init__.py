@@ -10,6 +10,7 @@ import os as _os
 # are not needed for fork+exec and can crash the child, so they are off unless asked for.
 _os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
+from ._concurrency import concurrent  # noqa: E402
 from .app import App, LocalEntrypoint  # noqa: E402
 from .exception import (  # noqa: E402
     AuthError,
@@ -26,6 +27,7 @@ from .exception import (  # noqa: E402
 )
 from .function import Function, FunctionCall  # noqa: E402
 from .image import Image  # noqa: E402
+from .retries import Retries  # noqa: E402
 from .secret import Secret  # noqa: E402
 
 __version__ = "0.1.0"
@@ -46,7 +48,9 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "RemoteError",
+    "Retries",
     "Secret",
     "TimeoutError",
     "__version__",
+    "concurrent",
 ]

@@ -13,6 +13,8 @@ DEFAULT_SCALEDOWN_WINDOW = 60
 DEFAULT_TIMEOUT = 300          # seconds an input may run, as in Modal
 MAX_TIMEOUT = 24 * 3600
 MAX_SCALEDOWN_WINDOW = 24 * 3600
+MAX_STARTUP_TIMEOUT = 24 * 3600
+MAX_KEPT_CONTAINERS = 1000     # min_containers, buffer_containers
 
 # option -> what brings it
 NOT_YET = {
@@ -21,12 +23,7 @@ NOT_YET = {
     "volumes": "volumes",
     "network_file_systems": "volumes",
     "schedule": "schedules (Cron, Period) on deployed apps",
-    "retries": "retries",
-    "startup_timeout": "startup timeouts",
-    "min_containers": "autoscaler settings",
-    "buffer_containers": "autoscaler settings",
     "cloud": "cloud placement",
-    "region": "region placement",
     "proxy": "proxies",
     "enable_memory_snapshot": "memory snapshots",
     "i6pn": "private networking",
@@ -35,7 +32,7 @@ NOT_YET = {
 }
 
 
-ZERO_IS_UNSET = {"retries", "min_containers", "buffer_containers"}   # Modal's defaults are 0
+ZERO_IS_UNSET: set[str] = set()   # options whose 0 means "not set" (Modal's default is 0)
 
 
 def _is_unset(option: str, value) -> bool:
@@ -49,11 +46,16 @@ def _is_unset(option: str, value) -> bool:
 class FunctionOptions:
     """A function's validated options (a plain class: dataclasses would import inspect)."""
 
-    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image", "timeout", "secret_env")
+    __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
+                 "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
+                 "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
-                 image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None):
+                 image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
+                 cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
+                 min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
+                 region: str = ""):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -63,6 +65,15 @@ class FunctionOptions:
         self.image = image                # an Image, or None for the default image
         self.timeout = timeout            # seconds one input may run before its container is stopped
         self.secret_env = secret_env or {}  # environment from the function's secrets
+        self.cpu_request = cpu_request    # cores the scheduler reserves; 0 = the server's default
+        self.memory_request_mb = memory_request_mb
+        self.retries = retries            # a Retries, or None
+        self.startup_timeout = startup_timeout   # seconds from start to ready; 0 = the worker's default
+        self.min_containers = min_containers
+        self.buffer_containers = buffer_containers
+        self.max_inputs = max_inputs      # inputs one container runs at once (@concurrent)
+        self.target_inputs = target_inputs
+        self.region = region              # a worker label the function needs: region=<this>
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -77,21 +88,34 @@ class FunctionOptions:
         return "FunctionOptions(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__slots__, self._values())) + ")"
 
 
-def _limit(function_name: str, option: str, value, kind, example: str):
-    """Modal takes a number or a (request, limit) pair; the limit is what a cgroup enforces."""
+def _limit(function_name: str, option: str, value, kind, example: str) -> tuple:
+    """Modal takes a number or a (request, limit) pair: the request is what the scheduler reserves,
+    the limit what a cgroup enforces; one number is both. Returns (request, limit)."""
     if value is None:
-        return kind(0)
-    if isinstance(value, tuple) and len(value) == 2:
-        value = value[1]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 \
-            or (kind is int and value != int(value)):
-        raise InvalidError(f"{function_name}: {option}={value!r} must be a positive number or a (request, limit)"
-                           f" pair, e.g. {option}={example}")
-    return kind(value)
+        return kind(0), kind(0)
+    pair = value if isinstance(value, tuple) and len(value) == 2 else (value, value)
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 or (kind is int and v != int(v)):
+            raise InvalidError(f"{function_name}: {option}={value!r} must be a positive number or a (request, limit)"
+                               f" pair, e.g. {option}={example}")
+    if pair[0] > pair[1]:
+        raise InvalidError(f"{function_name}: {option}={value!r} asks for more than its limit: use (request, limit)"
+                           f" with request <= limit")
+    return kind(pair[0]), kind(pair[1])
+
+
+def _count(function_name: str, option: str, value, high: int) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise InvalidError(f"{function_name}: {option}={value!r} must be a whole number from 0 to {high}")
+    return value
 
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
-             block_network=False, image=None, timeout=None, secrets=None, unset: dict) -> FunctionOptions:
+             block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
+             min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None,
+             unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -118,12 +142,30 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         raise InvalidError(f"{function_name}: timeout={timeout!r} must be seconds, more than 0 and at most"
                            f" {MAX_TIMEOUT}, e.g. timeout=600")
 
+    if startup_timeout is not None and (isinstance(startup_timeout, bool) or not isinstance(startup_timeout, (int, float))
+                                        or not 0 < startup_timeout <= MAX_STARTUP_TIMEOUT):
+        raise InvalidError(f"{function_name}: startup_timeout={startup_timeout!r} must be seconds, more than 0 and at"
+                           f" most {MAX_STARTUP_TIMEOUT}, e.g. startup_timeout=300")
+    min_containers = _count(function_name, "min_containers", min_containers, MAX_KEPT_CONTAINERS)
+    buffer_containers = _count(function_name, "buffer_containers", buffer_containers, MAX_KEPT_CONTAINERS)
+    if max_containers is not None and min_containers > max_containers:
+        raise InvalidError(f"{function_name}: min_containers={min_containers} is more than"
+                           f" max_containers={max_containers}: lower one or raise the other")
+    if region is not None and (not isinstance(region, str) or not region.strip()):
+        raise InvalidError(f"{function_name}: region= takes the name of a region workers are labelled with"
+                           f" (leveret worker --label region=NAME), e.g. region=\"eu-north\", not {region!r}")
+    from .retries import Retries
+
     if image is not None and not isinstance(image, Image):
         raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
         raise InvalidError(f"{function_name}: block_network must be True or False, not {block_network!r}")
+    cpu_request, cpu_limit = _limit(function_name, "cpu", cpu, float, "2.0")
+    memory_request, memory_limit = _limit(function_name, "memory", memory, int, "512 (MiB)")
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
-                           cpu=_limit(function_name, "cpu", cpu, float, "2.0"),
-                           memory_mb=_limit(function_name, "memory", memory, int, "512 (MiB)"),
-                           block_network=block_network, image=image, timeout=float(timeout),
-                           secret_env=merged_env(secrets))
+                           cpu=cpu_limit, memory_mb=memory_limit, cpu_request=cpu_request,
+                           memory_request_mb=memory_request, block_network=block_network, image=image,
+                           timeout=float(timeout), secret_env=merged_env(secrets),
+                           retries=Retries.of(function_name, retries), startup_timeout=float(startup_timeout or 0),
+                           min_containers=min_containers, buffer_containers=buffer_containers,
+                           max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "")

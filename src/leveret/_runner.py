@@ -86,8 +86,15 @@ class RunContext:
             name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
             scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
             cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
-            secret_env=opts.secret_env,
+            secret_env=opts.secret_env, cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
+            startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
+            buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
+            selector={"region": opts.region} if opts.region else {},
             image=await self._image_json(opts.image) if opts.image is not None else "")
+        if opts.retries is not None:
+            r = opts.retries
+            d.retries.CopyFrom(pb.RetryPolicy(max_retries=r.max_retries, backoff_coefficient=r.backoff_coefficient,
+                                              initial_delay_s=r.initial_delay, max_delay_s=r.max_delay))
         if opts.serialized:
             d.module = raw.__module__
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import _function_options
+from . import _concurrency, _function_options
 from .exception import InvalidError
 from .function import Function
 
@@ -64,9 +64,7 @@ class App:
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
         unset = dict(schedule=schedule, gpu=gpu, network_file_systems=network_file_systems,
-                     volumes=volumes, ephemeral_disk=ephemeral_disk, min_containers=min_containers,
-                     buffer_containers=buffer_containers, proxy=proxy, retries=retries,
-                     startup_timeout=startup_timeout, cloud=cloud, region=region,
+                     volumes=volumes, ephemeral_disk=ephemeral_disk, proxy=proxy, cloud=cloud,
                      enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
 
@@ -83,7 +81,10 @@ class App:
             options = _function_options.validate(fname, serialized=serialized, scaledown_window=scaledown_window,
                                                  max_containers=max_containers, cpu=cpu, memory=memory,
                                                  block_network=block_network, image=image or self.image,
-                                                 timeout=timeout, secrets=[*self.secrets, *(secrets or [])], unset=unset)
+                                                 timeout=timeout, secrets=[*self.secrets, *(secrets or [])],
+                                                 retries=retries, startup_timeout=startup_timeout,
+                                                 min_containers=min_containers, buffer_containers=buffer_containers,
+                                                 concurrency=_concurrency.of(f), region=region, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

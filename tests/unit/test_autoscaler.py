@@ -14,10 +14,11 @@ NOW = 1000.0
 
 
 def load(*, queued=0, oldest_queued_at=None, seconds_per_input=None, containers=(), max_containers=10,
-         scaledown_window=60.0):
+         scaledown_window=60.0, min_containers=0, buffer_containers=0, target_inputs=1):
     return FunctionLoad(queued=queued, oldest_queued_at=oldest_queued_at, seconds_per_input=seconds_per_input,
                         containers=tuple(containers), max_containers=max_containers,
-                        scaledown_window=scaledown_window)
+                        scaledown_window=scaledown_window, min_containers=min_containers,
+                        buffer_containers=buffer_containers, target_inputs=target_inputs)
 
 
 def ready(cid, *, outstanding=0, idle_since=None):
@@ -153,6 +154,9 @@ def function_loads(draw):
         containers=containers,
         max_containers=max_containers,
         scaledown_window=draw(st.floats(1, 600)),
+        min_containers=draw(st.integers(0, max_containers)),
+        buffer_containers=draw(st.integers(0, 4)),
+        target_inputs=draw(st.sampled_from([1, 1, 2, 8])),
     )
 
 
@@ -161,10 +165,50 @@ def test_decision_never_overcommits_and_stops_only_idle_ready_containers(fl):
     d = decide(fl, NOW)
     assert d.start >= 0
     assert d.start + len(fl.containers) <= fl.max_containers
-    assert d.start <= fl.queued
+    kept = fl.min_containers + (fl.buffer_containers if fl.queued or any(c.outstanding for c in fl.containers) else 0)
+    assert d.start <= max(fl.queued, kept)
     idle_ready = {c.container_id for c in fl.containers
                   if c.ready and c.outstanding == 0 and c.idle_since is not None}
     assert set(d.stop) <= idle_ready
     assert len(set(d.stop)) == len(d.stop)
     if fl.queued:
         assert d.stop == ()
+    # never below min_containers by stopping
+    if d.stop:
+        assert len(fl.containers) - len(d.stop) >= min(fl.min_containers, fl.max_containers)
+    assert bool(d.reason) == bool(d.start or d.stop)
+
+
+@given(function_loads())
+def test_same_load_same_decision(fl):
+    assert decide(fl, NOW) == decide(fl, NOW)
+
+
+def test_min_containers_start_with_no_work_and_are_not_stopped_when_idle():
+    d = decide(load(min_containers=2), NOW)
+    assert d.start == 2 and "min_containers=2" in d.reason
+    idle = [ready("ct-a", idle_since=NOW - 1000), ready("ct-b", idle_since=NOW - 900), ready("ct-c", idle_since=NOW - 10)]
+    d = decide(load(min_containers=2, containers=idle, scaledown_window=60), NOW)
+    assert d.stop == ("ct-a",)   # longest idle first, down to min_containers
+    assert "scaledown_window=60" in d.reason
+
+
+def test_buffer_containers_are_kept_beyond_the_busy_ones_while_there_is_work():
+    d = decide(load(containers=[busy("ct-a")], buffer_containers=2), NOW)
+    assert d.start == 2 and "buffer_containers=2" in d.reason
+    d = decide(load(containers=[ready("ct-a", idle_since=NOW)], buffer_containers=2), NOW)
+    assert d.start == 0   # no work: no buffer
+
+
+def test_buffer_is_capped_by_max_containers():
+    d = decide(load(containers=[busy("ct-a")], buffer_containers=5, max_containers=3), NOW)
+    assert d.start == 2
+
+
+def test_concurrent_functions_scale_by_target_inputs():
+    d = decide(load(queued=20, oldest_queued_at=NOW, target_inputs=8), NOW)
+    assert d.start == 3 and "at 8 per container" in d.reason
+    d = decide(load(queued=4, oldest_queued_at=NOW, containers=[busy("ct-a", 8)], target_inputs=8), NOW)
+    assert d.start == 1   # 12 inputs / 8 per container = 2 containers
+    d = decide(load(queued=0, containers=[busy("ct-a", 5)], target_inputs=8), NOW)
+    assert d.start == 0

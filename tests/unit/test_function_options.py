@@ -22,12 +22,7 @@ SET_VALUES = {
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
     "schedule": "cron",
-    "retries": 3,
-    "startup_timeout": 60,
-    "min_containers": 1,
-    "buffer_containers": 1,
     "cloud": "aws",
-    "region": "us-east-1",
     "proxy": "proxy",
     "enable_memory_snapshot": True,
     "i6pn": True,
@@ -236,3 +231,108 @@ def test_bad_cpu_and_memory_name_the_fix(option, value):
         @app.function(serialized=True, **{option: value})
         def f():
             pass
+
+
+# ---------------------------------------------------------------------- orchestration options
+
+
+def options_of(**kwargs):
+    app = App("t")
+    return app.function(**kwargs)(square)._options
+
+
+def test_retries_as_a_number_retry_without_backoff():
+    r = options_of(retries=3).retries
+    assert (r.max_retries, r.backoff_coefficient, r.initial_delay) == (3, 1.0, 1.0)
+    assert [r.delay(n) for n in (1, 2, 3)] == [1.0, 1.0, 1.0]
+
+
+def test_retries_object_backs_off_up_to_its_max_delay():
+    r = options_of(retries=leveret.Retries(max_retries=5, backoff_coefficient=3.0, initial_delay=2.0, max_delay=20.0)).retries
+    assert [r.delay(n) for n in (1, 2, 3, 4)] == [2.0, 6.0, 18.0, 20.0]
+
+
+def test_zero_retries_is_no_retries():
+    assert options_of(retries=0).retries is None
+    assert options_of(retries=leveret.Retries(max_retries=0)).retries is None
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(retries=-1), "retries=-1 must be from 0 to 10"),
+    (dict(retries=11), "from 0 to 10"),
+    (dict(retries="3"), "retries= takes a number of retries"),
+    (dict(startup_timeout=0), "startup_timeout=0 must be seconds"),
+    (dict(min_containers=-1), "min_containers=-1 must be a whole number"),
+    (dict(buffer_containers=1.5), "buffer_containers=1.5 must be a whole number"),
+    (dict(min_containers=3, max_containers=2), "min_containers=3 is more than max_containers=2"),
+    (dict(region=""), "region= takes the name of a region"),
+    (dict(cpu=(2.0, 1.0)), "asks for more than its limit"),
+])
+def test_bad_orchestration_options_are_refused_naming_the_fix(kwargs, match):
+    with pytest.raises(InvalidError, match=match):
+        options_of(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_retries=-1), "max_retries=-1"),
+    (dict(max_retries=1, backoff_coefficient=0.5), r"backoff_coefficient=0.5\) must be a number from 1 to 10"),
+    (dict(max_retries=1, initial_delay=61), "initial_delay=61"),
+    (dict(max_retries=1, max_delay=0), "max_delay=0"),
+])
+def test_bad_retries_are_refused(kwargs, match):
+    with pytest.raises(InvalidError, match=match):
+        leveret.Retries(**kwargs)
+
+
+def test_cpu_and_memory_pairs_are_request_and_limit():
+    o = options_of(cpu=(0.5, 2.0), memory=(256, 1024))
+    assert (o.cpu_request, o.cpu, o.memory_request_mb, o.memory_mb) == (0.5, 2.0, 256, 1024)
+    o = options_of(cpu=1.0, memory=512)
+    assert (o.cpu_request, o.cpu, o.memory_request_mb, o.memory_mb) == (1.0, 1.0, 512, 512)
+
+
+def test_autoscaler_options_are_kept():
+    o = options_of(min_containers=1, buffer_containers=2, max_containers=5, startup_timeout=30, region="eu")
+    assert (o.min_containers, o.buffer_containers, o.max_containers, o.startup_timeout, o.region) == (1, 2, 5, 30.0, "eu")
+
+
+def test_concurrent_sets_max_and_target_inputs():
+    app = App("t")
+
+    @app.function(serialized=True)
+    @leveret.concurrent(max_inputs=8, target_inputs=4)
+    async def fetch(url):
+        return url
+
+    assert (fetch._options.max_inputs, fetch._options.target_inputs) == (8, 4)
+    plain = app.function()(cube)
+    assert (plain._options.max_inputs, plain._options.target_inputs) == (1, 1)
+
+
+def test_concurrent_target_defaults_to_max():
+    @leveret.concurrent(max_inputs=3)
+    def f(x):
+        return x
+
+    assert options_of_f(f) == (3, 3)
+
+
+def options_of_f(f):
+    o = App("t").function(serialized=True)(f)._options
+    return o.max_inputs, o.target_inputs
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_inputs=0), r"max_inputs=0\) must be a whole number from 1"),
+    (dict(max_inputs=2, target_inputs=3), r"target_inputs=3\) must not exceed max_inputs=2"),
+])
+def test_bad_concurrent_arguments_are_refused(kwargs, match):
+    with pytest.raises(InvalidError, match=match):
+        leveret.concurrent(**kwargs)
+
+
+def test_concurrent_above_app_function_is_refused():
+    app = App("t")
+    f = app.function()(square)
+    with pytest.raises(InvalidError, match="below @app.function"):
+        leveret.concurrent(max_inputs=2)(f)

@@ -1,5 +1,6 @@
 """The scheduler: properties over generated clusters, and the reasons users read."""
 
+import dataclasses
 import random
 
 from hypothesis import given, settings
@@ -19,8 +20,10 @@ def nodes(draw, i):
     gpus = draw(st.sampled_from([0, 0, 0, 4, 8]))
     capacity = Resources(draw(st.sampled_from([2.0, 4.0, 8.0, 16.0])), draw(st.sampled_from([2048, 8192, 32768])), gpus)
     used = Resources(draw(st.floats(0, capacity.cpu)), draw(st.integers(0, capacity.memory_mb)), draw(st.integers(0, gpus)))
+    max_containers = draw(st.sampled_from([0, 0, 2, 8]))
     return Node(f"n{i}", capacity, used, gpu_type=draw(st.sampled_from(GPU_TYPES[1:])) if gpus else "",
-                labels=(("zone", draw(st.sampled_from(["a", "b"]))),), healthy=draw(st.booleans()) or draw(st.booleans()))
+                labels=(("zone", draw(st.sampled_from(["a", "b"]))),), healthy=draw(st.booleans()) or draw(st.booleans()),
+                max_containers=max_containers, containers=draw(st.integers(0, max_containers)))
 
 
 @st.composite
@@ -40,6 +43,10 @@ def requests(draw):
                            gpu_type=draw(st.sampled_from(GPU_TYPES)) if gpus else "",
                            selector=draw(st.sampled_from([(), (("zone", "a"),)]))))
     return out
+
+
+def _before(snapshot: Snapshot, node: Node) -> Node:
+    return next(n for n in snapshot.nodes if n.node_id == node.node_id)
 
 
 def _allocated(snapshot: Snapshot, plan: Plan, reqs):
@@ -62,10 +69,13 @@ def test_no_node_is_overcommitted_and_every_placement_passes_every_filter(snapsh
             assert alloc.fits_in(node.capacity)
     by_id = {r.request_id: r for r in reqs}
     free = {n.node_id: n.free for n in snapshot.nodes}
-    for p in plan.placements:       # in order, each against what was free when it was placed
+    for p in plan.placements:       # in order, each against what was free (and running) when it was placed
         req, node = by_id[p.request_id], by_node[p.node_id]
         assert filters.reject(req, node, free[p.node_id]) is None
         free[p.node_id] = free[p.node_id] - req.resources
+        by_node[p.node_id] = dataclasses.replace(node, containers=node.containers + 1)
+    for node in by_node.values():   # no node runs more containers than it may
+        assert not node.max_containers or node.containers <= max(node.max_containers, _before(snapshot, node).containers)
     assert {p.request_id for p in plan.placements} | {u.request_id for u in plan.unschedulable} == set(by_id)
 
 
@@ -134,3 +144,13 @@ def test_with_no_healthy_node_a_request_waits():
     down = Snapshot((Node("a", Resources(8, 8192), healthy=False),))
     [u] = schedule(down, [Request("r", Resources(1, 128))], rng=random.Random(0)).unschedulable
     assert u.ever and dict(u.reasons) == {REASON_UNHEALTHY: 1}
+
+
+def test_a_node_at_its_most_containers_takes_no_more():
+    full = Node("full", Resources(8, 8192), max_containers=2, containers=2)
+    roomy = Node("roomy", Resources(8, 8192), max_containers=3, containers=1)
+    plan = schedule(Snapshot((full, roomy)), [Request(f"r{i}", Resources(0.5, 128)) for i in range(3)],
+                    rng=random.Random(0))
+    assert [p.node_id for p in plan.placements] == ["roomy", "roomy"]
+    (u,) = plan.unschedulable
+    assert u.ever and dict(u.reasons) == {filters.REASON_SLOTS: 2}

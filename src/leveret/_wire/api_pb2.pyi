@@ -13,6 +13,7 @@ class AppState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     APP_STATE_UNSPECIFIED: _ClassVar[AppState]
     APP_STATE_EPHEMERAL: _ClassVar[AppState]
     APP_STATE_STOPPED: _ClassVar[AppState]
+    APP_STATE_DEPLOYED: _ClassVar[AppState]
 
 class OutputStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -43,6 +44,7 @@ class ContainerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 APP_STATE_UNSPECIFIED: AppState
 APP_STATE_EPHEMERAL: AppState
 APP_STATE_STOPPED: AppState
+APP_STATE_DEPLOYED: AppState
 OUTPUT_STATUS_UNSPECIFIED: OutputStatus
 OUTPUT_STATUS_SUCCESS: OutputStatus
 OUTPUT_STATUS_FAILURE: OutputStatus
@@ -63,18 +65,102 @@ CONTAINER_STATE_STOPPED: ContainerState
 CONTAINER_STATE_FAILED: ContainerState
 
 class AppCreateRequest(_message.Message):
-    __slots__ = ("name", "description")
+    __slots__ = ("name", "description", "deploy")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DEPLOY_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    deploy: bool
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deploy: _Optional[bool] = ...) -> None: ...
 
 class AppCreateResponse(_message.Message):
+    __slots__ = ("app_id", "version")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    version: int
+    def __init__(self, app_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class AppPublishRequest(_message.Message):
     __slots__ = ("app_id",)
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     def __init__(self, app_id: _Optional[str] = ...) -> None: ...
+
+class AppPublishResponse(_message.Message):
+    __slots__ = ("version", "replaced_app_id")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_APP_ID_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    replaced_app_id: str
+    def __init__(self, version: _Optional[int] = ..., replaced_app_id: _Optional[str] = ...) -> None: ...
+
+class AppInfo(_message.Message):
+    __slots__ = ("app_id", "name", "state", "version", "description", "created_at", "stopped_at", "stop_reason", "functions", "live")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_AT_FIELD_NUMBER: _ClassVar[int]
+    STOP_REASON_FIELD_NUMBER: _ClassVar[int]
+    FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    name: str
+    state: AppState
+    version: int
+    description: str
+    created_at: float
+    stopped_at: float
+    stop_reason: str
+    functions: _containers.RepeatedScalarFieldContainer[str]
+    live: bool
+    def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ..., version: _Optional[int] = ..., description: _Optional[str] = ..., created_at: _Optional[float] = ..., stopped_at: _Optional[float] = ..., stop_reason: _Optional[str] = ..., functions: _Optional[_Iterable[str]] = ..., live: _Optional[bool] = ...) -> None: ...
+
+class AppListRequest(_message.Message):
+    __slots__ = ("all",)
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    all: bool
+    def __init__(self, all: _Optional[bool] = ...) -> None: ...
+
+class AppListResponse(_message.Message):
+    __slots__ = ("apps",)
+    APPS_FIELD_NUMBER: _ClassVar[int]
+    apps: _containers.RepeatedCompositeFieldContainer[AppInfo]
+    def __init__(self, apps: _Optional[_Iterable[_Union[AppInfo, _Mapping]]] = ...) -> None: ...
+
+class AppHistoryRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class AppHistoryResponse(_message.Message):
+    __slots__ = ("versions",)
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[AppInfo]
+    def __init__(self, versions: _Optional[_Iterable[_Union[AppInfo, _Mapping]]] = ...) -> None: ...
+
+class AppRollbackRequest(_message.Message):
+    __slots__ = ("name", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class AppRollbackResponse(_message.Message):
+    __slots__ = ("app_id", "version", "from_version")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    version: int
+    from_version: int
+    def __init__(self, app_id: _Optional[str] = ..., version: _Optional[int] = ..., from_version: _Optional[int] = ...) -> None: ...
 
 class AppStopRequest(_message.Message):
     __slots__ = ("app_id", "reason")
@@ -149,8 +235,15 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule")
     class SecretEnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class SelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +264,18 @@ class FunctionDefinition(_message.Message):
     BLOCK_NETWORK_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     SECRET_ENV_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    STARTUP_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    MIN_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    BUFFER_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    TARGET_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    CPU_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_REQUEST_MB_FIELD_NUMBER: _ClassVar[int]
+    GPU_TYPE_FIELD_NUMBER: _ClassVar[int]
+    GPU_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -185,7 +290,111 @@ class FunctionDefinition(_message.Message):
     block_network: bool
     image: str
     secret_env: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    retries: RetryPolicy
+    startup_timeout_s: float
+    min_containers: int
+    buffer_containers: int
+    max_inputs: int
+    target_inputs: int
+    cpu_request: float
+    memory_request_mb: int
+    gpu_type: str
+    gpu_count: int
+    selector: _containers.ScalarMap[str, str]
+    schedule: str
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ...) -> None: ...
+
+class RetryPolicy(_message.Message):
+    __slots__ = ("max_retries", "backoff_coefficient", "initial_delay_s", "max_delay_s")
+    MAX_RETRIES_FIELD_NUMBER: _ClassVar[int]
+    BACKOFF_COEFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_DELAY_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_DELAY_S_FIELD_NUMBER: _ClassVar[int]
+    max_retries: int
+    backoff_coefficient: float
+    initial_delay_s: float
+    max_delay_s: float
+    def __init__(self, max_retries: _Optional[int] = ..., backoff_coefficient: _Optional[float] = ..., initial_delay_s: _Optional[float] = ..., max_delay_s: _Optional[float] = ...) -> None: ...
+
+class FunctionLookupRequest(_message.Message):
+    __slots__ = ("app_name", "function_name")
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    app_name: str
+    function_name: str
+    def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+
+class FunctionLookupResponse(_message.Message):
+    __slots__ = ("function_id", "app_id", "is_generator", "is_async")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    IS_GENERATOR_FIELD_NUMBER: _ClassVar[int]
+    IS_ASYNC_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    app_id: str
+    is_generator: bool
+    is_async: bool
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ...) -> None: ...
+
+class FunctionDescribeRequest(_message.Message):
+    __slots__ = ("app_name_or_id", "function_name")
+    APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    app_name_or_id: str
+    function_name: str
+    def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+
+class ContainerInfo(_message.Message):
+    __slots__ = ("container_id", "worker_id", "state", "running", "idle_s", "age_s")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    IDLE_S_FIELD_NUMBER: _ClassVar[int]
+    AGE_S_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    worker_id: str
+    state: str
+    running: int
+    idle_s: float
+    age_s: float
+    def __init__(self, container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., state: _Optional[str] = ..., running: _Optional[int] = ..., idle_s: _Optional[float] = ..., age_s: _Optional[float] = ...) -> None: ...
+
+class ScaleEvent(_message.Message):
+    __slots__ = ("ts", "text")
+    TS_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    ts: float
+    text: str
+    def __init__(self, ts: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
+
+class FunctionDescribeResponse(_message.Message):
+    __slots__ = ("function_id", "app_id", "app_name", "version", "queued", "running", "containers", "pending", "events", "backoff", "settings", "schedule")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    BACKOFF_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    app_id: str
+    app_name: str
+    version: int
+    queued: int
+    running: int
+    containers: _containers.RepeatedCompositeFieldContainer[ContainerInfo]
+    pending: _containers.RepeatedScalarFieldContainer[str]
+    events: _containers.RepeatedCompositeFieldContainer[ScaleEvent]
+    backoff: str
+    settings: str
+    schedule: str
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition")
@@ -374,18 +583,31 @@ class AppLookupResponse(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ...) -> None: ...
 
 class WorkerInfo(_message.Message):
-    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers")
+    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_FIELD_NUMBER: _ClassVar[int]
     CPU_FIELD_NUMBER: _ClassVar[int]
     MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
     MAX_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    GPUS_FIELD_NUMBER: _ClassVar[int]
+    GPU_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     hostname: str
     runtime: str
     cpu: float
     memory_mb: int
     max_containers: int
-    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ...) -> None: ...
+    gpus: int
+    gpu_type: str
+    labels: _containers.ScalarMap[str, str]
+    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ContainerAssignment(_message.Message):
     __slots__ = ("container_id", "function_id", "app_id", "definition")

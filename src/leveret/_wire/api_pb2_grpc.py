@@ -57,6 +57,26 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.AppLookupRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.AppLookupResponse.FromString,
                 _registered_method=True)
+        self.AppPublish = channel.unary_unary(
+                '/leveret.v1.Leveret/AppPublish',
+                request_serializer=leveret_dot_v1_dot_api__pb2.AppPublishRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.AppPublishResponse.FromString,
+                _registered_method=True)
+        self.AppList = channel.unary_unary(
+                '/leveret.v1.Leveret/AppList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.AppListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.AppListResponse.FromString,
+                _registered_method=True)
+        self.AppHistory = channel.unary_unary(
+                '/leveret.v1.Leveret/AppHistory',
+                request_serializer=leveret_dot_v1_dot_api__pb2.AppHistoryRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.AppHistoryResponse.FromString,
+                _registered_method=True)
+        self.AppRollback = channel.unary_unary(
+                '/leveret.v1.Leveret/AppRollback',
+                request_serializer=leveret_dot_v1_dot_api__pb2.AppRollbackRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.AppRollbackResponse.FromString,
+                _registered_method=True)
         self.MountGetMissing = channel.unary_unary(
                 '/leveret.v1.Leveret/MountGetMissing',
                 request_serializer=leveret_dot_v1_dot_api__pb2.MountGetMissingRequest.SerializeToString,
@@ -76,6 +96,16 @@ class LeveretStub:
                 '/leveret.v1.Leveret/FunctionCreate',
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCreateRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCreateResponse.FromString,
+                _registered_method=True)
+        self.FunctionLookup = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionLookup',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.FromString,
+                _registered_method=True)
+        self.FunctionDescribe = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionDescribe',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.FromString,
                 _registered_method=True)
         self.FunctionRemote = channel.stream_stream(
                 '/leveret.v1.Leveret/FunctionRemote',
@@ -143,6 +173,30 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AppPublish(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppRollback(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def MountGetMissing(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -162,6 +216,18 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FunctionCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FunctionLookup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FunctionDescribe(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -232,6 +298,26 @@ def add_LeveretServicer_to_server(servicer, server):
                     request_deserializer=leveret_dot_v1_dot_api__pb2.AppLookupRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.AppLookupResponse.SerializeToString,
             ),
+            'AppPublish': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppPublish,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.AppPublishRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.AppPublishResponse.SerializeToString,
+            ),
+            'AppList': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.AppListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.AppListResponse.SerializeToString,
+            ),
+            'AppHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppHistory,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.AppHistoryRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.AppHistoryResponse.SerializeToString,
+            ),
+            'AppRollback': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppRollback,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.AppRollbackRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.AppRollbackResponse.SerializeToString,
+            ),
             'MountGetMissing': grpc.unary_unary_rpc_method_handler(
                     servicer.MountGetMissing,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.MountGetMissingRequest.FromString,
@@ -251,6 +337,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionCreate,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCreateRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCreateResponse.SerializeToString,
+            ),
+            'FunctionLookup': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionLookup,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.SerializeToString,
+            ),
+            'FunctionDescribe': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionDescribe,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.SerializeToString,
             ),
             'FunctionRemote': grpc.stream_stream_rpc_method_handler(
                     servicer.FunctionRemote,
@@ -409,6 +505,114 @@ class Leveret:
             _registered_method=True)
 
     @staticmethod
+    def AppPublish(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/AppPublish',
+            leveret_dot_v1_dot_api__pb2.AppPublishRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.AppPublishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/AppList',
+            leveret_dot_v1_dot_api__pb2.AppListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.AppListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/AppHistory',
+            leveret_dot_v1_dot_api__pb2.AppHistoryRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.AppHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppRollback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/AppRollback',
+            leveret_dot_v1_dot_api__pb2.AppRollbackRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.AppRollbackResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def MountGetMissing(request,
             target,
             options=(),
@@ -506,6 +710,60 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionCreate',
             leveret_dot_v1_dot_api__pb2.FunctionCreateRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionLookup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionLookup',
+            leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionDescribe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionDescribe',
+            leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,18 +1,25 @@
 """Autoscaler: a pure function from one function's load to a scaling decision.
 
-``decide(load, now)`` says how many containers to start and which idle ones to stop. It reads
-nothing and writes nothing; the server gathers ``FunctionLoad`` and applies the ``Decision``.
+``decide(load, now)`` says how many containers to start and which idle ones to stop, and why (the
+server records the reason as a scale event). It reads nothing and writes nothing; the server
+gathers ``FunctionLoad`` and applies the ``Decision``. Modal's meanings:
 
-- No container and work queued: start one per queued input, up to ``max_containers``.
-- Work queued that the ready containers would take longer than ``SCALE_UP_DRAIN_S`` to drain
-  (judged from the measured seconds per input, or by the oldest input's wait while that is
-  unknown): start more, one per queued input not already covered by a starting container.
-- A container idle for ``scaledown_window`` seconds with nothing queued: stop it.
+- Work first. One input per container (the default): no ready container and work queued → one
+  container per queued input not already covered by a starting one; ready containers that would
+  take longer than ``SCALE_UP_DRAIN_S`` to drain the queue (judged from the measured seconds per
+  input, or by the oldest input's wait while that is unknown) → the same. ``@concurrent``: enough
+  containers for ``target_inputs`` of the queued and running inputs each.
+- ``min_containers`` run even with no work at all; while there is work, ``buffer_containers``
+  more than the busy ones are kept (idle, ready for a burst).
+- A container idle for ``scaledown_window`` seconds with nothing queued stops, longest idle
+  first, unless that would go below the floor above.
+- Never more than ``max_containers`` in all.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 SCALE_UP_DRAIN_S = 0.5        # expected backlog drain time above which more containers start
 SCALE_UP_WAIT_S = 0.2         # oldest queued input's wait that starts more, while speed is unknown
@@ -34,34 +41,62 @@ class FunctionLoad:
     containers: tuple[ContainerLoad, ...]
     max_containers: int
     scaledown_window: float
+    min_containers: int = 0
+    buffer_containers: int = 0
+    target_inputs: int = 1            # > 1: @concurrent, aim for this many inputs per container
 
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
     start: int = 0
     stop: tuple[str, ...] = ()
+    reason: str = ""          # why, in a line, when it starts or stops anything
 
 
 def decide(load: FunctionLoad, now: float) -> Decision:
+    total = len(load.containers)
     starting = sum(1 for c in load.containers if not c.ready)
-    ready = len(load.containers) - starting
-    room = max(0, load.max_containers - len(load.containers))
-    start = 0
-    if load.queued > 0 and room > 0:
-        uncovered = load.queued - starting
+    ready = total - starting
+    running = sum(c.outstanding for c in load.containers)
+    busy = sum(1 for c in load.containers if c.outstanding or not c.ready)
+    room = max(0, load.max_containers - total)
+
+    by_work, why = 0, ""
+    if load.target_inputs > 1:
+        wanted = math.ceil((load.queued + running) / load.target_inputs)
+        by_work = max(0, wanted - total)
+        why = f"{load.queued} queued + {running} running at {load.target_inputs} per container"
+    elif load.queued > 0:
+        uncovered = max(0, load.queued - starting)
         if ready == 0:
-            start = min(room, max(0, uncovered))
+            by_work, why = uncovered, f"{load.queued} queued and no container ready"
         elif _backlog_is_slow(load, ready, now):
-            start = min(room, max(0, uncovered))
+            by_work, why = uncovered, f"{load.queued} queued would take too long on {ready} container(s)"
+    active = load.queued + running > 0
+    floor = load.min_containers
+    floor_why = f"min_containers={load.min_containers}"
+    if active and load.buffer_containers:
+        with_buffer = busy + by_work + load.buffer_containers
+        if with_buffer > floor:
+            floor, floor_why = with_buffer, f"buffer_containers={load.buffer_containers} beyond the busy ones"
+    by_floor = max(0, floor - total - by_work)
+    start = min(room, by_work + by_floor)
+    reasons = [r for r, n in ((why, by_work), (floor_why, by_floor)) if n and r]
+
     stop: tuple[str, ...] = ()
     if load.queued == 0:
-        stop = tuple(
-            c.container_id
-            for c in load.containers
-            if c.ready and c.outstanding == 0 and c.idle_since is not None
-            and now - c.idle_since >= load.scaledown_window
-        )
-    return Decision(start=start, stop=stop)
+        idle = sorted((c for c in load.containers if c.ready and c.outstanding == 0 and c.idle_since is not None
+                       and now - c.idle_since >= load.scaledown_window), key=lambda c: c.idle_since)
+        keep_at_least = min(floor, load.max_containers)
+        stoppable = max(0, total - keep_at_least)
+        stop = tuple(c.container_id for c in idle[:stoppable])
+        if stop:
+            reasons.append(f"idle past scaledown_window={load.scaledown_window:g} s")
+    if not start and not stop:
+        return Decision()
+    verbs = [f"start {start}"] if start else []
+    verbs += [f"stop {len(stop)}"] if stop else []
+    return Decision(start=start, stop=stop, reason=f"{' and '.join(verbs)}: {'; '.join(reasons)}")
 
 
 def _backlog_is_slow(load: FunctionLoad, ready: int, now: float) -> bool:

@@ -16,11 +16,13 @@ import asyncio
 import collections
 import dataclasses
 import logging
+import random
 import time
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
 from . import autoscaler
+from . import scheduler as sched
 from .calls import FINAL, CallState
 from .logs import LogHub
 from .store import SqliteStore
@@ -32,6 +34,12 @@ WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a t
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 CRASH_ATTEMPTS = 2             # containers that may end under one input before it fails
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+DEFAULT_CPU_REQUEST = 0.125   # cores a container reserves when its function asks for none (Modal's default)
+DEFAULT_MEMORY_REQUEST_MB = 128
+CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
+EVENTS_KEPT = 50              # scale events kept per function for `leveret function describe`
+RETRYABLE = frozenset({pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_TIMEOUT, pb.OUTPUT_STATUS_INTERNAL_FAILURE,
+                       pb.OUTPUT_STATUS_OUT_OF_MEMORY})
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
              " `leveret worker --server URL --token TOKEN`")
 
@@ -39,7 +47,8 @@ log = logging.getLogger("leveret.server")
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "crashes", "alone")
+    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "crashes", "alone",
+                 "retries", "retry_handle", "yielded")
 
     def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
         self.input_id = input_id
@@ -52,6 +61,9 @@ class InputRec:
         self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
         self.crashes = 0         # containers that ended while (possibly) running it
         self.alone = False       # it was in a container that crashed: it runs by itself from now on
+        self.retries = 0         # retries used (retries=)
+        self.retry_handle = None  # set while it waits out its retry delay (neither queued nor running)
+        self.yielded = False     # a generator that yielded items cannot run again
 
 
 @dataclasses.dataclass(eq=False)
@@ -60,10 +72,14 @@ class WorkerConn:
     info: pb.WorkerInfo
     outbox: asyncio.Queue
     containers: set = dataclasses.field(default_factory=set)
+    allocated: sched.Resources = sched.Resources()   # what its containers reserve
+    healthy: bool = True
 
-    @property
-    def free_slots(self) -> int:
-        return max(0, (self.info.max_containers or 1) - len(self.containers))
+    def node(self) -> sched.Node:
+        i = self.info
+        return sched.Node(self.worker_id, sched.Resources(i.cpu, i.memory_mb, i.gpus), self.allocated,
+                          gpu_type=i.gpu_type.upper(), labels=tuple(sorted(i.labels.items())), healthy=self.healthy,
+                          max_containers=i.max_containers, containers=len(self.containers))
 
 
 @dataclasses.dataclass(eq=False)
@@ -71,6 +87,7 @@ class ContainerRec:
     container_id: str
     function: "FunctionState"
     worker: WorkerConn
+    resources: sched.Resources = sched.Resources()
     ready: bool = False
     stopping: bool = False
     outstanding: dict = dataclasses.field(default_factory=dict)
@@ -91,10 +108,25 @@ class FunctionState:
     containers: dict = dataclasses.field(default_factory=dict)
     seconds_per_input: float | None = None
     told_no_worker: bool = False
+    pending: str = ""             # why containers it wants are not placed (empty: nothing pending)
+    events: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=EVENTS_KEPT))
+    crash_streak: int = 0         # containers in a row that ended unexpectedly
+    hold_until: float = 0.0       # no new container before this (crash-loop back-off)
+    retry_waiting: int = 0        # inputs waiting out a retry delay
 
     @property
     def name(self) -> str:
         return self.definition.name
+
+    @property
+    def request(self) -> sched.Resources:
+        d = self.definition
+        return sched.Resources(d.cpu_request or DEFAULT_CPU_REQUEST, d.memory_request_mb or DEFAULT_MEMORY_REQUEST_MB,
+                               d.gpu_count)
+
+    @property
+    def running(self) -> int:
+        return sum(len(c.outstanding) for c in self.containers.values())
 
     @property
     def queued(self) -> int:
@@ -102,6 +134,8 @@ class FunctionState:
 
     @property
     def window(self) -> int:
+        if self.definition.max_inputs > 1:   # @concurrent: the container runs all it is sent at once
+            return self.definition.max_inputs
         if self.seconds_per_input is None:
             return 2
         return max(1, min(MAX_WINDOW, int(WINDOW_TARGET_S / max(self.seconds_per_input, 1e-7)))) + 1
@@ -129,6 +163,7 @@ class Dispatcher:
         self.inputs: dict[str, InputRec] = {}
         self.workers: dict[str, WorkerConn] = {}
         self.containers: dict[str, ContainerRec] = {}
+        self.rng = random.Random()
         self._tick_task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -262,7 +297,13 @@ class Dispatcher:
         fn = self.functions.get(call.function_id)
         for r in left:
             r.cancelled = True
-            if r.container is None:
+            if r.retry_handle is not None:   # waiting out a retry delay: neither queued nor running
+                r.retry_handle.cancel()
+                r.retry_handle = None
+                self.inputs.pop(r.input_id, None)
+                if fn is not None:
+                    fn.retry_waiting -= 1
+            elif r.container is None:
                 self.inputs.pop(r.input_id, None)
                 if fn is not None:
                     fn.cancelled_in_queue += 1
@@ -353,18 +394,24 @@ class Dispatcher:
         finals = 0
         for res in batch.results:
             r = self.inputs.get(res.input_id)
-            if r is None or r.attempt != res.attempt:
-                continue  # a duplicate
+            if r is None or r.attempt != res.attempt or r.container is None or r.container.container_id != batch.container_id:
+                continue  # a duplicate, or from an attempt given up on (its container or worker was lost)
             out = res.output
             out.idx = r.idx
+            if out.status == pb.OUTPUT_STATUS_GENERATOR_ITEM:
+                r.yielded = True
             if out.status in FINAL:
                 finals += 1
                 self._release(r)
+                if out.status in RETRYABLE and self._retry_later(r, out.message or "it failed", now):
+                    continue
             if not r.cancelled:
                 items.append((r, out, batch.container_id))
         self._publish(items)
         if ct is None:
             return
+        if ct.function.crash_streak and any(o.status not in RETRYABLE for _, o, _ in items):
+            ct.function.crash_streak = 0   # it serves: crashes before this were not a loop
         if ct.phases and items:
             self._report_cold_start(ct, now)
         fn = ct.function
@@ -382,6 +429,7 @@ class Dispatcher:
     def autoscale(self, fn: FunctionState, now: float) -> None:
         if fn.function_id not in self.functions:
             return
+        d = fn.definition
         load = autoscaler.FunctionLoad(
             queued=fn.queued,
             oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
@@ -390,37 +438,88 @@ class Dispatcher:
                 autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since)
                 for c in fn.containers.values() if not c.stopping
             ),
-            max_containers=fn.definition.max_containers or DEFAULT_MAX_CONTAINERS,
-            scaledown_window=fn.definition.scaledown_window_s,
+            max_containers=d.max_containers or DEFAULT_MAX_CONTAINERS,
+            scaledown_window=d.scaledown_window_s,
+            min_containers=d.min_containers,
+            buffer_containers=d.buffer_containers,
+            target_inputs=(d.target_inputs or d.max_inputs) if d.max_inputs > 1 else 1,
         )
         decision = autoscaler.decide(load, now)
-        for placed in range(decision.start):
-            if not self._place(fn):
-                self._evict_idle(decision.start - placed, fn)
-                break
+        if not decision.start and not decision.stop:
+            if not fn.queued and fn.pending:
+                fn.pending = ""
+            return
+        if decision.start:
+            self._place(fn, decision.start, decision.reason, now)
+        if decision.stop:
+            self._event(fn, now, decision.reason if not decision.start else f"stop {len(decision.stop)}: idle")
         for container_id in decision.stop:
             self._stop_container(self.containers[container_id], "idle past its scaledown window")
 
-    def _place(self, fn: FunctionState) -> bool:
+    def _event(self, fn: FunctionState, now: float, text: str) -> None:
+        """A scale decision or placement problem: kept for `leveret function describe`, and a verbose log line."""
+        fn.events.append((now, text))
+        self.logs.system(fn.app_id, fn.name, "", text, verbose=True)
+
+    def snapshot(self) -> sched.Snapshot:
+        return sched.Snapshot(tuple(w.node() for w in self.workers.values()))
+
+    def _place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
+        """Ask the scheduler for ``n`` containers of ``fn``; start what it places, say why the rest wait."""
+        if now < fn.hold_until:
+            fn.pending = (f"starts are held back for {fn.hold_until - now:.1f} s more after {fn.crash_streak}"
+                          " container crash(es) in a row")
+            return
         if not self.workers:
+            fn.pending = NO_WORKER
             if not fn.told_no_worker:
                 fn.told_no_worker = True
                 self.logs.system(fn.app_id, fn.name, "", NO_WORKER)
-            return False
-        candidates = [w for w in self.workers.values() if w.free_slots > 0]
-        if not candidates:
-            return False
-        worker = max(candidates, key=lambda w: w.free_slots)
-        now = time.time()
-        ct = ContainerRec(new_id("ct"), fn, worker, placed_at=now,
+            return
+        d = fn.definition
+        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=d.gpu_type.upper().replace("ANY", ""),
+                                  selector=tuple(sorted(d.selector.items()))) for i in range(n)]
+        plan = sched.schedule(self.snapshot(), requests, rng=self.rng)
+        applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
+        for p in applied.accepted:
+            self._start_container(fn, self.workers[p.node_id], now)
+        placed = len(applied.accepted)
+        if placed:
+            self._event(fn, now, why if placed == n else f"{why} (placed {placed})")
+        if not plan.unschedulable and not applied.rejected:
+            fn.pending = ""
+            return
+        if plan.unschedulable and not plan.unschedulable[0].ever:
+            self._fail_unplaceable(fn, plan.unschedulable[0].describe())
+            return
+        reason = plan.unschedulable[0].describe() if plan.unschedulable else applied.rejected[0][1]
+        if reason != fn.pending:
+            self._event(fn, now, f"{n - placed} container(s) pending: {reason}")
+        fn.pending = reason
+        self._evict_idle(n - placed, fn)
+
+    def _fail_unplaceable(self, fn: FunctionState, reasons: str) -> None:
+        """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
+        message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
+                   " (leveret worker --server URL --token TOKEN)")
+        if fn.pending != message:
+            fn.pending = message
+            self._event(fn, time.time(), message)
+        queued = [r for r in fn.queue if not r.cancelled]
+        fn.queue.clear()
+        fn.cancelled_in_queue = 0
+        self._fail_inputs(queued, "", message, retry=False)
+
+    def _start_container(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
+        ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
                           waiting_since=fn.queue[0].queued_at if fn.queue else now)
         self.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
         self.containers[ct.container_id] = ct
         fn.containers[ct.container_id] = ct
         worker.containers.add(ct)
+        worker.allocated = worker.allocated + ct.resources
         worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
             container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
-        return True
 
     def _report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
@@ -496,10 +595,16 @@ class Dispatcher:
             queued = [r for r in fn.queue if not r.cancelled]
             fn.queue.clear()
             fn.cancelled_in_queue = 0
-            self._fail_inputs(queued, ct.container_id, why)
+            self._fail_inputs(queued, ct.container_id, why, retry=False)
+        now = time.time()
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
-        now = time.time()
+            if not worker_lost:
+                fn.crash_streak += 1
+                hold = CRASH_BACKOFF_S[min(fn.crash_streak, len(CRASH_BACKOFF_S)) - 1]
+                fn.hold_until = now + hold
+                if hold:
+                    self._event(fn, now, f"{fn.crash_streak} container crash(es) in a row: the next start waits {hold:g} s")
         for other in list(self.functions.values()):  # a freed slot may be what another function waits for
             if other is fn or other.queued:
                 self.autoscale(other, now)
@@ -508,7 +613,9 @@ class Dispatcher:
     def _forget_container(self, ct: ContainerRec) -> None:
         self.containers.pop(ct.container_id, None)
         ct.function.containers.pop(ct.container_id, None)
-        ct.worker.containers.discard(ct)
+        if ct in ct.worker.containers:
+            ct.worker.containers.discard(ct)
+            ct.worker.allocated = ct.worker.allocated - ct.resources
 
     def _requeue(self, recs: list[InputRec]) -> None:
         """Put inputs that never started back at the head of their function's queue, in order."""
@@ -523,11 +630,49 @@ class Dispatcher:
             fn.queue.appendleft(r)
 
     def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str,
-                     status: int = pb.OUTPUT_STATUS_INTERNAL_FAILURE) -> None:
+                     status: int = pb.OUTPUT_STATUS_INTERNAL_FAILURE, *, retry: bool = True) -> None:
+        now = time.time()
+        failed = []
         for r in recs:
             self._release(r)
+            if not (retry and self._retry_later(r, message, now)):
+                failed.append(r)
         self._publish([(r, pb.Output(idx=r.idx, status=status, message=message), container_id)
-                       for r in recs if not r.cancelled])
+                       for r in failed if not r.cancelled])
+
+    # ------------------------------------------------------------------ retries
+
+    def _retry_later(self, r: InputRec, why: str, now: float) -> bool:
+        """Schedule another attempt of a failed input if its function's retries= allow; True if so."""
+        fn = self.functions.get(r.call.function_id)
+        if fn is None or r.cancelled or r.yielded or not fn.definition.HasField("retries"):
+            return False
+        policy = fn.definition.retries
+        if r.retries >= policy.max_retries:
+            return False
+        r.retries += 1
+        r.attempt += 1          # a late result of the failed attempt is dropped
+        r.container = None
+        r.alone = r.alone or r.crashes > 0
+        delay = min(policy.max_delay_s, policy.initial_delay_s * policy.backoff_coefficient ** (r.retries - 1))
+        self.inputs[r.input_id] = r
+        fn.retry_waiting += 1
+        r.retry_handle = asyncio.get_running_loop().call_later(delay, self._retry_now, fn, r)
+        first_line = why.strip().splitlines()[0] if why.strip() else "it failed"
+        self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries} of"
+                         f" {policy.max_retries + 1}): {first_line}; retrying in {delay:g} s")
+        return True
+
+    def _retry_now(self, fn: FunctionState, r: InputRec) -> None:
+        r.retry_handle = None
+        fn.retry_waiting -= 1
+        if r.cancelled or fn.function_id not in self.functions:
+            return
+        r.queued_at = time.time()
+        fn.queue.append(r)
+        self.pump(fn)
+        if fn.queued:
+            self.autoscale(fn, time.time())
 
     def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue) -> WorkerConn:
         worker = WorkerConn(new_id("wk"), info, outbox)

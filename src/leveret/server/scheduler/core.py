@@ -48,7 +48,7 @@ class _Pool:
 
 
 def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random) -> Plan:
-    nodes = snapshot.nodes
+    nodes = list(snapshot.nodes)   # the running view: container counts change as placements are made
     free = [n.free for n in nodes]
     tiebreak = [rng.random() for _ in nodes]
     cpu_pool = _Pool([i for i, n in enumerate(nodes) if n.capacity.gpus == 0], free, tiebreak, by_gpus=False)
@@ -72,11 +72,13 @@ def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random)
             continue
         pool, pos, i = found
         pool.take(pos, i, req.resources)
+        if nodes[i].max_containers:
+            nodes[i] = dataclasses.replace(nodes[i], containers=nodes[i].containers + 1)
         placements.append(Placement(req.request_id, nodes[i].node_id))
     return Plan(tuple(placements), tuple(unschedulable))
 
 
-def _why(req: Request, nodes: tuple[Node, ...], free: list[Resources]) -> Unschedulable:
+def _why(req: Request, nodes: list[Node], free: list[Resources]) -> Unschedulable:
     """Why no node takes ``req``: against what is free now if some node could ever hold it, else
     against each node's whole capacity (what would stop it even on an empty node)."""
     healthy = [n for n in nodes if n.healthy]
@@ -109,7 +111,8 @@ def apply(plan: Plan, snapshot: Snapshot, requests: dict[str, Request]) -> Appli
         if reason is not None:
             rejected.append((p, reason))
             continue
-        by_id[p.node_id] = dataclasses.replace(node, allocated=node.allocated + req.resources)
+        by_id[p.node_id] = dataclasses.replace(node, allocated=node.allocated + req.resources,
+                                               containers=node.containers + 1)
         accepted.append(p)
     new = Snapshot(tuple(by_id[n.node_id] for n in snapshot.nodes))
     return Applied(new, tuple(accepted), tuple(rejected))

@@ -15,6 +15,7 @@ REASON_GPU_TYPE = "node has no GPU of the type asked for"
 REASON_GPU_COUNT = "not enough free GPUs"
 REASON_CPU = "not enough free CPU"
 REASON_MEMORY = "not enough free memory"
+REASON_SLOTS = "node runs as many containers as it may (leveret worker --max-containers)"
 
 
 def healthy(req: Request, node: Node, free: Resources) -> str | None:
@@ -46,8 +47,12 @@ def memory(req: Request, node: Node, free: Resources) -> str | None:
     return REASON_MEMORY if req.resources.memory_mb > free.memory_mb else None
 
 
+def slots(req: Request, node: Node, free: Resources) -> str | None:
+    return REASON_SLOTS if node.max_containers and node.containers >= node.max_containers else None
+
+
 # Static ones first (they hold whatever runs), then resources.
-FILTERS = (healthy, labels, gpu_type, gpu_count, cpu, memory)
+FILTERS = (healthy, labels, gpu_type, gpu_count, cpu, memory, slots)
 STATIC = (healthy, labels, gpu_type)
 
 

@@ -34,6 +34,8 @@ class Node:
     gpu_type: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     healthy: bool = True
+    max_containers: int = 0        # 0: no limit on how many containers it runs
+    containers: int = 0            # how many it runs now
 
     @property
     def free(self) -> Resources:
