@@ -23,7 +23,7 @@ from .._wire import api_pb2 as pb
 from . import autoscaler
 from .calls import FINAL, CallState
 from .logs import LogHub
-from .store import SqliteStore
+from .store import Store
 from .writes import WriteBehind
 
 DEFAULT_MAX_CONTAINERS = 100
@@ -119,7 +119,7 @@ class AppState:
 
 
 class Dispatcher:
-    def __init__(self, store: SqliteStore, logs: LogHub):
+    def __init__(self, store: Store, logs: LogHub):
         self.store = store
         self.writes = WriteBehind(store)
         self.logs = logs
