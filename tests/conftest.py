@@ -3,6 +3,7 @@ import warnings
 import pytest
 
 from leveret.testing import Cluster
+from _postgres import start_for_tests
 
 # When a hypothesis test fails, its pytest plugin imports libcst to suggest a patch, and that
 # import warns (mypy_extensions.TypedDict is deprecated). With filterwarnings=error the warning
@@ -20,3 +21,19 @@ def cluster(tmp_path_factory):
     """A real server and worker in this process; containers are real processes."""
     with Cluster(tmp_path_factory.mktemp("cluster")) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (tests/_postgres.py)."""
+    server = start_for_tests()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    """``postgresql://postgres@127.0.0.1:PORT/test_N``: a new, empty database for one test."""
+    url = postgres.new_database()
+    yield url
+    postgres.drop_database(url)

@@ -12,7 +12,7 @@ from .. import _daemon, config
 
 @click.group(invoke_without_command=True)
 @click.option("--listen", default=None, help="Run a server in the foreground on HOST:PORT, e.g. 0.0.0.0:7070.")
-@click.option("--db", default=None, help="Store URL: sqlite:///PATH (default: $LEVERET_HOME/state.db).")
+@click.option("--db", default=None, help="Store URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: $LEVERET_HOME/state.db).")
 @click.option("--token", envvar="LEVERET_TOKEN", default=None, help="Token clients and workers must present (default: $LEVERET_HOME/token).")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None) -> None:

@@ -25,7 +25,7 @@ from . import autoscaler
 from . import scheduler as sched
 from .calls import FINAL, CallState
 from .logs import LogHub
-from .store import SqliteStore
+from .store import Store
 from .writes import WriteBehind
 
 DEFAULT_MAX_CONTAINERS = 100
@@ -153,7 +153,7 @@ class AppState:
 
 
 class Dispatcher:
-    def __init__(self, store: SqliteStore, logs: LogHub):
+    def __init__(self, store: Store, logs: LogHub):
         self.store = store
         self.writes = WriteBehind(store)
         self.logs = logs

@@ -6,13 +6,13 @@ import asyncio
 import time
 
 from .._wire import api_pb2 as pb
-from .store import SqliteStore
+from .store import Store
 
 SYSTEM = pb.LOG_SOURCE_SYSTEM
 
 
 class LogHub:
-    def __init__(self, store: SqliteStore):
+    def __init__(self, store: Store):
         self.store = store
         self._followers: dict[str, set[asyncio.Queue]] = {}
 

@@ -13,13 +13,13 @@ import asyncio
 import logging
 from typing import Callable
 
-from .store import SqliteStore
+from .store import Store
 
 log = logging.getLogger("leveret.server")
 
 
 class WriteBehind:
-    def __init__(self, store: SqliteStore):
+    def __init__(self, store: Store):
         self.store = store
         self._ops: list[tuple[Callable, tuple]] = []
         self._waiters: list[asyncio.Future] = []

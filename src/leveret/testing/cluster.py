@@ -1,6 +1,7 @@
-"""An in-process cluster: the real gRPC server on port 0 over a temporary SQLite store, and a real
-worker agent, both on the SDK's background event loop. Containers are real processes (or a fake
-runtime). The SDK in the same process is pointed at it through LEVERET_SERVER_URL / LEVERET_TOKEN.
+"""An in-process cluster: the real gRPC server on port 0 over a temporary SQLite store (or the
+store at ``db``, e.g. ``postgresql://...``), and a real worker agent, both on the SDK's background
+event loop. Containers are real processes (or a fake runtime). The SDK in the same process is
+pointed at it through LEVERET_SERVER_URL / LEVERET_TOKEN.
 
     with Cluster(tmp_path) as cluster:
         with app.run():
@@ -20,8 +21,9 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
-                 warm_containers: int = 0):
+                 warm_containers: int = 0, db: str | None = None):
         self.directory = str(directory)
+        self.db = db or os.path.join(self.directory, "state.db")
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
         self.max_containers = max_containers
         self.warm_containers = warm_containers
@@ -61,7 +63,7 @@ class Cluster:
         from ..worker.agent import Agent
 
         os.makedirs(self.directory, exist_ok=True)
-        self.server = await Server.start(listen="127.0.0.1:0", db=os.path.join(self.directory, "state.db"), token=self.token)
+        self.server = await Server.start(listen="127.0.0.1:0", db=self.db, token=self.token)
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers)

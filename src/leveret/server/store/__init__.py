@@ -1,5 +1,18 @@
-"""Cluster state. One interface (``Store``); SQLite now, PostgreSQL with the multi-host work."""
+"""Cluster state. One interface, ``Store``, whose SQL is written once (``base.py``), over SQLite
+(one host) or PostgreSQL (servers sharing a database)."""
 
-from .sqlite import SqliteStore, open_store
+from .base import SqlStore as Store
+from .sqlite import SqliteStore, sqlite_path
 
-__all__ = ["SqliteStore", "open_store"]
+
+def open_store(url: str) -> Store:
+    """Open a store from a URL: ``postgresql://USER@HOST/DB`` (or ``postgres://``),
+    ``sqlite:///abs/path.db``, ``sqlite://:memory:`` or a plain path to a SQLite file."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore   # psycopg loads only for a PostgreSQL store
+
+        return PostgresStore(url)
+    return SqliteStore(sqlite_path(url))
+
+
+__all__ = ["SqliteStore", "Store", "open_store"]

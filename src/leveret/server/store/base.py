@@ -1,0 +1,308 @@
+"""The store's SQL, written once for every backend: apps, functions, calls, inputs and their
+outputs, containers, workers, logs, blobs and mounts.
+
+Statements use a portable subset that SQLite and PostgreSQL both accept: ``?`` placeholders,
+``BIGINT`` and ``DOUBLE PRECISION`` columns, ``ON CONFLICT DO NOTHING``. What still differs is in
+a ``Dialect``: the placeholder the driver wants, the bytes column type, the auto-numbered key
+and how to read the last number given out. To add a table, add its ``CREATE ... IF NOT EXISTS``
+to ``SCHEMA`` (``{bytes}`` for a bytes column, ``{serial}`` for an auto-numbered key); to add a
+method, write it here with ``self._execute`` / ``self._executemany``. Both backends get it, and
+the contract tests (tests/unit/test_store_contract.py) run it on both.
+
+Every write that acknowledges something to a client (inputs, outputs) is committed before the
+acknowledgement leaves. Calls are plain blocking calls made from the server's event loop: each is
+a single short transaction over a batch, far cheaper than a thread hop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS apps (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, state TEXT NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION, stop_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS functions (
+    id TEXT PRIMARY KEY, app_id TEXT NOT NULL, name TEXT NOT NULL, definition {bytes} NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calls (
+    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, kind TEXT NOT NULL, total BIGINT,
+    created_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args {bytes} NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inputs_call ON inputs(call_id, idx);
+CREATE TABLE IF NOT EXISTS outputs (
+    input_id TEXT NOT NULL, call_id TEXT NOT NULL, seq BIGINT NOT NULL, idx BIGINT NOT NULL,
+    status BIGINT NOT NULL, data {bytes} NOT NULL, gen_index BIGINT NOT NULL, message TEXT NOT NULL,
+    container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (call_id, seq)
+);
+CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, app_id TEXT NOT NULL, worker_id TEXT NOT NULL,
+    state TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION,
+    exit_code BIGINT, message TEXT, phases TEXT
+);
+CREATE TABLE IF NOT EXISTS workers (
+    id TEXT PRIMARY KEY, hostname TEXT NOT NULL, runtime TEXT NOT NULL, info TEXT NOT NULL,
+    connected_at DOUBLE PRECISION NOT NULL, disconnected_at DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS logs (
+    seq {serial}, app_id TEXT NOT NULL, function_name TEXT NOT NULL,
+    container_id TEXT NOT NULL, input_id TEXT NOT NULL, source BIGINT NOT NULL, ts DOUBLE PRECISION NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
+CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
+CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between backends; everything else is the same SQL."""
+
+    param: str          # the driver's placeholder, written as ``?`` in this module's SQL
+    bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in SCHEMA
+    serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in SCHEMA
+    last_id: str        # query: the number the last insert on this connection was given
+
+    def sql(self, statement: str) -> str:
+        if self.param == "?":
+            return statement
+        return statement.replace("%", "%%").replace("?", self.param)
+
+    def schema(self) -> list[str]:
+        text = SCHEMA.format(bytes=self.bytes_type, serial=self.serial_key)
+        return [s.strip() for s in text.split(";") if s.strip()]
+
+
+class SqlStore:
+    """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
+
+    A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
+    calls ``super().__init__(db)``.
+    """
+
+    dialect: Dialect
+    IntegrityError: type[Exception] = Exception
+
+    def __init__(self, db: Any):
+        self.db = db
+        self._depth = 0
+        with self.transaction():
+            self._lock_schema()
+            for statement in self.dialect.schema():
+                self.db.execute(statement)
+
+    def _lock_schema(self) -> None:
+        """Keep stores opened at once on one database from creating the tables twice."""
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One transaction around everything inside; nested uses join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.db.execute("COMMIT")
+
+    def _execute(self, sql: str, params: tuple | list = ()):
+        return self.db.execute(self.dialect.sql(sql), params)
+
+    def _executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        """One statement over many rows, in one transaction."""
+        with self.transaction():
+            self.db.cursor().executemany(self.dialect.sql(sql), rows)
+
+    # ------------------------------------------------------------------ apps
+
+    def create_app(self, app_id: str, name: str, description: str) -> None:
+        self._execute(
+            "INSERT INTO apps (id, name, description, state, created_at) VALUES (?, ?, ?, 'ephemeral', ?)",
+            (app_id, name, description, time.time()),
+        )
+
+    def stop_app(self, app_id: str, reason: str) -> None:
+        self._execute(
+            "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE id = ? AND state != 'stopped'",
+            (time.time(), reason, app_id),
+        )
+
+    def stop_all_apps(self, reason: str) -> int:
+        cur = self._execute(
+            "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE state != 'stopped'",
+            (time.time(), reason),
+        )
+        return cur.rowcount
+
+    def get_app(self, app_id: str) -> dict | None:
+        row = self._execute("SELECT id, name, state FROM apps WHERE id = ?", (app_id,)).fetchone()
+        return None if row is None else {"id": row[0], "name": row[1], "state": row[2]}
+
+    def find_app(self, name_or_id: str) -> dict | None:
+        """The app with this id, else the most recent app with this name."""
+        row = self._execute(
+            "SELECT id, name, state FROM apps WHERE id = ? OR name = ? ORDER BY id = ? DESC, created_at DESC LIMIT 1",
+            (name_or_id, name_or_id, name_or_id),
+        ).fetchone()
+        return None if row is None else {"id": row[0], "name": row[1], "state": row[2]}
+
+    # ------------------------------------------------------------------ functions and calls
+
+    def create_function(self, function_id: str, app_id: str, name: str, definition: bytes) -> None:
+        self._execute(
+            "INSERT INTO functions (id, app_id, name, definition, created_at) VALUES (?, ?, ?, ?, ?)",
+            (function_id, app_id, name, definition, time.time()),
+        )
+
+    def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
+        """(app_id, name, serialized definition) of a function."""
+        return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
+
+    def create_call(self, call_id: str, function_id: str, kind: str, total: int | None,
+                    inputs: list[tuple[str, int, bytes]]) -> None:
+        """Store a call and its first inputs ``(input_id, idx, args)`` in one transaction."""
+        now = time.time()
+        with self.transaction():
+            self._execute(
+                "INSERT INTO calls (id, function_id, kind, total, created_at) VALUES (?, ?, ?, ?, ?)",
+                (call_id, function_id, kind, total, now),
+            )
+            self.add_inputs(call_id, inputs)
+
+    def set_call_total(self, call_id: str, total: int) -> None:
+        self._execute("UPDATE calls SET total = ? WHERE id = ?", (total, call_id))
+
+    def get_call(self, call_id: str) -> tuple[str, str, int | None] | None:
+        """(function_id, kind, total) of a call."""
+        return self._execute("SELECT function_id, kind, total FROM calls WHERE id = ?", (call_id,)).fetchone()
+
+    def add_inputs(self, call_id: str, rows: list[tuple[str, int, bytes]]) -> None:
+        """Store inputs ``(input_id, idx, args)`` of a call in one transaction."""
+        now = time.time()
+        self._executemany(
+            "INSERT INTO inputs (id, call_id, idx, args, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(iid, call_id, idx, args, now) for iid, idx, args in rows],
+        )
+
+    def add_outputs(self, rows: list[tuple]) -> None:
+        """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id)``;
+        one already stored at the same ``(call_id, seq)`` wins."""
+        now = time.time()
+        self._executemany(
+            "INSERT INTO outputs (input_id, call_id, seq, idx, status, data, gen_index, message,"
+            " container_id, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [row + (now,) for row in rows],
+        )
+
+    def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str]]:
+        """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message)."""
+        return self._execute(
+            "SELECT idx, status, data, gen_index, message FROM outputs WHERE call_id = ? AND seq >= ? ORDER BY seq",
+            (call_id, from_seq),
+        ).fetchall()
+
+    # ------------------------------------------------------------------ containers and workers
+
+    def add_worker(self, worker_id: str, hostname: str, runtime: str, info: dict) -> None:
+        self._execute(
+            "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)",
+            (worker_id, hostname, runtime, json.dumps(info), time.time()),
+        )
+
+    def worker_disconnected(self, worker_id: str) -> None:
+        self._execute("UPDATE workers SET disconnected_at = ? WHERE id = ?", (time.time(), worker_id))
+
+    def add_container(self, container_id: str, function_id: str, app_id: str, worker_id: str) -> None:
+        self._execute(
+            "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
+            " VALUES (?, ?, ?, ?, 'starting', ?)",
+            (container_id, function_id, app_id, worker_id, time.time()),
+        )
+
+    def update_container(self, container_id: str, state: str, *, exit_code: int | None = None,
+                         message: str | None = None, phases: dict | None = None) -> None:
+        stopped = time.time() if state in ("stopped", "failed") else None
+        self._execute(
+            "UPDATE containers SET state = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),"
+            " phases = COALESCE(?, phases), stopped_at = COALESCE(?, stopped_at) WHERE id = ?",
+            (state, exit_code, message, json.dumps(phases) if phases else None, stopped, container_id),
+        )
+
+    def get_container(self, container_id: str) -> dict | None:
+        row = self._execute(
+            "SELECT id, function_id, state, exit_code, message, phases FROM containers WHERE id = ?", (container_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"id": row[0], "function_id": row[1], "state": row[2], "exit_code": row[3],
+                "message": row[4], "phases": json.loads(row[5]) if row[5] else {}}
+
+    # ------------------------------------------------------------------ logs
+
+    def add_logs(self, rows: list[tuple]) -> int:
+        """Store ``(app_id, function_name, container_id, input_id, source, ts, text)``; return the last seq.
+
+        The rows get consecutive seqs (the log hub numbers the lines from the last one back)."""
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO logs (app_id, function_name, container_id, input_id, source, ts, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return self._execute(self.dialect.last_id).fetchone()[0]
+
+    def get_logs(self, app_id: str, after_seq: int = 0, limit: int = 10_000) -> list[tuple]:
+        """``(seq, app_id, function_name, container_id, input_id, source, ts, text)`` in order."""
+        return self._execute(
+            "SELECT seq, app_id, function_name, container_id, input_id, source, ts, text FROM logs"
+            " WHERE app_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (app_id, after_seq, limit),
+        ).fetchall()
+
+    # ------------------------------------------------------------------ blobs and mounts
+
+    def missing_blobs(self, shas: list[str]) -> list[str]:
+        have = set()
+        for i in range(0, len(shas), 500):
+            chunk = shas[i:i + 500]
+            q = "SELECT sha256 FROM blobs WHERE sha256 IN (%s)" % ",".join("?" * len(chunk))
+            have.update(r[0] for r in self._execute(q, chunk))
+        return [s for s in shas if s not in have]
+
+    def put_blobs(self, blobs: list[tuple[str, bytes]]) -> None:
+        self._executemany("INSERT INTO blobs (sha256, content) VALUES (?, ?) ON CONFLICT DO NOTHING", blobs)
+
+    def get_blob(self, sha: str) -> bytes | None:
+        row = self._execute("SELECT content FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        return None if row is None else row[0]
+
+    def put_mount(self, mount_id: str, files: list[dict]) -> None:
+        self._execute("INSERT INTO mounts (id, files) VALUES (?, ?) ON CONFLICT DO NOTHING", (mount_id, json.dumps(files)))
+
+    def get_mount(self, mount_id: str) -> list[dict] | None:
+        row = self._execute("SELECT files FROM mounts WHERE id = ?", (mount_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
