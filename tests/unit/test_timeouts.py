@@ -46,3 +46,17 @@ def test_cancel_stops_it():
         return fired
 
     assert run(main()) == []
+
+
+def test_concurrent_inputs_count_from_their_sending_and_the_running_one_is_unknown():
+    async def main():
+        fired = []
+        timer = InputTimer(0.05, lambda iid, attempt: fired.append(iid), concurrent=True)
+        timer.sent([("in-1", 1), ("in-2", 1)])
+        assert timer.running() == ""
+        await asyncio.sleep(0.03)
+        timer.finished("in-1")          # in-2 has run since it was sent: 20 ms left, not 50
+        await asyncio.sleep(0.035)
+        return fired
+
+    assert run(main()) == ["in-2"]

@@ -369,7 +369,7 @@ class ScaleEvent(_message.Message):
     def __init__(self, ts: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
 
 class FunctionDescribeResponse(_message.Message):
-    __slots__ = ("function_id", "app_id", "app_name", "version", "queued", "running", "containers", "pending", "events", "backoff", "settings", "schedule")
+    __slots__ = ("function_id", "app_id", "app_name", "version", "queued", "running", "containers", "pending", "events", "backoff", "settings", "schedule", "function_name")
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -382,6 +382,7 @@ class FunctionDescribeResponse(_message.Message):
     BACKOFF_FIELD_NUMBER: _ClassVar[int]
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     app_id: str
     app_name: str
@@ -394,7 +395,8 @@ class FunctionDescribeResponse(_message.Message):
     backoff: str
     settings: str
     schedule: str
-    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ...) -> None: ...
+    function_name: str
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition")

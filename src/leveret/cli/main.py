@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .function import function
 from .image import image
 from .logs import logs
 from .run import run
@@ -22,3 +23,4 @@ cli.add_command(server)
 cli.add_command(worker)
 cli.add_command(logs)
 cli.add_command(image)
+cli.add_command(function)

@@ -23,9 +23,17 @@ from .._utils.async_utils import run_loop
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 @click.option("--warm-containers", type=click.IntRange(min=0), default=1, show_default=True,
               help="Containers kept started on the default image, so a new function skips the cold start.")
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE",
+              help="A label functions can select, e.g. --label region=eu-north (for region=\"eu-north\"). Repeatable.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
-           warm_containers: int) -> None:
+           warm_containers: int, labels: tuple[str, ...]) -> None:
     """Run containers for the server at --server."""
+    parsed = {}
+    for item in labels:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE, e.g. --label region=eu-north", param_hint="--label")
+        parsed[key.strip()] = value.strip()
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -43,7 +51,8 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
-    agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers)
+    agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
+                  labels=parsed)
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers, server {server_url}")
 
     async def main() -> None:

@@ -18,6 +18,7 @@ they reach the worker before the output of the input that printed them.
 
 from __future__ import annotations
 
+import _contextvars as contextvars
 import importlib
 import io
 import os
@@ -49,6 +50,9 @@ ENV_CONTAINER_ID = "LEVERET_CONTAINER_ID"
 
 LOG_FLUSH_INTERVAL_S = 0.01
 OUTPUT_FLUSH_INTERVAL_S = 0.005
+
+# The input whose code is running: each thread or task of a @concurrent function has its own.
+CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
 
 
 # ----------------------------------------------------------------------------- framing
@@ -124,9 +128,8 @@ class SocketWriter(io.TextIOBase):
     def __init__(self, channel: Channel, fd: int):
         self._channel = channel
         self._fd = fd
-        self._parts: list[str] = []
+        self._parts: list[tuple[str, str]] = []   # (input_id, text)
         self._lock = threading.Lock()
-        self.input_id = ""
 
     def writable(self) -> bool:
         return True
@@ -142,17 +145,23 @@ class SocketWriter(io.TextIOBase):
         if not isinstance(s, str):
             raise TypeError(f"write() argument must be str, not {type(s).__name__}")
         with self._lock:
-            self._parts.append(s)
+            self._parts.append((CURRENT_INPUT.get(), s))
         return len(s)
 
     def flush(self) -> None:
         with self._lock:
             if not self._parts:
                 return
-            text = "".join(self._parts)
-            self._parts.clear()
+            parts, self._parts = self._parts, []
+        runs: list[list] = []   # consecutive text of one input goes in one frame
+        for input_id, text in parts:
+            if runs and runs[-1][0] == input_id:
+                runs[-1][1].append(text)
+            else:
+                runs.append([input_id, [text]])
         try:
-            self._channel.send(("log", self._fd, text, self.input_id))
+            for input_id, texts in runs:
+                self._channel.send(("log", self._fd, "".join(texts), input_id))
         except OSError:
             pass  # the worker is gone; the container is about to be stopped
 
@@ -287,8 +296,7 @@ class Runner:
         return self.loop.run_until_complete(coro)
 
     def run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
-        for w in self.writers:
-            w.input_id = input_id
+        CURRENT_INPUT.set(input_id)
         if self.import_error is not None:
             self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
             return
@@ -324,6 +332,75 @@ class Runner:
             self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
             n += 1
         return n
+
+
+class ConcurrentRunner(Runner):
+    """``@concurrent(max_inputs=N)``: every input sent runs at once (the server sends at most N).
+    Async functions run as tasks on one event loop in a thread of its own; others on N threads."""
+
+    def __init__(self, *args, max_inputs: int):
+        super().__init__(*args)
+        self.is_async = self.fn is not None and (_function_kind(self.fn)[1] or _is_coroutine_function(self.fn))
+        if self.is_async:
+            import asyncio
+
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=max_inputs, thread_name_prefix="input")
+
+    def submit(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        if self.is_async:
+            import asyncio
+
+            asyncio.run_coroutine_threadsafe(self._run_async_one(input_id, attempt, args_blob), self.loop)
+        else:
+            self.pool.submit(self.run_one, input_id, attempt, args_blob, True)
+
+    async def _run_async_one(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        CURRENT_INPUT.set(input_id)
+        started = time.perf_counter()
+        try:
+            args, kwargs = self.cp.loads(args_blob)
+            if _function_kind(self.fn)[1]:
+                n = 0
+                async for item in self.fn(*args, **kwargs):
+                    self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+                    n += 1
+                out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
+            else:
+                out = (input_id, attempt, STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs)), 0, "")
+        except Exception as exc:
+            out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self.busy_s += time.perf_counter() - started
+        self.emit(out, urgent=True)
+
+    def close(self) -> None:
+        """Let running inputs finish (the worker stops the container when it wants them gone)."""
+        if self.is_async:
+            import asyncio
+
+            pending = asyncio.run_coroutine_threadsafe(_all_tasks_done(), self.loop)
+            pending.result()
+        else:
+            self.pool.shutdown(wait=True)
+
+
+def _is_coroutine_function(fn) -> bool:
+    code = getattr(fn, "__code__", None)
+    return bool(code is not None and code.co_flags & 0x80)   # CO_COROUTINE
+
+
+async def _all_tasks_done() -> None:
+    import asyncio
+
+    me = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not me]
+    if others:
+        await asyncio.wait(others)
 
 
 def wait_for_function(channel: Channel) -> dict:
@@ -392,7 +469,11 @@ def main() -> int:
         "python": sys.version.split()[0],
     }))
 
-    runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    max_inputs = int(spec.get("max_inputs") or 1)
+    if max_inputs > 1 and fn is not None:
+        runner = ConcurrentRunner(channel, fn, import_error, stdout, stderr, cloudpickle, max_inputs=max_inputs)
+    else:
+        runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
     while True:
         try:
@@ -403,9 +484,15 @@ def main() -> int:
             break
         if msg[0] == "inputs":
             batch = msg[1]
+            if isinstance(runner, ConcurrentRunner):
+                for input_id, attempt, args_blob in batch:
+                    runner.submit(input_id, attempt, args_blob)
+                continue
             for i, (input_id, attempt, args_blob) in enumerate(batch):
                 runner.run_one(input_id, attempt, args_blob, last_in_batch=i == len(batch) - 1)
             runner.flush()
+    if isinstance(runner, ConcurrentRunner):
+        runner.close()
     runner.flush()
     return 0
 

@@ -238,6 +238,42 @@ class Dispatcher:
         del self.apps[app_id]
         return app.cancelled_inputs
 
+    def find_live_app(self, name_or_id: str) -> AppState | None:
+        """A running app by id, else the newest running app of that name."""
+        if name_or_id in self.apps:
+            return self.apps[name_or_id]
+        named = [a for a in self.apps.values() if a.name == name_or_id and not a.stopped]
+        return named[-1] if named else None
+
+    def describe(self, app_name_or_id: str, function_name: str, now: float) -> pb.FunctionDescribeResponse:
+        app = self.find_live_app(app_name_or_id)
+        if app is None:
+            raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+        fn = next((f for f in app.functions if f.name == function_name), None)
+        if fn is None:
+            names = ", ".join(f.name for f in app.functions) or "none"
+            raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
+        d = fn.definition
+        containers = [pb.ContainerInfo(
+            container_id=c.container_id, worker_id=c.worker.worker_id,
+            state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
+            idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
+            age_s=now - c.placed_at) for c in fn.containers.values()]
+        settings = [f"max_containers={d.max_containers or DEFAULT_MAX_CONTAINERS}", f"min_containers={d.min_containers}",
+                    f"buffer_containers={d.buffer_containers}", f"scaledown_window={d.scaledown_window_s} s"]
+        if d.max_inputs > 1:
+            settings.append(f"@concurrent(max_inputs={d.max_inputs}, target_inputs={d.target_inputs or d.max_inputs})")
+        req = fn.request
+        settings.append(f"reserves cpu={req.cpu:g}, memory={req.memory_mb} MiB" + (f", {req.gpus} GPU" if req.gpus else ""))
+        backoff = ""
+        if now < fn.hold_until:
+            backoff = f"{fn.crash_streak} crash(es) in a row: next start in {fn.hold_until - now:.1f} s"
+        return pb.FunctionDescribeResponse(
+            function_id=fn.function_id, function_name=fn.name, app_id=app.app_id, app_name=app.name, queued=fn.queued + fn.retry_waiting,
+            running=fn.running, containers=containers, pending=[fn.pending] if fn.pending else [],
+            events=[pb.ScaleEvent(ts=ts, text=text) for ts, text in fn.events], backoff=backoff,
+            settings=", ".join(settings))
+
     # ------------------------------------------------------------------ calls and inputs
 
     def function(self, function_id: str) -> FunctionState:

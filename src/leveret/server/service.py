@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 
 import grpc
 
@@ -102,6 +103,12 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         except KeyError as exc:
             await _abort_not_found(context, str(exc.args[0]))
         return pb.FunctionCreateResponse(function_id=function_id)
+
+    async def FunctionDescribe(self, request, context):
+        try:
+            return self.d.describe(request.app_name_or_id, request.function_name, time.time())
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
 
     def _new_call(self, function_id: str, kind: str, inputs, total):
         try:

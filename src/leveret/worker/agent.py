@@ -37,7 +37,8 @@ STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then a
 class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
-                 warm_containers: int = WARM_CONTAINERS):
+                 warm_containers: int = WARM_CONTAINERS, labels: dict | None = None, gpus: int = 0,
+                 gpu_type: str = ""):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -45,6 +46,9 @@ class Agent:
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.stop_grace_s = stop_grace_s
         self.warm_containers = warm_containers
+        self.labels = dict(labels or {})   # what functions may select (region=...)
+        self.gpus = gpus
+        self.gpu_type = gpu_type
         self.pool: list[ContainerTask] = []   # warm containers waiting for a function
         self._stopping = False
         self.pids_limit = PIDS_LIMIT
@@ -62,7 +66,8 @@ class Agent:
     def info(self) -> pb.WorkerInfo:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
         return pb.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
-                             cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers)
+                             cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers,
+                             labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type)
 
     async def run(self) -> None:
         """Serve until the server ends the stream; containers are stopped on the way out."""

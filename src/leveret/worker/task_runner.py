@@ -75,7 +75,8 @@ class ContainerTask:
     def _bind(self, assignment: pb.ContainerAssignment) -> None:
         self.a = assignment
         timeout = assignment.definition.timeout_s
-        self.timer = InputTimer(timeout, self._on_timeout) if timeout > 0 else None
+        self.timer = (InputTimer(timeout, self._on_timeout, concurrent=assignment.definition.max_inputs > 1)
+                      if timeout > 0 else None)
         self.assigned.set()
 
     @staticmethod
@@ -178,14 +179,16 @@ class ContainerTask:
                 await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
                 assigned.cancel()
             connected = asyncio.ensure_future(self.connected.wait())
-            done, _ = await asyncio.wait({waiter, connected}, timeout=STARTUP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+            startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
+            done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
                 connected.cancel()
                 message = self.load_error
                 if waiter not in done:
                     self.handle.kill(signal.SIGKILL)
-                    message = (f"container did not start within {STARTUP_TIMEOUT_S:.0f} s (this includes importing"
-                               " the function's module: move slow set-up out of module scope)")
+                    message = (f"container did not start within {startup_timeout:g} s (this includes importing"
+                               " the function's module: move slow set-up out of module scope, or allow more"
+                               " with @app.function(startup_timeout=...))")
                 exit_code = await waiter
                 failed = True
             else:
@@ -240,7 +243,7 @@ class ContainerTask:
     async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
         """The function's spec and code files, for a warm container to write where it likes."""
         d = self.a.definition
-        spec = {"module": d.module, "name": d.name}
+        spec = _spec_of(d)
         if d.serialized_function:
             spec["serialized"] = "1"
             return spec, [("function.pkl", d.serialized_function)]
@@ -254,7 +257,7 @@ class ContainerTask:
 
     async def _prepare_code(self) -> dict:
         d = self.a.definition
-        spec = {"module": d.module, "name": d.name}
+        spec = _spec_of(d)
         if d.serialized_function:
             path = os.path.join(self.dir, "function.pkl")
             with open(path, "wb") as f:
@@ -414,3 +417,11 @@ def _describe_exit(code: int) -> str:
             name = f"signal {-code}"
         return f"container was killed by {name}"
     return f"container exited with code {code}"
+
+
+def _spec_of(d: pb.FunctionDefinition) -> dict:
+    """What the bootstrap needs to know of a function besides its code."""
+    spec = {"module": d.module, "name": d.name}
+    if d.max_inputs > 1:
+        spec["max_inputs"] = str(d.max_inputs)
+    return spec

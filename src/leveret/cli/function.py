@@ -1,0 +1,58 @@
+"""``leveret function describe APP FUNC``: a function's containers, backlog, and why it waits."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .._utils.async_utils import run_sync
+from ..exception import Error
+
+
+@click.group()
+def function() -> None:
+    """Inspect the functions of running and deployed apps."""
+
+
+@function.command()
+@click.argument("app")
+@click.argument("name")
+def describe(app: str, name: str) -> None:
+    """Show function NAME of APP (a name or an ap- id): containers, backlog, pending reasons, scale events."""
+    try:
+        d = run_sync(_describe(app, name))
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_description(d, time.time()))
+
+
+async def _describe(app: str, name: str):
+    from .._client import Client
+    from .._wire import api_pb2 as pb
+
+    client = await Client.get()
+    return await client.call("FunctionDescribe", pb.FunctionDescribeRequest(app_name_or_id=app, function_name=name))
+
+
+def format_description(d, now: float) -> str:
+    version = f" v{d.version}" if d.version else ""
+    lines = [f"function {d.app_name}{version}/{d.function_name} ({d.function_id}, app {d.app_id})",
+             f"  settings:   {d.settings}",
+             f"  backlog:    {d.queued} queued, {d.running} running"]
+    if d.schedule:
+        lines.append(f"  schedule:   {d.schedule}")
+    if d.backoff:
+        lines.append(f"  backoff:    {d.backoff}")
+    for reason in d.pending:
+        lines.append(f"  pending:    {reason}")
+    lines.append(f"  containers: {len(d.containers) or 'none'}")
+    for c in d.containers:
+        idle = f", idle {c.idle_s:.0f} s" if c.idle_s else ""
+        lines.append(f"    {c.container_id}  {c.state:<8} on {c.worker_id}  running {c.running}{idle}, up {c.age_s:.0f} s")
+    if d.events:
+        lines.append("  recent scale events:")
+        for e in d.events:
+            lines.append(f"    {now - e.ts:6.0f} s ago  {e.text}")
+    return "\n".join(lines)
+

@@ -1,0 +1,83 @@
+"""Functions for the orchestration tests: retries, crash loops, concurrency, placement."""
+
+import os
+import time
+
+import leveret
+
+app = leveret.App("orchestration")
+
+
+def _bump(path: str) -> int:
+    """Count this attempt in a file; return the attempt number (1 for the first)."""
+    with open(path, "a") as f:
+        f.write("x")
+    with open(path) as f:
+        return len(f.read())
+
+
+@app.function(retries=leveret.Retries(max_retries=2, initial_delay=0.05, backoff_coefficient=2.0))
+def flaky(path: str, succeed_on: int):
+    attempt = _bump(path)
+    if attempt < succeed_on:
+        raise ValueError(f"attempt {attempt} fails")
+    return attempt
+
+
+@app.function(retries=1)
+def crashes_once(path: str):
+    if _bump(path) == 1:
+        os._exit(3)
+    return "survived"
+
+
+@app.function()
+def always_crashes(x):
+    os._exit(5)
+
+
+@app.function(serialized=True)
+@leveret.concurrent(max_inputs=4)
+def sleepy(seconds: float):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@app.function(serialized=True)
+@leveret.concurrent(max_inputs=3)
+async def async_sleepy(seconds: float):
+    import asyncio
+
+    print(f"start {seconds}")
+    await asyncio.sleep(seconds)
+    print(f"end {seconds}")
+    return os.getpid()
+
+
+@app.function(cpu=1000.0)
+def huge(x):
+    return x
+
+
+@app.function(region="mars")
+def on_mars(x):
+    return x
+
+
+@app.function(min_containers=1, scaledown_window=1)
+def kept_warm(x):
+    return x
+
+
+small = leveret.App("small-cluster")   # run on a cluster of its own
+
+
+@small.function()
+def hold(seconds: float):
+    time.sleep(seconds)
+    return "held"
+
+
+@small.function()
+def other(x):
+    return x

@@ -1,0 +1,89 @@
+"""Retries, crash-loop back-off, @concurrent, placement and autoscaler settings, through a real
+server, worker and container processes."""
+
+import time
+
+import pytest
+
+import leveret
+from apps import orchestration as o
+
+
+@pytest.fixture(scope="module")
+def running(cluster):
+    with o.app.run(show_logs=False):
+        yield cluster
+
+
+def describe(cluster, name, app=o.app):
+    return cluster.dispatcher.describe(app.app_id, name, time.time())
+
+
+def test_a_failing_input_is_retried_until_it_succeeds(running, tmp_path):
+    assert o.flaky.remote(str(tmp_path / "n"), 3) == 3
+
+
+def test_retries_run_out_and_the_last_error_is_raised(running, tmp_path):
+    path = tmp_path / "n"
+    with pytest.raises(ValueError, match="attempt 3 fails"):
+        o.flaky.remote(str(path), 10)
+    assert path.read_text() == "xxx"   # the first attempt and max_retries=2 more
+
+
+def test_retries_apply_per_input_of_a_map(running, tmp_path):
+    paths = [str(tmp_path / f"n{i}") for i in range(4)]
+    assert list(o.flaky.map(paths, [2] * 4)) == [2, 2, 2, 2]
+
+
+def test_a_crashed_container_s_input_is_retried(running, tmp_path):
+    path = tmp_path / "n"
+    assert o.crashes_once.remote(str(path)) == "survived"
+    assert path.read_text() == "xx"
+
+
+def test_a_crash_loop_backs_off(running):
+    for _ in range(3):
+        with pytest.raises(leveret.ExecutionError):
+            o.always_crashes.remote(1)
+    d = describe(running, "always_crashes")
+    assert any("crash(es) in a row: the next start waits" in e.text for e in d.events)
+    fn = running.dispatcher.functions[d.function_id]
+    assert fn.crash_streak >= 3 and fn.hold_until > 0
+
+
+def test_concurrent_sync_inputs_run_at_once_in_one_container(running):
+    o.sleepy.remote(0.01)   # a container is up
+    t0 = time.monotonic()
+    pids = list(o.sleepy.map([0.6] * 4))
+    assert time.monotonic() - t0 < 2.0   # 4 x 0.6 s one after another would be 2.4 s
+    assert len(set(pids)) == 1
+
+
+def test_concurrent_async_inputs_share_one_event_loop(running):
+    o.async_sleepy.remote(0.01)
+    t0 = time.monotonic()
+    pids = list(o.async_sleepy.map([0.6] * 3))
+    assert time.monotonic() - t0 < 1.6
+    assert len(set(pids)) == 1
+
+
+def test_a_function_no_worker_could_ever_hold_fails_at_once_with_the_reason(running):
+    t0 = time.monotonic()
+    with pytest.raises(leveret.ExecutionError, match="cannot be placed: 1 node\\(s\\): not enough free CPU"):
+        o.huge.remote(1)
+    assert time.monotonic() - t0 < 5
+    with pytest.raises(leveret.ExecutionError, match="node lacks the labels the function selects"):
+        o.on_mars.remote(1)
+
+
+def test_min_containers_start_without_calls_and_stay(running):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        d = describe(running, "kept_warm")
+        if any(c.state == "ready" for c in d.containers):
+            break
+        time.sleep(0.1)
+    assert [c.state for c in d.containers] == ["ready"]
+    assert "min_containers=1" in d.settings
+    time.sleep(2.5)   # past its 1 s scaledown window: still kept
+    assert len(describe(running, "kept_warm").containers) == 1
