@@ -26,6 +26,7 @@ from .exception import (  # noqa: E402
 )
 from .function import Function, FunctionCall  # noqa: E402
 from .image import Image  # noqa: E402
+from .schedule import Cron, Period  # noqa: E402
 from .secret import Secret  # noqa: E402
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "App",
     "AuthError",
     "ConnectionError",
+    "Cron",
     "Error",
     "ExecutionError",
     "Function",
@@ -45,6 +47,7 @@ __all__ = [
     "LocalEntrypoint",
     "NotFoundError",
     "OutOfMemoryError",
+    "Period",
     "RemoteError",
     "Secret",
     "TimeoutError",
