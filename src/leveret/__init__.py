@@ -28,6 +28,7 @@ from .exception import (  # noqa: E402
 from .function import Function, FunctionCall  # noqa: E402
 from .image import Image  # noqa: E402
 from .retries import Retries  # noqa: E402
+from .schedule import Cron, Period  # noqa: E402
 from .secret import Secret  # noqa: E402
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "App",
     "AuthError",
     "ConnectionError",
+    "Cron",
     "Error",
     "ExecutionError",
     "Function",
@@ -47,6 +49,7 @@ __all__ = [
     "LocalEntrypoint",
     "NotFoundError",
     "OutOfMemoryError",
+    "Period",
     "RemoteError",
     "Retries",
     "Secret",
