@@ -22,7 +22,6 @@ NOT_YET = {
     "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
     "network_file_systems": "volumes",
-    "schedule": "schedules (Cron, Period) on deployed apps",
     "cloud": "cloud placement",
     "proxy": "proxies",
     "enable_memory_snapshot": "memory snapshots",
@@ -48,14 +47,14 @@ class FunctionOptions:
 
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
-                 "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region")
+                 "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
                  image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
-                 region: str = ""):
+                 region: str = "", schedule=None):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -74,6 +73,7 @@ class FunctionOptions:
         self.max_inputs = max_inputs      # inputs one container runs at once (@concurrent)
         self.target_inputs = target_inputs
         self.region = region              # a worker label the function needs: region=<this>
+        self.schedule = schedule          # a Cron or Period (deployed apps run it)
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -114,7 +114,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
-             min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None,
+             min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
              unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
@@ -155,7 +155,11 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         raise InvalidError(f"{function_name}: region= takes the name of a region workers are labelled with"
                            f" (leveret worker --label region=NAME), e.g. region=\"eu-north\", not {region!r}")
     from .retries import Retries
+    from .schedule import Schedule
 
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise InvalidError(f"{function_name}: schedule= takes leveret.Cron(\"0 6 * * *\") or leveret.Period(hours=1),"
+                           f" not {schedule!r}")
     if image is not None and not isinstance(image, Image):
         raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
@@ -168,4 +172,5 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            timeout=float(timeout), secret_env=merged_env(secrets),
                            retries=Retries.of(function_name, retries), startup_timeout=float(startup_timeout or 0),
                            min_containers=min_containers, buffer_containers=buffer_containers,
-                           max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "")
+                           max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
+                           schedule=schedule)

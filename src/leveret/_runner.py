@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 
@@ -70,61 +71,12 @@ class RunContext:
                 await asyncio.wait_for(asyncio.shield(self._logs_following), 5)
             self._heartbeat_task = asyncio.ensure_future(self._heartbeat())
             for fn in self.app.registered_functions.values():
-                definition = await self._definition(fn)
+                definition = await function_definition(client, fn)
                 r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
                 fn._hydrate(r.function_id, client)
         except BaseException:
             await self._stop(BaseException)
             raise
-
-    async def _definition(self, fn):
-        from ._wire import api_pb2 as pb
-
-        raw = fn.get_raw_f()
-        opts = fn._options
-        d = pb.FunctionDefinition(
-            name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
-            scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
-            cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
-            secret_env=opts.secret_env, cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
-            startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
-            buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
-            selector={"region": opts.region} if opts.region else {},
-            image=await self._image_json(opts.image) if opts.image is not None else "")
-        if opts.retries is not None:
-            r = opts.retries
-            d.retries.CopyFrom(pb.RetryPolicy(max_retries=r.max_retries, backoff_coefficient=r.backoff_coefficient,
-                                              initial_delay_s=r.initial_delay, max_delay_s=r.max_delay))
-        if opts.serialized:
-            d.module = raw.__module__
-            try:
-                d.serialized_function = ser.serialize(raw)
-            except Exception as exc:
-                raise InvalidError(f"{fn._name} could not be serialized with cloudpickle: {exc}") from exc
-            return d
-        src = code_source(raw)
-        d.module = src.module
-        d.mount_id = await self._mount(src.files)
-        return d
-
-    async def _image_json(self, image) -> str:
-        """The image as workers get it: local files uploaded (content-addressed) as add_files steps."""
-        import json
-
-        from .image import steps_for_workers
-
-        steps = await steps_for_workers(image, self._mount)
-        return json.dumps(steps, sort_keys=True, separators=(",", ":"))
-
-    async def _mount(self, files) -> str:
-        from ._wire import api_pb2 as pb
-
-        shas = [sha256(content) for _, content, _ in files]
-        missing = set((await self._client.call("MountGetMissing", pb.MountGetMissingRequest(sha256=shas))).missing)
-        req = pb.MountCreateRequest(files=[
-            pb.MountFile(path=path, sha256=sha, mode=mode, content=content if sha in missing else b"")
-            for (path, content, mode), sha in zip(files, shas)])
-        return (await self._client.call("MountCreate", req)).mount_id
 
     async def _follow_logs(self) -> None:
         from ._wire import api_pb2 as pb
@@ -183,6 +135,58 @@ class RunContext:
                 for t in pending:
                     t.cancel()
             self._heartbeat_task = self._logs_task = None
+
+
+async def function_definition(client: Client, fn):
+    """What the server needs to run ``fn``: its options, and its code uploaded as a mount."""
+    from ._wire import api_pb2 as pb
+
+    raw = fn.get_raw_f()
+    opts = fn._options
+    d = pb.FunctionDefinition(
+        name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
+        scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
+        cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
+        secret_env=opts.secret_env, cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
+        startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
+        buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
+        selector={"region": opts.region} if opts.region else {},
+        schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else "",
+        image=await _image_json(client, opts.image) if opts.image is not None else "")
+    if opts.retries is not None:
+        r = opts.retries
+        d.retries.CopyFrom(pb.RetryPolicy(max_retries=r.max_retries, backoff_coefficient=r.backoff_coefficient,
+                                          initial_delay_s=r.initial_delay, max_delay_s=r.max_delay))
+    if opts.serialized:
+        d.module = raw.__module__
+        try:
+            d.serialized_function = ser.serialize(raw)
+        except Exception as exc:
+            raise InvalidError(f"{fn._name} could not be serialized with cloudpickle: {exc}") from exc
+        return d
+    src = code_source(raw)
+    d.module = src.module
+    d.mount_id = await _mount(client, src.files)
+    return d
+
+
+async def _image_json(client: Client, image) -> str:
+    """The image as workers get it: local files uploaded (content-addressed) as add_files steps."""
+    from .image import steps_for_workers
+
+    steps = await steps_for_workers(image, lambda files: _mount(client, files))
+    return json.dumps(steps, sort_keys=True, separators=(",", ":"))
+
+
+async def _mount(client: Client, files) -> str:
+    from ._wire import api_pb2 as pb
+
+    shas = [sha256(content) for _, content, _ in files]
+    missing = set((await client.call("MountGetMissing", pb.MountGetMissingRequest(sha256=shas))).missing)
+    req = pb.MountCreateRequest(files=[
+        pb.MountFile(path=path, sha256=sha, mode=mode, content=content if sha in missing else b"")
+        for (path, content, mode), sha in zip(files, shas)])
+    return (await client.call("MountCreate", req)).mount_id
 
 
 def _default_name() -> str:

@@ -63,7 +63,7 @@ class App:
         """Register a function to run in containers: ``@app.function()``."""
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
-        unset = dict(schedule=schedule, gpu=gpu, network_file_systems=network_file_systems,
+        unset = dict(gpu=gpu, network_file_systems=network_file_systems,
                      volumes=volumes, ephemeral_disk=ephemeral_disk, proxy=proxy, cloud=cloud,
                      enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
@@ -84,7 +84,8 @@ class App:
                                                  timeout=timeout, secrets=[*self.secrets, *(secrets or [])],
                                                  retries=retries, startup_timeout=startup_timeout,
                                                  min_containers=min_containers, buffer_containers=buffer_containers,
-                                                 concurrency=_concurrency.of(f), region=region, unset=unset)
+                                                 concurrency=_concurrency.of(f), region=region, schedule=schedule,
+                                                 unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)
@@ -106,6 +107,14 @@ class App:
             return ep
 
         return wrapper
+
+    def deploy(self, *, name: str | None = None):
+        """Deploy the app: the next version of the named app ``name`` (default: the app's name), live
+        until stopped or replaced. Its functions can then be called from anywhere with
+        ``leveret.Function.from_name(name, function_name)``; schedules fire."""
+        from ._deploy import deploy
+
+        return deploy(self, name)
 
     def run(self, *, show_logs: bool = True, description: str | None = None):
         """Run the app ephemerally for the ``with`` block: ``with app.run(): f.remote(1)``."""

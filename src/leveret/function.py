@@ -36,6 +36,7 @@ class Function:
         self._function_id: str | None = None
         self._client = None
         self._is_generator = is_generator_function(raw_f)
+        self._lookup: tuple[str, str] | None = None   # (app name, function name) of Function.from_name
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 
@@ -62,7 +63,40 @@ class Function:
         self._function_id = None
         self._client = None
 
-    def _live(self):
+    @classmethod
+    def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None) -> "Function":
+        """A deployed function, by its app's name and its own: looked up at its first call, which
+        goes to the app's live version (``leveret deploy`` makes one)."""
+        if environment_name is not None:
+            from .exception import NotImplementedOptionError
+
+            raise NotImplementedOptionError("Function.from_name(environment_name=...) is not supported: Leveret has"
+                                            " one environment per server; remove environment_name=")
+        for what, value in (("app_name", app_name), ("name", name)):
+            if not isinstance(value, str) or not value:
+                raise InvalidError(f"Function.from_name: {what} must be a non-empty string, not {value!r}")
+        fn = cls.__new__(cls)
+        fn._raw_f = None
+        fn._app = None
+        fn._name = name
+        fn._options = None
+        fn._function_id = None
+        fn._client = None
+        fn._is_generator = False
+        fn._lookup = (app_name, name)
+        fn.__doc__ = None
+        return fn
+
+    async def _live(self):
+        if self._function_id is None and self._lookup is not None:
+            from ._client import Client
+            from ._wire import api_pb2 as pb
+
+            client = await Client.get()
+            app_name, name = self._lookup
+            found = await client.call("FunctionLookup", pb.FunctionLookupRequest(app_name=app_name, function_name=name))
+            self._is_generator = found.is_generator
+            self._hydrate(found.function_id, client)
         if self._function_id is None:
             raise InvalidError(
                 f"function {self._name!r} is not running: call it from inside `with app.run():`,"
@@ -72,19 +106,25 @@ class Function:
 
     def local(self, *args, **kwargs):
         """Run the function here, in this process."""
-        return self._raw_f(*args, **kwargs)
+        return self._local_f()(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        return self._raw_f(*args, **kwargs)
+        return self._local_f()(*args, **kwargs)
+
+    def _local_f(self) -> Callable:
+        if self._raw_f is None:
+            raise InvalidError(f"{self._name} was looked up by name and its code is not here: call .remote(),"
+                               " .map() or .spawn()")
+        return self._raw_f
 
     # ------------------------------------------------------------------ remote
 
     @synchronize
     async def remote(self, *args, **kwargs) -> Any:
         """Run the function in a container and return its result (or raise its exception)."""
+        client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: iterate `{self._name}.remote_gen(...)` instead of calling .remote()")
-        client = self._live()
         from ._wire import api_pb2 as pb
 
         o = await client.remote(self._function_id, pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
@@ -93,6 +133,7 @@ class Function:
     @synchronize
     async def remote_gen(self, *args, **kwargs) -> AsyncIterator[Any]:
         """Run a generator function in a container and yield its values as they are produced."""
+        await self._live()
         if not self._is_generator:
             raise InvalidError(f"{self._name} is not a generator function: use .remote() instead of .remote_gen()")
         async for status, data, message, _ in self._stream_outputs(iter([(args, kwargs)])):
@@ -103,9 +144,9 @@ class Function:
     @synchronize
     async def spawn(self, *args, **kwargs) -> "FunctionCall":
         """Start the function in a container without waiting; ``.get()`` the returned call later."""
+        client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
-        client = self._live()
         from ._wire import api_pb2 as pb
 
         req = pb.FunctionSpawnRequest(function_id=self._function_id, input=pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
@@ -138,6 +179,7 @@ class Function:
             pass
 
     async def _map(self, arg_iter, order_outputs: bool, return_exceptions: bool):
+        await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: .map() needs a function that returns")
         buffered: dict[int, Any] = {}
@@ -165,7 +207,7 @@ class Function:
 
         from ._wire import api_pb2 as pb
 
-        client = self._live()
+        client = await self._live()
         stream = client.stub.FunctionMap()
         failure: list[BaseException] = []
         received = 0

@@ -21,7 +21,6 @@ SET_VALUES = {
     "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
-    "schedule": "cron",
     "cloud": "aws",
     "proxy": "proxy",
     "enable_memory_snapshot": True,

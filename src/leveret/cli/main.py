@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .app import app
+from .deploy import deploy
 from .function import function
 from .image import image
 from .logs import logs
@@ -24,3 +26,5 @@ cli.add_command(worker)
 cli.add_command(logs)
 cli.add_command(image)
 cli.add_command(function)
+cli.add_command(deploy)
+cli.add_command(app)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import json
 import logging
 import random
 import time
@@ -108,6 +109,9 @@ class FunctionState:
     containers: dict = dataclasses.field(default_factory=dict)
     seconds_per_input: float | None = None
     told_no_worker: bool = False
+    schedule: dict | None = None  # a deployed function's Cron/Period spec
+    anchor: float = 0.0           # when its schedule was first deployed
+    last_tick: float | None = None
     pending: str = ""             # why containers it wants are not placed (empty: nothing pending)
     events: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=EVENTS_KEPT))
     crash_streak: int = 0         # containers in a row that ended unexpectedly
@@ -150,6 +154,12 @@ class AppState:
     last_heartbeat: float = 0.0
     stopped: bool = False
     cancelled_inputs: int = 0   # over the app's life: a client's interrupted calls count too
+    state: str = "ephemeral"    # ephemeral | deploying | deployed (the live version) | draining
+    version: int = 0            # deployed apps: 1, 2, ...
+
+    @property
+    def deployed(self) -> bool:
+        return self.state != "ephemeral"
 
 
 class Dispatcher:
@@ -165,15 +175,25 @@ class Dispatcher:
         self.containers: dict[str, ContainerRec] = {}
         self.rng = random.Random()
         self._tick_task: asyncio.Task | None = None
+        from .deploy import Deployments
+
+        self.deployments = Deployments(self)
 
     def start(self) -> None:
         self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
 
     async def close(self) -> None:
+        """Stop ephemeral apps; deployed ones stay deployed in the store (the next server restores them,
+        with their unfinished inputs), only their containers stop."""
         if self._tick_task:
             self._tick_task.cancel()
-        for app_id in list(self.apps):
-            self.stop_app(app_id, "server shutting down")
+        for app in list(self.apps.values()):
+            if app.deployed:
+                for fn in app.functions:
+                    for ct in list(fn.containers.values()):
+                        self._stop_container(ct, "server shutting down")
+            else:
+                self.stop_app(app.app_id, "server shutting down")
         self.writes.flush()
 
     async def _tick_forever(self) -> None:
@@ -186,18 +206,22 @@ class Dispatcher:
 
     def tick(self, now: float) -> None:
         for app in list(self.apps.values()):
-            if not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
+            if app.state == "ephemeral" and not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
                 self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+        self.deployments.fire_due(now)
         for fn in list(self.functions.values()):
             self.autoscale(fn, now)
 
     # ------------------------------------------------------------------ apps and functions
 
-    def create_app(self, name: str, description: str) -> str:
+    def create_app(self, name: str, description: str, *, deploy: bool = False) -> tuple[str, int]:
+        """A new app: ephemeral, or (``deploy``) the next version of the deployed app ``name``,
+        live once published. Returns (app_id, version)."""
         app_id = new_id("ap")
-        self.store.create_app(app_id, name, description)
-        self.apps[app_id] = AppState(app_id, name, last_heartbeat=time.time())
-        return app_id
+        version = self.store.create_app(app_id, name, description, deploy=deploy)
+        self.apps[app_id] = AppState(app_id, name, last_heartbeat=time.time(),
+                                     state="deploying" if deploy else "ephemeral", version=version)
+        return app_id, version
 
     def heartbeat(self, app_id: str) -> None:
         self._live_app(app_id).last_heartbeat = time.time()
@@ -208,11 +232,17 @@ class Dispatcher:
             raise KeyError(f"app {app_id} is not running")
         return app
 
-    def create_function(self, app_id: str, definition: pb.FunctionDefinition) -> str:
+    def create_function(self, app_id: str, definition: pb.FunctionDefinition, function_id: str = "") -> str:
+        """Add a function to a running app (``function_id``: one restored from the store)."""
         app = self._live_app(app_id)
-        function_id = new_id("fu")
-        self.store.create_function(function_id, app_id, definition.name, definition.SerializeToString())
-        fn = FunctionState(function_id, app_id, definition)
+        if definition.schedule and app.state != "deploying":
+            raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
+                             " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
+        if not function_id:
+            function_id = new_id("fu")
+            self.store.create_function(function_id, app_id, definition.name, definition.SerializeToString())
+        fn = FunctionState(function_id, app_id, definition,
+                           schedule=json.loads(definition.schedule) if definition.schedule else None)
         self.functions[function_id] = fn
         app.functions.append(fn)
         return function_id
@@ -239,10 +269,13 @@ class Dispatcher:
         return app.cancelled_inputs
 
     def find_live_app(self, name_or_id: str) -> AppState | None:
-        """A running app by id, else the newest running app of that name."""
+        """A running app by id, else the live deployed version of that name, else its newest run."""
         if name_or_id in self.apps:
             return self.apps[name_or_id]
-        named = [a for a in self.apps.values() if a.name == name_or_id and not a.stopped]
+        live = self.deployments.live(name_or_id)
+        if live is not None:
+            return live
+        named = [a for a in self.apps.values() if a.name == name_or_id and a.state == "ephemeral"]
         return named[-1] if named else None
 
     def describe(self, app_name_or_id: str, function_name: str, now: float) -> pb.FunctionDescribeResponse:
@@ -272,24 +305,43 @@ class Dispatcher:
             function_id=fn.function_id, function_name=fn.name, app_id=app.app_id, app_name=app.name, queued=fn.queued + fn.retry_waiting,
             running=fn.running, containers=containers, pending=[fn.pending] if fn.pending else [],
             events=[pb.ScaleEvent(ts=ts, text=text) for ts, text in fn.events], backoff=backoff,
-            settings=", ".join(settings))
+            settings=", ".join(settings), version=app.version, schedule=self.deployments.describe_schedule(fn, now))
 
     # ------------------------------------------------------------------ calls and inputs
 
     def function(self, function_id: str) -> FunctionState:
-        fn = self.functions.get(function_id)
+        fn = self.functions.get(function_id) or self.deployments.successor_of(function_id)
         if fn is None:
             raise KeyError(f"function {function_id} is not running (its app stopped, or the id is wrong)")
         return fn
 
-    def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None) -> CallState:
-        fn = self.function(function_id)
-        call = CallState(new_id("fc"), function_id, fn.app_id, kind, total)
+    def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None,
+                 call_id: str = "", *, stored: bool = False) -> CallState:
+        """A call and its first inputs, queued; stored by the write-behind (``stored``: already)."""
+        fn = self.deployments.current(self.function(function_id))
+        function_id = fn.function_id
+        call = CallState(call_id or new_id("fc"), function_id, fn.app_id, kind, total)
         recs = self._make_inputs(call, inputs)
         self.calls[call.call_id] = call
         self.apps[fn.app_id].calls[call.call_id] = call
         self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
-        self.writes.add(self.store.create_call, call.call_id, function_id, kind, total, [(r.input_id, r.idx, r.args) for r in recs])
+        if not stored:
+            self.writes.add(self.store.create_call, call.call_id, function_id, kind, total,
+                            [(r.input_id, r.idx, r.args) for r in recs])
+        return call
+
+    def restore_call(self, fn: FunctionState, call_id: str, kind: str, total: int | None,
+                     outputs: list[pb.Output], inputs: list[pb.Input]) -> CallState:
+        """A stored call that had not finished when the server stopped: its outputs so far, and its
+        inputs without a final output queued again."""
+        call = CallState(call_id, fn.function_id, fn.app_id, kind, total)
+        call.outputs.extend(outputs)
+        call.finals = sum(1 for o in outputs if o.status in FINAL)
+        recs = self._make_inputs(call, inputs)
+        call.sent = total if total is not None else call.sent
+        self.calls[call_id] = call
+        self.apps[fn.app_id].calls[call_id] = call
+        self._enqueue(fn, recs)
         return call
 
     def add_inputs(self, call: CallState, inputs: list[pb.Input]) -> None:
@@ -352,8 +404,9 @@ class Dispatcher:
         return len(left)
 
     def _forget_if_done(self, call: CallState) -> None:
-        """Drop a finished streaming call from memory; spawned calls stay until their app stops."""
-        if call.done and call.kind != "spawn":
+        """Drop a finished call from memory. An ephemeral app's spawned calls stay until it stops (their
+        outputs are read from memory); a deployed app's are read from the store once done."""
+        if call.done and (call.kind != "spawn" or self.apps.get(call.app_id, AppState("", "")).deployed):
             self._forget(call)
 
     def _forget(self, call: CallState) -> None:
@@ -361,6 +414,8 @@ class Dispatcher:
         app = self.apps.get(call.app_id)
         if app is not None:
             app.calls.pop(call.call_id, None)
+            if app.state == "draining" and not app.calls:
+                self.deployments.drained(app)
 
     def _release(self, r: InputRec) -> None:
         """The input is no longer queued or running anywhere."""

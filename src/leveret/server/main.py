@@ -69,11 +69,14 @@ class Server:
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str) -> "Server":
         store = open_store(db)
-        stale = store.stop_all_apps("the server restarted")
+        stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
         logs = LogHub(store)
         dispatcher = Dispatcher(store, logs)
+        restored = dispatcher.deployments.restore()
+        if restored:
+            log.info("restored %d deployed app version(s)", restored)
         server = grpc.aio.server(interceptors=[TokenCheck(token)], options=GRPC_OPTIONS)
         api_pb2_grpc.add_LeveretServicer_to_server(LeveretService(dispatcher, logs), server)
         host, _, port = listen.rpartition(":")

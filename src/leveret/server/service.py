@@ -20,6 +20,8 @@ from .dispatch import Dispatcher
 from .logs import LogHub
 
 FOREVER = None
+_APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EPHEMERAL,
+               "deployed": pb.APP_STATE_DEPLOYED, "draining": pb.APP_STATE_DEPLOYED, "stopped": pb.APP_STATE_STOPPED}
 
 
 def _bad_map_request(req, expected_idx: int) -> str:
@@ -45,7 +47,40 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
     async def AppCreate(self, request, context):
         if not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
-        return pb.AppCreateResponse(app_id=self.d.create_app(request.name, request.description))
+        app_id, version = self.d.create_app(request.name, request.description, deploy=request.deploy)
+        return pb.AppCreateResponse(app_id=app_id, version=version)
+
+    async def AppPublish(self, request, context):
+        try:
+            version, replaced = self.d.deployments.publish(request.app_id, time.time())
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
+
+    def _app_info(self, info: dict) -> pb.AppInfo:
+        live = self.d.apps.get(info["id"])
+        functions = [f.name for f in live.functions] if live is not None else \
+            [name for _, name, _ in self.store.functions_of(info["id"])]
+        return pb.AppInfo(app_id=info["id"], name=info["name"], state=_APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
+                          version=info["version"], description=info["description"], created_at=info["created_at"],
+                          stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",
+                          functions=functions, live=info["state"] == "deployed")
+
+    async def AppList(self, request, context):
+        return pb.AppListResponse(apps=[self._app_info(a) for a in self.store.list_apps(include_stopped=request.all)])
+
+    async def AppHistory(self, request, context):
+        versions = self.store.app_versions(request.name)
+        if not versions:
+            await _abort_not_found(context, f"no deployed app named {request.name!r}: `leveret app list` shows the apps")
+        return pb.AppHistoryResponse(versions=[self._app_info(v) for v in versions])
+
+    async def AppRollback(self, request, context):
+        try:
+            app_id, version, source = self.d.deployments.rollback(request.name, request.version, time.time())
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)
 
     async def AppStop(self, request, context):
         n = self.d.stop_app(request.app_id, request.reason or "stopped by its client")
@@ -59,11 +94,14 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         return pb.AppHeartbeatResponse()
 
     async def AppLookup(self, request, context):
-        app = self.store.find_app(request.name_or_id)
+        live = self.d.find_live_app(request.name_or_id)
+        app = {"id": live.app_id, "name": live.name, "state": live.state} if live is not None else \
+            self.store.find_app(request.name_or_id)
         if app is None:
-            await _abort_not_found(context, f"no app named {request.name_or_id!r}: `leveret run FILE` creates one")
-        state = pb.APP_STATE_STOPPED if app["state"] == "stopped" else pb.APP_STATE_EPHEMERAL
-        return pb.AppLookupResponse(app_id=app["id"], name=app["name"], state=state)
+            await _abort_not_found(context, f"no app named {request.name_or_id!r}: `leveret run FILE` or"
+                                            " `leveret deploy FILE` creates one")
+        return pb.AppLookupResponse(app_id=app["id"], name=app["name"],
+                                    state=_APP_STATES.get(app["state"], pb.APP_STATE_STOPPED))
 
     # ------------------------------------------------------------------ mounts
 
@@ -102,7 +140,17 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
             function_id = self.d.create_function(request.app_id, request.definition)
         except KeyError as exc:
             await _abort_not_found(context, str(exc.args[0]))
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         return pb.FunctionCreateResponse(function_id=function_id)
+
+    async def FunctionLookup(self, request, context):
+        try:
+            fn = self.d.deployments.lookup(request.app_name, request.function_name)
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
+                                         is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
 
     async def FunctionDescribe(self, request, context):
         try:

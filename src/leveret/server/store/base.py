@@ -62,7 +62,22 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
 CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployments (
+    app_id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL, UNIQUE (name, version)
+);
+CREATE TABLE IF NOT EXISTS schedules (
+    app_name TEXT NOT NULL, function_name TEXT NOT NULL, spec TEXT NOT NULL,
+    anchor DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name)
+);
+CREATE TABLE IF NOT EXISTS schedule_ticks (
+    app_name TEXT NOT NULL, function_name TEXT NOT NULL, tick DOUBLE PRECISION NOT NULL,
+    call_id TEXT NOT NULL, fired_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name, tick)
+);
 """
+
+# App states: ephemeral (a `leveret run`), deploying (a version being created), deployed (the live
+# version of its name), draining (replaced; its calls finish), stopped.
+RUNNING_STATES = ("ephemeral", "deploying", "deployed", "draining")
 
 
 @dataclass(frozen=True)
@@ -139,11 +154,46 @@ class SqlStore:
 
     # ------------------------------------------------------------------ apps
 
-    def create_app(self, app_id: str, name: str, description: str) -> None:
-        self._execute(
-            "INSERT INTO apps (id, name, description, state, created_at) VALUES (?, ?, ?, 'ephemeral', ?)",
-            (app_id, name, description, time.time()),
-        )
+    def create_app(self, app_id: str, name: str, description: str, *, deploy: bool = False) -> int:
+        """Store a new app; with ``deploy``, as the next version of the deployed app ``name``: return
+        its version (0 for an ephemeral app)."""
+        with self.transaction():
+            self._execute(
+                "INSERT INTO apps (id, name, description, state, created_at) VALUES (?, ?, ?, ?, ?)",
+                (app_id, name, description, "deploying" if deploy else "ephemeral", time.time()),
+            )
+            if not deploy:
+                return 0
+            row = self._execute("SELECT MAX(version) FROM deployments WHERE name = ?", (name,)).fetchone()
+            version = (row[0] or 0) + 1
+            self._execute("INSERT INTO deployments (app_id, name, version) VALUES (?, ?, ?)", (app_id, name, version))
+            return version
+
+    def set_app_state(self, app_id: str, state: str) -> None:
+        self._execute("UPDATE apps SET state = ? WHERE id = ? AND state != 'stopped'", (state, app_id))
+
+    APP_COLUMNS = ("SELECT a.id, a.name, a.state, COALESCE(d.version, 0), a.description, a.created_at,"
+                   " a.stopped_at, a.stop_reason FROM apps a LEFT JOIN deployments d ON d.app_id = a.id")
+
+    @staticmethod
+    def _app_info(row) -> dict:
+        keys = ("id", "name", "state", "version", "description", "created_at", "stopped_at", "stop_reason")
+        return dict(zip(keys, row))
+
+    def list_apps(self, *, include_stopped: bool = False) -> list[dict]:
+        """Apps, newest first: running ones (ephemeral and deployed), or all."""
+        where = "" if include_stopped else " WHERE a.state != 'stopped'"
+        rows = self._execute(self.APP_COLUMNS + where + " ORDER BY a.created_at DESC").fetchall()
+        return [self._app_info(r) for r in rows]
+
+    def app_versions(self, name: str) -> list[dict]:
+        """Every deployed version of ``name``, newest first."""
+        rows = self._execute(self.APP_COLUMNS + " WHERE d.name = ? ORDER BY d.version DESC", (name,)).fetchall()
+        return [self._app_info(r) for r in rows]
+
+    def apps_in_state(self, state: str) -> list[dict]:
+        rows = self._execute(self.APP_COLUMNS + " WHERE a.state = ? ORDER BY a.created_at", (state,)).fetchall()
+        return [self._app_info(r) for r in rows]
 
     def stop_app(self, app_id: str, reason: str) -> None:
         self._execute(
@@ -151,9 +201,11 @@ class SqlStore:
             (time.time(), reason, app_id),
         )
 
-    def stop_all_apps(self, reason: str) -> int:
+    def stop_all_apps(self, reason: str, *, keep_deployed: bool = False) -> int:
+        """Stop every running app (``keep_deployed``: but deployed versions, live or draining); return how many."""
         cur = self._execute(
-            "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE state != 'stopped'",
+            "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE state != 'stopped'"
+            + (" AND state NOT IN ('deployed', 'draining')" if keep_deployed else ""),
             (time.time(), reason),
         )
         return cur.rowcount
@@ -178,6 +230,20 @@ class SqlStore:
             (function_id, app_id, name, definition, time.time()),
         )
 
+    def functions_of(self, app_id: str) -> list[tuple[str, str, bytes]]:
+        """(function_id, name, serialized definition) of an app's functions, in creation order."""
+        return self._execute("SELECT id, name, definition FROM functions WHERE app_id = ? ORDER BY created_at, id",
+                             (app_id,)).fetchall()
+
+    def unfinished_inputs(self, function_id: str) -> list[tuple[str, str, int | None, str, int, bytes]]:
+        """Inputs of a function's calls without a final output: (call_id, kind, total, input_id, idx, args).
+
+        Generator items are not final; statuses 3 (an item) are the only non-final ones."""
+        return self._execute(
+            "SELECT c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c JOIN inputs i ON i.call_id = c.id"
+            " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
+            " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
+
     def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
         """(app_id, name, serialized definition) of a function."""
         return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
@@ -192,6 +258,38 @@ class SqlStore:
                 (call_id, function_id, kind, total, now),
             )
             self.add_inputs(call_id, inputs)
+
+    # ------------------------------------------------------------------ schedules
+
+    def set_schedule(self, app_name: str, function_name: str, spec: str, now: float) -> float:
+        """Record a deployed function's schedule; return its anchor: when this spec was first deployed
+        (a redeploy with the same spec keeps it, so ticks stay where they were)."""
+        with self.transaction():
+            row = self._execute("SELECT spec, anchor FROM schedules WHERE app_name = ? AND function_name = ?",
+                                (app_name, function_name)).fetchone()
+            if row is not None and row[0] == spec:
+                return row[1]
+            self._execute("DELETE FROM schedules WHERE app_name = ? AND function_name = ?", (app_name, function_name))
+            self._execute("INSERT INTO schedules (app_name, function_name, spec, anchor) VALUES (?, ?, ?, ?)",
+                          (app_name, function_name, spec, now))
+            return now
+
+    def last_tick(self, app_name: str, function_name: str) -> float | None:
+        row = self._execute("SELECT MAX(tick) FROM schedule_ticks WHERE app_name = ? AND function_name = ?",
+                            (app_name, function_name)).fetchone()
+        return row[0]
+
+    def claim_tick(self, app_name: str, function_name: str, tick: float, call_id: str) -> bool:
+        """Record that ``tick`` fires as ``call_id``; False if it was already fired (by anyone)."""
+        cur = self._execute(
+            "INSERT INTO schedule_ticks (app_name, function_name, tick, call_id, fired_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING", (app_name, function_name, tick, call_id, time.time()))
+        return cur.rowcount == 1
+
+    def ticks(self, app_name: str, function_name: str) -> list[tuple[float, str]]:
+        """(tick, call_id) of every fired tick, oldest first."""
+        return self._execute("SELECT tick, call_id FROM schedule_ticks WHERE app_name = ? AND function_name = ?"
+                             " ORDER BY tick", (app_name, function_name)).fetchall()
 
     def set_call_total(self, call_id: str, total: int) -> None:
         self._execute("UPDATE calls SET total = ? WHERE id = ?", (total, call_id))

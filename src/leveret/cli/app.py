@@ -1,0 +1,96 @@
+"""``leveret app list | stop | history | rollback``: the apps a server runs, and deployments' versions."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .._utils.async_utils import run_sync
+from ..exception import Error
+
+
+@click.group()
+def app() -> None:
+    """List, stop and roll back apps."""
+
+
+def _call(method: str, request):
+    from .._client import Client
+
+    async def go():
+        client = await Client.get()
+        return await client.call(method, request)
+
+    try:
+        return run_sync(go())
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
+
+
+_STATE = {1: "ephemeral", 2: "stopped", 3: "deployed"}
+
+
+def _row(a) -> str:
+    version = f"v{a.version}" if a.version else "-"
+    state = "deployed (live)" if a.live else ("draining" if a.state == 3 else _STATE.get(a.state, "?"))
+    return f"{a.app_id:<26} {a.name:<20} {version:<6} {state:<16} {_when(a.created_at):<20} {', '.join(a.functions)}"
+
+
+HEADER = f"{'APP ID':<26} {'NAME':<20} {'VER':<6} {'STATE':<16} {'CREATED':<20} FUNCTIONS"
+
+
+@app.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Stopped apps too.")
+def list_apps(show_all: bool) -> None:
+    """The running apps (ephemeral runs and deployments), newest first."""
+    from .._wire import api_pb2 as pb
+
+    apps = _call("AppList", pb.AppListRequest(all=show_all)).apps
+    if not apps:
+        click.echo("no apps" + ("" if show_all else " running (--all shows stopped ones)"))
+        return
+    click.echo(HEADER)
+    for a in apps:
+        click.echo(_row(a))
+
+
+@app.command()
+@click.argument("name")
+def history(name: str) -> None:
+    """Every deployed version of NAME, newest first."""
+    from .._wire import api_pb2 as pb
+
+    click.echo(HEADER + "  DESCRIPTION")
+    for v in _call("AppHistory", pb.AppHistoryRequest(name=name)).versions:
+        stopped = f"  stopped {_when(v.stopped_at)}: {v.stop_reason}" if v.stopped_at else ""
+        click.echo(f"{_row(v)}  {v.description}{stopped}")
+
+
+@app.command()
+@click.argument("name")
+def stop(name: str) -> None:
+    """Stop app NAME (a deployment's live version, a run, or an ap- id)."""
+    from .._wire import api_pb2 as pb
+
+    found = _call("AppLookup", pb.AppLookupRequest(name_or_id=name))
+    if found.state == pb.APP_STATE_STOPPED:
+        raise click.ClickException(f"app {name} is not running")
+    resp = _call("AppStop", pb.AppStopRequest(app_id=found.app_id, reason="stopped with `leveret app stop`"))
+    click.echo(f"stopped {found.name} ({found.app_id}); {resp.cancelled_inputs} input(s) were cancelled")
+
+
+@app.command()
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1), required=False)
+def rollback(name: str, version: int | None) -> None:
+    """Deploy again the functions of an earlier VERSION of NAME (default: the one before the live one),
+    as a new version."""
+    from .._wire import api_pb2 as pb
+
+    r = _call("AppRollback", pb.AppRollbackRequest(name=name, version=version or 0))
+    click.echo(f"rolled {name} back to the functions of version {r.from_version}: now version {r.version} ({r.app_id})")

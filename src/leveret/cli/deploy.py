@@ -1,0 +1,38 @@
+"""``leveret deploy FILE``: publish an app as the next version of its named deployment."""
+
+from __future__ import annotations
+
+import click
+
+from ..exception import Error
+
+
+@click.command()
+@click.argument("path", metavar="FILE")
+@click.option("--name", default=None, help="Deploy under this name (default: the App's name).")
+def deploy(path: str, name: str | None) -> None:
+    """Deploy the app in FILE: it keeps running, its schedules fire, and its functions can be called
+    with leveret.Function.from_name(APP, FUNCTION). Deploying again rolls it to a new version."""
+    from .._deploy import deploy as deploy_app
+    from ..app import App
+    from .run import import_file
+
+    module = import_file(path)
+    apps = [v for v in vars(module).values() if isinstance(v, App)]
+    if len(apps) != 1:
+        found = "no leveret.App" if not apps else f"{len(apps)} apps"
+        raise click.ClickException(f"{path} defines {found}: deploy a file with exactly one"
+                                   " `app = leveret.App('name')`")
+    app = apps[0]
+    try:
+        d = deploy_app(app, name)
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+    replaced = f" (replaces the previous version, which drains: its calls finish, then it stops)" if d.replaced_app_id else ""
+    click.echo(f"deployed {d.name} version {d.version} ({d.app_id}){replaced}")
+    for fn_name in d.functions:
+        fn = app.registered_functions[fn_name]
+        schedule = f"  schedule {fn._options.schedule!r}" if fn._options.schedule is not None else ""
+        click.echo(f"  {fn_name}{schedule}")
+    click.echo(f"call it with leveret.Function.from_name({d.name!r}, {d.functions[0]!r}).remote(...)"
+               if d.functions else "it has no functions")

@@ -1,0 +1,210 @@
+"""Deployments and schedules: named, versioned apps that outlive their client.
+
+    leveret deploy ─▶ AppCreate(deploy) ─▶ FunctionCreate… ─▶ AppPublish
+                      version N+1, "deploying"                 N+1 "deployed" (live); N "draining"
+    calls by name (Function.from_name) ─▶ the live version; new calls still aimed at a draining
+    version's functions go to the live version's function of the same name
+    a draining version keeps its containers for the calls it has (queued, running, retried: they
+    finish on the code they were made for) and stops once its last call is done
+    rollback(name, K) ─▶ version N+1 with the functions of version K, published
+    server start ─▶ live versions restored from the store, with their unfinished spawned and
+                    scheduled inputs queued again
+    each tick ─▶ per scheduled function of a live version: cron.due_tick; a due tick is claimed
+                 in the store together with its call (one transaction), so it fires once, also
+                 across restarts and servers sharing a store
+
+Everything here runs on the server's event loop and works on the Dispatcher's state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import time
+from typing import TYPE_CHECKING
+
+from .._ids import new_id
+from .._wire import api_pb2 as pb
+from . import cron
+
+if TYPE_CHECKING:
+    from .dispatch import AppState, Dispatcher, FunctionState
+
+log = logging.getLogger("leveret.server")
+
+RESTORED_KINDS = ("spawn", "schedule")   # calls read later by id; a map's or .remote()'s reader died with the server
+NO_ARGS = pickle.dumps(((), {}), protocol=4)   # a scheduled call's arguments, as the SDK pickles them
+
+
+class Deployments:
+    def __init__(self, dispatcher: "Dispatcher"):
+        self.d = dispatcher
+
+    # ------------------------------------------------------------------ versions
+
+    def live(self, name: str) -> "AppState | None":
+        return next((a for a in self.d.apps.values() if a.name == name and a.state == "deployed"), None)
+
+    def publish(self, app_id: str, now: float) -> tuple[int, str]:
+        """Make a deploying app the live version of its name; the previous live version drains.
+        Returns (version, the replaced app's id or "")."""
+        d = self.d
+        app = d.apps.get(app_id)
+        if app is None or app.state != "deploying":
+            raise KeyError(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
+        old = self.live(app.name)
+        with d.store.transaction():
+            if old is not None:
+                d.store.set_app_state(old.app_id, "draining")
+            d.store.set_app_state(app_id, "deployed")
+            for fn in app.functions:
+                if fn.definition.schedule:
+                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, now)
+                    fn.last_tick = d.store.last_tick(app.name, fn.name)
+        app.state = "deployed"
+        for fn in app.functions:
+            d.autoscale(fn, now)   # min_containers start now
+        if old is not None:
+            old.state = "draining"
+            d.logs.system(old.app_id, "", "", f"replaced by version {app.version}: draining")
+            if not any(not c.done for c in old.calls.values()):
+                self.drained(old)
+        d.logs.system(app.app_id, "", "", f"deployed {app.name} version {app.version}")
+        return app.version, old.app_id if old is not None else ""
+
+    def drained(self, app: "AppState") -> None:
+        live = self.live(app.name)
+        self.d.stop_app(app.app_id, f"replaced by version {live.version}" if live else "replaced")
+
+    def current(self, fn: "FunctionState") -> "FunctionState":
+        """The function a new call of ``fn`` runs on: the live version's, when ``fn``'s app drains."""
+        app = self.d.apps.get(fn.app_id)
+        if app is None or app.state != "draining":
+            return fn
+        live = self.live(app.name)
+        successor = _function_named(live, fn.name) if live is not None else None
+        return successor or fn
+
+    def successor_of(self, function_id: str) -> "FunctionState | None":
+        """For the id of a function of a deployed version that has stopped since (a caller looked it
+        up before a redeploy): the function of the same name in the live version, if any."""
+        row = self.d.store.get_function(function_id)
+        if row is None:
+            return None
+        app_id, name, _ = row
+        info = self.d.store.get_app(app_id)
+        if info is None or not any(v["id"] == app_id for v in self.d.store.app_versions(info["name"])):
+            return None   # not a deployed version: an ephemeral run's functions end with it
+        live = self.live(info["name"])
+        return _function_named(live, name) if live is not None else None
+
+    def lookup(self, app_name: str, function_name: str) -> "FunctionState":
+        app = self.live(app_name)
+        if app is None:
+            stored = self.d.store.app_versions(app_name)
+            if stored:
+                raise KeyError(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
+                               f" {stored[0]['state']}): `leveret deploy` it, or `leveret app rollback {app_name}`")
+            raise KeyError(f"no deployed app named {app_name!r}: deploy it with `leveret deploy FILE`")
+        fn = _function_named(app, function_name)
+        if fn is None:
+            names = ", ".join(f.name for f in app.functions) or "none"
+            raise KeyError(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
+        return fn
+
+    def rollback(self, name: str, version: int, now: float) -> tuple[str, int, int]:
+        """Deploy again the functions of version ``version`` (0: the one before the live one) as a
+        new version. Returns (app_id, new version, version rolled back to)."""
+        versions = self.d.store.app_versions(name)
+        if not versions:
+            raise KeyError(f"no deployed app named {name!r}")
+        if version == 0:
+            live = self.live(name)
+            older = [v for v in versions if live is None or v["version"] < live.version]
+            if live is not None and not older:
+                raise KeyError(f"{name} version {live.version} is the first: there is none before it")
+            target = older[0] if live is not None else versions[0]
+        else:
+            target = next((v for v in versions if v["version"] == version), None)
+            if target is None:
+                raise KeyError(f"{name} has no version {version}: `leveret app history {name}` lists them")
+        app_id, new_version = self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
+        for _, _, definition in self.d.store.functions_of(target["id"]):
+            self.d.create_function(app_id, pb.FunctionDefinition.FromString(definition))
+        self.publish(app_id, now)
+        return app_id, new_version, target["version"]
+
+    # ------------------------------------------------------------------ restart
+
+    def restore(self) -> int:
+        """Bring back the deployed versions kept in the store, live and draining; return how many."""
+        from .dispatch import AppState
+
+        d = self.d
+        apps = d.store.apps_in_state("deployed") + d.store.apps_in_state("draining")
+        for info in apps:
+            app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="deploying",
+                           version=info["version"])
+            d.apps[app.app_id] = app
+            for function_id, _, definition in d.store.functions_of(app.app_id):
+                d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
+            app.state = "deployed"
+            for fn in app.functions:
+                if fn.schedule is not None:
+                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, time.time())
+                    fn.last_tick = d.store.last_tick(app.name, fn.name)
+                self._restore_inputs(fn)
+            if info["state"] == "draining":
+                app.state = "draining"
+                if not app.calls:
+                    self.drained(app)
+        return len(apps)
+
+    def _restore_inputs(self, fn: "FunctionState") -> None:
+        calls: dict[str, tuple[str, int | None, list[pb.Input]]] = {}
+        for call_id, kind, total, _input_id, idx, args in self.d.store.unfinished_inputs(fn.function_id):
+            if kind in RESTORED_KINDS:
+                calls.setdefault(call_id, (kind, total, []))[2].append(pb.Input(idx=idx, args=args))
+        for call_id, (kind, total, inputs) in calls.items():
+            outputs = [pb.Output(idx=i, status=st, data=data, gen_index=g, message=m)
+                       for i, st, data, g, m in self.d.store.get_outputs(call_id, 0)]
+            self.d.restore_call(fn, call_id, kind, total, outputs, inputs)
+            log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
+
+    # ------------------------------------------------------------------ schedules
+
+    def fire_due(self, now: float) -> None:
+        for fn in list(self.d.functions.values()):
+            if fn.schedule is None:
+                continue
+            app = self.d.apps.get(fn.app_id)
+            if app is None or app.state != "deployed":
+                continue
+            tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
+            if tick is not None:
+                self._fire(app, fn, tick)
+
+    def _fire(self, app: "AppState", fn: "FunctionState", tick: float) -> None:
+        d = self.d
+        fn.last_tick = tick
+        call_id = new_id("fc")
+        input_id = f"in-{call_id[3:]}-0"
+        with d.store.transaction():   # the tick and its call are stored together, or neither
+            if not d.store.claim_tick(app.name, fn.name, tick, call_id):
+                return   # fired already (before a restart, or by another server)
+            d.store.create_call(call_id, fn.function_id, "schedule", 1, [(input_id, 0, NO_ARGS)])
+        d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
+        when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
+        d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")
+
+    def describe_schedule(self, fn: "FunctionState", now: float) -> str:
+        if fn.schedule is None:
+            return ""
+        nxt = cron.next_tick(fn.schedule, max(now, fn.last_tick or 0.0, fn.anchor), fn.anchor)
+        spec = json.dumps(fn.schedule, sort_keys=True)
+        return f"{spec}; next tick {time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(nxt))}"
+
+
+def _function_named(app: "AppState", name: str) -> "FunctionState | None":
+    return next((f for f in app.functions if f.name == name), None)

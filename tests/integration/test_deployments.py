@@ -1,0 +1,108 @@
+"""Deployments through a real server, worker and containers: versions, redeploys that drain,
+rollback, Function.from_name, schedules, and a server restart."""
+
+import time
+
+import pytest
+
+import leveret
+from leveret.testing import Cluster
+
+
+def make_app(tag: str, *, ticks_file: str | None = None):
+    app = leveret.App("etl")
+
+    @app.function(serialized=True, name="version")
+    def version():
+        return tag
+
+    @app.function(serialized=True, name="slow")
+    def slow(seconds: float):
+        time.sleep(seconds)
+        return tag
+
+    if ticks_file is not None:
+        @app.function(serialized=True, schedule=leveret.Period(seconds=1), name="poll")
+        def poll():
+            with open(ticks_file, "a") as f:
+                f.write(f"{time.time()}\n")
+
+    return app
+
+
+def wait_until(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_redeploy_rolls_over_without_failing_in_flight_calls_and_rollback_brings_old_code_back(tmp_path):
+    with Cluster(tmp_path) as cluster:
+        d1 = make_app("v1").deploy()
+        assert d1.version == 1
+        version = leveret.Function.from_name("etl", "version")
+        assert version.remote() == "v1"
+        in_flight = leveret.Function.from_name("etl", "slow").spawn(1.5)
+        time.sleep(0.3)   # it is running on version 1
+
+        d2 = make_app("v2").deploy()
+        assert (d2.version, d2.replaced_app_id) == (2, d1.app_id)
+        assert version.remote() == "v2"          # the same handle goes to the live version
+        assert in_flight.get(timeout=30) == "v1"  # finished where it ran, not failed
+        assert wait_until(lambda: cluster.dispatcher.store.get_app(d1.app_id)["state"] == "stopped")
+
+        d3_id, d3_version, source = cluster.dispatcher.deployments.rollback("etl", 0, time.time())
+        assert (d3_version, source) == (3, 1)
+        assert leveret.Function.from_name("etl", "version").remote() == "v1"
+        versions = cluster.dispatcher.store.app_versions("etl")
+        assert [(v["version"], v["state"]) for v in versions][0] == (3, "deployed")
+        assert {v["version"] for v in versions} == {1, 2, 3}
+
+
+def test_from_name_errors_name_the_fix(tmp_path):
+    with Cluster(tmp_path):
+        with pytest.raises(leveret.NotFoundError, match="no deployed app named 'nope': deploy it with `leveret deploy FILE`"):
+            leveret.Function.from_name("nope", "f").remote()
+        make_app("v1").deploy()
+        with pytest.raises(leveret.NotFoundError, match="has no function 'missing' \\(it has: version, slow\\)"):
+            leveret.Function.from_name("etl", "missing").remote()
+
+
+def test_a_schedule_needs_a_deployment(tmp_path):
+    with Cluster(tmp_path):
+        with pytest.raises(leveret.InvalidError, match="only deployed apps run"):
+            with make_app("v1", ticks_file=str(tmp_path / "t")).run(show_logs=False):
+                pass
+
+
+def test_schedules_fire_once_per_tick_and_survive_a_server_restart(tmp_path):
+    ticks_file = tmp_path / "ticks"
+
+    def lines():
+        return ticks_file.read_text().splitlines() if ticks_file.exists() else []
+
+    with Cluster(tmp_path) as cluster:
+        d = make_app("v1", ticks_file=str(ticks_file)).deploy()
+        assert wait_until(lambda: len(lines()) >= 3)
+        store = cluster.dispatcher.store
+        spawned = leveret.Function.from_name("etl", "slow").spawn(0.1)
+        call_id = spawned.object_id
+        assert spawned.get(timeout=30) == "v1"
+    time.sleep(2.5)   # the server is down for two ticks or more
+
+    with Cluster(tmp_path) as cluster:   # the same store: the deployment comes back
+        store = cluster.dispatcher.store
+        assert store.get_app(d.app_id)["state"] == "deployed"
+        assert leveret.Function.from_name("etl", "version").remote() == "v1"
+        assert leveret.FunctionCall.from_id(call_id).get(timeout=10) == "v1"   # outputs outlive the server
+        n = len(lines())
+        assert wait_until(lambda: len(lines()) >= n + 2)
+        ticks = [t for t, _ in store.ticks("etl", "poll")]
+        assert len(ticks) == len(set(ticks))               # no tick fired twice
+        assert ticks == sorted(ticks)
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert max(gaps) >= 2                               # the downtime's missed ticks fired once, not each
+        assert wait_until(lambda: len(lines()) == len(store.ticks("etl", "poll")), 10)   # one run per tick
