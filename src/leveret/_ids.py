@@ -12,6 +12,7 @@ KINDS = {
     "ct": "container",
     "wk": "worker",
     "mo": "mount",
+    "wt": "worker token",
 }
 
 

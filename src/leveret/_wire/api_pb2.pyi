@@ -650,16 +650,96 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     STOP_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_S_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
     stop: ContainerStop
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ...) -> None: ...
+    heartbeat_s: float
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ...) -> None: ...
+
+class WorkerTokenCreateRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class WorkerTokenCreateResponse(_message.Message):
+    __slots__ = ("token_id", "token")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    token: str
+    def __init__(self, token_id: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
+
+class WorkerTokenInfo(_message.Message):
+    __slots__ = ("token_id", "name", "created_at", "revoked_at", "connected_worker_id")
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    name: str
+    created_at: float
+    revoked_at: float
+    connected_worker_id: str
+    def __init__(self, token_id: _Optional[str] = ..., name: _Optional[str] = ..., created_at: _Optional[float] = ..., revoked_at: _Optional[float] = ..., connected_worker_id: _Optional[str] = ...) -> None: ...
+
+class WorkerTokenListRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WorkerTokenListResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[WorkerTokenInfo]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[WorkerTokenInfo, _Mapping]]] = ...) -> None: ...
+
+class WorkerTokenRevokeRequest(_message.Message):
+    __slots__ = ("token_id",)
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    token_id: str
+    def __init__(self, token_id: _Optional[str] = ...) -> None: ...
+
+class WorkerTokenRevokeResponse(_message.Message):
+    __slots__ = ("disconnected_worker_id",)
+    DISCONNECTED_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    disconnected_worker_id: str
+    def __init__(self, disconnected_worker_id: _Optional[str] = ...) -> None: ...
+
+class WorkerListRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WorkerListResponse(_message.Message):
+    __slots__ = ("workers",)
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    workers: _containers.RepeatedCompositeFieldContainer[WorkerState]
+    def __init__(self, workers: _Optional[_Iterable[_Union[WorkerState, _Mapping]]] = ...) -> None: ...
+
+class WorkerState(_message.Message):
+    __slots__ = ("worker_id", "info", "token_id", "last_seen_s", "containers", "cpu_reserved", "memory_reserved_mb")
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_S_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    CPU_RESERVED_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_RESERVED_MB_FIELD_NUMBER: _ClassVar[int]
+    worker_id: str
+    info: WorkerInfo
+    token_id: str
+    last_seen_s: float
+    containers: int
+    cpu_reserved: float
+    memory_reserved_mb: int
+    def __init__(self, worker_id: _Optional[str] = ..., info: _Optional[_Union[WorkerInfo, _Mapping]] = ..., token_id: _Optional[str] = ..., last_seen_s: _Optional[float] = ..., containers: _Optional[int] = ..., cpu_reserved: _Optional[float] = ..., memory_reserved_mb: _Optional[int] = ...) -> None: ...
 
 class ContainerResult(_message.Message):
     __slots__ = ("input_id", "attempt", "output")

@@ -142,6 +142,26 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.WorkerToServer.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.ServerToWorker.FromString,
                 _registered_method=True)
+        self.WorkerTokenCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/WorkerTokenCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenCreateResponse.FromString,
+                _registered_method=True)
+        self.WorkerTokenList = channel.unary_unary(
+                '/leveret.v1.Leveret/WorkerTokenList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenListResponse.FromString,
+                _registered_method=True)
+        self.WorkerTokenRevoke = channel.unary_unary(
+                '/leveret.v1.Leveret/WorkerTokenRevoke',
+                request_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeResponse.FromString,
+                _registered_method=True)
+        self.WorkerList = channel.unary_unary(
+                '/leveret.v1.Leveret/WorkerList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.WorkerListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.WorkerListResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -275,6 +295,30 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WorkerTokenCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WorkerTokenList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WorkerTokenRevoke(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WorkerList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -382,6 +426,26 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.WorkerConnect,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerToServer.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.ServerToWorker.SerializeToString,
+            ),
+            'WorkerTokenCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkerTokenCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenCreateResponse.SerializeToString,
+            ),
+            'WorkerTokenList': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkerTokenList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenListResponse.SerializeToString,
+            ),
+            'WorkerTokenRevoke': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkerTokenRevoke,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeResponse.SerializeToString,
+            ),
+            'WorkerList': grpc.unary_unary_rpc_method_handler(
+                    servicer.WorkerList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.WorkerListResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -953,6 +1017,114 @@ class Leveret:
             '/leveret.v1.Leveret/WorkerConnect',
             leveret_dot_v1_dot_api__pb2.WorkerToServer.SerializeToString,
             leveret_dot_v1_dot_api__pb2.ServerToWorker.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkerTokenCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/WorkerTokenCreate',
+            leveret_dot_v1_dot_api__pb2.WorkerTokenCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.WorkerTokenCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkerTokenList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/WorkerTokenList',
+            leveret_dot_v1_dot_api__pb2.WorkerTokenListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.WorkerTokenListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkerTokenRevoke(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/WorkerTokenRevoke',
+            leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.WorkerTokenRevokeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WorkerList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/WorkerList',
+            leveret_dot_v1_dot_api__pb2.WorkerListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.WorkerListResponse.FromString,
             options,
             channel_credentials,
             insecure,

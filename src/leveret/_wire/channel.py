@@ -52,7 +52,7 @@ def translate(err: grpc.aio.AioRpcError, url: str) -> exception.Error:
             f"cannot reach a Leveret server at {url}: start one with `leveret server start`"
             " (or point LEVERET_SERVER_URL at a running server)"
         )
-    if code == grpc.StatusCode.UNAUTHENTICATED:
+    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
         return exception.AuthError(f"the server at {url} refused the token: {details}")
     if code == grpc.StatusCode.NOT_FOUND:
         return exception.NotFoundError(details)

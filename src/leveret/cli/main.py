@@ -11,6 +11,7 @@ from .image import image
 from .logs import logs
 from .run import run
 from .server import server
+from .token import token, workers
 from .worker import worker
 
 
@@ -28,3 +29,5 @@ cli.add_command(image)
 cli.add_command(function)
 cli.add_command(deploy)
 cli.add_command(app)
+cli.add_command(token)
+cli.add_command(workers)

@@ -14,8 +14,10 @@ from .. import _daemon, config
 @click.option("--listen", default=None, help="Run a server in the foreground on HOST:PORT, e.g. 0.0.0.0:7070.")
 @click.option("--db", default=None, help="Store URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: $LEVERET_HOME/state.db).")
 @click.option("--token", envvar="LEVERET_TOKEN", default=None, help="Token clients and workers must present (default: $LEVERET_HOME/token).")
+@click.option("--worker-lease", type=click.FloatRange(min=0.5), default=None,
+              help="Seconds a worker may stay silent before it is marked down and its inputs run elsewhere (default: 30).")
 @click.pass_context
-def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None) -> None:
+def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
         if listen or db:
@@ -26,6 +28,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         ctx.exit(0)
     import logging
 
+    from ..server.dispatch import WORKER_LEASE_S
     from ..server.main import run as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -35,11 +38,12 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
 
     def ready(srv) -> None:
         click.echo(f"leveret server listening on {srv.url} (store {db})")
-        click.echo(f"join a worker:  leveret worker --server {srv.url} --token <the token in {config.token_path()}>")
+        click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
+                   " leveret worker token create NAME)")
         sys.stdout.flush()
 
     try:
-        run_server(listen, db, token, ready)
+        run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S)
     except KeyboardInterrupt:
         pass
 

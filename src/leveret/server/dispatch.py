@@ -35,6 +35,8 @@ WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a t
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 CRASH_ATTEMPTS = 2             # containers that may end under one input before it fails
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
+WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
 DEFAULT_CPU_REQUEST = 0.125   # cores a container reserves when its function asks for none (Modal's default)
 DEFAULT_MEMORY_REQUEST_MB = 128
 CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
@@ -75,6 +77,9 @@ class WorkerConn:
     containers: set = dataclasses.field(default_factory=set)
     allocated: sched.Resources = sched.Resources()   # what its containers reserve
     healthy: bool = True
+    token_id: str = ""            # its own token's id ("" with the server's token)
+    last_seen: float = 0.0        # its last message (heartbeats included)
+    down: bool = False            # marked down: its stream is ended and what it still sends is dropped
 
     def node(self) -> sched.Node:
         i = self.info
@@ -163,7 +168,9 @@ class AppState:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, logs: LogHub):
+    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S):
+        self.worker_lease_s = worker_lease_s
+        self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
         self.store = store
         self.writes = WriteBehind(store)
         self.logs = logs
@@ -208,6 +215,9 @@ class Dispatcher:
         for app in list(self.apps.values()):
             if app.state == "ephemeral" and not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
                 self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+        for worker in list(self.workers.values()):
+            if now - worker.last_seen > self.worker_lease_s:
+                self.mark_down(worker, f"it sent nothing for {now - worker.last_seen:.0f} s (lease {self.worker_lease_s:g} s)")
         self.deployments.fire_due(now)
         for fn in list(self.functions.values()):
             self.autoscale(fn, now)
@@ -765,8 +775,8 @@ class Dispatcher:
         if fn.queued:
             self.autoscale(fn, time.time())
 
-    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue) -> WorkerConn:
-        worker = WorkerConn(new_id("wk"), info, outbox)
+    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "") -> WorkerConn:
+        worker = WorkerConn(new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
         self.store.add_worker(worker.worker_id, info.hostname, info.runtime,
                               {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
         self.workers[worker.worker_id] = worker
@@ -774,8 +784,33 @@ class Dispatcher:
             self.autoscale(fn, time.time())
         return worker
 
+    def worker_with_token(self, token_id: str) -> WorkerConn | None:
+        return next((w for w in self.workers.values() if w.token_id == token_id), None)
+
+    def worker_may_read_mount(self, token_id: str, mount_id: str) -> bool:
+        """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""
+        worker = self.worker_with_token(token_id)
+        return worker is not None and any(
+            mount_id == ct.function.definition.mount_id or mount_id in ct.function.definition.image
+            for ct in worker.containers)
+
+    def mark_down(self, worker: WorkerConn, why: str) -> None:
+        """A worker that went silent (or lost its token): its containers count as lost and their inputs
+        run elsewhere; its stream is ended, and any result it still sends is dropped."""
+        if worker.down:
+            return
+        worker.down = True
+        log.warning("worker %s marked down: %s", worker.worker_id, why)
+        for app_id in {ct.function.app_id for ct in worker.containers}:
+            self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
+        worker.outbox.put_nowait(None)
+        self.remove_worker(worker)
+
     def remove_worker(self, worker: WorkerConn) -> None:
         """A worker disconnected: its containers are gone with it."""
+        if self.workers.get(worker.worker_id) is not worker:
+            return
+        worker.down = True
         self.workers.pop(worker.worker_id, None)
         self.store.worker_disconnected(worker.worker_id)
         for ct in list(worker.containers):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 import grpc
@@ -10,7 +9,8 @@ import grpc
 from .._utils.async_utils import run_loop
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
-from .dispatch import Dispatcher
+from .auth import ADMIN, WORKER_METHODS, Tokens
+from .dispatch import WORKER_LEASE_S, Dispatcher
 from .logs import LogHub
 from .service import LeveretService
 from .store import open_store
@@ -25,24 +25,28 @@ GRPC_OPTIONS = [
 
 
 class TokenCheck(grpc.aio.ServerInterceptor):
-    """Refuse every RPC that does not carry ``authorization: Bearer <token>``."""
+    """Refuse every RPC that does not carry ``authorization: Bearer <token>`` with the server's
+    token, or a worker's own token for a worker's RPCs."""
 
-    def __init__(self, token: str):
-        self._expected = f"Bearer {token}".encode()
+    def __init__(self, tokens: Tokens):
+        self.tokens = tokens
 
     async def intercept_service(self, continuation, details):
         for key, value in details.invocation_metadata or ():
             if key == "authorization":
-                got = value.encode() if isinstance(value, str) else value
-                if hmac.compare_digest(got, self._expected):
+                found = self.tokens.check(value)
+                if found is not None and (found[0] == ADMIN or details.method in WORKER_METHODS):
                     return await continuation(details)
-        return _deny(await continuation(details))
+                if found is not None:
+                    return _deny(await continuation(details), grpc.StatusCode.PERMISSION_DENIED,
+                                 "a worker's token only connects a worker: use the server's token here")
+        return _deny(await continuation(details), grpc.StatusCode.UNAUTHENTICATED,
+                     "missing or wrong token: set LEVERET_TOKEN to the server's token")
 
 
-def _deny(handler):
+def _deny(handler, code, message: str):
     async def abort(request, context):
-        await context.abort(grpc.StatusCode.UNAUTHENTICATED,
-                            "missing or wrong token: set LEVERET_TOKEN to the server's token")
+        await context.abort(code, message)
 
     async def abort_stream(request, context):
         await abort(request, context)
@@ -60,32 +64,34 @@ def _deny(handler):
 class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
-    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str):
+    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens):
         self.grpc_server = grpc_server
+        self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
         self.url = f"http://{host}:{port}"
 
     @classmethod
-    async def start(cls, *, listen: str, db: str, token: str) -> "Server":
+    async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S) -> "Server":
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
         logs = LogHub(store)
-        dispatcher = Dispatcher(store, logs)
+        dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s)
         restored = dispatcher.deployments.restore()
         if restored:
             log.info("restored %d deployed app version(s)", restored)
-        server = grpc.aio.server(interceptors=[TokenCheck(token)], options=GRPC_OPTIONS)
-        api_pb2_grpc.add_LeveretServicer_to_server(LeveretService(dispatcher, logs), server)
+        tokens = Tokens(token, store)
+        server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
+        api_pb2_grpc.add_LeveretServicer_to_server(LeveretService(dispatcher, logs, tokens), server)
         host, _, port = listen.rpartition(":")
         bound = server.add_insecure_port(listen)
         if bound == 0:
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
         await server.start()
         dispatcher.start()
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1")
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens)
 
     async def stop(self, grace: float = 1.0) -> None:
         await self.dispatcher.close()
@@ -96,8 +102,8 @@ class Server:
         await self.grpc_server.wait_for_termination()
 
 
-async def serve_forever(listen: str, db: str, token: str, ready=None) -> None:
-    server = await Server.start(listen=listen, db=db, token=token)
+async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
+    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s)
     if ready is not None:
         ready(server)
     try:
@@ -106,5 +112,5 @@ async def serve_forever(listen: str, db: str, token: str, ready=None) -> None:
         await server.stop()
 
 
-def run(listen: str, db: str, token: str, ready=None) -> None:
-    run_loop(serve_forever(listen, db, token, ready))
+def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
+    run_loop(serve_forever(listen, db, token, ready, worker_lease_s))

@@ -16,6 +16,7 @@ from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
 from .calls import FINAL, CallState
+from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
 
@@ -37,10 +38,11 @@ async def _abort_not_found(context, what: str):
 
 
 class LeveretService(api_pb2_grpc.LeveretServicer):
-    def __init__(self, dispatcher: Dispatcher, logs: LogHub):
+    def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens):
         self.d = dispatcher
         self.store = dispatcher.store
         self.logs = logs
+        self.tokens = tokens
 
     # ------------------------------------------------------------------ apps
 
@@ -125,6 +127,10 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         return pb.MountCreateResponse(mount_id=mount_id)
 
     async def MountGet(self, request, context):
+        caller = self.tokens.caller(context)
+        if caller is None or (caller[0] == WORKER and not self.d.worker_may_read_mount(caller[1], request.mount_id)):
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"mount {request.mount_id} belongs to no container assigned to this worker")
         files = self.store.get_mount(request.mount_id)
         if files is None:
             await _abort_not_found(context, f"no mount {request.mount_id}")
@@ -323,24 +329,61 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
     # ------------------------------------------------------------------ workers
 
     async def WorkerConnect(self, request_iterator, context):
+        caller = self.tokens.caller(context)
+        token_id = caller[1] if caller is not None and caller[0] == WORKER else ""
+        if token_id and (other := self.d.worker_with_token(token_id)) is not None:
+            await context.abort(grpc.StatusCode.ALREADY_EXISTS,
+                                f"worker token {token_id} is in use by {other.worker_id}: make one token per"
+                                " worker with `leveret worker token create`")
         first = await anext(request_iterator, None)
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = self.d.add_worker(first.register, outbox)
-        reader = asyncio.get_running_loop().create_task(self._read_worker(request_iterator))
+        worker = self.d.add_worker(first.register, outbox, token_id=token_id)
+        reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
             yield pb.ServerToWorker(worker_id=worker.worker_id)
+            yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
             async for msg in queue_items(outbox):
                 yield msg
         finally:
             reader.cancel()
             self.d.remove_worker(worker)
 
-    async def _read_worker(self, request_iterator) -> None:
+    async def WorkerTokenCreate(self, request, context):
+        token_id, token = self.tokens.create(request.name or "worker")
+        return pb.WorkerTokenCreateResponse(token_id=token_id, token=token)
+
+    async def WorkerTokenList(self, request, context):
+        return pb.WorkerTokenListResponse(tokens=[
+            pb.WorkerTokenInfo(token_id=t["id"], name=t["name"], created_at=t["created_at"],
+                               revoked_at=t["revoked_at"] or 0.0,
+                               connected_worker_id=getattr(self.d.worker_with_token(t["id"]), "worker_id", ""))
+            for t in self.store.worker_tokens()])
+
+    async def WorkerTokenRevoke(self, request, context):
+        if not self.tokens.revoke(request.token_id):
+            await _abort_not_found(context, f"no worker token {request.token_id} in use: `leveret worker token list`")
+        worker = self.d.worker_with_token(request.token_id)
+        if worker is not None:
+            self.d.mark_down(worker, "its token was revoked")
+        return pb.WorkerTokenRevokeResponse(disconnected_worker_id=worker.worker_id if worker else "")
+
+    async def WorkerList(self, request, context):
+        now = time.time()
+        return pb.WorkerListResponse(workers=[
+            pb.WorkerState(worker_id=w.worker_id, info=w.info, token_id=w.token_id, last_seen_s=now - w.last_seen,
+                           containers=len(w.containers), cpu_reserved=w.allocated.cpu,
+                           memory_reserved_mb=w.allocated.memory_mb)
+            for w in self.d.workers.values()])
+
+    async def _read_worker(self, worker, request_iterator) -> None:
         d = self.d
         async for msg in request_iterator:
+            if worker.down:
+                return   # marked down (silent past its lease): what it sends now is dropped
+            worker.last_seen = time.time()
             kind = msg.WhichOneof("msg")
             try:
                 if kind == "results":

@@ -21,12 +21,15 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
-                 warm_containers: int = 0, db: str | None = None):
+                 warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
+                 start_worker: bool = True):
         self.directory = str(directory)
         self.db = db or os.path.join(self.directory, "state.db")
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
         self.max_containers = max_containers
         self.warm_containers = warm_containers
+        self.worker_lease_s = worker_lease_s
+        self.start_worker = start_worker
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -60,10 +63,20 @@ class Cluster:
 
     async def _start(self) -> None:
         from ..server.main import Server
-        from ..worker.agent import Agent
 
         os.makedirs(self.directory, exist_ok=True)
-        self.server = await Server.start(listen="127.0.0.1:0", db=self.db, token=self.token)
+        extra = {"worker_lease_s": self.worker_lease_s} if self.worker_lease_s else {}
+        self.server = await Server.start(listen="127.0.0.1:0", db=self.db, token=self.token, **extra)
+        if self.start_worker:
+            await self._start_agent()
+
+    def add_worker(self) -> None:
+        """Start the cluster's worker now (for a cluster made with ``start_worker=False``)."""
+        run_sync(self._start_agent())
+
+    async def _start_agent(self) -> None:
+        from ..worker.agent import Agent
+
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers)

@@ -62,6 +62,7 @@ class Agent:
         self.socket_dir = tempfile.mkdtemp(prefix="lv-")  # short: unix socket paths max out at 108 bytes
         self.stub = None
         self.registered = asyncio.Event()
+        self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
 
     def info(self) -> pb.WorkerInfo:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
@@ -89,6 +90,8 @@ class Agent:
                     task = self.tasks.get(msg.stop.container_id)
                     if task is not None:
                         task.stop(msg.stop.reason)
+                elif kind == "heartbeat_s":
+                    self.heartbeat_s = msg.heartbeat_s
                 elif kind == "worker_id":
                     self.worker_id = msg.worker_id
                     self.registered.set()
@@ -133,8 +136,8 @@ class Agent:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     async def _heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_S)
+        while True:   # often until the server has said how often (its lease may be short)
+            await asyncio.sleep(self.heartbeat_s if self.registered.is_set() else min(self.heartbeat_s, 1.0))
             self._outbox.put_nowait(pb.WorkerToServer(heartbeat=True))
 
     # ------------------------------------------------------------------ called by ContainerTask

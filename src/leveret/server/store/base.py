@@ -69,6 +69,10 @@ CREATE TABLE IF NOT EXISTS schedules (
     app_name TEXT NOT NULL, function_name TEXT NOT NULL, spec TEXT NOT NULL,
     anchor DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name)
 );
+CREATE TABLE IF NOT EXISTS worker_tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
+    created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION
+);
 CREATE TABLE IF NOT EXISTS schedule_ticks (
     app_name TEXT NOT NULL, function_name TEXT NOT NULL, tick DOUBLE PRECISION NOT NULL,
     call_id TEXT NOT NULL, fired_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name, tick)
@@ -258,6 +262,23 @@ class SqlStore:
                 (call_id, function_id, kind, total, now),
             )
             self.add_inputs(call_id, inputs)
+
+    # ------------------------------------------------------------------ worker tokens
+
+    def add_worker_token(self, token_id: str, name: str, sha256: str) -> None:
+        self._execute("INSERT INTO worker_tokens (id, name, sha256, created_at) VALUES (?, ?, ?, ?)",
+                      (token_id, name, sha256, time.time()))
+
+    def worker_tokens(self) -> list[dict]:
+        """Every worker token (revoked ones too), oldest first: id, name, sha256, created_at, revoked_at."""
+        rows = self._execute("SELECT id, name, sha256, created_at, revoked_at FROM worker_tokens"
+                             " ORDER BY created_at, id").fetchall()
+        return [dict(zip(("id", "name", "sha256", "created_at", "revoked_at"), r)) for r in rows]
+
+    def revoke_worker_token(self, token_id: str) -> bool:
+        cur = self._execute("UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                            (time.time(), token_id))
+        return cur.rowcount == 1
 
     # ------------------------------------------------------------------ schedules
 
