@@ -1,0 +1,69 @@
+"""Deploying through the CLI against real server and worker processes."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from procs import ROOT, leveret_cmd
+
+pytestmark = pytest.mark.e2e
+
+ETL = os.path.join(ROOT, "examples", "etl.py")
+
+
+def run(args, env, timeout=120):
+    done = subprocess.run(leveret_cmd(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def call(env, code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd="/")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_deploy_call_by_name_describe_redeploy_history_rollback_stop(cluster_processes):
+    env = cluster_processes["env"]
+    out = run(["deploy", ETL], env)
+    assert re.search(r"deployed etl version 1 \(ap-", out)
+    assert "nightly  schedule Cron('0 6 * * *', timezone='Europe/Stockholm')" in out
+    assert "etl" in run(["app", "list"], env)
+
+    transform = "import leveret; f = leveret.Function.from_name('etl', '{}'); print({})"
+    assert call(env, transform.format("transform", "f.remote(21)")) == "42"
+    assert call(env, transform.format("fetch", "sorted(f.map(['a', 'bb', 'ccc']))")) == "[1, 2, 3]"
+
+    described = run(["function", "describe", "etl", "transform"], env)
+    assert "function etl v1/transform" in described
+    assert "min_containers=1, buffer_containers=2" in described
+    assert "ready" in described
+    assert "schedule:   {\"cron\": \"0 6 * * *\", \"timezone\": \"Europe/Stockholm\"}; next tick" in \
+        run(["function", "describe", "etl", "nightly"], env)
+
+    assert "deployed etl version 2" in run(["deploy", ETL], env)
+    history = run(["app", "history", "etl"], env)
+    assert re.search(r"etl\s+v2\s+deployed \(live\)", history)
+    assert re.search(r"etl\s+v1\s+(draining|stopped)", history)
+    assert "rolled etl back to the functions of version 1: now version 3" in run(["app", "rollback", "etl"], env)
+    assert call(env, transform.format("transform", "f.remote(5)")) == "10"
+
+    assert "stopped etl" in run(["app", "stop", "etl"], env)
+    gone = subprocess.run([sys.executable, "-c", transform.format("transform", "f.remote(1)")], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert gone.returncode != 0 and "is not deployed now (version 3 is stopped)" in gone.stderr
+
+
+def test_worker_tokens_and_workers_from_the_cli(cluster_processes):
+    env = cluster_processes["env"]
+    created = run(["token", "create", "host-x"], env)
+    token = re.search(r"lvw_\S+", created).group(0)
+    assert f"--token {token}" in created
+    listed = run(["token", "list"], env)
+    assert "host-x" in listed and "unused" in listed
+    workers = run(["workers"], env)
+    assert re.search(r"^wk-\S+ +\S+ +cpu [\d.]+/\d+ +memory \d+/\d+ MiB +containers \d+/\d+ +seen [\d.]+ s ago", workers, re.M)
+    assert "(server token)" in workers
