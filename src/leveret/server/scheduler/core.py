@@ -3,9 +3,10 @@
     for each request, in order:
         nodes without GPUs first (for a request without GPUs), kept sorted by free CPU;
         nodes with GPUs, kept sorted by free GPUs then free CPU
-        bisect to the first node with enough of the sorted resource, walk up to the first that passes
-        every filter: the tightest fit (best fit, so idle nodes stay idle and drain; GPU requests take
-        the node with the fewest free GPUs that hold them, so whole GPU nodes stay whole)
+        bisect to the first node with enough of the sorted resource, walk up through the first
+        CANDIDATES nodes that pass every filter and take the one left with the least CPU and memory
+        free (best fit, so idle nodes stay idle and drain; GPU requests take the node with the fewest
+        free GPUs that hold them, so whole GPU nodes stay whole)
         none? every node's reason, counted; `ever` says whether an empty node could hold it
     placements update a private view of free resources; the snapshot is never changed.
 
@@ -47,6 +48,16 @@ class _Pool:
         bisect.insort(self.entries, self._key(i))
 
 
+CANDIDATES = 4   # nodes that pass every filter, tightest CPU first, compared on CPU and memory together
+
+
+def _leftover(req: Resources, node: Node, free: Resources) -> float:
+    """What stays free on ``node`` after ``req``, as fractions of its capacity: the best fit is the lowest."""
+    cap = node.capacity
+    return ((free.cpu - req.cpu) / cap.cpu if cap.cpu else 0.0) + \
+        ((free.memory_mb - req.memory_mb) / cap.memory_mb if cap.memory_mb else 0.0)
+
+
 def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random) -> Plan:
     nodes = list(snapshot.nodes)   # the running view: container counts change as placements are made
     free = [n.free for n in nodes]
@@ -60,12 +71,19 @@ def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random)
         found = None
         for pool in pools:
             start = pool.start(req) if pool is not gpu_pool or req.resources.gpus else 0
+            best = None
+            seen = 0
             for pos in range(start, len(pool.entries)):
                 i = pool.entries[pos][-1]
                 if filters.reject(req, nodes[i], free[i]) is None:
-                    found = (pool, pos, i)
-                    break
-            if found:
+                    score = _leftover(req.resources, nodes[i], free[i])
+                    if best is None or score < best[0]:
+                        best = (score, pos, i)
+                    seen += 1
+                    if seen == CANDIDATES:
+                        break
+            if best is not None:
+                found = (pool, best[1], best[2])
                 break
         if found is None:
             unschedulable.append(_why(req, nodes, free))
