@@ -25,8 +25,11 @@ from .._utils.async_utils import run_loop
               help="Containers kept started on the default image, so a new function skips the cold start.")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE",
               help="A label functions can select, e.g. --label region=eu-north (for region=\"eu-north\"). Repeatable.")
+@click.option("--gpus", type=click.IntRange(min=0), default=None,
+              help="GPUs this host offers (default: what nvidia-smi lists, else 0).")
+@click.option("--gpu-type", default=None, help="Their type, e.g. H100 (default: from nvidia-smi).")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
-           warm_containers: int, labels: tuple[str, ...]) -> None:
+           warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None) -> None:
     """Run containers for the server at --server."""
     parsed = {}
     for item in labels:
@@ -51,9 +54,15 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
+    from ..worker.gpus import detect
+
+    found_count, found_type = detect()
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
-                  labels=parsed)
-    click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers, server {server_url}")
+                  labels=parsed, gpus=found_count if gpus is None else gpus,
+                  gpu_type=(gpu_type or found_type).upper())
+    offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
+    click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers{offered},"
+               f" server {server_url}")
 
     async def main() -> None:
         task = asyncio.ensure_future(agent.run())
