@@ -4,6 +4,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -39,3 +40,48 @@ def wait_for_line(proc, pattern, timeout=30):
         if re.search(pattern, line):
             return lines
     raise AssertionError(f"no line matching {pattern!r}; got {lines}")
+
+
+class LineLog:
+    """A process's output, read on a thread into ``lines``, so a test can wait for a line while the
+    pipe keeps draining (a process whose pipe fills up blocks in its logging). It closes the pipe
+    at the end of the output."""
+
+    def __init__(self, stream):
+        self.lines: list[str] = []
+        self.closed = False
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        with stream:   # closed at the end of the output: the reader owns it
+            for line in stream:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait_until(self, predicate, timeout=30, what="the expected lines"):
+        """Wait until ``predicate(lines)`` is true and return it; fail when the output ended first, or at timeout."""
+        with self._changed:
+            self._changed.wait_for(lambda: predicate(self.lines) or self.closed, timeout)
+            value = predicate(self.lines)
+            if not value:
+                why = "the output ended" if self.closed else f"{timeout} s passed"
+                raise AssertionError(f"{why} before {what}; got {''.join(self.lines[-40:])}")
+            return value
+
+    def wait_for_line(self, pattern, timeout=30) -> re.Match:
+        """The first line matching ``pattern``, waiting for it."""
+        def match(lines):
+            return next((m for line in lines if (m := re.search(pattern, line))), None)
+        return self.wait_until(match, timeout, f"a line matching {pattern!r}")
+
+    def wait_closed(self, timeout=30) -> None:
+        self.wait_until(lambda _: self.closed, timeout, "the end of the output")
+
+    def text(self) -> str:
+        with self._changed:
+            return "".join(self.lines)

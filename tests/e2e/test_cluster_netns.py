@@ -1,0 +1,205 @@
+"""A server and three workers, each in its own network namespace as if on its own host; one host dies mid-map."""
+
+import asyncio
+import dataclasses
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+from netns import Host, Network, require_netns
+from procs import APPS, ROOT, LineLog, clean_env, leveret_cmd
+
+pytestmark = pytest.mark.e2e
+
+CLUSTER_APP = os.path.join(APPS, "cluster.py")
+PORT = 7070          # each host has its own namespace, so no other process holds it
+TOKEN = "netns-token-123"
+N_WORKERS = 3
+N_INPUTS = 200
+DELAY = 0.15         # seconds per input
+VICTIM_DELAY = 1.0   # on the worker that is killed: it dies with inputs surely running, whose starts the test saw
+SLOTS = 2            # containers per worker: the map takes about 8 s
+
+
+@pytest.fixture
+def network():
+    require_netns()
+    with Network(1 + N_WORKERS) as net:
+        yield net
+
+
+@pytest.fixture
+def store_url(tmp_path, network):
+    """The server's store, as `leveret server --db` takes it. A store behind a network address must
+    listen where the server's namespace reaches it: on ``network.gateway``, the root namespace's address."""
+    return f"sqlite:///{tmp_path}/state.db"
+
+
+@dataclasses.dataclass
+class Worker:
+    host: Host
+    proc: subprocess.Popen
+    log: LineLog
+    worker_id: str
+    workdir: str
+
+
+@dataclasses.dataclass
+class NetnsCluster:
+    network: Network
+    server: Host
+    server_log: LineLog
+    workers: list[Worker]
+    client_env: dict
+
+
+@pytest.fixture
+def netns_cluster(tmp_path, network, store_url):
+    """`leveret server` on the first host, listening on its bridge address only, and a worker on each other host.
+
+    Workers use the default runtime: crun where it can run, whose containers share their worker's
+    network namespace (as the process runtime's do), so a result's address names its host."""
+    server_host, *worker_hosts = network.hosts
+    url = f"http://{server_host.address}:{PORT}"
+    server = network.run_in(
+        server_host, leveret_cmd("server", "--listen", f"{server_host.address}:{PORT}", "--db", store_url, "--token", TOKEN),
+        env=clean_env(tmp_path / server_host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server_log = LineLog(server.stdout)
+    workers = []
+    try:
+        server_log.wait_for_line("listening on")
+        for host in worker_hosts:
+            workdir = str(tmp_path / host.name / "worker")
+            proc = network.run_in(
+                host, leveret_cmd("worker", "--server", url, "--token", TOKEN, "--workdir", workdir,
+                                  "--max-containers", str(SLOTS)),
+                env=clean_env(tmp_path / host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            workers.append(Worker(host, proc, LineLog(proc.stdout), "", workdir))
+        for w in workers:
+            w.worker_id = w.log.wait_for_line(r"registered as (wk-\w+)").group(1)
+        yield NetnsCluster(network, server_host, server_log, workers,
+                           clean_env(tmp_path / "client", LEVERET_SERVER_URL=url, LEVERET_TOKEN=TOKEN))
+    finally:
+        # Stopped in order, so each worker removes its containers; the network kills what is left.
+        for p in [w.proc for w in workers] + [server]:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        network.close()
+        for w in workers:
+            remove_containers_left_by(w)
+        for name, log in [("server", server_log)] + [(f"worker {w.host.name}", w.log) for w in workers]:
+            print(f"--- {name}\n{log.text()}")   # shown when the test failed
+
+
+def remove_containers_left_by(worker: Worker) -> None:
+    """What a killed worker did not get to: each container's runtime state, cgroups and root mount."""
+    bundles = os.path.join(worker.workdir, "bundles")
+    if not os.path.isdir(bundles) or not os.listdir(bundles):
+        return
+    from leveret.worker.runtime.oci import OciRuntime
+
+    runtime = OciRuntime("crun", worker.workdir)
+    for container_id in os.listdir(bundles):
+        asyncio.run(runtime._cleanup(container_id, os.path.join(bundles, container_id)))
+
+
+PROBE = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5).close()
+    print("connected")
+except OSError as exc:
+    print(type(exc).__name__)
+"""
+
+
+def probe(network, host, address):
+    proc = network.run_in(host, [sys.executable, "-c", PROBE, address, str(PORT)], stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate(timeout=30)
+    return out.strip()
+
+
+def test_each_namespace_is_a_host_of_its_own(network):
+    a, b, *_ = network.hosts
+    listener = network.run_in(
+        a, [sys.executable, "-c", "import socket\ns = socket.create_server(('0.0.0.0', %d))\nprint('up', flush=True)\n"
+                              "while True: s.accept()[0].close()" % PORT],
+        stdout=subprocess.PIPE, text=True)
+    LineLog(listener.stdout).wait_for_line("up")
+    assert probe(network, a, "127.0.0.1") == "connected"
+    assert probe(network, b, "127.0.0.1") == "ConnectionRefusedError"   # b's loopback is b's own
+    assert probe(network, b, a.address) == "connected"                  # a is reached over the bridge
+    root = subprocess.run([sys.executable, "-c", PROBE, a.address, str(PORT)], capture_output=True, text=True, timeout=30)
+    assert root.stdout.strip() == "connected"                           # and from the root namespace, by the gateway
+
+
+RESULT = re.compile(r"^result (\d+) (\d+) (\S+)$")
+START = re.compile(r"\] start (\d+) on (\S+)$")   # a function's stderr line, attributed to its container
+
+
+def results(lines):
+    return [(int(m[1]), int(m[2]), m[3]) for line in lines if (m := RESULT.match(line.strip()))]
+
+
+def started(lines):
+    return [(int(m[1]), m[2]) for line in lines if (m := START.search(line.strip()))]
+
+
+def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
+    cluster = netns_cluster
+    addresses = {w.host.address for w in cluster.workers}
+    victim = cluster.workers[-1]
+    client = subprocess.Popen(
+        leveret_cmd("run", f"{CLUSTER_APP}::fan_out", "--n", str(N_INPUTS), "--peer", cluster.server.address,
+                    "--delay", str(DELAY), "--slow-on", victim.host.address, "--slow-delay", str(VICTIM_DELAY)),
+        env=cluster.client_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = LineLog(client.stdout), LineLog(client.stderr)
+    try:
+        def all_served(lines):
+            """A third of the map is done and every worker has served inputs."""
+            got = results(lines)
+            served = {a: sum(1 for *_, addr in got if addr == a) for a in addresses}
+            return len(got) >= N_INPUTS // 3 and min(served.values()) >= 2 and served
+        served = out.wait_until(all_served, timeout=60, what="every worker served inputs")
+
+        def victim_running(err_lines):
+            done = {x for x, *_ in results(out.lines)}
+            return [x for x, addr in started(err_lines) if addr == victim.host.address and x not in done]
+        running = err.wait_until(victim_running, timeout=30, what="the victim started an input")
+        cluster.network.kill_host(victim.host)
+        done_at_kill = len(results(out.lines))
+        try:
+            rc = client.wait(60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the map did not finish within 60 s of the kill: {len(results(out.lines))} of {N_INPUTS}"
+                        f" results\n{cluster.server_log.text()}")
+        out.wait_closed()
+        err.wait_closed()
+        assert rc == 0, err.text()
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+    got = results(out.lines)
+    xs = [x for x, *_ in got]
+    missing, twice = set(range(N_INPUTS)) - set(xs), {x for x in xs if xs.count(x) > 1}
+    assert sorted((x, sq) for x, sq, _ in got) == [(x, x * x) for x in range(N_INPUTS)], (   # each exactly once
+        f"missing {sorted(missing)}, twice {sorted(twice)}; the victim was running {running} when it was killed;"
+        f" where those started: {[(x, a) for x, a in started(err.lines) if x in missing | twice]}")
+    assert done_at_kill < N_INPUTS
+    assert {addr for *_, addr in got} == addresses and served[victim.host.address] >= 2
+    # What the victim was running when it died ran again on a survivor.
+    ran_at = {x: addr for x, _, addr in got}
+    assert any(ran_at[x] != victim.host.address for x in running), (running, ran_at)
+    # The server saw the worker go, with the containers it had there.
+    logs = subprocess.run(leveret_cmd("logs", "cluster"), env=cluster.client_env, capture_output=True, text=True, timeout=30)
+    assert logs.returncode == 0, logs.stderr
+    assert f"leveret: worker {victim.worker_id} disconnected" in logs.stderr   # system lines go to stderr
+    for w in cluster.workers[:-1]:
+        assert w.proc.poll() is None, w.log.text()   # the survivors are still up
