@@ -49,8 +49,12 @@ class PostgresServer:
 
     user = "postgres"   # the database superuser initdb creates
 
-    def __init__(self, bin_dir: str):
+    def __init__(self, bin_dir: str, *, also_listen_on: str = "", trusted_net: str = ""):
+        """``also_listen_on``: another address to listen on (e.g. a test network's), whose clients in
+        ``trusted_net`` (CIDR) are let in without a password like loopback's."""
         self.bin_dir = bin_dir
+        self.also_listen_on = also_listen_on
+        self.trusted_net = trusted_net
         self.port = free_port()
         self.directory = tempfile.mkdtemp(prefix="leveret-pg-")
         self._as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -69,7 +73,12 @@ class PostgresServer:
             account = pwd.getpwnam("postgres")
             os.chown(self.directory, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", self.data, "-U", self.user, "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = (f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        if self.trusted_net:
+            hba = os.path.join(self.data, "pg_hba.conf")
+            with open(hba, "a") as f:
+                f.write(f"host all all {self.trusted_net} trust\n")
+        listen = ",".join(a for a in ("127.0.0.1", self.also_listen_on) if a)
+        options = (f"-p {self.port} -k {self.directory} -c listen_addresses={listen}"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.directory, "server.log"),
                   "-o", options, "-w", "-t", "30", "start")
@@ -104,9 +113,9 @@ class PostgresServer:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()}\n{tail}")
 
 
-def start_for_tests() -> PostgresServer:
-    """A started server; where PostgreSQL is missing, skip, or fail where it must be there
-    (CI, or root, for whom scripts/dev installs it)."""
+def start_for_tests(**options) -> PostgresServer:
+    """A started server (``options`` as PostgresServer takes them); where PostgreSQL is missing,
+    skip, or fail where it must be there (CI, or root, for whom scripts/dev installs it)."""
     import pytest
 
     bin_dir = find_bin_dir()
@@ -114,7 +123,7 @@ def start_for_tests() -> PostgresServer:
         if os.environ.get("CI") or os.geteuid() == 0:
             pytest.fail(NOT_FOUND)
         pytest.skip(NOT_FOUND)
-    server = PostgresServer(bin_dir)
+    server = PostgresServer(bin_dir, **options)
     try:
         return server.start()
     except BaseException:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from _postgres import start_for_tests
 from netns import Host, Network, require_netns
 from procs import APPS, ROOT, LineLog, clean_env, leveret_cmd
 
@@ -32,10 +33,14 @@ def network():
 
 
 @pytest.fixture
-def store_url(tmp_path, network):
-    """The server's store, as `leveret server --db` takes it. A store behind a network address must
-    listen where the server's namespace reaches it: on ``network.gateway``, the root namespace's address."""
-    return f"sqlite:///{tmp_path}/state.db"
+def store_url(network):
+    """The server's store: a real PostgreSQL in the root namespace, listening also on the bridge
+    (``network.gateway``), which is how the server's namespace reaches it."""
+    pg = start_for_tests(also_listen_on=network.gateway, trusted_net=f"{network.gateway}/24")
+    try:
+        yield pg.new_database().replace("@127.0.0.1:", f"@{network.gateway}:")
+    finally:
+        pg.stop()
 
 
 @dataclasses.dataclass
@@ -69,19 +74,23 @@ def netns_cluster(tmp_path, network, store_url):
         env=clean_env(tmp_path / server_host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server_log = LineLog(server.stdout)
     workers = []
+    admin_env = clean_env(tmp_path / "client", LEVERET_SERVER_URL=url, LEVERET_TOKEN=TOKEN)
     try:
         server_log.wait_for_line("listening on")
         for host in worker_hosts:
             workdir = str(tmp_path / host.name / "worker")
+            made = subprocess.run(leveret_cmd("token", "create", host.name), env=admin_env, capture_output=True,
+                                  text=True, timeout=60)
+            assert made.returncode == 0, made.stderr
+            token = re.search(r"lvw_\S+", made.stdout).group(0)   # each host's worker joins with its own token
             proc = network.run_in(
-                host, leveret_cmd("worker", "--server", url, "--token", TOKEN, "--workdir", workdir,
+                host, leveret_cmd("worker", "--server", url, "--token", token, "--workdir", workdir,
                                   "--max-containers", str(SLOTS)),
                 env=clean_env(tmp_path / host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             workers.append(Worker(host, proc, LineLog(proc.stdout), "", workdir))
         for w in workers:
             w.worker_id = w.log.wait_for_line(r"registered as (wk-\w+)").group(1)
-        yield NetnsCluster(network, server_host, server_log, workers,
-                           clean_env(tmp_path / "client", LEVERET_SERVER_URL=url, LEVERET_TOKEN=TOKEN))
+        yield NetnsCluster(network, server_host, server_log, workers, admin_env)
     finally:
         # Stopped in order, so each worker removes its containers; the network kills what is left.
         for p in [w.proc for w in workers] + [server]:
