@@ -50,6 +50,7 @@ class Worker:
     log: LineLog
     worker_id: str
     workdir: str
+    argv: list
 
 
 @dataclasses.dataclass
@@ -83,11 +84,11 @@ def netns_cluster(tmp_path, network, store_url):
                                   text=True, timeout=60)
             assert made.returncode == 0, made.stderr
             token = re.search(r"lvw_\S+", made.stdout).group(0)   # each host's worker joins with its own token
-            proc = network.run_in(
-                host, leveret_cmd("worker", "--server", url, "--token", token, "--workdir", workdir,
-                                  "--max-containers", str(SLOTS)),
-                env=clean_env(tmp_path / host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            workers.append(Worker(host, proc, LineLog(proc.stdout), "", workdir))
+            argv = leveret_cmd("worker", "--server", url, "--token", token, "--workdir", workdir,
+                               "--max-containers", str(SLOTS))
+            proc = network.run_in(host, argv, env=clean_env(tmp_path / host.name), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            workers.append(Worker(host, proc, LineLog(proc.stdout), "", workdir, argv))
         for w in workers:
             w.worker_id = w.log.wait_for_line(r"registered as (wk-\w+)").group(1)
         yield NetnsCluster(network, server_host, server_log, workers, admin_env)
@@ -113,9 +114,7 @@ def remove_containers_left_by(worker: Worker) -> None:
         return
     from leveret.worker.runtime.oci import OciRuntime
 
-    runtime = OciRuntime("crun", worker.workdir)
-    for container_id in os.listdir(bundles):
-        asyncio.run(runtime._cleanup(container_id, os.path.join(bundles, container_id)))
+    asyncio.run(OciRuntime("crun", worker.workdir).remove_leftovers())
 
 
 PROBE = """
@@ -212,3 +211,12 @@ def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
     assert f"leveret: worker {victim.worker_id} disconnected" in logs.stderr   # system lines go to stderr
     for w in cluster.workers[:-1]:
         assert w.proc.poll() is None, w.log.text()   # the survivors are still up
+    # The host comes back: its new worker first removes what the killed one's containers held.
+    left = os.listdir(os.path.join(victim.workdir, "bundles"))
+    assert left, "the killed worker's containers left nothing behind: the check below would prove nothing"
+    victim.proc = cluster.network.run_in(victim.host, victim.argv, env=clean_env(victim.workdir), stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True)
+    victim.log = LineLog(victim.proc.stdout)
+    victim.log.wait_for_line(rf"removed {len(left)} container\(s\) left by an earlier worker here")
+    victim.log.wait_for_line(r"registered as wk-")
+    assert os.listdir(os.path.join(victim.workdir, "bundles")) == []

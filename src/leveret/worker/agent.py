@@ -73,6 +73,9 @@ class Agent:
     async def run(self) -> None:
         """Serve until the server ends the stream; containers are stopped on the way out."""
         os.makedirs(os.path.join(self.workdir, "containers"), exist_ok=True)
+        left = await self.runtime.remove_leftovers()
+        if left:
+            log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
         channel, self.stub = open_channel(self.server_url, self.token)
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:

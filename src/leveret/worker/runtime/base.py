@@ -87,6 +87,11 @@ class ContainerRuntime(abc.ABC):
     async def remove(self, handle: ContainerHandle) -> None:
         """Release everything the container held (bundle, mounts, cgroups). Idempotent."""
 
+    async def remove_leftovers(self) -> list[str]:
+        """Release what containers of an earlier worker on this state directory still hold (that
+        worker was killed, or its host went down); return their ids. Called before any start."""
+        return []
+
     def describe(self) -> str:
         return self.name if self.isolated else f"{self.name} (no isolation)"
 

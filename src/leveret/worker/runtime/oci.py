@@ -227,6 +227,12 @@ class OciRuntime(ContainerRuntime):
         assert isinstance(handle, OciHandle)
         await self._cleanup(handle.container_id, handle.bundle)
 
+    async def remove_leftovers(self) -> list[str]:
+        ids = sorted(os.listdir(self.bundles)) if os.path.isdir(self.bundles) else []
+        for container_id in ids:
+            await self._cleanup(container_id, os.path.join(self.bundles, container_id))
+        return ids
+
     async def _cleanup(self, container_id: str, bundle: str) -> None:
         proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
