@@ -1,0 +1,100 @@
+"""Scale-down on a fake clock, through the real Dispatcher: a worker here is its outbox (what the
+server tells it), and container events are fed by hand."""
+
+import asyncio
+
+import pytest
+
+from leveret._wire import api_pb2 as pb
+from leveret.server import dispatch
+from leveret.server.dispatch import Dispatcher
+from leveret.server.logs import LogHub
+from leveret.server.store import open_store
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = Clock(1_800_000_000.0)
+    monkeypatch.setattr(dispatch, "time", c)
+    return c
+
+
+def told(outbox: asyncio.Queue, kind: str) -> list:
+    items = []
+    while not outbox.empty():
+        msg = outbox.get_nowait()
+        if msg.WhichOneof("msg") == kind:
+            items.append(getattr(msg, kind))
+    return items
+
+
+def heartbeat_and_tick(d, clock, seconds: float) -> None:
+    """``seconds`` pass, with the worker's and the client's heartbeats (else the worker's lease and
+    the ephemeral app would run out), then a tick."""
+    clock.now += seconds
+    for w in d.workers.values():
+        w.last_seen = clock.now
+    for app in d.apps.values():
+        app.last_heartbeat = clock.now
+    d.tick(clock.now)
+
+
+def scenario(clock, **definition):
+    d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+    outbox: asyncio.Queue = asyncio.Queue()
+    d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    app_id, _ = d.create_app("a", "")
+    fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", **definition))
+    call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+    (start,) = told(outbox, "start")
+    d.on_container_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+    (batch,) = told(outbox, "inputs")
+    d.on_results(pb.ResultBatch(container_id=start.container_id, results=[pb.ContainerResult(
+        input_id=batch.inputs[0].input_id, attempt=1, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))]))
+    assert call.done
+    return d, outbox, start.container_id
+
+
+def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
+    async def main():
+        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        heartbeat_and_tick(d, clock, 59)
+        assert told(outbox, "stop") == []
+        heartbeat_and_tick(d, clock, 2)
+        (stop,) = told(outbox, "stop")
+        assert stop.container_id == container_id and "scaledown window" in stop.reason
+        fn = next(iter(d.functions.values()))
+        assert "stop 1: idle past scaledown_window=60 s" in fn.events[-1][1]
+
+    asyncio.run(main())
+
+
+def test_min_containers_keep_an_idle_container_past_its_window(clock):
+    async def main():
+        d, outbox, _ = scenario(clock, scaledown_window_s=60, min_containers=1)
+        heartbeat_and_tick(d, clock, 3600)
+        assert told(outbox, "stop") == [] and told(outbox, "start") == []
+
+
+def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
+    async def main():
+        d, outbox, container_id = scenario(clock, scaledown_window_s=600)
+        (worker,) = d.workers.values()
+        clock.now += 29
+        d.tick(clock.now)
+        assert d.workers and outbox.empty()
+        clock.now += 2    # 31 s without a message: past the 30 s lease
+        d.tick(clock.now)
+        assert not d.workers and worker.down
+        assert outbox.get_nowait() is None          # its stream is ended
+        assert container_id not in d.containers      # its container counts as lost
+
+    asyncio.run(main())
