@@ -67,3 +67,13 @@ def test_worker_tokens_and_workers_from_the_cli(cluster_processes):
     workers = run(["workers"], env)
     assert re.search(r"^wk-\S+ +\S+ +cpu [\d.]+/\d+ +memory \d+/\d+ MiB +containers \d+/\d+ +seen [\d.]+ s ago", workers, re.M)
     assert "(server token)" in workers
+
+
+def test_a_bad_schedule_is_refused_at_deploy_naming_the_field(home):
+    from procs import APPS, clean_env
+
+    done = subprocess.run(leveret_cmd("deploy", os.path.join(APPS, "bad_schedule.py")), capture_output=True, text=True,
+                          timeout=60, env=clean_env(home, LEVERET_SERVER_URL="http://127.0.0.1:9", LEVERET_TOKEN="t"))
+    assert done.returncode == 1
+    assert "Cron('0 25 * * *'): the hour field is 25, but hours run 0-23" in done.stderr
+    assert "cannot reach" not in done.stderr   # refused before anything was sent
