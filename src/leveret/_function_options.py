@@ -18,7 +18,6 @@ MAX_KEPT_CONTAINERS = 1000     # min_containers, buffer_containers
 
 # option -> what brings it
 NOT_YET = {
-    "gpu": "GPU scheduling",
     "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
     "network_file_systems": "volumes",
@@ -47,14 +46,15 @@ class FunctionOptions:
 
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
-                 "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule")
+                 "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
+                 "gpu_type", "gpu_count")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
                  image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
-                 region: str = "", schedule=None):
+                 region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -74,6 +74,8 @@ class FunctionOptions:
         self.target_inputs = target_inputs
         self.region = region              # a worker label the function needs: region=<this>
         self.schedule = schedule          # a Cron or Period (deployed apps run it)
+        self.gpu_type = gpu_type          # "" = any type
+        self.gpu_count = gpu_count
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -104,6 +106,26 @@ def _limit(function_name: str, option: str, value, kind, example: str) -> tuple:
     return kind(pair[0]), kind(pair[1])
 
 
+MAX_GPUS = 8
+
+
+def _gpu(function_name: str, value) -> tuple[str, int]:
+    """Modal's ``gpu="H100"``, ``"A100:2"``, ``"any"``: (type, "" for any, count)."""
+    if value is None:
+        return "", 0
+    if isinstance(value, (list, tuple)):
+        raise NotImplementedOptionError(f"{function_name}: gpu= with a list of fallback types is not supported yet;"
+                                        f" ask for one type, e.g. gpu={value[0]!r}" if value else f"{function_name}: gpu=[] is empty")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidError(f"{function_name}: gpu= takes a GPU type and count, e.g. gpu=\"H100\" or gpu=\"A100:2\","
+                           f" not {value!r}")
+    kind, _, count = value.strip().partition(":")
+    if count and (not count.isdigit() or not 1 <= int(count) <= MAX_GPUS):
+        raise InvalidError(f"{function_name}: gpu={value!r}: the count after ':' must be 1 to {MAX_GPUS}, e.g. gpu=\"H100:2\"")
+    kind = kind.strip().upper()
+    return ("" if kind == "ANY" else kind), int(count or 1)
+
+
 def _count(function_name: str, option: str, value, high: int) -> int:
     if value is None:
         return 0
@@ -115,7 +137,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
-             unset: dict) -> FunctionOptions:
+             gpu=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(option, value):
             raise NotImplementedOptionError(
@@ -164,6 +186,7 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
         raise InvalidError(f"{function_name}: block_network must be True or False, not {block_network!r}")
+    gpu_type, gpu_count = _gpu(function_name, gpu)
     cpu_request, cpu_limit = _limit(function_name, "cpu", cpu, float, "2.0")
     memory_request, memory_limit = _limit(function_name, "memory", memory, int, "512 (MiB)")
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
@@ -173,4 +196,4 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            retries=Retries.of(function_name, retries), startup_timeout=float(startup_timeout or 0),
                            min_containers=min_containers, buffer_containers=buffer_containers,
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
-                           schedule=schedule)
+                           schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count)

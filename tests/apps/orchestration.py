@@ -81,3 +81,21 @@ def hold(seconds: float):
 @small.function()
 def other(x):
     return x
+
+
+gpu_app = leveret.App("gpus")   # run on a cluster whose worker offers GPUs
+
+
+@gpu_app.function(gpu="T4")
+def one_gpu():
+    return os.environ["CUDA_VISIBLE_DEVICES"]
+
+
+@gpu_app.function(gpu="t4:2")
+def two_gpus():
+    return os.environ["CUDA_VISIBLE_DEVICES"]
+
+
+@gpu_app.function(gpu="H100")
+def wrong_type():
+    return "never"

@@ -17,7 +17,6 @@ from leveret.exception import NotImplementedOptionError
 
 # a value a Modal program might pass for each option Leveret does not implement yet
 SET_VALUES = {
-    "gpu": "H100",
     "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
@@ -335,3 +334,17 @@ def test_concurrent_above_app_function_is_refused():
     f = app.function()(square)
     with pytest.raises(InvalidError, match="below @app.function"):
         leveret.concurrent(max_inputs=2)(f)
+
+
+@pytest.mark.parametrize("gpu, parsed", [("H100", ("H100", 1)), ("a100:2", ("A100", 2)), ("any", ("", 1)),
+                                         ("any:4", ("", 4)), (None, ("", 0))])
+def test_gpu_type_and_count(gpu, parsed):
+    o = options_of(gpu=gpu)
+    assert (o.gpu_type, o.gpu_count) == parsed
+
+
+@pytest.mark.parametrize("gpu, match", [("H100:9", "the count after ':' must be 1 to 8"), ("", "gpu= takes a GPU type"),
+                                        (["H100", "A100"], "list of fallback types is not supported yet")])
+def test_bad_gpu_is_refused(gpu, match):
+    with pytest.raises(InvalidError, match=match):
+        options_of(gpu=gpu)

@@ -578,7 +578,8 @@ class Dispatcher:
                 self.logs.system(fn.app_id, fn.name, "", NO_WORKER)
             return
         d = fn.definition
-        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=d.gpu_type.upper().replace("ANY", ""),
+        gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
+        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family,
                                   selector=tuple(sorted(d.selector.items()))) for i in range(n)]
         plan = sched.schedule(self.snapshot(), requests, rng=self.rng)
         applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})

@@ -22,7 +22,7 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
-                 start_worker: bool = True):
+                 start_worker: bool = True, gpus: int = 0, gpu_type: str = ""):
         self.directory = str(directory)
         self.db = db or os.path.join(self.directory, "state.db")
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
@@ -30,6 +30,7 @@ class Cluster:
         self.warm_containers = warm_containers
         self.worker_lease_s = worker_lease_s
         self.start_worker = start_worker
+        self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -79,7 +80,7 @@ class Cluster:
 
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
-                           warm_containers=self.warm_containers)
+                           warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         registered = asyncio.ensure_future(self.agent.registered.wait())
         await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

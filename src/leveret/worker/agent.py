@@ -49,6 +49,7 @@ class Agent:
         self.labels = dict(labels or {})   # what functions may select (region=...)
         self.gpus = gpus
         self.gpu_type = gpu_type
+        self._free_gpus = list(range(gpus))   # indices not held by a container
         self.pool: list[ContainerTask] = []   # warm containers waiting for a function
         self._stopping = False
         self.pids_limit = PIDS_LIMIT
@@ -155,6 +156,22 @@ class Agent:
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
             container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
             oom_killed=oom_killed, timed_out_input=timed_out_input, running_input=running_input)))
+
+    def take_gpus(self, n: int) -> list[int]:
+        """``n`` GPUs for a container (the server placed it here because they are free)."""
+        from .runtime import RuntimeStartError
+
+        if self.runtime.isolated:
+            raise RuntimeStartError(
+                f"the {self.runtime.name} runtime cannot give containers GPUs yet (device passthrough is not built);"
+                " run GPU functions on a worker started with --runtime process, or drop gpu=")
+        if len(self._free_gpus) < n:
+            raise RuntimeStartError(f"{n} GPU(s) asked for and {len(self._free_gpus)} free on this worker")
+        taken, self._free_gpus = self._free_gpus[:n], self._free_gpus[n:]
+        return taken
+
+    def release_gpus(self, indices: list[int]) -> None:
+        self._free_gpus = sorted(self._free_gpus + indices)
 
     def log(self, line: pb.LogLine) -> None:
         self._log_lines.append(line)

@@ -65,6 +65,7 @@ class ContainerTask:
         self.task: asyncio.Task | None = None
         self.timer = None
         self.timed_out = ""   # the input whose timeout stopped this container
+        self.gpus: list[int] = []   # indices of the host GPUs it holds
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
         self._early_lines: list[str] = []
@@ -82,7 +83,8 @@ class ContainerTask:
     @staticmethod
     def can_be_warm(definition: pb.FunctionDefinition) -> bool:
         """Warm containers run the default image without limits: others are made for their function."""
-        return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network)
+        return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
+                    or definition.gpu_count)
 
     def assign(self, assignment: pb.ContainerAssignment) -> None:
         """Give this warm container its function; from now on it goes by the server's container id."""
@@ -156,6 +158,8 @@ class ContainerTask:
         try:
             os.makedirs(self.dir, exist_ok=True)
             os.makedirs(self.socket_dir, exist_ok=True)
+            if self.a and self.a.definition.gpu_count:
+                self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
             spec_env = await self._prepare_code() if self.a else None
             phases["code"] = time.time() - t0
             image = None
@@ -238,6 +242,8 @@ class ContainerTask:
         if self.a is not None:   # the server never heard of a warm container that got no function
             self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
                              timed_out_input=self.timed_out, running_input=running)
+        self.agent.release_gpus(self.gpus)
+        self.gpus = []
         self.agent.forget(self)
 
     async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
@@ -291,6 +297,8 @@ class ContainerTask:
         })
         if fn_spec is not None:
             env[bootstrap.ENV_FUNCTION] = bootstrap.format_spec(fn_spec)
+        if self.gpus:   # the GPUs this container got: CUDA sees only these
+            env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, self.gpus))
         # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
         mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False), Mount(self.dir, self.dir)]
         if fn_spec and fn_spec.get("mount_dir"):
