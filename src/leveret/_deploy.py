@@ -37,10 +37,14 @@ async def deploy_app(app, name: str | None = None, description: str | None = Non
     name = name or app.name or _default_name()
     created = await client.call("AppCreate", pb.AppCreateRequest(
         name=name, description=description or " ".join(sys.argv), deploy=True))
-    for fn in app.registered_functions.values():
-        definition = await function_definition(client, fn)
-        await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
-    published = await client.call("AppPublish", pb.AppPublishRequest(app_id=created.app_id))
+    try:
+        for fn in app.registered_functions.values():
+            definition = await function_definition(client, fn)
+            await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
+        published = await client.call("AppPublish", pb.AppPublishRequest(app_id=created.app_id))
+    except BaseException:   # the half-made version never goes live; the live one stays as it was
+        await client.call("AppStop", pb.AppStopRequest(app_id=created.app_id, reason="its deploy failed"))
+        raise
     return Deployed(created.app_id, name, published.version, published.replaced_app_id, list(app.registered_functions))
 
 

@@ -99,3 +99,21 @@ def two_gpus():
 @gpu_app.function(gpu="H100")
 def wrong_type():
     return "never"
+
+
+@app.function()
+def yields_then_crashes():
+    yield 1
+    time.sleep(0.3)   # the item is out before the container dies
+    os._exit(3)
+
+
+@app.function(serialized=True)
+@leveret.concurrent(max_inputs=4)
+def exits_on_zero(x: int):
+    import sys
+
+    time.sleep(0.2)
+    if x == 0:
+        sys.exit("no")
+    return x

@@ -87,3 +87,17 @@ def test_min_containers_start_without_calls_and_stay(running):
     assert "min_containers=1" in d.settings
     time.sleep(2.5)   # past its 1 s scaledown window: still kept
     assert len(describe(running, "kept_warm").containers) == 1
+
+
+def test_a_generator_that_yielded_is_not_run_again_after_a_crash(running):
+    got = []
+    with pytest.raises(leveret.ExecutionError, match="exited with code 3"):
+        for item in o.yields_then_crashes.remote_gen():
+            got.append(item)
+    assert got == [1]
+
+
+def test_a_concurrent_input_that_exits_ends_its_container_and_only_it_fails(running):
+    results = list(o.exits_on_zero.map(range(4), return_exceptions=True))
+    assert results[1:] == [1, 2, 3]
+    assert isinstance(results[0], leveret.ExecutionError)

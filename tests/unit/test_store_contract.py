@@ -349,16 +349,21 @@ def test_deploying_numbers_versions_per_name(store, ticking_clock):
     assert store.create_app("ap-2", "etl", "deploy etl.py", deploy=True) == 2
     assert store.create_app("ap-3", "other", "", deploy=True) == 1
     assert store.create_app("ap-4", "etl", "run", deploy=False) == 0
-    assert [v["version"] for v in store.app_versions("etl")] == [2, 1]
     assert store.get_app("ap-1")["state"] == "deploying"
+    assert store.app_versions("etl") == []          # not versions until published
+    store.publish("ap-1", None)
+    store.publish("ap-2", "ap-1")
+    assert [(v["version"], v["state"]) for v in store.app_versions("etl")] == [(2, "deployed"), (1, "draining")]
+    assert store.create_app("ap-5", "etl", "", deploy=True) == 3   # a deploy that fails never shows up
+    store.stop_app("ap-5", "its deploy failed")
+    assert [v["version"] for v in store.app_versions("etl")] == [2, 1]
 
 
 def test_app_states_and_listing(store, ticking_clock):
     store.create_app("ap-1", "etl", "v1", deploy=True)
-    store.set_app_state("ap-1", "deployed")
+    store.publish("ap-1", None)
     store.create_app("ap-2", "etl", "v2", deploy=True)
-    store.set_app_state("ap-1", "draining")
-    store.set_app_state("ap-2", "deployed")
+    store.publish("ap-2", "ap-1")
     store.create_app("ap-3", "scratch", "run")
     store.stop_app("ap-3", "done")
     store.set_app_state("ap-3", "deployed")   # a stopped app stays stopped

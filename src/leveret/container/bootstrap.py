@@ -53,6 +53,9 @@ OUTPUT_FLUSH_INTERVAL_S = 0.005
 
 # The input whose code is running: each thread or task of a @concurrent function has its own.
 CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
+# Threads the function starts have a context of their own: their prints go to the one input running,
+# when one container runs one input at a time.
+SOLE_INPUT = [""]
 
 
 # ----------------------------------------------------------------------------- framing
@@ -145,7 +148,7 @@ class SocketWriter(io.TextIOBase):
         if not isinstance(s, str):
             raise TypeError(f"write() argument must be str, not {type(s).__name__}")
         with self._lock:
-            self._parts.append((CURRENT_INPUT.get(), s))
+            self._parts.append((CURRENT_INPUT.get() or SOLE_INPUT[0], s))
         return len(s)
 
     def flush(self) -> None:
@@ -295,8 +298,12 @@ class Runner:
             self.loop = asyncio.new_event_loop()
         return self.loop.run_until_complete(coro)
 
+    one_at_a_time = True
+
     def run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         CURRENT_INPUT.set(input_id)
+        if self.one_at_a_time:
+            SOLE_INPUT[0] = input_id
         if self.import_error is not None:
             self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
             return
@@ -336,7 +343,11 @@ class Runner:
 
 class ConcurrentRunner(Runner):
     """``@concurrent(max_inputs=N)``: every input sent runs at once (the server sends at most N).
-    Async functions run as tasks on one event loop in a thread of its own; others on N threads."""
+    Async functions run as tasks on one event loop in a thread of its own; others on N threads.
+    An input that raises what is not an Exception (SystemExit, KeyboardInterrupt) ends the
+    container, as it would one input at a time: the server counts it a crash of what was running."""
+
+    one_at_a_time = False
 
     def __init__(self, *args, max_inputs: int):
         super().__init__(*args)
@@ -357,9 +368,34 @@ class ConcurrentRunner(Runner):
 
             asyncio.run_coroutine_threadsafe(self._run_async_one(input_id, attempt, args_blob), self.loop)
         else:
-            self.pool.submit(self.run_one, input_id, attempt, args_blob, True)
+            self.pool.submit(self._run_in_thread, input_id, attempt, args_blob)
+
+    def _run_in_thread(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        try:
+            self.run_one(input_id, attempt, args_blob, True)
+        except BaseException:
+            self._end_container()
+
+    def _run_async(self, coro):
+        """A sync function that returned an awaitable, on this thread: a loop of its own."""
+        import asyncio
+
+        return asyncio.run(coro)
+
+    def _end_container(self) -> None:
+        import traceback
+
+        traceback.print_exc()
+        self.flush()
+        os._exit(1)
 
     async def _run_async_one(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        try:
+            await self._run_async_input(input_id, attempt, args_blob)
+        except BaseException:
+            self._end_container()
+
+    async def _run_async_input(self, input_id: str, attempt: int, args_blob: bytes) -> None:
         CURRENT_INPUT.set(input_id)
         started = time.perf_counter()
         try:

@@ -11,7 +11,7 @@
                     scheduled inputs queued again
     each tick ─▶ per scheduled function of a live version: cron.due_tick; a due tick is claimed
                  in the store together with its call (one transaction), so it fires once, also
-                 across restarts and servers sharing a store
+                 also across restarts
 
 Everything here runs on the server's event loop and works on the Dispatcher's state.
 """
@@ -55,9 +55,7 @@ class Deployments:
             raise KeyError(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
         old = self.live(app.name)
         with d.store.transaction():
-            if old is not None:
-                d.store.set_app_state(old.app_id, "draining")
-            d.store.set_app_state(app_id, "deployed")
+            d.store.publish(app_id, old.app_id if old is not None else None)
             for fn in app.functions:
                 if fn.definition.schedule:
                     fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, now)
@@ -151,7 +149,7 @@ class Deployments:
                 d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
             app.state = "deployed"
             for fn in app.functions:
-                if fn.schedule is not None:
+                if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
                     fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, time.time())
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
                 self._restore_inputs(fn)
@@ -181,19 +179,24 @@ class Deployments:
             app = self.d.apps.get(fn.app_id)
             if app is None or app.state != "deployed":
                 continue
-            tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
-            if tick is not None:
-                self._fire(app, fn, tick)
+            try:
+                tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
+                if tick is not None:
+                    self._fire(app, fn, tick)
+            except Exception:   # one schedule's trouble (e.g. the store) must not stop the others
+                log.exception("schedule of %s/%s could not fire; it is tried again next tick", app.name, fn.name)
 
     def _fire(self, app: "AppState", fn: "FunctionState", tick: float) -> None:
         d = self.d
-        fn.last_tick = tick
         call_id = new_id("fc")
         input_id = f"in-{call_id[3:]}-0"
         with d.store.transaction():   # the tick and its call are stored together, or neither
-            if not d.store.claim_tick(app.name, fn.name, tick, call_id):
-                return   # fired already (before a restart, or by another server)
-            d.store.create_call(call_id, fn.function_id, "schedule", 1, [(input_id, 0, NO_ARGS)])
+            claimed = d.store.claim_tick(app.name, fn.name, tick, call_id)
+            if claimed:
+                d.store.create_call(call_id, fn.function_id, "schedule", 1, [(input_id, 0, NO_ARGS)])
+        fn.last_tick = tick   # only now: a failed write leaves the tick to fire on the next pass
+        if not claimed:
+            return   # fired already (before a restart)
         d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
         when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
         d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")

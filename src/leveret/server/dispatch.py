@@ -35,6 +35,7 @@ WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a t
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 CRASH_ATTEMPTS = 2             # containers that may end under one input before it fails
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
 DEFAULT_CPU_REQUEST = 0.125   # cores a container reserves when its function asks for none (Modal's default)
@@ -215,6 +216,8 @@ class Dispatcher:
         for app in list(self.apps.values()):
             if app.state == "ephemeral" and not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
                 self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+            elif app.state == "deploying" and now - app.last_heartbeat > DEPLOY_TIMEOUT_S:
+                self.stop_app(app.app_id, f"its deploy was not finished within {DEPLOY_TIMEOUT_S:.0f} s")
         for worker in list(self.workers.values()):
             if now - worker.last_seen > self.worker_lease_s:
                 self.mark_down(worker, f"it sent nothing for {now - worker.last_seen:.0f} s (lease {self.worker_lease_s:g} s)")
@@ -245,9 +248,16 @@ class Dispatcher:
     def create_function(self, app_id: str, definition: pb.FunctionDefinition, function_id: str = "") -> str:
         """Add a function to a running app (``function_id``: one restored from the store)."""
         app = self._live_app(app_id)
-        if definition.schedule and app.state != "deploying":
-            raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
-                             " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
+        if definition.schedule:
+            if app.state != "deploying":
+                raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
+                                 " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
+            from ..schedule import from_spec
+
+            try:   # checked here too: a spec the server cannot run would fail at every tick
+                from_spec(json.loads(definition.schedule))
+            except Exception as exc:
+                raise ValueError(f"{definition.name}: its schedule cannot run on this server: {exc}") from None
         if not function_id:
             function_id = new_id("fu")
             self.store.create_function(function_id, app_id, definition.name, definition.SerializeToString())
@@ -255,6 +265,7 @@ class Dispatcher:
                            schedule=json.loads(definition.schedule) if definition.schedule else None)
         self.functions[function_id] = fn
         app.functions.append(fn)
+        app.last_heartbeat = time.time()   # a deploy in progress shows it is alive by its functions
         return function_id
 
     def stop_app(self, app_id: str, reason: str) -> int:
@@ -416,8 +427,14 @@ class Dispatcher:
     def _forget_if_done(self, call: CallState) -> None:
         """Drop a finished call from memory. An ephemeral app's spawned calls stay until it stops (their
         outputs are read from memory); a deployed app's are read from the store once done."""
-        if call.done and (call.kind != "spawn" or self.apps.get(call.app_id, AppState("", "")).deployed):
+        if not call.done:
+            return
+        if call.kind not in ("spawn", "schedule"):
             self._forget(call)
+        elif self.apps.get(call.app_id, AppState("", "")).deployed:
+            # after the write-behind (scheduled before this) has stored its outputs, so a reader
+            # that no longer finds the call in memory finds them in the store
+            asyncio.get_running_loop().call_soon(self._forget, call)
 
     def _forget(self, call: CallState) -> None:
         self.calls.pop(call.call_id, None)
@@ -476,7 +493,7 @@ class Dispatcher:
                     fn.cancelled_in_queue -= 1
                     continue
                 if r.alone and (batch or ct.outstanding):
-                    break   # an input from a crashed container runs by itself, so a crash names it
+                    break   # an input from a crashed container runs by itself (on an idle container)
                 fn.queue.popleft()
                 r.container = ct
                 ct.outstanding[r.input_id] = r
@@ -484,12 +501,15 @@ class Dispatcher:
                 if r.alone:
                     break
             if not batch:
-                break
+                continue   # the head waits for an idle container: try the next one
             ct.idle_since = None
             ct.worker.outbox.put_nowait(pb.ServerToWorker(inputs=pb.InputBatch(container_id=ct.container_id, inputs=batch)))
 
-    def on_results(self, batch: pb.ResultBatch) -> None:
+    def on_results(self, batch: pb.ResultBatch, worker: WorkerConn | None = None) -> None:
+        """Results from a container (``worker``: the one that sent them, which must run it)."""
         ct = self.containers.get(batch.container_id)
+        if ct is None or (worker is not None and ct.worker is not worker):
+            return   # from a container given up on (its inputs were requeued or failed), or not the sender's
         now = time.time()
         items = []
         finals = 0
@@ -509,8 +529,6 @@ class Dispatcher:
             if not r.cancelled:
                 items.append((r, out, batch.container_id))
         self._publish(items)
-        if ct is None:
-            return
         if ct.function.crash_streak and any(o.status not in RETRYABLE for _, o, _ in items):
             ct.function.crash_streak = 0   # it serves: crashes before this were not a loop
         if ct.phases and items:
@@ -528,8 +546,8 @@ class Dispatcher:
     # ------------------------------------------------------------------ containers and workers
 
     def autoscale(self, fn: FunctionState, now: float) -> None:
-        if fn.function_id not in self.functions:
-            return
+        if fn.function_id not in self.functions or self.apps[fn.app_id].state == "deploying":
+            return   # gone, or not live yet (min_containers start when it is published)
         d = fn.definition
         load = autoscaler.FunctionLoad(
             queued=fn.queued,
@@ -598,7 +616,8 @@ class Dispatcher:
         if reason != fn.pending:
             self._event(fn, now, f"{n - placed} container(s) pending: {reason}")
         fn.pending = reason
-        self._evict_idle(n - placed, fn)
+        if fn.queued:   # work waits: idle containers of others make room (a floor or buffer does not evict)
+            self._evict_idle(n - placed, fn)
 
     def _fail_unplaceable(self, fn: FunctionState, reasons: str) -> None:
         """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
@@ -646,8 +665,16 @@ class Dispatcher:
              if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None),
             key=lambda c: c.idle_since,
         )
-        for ct in idle[:max(0, wanted - stopping)]:
-            self._stop_container(ct, f"its slot was needed by {fn.name}")
+        kept = {f.function_id: sum(1 for c in f.containers.values() if not c.stopping) for f in self.functions.values()}
+        for ct in idle:
+            if wanted - stopping <= 0:
+                break
+            other = ct.function
+            if kept.get(other.function_id, 0) <= other.definition.min_containers:
+                continue   # its min_containers are not a cache
+            kept[other.function_id] -= 1
+            self._stop_container(ct, f"its room was needed by {fn.name}")
+            wanted -= 1
 
     def _stop_container(self, ct: ContainerRec, reason: str) -> None:
         if ct.stopping:
@@ -655,9 +682,10 @@ class Dispatcher:
         ct.stopping = True
         ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
 
-    def on_container_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False) -> None:
+    def on_container_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False,
+                           worker: WorkerConn | None = None) -> None:
         ct = self.containers.get(ev.container_id)
-        if ct is None:
+        if ct is None or (worker is not None and ct.worker is not worker):
             return
         fn = ct.function
         if ev.state == pb.CONTAINER_STATE_READY:
@@ -673,20 +701,23 @@ class Dispatcher:
         state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
         self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
-        if ev.timed_out_input and ct.outstanding:
-            # Stopped for another input's timeout: these never started, so they run elsewhere.
-            self._requeue(list(ct.outstanding.values()))
-        elif ct.outstanding:
+        # A generator that yielded cannot run again (its items are out): it fails below, with the rest.
+        again = [r for r in ct.outstanding.values() if not r.yielded]
+        if ev.timed_out_input or worker_lost:
+            # Stopped for another input's timeout, or its worker is gone: not these inputs' doing,
+            # so they run elsewhere.
+            self._requeue(again)
+        elif again:
             # It ended while running an input (the worker's guess: the oldest without an output,
-            # whose output may also have died unsent). That one runs again until CRASH_ATTEMPTS
-            # containers ended under it; the inputs behind it never started and run elsewhere.
+            # whose output may also have died unsent; a @concurrent container's: any of them). The
+            # suspects run again, by themselves, until CRASH_ATTEMPTS containers ended under them;
+            # the inputs behind them never started and run elsewhere as usual.
             running = ct.outstanding.get(ev.running_input)
-            for r in [running] if running else list(ct.outstanding.values()):
+            suspects = [running] if running in again else again
+            for r in suspects:   # alone: so the next crash names the input that causes it
                 r.crashes += 1
-            survivors = [r for r in ct.outstanding.values() if r.crashes < CRASH_ATTEMPTS]
-            for r in survivors:
                 r.alone = True
-            self._requeue(survivors)
+            self._requeue([r for r in again if r.crashes < CRASH_ATTEMPTS])
         if ct.outstanding:
             status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if ev.oom_killed else pb.OUTPUT_STATUS_INTERNAL_FAILURE
             self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input", status)
@@ -701,7 +732,7 @@ class Dispatcher:
         now = time.time()
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
-            if not worker_lost:
+            if not worker_lost and not ev.timed_out_input:   # a timeout's stop is not a crash
                 fn.crash_streak += 1
                 hold = CRASH_BACKOFF_S[min(fn.crash_streak, len(CRASH_BACKOFF_S)) - 1]
                 fn.hold_until = now + hold

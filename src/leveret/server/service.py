@@ -387,10 +387,10 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
             kind = msg.WhichOneof("msg")
             try:
                 if kind == "results":
-                    d.on_results(msg.results)
+                    d.on_results(msg.results, worker)
                 elif kind == "logs":
                     self.logs.add(list(msg.logs.lines))
                 elif kind == "event":
-                    d.on_container_event(msg.event)
+                    d.on_container_event(msg.event, worker=worker)
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

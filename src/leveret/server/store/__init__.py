@@ -1,5 +1,5 @@
 """Cluster state. One interface, ``Store``, whose SQL is written once (``base.py``), over SQLite
-(one host) or PostgreSQL (servers sharing a database)."""
+(one host) or PostgreSQL (a database elsewhere); one server per store."""
 
 from .base import SqlStore as Store
 from .sqlite import SqliteStore, sqlite_path

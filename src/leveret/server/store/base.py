@@ -63,7 +63,8 @@ CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
 CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deployments (
-    app_id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL, UNIQUE (name, version)
+    app_id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL, published_at DOUBLE PRECISION,
+    UNIQUE (name, version)
 );
 CREATE TABLE IF NOT EXISTS schedules (
     app_name TEXT NOT NULL, function_name TEXT NOT NULL, spec TEXT NOT NULL,
@@ -191,9 +192,18 @@ class SqlStore:
         return [self._app_info(r) for r in rows]
 
     def app_versions(self, name: str) -> list[dict]:
-        """Every deployed version of ``name``, newest first."""
-        rows = self._execute(self.APP_COLUMNS + " WHERE d.name = ? ORDER BY d.version DESC", (name,)).fetchall()
+        """Every published version of ``name``, newest first (a deploy that never went live is not one)."""
+        rows = self._execute(self.APP_COLUMNS + " WHERE d.name = ? AND d.published_at IS NOT NULL"
+                             " ORDER BY d.version DESC", (name,)).fetchall()
         return [self._app_info(r) for r in rows]
+
+    def publish(self, app_id: str, replaced_app_id: str | None) -> None:
+        """Make a deploying app the live version of its name; the one it replaces drains."""
+        with self.transaction():
+            if replaced_app_id:
+                self.set_app_state(replaced_app_id, "draining")
+            self.set_app_state(app_id, "deployed")
+            self._execute("UPDATE deployments SET published_at = ? WHERE app_id = ?", (time.time(), app_id))
 
     def apps_in_state(self, state: str) -> list[dict]:
         rows = self._execute(self.APP_COLUMNS + " WHERE a.state = ? ORDER BY a.created_at", (state,)).fetchall()

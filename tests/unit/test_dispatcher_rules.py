@@ -1,5 +1,5 @@
-"""Scale-down on a fake clock, through the real Dispatcher: a worker here is its outbox (what the
-server tells it), and container events are fed by hand."""
+"""Dispatcher rules on a fake clock, through the real Dispatcher: a worker here is its outbox (what
+the server tells it), and container events and results are fed by hand."""
 
 import asyncio
 
@@ -96,5 +96,71 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
         assert not d.workers and worker.down
         assert outbox.get_nowait() is None          # its stream is ended
         assert container_id not in d.containers      # its container counts as lost
+
+    asyncio.run(main())
+
+
+def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
+    async def main():
+        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+        outbox: asyncio.Queue = asyncio.Queue()
+        d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
+        app_id, _ = d.create_app("a", "")
+        for name in ("f", "g"):
+            d.create_function(app_id, pb.FunctionDefinition(name=name, module="m", min_containers=2, scaledown_window_s=60))
+        starts, stops = [], []
+        for _ in range(10):
+            heartbeat_and_tick(d, clock, 1)
+            for start in told_all(outbox, starts, stops):
+                d.on_container_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+        assert len(starts) == 3 and stops == []   # 3 slots: both floors cannot be met, and neither takes the other's
+
+    asyncio.run(main())
+
+
+def told_all(outbox, starts, stops):
+    new = []
+    while not outbox.empty():
+        msg = outbox.get_nowait()
+        kind = msg.WhichOneof("msg")
+        if kind == "start":
+            new.append(msg.start)
+        elif kind == "stop":
+            stops.append(msg.stop)
+    starts.extend(new)
+    return new
+
+
+def test_a_container_stopped_for_a_timeout_is_not_a_crash(clock):
+    async def main():
+        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_FAILED,
+                                               exit_code=-15, timed_out_input="in-x"))
+        fn = next(iter(d.functions.values()))
+        assert fn.crash_streak == 0 and fn.hold_until == 0
+
+    asyncio.run(main())
+
+
+def test_results_and_events_count_only_from_the_worker_running_the_container(clock):
+    async def main():
+        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        (worker,) = d.workers.values()
+        other = d.add_worker(pb.WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
+        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=other)
+        assert container_id in d.containers      # a forged stop from another worker changes nothing
+        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=worker)
+        assert container_id not in d.containers
+
+    asyncio.run(main())
+
+
+def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_created(clock):
+    async def main():
+        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+        app_id, _ = d.create_app("etl", "", deploy=True)
+        with pytest.raises(ValueError, match="its schedule cannot run on this server: .*Mars/Olympus"):
+            d.create_function(app_id, pb.FunctionDefinition(
+                name="f", module="m", schedule='{"cron": "0 * * * *", "timezone": "Mars/Olympus"}'))
 
     asyncio.run(main())
