@@ -291,3 +291,41 @@ def test_the_worker_reads_container_frames_as_data_only():
         ("outputs", [("in-1", 1, 1, b"x", 0, "")], 0.5)
     with pytest.raises(pickle.UnpicklingError, match="frames carry data only"):
         b.decode_untrusted(pickle.dumps(("log", 1, Evil(), "")))
+
+
+def test_prints_from_a_thread_the_function_starts_name_its_input(h):
+    import threading
+
+    def spawns_a_thread():
+        t = threading.Thread(target=lambda: h.stdout.write("from a thread\n"))
+        t.start()
+        t.join()
+        return 1
+
+    frames = h.run(spawns_a_thread, input_id="in-9")
+    assert ("log", 1, "from a thread\n", "in-9") in frames
+
+
+def test_concurrent_inputs_run_at_once_and_their_prints_name_each_input(h):
+    import threading
+
+    from leveret.container.bootstrap import ConcurrentRunner
+
+    barrier = threading.Barrier(3, timeout=5)   # each input waits until all three run: only at once can they
+
+    def work(x):
+        h.stdout.write(f"x={x}\n")
+        barrier.wait()
+        return x * 10
+
+    r = ConcurrentRunner(h.channel, work, None, h.stdout, h.stderr, cloudpickle, max_inputs=3)
+    for i in range(3):
+        r.submit(f"in-{i}", 0, ser.serialize_args((i,), {}))
+    r.close()
+    r.flush()
+    h.stdout.flush()
+    frames = h.frames()
+    got = sorted((o[0], cloudpickle.loads(o[3])) for o in outputs(frames))
+    assert got == [("in-0", 0), ("in-1", 10), ("in-2", 20)]
+    logs = sorted((f[3], f[2]) for f in frames if f[0] == "log")
+    assert logs == [("in-0", "x=0\n"), ("in-1", "x=1\n"), ("in-2", "x=2\n")]
