@@ -125,6 +125,13 @@ class Network:
         self._procs.setdefault(host.name, []).append(proc)
         return proc
 
+    def cut(self, host: Host) -> None:
+        """Cut ``host`` off the network (its link to the bridge goes down): its processes live on."""
+        _ip("link", "set", self._veths[self.hosts.index(host)], "down")
+
+    def mend(self, host: Host) -> None:
+        _ip("link", "set", self._veths[self.hosts.index(host)], "up")
+
     def pids(self, host: Host) -> list[int]:
         done = _ip("netns", "pids", host.name, check=False)
         return [int(p) for p in done.stdout.split()]

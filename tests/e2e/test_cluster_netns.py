@@ -23,6 +23,7 @@ N_INPUTS = 200
 DELAY = 0.15         # seconds per input
 VICTIM_DELAY = 1.0   # on the worker that is killed: it dies with inputs surely running, whose starts the test saw
 SLOTS = 2            # containers per worker: the map takes about 8 s
+LEASE = 3.0          # seconds a worker may be silent before the server marks it down
 
 
 @pytest.fixture
@@ -71,7 +72,8 @@ def netns_cluster(tmp_path, network, store_url):
     server_host, *worker_hosts = network.hosts
     url = f"http://{server_host.address}:{PORT}"
     server = network.run_in(
-        server_host, leveret_cmd("server", "--listen", f"{server_host.address}:{PORT}", "--db", store_url, "--token", TOKEN),
+        server_host, leveret_cmd("server", "--listen", f"{server_host.address}:{PORT}", "--db", store_url, "--token", TOKEN,
+                                 "--worker-lease", str(LEASE)),
         env=clean_env(tmp_path / server_host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server_log = LineLog(server.stdout)
     workers = []
@@ -159,8 +161,11 @@ def started(lines):
     return [(int(m[1]), m[2]) for line in lines if (m := START.search(line.strip()))]
 
 
-def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
-    cluster = netns_cluster
+def map_losing_a_host(cluster, lose, what: str):
+    """Run a map over every worker; once a third is done and the last worker runs inputs whose start
+    the test saw, ``lose(victim)``; check the map still returns each result exactly once.
+
+    Returns the victim and the inputs it was running when it was lost."""
     addresses = {w.host.address for w in cluster.workers}
     victim = cluster.workers[-1]
     client = subprocess.Popen(
@@ -180,13 +185,13 @@ def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
             done = {x for x, *_ in results(out.lines)}
             return [x for x, addr in started(err_lines) if addr == victim.host.address and x not in done]
         running = err.wait_until(victim_running, timeout=30, what="the victim started an input")
-        cluster.network.kill_host(victim.host)
-        done_at_kill = len(results(out.lines))
+        lose(victim)
+        done_at_loss = len(results(out.lines))
         try:
             rc = client.wait(60)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"the map did not finish within 60 s of the kill: {len(results(out.lines))} of {N_INPUTS}"
-                        f" results\n{cluster.server_log.text()}")
+            pytest.fail(f"the map did not finish within 60 s of the victim being {what}: {len(results(out.lines))}"
+                        f" of {N_INPUTS} results\n{cluster.server_log.text()}")
         out.wait_closed()
         err.wait_closed()
         assert rc == 0, err.text()
@@ -198,19 +203,25 @@ def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
     xs = [x for x, *_ in got]
     missing, twice = set(range(N_INPUTS)) - set(xs), {x for x in xs if xs.count(x) > 1}
     assert sorted((x, sq) for x, sq, _ in got) == [(x, x * x) for x in range(N_INPUTS)], (   # each exactly once
-        f"missing {sorted(missing)}, twice {sorted(twice)}; the victim was running {running} when it was killed;"
+        f"missing {sorted(missing)}, twice {sorted(twice)}; the victim was running {running} when it was {what};"
         f" where those started: {[(x, a) for x, a in started(err.lines) if x in missing | twice]}")
-    assert done_at_kill < N_INPUTS
+    assert done_at_loss < N_INPUTS
     assert {addr for *_, addr in got} == addresses and served[victim.host.address] >= 2
-    # What the victim was running when it died ran again on a survivor.
+    # What the victim was running when it was lost ran again on a survivor.
     ran_at = {x: addr for x, _, addr in got}
     assert any(ran_at[x] != victim.host.address for x in running), (running, ran_at)
+    for w in cluster.workers[:-1]:
+        assert w.proc.poll() is None, w.log.text()   # the survivors are still up
+    return victim, running
+
+
+def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
+    cluster = netns_cluster
+    victim, _ = map_losing_a_host(cluster, lambda v: cluster.network.kill_host(v.host), "killed")
     # The server saw the worker go, with the containers it had there.
     logs = subprocess.run(leveret_cmd("logs", "cluster"), env=cluster.client_env, capture_output=True, text=True, timeout=30)
     assert logs.returncode == 0, logs.stderr
     assert f"leveret: worker {victim.worker_id} disconnected" in logs.stderr   # system lines go to stderr
-    for w in cluster.workers[:-1]:
-        assert w.proc.poll() is None, w.log.text()   # the survivors are still up
     # The host comes back: its new worker first removes what the killed one's containers held.
     left = os.listdir(os.path.join(victim.workdir, "bundles"))
     assert left, "the killed worker's containers left nothing behind: the check below would prove nothing"
@@ -220,3 +231,21 @@ def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
     victim.log.wait_for_line(rf"removed {len(left)} container\(s\) left by an earlier worker here")
     victim.log.wait_for_line(r"registered as wk-")
     assert os.listdir(os.path.join(victim.workdir, "bundles")) == []
+
+
+def test_a_worker_cut_off_past_its_lease_is_marked_down_and_its_late_results_are_dropped(netns_cluster, store_url):
+    """The victim's host loses its link: its worker and containers live on, finish what they ran and
+    try to send the results. The server marks it down after its lease, runs those inputs elsewhere,
+    and when the link comes back, drops what the victim still sends: one result per input."""
+    cluster = netns_cluster
+    victim, running = map_losing_a_host(cluster, lambda v: cluster.network.cut(v.host), "cut off")
+    cluster.server_log.wait_for_line(rf"worker {victim.worker_id} marked down: it sent nothing for \d+ s \(lease {LEASE:g} s\)")
+    cluster.network.mend(victim.host)
+    victim.proc.wait(60)   # the server ended its stream: it hears so once the link is back, and stops
+    import psycopg
+
+    with psycopg.connect(store_url) as db:
+        (call_id,) = db.execute("SELECT id FROM calls WHERE kind = 'map'").fetchone()
+        per_input = db.execute("SELECT input_id, COUNT(*) FROM outputs WHERE call_id = %s GROUP BY input_id",
+                               (call_id,)).fetchall()
+    assert len(per_input) == N_INPUTS and all(n == 1 for _, n in per_input)
