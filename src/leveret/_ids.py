@@ -13,6 +13,7 @@ KINDS = {
     "wk": "worker",
     "mo": "mount",
     "wt": "worker token",
+    "ex": "exec",
 }
 
 

@@ -77,3 +77,44 @@ def test_a_bad_schedule_is_refused_at_deploy_naming_the_field(home):
     assert done.returncode == 1
     assert "Cron('0 25 * * *'): the hour field is 25, but hours run 0-23" in done.stderr
     assert "cannot reach" not in done.stderr   # refused before anything was sent
+
+
+def test_container_list_exec_stop_and_function_stats(cluster_processes):
+    import json
+    import time
+
+    env = cluster_processes["env"]
+    run(["deploy", ETL], env)
+    transform = "import leveret; f = leveret.Function.from_name('etl', 'transform'); print(sum(f.map(range(20))))"
+    assert call(env, transform) == str(2 * sum(range(20)))
+
+    listed = [json.loads(line) for line in run(["container", "list", "etl", "--json"], env).splitlines()]
+    mine = [c for c in listed if c["function_name"] == "transform" and c["state"] == "ready"]
+    assert mine, listed
+    ct = mine[0]["container_id"]
+    assert re.search(rf"^{ct} +etl +transform +ready", run(["container", "list"], env), re.M)
+
+    done = subprocess.run(leveret_cmd("container", "exec", ct, "--", "sh", "-c", "cat /etc/hostname; echo oops >&2; exit 3"),
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.strip() and "oops" in done.stderr
+    uname = subprocess.run(leveret_cmd("container", "exec", ct, "--", "ls", "-la", "/"), env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert uname.returncode == 0 and " etc" in uname.stdout, uname.stderr
+
+    stats = run(["function", "stats", "etl", "transform"], env)
+    assert re.search(r"inputs: +20 \(success 20\)", stats), stats
+    assert "cold start p50" in stats
+
+    assert f"stopping {ct}" in run(["container", "stop", ct], env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        now = [json.loads(line) for line in run(["container", "list", "etl", "--json"], env).splitlines()]
+        ids = {c["container_id"] for c in now if c["function_name"] == "transform"}
+        if ct not in ids and ids:
+            break   # gone, and min_containers=1 brought another
+        time.sleep(0.2)
+    assert ct not in ids and ids
+    missing = subprocess.run(leveret_cmd("container", "exec", ct, "--", "true"), env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert missing.returncode == 1 and "is not running" in missing.stderr

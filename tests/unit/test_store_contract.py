@@ -439,3 +439,18 @@ def test_worker_tokens_are_kept_by_hash_and_revoked_once(store, reader):
     assert reader.worker_tokens()[0]["revoked_at"] is not None
     with pytest.raises(store.IntegrityError):
         store.add_worker_token("wt-3", "host-c", "b" * 64)   # a hash is one token's
+
+
+def test_function_stats_count_outcomes_and_time_results(store, ticking_clock):
+    # the ticking clock: the call's inputs are stored at t=1000, each output one second later than the last
+    store.create_call("fc-1", "fu-1", "map", 3, [("in-1-0", 0, b""), ("in-1-1", 1, b""), ("in-1-2", 2, b"")])
+    store.add_outputs([("in-1-0", "fc-1", 0, 0, 1, b"", 0, "", "ct-1")])
+    store.add_outputs([("in-1-1", "fc-1", 1, 1, 2, b"", 0, "boom", "ct-1")])
+    store.add_outputs([("in-1-2", "fc-1", 2, 2, 3, b"item", 0, "", "ct-1")])   # a generator item: not a result
+    store.add_container("ct-1", "fu-1", "ap-1", "wk-1")
+    store.update_container("ct-1", "ready", phases={"total": 0.25})
+    s = store.function_stats("fu-1")
+    assert s["outputs_by_status"] == {"success": 1, "failure": 1}
+    assert s["inputs"] == 3 and s["containers_started"] == 1 and s["cold_start_p50_s"] == 0.25
+    assert (s["latency_p50_s"], s["latency_p99_s"]) == (1.0, 2.0)
+    assert store.function_stats("fu-none")["latency_p50_s"] == 0.0

@@ -345,20 +345,115 @@ class FunctionDescribeRequest(_message.Message):
     def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
 
 class ContainerInfo(_message.Message):
-    __slots__ = ("container_id", "worker_id", "state", "running", "idle_s", "age_s")
+    __slots__ = ("container_id", "worker_id", "state", "running", "idle_s", "age_s", "app_id", "app_name", "function_name", "worker_hostname")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
     IDLE_S_FIELD_NUMBER: _ClassVar[int]
     AGE_S_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    WORKER_HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     worker_id: str
     state: str
     running: int
     idle_s: float
     age_s: float
-    def __init__(self, container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., state: _Optional[str] = ..., running: _Optional[int] = ..., idle_s: _Optional[float] = ..., age_s: _Optional[float] = ...) -> None: ...
+    app_id: str
+    app_name: str
+    function_name: str
+    worker_hostname: str
+    def __init__(self, container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., state: _Optional[str] = ..., running: _Optional[int] = ..., idle_s: _Optional[float] = ..., age_s: _Optional[float] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., worker_hostname: _Optional[str] = ...) -> None: ...
+
+class ContainerListRequest(_message.Message):
+    __slots__ = ("app_name_or_id",)
+    APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    app_name_or_id: str
+    def __init__(self, app_name_or_id: _Optional[str] = ...) -> None: ...
+
+class ContainerListResponse(_message.Message):
+    __slots__ = ("containers",)
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    containers: _containers.RepeatedCompositeFieldContainer[ContainerInfo]
+    def __init__(self, containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ...) -> None: ...
+
+class ContainerStopRequest(_message.Message):
+    __slots__ = ("container_id",)
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    def __init__(self, container_id: _Optional[str] = ...) -> None: ...
+
+class ContainerStopResponse(_message.Message):
+    __slots__ = ("requeued_inputs",)
+    REQUEUED_INPUTS_FIELD_NUMBER: _ClassVar[int]
+    requeued_inputs: int
+    def __init__(self, requeued_inputs: _Optional[int] = ...) -> None: ...
+
+class ContainerExecRequest(_message.Message):
+    __slots__ = ("container_id", "argv")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ContainerExecResponse(_message.Message):
+    __slots__ = ("stream", "data", "done", "exit_code", "error")
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    stream: int
+    data: bytes
+    done: bool
+    exit_code: int
+    error: str
+    def __init__(self, stream: _Optional[int] = ..., data: _Optional[bytes] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
+
+class FunctionStatsRequest(_message.Message):
+    __slots__ = ("app_name_or_id", "function_name")
+    APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    app_name_or_id: str
+    function_name: str
+    def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+
+class FunctionStatsResponse(_message.Message):
+    __slots__ = ("function_id", "outputs_by_status", "inputs", "latency_p50_s", "latency_p95_s", "latency_p99_s", "containers_started", "cold_start_p50_s", "queued", "running", "containers")
+    class OutputsByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_S_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_S_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P99_S_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_STARTED_FIELD_NUMBER: _ClassVar[int]
+    COLD_START_P50_S_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    outputs_by_status: _containers.ScalarMap[str, int]
+    inputs: int
+    latency_p50_s: float
+    latency_p95_s: float
+    latency_p99_s: float
+    containers_started: int
+    cold_start_p50_s: float
+    queued: int
+    running: int
+    containers: int
+    def __init__(self, function_id: _Optional[str] = ..., outputs_by_status: _Optional[_Mapping[str, int]] = ..., inputs: _Optional[int] = ..., latency_p50_s: _Optional[float] = ..., latency_p95_s: _Optional[float] = ..., latency_p99_s: _Optional[float] = ..., containers_started: _Optional[int] = ..., cold_start_p50_s: _Optional[float] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[int] = ...) -> None: ...
 
 class ScaleEvent(_message.Message):
     __slots__ = ("ts", "text")
@@ -650,18 +745,40 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     STOP_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_S_FIELD_NUMBER: _ClassVar[int]
+    EXEC_FIELD_NUMBER: _ClassVar[int]
+    EXEC_CANCEL_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
     stop: ContainerStop
     heartbeat_s: float
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ...) -> None: ...
+    exec: ExecStart
+    exec_cancel: str
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ...) -> None: ...
+
+class ExecStart(_message.Message):
+    __slots__ = ("exec_id", "container_id", "argv")
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    exec_id: str
+    container_id: str
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, exec_id: _Optional[str] = ..., container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ExecOutput(_message.Message):
+    __slots__ = ("exec_id", "output")
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    exec_id: str
+    output: ContainerExecResponse
+    def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ...) -> None: ...
 
 class WorkerTokenCreateRequest(_message.Message):
     __slots__ = ("name",)
@@ -795,15 +912,17 @@ class LogBatch(_message.Message):
     def __init__(self, lines: _Optional[_Iterable[_Union[LogLine, _Mapping]]] = ...) -> None: ...
 
 class WorkerToServer(_message.Message):
-    __slots__ = ("register", "results", "event", "logs", "heartbeat")
+    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     LOGS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    EXEC_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     register: WorkerInfo
     results: ResultBatch
     event: ContainerEvent
     logs: LogBatch
     heartbeat: bool
-    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ...) -> None: ...
+    exec_output: ExecOutput
+    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ...) -> None: ...

@@ -107,6 +107,26 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.FromString,
                 _registered_method=True)
+        self.FunctionStats = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionStats',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.FromString,
+                _registered_method=True)
+        self.ContainerList = channel.unary_unary(
+                '/leveret.v1.Leveret/ContainerList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ContainerListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ContainerListResponse.FromString,
+                _registered_method=True)
+        self.ContainerStop = channel.unary_unary(
+                '/leveret.v1.Leveret/ContainerStop',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ContainerStopRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ContainerStopResponse.FromString,
+                _registered_method=True)
+        self.ContainerExec = channel.unary_stream(
+                '/leveret.v1.Leveret/ContainerExec',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ContainerExecRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ContainerExecResponse.FromString,
+                _registered_method=True)
         self.FunctionRemote = channel.stream_stream(
                 '/leveret.v1.Leveret/FunctionRemote',
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionRemoteRequest.SerializeToString,
@@ -253,6 +273,30 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FunctionStats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ContainerList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ContainerStop(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ContainerExec(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def FunctionRemote(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -391,6 +435,26 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionDescribe,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.SerializeToString,
+            ),
+            'FunctionStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionStats,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.SerializeToString,
+            ),
+            'ContainerList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ContainerList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ContainerListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ContainerListResponse.SerializeToString,
+            ),
+            'ContainerStop': grpc.unary_unary_rpc_method_handler(
+                    servicer.ContainerStop,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ContainerStopRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ContainerStopResponse.SerializeToString,
+            ),
+            'ContainerExec': grpc.unary_stream_rpc_method_handler(
+                    servicer.ContainerExec,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ContainerExecRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ContainerExecResponse.SerializeToString,
             ),
             'FunctionRemote': grpc.stream_stream_rpc_method_handler(
                     servicer.FunctionRemote,
@@ -828,6 +892,114 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionDescribe',
             leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionDescribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionStats',
+            leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ContainerList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ContainerList',
+            leveret_dot_v1_dot_api__pb2.ContainerListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ContainerListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ContainerStop(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ContainerStop',
+            leveret_dot_v1_dot_api__pb2.ContainerStopRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ContainerStopResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ContainerExec(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/leveret.v1.Leveret/ContainerExec',
+            leveret_dot_v1_dot_api__pb2.ContainerExecRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ContainerExecResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,6 +28,32 @@ def _call(method: str, request):
         raise click.ClickException(str(exc)) from None
 
 
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+
+
+def show_list(items, as_json: bool, *, empty: str, header: str | None, row) -> None:
+    """A list command's output: JSON lines, a line saying there is nothing, or a header and rows."""
+    if as_json:
+        emit_json(items)
+    elif not items:
+        click.echo(empty)
+    else:
+        if header:
+            click.echo(header)
+        for item in items:
+            click.echo(row(item))
+
+
+def emit_json(messages) -> None:
+    """Protobuf messages as JSON, one object per line (for scripts: `leveret app list --json | jq`)."""
+    import json
+
+    from google.protobuf.json_format import MessageToDict
+
+    for m in messages:
+        click.echo(json.dumps(MessageToDict(m, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)))
+
+
 def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
@@ -46,17 +72,13 @@ HEADER = f"{'APP ID':<26} {'NAME':<20} {'VER':<6} {'STATE':<16} {'CREATED':<20} 
 
 @app.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Stopped apps too.")
-def list_apps(show_all: bool) -> None:
+@JSON_OPTION
+def list_apps(show_all: bool, as_json: bool) -> None:
     """The running apps (ephemeral runs and deployments), newest first."""
     from .._wire import api_pb2 as pb
 
-    apps = _call("AppList", pb.AppListRequest(all=show_all)).apps
-    if not apps:
-        click.echo("no apps" + ("" if show_all else " running (--all shows stopped ones)"))
-        return
-    click.echo(HEADER)
-    for a in apps:
-        click.echo(_row(a))
+    show_list(_call("AppList", pb.AppListRequest(all=show_all)).apps, as_json,
+              empty="no apps" + ("" if show_all else " running (--all shows stopped ones)"), header=HEADER, row=_row)
 
 
 @app.command()

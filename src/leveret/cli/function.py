@@ -56,3 +56,25 @@ def format_description(d, now: float) -> str:
             lines.append(f"    {now - e.ts:6.0f} s ago  {e.text}")
     return "\n".join(lines)
 
+
+
+@function.command()
+@click.argument("app")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+def stats(app: str, name: str, as_json: bool) -> None:
+    """What function NAME of APP did: results by status, latency percentiles, containers, cold starts."""
+    from .._wire import api_pb2 as pb
+    from .app import _call, emit_json
+
+    s = _call("FunctionStats", pb.FunctionStatsRequest(app_name_or_id=app, function_name=name))
+    if as_json:
+        emit_json([s])
+        return
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s.outputs_by_status.items())) or "none yet"
+    click.echo(f"function {app}/{name} ({s.function_id})\n"
+               f"  inputs:      {s.inputs} ({outcomes}); now {s.queued} queued, {s.running} running\n"
+               f"  latency:     p50 {s.latency_p50_s * 1000:.1f} ms, p95 {s.latency_p95_s * 1000:.1f} ms,"
+               f" p99 {s.latency_p99_s * 1000:.1f} ms (queued to result)\n"
+               f"  containers:  {s.containers} running, {s.containers_started} started,"
+               f" cold start p50 {s.cold_start_p50_s * 1000:.1f} ms")

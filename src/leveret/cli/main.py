@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .app import app
+from .container import container
 from .deploy import deploy
 from .function import function
 from .image import image
@@ -31,3 +32,4 @@ cli.add_command(deploy)
 cli.add_command(app)
 cli.add_command(token)
 cli.add_command(workers)
+cli.add_command(container)

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .app import _call
+from .app import JSON_OPTION, _call, show_list
 
 
 @click.group()
@@ -26,16 +26,17 @@ def create(name: str) -> None:
 
 
 @token.command("list")
-def list_tokens() -> None:
+@JSON_OPTION
+def list_tokens(as_json: bool) -> None:
     """Every worker token, and the worker connected with it now."""
     from .._wire import api_pb2 as pb
 
-    tokens = _call("WorkerTokenList", pb.WorkerTokenListRequest()).tokens
-    if not tokens:
-        click.echo("no worker tokens: `leveret token create NAME` makes one")
-    for t in tokens:
+    def row(t) -> str:
         state = "revoked" if t.revoked_at else (f"in use by {t.connected_worker_id}" if t.connected_worker_id else "unused")
-        click.echo(f"{t.token_id:<22} {t.name:<20} {time.strftime('%Y-%m-%d %H:%M', time.localtime(t.created_at))}  {state}")
+        return f"{t.token_id:<22} {t.name:<20} {time.strftime('%Y-%m-%d %H:%M', time.localtime(t.created_at))}  {state}"
+
+    show_list(_call("WorkerTokenList", pb.WorkerTokenListRequest()).tokens, as_json,
+              empty="no worker tokens: `leveret token create NAME` makes one", header=None, row=row)
 
 
 @token.command()
@@ -49,16 +50,18 @@ def revoke(token_id: str) -> None:
 
 
 @click.command()
-def workers() -> None:
+@JSON_OPTION
+def workers(as_json: bool) -> None:
     """The workers connected to the server: capacity, what is reserved, when each was last heard from."""
     from .._wire import api_pb2 as pb
 
-    ws = _call("WorkerList", pb.WorkerListRequest()).workers
-    if not ws:
-        click.echo("no worker is connected: start one with `leveret worker --server URL --token TOKEN`")
-    for w in ws:
+    def row(w) -> str:
         i = w.info
         labels = ",".join(f"{k}={v}" for k, v in sorted(i.labels.items()))
-        click.echo(f"{w.worker_id:<22} {i.hostname:<16} cpu {w.cpu_reserved:g}/{i.cpu:g}  memory {w.memory_reserved_mb}/"
-                   f"{i.memory_mb} MiB  containers {w.containers}/{i.max_containers}  seen {w.last_seen_s:.1f} s ago"
-                   f"  {labels}  {w.token_id or '(server token)'}")
+        return (f"{w.worker_id:<22} {i.hostname:<16} cpu {w.cpu_reserved:g}/{i.cpu:g}  memory {w.memory_reserved_mb}/"
+                f"{i.memory_mb} MiB  containers {w.containers}/{i.max_containers}  seen {w.last_seen_s:.1f} s ago"
+                f"  {labels}  {w.token_id or '(server token)'}")
+
+    show_list(_call("WorkerList", pb.WorkerListRequest()).workers, as_json,
+              empty="no worker is connected: start one with `leveret worker --server URL --token TOKEN`",
+              header=None, row=row)

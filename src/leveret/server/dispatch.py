@@ -182,6 +182,7 @@ class Dispatcher:
         self.workers: dict[str, WorkerConn] = {}
         self.containers: dict[str, ContainerRec] = {}
         self.rng = random.Random()
+        self.execs: dict[str, tuple[asyncio.Queue, WorkerConn]] = {}   # exec_id -> (its client's queue, worker)
         self._tick_task: asyncio.Task | None = None
         from .deploy import Deployments
 
@@ -308,11 +309,7 @@ class Dispatcher:
             names = ", ".join(f.name for f in app.functions) or "none"
             raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
         d = fn.definition
-        containers = [pb.ContainerInfo(
-            container_id=c.container_id, worker_id=c.worker.worker_id,
-            state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
-            idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
-            age_s=now - c.placed_at) for c in fn.containers.values()]
+        containers = [self.container_info(c, now) for c in fn.containers.values()]
         settings = [f"max_containers={d.max_containers or DEFAULT_MAX_CONTAINERS}", f"min_containers={d.min_containers}",
                     f"buffer_containers={d.buffer_containers}", f"scaledown_window={d.scaledown_window_s} s"]
         if d.max_inputs > 1:
@@ -327,6 +324,71 @@ class Dispatcher:
             running=fn.running, containers=containers, pending=[fn.pending] if fn.pending else [],
             events=[pb.ScaleEvent(ts=ts, text=text) for ts, text in fn.events], backoff=backoff,
             settings=", ".join(settings), version=app.version, schedule=self.deployments.describe_schedule(fn, now))
+
+    def container_info(self, c: ContainerRec, now: float) -> pb.ContainerInfo:
+        app = self.apps.get(c.function.app_id)
+        return pb.ContainerInfo(
+            container_id=c.container_id, worker_id=c.worker.worker_id, worker_hostname=c.worker.info.hostname,
+            state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
+            idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
+            age_s=now - c.placed_at, app_id=c.function.app_id, app_name=app.name if app else "",
+            function_name=c.function.name)
+
+    def container_infos(self, app_name_or_id: str, now: float) -> list[pb.ContainerInfo]:
+        """Running containers, of one app (its live version, by name) or of all, oldest first."""
+        if app_name_or_id:
+            app = self.find_live_app(app_name_or_id)
+            if app is None:
+                raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+            chosen = [c for f in app.functions for c in f.containers.values()]
+        else:
+            chosen = list(self.containers.values())
+        return [self.container_info(c, now) for c in sorted(chosen, key=lambda c: c.placed_at)]
+
+    def stop_container_by_user(self, container_id: str) -> int:
+        """Stop a container on request; the inputs it runs go back to the queue. Returns how many."""
+        ct = self.containers.get(container_id)
+        if ct is None:
+            raise KeyError(f"no running container {container_id}: `leveret container list` shows them")
+        n = len(ct.outstanding)
+        self._stop_container(ct, "stopped with `leveret container stop`")
+        return n
+
+    def start_exec(self, container_id: str, argv: list[str]) -> tuple[str, asyncio.Queue]:
+        """Ask a container's worker to run ``argv`` inside it; its output arrives on the queue."""
+        ct = self.containers.get(container_id)
+        if ct is None or not ct.ready or ct.stopping:
+            raise KeyError(f"container {container_id} is not running (or not ready yet): `leveret container list`")
+        exec_id = new_id("ex")
+        q: asyncio.Queue = asyncio.Queue()
+        self.execs[exec_id] = (q, ct.worker)
+        ct.worker.outbox.put_nowait(pb.ServerToWorker(exec=pb.ExecStart(exec_id=exec_id, container_id=container_id,
+                                                                        argv=argv)))
+        return exec_id, q
+
+    def on_exec_output(self, out: pb.ExecOutput, worker: WorkerConn) -> None:
+        entry = self.execs.get(out.exec_id)
+        if entry is None or entry[1] is not worker:
+            return
+        entry[0].put_nowait(out.output)
+        if out.output.done:
+            del self.execs[out.exec_id]
+
+    def end_exec(self, exec_id: str) -> None:
+        """Its client went away: the command is killed."""
+        entry = self.execs.pop(exec_id, None)
+        if entry is not None:
+            entry[1].outbox.put_nowait(pb.ServerToWorker(exec_cancel=exec_id))
+
+    def function_stats(self, app_name_or_id: str, function_name: str) -> pb.FunctionStatsResponse:
+        app = self.find_live_app(app_name_or_id)
+        fn = next((f for f in app.functions if f.name == function_name), None) if app else None
+        if fn is None:
+            raise KeyError(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
+                           " `leveret app list` shows the apps")
+        stats = self.store.function_stats(fn.function_id)
+        return pb.FunctionStatsResponse(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting,
+                                        running=fn.running, containers=len(fn.containers), **stats)
 
     # ------------------------------------------------------------------ calls and inputs
 
@@ -703,9 +765,9 @@ class Dispatcher:
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         # A generator that yielded cannot run again (its items are out): it fails below, with the rest.
         again = [r for r in ct.outstanding.values() if not r.yielded]
-        if ev.timed_out_input or worker_lost:
-            # Stopped for another input's timeout, or its worker is gone: not these inputs' doing,
-            # so they run elsewhere.
+        if ev.timed_out_input or worker_lost or ct.stopping:
+            # Stopped for another input's timeout, on request, or its worker is gone: not these
+            # inputs' doing, so they run elsewhere.
             self._requeue(again)
         elif again:
             # It ended while running an input (the worker's guess: the oldest without an output,
@@ -844,6 +906,10 @@ class Dispatcher:
             return
         worker.down = True
         self.workers.pop(worker.worker_id, None)
+        for exec_id, (q, w) in list(self.execs.items()):
+            if w is worker:
+                del self.execs[exec_id]
+                q.put_nowait(pb.ContainerExecResponse(done=True, exit_code=-1, error=f"worker {worker.worker_id} was lost"))
         self.store.worker_disconnected(worker.worker_id)
         for ct in list(worker.containers):
             self.on_container_event(pb.ContainerEvent(

@@ -164,6 +164,42 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         except KeyError as exc:
             await _abort_not_found(context, str(exc.args[0]))
 
+    async def FunctionStats(self, request, context):
+        try:
+            return self.d.function_stats(request.app_name_or_id, request.function_name)
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+
+    # ------------------------------------------------------------------ containers
+
+    async def ContainerList(self, request, context):
+        try:
+            return pb.ContainerListResponse(containers=self.d.container_infos(request.app_name_or_id, time.time()))
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+
+    async def ContainerStop(self, request, context):
+        try:
+            return pb.ContainerStopResponse(requeued_inputs=self.d.stop_container_by_user(request.container_id))
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+
+    async def ContainerExec(self, request, context):
+        if not request.argv:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no command: leveret container exec CT -- CMD [ARGS]")
+        try:
+            exec_id, q = self.d.start_exec(request.container_id, list(request.argv))
+        except KeyError as exc:
+            await _abort_not_found(context, str(exc.args[0]))
+        try:
+            while True:
+                out = await q.get()
+                yield out
+                if out.done:
+                    return
+        finally:
+            self.d.end_exec(exec_id)
+
     def _new_call(self, function_id: str, kind: str, inputs, total):
         try:
             return self.d.new_call(function_id, kind, inputs, total)
@@ -392,5 +428,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
                     self.logs.add(list(msg.logs.lines))
                 elif kind == "event":
                     d.on_container_event(msg.event, worker=worker)
+                elif kind == "exec_output":
+                    d.on_exec_output(msg.exec_output, worker)
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

@@ -64,6 +64,7 @@ class Agent:
         self.stub = None
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
+        self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
 
     def info(self) -> pb.WorkerInfo:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
@@ -94,6 +95,12 @@ class Agent:
                     task = self.tasks.get(msg.stop.container_id)
                     if task is not None:
                         task.stop(msg.stop.reason)
+                elif kind == "exec":
+                    self._execs[msg.exec.exec_id] = asyncio.ensure_future(self._exec(msg.exec))
+                elif kind == "exec_cancel":
+                    running = self._execs.pop(msg.exec_cancel, None)
+                    if running is not None:
+                        running.cancel()
                 elif kind == "heartbeat_s":
                     self.heartbeat_s = msg.heartbeat_s
                 elif kind == "worker_id":
@@ -156,6 +163,38 @@ class Agent:
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
             container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
             oom_killed=oom_killed, timed_out_input=timed_out_input, running_input=running_input)))
+
+    async def _exec(self, start: pb.ExecStart) -> None:
+        """Run a command in one of this worker's containers; stream its output to the server."""
+        from .runtime import RuntimeStartError
+
+        def send(**fields) -> None:
+            self._outbox.put_nowait(pb.WorkerToServer(exec_output=pb.ExecOutput(
+                exec_id=start.exec_id, output=pb.ContainerExecResponse(**fields))))
+
+        task = self.tasks.get(start.container_id)
+        proc = None
+        try:
+            if task is None or task.handle is None:
+                raise RuntimeStartError(f"container {start.container_id} is not running on this worker")
+            proc = await self.runtime.exec(task.handle, list(start.argv))
+
+            async def pump(stream, number: int) -> None:
+                while chunk := await stream.read(64 * 1024):
+                    send(stream=number, data=chunk)
+
+            await asyncio.gather(pump(proc.stdout, 1), pump(proc.stderr, 2))
+            send(done=True, exit_code=await proc.wait())
+        except RuntimeStartError as exc:
+            send(done=True, exit_code=-1, error=str(exc))
+        except asyncio.CancelledError:
+            if proc is not None and proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        except Exception as exc:   # a bug here must not take the worker down
+            send(done=True, exit_code=-1, error=f"worker error running the command: {type(exc).__name__}: {exc}")
+        finally:
+            self._execs.pop(start.exec_id, None)
 
     def take_gpus(self, n: int) -> list[int]:
         """``n`` GPUs for a container (the server placed it here because they are free)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -258,6 +259,32 @@ class SqlStore:
             " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
 
+    STATUS_NAMES = {1: "success", 2: "failure", 4: "success", 5: "cancelled", 6: "timeout", 7: "internal_failure",
+                    8: "out_of_memory"}   # 4: a generator's end; 3 (its items) are not counted
+
+    def function_stats(self, function_id: str, latest: int = 10_000) -> dict:
+        """What a function did: outputs by status, inputs, latency percentiles over the ``latest``
+        results (queued to result), containers started and their median cold start."""
+        by_status: dict[str, int] = {}
+        for status, n in self._execute(
+                "SELECT o.status, COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
+                " WHERE c.function_id = ? AND o.status != 3 GROUP BY o.status", (function_id,)).fetchall():
+            name = self.STATUS_NAMES.get(status, f"status_{status}")
+            by_status[name] = by_status.get(name, 0) + n
+        (inputs,) = self._execute("SELECT COUNT(*) FROM inputs i JOIN calls c ON c.id = i.call_id"
+                                  " WHERE c.function_id = ?", (function_id,)).fetchone()
+        latencies = sorted(r[0] for r in self._execute(
+            "SELECT o.finished_at - i.created_at FROM outputs o JOIN inputs i ON i.id = o.input_id"
+            " JOIN calls c ON c.id = o.call_id WHERE c.function_id = ? AND o.status != 3"
+            " ORDER BY o.finished_at DESC LIMIT ?", (function_id, latest)).fetchall())
+        phases = [json.loads(r[0]) for r in self._execute(
+            "SELECT phases FROM containers WHERE function_id = ?", (function_id,)).fetchall() if r[0]]
+        (started,) = self._execute("SELECT COUNT(*) FROM containers WHERE function_id = ?", (function_id,)).fetchone()
+        cold = sorted(p["total"] for p in phases if "total" in p)
+        return {"outputs_by_status": by_status, "inputs": inputs, "latency_p50_s": _quantile(latencies, 0.5),
+                "latency_p95_s": _quantile(latencies, 0.95), "latency_p99_s": _quantile(latencies, 0.99),
+                "containers_started": started, "cold_start_p50_s": _quantile(cold, 0.5)}
+
     def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
         """(app_id, name, serialized definition) of a function."""
         return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
@@ -435,3 +462,10 @@ class SqlStore:
     def get_mount(self, mount_id: str) -> list[dict] | None:
         row = self._execute("SELECT files FROM mounts WHERE id = ?", (mount_id,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted values (nearest rank); 0 for none."""
+    if not ordered:
+        return 0.0
+    return float(ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))])

@@ -87,6 +87,11 @@ class ContainerRuntime(abc.ABC):
     async def remove(self, handle: ContainerHandle) -> None:
         """Release everything the container held (bundle, mounts, cgroups). Idempotent."""
 
+    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
+        """Start ``argv`` inside a running container (its namespaces, root, cgroup and environment),
+        with stdout and stderr piped; raise RuntimeStartError if it cannot."""
+        raise RuntimeStartError(f"the {self.name} runtime cannot run commands in containers")
+
     async def remove_leftovers(self) -> list[str]:
         """Release what containers of an earlier worker on this state directory still hold (that
         worker was killed, or its host went down); return their ids. Called before any start."""

@@ -227,6 +227,12 @@ class OciRuntime(ContainerRuntime):
         assert isinstance(handle, OciHandle)
         await self._cleanup(handle.container_id, handle.bundle)
 
+    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
+        assert isinstance(handle, OciHandle)
+        return await asyncio.create_subprocess_exec(
+            *self.command("exec", handle.container_id, *argv), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+
     async def remove_leftovers(self) -> list[str]:
         ids = sorted(os.listdir(self.bundles)) if os.path.isdir(self.bundles) else []
         for container_id in ids:

@@ -14,9 +14,10 @@ from .base import ContainerHandle, ContainerRuntime, ContainerSpec, RuntimeStart
 
 
 class ProcessHandle(ContainerHandle):
-    def __init__(self, container_id: str, proc: asyncio.subprocess.Process):
+    def __init__(self, container_id: str, proc: asyncio.subprocess.Process, cwd: str = "", env: dict | None = None):
         self.container_id = container_id
         self.proc = proc
+        self.cwd, self.env = cwd, env or {}   # what a command run "inside" it gets
         self.stdout = proc.stdout
         self.stderr = proc.stderr
 
@@ -55,7 +56,16 @@ class ProcessRuntime(ContainerRuntime):
             )
         except OSError as exc:
             raise RuntimeStartError(f"could not start {spec.argv[0]!r}: {exc}") from exc
-        return ProcessHandle(spec.container_id, proc)
+        return ProcessHandle(spec.container_id, proc, spec.workdir, env)
+
+    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
+        assert isinstance(handle, ProcessHandle)
+        try:   # no namespaces to enter: the container's directory and environment
+            return await asyncio.create_subprocess_exec(
+                *argv, cwd=handle.cwd or None, env=handle.env, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        except OSError as exc:
+            raise RuntimeStartError(f"could not run {argv[0]!r}: {exc}") from exc
 
     async def remove(self, handle: ContainerHandle) -> None:
         handle.kill(signal.SIGKILL)

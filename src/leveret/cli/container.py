@@ -1,0 +1,75 @@
+"""``leveret container list | stop | exec``: the containers a server runs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .app import JSON_OPTION, _call, show_list
+
+
+@click.group()
+def container() -> None:
+    """List, stop and run commands in containers."""
+
+
+@container.command("list")
+@click.argument("app", required=False, default="")
+@JSON_OPTION
+def list_containers(app: str, as_json: bool) -> None:
+    """Running containers (of APP, a name or an ap- id, if given), oldest first."""
+    from .._wire import api_pb2 as pb
+
+    show_list(_call("ContainerList", pb.ContainerListRequest(app_name_or_id=app)).containers, as_json,
+              empty="no containers running",
+              header=f"{'CONTAINER':<22} {'APP':<16} {'FUNCTION':<20} {'STATE':<9} {'RUNNING':>7} {'UP':>7}  WORKER",
+              row=lambda c: f"{c.container_id:<22} {c.app_name:<16} {c.function_name:<20} {c.state:<9} {c.running:>7}"
+                            f" {c.age_s:>6.0f}s  {c.worker_id} ({c.worker_hostname})")
+
+
+@container.command()
+@click.argument("container_id")
+def stop(container_id: str) -> None:
+    """Stop a container; the inputs it was running run elsewhere."""
+    from .._wire import api_pb2 as pb
+
+    r = _call("ContainerStop", pb.ContainerStopRequest(container_id=container_id))
+    click.echo(f"stopping {container_id}; {r.requeued_inputs} input(s) it was running go back to the queue")
+
+
+@container.command(context_settings={"ignore_unknown_options": True})
+@click.argument("container_id")
+@click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec(container_id: str, argv: tuple[str, ...]) -> None:   # noqa: A001 - the command's name
+    """Run a command inside a running container: leveret container exec CT -- ls -la /"""
+    from .._utils.async_utils import run_sync
+    from ..exception import Error
+
+    try:
+        code = run_sync(_exec(container_id, list(argv)))
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)
+
+
+async def _exec(container_id: str, argv: list[str]) -> int:
+    import grpc
+
+    from .._client import Client
+    from .._wire import api_pb2 as pb
+
+    client = await Client.get()
+    try:
+        async for out in client.stub.ContainerExec(pb.ContainerExecRequest(container_id=container_id, argv=argv)):
+            if out.data:
+                target = sys.stdout.buffer if out.stream == 1 else sys.stderr.buffer
+                target.write(out.data)
+                target.flush()
+            if out.done:
+                if out.error:
+                    print(f"leveret: {out.error}", file=sys.stderr)
+                return out.exit_code if out.exit_code >= 0 else 1
+    except grpc.aio.AioRpcError as err:
+        raise client.translate(err) from None
+    return 1
