@@ -74,6 +74,11 @@ class RunContext:
                 definition = await function_definition(client, fn)
                 r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
                 fn._hydrate(r.function_id, client)
+            from . import _progress
+
+            if _progress.current is not None:
+                _progress.current.created(name, self.app_id, [(f._name, f._function_id)
+                                                              for f in self.app.registered_functions.values()])
         except BaseException:
             await self._stop(BaseException)
             raise

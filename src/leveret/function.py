@@ -184,7 +184,13 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: .map() needs a function that returns")
         buffered: dict[int, Any] = {}
         next_idx = 0
-        async for status, data, message, idx in self._stream_outputs(arg_iter):
+        from . import _progress
+
+        progress = _progress.current.map_started(self._name) if _progress.current is not None else None
+        async for status, data, message, idx in self._stream_outputs(
+                arg_iter, on_total=progress.set_total if progress is not None else None):
+            if progress is not None:
+                progress.advance()
             try:
                 value = ser.output_value(status, data, message)
             except Exception as exc:
@@ -198,8 +204,10 @@ class Function:
             while next_idx in buffered:
                 yield buffered.pop(next_idx)
                 next_idx += 1
+        if progress is not None:
+            progress.finish()
 
-    async def _stream_outputs(self, arg_iter):
+    async def _stream_outputs(self, arg_iter, on_total=None):
         """Send inputs in batches on one FunctionMap stream; yield (status, data, message, idx) as outputs come."""
         import asyncio
 
@@ -232,6 +240,8 @@ class Function:
                         inputs=inputs, total=n if exhausted else 0, last=exhausted))
                     first, limit = False, MAP_BATCH
                     if exhausted:
+                        if on_total is not None:
+                            on_total(n)
                         break
                 await stream.done_writing()
             except Exception as exc:

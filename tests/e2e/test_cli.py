@@ -1,6 +1,7 @@
 """The CLI against real server and worker processes, and the embedded daemon."""
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -32,6 +33,10 @@ def test_hello_runs_on_a_cluster_and_streams_attributed_prints(cluster_processes
     squaring = [line for line in out if "squaring" in line]
     assert len(squaring) == 102
     assert all(line.startswith("[square ct-") for line in squaring)
+    err = done.stderr.splitlines()   # not a terminal: plain lines for what was made and how it ended
+    assert any(re.fullmatch(r"leveret: created app hello \(ap-\w+\)", line) for line in err), err
+    assert any(line.startswith("leveret: square.map: 100 result(s) in ") for line in err), err
+    assert re.search(r"^leveret: ✓ app hello \(ap-\w+\) completed in [\d.]+ s$", done.stderr, re.M), err
 
 
 def test_logs_prints_stored_lines(cluster_processes):

@@ -166,7 +166,7 @@ def test_decision_never_overcommits_and_stops_only_idle_ready_containers(fl):
     assert d.start >= 0
     assert d.start + len(fl.containers) <= fl.max_containers
     kept = fl.min_containers + (fl.buffer_containers if fl.queued or any(c.outstanding for c in fl.containers) else 0)
-    assert d.start <= max(fl.queued, kept)
+    assert d.start <= fl.queued + kept
     idle_ready = {c.container_id for c in fl.containers
                   if c.ready and c.outstanding == 0 and c.idle_since is not None}
     assert set(d.stop) <= idle_ready

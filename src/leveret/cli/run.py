@@ -104,11 +104,22 @@ def _option(p: inspect.Parameter) -> click.Option:
 
 
 def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool) -> None:
+    from .. import _progress
     from .._output import LogPrinter
     from .._runner import RunContext
 
     started = time.monotonic()
     ctx = RunContext(app, show_logs=not quiet, printer=LogPrinter(verbose=verbose))
+    view = _progress.current = None if quiet else _progress.for_stream()
+    name = app.name or "app"
+
+    def finished(outcome: str, detail: str = "") -> None:
+        if view is not None and ctx.app_id is not None:   # (an app never made has nothing to report)
+            took = time.monotonic() - started
+            when = f"in {took:.2f} s" if outcome == "completed" else f"after {took:.2f} s"
+            verb = {"aborted": "interrupted"}.get(outcome, outcome)
+            view.finished(outcome, f"app {name} ({ctx.app_id}) {verb} {when}{detail}")
+
     try:
         with ctx:
             if isinstance(runnable, LocalEntrypoint):
@@ -126,9 +137,23 @@ def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool) -> No
                     if result is not None:
                         click.echo(repr(result))
     except KeyboardInterrupt:
-        click.echo(f"\nleveret: interrupted; cancelled {ctx.cancelled_inputs} outstanding input(s) and stopped app {ctx.app_id}", err=True)
+        click.echo(f"\nleveret: interrupted; cancelled {ctx.cancelled_inputs} outstanding input(s) and stopped"
+                   f" app {ctx.app_id}", err=True)
+        finished("aborted")
         sys.exit(130)
     except (InvalidError, ConnectionError, AuthError, NotFoundError) as exc:
+        finished("failed", f": {exc}")
         raise click.ClickException(str(exc)) from None
-    if not quiet:
-        click.echo(f"leveret: app {ctx.app_id} finished in {time.monotonic() - started:.2f}s", err=True)
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            import traceback
+
+            traceback.print_exc()
+            finished("failed", f": {type(exc).__name__}: {exc}")
+            sys.exit(1)
+        raise
+    finally:
+        if view is not None:
+            view.close()
+        _progress.current = None
+    finished("completed")

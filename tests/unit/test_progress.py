@@ -1,0 +1,46 @@
+"""The run views: plain lines off a terminal, rich's tree and bars on one."""
+
+import io
+
+from rich.console import Console
+
+from leveret import _progress
+
+
+def run_a_map(view, n: int) -> None:
+    bar = view.map_started("square")
+    bar.set_total(n)
+    for _ in range(n):
+        bar.advance()
+    bar.finish()
+
+
+def test_plain_view_writes_greppable_lines():
+    out = io.StringIO()
+    view = _progress.View(out)
+    view.created("hello", "ap-1", [("square", "fu-1"), ("cube", "fu-2")])
+    run_a_map(view, 3)
+    view.finished("completed", "app hello (ap-1) completed in 0.10 s")
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == ["leveret: created app hello (ap-1)", "leveret: ├── function square (fu-1)",
+                         "leveret: └── function cube (fu-2)"]
+    assert lines[3].startswith("leveret: square.map: 3 result(s) in ")
+    assert lines[4] == "leveret: ✓ app hello (ap-1) completed in 0.10 s"
+
+
+def test_rich_view_draws_a_tree_a_bar_and_the_final_line_on_a_terminal():
+    out = io.StringIO()
+    view = _progress.RichView(Console(file=out, force_terminal=True, width=100, color_system=None))
+    view.created("hello", "ap-1", [("square", "fu-1")])
+    run_a_map(view, 20)
+    view.finished("failed", "app hello (ap-1) failed after 1.00 s: ValueError: boom")
+    view.close()
+    text = out.getvalue()
+    assert "created app hello" in text and "└── function square" in text
+    assert "20/20" in text                                   # the bar's done / total
+    assert "square.map: 20 result(s)" in text
+    assert "✗ app hello (ap-1) failed after 1.00 s: ValueError: boom" in text
+
+
+def test_for_stream_picks_plain_lines_off_a_terminal():
+    assert type(_progress.for_stream(io.StringIO())) is _progress.View
