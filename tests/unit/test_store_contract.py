@@ -454,3 +454,14 @@ def test_function_stats_count_outcomes_and_time_results(store, ticking_clock):
     assert s["inputs"] == 3 and s["containers_started"] == 1 and s["cold_start_p50_s"] == 0.25
     assert (s["latency_p50_s"], s["latency_p99_s"]) == (1.0, 2.0)
     assert store.function_stats("fu-none")["latency_p50_s"] == 0.0
+
+
+def test_an_input_timeline_has_its_queueing_and_outputs_in_order(store, ticking_clock):
+    store.create_function("fu-1", "ap-1", "f", b"")
+    store.create_call("fc-1", "fu-1", "spawn", 1, [("in-1-0", 0, b"")])
+    store.add_outputs([("in-1-0", "fc-1", 0, 0, 3, b"", 0, "", "ct-1"), ("in-1-0", "fc-1", 1, 0, 4, b"", 1, "", "ct-1")])
+    t = store.input_timeline("in-1-0")
+    assert (t["call_id"], t["function"], t["app_id"], t["kind"]) == ("fc-1", "f", "ap-1", "spawn")
+    assert [(o["status"], o["container_id"]) for o in t["outputs"]] == [("item", "ct-1"), ("generator done", "ct-1")]
+    assert t["queued_at"] < t["outputs"][0]["ts"]
+    assert store.input_timeline("in-nope") is None

@@ -26,6 +26,7 @@ from . import autoscaler
 from . import scheduler as sched
 from .calls import FINAL, CallState
 from .logs import LogHub
+from .series import Series
 from .store import Store
 from .writes import WriteBehind
 
@@ -183,6 +184,7 @@ class Dispatcher:
         self.containers: dict[str, ContainerRec] = {}
         self.rng = random.Random()
         self.execs: dict[str, tuple[asyncio.Queue, WorkerConn]] = {}   # exec_id -> (its client's queue, worker)
+        self.series = Series()   # queue depth and containers over time, for the dashboard
         self._tick_task: asyncio.Task | None = None
         from .deploy import Deployments
 
@@ -225,6 +227,7 @@ class Dispatcher:
         self.deployments.fire_due(now)
         for fn in list(self.functions.values()):
             self.autoscale(fn, now)
+        self.series.sample(now, self.functions.values())
 
     # ------------------------------------------------------------------ apps and functions
 

@@ -285,6 +285,26 @@ class SqlStore:
                 "latency_p95_s": _quantile(latencies, 0.95), "latency_p99_s": _quantile(latencies, 0.99),
                 "containers_started": started, "cold_start_p50_s": _quantile(cold, 0.5)}
 
+    STATUS_BY_NUMBER = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
+                        7: "internal failure", 8: "out of memory"}
+
+    def input_timeline(self, input_id: str) -> dict | None:
+        """An input's life: when it was queued, its call and function, and each output (time,
+        status, container, message), in order."""
+        row = self._execute("SELECT i.call_id, i.idx, i.created_at, c.function_id, c.kind, f.name, f.app_id"
+                            " FROM inputs i JOIN calls c ON c.id = i.call_id LEFT JOIN functions f ON f.id = c.function_id"
+                            " WHERE i.id = ?", (input_id,)).fetchone()
+        if row is None:
+            return None
+        call_id, idx, created_at, function_id, kind, name, app_id = row
+        outputs = [{"ts": ts, "status": self.STATUS_BY_NUMBER.get(status, str(status)), "container_id": ct,
+                    "message": message}
+                   for ts, status, ct, message in self._execute(
+                       "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
+                       " ORDER BY seq", (input_id,)).fetchall()]
+        return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
+                "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
+
     def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
         """(app_id, name, serialized definition) of a function."""
         return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()

@@ -1,0 +1,164 @@
+"""The web dashboard: one static page (static/) and the JSON it reads, on the server's HTTP side.
+
+    GET /                         the page (vanilla JS; no build step)
+    GET /login?token=T            sets the token as an HttpOnly cookie, then redirects to /
+    GET /api/apps                 apps (running ones, or ?all=1) with their functions
+    GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
+                                  scale events, schedule, and its queue/containers series (?since=)
+    GET /api/containers[?app=]    running containers with state, inputs running, worker
+    GET /api/logs?app=&after=&function=&container=&search=   stored lines after a sequence number
+    GET /api/logs/stream?app=...  the same, then live lines as Server-Sent Events
+    GET /api/inputs/{input_id}    an input's timeline: queued, each result, container, status
+
+Everything is behind the server's token, like the API (the page gets it from the cookie).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+
+from aiohttp import web
+from google.protobuf.json_format import MessageToDict
+
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+COOKIE = "leveret_token"
+LOG_PAGE = 2000
+
+
+def _dict(message) -> dict:
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+def _line(row) -> dict:
+    seq, app_id, function_name, container_id, input_id, source, ts, text = row
+    return {"seq": seq, "app_id": app_id, "function": function_name, "container": container_id,
+            "input": input_id, "source": {1: "stdout", 2: "stderr", 3: "system"}.get(source, "?"), "ts": ts,
+            "text": text}
+
+
+class Dashboard:
+    def __init__(self, dispatcher):
+        self.d = dispatcher
+        self.store = dispatcher.store
+        self.logs = dispatcher.logs
+
+    def add_routes(self, app: web.Application) -> None:
+        r = app.router
+        r.add_get("/", self.index)
+        r.add_get("/login", self.login)
+        r.add_get("/api/apps", self.apps)
+        r.add_get("/api/apps/{app}/functions/{fn}", self.function)
+        r.add_get("/api/containers", self.containers)
+        r.add_get("/api/logs", self.stored_logs)
+        r.add_get("/api/logs/stream", self.stream_logs)
+        r.add_get("/api/inputs/{input_id}", self.input_timeline)
+        r.add_static("/static/", STATIC)
+
+    async def index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(os.path.join(STATIC, "index.html"))
+
+    async def login(self, request: web.Request) -> web.Response:
+        """Reached with the token (checked by the HTTP side's middleware): keep it in a cookie."""
+        response = web.HTTPFound("/")
+        response.set_cookie(COOKIE, request.query.get("token", ""), httponly=True, samesite="Strict")
+        raise response
+
+    async def apps(self, request: web.Request) -> web.Response:
+        out = []
+        for info in self.store.list_apps(include_stopped=request.query.get("all") == "1"):
+            live = self.d.apps.get(info["id"])
+            functions = [f.name for f in live.functions] if live else [n for _, n, _ in self.store.functions_of(info["id"])]
+            out.append({**info, "functions": functions, "running": live is not None})
+        return web.json_response(out)
+
+    async def function(self, request: web.Request) -> web.Response:
+        now = time.time()
+        try:
+            described = self.d.describe(request.match_info["app"], request.match_info["fn"], now)
+        except KeyError as exc:
+            raise web.HTTPNotFound(text=str(exc.args[0])) from None
+        since = float(request.query.get("since", now - 600))
+        series = [{"ts": ts, "queued": q, "running": r, "containers": c}
+                  for ts, q, r, c in self.d.series.points(described.function_id, since)]
+        return web.json_response({**_dict(described), "series": series})
+
+    async def containers(self, request: web.Request) -> web.Response:
+        try:
+            infos = self.d.container_infos(request.query.get("app", ""), time.time())
+        except KeyError as exc:
+            raise web.HTTPNotFound(text=str(exc.args[0])) from None
+        return web.json_response([_dict(c) for c in infos])
+
+    def _app_id(self, request: web.Request) -> str:
+        found = self.d.find_live_app(request.query.get("app", "")) if request.query.get("app") else None
+        app_id = found.app_id if found else request.query.get("app", "")
+        if not app_id or self.store.get_app(app_id) is None:
+            raise web.HTTPNotFound(text=f"no app {app_id!r}")
+        return app_id
+
+    @staticmethod
+    def _matches(request: web.Request):
+        function = request.query.get("function", "")
+        container = request.query.get("container", "")
+        search = request.query.get("search", "").lower()
+
+        def ok(line: dict) -> bool:
+            return ((not function or line["function"] == function) and (not container or line["container"] == container)
+                    and (not search or search in line["text"].lower()))
+        return ok
+
+    def _stored(self, app_id: str, after: int, ok) -> tuple[list[dict], int]:
+        rows = self.store.get_logs(app_id, after, LOG_PAGE)
+        last = rows[-1][0] if rows else after
+        return [line for line in map(_line, rows) if ok(line)], last
+
+    async def stored_logs(self, request: web.Request) -> web.Response:
+        lines, last = self._stored(self._app_id(request), int(request.query.get("after", 0)), self._matches(request))
+        return web.json_response({"lines": lines, "last": last})
+
+    async def stream_logs(self, request: web.Request) -> web.StreamResponse:
+        """Stored lines, then live ones, as Server-Sent Events (one JSON list of lines per event)."""
+        app_id = self._app_id(request)
+        ok = self._matches(request)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await response.prepare(request)
+        q = self.logs.follow(app_id)
+        try:
+            last = int(request.query.get("after", 0))
+            while True:   # history first, a page at a time
+                lines, new_last = self._stored(app_id, last, ok)
+                if new_last == last:
+                    break
+                last = new_last
+                if lines:
+                    await response.write(f"data: {json.dumps(lines)}\n\n".encode())
+            await response.write(b"event: live\ndata: []\n\n")
+            while True:
+                try:
+                    batch = await asyncio.wait_for(q.get(), 15)
+                except asyncio.TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                if batch is None:
+                    await response.write(b"event: done\ndata: []\n\n")
+                    break
+                lines = [line for line in (_line((ln.seq, ln.app_id, ln.function_name, ln.container_id, ln.input_id,
+                                                  ln.source, ln.ts, ln.text)) for ln in batch)
+                         if line["seq"] > last and ok(line)]
+                if lines:
+                    last = lines[-1]["seq"]
+                    await response.write(f"data: {json.dumps(lines)}\n\n".encode())
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.logs.unfollow(app_id, q)
+        return response
+
+    async def input_timeline(self, request: web.Request) -> web.Response:
+        found = self.store.input_timeline(request.match_info["input_id"])
+        if found is None:
+            raise web.HTTPNotFound(text=f"no input {request.match_info['input_id']}")
+        return web.json_response(found)
