@@ -60,8 +60,6 @@ CREATE TABLE IF NOT EXISTS logs (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
-CREATE INDEX IF NOT EXISTS logs_container ON logs(container_id, seq);
-CREATE INDEX IF NOT EXISTS logs_ts ON logs(ts);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
 CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deployments (
@@ -475,15 +473,20 @@ class SqlStore:
         return int(chars) + int(rows) * LOG_ROW_BYTES
 
     def delete_logs_before(self, ts: float, limit: int) -> tuple[int, int]:
-        """Delete up to ``limit`` of the oldest lines written before ``ts``; return (lines, bytes)
-        deleted (bytes by ``log_line_bytes``). Lines go in store order, so a reader following by seq never sees a gap reopen."""
+        """Delete the oldest lines in store order, up to ``limit`` of them and up to the first one
+        written at or after ``ts``; return (lines, bytes) deleted (bytes by ``log_line_bytes``).
+
+        Store order, not an index on ts: each index costs every insert on the log hot path, and
+        lines are stored about in the order they were written."""
         with self.transaction():
-            rows = self._execute("SELECT seq, LENGTH(text) FROM logs WHERE ts < ? ORDER BY seq LIMIT ?",
-                                 (ts, limit)).fetchall()
-            if not rows:
+            rows = self._execute("SELECT seq, ts, LENGTH(text) FROM logs ORDER BY seq LIMIT ?", (limit,)).fetchall()
+            old = 0
+            while old < len(rows) and rows[old][1] < ts:
+                old += 1
+            if not old:
                 return 0, 0
-            self._execute("DELETE FROM logs WHERE ts < ? AND seq <= ?", (ts, rows[-1][0]))
-            return len(rows), sum(r[1] for r in rows) + len(rows) * LOG_ROW_BYTES
+            self._execute("DELETE FROM logs WHERE seq <= ?", (rows[old - 1][0],))
+            return old, sum(r[2] for r in rows[:old]) + old * LOG_ROW_BYTES
 
     def delete_oldest_logs(self, size: int, limit: int) -> tuple[int, int]:
         """Delete the oldest lines, up to ``limit`` of them, until at least ``size`` bytes (by
