@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 from _peers import percentile  # noqa: E402
-from procs import free_port, leveret_cmd, wait_for_line  # noqa: E402
+from _procs import server_and_worker  # noqa: E402
 
 
 def crun_floor(samples: int) -> list[float]:
@@ -68,26 +67,8 @@ def crun_floor(samples: int) -> list[float]:
 
 
 def leveret_cold_starts(samples: int, warm_containers: int) -> list[float]:
-    home = tempfile.mkdtemp(prefix="lv-bench-")
-    port, token = free_port(), "bench-token"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
-    env.update(LEVERET_HOME=home)
-    server = subprocess.Popen(leveret_cmd("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{home}/state.db",
-                                          "--token", token), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    worker = None
-    try:
-        wait_for_line(server, "listening on")
-        worker = subprocess.Popen(leveret_cmd("worker", "--server", f"http://127.0.0.1:{port}", "--token", token,
-                                              "--runtime", "crun", "--workdir", f"{home}/worker",
-                                              "--warm-containers", str(warm_containers)),
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        wait_for_line(worker, "runtime")
-        os.environ.update(LEVERET_SERVER_URL=f"http://127.0.0.1:{port}", LEVERET_TOKEN=token)
+    with server_and_worker("--runtime", "crun", "--warm-containers", str(warm_containers)):
         from _bench_app import app, trivial
-
-        from leveret import _client
-
-        _client.reset()   # the process's client follows the environment to this server
 
         with app.run(show_logs=False):   # builds the default image on first use, outside the samples
             trivial.remote(0)
@@ -99,12 +80,6 @@ def leveret_cold_starts(samples: int, warm_containers: int) -> list[float]:
                 trivial.remote(1)
                 times.append((time.perf_counter() - t) * 1000)
         return times
-    finally:
-        for p in (worker, server):
-            if p is not None:
-                p.send_signal(signal.SIGTERM)
-                p.wait(15)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def cached_rebuild_s(samples: int) -> list[float]:

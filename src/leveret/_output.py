@@ -8,6 +8,16 @@ import time
 STDOUT, STDERR, SYSTEM = 1, 2, 3
 
 
+def _write(stream, text: str) -> None:
+    """Write and flush; what the terminal's encoding cannot show becomes '?' (never an error)."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "replace").decode(encoding))
+    stream.flush()
+
+
 class LogPrinter:
     def __init__(self, *, timestamps: bool = False, attribute: bool = True, verbose: bool = False):
         self.timestamps = timestamps
@@ -25,11 +35,9 @@ class LogPrinter:
                 continue
             (err_parts if ln.source in (STDERR, SYSTEM) else out_parts).append(self.format(ln))
         if out_parts:
-            sys.stdout.write("".join(out_parts))
-            sys.stdout.flush()
+            _write(sys.stdout, "".join(out_parts))
         if err_parts:
-            sys.stderr.write("".join(err_parts))
-            sys.stderr.flush()
+            _write(sys.stderr, "".join(err_parts))
 
     def format(self, ln) -> str:
         prefix = ""

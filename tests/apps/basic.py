@@ -130,3 +130,41 @@ def crash_on(x):
     if x == 2:
         os._exit(3)
     return x
+
+
+@app.function()
+def flood(n):
+    """Print n short lines as fast as Python can."""
+    write = sys.stdout.write
+    for i in range(n):
+        write(f"flood {i}\n")
+    return n
+
+
+@app.function()
+def quiet(tag):
+    for i in range(5):
+        print(f"quiet {tag} {i}")
+    return tag
+
+
+@app.function()
+def long_line(n):
+    """One line of n characters: 8-digit numbers counting up, so pieces can be checked in order."""
+    print("".join(f"{i:08d}" for i in range(n // 8)))
+    return n
+
+
+@app.function()
+def undecodable_bytes():
+    """Bytes that are not UTF-8 on each path: fd 1 (as C code writes), sys.stdout.buffer, a subprocess;
+    and a character cut in two by separate writes."""
+    os.write(1, b"fd caf\xe9 \xff ok\n")
+    os.write(1, b"split \xc3")
+    os.write(1, b"\xa9 ok\n")
+    sys.stdout.buffer.write(b"buffer caf\xe9 ok\n")
+    sys.stdout.buffer.write(b"buffer split \xc3")
+    sys.stdout.buffer.write(b"\xa9 ok\n")
+    sys.stdout.flush()
+    os.system("printf 'sub caf\\351 ok\\n'")
+    return "printed"

@@ -48,6 +48,25 @@ def test_logs_prints_stored_lines(cluster_processes):
         line.split("] ", 1)[1] for line in done.stdout.splitlines()}
 
 
+def test_logs_filters_tail_and_timestamps(cluster_processes):
+    env = cluster_processes["env"]
+    assert run(["run", HELLO, "--n", "3"], env).returncode == 0
+    done = run(["logs", "hello", "--function", "square", "--search", "squaring", "--since", "10m", "--tail", "2",
+                "--timestamps"], env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and all(" [square ct-" in line and "squaring" in line for line in lines), lines
+    assert all(line[:4].isdigit() and line[10] == "T" for line in lines)   # 2026-11-28T10:00:00.123
+    assert run(["logs", "hello", "--since", "2999-01-01"], env).stdout == ""
+
+
+def test_logs_refuses_a_bad_since_naming_the_forms(cluster_processes):
+    done = run(["logs", "hello", "--since", "yesterday"], cluster_processes["env"])
+    assert done.returncode == 2
+    assert "'yesterday': give a duration back from now (a number and a unit: 30s, 30m, 1h" in done.stderr
+    assert "2026-11-28T10:00" in done.stderr
+
+
 def test_logs_of_unknown_app(cluster_processes):
     done = run(["logs", "no-such-app"], cluster_processes["env"])
     assert done.returncode == 1 and "no app named 'no-such-app'" in done.stderr

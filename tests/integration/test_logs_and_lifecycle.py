@@ -264,3 +264,63 @@ def test_a_crash_fails_the_input_it_was_running_and_the_rest_run_elsewhere(clust
         results = list(basic.crash_on.map([1, 2, 3, 4], return_exceptions=True))
     assert results[0] == 1 and results[2:] == [3, 4]
     assert isinstance(results[1], leveret.ExecutionError) and "exited with code 3" in str(results[1])
+
+
+class Follower:
+    """A LogsStream read on the SDK's loop in the background; keeps what arrives."""
+
+    def __init__(self, request):
+        import asyncio
+
+        from leveret._utils.async_utils import run_sync
+
+        self.capture = Capture()
+        self.following = threading.Event()
+        self.done = threading.Event()
+
+        async def start():
+            client = await _client.Client.get()
+            stream = client.stub.LogsStream(request)
+
+            async def read():
+                try:
+                    async for resp in stream:
+                        self.capture.print_lines(resp.lines)
+                        if not resp.lines:
+                            self.following.set()
+                        if resp.app_done:
+                            return
+                finally:
+                    self.done.set()
+
+            self.task = asyncio.ensure_future(read())
+
+        run_sync(start())
+
+    def texts(self):
+        return [ln.text for ln in self.capture.lines]
+
+
+def test_logs_stream_filters_on_the_server_and_tails_before_following(cluster):
+    from leveret._wire import api_pb2 as pb
+
+    with basic.app.run(show_logs=False):
+        for tag in ("t1", "t2", "t3"):
+            basic.chatty.remote(tag)
+        app_id = basic.app.app_id
+        cluster.wait_for(lambda d: "sub t3" in [r[7] for r in d.store.get_logs(app_id)])
+        follower = Follower(pb.LogsStreamRequest(app_id=app_id, follow=True, history=True, tail=2,
+                                                 function_name="chatty", search="out "))
+        assert follower.following.wait(5)
+        assert follower.texts() == ["out t2", "out t3"]   # the last two matching, oldest first
+        basic.chatty.remote("t4")
+        basic.square.remote(4)
+        follower.capture.wait_for(lambda ls: [ln.text for ln in ls][-1:] == ["out t4"])
+        for wrong in ("err t4", "sub t4"):
+            assert wrong not in follower.texts()
+        stored_ts = [r[6] for r in cluster.dispatcher.store.get_logs(app_id) if r[7].startswith("out ")]
+        window = Follower(pb.LogsStreamRequest(app_id=app_id, history=True, search="out ",
+                                               since=stored_ts[1], until=stored_ts[2]))
+        assert window.done.wait(5)
+        assert window.texts() == ["out t2", "out t3"]
+    assert follower.done.wait(5)   # the app stopped: the follower was told

@@ -644,16 +644,28 @@ class LogLine(_message.Message):
     def __init__(self, ts: _Optional[float] = ..., source: _Optional[_Union[LogSource, str]] = ..., text: _Optional[str] = ..., app_id: _Optional[str] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., input_id: _Optional[str] = ..., seq: _Optional[int] = ..., verbose: _Optional[bool] = ...) -> None: ...
 
 class LogsStreamRequest(_message.Message):
-    __slots__ = ("app_id", "follow", "after_seq", "history")
+    __slots__ = ("app_id", "follow", "after_seq", "history", "function_name", "container_id", "since", "until", "search", "tail")
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_FIELD_NUMBER: _ClassVar[int]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
+    TAIL_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     follow: bool
     after_seq: int
     history: bool
-    def __init__(self, app_id: _Optional[str] = ..., follow: _Optional[bool] = ..., after_seq: _Optional[int] = ..., history: _Optional[bool] = ...) -> None: ...
+    function_name: str
+    container_id: str
+    since: float
+    until: float
+    search: str
+    tail: int
+    def __init__(self, app_id: _Optional[str] = ..., follow: _Optional[bool] = ..., after_seq: _Optional[int] = ..., history: _Optional[bool] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., since: _Optional[float] = ..., until: _Optional[float] = ..., search: _Optional[str] = ..., tail: _Optional[int] = ...) -> None: ...
 
 class LogsStreamResponse(_message.Message):
     __slots__ = ("lines", "app_done")

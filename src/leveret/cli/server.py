@@ -16,8 +16,13 @@ from .. import _daemon, config
 @click.option("--token", envvar="LEVERET_TOKEN", default=None, help="Token clients and workers must present (default: $LEVERET_HOME/token).")
 @click.option("--worker-lease", type=click.FloatRange(min=0.5), default=None,
               help="Seconds a worker may stay silent before it is marked down and its inputs run elsewhere (default: 30).")
+@click.option("--log-retention", default="7d", show_default=True, metavar="DURATION",
+              help="Delete log lines older than this (30m, 12h, 7d, 2w).")
+@click.option("--log-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Keep the stored log lines under this many MiB, deleting the oldest first.")
 @click.pass_context
-def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None) -> None:
+def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
+           log_retention: str, log_max_mb: int) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
         if listen or db:
@@ -26,6 +31,12 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     if not listen:
         click.echo(ctx.get_help())
         ctx.exit(0)
+    from .._utils.timespec import parse_duration
+
+    try:
+        retention_s = parse_duration(log_retention, "--log-retention")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--log-retention "), param_hint="--log-retention") from None
     import logging
 
     from ..server.dispatch import WORKER_LEASE_S
@@ -43,7 +54,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         sys.stdout.flush()
 
     try:
-        run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S)
+        run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
+                   log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024)
     except KeyboardInterrupt:
         pass
 

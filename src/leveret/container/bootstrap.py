@@ -133,6 +133,7 @@ class SocketWriter(io.TextIOBase):
         self._fd = fd
         self._parts: list[tuple[str, str]] = []   # (input_id, text)
         self._lock = threading.Lock()
+        self.buffer = _BytesWriter(self)
 
     def writable(self) -> bool:
         return True
@@ -167,6 +168,30 @@ class SocketWriter(io.TextIOBase):
                 self._channel.send(("log", self._fd, "".join(texts), input_id))
         except OSError:
             pass  # the worker is gone; the container is about to be stopped
+
+
+class _BytesWriter(io.RawIOBase):
+    """``sys.stdout.buffer``: bytes written are decoded as UTF-8 (a character split across writes
+    stays whole) and what is not UTF-8 is kept as surrogate escapes, shown by the worker as U+FFFD."""
+
+    def __init__(self, text: SocketWriter):
+        self._text = text
+        import codecs
+
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        data = bytes(b)
+        text = self._decoder.decode(data)
+        if text:
+            self._text.write(text)
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 def _flush_forever(writers: list) -> None:

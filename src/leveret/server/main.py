@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import grpc
@@ -11,7 +12,7 @@ from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
 from .dispatch import WORKER_LEASE_S, Dispatcher
-from .logs import LogHub
+from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .service import LeveretService
 from .store import open_store
 
@@ -64,20 +65,23 @@ def _deny(handler, code, message: str):
 class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
-    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens):
+    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens,
+                 pruner: asyncio.Task | None = None):
         self.grpc_server = grpc_server
+        self.pruner = pruner
         self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
         self.url = f"http://{host}:{port}"
 
     @classmethod
-    async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S) -> "Server":
+    async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
+                    log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES) -> "Server":
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
-        logs = LogHub(store)
+        logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
         dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s)
         restored = dispatcher.deployments.restore()
         if restored:
@@ -91,9 +95,13 @@ class Server:
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
         await server.start()
         dispatcher.start()
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens)
+        pruner = asyncio.get_running_loop().create_task(logs.prune_forever())
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, pruner)
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.pruner is not None:
+            self.pruner.cancel()
+            await asyncio.gather(self.pruner, return_exceptions=True)
         await self.dispatcher.close()
         await self.grpc_server.stop(grace)
         self.dispatcher.store.close()
@@ -102,8 +110,9 @@ class Server:
         await self.grpc_server.wait_for_termination()
 
 
-async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
-    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s)
+async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S,
+                        **log_limits) -> None:
+    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s, **log_limits)
     if ready is not None:
         ready(server)
     try:
@@ -112,5 +121,6 @@ async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lea
         await server.stop()
 
 
-def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
-    run_loop(serve_forever(listen, db, token, ready, worker_lease_s))
+def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S, **log_limits) -> None:
+    """Serve until interrupted; ``log_limits``: ``log_retention_s``, ``log_max_bytes`` (Server.start)."""
+    run_loop(serve_forever(listen, db, token, ready, worker_lease_s, **log_limits))

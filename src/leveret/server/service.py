@@ -19,6 +19,7 @@ from .calls import FINAL, CallState
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
+from .store import NO_FILTER, LogFilter
 
 FOREVER = None
 _APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EPHEMERAL,
@@ -31,6 +32,30 @@ def _bad_map_request(req, expected_idx: int) -> str:
         if inp.idx != expected_idx + n:
             return f"map input number {expected_idx + n} arrived with idx={inp.idx}: number inputs 0, 1, 2, ... in order"
     return ""
+
+
+HISTORY_ROWS = 10_000             # stored lines read per query
+RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, well under the message limit
+
+
+def _chunks(lines: list) -> list[list]:
+    """Lines in groups of at most RESPONSE_BYTES of text (one longer line goes alone)."""
+    chunks, chunk, size = [], [], 0
+    for ln in lines:
+        n = len(ln.text)
+        if chunk and size + n > RESPONSE_BYTES:
+            chunks.append(chunk)
+            chunk, size = [], 0
+        chunk.append(ln)
+        size += n
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _log_responses(rows: list[tuple]) -> list[list]:
+    return _chunks([pb.LogLine(seq=s, app_id=a, function_name=f, container_id=c, input_id=i, source=src, ts=ts, text=t)
+                    for s, a, f, c, i, src, ts, t in rows])
 
 
 async def _abort_not_found(context, what: str):
@@ -326,38 +351,51 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         app = self.store.get_app(request.app_id)
         if app is None:
             await _abort_not_found(context, f"no app {request.app_id}")
+        flt = LogFilter(function_name=request.function_name, container_id=request.container_id,
+                        since=request.since or None, until=request.until or None, search=request.search)
         live = request.follow and request.app_id in self.d.apps
         q = self.logs.follow(request.app_id) if live else None
         try:
             last = request.after_seq
             if request.history:
-                while True:
-                    rows = self.store.get_logs(request.app_id, last)
-                    if not rows:
-                        break
-                    lines = [pb.LogLine(seq=s, app_id=a, function_name=f, container_id=c, input_id=i, source=src, ts=ts, text=t)
-                             for s, a, f, c, i, src, ts, t in rows]
-                    last = lines[-1].seq
-                    yield pb.LogsStreamResponse(lines=lines)
+                if request.tail:
+                    rows = self.store.tail_logs(request.app_id, request.tail, flt)
+                    rows = [r for r in rows if r[0] > last]
+                    # what the tail left out is older than it: following starts after the newest line
+                    last = max(last, self.store.last_log_seq()) if q is not None else last
+                    for lines in _log_responses(rows):
+                        yield pb.LogsStreamResponse(lines=lines)
+                else:
+                    while True:
+                        rows = self.store.get_logs(request.app_id, last, HISTORY_ROWS, flt)
+                        if not rows:
+                            break
+                        last = rows[-1][0]
+                        for lines in _log_responses(rows):
+                            yield pb.LogsStreamResponse(lines=lines)
             if q is None:
                 yield pb.LogsStreamResponse(app_done=True)
                 return
             yield pb.LogsStreamResponse()  # tells the reader it is following from here on
             while True:
                 lines = await q.get()
-                if lines is None:
-                    yield pb.LogsStreamResponse(app_done=True)
-                    return
-                fresh = [ln for ln in lines if ln.seq > last]
-                while not q.empty():
+                done = lines is None
+                fresh = [] if done else [ln for ln in lines if ln.seq > last]
+                while not done and not q.empty():
                     more = q.get_nowait()
                     if more is None:
-                        yield pb.LogsStreamResponse(lines=fresh, app_done=True)
-                        return
-                    fresh.extend(ln for ln in more if ln.seq > last)
+                        done = True
+                    else:
+                        fresh.extend(ln for ln in more if ln.seq > last)
                 if fresh:
                     last = fresh[-1].seq
-                    yield pb.LogsStreamResponse(lines=fresh)
+                    if flt != NO_FILTER:
+                        fresh = [ln for ln in fresh if flt.matches(ln.function_name, ln.container_id, ln.ts, ln.text)]
+                for chunk in _chunks(fresh):
+                    yield pb.LogsStreamResponse(lines=chunk)
+                if done:
+                    yield pb.LogsStreamResponse(app_done=True)
+                    return
         finally:
             if q is not None:
                 self.logs.unfollow(request.app_id, q)

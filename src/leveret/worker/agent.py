@@ -20,6 +20,7 @@ import grpc
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire.channel import open_channel, translate
+from .logflow import LogBuffer
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
 
@@ -27,6 +28,8 @@ log = logging.getLogger("leveret.worker")
 
 LOG_FLUSH_S = 0.005
 LOG_BATCH_MAX = 2000
+LOG_BATCH_BYTES = 1024 * 1024   # of text per batch: long lines make fewer lines a batch
+LOG_IN_FLIGHT = 2               # log batches handed to the stream and not yet taken by it; the rest wait
 HEARTBEAT_S = 10.0
 WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new function skips the cold start
 POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
@@ -57,7 +60,8 @@ class Agent:
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""
         self._outbox: asyncio.Queue = asyncio.Queue()
-        self._log_lines: list[pb.LogLine] = []
+        self.log_buffer = LogBuffer()
+        self._logs_in_flight = 0
         self._log_flush: asyncio.TimerHandle | None = None
         self._mounts: dict[str, asyncio.Future] = {}
         self.socket_dir = tempfile.mkdtemp(prefix="lv-")  # short: unix socket paths max out at 108 bytes
@@ -82,7 +86,7 @@ class Agent:
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:
             self._outbox.put_nowait(pb.WorkerToServer(register=self.info()))
-            call = self.stub.WorkerConnect(queue_items(self._outbox))
+            call = self.stub.WorkerConnect(self._requests())
             async for msg in call:
                 kind = msg.WhichOneof("msg")
                 if kind == "inputs":
@@ -115,6 +119,15 @@ class Agent:
             self._outbox.put_nowait(None)  # ends the request stream
             await self.shutdown()
             await channel.close()
+
+    async def _requests(self):
+        """The outbox, as the stream takes it: each log batch taken lets the next one in."""
+        async for msg in queue_items(self._outbox):
+            yield msg
+            if msg.HasField("logs"):
+                self._logs_in_flight -= 1
+                if self.log_buffer.count:
+                    self.flush_logs()
 
     def _start_container(self, assignment: pb.ContainerAssignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
@@ -154,12 +167,12 @@ class Agent:
     # ------------------------------------------------------------------ called by ContainerTask
 
     def results(self, batch: pb.ResultBatch) -> None:
-        self.flush_logs()  # a function's log lines go out before its result
+        self.flush_logs(batch.container_id)  # a function's log lines go out before its result
         self._outbox.put_nowait(pb.WorkerToServer(results=batch))
 
     def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None,
               oom_killed: bool = False, timed_out_input: str = "", running_input: str = "") -> None:
-        self.flush_logs()
+        self.flush_logs(container_id)
         self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
             container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
             oom_killed=oom_killed, timed_out_input=timed_out_input, running_input=running_input)))
@@ -212,20 +225,32 @@ class Agent:
     def release_gpus(self, indices: list[int]) -> None:
         self._free_gpus = sorted(self._free_gpus + indices)
 
-    def log(self, line: pb.LogLine) -> None:
-        self._log_lines.append(line)
-        if len(self._log_lines) >= LOG_BATCH_MAX:
+    def log(self, line: pb.LogLine, nbytes: int, *, force: bool = False) -> bool:
+        """Queue a container's line for the server; False when its container has too many waiting
+        (the server takes them slower than it prints) and the line is dropped, unless ``force``."""
+        if not self.log_buffer.add(line.container_id, line, nbytes, force=force):
+            return False
+        if self.log_buffer.count >= LOG_BATCH_MAX:
             self.flush_logs()
         elif self._log_flush is None:
             self._log_flush = asyncio.get_running_loop().call_later(LOG_FLUSH_S, self.flush_logs)
+        return True
 
-    def flush_logs(self) -> None:
+    def flush_logs(self, container_id: str | None = None) -> None:
+        """Send waiting lines while few batches are in flight; with ``container_id``, send all of that
+        container's lines now (they must precede its result or event)."""
         if self._log_flush is not None:
             self._log_flush.cancel()
             self._log_flush = None
-        if self._log_lines:
-            lines, self._log_lines = self._log_lines, []
-            self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(lines=lines)))
+        if container_id is not None:
+            while lines := self.log_buffer.take(LOG_BATCH_MAX, LOG_BATCH_BYTES, container_id):
+                self._send_logs(lines)
+        while self.log_buffer.count and self._logs_in_flight < LOG_IN_FLIGHT:
+            self._send_logs(self.log_buffer.take(LOG_BATCH_MAX, LOG_BATCH_BYTES))
+
+    def _send_logs(self, lines: list[pb.LogLine]) -> None:
+        self._logs_in_flight += 1
+        self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(lines=lines)))
 
     def forget(self, task: ContainerTask) -> None:
         if self.tasks.get(task.container_id) is task:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import os
 import shutil
@@ -18,6 +19,7 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
 from .logbuf import LineSplitter
+from .logflow import REASON_BACKLOG, RateGate, drop_marker
 from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import ContainerSpec, Mount, RuntimeStartError
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 STARTUP_TIMEOUT_S = 120.0     # from start to the bootstrap's hello, the function's imports included
 PIPE_DRAIN_S = 1.0
 STDERR_TAIL_LINES = 20
+DROP_REPORT_S = 1.0           # while a container's lines are being dropped, say how many this often
 
 _HEADER = bootstrap._HEADER
 
@@ -61,6 +64,8 @@ class ContainerTask:
         self.stop_requested: str | None = None
         self.stderr_tail: list[str] = []
         self.lines = LineSplitter(self._emit_line)
+        self.gate = RateGate()
+        self._drop_report: asyncio.TimerHandle | None = None
         self.current_input = ""
         self.task: asyncio.Task | None = None
         self.timer = None
@@ -210,6 +215,7 @@ class ContainerTask:
             for p in unread:
                 p.cancel()
             self.lines.flush_all()
+            self._report_drops()
         except RuntimeStartError as exc:
             exit_code, message, failed = -1, f"container could not start: {exc}", True
         except BuildError as exc:
@@ -278,9 +284,10 @@ class ContainerTask:
             log.info("warm container %s: %s", self.container_id, text)
             self._early_lines.append(text)
             return
-        self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=_utf8(f"image: {text}"),
-                                  app_id=self.a.app_id, function_name=self.a.definition.name,
-                                  container_id=self.container_id))
+        text = _utf8(f"image: {text}")
+        self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=text, app_id=self.a.app_id,
+                                  function_name=self.a.definition.name, container_id=self.container_id),
+                       len(text), force=True)
 
     def _spec(self, fn_spec: dict | None, image) -> ContainerSpec:
         """What to start: ``fn_spec`` None for a warm container (its function comes later)."""
@@ -352,7 +359,7 @@ class ContainerTask:
                 elif msg[0] == "log":
                     _, fd, text, input_id = msg
                     self.current_input = input_id
-                    self.lines.feed(fd, text, input_id)
+                    self._feed(fd, _utf8(text), input_id)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         except Exception:  # a malformed frame ends this container, never the worker
@@ -384,12 +391,29 @@ class ContainerTask:
     # ------------------------------------------------------------------ fd-level output
 
     async def _read_pipe(self, stream: asyncio.StreamReader, source: int) -> None:
+        """Bytes written to fd 1 or 2 (by subprocesses, C code): decoded as UTF-8 across reads,
+        so a character cut by a read stays whole; what is not UTF-8 becomes U+FFFD."""
         fd = 1 if source == pb.LOG_SOURCE_STDOUT else 2
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
             chunk = await stream.read(65536)
+            text = decoder.decode(chunk, final=not chunk)
+            if text:
+                self._feed(fd + 10, text, self.current_input)
             if not chunk:
                 return
-            self.lines.feed(fd + 10, chunk.decode("utf-8", errors="replace"), self.current_input)
+
+    def _feed(self, fd: int, text: str, input_id: str) -> None:
+        """Pass output to the line splitter; while the container is over its rate, the whole lines
+        inside a chunk are dropped at once (counted, not split): a flood costs the worker little."""
+        if self.gate.exhausted() and self.a is not None:
+            first, last = text.find("\n"), text.rfind("\n")
+            if first != last:
+                self.lines.feed(fd, text[:first + 1], input_id)   # ends the line in progress
+                self.gate.drop(text.count("\n", first + 1, last + 1))
+                self._dropped()
+                text = text[last + 1:]
+        self.lines.feed(fd, text, input_id)
 
     def _emit_line(self, fd: int, text: str, input_id: str) -> None:
         if self.a is None:   # a warm container has nobody to show its output to yet
@@ -399,9 +423,32 @@ class ContainerTask:
         if source == pb.LOG_SOURCE_STDERR:
             self.stderr_tail.append(text)
             del self.stderr_tail[:-STDERR_TAIL_LINES]
-        self.agent.log(pb.LogLine(ts=time.time(), source=source, text=_utf8(text), app_id=self.a.app_id,
-                                  function_name=self.a.definition.name, container_id=self.container_id,
-                                  input_id=input_id))
+        nbytes = len(text)
+        if not self.gate.admit(nbytes):
+            self._dropped()
+            return
+        if not self.agent.log(pb.LogLine(ts=time.time(), source=source, text=text, app_id=self.a.app_id,
+                                         function_name=self.a.definition.name, container_id=self.container_id,
+                                         input_id=input_id), nbytes):
+            self._dropped()
+
+    def _dropped(self) -> None:
+        if self._drop_report is None:
+            self._drop_report = asyncio.get_running_loop().call_later(DROP_REPORT_S, self._report_drops)
+
+    def _report_drops(self) -> None:
+        """Say how many lines were dropped since the last report, and why, in a line of their own."""
+        if self._drop_report is not None:
+            self._drop_report.cancel()
+            self._drop_report = None
+        dropped = self.gate.take_dropped()
+        backlog = self.agent.log_buffer.take_dropped(self.container_id)
+        if backlog:
+            dropped[REASON_BACKLOG] = backlog
+        for reason, count in dropped.items():
+            self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_STDERR, text=drop_marker(count, reason),
+                                      app_id=self.a.app_id, function_name=self.a.definition.name,
+                                      container_id=self.container_id), 0, force=True)
 
 
 def _utf8(text: str) -> str:

@@ -1,6 +1,7 @@
 """Cluster state. One interface, ``Store``, whose SQL is written once (``base.py``), over SQLite
 (one host) or PostgreSQL (a database elsewhere); one server per store."""
 
+from .base import NO_FILTER, LogFilter
 from .base import SqlStore as Store
 from .sqlite import SqliteStore, sqlite_path
 
@@ -15,4 +16,4 @@ def open_store(url: str) -> Store:
     return SqliteStore(sqlite_path(url))
 
 
-__all__ = ["SqliteStore", "Store", "open_store"]
+__all__ = ["NO_FILTER", "LogFilter", "SqliteStore", "Store", "open_store"]

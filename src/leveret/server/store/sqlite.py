@@ -15,6 +15,7 @@ SQLITE = Dialect(
     bytes_type="BLOB",
     serial_key="INTEGER PRIMARY KEY AUTOINCREMENT",
     last_id="SELECT last_insert_rowid()",
+    position="instr",
 )
 
 
