@@ -32,8 +32,9 @@ def test_a_flood_is_cut_and_counted_while_other_containers_lose_nothing_and_call
     floods = [int(t.split()[1]) for t in texts if t.startswith("flood ")]
     assert floods == sorted(floods)                  # what was kept is in order
     # In-process, the worker, the server and this reader share one event loop with the flood's
-    # lines; without the gate and the bounded buffer, calls wait behind a backlog that only grows.
-    assert sorted(took)[2] < 1.0 and max(took) < 5.0, f"calls took {took} s during the flood"
+    # lines; without the gate and the bounded buffer, calls wait behind a backlog that only grows
+    # (bounds generous for a loaded machine: the point is that they do not grow with the flood).
+    assert sorted(took)[2] < 3.0 and max(took) < 15.0, f"calls took {took} s during the flood"
 
 
 def test_a_10_mb_line_arrives_whole_in_pieces_in_order(cluster):
