@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import _daemon, config
+from .._utils.listen import check_listen
 
 
 @click.group(invoke_without_command=True)
@@ -16,12 +17,16 @@ from .. import _daemon, config
 @click.option("--token", envvar="LEVERET_TOKEN", default=None, help="Token clients and workers must present (default: $LEVERET_HOME/token).")
 @click.option("--worker-lease", type=click.FloatRange(min=0.5), default=None,
               help="Seconds a worker may stay silent before it is marked down and its inputs run elsewhere (default: 30).")
+@click.option("--http", "http_listen", default=None, metavar="HOST:PORT", callback=check_listen,
+              help="The HTTP side: GET /metrics (Prometheus; the token as a bearer token) and GET /healthz"
+                   " (default: the --listen host, its port + 1).")
 @click.pass_context
-def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None) -> None:
+def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
+           http_listen: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db:
-            raise click.UsageError("--listen and --db run a foreground server; they do not go with a subcommand")
+        if listen or db or http_listen:
+            raise click.UsageError("--listen, --db and --http run a foreground server; they do not go with a subcommand")
         return
     if not listen:
         click.echo(ctx.get_help())
@@ -37,13 +42,13 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     os.makedirs(config.home(), exist_ok=True)
 
     def ready(srv) -> None:
-        click.echo(f"leveret server listening on {srv.url} (store {db})")
+        click.echo(f"leveret server listening on {srv.url} (store {db}), metrics at {srv.http_url}/metrics")
         click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
                    " leveret worker token create NAME)")
         sys.stdout.flush()
 
     try:
-        run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S)
+        run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S, http_listen)
     except KeyboardInterrupt:
         pass
 
@@ -71,6 +76,9 @@ def status() -> None:
     info = _daemon.status()
     if info:
         click.echo(f"leveret daemon running: {info['url']} (pid {info['pid']}, worker pid {info['worker_pid']}, home {config.home()})")
+        if info.get("http_url"):
+            click.echo(f"metrics: {info['http_url']}/metrics, worker {info.get('worker_metrics_url', '')}/metrics"
+                       f" (Authorization: Bearer <the token in {config.token_path()}>)")
     else:
         click.echo(f"leveret daemon is not running (home {config.home()}); `leveret server start` starts it")
         sys.exit(3)

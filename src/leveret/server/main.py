@@ -1,4 +1,5 @@
-"""Start the server: the gRPC API behind a bearer-token check, over a store."""
+"""Start the server: the gRPC API behind a bearer-token check, over a store, and its HTTP side
+(metrics, health) on an address of its own."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import logging
 import grpc
 
 from .._utils.async_utils import run_loop
+from .._utils.http import Listener
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
+from . import http, metrics
 from .dispatch import WORKER_LEASE_S, Dispatcher
 from .logs import LogHub
 from .service import LeveretService
@@ -64,15 +67,19 @@ def _deny(handler, code, message: str):
 class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
-    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens):
+    def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens, http_side: Listener):
         self.grpc_server = grpc_server
         self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
         self.url = f"http://{host}:{port}"
+        self.http = http_side
+        self.http_url = http_side.url   # GET /metrics (the server's token), GET /healthz
 
     @classmethod
-    async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S) -> "Server":
+    async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
+                    http_listen: str | None = None) -> "Server":
+        """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1)."""
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
@@ -89,11 +96,20 @@ class Server:
         bound = server.add_insecure_port(listen)
         if bound == 0:
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
+        http_listen = http_listen or http.default_listen(host, bound, int(port) if port.isdigit() else 0)
+        try:
+            http_side = await Listener.start(http.make_app(tokens, metrics.registry(dispatcher)), http_listen)
+        except OSError as exc:
+            await server.stop(None)
+            store.close()
+            raise OSError(f"could not listen on {http_listen} for HTTP ({exc.strerror or exc}): is the port in use?"
+                          " pick another with --http HOST:PORT") from None
         await server.start()
         dispatcher.start()
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens)
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side)
 
     async def stop(self, grace: float = 1.0) -> None:
+        await self.http.stop()
         await self.dispatcher.close()
         await self.grpc_server.stop(grace)
         self.dispatcher.store.close()
@@ -102,8 +118,9 @@ class Server:
         await self.grpc_server.wait_for_termination()
 
 
-async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
-    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s)
+async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S,
+                        http_listen: str | None = None) -> None:
+    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s, http_listen=http_listen)
     if ready is not None:
         ready(server)
     try:
@@ -112,5 +129,6 @@ async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lea
         await server.stop()
 
 
-def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S) -> None:
-    run_loop(serve_forever(listen, db, token, ready, worker_lease_s))
+def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S,
+        http_listen: str | None = None) -> None:
+    run_loop(serve_forever(listen, db, token, ready, worker_lease_s, http_listen))
