@@ -3,7 +3,8 @@
     leveret server start  ──spawn──▶  python -m leveret._daemon
                                        ├─ server (this process, 127.0.0.1:<free port>, sqlite)
                                        └─ worker (child process, `leveret worker`)
-    writes $LEVERET_HOME/daemon.json {url, pid} once both are up; removes it on exit.
+    writes $LEVERET_HOME/daemon.json {url, pid, http_url, worker_metrics_url, ...} once both are up;
+    removes it on exit. http_url: the server's /metrics and /healthz; worker_metrics_url: the worker's.
 """
 
 from __future__ import annotations
@@ -97,15 +98,25 @@ def stop(timeout: float = 10.0) -> bool:
     return True
 
 
+def _free_port() -> int:
+    """A port free now on 127.0.0.1 (for the worker's metrics; it binds it a moment later)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 async def _main() -> None:
     from .server.main import Server
 
     home = config.home()
     token = config.ensure_token()
     server = await Server.start(listen="127.0.0.1:0", db=os.path.join(home, "state.db"), token=token)
+    metrics_port = _free_port()
     worker = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "leveret.cli", "worker", "--server", server.url,
-        "--workdir", os.path.join(home, "worker"),
+        "--workdir", os.path.join(home, "worker"), "--metrics", f"127.0.0.1:{metrics_port}",
         env={**os.environ, "LEVERET_TOKEN": token}, start_new_session=True,
     )
     loop = asyncio.get_running_loop()
@@ -117,7 +128,8 @@ async def _main() -> None:
         if server.dispatcher.workers or worker.returncode is not None:
             break
         await asyncio.sleep(0.01)
-    info = {"url": server.url, "pid": os.getpid(), "worker_pid": worker.pid, "started_at": time.time()}
+    info = {"url": server.url, "pid": os.getpid(), "worker_pid": worker.pid, "started_at": time.time(),
+            "http_url": server.http_url, "worker_metrics_url": f"http://127.0.0.1:{metrics_port}"}
     tmp = config.daemon_path() + ".tmp"
     with open(tmp, "w") as f:
         json.dump(info, f)

@@ -83,3 +83,18 @@ def keyctl_errno():
     SYS_keyctl = {"x86_64": 250, "aarch64": 219}[os.uname().machine]
     rc = libc.syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0)
     return rc, ctypes.get_errno()
+
+
+@app.function()
+def busy(seconds, megabytes):
+    """Hold ``megabytes`` and keep a CPU busy for ``seconds``."""
+    import time
+
+    held = bytearray(megabytes * 1024 * 1024)
+    for i in range(0, len(held), 4096):
+        held[i] = 1
+    deadline = time.monotonic() + seconds
+    spins = 0
+    while time.monotonic() < deadline:
+        spins += 1
+    return len(held), spins

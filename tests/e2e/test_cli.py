@@ -1,5 +1,6 @@
 """The CLI against real server and worker processes, and the embedded daemon."""
 
+import json
 import os
 import re
 import signal
@@ -11,6 +12,7 @@ import time
 import pytest
 
 from procs import APPS, ROOT, clean_env, leveret_cmd, wait_for_line
+from _scrape import get, samples
 
 pytestmark = pytest.mark.e2e
 
@@ -136,6 +138,15 @@ def test_embedded_daemon_starts_on_first_run_and_stops(home):
         assert status.returncode == 0 and "running" in status.stdout
         again = run(["run", HELLO, "--n", "2"], env)  # reuses the running daemon
         assert again.returncode == 0 and "1" in again.stdout.splitlines()
+        daemon, token = json.loads((home / "daemon.json").read_text()), (home / "token").read_text().strip()
+        assert "/metrics" in status.stdout
+        assert get(daemon["http_url"] + "/healthz")[0] == 200
+        status_code, _, text = get(daemon["http_url"] + "/metrics", token)
+        assert status_code == 200
+        completed = sum(v for (name, labels), v in samples(text).items() if name == "leveret_inputs_completed_total")
+        assert completed == 16   # hello: remote + map(n) + spawn, n = 10, then 2
+        status_code, _, text = get(daemon["worker_metrics_url"] + "/metrics", token)
+        assert status_code == 200 and "leveret_worker_containers_running" in text
     finally:
         stopped = run(["server", "stop"], env)
     assert "stopped" in stopped.stdout

@@ -8,6 +8,7 @@ import sys
 import click
 
 from .. import _daemon, config
+from .._utils.listen import check_listen
 
 
 @click.group(invoke_without_command=True)
@@ -20,13 +21,16 @@ from .. import _daemon, config
               help="Delete log lines older than this (30m, 12h, 7d, 2w).")
 @click.option("--log-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Keep the stored log lines under this many MiB, deleting the oldest first.")
+@click.option("--http", "http_listen", default=None, metavar="HOST:PORT", callback=check_listen,
+              help="The HTTP side: GET /metrics (Prometheus; the token as a bearer token) and GET /healthz"
+                   " (default: the --listen host, its port + 1).")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
-           log_retention: str, log_max_mb: int) -> None:
+           log_retention: str, log_max_mb: int, http_listen: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db:
-            raise click.UsageError("--listen and --db run a foreground server; they do not go with a subcommand")
+        if listen or db or http_listen:
+            raise click.UsageError("--listen, --db and --http run a foreground server; they do not go with a subcommand")
         return
     if not listen:
         click.echo(ctx.get_help())
@@ -48,14 +52,14 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     os.makedirs(config.home(), exist_ok=True)
 
     def ready(srv) -> None:
-        click.echo(f"leveret server listening on {srv.url} (store {db})")
+        click.echo(f"leveret server listening on {srv.url} (store {db}), metrics at {srv.http_url}/metrics")
         click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
                    " leveret worker token create NAME)")
         sys.stdout.flush()
 
     try:
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
-                   log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024)
+                   log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024, http_listen=http_listen)
     except KeyboardInterrupt:
         pass
 
@@ -83,6 +87,9 @@ def status() -> None:
     info = _daemon.status()
     if info:
         click.echo(f"leveret daemon running: {info['url']} (pid {info['pid']}, worker pid {info['worker_pid']}, home {config.home()})")
+        if info.get("http_url"):
+            click.echo(f"metrics: {info['http_url']}/metrics, worker {info.get('worker_metrics_url', '')}/metrics"
+                       f" (Authorization: Bearer <the token in {config.token_path()}>)")
     else:
         click.echo(f"leveret daemon is not running (home {config.home()}); `leveret server start` starts it")
         sys.exit(3)

@@ -11,6 +11,7 @@ import click
 
 from .. import config
 from .._utils.async_utils import run_loop
+from .._utils.listen import check_listen
 
 
 @click.command()
@@ -28,8 +29,12 @@ from .._utils.async_utils import run_loop
 @click.option("--gpus", type=click.IntRange(min=0), default=None,
               help="GPUs this host offers (default: what nvidia-smi lists, else 0).")
 @click.option("--gpu-type", default=None, help="Their type, e.g. H100 (default: from nvidia-smi).")
+@click.option("--metrics", "metrics_listen", default="", metavar="HOST:PORT", callback=check_listen,
+              help="Serve Prometheus metrics (containers' CPU and memory, ...) at http://HOST:PORT/metrics, for"
+                   " requests with 'Authorization: Bearer <the --token>'. Off by default.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
-           warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None) -> None:
+           warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None,
+           metrics_listen: str) -> None:
     """Run containers for the server at --server."""
     parsed = {}
     for item in labels:
@@ -59,7 +64,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     found_count, found_type = detect()
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
                   labels=parsed, gpus=found_count if gpus is None else gpus,
-                  gpu_type=(gpu_type or found_type).upper())
+                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen)
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers{offered},"
                f" server {server_url}")

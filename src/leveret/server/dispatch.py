@@ -26,6 +26,7 @@ from . import autoscaler
 from . import scheduler as sched
 from .calls import FINAL, CallState
 from .logs import LogHub
+from .metrics import Recorder
 from .series import Series
 from .store import Store
 from .writes import WriteBehind
@@ -185,6 +186,7 @@ class Dispatcher:
         self.rng = random.Random()
         self.execs: dict[str, tuple[asyncio.Queue, WorkerConn]] = {}   # exec_id -> (its client's queue, worker)
         self.series = Series()   # queue depth and containers over time, for the dashboard
+        self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
         self._tick_task: asyncio.Task | None = None
         from .deploy import Deployments
 
@@ -525,6 +527,7 @@ class Dispatcher:
         for call, *results in by_call.values():
             self._record(call, results)
             self._forget_if_done(call)
+        self.metrics.finished(items, time.time())
 
     def _record(self, call: CallState, results: list[tuple[str, pb.Output, str]]) -> None:
         """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
@@ -713,6 +716,7 @@ class Dispatcher:
         phases["first_input"] = now - ct.ready_at
         total = now - ct.waiting_since
         self.store.update_container(ct.container_id, "ready", phases={**phases, "total": total})
+        self.metrics.cold_started(phases, total)
         order = ["schedule", "code", "image", "runtime_start", "interpreter_start", "imports", "first_input"]
         parts = " + ".join(f"{name.replace('_', ' ')} {phases[name] * 1000:.1f}" for name in order if name in phases)
         fn = ct.function

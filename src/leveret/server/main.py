@@ -1,4 +1,5 @@
-"""Start the server: the gRPC API behind a bearer-token check, over a store."""
+"""Start the server: the gRPC API behind a bearer-token check, over a store, and its HTTP side
+(metrics, health) on an address of its own."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import logging
 import grpc
 
 from .._utils.async_utils import run_loop
+from .._utils.http import Listener
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
+from . import http, metrics
 from .dispatch import WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .service import LeveretService
@@ -66,17 +69,21 @@ class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
     def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens,
-                 pruner: asyncio.Task | None = None):
+                 http_side: Listener, pruner: asyncio.Task | None = None):
         self.grpc_server = grpc_server
         self.pruner = pruner
         self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
         self.url = f"http://{host}:{port}"
+        self.http = http_side
+        self.http_url = http_side.url   # GET /metrics (the server's token), GET /healthz
 
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
-                    log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES) -> "Server":
+                    log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
+                    http_listen: str | None = None) -> "Server":
+        """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1)."""
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
@@ -93,12 +100,21 @@ class Server:
         bound = server.add_insecure_port(listen)
         if bound == 0:
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
+        http_listen = http_listen or http.default_listen(host, bound, int(port) if port.isdigit() else 0)
+        try:
+            http_side = await Listener.start(http.make_app(tokens, metrics.registry(dispatcher)), http_listen)
+        except OSError as exc:
+            await server.stop(None)
+            store.close()
+            raise OSError(f"could not listen on {http_listen} for HTTP ({exc.strerror or exc}): is the port in use?"
+                          " pick another with --http HOST:PORT") from None
         await server.start()
         dispatcher.start()
         pruner = asyncio.get_running_loop().create_task(logs.prune_forever())
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, pruner)
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side, pruner)
 
     async def stop(self, grace: float = 1.0) -> None:
+        await self.http.stop()
         if self.pruner is not None:
             self.pruner.cancel()
             await asyncio.gather(self.pruner, return_exceptions=True)
@@ -111,8 +127,8 @@ class Server:
 
 
 async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S,
-                        **log_limits) -> None:
-    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s, **log_limits)
+                        **options) -> None:
+    server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s, **options)
     if ready is not None:
         ready(server)
     try:
@@ -121,6 +137,6 @@ async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lea
         await server.stop()
 
 
-def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S, **log_limits) -> None:
-    """Serve until interrupted; ``log_limits``: ``log_retention_s``, ``log_max_bytes`` (Server.start)."""
-    run_loop(serve_forever(listen, db, token, ready, worker_lease_s, **log_limits))
+def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S, **options) -> None:
+    """Serve until interrupted; ``options`` as Server.start takes them (log limits, http_listen)."""
+    run_loop(serve_forever(listen, db, token, ready, worker_lease_s, **options))

@@ -22,7 +22,7 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
-                 start_worker: bool = True, gpus: int = 0, gpu_type: str = ""):
+                 start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False):
         self.directory = str(directory)
         self.db = db or os.path.join(self.directory, "state.db")
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
@@ -31,6 +31,7 @@ class Cluster:
         self.worker_lease_s = worker_lease_s
         self.start_worker = start_worker
         self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
+        self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -40,6 +41,16 @@ class Cluster:
     @property
     def url(self) -> str:
         return self.server.url
+
+    @property
+    def http_url(self) -> str:
+        """The server's HTTP side: /metrics (the cluster's token), /healthz."""
+        return self.server.http_url
+
+    @property
+    def worker_metrics_url(self) -> str:
+        """The worker's /metrics, with ``worker_metrics=True``."""
+        return self.agent.metrics_url
 
     @property
     def dispatcher(self):
@@ -80,7 +91,8 @@ class Cluster:
 
         self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
-                           warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type)
+                           warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type,
+                           metrics_listen="127.0.0.1:0" if self.worker_metrics else "")
         self._agent_task = asyncio.ensure_future(self.agent.run())
         registered = asyncio.ensure_future(self.agent.registered.wait())
         await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

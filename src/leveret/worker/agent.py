@@ -41,7 +41,7 @@ class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, labels: dict | None = None, gpus: int = 0,
-                 gpu_type: str = ""):
+                 gpu_type: str = "", metrics_listen: str = ""):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -69,6 +69,8 @@ class Agent:
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
+        self.metrics_listen = metrics_listen   # HOST:PORT of its /metrics ("": none; port 0: a free one)
+        self.metrics_url = ""                  # where it listens, once running
 
     def info(self) -> pb.WorkerInfo:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
@@ -82,6 +84,17 @@ class Agent:
         left = await self.runtime.remove_leftovers()
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
+        metrics = None
+        if self.metrics_listen:
+            from .metrics import serve
+
+            try:
+                metrics = await serve(self, self.metrics_listen)
+            except OSError as exc:
+                raise OSError(f"could not listen on {self.metrics_listen} for metrics ({exc.strerror or exc}):"
+                              " pick another with --metrics HOST:PORT") from None
+            self.metrics_url = metrics.url
+            log.info("metrics at %s/metrics", self.metrics_url)
         channel, self.stub = open_channel(self.server_url, self.token)
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:
@@ -119,6 +132,8 @@ class Agent:
             self._outbox.put_nowait(None)  # ends the request stream
             await self.shutdown()
             await channel.close()
+            if metrics is not None:
+                await metrics.stop()
 
     async def _requests(self):
         """The outbox, as the stream takes it: each log batch taken lets the next one in."""

@@ -1,7 +1,8 @@
 """The interface between the worker and whatever isolates containers.
 
 The worker talks to containers only through ``ContainerRuntime``: ``start`` a spec, read the
-handle's stdout / stderr, ``wait`` for its exit, ``kill`` it, ``remove`` what it left behind.
+handle's stdout / stderr, ``wait`` for its exit, ``kill`` it, ``remove`` what it left behind, and
+read what it uses (``stats``, for the worker's /metrics).
 Implementations: ``process`` (no isolation), ``oci`` (crun / runc: namespaces, overlayfs, cgroups),
 ``fake`` (records calls, for tests). Each says how it runs the bootstrap (``bootstrap_command``),
 since the interpreter and the bootstrap's path differ inside an image.
@@ -53,6 +54,14 @@ class ContainerSpec:
         return [name for name, value in asked.items() if value]
 
 
+@dataclasses.dataclass(frozen=True)
+class ContainerStats:
+    """What a running container has used; None where the runtime cannot tell."""
+
+    cpu_seconds: float | None = None     # CPU time since it started, all its processes
+    memory_bytes: int | None = None      # memory it holds now
+
+
 class ContainerHandle(abc.ABC):
     """A started container. ``stdout`` and ``stderr`` stream its file descriptors 1 and 2."""
 
@@ -91,6 +100,11 @@ class ContainerRuntime(abc.ABC):
         """Start ``argv`` inside a running container (its namespaces, root, cgroup and environment),
         with stdout and stderr piped; raise RuntimeStartError if it cannot."""
         raise RuntimeStartError(f"the {self.name} runtime cannot run commands in containers")
+
+    def stats(self, handle: ContainerHandle) -> ContainerStats | None:
+        """What the running container uses now (read at a metrics scrape: cheap, no blocking
+        beyond reading a few small files); None if this runtime cannot say."""
+        return None
 
     async def remove_leftovers(self) -> list[str]:
         """Release what containers of an earlier worker on this state directory still hold (that

@@ -48,14 +48,72 @@ def remove(cgroup: str) -> None:
             pass
 
 
+def controller_root(controller: str, mountinfo: str | None = None) -> str:
+    """Where the hierarchy with ``controller`` (memory, cpuacct, ...) is mounted: its v1 hierarchy,
+    else the v2 one (on a v2 host, or one with no v1 hierarchy at all)."""
+    mounts = _mounts(mountinfo)
+    for point, fstype in mounts:
+        if fstype == "cgroup" and os.path.basename(point).split(",").count(controller):
+            return point
+    if detect(mountinfo) == V2:
+        return "/sys/fs/cgroup"
+    unified = [point for point, fstype in mounts if fstype == "cgroup2"]
+    if unified and len(unified) == len(mounts):
+        return unified[0]
+    raise OSError(f"no cgroup hierarchy with the {controller} controller is mounted")
+
+
 def memory_dir(cgroup: str, mountinfo: str | None = None) -> str:
     """The directory of ``cgroup`` in the hierarchy that has the memory controller."""
-    for point, fstype in _mounts(mountinfo):
-        if fstype == "cgroup" and os.path.basename(point).split(",").count("memory"):
-            return os.path.join(point, cgroup.lstrip("/"))
-    if detect(mountinfo) == V2:
-        return os.path.join("/sys/fs/cgroup", cgroup.lstrip("/"))
-    raise OSError("no cgroup hierarchy with the memory controller is mounted")
+    return os.path.join(controller_root("memory", mountinfo), cgroup.lstrip("/"))
+
+
+class UsageReader:
+    """Reads what a cgroup's processes use: CPU seconds (v1 cpuacct.usage, v2 cpu.stat's
+    usage_usec) and memory bytes (v1 memory.usage_in_bytes, v2 memory.current; page cache
+    included). Finds the hierarchies once; each read is two small files."""
+
+    def __init__(self, mountinfo: str | None = None):
+        self.cpu_root = self._root("cpuacct", mountinfo)
+        self.memory_root = self._root("memory", mountinfo)
+
+    @staticmethod
+    def _root(controller: str, mountinfo: str | None) -> str | None:
+        try:
+            return controller_root(controller, mountinfo)
+        except OSError:
+            return None
+
+    def cpu_seconds(self, cgroup: str) -> float | None:
+        if self.cpu_root is None:
+            return None
+        path = os.path.join(self.cpu_root, cgroup.lstrip("/"))
+        text = _read(os.path.join(path, "cpuacct.usage"))
+        if text is not None:
+            return int(text) / 1e9
+        for line in (_read(os.path.join(path, "cpu.stat")) or "").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "usage_usec":
+                return int(value) / 1e6
+        return None
+
+    def memory_bytes(self, cgroup: str) -> int | None:
+        if self.memory_root is None:
+            return None
+        path = os.path.join(self.memory_root, cgroup.lstrip("/"))
+        for name in ("memory.usage_in_bytes", "memory.current"):
+            text = _read(os.path.join(path, name))
+            if text is not None:
+                return int(text)
+        return None
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except (OSError, ValueError):
+        return None
 
 
 def limit_memory(cgroup: str, limit: int, *, mode: str | None = None, root: str = "/sys/fs/cgroup") -> None:

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import signal
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, RuntimeStartError
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError
 
 
 @dataclasses.dataclass
@@ -53,6 +53,7 @@ class FakeRuntime(ContainerRuntime):
         self.calls: list[Call] = []
         self.handles: dict[str, FakeHandle] = {}
         self.fail_start = fail_start
+        self.usage: dict[str, ContainerStats] = {}   # what stats() says, by container id (tests set it)
 
     async def start(self, spec: ContainerSpec) -> ContainerHandle:
         self.calls.append(Call("start", spec.container_id, spec))
@@ -65,6 +66,9 @@ class FakeRuntime(ContainerRuntime):
     async def remove(self, handle: ContainerHandle) -> None:
         self.calls.append(Call("remove", handle.container_id))
         handle.kill(signal.SIGKILL)
+
+    def stats(self, handle: ContainerHandle) -> ContainerStats | None:
+        return self.usage.get(handle.container_id)
 
     def feed(self, container_id: str, data: bytes, fd: int = 1) -> None:
         h = self.handles[container_id]

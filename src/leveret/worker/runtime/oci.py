@@ -22,7 +22,8 @@ import shutil
 import signal
 
 from . import cgroups
-from .base import BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, Mount, RuntimeStartError
+from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount,
+                   RuntimeStartError)
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
 TINI = "/usr/bin/tini-static"           # PID 1 in every container: forwards signals, reaps zombies
@@ -174,6 +175,7 @@ class OciRuntime(ContainerRuntime):
         self.unified_hidden = unified_hidden
         self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID and not unified_hidden
         self.bundles = os.path.join(state_dir, "bundles")
+        self._usage: cgroups.UsageReader | None = None   # made at the first stats()
         # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
         # proxy's certificate included): builds and functions reach the same registries it does.
         self.runtime_mounts = [Mount(p, p) for p in HOST_FILES if os.path.exists(p)] + [
@@ -232,6 +234,16 @@ class OciRuntime(ContainerRuntime):
         return await asyncio.create_subprocess_exec(
             *self.command("exec", handle.container_id, *argv), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+
+    def stats(self, handle: ContainerHandle) -> ContainerStats:
+        """From the container's cgroups: its processes' leaf while it runs, else its own."""
+        if self._usage is None:
+            self._usage = cgroups.UsageReader()
+        leaf, own = leaf_cgroup(handle.container_id), cgroup_of(handle.container_id)
+        cpu = self._usage.cpu_seconds(leaf)
+        memory = self._usage.memory_bytes(leaf)
+        return ContainerStats(cpu if cpu is not None else self._usage.cpu_seconds(own),
+                              memory if memory is not None else self._usage.memory_bytes(own))
 
     async def remove_leftovers(self) -> list[str]:
         ids = sorted(os.listdir(self.bundles)) if os.path.isdir(self.bundles) else []

@@ -1,7 +1,9 @@
 """``process`` runtime: a container is a plain child process. No isolation — labelled so.
 
 For hosts without root or without an OCI runtime. Mount sources are used in place: the
-bootstrap is told the host paths, so ``Mount.target`` is informational only here.
+bootstrap is told the host paths, so ``Mount.target`` is informational only here. With no cgroup
+of its own, a container's ``stats`` are its main process's (from /proc): the processes a function
+starts itself are not counted.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import os
 import signal
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, RuntimeStartError
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError
 
 
 class ProcessHandle(ContainerHandle):
@@ -69,3 +71,20 @@ class ProcessRuntime(ContainerRuntime):
 
     async def remove(self, handle: ContainerHandle) -> None:
         handle.kill(signal.SIGKILL)
+
+    def stats(self, handle: ContainerHandle) -> ContainerStats | None:
+        """The main process's CPU time (and its waited-for children's) and resident memory."""
+        assert isinstance(handle, ProcessHandle)
+        try:
+            with open(f"/proc/{handle.proc.pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()   # after the command name, which may hold spaces
+            with open(f"/proc/{handle.proc.pid}/statm") as f:
+                resident_pages = int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+        ticks = sum(int(v) for v in fields[11:15])   # utime, stime, cutime, cstime
+        return ContainerStats(ticks / _CLOCK_TICKS, resident_pages * _PAGE_SIZE)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

@@ -1,0 +1,57 @@
+"""/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
+
+from leveret.testing import Cluster
+from leveret.worker.runtime import ContainerStats
+from leveret.worker.runtime.fake import FakeRuntime
+from apps import basic
+from _scrape import get, promtool_check, samples
+
+
+def test_server_metrics_count_calls_and_cold_starts(tmp_path):
+    with Cluster(tmp_path) as cluster:
+        with basic.app.run(show_logs=False):
+            assert basic.square.remote(3) == 9
+            assert list(basic.square.map(range(20))) == [i * i for i in range(20)]
+        status, content_type, text = get(cluster.http_url + "/metrics", cluster.token)
+    assert status == 200 and content_type.startswith("text/plain")
+    promtool_check(text)
+    found = samples(text)
+    labels = {("app", "basic"), ("function", "square")}
+    assert found[("leveret_inputs_completed_total", frozenset({*labels, ("status", "success")}))] == 21
+    assert found[("leveret_input_latency_seconds_count", frozenset(labels))] == 21
+    assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "total")}))] >= 1
+    assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "first_input")}))] >= 1
+    assert found[("leveret_workers_connected", frozenset())] == 1
+
+
+def test_server_http_side_wants_the_server_token_except_for_healthz(tmp_path):
+    with Cluster(tmp_path, start_worker=False) as cluster:
+        assert get(cluster.http_url + "/healthz") == (200, "text/plain; charset=utf-8", "ok\n")
+        status, _, body = get(cluster.http_url + "/metrics")
+        assert status == 401 and "Authorization: Bearer" in body
+        assert get(cluster.http_url + "/metrics", "wrong")[0] == 401
+        _, worker_token = cluster.server.tokens.create("host-2")
+        assert get(cluster.http_url + "/metrics", worker_token)[0] == 401   # a worker's token only connects a worker
+        assert get(cluster.http_url + "/metrics", cluster.token)[0] == 200
+
+
+def test_worker_metrics_show_each_containers_usage(tmp_path):
+    runtime = FakeRuntime()
+    with Cluster(tmp_path, runtime=runtime, worker_metrics=True) as cluster:
+        url = cluster.worker_metrics_url + "/metrics"
+        assert get(url)[0] == 401
+        with basic.app.run(show_logs=False):
+            basic.square.spawn(2)
+            cluster.wait_for(lambda d: runtime.handles)
+            (container_id,) = runtime.handles
+            runtime.usage[container_id] = ContainerStats(cpu_seconds=1.5, memory_bytes=64 * 1024 * 1024)
+            status, _, text = get(url, cluster.token)
+            app_id = next(iter(cluster.dispatcher.apps))
+    assert status == 200
+    promtool_check(text)
+    found = samples(text)
+    labels = frozenset({("container", container_id), ("app_id", app_id), ("function", "square")})
+    assert found[("leveret_container_cpu_seconds_total", labels)] == 1.5
+    assert found[("leveret_container_memory_bytes", labels)] == 64 * 1024 * 1024
+    assert found[("leveret_worker_containers_running", frozenset())] == 1
+    assert found[("leveret_worker_warm_containers", frozenset())] == 0
