@@ -117,3 +117,13 @@ def exits_on_zero(x: int):
     if x == 0:
         sys.exit("no")
     return x
+
+
+watched = leveret.App("watched")   # for the dashboard test
+
+
+@watched.function()
+def busy(marker: str, seconds: float):
+    print(f"working on {marker}", flush=True)
+    time.sleep(seconds)
+    return marker

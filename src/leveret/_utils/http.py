@@ -19,13 +19,16 @@ from .listen import split_listen
 UNAUTHORIZED = "missing or wrong token: send the header 'Authorization: Bearer <token>'"
 
 
-def bearer_check(authorized: Callable[[str], bool], open_paths: frozenset[str] = frozenset()):
-    """A middleware that answers 401 unless ``authorized(<Authorization header>)`` is true;
-    ``open_paths`` (health checks) need no token."""
+def bearer_check(authorized: Callable[[str], bool], open_paths: frozenset[str] = frozenset(),
+                 other_token: Callable[[web.Request], str] | None = None):
+    """A middleware that answers 401 unless ``authorized(<Authorization header>)`` is true (or
+    ``authorized(other_token(request))``: a browser's token from a cookie); ``open_paths`` (health
+    checks) need no token."""
 
     @web.middleware
     async def check(request: web.Request, handler):
-        if request.path in open_paths or authorized(request.headers.get("Authorization", "")):
+        if (request.path in open_paths or authorized(request.headers.get("Authorization", ""))
+                or (other_token is not None and authorized(other_token(request)))):
             return await handler(request)
         return web.Response(status=401, text=UNAUTHORIZED + "\n", headers={"WWW-Authenticate": 'Bearer realm="leveret"'})
 

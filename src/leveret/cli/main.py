@@ -6,6 +6,7 @@ import click
 
 from .app import app
 from .container import container
+from .dashboard import dashboard
 from .deploy import deploy
 from .function import function
 from .image import image
@@ -33,3 +34,4 @@ cli.add_command(app)
 cli.add_command(token)
 cli.add_command(workers)
 cli.add_command(container)
+cli.add_command(dashboard)

@@ -1,10 +1,12 @@
 """The server's HTTP side, beside the gRPC API on an address of its own (``leveret server --http``):
 
     GET /healthz   open: "ok" while the server runs (for load balancers and supervisors)
-    GET /metrics   Prometheus exposition (server/metrics.py); needs ``Authorization: Bearer <server token>``
+    GET /metrics   Prometheus exposition (server/metrics.py)
+    GET /, /api/…  the web dashboard (server/dashboard/)
 
-One aiohttp Application; the web dashboard adds its routes here. Every route but /healthz needs
-the server's token (a worker's own token is refused: it only connects a worker).
+One aiohttp Application. Every route but /healthz needs the server's token (a worker's own token
+is refused: it only connects a worker): as ``Authorization: Bearer <token>``, or, for a browser,
+in the cookie that ``/login?token=<token>`` sets (``leveret dashboard`` opens that URL).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from .._utils.http import bearer_check, metrics_handler
 from .auth import ADMIN, Tokens
+from .dashboard import COOKIE, Dashboard
 
 OPEN_PATHS = frozenset({"/healthz"})
 
@@ -22,14 +25,21 @@ async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok\n")
 
 
-def make_app(tokens: Tokens, registry: CollectorRegistry) -> web.Application:
+def make_app(tokens: Tokens, registry: CollectorRegistry, dispatcher=None) -> web.Application:
     def authorized(header: str) -> bool:
         found = tokens.check(header)
         return found is not None and found[0] == ADMIN
 
-    app = web.Application(middlewares=[bearer_check(authorized, OPEN_PATHS)])
+    def browser_token(request: web.Request) -> str:
+        """A browser's token: from the login link (once), then from the cookie it sets."""
+        token = request.query.get("token", "") if request.path == "/login" else request.cookies.get(COOKIE, "")
+        return f"Bearer {token}" if token else ""
+
+    app = web.Application(middlewares=[bearer_check(authorized, OPEN_PATHS, browser_token)])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_handler(registry))
+    if dispatcher is not None:
+        Dashboard(dispatcher).add_routes(app)
     return app
 
 

@@ -102,7 +102,7 @@ class Server:
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
         http_listen = http_listen or http.default_listen(host, bound, int(port) if port.isdigit() else 0)
         try:
-            http_side = await Listener.start(http.make_app(tokens, metrics.registry(dispatcher)), http_listen)
+            http_side = await Listener.start(http.make_app(tokens, metrics.registry(dispatcher), dispatcher), http_listen)
         except OSError as exc:
             await server.stop(None)
             store.close()

@@ -1,0 +1,80 @@
+"""The web dashboard in a real headless Chromium (driven by Selenium) against a running cluster:
+it logs in with the token, shows a function's container and its log line as they appear, an input's
+timeline, and the queue chart; the page saves a screenshot."""
+
+import os
+import shutil
+import urllib.error
+import urllib.request
+
+import pytest
+
+from apps import orchestration as o
+from leveret.testing import Cluster
+
+
+@pytest.fixture
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        if os.environ.get("CI") or os.geteuid() == 0:
+            pytest.fail("headless Chromium is needed: apt-get install chromium chromium-driver")
+        pytest.skip("chromium and chromedriver are not installed")
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        err.close()
+        return err.code
+
+
+def test_the_dashboard_needs_the_token(tmp_path):
+    with Cluster(tmp_path) as cluster:
+        assert status_of(cluster.server.http_url + "/api/apps") == 401
+        assert status_of(cluster.server.http_url + "/") == 401
+        assert status_of(cluster.server.http_url + "/login?token=wrong") == 401
+
+
+def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 20)
+    with Cluster(tmp_path) as cluster:
+        browser.get(f"{cluster.server.http_url}/login?token={cluster.token}")
+        wait.until(ec.presence_of_element_located((By.ID, "apps")))
+        with o.watched.run(show_logs=False):
+            app_id = o.watched.app_id
+            call = o.busy.spawn("marker-7f3", 4.0)
+            wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f'li[data-app="{app_id}"]'))).click()
+            row = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#containers tbody tr[data-container]")))
+            assert row.get_attribute("data-container").startswith("ct-")
+            line = wait.until(ec.presence_of_element_located(
+                (By.XPATH, '//pre[@id="logs"]/div[contains(., "working on marker-7f3")]')))
+            assert "[busy ct-" in line.text
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-function="busy"] polyline[data-series="containers"]'))
+            line.find_element(By.CSS_SELECTOR, "span.input").click()   # the input's timeline
+            timeline = wait.until(ec.visibility_of_element_located((By.ID, "timeline")))
+            assert "queued at" in timeline.text and "busy" in timeline.text
+            assert call.get(timeout=30) == "marker-7f3"
+            wait.until(lambda d: "success on ct-" in d.find_element(By.ID, "timeline").text or
+                       (line.find_element(By.CSS_SELECTOR, "span.input").click() and False))
+            shot = tmp_path / "dashboard.png"
+            assert browser.save_screenshot(str(shot))
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
