@@ -32,5 +32,6 @@ def poll():
 @app.function()
 @leveret.concurrent(max_inputs=8)
 async def fetch(url: str):
+    print(f"fetching {url}")
     await asyncio.sleep(0.1)   # stands in for a request
     return len(url)

@@ -102,6 +102,14 @@ def test_container_list_exec_stop_and_function_stats(cluster_processes):
                            text=True, timeout=60)
     assert uname.returncode == 0 and " etc" in uname.stdout, uname.stderr
 
+    fetched = "import leveret; f = leveret.Function.from_name('etl', 'fetch'); print(f.remote('abcd'))"
+    assert call(env, fetched) == "4"
+    fetch_ct = [json.loads(line) for line in run(["container", "list", "etl", "--json"], env).splitlines()
+                if json.loads(line)["function_name"] == "fetch"][0]["container_id"]
+    done = subprocess.run(leveret_cmd("container", "logs", fetch_ct), env=env, capture_output=True, text=True,
+                          timeout=60)   # the lines of one container, by its id alone
+    assert done.returncode == 0 and f"[fetch {fetch_ct}] fetching abcd" in done.stdout, done.stdout + done.stderr
+    assert all(f" {fetch_ct}]" in line for line in (done.stdout + done.stderr).splitlines())
     stats = run(["function", "stats", "etl", "transform"], env)
     assert re.search(r"inputs: +20 \(success 20\)", stats), stats
     assert "cold start p50" in stats

@@ -1,4 +1,4 @@
-"""``leveret container list | stop | exec``: the containers a server runs."""
+"""``leveret container list | logs | stop | exec``: the containers a server runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .app import JSON_OPTION, _call, show_list
 
 @click.group()
 def container() -> None:
-    """List, stop and run commands in containers."""
+    """List containers, read their logs, stop them and run commands in them."""
 
 
 @container.command("list")
@@ -26,6 +26,20 @@ def list_containers(app: str, as_json: bool) -> None:
               header=f"{'CONTAINER':<22} {'APP':<16} {'FUNCTION':<20} {'STATE':<9} {'RUNNING':>7} {'UP':>7}  WORKER",
               row=lambda c: f"{c.container_id:<22} {c.app_name:<16} {c.function_name:<20} {c.state:<9} {c.running:>7}"
                             f" {c.age_s:>6.0f}s  {c.worker_id} ({c.worker_hostname})")
+
+
+@container.command()
+@click.argument("container_id")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until the app stops.")
+@click.option("--tail", "-n", type=click.IntRange(min=1), metavar="N", help="Only the last N lines (then new ones, with -f).")
+@click.option("--timestamps", is_flag=True, help="Start each line with its time.")
+def logs(container_id: str, follow: bool, tail: int | None, timestamps: bool) -> None:
+    """Print the log lines of one container (running or not): `leveret logs APP --container CT`."""
+    from .._wire import api_pb2 as pb
+    from .logs import print_logs
+
+    print_logs(container_id, pb.LogsStreamRequest(follow=follow, history=True, container_id=container_id,
+                                                  tail=tail or 0), timestamps)
 
 
 @container.command()

@@ -45,6 +45,10 @@ def logs(app: str, follow: bool, function_name: str | None, container: str | Non
     request = pb.LogsStreamRequest(follow=follow, history=True, function_name=function_name or "",
                                    container_id=container or "", since=since or 0.0, until=until or 0.0,
                                    search=search or "", tail=tail or 0)
+    print_logs(app, request, timestamps)
+
+
+def print_logs(app: str, request, timestamps: bool) -> None:
     try:
         run_sync(_print_logs(app, request, LogPrinter(timestamps=timestamps)))
     except Error as exc:

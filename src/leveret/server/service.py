@@ -121,6 +121,12 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         return pb.AppHeartbeatResponse()
 
     async def AppLookup(self, request, context):
+        if request.name_or_id.startswith("ct-"):   # a container's app (leveret container logs)
+            ct = self.store.get_container(request.name_or_id)
+            fn = self.store.get_function(ct["function_id"]) if ct else None
+            if fn is None:
+                await _abort_not_found(context, f"no container {request.name_or_id}: `leveret container list`")
+            request = pb.AppLookupRequest(name_or_id=fn[0])
         live = self.d.find_live_app(request.name_or_id)
         app = {"id": live.app_id, "name": live.name, "state": live.state} if live is not None else \
             self.store.find_app(request.name_or_id)
