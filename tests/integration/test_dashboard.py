@@ -56,7 +56,7 @@ def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser)
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 20)
-    with Cluster(tmp_path) as cluster:
+    with Cluster(tmp_path, worker_lease_s=1.5) as cluster:   # heartbeats, with containers' use, every 0.5 s
         browser.get(f"{cluster.server.http_url}/login?token={cluster.token}")
         wait.until(ec.presence_of_element_located((By.ID, "apps")))
         with o.watched.run(show_logs=False):
@@ -65,6 +65,7 @@ def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser)
             wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f'li[data-app="{app_id}"]'))).click()
             row = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#containers tbody tr[data-container]")))
             assert row.get_attribute("data-container").startswith("ct-")
+            wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#containers tbody tr td.memory").text.endswith("MiB"))
             line = wait.until(ec.presence_of_element_located(
                 (By.XPATH, '//pre[@id="logs"]/div[contains(., "working on marker-7f3")]')))
             assert "[busy ct-" in line.text

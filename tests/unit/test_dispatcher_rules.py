@@ -164,3 +164,22 @@ def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_create
                 name="f", module="m", schedule='{"cron": "0 * * * *", "timezone": "Mars/Olympus"}'))
 
     asyncio.run(main())
+
+
+def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(clock):
+    async def main():
+        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        (worker,) = d.workers.values()
+        report = lambda cpu, mem: pb.ContainerUsageBatch(containers=[pb.ContainerUsage(  # noqa: E731
+            container_id=container_id, cpu_seconds=cpu, memory_bytes=mem)])
+        d.on_usage(report(10.0, 50 << 20), worker, clock.now)
+        info = d.container_info(d.containers[container_id], clock.now)
+        assert (info.cpu_cores, info.memory_bytes) == (-1.0, 50 << 20)   # one report: no rate yet
+        d.on_usage(report(13.0, 60 << 20), worker, clock.now + 2)
+        info = d.container_info(d.containers[container_id], clock.now)
+        assert (info.cpu_cores, info.memory_bytes) == (1.5, 60 << 20)
+        other = d.add_worker(pb.WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
+        d.on_usage(report(99.0, 1), other, clock.now + 4)                # not the worker running it: ignored
+        assert d.container_info(d.containers[container_id], clock.now).memory_bytes == 60 << 20
+
+    asyncio.run(main())

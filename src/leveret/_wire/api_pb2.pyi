@@ -345,7 +345,7 @@ class FunctionDescribeRequest(_message.Message):
     def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
 
 class ContainerInfo(_message.Message):
-    __slots__ = ("container_id", "worker_id", "state", "running", "idle_s", "age_s", "app_id", "app_name", "function_name", "worker_hostname")
+    __slots__ = ("container_id", "worker_id", "state", "running", "idle_s", "age_s", "app_id", "app_name", "function_name", "worker_hostname", "cpu_cores", "memory_bytes")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -356,6 +356,8 @@ class ContainerInfo(_message.Message):
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
     WORKER_HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    CPU_CORES_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     worker_id: str
     state: str
@@ -366,7 +368,9 @@ class ContainerInfo(_message.Message):
     app_name: str
     function_name: str
     worker_hostname: str
-    def __init__(self, container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., state: _Optional[str] = ..., running: _Optional[int] = ..., idle_s: _Optional[float] = ..., age_s: _Optional[float] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., worker_hostname: _Optional[str] = ...) -> None: ...
+    cpu_cores: float
+    memory_bytes: int
+    def __init__(self, container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., state: _Optional[str] = ..., running: _Optional[int] = ..., idle_s: _Optional[float] = ..., age_s: _Optional[float] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., worker_hostname: _Optional[str] = ..., cpu_cores: _Optional[float] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
 
 class ContainerListRequest(_message.Message):
     __slots__ = ("app_name_or_id",)
@@ -924,17 +928,35 @@ class LogBatch(_message.Message):
     def __init__(self, lines: _Optional[_Iterable[_Union[LogLine, _Mapping]]] = ...) -> None: ...
 
 class WorkerToServer(_message.Message):
-    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output")
+    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     LOGS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     EXEC_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
     register: WorkerInfo
     results: ResultBatch
     event: ContainerEvent
     logs: LogBatch
     heartbeat: bool
     exec_output: ExecOutput
-    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ...) -> None: ...
+    usage: ContainerUsageBatch
+    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ..., usage: _Optional[_Union[ContainerUsageBatch, _Mapping]] = ...) -> None: ...
+
+class ContainerUsage(_message.Message):
+    __slots__ = ("container_id", "cpu_seconds", "memory_bytes")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    CPU_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    cpu_seconds: float
+    memory_bytes: int
+    def __init__(self, container_id: _Optional[str] = ..., cpu_seconds: _Optional[float] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
+
+class ContainerUsageBatch(_message.Message):
+    __slots__ = ("containers",)
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    containers: _containers.RepeatedCompositeFieldContainer[ContainerUsage]
+    def __init__(self, containers: _Optional[_Iterable[_Union[ContainerUsage, _Mapping]]] = ...) -> None: ...

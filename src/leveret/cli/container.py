@@ -23,9 +23,19 @@ def list_containers(app: str, as_json: bool) -> None:
 
     show_list(_call("ContainerList", pb.ContainerListRequest(app_name_or_id=app)).containers, as_json,
               empty="no containers running",
-              header=f"{'CONTAINER':<22} {'APP':<16} {'FUNCTION':<20} {'STATE':<9} {'RUNNING':>7} {'UP':>7}  WORKER",
+              header=f"{'CONTAINER':<22} {'APP':<16} {'FUNCTION':<20} {'STATE':<9} {'RUNNING':>7} {'CPU':>6}"
+                     f" {'MEMORY':>10} {'UP':>7}  WORKER",
               row=lambda c: f"{c.container_id:<22} {c.app_name:<16} {c.function_name:<20} {c.state:<9} {c.running:>7}"
-                            f" {c.age_s:>6.0f}s  {c.worker_id} ({c.worker_hostname})")
+                            f" {_cpu(c.cpu_cores):>6} {_memory(c.memory_bytes):>10} {c.age_s:>6.0f}s"
+                            f"  {c.worker_id} ({c.worker_hostname})")
+
+
+def _cpu(cores: float) -> str:
+    return f"{cores * 100:.0f}%" if cores >= 0 else "-"
+
+
+def _memory(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB" if n >= 0 else "-"
 
 
 @container.command()

@@ -105,6 +105,8 @@ class ContainerRec:
     waiting_since: float = 0.0     # when the oldest input it was placed for was queued
     ready_at: float = 0.0
     phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds; reported once
+    usage: tuple = (-1.0, -1, -1.0)   # (cpu cores lately, memory bytes, cpu seconds so far) from heartbeats
+    usage_at: float = 0.0
 
 
 @dataclasses.dataclass(eq=False)
@@ -337,7 +339,19 @@ class Dispatcher:
             state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
             idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
             age_s=now - c.placed_at, app_id=c.function.app_id, app_name=app.name if app else "",
-            function_name=c.function.name)
+            function_name=c.function.name, cpu_cores=c.usage[0], memory_bytes=c.usage[1])
+
+    def on_usage(self, batch: pb.ContainerUsageBatch, worker: WorkerConn, now: float) -> None:
+        """What a worker's containers use: memory as is, CPU as cores over the time since the last report."""
+        for u in batch.containers:
+            ct = self.containers.get(u.container_id)
+            if ct is None or ct.worker is not worker:
+                continue
+            _, _, cpu_before = ct.usage
+            cores = -1.0
+            if u.cpu_seconds >= 0 and cpu_before >= 0 and now > ct.usage_at:
+                cores = max(0.0, (u.cpu_seconds - cpu_before) / (now - ct.usage_at))
+            ct.usage, ct.usage_at = (cores, u.memory_bytes, u.cpu_seconds), now
 
     def container_infos(self, app_name_or_id: str, now: float) -> list[pb.ContainerInfo]:
         """Running containers, of one app (its live version, by name) or of all, oldest first."""

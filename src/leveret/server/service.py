@@ -474,5 +474,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
                     d.on_container_event(msg.event, worker=worker)
                 elif kind == "exec_output":
                     d.on_exec_output(msg.exec_output, worker)
+                elif kind == "usage":
+                    d.on_usage(msg.usage, worker, time.time())
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

@@ -178,6 +178,26 @@ class Agent:
         while True:   # often until the server has said how often (its lease may be short)
             await asyncio.sleep(self.heartbeat_s if self.registered.is_set() else min(self.heartbeat_s, 1.0))
             self._outbox.put_nowait(pb.WorkerToServer(heartbeat=True))
+            usage = self.usage()
+            if usage:
+                self._outbox.put_nowait(pb.WorkerToServer(usage=pb.ContainerUsageBatch(containers=usage)))
+
+    def usage(self) -> list[pb.ContainerUsage]:
+        """What the assigned containers use now, as the runtime can tell (-1: it cannot)."""
+        out = []
+        for task in list(self.tasks.values()):
+            if task.handle is None:
+                continue
+            try:
+                stats = self.runtime.stats(task.handle)
+            except OSError:   # it ended between the listing and the read
+                continue
+            if stats is not None:
+                out.append(pb.ContainerUsage(
+                    container_id=task.container_id,
+                    cpu_seconds=-1.0 if stats.cpu_seconds is None else stats.cpu_seconds,
+                    memory_bytes=-1 if stats.memory_bytes is None else stats.memory_bytes))
+        return out
 
     # ------------------------------------------------------------------ called by ContainerTask
 

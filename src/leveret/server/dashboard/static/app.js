@@ -74,6 +74,8 @@ async function refreshApp() {
   const cts = app.running ? await get(`/api/containers?app=${app.id}`) : [];
   $("containers").querySelector("tbody").replaceChildren(...cts.map((c) => el("tr", { "data-container": c.container_id },
     el("td", {}, c.container_id), el("td", {}, c.function_name), el("td", {}, c.state), el("td", {}, String(c.running)),
+    el("td", { class: "cpu" }, c.cpu_cores >= 0 ? `${(c.cpu_cores * 100).toFixed(0)} %` : "–"),
+    el("td", { class: "memory" }, c.memory_bytes >= 0 ? `${(c.memory_bytes / 1048576).toFixed(1)} MiB` : "–"),
     el("td", {}, `${Math.round(c.age_s)} s`), el("td", {}, `${c.worker_id} (${c.worker_hostname})`))));
 }
 
