@@ -59,6 +59,13 @@ class View:
     def map_finished(self, progress: MapProgress) -> None:
         self._line(f"leveret: {progress.summary()}")
 
+    def waiting(self, name: str):
+        """A context around a `.remote()`: a terminal shows a spinner while it waits (containers
+        starting, the function running); plain output shows nothing."""
+        import contextlib
+
+        return contextlib.nullcontext()
+
     def finished(self, outcome: str, text: str) -> None:
         """``outcome``: completed, failed or aborted."""
         mark = {"completed": "✓", "failed": "✗", "aborted": "✗"}.get(outcome, "-")
@@ -110,6 +117,21 @@ class RichView(View):
         if bars.finished:
             self._stop_bars()
         self.console.print(f"[green]✓[/] {progress.summary()}")
+
+    def waiting(self, name: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def spin():
+            bars = self._bars()
+            task = bars.add_task(f"{name}.remote: waiting for its result", total=None, rate="")
+            try:
+                yield
+            finally:
+                bars.remove_task(task)
+                if not bars.tasks:
+                    self._stop_bars()
+        return spin()
 
     def _stop_bars(self) -> None:
         if self._progress is not None:

@@ -23,6 +23,7 @@ MAP_BATCH = 1000
 MAP_BATCH_BYTES = 4 * 1024 * 1024
 MAP_BATCH_WAIT_S = 0.01        # a slow input iterator still sends what it has this often
 MAP_MAX_IN_FLIGHT = 100_000    # inputs sent and not yet answered before the sender waits
+SPINNER_AFTER_S = 0.3          # under `leveret run` on a terminal, a .remote() slower than this shows a spinner
 
 
 class Function:
@@ -127,7 +128,22 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: iterate `{self._name}.remote_gen(...)` instead of calling .remote()")
         from ._wire import api_pb2 as pb
 
-        o = await client.remote(self._function_id, pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        from . import _progress
+
+        pending = client.remote(self._function_id, pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        if _progress.current is not None:   # `leveret run`: a spinner once it takes a moment
+            import asyncio
+
+            pending = asyncio.ensure_future(pending)
+            try:
+                done, _ = await asyncio.wait({pending}, timeout=SPINNER_AFTER_S)
+                if not done:
+                    with _progress.current.waiting(self._name):
+                        await asyncio.wait({pending})
+            except BaseException:   # cancelled (Ctrl-C): so is the call
+                pending.cancel()
+                raise
+        o = await pending
         return ser.output_value(o.status, o.data, o.message)
 
     @synchronize

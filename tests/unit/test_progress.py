@@ -44,3 +44,13 @@ def test_rich_view_draws_a_tree_a_bar_and_the_final_line_on_a_terminal():
 
 def test_for_stream_picks_plain_lines_off_a_terminal():
     assert type(_progress.for_stream(io.StringIO())) is _progress.View
+
+
+def test_rich_view_spins_while_a_remote_call_waits():
+    out = io.StringIO()
+    view = _progress.RichView(Console(file=out, force_terminal=True, width=100, color_system=None))
+    with view.waiting("square"):
+        assert view._progress is not None and len(view._progress.tasks) == 1
+    assert view._progress is None   # gone with the wait
+    with _progress.View(io.StringIO()).waiting("square"):
+        pass                          # plain output: nothing to show

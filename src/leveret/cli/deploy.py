@@ -28,7 +28,7 @@ def deploy(path: str, name: str | None) -> None:
         d = deploy_app(app, name)
     except Error as exc:
         raise click.ClickException(str(exc)) from None
-    replaced = f" (replaces the previous version, which drains: its calls finish, then it stops)" if d.replaced_app_id else ""
+    replaced = " (replaces the previous version, which drains: its calls finish, then it stops)" if d.replaced_app_id else ""
     click.echo(f"deployed {d.name} version {d.version} ({d.app_id}){replaced}")
     for fn_name in d.functions:
         fn = app.registered_functions[fn_name]
