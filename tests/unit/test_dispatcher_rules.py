@@ -48,7 +48,8 @@ def heartbeat_and_tick(d, clock, seconds: float) -> None:
 
 
 def scenario(clock, **definition):
-    d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+    store = open_store(":memory:")
+    d = Dispatcher(store, LogHub(store))
     outbox: asyncio.Queue = asyncio.Queue()
     d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     app_id, _ = d.create_app("a", "")
@@ -73,6 +74,9 @@ def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
         assert stop.container_id == container_id and "scaledown window" in stop.reason
         fn = next(iter(d.functions.values()))
         assert "stop 1: idle past scaledown_window=60 s" in fn.events[-1][1]
+        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED))
+        texts = [row[-1] for row in d.store.get_logs(fn.app_id)]   # the end is recorded, with why
+        assert "container stopped (idle past its scaledown window; exit code 0)" in texts
 
     asyncio.run(main())
 

@@ -105,6 +105,7 @@ class ContainerRec:
     waiting_since: float = 0.0     # when the oldest input it was placed for was queued
     ready_at: float = 0.0
     phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds; reported once
+    stop_reason: str = ""
     usage: tuple = (-1.0, -1, -1.0)   # (cpu cores lately, memory bytes, cpu seconds so far) from heartbeats
     usage_at: float = 0.0
 
@@ -763,6 +764,7 @@ class Dispatcher:
         if ct.stopping:
             return
         ct.stopping = True
+        ct.stop_reason = reason
         ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
 
     def on_container_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False,
@@ -821,6 +823,9 @@ class Dispatcher:
                 fn.hold_until = now + hold
                 if hold:
                     self._event(fn, now, f"{fn.crash_streak} container crash(es) in a row: the next start waits {hold:g} s")
+        else:   # an ordinary end, recorded (shown by `leveret run --verbose` and the dashboard)
+            self.logs.system(fn.app_id, fn.name, ct.container_id,
+                             f"container stopped ({ct.stop_reason or 'it exited'}; exit code {ev.exit_code})", verbose=True)
         for other in list(self.functions.values()):  # a freed slot may be what another function waits for
             if other is fn or other.queued:
                 self.autoscale(other, now)
