@@ -2,7 +2,6 @@
 
 import pytest
 
-from leveret._wire import api_pb2 as pb
 from leveret.server import logs as logs_mod
 from leveret.server.logs import LogHub
 from leveret.server.store.base import LOG_ROW_BYTES
@@ -12,7 +11,7 @@ NOW = 1_800_000_000.0
 
 
 def line(text, ts, app_id="ap-1"):
-    return pb.LogLine(app_id=app_id, function_name="f", container_id="ct-1", source=1, ts=ts, text=text)
+    return (app_id, "f", "ct-1", "", 1, ts, text)
 
 
 def stored(store, app_id="ap-1"):

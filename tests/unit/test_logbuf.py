@@ -9,7 +9,8 @@ from leveret.worker.logbuf import MAX_LINE_CHARS, LineSplitter
 class Recorder:
     def __init__(self):
         self.lines: list[tuple[int, str, str]] = []
-        self.splitter = LineSplitter(lambda stream, text, input_id: self.lines.append((stream, text, input_id)))
+        self.splitter = LineSplitter(lambda stream, texts, input_id: self.lines.extend(
+            (stream, text, input_id) for text in texts))
 
     def texts(self, stream=1):
         return [text for s, text, _ in self.lines if s == stream]

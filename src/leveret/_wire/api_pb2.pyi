@@ -761,7 +761,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -769,6 +769,7 @@ class ServerToWorker(_message.Message):
     HEARTBEAT_S_FIELD_NUMBER: _ClassVar[int]
     EXEC_FIELD_NUMBER: _ClassVar[int]
     EXEC_CANCEL_FIELD_NUMBER: _ClassVar[int]
+    LOGS_STORED_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -776,7 +777,8 @@ class ServerToWorker(_message.Message):
     heartbeat_s: float
     exec: ExecStart
     exec_cancel: str
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ...) -> None: ...
+    logs_stored: int
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ...) -> None: ...
 
 class ExecStart(_message.Message):
     __slots__ = ("exec_id", "container_id", "argv")
@@ -921,11 +923,31 @@ class ContainerEvent(_message.Message):
     running_input: str
     def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ..., running_input: _Optional[str] = ...) -> None: ...
 
+class LogChunk(_message.Message):
+    __slots__ = ("app_id", "function_name", "container_id", "texts", "run_lengths", "run_sources", "run_input_ids", "run_ts")
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXTS_FIELD_NUMBER: _ClassVar[int]
+    RUN_LENGTHS_FIELD_NUMBER: _ClassVar[int]
+    RUN_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    RUN_INPUT_IDS_FIELD_NUMBER: _ClassVar[int]
+    RUN_TS_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    function_name: str
+    container_id: str
+    texts: _containers.RepeatedScalarFieldContainer[str]
+    run_lengths: _containers.RepeatedScalarFieldContainer[int]
+    run_sources: _containers.RepeatedScalarFieldContainer[LogSource]
+    run_input_ids: _containers.RepeatedScalarFieldContainer[str]
+    run_ts: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, app_id: _Optional[str] = ..., function_name: _Optional[str] = ..., container_id: _Optional[str] = ..., texts: _Optional[_Iterable[str]] = ..., run_lengths: _Optional[_Iterable[int]] = ..., run_sources: _Optional[_Iterable[_Union[LogSource, str]]] = ..., run_input_ids: _Optional[_Iterable[str]] = ..., run_ts: _Optional[_Iterable[float]] = ...) -> None: ...
+
 class LogBatch(_message.Message):
-    __slots__ = ("lines",)
-    LINES_FIELD_NUMBER: _ClassVar[int]
-    lines: _containers.RepeatedCompositeFieldContainer[LogLine]
-    def __init__(self, lines: _Optional[_Iterable[_Union[LogLine, _Mapping]]] = ...) -> None: ...
+    __slots__ = ("chunks",)
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    chunks: _containers.RepeatedCompositeFieldContainer[LogChunk]
+    def __init__(self, chunks: _Optional[_Iterable[_Union[LogChunk, _Mapping]]] = ...) -> None: ...
 
 class WorkerToServer(_message.Message):
     __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage")

@@ -1,7 +1,11 @@
 """Log hub: stores log lines, fans them out live to the readers following an app, and keeps the
 stored lines under the retention limits (age and size), oldest first.
 
-    worker LogBatch ─▶ add ─▶ store.add_logs ─▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+    worker LogBatch ─▶ add_batch ─▶ add ─▶ store.add_logs ─▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+
+A line is a plain tuple all the way, (app_id, function_name, container_id, input_id, source, ts,
+text), numbered in front and flagged verbose behind for followers: no message per line until the
+reply to a reader.
     every PRUNE_EVERY_S: prune ─▶ lines older than the retention, then the oldest until under the size
 """
 
@@ -10,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from itertools import chain, repeat
+from operator import itemgetter
 
 from .._wire import api_pb2 as pb
 from .store import Store
-from .store.base import log_line_bytes
+from .store.base import LOG_ROW_BYTES
 
 SYSTEM = pb.LOG_SOURCE_SYSTEM
 
@@ -33,27 +39,45 @@ class LogHub:
         self.size: int | None = None   # bytes stored (by log_line_bytes); counted at the first prune
         self._followers: dict[str, set[asyncio.Queue]] = {}
 
-    def add(self, lines: list[pb.LogLine]) -> None:
-        """Store lines (in order) and pass them, numbered, to the app's followers."""
-        if not lines:
+    def add_batch(self, batch: pb.LogBatch) -> None:
+        """Store a worker's batch of lines (in order) and pass them to the followers."""
+        rows: list[tuple] = []
+        for c in batch.chunks:
+            n = len(c.texts)
+            lengths = c.run_lengths
+            if sum(lengths) != n:
+                raise ValueError(f"a log chunk of {n} lines has runs of {sum(lengths)}")
+            rows += zip(repeat(c.app_id, n), repeat(c.function_name, n), repeat(c.container_id, n),
+                        chain.from_iterable(map(repeat, c.run_input_ids, lengths)),
+                        chain.from_iterable(map(repeat, c.run_sources, lengths)),
+                        chain.from_iterable(map(repeat, c.run_ts, lengths)), c.texts)
+        self.add(rows)
+
+    def add(self, rows: list[tuple], *, verbose: bool = False) -> None:
+        """Store ``(app_id, function_name, container_id, input_id, source, ts, text)`` rows (in order)
+        and pass them to the app's followers as ``(seq, *row, verbose)``."""
+        if not rows:
             return
-        last = self.store.add_logs(
-            [(ln.app_id, ln.function_name, ln.container_id, ln.input_id, ln.source, ln.ts, ln.text) for ln in lines]
-        )
-        first = last - len(lines) + 1
+        last = self.store.add_logs(rows)
+        first = last - len(rows) + 1
         if self.size is not None:
-            self.size += sum(log_line_bytes(ln.text) for ln in lines)
-        by_app: dict[str, list[pb.LogLine]] = {}
-        for i, ln in enumerate(lines):
-            ln.seq = first + i
-            by_app.setdefault(ln.app_id, []).append(ln)
-        for app_id, app_lines in by_app.items():
-            for q in self._followers.get(app_id, ()):
-                q.put_nowait(app_lines)
+            self.size += sum(map(len, map(itemgetter(6), rows))) + len(rows) * LOG_ROW_BYTES
+        if not self._followers:
+            return
+        apps = set(map(itemgetter(0), rows))
+        for app_id in apps:
+            qs = self._followers.get(app_id)
+            if not qs:
+                continue
+            if len(apps) == 1:
+                live = list(zip(range(first, last + 1), *zip(*rows), repeat(verbose)))
+            else:
+                live = [(first + i, *r, verbose) for i, r in enumerate(rows) if r[0] == app_id]
+            for q in qs:
+                q.put_nowait(live)
 
     def system(self, app_id: str, function_name: str, container_id: str, text: str, *, verbose: bool = False) -> None:
-        self.add([pb.LogLine(ts=time.time(), source=SYSTEM, text=text, app_id=app_id,
-                             function_name=function_name, container_id=container_id, verbose=verbose)])
+        self.add([(app_id, function_name, container_id, "", SYSTEM, time.time(), text)], verbose=verbose)
 
     def follow(self, app_id: str) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue()

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from operator import itemgetter
 
 import grpc
 
@@ -38,24 +39,36 @@ HISTORY_ROWS = 10_000             # stored lines read per query
 RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, well under the message limit
 
 
-def _chunks(lines: list) -> list[list]:
-    """Lines in groups of at most RESPONSE_BYTES of text (one longer line goes alone)."""
+def _chunks(rows: list[tuple]) -> list[list[tuple]]:
+    """Rows in groups of at most RESPONSE_BYTES of text (one longer line goes alone)."""
+    if sum(map(len, map(itemgetter(7), rows))) <= RESPONSE_BYTES:
+        return [rows] if rows else []
     chunks, chunk, size = [], [], 0
-    for ln in lines:
-        n = len(ln.text)
+    for row in rows:
+        n = len(row[7])
         if chunk and size + n > RESPONSE_BYTES:
             chunks.append(chunk)
             chunk, size = [], 0
-        chunk.append(ln)
+        chunk.append(row)
         size += n
     if chunk:
         chunks.append(chunk)
     return chunks
 
 
-def _log_responses(rows: list[tuple]) -> list[list]:
-    return _chunks([pb.LogLine(seq=s, app_id=a, function_name=f, container_id=c, input_id=i, source=src, ts=ts, text=t)
-                    for s, a, f, c, i, src, ts, t in rows])
+def _log_responses(rows: list[tuple]) -> list[pb.LogsStreamResponse]:
+    """Stored rows ``(seq, app_id, function_name, container_id, input_id, source, ts, text)``, or live
+    ones with ``verbose`` behind, as replies."""
+    return [pb.LogsStreamResponse(lines=[
+        pb.LogLine(seq=r[0], app_id=r[1], function_name=r[2], container_id=r[3], input_id=r[4], source=r[5],
+                   ts=r[6], text=r[7], verbose=len(r) > 8 and r[8]) for r in chunk]) for chunk in _chunks(rows)]
+
+
+def _after(rows: list[tuple], seq: int) -> list[tuple]:
+    """The rows (in seq order) numbered after ``seq``."""
+    if not rows or rows[0][0] > seq:
+        return rows
+    return [r for r in rows if r[0] > seq]
 
 
 async def _abort_not_found(context, what: str):
@@ -369,36 +382,36 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
                     rows = [r for r in rows if r[0] > last]
                     # what the tail left out is older than it: following starts after the newest line
                     last = max(last, self.store.last_log_seq()) if q is not None else last
-                    for lines in _log_responses(rows):
-                        yield pb.LogsStreamResponse(lines=lines)
+                    for resp in _log_responses(rows):
+                        yield resp
                 else:
                     while True:
                         rows = self.store.get_logs(request.app_id, last, HISTORY_ROWS, flt)
                         if not rows:
                             break
                         last = rows[-1][0]
-                        for lines in _log_responses(rows):
-                            yield pb.LogsStreamResponse(lines=lines)
+                        for resp in _log_responses(rows):
+                            yield resp
             if q is None:
                 yield pb.LogsStreamResponse(app_done=True)
                 return
             yield pb.LogsStreamResponse()  # tells the reader it is following from here on
             while True:
-                lines = await q.get()
-                done = lines is None
-                fresh = [] if done else [ln for ln in lines if ln.seq > last]
+                rows = await q.get()
+                done = rows is None
+                fresh = [] if done else _after(rows, last)
                 while not done and not q.empty():
                     more = q.get_nowait()
                     if more is None:
                         done = True
                     else:
-                        fresh.extend(ln for ln in more if ln.seq > last)
+                        fresh = fresh + _after(more, last)   # not +=: the hub's lists are shared
                 if fresh:
-                    last = fresh[-1].seq
+                    last = fresh[-1][0]
                     if flt != NO_FILTER:
-                        fresh = [ln for ln in fresh if flt.matches(ln.function_name, ln.container_id, ln.ts, ln.text)]
-                for chunk in _chunks(fresh):
-                    yield pb.LogsStreamResponse(lines=chunk)
+                        fresh = [r for r in fresh if flt.matches(r[2], r[3], r[6], r[7])]
+                for resp in _log_responses(fresh):
+                    yield resp
                 if done:
                     yield pb.LogsStreamResponse(app_done=True)
                     return
@@ -469,7 +482,10 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
                 if kind == "results":
                     d.on_results(msg.results, worker)
                 elif kind == "logs":
-                    self.logs.add(list(msg.logs.lines))
+                    try:
+                        self.logs.add_batch(msg.logs)
+                    finally:   # the worker sends more as batches are stored: its backlog waits there, bounded
+                        worker.outbox.put_nowait(pb.ServerToWorker(logs_stored=1))
                 elif kind == "event":
                     d.on_container_event(msg.event, worker=worker)
                 elif kind == "exec_output":

@@ -20,7 +20,7 @@ import grpc
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire.channel import open_channel, translate
-from .logflow import LogBuffer
+from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
 
@@ -29,7 +29,7 @@ log = logging.getLogger("leveret.worker")
 LOG_FLUSH_S = 0.005
 LOG_BATCH_MAX = 2000
 LOG_BATCH_BYTES = 1024 * 1024   # of text per batch: long lines make fewer lines a batch
-LOG_IN_FLIGHT = 2               # log batches handed to the stream and not yet taken by it; the rest wait
+LOG_IN_FLIGHT = 2               # log batches sent and not yet stored by the server; the rest wait here
 HEARTBEAT_S = 10.0
 WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new function skips the cold start
 POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
@@ -118,6 +118,10 @@ class Agent:
                     running = self._execs.pop(msg.exec_cancel, None)
                     if running is not None:
                         running.cancel()
+                elif kind == "logs_stored":   # each stored batch lets the next one go
+                    self._logs_in_flight = max(0, self._logs_in_flight - msg.logs_stored)
+                    if self.log_buffer.count:
+                        self.flush_logs()
                 elif kind == "heartbeat_s":
                     self.heartbeat_s = msg.heartbeat_s
                 elif kind == "worker_id":
@@ -136,13 +140,8 @@ class Agent:
                 await metrics.stop()
 
     async def _requests(self):
-        """The outbox, as the stream takes it: each log batch taken lets the next one in."""
         async for msg in queue_items(self._outbox):
             yield msg
-            if msg.HasField("logs"):
-                self._logs_in_flight -= 1
-                if self.log_buffer.count:
-                    self.flush_logs()
 
     def _start_container(self, assignment: pb.ContainerAssignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
@@ -260,16 +259,16 @@ class Agent:
     def release_gpus(self, indices: list[int]) -> None:
         self._free_gpus = sorted(self._free_gpus + indices)
 
-    def log(self, line: pb.LogLine, nbytes: int, *, force: bool = False) -> bool:
-        """Queue a container's line for the server; False when its container has too many waiting
-        (the server takes them slower than it prints) and the line is dropped, unless ``force``."""
-        if not self.log_buffer.add(line.container_id, line, nbytes, force=force):
-            return False
+    def log(self, run: Run, nbytes: int, *, force: bool = False) -> int:
+        """Queue a container's lines for the server; return how many were queued: fewer when its
+        container has too many waiting (the server takes them slower than it prints) and the rest
+        are dropped, unless ``force``."""
+        n = self.log_buffer.add(run.head[2], run, nbytes, force=force)
         if self.log_buffer.count >= LOG_BATCH_MAX:
             self.flush_logs()
-        elif self._log_flush is None:
+        elif self._log_flush is None and self.log_buffer.count:
             self._log_flush = asyncio.get_running_loop().call_later(LOG_FLUSH_S, self.flush_logs)
-        return True
+        return n
 
     def flush_logs(self, container_id: str | None = None) -> None:
         """Send waiting lines while few batches are in flight; with ``container_id``, send all of that
@@ -283,9 +282,9 @@ class Agent:
         while self.log_buffer.count and self._logs_in_flight < LOG_IN_FLIGHT:
             self._send_logs(self.log_buffer.take(LOG_BATCH_MAX, LOG_BATCH_BYTES))
 
-    def _send_logs(self, lines: list[pb.LogLine]) -> None:
+    def _send_logs(self, runs: list[Run]) -> None:
         self._logs_in_flight += 1
-        self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(lines=lines)))
+        self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(chunks=_chunks(runs))))
 
     def forget(self, task: ContainerTask) -> None:
         if self.tasks.get(task.container_id) is task:
@@ -341,3 +340,22 @@ class Agent:
             if not os.path.isdir(target):
                 raise
         return target
+
+
+def _chunks(runs: list[Run]) -> list[pb.LogChunk]:
+    """Runs as the wire's chunks: one per container (consecutive runs of one container share one)."""
+    chunks = []
+    i = 0
+    while i < len(runs):
+        head = runs[i].head
+        j = i + 1
+        while j < len(runs) and runs[j].head is head:
+            j += 1
+        group = runs[i:j]
+        texts = group[0].texts if len(group) == 1 else [t for r in group for t in r.texts]
+        chunks.append(pb.LogChunk(
+            app_id=head[0], function_name=head[1], container_id=head[2], texts=texts,
+            run_lengths=[len(r.texts) for r in group], run_sources=[r.source for r in group],
+            run_input_ids=[r.input_id for r in group], run_ts=[r.ts for r in group]))
+        i = j
+    return chunks

@@ -19,7 +19,7 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 from ..container import bootstrap
 from .logbuf import LineSplitter
-from .logflow import REASON_BACKLOG, RateGate, drop_marker
+from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
 from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import ContainerSpec, Mount, RuntimeStartError
@@ -63,7 +63,7 @@ class ContainerTask:
         self.connected = asyncio.Event()
         self.stop_requested: str | None = None
         self.stderr_tail: list[str] = []
-        self.lines = LineSplitter(self._emit_line)
+        self.lines = LineSplitter(self._emit_lines)
         self.gate = RateGate()
         self._drop_report: asyncio.TimerHandle | None = None
         self.current_input = ""
@@ -80,6 +80,7 @@ class ContainerTask:
 
     def _bind(self, assignment: pb.ContainerAssignment) -> None:
         self.a = assignment
+        self._head = (assignment.app_id, assignment.definition.name, self.container_id)   # shared by its lines
         timeout = assignment.definition.timeout_s
         self.timer = (InputTimer(timeout, self._on_timeout, concurrent=assignment.definition.max_inputs > 1)
                       if timeout > 0 else None)
@@ -285,9 +286,7 @@ class ContainerTask:
             self._early_lines.append(text)
             return
         text = _utf8(f"image: {text}")
-        self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_SYSTEM, text=text, app_id=self.a.app_id,
-                                  function_name=self.a.definition.name, container_id=self.container_id),
-                       len(text), force=True)
+        self.agent.log(Run(self._head, pb.LOG_SOURCE_SYSTEM, "", time.time(), [text]), len(text), force=True)
 
     def _spec(self, fn_spec: dict | None, image) -> ContainerSpec:
         """What to start: ``fn_spec`` None for a warm container (its function comes later)."""
@@ -415,21 +414,22 @@ class ContainerTask:
                 text = text[last + 1:]
         self.lines.feed(fd, text, input_id)
 
-    def _emit_line(self, fd: int, text: str, input_id: str) -> None:
+    def _emit_lines(self, fd: int, texts: list[str], input_id: str) -> None:
         if self.a is None:   # a warm container has nobody to show its output to yet
-            log.info("warm container %s: %s", self.container_id, text)
+            for text in texts:
+                log.info("warm container %s: %s", self.container_id, text)
             return
         source = pb.LOG_SOURCE_STDOUT if fd % 10 == 1 else pb.LOG_SOURCE_STDERR
         if source == pb.LOG_SOURCE_STDERR:
-            self.stderr_tail.append(text)
+            self.stderr_tail.extend(texts[-STDERR_TAIL_LINES:])
             del self.stderr_tail[:-STDERR_TAIL_LINES]
-        nbytes = len(text)
-        if not self.gate.admit(nbytes):
+        n, nbytes = self.gate.admit(texts)
+        if n < len(texts):
             self._dropped()
-            return
-        if not self.agent.log(pb.LogLine(ts=time.time(), source=source, text=text, app_id=self.a.app_id,
-                                         function_name=self.a.definition.name, container_id=self.container_id,
-                                         input_id=input_id), nbytes):
+            if not n:
+                return
+            texts = texts[:n]
+        if self.agent.log(Run(self._head, source, input_id, time.time(), texts), nbytes) < n:
             self._dropped()
 
     def _dropped(self) -> None:
@@ -446,9 +446,8 @@ class ContainerTask:
         if backlog:
             dropped[REASON_BACKLOG] = backlog
         for reason, count in dropped.items():
-            self.agent.log(pb.LogLine(ts=time.time(), source=pb.LOG_SOURCE_STDERR, text=drop_marker(count, reason),
-                                      app_id=self.a.app_id, function_name=self.a.definition.name,
-                                      container_id=self.container_id), 0, force=True)
+            self.agent.log(Run(self._head, pb.LOG_SOURCE_STDERR, "", time.time(), [drop_marker(count, reason)]), 0,
+                           force=True)
 
 
 def _utf8(text: str) -> str:

@@ -155,10 +155,11 @@ class ImageBuilder:
             upper_dir=tmp_upper)
         tail: list[str] = []
 
-        def emit(stream: int, text: str, input_id: str) -> None:
-            tail.append(text)
+        def emit(stream: int, texts: list[str], input_id: str) -> None:
+            tail.extend(texts)
             del tail[:-OUTPUT_TAIL_LINES]
-            log(text)
+            for text in texts:
+                log(text)
 
         lines = LineSplitter(emit)
         try:
