@@ -38,6 +38,10 @@ class LogPrinter:
             _write(sys.stdout, "".join(out_parts))
         if err_parts:
             _write(sys.stderr, "".join(err_parts))
+        from . import _progress
+
+        if _progress.current is not None:
+            _progress.current.lines(lines)
 
     def format(self, ln) -> str:
         prefix = ""

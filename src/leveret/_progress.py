@@ -9,8 +9,11 @@ lines, so logs and CI output stay greppable.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+
+BUILD_STEP = re.compile(r"^step (\d+)/(\d+) (\w+)")   # the image builder's system lines
 
 current: "View | None" = None
 
@@ -59,6 +62,9 @@ class View:
     def map_finished(self, progress: MapProgress) -> None:
         self._line(f"leveret: {progress.summary()}")
 
+    def lines(self, lines) -> None:
+        """Log lines as they are printed: a terminal turns image build steps into a bar."""
+
     def waiting(self, name: str):
         """A context around a `.remote()`: a terminal shows a spinner while it waits (containers
         starting, the function running); plain output shows nothing."""
@@ -84,14 +90,14 @@ class RichView(View):
         self.console = console or Console(stderr=True)
         super().__init__(self.console.file)
         self._progress = None
-        self._tasks: dict[int, int] = {}
+        self._builds: dict[str, int] = {}   # function -> its image build's bar
 
     def created(self, app_name: str, app_id: str, functions: list[tuple[str, str]]) -> None:
         from rich.tree import Tree
 
         tree = Tree(f"[green]✓[/] created app [bold]{app_name}[/] [dim]({app_id})[/]")
-        for name, function_id in functions:
-            tree.add(f"function [bold]{name}[/] [dim]({function_id})[/]")
+        for name, detail in functions:
+            tree.add(f"function [bold]{name}[/]" + (f" [dim]({detail})[/]" if detail else ""))
         self.console.print(tree)
 
     def _bars(self):
@@ -117,6 +123,23 @@ class RichView(View):
         if bars.finished:
             self._stop_bars()
         self.console.print(f"[green]✓[/] {progress.summary()}")
+
+    def lines(self, lines) -> None:
+        for ln in lines:
+            m = BUILD_STEP.match(ln.text) if ln.source == 3 else None
+            if m is None:
+                continue
+            n, total, op = int(m[1]), int(m[2]), m[3]
+            bars = self._bars()
+            who = ln.function_name or "image"
+            task = self._builds.get(who)
+            if task is None:
+                task = self._builds[who] = bars.add_task("", total=total, rate="")
+            bars.update(task, completed=n, total=total, description=f"{who}: building its image, step {n}/{total} {op}")
+            if n >= total:
+                bars.remove_task(self._builds.pop(who))
+                if not bars.tasks:
+                    self._stop_bars()
 
     def waiting(self, name: str):
         import contextlib
@@ -164,4 +187,8 @@ class RichMapProgress(MapProgress):
 def for_stream(stream=None) -> View:
     """The view for a stream: rich on a terminal, plain lines otherwise."""
     stream = stream or sys.stderr
-    return RichView() if hasattr(stream, "isatty") and stream.isatty() else View(stream)
+    if hasattr(stream, "isatty") and stream.isatty():
+        from rich.console import Console
+
+        return RichView(Console(file=stream))
+    return View(stream)

@@ -54,3 +54,18 @@ def test_rich_view_spins_while_a_remote_call_waits():
     assert view._progress is None   # gone with the wait
     with _progress.View(io.StringIO()).waiting("square"):
         pass                          # plain output: nothing to show
+
+
+def test_rich_view_turns_image_build_steps_into_a_bar():
+    from leveret._wire import api_pb2 as pb
+
+    out = io.StringIO()
+    view = _progress.RichView(Console(file=out, force_terminal=True, width=120, color_system=None))
+    step = lambda n: pb.LogLine(source=3, function_name="square", text=f"step {n}/3 pip_install: numpy")  # noqa: E731
+    view.lines([step(1)])
+    (task,) = view._progress.tasks
+    assert task.completed == 1 and task.total == 3 and "square: building its image, step 1/3" in task.description
+    view.lines([pb.LogLine(source=1, text="step 9/9 not a build line: stdout")])
+    assert view._progress.tasks[0].completed == 1
+    view.lines([step(3)])
+    assert view._progress is None   # the last step ends the bar

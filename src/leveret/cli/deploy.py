@@ -28,11 +28,21 @@ def deploy(path: str, name: str | None) -> None:
         d = deploy_app(app, name)
     except Error as exc:
         raise click.ClickException(str(exc)) from None
+    import sys
+
+    from .._progress import RichView, for_stream
+
     replaced = " (replaces the previous version, which drains: its calls finish, then it stops)" if d.replaced_app_id else ""
-    click.echo(f"deployed {d.name} version {d.version} ({d.app_id}){replaced}")
-    for fn_name in d.functions:
-        fn = app.registered_functions[fn_name]
-        schedule = f"  schedule {fn._options.schedule!r}" if fn._options.schedule is not None else ""
-        click.echo(f"  {fn_name}{schedule}")
+    schedules = {n: f"schedule {app.registered_functions[n]._options.schedule!r}" for n in d.functions
+                 if app.registered_functions[n]._options.schedule is not None}
+    view = for_stream(sys.stdout)
+    if isinstance(view, RichView):   # a terminal: the version and its functions as a tree
+        view.created(f"{d.name} version {d.version}", d.app_id, [(n, schedules.get(n, "")) for n in d.functions])
+        if replaced:
+            click.echo(replaced.strip(" ()"))
+    else:
+        click.echo(f"deployed {d.name} version {d.version} ({d.app_id}){replaced}")
+        for fn_name in d.functions:
+            click.echo(f"  {fn_name}" + (f"  {schedules[fn_name]}" if fn_name in schedules else ""))
     click.echo(f"call it with leveret.Function.from_name({d.name!r}, {d.functions[0]!r}).remote(...)"
                if d.functions else "it has no functions")
