@@ -147,6 +147,16 @@ def test_embedded_daemon_starts_on_first_run_and_stops(home):
         assert completed == 16   # hello: remote + map(n) + spawn, n = 10, then 2
         status_code, _, text = get(daemon["worker_metrics_url"] + "/metrics", token)
         assert status_code == 200 and "leveret_worker_containers_running" in text
+        link = run(["dashboard", "--no-open"], env)   # the dashboard's login link, which a browser follows
+        assert link.returncode == 0 and link.stdout.strip().startswith(daemon["http_url"] + "/login?token=")
+        import http.cookiejar
+        import urllib.request
+
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with browser.open(link.stdout.strip(), timeout=10) as page:   # logs in, lands on the page
+            assert page.status == 200 and "<title>Leveret</title>" in page.read().decode()
+        with browser.open(daemon["http_url"] + "/api/apps?all=1", timeout=10) as apps:   # the cookie is the token
+            assert any(a["name"] == "hello" for a in json.loads(apps.read()))
     finally:
         stopped = run(["server", "stop"], env)
     assert "stopped" in stopped.stdout
