@@ -22,9 +22,10 @@ from typing import NamedTuple
 LINES_PER_S = 100_000            # per container, sustained; a second of it may come at once
 BYTES_PER_S = 64 * 1024 * 1024
 # Per container, waiting for the stream to the server. A line's wait here is about the queue's
-# length over the rate the server takes lines (over 100,000 lines/s): 6,000 keeps a flooding
-# container's lines under ~0.1 s behind its output; what does not fit is dropped and counted.
-PENDING_LINES = 6_000
+# length over the rate the server takes lines (over 100,000 lines/s): 3,000 keeps a flooding
+# container's lines well under 0.1 s behind its output on a loaded host; what does not fit is
+# dropped and counted.
+PENDING_LINES = 3_000
 PENDING_BYTES = 32 * 1024 * 1024
 
 REASON_RATE = "this container printed faster than {:,} lines/s"
