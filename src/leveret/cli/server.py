@@ -52,7 +52,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     os.makedirs(config.home(), exist_ok=True)
 
     def ready(srv) -> None:
-        click.echo(f"leveret server listening on {srv.url} (store {db}), metrics at {srv.http_url}/metrics")
+        click.echo(f"leveret server listening on {srv.url} (store {_without_password(db)}),"
+                   f" metrics at {srv.http_url}/metrics, dashboard at {srv.http_url}/")
         click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
                    " leveret worker token create NAME)")
         sys.stdout.flush()
@@ -93,3 +94,13 @@ def status() -> None:
     else:
         click.echo(f"leveret daemon is not running (home {config.home()}); `leveret server start` starts it")
         sys.exit(3)
+
+
+def _without_password(url: str) -> str:
+    """A store URL fit to print: postgresql://user:secret@host/db -> postgresql://user:***@host/db."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
