@@ -4,9 +4,10 @@
         nodes without GPUs first (for a request without GPUs), kept sorted by free CPU;
         nodes with GPUs, kept sorted by free GPUs then free CPU
         bisect to the first node with enough of the sorted resource, walk up through the first
-        CANDIDATES nodes that pass every filter and take the one left with the least CPU and memory
-        free (best fit, so idle nodes stay idle and drain; GPU requests take the node with the fewest
-        free GPUs that hold them, so whole GPU nodes stay whole)
+        CANDIDATES nodes that pass every filter (for a GPU request: every GPU node that does) and
+        take the one left with the least CPU and memory free (best fit, so idle nodes stay idle and
+        drain); on a GPU node, leaving GPUs free while its CPU or memory runs out strands them and
+        counts against it
         none? every node's reason, counted; `ever` says whether an empty node could hold it
     placements update a private view of free resources; the snapshot is never changed.
 
@@ -52,10 +53,16 @@ CANDIDATES = 4   # nodes that pass every filter, tightest CPU first, compared on
 
 
 def _leftover(req: Resources, node: Node, free: Resources) -> float:
-    """What stays free on ``node`` after ``req``, as fractions of its capacity: the best fit is the lowest."""
+    """What stays free on ``node`` after ``req``, as fractions of its capacity: the best fit is the
+    lowest. On a GPU node, CPU or memory running out while GPUs stay free strands them: the gap
+    between what is left of its GPUs and of its CPU and memory counts against it."""
     cap = node.capacity
-    return ((free.cpu - req.cpu) / cap.cpu if cap.cpu else 0.0) + \
-        ((free.memory_mb - req.memory_mb) / cap.memory_mb if cap.memory_mb else 0.0)
+    cpu = (free.cpu - req.cpu) / cap.cpu if cap.cpu else 0.0
+    memory = (free.memory_mb - req.memory_mb) / cap.memory_mb if cap.memory_mb else 0.0
+    if not cap.gpus:
+        return cpu + memory
+    gpus = (free.gpus - req.gpus) / cap.gpus
+    return cpu + memory + 4 * (max(0.0, gpus - cpu) + max(0.0, gpus - memory))
 
 
 def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random) -> Plan:
@@ -80,7 +87,7 @@ def schedule(snapshot: Snapshot, requests: list[Request], *, rng: random.Random)
                     if best is None or score < best[0]:
                         best = (score, pos, i)
                     seen += 1
-                    if seen == CANDIDATES:
+                    if seen == CANDIDATES and not req.resources.gpus:   # GPU nodes are few: all are weighed
                         break
             if best is not None:
                 found = (pool, best[1], best[2])
