@@ -30,15 +30,8 @@ NOT_YET = {
 }
 
 
-ZERO_IS_UNSET: set[str] = set()   # options whose 0 means "not set" (Modal's default is 0)
-
-
-def _is_unset(option: str, value) -> bool:
-    if value is None or value is False:
-        return True
-    if isinstance(value, (list, dict, tuple)) and not value:
-        return True
-    return option in ZERO_IS_UNSET and type(value) is int and value == 0
+def _is_unset(value) -> bool:
+    return value is None or value is False or (isinstance(value, (list, dict, tuple)) and not value)
 
 
 class FunctionOptions:
@@ -139,7 +132,7 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
              gpu=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
-        if not _is_unset(option, value):
+        if not _is_unset(value):
             raise NotImplementedOptionError(
                 f"@app.function({option}=...) on {function_name!r} is not supported yet (it comes with"
                 f" {NOT_YET[option]}); remove `{option}=` to run the function without it"

@@ -81,7 +81,7 @@ class Deployments:
         if app is None or app.state != "draining":
             return fn
         live = self.live(app.name)
-        successor = _function_named(live, fn.name) if live is not None else None
+        successor = live.function(fn.name) if live is not None else None
         return successor or fn
 
     def successor_of(self, function_id: str) -> "FunctionState | None":
@@ -95,7 +95,7 @@ class Deployments:
         if info is None or not any(v["id"] == app_id for v in self.d.store.app_versions(info["name"])):
             return None   # not a deployed version: an ephemeral run's functions end with it
         live = self.live(info["name"])
-        return _function_named(live, name) if live is not None else None
+        return live.function(name) if live is not None else None
 
     def lookup(self, app_name: str, function_name: str) -> "FunctionState":
         app = self.live(app_name)
@@ -105,7 +105,7 @@ class Deployments:
                 raise KeyError(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
                                f" {stored[0]['state']}): `leveret deploy` it, or `leveret app rollback {app_name}`")
             raise KeyError(f"no deployed app named {app_name!r}: deploy it with `leveret deploy FILE`")
-        fn = _function_named(app, function_name)
+        fn = app.function(function_name)
         if fn is None:
             names = ", ".join(f.name for f in app.functions) or "none"
             raise KeyError(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
@@ -207,7 +207,3 @@ class Deployments:
         nxt = cron.next_tick(fn.schedule, max(now, fn.last_tick or 0.0, fn.anchor), fn.anchor)
         spec = json.dumps(fn.schedule, sort_keys=True)
         return f"{spec}; next tick {time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(nxt))}"
-
-
-def _function_named(app: "AppState", name: str) -> "FunctionState | None":
-    return next((f for f in app.functions if f.name == name), None)

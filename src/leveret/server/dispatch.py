@@ -172,6 +172,9 @@ class AppState:
     def deployed(self) -> bool:
         return self.state != "ephemeral"
 
+    def function(self, name: str) -> "FunctionState | None":
+        return next((f for f in self.functions if f.name == name), None)
+
 
 class Dispatcher:
     def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S):
@@ -312,7 +315,7 @@ class Dispatcher:
         app = self.find_live_app(app_name_or_id)
         if app is None:
             raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
-        fn = next((f for f in app.functions if f.name == function_name), None)
+        fn = app.function(function_name)
         if fn is None:
             names = ", ".join(f.name for f in app.functions) or "none"
             raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
@@ -332,6 +335,11 @@ class Dispatcher:
             running=fn.running, containers=containers, pending=[fn.pending] if fn.pending else [],
             events=[pb.ScaleEvent(ts=ts, text=text) for ts, text in fn.events], backoff=backoff,
             settings=", ".join(settings), version=app.version, schedule=self.deployments.describe_schedule(fn, now))
+
+    def function_names(self, app_id: str) -> list[str]:
+        """An app's function names: from memory while it runs, else from the store."""
+        app = self.apps.get(app_id)
+        return [f.name for f in app.functions] if app else [n for _, n, _ in self.store.functions_of(app_id)]
 
     def container_info(self, c: ContainerRec, now: float) -> pb.ContainerInfo:
         app = self.apps.get(c.function.app_id)
@@ -402,7 +410,7 @@ class Dispatcher:
 
     def function_stats(self, app_name_or_id: str, function_name: str) -> pb.FunctionStatsResponse:
         app = self.find_live_app(app_name_or_id)
-        fn = next((f for f in app.functions if f.name == function_name), None) if app else None
+        fn = app.function(function_name) if app else None
         if fn is None:
             raise KeyError(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
                            " `leveret app list` shows the apps")

@@ -98,9 +98,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
 
     def _app_info(self, info: dict) -> pb.AppInfo:
-        live = self.d.apps.get(info["id"])
-        functions = [f.name for f in live.functions] if live is not None else \
-            [name for _, name, _ in self.store.functions_of(info["id"])]
+        functions = self.d.function_names(info["id"])
         return pb.AppInfo(app_id=info["id"], name=info["name"], state=_APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
                           version=info["version"], description=info["description"], created_at=info["created_at"],
                           stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",

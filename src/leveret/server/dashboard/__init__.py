@@ -69,9 +69,7 @@ class Dashboard:
     async def apps(self, request: web.Request) -> web.Response:
         out = []
         for info in self.store.list_apps(include_stopped=request.query.get("all") == "1"):
-            live = self.d.apps.get(info["id"])
-            functions = [f.name for f in live.functions] if live else [n for _, n, _ in self.store.functions_of(info["id"])]
-            out.append({**info, "functions": functions, "running": live is not None})
+            out.append({**info, "functions": self.d.function_names(info["id"]), "running": info["id"] in self.d.apps})
         return web.json_response(out)
 
     async def function(self, request: web.Request) -> web.Response:

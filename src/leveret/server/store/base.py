@@ -288,8 +288,8 @@ class SqlStore:
             " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
 
-    STATUS_NAMES = {1: "success", 2: "failure", 4: "success", 5: "cancelled", 6: "timeout", 7: "internal_failure",
-                    8: "out_of_memory"}   # 4: a generator's end; 3 (its items) are not counted
+    STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
+                    7: "internal failure", 8: "out of memory"}
 
     def function_stats(self, function_id: str, latest: int = 10_000) -> dict:
         """What a function did: outputs by status, inputs, latency percentiles over the ``latest``
@@ -298,7 +298,8 @@ class SqlStore:
         for status, n in self._execute(
                 "SELECT o.status, COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
                 " WHERE c.function_id = ? AND o.status != 3 GROUP BY o.status", (function_id,)).fetchall():
-            name = self.STATUS_NAMES.get(status, f"status_{status}")
+            # a generator that finished succeeded; its items (3, excluded above) are not results
+            name = "success" if status == 4 else self.STATUS_NAMES.get(status, f"status {status}").replace(" ", "_")
             by_status[name] = by_status.get(name, 0) + n
         (inputs,) = self._execute("SELECT COUNT(*) FROM inputs i JOIN calls c ON c.id = i.call_id"
                                   " WHERE c.function_id = ?", (function_id,)).fetchone()
@@ -314,9 +315,6 @@ class SqlStore:
                 "latency_p95_s": _quantile(latencies, 0.95), "latency_p99_s": _quantile(latencies, 0.99),
                 "containers_started": started, "cold_start_p50_s": _quantile(cold, 0.5)}
 
-    STATUS_BY_NUMBER = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
-                        7: "internal failure", 8: "out of memory"}
-
     def input_timeline(self, input_id: str) -> dict | None:
         """An input's life: when it was queued, its call and function, and each output (time,
         status, container, message), in order."""
@@ -326,7 +324,7 @@ class SqlStore:
         if row is None:
             return None
         call_id, idx, created_at, function_id, kind, name, app_id = row
-        outputs = [{"ts": ts, "status": self.STATUS_BY_NUMBER.get(status, str(status)), "container_id": ct,
+        outputs = [{"ts": ts, "status": self.STATUS_NAMES.get(status, str(status)), "container_id": ct,
                     "message": message}
                    for ts, status, ct, message in self._execute(
                        "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
