@@ -41,14 +41,24 @@ def test_a_crashed_container_s_input_is_retried(running, tmp_path):
     assert path.read_text() == "xx"
 
 
-def test_a_crash_loop_backs_off(running):
+def test_an_input_that_crashes_its_container_fails_once_and_holds_nothing_back(running):
     for _ in range(3):
-        with pytest.raises(leveret.ExecutionError):
+        with pytest.raises(leveret.ExecutionError, match="exited with code 5 while running this input"):
             o.always_crashes.remote(1)
     d = describe(running, "always_crashes")
-    assert any("crash(es) in a row: the next start waits" in e.text for e in d.events)
     fn = running.dispatcher.functions[d.function_id]
-    assert fn.crash_streak >= 3 and fn.hold_until > 0
+    assert fn.crash_streak == 0 and fn.hold_until == 0   # the input is to blame, not a crash loop
+
+
+def test_a_crash_loop_backs_off(cluster):
+    from apps import crash_loop
+
+    with crash_loop.app.run(show_logs=False):
+        fid = crash_loop.kept.object_id
+        cluster.wait_for(lambda d: d.functions[fid].crash_streak >= 3, timeout=30)
+        d = describe(cluster, "kept", crash_loop.app)
+        assert any("crash(es) in a row: the next start waits" in e.text for e in d.events)
+        assert cluster.dispatcher.functions[fid].hold_until > 0
 
 
 def test_concurrent_sync_inputs_run_at_once_in_one_container(running):

@@ -48,6 +48,9 @@ ENV_SOCKET = "LEVERET_CONTAINER_SOCKET"
 ENV_FUNCTION = "LEVERET_FUNCTION_SPEC"   # "key=value" lines: module, name, mount_dir, serialized_path
 ENV_CONTAINER_ID = "LEVERET_CONTAINER_ID"
 
+RUNNING_FILE = "running"   # beside the socket: the input a one-at-a-time container is running
+MARKER_SIZE = 256
+
 LOG_FLUSH_INTERVAL_S = 0.01
 OUTPUT_FLUSH_INTERVAL_S = 0.005
 
@@ -201,6 +204,52 @@ def _flush_forever(writers: list) -> None:
             w.flush()
 
 
+class RunningMarker:
+    """The input this container is running, in a file beside its socket that both sides map: the
+    worker reads it when the container dies (a crash, an out-of-memory kill), so the input to blame
+    is known even when it had no time to say anything. Setting it is a memory write, no syscall.
+    Layout: one length byte (0: no input running), then the input id."""
+
+    def __init__(self, path: str | None):
+        self.map = None
+        if path is None:
+            return
+        try:
+            import mmap
+
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                os.ftruncate(fd, MARKER_SIZE)
+                self.map = mmap.mmap(fd, MARKER_SIZE)
+            finally:
+                os.close(fd)
+        except (OSError, ValueError, ImportError):
+            pass   # the worker then knows less: it blames nothing it cannot name
+
+    def set(self, input_id: str) -> None:
+        if self.map is not None:
+            data = input_id.encode()[:MARKER_SIZE - 1]
+            self.map[1:1 + len(data)] = data
+            self.map[0] = len(data)   # last: the id is whole once its length says so
+
+    def clear(self) -> None:
+        if self.map is not None:
+            self.map[0] = 0
+
+
+def read_running(directory: str) -> str | None:
+    """The input a dead container was running (the worker's side of RunningMarker): its id, "" if
+    it ran none, None if the container kept no marker."""
+    try:
+        with open(os.path.join(directory, RUNNING_FILE), "rb") as f:
+            data = f.read(MARKER_SIZE)
+    except OSError:
+        return None
+    if not data:
+        return None
+    return data[1:1 + data[0]].decode(errors="replace")
+
+
 # ----------------------------------------------------------------------------- payloads
 
 
@@ -289,6 +338,7 @@ class Runner:
         self.last_flush = time.monotonic()
         self.loop = None
         self._lock = threading.Lock()   # the flusher thread also flushes what is held
+        self.marker = RunningMarker(None)   # main() gives a one-at-a-time runner the real one
 
     def flush(self) -> None:
         """Send held log text, then held outputs (the worker times inputs from their arrival)."""
@@ -329,6 +379,14 @@ class Runner:
         CURRENT_INPUT.set(input_id)
         if self.one_at_a_time:
             SOLE_INPUT[0] = input_id
+            self.marker.set(input_id)
+        try:
+            self._run_one(input_id, attempt, args_blob, last_in_batch)
+        finally:
+            if self.one_at_a_time:
+                self.marker.clear()
+
+    def _run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         if self.import_error is not None:
             self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
             return
@@ -535,6 +593,8 @@ def main() -> int:
         runner = ConcurrentRunner(channel, fn, import_error, stdout, stderr, cloudpickle, max_inputs=max_inputs)
     else:
         runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    if runner.one_at_a_time:
+        runner.marker = RunningMarker(os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
     while True:
         try:

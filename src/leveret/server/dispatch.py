@@ -24,6 +24,7 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 from . import autoscaler
 from . import scheduler as sched
+from .policy import Action, Cause, after_attempt
 from .calls import FINAL, CallState
 from .logs import LogHub
 from .metrics import Recorder
@@ -35,7 +36,6 @@ DEFAULT_MAX_CONTAINERS = 100
 MAX_WINDOW = 1000              # most inputs in flight to one container
 WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
-CRASH_ATTEMPTS = 2             # containers that may end under one input before it fails
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
@@ -53,8 +53,8 @@ log = logging.getLogger("leveret.server")
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "crashes", "alone",
-                 "retries", "retry_handle", "yielded")
+    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
+                 "retries", "retry_handle", "yielded", "fail_why")
 
     def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
         self.input_id = input_id
@@ -65,11 +65,12 @@ class InputRec:
         self.queued_at = now
         self.container: ContainerRec | None = None
         self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
-        self.crashes = 0         # containers that ended while (possibly) running it
+        self.ends = 0            # containers or workers that ended under it in a row (policy.py)
         self.alone = False       # it was in a container that crashed: it runs by itself from now on
         self.retries = 0         # retries used (retries=)
         self.retry_handle = None  # set while it waits out its retry delay (neither queued nor running)
         self.yielded = False     # a generator that yielded items cannot run again
+        self.fail_why = ""       # what the policy adds to its final failure (e.g. the poison rule)
 
 
 @dataclasses.dataclass(eq=False)
@@ -615,8 +616,12 @@ class Dispatcher:
             if out.status in FINAL:
                 finals += 1
                 self._release(r)
-                if out.status in RETRYABLE and self._retry_later(r, out.message or "it failed", now):
-                    continue
+                if out.status in RETRYABLE:
+                    if self._attempt_ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
+                        continue
+                    out.message = self._with_attempts(r, out.message)
+                else:
+                    r.ends = 0
             if not r.cancelled:
                 items.append((r, out, batch.container_id))
         self._publish(items)
@@ -720,7 +725,7 @@ class Dispatcher:
         queued = [r for r in fn.queue if not r.cancelled]
         fn.queue.clear()
         fn.cancelled_in_queue = 0
-        self._fail_inputs(queued, "", message, retry=False)
+        self._fail_inputs(queued, "", message)
 
     def _start_container(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
         ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
@@ -794,26 +799,7 @@ class Dispatcher:
         state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
         self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
-        # A generator that yielded cannot run again (its items are out): it fails below, with the rest.
-        again = [r for r in ct.outstanding.values() if not r.yielded]
-        if ev.timed_out_input or worker_lost or ct.stopping:
-            # Stopped for another input's timeout, on request, or its worker is gone: not these
-            # inputs' doing, so they run elsewhere.
-            self._requeue(again)
-        elif again:
-            # It ended while running an input (the worker's guess: the oldest without an output,
-            # whose output may also have died unsent; a @concurrent container's: any of them). The
-            # suspects run again, by themselves, until CRASH_ATTEMPTS containers ended under them;
-            # the inputs behind them never started and run elsewhere as usual.
-            running = ct.outstanding.get(ev.running_input)
-            suspects = [running] if running in again else again
-            for r in suspects:   # alone: so the next crash names the input that causes it
-                r.crashes += 1
-                r.alone = True
-            self._requeue([r for r in again if r.crashes < CRASH_ATTEMPTS])
-        if ct.outstanding:
-            status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if ev.oom_killed else pb.OUTPUT_STATUS_INTERNAL_FAILURE
-            self._fail_inputs(list(ct.outstanding.values()), ct.container_id, f"{why} while running this input", status)
+        charged = self._inputs_after_end(ct, ev, worker_lost, why)
         if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
                 and not any(c.ready for c in fn.containers.values())):
             # No container of this function ever started and another would fail the same way:
@@ -821,11 +807,13 @@ class Dispatcher:
             queued = [r for r in fn.queue if not r.cancelled]
             fn.queue.clear()
             fn.cancelled_in_queue = 0
-            self._fail_inputs(queued, ct.container_id, why, retry=False)
+            self._fail_inputs(queued, ct.container_id, why)
         now = time.time()
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
-            if not worker_lost and not ev.timed_out_input:   # a timeout's stop is not a crash
+            # A crash loop: containers that end by themselves, not under an input that is to blame
+            # (that input pays with its retries; a timeout's stop and a lost worker are no crash).
+            if not worker_lost and not ev.timed_out_input and not charged:
                 fn.crash_streak += 1
                 hold = CRASH_BACKOFF_S[min(fn.crash_streak, len(CRASH_BACKOFF_S)) - 1]
                 fn.hold_until = now + hold
@@ -858,31 +846,86 @@ class Dispatcher:
             r.attempt += 1       # a late result of the earlier attempt is dropped
             fn.queue.appendleft(r)
 
-    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str,
-                     status: int = pb.OUTPUT_STATUS_INTERNAL_FAILURE, *, retry: bool = True) -> None:
+    def _inputs_after_end(self, ct: ContainerRec, ev: pb.ContainerEvent, worker_lost: bool, why: str) -> bool:
+        """What becomes of the inputs a container held when it ended (policy.py decides); True if
+        one of them was to blame (it ran when the container crashed or its worker was lost)."""
+        held = list(ct.outstanding.values())
+        if not held:
+            return False
+        concurrent = ct.function.definition.max_inputs > 1
+        if worker_lost:   # the worker says nothing now: what it was running is what was sent first
+            cause, suspects = Cause.WORKER_LOST, held if concurrent else held[:1]
+        elif ev.timed_out_input or ct.stopping:
+            cause, suspects = Cause.NOT_STARTED, []   # stopped on purpose: not these inputs' doing
+        else:
+            cause = Cause.OUT_OF_MEMORY if ev.oom_killed else Cause.CRASHED
+            running = ct.outstanding.get(ev.running_input)
+            # The worker names the input that ran; a @concurrent container that ran several cannot
+            # say which one was to blame: each of them runs again alone, so the next end names it.
+            suspects = [running] if running is not None else held if concurrent else []
+        if cause is not Cause.WORKER_LOST and len(suspects) > 1:
+            for r in suspects:
+                r.alone = True
+            cause, suspects = Cause.NOT_STARTED, []
+        status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if cause is Cause.OUT_OF_MEMORY else pb.OUTPUT_STATUS_INTERNAL_FAILURE
         now = time.time()
-        failed = []
+        requeue, failed = [], []
+        for r in held:
+            self._release(r)
+            message = f"{why} while running this input"
+            step = self._attempt_ended(r, cause if r in suspects else Cause.NOT_STARTED, message, now)
+            if step is Action.REQUEUE:
+                requeue.append(r)
+            elif step is None:
+                failed.append((r, pb.Output(idx=r.idx, status=status, message=self._with_attempts(r, message)),
+                               ct.container_id))
+        self._requeue(requeue)
+        self._publish([item for item in failed if not item[0].cancelled])
+        return bool(suspects)
+
+    def _attempt_ended(self, r: InputRec, cause: Cause, why: str, now: float) -> Action | None:
+        """Apply the policy to an input whose attempt ended: REQUEUE (the caller puts it back),
+        RETRY (scheduled here), or None: it fails, with ``why`` and the reason the policy adds."""
+        fn = self.functions.get(r.call.function_id)
+        retries = fn.definition.retries if fn is not None and fn.definition.HasField("retries") else None
+        step = after_attempt(cause, retries_used=r.retries, max_retries=retries.max_retries if retries else 0,
+                             ends=r.ends, yielded=r.yielded)
+        r.ends = step.ends
+        r.fail_why = step.why
+        if r.cancelled or fn is None:
+            return None
+        if step.action is Action.REQUEUE:
+            r.alone = r.alone or step.ends > 0
+            return Action.REQUEUE
+        if step.action is Action.RETRY:
+            self._retry_later(fn, r, why, now)
+            return Action.RETRY
+        if retries is not None and cause is not Cause.NOT_STARTED:   # the last attempt, counted as the others
+            first_line = why.strip().splitlines()[0] if why.strip() else "it failed"
+            self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries + 1} of"
+                             f" {retries.max_retries + 1}): {first_line}; {step.why or 'no retries left'}")
+        return None
+
+    def _with_attempts(self, r: InputRec, message: str) -> str:
+        """A final failure's message, with what ended the input beyond its own error."""
+        return f"{message} ({r.fail_why})" if r.fail_why else message
+
+    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str) -> None:
+        """Fail inputs that will never run (no container can hold them)."""
         for r in recs:
             self._release(r)
-            if not (retry and self._retry_later(r, message, now)):
-                failed.append(r)
-        self._publish([(r, pb.Output(idx=r.idx, status=status, message=message), container_id)
-                       for r in failed if not r.cancelled])
+        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message), container_id)
+                       for r in recs if not r.cancelled])
 
     # ------------------------------------------------------------------ retries
 
-    def _retry_later(self, r: InputRec, why: str, now: float) -> bool:
-        """Schedule another attempt of a failed input if its function's retries= allow; True if so."""
-        fn = self.functions.get(r.call.function_id)
-        if fn is None or r.cancelled or r.yielded or not fn.definition.HasField("retries"):
-            return False
+    def _retry_later(self, fn: FunctionState, r: InputRec, why: str, now: float) -> None:
+        """Another attempt of a failed input after its function's retry delay (one retry used)."""
         policy = fn.definition.retries
-        if r.retries >= policy.max_retries:
-            return False
         r.retries += 1
         r.attempt += 1          # a late result of the failed attempt is dropped
         r.container = None
-        r.alone = r.alone or r.crashes > 0
+        r.alone = r.alone or r.ends > 0
         delay = min(policy.max_delay_s, policy.initial_delay_s * policy.backoff_coefficient ** (r.retries - 1))
         self.inputs[r.input_id] = r
         fn.retry_waiting += 1
@@ -890,7 +933,6 @@ class Dispatcher:
         first_line = why.strip().splitlines()[0] if why.strip() else "it failed"
         self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries} of"
                          f" {policy.max_retries + 1}): {first_line}; retrying in {delay:g} s")
-        return True
 
     def _retry_now(self, fn: FunctionState, r: InputRec) -> None:
         r.retry_handle = None

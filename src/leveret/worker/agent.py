@@ -101,34 +101,10 @@ class Agent:
             self._outbox.put_nowait(pb.WorkerToServer(register=self.info()))
             call = self.stub.WorkerConnect(self._requests())
             async for msg in call:
-                kind = msg.WhichOneof("msg")
-                if kind == "inputs":
-                    task = self.tasks.get(msg.inputs.container_id)
-                    if task is not None:
-                        task.send_inputs(msg.inputs)
-                elif kind == "start":
-                    self._start_container(msg.start)
-                elif kind == "stop":
-                    task = self.tasks.get(msg.stop.container_id)
-                    if task is not None:
-                        task.stop(msg.stop.reason)
-                elif kind == "exec":
-                    self._execs[msg.exec.exec_id] = asyncio.ensure_future(self._exec(msg.exec))
-                elif kind == "exec_cancel":
-                    running = self._execs.pop(msg.exec_cancel, None)
-                    if running is not None:
-                        running.cancel()
-                elif kind == "logs_stored":   # each stored batch lets the next one go
-                    self._logs_in_flight = max(0, self._logs_in_flight - msg.logs_stored)
-                    if self.log_buffer.count:
-                        self.flush_logs()
-                elif kind == "heartbeat_s":
-                    self.heartbeat_s = msg.heartbeat_s
-                elif kind == "worker_id":
-                    self.worker_id = msg.worker_id
-                    self.registered.set()
-                    log.info("registered as %s", self.worker_id)
-                    self._fill_pool()
+                try:
+                    self._handle(msg)
+                except Exception:   # a bug handling one message must not take the worker down
+                    log.exception("could not handle the server's %s message", msg.WhichOneof("msg"))
         except grpc.aio.AioRpcError as err:
             raise translate(err, self.server_url) from None
         finally:
@@ -138,6 +114,36 @@ class Agent:
             await channel.close()
             if metrics is not None:
                 await metrics.stop()
+
+    def _handle(self, msg: pb.ServerToWorker) -> None:
+        kind = msg.WhichOneof("msg")
+        if kind == "inputs":
+            task = self.tasks.get(msg.inputs.container_id)
+            if task is not None:
+                task.send_inputs(msg.inputs)
+        elif kind == "start":
+            self._start_container(msg.start)
+        elif kind == "stop":
+            task = self.tasks.get(msg.stop.container_id)
+            if task is not None:
+                task.stop(msg.stop.reason)
+        elif kind == "exec":
+            self._execs[msg.exec.exec_id] = asyncio.ensure_future(self._exec(msg.exec))
+        elif kind == "exec_cancel":
+            running = self._execs.pop(msg.exec_cancel, None)
+            if running is not None:
+                running.cancel()
+        elif kind == "logs_stored":   # each stored batch lets the next one go
+            self._logs_in_flight = max(0, self._logs_in_flight - msg.logs_stored)
+            if self.log_buffer.count:
+                self.flush_logs()
+        elif kind == "heartbeat_s":
+            self.heartbeat_s = msg.heartbeat_s
+        elif kind == "worker_id":
+            self.worker_id = msg.worker_id
+            self.registered.set()
+            log.info("registered as %s", self.worker_id)
+            self._fill_pool()
 
     async def _requests(self):
         async for msg in queue_items(self._outbox):
@@ -167,7 +173,10 @@ class Agent:
     async def shutdown(self) -> None:
         self._stopping = True
         for task in [*self.tasks.values(), *self.pool]:
-            task.stop("the worker is shutting down")
+            try:
+                task.stop("the worker is shutting down")
+            except Exception:   # one container's trouble must not keep the others running
+                log.exception("could not stop container %s", task.container_id)
         pending = [t.task for t in [*self.tasks.values(), *self.pool] if t.task is not None]
         if pending:
             await asyncio.wait(pending, timeout=5)

@@ -114,7 +114,8 @@ class ContainerTask:
         self._write_inputs(items)
 
     def _write_inputs(self, items: list[tuple]) -> None:
-        self._write(("inputs", items))
+        if not self._write(("inputs", items)):
+            return   # its socket closed: the container is ending, and its end tells the server what it held
         if self.timer is not None:
             self.timer.sent([(iid, attempt) for iid, attempt, _ in items])
 
@@ -151,8 +152,17 @@ class ContainerTask:
         if self.handle is not None and self.task is not None and not self.task.done():
             self.handle.kill(sig)
 
-    def _write(self, msg) -> None:
-        self.writer.write(bootstrap.encode_frame(msg))
+    def _write(self, msg) -> bool:
+        """Send a frame to the bootstrap; False if its socket is closed or closing (the container
+        is ending at any moment: a crash, a signal, a timeout's kill)."""
+        writer = self.writer
+        if writer is None or writer.is_closing():
+            return False
+        try:
+            writer.write(bootstrap.encode_frame(msg))
+        except (RuntimeError, OSError):   # closed between the check and the write
+            return False
+        return True
 
     # ------------------------------------------------------------------ life
 
@@ -228,10 +238,8 @@ class ContainerTask:
         finally:
             if server is not None:
                 server.close()
-            if self.handle is not None:
-                await self.agent.runtime.remove(self.handle)
-            shutil.rmtree(self.socket_dir, ignore_errors=True)
-            shutil.rmtree(self.dir, ignore_errors=True)
+            running = self._running_input()   # before its socket directory (and marker) goes
+            await self._release()
         oom = self.handle is not None and self.handle.oom_killed
         if oom:
             message = (f"container ran out of memory: it is limited to memory={self.a.definition.memory_mb} MiB;"
@@ -243,7 +251,6 @@ class ContainerTask:
         if exit_code != 0 and self.stop_requested is None:
             failed = True
         state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
-        running = self.timer.running() if self.timer is not None else ""
         if self.timer is not None:
             self.timer.cancel()
         if self.a is not None:   # the server never heard of a warm container that got no function
@@ -252,6 +259,26 @@ class ContainerTask:
         self.agent.release_gpus(self.gpus)
         self.gpus = []
         self.agent.forget(self)
+
+    def _running_input(self) -> str:
+        """The input the container was running when it ended: from the marker a one-at-a-time
+        bootstrap keeps, else (a @concurrent container) the oldest still timed, if it is timed."""
+        marker = bootstrap.read_running(self.socket_dir)
+        if marker is not None:
+            return marker
+        return self.timer.running() if self.timer is not None else ""
+
+    async def _release(self) -> None:
+        """Free what the container held; a failure here is logged, never raised: the container's end
+        must still reach the server, or the inputs it held would wait forever."""
+        try:
+            if self.handle is not None:
+                await self.agent.runtime.remove(self.handle)
+        except Exception:
+            log.exception("container %s: could not release what it held (the worker's next start removes"
+                          " what is left)", self.container_id)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
         """The function's spec and code files, for a warm container to write where it likes."""
