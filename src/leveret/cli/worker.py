@@ -54,7 +54,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     from ..worker.runtime import RuntimeStartError, get_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    workdir = workdir or os.path.join(config.home(), "worker")
+    workdir = workdir or os.path.join(config.ensure_home(), "worker")
     try:
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
