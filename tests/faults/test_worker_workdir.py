@@ -1,4 +1,5 @@
-"""A second worker on a running worker's workdir refuses at once, touching nothing."""
+"""What a worker leaves on its host: a killed worker's socket directories are removed by the next
+worker on its workdir, and a second worker on a running worker's workdir refuses, touching nothing."""
 
 import glob
 import os
@@ -92,6 +93,26 @@ def connected(socket_path: str) -> bool:
     with open("/proc/net/unix") as f:   # Num RefCount Protocol Flags Type St Inode Path; St 03: connected
         return any(len(fields) == 8 and fields[5] == "03" and fields[7] == socket_path
                    for fields in map(str.split, f))
+
+
+def test_a_killed_workers_socket_directories_are_removed_by_the_next_worker_on_its_workdir(short_tmp, procs, tmp_path):
+    env = {**procs.env, "TMPDIR": short_tmp}
+    workdir = tmp_path / "worker"
+    first, first_log = procs.worker(workdir, "--runtime", "process", "--warm-containers", "1", env=env)
+    first_log.wait_for_line("registered as")
+    left = wait_until(lambda: sockets(short_tmp), "its warm container's socket")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    assert all(map(os.path.exists, left))   # what a killed worker leaves
+
+    second, second_log = procs.worker(workdir, "--runtime", "process", "--warm-containers", "1", env=env)
+    second_log.wait_for_line("registered as")
+    wait_until(lambda: set(sockets(short_tmp)) - set(left), "the second worker's warm container's socket")
+    assert not any(os.path.exists(os.path.dirname(s)) for s in left), os.listdir(short_tmp)
+    assert len(os.listdir(short_tmp)) == 1, os.listdir(short_tmp)   # the second worker's socket directory only
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(15) == 0
+    assert os.listdir(short_tmp) == []
 
 
 def tree(workdir) -> set[str]:
