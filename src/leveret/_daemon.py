@@ -48,7 +48,7 @@ def ensure_running() -> dict:
     info = status()
     if info:
         return info
-    os.makedirs(config.home(), exist_ok=True)
+    config.ensure_home()
     with open(os.path.join(config.home(), "daemon.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         info = status()

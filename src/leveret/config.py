@@ -9,11 +9,35 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
+
+from .exception import InvalidError
+
+
+class HomeError(InvalidError):
+    """``LEVERET_HOME`` cannot be used; the message names the path and the fix."""
 
 
 def home() -> str:
     return os.path.abspath(os.path.expanduser(os.environ.get("LEVERET_HOME") or "~/.leveret"))
+
+
+def _home_error(exc: OSError, doing: str = "write to") -> HomeError:
+    return HomeError(f"cannot {doing} LEVERET_HOME={home()} ({exc.strerror or exc}):"
+                     " point LEVERET_HOME at a writable directory")
+
+
+def ensure_home() -> str:
+    """``home()``, made if missing (readable by its owner only); HomeError if it cannot be written."""
+    path = home()
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)   # the store in it holds functions' secrets
+        with tempfile.TemporaryFile(dir=path):        # a read-only mount, or no write permission
+            pass
+    except OSError as exc:
+        raise _home_error(exc) from None
+    return path
 
 
 def token_path() -> str:
@@ -27,12 +51,14 @@ def daemon_path() -> str:
 def ensure_token() -> str:
     """The embedded daemon's token, made on first use (readable by its owner only)."""
     path = token_path()
-    os.makedirs(home(), mode=0o700, exist_ok=True)   # the store in it holds functions' secrets
+    ensure_home()
     try:
         with open(path) as f:
             return f.read().strip()
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        raise _home_error(exc, "use") from None
     token = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -53,6 +79,8 @@ def read_daemon_file() -> dict | None:
             return json.load(f)
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    except OSError as exc:   # e.g. LEVERET_HOME is under a file
+        raise _home_error(exc, "use") from None
 
 
 def explicit_server() -> ServerConfig | None:
@@ -62,7 +90,5 @@ def explicit_server() -> ServerConfig | None:
         return None
     token = os.environ.get("LEVERET_TOKEN")
     if not token:
-        from .exception import InvalidError
-
         raise InvalidError(f"LEVERET_SERVER_URL is set to {url} but LEVERET_TOKEN is not: set it to the server's token")
     return ServerConfig(url, token, embedded=False)

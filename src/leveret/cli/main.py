@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import HomeError
 from .app import app
 from .container import container
 from .dashboard import dashboard
@@ -17,7 +18,15 @@ from .token import token, workers
 from .worker import worker
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HomeError as exc:   # any command that needs LEVERET_HOME: one line, no traceback
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leveret")
 def cli() -> None:
     """Run Python functions in containers on your own machines."""

@@ -49,7 +49,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     token = token or config.ensure_token()
     db = db or "sqlite:///" + os.path.join(config.home(), "state.db")
-    os.makedirs(config.home(), exist_ok=True)
+    config.ensure_home()
 
     def ready(srv) -> None:
         click.echo(f"leveret server listening on {srv.url} (store {_without_password(db)}),"

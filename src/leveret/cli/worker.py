@@ -42,6 +42,13 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         if not eq or not key.strip() or not value.strip():
             raise click.BadParameter(f"{item!r} is not KEY=VALUE, e.g. --label region=eu-north", param_hint="--label")
         parsed[key.strip()] = value.strip()
+    from ..worker.workdir import WorkdirError, lock_workdir
+
+    workdir = workdir or os.path.join(config.ensure_home(), "worker")
+    try:   # first: a second worker on this workdir must not touch the first one's containers
+        workdir_lock = lock_workdir(workdir)
+    except WorkdirError as exc:
+        raise click.ClickException(str(exc)) from None
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -54,7 +61,6 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     from ..worker.runtime import RuntimeStartError, get_runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    workdir = workdir or os.path.join(config.home(), "worker")
     try:
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
     except RuntimeStartError as exc:
@@ -83,3 +89,5 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         run_loop(main())
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        workdir_lock.close()

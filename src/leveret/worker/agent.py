@@ -23,6 +23,7 @@ from .._wire.channel import open_channel, translate
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
+from .workdir import fresh_socket_dir, socket_dir_for
 
 log = logging.getLogger("leveret.worker")
 
@@ -64,7 +65,7 @@ class Agent:
         self._logs_in_flight = 0
         self._log_flush: asyncio.TimerHandle | None = None
         self._mounts: dict[str, asyncio.Future] = {}
-        self.socket_dir = tempfile.mkdtemp(prefix="lv-")  # short: unix socket paths max out at 108 bytes
+        self.socket_dir = socket_dir_for(workdir)   # emptied at start: a killed worker leaves its sockets
         self.stub = None
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
@@ -84,6 +85,7 @@ class Agent:
         left = await self.runtime.remove_leftovers()
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
+        fresh_socket_dir(self.socket_dir)
         metrics = None
         if self.metrics_listen:
             from .metrics import serve

@@ -403,6 +403,8 @@ class ContainerTask:
 
     def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
         self.lines.flush_all()
+        if self._drop_report is not None:   # say what was dropped now, not a second later: before the result,
+            self._report_drops()            # as its lines are, so the run's live logs have it before they end
         if self.timer is not None:
             for iid, _, status, *_ in outputs:
                 if status != bootstrap.STATUS_GENERATOR_ITEM:

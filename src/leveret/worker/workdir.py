@@ -1,0 +1,68 @@
+"""What a worker owns on disk: its workdir, held by one worker at a time, and the directory of its
+containers' unix sockets, found again by the next worker on that workdir.
+
+    leveret worker --workdir W ─▶ lock W/worker.lock (held for the worker's life; a second worker
+                                  on W refuses before it touches anything)
+                               ─▶ <temp>/lv-<hash of W>: emptied at start (what a killed worker left),
+                                  one directory per container holding its socket, removed at exit
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+
+LOCK_FILE = "worker.lock"
+
+
+class WorkdirError(Exception):
+    """The workdir cannot be used by this worker; the message names the fix."""
+
+
+def lock_workdir(workdir: str):
+    """Hold ``workdir`` for this process (the returned file keeps the lock until it closes or the
+    process ends, however it ends); WorkdirError if another worker holds it."""
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)   # not truncated: its pid
+    except OSError as exc:
+        raise WorkdirError(f"cannot write to the worker's workdir {workdir} ({exc.strerror or exc}):"
+                           " give it a writable directory with --workdir") from None
+    lock = os.fdopen(fd, "r+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = lock.read().strip() or "unknown"
+        lock.close()
+        raise WorkdirError(f"another worker (pid {holder}) is running on the workdir {workdir}: stop it, or"
+                           " start this one with another --workdir") from None
+    lock.truncate(0)
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def socket_dir_for(workdir: str) -> str:
+    """Where a worker on ``workdir`` keeps its containers' sockets: short, as unix socket paths end
+    at 108 bytes, and the same for every worker on that workdir, so the next one finds what a
+    killed one left."""
+    key = hashlib.sha256(os.path.realpath(workdir).encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"lv-{key}")
+
+
+def fresh_socket_dir(path: str) -> None:
+    """Make ``path`` an empty directory of this user's only, removing what an earlier worker left."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():   # not ours: never follow or remove it
+            raise WorkdirError(f"{path}, where this worker keeps its containers' sockets, is not a directory of"
+                               " this user: remove it, or start the worker with another --workdir")
+        shutil.rmtree(path)
+    os.mkdir(path, 0o700)
