@@ -116,6 +116,21 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
     asyncio.run(main())
 
 
+def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_deleted_with_their_call():
+    """A finished map is let go of at once, its outputs still in the write-behind: a prune then must
+    not leave them behind, stored for a call already deleted."""
+    async def main():
+        d, outbox = dispatcher()
+        call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        work(d, outbox)
+        assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
+        assert CallPruner(d).prune(time.time() + LATER) == (1, 0)
+        await asyncio.sleep(0)                                 # the write-behind's turn
+        assert stored(d, call.call_id) == (0, 0, 0)
+
+    asyncio.run(main())
+
+
 def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog):
     monkeypatch.setattr(store_retention, "CALLS_PER_STEP", 1)   # a batch per call
 
