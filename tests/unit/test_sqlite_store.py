@@ -47,3 +47,18 @@ def test_open_store_in_memory(url):
         assert s.get_app("ap-1") is not None
     finally:
         s.close()
+
+
+def test_the_wal_goes_back_under_its_limit_after_a_big_transaction(tmp_path, monkeypatch):
+    from leveret.server.store import sqlite
+
+    monkeypatch.setattr(sqlite, "WAL_LIMIT_BYTES", 1 << 20)
+    s = SqliteStore(str(tmp_path / "state.db"))
+    wal = tmp_path / "state.db-wal"
+    try:
+        s.create_call("fc-1", "fu-1", "map", None, [(f"in-1-{i}", i, os.urandom(100_000)) for i in range(100)])
+        assert wal.stat().st_size > 8 << 20       # one transaction of 10 MB
+        s.create_app("ap-1", "etl", "")           # the next write, after the checkpoint, starts the log over
+        assert wal.stat().st_size <= 1 << 20
+    finally:
+        s.close()

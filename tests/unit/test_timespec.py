@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from leveret._utils.timespec import parse_duration, parse_time
+from leveret._utils.timespec import format_duration, parse_duration, parse_time
 
 NOW = 1_800_000_000.0
 
@@ -33,3 +33,12 @@ def test_times_back_from_now_and_local_dates():
 def test_a_bad_time_names_the_accepted_forms():
     with pytest.raises(ValueError, match=r"--since 'last tuesday': give a duration back from now .* or a time: 2026-11-28T10:00"):
         parse_time("last tuesday", NOW, "--since")
+
+
+@pytest.mark.parametrize("seconds, text", [
+    (7 * 86400, "7d"), (14 * 86400, "14d"), (10 * 86400, "10d"), (5400, "1h30m"), (30, "30s"), (0.5, "0.5s"),
+    (90061, "1d1h1m1s"), (0, "0s"),
+])
+def test_durations_are_written_as_they_are_typed(seconds, text):
+    assert format_duration(seconds) == text
+    assert parse_duration(text) == seconds

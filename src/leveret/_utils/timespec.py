@@ -26,6 +26,22 @@ def parse_duration(text: str, what: str = "duration") -> float:
     return total
 
 
+def format_duration(seconds: float) -> str:
+    """``seconds`` as ``parse_duration`` reads it back: 7d, 14d, 1h30m, 0.5s."""
+    if seconds <= 0:
+        return "0s"
+    parts, left = [], float(seconds)
+    for unit in ("d", "h", "m"):
+        size = _UNITS[unit]
+        n = int(left // size)
+        if n:
+            parts.append(f"{n}{unit}")
+            left -= n * size
+    if left > 1e-9 or not parts:
+        parts.append(f"{round(left, 3):g}s")
+    return "".join(parts)
+
+
 def parse_time(text: str, now: float, what: str = "time") -> float:
     """Seconds since the epoch of ``text``: a duration before ``now``, or a date and time."""
     try:

@@ -19,6 +19,9 @@ from .._utils.listen import check_listen
               help="Seconds a worker may stay silent before it is marked down and its inputs run elsewhere (default: 30).")
 @click.option("--log-retention", default="7d", show_default=True, metavar="DURATION",
               help="Delete log lines older than this (30m, 12h, 7d, 2w).")
+@click.option("--call-retention", default="7d", show_default=True, metavar="DURATION",
+              help="Delete a finished call's inputs and outputs this long after it finished (or its app stopped);"
+                   " a spawned call's results can be fetched until then.")
 @click.option("--log-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Keep the stored log lines under this many MiB, deleting the oldest first.")
 @click.option("--http", "http_listen", default=None, metavar="HOST:PORT", callback=check_listen,
@@ -26,7 +29,7 @@ from .._utils.listen import check_listen
                    " (default: the --listen host, its port + 1).")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
-           log_retention: str, log_max_mb: int, http_listen: str | None) -> None:
+           log_retention: str, call_retention: str, log_max_mb: int, http_listen: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
         if listen or db or http_listen:
@@ -35,12 +38,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     if not listen:
         click.echo(ctx.get_help())
         ctx.exit(0)
-    from .._utils.timespec import parse_duration
-
-    try:
-        retention_s = parse_duration(log_retention, "--log-retention")
-    except ValueError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--log-retention "), param_hint="--log-retention") from None
+    retention_s = _duration(log_retention, "--log-retention")
+    call_retention_s = _duration(call_retention, "--call-retention")
     import logging
 
     from ..server.dispatch import WORKER_LEASE_S
@@ -60,7 +59,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
 
     try:
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
-                   log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024, http_listen=http_listen)
+                   log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
+                   call_retention_s=call_retention_s, http_listen=http_listen)
     except KeyboardInterrupt:
         pass
 
@@ -94,6 +94,15 @@ def status() -> None:
     else:
         click.echo(f"leveret daemon is not running (home {config.home()}); `leveret server start` starts it")
         sys.exit(3)
+
+
+def _duration(text: str, option: str) -> float:
+    from .._utils.timespec import parse_duration
+
+    try:
+        return parse_duration(text, option)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix(option + " "), param_hint=option) from None
 
 
 def _without_password(url: str) -> str:

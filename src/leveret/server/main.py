@@ -16,6 +16,7 @@ from .auth import ADMIN, WORKER_METHODS, Tokens
 from . import http, metrics
 from .dispatch import WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
+from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
 from .service import LeveretService
 from .store import open_store
 
@@ -69,9 +70,10 @@ class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
     def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens,
-                 http_side: Listener, pruner: asyncio.Task | None = None):
+                 http_side: Listener, call_pruner: CallPruner, pruners: tuple[asyncio.Task, ...] = ()):
         self.grpc_server = grpc_server
-        self.pruner = pruner
+        self.call_pruner = call_pruner   # prune(now) deletes what the call retention no longer keeps
+        self.pruners = pruners           # periodic tasks: log lines, calls
         self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
@@ -82,8 +84,10 @@ class Server:
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
-                    http_listen: str | None = None) -> "Server":
-        """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1)."""
+                    call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None) -> "Server":
+        """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
+        A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
+        ``log_retention_s`` (and under ``log_max_bytes``)."""
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
@@ -93,9 +97,11 @@ class Server:
         restored = dispatcher.deployments.restore()
         if restored:
             log.info("restored %d deployed app version(s)", restored)
+        call_pruner = CallPruner(dispatcher, retention_s=call_retention_s)   # after restore: restored calls are held
         tokens = Tokens(token, store)
         server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
-        api_pb2_grpc.add_LeveretServicer_to_server(LeveretService(dispatcher, logs, tokens), server)
+        api_pb2_grpc.add_LeveretServicer_to_server(
+            LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s), server)
         host, _, port = listen.rpartition(":")
         bound = server.add_insecure_port(listen)
         if bound == 0:
@@ -110,14 +116,15 @@ class Server:
                           " pick another with --http HOST:PORT") from None
         await server.start()
         dispatcher.start()
-        pruner = asyncio.get_running_loop().create_task(logs.prune_forever())
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side, pruner)
+        loop = asyncio.get_running_loop()
+        pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()))
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side, call_pruner, pruners)
 
     async def stop(self, grace: float = 1.0) -> None:
         await self.http.stop()
-        if self.pruner is not None:
-            self.pruner.cancel()
-            await asyncio.gather(self.pruner, return_exceptions=True)
+        for task in self.pruners:
+            task.cancel()
+        await asyncio.gather(*self.pruners, return_exceptions=True)
         await self.dispatcher.close()
         await self.grpc_server.stop(grace)
         self.dispatcher.store.close()
@@ -138,5 +145,5 @@ async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lea
 
 
 def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S, **options) -> None:
-    """Serve until interrupted; ``options`` as Server.start takes them (log limits, http_listen)."""
+    """Serve until interrupted; ``options`` as Server.start takes them (retention and log limits, http_listen)."""
     run_loop(serve_forever(listen, db, token, ready, worker_lease_s, **options))

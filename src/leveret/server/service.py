@@ -20,6 +20,7 @@ from .calls import FINAL, CallState
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
+from .retention import DEFAULT_CALL_RETENTION_S, gone
 from .store import NO_FILTER, LogFilter
 
 FOREVER = None
@@ -76,8 +77,10 @@ async def _abort_not_found(context, what: str):
 
 
 class LeveretService(api_pb2_grpc.LeveretServicer):
-    def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens):
+    def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
+                 call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher
+        self.call_retention_s = call_retention_s
         self.store = dispatcher.store
         self.logs = logs
         self.tokens = tokens
@@ -348,7 +351,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
             return pb.FunctionCallGetResponse(outputs=call.outputs[request.from_index:], done=call.done)
         row = self.store.get_call(request.call_id)
         if row is None:
-            await _abort_not_found(context, f"no function call {request.call_id}")
+            await _abort_not_found(context, gone(request.call_id, self.call_retention_s))
         _, _, total = row
         outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m)
                 for i, s, d, g, m in self.store.get_outputs(request.call_id, 0)]

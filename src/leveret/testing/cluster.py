@@ -22,13 +22,15 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
-                 start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False):
+                 start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
+                 call_retention_s: float | None = None):
         self.directory = str(directory)
         self.db = db or os.path.join(self.directory, "state.db")
         self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
         self.max_containers = max_containers
         self.warm_containers = warm_containers
         self.worker_lease_s = worker_lease_s
+        self.call_retention_s = call_retention_s   # as leveret server --call-retention (default 7d)
         self.start_worker = start_worker
         self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
         self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
@@ -78,6 +80,8 @@ class Cluster:
 
         os.makedirs(self.directory, exist_ok=True)
         extra = {"worker_lease_s": self.worker_lease_s} if self.worker_lease_s else {}
+        if self.call_retention_s is not None:
+            extra["call_retention_s"] = self.call_retention_s
         self.server = await Server.start(listen="127.0.0.1:0", db=self.db, token=self.token, **extra)
         if self.start_worker:
             await self._start_agent()

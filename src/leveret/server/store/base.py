@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .retention import CallRetention
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS apps (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, state TEXT NOT NULL,
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS calls (
     id TEXT PRIMARY KEY, function_id TEXT NOT NULL, kind TEXT NOT NULL, total BIGINT,
     created_at DOUBLE PRECISION NOT NULL
 );
+CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
 CREATE TABLE IF NOT EXISTS inputs (
     id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args {bytes} NOT NULL,
     state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL
@@ -134,8 +137,9 @@ class Dialect:
         return [s.strip() for s in text.split(";") if s.strip()]
 
 
-class SqlStore:
+class SqlStore(CallRetention):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
+    Retention's deletes are in ``CallRetention`` (retention.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
     calls ``super().__init__(db)``.

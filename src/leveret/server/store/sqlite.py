@@ -18,6 +18,10 @@ SQLITE = Dialect(
     position="instr",
 )
 
+# After a checkpoint, the write-ahead log is cut back to this: one big transaction (a prune's, a
+# large batch's) would otherwise leave it at its largest size for good.
+WAL_LIMIT_BYTES = 64 * 1024 * 1024
+
 
 def sqlite_path(url: str) -> str:
     """The file of ``sqlite:///abs/path.db``, ``sqlite://:memory:`` or a plain path."""
@@ -40,5 +44,6 @@ class SqliteStore(SqlStore):
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         db.execute("PRAGMA foreign_keys=OFF")
         super().__init__(db)
