@@ -15,13 +15,16 @@ a process that cannot (one already running threads, like a test runner) wraps ea
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
 import shutil
 import signal
 
 from . import cgroups
+from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
+from .sysmount import libc as _libc
+from .sysmount import mount as _mount
+from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount,
                    RuntimeStartError)
 
@@ -261,27 +264,6 @@ class OciRuntime(ContainerRuntime):
         if os.path.ismount(rootfs):
             _umount(rootfs)
         shutil.rmtree(bundle, ignore_errors=True)
-
-
-# mount(2) and friends through libc: a fork and exec of mount(8) per container costs milliseconds.
-_libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, MS_REC, MS_PRIVATE, MNT_DETACH = 0x00020000, 0x4000, 0x40000, 2
-
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise RuntimeStartError(f"{what} failed: {os.strerror(err)}")
-
-
-def _mount(source: str, target: str, fstype: str, options: str, flags: int = 0) -> None:
-    rc = _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
-                     options.encode() if options else None)
-    _check(rc, f"mounting {fstype or source} at {target}")
-
-
-def _umount(target: str) -> None:
-    _check(_libc.umount2(target.encode(), MNT_DETACH), f"unmounting {target}")
 
 
 def hide_unified_hierarchy() -> bool:
