@@ -1,4 +1,5 @@
-"""A recording fake runtime for unit tests: no processes, every call recorded.
+"""A recording fake runtime for unit tests: no processes, every call recorded; and fake disks
+(``FakeDisks``) for the disk pool's tests.
 
 A fake container "runs" until it is killed, or until the test calls ``exit(container_id, code)``;
 tests write to its stdout / stderr with ``feed``. ``feed`` and ``exit`` may be called from any
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import shutil
 import signal
 
 from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError
+from .disk import MiB, Disk, DiskMaker
 
 
 @dataclasses.dataclass
@@ -80,3 +84,44 @@ class FakeRuntime(ContainerRuntime):
 
     def verbs(self) -> list[str]:
         return [c.verb for c in self.calls]
+
+
+class FakeDisks(DiskMaker):
+    """Disks as plain directories under ``root``, with the free space and each disk's use the test
+    sets (MiB); records what it was asked. ``hold`` (an Event) keeps makes waiting until it is set."""
+
+    bounded = True
+    kind = "fake disks"
+
+    def __init__(self, root: str, *, free_mb: int = 100_000, fail: str = ""):
+        super().__init__(root)
+        self.free_mb = free_mb
+        self.used_mb: dict[str, int] = {}
+        self.fail = fail
+        self.hold: asyncio.Event | None = None
+        self.calls: list[tuple] = []
+
+    async def make(self, name: str, size_mb: int, *, background: bool = False) -> Disk:
+        self.calls.append(("make", size_mb))
+        if self.hold is not None:
+            await self.hold.wait()
+        if self.fail:
+            raise RuntimeStartError(self.fail)
+        path = os.path.join(self.root, name)
+        os.makedirs(path)
+        return Disk(name, path, size_mb)
+
+    async def destroy(self, disk: Disk) -> None:
+        self.calls.append(("destroy", disk.size_mb))
+        shutil.rmtree(disk.path, ignore_errors=True)
+
+    def used_bytes(self, disk: Disk) -> int:
+        return self.used_mb.get(disk.name, 0) * MiB
+
+    def free_bytes(self) -> int:
+        return self.free_mb * MiB
+
+    async def remove_leftovers(self) -> list[str]:
+        names = sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []
+        shutil.rmtree(self.root, ignore_errors=True)
+        return names
