@@ -278,3 +278,15 @@ def test_a_default_that_fits_is_kept_and_a_full_disk_still_gets_the_smallest(tmp
     disks.free_mb = 300
     p.fit_default(8)
     assert p.default_mb == 256   # a start is then refused, saying why
+
+
+@pytest.mark.parametrize("option", [["--disk-reserve", "10"], ["--container-disk", "512"]])
+def test_the_worker_refuses_disk_options_where_its_runtime_has_no_disks(option):
+    from click.testing import CliRunner
+
+    from leveret.cli.worker import worker
+
+    done = CliRunner().invoke(worker, ["--server", "http://127.0.0.1:1", "--token", "t", "--runtime", "process", *option])
+    assert done.exit_code == 2
+    assert "the process runtime does not bound containers' disks" in done.output
+    assert "run as root with --runtime crun, or drop them" in done.output

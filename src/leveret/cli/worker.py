@@ -66,6 +66,9 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
                          disk_reserve_mb=disk_reserve)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
+    except ValueError as exc:   # disk options for a runtime without disks
+        raise click.BadParameter(f"{exc}{why}: run as root with --runtime crun, or drop them",
+                                 param_hint="--container-disk / --disk-reserve") from None
     from ..worker.gpus import detect
 
     found_count, found_type = detect()
@@ -75,10 +78,6 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
     if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
         rt.disks.fit_default(agent.max_containers + warm_containers)
-    if rt.disks is None and (container_disk or disk_reserve is not None):
-        raise click.BadParameter(f"the {rt.name} runtime does not bound containers' disks, so --container-disk and"
-                                 " --disk-reserve cannot apply: run as root with --runtime crun, or drop them",
-                                 param_hint="--container-disk / --disk-reserve")
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, container disk: {rt.describe_disk()},"
                f" up to {agent.max_containers} containers{offered}, server {server_url}")
 

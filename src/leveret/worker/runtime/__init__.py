@@ -36,6 +36,9 @@ def get_runtime(name: str, state_dir: str = "", *, unified_hidden: bool = False,
 
         return OciRuntime(name, state_dir, unified_hidden=unified_hidden, disk_mb=disk_mb or DEFAULT_DISK_MB,
                           disk_reserve_mb=DEFAULT_RESERVE_MB if disk_reserve_mb is None else disk_reserve_mb)
+    if disk_mb or disk_reserve_mb is not None:
+        raise ValueError(f"the {name} runtime does not bound containers' disks: a default disk size or a disk"
+                         " reserve needs crun, runc or runsc")
     if name == "process":
         from .process import ProcessRuntime
 
