@@ -15,10 +15,10 @@ MAX_TIMEOUT = 24 * 3600
 MAX_SCALEDOWN_WINDOW = 24 * 3600
 MAX_STARTUP_TIMEOUT = 24 * 3600
 MAX_KEPT_CONTAINERS = 1000     # min_containers, buffer_containers
+MAX_EPHEMERAL_DISK = 3 * 1024 * 1024   # MiB (3 TiB)
 
 # option -> what brings it
 NOT_YET = {
-    "ephemeral_disk": "container resource limits",
     "volumes": "volumes",
     "network_file_systems": "volumes",
     "cloud": "cloud placement",
@@ -40,14 +40,14 @@ class FunctionOptions:
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
                  "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
-                 "gpu_type", "gpu_count")
+                 "gpu_type", "gpu_count", "ephemeral_disk_mb")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
                  image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
-                 region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0):
+                 region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -69,6 +69,7 @@ class FunctionOptions:
         self.schedule = schedule          # a Cron or Period (deployed apps run it)
         self.gpu_type = gpu_type          # "" = any type
         self.gpu_count = gpu_count
+        self.ephemeral_disk_mb = ephemeral_disk_mb   # MiB of writable layer and /tmp; 0 = the worker's default
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -119,6 +120,16 @@ def _gpu(function_name: str, value) -> tuple[str, int]:
     return ("" if kind == "ANY" else kind), int(count or 1)
 
 
+def _disk(function_name: str, value) -> int:
+    """Modal's ``ephemeral_disk=``: MiB for the container's writable layer and /tmp."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_EPHEMERAL_DISK:
+        raise InvalidError(f"{function_name}: ephemeral_disk={value!r} must be a whole number of MiB, more than 0"
+                           f" and at most {MAX_EPHEMERAL_DISK} (3 TiB), e.g. ephemeral_disk=20480 for 20 GiB")
+    return value
+
+
 def _count(function_name: str, option: str, value, high: int) -> int:
     if value is None:
         return 0
@@ -130,7 +141,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
-             gpu=None, unset: dict) -> FunctionOptions:
+             gpu=None, ephemeral_disk=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(value):
             raise NotImplementedOptionError(
@@ -189,4 +200,5 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            retries=Retries.of(function_name, retries), startup_timeout=float(startup_timeout or 0),
                            min_containers=min_containers, buffer_containers=buffer_containers,
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
-                           schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count)
+                           schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count,
+                           ephemeral_disk_mb=_disk(function_name, ephemeral_disk))

@@ -64,7 +64,7 @@ class App:
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
         unset = dict(network_file_systems=network_file_systems,
-                     volumes=volumes, ephemeral_disk=ephemeral_disk, proxy=proxy, cloud=cloud,
+                     volumes=volumes, proxy=proxy, cloud=cloud,
                      enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
 
@@ -85,7 +85,7 @@ class App:
                                                  retries=retries, startup_timeout=startup_timeout,
                                                  min_containers=min_containers, buffer_containers=buffer_containers,
                                                  concurrency=_concurrency.of(f), region=region, schedule=schedule,
-                                                 gpu=gpu, unset=unset)
+                                                 gpu=gpu, ephemeral_disk=ephemeral_disk, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

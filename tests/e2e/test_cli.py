@@ -28,6 +28,8 @@ def test_hello_runs_on_a_cluster_and_streams_attributed_prints(cluster_processes
     # as root with crun installed (as in CI), the default runtime isolates; elsewhere it says it does not
     expected = "runtime crun (cgroup" if os.geteuid() == 0 else "runtime process (no isolation)"
     assert expected in cluster_processes["worker_banner"]
+    disk = "container disk: ext4 on a loop device per container" if os.geteuid() == 0 else "container disk: unbounded"
+    assert disk in cluster_processes["worker_banner"]
     done = run(["run", HELLO, "--n", "100"], cluster_processes["env"])
     assert done.returncode == 0, done.stderr
     out = done.stdout.splitlines()

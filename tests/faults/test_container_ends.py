@@ -13,7 +13,8 @@ import pytest
 import leveret
 from apps import ends
 from leveret.testing import Cluster
-from leveret.worker.runtime.fake import HANG, End, FakeRuntime, ScriptedBootstrap
+from leveret.testing.scripted import HANG, End, ScriptedBootstrap
+from leveret.worker.runtime.fake import FakeRuntime
 
 ran = collections.Counter()
 

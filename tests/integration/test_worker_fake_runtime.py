@@ -50,3 +50,17 @@ def test_runtime_start_failure_fails_queued_inputs_with_the_reason(tmp_path):
             with pytest.raises(leveret.ExecutionError, match="could not start: no such runtime binary"):
                 basic.square.remote(1)
         assert runtime.verbs() == ["start"]
+
+
+def test_ephemeral_disk_reaches_the_runtime_in_the_spec(fake_cluster):
+    from leveret.container.bootstrap import ENV_FUNCTION
+    from apps import disks
+
+    cluster, runtime = fake_cluster
+    with disks.app.run(show_logs=False):
+        disks.fill.spawn("/tmp/f", 1)
+        disks.default_df.spawn("/")
+        cluster.wait_for(lambda d: len(runtime.handles) == 2)
+    sizes = {dict(line.split("=", 1) for line in c.detail.env[ENV_FUNCTION].splitlines())["name"]: c.detail.disk_mb
+             for c in runtime.calls if c.verb == "start"}
+    assert sizes == {"fill": 64, "default_df": 0}   # 0: the worker's default

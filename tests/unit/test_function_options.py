@@ -17,7 +17,6 @@ from leveret.exception import NotImplementedOptionError
 
 # a value a Modal program might pass for each option Leveret does not implement yet
 SET_VALUES = {
-    "ephemeral_disk": 10_000,
     "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
     "cloud": "aws",
@@ -91,6 +90,18 @@ def test_bad_scaledown_window_is_refused_with_an_example(window):
 def test_bad_max_containers_is_refused_with_an_example(count):
     with pytest.raises(InvalidError, match=r"e\.g\. max_containers=10"):
         App("t").function(max_containers=count)(square)
+
+
+def test_ephemeral_disk_is_kept_in_mib_and_unset_is_the_workers_default():
+    app = App("t")
+    assert app.function(ephemeral_disk=20480)(square)._options.ephemeral_disk_mb == 20480
+    assert app.function()(cube)._options.ephemeral_disk_mb == 0
+
+
+@pytest.mark.parametrize("size", [0, -1, 1.5, "10GiB", True, 4 * 1024 * 1024])
+def test_bad_ephemeral_disk_is_refused_with_an_example(size):
+    with pytest.raises(InvalidError, match=r"ephemeral_disk=.*whole number of MiB.*e\.g\. ephemeral_disk=20480"):
+        App("t").function(ephemeral_disk=size)(square)
 
 
 def test_bad_serialized_is_refused():

@@ -65,3 +65,9 @@ def test_v2_memory_limit_turns_the_controller_on_down_the_tree(tmp_path):
     assert (tmp_path / "leveret" / "cgroup.subtree_control").read_text() == "+memory"
     assert (tmp_path / "leveret" / "ct-1" / "memory.max").read_text() == str(64 << 20)
     assert (tmp_path / "leveret" / "ct-1" / "memory.swap.max").read_text() == "0"
+
+
+def test_a_containers_tmp_is_part_of_its_root_and_a_build_steps_is_a_tmpfs():
+    assert "/tmp" not in {m["destination"] for m in _config()["mounts"]}   # on its disk, bounded with it
+    build_tmp = [m for m in _config(upper_dir="/layers/new")["mounts"] if m["destination"] == "/tmp"]
+    assert [m["type"] for m in build_tmp] == ["tmpfs"]   # what a step leaves in /tmp is not in the layer

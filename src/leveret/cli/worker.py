@@ -29,12 +29,18 @@ from .._utils.listen import check_listen
 @click.option("--gpus", type=click.IntRange(min=0), default=None,
               help="GPUs this host offers (default: what nvidia-smi lists, else 0).")
 @click.option("--gpu-type", default=None, help="Their type, e.g. H100 (default: from nvidia-smi).")
+@click.option("--container-disk", "container_disk", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="A container's disk (its writable layer and /tmp) when its function sets no ephemeral_disk="
+                   " (default: 10240 MiB, less if --max-containers of them would not fit beside the reserve).")
+@click.option("--disk-reserve", "disk_reserve", type=click.IntRange(min=0), default=None, metavar="MB",
+              help="MiB of the workdir's disk kept free for the worker: no new container starts that would leave"
+                   " less, counting what running containers may still write to their disks (default: 2048).")
 @click.option("--metrics", "metrics_listen", default="", metavar="HOST:PORT", callback=check_listen,
               help="Serve Prometheus metrics (containers' CPU and memory, ...) at http://HOST:PORT/metrics, for"
                    " requests with 'Authorization: Bearer <the --token>'. Off by default.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
            warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None,
-           metrics_listen: str) -> None:
+           container_disk: int | None, disk_reserve: int | None, metrics_listen: str) -> None:
     """Run containers for the server at --server."""
     parsed = {}
     for item in labels:
@@ -62,9 +68,13 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden)
+        rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden, disk_mb=container_disk or 0,
+                         disk_reserve_mb=disk_reserve)
     except RuntimeStartError as exc:
         raise click.BadParameter(str(exc), param_hint="--runtime") from None
+    except ValueError as exc:   # disk options for a runtime without disks
+        raise click.BadParameter(f"{exc}{why}: run as root with --runtime crun, or drop them",
+                                 param_hint="--container-disk / --disk-reserve") from None
     from ..worker.gpus import detect
 
     found_count, found_type = detect()
@@ -72,8 +82,10 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
                   labels=parsed, gpus=found_count if gpus is None else gpus,
                   gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen)
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
-    click.echo(f"leveret worker: runtime {rt.describe()}{why}, up to {agent.max_containers} containers{offered},"
-               f" server {server_url}")
+    if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
+        rt.disks.fit_default(agent.max_containers + warm_containers)
+    click.echo(f"leveret worker: runtime {rt.describe()}{why}, container disk: {rt.describe_disk()},"
+               f" up to {agent.max_containers} containers{offered}, server {server_url}")
 
     async def main() -> None:
         task = asyncio.ensure_future(agent.run())

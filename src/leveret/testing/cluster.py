@@ -23,10 +23,17 @@ class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
                  start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
-                 call_retention_s: float | None = None):
+                 call_retention_s: float | None = None, container_disk_mb: int = 0,
+                 disk_reserve_mb: int | None = None):
         self.directory = str(directory)
         self.db = db or os.path.join(self.directory, "state.db")
-        self.runtime = get_runtime(runtime, os.path.join(self.directory, "worker")) if isinstance(runtime, str) else runtime
+        # For a runtime named here: a container's default disk (as --container-disk) and what the
+        # worker keeps free of its own disk (as --disk-reserve).
+        self.runtime = (get_runtime(runtime, os.path.join(self.directory, "worker"), disk_mb=container_disk_mb,
+                                    disk_reserve_mb=disk_reserve_mb)
+                        if isinstance(runtime, str) else runtime)
+        if isinstance(runtime, str) and self.runtime.disks is not None and not container_disk_mb:
+            self.runtime.disks.fit_default(max_containers + warm_containers)   # as `leveret worker` does
         self.max_containers = max_containers
         self.warm_containers = warm_containers
         self.worker_lease_s = worker_lease_s

@@ -86,6 +86,7 @@ class Agent:
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
         fresh_socket_dir(self.socket_dir)
+        self.runtime.prepare()
         metrics = None
         if self.metrics_listen:
             from .metrics import serve
@@ -143,6 +144,8 @@ class Agent:
             self.heartbeat_s = msg.heartbeat_s
         elif kind == "worker_id":
             self.worker_id = msg.worker_id
+            if self.runtime.disks is not None:   # it names the worker when it refuses a container
+                self.runtime.disks.owner = f"worker {self.worker_id}"
             self.registered.set()
             log.info("registered as %s", self.worker_id)
             self._fill_pool()
@@ -182,6 +185,7 @@ class Agent:
         pending = [t.task for t in [*self.tasks.values(), *self.pool] if t.task is not None]
         if pending:
             await asyncio.wait(pending, timeout=5)
+        await self.runtime.close()
         shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     async def _heartbeat(self) -> None:

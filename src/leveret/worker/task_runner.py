@@ -90,7 +90,7 @@ class ContainerTask:
     def can_be_warm(definition: pb.FunctionDefinition) -> bool:
         """Warm containers run the default image without limits: others are made for their function."""
         return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
-                    or definition.gpu_count)
+                    or definition.gpu_count or definition.ephemeral_disk_mb)
 
     def assign(self, assignment: pb.ContainerAssignment) -> None:
         """Give this warm container its function; from now on it goes by the server's container id."""
@@ -338,7 +338,7 @@ class ContainerTask:
             mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
         d = self.a.definition if self.a else pb.FunctionDefinition()
         return ContainerSpec(self.container_id, argv, env, self.dir, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
-                             block_network=d.block_network, pids_limit=self.agent.pids_limit,
+                             block_network=d.block_network, pids_limit=self.agent.pids_limit, disk_mb=d.ephemeral_disk_mb,
                              rootfs=image.lowerdir if image else "", cwd=image.workdir if image else "/")
 
     # ------------------------------------------------------------------ the bootstrap's socket

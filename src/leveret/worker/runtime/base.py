@@ -15,10 +15,14 @@ import asyncio
 import dataclasses
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import leveret
 
 from ...container import bootstrap
+
+if TYPE_CHECKING:
+    from .disk import DiskPool
 
 # Where this worker's copy of leveret lives: what containers import the bootstrap from.
 LEVERET_PACKAGE = os.path.dirname(os.path.abspath(leveret.__file__))
@@ -46,11 +50,13 @@ class ContainerSpec:
     block_network: bool = False  # a network namespace of its own (loopback only)
     cwd: str = "/"               # working directory inside an image
     upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
+    disk_mb: int = 0             # size of its writable layer and /tmp (ephemeral_disk=); 0 = the runtime's default
 
     @property
     def needs_isolation(self) -> list[str]:
         """The options in this spec that only an isolating runtime can enforce."""
-        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.block_network}
+        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.block_network,
+                 "ephemeral_disk": self.disk_mb}
         return [name for name, value in asked.items() if value]
 
 
@@ -83,6 +89,7 @@ class ContainerRuntime(abc.ABC):
     name: str
     isolated: bool
     needs_rootfs = False    # True: start() needs spec.rootfs (an image)
+    disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
 
     def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
         """The argv that runs the bootstrap in a container, and environment it needs for that."""
@@ -111,8 +118,20 @@ class ContainerRuntime(abc.ABC):
         worker was killed, or its host went down); return their ids. Called before any start."""
         return []
 
+    def prepare(self) -> None:
+        """Start making, in the background, what containers to come will need (after remove_leftovers)."""
+
+    async def close(self) -> None:
+        """Release what the runtime keeps ready for containers to come (a worker's last call)."""
+
     def describe(self) -> str:
         return self.name if self.isolated else f"{self.name} (no isolation)"
+
+    def describe_disk(self) -> str:
+        """How a container's disk is bounded, for the worker's banner."""
+        if self.disks is not None:
+            return self.disks.describe()
+        return "unbounded (no isolation: containers write to the host's disk)"
 
 
 class RuntimeStartError(Exception):

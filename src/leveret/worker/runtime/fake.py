@@ -1,24 +1,23 @@
-"""A recording fake runtime for unit tests: no processes, every call recorded.
+"""A recording fake runtime for unit tests: no processes, every call recorded; and fake disks
+(``FakeDisks``) for the disk pool's tests.
 
 A fake container "runs" until it is killed, or until the test calls ``exit(container_id, code)``;
 tests write to its stdout / stderr with ``feed``. ``feed`` and ``exit`` may be called from any
-thread: they run on the loop that started the container. With a ``ScriptedBootstrap`` a fake
-container also talks to its worker as the real bootstrap does, and ends where its script says: a
-crash at any moment, with no process to slow the test down.
+thread: they run on the loop that started the container. With a script
+(``leveret.testing.scripted.ScriptedBootstrap``) a fake container also talks to its worker as the
+real bootstrap does, and ends where its script says: a crash at any moment, with no process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import pickle
+import os
+import shutil
 import signal
-import time
-from typing import Callable
-
-from ...container import bootstrap as bs
 
 from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError
+from .disk import MiB, Disk, DiskMaker
 
 
 @dataclasses.dataclass
@@ -56,8 +55,8 @@ class FakeRuntime(ContainerRuntime):
     name = "fake"
     isolated = False
 
-    def __init__(self, fail_start: str | None = None, script: "ScriptedBootstrap | None" = None):
-        self.script = script
+    def __init__(self, fail_start: str | None = None, script=None):
+        self.script = script   # a leveret.testing.scripted.ScriptedBootstrap: what its containers run
         self.calls: list[Call] = []
         self.handles: dict[str, FakeHandle] = {}
         self.fail_start = fail_start
@@ -92,71 +91,42 @@ class FakeRuntime(ContainerRuntime):
         return [c.verb for c in self.calls]
 
 
-@dataclasses.dataclass(frozen=True)
-class End:
-    """What a scripted input returns to end its container there: the outputs of the inputs before
-    it go out, its socket closes, and ``linger`` seconds later (what the worker writes meanwhile
-    meets a closed socket) it ends with ``code`` (negative: a signal); ``oom``: as the memory
-    limit's kill."""
+class FakeDisks(DiskMaker):
+    """Disks as plain directories under ``root``, with the free space and each disk's use the test
+    sets (MiB); records what it was asked. ``hold`` (an Event) keeps makes waiting until it is set."""
 
-    code: int = -signal.SIGSEGV
-    linger: float = 0.0
-    oom: bool = False
+    bounded = True
+    kind = "fake disks"
 
+    def __init__(self, root: str, *, free_mb: int = 100_000, fail: str = ""):
+        super().__init__(root)
+        self.free_mb = free_mb
+        self.used_mb: dict[str, int] = {}
+        self.fail = fail
+        self.hold: asyncio.Event | None = None
+        self.calls: list[tuple] = []
 
-HANG = object()   # a scripted input that never returns (until its container is killed)
+    async def make(self, name: str, size_mb: int, *, background: bool = False) -> Disk:
+        self.calls.append(("make", size_mb))
+        if self.hold is not None:
+            await self.hold.wait()
+        if self.fail:
+            raise RuntimeStartError(self.fail)
+        path = os.path.join(self.root, name)
+        os.makedirs(path)
+        return Disk(name, path, size_mb)
 
+    async def destroy(self, disk: Disk) -> None:
+        self.calls.append(("destroy", disk.size_mb))
+        shutil.rmtree(disk.path, ignore_errors=True)
 
-class ScriptedBootstrap:
-    """Runs in a fake container instead of the real bootstrap: connects to the worker's socket,
-    says hello, and answers each input with ``behave(*args, **kwargs)`` — a value (its result),
-    an ``End`` (the container ends there), or ``HANG``. Inputs run
-    one at a time and keep the running marker as the real bootstrap does."""
+    def used_bytes(self, disk: Disk) -> int:
+        return self.used_mb.get(disk.name, 0) * MiB
 
-    def __init__(self, behave: Callable):
-        self.behave = behave
+    def free_bytes(self) -> int:
+        return self.free_mb * MiB
 
-    async def run(self, handle: FakeHandle) -> None:
-        socket_path = handle.spec.env[bs.ENV_SOCKET]
-        marker = bs.RunningMarker(socket_path.rsplit("/", 1)[0] + "/" + bs.RUNNING_FILE)
-        try:
-            reader, writer = await asyncio.open_unix_connection(socket_path)
-        except OSError:
-            handle.finish(1)
-            return
-        now = time.time()
-        writer.write(bs.encode_frame(("hello", {"started_at": now, "import_started_at": now, "ready_at": now})))
-        try:
-            while not handle._exit.done():
-                (n,) = bs._HEADER.unpack(await reader.readexactly(bs._HEADER.size))
-                msg = pickle.loads(await reader.readexactly(n))
-                if msg[0] == "stop":
-                    break
-                if msg[0] != "inputs":
-                    continue
-                outputs = []
-                for input_id, attempt, blob in msg[1]:
-                    marker.set(input_id)
-                    args, kwargs = pickle.loads(blob)
-                    result = self.behave(*args, **kwargs)
-                    if result is HANG:   # what it finished goes out first (the real one flushes every 10 ms)
-                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
-                        await handle.wait()
-                        break
-                    if isinstance(result, End):   # what it finished went out (flushed), then it dies
-                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
-                        writer.close()
-                        await asyncio.sleep(result.linger)
-                        handle.oom_killed = result.oom
-                        handle.finish(result.code)
-                        break
-                    marker.clear()
-                    outputs.append((input_id, attempt, bs.STATUS_SUCCESS, pickle.dumps(result), 0, ""))
-                else:
-                    writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
-                    continue
-                break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-        handle.finish(0)
+    async def remove_leftovers(self) -> list[str]:
+        names = sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []
+        shutil.rmtree(self.root, ignore_errors=True)
+        return names

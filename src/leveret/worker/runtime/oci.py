@@ -1,9 +1,12 @@
 """OCI runtime: each container is a bundle (config.json + an overlayfs root) run by crun or runc.
 
-    start:  bundle dir ─▶ overlay(lower = image rootfs, upper + work per container) at rootfs/
+    start:  a disk (disk.py: a size-limited filesystem, from a pool kept ready) ─▶ bundle dir
+            ─▶ overlay(lower = image rootfs, upper + work on the disk) at rootfs/: the container's
+               writes, /tmp included, land on its disk and stop at its size (ENOSPC)
             ─▶ config.json (namespaces, capabilities, masked paths, cgroup pids limit, binds)
             ─▶ `crun run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
-    kill:   `crun kill --all ID SIG`          remove: `crun delete --force ID`, unmount, delete bundle
+    kill:   `crun kill --all ID SIG`
+    remove: `crun delete --force ID`, unmount, delete bundle, delete the disk
 
 On a hybrid cgroup host crun 1.8 refuses to run ("cgroups in hybrid mode not supported"); there
 crun must not see the v2 hierarchy. `leveret worker` hides it once, at start-up, by moving itself
@@ -15,13 +18,18 @@ a process that cannot (one already running threads, like a test runner) wraps ea
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
+import logging
 import os
 import shutil
 import signal
 
 from . import cgroups
+from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, choose_maker
+from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
+from .sysmount import libc as _libc
+from .sysmount import mount as _mount
+from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount,
                    RuntimeStartError)
 
@@ -50,6 +58,10 @@ SECCOMP_ARCHES = {"x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32
 CPU_PERIOD_US = 100_000
 HOST_FILES = ["/etc/resolv.conf", "/etc/ssl/certs/ca-certificates.crt"]
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
+# An image build step's /tmp: a tmpfs, so what it leaves there never becomes part of the layer.
+BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}
+
+log = logging.getLogger("leveret.worker")
 
 
 def cgroup_of(container_id: str) -> str:
@@ -74,7 +86,8 @@ def _cloudpickle_dir() -> str:
 
 
 def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str) -> dict:
-    """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``)."""
+    """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
+    is part of the root, on the container's disk; an image build step's is a tmpfs."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
          "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
@@ -107,7 +120,7 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
             {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
             {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
-            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]},
+            *([BUILD_TMP] if spec.upper_dir else []),
             *binds,
         ],
         "linux": {
@@ -160,7 +173,8 @@ class OciRuntime(ContainerRuntime):
     isolated = True
     needs_rootfs = True
 
-    def __init__(self, binary: str, state_dir: str, *, unified_hidden: bool = False):
+    def __init__(self, binary: str, state_dir: str, *, unified_hidden: bool = False,
+                 disk_mb: int = DEFAULT_DISK_MB, disk_reserve_mb: int = DEFAULT_RESERVE_MB, disks: DiskMaker | None = None):
         path = shutil.which(binary)
         if path is None:
             how = "install gVisor, which ships it" if binary == "runsc" else f"apt-get install {binary}"
@@ -175,6 +189,10 @@ class OciRuntime(ContainerRuntime):
         self.unified_hidden = unified_hidden
         self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID and not unified_hidden
         self.bundles = os.path.join(state_dir, "bundles")
+        # Containers' writable layers: loop disks where the host has them (disks: a maker for tests).
+        self.disks = DiskPool(disks or choose_maker(os.path.join(state_dir, "disks")), default_mb=disk_mb,
+                              reserve_mb=disk_reserve_mb)
+        self._disk_of: dict[str, Disk] = {}   # container id -> its disk
         self._usage: cgroups.UsageReader | None = None   # made at the first stats()
         # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
         # proxy's certificate included): builds and functions reach the same registries it does.
@@ -202,12 +220,18 @@ class OciRuntime(ContainerRuntime):
         if not spec.rootfs:
             raise RuntimeStartError("an OCI container needs an image root filesystem")
         bundle = os.path.join(self.bundles, spec.container_id)
-        rootfs, upper, work = (os.path.join(bundle, d) for d in ("rootfs", "upper", "work"))
-        if spec.upper_dir:   # overlayfs wants its work dir on the upper dir's filesystem
-            upper, work = spec.upper_dir, spec.upper_dir + ".work"
-        for d in (rootfs, upper, work):
-            os.makedirs(d, exist_ok=True)
+        rootfs = os.path.join(bundle, "rootfs")
         try:
+            if spec.upper_dir:   # an image build step: its writes are the new layer (overlayfs wants
+                upper, work = spec.upper_dir, spec.upper_dir + ".work"   # its work dir on the same filesystem)
+            else:
+                disk = self._disk_of[spec.container_id] = await self.disks.take(spec.disk_mb)
+                upper, work = os.path.join(disk.path, "upper"), os.path.join(disk.path, "work")
+            for d in (rootfs, upper, work):
+                os.makedirs(d, exist_ok=True)
+            if not spec.upper_dir:   # /tmp is the root's, on the disk: whatever the image has there, writable by all
+                os.makedirs(os.path.join(upper, "tmp"), exist_ok=True)
+                os.chmod(os.path.join(upper, "tmp"), 0o1777)
             _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
             if spec.memory_mb:
                 cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
@@ -249,7 +273,16 @@ class OciRuntime(ContainerRuntime):
         ids = sorted(os.listdir(self.bundles)) if os.path.isdir(self.bundles) else []
         for container_id in ids:
             await self._cleanup(container_id, os.path.join(self.bundles, container_id))
+        disks = await self.disks.remove_leftovers()
+        if disks:
+            log.info("removed %d container disk(s) left by an earlier worker here", len(disks))
         return ids
+
+    def prepare(self) -> None:
+        self.disks.fill()
+
+    async def close(self) -> None:
+        await self.disks.close()
 
     async def _cleanup(self, container_id: str, bundle: str) -> None:
         proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
@@ -261,27 +294,9 @@ class OciRuntime(ContainerRuntime):
         if os.path.ismount(rootfs):
             _umount(rootfs)
         shutil.rmtree(bundle, ignore_errors=True)
-
-
-# mount(2) and friends through libc: a fork and exec of mount(8) per container costs milliseconds.
-_libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNS, MS_REC, MS_PRIVATE, MNT_DETACH = 0x00020000, 0x4000, 0x40000, 2
-
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise RuntimeStartError(f"{what} failed: {os.strerror(err)}")
-
-
-def _mount(source: str, target: str, fstype: str, options: str, flags: int = 0) -> None:
-    rc = _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
-                     options.encode() if options else None)
-    _check(rc, f"mounting {fstype or source} at {target}")
-
-
-def _umount(target: str) -> None:
-    _check(_libc.umount2(target.encode(), MNT_DETACH), f"unmounting {target}")
+        disk = self._disk_of.pop(container_id, None)
+        if disk is not None:
+            await self.disks.release(disk)
 
 
 def hide_unified_hierarchy() -> bool:

@@ -1,0 +1,87 @@
+"""A scripted bootstrap for the fake runtime: a fake container that talks to its worker over the
+real socket protocol and ends where its script says (a crash at any moment, a closed socket while
+inputs keep coming, an out-of-memory kill, an input that never returns), with no process.
+
+    runtime = FakeRuntime(script=ScriptedBootstrap(lambda x: End() if x == 3 else x * 2))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import pickle
+import signal
+import time
+from typing import Callable
+
+from ..container import bootstrap as bs
+
+
+@dataclasses.dataclass(frozen=True)
+class End:
+    """What a scripted input returns to end its container there: the outputs of the inputs before
+    it go out, its socket closes, and ``linger`` seconds later (what the worker writes meanwhile
+    meets a closed socket) it ends with ``code`` (negative: a signal); ``oom``: as the memory
+    limit's kill."""
+
+    code: int = -signal.SIGSEGV
+    linger: float = 0.0
+    oom: bool = False
+
+
+HANG = object()   # a scripted input that never returns (until its container is killed)
+
+
+class ScriptedBootstrap:
+    """Runs in a fake container instead of the real bootstrap: connects to the worker's socket,
+    says hello, and answers each input with ``behave(*args, **kwargs)`` — a value (its result),
+    an ``End`` (the container ends there), or ``HANG``. Inputs run
+    one at a time and keep the running marker as the real bootstrap does."""
+
+    def __init__(self, behave: Callable):
+        self.behave = behave
+
+    async def run(self, handle) -> None:
+        socket_path = handle.spec.env[bs.ENV_SOCKET]
+        marker = bs.RunningMarker(socket_path.rsplit("/", 1)[0] + "/" + bs.RUNNING_FILE)
+        try:
+            reader, writer = await asyncio.open_unix_connection(socket_path)
+        except OSError:
+            handle.finish(1)
+            return
+        now = time.time()
+        writer.write(bs.encode_frame(("hello", {"started_at": now, "import_started_at": now, "ready_at": now})))
+        try:
+            while not handle._exit.done():
+                (n,) = bs._HEADER.unpack(await reader.readexactly(bs._HEADER.size))
+                msg = pickle.loads(await reader.readexactly(n))
+                if msg[0] == "stop":
+                    break
+                if msg[0] != "inputs":
+                    continue
+                outputs = []
+                for input_id, attempt, blob in msg[1]:
+                    marker.set(input_id)
+                    args, kwargs = pickle.loads(blob)
+                    result = self.behave(*args, **kwargs)
+                    if result is HANG:   # what it finished goes out first (the real one flushes every 10 ms)
+                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                        await handle.wait()
+                        break
+                    if isinstance(result, End):   # what it finished went out (flushed), then it dies
+                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                        writer.close()
+                        await asyncio.sleep(result.linger)
+                        handle.oom_killed = result.oom
+                        handle.finish(result.code)
+                        break
+                    marker.clear()
+                    outputs.append((input_id, attempt, bs.STATUS_SUCCESS, pickle.dumps(result), 0, ""))
+                else:
+                    writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                    continue
+                break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+        handle.finish(0)
