@@ -55,6 +55,16 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         workdir_lock = lock_workdir(workdir)
     except WorkdirError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        _serve(workdir, server_url, token, runtime, max_containers, warm_containers, parsed, gpus,
+               gpu_type, container_disk, disk_reserve, metrics_listen)
+    finally:   # however it ends (a refused option too), the lock goes with it
+        workdir_lock.close()
+
+
+def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containers: int | None,
+           warm_containers: int, parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
+           disk_reserve: int | None, metrics_listen: str) -> None:
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -101,5 +111,3 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         run_loop(main())
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        workdir_lock.close()
