@@ -108,6 +108,35 @@ class Client:
             await asyncio.gather(reader, return_exceptions=True)
         await self.channel.close()
 
+    async def input(self, idx: int, args: bytes):
+        """An Input with these pickled arguments: inline, or uploaded as a blob when over the inline limit."""
+        from ._wire import api_pb2 as pb
+        from ._wire.blobs import INLINE_LIMIT, put
+
+        if len(args) <= INLINE_LIMIT:
+            return pb.Input(idx=idx, args=args)
+        return pb.Input(idx=idx, args_blob_id=await self._blob_call(put(self.stub, args)))
+
+    async def value(self, output):
+        """The value of an output, or raise the exception it stands for; data over the inline limit
+        is read from its blob into a temporary file and unpickled from there (never held twice)."""
+        from . import _serialization as ser
+
+        if not output.data_blob_id:
+            return ser.output_value(output.status, output.data, output.message)
+        from ._wire.blobs import get
+
+        with await self._blob_call(get(self.stub, output.data_blob_id)) as f:
+            return ser.output_value_from_file(output.status, f, output.message)
+
+    async def _blob_call(self, coro):
+        import grpc
+
+        try:
+            return await coro
+        except grpc.aio.AioRpcError as err:
+            raise self.translate(err) from None
+
     def translate_closed(self) -> Exception:
         from .exception import ExecutionError
 

@@ -14,6 +14,7 @@ KINDS = {
     "mo": "mount",
     "wt": "worker token",
     "ex": "exec",
+    "bl": "blob",
 }
 
 

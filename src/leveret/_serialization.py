@@ -33,6 +33,15 @@ def output_value(status: int, data: bytes, message: str):
     raise output_exception(status, data, message)
 
 
+def output_value_from_file(status: int, f, message: str):
+    """``output_value`` for data in a file (a large payload: unpickled as it is read)."""
+    if status in (SUCCESS, GENERATOR_ITEM):
+        from _pickle import load
+
+        return load(f)
+    raise output_exception(status, f.read(), message)
+
+
 def output_exception(status: int, data: bytes, message: str) -> BaseException:
     if status in (FAILURE, INTERNAL_FAILURE) and data:
         return exception_from_payload(data)

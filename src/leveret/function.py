@@ -126,11 +126,9 @@ class Function:
         client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: iterate `{self._name}.remote_gen(...)` instead of calling .remote()")
-        from ._wire import api_pb2 as pb
-
         from . import _progress
 
-        pending = client.remote(self._function_id, pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        pending = client.remote(self._function_id, await client.input(0, ser.serialize_args(args, kwargs)))
         if _progress.current is not None:   # `leveret run`: a spinner once it takes a moment
             import asyncio
 
@@ -143,19 +141,18 @@ class Function:
             except BaseException:   # cancelled (Ctrl-C): so is the call
                 pending.cancel()
                 raise
-        o = await pending
-        return ser.output_value(o.status, o.data, o.message)
+        return await client.value(await pending)
 
     @synchronize
     async def remote_gen(self, *args, **kwargs) -> AsyncIterator[Any]:
         """Run a generator function in a container and yield its values as they are produced."""
-        await self._live()
+        client = await self._live()
         if not self._is_generator:
             raise InvalidError(f"{self._name} is not a generator function: use .remote() instead of .remote_gen()")
-        async for status, data, message, _ in self._stream_outputs(iter([(args, kwargs)])):
-            if status == ser.GENERATOR_DONE:
+        async for o in self._stream_outputs(iter([(args, kwargs)])):
+            if o.status == ser.GENERATOR_DONE:
                 return
-            yield ser.output_value(status, data, message)
+            yield await client.value(o)
 
     @synchronize
     async def spawn(self, *args, **kwargs) -> "FunctionCall":
@@ -165,7 +162,8 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
         from ._wire import api_pb2 as pb
 
-        req = pb.FunctionSpawnRequest(function_id=self._function_id, input=pb.Input(idx=0, args=ser.serialize_args(args, kwargs)))
+        req = pb.FunctionSpawnRequest(function_id=self._function_id,
+                                      input=await client.input(0, ser.serialize_args(args, kwargs)))
         resp = await client.call("FunctionSpawn", req)
         return FunctionCall(resp.call_id, client)
 
@@ -195,7 +193,7 @@ class Function:
             pass
 
     async def _map(self, arg_iter, order_outputs: bool, return_exceptions: bool):
-        await self._live()
+        client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: .map() needs a function that returns")
         buffered: dict[int, Any] = {}
@@ -203,12 +201,12 @@ class Function:
         from . import _progress
 
         progress = _progress.current.map_started(self._name) if _progress.current is not None else None
-        async for status, data, message, idx in self._stream_outputs(
-                arg_iter, on_total=progress.set_total if progress is not None else None):
+        async for o in self._stream_outputs(arg_iter, on_total=progress.set_total if progress is not None else None):
+            idx = o.idx
             if progress is not None:
                 progress.advance()
             try:
-                value = ser.output_value(status, data, message)
+                value = await client.value(o)
             except Exception as exc:
                 if not return_exceptions:
                     raise
@@ -224,7 +222,7 @@ class Function:
             progress.finish()
 
     async def _stream_outputs(self, arg_iter, on_total=None):
-        """Send inputs in batches on one FunctionMap stream; yield (status, data, message, idx) as outputs come."""
+        """Send inputs in batches on one FunctionMap stream; yield the outputs as they come."""
         import asyncio
 
         import grpc
@@ -249,7 +247,7 @@ class Function:
                         progress.clear()
                         await progress.wait()
                     blobs, exhausted = await loop.run_in_executor(None, _take_batch, items, limit)
-                    inputs = [pb.Input(idx=n + i, args=blob) for i, blob in enumerate(blobs)]
+                    inputs = [await client.input(n + i, blob) for i, blob in enumerate(blobs)]
                     n += len(inputs)
                     await stream.write(pb.FunctionMapRequest(
                         function_id=self._function_id if first else "",
@@ -278,7 +276,7 @@ class Function:
                 received += len(resp.outputs)
                 progress.set()
                 for o in resp.outputs:
-                    yield o.status, o.data, o.message, o.idx
+                    yield o
         except grpc.aio.AioRpcError as err:
             if failure:
                 raise failure[0] from None
@@ -336,8 +334,7 @@ class FunctionCall:
             call_id=self.object_id, timeout_s=-1.0 if timeout is None else float(timeout)))
         if resp.timed_out:
             raise TimeoutError(f"{self.object_id} did not finish within {timeout} s; call .get() again to keep waiting")
-        o = resp.outputs[0]
-        return ser.output_value(o.status, o.data, o.message)
+        return await client.value(resp.outputs[0])
 
     @synchronize
     async def cancel(self) -> None:

@@ -2,7 +2,9 @@
 
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -85,3 +87,52 @@ class LineLog:
     def text(self) -> str:
         with self._changed:
             return "".join(self.lines)
+
+
+TOKEN = "faults-token-123"
+
+
+class Procs:
+    """Real `leveret server` and `leveret worker` processes, stopped at the end."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.env = clean_env(tmp_path / "home")
+        self.url = ""
+        self.procs: list[subprocess.Popen] = []   # in start order: the server first
+
+    def start(self, *args, env=None) -> tuple[subprocess.Popen, LineLog]:
+        proc = subprocess.Popen(leveret_cmd(*args), env=env or self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        self.procs.append(proc)
+        return proc, LineLog(proc.stdout)
+
+    def server(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        _, log = self.start("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{self.tmp_path}/state.db",
+                            "--token", TOKEN, "--http", "127.0.0.1:0")
+        log.wait_for_line("listening on")
+
+    def worker(self, workdir, *args, env=None) -> tuple[subprocess.Popen, LineLog]:
+        return self.start("worker", "--server", self.url, "--token", TOKEN, "--workdir", str(workdir), *args, env=env)
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in reversed(self.procs):
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def wait_until(predicate, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{timeout} s passed before {what}")
+        time.sleep(0.05)
+    return value

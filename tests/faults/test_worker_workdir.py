@@ -7,53 +7,14 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 
 import pytest
 
-from e2e.procs import ROOT, LineLog, clean_env, free_port, leveret_cmd
+from e2e.procs import ROOT, TOKEN, leveret_cmd, wait_until
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "faults-token-123"
 HELLO = os.path.join(ROOT, "examples", "hello.py")
-
-
-class Procs:
-    """Real `leveret server` and `leveret worker` processes, stopped at the end."""
-
-    def __init__(self, tmp_path):
-        self.tmp_path = tmp_path
-        self.env = clean_env(tmp_path / "home")
-        self.url = ""
-        self._procs: list[subprocess.Popen] = []
-
-    def start(self, *args, env=None) -> tuple[subprocess.Popen, LineLog]:
-        proc = subprocess.Popen(leveret_cmd(*args), env=env or self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        self._procs.append(proc)
-        return proc, LineLog(proc.stdout)
-
-    def server(self) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        _, log = self.start("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{self.tmp_path}/state.db",
-                            "--token", TOKEN, "--http", "127.0.0.1:0")
-        log.wait_for_line("listening on")
-
-    def worker(self, workdir, *args, env=None) -> tuple[subprocess.Popen, LineLog]:
-        return self.start("worker", "--server", self.url, "--token", TOKEN, "--workdir", str(workdir), *args, env=env)
-
-    def stop(self) -> None:
-        for p in reversed(self._procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(self._procs):
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
 
 @pytest.fixture
@@ -63,25 +24,6 @@ def short_tmp():
     path = tempfile.mkdtemp(prefix="lvt")
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def procs(tmp_path):
-    p = Procs(tmp_path)
-    p.server()
-    try:
-        yield p
-    finally:
-        p.stop()
-
-
-def wait_until(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{timeout} s passed before {what}")
-        time.sleep(0.05)
-    return value
 
 
 def sockets(tmp: str) -> list[str]:

@@ -202,7 +202,7 @@ def test_outputs_come_back_in_seq_order(store):
 
 def test_outputs_carry_their_fields(store):
     store.add_outputs([output("fc-1", 0, idx=3, status=3, data=b"\x00x", gen_index=5, message="m")])
-    assert store.get_outputs("fc-1", 0) == [(3, 3, b"\x00x", 5, "m")]
+    assert store.get_outputs("fc-1", 0) == [(3, 3, b"\x00x", 5, "m", "")]
     assert type(store.get_outputs("fc-1", 0)[0][2]) is bytes
 
 
@@ -211,7 +211,7 @@ def test_integers_are_64_bit(store):
     store.create_call("fc-1", "fu-1", "map", big, [("in-1", big, b"a")])
     store.add_outputs([output("fc-1", big, idx=big, gen_index=big)])
     assert store.get_call("fc-1") == ("fu-1", "map", big)
-    assert store.get_outputs("fc-1", big) == [(big, 1, b"", big, "")]
+    assert store.get_outputs("fc-1", big) == [(big, 1, b"", big, "", "")]
 
 
 def test_get_outputs_from_seq_skips_earlier_ones(store):
@@ -465,7 +465,7 @@ def test_functions_of_an_app_and_their_unfinished_inputs(store, ticking_clock):
     store.create_call("fc-1", "fu-1", "spawn", 3, [("in-1-0", 0, b"a"), ("in-1-1", 1, b"b"), ("in-1-2", 2, b"c")])
     store.add_outputs([("in-1-0", "fc-1", 0, 0, 1, b"ok", 0, "", "ct-1"),      # final
                        ("in-1-1", "fc-1", 1, 1, 3, b"item", 0, "", "ct-1")])   # a generator item: not final
-    assert store.unfinished_inputs("fu-1") == [("fc-1", "spawn", 3, "in-1-1", 1, b"b"), ("fc-1", "spawn", 3, "in-1-2", 2, b"c")]
+    assert store.unfinished_inputs("fu-1") == [("fc-1", "spawn", 3, "in-1-1", 1, b"b", ""), ("fc-1", "spawn", 3, "in-1-2", 2, b"c", "")]
     assert store.unfinished_inputs("fu-3") == []
 
 

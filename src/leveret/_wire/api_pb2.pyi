@@ -514,26 +514,30 @@ class FunctionCreateResponse(_message.Message):
     def __init__(self, function_id: _Optional[str] = ...) -> None: ...
 
 class Input(_message.Message):
-    __slots__ = ("idx", "args")
+    __slots__ = ("idx", "args", "args_blob_id")
     IDX_FIELD_NUMBER: _ClassVar[int]
     ARGS_FIELD_NUMBER: _ClassVar[int]
+    ARGS_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
     idx: int
     args: bytes
-    def __init__(self, idx: _Optional[int] = ..., args: _Optional[bytes] = ...) -> None: ...
+    args_blob_id: str
+    def __init__(self, idx: _Optional[int] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ...) -> None: ...
 
 class Output(_message.Message):
-    __slots__ = ("idx", "status", "data", "gen_index", "message")
+    __slots__ = ("idx", "status", "data", "gen_index", "message", "data_blob_id")
     IDX_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     GEN_INDEX_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DATA_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
     idx: int
     status: OutputStatus
     data: bytes
     gen_index: int
     message: str
-    def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+    data_blob_id: str
+    def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ..., data_blob_id: _Optional[str] = ...) -> None: ...
 
 class FunctionMapRequest(_message.Message):
     __slots__ = ("function_id", "inputs", "total", "last")
@@ -745,14 +749,16 @@ class InputBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[DispatchedInput, _Mapping]]] = ...) -> None: ...
 
 class DispatchedInput(_message.Message):
-    __slots__ = ("input_id", "attempt", "args")
+    __slots__ = ("input_id", "attempt", "args", "args_blob_id")
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     ARGS_FIELD_NUMBER: _ClassVar[int]
+    ARGS_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
     input_id: str
     attempt: int
     args: bytes
-    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., args: _Optional[bytes] = ...) -> None: ...
+    args_blob_id: str
+    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ...) -> None: ...
 
 class ContainerStop(_message.Message):
     __slots__ = ("container_id", "reason")
@@ -984,3 +990,25 @@ class ContainerUsageBatch(_message.Message):
     CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     containers: _containers.RepeatedCompositeFieldContainer[ContainerUsage]
     def __init__(self, containers: _Optional[_Iterable[_Union[ContainerUsage, _Mapping]]] = ...) -> None: ...
+
+class BlobChunk(_message.Message):
+    __slots__ = ("data", "size")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    size: int
+    def __init__(self, data: _Optional[bytes] = ..., size: _Optional[int] = ...) -> None: ...
+
+class BlobPutResponse(_message.Message):
+    __slots__ = ("blob_id", "size")
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    blob_id: str
+    size: int
+    def __init__(self, blob_id: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
+class BlobGetRequest(_message.Message):
+    __slots__ = ("blob_id",)
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    blob_id: str
+    def __init__(self, blob_id: _Optional[str] = ...) -> None: ...

@@ -157,6 +157,16 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.LogsStreamResponse.FromString,
                 _registered_method=True)
+        self.BlobPut = channel.stream_unary(
+                '/leveret.v1.Leveret/BlobPut',
+                request_serializer=leveret_dot_v1_dot_api__pb2.BlobChunk.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.BlobPutResponse.FromString,
+                _registered_method=True)
+        self.BlobGet = channel.unary_stream(
+                '/leveret.v1.Leveret/BlobGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.BlobGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.BlobChunk.FromString,
+                _registered_method=True)
         self.WorkerConnect = channel.stream_stream(
                 '/leveret.v1.Leveret/WorkerConnect',
                 request_serializer=leveret_dot_v1_dot_api__pb2.WorkerToServer.SerializeToString,
@@ -333,6 +343,18 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BlobPut(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BlobGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WorkerConnect(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -485,6 +507,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.LogsStream,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamResponse.SerializeToString,
+            ),
+            'BlobPut': grpc.stream_unary_rpc_method_handler(
+                    servicer.BlobPut,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.BlobChunk.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.BlobPutResponse.SerializeToString,
+            ),
+            'BlobGet': grpc.unary_stream_rpc_method_handler(
+                    servicer.BlobGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.BlobGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.BlobChunk.SerializeToString,
             ),
             'WorkerConnect': grpc.stream_stream_rpc_method_handler(
                     servicer.WorkerConnect,
@@ -1162,6 +1194,60 @@ class Leveret:
             '/leveret.v1.Leveret/LogsStream',
             leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.LogsStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BlobPut(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/leveret.v1.Leveret/BlobPut',
+            leveret_dot_v1_dot_api__pb2.BlobChunk.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.BlobPutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BlobGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/leveret.v1.Leveret/BlobGet',
+            leveret_dot_v1_dot_api__pb2.BlobGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.BlobChunk.FromString,
             options,
             channel_credentials,
             insecure,

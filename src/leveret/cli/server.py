@@ -24,16 +24,21 @@ from .._utils.listen import check_listen
                    " a spawned call's results can be fetched until then.")
 @click.option("--log-max-mb", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Keep the stored log lines under this many MiB, deleting the oldest first.")
+@click.option("--blob-dir", default=None, metavar="DIR",
+              help="Where arguments and results over 2 MiB are kept (default: beside a SQLite --db, else"
+                   " $LEVERET_HOME/blobs).")
 @click.option("--http", "http_listen", default=None, metavar="HOST:PORT", callback=check_listen,
               help="The HTTP side: GET /metrics (Prometheus; the token as a bearer token) and GET /healthz"
                    " (default: the --listen host, its port + 1).")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
-           log_retention: str, call_retention: str, log_max_mb: int, http_listen: str | None) -> None:
+           log_retention: str, call_retention: str, log_max_mb: int, blob_dir: str | None,
+           http_listen: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db or http_listen:
-            raise click.UsageError("--listen, --db and --http run a foreground server; they do not go with a subcommand")
+        if listen or db or http_listen or blob_dir:
+            raise click.UsageError("--listen, --db, --blob-dir and --http run a foreground server; they do not go"
+                                   " with a subcommand")
         return
     if not listen:
         click.echo(ctx.get_help())
@@ -49,18 +54,20 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
     token = token or config.ensure_token()
     db = db or "sqlite:///" + os.path.join(config.home(), "state.db")
     config.ensure_home()
+    if blob_dir is None and db.startswith("postgres"):
+        blob_dir = os.path.join(config.home(), "blobs")
 
     def ready(srv) -> None:
         click.echo(f"leveret server listening on {srv.url} (store {_without_password(db)}),"
                    f" metrics at {srv.http_url}/metrics, dashboard at {srv.http_url}/")
         click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
-                   " leveret worker token create NAME)")
+                   " leveret token create NAME)")
         sys.stdout.flush()
 
     try:
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
-                   call_retention_s=call_retention_s, http_listen=http_listen)
+                   call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir)
     except KeyboardInterrupt:
         pass
 

@@ -6,7 +6,12 @@ as a script — ``python .../bootstrap.py`` — so importing it pulls in nothing
 Flow::
 
     worker ──unix socket──▶ bootstrap: ("inputs", [(input_id, attempt, args), ...]) | ("stop",)
+                                        | ("blob", input_id, chunk) | ("blob_abort", input_id)
     bootstrap ─────────────▶ worker:   ("hello", info) | ("outputs", [...], busy_s) | ("log", fd, text, input_id)
+                                        | ("blob", input_id, chunk) | ("blob_abort", input_id)
+
+Arguments and results over INLINE_LIMIT go as "blob" chunks first; the input's args or the
+output's data is then None.
 
 Inputs and outputs move in batches both ways; one container serves many inputs. Output tuples are
 ``(input_id, attempt, status, data, gen_index, message)`` with ``status`` one of the STATUS_* below;
@@ -53,6 +58,14 @@ MARKER_SIZE = 256
 
 LOG_FLUSH_INTERVAL_S = 0.01
 OUTPUT_FLUSH_INTERVAL_S = 0.005
+OUTPUT_FLUSH_BYTES = 8 * 1024 * 1024   # held outputs are sent once they are this big, whatever the time
+
+# Payloads over the inline limit travel as ("blob", input_id, chunk) frames before the input (its
+# args then None) or the output (its data None); the worker relays them to and from the server's
+# blobs. The same numbers as leveret/_wire/blobs.py (this module imports nothing of leveret).
+INLINE_LIMIT = 2 * 1024 * 1024
+MAX_PAYLOAD = 4 * 1024 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
 
 # The input whose code is running: each thread or task of a @concurrent function has its own.
 CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
@@ -253,6 +266,75 @@ def read_running(directory: str) -> str | None:
 # ----------------------------------------------------------------------------- payloads
 
 
+class PayloadTooLarge(ValueError):
+    pass
+
+
+class PayloadWriter:
+    """Where a result is pickled: held in memory up to INLINE_LIMIT; past it, what was and is written
+    goes to the worker as blob chunks as it is written, so a large result is never held twice."""
+
+    def __init__(self, channel: "Channel", input_id: str):
+        self.channel = channel
+        self.input_id = input_id
+        self.buf = bytearray()
+        self.streamed = 0
+
+    def write(self, data) -> int:
+        n = len(data)
+        if not self.streamed and len(self.buf) + n <= INLINE_LIMIT:
+            self.buf += data
+            return n
+        if self.buf:
+            held, self.buf = self.buf, bytearray()
+            self._send(held)
+        self._send(data)
+        return n
+
+    def _send(self, data) -> None:
+        view = memoryview(data).cast("B")
+        for start in range(0, len(view), CHUNK_BYTES):
+            piece = view[start:start + CHUNK_BYTES]
+            self.streamed += len(piece)
+            if self.streamed > MAX_PAYLOAD:
+                limit = f"{MAX_PAYLOAD / 2**30:.3g} GiB" if MAX_PAYLOAD >= 2**30 else f"{MAX_PAYLOAD / 2**20:.3g} MiB"
+                raise PayloadTooLarge(f"the result is over the {limit} limit on a call's payload: write large data"
+                                      " to a file or storage and return its path or URL instead")
+            self.channel.send(("blob", self.input_id, piece.tobytes()))
+
+    def abort(self) -> None:
+        """Pickling failed part-way: the worker drops what it relayed of this result."""
+        if self.streamed:
+            self.channel.send(("blob_abort", self.input_id))
+            self.streamed = 0
+        self.buf = bytearray()
+
+    def result(self):
+        """The pickled bytes, or None if they went to the worker as a blob."""
+        return None if self.streamed else bytes(self.buf)
+
+
+class Spool:
+    """An input's arguments arriving as blob chunks: in memory while small, on disk past INLINE_LIMIT."""
+
+    def __init__(self):
+        import tempfile   # only inputs with large arguments pay for it
+
+        self.file = tempfile.SpooledTemporaryFile(max_size=INLINE_LIMIT)
+
+    def add(self, data: bytes) -> None:
+        self.file.write(data)
+
+
+def load_args(args):
+    """(args, kwargs) from their pickle: bytes, or a Spool of a large one."""
+    if not isinstance(args, Spool):
+        return pickle.loads(args)
+    with args.file as f:
+        f.seek(0)
+        return pickle.load(f)
+
+
 class Codec:
     """pickle where it can, cloudpickle where it must: cloudpickle is imported only when a value
     needs it (plain data does not), which keeps it off the cold start. Payloads cloudpickle wrote
@@ -268,6 +350,18 @@ class Codec:
             import cloudpickle
 
             return cloudpickle.dumps(value, protocol=4)
+
+    @staticmethod
+    def dump(value, writer: PayloadWriter) -> None:
+        try:
+            pickle.dump(value, writer, protocol=4)
+        except PayloadTooLarge:
+            raise
+        except Exception:
+            writer.abort()
+            import cloudpickle
+
+            cloudpickle.dump(value, writer, protocol=4)
 
 
 def parse_spec(text: str) -> dict:
@@ -334,6 +428,7 @@ class Runner:
         self.writers = (stdout, stderr)
         self.cp = cloudpickle
         self.pending: list[tuple] = []
+        self.pending_bytes = 0
         self.busy_s = 0.0
         self.last_flush = time.monotonic()
         self.loop = None
@@ -346,7 +441,7 @@ class Runner:
             for w in self.writers:
                 w.flush()
             if self.pending:
-                batch, self.pending = self.pending, []
+                batch, self.pending, self.pending_bytes = self.pending, [], 0
                 busy, self.busy_s = self.busy_s, 0.0
                 self.channel.send(("outputs", batch, busy))
             self.last_flush = time.monotonic()
@@ -354,17 +449,26 @@ class Runner:
     def emit(self, out: tuple, *, urgent: bool) -> None:
         with self._lock:
             self.pending.append(out)
-        if urgent or time.monotonic() - self.last_flush > OUTPUT_FLUSH_INTERVAL_S:
+            self.pending_bytes += len(out[3] or b"")
+            big = self.pending_bytes >= OUTPUT_FLUSH_BYTES
+        if urgent or big or time.monotonic() - self.last_flush > OUTPUT_FLUSH_INTERVAL_S:
             self.flush()
 
-    def _dump(self, value) -> bytes:
+    def _dump(self, value, input_id: str):
+        """The pickled value, or None when it was over the inline limit and went to the worker as a blob."""
+        writer = PayloadWriter(self.channel, input_id)
         try:
-            return self.cp.dumps(value)
+            self.cp.dump(value, writer)
+        except PayloadTooLarge:
+            writer.abort()
+            raise
         except Exception as exc:
+            writer.abort()
             raise TypeError(
                 f"the function returned a value of type {type(value).__name__} that cannot be"
                 f" pickled ({exc}); return plain data (dict, list, str, numbers) instead"
             ) from exc
+        return writer.result()
 
     def _run_async(self, coro):
         if self.loop is None:
@@ -392,7 +496,7 @@ class Runner:
             return
         started = time.perf_counter()
         try:
-            args, kwargs = self.cp.loads(args_blob)
+            args, kwargs = load_args(args_blob)
             if any(_function_kind(self.fn)):
                 n = self._run_generator(input_id, attempt, args, kwargs)
                 out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
@@ -400,7 +504,7 @@ class Runner:
                 result = self.fn(*args, **kwargs)
                 if hasattr(result, "__await__"):
                     result = self._run_async(result)
-                out = (input_id, attempt, STATUS_SUCCESS, self._dump(result), 0, "")
+                out = (input_id, attempt, STATUS_SUCCESS, self._dump(result, input_id), 0, "")
         except Exception as exc:
             out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
         with self._lock:
@@ -416,10 +520,10 @@ class Runner:
                     item = self._run_async(gen.__anext__())
                 except StopAsyncIteration:
                     return n
-                self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+                self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
                 n += 1
         for item in gen:
-            self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+            self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
             n += 1
         return n
 
@@ -482,15 +586,15 @@ class ConcurrentRunner(Runner):
         CURRENT_INPUT.set(input_id)
         started = time.perf_counter()
         try:
-            args, kwargs = self.cp.loads(args_blob)
+            args, kwargs = load_args(args_blob)
             if _function_kind(self.fn)[1]:
                 n = 0
                 async for item in self.fn(*args, **kwargs):
-                    self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item), n, ""), urgent=True)
+                    self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
                     n += 1
                 out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
             else:
-                out = (input_id, attempt, STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs)), 0, "")
+                out = (input_id, attempt, STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
         except Exception as exc:
             out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
         with self._lock:
@@ -596,6 +700,7 @@ def main() -> int:
     if runner.one_at_a_time:
         runner.marker = RunningMarker(os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
+    spools: dict = {}   # input id -> Spool of its arguments while they arrive
     while True:
         try:
             msg = channel.recv()
@@ -603,8 +708,16 @@ def main() -> int:
             break
         if msg[0] == "stop":
             break
+        if msg[0] == "blob":   # part of the arguments of an input that comes next
+            spools.setdefault(msg[1], Spool()).add(msg[2])
+            continue
+        if msg[0] == "blob_abort":
+            spool = spools.pop(msg[1], None)
+            if spool is not None:
+                spool.file.close()
+            continue
         if msg[0] == "inputs":
-            batch = msg[1]
+            batch = [(iid, attempt, spools.pop(iid) if args is None else args) for iid, attempt, args in msg[1]]
             if isinstance(runner, ConcurrentRunner):
                 for input_id, attempt, args_blob in batch:
                     runner.submit(input_id, attempt, args_blob)

@@ -1,7 +1,7 @@
 """Who is calling: the server's token (everything) or a worker's own token (a worker's RPCs only).
 
 The server's token is made on first start and used by clients, the CLI and the embedded worker.
-Each other host's worker joins with a token of its own (``leveret worker token create``): the store
+Each other host's worker joins with a token of its own (``leveret token create``): the store
 keeps only its SHA-256, and with it a caller can only connect as a worker (one at a time per
 token) and fetch the code of containers assigned to that worker — not call functions, read
 outputs or see other workers' secrets.
@@ -17,7 +17,8 @@ from .._ids import new_id
 
 ADMIN = "admin"
 WORKER = "worker"
-WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Leveret/MountGet"})
+WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Leveret/MountGet",
+                            "/leveret.v1.Leveret/BlobPut", "/leveret.v1.Leveret/BlobGet"})
 TOKEN_PREFIX = "lvw_"
 
 

@@ -34,6 +34,7 @@ from .writes import WriteBehind
 
 DEFAULT_MAX_CONTAINERS = 100
 MAX_WINDOW = 1000              # most inputs in flight to one container
+BATCH_BYTES = 8 * 1024 * 1024  # arguments per batch to a container (each is at most the inline limit)
 WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
@@ -53,14 +54,15 @@ log = logging.getLogger("leveret.server")
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
+    __slots__ = ("input_id", "call", "idx", "args", "args_blob", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
                  "retries", "retry_handle", "yielded", "fail_why")
 
-    def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float):
+    def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float, args_blob: str = ""):
         self.input_id = input_id
         self.call = call
         self.idx = idx
         self.args = args
+        self.args_blob = args_blob   # the blob holding its arguments when they are over the inline limit
         self.attempt = 1
         self.queued_at = now
         self.container: ContainerRec | None = None
@@ -178,7 +180,8 @@ class AppState:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S):
+    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S, blobs=None):
+        self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
         self.store = store
@@ -439,7 +442,7 @@ class Dispatcher:
         self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
         if not stored:
             self.writes.add(self.store.create_call, call.call_id, function_id, kind, total,
-                            [(r.input_id, r.idx, r.args) for r in recs])
+                            [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
         return call
 
     def restore_call(self, fn: FunctionState, call_id: str, kind: str, total: int | None,
@@ -462,7 +465,7 @@ class Dispatcher:
         fn = self.function(call.function_id)
         recs = self._make_inputs(call, inputs)
         self._enqueue(fn, recs)
-        self.writes.add(self.store.add_inputs, call.call_id, [(r.input_id, r.idx, r.args) for r in recs])
+        self.writes.add(self.store.add_inputs, call.call_id, [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
 
     def finish_inputs(self, call: CallState, total: int) -> None:
         self.writes.add(self.store.set_call_total, call.call_id, total)
@@ -472,7 +475,7 @@ class Dispatcher:
     def _make_inputs(self, call: CallState, inputs: list[pb.Input]) -> list[InputRec]:
         now = time.time()
         prefix = "in-" + call.call_id[3:]
-        recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now) for i in inputs]
+        recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now, i.args_blob_id) for i in inputs]
         call.sent += len(recs)
         call.pending.update((r.input_id, r) for r in recs)
         return recs
@@ -558,7 +561,7 @@ class Dispatcher:
         seq = len(call.outputs)
         call.add([o for _, o, _ in results])
         self.writes.add(self.store.add_outputs, [
-            (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct)
+            (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct, o.data_blob_id)
             for i, (iid, o, ct) in enumerate(results)
         ])
 
@@ -577,8 +580,8 @@ class Dispatcher:
             room = window - len(ct.outstanding)
             if room <= 0:
                 continue
-            batch = []
-            while fn.queue and len(batch) < room:
+            batch, size = [], 0
+            while fn.queue and len(batch) < room and size < BATCH_BYTES:
                 r = fn.queue[0]
                 if r.cancelled:
                     fn.queue.popleft()
@@ -589,7 +592,9 @@ class Dispatcher:
                 fn.queue.popleft()
                 r.container = ct
                 ct.outstanding[r.input_id] = r
-                batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args))
+                batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args,
+                                                args_blob_id=r.args_blob))
+                size += len(r.args)
                 if r.alone:
                     break
             if not batch:
@@ -956,6 +961,12 @@ class Dispatcher:
 
     def worker_with_token(self, token_id: str) -> WorkerConn | None:
         return next((w for w in self.workers.values() if w.token_id == token_id), None)
+
+    def worker_may_read_blob(self, token_id: str, blob_id: str) -> bool:
+        """Whether ``blob_id`` holds the arguments of an input sent to a container of the worker holding ``token_id``."""
+        worker = self.worker_with_token(token_id)
+        return worker is not None and any(
+            r.args_blob == blob_id for ct in worker.containers for r in ct.outstanding.values())
 
     def worker_may_read_mount(self, token_id: str, mount_id: str) -> bool:
         """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""

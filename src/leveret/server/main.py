@@ -16,6 +16,7 @@ from .auth import ADMIN, WORKER_METHODS, Tokens
 from . import http, metrics
 from .dispatch import WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
+from .blobs import BlobStore, default_blob_dir
 from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
 from .service import LeveretService
 from .store import open_store
@@ -84,20 +85,24 @@ class Server:
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
-                    call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None) -> "Server":
+                    call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
+                    blob_dir: str | None = None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
-        ``log_retention_s`` (and under ``log_max_bytes``)."""
+        ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
+        ``blob_dir`` (default: beside a SQLite database)."""
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
         logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
-        dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s)
+        dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s,
+                                blobs=BlobStore(blob_dir or default_blob_dir(db), store))
         restored = dispatcher.deployments.restore()
         if restored:
             log.info("restored %d deployed app version(s)", restored)
-        call_pruner = CallPruner(dispatcher, retention_s=call_retention_s)   # after restore: restored calls are held
+        call_pruner = CallPruner(dispatcher, retention_s=call_retention_s,   # after restore: restored calls are held
+                                 on_pruned=dispatcher.blobs.delete_of_calls)
         tokens = Tokens(token, store)
         server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
         api_pb2_grpc.add_LeveretServicer_to_server(
@@ -117,7 +122,8 @@ class Server:
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()
-        pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()))
+        pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()),
+                   loop.create_task(dispatcher.blobs.prune_orphans_forever()))
         return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side, call_pruner, pruners)
 
     async def stop(self, grace: float = 1.0) -> None:

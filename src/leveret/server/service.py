@@ -17,6 +17,7 @@ from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
 from .calls import FINAL, CallState
+from .api.blobs import BlobsApi
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
@@ -28,6 +29,16 @@ _APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EP
                "deployed": pb.APP_STATE_DEPLOYED, "draining": pb.APP_STATE_DEPLOYED, "stopped": pb.APP_STATE_STOPPED}
 
 
+def fitting(outputs: list, start: int) -> list:
+    """The outputs from ``start`` that fit in one response: at most RESPONSE_BYTES of data (but at
+    least one); the reader asks again for the rest."""
+    size, end = 0, start
+    while end < len(outputs) and (end == start or size + len(outputs[end].data) <= RESPONSE_BYTES):
+        size += len(outputs[end].data)
+        end += 1
+    return outputs[start:end]
+
+
 def _bad_map_request(req, expected_idx: int) -> str:
     """Why a FunctionMap message is malformed, or '' (inputs must be numbered 0, 1, 2, ... in order)."""
     for n, inp in enumerate(req.inputs):
@@ -37,7 +48,7 @@ def _bad_map_request(req, expected_idx: int) -> str:
 
 
 HISTORY_ROWS = 10_000             # stored lines read per query
-RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, well under the message limit
+RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, data per outputs response: well under the message limit
 
 
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
@@ -76,7 +87,7 @@ async def _abort_not_found(context, what: str):
     await context.abort(grpc.StatusCode.NOT_FOUND, what)
 
 
-class LeveretService(api_pb2_grpc.LeveretServicer):
+class LeveretService(BlobsApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher
@@ -307,7 +318,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
                 if reader.done() and not reader.cancelled() and reader.exception() is not None:
                     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(reader.exception()))
                 if len(call.outputs) > sent:
-                    outs = call.outputs[sent:]
+                    outs = fitting(call.outputs, sent)
                     sent += len(outs)
                     yield pb.FunctionMapResponse(outputs=outs, acked=call.sent)
                 if call.done and sent >= len(call.outputs):
@@ -348,17 +359,19 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         if call is not None:
             if not await call.wait_beyond(request.from_index, timeout):
                 return pb.FunctionCallGetResponse(timed_out=True)
-            return pb.FunctionCallGetResponse(outputs=call.outputs[request.from_index:], done=call.done)
+            outs = fitting(call.outputs, request.from_index)
+            return pb.FunctionCallGetResponse(outputs=outs, done=call.done and request.from_index + len(outs) >= len(call.outputs))
         row = self.store.get_call(request.call_id)
         if row is None:
             await _abort_not_found(context, gone(request.call_id, self.call_retention_s))
         _, _, total = row
-        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m)
-                for i, s, d, g, m in self.store.get_outputs(request.call_id, 0)]
+        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b)
+                for i, s, d, g, m, b in self.store.get_outputs(request.call_id, 0)]
         done = total is not None and sum(1 for o in outs if o.status in FINAL) >= total
         if len(outs) <= request.from_index and not done:
             await _abort_not_found(context, f"function call {request.call_id} did not finish: its app was stopped first")
-        return pb.FunctionCallGetResponse(outputs=outs[request.from_index:], done=done)
+        page = fitting(outs, request.from_index)
+        return pb.FunctionCallGetResponse(outputs=page, done=done and request.from_index + len(page) >= len(outs))
 
     async def FunctionCallCancel(self, request, context):
         call = self.d.calls.get(request.call_id)
@@ -428,7 +441,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         if token_id and (other := self.d.worker_with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
-                                " worker with `leveret worker token create`")
+                                " worker with `leveret token create`")
         first = await anext(request_iterator, None)
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
@@ -458,7 +471,7 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
 
     async def WorkerTokenRevoke(self, request, context):
         if not self.tokens.revoke(request.token_id):
-            await _abort_not_found(context, f"no worker token {request.token_id} in use: `leveret worker token list`")
+            await _abort_not_found(context, f"no worker token {request.token_id} in use: `leveret token list`")
         worker = self.d.worker_with_token(request.token_id)
         if worker is not None:
             self.d.mark_down(worker, "its token was revoked")

@@ -93,14 +93,15 @@ class Cluster:
         if self.start_worker:
             await self._start_agent()
 
-    def add_worker(self) -> None:
-        """Start the cluster's worker now (for a cluster made with ``start_worker=False``)."""
-        run_sync(self._start_agent())
+    def add_worker(self, token: str | None = None) -> None:
+        """Start the cluster's worker now (for a cluster made with ``start_worker=False``), with the
+        server's token or ``token`` (a worker's own, from ``server.tokens.create``)."""
+        run_sync(self._start_agent(token))
 
-    async def _start_agent(self) -> None:
+    async def _start_agent(self, token: str | None = None) -> None:
         from ..worker.agent import Agent
 
-        self.agent = Agent(self.server.url, self.token, self.runtime, os.path.join(self.directory, "worker"),
+        self.agent = Agent(self.server.url, token or self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type,
                            metrics_listen="127.0.0.1:0" if self.worker_metrics else "")

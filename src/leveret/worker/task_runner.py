@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
+from .._wire import blobs
 from ..container import bootstrap
 from .logbuf import LineSplitter
 from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
+from .payloads import PayloadRelay, StoredBlob
 from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import ContainerSpec, Mount, RuntimeStartError
@@ -60,6 +62,7 @@ class ContainerTask:
         self.handle = None
         self.writer: asyncio.StreamWriter | None = None
         self.pending_inputs: list[tuple] = []
+        self.relay = PayloadRelay(lambda: agent.stub)   # payloads over the inline limit (payloads.py)
         self.connected = asyncio.Event()
         self.stop_requested: str | None = None
         self.stderr_tail: list[str] = []
@@ -107,17 +110,46 @@ class ContainerTask:
     # ------------------------------------------------------------------ messages from the server
 
     def send_inputs(self, batch: pb.InputBatch) -> None:
-        items = [(i.input_id, i.attempt, i.args) for i in batch.inputs]
+        items = [(i.input_id, i.attempt, i.args, i.args_blob_id) for i in batch.inputs]
         if self.writer is None:
             self.pending_inputs.extend(items)
             return
-        self._write_inputs(items)
+        self._send(items)
+
+    def _send(self, items: list[tuple]) -> None:
+        """Inputs (input_id, attempt, args, args_blob) to the bootstrap: those whose arguments are a
+        blob have them streamed first (payloads.py), and batches keep their order."""
+        if self.relay.busy() or any(item[3] for item in items):
+            self.relay.feed(items, self._send_args, self._write_inputs, self._fail_input)
+        else:
+            self._write_inputs(items)
 
     def _write_inputs(self, items: list[tuple]) -> None:
-        if not self._write(("inputs", items)):
+        # args None: the bootstrap has them from the "blob" frames sent just before
+        if not self._write(("inputs", [(iid, attempt, None if blob else args) for iid, attempt, args, blob in items])):
             return   # its socket closed: the container is ending, and its end tells the server what it held
         if self.timer is not None:
-            self.timer.sent([(iid, attempt) for iid, attempt, _ in items])
+            self.timer.sent([(iid, attempt) for iid, attempt, *_ in items])
+
+    async def _send_args(self, input_id: str, blob_id: str) -> bool:
+        """Stream an input's arguments from the server's blob to the bootstrap; False if its socket closed."""
+        sent = False
+        try:
+            async for data in blobs.chunks(self.agent.stub, blob_id):
+                sent = True
+                if not self._write(("blob", input_id, data)):
+                    return False
+                await self.writer.drain()
+        except Exception:
+            if sent:   # what it has of them is of no use
+                self._write(("blob_abort", input_id))
+            raise
+        return True
+
+    def _fail_input(self, input_id: str, attempt: int, message: str) -> None:
+        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=[pb.ContainerResult(
+            input_id=input_id, attempt=attempt,
+            output=pb.Output(status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message))]))
 
     def _on_timeout(self, input_id: str, attempt: int) -> None:
         """The input ran past its timeout: it fails as such, and its container is stopped at once
@@ -374,14 +406,21 @@ class ContainerTask:
         if self.stop_requested is not None:
             self._write(("stop",))
         elif self.pending_inputs:
-            self._write_inputs(self.pending_inputs)
+            self._send(self.pending_inputs)
             self.pending_inputs = []
         self.connected.set()
         try:
             while True:
                 msg = await self._read_frame(reader)
                 if msg[0] == "outputs":
-                    self._forward_outputs(msg[1], msg[2])
+                    outputs = msg[1]
+                    if any(o[3] is None for o in outputs):   # data streamed as a blob: its id instead
+                        outputs = [await self._streamed(o) if o[3] is None else o for o in outputs]
+                    self._forward_outputs(outputs, msg[2])
+                elif msg[0] == "blob":
+                    await self.relay.chunk(msg[1], msg[2])
+                elif msg[0] == "blob_abort":
+                    self.relay.abort(msg[1])
                 elif msg[0] == "log":
                     _, fd, text, input_id = msg
                     self.current_input = input_id
@@ -393,6 +432,15 @@ class ContainerTask:
             self.handle.kill(signal.SIGKILL)
         finally:
             writer.close()
+            self.relay.close()
+
+    async def _streamed(self, output: tuple) -> tuple:
+        """An output whose data the bootstrap streamed: with its blob's id, or failed saying why."""
+        iid, attempt, status, _, gen_index, message = output
+        blob_id, error = await self.relay.finish(iid)
+        if error:
+            return iid, attempt, bootstrap.STATUS_INTERNAL_FAILURE, b"", gen_index, f"its result could not be stored: {error}"
+        return iid, attempt, status, StoredBlob(blob_id), gen_index, message
 
     @staticmethod
     async def _read_frame(reader: asyncio.StreamReader):
@@ -411,7 +459,8 @@ class ContainerTask:
                     self.timer.finished(iid)
         results = [
             pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
-                status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), data=data, gen_index=gen_index, message=message))
+                status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), gen_index=gen_index, message=message,
+                **({"data_blob_id": data} if isinstance(data, StoredBlob) else {"data": data})))
             for iid, attempt, status, data, gen_index, message in outputs
         ]
         self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=busy_s))

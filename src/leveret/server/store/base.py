@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .payloads import PayloadBlobs
 from .retention import CallRetention
 
 SCHEMA = """
@@ -41,14 +42,19 @@ CREATE TABLE IF NOT EXISTS calls (
 CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
 CREATE TABLE IF NOT EXISTS inputs (
     id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args {bytes} NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL
+    state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL, args_blob TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS inputs_call ON inputs(call_id, idx);
 CREATE TABLE IF NOT EXISTS outputs (
     input_id TEXT NOT NULL, call_id TEXT NOT NULL, seq BIGINT NOT NULL, idx BIGINT NOT NULL,
     status BIGINT NOT NULL, data {bytes} NOT NULL, gen_index BIGINT NOT NULL, message TEXT NOT NULL,
-    container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (call_id, seq)
+    container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, data_blob TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (call_id, seq)
 );
+CREATE TABLE IF NOT EXISTS payload_blobs (
+    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, size BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payload_blobs_call ON payload_blobs(call_id, created_at);
 CREATE TABLE IF NOT EXISTS containers (
     id TEXT PRIMARY KEY, function_id TEXT NOT NULL, app_id TEXT NOT NULL, worker_id TEXT NOT NULL,
     state TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION,
@@ -126,20 +132,25 @@ class Dialect:
     serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in SCHEMA
     last_id: str        # query: the number the last insert on this connection was given
     position: str       # function: where a text contains another, 1-based, 0 if it does not
+    columns_query: str  # query: the column names of the table given as its one parameter
 
     def sql(self, statement: str) -> str:
         if self.param == "?":
             return statement
         return statement.replace("%", "%%").replace("?", self.param)
 
+    def columns(self, db, table: str) -> set[str]:
+        return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
+
     def schema(self) -> list[str]:
         text = SCHEMA.format(bytes=self.bytes_type, serial=self.serial_key)
         return [s.strip() for s in text.split(";") if s.strip()]
 
 
-class SqlStore(CallRetention):
+class SqlStore(CallRetention, PayloadBlobs):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
-    Retention's deletes are in ``CallRetention`` (retention.py).
+    Retention's deletes are in ``CallRetention`` (retention.py), blobs' rows in ``PayloadBlobs``
+    (payloads.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
     calls ``super().__init__(db)``.
@@ -155,6 +166,7 @@ class SqlStore(CallRetention):
             self._lock_schema()
             for statement in self.dialect.schema():
                 self.db.execute(statement)
+            self._add_missing_columns()
 
     def _lock_schema(self) -> None:
         """Keep stores opened at once on one database from creating the tables twice."""
@@ -283,12 +295,13 @@ class SqlStore(CallRetention):
         return self._execute("SELECT id, name, definition FROM functions WHERE app_id = ? ORDER BY created_at, id",
                              (app_id,)).fetchall()
 
-    def unfinished_inputs(self, function_id: str) -> list[tuple[str, str, int | None, str, int, bytes]]:
-        """Inputs of a function's calls without a final output: (call_id, kind, total, input_id, idx, args).
+    def unfinished_inputs(self, function_id: str) -> list[tuple[str, str, int | None, str, int, bytes, str]]:
+        """Inputs of a function's calls without a final output: (call_id, kind, total, input_id, idx, args,
+        args_blob).
 
         Generator items are not final; statuses 3 (an item) are the only non-final ones."""
         return self._execute(
-            "SELECT c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c JOIN inputs i ON i.call_id = c.id"
+            "SELECT c.id, c.kind, c.total, i.id, i.idx, i.args, i.args_blob FROM calls c JOIN inputs i ON i.call_id = c.id"
             " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
 
@@ -341,8 +354,8 @@ class SqlStore(CallRetention):
         return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
 
     def create_call(self, call_id: str, function_id: str, kind: str, total: int | None,
-                    inputs: list[tuple[str, int, bytes]]) -> None:
-        """Store a call and its first inputs ``(input_id, idx, args)`` in one transaction."""
+                    inputs: list[tuple]) -> None:
+        """Store a call and its first inputs ``(input_id, idx, args[, args_blob])`` in one transaction."""
         now = time.time()
         with self.transaction():
             self._execute(
@@ -407,28 +420,38 @@ class SqlStore(CallRetention):
         """(function_id, kind, total) of a call."""
         return self._execute("SELECT function_id, kind, total FROM calls WHERE id = ?", (call_id,)).fetchone()
 
-    def add_inputs(self, call_id: str, rows: list[tuple[str, int, bytes]]) -> None:
-        """Store inputs ``(input_id, idx, args)`` of a call in one transaction."""
+    def add_inputs(self, call_id: str, rows: list[tuple]) -> None:
+        """Store inputs ``(input_id, idx, args[, args_blob])`` of a call in one transaction; the blobs
+        their arguments are in (if any) now belong to the call."""
         now = time.time()
-        self._executemany(
-            "INSERT INTO inputs (id, call_id, idx, args, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(iid, call_id, idx, args, now) for iid, idx, args in rows],
-        )
+        rows = [(iid, call_id, idx, args, blob[0] if blob else "", now) for iid, idx, args, *blob in rows]
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO inputs (id, call_id, idx, args, args_blob, created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            blobs = [row[4] for row in rows if row[4]]
+            if blobs:
+                self.attach_blobs(call_id, blobs)
 
     def add_outputs(self, rows: list[tuple]) -> None:
-        """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id)``;
-        one already stored at the same ``(call_id, seq)`` wins."""
+        """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id[,
+        data_blob])``; one already stored at the same ``(call_id, seq)`` wins. The blobs their data is
+        in (if any) now belong to the call."""
         now = time.time()
-        self._executemany(
-            "INSERT INTO outputs (input_id, call_id, seq, idx, status, data, gen_index, message,"
-            " container_id, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [row + (now,) for row in rows],
-        )
+        rows = [tuple(row[:9]) + (row[9] if len(row) > 9 else "", now) for row in rows]
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO outputs (input_id, call_id, seq, idx, status, data, gen_index, message,"
+                " container_id, data_blob, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                rows)
+            for row in rows:
+                if row[9]:
+                    self.attach_blobs(row[1], [row[9]])
 
-    def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str]]:
-        """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message)."""
+    def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str, str]]:
+        """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message, data_blob)."""
         return self._execute(
-            "SELECT idx, status, data, gen_index, message FROM outputs WHERE call_id = ? AND seq >= ? ORDER BY seq",
+            "SELECT idx, status, data, gen_index, message, data_blob FROM outputs WHERE call_id = ? AND seq >= ?"
+            " ORDER BY seq",
             (call_id, from_seq),
         ).fetchall()
 

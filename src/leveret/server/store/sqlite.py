@@ -16,6 +16,7 @@ SQLITE = Dialect(
     serial_key="INTEGER PRIMARY KEY AUTOINCREMENT",
     last_id="SELECT last_insert_rowid()",
     position="instr",
+    columns_query="SELECT name FROM pragma_table_info(?)",
 )
 
 # After a checkpoint, the write-ahead log is cut back to this: one big transaction (a prune's, a
