@@ -5,8 +5,6 @@ it took is used again: the database stops growing."""
 import os
 import time
 
-import pytest
-
 from apps import basic
 from leveret._utils.async_utils import run_sync
 from leveret.testing import Cluster
