@@ -1,25 +1,47 @@
-"""The SDK's connection to a server, shared by everything in the process (lives on the background loop)."""
+"""The SDK's connection to a server, shared by everything in the process (lives on the background loop).
+
+When the server goes away mid-run (a restart, a crash of the embedded daemon) the client reconnects
+— starting the embedded daemon again when that is its server — and what was in flight carries on,
+with a one-line notice: unary calls are sent again, ``.remote()`` calls are sent again under the
+ids they were made with (the server finds them), maps resume from where they were (function.py),
+and logs follow on from their last line (_runner.py). Only a server the client has reached once
+is waited for; one never reached is an error at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
+import time
 
 from . import config
 from .exception import ConnectionError
 
 _client: "Client | None" = None
 
+RECONNECT_WINDOW_S = 90.0   # how long a server that went away is waited for (its apps wait 60 s for their clients)
+
 
 class Client:
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str, token: str, *, embedded: bool = False):
+        self.token = token
+        self.embedded = embedded   # the local daemon: started again if it died
+        self._open(url)
+        self.reached = False       # an RPC has succeeded: from then on a lost server is waited for
+        self.generation = 0        # bumped by each reconnect
+        self._reconnecting: asyncio.Future | None = None
+        self._remote_queue: asyncio.Queue | None = None
+        self._remote_reader: asyncio.Task | None = None
+        # tag -> (future, request, generation it was sent in) of .remote() calls without a result yet
+        self._remote_pending: dict[int, list] = {}
+        self._remote_tags = itertools.count(1)
+
+    def _open(self, url: str) -> None:
         from ._wire.channel import open_channel
 
         self.url = url
-        self.channel, self.stub = open_channel(url, token)
-        self._remote_queue: asyncio.Queue | None = None
-        self._remote_pending: dict[int, asyncio.Future] = {}
-        self._remote_tags = itertools.count(1)
+        self.channel, self.stub = open_channel(url, self.token)
 
     @classmethod
     async def get(cls) -> "Client":
@@ -32,34 +54,90 @@ class Client:
 
                 info = await asyncio.get_running_loop().run_in_executor(None, _daemon.ensure_running)
                 server = config.ServerConfig(info["url"], config.ensure_token(), embedded=True)
-            _client = cls(server.url, server.token)
+            _client = cls(server.url, server.token, embedded=server.embedded)
         return _client
 
-    async def call(self, method: str, request):
-        """A unary RPC, with its error turned into a Leveret exception."""
+    # ------------------------------------------------------------------ the server going away
+
+    def gone(self, err) -> bool:
+        """Whether an RPC's error means the server went away (and may come back): it could not be
+        reached, or it ended the call while stopping."""
         import grpc
 
-        try:
-            return await getattr(self.stub, method)(request)
-        except grpc.aio.AioRpcError as err:
-            raise self.translate(err) from None
+        return self.reached and err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+
+    async def reconnect(self, generation: int) -> None:
+        """The server went away while ``generation`` was current: wait until it is back (at once if
+        another caller already reconnected); ConnectionError once RECONNECT_WINDOW_S have passed."""
+        if generation != self.generation:
+            return
+        if self._reconnecting is None or self._reconnecting.done():
+            self._reconnecting = asyncio.ensure_future(self._reconnect())
+        await asyncio.shield(self._reconnecting)
+
+    async def _reconnect(self) -> None:
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        print(f"leveret: lost the server at {self.url}; reconnecting", file=sys.stderr, flush=True)
+        delay = 0.1
+        while True:
+            try:
+                if self.embedded:   # it died: start it again (on its old port, if free)
+                    from . import _daemon
+
+                    info = await loop.run_in_executor(None, _daemon.ensure_running)
+                    if info["url"] != self.url:
+                        old = self.channel
+                        self._open(info["url"])
+                        await old.close()
+                await asyncio.wait_for(self.channel.channel_ready(), timeout=max(delay, 1.0))
+                break
+            except (asyncio.TimeoutError, ConnectionError, OSError):
+                if time.monotonic() - started > RECONNECT_WINDOW_S:
+                    raise ConnectionError(
+                        f"lost the server at {self.url} and it did not come back within {RECONNECT_WINDOW_S:.0f} s:"
+                        " start it again (`leveret server start`, or your `leveret server`), then run again") from None
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, 2.0)
+        self.generation += 1
+        print(f"leveret: reconnected to {self.url} after {time.monotonic() - started:.1f} s; resuming",
+              file=sys.stderr, flush=True)
+
+    # ------------------------------------------------------------------ calls
+
+    async def call(self, method: str, request):
+        """A unary RPC, sent again after a reconnect if the server went away (a request that could
+        be stored already says so: ``again``), with its error turned into a Leveret exception."""
+        import grpc
+
+        while True:
+            generation = self.generation
+            try:
+                response = await getattr(self.stub, method)(request)
+                self.reached = True
+                return response
+            except grpc.aio.AioRpcError as err:
+                if not self.gone(err):
+                    raise self.translate(err) from None
+            await self.reconnect(generation)
+            if hasattr(request, "again"):
+                request.again = True
 
     async def remote(self, function_id: str, inp):
         """One call on the client's shared FunctionRemote stream; returns its Output."""
+        from ._ids import new_id
         from ._wire import api_pb2 as pb
 
-        if self._remote_queue is None:
-            self._open_remote_stream()
         tag = next(self._remote_tags)
         fut = asyncio.get_running_loop().create_future()
-        self._remote_pending[tag] = fut
-        queue = self._remote_queue
-        queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, function_id=function_id, input=inp))
+        request = pb.FunctionRemoteRequest(tag=tag, function_id=function_id, input=inp, call_id=new_id("fc"))
+        self._remote_pending[tag] = [fut, request, self.generation]
+        self._send_remote(request)
         try:
             resp = await fut
         except asyncio.CancelledError:
             if self._remote_pending.pop(tag, None) is not None:
-                queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, cancel=True))
+                self._send_remote(pb.FunctionRemoteRequest(tag=tag, cancel=True))
             raise
         if resp.not_found:
             from .exception import NotFoundError
@@ -67,46 +145,62 @@ class Client:
             raise NotFoundError(resp.not_found)
         return resp.output
 
-    def _open_remote_stream(self) -> None:
-        queue: asyncio.Queue = asyncio.Queue()
-        self._remote_queue = queue
+    def _send_remote(self, request) -> None:
+        if self._remote_queue is None:
+            queue: asyncio.Queue = asyncio.Queue()
+            self._remote_queue = queue
+            self._remote_reader = asyncio.ensure_future(self._read_remote(queue))
+        self._remote_queue.put_nowait(request)
+
+    async def _read_remote(self, queue: asyncio.Queue) -> None:
+        import grpc
 
         from ._utils.async_utils import queue_items
 
+        generation = self.generation
         stream = self.stub.FunctionRemote(queue_items(queue))
         pending = self._remote_pending
-
-        async def read():
-            import grpc
-
+        error: Exception | None
+        try:
+            async for resp in stream:
+                self.reached = True
+                entry = pending.pop(resp.tag, None)
+                if entry is not None and not entry[0].done():
+                    entry[0].set_result(resp)
+            error = self.translate_closed()
+        except grpc.aio.AioRpcError as err:
+            error = None if self.gone(err) else self.translate(err)
+        except asyncio.CancelledError:
+            stream.cancel()
+            raise
+        finally:
+            queue.put_nowait(None)  # ends the request stream
+            if self._remote_queue is queue:
+                self._remote_queue = None
+        if error is None and pending:   # the server went away with calls in flight: again, once it is back
             try:
-                async for resp in stream:
-                    fut = pending.pop(resp.tag, None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(resp)
-                error: Exception = self.translate_closed()
-            except grpc.aio.AioRpcError as err:
-                error = self.translate(err)
-            except asyncio.CancelledError:
-                stream.cancel()
-                raise
-            finally:
-                queue.put_nowait(None)  # ends the request stream, so nothing is left pending
-                if self._remote_queue is queue:
-                    self._remote_queue = None
-            for fut in pending.values():
-                if not fut.done():
-                    fut.set_exception(error)
-            pending.clear()
-
-        self._remote_reader = asyncio.ensure_future(read())
+                await self.reconnect(generation)
+            except ConnectionError as exc:
+                error = exc
+            else:
+                for entry in list(pending.values()):
+                    if entry[2] < self.generation:   # not sent again yet (by another stream's reader)
+                        entry[1].again = True
+                        entry[2] = self.generation
+                        self._send_remote(entry[1])
+                return
+        for fut, _, _ in pending.values():
+            if not fut.done():
+                fut.set_exception(error or self.translate_closed())
+        pending.clear()
 
     async def close(self) -> None:
-        reader = getattr(self, "_remote_reader", None)
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
+        if self._remote_reader is not None:
+            self._remote_reader.cancel()
+            await asyncio.gather(self._remote_reader, return_exceptions=True)
         await self.channel.close()
+
+    # ------------------------------------------------------------------ payloads
 
     async def input(self, idx: int, args: bytes):
         """An Input with these pickled arguments: inline, or uploaded as a blob when over the inline limit."""
@@ -115,7 +209,7 @@ class Client:
 
         if len(args) <= INLINE_LIMIT:
             return pb.Input(idx=idx, args=args)
-        return pb.Input(idx=idx, args_blob_id=await self._blob_call(put(self.stub, args)))
+        return pb.Input(idx=idx, args_blob_id=await self._blob_call(lambda: put(self.stub, args)))
 
     async def value(self, output):
         """The value of an output, or raise the exception it stands for; data over the inline limit
@@ -126,16 +220,21 @@ class Client:
             return ser.output_value(output.status, output.data, output.message)
         from ._wire.blobs import get
 
-        with await self._blob_call(get(self.stub, output.data_blob_id)) as f:
+        with await self._blob_call(lambda: get(self.stub, output.data_blob_id)) as f:
             return ser.output_value_from_file(output.status, f, output.message)
 
-    async def _blob_call(self, coro):
+    async def _blob_call(self, make):
+        """``make()``'s blob transfer, made again after a reconnect if the server went away."""
         import grpc
 
-        try:
-            return await coro
-        except grpc.aio.AioRpcError as err:
-            raise self.translate(err) from None
+        while True:
+            generation = self.generation
+            try:
+                return await make()
+            except grpc.aio.AioRpcError as err:
+                if not self.gone(err):
+                    raise self.translate(err) from None
+            await self.reconnect(generation)
 
     def translate_closed(self) -> Exception:
         from .exception import ExecutionError

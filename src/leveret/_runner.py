@@ -84,19 +84,35 @@ class RunContext:
             raise
 
     async def _follow_logs(self) -> None:
+        """Print the app's log lines as they come; after a reconnect, follow on from the last one."""
+        import grpc
+
         from ._wire import api_pb2 as pb
 
-        stream = self._client.stub.LogsStream(pb.LogsStreamRequest(app_id=self.app_id, follow=True, history=True))
+        last_seq = 0
         try:
-            async for resp in stream:
-                if not self._logs_following.done():
-                    self._logs_following.set_result(None)
-                if resp.lines:
-                    self.printer.print_lines(resp.lines)
-                if resp.app_done:
+            while True:
+                generation = self._client.generation
+                stream = self._client.stub.LogsStream(pb.LogsStreamRequest(
+                    app_id=self.app_id, follow=True, history=True, after_seq=last_seq))
+                try:
+                    async for resp in stream:
+                        if not self._logs_following.done():
+                            self._logs_following.set_result(None)
+                        if resp.lines:
+                            last_seq = resp.lines[-1].seq or last_seq
+                            self.printer.print_lines(resp.lines)
+                        if resp.app_done:
+                            return
                     return
+                except grpc.aio.AioRpcError as err:
+                    if not self._client.gone(err):
+                        raise self._client.translate(err) from None
+                except asyncio.CancelledError:
+                    stream.cancel()
+                    raise
+                await self._client.reconnect(generation)
         except asyncio.CancelledError:
-            stream.cancel()
             raise
         except Exception as exc:  # logs are best effort; results still arrive
             print(f"leveret: stopped following logs: {exc}", file=sys.stderr)

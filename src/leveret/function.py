@@ -6,8 +6,6 @@ Every remote method is written once, async, and exposed both ways by ``@synchron
 
 from __future__ import annotations
 
-import time
-
 from . import _serialization as ser
 from ._ids import check_id
 from ._utils.kinds import is_generator_function
@@ -18,11 +16,6 @@ TYPE_CHECKING = False   # typing costs milliseconds to import, and containers im
 if TYPE_CHECKING:
     from typing import Any, AsyncIterator, Callable, Iterable
 
-MAP_FIRST_BATCH = 64           # the first batch is small so work starts at once
-MAP_BATCH = 1000
-MAP_BATCH_BYTES = 4 * 1024 * 1024
-MAP_BATCH_WAIT_S = 0.01        # a slow input iterator still sends what it has this often
-MAP_MAX_IN_FLIGHT = 100_000    # inputs sent and not yet answered before the sender waits
 SPINNER_AFTER_S = 0.3          # under `leveret run` on a terminal, a .remote() slower than this shows a spinner
 
 
@@ -162,7 +155,9 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
         from ._wire import api_pb2 as pb
 
-        req = pb.FunctionSpawnRequest(function_id=self._function_id,
+        from ._ids import new_id
+
+        req = pb.FunctionSpawnRequest(function_id=self._function_id, call_id=new_id("fc"),
                                       input=await client.input(0, ser.serialize_args(args, kwargs)))
         resp = await client.call("FunctionSpawn", req)
         return FunctionCall(resp.call_id, client)
@@ -222,84 +217,13 @@ class Function:
             progress.finish()
 
     async def _stream_outputs(self, arg_iter, on_total=None):
-        """Send inputs in batches on one FunctionMap stream; yield the outputs as they come."""
-        import asyncio
-
-        import grpc
-
-        from ._wire import api_pb2 as pb
+        """Send inputs in batches on one FunctionMap stream; yield the outputs as they come (a map
+        resumes where it was if the server goes away and comes back: _map.py)."""
+        from ._map import MapStream
 
         client = await self._live()
-        stream = client.stub.FunctionMap()
-        failure: list[BaseException] = []
-        received = 0
-        progress = asyncio.Event()
-
-        async def send():
-            # The caller's iterator is read, and its items pickled, in a thread, a batch at a time:
-            # a slow or blocking iterator (even another .map) never stalls the event loop.
-            loop = asyncio.get_running_loop()
-            items = iter(arg_iter)
-            n, limit, first = 0, MAP_FIRST_BATCH, True
-            try:
-                while True:
-                    while n - received > MAP_MAX_IN_FLIGHT:  # backpressure: wait for outputs
-                        progress.clear()
-                        await progress.wait()
-                    blobs, exhausted = await loop.run_in_executor(None, _take_batch, items, limit)
-                    inputs = [await client.input(n + i, blob) for i, blob in enumerate(blobs)]
-                    n += len(inputs)
-                    await stream.write(pb.FunctionMapRequest(
-                        function_id=self._function_id if first else "",
-                        inputs=inputs, total=n if exhausted else 0, last=exhausted))
-                    first, limit = False, MAP_BATCH
-                    if exhausted:
-                        if on_total is not None:
-                            on_total(n)
-                        break
-                await stream.done_writing()
-            except Exception as exc:
-                failure.append(exc)
-                stream.cancel()
-
-        sender = asyncio.ensure_future(send())
-        try:
-            while True:
-                try:
-                    resp = await stream.read()
-                except asyncio.CancelledError:
-                    if failure:
-                        raise failure[0] from None
-                    raise
-                if resp is grpc.aio.EOF:
-                    break
-                received += len(resp.outputs)
-                progress.set()
-                for o in resp.outputs:
-                    yield o
-        except grpc.aio.AioRpcError as err:
-            if failure:
-                raise failure[0] from None
-            raise client.translate(err) from None
-        finally:
-            sender.cancel()
-            stream.cancel()
-        if failure:
-            raise failure[0]
-
-
-def _take_batch(items, limit: int) -> tuple[list[bytes], bool]:
-    """Pickle up to ``limit`` inputs from ``items`` (or as many as arrive within MAP_BATCH_WAIT_S,
-    or MAP_BATCH_BYTES); say whether ``items`` is exhausted. Runs in a thread."""
-    blobs, size = [], 0
-    deadline = time.monotonic() + MAP_BATCH_WAIT_S
-    for args, kwargs in items:
-        blob = ser.serialize_args(args, kwargs)
-        blobs.append(blob)
-        size += len(blob)
-        if len(blobs) >= limit or size >= MAP_BATCH_BYTES or time.monotonic() > deadline:
-            return blobs, False
-    return blobs, True
+        async for o in MapStream(client, self._function_id, arg_iter, on_total).outputs():
+            yield o
 
 
 class FunctionCall:

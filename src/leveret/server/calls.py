@@ -25,7 +25,8 @@ FINAL = frozenset(
 
 
 class CallState:
-    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled", "on_output", "pending")
+    __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled",
+                 "on_output", "pending", "detached_at")
 
     def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None):
         self.call_id = call_id
@@ -39,6 +40,7 @@ class CallState:
         self.finals = 0
         self.cancelled = False
         self.on_output = None   # called with the call on each new batch of outputs, if set
+        self.detached_at: float | None = None   # its client's stream ended without its result, at this time
         self._changed = asyncio.Event()
 
     @property
@@ -63,6 +65,10 @@ class CallState:
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
+
+    async def wait_change(self) -> None:
+        """Wait for the next output, total or wake."""
+        await self._changed.wait()
 
     async def wait_beyond(self, count: int, timeout: float | None = None) -> bool:
         """Wait until there are more than ``count`` outputs or the call is done; False on timeout."""

@@ -160,15 +160,9 @@ class Deployments:
         return len(apps)
 
     def _restore_inputs(self, fn: "FunctionState") -> None:
-        calls: dict[str, tuple[str, int | None, list[pb.Input]]] = {}
-        for call_id, kind, total, _input_id, idx, args, blob in self.d.store.unfinished_inputs(fn.function_id):
-            if kind in RESTORED_KINDS:
-                calls.setdefault(call_id, (kind, total, []))[2].append(pb.Input(idx=idx, args=args, args_blob_id=blob))
-        for call_id, (kind, total, inputs) in calls.items():
-            outputs = [pb.Output(idx=i, status=st, data=data, gen_index=g, message=m, data_blob_id=b)
-                       for i, st, data, g, m, b in self.d.store.get_outputs(call_id, 0)]
-            self.d.restore_call(fn, call_id, kind, total, outputs, inputs)
-            log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
+        from .runs import restore_calls
+
+        restore_calls(self.d, fn, RESTORED_KINDS)
 
     # ------------------------------------------------------------------ schedules
 

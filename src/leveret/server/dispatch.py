@@ -38,6 +38,7 @@ BATCH_BYTES = 8 * 1024 * 1024  # arguments per batch to a container (each is at 
 WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
+REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this long for the client to come back
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
@@ -190,6 +191,7 @@ class Dispatcher:
         self.apps: dict[str, AppState] = {}
         self.functions: dict[str, FunctionState] = {}
         self.calls: dict[str, CallState] = {}
+        self.detached: dict[str, CallState] = {}   # calls whose client's stream ended without their result
         self.inputs: dict[str, InputRec] = {}
         self.workers: dict[str, WorkerConn] = {}
         self.containers: dict[str, ContainerRec] = {}
@@ -206,17 +208,18 @@ class Dispatcher:
         self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
 
     async def close(self) -> None:
-        """Stop ephemeral apps; deployed ones stay deployed in the store (the next server restores them,
-        with their unfinished inputs), only their containers stop."""
+        """Stop the containers. Deployed apps stay deployed and runs stay running in the store: the
+        next server restores them with their unfinished inputs (a run waits for its client to come
+        back); a deploy in progress is dropped."""
         if self._tick_task:
             self._tick_task.cancel()
         for app in list(self.apps.values()):
-            if app.deployed:
-                for fn in app.functions:
-                    for ct in list(fn.containers.values()):
-                        self._stop_container(ct, "server shutting down")
-            else:
+            if app.state == "deploying":
                 self.stop_app(app.app_id, "server shutting down")
+                continue
+            for fn in app.functions:
+                for ct in list(fn.containers.values()):
+                    self._stop_container(ct, "server shutting down")
         self.writes.flush()
 
     async def _tick_forever(self) -> None:
@@ -236,6 +239,9 @@ class Dispatcher:
         for worker in list(self.workers.values()):
             if now - worker.last_seen > self.worker_lease_s:
                 self.mark_down(worker, f"it sent nothing for {now - worker.last_seen:.0f} s (lease {self.worker_lease_s:g} s)")
+        for call in [c for c in self.detached.values() if now - c.detached_at > REATTACH_GRACE_S]:
+            self.detached.pop(call.call_id, None)
+            self.cancel_call(call, f"its client went away and did not come back within {REATTACH_GRACE_S:.0f} s")
         self.deployments.fire_due(now)
         for fn in list(self.functions.values()):
             self.autoscale(fn, now)
@@ -453,7 +459,7 @@ class Dispatcher:
         call.outputs.extend(outputs)
         call.finals = sum(1 for o in outputs if o.status in FINAL)
         recs = self._make_inputs(call, inputs)
-        call.sent = total if total is not None else call.sent
+        call.sent = total if total is not None else len(inputs) + call.finals   # a final output per input
         self.calls[call_id] = call
         self.apps[fn.app_id].calls[call_id] = call
         self._enqueue(fn, recs)
@@ -487,6 +493,17 @@ class Dispatcher:
         self.pump(fn)
         if fn.queued:  # what warm containers took needs no scaling decision
             self.autoscale(fn, time.time())
+
+    def detach(self, call: CallState) -> None:
+        """Its client's stream ended before its result: it goes on, and is cancelled if the client does
+        not come back (a request naming it again, after a reconnect) within REATTACH_GRACE_S."""
+        if not call.done and not call.cancelled and call.call_id in self.calls:
+            call.detached_at = time.time()
+            self.detached[call.call_id] = call
+
+    def reattach(self, call: CallState) -> None:
+        call.detached_at = None
+        self.detached.pop(call.call_id, None)
 
     def cancel_call(self, call: CallState, reason: str) -> int:
         """Cancel what is left of a call; return how many inputs were cancelled.
@@ -532,6 +549,7 @@ class Dispatcher:
 
     def _forget(self, call: CallState) -> None:
         self.calls.pop(call.call_id, None)
+        self.detached.pop(call.call_id, None)
         app = self.apps.get(call.app_id)
         if app is not None:
             app.calls.pop(call.call_id, None)

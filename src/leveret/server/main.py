@@ -14,10 +14,11 @@ from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
 from . import http, metrics
-from .dispatch import WORKER_LEASE_S, Dispatcher
+from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .blobs import BlobStore, default_blob_dir
 from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
+from .runs import restore_runs
 from .service import LeveretService
 from .store import open_store
 
@@ -92,7 +93,7 @@ class Server:
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
         ``blob_dir`` (default: beside a SQLite database)."""
         store = open_store(db)
-        stale = store.stop_all_apps("the server restarted", keep_deployed=True)
+        stale = store.stop_all_apps("the server restarted", keep_deployed=True, keep_ephemeral=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
         logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
@@ -101,6 +102,10 @@ class Server:
         restored = dispatcher.deployments.restore()
         if restored:
             log.info("restored %d deployed app version(s)", restored)
+        runs = restore_runs(dispatcher)
+        if runs:
+            log.info("restored %d run(s) of the previous server: each waits %.0f s for its client to come back",
+                     runs, APP_HEARTBEAT_TIMEOUT_S)
         call_pruner = CallPruner(dispatcher, retention_s=call_retention_s,   # after restore: restored calls are held
                                  on_pruned=dispatcher.blobs.delete_of_calls)
         tokens = Tokens(token, store)

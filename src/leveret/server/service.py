@@ -16,8 +16,8 @@ from .._mounts import mount_id as mount_id_of
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
-from .calls import FINAL, CallState
 from .api.blobs import BlobsApi
+from .api.calls import CallsApi
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
@@ -29,26 +29,8 @@ _APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EP
                "deployed": pb.APP_STATE_DEPLOYED, "draining": pb.APP_STATE_DEPLOYED, "stopped": pb.APP_STATE_STOPPED}
 
 
-def fitting(outputs: list, start: int) -> list:
-    """The outputs from ``start`` that fit in one response: at most RESPONSE_BYTES of data (but at
-    least one); the reader asks again for the rest."""
-    size, end = 0, start
-    while end < len(outputs) and (end == start or size + len(outputs[end].data) <= RESPONSE_BYTES):
-        size += len(outputs[end].data)
-        end += 1
-    return outputs[start:end]
-
-
-def _bad_map_request(req, expected_idx: int) -> str:
-    """Why a FunctionMap message is malformed, or '' (inputs must be numbered 0, 1, 2, ... in order)."""
-    for n, inp in enumerate(req.inputs):
-        if inp.idx != expected_idx + n:
-            return f"map input number {expected_idx + n} arrived with idx={inp.idx}: number inputs 0, 1, 2, ... in order"
-    return ""
-
-
 HISTORY_ROWS = 10_000             # stored lines read per query
-RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, data per outputs response: well under the message limit
+RESPONSE_BYTES = 4 * 1024 * 1024  # text per LogsStreamResponse, well under the message limit
 
 
 def _chunks(rows: list[tuple]) -> list[list[tuple]]:
@@ -87,7 +69,7 @@ async def _abort_not_found(context, what: str):
     await context.abort(grpc.StatusCode.NOT_FOUND, what)
 
 
-class LeveretService(BlobsApi, api_pb2_grpc.LeveretServicer):
+class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher
@@ -95,6 +77,10 @@ class LeveretService(BlobsApi, api_pb2_grpc.LeveretServicer):
         self.store = dispatcher.store
         self.logs = logs
         self.tokens = tokens
+
+    def pruned_call(self, call_id: str) -> str:
+        """Why a call is not in the store (CallsApi asks)."""
+        return gone(call_id, self.call_retention_s)
 
     # ------------------------------------------------------------------ apps
 
@@ -255,128 +241,6 @@ class LeveretService(BlobsApi, api_pb2_grpc.LeveretServicer):
                     return
         finally:
             self.d.end_exec(exec_id)
-
-    def _new_call(self, function_id: str, kind: str, inputs, total):
-        try:
-            return self.d.new_call(function_id, kind, inputs, total)
-        except KeyError as exc:
-            return str(exc.args[0])
-
-    async def FunctionRemote(self, request_iterator, context):
-        outbox: asyncio.Queue = asyncio.Queue()
-        calls: dict[int, CallState] = {}
-
-        def answer(call: CallState, tag: int) -> None:
-            if calls.pop(tag, None) is not None:
-                outbox.put_nowait(pb.FunctionRemoteResponse(tag=tag, call_id=call.call_id, output=call.outputs[0]))
-
-        async def read() -> None:
-            async for req in request_iterator:
-                if req.cancel:
-                    call = calls.pop(req.tag, None)
-                    if call is not None:
-                        self.d.cancel_call(call, "cancelled by its client")
-                    continue
-                call = self._new_call(req.function_id, "remote", [req.input], 1)
-                if isinstance(call, str):
-                    outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
-                    continue
-                calls[req.tag] = call
-                if call.outputs:
-                    answer(call, req.tag)
-                else:
-                    call.on_output = lambda c, tag=req.tag: answer(c, tag)
-
-        reader = asyncio.get_running_loop().create_task(read())
-        reader.add_done_callback(lambda _: outbox.put_nowait(None))
-        try:
-            async for msg in queue_items(outbox):
-                yield msg
-        finally:
-            reader.cancel()
-            for call in list(calls.values()):
-                self.d.cancel_call(call, "the client went away")
-
-    async def FunctionMap(self, request_iterator, context):
-        first = await anext(request_iterator, None)
-        if first is None:
-            return
-        bad = _bad_map_request(first, 0)
-        if bad:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
-        call = self._new_call(first.function_id, "map", list(first.inputs), first.total if first.last else None)
-        if isinstance(call, str):
-            await _abort_not_found(context, call)
-        reader = asyncio.get_running_loop().create_task(self._read_map_inputs(call, first, request_iterator))
-        reader.add_done_callback(lambda _: call.wake())
-        sent = 0
-        try:
-            await self.d.writes.durable()
-            yield pb.FunctionMapResponse(call_id=call.call_id, acked=call.sent)
-            while True:
-                await call.wait_beyond(sent)
-                if reader.done() and not reader.cancelled() and reader.exception() is not None:
-                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(reader.exception()))
-                if len(call.outputs) > sent:
-                    outs = fitting(call.outputs, sent)
-                    sent += len(outs)
-                    yield pb.FunctionMapResponse(outputs=outs, acked=call.sent)
-                if call.done and sent >= len(call.outputs):
-                    break
-        except BaseException:
-            self.d.cancel_call(call, "the client went away or sent a bad request")
-            raise
-        finally:
-            reader.cancel()
-
-    async def _read_map_inputs(self, call: CallState, first, request_iterator) -> None:
-        req = first
-        while True:
-            if req is not first:
-                bad = _bad_map_request(req, call.sent)
-                if bad:
-                    raise ValueError(bad)
-                self.d.add_inputs(call, list(req.inputs))
-            if req.last:
-                if req.total != call.sent:
-                    raise ValueError(f"map request says total={req.total} but sent {call.sent} inputs")
-                self.d.finish_inputs(call, req.total)
-                return
-            req = await anext(request_iterator, None)
-            if req is None:
-                raise ValueError("map request stream ended without its last message")
-
-    async def FunctionSpawn(self, request, context):
-        call = self._new_call(request.function_id, "spawn", [request.input], 1)
-        if isinstance(call, str):
-            await _abort_not_found(context, call)
-        await self.d.writes.durable()
-        return pb.FunctionSpawnResponse(call_id=call.call_id)
-
-    async def FunctionCallGet(self, request, context):
-        call = self.d.calls.get(request.call_id)
-        timeout = None if request.timeout_s < 0 else request.timeout_s
-        if call is not None:
-            if not await call.wait_beyond(request.from_index, timeout):
-                return pb.FunctionCallGetResponse(timed_out=True)
-            outs = fitting(call.outputs, request.from_index)
-            return pb.FunctionCallGetResponse(outputs=outs, done=call.done and request.from_index + len(outs) >= len(call.outputs))
-        row = self.store.get_call(request.call_id)
-        if row is None:
-            await _abort_not_found(context, gone(request.call_id, self.call_retention_s))
-        _, _, total = row
-        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b)
-                for i, s, d, g, m, b in self.store.get_outputs(request.call_id, 0)]
-        done = total is not None and sum(1 for o in outs if o.status in FINAL) >= total
-        if len(outs) <= request.from_index and not done:
-            await _abort_not_found(context, f"function call {request.call_id} did not finish: its app was stopped first")
-        page = fitting(outs, request.from_index)
-        return pb.FunctionCallGetResponse(outputs=page, done=done and request.from_index + len(page) >= len(outs))
-
-    async def FunctionCallCancel(self, request, context):
-        call = self.d.calls.get(request.call_id)
-        n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
-        return pb.FunctionCallCancelResponse(cancelled_inputs=n)
 
     # ------------------------------------------------------------------ logs
 

@@ -82,16 +82,27 @@ class Cluster:
                 os.environ[key] = value
         _client.reset()
 
-    async def _start(self) -> None:
+    async def _start(self, port: int = 0) -> None:
         from ..server.main import Server
 
         os.makedirs(self.directory, exist_ok=True)
         extra = {"worker_lease_s": self.worker_lease_s} if self.worker_lease_s else {}
         if self.call_retention_s is not None:
             extra["call_retention_s"] = self.call_retention_s
-        self.server = await Server.start(listen="127.0.0.1:0", db=self.db, token=self.token, **extra)
+        self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token, **extra)
         if self.start_worker:
             await self._start_agent()
+
+    def restart_server(self) -> None:
+        """Stop the server (and the worker) and start them again on the same port and store, as an
+        operator's restart would."""
+
+        async def restart() -> None:
+            port = self.server.port
+            await self._stop()
+            await self._start(port)
+
+        run_sync(restart())
 
     def add_worker(self, token: str | None = None) -> None:
         """Start the cluster's worker now (for a cluster made with ``start_worker=False``), with the
@@ -117,6 +128,7 @@ class Cluster:
             self._agent_task.cancel()
             await asyncio.gather(self._agent_task, return_exceptions=True)
             await self.agent.shutdown()
+            self._agent_task = None
         if self.server is not None:
             await self.server.stop(grace=0.1)
 

@@ -261,14 +261,21 @@ class SqlStore(CallRetention, PayloadBlobs):
             (time.time(), reason, app_id),
         )
 
-    def stop_all_apps(self, reason: str, *, keep_deployed: bool = False) -> int:
-        """Stop every running app (``keep_deployed``: but deployed versions, live or draining); return how many."""
+    def stop_all_apps(self, reason: str, *, keep_deployed: bool = False, keep_ephemeral: bool = False) -> int:
+        """Stop every running app (``keep_deployed``: but deployed versions, live or draining;
+        ``keep_ephemeral``: but runs, which a restarted server restores for their clients); return how many."""
+        kept = (("deployed", "draining") if keep_deployed else ()) + (("ephemeral",) if keep_ephemeral else ())
         cur = self._execute(
             "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE state != 'stopped'"
-            + (" AND state NOT IN ('deployed', 'draining')" if keep_deployed else ""),
+            + "".join(f" AND state != '{state}'" for state in kept),
             (time.time(), reason),
         )
         return cur.rowcount
+
+    def open_calls(self, function_id: str) -> list[tuple[str, str]]:
+        """(call_id, kind) of a function's calls whose inputs were still coming (no total yet)."""
+        return self._execute("SELECT id, kind FROM calls WHERE function_id = ? AND total IS NULL ORDER BY created_at",
+                             (function_id,)).fetchall()
 
     def get_app(self, app_id: str) -> dict | None:
         row = self._execute("SELECT id, name, state FROM apps WHERE id = ?", (app_id,)).fetchone()

@@ -1,0 +1,240 @@
+"""Calls: FunctionRemote (one stream per client, its ``.remote()`` calls multiplexed), FunctionMap
+(a stream per ``.map()``), FunctionSpawn, FunctionCallGet, FunctionCallCancel.
+
+A client names its calls (an ``fc-`` id it chose), so a request sent again after a reconnect finds
+the call it made: a ``.remote()`` gets its result, a ``.spawn()`` its id, a ``.map()`` carries on
+from the outputs it has and the inputs the server has stored. Outputs go to a map's client only
+once they are stored, and ``acked`` counts inputs stored, so both sides agree on positions after a
+server restart. A call whose stream ends without its result waits for its client a while
+(``Dispatcher.detach``), then is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from ..._ids import KINDS
+from ..._utils.async_utils import queue_items
+from ..._wire import api_pb2 as pb
+from ..calls import FINAL, CallState
+
+RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit
+
+
+def fitting(outputs: list, start: int, end: int | None = None) -> list:
+    """The outputs from ``start`` (to ``end``) that fit in one response: at most RESPONSE_BYTES of
+    data (but at least one); the reader asks again for the rest."""
+    end = len(outputs) if end is None else end
+    size, stop = 0, start
+    while stop < end and (stop == start or size + len(outputs[stop].data) <= RESPONSE_BYTES):
+        size += len(outputs[stop].data)
+        stop += 1
+    return outputs[start:stop]
+
+
+def _bad_map_request(req, expected_idx: int) -> str:
+    """Why a FunctionMap message is malformed, or '' (inputs must be numbered 0, 1, 2, ... in order)."""
+    for n, inp in enumerate(req.inputs):
+        if inp.idx != expected_idx + n:
+            return f"map input number {expected_idx + n} arrived with idx={inp.idx}: number inputs 0, 1, 2, ... in order"
+    return ""
+
+
+def _bad_call_id(call_id: str) -> str:
+    if call_id and (not call_id.startswith("fc-") or len(call_id) < 6 or len(call_id) > 64):
+        return f"{call_id!r} is not a {KINDS['fc']} id: they look like 'fc-1a2b3c4d5e6f7a8b'"
+    return ""
+
+
+class CallsApi:
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.store``."""
+
+    def _call(self, function_id: str, kind: str, inputs, total, call_id: str) -> CallState | str:
+        """The call ``call_id`` if the server holds it (a request sent again), else a new one; a
+        string says why there is none (its function is not running)."""
+        if call_id:
+            call = self.d.calls.get(call_id)
+            if call is not None:
+                self.d.reattach(call)
+                return call
+        try:
+            return self.d.new_call(function_id, kind, inputs, total, call_id)
+        except KeyError as exc:
+            return str(exc.args[0])
+
+    def _stored_outputs(self, call_id: str) -> tuple[list, bool] | None:
+        """A call the server no longer holds, from the store: (its outputs, done), or None."""
+        row = self.store.get_call(call_id)
+        if row is None:
+            return None
+        total = row[2]
+        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b)
+                for i, s, d, g, m, b in self.store.get_outputs(call_id, 0)]
+        return outs, total is not None and sum(1 for o in outs if o.status in FINAL) >= total
+
+    async def FunctionRemote(self, request_iterator, context):
+        outbox: asyncio.Queue = asyncio.Queue()
+        calls: dict[int, CallState] = {}
+
+        def answer(call: CallState, tag: int) -> None:
+            if calls.pop(tag, None) is not None:
+                outbox.put_nowait(pb.FunctionRemoteResponse(tag=tag, call_id=call.call_id, output=call.outputs[0]))
+
+        async def read() -> None:
+            async for req in request_iterator:
+                if req.cancel:
+                    call = calls.pop(req.tag, None)
+                    if call is not None:
+                        self.d.cancel_call(call, "cancelled by its client")
+                    continue
+                why = _bad_call_id(req.call_id)
+                if not why and req.again and req.call_id not in self.d.calls:
+                    stored = self._stored_outputs(req.call_id)
+                    if stored is not None:   # it finished, or its app stopped, while the client was away
+                        outs, _ = stored
+                        why = "" if outs else f"call {req.call_id} did not finish: its app was stopped first"
+                        if outs:
+                            outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, call_id=req.call_id, output=outs[0]))
+                            continue
+                call = why or self._call(req.function_id, "remote", [req.input], 1, req.call_id)
+                if isinstance(call, str):
+                    outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
+                    continue
+                calls[req.tag] = call
+                if call.outputs:
+                    answer(call, req.tag)
+                else:
+                    call.on_output = lambda c, tag=req.tag: answer(c, tag)
+
+        reader = asyncio.get_running_loop().create_task(read())
+        reader.add_done_callback(lambda _: outbox.put_nowait(None))
+        try:
+            async for msg in queue_items(outbox):
+                yield msg
+        finally:
+            reader.cancel()
+            for call in list(calls.values()):
+                self.d.detach(call)   # its client may come back (a reconnect); if not, it is cancelled
+
+    async def FunctionMap(self, request_iterator, context):
+        first = await anext(request_iterator, None)
+        if first is None:
+            return
+        bad = _bad_call_id(first.call_id)
+        if bad:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
+        if first.resume:
+            call = self.d.calls.get(first.call_id)
+            if call is None:
+                async for resp in self._stored_map(first.call_id, first.from_output, context):
+                    yield resp
+                return
+            self.d.reattach(call)
+            expected = call.sent
+        else:
+            expected = 0
+        bad = _bad_map_request(first, expected)
+        if bad:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
+        if not first.resume:
+            call = self._call(first.function_id, "map", list(first.inputs), first.total if first.last else None,
+                              first.call_id)
+            if isinstance(call, str):
+                await context.abort(grpc.StatusCode.NOT_FOUND, call)
+        reader = asyncio.get_running_loop().create_task(
+            self._read_map_inputs(call, first, request_iterator, first.resume))
+        reader.add_done_callback(lambda _: call.wake())
+        sent = first.from_output if first.resume else 0
+        acked = -1
+        try:
+            while True:
+                if len(call.outputs) <= sent and call.sent == acked and not call.done:
+                    await call.wait_change()
+                if reader.done() and not reader.cancelled() and reader.exception() is not None:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(reader.exception()))
+                stored_inputs, known_outputs = call.sent, len(call.outputs)
+                await self.d.writes.durable()   # what is told below is stored: a restart keeps it
+                outs = fitting(call.outputs, sent, known_outputs) if known_outputs > sent else []
+                sent += len(outs)
+                if outs or stored_inputs != acked:
+                    acked = stored_inputs
+                    yield pb.FunctionMapResponse(call_id=call.call_id, outputs=outs, acked=acked)
+                if call.done and sent >= len(call.outputs):
+                    break
+        except BaseException:
+            if reader.done() and not reader.cancelled() and reader.exception() is not None:
+                self.d.cancel_call(call, "its client sent a bad request")
+            else:
+                self.d.detach(call)   # its client may come back (a reconnect); if not, it is cancelled
+            raise
+        finally:
+            reader.cancel()
+
+    async def _stored_map(self, call_id: str, from_output: int, context):
+        """A map resumed after the server let go of it: its stored outputs, if it finished."""
+        stored = self._stored_outputs(call_id)
+        if stored is None or not stored[1]:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"call {call_id} is gone: its app was stopped while"
+                                                           " its client was away (the server restarted without it)")
+        outs, _ = stored
+        while from_output < len(outs):
+            page = fitting(outs, from_output)
+            from_output += len(page)
+            yield pb.FunctionMapResponse(call_id=call_id, outputs=page, acked=len(outs))
+
+    async def _read_map_inputs(self, call: CallState, first, request_iterator, resumed: bool) -> None:
+        req = first
+        while True:
+            if req is not first or resumed:
+                bad = _bad_map_request(req, call.sent)
+                if bad:
+                    raise ValueError(bad)
+                if req.inputs:
+                    self.d.add_inputs(call, list(req.inputs))
+                    call.wake()   # its acknowledgement goes out once they are stored
+            if req.last:
+                if req.total != call.sent:
+                    raise ValueError(f"map request says total={req.total} but sent {call.sent} inputs")
+                if call.total is None:
+                    self.d.finish_inputs(call, req.total)
+                return
+            req = await anext(request_iterator, None)
+            if req is None:
+                raise ValueError("map request stream ended without its last message")
+
+    async def FunctionSpawn(self, request, context):
+        bad = _bad_call_id(request.call_id)
+        if bad:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
+        if request.again and request.call_id not in self.d.calls and self.store.get_call(request.call_id):
+            return pb.FunctionSpawnResponse(call_id=request.call_id)   # stored before the client lost the answer
+        call = self._call(request.function_id, "spawn", [request.input], 1, request.call_id)
+        if isinstance(call, str):
+            await context.abort(grpc.StatusCode.NOT_FOUND, call)
+        await self.d.writes.durable()
+        return pb.FunctionSpawnResponse(call_id=call.call_id)
+
+    async def FunctionCallGet(self, request, context):
+        call = self.d.calls.get(request.call_id)
+        timeout = None if request.timeout_s < 0 else request.timeout_s
+        if call is not None:
+            if not await call.wait_beyond(request.from_index, timeout):
+                return pb.FunctionCallGetResponse(timed_out=True)
+            outs = fitting(call.outputs, request.from_index)
+            return pb.FunctionCallGetResponse(outputs=outs, done=call.done and request.from_index + len(outs) >= len(call.outputs))
+        stored = self._stored_outputs(request.call_id)
+        if stored is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, self.pruned_call(request.call_id))
+        outs, done = stored
+        if len(outs) <= request.from_index and not done:
+            await context.abort(grpc.StatusCode.NOT_FOUND,
+                                f"function call {request.call_id} did not finish: its app was stopped first")
+        page = fitting(outs, request.from_index)
+        return pb.FunctionCallGetResponse(outputs=page, done=done and request.from_index + len(page) >= len(outs))
+
+    async def FunctionCallCancel(self, request, context):
+        call = self.d.calls.get(request.call_id)
+        n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
+        return pb.FunctionCallCancelResponse(cancelled_inputs=n)

@@ -1,0 +1,14 @@
+"""Functions for the tests of a run that outlives a server restart."""
+
+import time
+
+import leveret
+
+app = leveret.App("restart")
+
+
+@app.function()
+def slow_square(x):
+    time.sleep(0.02)
+    print(f"square {x}")
+    return x * x
