@@ -44,6 +44,24 @@ class MapStream:
 
     async def outputs(self):
         """The call's outputs as they come; the inputs are sent meanwhile."""
+        finished = False
+        try:
+            async for o in self._outputs():
+                yield o
+            finished = True
+        finally:
+            if not finished:   # its caller stopped reading, or it failed: what is left is not wanted
+                asyncio.ensure_future(self._cancel())
+
+    async def _cancel(self) -> None:
+        from ._wire import api_pb2 as pb
+
+        try:
+            await self.client.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=self.call_id))
+        except Exception:   # best effort: the server cancels a call its client left after a while anyway
+            pass
+
+    async def _outputs(self):
         import grpc
 
         resume = False

@@ -51,3 +51,12 @@ def test_a_map_spawned_calls_and_remote_calls_carry_on_across_a_restart(cluster,
     assert "leveret: lost the server at" in err and "reconnecting" in err
     assert "leveret: reconnected to" in err and "resuming" in err
     assert "square 299" in out   # its logs followed on after the restart
+
+
+def test_a_map_its_caller_stops_reading_is_cancelled_at_once_not_after_the_grace(cluster):
+    with r.app.run(show_logs=False):
+        for value in r.slow_square.map(range(500)):
+            assert value == 0
+            break
+        fid = r.slow_square.object_id
+        cluster.wait_for(lambda d: d.functions[fid].queued == 0 and not d.calls, timeout=10)

@@ -54,6 +54,10 @@ NO_WORKER = ("no worker is connected to this server, so inputs wait: start one w
 log = logging.getLogger("leveret.server")
 
 
+def _first_line(why: str) -> str:
+    return why.strip().splitlines()[0] if why.strip() else "it failed"
+
+
 class InputRec:
     __slots__ = ("input_id", "call", "idx", "args", "args_blob", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
                  "retries", "retry_handle", "yielded", "fail_why")
@@ -642,7 +646,7 @@ class Dispatcher:
                 if out.status in RETRYABLE:
                     if self._attempt_ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
                         continue
-                    out.message = self._with_attempts(r, out.message)
+                    out.message = self._final_message(r, out.message)
                 else:
                     r.ends = 0
             if not r.cancelled:
@@ -900,7 +904,7 @@ class Dispatcher:
             if step is Action.REQUEUE:
                 requeue.append(r)
             elif step is None:
-                failed.append((r, pb.Output(idx=r.idx, status=status, message=self._with_attempts(r, message)),
+                failed.append((r, pb.Output(idx=r.idx, status=status, message=self._final_message(r, message)),
                                ct.container_id))
         self._requeue(requeue)
         self._publish([item for item in failed if not item[0].cancelled])
@@ -924,12 +928,11 @@ class Dispatcher:
             self._retry_later(fn, r, why, now)
             return Action.RETRY
         if retries is not None and cause is not Cause.NOT_STARTED:   # the last attempt, counted as the others
-            first_line = why.strip().splitlines()[0] if why.strip() else "it failed"
             self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries + 1} of"
-                             f" {retries.max_retries + 1}): {first_line}; {step.why or 'no retries left'}")
+                             f" {retries.max_retries + 1}): {_first_line(why)}; {step.why or 'no retries left'}")
         return None
 
-    def _with_attempts(self, r: InputRec, message: str) -> str:
+    def _final_message(self, r: InputRec, message: str) -> str:
         """A final failure's message, with what ended the input beyond its own error."""
         return f"{message} ({r.fail_why})" if r.fail_why else message
 
@@ -953,9 +956,8 @@ class Dispatcher:
         self.inputs[r.input_id] = r
         fn.retry_waiting += 1
         r.retry_handle = asyncio.get_running_loop().call_later(delay, self._retry_now, fn, r)
-        first_line = why.strip().splitlines()[0] if why.strip() else "it failed"
         self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries} of"
-                         f" {policy.max_retries + 1}): {first_line}; retrying in {delay:g} s")
+                         f" {policy.max_retries + 1}): {_first_line(why)}; retrying in {delay:g} s")
 
     def _retry_now(self, fn: FunctionState, r: InputRec) -> None:
         r.retry_handle = None
