@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 
 class Error(Exception):
     """Base class of every Leveret error."""
@@ -31,12 +33,13 @@ class OutOfMemoryError(ExecutionError):
     """The input's container hit its memory limit and was killed; the message names the limit."""
 
 
-class FunctionTimeoutError(Error):
-    """An input ran past its timeout."""
+class TimeoutError(Error, builtins.TimeoutError):  # noqa: A001 - Modal's name
+    """Waiting for a result took longer than the timeout given. Also a builtin TimeoutError, as
+    Modal's is: ``except TimeoutError:`` around ``FunctionCall.get(timeout=...)`` catches it."""
 
 
-class TimeoutError(Error):  # noqa: A001 - Modal's name
-    """Waiting for a result took longer than the timeout given."""
+class FunctionTimeoutError(TimeoutError):
+    """An input ran past its timeout (a builtin TimeoutError too, as Modal's)."""
 
 
 class InputCancellation(BaseException):

@@ -158,3 +158,10 @@ def test_status_values_agree_with_the_container_and_the_wire():
         pb.OUTPUT_STATUS_SUCCESS, pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_GENERATOR_ITEM,
         pb.OUTPUT_STATUS_GENERATOR_DONE, pb.OUTPUT_STATUS_CANCELLED, pb.OUTPUT_STATUS_TIMEOUT,
         pb.OUTPUT_STATUS_INTERNAL_FAILURE)
+
+
+def test_leveret_timeouts_are_builtin_timeout_errors_as_modal_s_are():
+    import leveret.exception as ex
+
+    assert issubclass(ex.TimeoutError, TimeoutError) and issubclass(ex.FunctionTimeoutError, TimeoutError)
+    assert issubclass(ex.FunctionTimeoutError, ex.Error)
