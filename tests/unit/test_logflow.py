@@ -79,6 +79,19 @@ def test_each_container_has_a_bounded_queue_and_a_quiet_one_is_never_crowded_out
     assert buf.count == 6
 
 
+def test_a_queue_over_its_bound_by_forced_markers_counts_each_later_line_once():
+    # A drop marker is forced into a full queue; lines that come before the next batch is taken
+    # are all dropped and counted, none both queued and counted.
+    buf = LogBuffer(max_lines=3, max_bytes=100)
+    assert add(buf, "ct-flood", "abc") == 3
+    assert add(buf, "ct-flood", ["marker 1", "marker 2"], force=True) == 2
+    assert add(buf, "ct-flood", "defg") == 0
+    assert buf.take_dropped("ct-flood") == 4
+    assert buf.count == 5
+    assert [t for _, t in lines(buf.take(100, 1000))] == ["a", "b", "c", "marker 1", "marker 2"]
+    assert buf.count == 0 and buf.take(100, 1000) == []
+
+
 def test_batches_take_from_every_container_in_turn_keeping_each_ones_order():
     buf = LogBuffer()
     for i in range(0, 100, 10):

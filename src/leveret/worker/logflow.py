@@ -48,8 +48,9 @@ class Run(NamedTuple):
 
 
 def _fit(texts: list, lines: float, nbytes: float) -> tuple[int, int]:
-    """How many of ``texts`` (a prefix) fit in ``lines`` lines and ``nbytes`` bytes, and their bytes."""
-    k = min(len(texts), int(lines))
+    """How many of ``texts`` (a prefix) fit in ``lines`` lines and ``nbytes`` bytes, and their bytes.
+    The room may be below zero (forced lines, such as drop markers, go in over a queue's bound): none fit."""
+    k = max(0, min(len(texts), int(lines)))
     size = sum(map(len, texts[:k] if k < len(texts) else texts))
     if size > nbytes:
         sizes = list(accumulate(map(len, texts[:k])))
