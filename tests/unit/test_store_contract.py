@@ -465,8 +465,18 @@ def test_functions_of_an_app_and_their_unfinished_inputs(store, ticking_clock):
     store.create_call("fc-1", "fu-1", "spawn", 3, [("in-1-0", 0, b"a"), ("in-1-1", 1, b"b"), ("in-1-2", 2, b"c")])
     store.add_outputs([("in-1-0", "fc-1", 0, 0, 1, b"ok", 0, "", "ct-1"),      # final
                        ("in-1-1", "fc-1", 1, 1, 3, b"item", 0, "", "ct-1")])   # a generator item: not final
-    assert store.unfinished_inputs("fu-1") == [("fc-1", "spawn", 3, "in-1-1", 1, b"b"), ("fc-1", "spawn", 3, "in-1-2", 2, b"c")]
-    assert store.unfinished_inputs("fu-3") == []
+    store.create_call("fc-2", "fu-2", "map", 1, [("in-2-0", 0, b"d")])
+    store.create_call("fc-3", "fu-1", "schedule", 1, [("in-3-0", 0, b"e")])
+    assert store.unfinished_inputs(["fu-1"]) == [("fu-1", "fc-1", "spawn", 3, "in-1-1", 1, b"b"),
+                                                 ("fu-1", "fc-1", "spawn", 3, "in-1-2", 2, b"c"),
+                                                 ("fu-1", "fc-3", "schedule", 1, "in-3-0", 0, b"e")]
+    assert store.unfinished_inputs(["fu-1", "fu-2"], ("spawn", "schedule")) == [
+        ("fu-1", "fc-1", "spawn", 3, "in-1-1", 1, b"b"), ("fu-1", "fc-1", "spawn", 3, "in-1-2", 2, b"c"),
+        ("fu-1", "fc-3", "schedule", 1, "in-3-0", 0, b"e")]
+    assert [r[1] for r in store.unfinished_inputs(["fu-2"])] == ["fc-2"]
+    assert store.unfinished_inputs(["fu-3"]) == [] and store.unfinished_inputs([]) == []
+    assert store.outputs_of_calls(["fc-1", "fc-2", "fc-9"]) == {
+        "fc-1": [(0, 1, b"ok", 0, ""), (1, 3, b"item", 0, "")]}
 
 
 # ---------------------------------------------------------------------- schedules

@@ -35,6 +35,7 @@ log = logging.getLogger("leveret.server")
 
 RESTORED_KINDS = ("spawn", "schedule")   # calls read later by id; a map's or .remote()'s reader died with the server
 NO_ARGS = pickle.dumps(((), {}), protocol=4)   # a scheduled call's arguments, as the SDK pickles them
+RESTORE_PROGRESS_EVERY = 5000   # calls restored between two progress reports
 
 
 class Deployments:
@@ -135,12 +136,14 @@ class Deployments:
 
     # ------------------------------------------------------------------ restart
 
-    def restore(self) -> int:
-        """Bring back the deployed versions kept in the store, live and draining; return how many."""
+    def restore(self, progress=None) -> int:
+        """Bring back the deployed versions kept in the store, live and draining; return how many.
+        ``progress(text)`` is told what it is doing (it may take a while: a backlog of spawned calls)."""
         from .dispatch import AppState
 
         d = self.d
         apps = d.store.apps_in_state("deployed") + d.store.apps_in_state("draining")
+        restored = []
         for info in apps:
             app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="deploying",
                            version=info["version"])
@@ -152,23 +155,43 @@ class Deployments:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
                     fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, time.time())
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
-                self._restore_inputs(fn)
-            if info["state"] == "draining":
+            restored.append((app, info["state"]))
+        self._restore_inputs([fn for app, _ in restored for fn in app.functions], progress)
+        for app, state in restored:
+            if state == "draining":
                 app.state = "draining"
                 if not app.calls:
                     self.drained(app)
         return len(apps)
 
-    def _restore_inputs(self, fn: "FunctionState") -> None:
-        calls: dict[str, tuple[str, int | None, list[pb.Input]]] = {}
-        for call_id, kind, total, _input_id, idx, args in self.d.store.unfinished_inputs(fn.function_id):
-            if kind in RESTORED_KINDS:
-                calls.setdefault(call_id, (kind, total, []))[2].append(pb.Input(idx=idx, args=args))
-        for call_id, (kind, total, inputs) in calls.items():
-            outputs = [pb.Output(idx=i, status=st, data=data, gen_index=g, message=m)
-                       for i, st, data, g, m in self.d.store.get_outputs(call_id, 0)]
-            self.d.restore_call(fn, call_id, kind, total, outputs, inputs)
-            log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
+    def _restore_inputs(self, functions: list["FunctionState"], progress=None) -> None:
+        """Queue again the spawned and scheduled inputs of ``functions`` that had no result: one read
+        for all their inputs, one per few hundred calls for the outputs of those that have some."""
+        d = self.d
+        by_id = {fn.function_id: fn for fn in functions}
+        calls: dict[str, tuple["FunctionState", str, int | None, list[pb.Input]]] = {}
+        rows = d.store.unfinished_inputs(list(by_id), RESTORED_KINDS)
+        for function_id, call_id, kind, total, _input_id, idx, args in rows:
+            calls.setdefault(call_id, (by_id[function_id], kind, total, []))[3].append(pb.Input(idx=idx, args=args))
+        if not calls:
+            return
+        if progress is not None:
+            progress(f"restoring {len(rows)} input(s) of {len(calls)} spawned or scheduled call(s)")
+        # Only a call with other inputs, or a generator's, can have outputs already.
+        outputs = d.store.outputs_of_calls([call_id for call_id, (fn, _, total, inputs) in calls.items()
+                                            if fn.definition.is_generator or total is None or total > len(inputs)])
+        counts: dict[str, list[int]] = {}
+        for n, (call_id, (fn, kind, total, inputs)) in enumerate(calls.items(), 1):
+            outs = [pb.Output(idx=i, status=st, data=data, gen_index=g, message=m)
+                    for i, st, data, g, m in outputs.get(call_id, ())]
+            d.restore_call(fn, call_id, kind, total, outs, inputs)
+            count = counts.setdefault(fn.function_id, [0, 0])
+            count[0] += 1
+            count[1] += len(inputs)
+            if progress is not None and n % RESTORE_PROGRESS_EVERY == 0:
+                progress(f"restored {n} of {len(calls)} call(s)")
+        for function_id, (n_calls, n_inputs) in counts.items():
+            log.info("restored %d call(s) of %s: %d input(s) queued again", n_calls, by_id[function_id].name, n_inputs)
 
     # ------------------------------------------------------------------ schedules
 

@@ -283,14 +283,27 @@ class SqlStore(CallRetention):
         return self._execute("SELECT id, name, definition FROM functions WHERE app_id = ? ORDER BY created_at, id",
                              (app_id,)).fetchall()
 
-    def unfinished_inputs(self, function_id: str) -> list[tuple[str, str, int | None, str, int, bytes]]:
-        """Inputs of a function's calls without a final output: (call_id, kind, total, input_id, idx, args).
+    def unfinished_inputs(self, function_ids: list[str], kinds: tuple[str, ...] | None = None
+                          ) -> list[tuple[str, str, str, int | None, str, int, bytes]]:
+        """Inputs of the functions' calls (of ``kinds``, None: all) without a final output:
+        (function_id, call_id, kind, total, input_id, idx, args), a call's inputs together, oldest
+        call first.
 
-        Generator items are not final; statuses 3 (an item) are the only non-final ones."""
+        Generator items are not final; statuses 3 (an item) are the only non-final ones. An output
+        is looked up by its call (the outputs' key): the cost grows with the rows read, not with
+        the product of inputs and outputs kept."""
+        if not function_ids:
+            return []
+        where = f"c.function_id IN ({', '.join('?' * len(function_ids))})"
+        params = list(function_ids)
+        if kinds is not None:
+            where += f" AND c.kind IN ({', '.join('?' * len(kinds))})"
+            params += kinds
         return self._execute(
-            "SELECT c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c JOIN inputs i ON i.call_id = c.id"
-            " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
-            " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
+            "SELECT c.function_id, c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c"
+            f" JOIN inputs i ON i.call_id = c.id WHERE {where} AND NOT EXISTS (SELECT 1 FROM outputs o"
+            " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
+            " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
 
     STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
                     7: "internal failure", 8: "out of memory"}
@@ -424,6 +437,18 @@ class SqlStore(CallRetention):
             " container_id, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [row + (now,) for row in rows],
         )
+
+    def outputs_of_calls(self, call_ids: list[str]) -> dict[str, list[tuple[int, int, bytes, int, str]]]:
+        """The outputs of many calls, each call's in order: {call_id: [(idx, status, data, gen_index,
+        message), ...]} (calls without outputs are left out); read a few hundred calls a query."""
+        found: dict[str, list] = {}
+        for start in range(0, len(call_ids), 500):
+            chunk = call_ids[start:start + 500]
+            for call_id, *row in self._execute(
+                    "SELECT call_id, idx, status, data, gen_index, message FROM outputs"
+                    f" WHERE call_id IN ({', '.join('?' * len(chunk))}) ORDER BY call_id, seq", chunk):
+                found.setdefault(call_id, []).append(tuple(row))
+        return found
 
     def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str]]:
         """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message)."""
