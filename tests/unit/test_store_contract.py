@@ -412,6 +412,24 @@ def test_workers_are_recorded_and_disconnected(store):
     assert disconnected is not None
 
 
+def test_a_worker_reconnecting_under_its_id_is_connected_again(store):
+    store.add_worker("wk-1", "host-a", "crun", {"cpus": 4})
+    store.worker_disconnected("wk-1")
+    store.add_worker("wk-1", "host-a", "crun", {"cpus": 8})
+    assert store.db.execute("SELECT id, info, disconnected_at FROM workers").fetchall() == [("wk-1", '{"cpus": 8}', None)]
+
+
+def test_an_adopted_container_is_ready_again_on_its_worker_or_recorded_when_unknown(store):
+    store.add_container("ct-1", "fu-1", "ap-1", "wk-1")
+    store.update_container("ct-1", "failed", exit_code=-1, message="worker wk-1 disconnected")
+    store.adopt_container("ct-1", "fu-1", "ap-1", "wk-2")
+    store.adopt_container("ct-2", "fu-1", "ap-1", "wk-2")   # a store that never saw it (a new database)
+    for container_id in ("ct-1", "ct-2"):
+        got = store.get_container(container_id)
+        assert (got["state"], got["exit_code"], got["message"]) == ("ready", None, None)
+    assert store.db.execute("SELECT worker_id, stopped_at FROM containers WHERE id = 'ct-1'").fetchall() == [("wk-2", None)]
+
+
 # ---------------------------------------------------------------------- deployments
 
 

@@ -22,7 +22,7 @@ import time
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from . import autoscaler
+from . import autoscaler, reconcile
 from . import scheduler as sched
 from .policy import Action, Cause, after_attempt
 from .calls import FINAL, CallState
@@ -945,11 +945,15 @@ class Dispatcher:
         if fn.queued:
             self.autoscale(fn, time.time())
 
-    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "") -> WorkerConn:
-        worker = WorkerConn(new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
+    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "",
+                   worker_id: str = "") -> WorkerConn:
+        """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
+        says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
+        worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
         self.store.add_worker(worker.worker_id, info.hostname, info.runtime,
                               {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
         self.workers[worker.worker_id] = worker
+        reconcile.adopt(self, worker, info.containers)
         for fn in list(self.functions.values()):
             self.autoscale(fn, time.time())
         return worker
@@ -973,6 +977,7 @@ class Dispatcher:
         log.warning("worker %s marked down: %s", worker.worker_id, why)
         for app_id in {ct.function.app_id for ct in worker.containers}:
             self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
+        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=f"marked down: {why}"))
         worker.outbox.put_nowait(None)
         self.remove_worker(worker)
 

@@ -460,8 +460,11 @@ class SqlStore(CallRetention):
     # ------------------------------------------------------------------ containers and workers
 
     def add_worker(self, worker_id: str, hostname: str, runtime: str, info: dict) -> None:
+        """A worker connected; one that reconnects under its earlier id is connected again."""
         self._execute(
-            "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, runtime = excluded.runtime,"
+            " info = excluded.info, connected_at = excluded.connected_at, disconnected_at = NULL",
             (worker_id, hostname, runtime, json.dumps(info), time.time()),
         )
 
@@ -472,6 +475,15 @@ class SqlStore(CallRetention):
         self._execute(
             "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
             " VALUES (?, ?, ?, ?, 'starting', ?)",
+            (container_id, function_id, app_id, worker_id, time.time()),
+        )
+
+    def adopt_container(self, container_id: str, function_id: str, app_id: str, worker_id: str) -> None:
+        """A container a reconnecting worker still runs, kept by the server: ready again, on that worker."""
+        self._execute(
+            "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
+            " VALUES (?, ?, ?, ?, 'ready', ?) ON CONFLICT (id) DO UPDATE SET state = 'ready',"
+            " worker_id = excluded.worker_id, stopped_at = NULL, exit_code = NULL, message = NULL",
             (container_id, function_id, app_id, worker_id, time.time()),
         )
 
