@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from . import cron
 
 if TYPE_CHECKING:
     from .dispatch import AppState, Dispatcher, FunctionState
@@ -203,6 +202,8 @@ class Deployments:
             if app is None or app.state != "deployed":
                 continue
             try:
+                from . import cron   # here: croniter is slow to import, and only scheduled functions need it
+
                 tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
                 if tick is not None:
                     self._fire(app, fn, tick)
@@ -227,6 +228,8 @@ class Deployments:
     def describe_schedule(self, fn: "FunctionState", now: float) -> str:
         if fn.schedule is None:
             return ""
+        from . import cron
+
         nxt = cron.next_tick(fn.schedule, max(now, fn.last_tick or 0.0, fn.anchor), fn.anchor)
         spec = json.dumps(fn.schedule, sort_keys=True)
         return f"{spec}; next tick {time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(nxt))}"

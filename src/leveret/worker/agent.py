@@ -70,6 +70,7 @@ class Agent:
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
         self.metrics_listen = metrics_listen   # HOST:PORT of its /metrics ("": none; port 0: a free one)
         self.metrics_url = ""                  # where it listens, once running
+        self.metrics_started = asyncio.Event()   # set when its /metrics serves (after registering)
 
     def info(self, **reconnect) -> pb.WorkerInfo:
         """What it offers; ``reconnect``: the containers it runs and its earlier id, when reconnecting."""
@@ -118,6 +119,7 @@ class Agent:
             raise OSError(f"could not listen on {self.metrics_listen} for metrics ({exc.strerror or exc}):"
                           " pick another with --metrics HOST:PORT") from None
         self.metrics_url = metrics.url
+        self.metrics_started.set()
         log.info("metrics at %s/metrics", self.metrics_url)
         return metrics
 
