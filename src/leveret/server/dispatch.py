@@ -181,6 +181,7 @@ class Dispatcher:
     def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S):
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
+        self.ended: dict[str, str] = {}   # worker id -> why its stream was ended (it is told when it reconnects)
         self.store = store
         self.writes = WriteBehind(store)
         self.logs = logs
@@ -977,7 +978,8 @@ class Dispatcher:
         log.warning("worker %s marked down: %s", worker.worker_id, why)
         for app_id in {ct.function.app_id for ct in worker.containers}:
             self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
-        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=f"marked down: {why}"))
+        self.ended[worker.worker_id] = f"marked down: {why}"
+        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.ended[worker.worker_id]))
         worker.outbox.put_nowait(None)
         self.remove_worker(worker)
 

@@ -441,6 +441,8 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         reuse = reuse if reuse.startswith("wk-") and reuse not in self.d.workers else ""
         outbox: asyncio.Queue = asyncio.Queue()
         worker = self.d.add_worker(first.register, outbox, token_id=token_id, worker_id=reuse)
+        if reuse and (why := self.d.ended.pop(reuse, "")):   # it may not have heard it when it was cut off
+            outbox.put_nowait(pb.ServerToWorker(previous_end=why))
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:

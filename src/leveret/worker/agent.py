@@ -177,6 +177,8 @@ class Agent:
             self._fill_pool()
             if self.log_buffer.count:   # lines kept while the server was away
                 self.flush_logs()
+        elif kind == "previous_end":
+            log.info("the server had ended this worker's last stream: %s", msg.previous_end)
         elif kind == "reconciled":
             r = msg.reconciled
             log.info("the server kept %d of this worker's containers%s and stops %d%s", len(r.kept),

@@ -52,6 +52,8 @@ def failure_of(err: grpc.aio.AioRpcError, url: str, *, was_up: bool = False) -> 
         return f"{'lost' if was_up else 'cannot reach'} the server at {url} ({err.details() or 'unavailable'})"
     if code == grpc.StatusCode.CANCELLED:
         return f"the server at {url} cancelled the stream (it is stopping?)"
+    if was_up:
+        return f"the stream to the server at {url} broke: {code.name}: {err.details() or ''}"
     return f"the server at {url} refused the connection: {code.name}: {err.details() or ''}"
 
 
@@ -93,7 +95,7 @@ class Link:
             quiet = not self.registrations and time.monotonic() - started < FIRST_CONNECT_QUIET_S
             if why != self.said and not quiet:
                 log.warning("%s; connecting again in %.3g s, then at most every %g s until it answers"
-                            " (its containers keep running)", why, delay, RECONNECT_MAX_S)
+                            " (its containers keep running)", why, delay, self.backoff.cap)
                 self.said = why
             await asyncio.sleep(delay)
 
