@@ -181,6 +181,7 @@ class Dispatcher:
     def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S):
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
+        self.no_worker = NO_WORKER   # why inputs wait while no worker is connected (the embedded daemon says its own)
         self.ended: dict[str, str] = {}   # worker id -> why its stream was ended (it is told when it reconnects)
         self.store = store
         self.writes = WriteBehind(store)
@@ -687,10 +688,10 @@ class Dispatcher:
                           " container crash(es) in a row")
             return
         if not self.workers:
-            fn.pending = NO_WORKER
+            fn.pending = self.no_worker
             if not fn.told_no_worker:
                 fn.told_no_worker = True
-                self.logs.system(fn.app_id, fn.name, "", NO_WORKER)
+                self.logs.system(fn.app_id, fn.name, "", self.no_worker)
             return
         d = fn.definition
         gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"

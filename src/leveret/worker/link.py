@@ -3,7 +3,8 @@
     connect ─register: what it offers, the containers it still runs, its earlier id─▶ server
             ◀─worker_id, heartbeat_s, reconciled (which containers the server kept), stops, work─
     the stream ends (the server restarted or went away, marked this worker down, the network
-    broke) ─▶ wait (0.025 s, doubling, at most 10 s; from the start again once registered) ─▶ connect
+    broke) ─▶ wait (0.025 s, doubling, at most 10 s; from the start again once registered; at most
+    1 s until it first registered) ─▶ connect
     the token refused ─▶ AuthError: the worker exits, and says why
 
 Containers keep running while the link is down, warm ones included; the server keeps those of
@@ -34,6 +35,7 @@ log = logging.getLogger("leveret.worker")
 
 RECONNECT_FIRST_S = 0.025
 RECONNECT_MAX_S = 10.0
+FIRST_CONNECT_MAX_S = 1.0     # until it first registers (its server may be starting beside it: a daemon's)
 FIRST_CONNECT_QUIET_S = 2.0   # a worker that never reached its server says so after this long
 # A fresh connection per attempt (its own subchannel, so gRPC's backoff of an earlier failed
 # attempt does not hold this one back), and short reconnects inside gRPC too.
@@ -63,7 +65,7 @@ class Link:
 
     def __init__(self, agent: "Agent"):
         self.agent = agent
-        self.backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
+        self.backoff = Backoff(RECONNECT_FIRST_S, FIRST_CONNECT_MAX_S)
         self.said = ""               # the failure last logged ("": none since the last registration)
         self.down_since: float | None = None
         self.attempts = 0
@@ -84,7 +86,7 @@ class Link:
                 log.exception("the link to the server failed")
                 why = f"the link to the server failed: {type(exc).__name__}: {exc}"
             if self.agent.registered.is_set():   # it was up: a new outage starts, from the first delay
-                self.backoff.reset()
+                self.backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
                 self.down_since, self.attempts, self.said = time.monotonic(), 0, ""
             elif self.down_since is None:
                 self.down_since = started
