@@ -289,9 +289,11 @@ class SqlStore(CallRetention):
         (function_id, call_id, kind, total, input_id, idx, args), a call's inputs together, oldest
         call first.
 
-        Generator items are not final; statuses 3 (an item) are the only non-final ones. An output
-        is looked up by its call (the outputs' key): the cost grows with the rows read, not with
-        the product of inputs and outputs kept."""
+        Generator items are not final; statuses 3 (an item) are the only non-final ones. The calls
+        are chosen first (CROSS JOIN keeps SQLite from starting at the inputs: it would check every
+        input of a big map), and an input's outputs are looked up among its call's (the outputs'
+        key), so other calls' rows are never read. That is cheap for spawned and scheduled calls
+        (one input each); a call of many inputs would cost its inputs times its outputs."""
         if not function_ids:
             return []
         where = f"c.function_id IN ({', '.join('?' * len(function_ids))})"
@@ -300,8 +302,8 @@ class SqlStore(CallRetention):
             where += f" AND c.kind IN ({', '.join('?' * len(kinds))})"
             params += kinds
         return self._execute(
-            "SELECT c.function_id, c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c"
-            f" JOIN inputs i ON i.call_id = c.id WHERE {where} AND NOT EXISTS (SELECT 1 FROM outputs o"
+            "SELECT c.function_id, c.id, c.kind, c.total, i.id, i.idx, i.args FROM calls c CROSS JOIN inputs i"
+            f" WHERE i.call_id = c.id AND {where} AND NOT EXISTS (SELECT 1 FROM outputs o"
             " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
 
