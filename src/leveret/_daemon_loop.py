@@ -42,8 +42,10 @@ class Daemon:
             s.write_info()
             self.notify.ready()
             log.info("leveret daemon ready at %s (pid %d)", self.server.url, os.getpid())
-            sig = await got
-            log.info("leveret daemon stopping: received %s", sig.name)
+            await asyncio.wait({got, supervisor}, return_when=asyncio.FIRST_COMPLETED)
+            if not got.done():   # it cannot start workers any more: the daemon ends, saying why (main)
+                supervisor.result()
+            log.info("leveret daemon stopping: received %s", got.result().name)
         finally:
             supervisor.cancel()
             await asyncio.gather(supervisor, return_exceptions=True)
@@ -94,14 +96,20 @@ class Daemon:
             returncode = await wait_process(s.worker)
             s.worker_ended += 1
             up = time.monotonic() - s.worker_started
-            delay = backoff.next(up_for=up)
             if s.respawn_now:
                 s.respawn_now, delay = False, 0.0
             else:
+                delay = backoff.next(up_for=up)
                 log.warning("the worker (pid %d) %s after %.1f s; starting another in %g s", s.worker.pid,
                             describe_exit(returncode), up, delay)
-            await asyncio.sleep(delay)
-            s.start_worker()
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    s.start_worker()
+                    break
+                except OSError as exc:   # e.g. out of processes: tried again, later
+                    delay = backoff.next()
+                    log.error("could not start a worker (%s); trying again in %g s", exc, delay)
 
     async def _stop_worker(self) -> None:
         proc = self.s.worker

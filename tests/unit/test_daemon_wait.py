@@ -84,3 +84,11 @@ def test_a_daemon_that_goes_quiet_is_stopped_and_named(start):
 def test_the_overall_cap_holds_even_while_it_progresses(start):
     with pytest.raises(ConnectionError, match=r"was not ready after 0.5 s, and was stopped"):
         start(20, 0.1, "ready", stall_s=5.0, cap_s=0.5)
+
+
+@pytest.mark.parametrize("returncode, said", [(-9, "was killed by SIGKILL"), (-15, "was killed by SIGTERM"),
+                                              (1, "exited with status 1"), (0, "exited with status 0")])
+def test_a_workers_end_is_said_with_its_signal_or_status(returncode, said):
+    from leveret._daemon_main import describe_exit
+
+    assert describe_exit(returncode) == said

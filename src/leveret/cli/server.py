@@ -68,6 +68,9 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:   # before it handles SIGINT itself
         pass
+    except Exception as exc:   # e.g. its store cannot be reached: the line says why, the traceback where
+        logging.getLogger("leveret.server").exception("leveret server exiting: %s: %s", type(exc).__name__, exc)
+        sys.exit(1)
 
 
 @server.command()

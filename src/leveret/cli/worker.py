@@ -6,10 +6,12 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 
 import click
 
 from .. import config
+from ..exception import Error
 from .._utils.async_utils import run_loop
 from .._utils.listen import check_listen
 
@@ -156,5 +158,8 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
 
     try:
         run_loop(main())
-    except Exception as exc:   # the server refused the token, a port taken, ...: the worker exits, saying why
+    except (Error, OSError) as exc:   # the server refused the token, a port taken, ...: it exits, saying why
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:   # a bug: the line says why, the traceback where
+        log.exception("leveret worker exiting: %s: %s", type(exc).__name__, exc)
+        sys.exit(1)
