@@ -94,3 +94,11 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         assert kept.idle_since is not None
 
     asyncio.run(main())
+
+
+def test_why_a_stream_was_ended_is_kept_for_the_latest_workers_only(monkeypatch):
+    monkeypatch.setattr(reconcile, "ENDS_KEPT", 2)
+    ended = {}
+    for worker_id in ("wk-1", "wk-2", "wk-1", "wk-3"):
+        reconcile.note_end(ended, worker_id, f"marked down: {worker_id}")
+    assert list(ended) == ["wk-1", "wk-3"]   # wk-1 was ended again after wk-2: wk-2 is the oldest

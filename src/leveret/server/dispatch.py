@@ -979,7 +979,7 @@ class Dispatcher:
         log.warning("worker %s marked down: %s", worker.worker_id, why)
         for app_id in {ct.function.app_id for ct in worker.containers}:
             self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
-        self.ended[worker.worker_id] = f"marked down: {why}"
+        reconcile.note_end(self.ended, worker.worker_id, f"marked down: {why}")
         worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.ended[worker.worker_id]))
         worker.outbox.put_nowait(None)
         self.remove_worker(worker)

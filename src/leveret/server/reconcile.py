@@ -31,6 +31,7 @@ REASON_FUNCTION_GONE = "its function no longer runs on this server (its app stop
 REASON_NOT_READY = "it was still starting when its worker lost the server"
 REASON_KNOWN_ELSEWHERE = "the server has a container of that id on another worker"
 REASON_NO_ROOM = "its function already has max_containers containers"
+ENDS_KEPT = 1000   # why the server ended a worker's stream, kept for as many workers (the oldest go)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,3 +112,12 @@ def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.Reconci
              len(decision.keep), len(decision.stop))
     for fn in adopted.values():
         d.pump(fn)
+
+
+def note_end(ended: dict[str, str], worker_id: str, why: str) -> None:
+    """Keep why the server ended ``worker_id``'s stream, to tell it when it reconnects; at most
+    ENDS_KEPT workers' (those that never come back go, oldest first)."""
+    ended.pop(worker_id, None)
+    ended[worker_id] = why
+    while len(ended) > ENDS_KEPT:
+        del ended[next(iter(ended))]

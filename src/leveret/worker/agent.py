@@ -97,8 +97,11 @@ class Agent:
         try:
             if self.metrics_listen:   # after registering, which is what a server starting beside it waits for
                 registered = loop.create_task(self.registered.wait())
-                await asyncio.wait({link, registered}, timeout=METRICS_AFTER_S, return_when=asyncio.FIRST_COMPLETED)
-                registered.cancel()
+                try:
+                    await asyncio.wait({link, registered}, timeout=METRICS_AFTER_S,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    registered.cancel()
                 if not link.done():
                     metrics = await self._serve_metrics()
             await link
