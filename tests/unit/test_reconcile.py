@@ -102,3 +102,26 @@ def test_why_a_stream_was_ended_is_kept_for_the_latest_workers_only(monkeypatch)
     for worker_id in ("wk-1", "wk-2", "wk-1", "wk-3"):
         reconcile.note_end(ended, worker_id, f"marked down: {worker_id}")
     assert list(ended) == ["wk-1", "wk-3"]   # wk-1 was ended again after wk-2: wk-2 is the oldest
+
+
+def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends_if_the_token_matches():
+    async def main():
+        store = open_store(":memory:")
+        d = Dispatcher(store, LogHub(store))
+        old_stream: asyncio.Queue = asyncio.Queue()
+        old = d.add_worker(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
+        # another token cannot take it over, nor its id
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
+        assert d.workers[old.worker_id] is old and not old.down
+        # the same worker (same token) on a new stream, before the server saw the old one end
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
+        assert old.down and old.worker_id not in d.workers
+        told = drain(old_stream)
+        assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
+        new_stream: asyncio.Queue = asyncio.Queue()
+        back = d.add_worker(pb.WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
+        assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
+        assert d.workers[old.worker_id] is back and not d.ended
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
+
+    asyncio.run(main())

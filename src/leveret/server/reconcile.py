@@ -75,10 +75,25 @@ def decide(reported: Iterable[Reported], room: Mapping[str, tuple[str, int]], kn
     return Decision(tuple(keep), tuple(stop))
 
 
+def rejoin(d: "Dispatcher", info: pb.WorkerInfo, token_id: str) -> str:
+    """The id a registering worker gets back: the one it had, when it reconnects under it and no
+    other worker has it now ("": a new one). Its old stream, if the server has not seen it end yet,
+    ends now, provided it was made with the same token."""
+    previous = d.workers.get(info.previous_worker_id)
+    if previous is not None and previous.token_id == token_id:
+        d.mark_down(previous, "it reconnected on a new stream")
+    wanted = info.previous_worker_id
+    return wanted if wanted.startswith("wk-") and wanted not in d.workers else ""
+
+
 def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.ReconcileContainer]) -> None:
-    """Apply ``decide`` to what a (re)connecting worker reports: keep, stop, and tell it which."""
+    """Apply ``decide`` to what a (re)connecting worker reports: keep, stop, and tell it which; and
+    why its last stream was ended (it may not have read it, if it was cut off)."""
     from .dispatch import DEFAULT_MAX_CONTAINERS, ContainerRec
 
+    why = d.ended.pop(worker.worker_id, "")
+    if why:
+        worker.outbox.put_nowait(pb.ServerToWorker(previous_end=why))
     reported = [Reported(c.container_id, c.function_id, c.app_id, c.ready) for c in containers]
     if not reported:
         return

@@ -20,6 +20,7 @@ from .calls import FINAL, CallState
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
+from .reconcile import rejoin
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 from .store import NO_FILTER, LogFilter
 
@@ -428,21 +429,13 @@ class LeveretService(api_pb2_grpc.LeveretServicer):
         first = await anext(request_iterator, None)
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
-        # A worker reconnecting under its earlier id, with the same token, replaces its old stream
-        # (which the server may not have seen end yet) and keeps its id.
-        previous = self.d.workers.get(first.register.previous_worker_id)
-        if previous is not None and previous.token_id == token_id:
-            self.d.mark_down(previous, "it reconnected on a new stream")
+        reuse = rejoin(self.d, first.register, token_id)   # a reconnect keeps its id, its old stream ends
         if token_id and (other := self.d.worker_with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
                                 " worker with `leveret worker token create`")
-        reuse = first.register.previous_worker_id
-        reuse = reuse if reuse.startswith("wk-") and reuse not in self.d.workers else ""
         outbox: asyncio.Queue = asyncio.Queue()
         worker = self.d.add_worker(first.register, outbox, token_id=token_id, worker_id=reuse)
-        if reuse and (why := self.d.ended.pop(reuse, "")):   # it may not have heard it when it was cut off
-            outbox.put_nowait(pb.ServerToWorker(previous_end=why))
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
