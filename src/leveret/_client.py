@@ -85,7 +85,7 @@ class Client:
                 if self.embedded:   # it died: start it again (on its old port, if free)
                     from . import _daemon
 
-                    info = await loop.run_in_executor(None, _daemon.ensure_running)
+                    info = await loop.run_in_executor(None, lambda: _daemon.ensure_running(unless_stopped=True))
                     if info["url"] != self.url:
                         old = self.channel
                         self._open(info["url"])

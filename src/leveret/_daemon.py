@@ -1,19 +1,21 @@
 """The embedded daemon: a server and one worker under $LEVERET_HOME, started on first use.
 
-    leveret server start  ──spawn──▶  python -m leveret._daemon
-                                       ├─ server (this process, 127.0.0.1:<free port>, sqlite)
-                                       └─ worker (child process, `leveret worker`)
-    writes $LEVERET_HOME/daemon.json {url, pid, http_url, worker_metrics_url, ...} once both are up;
-    removes it on exit. http_url: the server's /metrics and /healthz; worker_metrics_url: the worker's.
+    leveret server start / the SDK ─ensure_running─▶ spawn `python -m leveret._daemon` (_daemon_main.py)
+        and read what it says on a pipe while it starts: "progress TEXT" (restoring spawned inputs,
+        waiting for its worker ...), then "ready"; its end before that is an error, with the end
+        of daemon.log. It is waited for while it says something at least every STALL_S, for at
+        most START_CAP_S in all.
+    $LEVERET_HOME/daemon.json {url, pid, worker_pid, http_url, worker_metrics_url, ...}: written once
+        it is ready (again when its worker is restarted), removed when it stops.
+        http_url: the server's /metrics and /healthz; worker_metrics_url: the worker's.
+    $LEVERET_HOME/daemon.ports.json: the ports it had, taken again by the next daemon when free.
 """
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
-import json
-import logging
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -22,7 +24,9 @@ import time
 from . import config
 from .exception import ConnectionError
 
-START_TIMEOUT_S = 30.0
+STALL_S = 60.0        # a starting daemon that says nothing for this long is given up on
+START_CAP_S = 900.0   # and one not ready after this long, whatever it says
+STOP_TIMEOUT_S = 30.0  # it stops its worker (which stops its containers), then its server
 
 
 def _alive(pid: int) -> bool:
@@ -32,6 +36,23 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that ended and was not reaped: a daemon this process started (a client's first
+    run starts it) and that was killed is one, until it is reaped here."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state != "Z":
+        return False
+    try:
+        os.waitpid(pid, os.WNOHANG)   # ours: reaped now
+    except ChildProcessError:
+        pass
     return True
 
 
@@ -43,52 +64,131 @@ def status() -> dict | None:
     return None
 
 
-def ensure_running() -> dict:
-    """Start the daemon unless it runs; return its info. Safe to call from many processes at once."""
+def ensure_running(progress=None, *, unless_stopped: bool = False) -> dict:
+    """Start the daemon unless it runs; return its info. Safe to call from many processes at once.
+    ``progress(text)`` is told what a starting daemon does (it may restore many inputs).
+    ``unless_stopped`` (a client reconnecting): not if someone stopped it with `leveret server stop`
+    (it died otherwise): ConnectionError until it is started again."""
     info = status()
     if info:
         return info
+    if unless_stopped and os.path.exists(stopped_path()):
+        raise ConnectionError("the embedded daemon was stopped with `leveret server stop`: `leveret server start`"
+                              " starts it again, and the run carries on")
     config.ensure_home()
     with open(os.path.join(config.home(), "daemon.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         info = status()
         if info:
             return info
-        return _spawn()
+        return _spawn(progress)
 
 
-def _spawn() -> dict:
+def stopped_path() -> str:
+    """Present while the daemon is stopped on purpose (`leveret server stop`), until it is started again."""
+    return os.path.join(config.home(), "daemon.stopped")
+
+
+def _spawn(progress=None) -> dict:
+    from ._daemon_main import NOTIFY_FD_ENV, PREVIOUS_ENV
+
     config.ensure_token()
+    try:
+        os.unlink(stopped_path())
+    except FileNotFoundError:
+        pass
+    env = {**os.environ, "LEVERET_HOME": config.home()}
+    left = config.read_daemon_file()   # a daemon that did not stop (killed): the next one says so
+    if left and "pid" in left:
+        env[PREVIOUS_ENV] = f"{left['pid']} {left.get('started_at', 0)}"
     try:
         os.unlink(config.daemon_path())
     except FileNotFoundError:
         pass
     log_path = os.path.join(config.home(), "daemon.log")
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "leveret._daemon"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-            env={**os.environ, "LEVERET_HOME": config.home()},
-        )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        info = config.read_daemon_file()
-        if info and info.get("pid") == proc.pid:
-            return info
-        if proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    proc.kill()
-    with open(log_path, errors="replace") as f:
-        tail = "".join(f.readlines()[-15:])
-    raise ConnectionError(f"the embedded Leveret daemon did not start; the end of {log_path}:\n{tail}")
+    read_end, write_end = os.pipe()
+    try:
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "leveret._daemon"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True, pass_fds=(write_end,), env={**env, NOTIFY_FD_ENV: str(write_end)})
+        os.close(write_end)
+        write_end = -1
+        return wait_ready(proc, read_end, log_path, progress)
+    finally:
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
 
 
-def stop(timeout: float = 10.0) -> bool:
+def wait_ready(proc: subprocess.Popen, fd: int, log_path: str, progress=None, *, stall_s: float = STALL_S,
+               cap_s: float = START_CAP_S) -> dict:
+    """Wait for the daemon ``proc`` to say "ready" on ``fd``, as long as it says something at least
+    every ``stall_s`` and for at most ``cap_s``; return its daemon.json. ConnectionError, with the
+    end of its log, if it ends first (it is killed if it stalls or runs past the cap)."""
+    start = last = time.monotonic()
+    buffered = b""
+    said = ""
+    while True:
+        now = time.monotonic()
+        left = min(last + stall_s, start + cap_s) - now
+        if left <= 0:
+            proc.kill()
+            proc.wait()
+            why = (f"was not ready after {cap_s:g} s" if now >= start + cap_s
+                   else f"said nothing for {stall_s:g} s while starting" + (f" (last: {said})" if said else ""))
+            raise ConnectionError(f"the embedded Leveret daemon (pid {proc.pid}) {why}, and was stopped;"
+                                  f" the end of {log_path}:\n{_tail(log_path)}")
+        readable, _, _ = select.select([fd], [], [], left)
+        if not readable:
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:   # its end of the pipe closed: it ended
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            ended = "closed its pipe" if code is None else \
+                f"exited with status {code}" if code >= 0 else f"was killed by {_signal_name(-code)}"
+            raise ConnectionError(f"the embedded Leveret daemon {ended} before it was ready; the end of"
+                                  f" {log_path}:\n{_tail(log_path)}")
+        last = time.monotonic()
+        buffered += chunk
+        *lines, buffered = buffered.split(b"\n")
+        for line in lines:
+            text = line.decode(errors="replace")
+            if text == "ready":
+                info = config.read_daemon_file()
+                if info and info.get("pid") == proc.pid:
+                    return info
+            elif text.startswith("progress "):
+                said = text[len("progress "):]
+                if progress is not None:
+                    progress(said)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _tail(log_path: str, lines: int = 15) -> str:
+    try:
+        with open(log_path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as exc:
+        return f"(cannot read it: {exc.strerror or exc})"
+
+
+def stop(timeout: float = STOP_TIMEOUT_S) -> bool:
     """Stop the daemon; False if none was running."""
     info = status()
     if not info:
         return False
+    with open(stopped_path(), "w"):   # its clients wait for a start rather than start it again
+        pass
     os.kill(info["pid"], signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(info["pid"]):
@@ -98,59 +198,7 @@ def stop(timeout: float = 10.0) -> bool:
     return True
 
 
-def _free_port() -> int:
-    """A port free now on 127.0.0.1 (for the worker's metrics; it binds it a moment later)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def _main() -> None:
-    from .server.main import Server
-
-    home = config.home()
-    token = config.ensure_token()
-    server = await Server.start(listen="127.0.0.1:0", db=os.path.join(home, "state.db"), token=token)
-    metrics_port = _free_port()
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "leveret.cli", "worker", "--server", server.url,
-        "--workdir", os.path.join(home, "worker"), "--metrics", f"127.0.0.1:{metrics_port}",
-        env={**os.environ, "LEVERET_TOKEN": token}, start_new_session=True,
-    )
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    # Ready once the worker has registered, so the first run does not wait for it.
-    for _ in range(int(START_TIMEOUT_S / 0.01)):
-        if server.dispatcher.workers or worker.returncode is not None:
-            break
-        await asyncio.sleep(0.01)
-    info = {"url": server.url, "pid": os.getpid(), "worker_pid": worker.pid, "started_at": time.time(),
-            "http_url": server.http_url, "worker_metrics_url": f"http://127.0.0.1:{metrics_port}"}
-    tmp = config.daemon_path() + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(info, f)
-    os.replace(tmp, config.daemon_path())
-    waiter = asyncio.ensure_future(worker.wait())
-    await asyncio.wait({waiter, asyncio.ensure_future(stopping.wait())}, return_when=asyncio.FIRST_COMPLETED)
-    try:
-        os.unlink(config.daemon_path())
-    except FileNotFoundError:
-        pass
-    if worker.returncode is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(worker.wait(), 10)
-        except asyncio.TimeoutError:
-            worker.kill()
-    await server.stop()
-
-
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from ._utils.async_utils import run_loop
+    from ._daemon_main import main
 
-    run_loop(_main())
+    main()

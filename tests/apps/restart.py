@@ -12,3 +12,9 @@ def slow_square(x):
     time.sleep(0.02)
     print(f"square {x}")
     return x * x
+
+
+@app.function()
+def sleep_then_square(x, seconds: float):
+    time.sleep(seconds)
+    return x * x

@@ -236,12 +236,15 @@ def test_a_map_completes_when_a_worker_host_dies(netns_cluster):
 def test_a_worker_cut_off_past_its_lease_is_marked_down_and_its_late_results_are_dropped(netns_cluster, store_url):
     """The victim's host loses its link: its worker and containers live on, finish what they ran and
     try to send the results. The server marks it down after its lease, runs those inputs elsewhere,
-    and when the link comes back, drops what the victim still sends: one result per input."""
+    and when the link comes back, drops what the victim still sent: one result per input. The
+    victim reconnects under its id, learns why it was cut off, and keeps running."""
     cluster = netns_cluster
     victim, running = map_losing_a_host(cluster, lambda v: cluster.network.cut(v.host), "cut off")
     cluster.server_log.wait_for_line(rf"worker {victim.worker_id} marked down: it sent nothing for \d+ s \(lease {LEASE:g} s\)")
     cluster.network.mend(victim.host)
-    victim.proc.wait(60)   # the server ended its stream: it hears so once the link is back, and stops
+    victim.log.wait_for_line(rf"registered as {victim.worker_id} again", timeout=60)
+    victim.log.wait_for_line(r"the server had ended this worker's last stream: marked down: it sent nothing for")
+    assert victim.proc.poll() is None, victim.log.text()
     import psycopg
 
     with psycopg.connect(store_url) as db:

@@ -98,7 +98,10 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
         clock.now += 2    # 31 s without a message: past the 30 s lease
         d.tick(clock.now)
         assert not d.workers and worker.down
-        assert outbox.get_nowait() is None          # its stream is ended
+        said = outbox.get_nowait()                  # it is told why (it reconnects, and says so)...
+        assert said.disconnect == "marked down: it sent nothing for 31 s (lease 30 s)"
+        assert d.ended[worker.worker_id] == said.disconnect   # told again if it reconnects (it may not have read it)
+        assert outbox.get_nowait() is None          # ...and its stream is ended
         assert container_id not in d.containers      # its container counts as lost
 
     asyncio.run(main())

@@ -412,6 +412,24 @@ def test_workers_are_recorded_and_disconnected(store):
     assert disconnected is not None
 
 
+def test_a_worker_reconnecting_under_its_id_is_connected_again(store):
+    store.add_worker("wk-1", "host-a", "crun", {"cpus": 4})
+    store.worker_disconnected("wk-1")
+    store.add_worker("wk-1", "host-a", "crun", {"cpus": 8})
+    assert store.db.execute("SELECT id, info, disconnected_at FROM workers").fetchall() == [("wk-1", '{"cpus": 8}', None)]
+
+
+def test_an_adopted_container_is_ready_again_on_its_worker_or_recorded_when_unknown(store):
+    store.add_container("ct-1", "fu-1", "ap-1", "wk-1")
+    store.update_container("ct-1", "failed", exit_code=-1, message="worker wk-1 disconnected")
+    store.adopt_container("ct-1", "fu-1", "ap-1", "wk-2")
+    store.adopt_container("ct-2", "fu-1", "ap-1", "wk-2")   # a store that never saw it (a new database)
+    for container_id in ("ct-1", "ct-2"):
+        got = store.get_container(container_id)
+        assert (got["state"], got["exit_code"], got["message"]) == ("ready", None, None)
+    assert store.db.execute("SELECT worker_id, stopped_at FROM containers WHERE id = 'ct-1'").fetchall() == [("wk-2", None)]
+
+
 # ---------------------------------------------------------------------- deployments
 
 
@@ -465,8 +483,22 @@ def test_functions_of_an_app_and_their_unfinished_inputs(store, ticking_clock):
     store.create_call("fc-1", "fu-1", "spawn", 3, [("in-1-0", 0, b"a"), ("in-1-1", 1, b"b"), ("in-1-2", 2, b"c")])
     store.add_outputs([("in-1-0", "fc-1", 0, 0, 1, b"ok", 0, "", "ct-1"),      # final
                        ("in-1-1", "fc-1", 1, 1, 3, b"item", 0, "", "ct-1")])   # a generator item: not final
-    assert store.unfinished_inputs("fu-1") == [("fc-1", "spawn", 3, "in-1-1", 1, b"b", ""), ("fc-1", "spawn", 3, "in-1-2", 2, b"c", "")]
-    assert store.unfinished_inputs("fu-3") == []
+    store.create_call("fc-2", "fu-2", "map", 1, [("in-2-0", 0, b"d")])
+    store.create_call("fc-3", "fu-1", "schedule", 1, [("in-3-0", 0, b"e", "bl-e")])
+    assert store.unfinished_inputs(["fu-1"]) == [("fu-1", "fc-1", "spawn", 3, "in-1-1", 1, b"b", ""),
+                                                 ("fu-1", "fc-1", "spawn", 3, "in-1-2", 2, b"c", ""),
+                                                 ("fu-1", "fc-3", "schedule", 1, "in-3-0", 0, b"e", "bl-e")]
+    assert store.unfinished_inputs(["fu-1", "fu-2"], ("spawn", "schedule")) == [
+        ("fu-1", "fc-1", "spawn", 3, "in-1-1", 1, b"b", ""), ("fu-1", "fc-1", "spawn", 3, "in-1-2", 2, b"c", ""),
+        ("fu-1", "fc-3", "schedule", 1, "in-3-0", 0, b"e", "bl-e")]
+    assert [r[1] for r in store.unfinished_inputs(["fu-2"])] == ["fc-2"]
+    assert store.unfinished_inputs(["fu-3"]) == [] and store.unfinished_inputs([]) == []
+    assert store.outputs_of_calls(["fc-1", "fc-2", "fc-9"]) == {
+        "fc-1": [(0, 1, b"ok", 0, "", ""), (1, 3, b"item", 0, "", "")]}
+    # what a run's restore reads: calls not finished, their inputs, which of them have a final output
+    assert store.open_calls("fu-1") == [("fc-1", "spawn", 3), ("fc-3", "schedule", 1)]
+    assert store.call_inputs("fc-3") == [("in-3-0", 0, b"e", "bl-e")]
+    assert store.finished_inputs("fc-1") == {"in-1-0"}
 
 
 # ---------------------------------------------------------------------- schedules

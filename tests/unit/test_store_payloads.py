@@ -14,7 +14,7 @@ def test_inputs_and_outputs_name_their_blobs_and_the_call_owns_them(store):
     store.create_call("fc-1", "fu-1", "spawn", 2, [("in-1", 0, b"", "bl-a"), ("in-2", 1, b"small")])
     store.add_outputs([("in-1", "fc-1", 0, 0, 1, b"", 0, "", "ct-1", "bl-b")])
     assert sorted(store.blobs_of_calls(["fc-1"])) == ["bl-a", "bl-b"]
-    assert [row[5:] for row in store.unfinished_inputs("fu-1")] == [(b"small", "")]
+    assert [row[6:] for row in store.unfinished_inputs(["fu-1"])] == [(b"small", "")]
     assert store.get_outputs("fc-1", 0)[0][5] == "bl-b"
     assert store.unattached_blobs(before=2**40, limit=10) == ["bl-c"]
     store.delete_blob_rows(["bl-a", "bl-b"])

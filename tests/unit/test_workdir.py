@@ -49,3 +49,30 @@ def test_a_socket_directory_that_is_a_link_is_refused_and_not_followed(tmp_path)
     with pytest.raises(WorkdirError, match="is not a directory of this user: remove it"):
         fresh_socket_dir(str(tmp_path / "sockets"))
     assert os.listdir(target) == ["keep"]
+
+
+def test_a_worker_told_to_wait_gets_the_workdir_once_its_holder_lets_go_and_says_it_waits(tmp_path):
+    import threading
+
+    workdir = str(tmp_path / "w")
+    held = lock_workdir(workdir)
+    waited = []
+
+    def waiting(pid):
+        waited.append(pid)
+        threading.Timer(0.2, held.close).start()   # the old worker exits a moment later
+
+    lock = lock_workdir(workdir, wait_s=30, on_wait=waiting)
+    assert waited == [str(os.getpid())]
+    with open(os.path.join(workdir, "worker.lock")) as f:
+        assert f.read() == f"{os.getpid()}\n"
+    lock.close()
+
+
+def test_a_worker_that_waited_in_vain_names_the_holder_and_how_long(tmp_path):
+    workdir = str(tmp_path / "w")
+    held = lock_workdir(workdir)
+    with pytest.raises(WorkdirError, match=rf"another worker \(pid {os.getpid()}\) is running on the workdir {workdir}"
+                                           r" after waiting 0.1 s for it to exit: stop it"):
+        lock_workdir(workdir, wait_s=0.1)
+    held.close()

@@ -35,6 +35,18 @@ def run_loop(main: Awaitable[T]) -> T:
         return runner.run(main)
 
 
+def signalled(*signals: int) -> asyncio.Future:
+    """A future that gets the first of ``signals`` (a ``signal.Signals``) the process receives
+    from now on: they are handled on the running loop instead of ending the process."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    got = loop.create_future()
+    for sig in signals:
+        loop.add_signal_handler(sig, lambda sig=sig: got.done() or got.set_result(signal.Signals(sig)))
+    return got
+
+
 def background_loop() -> asyncio.AbstractEventLoop:
     """The event loop that runs Leveret's coroutines, started on first use."""
     global _loop, _thread

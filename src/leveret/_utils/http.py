@@ -74,5 +74,18 @@ class Listener:
             raise
         return cls(runner, host, runner.addresses[0][1])
 
+    @classmethod
+    async def serve(cls, app: web.Application, sock) -> "Listener":
+        """Serve ``app`` on a socket already listening (``listen.bind``)."""
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.SockSite(runner, sock).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        host, port = sock.getsockname()[:2]
+        return cls(runner, host, port)
+
     async def stop(self) -> None:
         await self.runner.cleanup()

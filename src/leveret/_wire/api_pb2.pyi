@@ -716,7 +716,7 @@ class AppLookupResponse(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ...) -> None: ...
 
 class WorkerInfo(_message.Message):
-    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels")
+    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels", "containers", "previous_worker_id")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -732,6 +732,8 @@ class WorkerInfo(_message.Message):
     GPUS_FIELD_NUMBER: _ClassVar[int]
     GPU_TYPE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     hostname: str
     runtime: str
     cpu: float
@@ -740,7 +742,29 @@ class WorkerInfo(_message.Message):
     gpus: int
     gpu_type: str
     labels: _containers.ScalarMap[str, str]
-    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    containers: _containers.RepeatedCompositeFieldContainer[ReconcileContainer]
+    previous_worker_id: str
+    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., containers: _Optional[_Iterable[_Union[ReconcileContainer, _Mapping]]] = ..., previous_worker_id: _Optional[str] = ...) -> None: ...
+
+class ReconcileContainer(_message.Message):
+    __slots__ = ("container_id", "function_id", "app_id", "ready")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    function_id: str
+    app_id: str
+    ready: bool
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...
+
+class ReconcileResult(_message.Message):
+    __slots__ = ("kept", "stopped")
+    KEPT_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    kept: _containers.RepeatedScalarFieldContainer[str]
+    stopped: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kept: _Optional[_Iterable[str]] = ..., stopped: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ContainerAssignment(_message.Message):
     __slots__ = ("container_id", "function_id", "app_id", "definition")
@@ -783,7 +807,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -792,6 +816,9 @@ class ServerToWorker(_message.Message):
     EXEC_FIELD_NUMBER: _ClassVar[int]
     EXEC_CANCEL_FIELD_NUMBER: _ClassVar[int]
     LOGS_STORED_FIELD_NUMBER: _ClassVar[int]
+    DISCONNECT_FIELD_NUMBER: _ClassVar[int]
+    RECONCILED_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_END_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -800,7 +827,10 @@ class ServerToWorker(_message.Message):
     exec: ExecStart
     exec_cancel: str
     logs_stored: int
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ...) -> None: ...
+    disconnect: str
+    reconciled: ReconcileResult
+    previous_end: str
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ...) -> None: ...
 
 class ExecStart(_message.Message):
     __slots__ = ("exec_id", "container_id", "argv")

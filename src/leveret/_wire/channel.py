@@ -43,8 +43,8 @@ class Stub:
             setattr(self, name, functools.partial(method, metadata=md))
 
 
-def open_channel(url: str, token: str) -> tuple[grpc.aio.Channel, Stub]:
-    channel = grpc.aio.insecure_channel(target_of(url), options=OPTIONS)
+def open_channel(url: str, token: str, *, extra_options: list[tuple] = ()) -> tuple[grpc.aio.Channel, Stub]:
+    channel = grpc.aio.insecure_channel(target_of(url), options=OPTIONS + list(extra_options))
     return channel, Stub(channel, token)
 
 

@@ -1,24 +1,35 @@
-"""``leveret``: the command group."""
+"""``leveret``: the command group. Each noun's module is imported when its command runs (or when
+``--help`` lists them all), so a command pays only for what it uses: `leveret server start` and
+`leveret worker` start faster."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from ..config import HomeError
-from .app import app
-from .container import container
-from .dashboard import dashboard
-from .deploy import deploy
-from .function import function
-from .image import image
-from .logs import logs
-from .run import run
-from .server import server
-from .token import token, workers
-from .worker import worker
+
+# command name -> (module in this package, the click command in it)
+COMMANDS = {
+    "run": ("run", "run"), "server": ("server", "server"), "worker": ("worker", "worker"),
+    "logs": ("logs", "logs"), "image": ("image", "image"), "function": ("function", "function"),
+    "deploy": ("deploy", "deploy"), "app": ("app", "app"), "token": ("token", "token"),
+    "workers": ("token", "workers"), "container": ("container", "container"),
+    "dashboard": ("dashboard", "dashboard"),
+}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attr = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(f".{module}", __package__), attr), name)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -30,17 +41,3 @@ class _Group(click.Group):
 @click.version_option(package_name="leveret")
 def cli() -> None:
     """Run Python functions in containers on your own machines."""
-
-
-cli.add_command(run)
-cli.add_command(server)
-cli.add_command(worker)
-cli.add_command(logs)
-cli.add_command(image)
-cli.add_command(function)
-cli.add_command(deploy)
-cli.add_command(app)
-cli.add_command(token)
-cli.add_command(workers)
-cli.add_command(container)
-cli.add_command(dashboard)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 
 from .. import _daemon, config
 from .._utils.listen import check_listen
+
+PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once it takes longer than this
 
 
 @click.group(invoke_without_command=True)
@@ -68,15 +71,26 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
                    call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir)
-    except KeyboardInterrupt:
+    except OSError as exc:   # e.g. its port is taken: it exits with one line that names the fix
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:   # before it handles SIGINT itself
         pass
+    except Exception as exc:   # e.g. its store cannot be reached: the line says why, the traceback where
+        logging.getLogger("leveret.server").exception("leveret server exiting: %s: %s", type(exc).__name__, exc)
+        sys.exit(1)
 
 
 @server.command()
 def start() -> None:
     """Start the embedded daemon (server + one worker) under $LEVERET_HOME."""
     already = _daemon.status()
-    info = _daemon.ensure_running()
+    began = time.monotonic()
+
+    def progress(text: str) -> None:   # said only when the start takes a while (many inputs to restore)
+        if time.monotonic() - began > PROGRESS_AFTER_S:
+            click.echo(f"leveret daemon starting: {text}", err=True)
+
+    info = _daemon.ensure_running(progress)
     click.echo(f"leveret daemon {'already running' if already else 'started'}: {info['url']} (pid {info['pid']}, home {config.home()})")
 
 

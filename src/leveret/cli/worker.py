@@ -6,12 +6,16 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 
 import click
 
 from .. import config
+from ..exception import Error
 from .._utils.async_utils import run_loop
 from .._utils.listen import check_listen
+
+log = logging.getLogger("leveret.worker")
 
 
 @click.command()
@@ -38,10 +42,18 @@ from .._utils.listen import check_listen
 @click.option("--metrics", "metrics_listen", default="", metavar="HOST:PORT", callback=check_listen,
               help="Serve Prometheus metrics (containers' CPU and memory, ...) at http://HOST:PORT/metrics, for"
                    " requests with 'Authorization: Bearer <the --token>'. Off by default.")
+@click.option("--wait-for-workdir", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="If another worker runs on the workdir, wait up to this long for it to exit (default: refuse at once).")
+@click.option("--exit-with-parent", "parent_pid", type=int, default=None, hidden=True,
+              help="Stop (as on SIGTERM) when the process PID, which started this one, ends: the embedded daemon's worker.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
            warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None,
-           container_disk: int | None, disk_reserve: int | None, metrics_listen: str) -> None:
-    """Run containers for the server at --server."""
+           container_disk: int | None, disk_reserve: int | None, metrics_listen: str, wait_for_workdir: float,
+           parent_pid: int | None) -> None:
+    """Run containers for the server at --server; when the link to it breaks, connect again until it answers."""
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parsed = {}
     for item in labels:
         key, eq, value = item.partition("=")
@@ -51,20 +63,49 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     from ..worker.workdir import WorkdirError, lock_workdir
 
     workdir = workdir or os.path.join(config.ensure_home(), "worker")
+
+    def waiting(pid: str) -> None:
+        log.info("waiting up to %g s for the worker (pid %s) still on the workdir %s to exit", wait_for_workdir, pid,
+                 workdir)
+
     try:   # first: a second worker on this workdir must not touch the first one's containers
-        workdir_lock = lock_workdir(workdir)
+        workdir_lock = lock_workdir(workdir, wait_s=wait_for_workdir, on_wait=waiting)
     except WorkdirError as exc:
         raise click.ClickException(str(exc)) from None
     try:
         _serve(workdir, server_url, token, runtime, max_containers, warm_containers, parsed, gpus,
-               gpu_type, container_disk, disk_reserve, metrics_listen)
+               gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid)
     finally:   # however it ends (a refused option too), the lock goes with it
         workdir_lock.close()
 
 
+def _exit_with_parent(pid: int) -> None:
+    """Have the kernel send SIGTERM when the parent ends (PR_SET_PDEATHSIG): a worker the embedded
+    daemon started must not outlive it, even if it was killed."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) != 0:
+        raise click.ClickException(f"prctl(PR_SET_PDEATHSIG) failed: {os.strerror(ctypes.get_errno())}")
+    if os.getppid() != pid:   # it ended before the request was made
+        raise click.ClickException(f"the process that started this worker (pid {pid}) is gone")
+
+
+def _parent_gone(pid: int) -> bool:
+    """The process ``pid`` that started this one has ended, or is ending (its threads exiting)."""
+    if os.getppid() != pid:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
 def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containers: int | None,
            warm_containers: int, parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
-           disk_reserve: int | None, metrics_listen: str) -> None:
+           disk_reserve: int | None, metrics_listen: str, parent_pid: int | None) -> None:
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -76,7 +117,6 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     from ..worker.agent import Agent
     from ..worker.runtime import RuntimeStartError, get_runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         rt = get_runtime(runtime, workdir, unified_hidden=unified_hidden, disk_mb=container_disk or 0,
                          disk_reserve_mb=disk_reserve)
@@ -100,14 +140,26 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     async def main() -> None:
         task = asyncio.ensure_future(agent.run())
         loop = asyncio.get_running_loop()
+
+        def stop(sig: signal.Signals) -> None:
+            if task.cancelling():   # said already (a dying parent's threads each send the signal)
+                return
+            why = (f"the process that started it (pid {parent_pid}) is gone"
+                   if parent_pid is not None and _parent_gone(parent_pid) else f"received {sig.name}")
+            log.info("leveret worker stopping: %s; stopping its %d container(s)", why, len(agent.tasks) + len(agent.pool))
+            task.cancel()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, stop, sig)
         try:
             await task
         except asyncio.CancelledError:
-            pass   # Agent.run stopped its containers on the way out
+            log.info("leveret worker stopped")   # Agent.run stopped its containers on the way out
 
     try:
         run_loop(main())
-    except Exception as exc:
+    except (Error, OSError) as exc:   # the server refused the token, a port taken, ...: it exits, saying why
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:   # a bug: the line says why, the traceback where
+        log.exception("leveret worker exiting: %s: %s", type(exc).__name__, exc)
+        sys.exit(1)

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from . import cron
 
 if TYPE_CHECKING:
     from .dispatch import AppState, Dispatcher, FunctionState
@@ -135,12 +134,15 @@ class Deployments:
 
     # ------------------------------------------------------------------ restart
 
-    def restore(self) -> int:
-        """Bring back the deployed versions kept in the store, live and draining; return how many."""
+    def restore(self, progress=None) -> int:
+        """Bring back the deployed versions kept in the store, live and draining; return how many.
+        ``progress(text)`` is told what it is doing (it may take a while: a backlog of spawned calls)."""
         from .dispatch import AppState
+        from .runs import restore_calls
 
         d = self.d
         apps = d.store.apps_in_state("deployed") + d.store.apps_in_state("draining")
+        restored = []
         for info in apps:
             app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="deploying",
                            version=info["version"])
@@ -152,17 +154,15 @@ class Deployments:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
                     fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, time.time())
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
-                self._restore_inputs(fn)
-            if info["state"] == "draining":
+            restored.append((app, info["state"]))
+        restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)
+        for app, state in restored:
+            if state == "draining":
                 app.state = "draining"
                 if not app.calls:
                     self.drained(app)
         return len(apps)
 
-    def _restore_inputs(self, fn: "FunctionState") -> None:
-        from .runs import restore_calls
-
-        restore_calls(self.d, fn, RESTORED_KINDS)
 
     # ------------------------------------------------------------------ schedules
 
@@ -174,6 +174,8 @@ class Deployments:
             if app is None or app.state != "deployed":
                 continue
             try:
+                from . import cron   # here: croniter is slow to import, and only scheduled functions need it
+
                 tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
                 if tick is not None:
                     self._fire(app, fn, tick)
@@ -198,6 +200,8 @@ class Deployments:
     def describe_schedule(self, fn: "FunctionState", now: float) -> str:
         if fn.schedule is None:
             return ""
+        from . import cron
+
         nxt = cron.next_tick(fn.schedule, max(now, fn.last_tick or 0.0, fn.anchor), fn.anchor)
         spec = json.dumps(fn.schedule, sort_keys=True)
         return f"{spec}; next tick {time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(nxt))}"

@@ -22,7 +22,7 @@ import time
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from . import autoscaler
+from . import autoscaler, reconcile
 from . import scheduler as sched
 from .policy import Action, Cause, after_attempt
 from .calls import FINAL, CallState
@@ -189,6 +189,8 @@ class Dispatcher:
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
+        self.no_worker = NO_WORKER   # why inputs wait while no worker is connected (the embedded daemon says its own)
+        self.ended: dict[str, str] = {}   # worker id -> why its stream was ended (it is told when it reconnects)
         self.store = store
         self.writes = WriteBehind(store)
         self.logs = logs
@@ -713,10 +715,10 @@ class Dispatcher:
                           " container crash(es) in a row")
             return
         if not self.workers:
-            fn.pending = NO_WORKER
+            fn.pending = self.no_worker
             if not fn.told_no_worker:
                 fn.told_no_worker = True
-                self.logs.system(fn.app_id, fn.name, "", NO_WORKER)
+                self.logs.system(fn.app_id, fn.name, "", self.no_worker)
             return
         d = fn.definition
         gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
@@ -970,11 +972,15 @@ class Dispatcher:
         if fn.queued:
             self.autoscale(fn, time.time())
 
-    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "") -> WorkerConn:
-        worker = WorkerConn(new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
+    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "",
+                   worker_id: str = "") -> WorkerConn:
+        """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
+        says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
+        worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
         self.store.add_worker(worker.worker_id, info.hostname, info.runtime,
                               {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
         self.workers[worker.worker_id] = worker
+        reconcile.adopt(self, worker, info.containers)
         for fn in list(self.functions.values()):
             self.autoscale(fn, time.time())
         return worker
@@ -1004,6 +1010,8 @@ class Dispatcher:
         log.warning("worker %s marked down: %s", worker.worker_id, why)
         for app_id in {ct.function.app_id for ct in worker.containers}:
             self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
+        reconcile.note_end(self.ended, worker.worker_id, f"marked down: {why}")
+        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.ended[worker.worker_id]))
         worker.outbox.put_nowait(None)
         self.remove_worker(worker)
 

@@ -41,11 +41,3 @@ def make_app(tokens: Tokens, registry: CollectorRegistry, dispatcher=None) -> we
     if dispatcher is not None:
         Dashboard(dispatcher).add_routes(app)
     return app
-
-
-def default_listen(grpc_host: str, grpc_port: int, asked_port: int) -> str:
-    """Where the HTTP side listens without --http: the gRPC host and port + 1 (a free port when the
-    gRPC port was picked by the system, i.e. asked as 0)."""
-    grpc_host = grpc_host.strip("[]")
-    host = f"[{grpc_host}]" if ":" in grpc_host else grpc_host
-    return f"{host}:{grpc_port + 1 if asked_port else 0}"

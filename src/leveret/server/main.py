@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import grpc
 
-from .._utils.async_utils import run_loop
-from .._utils.http import Listener
+from .._utils.async_utils import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
-from . import http, metrics
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .blobs import BlobStore, default_blob_dir
@@ -68,11 +67,19 @@ def _deny(handler, code, message: str):
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
+def default_listen(grpc_host: str, grpc_port: int, asked_port: int) -> str:
+    """Where the HTTP side listens without --http: the gRPC host and port + 1 (a free port when the
+    gRPC port was picked by the system, i.e. asked as 0)."""
+    grpc_host = grpc_host.strip("[]")
+    host = f"[{grpc_host}]" if ":" in grpc_host else grpc_host
+    return f"{host}:{grpc_port + 1 if asked_port else 0}"
+
+
 class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
     def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens,
-                 http_side: Listener, call_pruner: CallPruner, pruners: tuple[asyncio.Task, ...] = ()):
+                 http_socket, call_pruner: CallPruner, pruners: tuple[asyncio.Task, ...] = ()):
         self.grpc_server = grpc_server
         self.call_pruner = call_pruner   # prune(now) deletes what the call retention no longer keeps
         self.pruners = pruners           # periodic tasks: log lines, calls
@@ -80,18 +87,28 @@ class Server:
         self.dispatcher = dispatcher
         self.port = port
         self.url = f"http://{host}:{port}"
-        self.http = http_side
-        self.http_url = http_side.url   # GET /metrics (the server's token), GET /healthz
+        self.http = None                 # the HTTP side, once serving
+        http_host, http_port = http_socket.getsockname()[:2]
+        shown = "127.0.0.1" if http_host in ("0.0.0.0", "") else "[::1]" if http_host == "::" else \
+            f"[{http_host}]" if ":" in http_host else http_host
+        self.http_url = f"http://{shown}:{http_port}"   # GET /metrics (the server's token), GET /healthz
+        # The HTTP side's port is bound already (connections wait in its backlog); aiohttp, slow to
+        # import, serves it right after the start, off the path of a client waiting for the API.
+        self._http_start = asyncio.get_running_loop().create_task(self._serve_http(http_socket))
 
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
-                    blob_dir: str | None = None) -> "Server":
+                    blob_dir: str | None = None, progress=None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
-        ``blob_dir`` (default: beside a SQLite database)."""
+        ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does."""
+        from .._utils.listen import bind
+
+        say = progress or (lambda text: None)
+        say("opening the store")
         store = open_store(db)
         stale = store.stop_all_apps("the server restarted", keep_deployed=True, keep_ephemeral=True)
         if stale:
@@ -99,10 +116,10 @@ class Server:
         logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
         dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s,
                                 blobs=BlobStore(blob_dir or default_blob_dir(db), store))
-        restored = dispatcher.deployments.restore()
+        restored = dispatcher.deployments.restore(progress)
         if restored:
             log.info("restored %d deployed app version(s)", restored)
-        runs = restore_runs(dispatcher)
+        runs = restore_runs(dispatcher, progress)
         if runs:
             log.info("restored %d run(s) of the previous server: each waits %.0f s for its client to come back",
                      runs, APP_HEARTBEAT_TIMEOUT_S)
@@ -113,12 +130,16 @@ class Server:
         api_pb2_grpc.add_LeveretServicer_to_server(
             LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s), server)
         host, _, port = listen.rpartition(":")
-        bound = server.add_insecure_port(listen)
-        if bound == 0:
-            raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
-        http_listen = http_listen or http.default_listen(host, bound, int(port) if port.isdigit() else 0)
         try:
-            http_side = await Listener.start(http.make_app(tokens, metrics.registry(dispatcher), dispatcher), http_listen)
+            bound = server.add_insecure_port(listen)
+        except RuntimeError:   # newer gRPC raises where older ones returned 0
+            bound = 0
+        if bound == 0:
+            store.close()
+            raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
+        http_listen = http_listen or default_listen(host, bound, int(port) if port.isdigit() else 0)
+        try:
+            http_socket = bind(http_listen)
         except OSError as exc:
             await server.stop(None)
             store.close()
@@ -129,10 +150,23 @@ class Server:
         loop = asyncio.get_running_loop()
         pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()),
                    loop.create_task(dispatcher.blobs.prune_orphans_forever()))
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_side, call_pruner, pruners)
+        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
+
+    async def _serve_http(self, sock) -> None:
+        from .._utils.http import Listener
+        from . import http, metrics
+
+        try:
+            self.http = await Listener.serve(http.make_app(self.tokens, metrics.registry(self.dispatcher),
+                                                           self.dispatcher), sock)
+        except Exception:
+            log.exception("the HTTP side (/metrics, /healthz, the dashboard) could not start")
+            sock.close()
 
     async def stop(self, grace: float = 1.0) -> None:
-        await self.http.stop()
+        await asyncio.gather(self._http_start, return_exceptions=True)
+        if self.http is not None:
+            await self.http.stop()
         for task in self.pruners:
             task.cancel()
         await asyncio.gather(*self.pruners, return_exceptions=True)
@@ -146,13 +180,16 @@ class Server:
 
 async def serve_forever(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S,
                         **options) -> None:
+    """Serve until SIGTERM or SIGINT, then stop; each end is logged with its reason."""
     server = await Server.start(listen=listen, db=db, token=token, worker_lease_s=worker_lease_s, **options)
     if ready is not None:
         ready(server)
+    got = signalled(signal.SIGTERM, signal.SIGINT)
     try:
-        await server.wait()
+        log.info("leveret server stopping: received %s", (await got).name)
     finally:
         await server.stop()
+        log.info("leveret server stopped")
 
 
 def run(listen: str, db: str, token: str, ready=None, worker_lease_s: float = WORKER_LEASE_S, **options) -> None:

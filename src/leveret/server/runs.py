@@ -1,13 +1,15 @@
-"""Runs (ephemeral apps: a `leveret run`, a `with app.run()`) outlive a server restart.
+"""What a restarted server brings back of the calls its predecessor left unfinished; and runs
+(ephemeral apps: a `leveret run`, a `with app.run()`), which outlive a server restart.
 
-    server stops (or dies) ─▶ the run stays "ephemeral" in the store, its inputs and outputs stored
-    next server starts ─▶ restore_runs: the app, its functions, its unfinished calls (every kind:
-        .remote, .map, .spawn) with their outputs so far, unfinished inputs queued again
-    its client reconnects ─▶ heartbeats, and its calls carry on (api/calls.py: a call is found by
-        the id its client gave it)
-    its client does not come back ─▶ stopped after APP_HEARTBEAT_TIMEOUT_S, as a silent client's app is
+    server stops (or dies) ─▶ a run stays "ephemeral" in the store, its inputs and outputs stored
+    next server starts ─▶ deployed apps' spawned and scheduled calls (deploy.py) and runs' calls of
+        every kind (.remote, .map, .spawn) come back with their outputs so far; inputs without a
+        final output are queued again
+    a run's client reconnects ─▶ heartbeats, and its calls carry on (api/calls.py: a call is found
+        by the id its client gave it)
+    it does not come back ─▶ the run is stopped after APP_HEARTBEAT_TIMEOUT_S, as a silent client's is
 
-Deployed apps are restored by deploy.py; a deploy that was in progress is dropped.
+A deploy that was in progress is dropped.
 """
 
 from __future__ import annotations
@@ -19,38 +21,70 @@ from typing import TYPE_CHECKING
 from .._wire import api_pb2 as pb
 
 if TYPE_CHECKING:
-    from .dispatch import Dispatcher
+    from .dispatch import Dispatcher, FunctionState
 
 log = logging.getLogger("leveret.server")
 
+RESTORE_PROGRESS_EVERY = 5000   # calls restored between two progress reports
 
-def restore_runs(d: "Dispatcher") -> int:
+
+def _output(row: tuple) -> pb.Output:
+    i, status, data, gen_index, message, blob = row
+    return pb.Output(idx=i, status=status, data=data, gen_index=gen_index, message=message, data_blob_id=blob)
+
+
+def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tuple[str, ...], progress=None) -> None:
+    """Queue again the unfinished calls of ``kinds`` of ``functions``, calls of one input each
+    (spawned, scheduled): one read for all their inputs, one per few hundred calls for the outputs
+    of those that can have some."""
+    by_id = {fn.function_id: fn for fn in functions}
+    calls: dict[str, tuple["FunctionState", str, int | None, list[pb.Input]]] = {}
+    rows = d.store.unfinished_inputs(list(by_id), kinds)
+    for function_id, call_id, kind, total, _input_id, idx, args, blob in rows:
+        calls.setdefault(call_id, (by_id[function_id], kind, total, []))[3].append(
+            pb.Input(idx=idx, args=args, args_blob_id=blob))
+    if not calls:
+        return
+    if progress is not None:
+        progress(f"restoring {len(rows)} input(s) of {len(calls)} spawned or scheduled call(s)")
+    # Only a call with other inputs, or a generator's, can have outputs already.
+    outputs = d.store.outputs_of_calls([call_id for call_id, (fn, _, total, inputs) in calls.items()
+                                        if fn.definition.is_generator or total is None or total > len(inputs)])
+    counts: dict[str, list[int]] = {}
+    for n, (call_id, (fn, kind, total, inputs)) in enumerate(calls.items(), 1):
+        d.restore_call(fn, call_id, kind, total, [_output(r) for r in outputs.get(call_id, ())], inputs)
+        count = counts.setdefault(fn.function_id, [0, 0])
+        count[0] += 1
+        count[1] += len(inputs)
+        if progress is not None and n % RESTORE_PROGRESS_EVERY == 0:
+            progress(f"restored {n} of {len(calls)} call(s)")
+    for function_id, (n_calls, n_inputs) in counts.items():
+        log.info("restored %d call(s) of %s: %d input(s) queued again", n_calls, by_id[function_id].name, n_inputs)
+
+
+def restore_runs(d: "Dispatcher", progress=None) -> int:
     """Bring back the runs the previous server left running; return how many."""
     from .dispatch import AppState
 
     apps = d.store.apps_in_state("ephemeral")
+    if apps and progress is not None:
+        progress(f"restoring {len(apps)} run(s)")
     for info in apps:
         app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="ephemeral")
         d.apps[app.app_id] = app
         for function_id, _, definition in d.store.functions_of(app.app_id):
             d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
         for fn in app.functions:
-            restore_calls(d, fn, kinds=None)
+            _restore_open_calls(d, fn)
     return len(apps)
 
 
-def restore_calls(d: "Dispatcher", fn, kinds: tuple[str, ...] | None) -> None:
-    """Queue again the unfinished calls of ``fn`` (of ``kinds``; None: every kind), with their
-    outputs so far; a call whose inputs were still coming is restored even when all it had finished."""
-    calls: dict[str, tuple[str, int | None, list[pb.Input]]] = {}
-    for call_id, kind, total, _input_id, idx, args, blob in d.store.unfinished_inputs(fn.function_id):
-        if kinds is None or kind in kinds:
-            calls.setdefault(call_id, (kind, total, []))[2].append(pb.Input(idx=idx, args=args, args_blob_id=blob))
-    if kinds is None:
-        for call_id, kind in d.store.open_calls(fn.function_id):
-            calls.setdefault(call_id, (kind, None, []))
-    for call_id, (kind, total, inputs) in calls.items():
-        outputs = [pb.Output(idx=i, status=st, data=data, gen_index=g, message=m, data_blob_id=b)
-                   for i, st, data, g, m, b in d.store.get_outputs(call_id, 0)]
-        d.restore_call(fn, call_id, kind, total, outputs, inputs)
+def _restore_open_calls(d: "Dispatcher", fn: "FunctionState") -> None:
+    """Every call of ``fn`` that had not finished (a map of many inputs too: each call's inputs and
+    outputs are read once, and which inputs are left is worked out here)."""
+    for call_id, kind, total in d.store.open_calls(fn.function_id):
+        done = d.store.finished_inputs(call_id)
+        inputs = [pb.Input(idx=idx, args=args, args_blob_id=blob)
+                  for input_id, idx, args, blob in d.store.call_inputs(call_id) if input_id not in done]
+        d.restore_call(fn, call_id, kind, total, [_output(r) for r in d.store.get_outputs(call_id, 0)], inputs)
         log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))

@@ -21,6 +21,7 @@ from .api.calls import CallsApi
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
+from .reconcile import rejoin
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 from .store import NO_FILTER, LogFilter
 
@@ -302,15 +303,16 @@ class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
     async def WorkerConnect(self, request_iterator, context):
         caller = self.tokens.caller(context)
         token_id = caller[1] if caller is not None and caller[0] == WORKER else ""
+        first = await anext(request_iterator, None)
+        if first is None or first.WhichOneof("msg") != "register":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
+        reuse = rejoin(self.d, first.register, token_id)   # a reconnect keeps its id, its old stream ends
         if token_id and (other := self.d.worker_with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
                                 " worker with `leveret token create`")
-        first = await anext(request_iterator, None)
-        if first is None or first.WhichOneof("msg") != "register":
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = self.d.add_worker(first.register, outbox, token_id=token_id)
+        worker = self.d.add_worker(first.register, outbox, token_id=token_id, worker_id=reuse)
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:

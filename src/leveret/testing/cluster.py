@@ -117,10 +117,14 @@ class Cluster:
                            warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type,
                            metrics_listen="127.0.0.1:0" if self.worker_metrics else "")
         self._agent_task = asyncio.ensure_future(self.agent.run())
-        registered = asyncio.ensure_future(self.agent.registered.wait())
-        await asyncio.wait({registered, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        if not registered.done():
-            registered.cancel()
+        # Registered, and serving its /metrics if asked (which it starts after registering).
+        up = self.agent.metrics_started if self.worker_metrics else self.agent.registered
+        ready = asyncio.ensure_future(up.wait())
+        await asyncio.wait({ready, self._agent_task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+            if self._agent_task.done():
+                self._agent_task.result()   # why it ended
             raise RuntimeError("the in-process worker did not register with the in-process server")
 
     async def _stop(self) -> None:

@@ -1,4 +1,5 @@
-"""The worker agent: one stream to the server carries everything both ways.
+"""The worker agent: one stream to the server carries everything both ways (link.py keeps it up,
+reconnecting whenever it breaks).
 
     server ─ServerToWorker─▶ start (assignment) │ inputs │ stop ─▶ ContainerTask
     ContainerTask ─▶ results │ events │ log lines (batched) ─WorkerToServer─▶ server
@@ -15,11 +16,7 @@ import shutil
 import socket
 import tempfile
 
-import grpc
-
-from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
-from .._wire.channel import open_channel, translate
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
@@ -36,6 +33,7 @@ WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new functi
 POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
 PIDS_LIMIT = 4096    # processes per container (a fork bomb stops there)
 STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then as long again, then SIGKILL
+METRICS_AFTER_S = 1.0   # --metrics starts once registered, or after this long (its server may be away)
 
 
 class Agent:
@@ -72,53 +70,85 @@ class Agent:
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
         self.metrics_listen = metrics_listen   # HOST:PORT of its /metrics ("": none; port 0: a free one)
         self.metrics_url = ""                  # where it listens, once running
+        self.metrics_started = asyncio.Event()   # set when its /metrics serves (after registering)
 
-    def info(self) -> pb.WorkerInfo:
+    def info(self, **reconnect) -> pb.WorkerInfo:
+        """What it offers; ``reconnect``: the containers it runs and its earlier id, when reconnecting."""
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
         return pb.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
                              cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers,
-                             labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type)
+                             labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type, **reconnect)
 
     async def run(self) -> None:
-        """Serve until the server ends the stream; containers are stopped on the way out."""
+        """Serve the server, reconnecting whenever the link breaks, until cancelled (or the server
+        refuses the token: AuthError); containers are stopped on the way out."""
+        from .link import Link
+
         os.makedirs(os.path.join(self.workdir, "containers"), exist_ok=True)
         left = await self.runtime.remove_leftovers()
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
         fresh_socket_dir(self.socket_dir)
         self.runtime.prepare()
+        loop = asyncio.get_running_loop()
+        heartbeat = loop.create_task(self._heartbeat())
+        link = loop.create_task(Link(self).run())
         metrics = None
-        if self.metrics_listen:
-            from .metrics import serve
-
-            try:
-                metrics = await serve(self, self.metrics_listen)
-            except OSError as exc:
-                raise OSError(f"could not listen on {self.metrics_listen} for metrics ({exc.strerror or exc}):"
-                              " pick another with --metrics HOST:PORT") from None
-            self.metrics_url = metrics.url
-            log.info("metrics at %s/metrics", self.metrics_url)
-        channel, self.stub = open_channel(self.server_url, self.token)
-        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:
-            self._outbox.put_nowait(pb.WorkerToServer(register=self.info()))
-            call = self.stub.WorkerConnect(self._requests())
-            async for msg in call:
+            if self.metrics_listen:   # after registering, which is what a server starting beside it waits for
+                registered = loop.create_task(self.registered.wait())
                 try:
-                    self._handle(msg)
-                except Exception:   # a bug handling one message must not take the worker down
-                    log.exception("could not handle the server's %s message", msg.WhichOneof("msg"))
-        except grpc.aio.AioRpcError as err:
-            raise translate(err, self.server_url) from None
+                    await asyncio.wait({link, registered}, timeout=METRICS_AFTER_S,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    registered.cancel()
+                if not link.done():
+                    metrics = await self._serve_metrics()
+            await link
         finally:
             heartbeat.cancel()
-            self._outbox.put_nowait(None)  # ends the request stream
+            link.cancel()
+            await asyncio.gather(link, return_exceptions=True)
             await self.shutdown()
-            await channel.close()
             if metrics is not None:
                 await metrics.stop()
 
-    def _handle(self, msg: pb.ServerToWorker) -> None:
+    async def _serve_metrics(self):
+        from .metrics import serve
+
+        try:
+            metrics = await serve(self, self.metrics_listen)
+        except OSError as exc:
+            raise OSError(f"could not listen on {self.metrics_listen} for metrics ({exc.strerror or exc}):"
+                          " pick another with --metrics HOST:PORT") from None
+        self.metrics_url = metrics.url
+        self.metrics_started.set()
+        log.info("metrics at %s/metrics", self.metrics_url)
+        return metrics
+
+    # ------------------------------------------------------------------ the link (link.py)
+
+    def new_stream(self, outbox: asyncio.Queue) -> None:
+        """A new stream to the server begins: what is sent from now on goes on it."""
+        self._outbox = outbox
+        self._logs_in_flight = 0
+        self.registered.clear()
+
+    def lost_server(self) -> None:
+        """The stream ended: commands run for its clients stop (the server told them the worker was
+        lost); what is sent until the next stream is dropped (the server gave up on it already)."""
+        self._outbox = asyncio.Queue()
+        for running in self._execs.values():
+            running.cancel()
+
+    def reconcile_report(self) -> list[pb.ReconcileContainer]:
+        """The containers it runs for functions, for the server to keep or stop (warm ones stay its own)."""
+        return [pb.ReconcileContainer(container_id=t.container_id, function_id=t.a.function_id, app_id=t.a.app_id,
+                                      ready=t.connected.is_set())
+                for t in self.tasks.values()
+                if t.a is not None and t.stop_requested is None and t.task is not None and not t.task.done()]
+
+    def handle(self, msg: pb.ServerToWorker) -> None:
         kind = msg.WhichOneof("msg")
         if kind == "inputs":
             task = self.tasks.get(msg.inputs.container_id)
@@ -147,12 +177,16 @@ class Agent:
             if self.runtime.disks is not None:   # it names the worker when it refuses a container
                 self.runtime.disks.owner = f"worker {self.worker_id}"
             self.registered.set()
-            log.info("registered as %s", self.worker_id)
             self._fill_pool()
-
-    async def _requests(self):
-        async for msg in queue_items(self._outbox):
-            yield msg
+            if self.log_buffer.count:   # lines kept while the server was away
+                self.flush_logs()
+        elif kind == "previous_end":
+            log.info("the server had ended this worker's last stream: %s", msg.previous_end)
+        elif kind == "reconciled":
+            r = msg.reconciled
+            log.info("the server kept %d of this worker's containers%s and stops %d%s", len(r.kept),
+                     f" ({', '.join(r.kept)})" if r.kept else "", len(r.stopped),
+                     f" ({', '.join(r.stopped)})" if r.stopped else "")
 
     def _start_container(self, assignment: pb.ContainerAssignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""

@@ -2,7 +2,8 @@
 containers' unix sockets, found again by the next worker on that workdir.
 
     leveret worker --workdir W ─▶ lock W/worker.lock (held for the worker's life; a second worker
-                                  on W refuses before it touches anything)
+                                  on W refuses before it touches anything, or with
+                                  --wait-for-workdir waits for the first to exit)
                                ─▶ <temp>/lv-<hash of W>: emptied at start (what a killed worker left),
                                   one directory per container holding its socket, removed at exit
 """
@@ -15,17 +16,20 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 
 LOCK_FILE = "worker.lock"
+LOCK_POLL_S = 0.05   # how often a worker told to wait for the workdir tries its lock again
 
 
 class WorkdirError(Exception):
     """The workdir cannot be used by this worker; the message names the fix."""
 
 
-def lock_workdir(workdir: str):
+def lock_workdir(workdir: str, *, wait_s: float = 0.0, on_wait=None):
     """Hold ``workdir`` for this process (the returned file keeps the lock until it closes or the
-    process ends, however it ends); WorkdirError if another worker holds it."""
+    process ends, however it ends); WorkdirError if another worker holds it, at once or (``wait_s``)
+    after waiting that long for it to let go. ``on_wait(pid)`` is told once when it starts waiting."""
     try:
         os.makedirs(workdir, exist_ok=True)
         fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)   # not truncated: its pid
@@ -33,13 +37,24 @@ def lock_workdir(workdir: str):
         raise WorkdirError(f"cannot write to the worker's workdir {workdir} ({exc.strerror or exc}):"
                            " give it a writable directory with --workdir") from None
     lock = os.fdopen(fd, "r+")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = lock.read().strip() or "unknown"
-        lock.close()
-        raise WorkdirError(f"another worker (pid {holder}) is running on the workdir {workdir}: stop it, or"
-                           " start this one with another --workdir") from None
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+        if time.monotonic() >= deadline:
+            lock.close()
+            waited = f" after waiting {wait_s:g} s for it to exit" if wait_s else ""
+            raise WorkdirError(f"another worker (pid {holder}) is running on the workdir {workdir}{waited}: stop it,"
+                               " or start this one with another --workdir") from None
+        if on_wait is not None:
+            on_wait(holder)
+            on_wait = None
+        time.sleep(LOCK_POLL_S)
+    lock.seek(0)
     lock.truncate(0)
     lock.write(f"{os.getpid()}\n")
     lock.flush()

@@ -272,10 +272,23 @@ class SqlStore(CallRetention, PayloadBlobs):
         )
         return cur.rowcount
 
-    def open_calls(self, function_id: str) -> list[tuple[str, str]]:
-        """(call_id, kind) of a function's calls whose inputs were still coming (no total yet)."""
-        return self._execute("SELECT id, kind FROM calls WHERE function_id = ? AND total IS NULL ORDER BY created_at",
-                             (function_id,)).fetchall()
+    def open_calls(self, function_id: str) -> list[tuple[str, str, int | None]]:
+        """(call_id, kind, total) of a function's calls that have not finished: their inputs still
+        coming (no total yet), or fewer final outputs than inputs; oldest first."""
+        return self._execute(
+            "SELECT c.id, c.kind, c.total FROM calls c WHERE c.function_id = ? AND (c.total IS NULL OR c.total >"
+            " (SELECT COUNT(*) FROM outputs o WHERE o.call_id = c.id AND o.status != 3)) ORDER BY c.created_at, c.id",
+            (function_id,)).fetchall()
+
+    def call_inputs(self, call_id: str) -> list[tuple[str, int, bytes, str]]:
+        """(input_id, idx, args, args_blob) of a call's inputs, in order."""
+        return self._execute("SELECT id, idx, args, args_blob FROM inputs WHERE call_id = ? ORDER BY idx",
+                             (call_id,)).fetchall()
+
+    def finished_inputs(self, call_id: str) -> set[str]:
+        """The ids of a call's inputs that have a final output."""
+        return {r[0] for r in self._execute("SELECT input_id FROM outputs WHERE call_id = ? AND status != 3",
+                                            (call_id,))}
 
     def get_app(self, app_id: str) -> dict | None:
         row = self._execute("SELECT id, name, state FROM apps WHERE id = ?", (app_id,)).fetchone()
@@ -302,15 +315,29 @@ class SqlStore(CallRetention, PayloadBlobs):
         return self._execute("SELECT id, name, definition FROM functions WHERE app_id = ? ORDER BY created_at, id",
                              (app_id,)).fetchall()
 
-    def unfinished_inputs(self, function_id: str) -> list[tuple[str, str, int | None, str, int, bytes, str]]:
-        """Inputs of a function's calls without a final output: (call_id, kind, total, input_id, idx, args,
-        args_blob).
+    def unfinished_inputs(self, function_ids: list[str], kinds: tuple[str, ...] | None = None
+                          ) -> list[tuple[str, str, str, int | None, str, int, bytes, str]]:
+        """Inputs of the functions' calls (of ``kinds``, None: all) without a final output:
+        (function_id, call_id, kind, total, input_id, idx, args, args_blob), a call's inputs
+        together, oldest call first.
 
-        Generator items are not final; statuses 3 (an item) are the only non-final ones."""
+        Generator items are not final; statuses 3 (an item) are the only non-final ones. The calls
+        are chosen first (CROSS JOIN keeps SQLite from starting at the inputs: it would check every
+        input of a big map), and an input's outputs are looked up among its call's (the outputs'
+        key), so other calls' rows are never read. That is cheap for spawned and scheduled calls
+        (one input each); a call of many inputs would cost its inputs times its outputs."""
+        if not function_ids:
+            return []
+        where = f"c.function_id IN ({', '.join('?' * len(function_ids))})"
+        params = list(function_ids)
+        if kinds is not None:
+            where += f" AND c.kind IN ({', '.join('?' * len(kinds))})"
+            params += kinds
         return self._execute(
-            "SELECT c.id, c.kind, c.total, i.id, i.idx, i.args, i.args_blob FROM calls c JOIN inputs i ON i.call_id = c.id"
-            " WHERE c.function_id = ? AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.input_id = i.id AND o.status != 3)"
-            " ORDER BY c.created_at, i.idx", (function_id,)).fetchall()
+            "SELECT c.function_id, c.id, c.kind, c.total, i.id, i.idx, i.args, i.args_blob FROM calls c CROSS JOIN inputs i"
+            f" WHERE i.call_id = c.id AND {where} AND NOT EXISTS (SELECT 1 FROM outputs o"
+            " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
+            " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
 
     STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
                     7: "internal failure", 8: "out of memory"}
@@ -454,6 +481,18 @@ class SqlStore(CallRetention, PayloadBlobs):
                 if row[9]:
                     self.attach_blobs(row[1], [row[9]])
 
+    def outputs_of_calls(self, call_ids: list[str]) -> dict[str, list[tuple[int, int, bytes, int, str, str]]]:
+        """The outputs of many calls, each call's in order: {call_id: [(idx, status, data, gen_index,
+        message, data_blob), ...]} (calls without outputs are left out); a few hundred calls a query."""
+        found: dict[str, list] = {}
+        for start in range(0, len(call_ids), 500):
+            chunk = call_ids[start:start + 500]
+            for call_id, *row in self._execute(
+                    "SELECT call_id, idx, status, data, gen_index, message, data_blob FROM outputs"
+                    f" WHERE call_id IN ({', '.join('?' * len(chunk))}) ORDER BY call_id, seq", chunk):
+                found.setdefault(call_id, []).append(tuple(row))
+        return found
+
     def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str, str]]:
         """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message, data_blob)."""
         return self._execute(
@@ -465,8 +504,11 @@ class SqlStore(CallRetention, PayloadBlobs):
     # ------------------------------------------------------------------ containers and workers
 
     def add_worker(self, worker_id: str, hostname: str, runtime: str, info: dict) -> None:
+        """A worker connected; one that reconnects under its earlier id is connected again."""
         self._execute(
-            "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, runtime = excluded.runtime,"
+            " info = excluded.info, connected_at = excluded.connected_at, disconnected_at = NULL",
             (worker_id, hostname, runtime, json.dumps(info), time.time()),
         )
 
@@ -477,6 +519,15 @@ class SqlStore(CallRetention, PayloadBlobs):
         self._execute(
             "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
             " VALUES (?, ?, ?, ?, 'starting', ?)",
+            (container_id, function_id, app_id, worker_id, time.time()),
+        )
+
+    def adopt_container(self, container_id: str, function_id: str, app_id: str, worker_id: str) -> None:
+        """A container a reconnecting worker still runs, kept by the server: ready again, on that worker."""
+        self._execute(
+            "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
+            " VALUES (?, ?, ?, ?, 'ready', ?) ON CONFLICT (id) DO UPDATE SET state = 'ready',"
+            " worker_id = excluded.worker_id, stopped_at = NULL, exit_code = NULL, message = NULL",
             (container_id, function_id, app_id, worker_id, time.time()),
         )
 

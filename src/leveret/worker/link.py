@@ -1,0 +1,139 @@
+"""The worker's link to its server: one stream at a time, and a new one whenever it breaks.
+
+    connect ─register: what it offers, the containers it still runs, its earlier id─▶ server
+            ◀─worker_id, heartbeat_s, reconciled (which containers the server kept), stops, work─
+    the stream ends (the server restarted or went away, marked this worker down, the network
+    broke) ─▶ wait (0.025 s, doubling, at most 10 s; from the start again once registered; at most
+    1 s until it first registered) ─▶ connect
+    the token refused ─▶ AuthError: the worker exits, and says why
+
+Containers keep running while the link is down, warm ones included; the server keeps those of
+functions it still runs and stops the rest. Each failure is logged when it starts or changes, not
+at every attempt; a worker that has never reached its server is quiet about it for a moment (its
+server may be starting beside it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import grpc
+
+from .._utils.async_utils import queue_items
+from .._utils.backoff import Backoff
+from .._wire import api_pb2 as pb
+from .._wire.channel import open_channel, translate
+from ..exception import AuthError
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+log = logging.getLogger("leveret.worker")
+
+RECONNECT_FIRST_S = 0.025
+RECONNECT_MAX_S = 10.0
+FIRST_CONNECT_MAX_S = 1.0     # until it first registers (its server may be starting beside it: a daemon's)
+FIRST_CONNECT_QUIET_S = 2.0   # a worker that never reached its server says so after this long
+# A fresh connection per attempt (its own subchannel, so gRPC's backoff of an earlier failed
+# attempt does not hold this one back), and short reconnects inside gRPC too.
+LINK_OPTIONS = [
+    ("grpc.use_local_subchannel_pool", 1),
+    ("grpc.initial_reconnect_backoff_ms", 20),
+    ("grpc.min_reconnect_backoff_ms", 20),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+
+
+def failure_of(err: grpc.aio.AioRpcError, url: str, *, was_up: bool = False) -> str:
+    """A failed attempt or a broken stream (``was_up``), in a line; the same failure reads the same each time."""
+    code = err.code()
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return f"{'lost' if was_up else 'cannot reach'} the server at {url} ({err.details() or 'unavailable'})"
+    if code == grpc.StatusCode.CANCELLED:
+        return f"the server at {url} cancelled the stream (it is stopping?)"
+    if was_up:
+        return f"the stream to the server at {url} broke: {code.name}: {err.details() or ''}"
+    return f"the server at {url} refused the connection: {code.name}: {err.details() or ''}"
+
+
+class Link:
+    """Keeps ``agent`` connected: ``await Link(agent).run()`` returns only by cancellation, or
+    raises AuthError when the server refuses the token."""
+
+    def __init__(self, agent: "Agent"):
+        self.agent = agent
+        self.backoff = Backoff(RECONNECT_FIRST_S, FIRST_CONNECT_MAX_S)
+        self.said = ""               # the failure last logged ("": none since the last registration)
+        self.down_since: float | None = None
+        self.attempts = 0
+        self.registrations = 0
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        while True:
+            why = ""
+            try:
+                why = await self.session()
+            except grpc.aio.AioRpcError as err:
+                error = translate(err, self.agent.server_url)
+                if isinstance(error, AuthError):
+                    raise error from None
+                why = failure_of(err, self.agent.server_url, was_up=self.agent.registered.is_set())
+            except Exception as exc:   # a bug in one session must not end the worker: log it, connect again
+                log.exception("the link to the server failed")
+                why = f"the link to the server failed: {type(exc).__name__}: {exc}"
+            if self.agent.registered.is_set():   # it was up: a new outage starts, from the first delay
+                self.backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
+                self.down_since, self.attempts, self.said = time.monotonic(), 0, ""
+            elif self.down_since is None:
+                self.down_since = started
+            self.agent.registered.clear()
+            self.agent.lost_server()
+            self.attempts += 1
+            delay = self.backoff.next()
+            quiet = not self.registrations and time.monotonic() - started < FIRST_CONNECT_QUIET_S
+            if why != self.said and not quiet:
+                log.warning("%s; connecting again in %.3g s, then at most every %g s until it answers"
+                            " (its containers keep running)", why, delay, self.backoff.cap)
+                self.said = why
+            await asyncio.sleep(delay)
+
+    async def session(self) -> str:
+        """One stream, from registration to its end; returns why it ended."""
+        agent = self.agent
+        outbox: asyncio.Queue = asyncio.Queue()
+        # Registration first, with the containers as they are now: what they do from here on
+        # (READY, their end, results) goes out on this stream after it.
+        outbox.put_nowait(pb.WorkerToServer(register=agent.info(containers=agent.reconcile_report(),
+                                                                previous_worker_id=agent.worker_id)))
+        agent.new_stream(outbox)
+        channel, agent.stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
+        ended = ""
+        try:
+            async for msg in agent.stub.WorkerConnect(queue_items(outbox)):
+                kind = msg.WhichOneof("msg")
+                if kind == "disconnect":
+                    ended = f"the server at {agent.server_url} ended this worker's stream: {msg.disconnect}"
+                elif kind == "worker_id":
+                    self.registered(msg.worker_id)
+                try:
+                    agent.handle(msg)
+                except Exception:   # a bug handling one message must not take the worker down
+                    log.exception("could not handle the server's %s message", kind)
+        finally:
+            outbox.put_nowait(None)   # ends the request stream
+            await channel.close()
+        return ended or f"the server at {agent.server_url} ended this worker's stream"
+
+    def registered(self, worker_id: str) -> None:
+        self.registrations += 1
+        if self.registrations == 1:
+            log.info("registered as %s", worker_id)
+        else:
+            away = time.monotonic() - self.down_since if self.down_since is not None else 0.0
+            log.info("registered as %s again, after %.1f s without the server (%d attempt(s))",
+                     worker_id, away, self.attempts)
+        self.said, self.down_since, self.attempts = "", None, 0

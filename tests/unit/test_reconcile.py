@@ -1,0 +1,127 @@
+"""A reconnecting worker's containers (server/reconcile.py): the pure decision, and what the real
+Dispatcher does with it — kept containers are ready and idle again with their resources counted,
+the inputs they ran were already given back to the queue, and late results of those are dropped."""
+
+import asyncio
+
+from leveret._wire import api_pb2 as pb
+from leveret.server import reconcile
+from leveret.server.dispatch import Dispatcher
+from leveret.server.logs import LogHub
+from leveret.server.reconcile import Reported, decide
+from leveret.server.store import open_store
+
+INFO = dict(hostname="h", cpu=4, memory_mb=8192, max_containers=8)
+
+
+def test_ready_containers_of_live_functions_are_kept_and_the_rest_stopped_with_why():
+    room = {"fu-live": ("ap-1", 2), "fu-full": ("ap-1", 0)}
+    got = decide([Reported("ct-1", "fu-live", "ap-1", True),
+                  Reported("ct-2", "fu-gone", "ap-2", True),        # its app stopped (or was not restored)
+                  Reported("ct-3", "fu-live", "ap-1", False),       # was still starting
+                  Reported("ct-4", "fu-live", "ap-9", True),        # the function's id under another app: not it
+                  Reported("ct-5", "fu-live", "ap-1", True),
+                  Reported("ct-6", "fu-live", "ap-1", True),        # past the function's room
+                  Reported("ct-7", "fu-full", "ap-1", True),
+                  Reported("ct-8", "fu-live", "ap-1", True)], room, known={"ct-8"})
+    assert got.keep == ("ct-1", "ct-5")
+    assert got.stop == (("ct-2", reconcile.REASON_FUNCTION_GONE), ("ct-3", reconcile.REASON_NOT_READY),
+                        ("ct-4", reconcile.REASON_FUNCTION_GONE), ("ct-6", reconcile.REASON_NO_ROOM),
+                        ("ct-7", reconcile.REASON_NO_ROOM), ("ct-8", reconcile.REASON_KNOWN_ELSEWHERE))
+    assert decide([], room, set()) == reconcile.Decision((), ())
+
+
+def drain(outbox: asyncio.Queue) -> list:
+    out = []
+    while not outbox.empty():
+        out.append(outbox.get_nowait())
+    return out
+
+
+def of(msgs: list, kind: str) -> list:
+    return [getattr(m, kind) for m in msgs if m is not None and m.WhichOneof("msg") == kind]
+
+
+def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_input_again():
+    async def main():
+        store = open_store(":memory:")
+        d = Dispatcher(store, LogHub(store))
+        first: asyncio.Queue = asyncio.Queue()
+        worker = d.add_worker(pb.WorkerInfo(**INFO), first)
+        app_id, _ = d.create_app("a", "")
+        fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", cpu_request=1.0))
+        gone_app, _ = d.create_app("b", "")
+        gone_fid = d.create_function(gone_app, pb.FunctionDefinition(name="g", module="m"))
+        call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+        d.new_call(gone_fid, "spawn", [pb.Input(idx=0, args=b"y")], 1)
+        starts = of(drain(first), "start")
+        ct = next(s.container_id for s in starts if s.function_id == fid)
+        other = next(s.container_id for s in starts if s.function_id == gone_fid)
+        for s in starts:
+            d.on_container_event(pb.ContainerEvent(container_id=s.container_id, state=pb.CONTAINER_STATE_READY))
+        (sent,) = [b.inputs[0] for b in of(drain(first), "inputs") if b.container_id == ct]
+
+        d.remove_worker(worker)                    # the link breaks: its inputs go back to the queue
+        assert not d.containers and d.functions[fid].queued == 1
+        d.stop_app(gone_app, "stopped by its client")
+        again: asyncio.Queue = asyncio.Queue()
+        back = d.add_worker(pb.WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=[
+            pb.ReconcileContainer(container_id=ct, function_id=fid, app_id=app_id, ready=True),
+            pb.ReconcileContainer(container_id=other, function_id=gone_fid, app_id=gone_app, ready=True)]),
+            again, worker_id=worker.worker_id)
+        msgs = drain(again)
+        assert back.worker_id == worker.worker_id
+        (result,) = of(msgs, "reconciled")
+        assert list(result.kept) == [ct] and list(result.stopped) == [other]
+        (stop,) = of(msgs, "stop")
+        assert stop.container_id == other and stop.reason == reconcile.REASON_FUNCTION_GONE
+        assert of(msgs, "start") == []             # nothing new placed: the kept container serves
+        (batch,) = of(msgs, "inputs")              # the requeued input, as a new attempt
+        assert batch.container_id == ct and batch.inputs[0].input_id == sent.input_id
+        assert batch.inputs[0].attempt == sent.attempt + 1
+        kept = d.containers[ct]
+        assert kept.ready and kept.worker is back and back.allocated.cpu == 1.0
+        assert store.get_container(ct)["state"] == "ready"
+
+        late = pb.ContainerResult(input_id=sent.input_id, attempt=sent.attempt,
+                                  output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS, data=b"old"))
+        d.on_results(pb.ResultBatch(container_id=ct, results=[late]), back)
+        assert not call.done                       # the old attempt's result is dropped
+        d.on_results(pb.ResultBatch(container_id=ct, results=[pb.ContainerResult(
+            input_id=sent.input_id, attempt=sent.attempt + 1,
+            output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS, data=b"new"))]), back)
+        assert call.done and [o.data for o in call.outputs] == [b"new"]
+        assert kept.idle_since is not None
+
+    asyncio.run(main())
+
+
+def test_why_a_stream_was_ended_is_kept_for_the_latest_workers_only(monkeypatch):
+    monkeypatch.setattr(reconcile, "ENDS_KEPT", 2)
+    ended = {}
+    for worker_id in ("wk-1", "wk-2", "wk-1", "wk-3"):
+        reconcile.note_end(ended, worker_id, f"marked down: {worker_id}")
+    assert list(ended) == ["wk-1", "wk-3"]   # wk-1 was ended again after wk-2: wk-2 is the oldest
+
+
+def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends_if_the_token_matches():
+    async def main():
+        store = open_store(":memory:")
+        d = Dispatcher(store, LogHub(store))
+        old_stream: asyncio.Queue = asyncio.Queue()
+        old = d.add_worker(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
+        # another token cannot take it over, nor its id
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
+        assert d.workers[old.worker_id] is old and not old.down
+        # the same worker (same token) on a new stream, before the server saw the old one end
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
+        assert old.down and old.worker_id not in d.workers
+        told = drain(old_stream)
+        assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
+        new_stream: asyncio.Queue = asyncio.Queue()
+        back = d.add_worker(pb.WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
+        assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
+        assert d.workers[old.worker_id] is back and not d.ended
+        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
+
+    asyncio.run(main())
