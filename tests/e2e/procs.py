@@ -118,15 +118,20 @@ class Procs:
         return self.start("worker", "--server", self.url, "--token", TOKEN, "--workdir", str(workdir), *args, env=env)
 
     def stop(self) -> None:
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(self.procs):
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_processes(self.procs)
+
+
+def stop_processes(procs: list, timeout: float = 15) -> None:
+    """SIGTERM each (the last started first), then wait; SIGKILL one that does not end in ``timeout``."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in reversed(procs):
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def wait_until(predicate, what: str, timeout: float = 60.0):

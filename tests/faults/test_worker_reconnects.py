@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from e2e.procs import APPS, ROOT, LineLog, clean_env, free_port, leveret_cmd
+from e2e.procs import APPS, ROOT, LineLog, clean_env, free_port, leveret_cmd, stop_processes
 
 pytestmark = pytest.mark.e2e
 
@@ -66,15 +66,7 @@ class Cluster:
         return {c["container_id"]: c["function_name"] for c in map(json.loads, done.stdout.splitlines())}
 
     def stop(self) -> None:
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(self.procs):
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_processes(self.procs, timeout=20)
         for name, log in (("server", self.server_log), ("worker", self.worker_log)):
             if log is not None:
                 print(f"--- {name}\n{log.text()}")   # shown when the test failed
