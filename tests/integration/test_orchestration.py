@@ -7,6 +7,7 @@ import pytest
 
 import leveret
 from apps import orchestration as o
+from leveret.server import views
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def running(cluster):
 
 
 def describe(cluster, name, app=o.app):
-    return cluster.dispatcher.describe(app.app_id, name, time.time())
+    return views.describe(cluster.dispatcher, app.app_id, name, time.time())
 
 
 def test_a_failing_input_is_retried_until_it_succeeds(running, tmp_path):

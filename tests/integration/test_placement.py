@@ -4,11 +4,12 @@ of its own, with room for one container)."""
 import time
 
 from apps import orchestration as o
+from leveret.server import views
 from leveret.testing import Cluster
 
 
 def describe(cluster, name):
-    return cluster.dispatcher.describe(o.small.app_id, name, time.time())
+    return views.describe(cluster.dispatcher, o.small.app_id, name, time.time())
 
 
 def test_a_container_that_does_not_fit_now_waits_and_says_why(tmp_path):

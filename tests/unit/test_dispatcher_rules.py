@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from leveret._wire import api_pb2 as pb
-from leveret.server import dispatch
+from leveret.server import dispatch, views
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.store import open_store
@@ -180,13 +180,13 @@ def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(cl
         report = lambda cpu, mem: pb.ContainerUsageBatch(containers=[pb.ContainerUsage(  # noqa: E731
             container_id=container_id, cpu_seconds=cpu, memory_bytes=mem)])
         d.on_usage(report(10.0, 50 << 20), worker, clock.now)
-        info = d.container_info(d.containers[container_id], clock.now)
+        info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (-1.0, 50 << 20)   # one report: no rate yet
         d.on_usage(report(13.0, 60 << 20), worker, clock.now + 2)
-        info = d.container_info(d.containers[container_id], clock.now)
+        info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (1.5, 60 << 20)
         other = d.add_worker(pb.WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
         d.on_usage(report(99.0, 1), other, clock.now + 4)                # not the worker running it: ignored
-        assert d.container_info(d.containers[container_id], clock.now).memory_bytes == 60 << 20
+        assert views.container(d, d.containers[container_id], clock.now).memory_bytes == 60 << 20
 
     asyncio.run(main())

@@ -28,7 +28,8 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 
 if TYPE_CHECKING:
-    from .dispatch import AppState, Dispatcher, FunctionState
+    from .dispatch import Dispatcher
+    from .state import AppState, FunctionState
 
 log = logging.getLogger("leveret.server")
 
@@ -137,7 +138,7 @@ class Deployments:
     def restore(self, progress=None) -> int:
         """Bring back the deployed versions kept in the store, live and draining; return how many.
         ``progress(text)`` is told what it is doing (it may take a while: a backlog of spawned calls)."""
-        from .dispatch import AppState
+        from .state import AppState
         from .runs import restore_calls
 
         d = self.d

@@ -13,8 +13,6 @@ dispatching view; nothing here polls per input.
 from __future__ import annotations
 
 import asyncio
-import collections
-import dataclasses
 import json
 import logging
 import random
@@ -26,26 +24,22 @@ from . import autoscaler, reconcile
 from . import scheduler as sched
 from .policy import Action, Cause, after_attempt
 from .calls import FINAL, CallState
+from .execs import ExecSessions
 from .logs import LogHub
 from .metrics import Recorder
 from .series import Series
+from .state import DEFAULT_MAX_CONTAINERS, AppState, ContainerRec, FunctionState, InputRec, WorkerConn
 from .store import Store
 from .writes import WriteBehind
 
-DEFAULT_MAX_CONTAINERS = 100
-MAX_WINDOW = 1000              # most inputs in flight to one container
 BATCH_BYTES = 8 * 1024 * 1024  # arguments per batch to a container (each is at most the inline limit)
-WINDOW_TARGET_S = 0.02         # a container is sent about this much work at a time
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
 REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this long for the client to come back
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
-DEFAULT_CPU_REQUEST = 0.125   # cores a container reserves when its function asks for none (Modal's default)
-DEFAULT_MEMORY_REQUEST_MB = 128
 CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
-EVENTS_KEPT = 50              # scale events kept per function for `leveret function describe`
 RETRYABLE = frozenset({pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_TIMEOUT, pb.OUTPUT_STATUS_INTERNAL_FAILURE,
                        pb.OUTPUT_STATUS_OUT_OF_MEMORY})
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
@@ -56,132 +50,6 @@ log = logging.getLogger("leveret.server")
 
 def _first_line(why: str) -> str:
     return why.strip().splitlines()[0] if why.strip() else "it failed"
-
-
-class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "args_blob", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
-                 "retries", "retry_handle", "yielded", "fail_why")
-
-    def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float, args_blob: str = ""):
-        self.input_id = input_id
-        self.call = call
-        self.idx = idx
-        self.args = args
-        self.args_blob = args_blob   # the blob holding its arguments when they are over the inline limit
-        self.attempt = 1
-        self.queued_at = now
-        self.container: ContainerRec | None = None
-        self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
-        self.ends = 0            # containers or workers that ended under it in a row (policy.py)
-        self.alone = False       # it was in a container that crashed: it runs by itself from now on
-        self.retries = 0         # retries used (retries=)
-        self.retry_handle = None  # set while it waits out its retry delay (neither queued nor running)
-        self.yielded = False     # a generator that yielded items cannot run again
-        self.fail_why = ""       # what the policy adds to its final failure (e.g. the poison rule)
-
-
-@dataclasses.dataclass(eq=False)
-class WorkerConn:
-    worker_id: str
-    info: pb.WorkerInfo
-    outbox: asyncio.Queue
-    containers: set = dataclasses.field(default_factory=set)
-    allocated: sched.Resources = sched.Resources()   # what its containers reserve
-    healthy: bool = True
-    token_id: str = ""            # its own token's id ("" with the server's token)
-    last_seen: float = 0.0        # its last message (heartbeats included)
-    down: bool = False            # marked down: its stream is ended and what it still sends is dropped
-
-    def node(self) -> sched.Node:
-        i = self.info
-        return sched.Node(self.worker_id, sched.Resources(i.cpu, i.memory_mb, i.gpus), self.allocated,
-                          gpu_type=i.gpu_type.upper(), labels=tuple(sorted(i.labels.items())), healthy=self.healthy,
-                          max_containers=i.max_containers, containers=len(self.containers))
-
-
-@dataclasses.dataclass(eq=False)
-class ContainerRec:
-    container_id: str
-    function: "FunctionState"
-    worker: WorkerConn
-    resources: sched.Resources = sched.Resources()
-    ready: bool = False
-    stopping: bool = False
-    outstanding: dict = dataclasses.field(default_factory=dict)
-    idle_since: float | None = None
-    placed_at: float = 0.0
-    waiting_since: float = 0.0     # when the oldest input it was placed for was queued
-    ready_at: float = 0.0
-    phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds; reported once
-    stop_reason: str = ""
-    usage: tuple = (-1.0, -1, -1.0)   # (cpu cores lately, memory bytes, cpu seconds so far) from heartbeats
-    usage_at: float = 0.0
-
-
-@dataclasses.dataclass(eq=False)
-class FunctionState:
-    function_id: str
-    app_id: str
-    definition: pb.FunctionDefinition
-    queue: collections.deque = dataclasses.field(default_factory=collections.deque)
-    cancelled_in_queue: int = 0   # cancelled inputs still in `queue`; pump skips them
-    containers: dict = dataclasses.field(default_factory=dict)
-    seconds_per_input: float | None = None
-    told_no_worker: bool = False
-    schedule: dict | None = None  # a deployed function's Cron/Period spec
-    anchor: float = 0.0           # when its schedule was first deployed
-    last_tick: float | None = None
-    pending: str = ""             # why containers it wants are not placed (empty: nothing pending)
-    events: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=EVENTS_KEPT))
-    crash_streak: int = 0         # containers in a row that ended unexpectedly
-    hold_until: float = 0.0       # no new container before this (crash-loop back-off)
-    retry_waiting: int = 0        # inputs waiting out a retry delay
-
-    @property
-    def name(self) -> str:
-        return self.definition.name
-
-    @property
-    def request(self) -> sched.Resources:
-        d = self.definition
-        return sched.Resources(d.cpu_request or DEFAULT_CPU_REQUEST, d.memory_request_mb or DEFAULT_MEMORY_REQUEST_MB,
-                               d.gpu_count)
-
-    @property
-    def running(self) -> int:
-        return sum(len(c.outstanding) for c in self.containers.values())
-
-    @property
-    def queued(self) -> int:
-        return len(self.queue) - self.cancelled_in_queue
-
-    @property
-    def window(self) -> int:
-        if self.definition.max_inputs > 1:   # @concurrent: the container runs all it is sent at once
-            return self.definition.max_inputs
-        if self.seconds_per_input is None:
-            return 2
-        return max(1, min(MAX_WINDOW, int(WINDOW_TARGET_S / max(self.seconds_per_input, 1e-7)))) + 1
-
-
-@dataclasses.dataclass(eq=False)
-class AppState:
-    app_id: str
-    name: str
-    functions: list = dataclasses.field(default_factory=list)
-    calls: dict = dataclasses.field(default_factory=dict)
-    last_heartbeat: float = 0.0
-    stopped: bool = False
-    cancelled_inputs: int = 0   # over the app's life: a client's interrupted calls count too
-    state: str = "ephemeral"    # ephemeral | deploying | deployed (the live version) | draining
-    version: int = 0            # deployed apps: 1, 2, ...
-
-    @property
-    def deployed(self) -> bool:
-        return self.state != "ephemeral"
-
-    def function(self, name: str) -> "FunctionState | None":
-        return next((f for f in self.functions if f.name == name), None)
 
 
 class Dispatcher:
@@ -202,7 +70,7 @@ class Dispatcher:
         self.workers: dict[str, WorkerConn] = {}
         self.containers: dict[str, ContainerRec] = {}
         self.rng = random.Random()
-        self.execs: dict[str, tuple[asyncio.Queue, WorkerConn]] = {}   # exec_id -> (its client's queue, worker)
+        self.execs = ExecSessions()   # commands run in containers (execs.py)
         self.series = Series()   # queue depth and containers over time, for the dashboard
         self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
         self._tick_task: asyncio.Task | None = None
@@ -327,45 +195,6 @@ class Dispatcher:
         named = [a for a in self.apps.values() if a.name == name_or_id and a.state == "ephemeral"]
         return named[-1] if named else None
 
-    def describe(self, app_name_or_id: str, function_name: str, now: float) -> pb.FunctionDescribeResponse:
-        app = self.find_live_app(app_name_or_id)
-        if app is None:
-            raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
-        fn = app.function(function_name)
-        if fn is None:
-            names = ", ".join(f.name for f in app.functions) or "none"
-            raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
-        d = fn.definition
-        containers = [self.container_info(c, now) for c in fn.containers.values()]
-        settings = [f"max_containers={d.max_containers or DEFAULT_MAX_CONTAINERS}", f"min_containers={d.min_containers}",
-                    f"buffer_containers={d.buffer_containers}", f"scaledown_window={d.scaledown_window_s} s"]
-        if d.max_inputs > 1:
-            settings.append(f"@concurrent(max_inputs={d.max_inputs}, target_inputs={d.target_inputs or d.max_inputs})")
-        req = fn.request
-        settings.append(f"reserves cpu={req.cpu:g}, memory={req.memory_mb} MiB" + (f", {req.gpus} GPU" if req.gpus else ""))
-        backoff = ""
-        if now < fn.hold_until:
-            backoff = f"{fn.crash_streak} crash(es) in a row: next start in {fn.hold_until - now:.1f} s"
-        return pb.FunctionDescribeResponse(
-            function_id=fn.function_id, function_name=fn.name, app_id=app.app_id, app_name=app.name, queued=fn.queued + fn.retry_waiting,
-            running=fn.running, containers=containers, pending=[fn.pending] if fn.pending else [],
-            events=[pb.ScaleEvent(ts=ts, text=text) for ts, text in fn.events], backoff=backoff,
-            settings=", ".join(settings), version=app.version, schedule=self.deployments.describe_schedule(fn, now))
-
-    def function_names(self, app_id: str) -> list[str]:
-        """An app's function names: from memory while it runs, else from the store."""
-        app = self.apps.get(app_id)
-        return [f.name for f in app.functions] if app else [n for _, n, _ in self.store.functions_of(app_id)]
-
-    def container_info(self, c: ContainerRec, now: float) -> pb.ContainerInfo:
-        app = self.apps.get(c.function.app_id)
-        return pb.ContainerInfo(
-            container_id=c.container_id, worker_id=c.worker.worker_id, worker_hostname=c.worker.info.hostname,
-            state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
-            idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
-            age_s=now - c.placed_at, app_id=c.function.app_id, app_name=app.name if app else "",
-            function_name=c.function.name, cpu_cores=c.usage[0], memory_bytes=c.usage[1])
-
     def on_usage(self, batch: pb.ContainerUsageBatch, worker: WorkerConn, now: float) -> None:
         """What a worker's containers use: memory as is, CPU as cores over the time since the last report."""
         for u in batch.containers:
@@ -378,17 +207,6 @@ class Dispatcher:
                 cores = max(0.0, (u.cpu_seconds - cpu_before) / (now - ct.usage_at))
             ct.usage, ct.usage_at = (cores, u.memory_bytes, u.cpu_seconds), now
 
-    def container_infos(self, app_name_or_id: str, now: float) -> list[pb.ContainerInfo]:
-        """Running containers, of one app (its live version, by name) or of all, oldest first."""
-        if app_name_or_id:
-            app = self.find_live_app(app_name_or_id)
-            if app is None:
-                raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
-            chosen = [c for f in app.functions for c in f.containers.values()]
-        else:
-            chosen = list(self.containers.values())
-        return [self.container_info(c, now) for c in sorted(chosen, key=lambda c: c.placed_at)]
-
     def stop_container_by_user(self, container_id: str) -> int:
         """Stop a container on request; the inputs it runs go back to the queue. Returns how many."""
         ct = self.containers.get(container_id)
@@ -397,42 +215,6 @@ class Dispatcher:
         n = len(ct.outstanding)
         self._stop_container(ct, "stopped with `leveret container stop`")
         return n
-
-    def start_exec(self, container_id: str, argv: list[str]) -> tuple[str, asyncio.Queue]:
-        """Ask a container's worker to run ``argv`` inside it; its output arrives on the queue."""
-        ct = self.containers.get(container_id)
-        if ct is None or not ct.ready or ct.stopping:
-            raise KeyError(f"container {container_id} is not running (or not ready yet): `leveret container list`")
-        exec_id = new_id("ex")
-        q: asyncio.Queue = asyncio.Queue()
-        self.execs[exec_id] = (q, ct.worker)
-        ct.worker.outbox.put_nowait(pb.ServerToWorker(exec=pb.ExecStart(exec_id=exec_id, container_id=container_id,
-                                                                        argv=argv)))
-        return exec_id, q
-
-    def on_exec_output(self, out: pb.ExecOutput, worker: WorkerConn) -> None:
-        entry = self.execs.get(out.exec_id)
-        if entry is None or entry[1] is not worker:
-            return
-        entry[0].put_nowait(out.output)
-        if out.output.done:
-            del self.execs[out.exec_id]
-
-    def end_exec(self, exec_id: str) -> None:
-        """Its client went away: the command is killed."""
-        entry = self.execs.pop(exec_id, None)
-        if entry is not None:
-            entry[1].outbox.put_nowait(pb.ServerToWorker(exec_cancel=exec_id))
-
-    def function_stats(self, app_name_or_id: str, function_name: str) -> pb.FunctionStatsResponse:
-        app = self.find_live_app(app_name_or_id)
-        fn = app.function(function_name) if app else None
-        if fn is None:
-            raise KeyError(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
-                           " `leveret app list` shows the apps")
-        stats = self.store.function_stats(fn.function_id)
-        return pb.FunctionStatsResponse(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting,
-                                        running=fn.running, containers=len(fn.containers), **stats)
 
     # ------------------------------------------------------------------ calls and inputs
 
@@ -1021,10 +803,7 @@ class Dispatcher:
             return
         worker.down = True
         self.workers.pop(worker.worker_id, None)
-        for exec_id, (q, w) in list(self.execs.items()):
-            if w is worker:
-                del self.execs[exec_id]
-                q.put_nowait(pb.ContainerExecResponse(done=True, exit_code=-1, error=f"worker {worker.worker_id} was lost"))
+        self.execs.worker_lost(worker)
         self.store.worker_disconnected(worker.worker_id)
         for ct in list(worker.containers):
             self.on_container_event(pb.ContainerEvent(

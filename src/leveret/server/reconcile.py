@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from .._wire import api_pb2 as pb
 
 if TYPE_CHECKING:
-    from .dispatch import Dispatcher, WorkerConn
+    from .dispatch import Dispatcher
+    from .state import WorkerConn
 
 log = logging.getLogger("leveret.server")
 
@@ -89,7 +90,7 @@ def rejoin(d: "Dispatcher", info: pb.WorkerInfo, token_id: str) -> str:
 def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.ReconcileContainer]) -> None:
     """Apply ``decide`` to what a (re)connecting worker reports: keep, stop, and tell it which; and
     why its last stream was ended (it may not have read it, if it was cut off)."""
-    from .dispatch import DEFAULT_MAX_CONTAINERS, ContainerRec
+    from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
 
     why = d.ended.pop(worker.worker_id, "")
     if why:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from .._wire import api_pb2 as pb
 
 if TYPE_CHECKING:
-    from .dispatch import Dispatcher, FunctionState
+    from .dispatch import Dispatcher
+    from .state import FunctionState
 
 log = logging.getLogger("leveret.server")
 
@@ -64,7 +65,7 @@ def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tupl
 
 def restore_runs(d: "Dispatcher", progress=None) -> int:
     """Bring back the runs the previous server left running; return how many."""
-    from .dispatch import AppState
+    from .state import AppState
 
     apps = d.store.apps_in_state("ephemeral")
     if apps and progress is not None:

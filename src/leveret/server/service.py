@@ -16,8 +16,11 @@ from .._mounts import mount_id as mount_id_of
 from .._utils.async_utils import queue_items
 from .._wire import api_pb2 as pb
 from .._wire import api_pb2_grpc
+from . import views
 from .api.blobs import BlobsApi
 from .api.calls import CallsApi
+from .api.containers import ContainersApi
+from .api.functions import FunctionsApi
 from .auth import WORKER, Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
@@ -70,7 +73,7 @@ async def _abort_not_found(context, what: str):
     await context.abort(grpc.StatusCode.NOT_FOUND, what)
 
 
-class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
+class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher
@@ -99,7 +102,7 @@ class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
 
     def _app_info(self, info: dict) -> pb.AppInfo:
-        functions = self.d.function_names(info["id"])
+        functions = views.function_names(self.d, info["id"])
         return pb.AppInfo(app_id=info["id"], name=info["name"], state=_APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
                           version=info["version"], description=info["description"], created_at=info["created_at"],
                           stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",
@@ -181,67 +184,6 @@ class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
             pb.MountFile(path=f["path"], sha256=f["sha256"], mode=f["mode"], content=self.store.get_blob(f["sha256"]))
             for f in files
         ])
-
-    # ------------------------------------------------------------------ functions
-
-    async def FunctionCreate(self, request, context):
-        try:
-            function_id = self.d.create_function(request.app_id, request.definition)
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-        except ValueError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        return pb.FunctionCreateResponse(function_id=function_id)
-
-    async def FunctionLookup(self, request, context):
-        try:
-            fn = self.d.deployments.lookup(request.app_name, request.function_name)
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-        return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
-                                         is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
-
-    async def FunctionDescribe(self, request, context):
-        try:
-            return self.d.describe(request.app_name_or_id, request.function_name, time.time())
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-
-    async def FunctionStats(self, request, context):
-        try:
-            return self.d.function_stats(request.app_name_or_id, request.function_name)
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-
-    # ------------------------------------------------------------------ containers
-
-    async def ContainerList(self, request, context):
-        try:
-            return pb.ContainerListResponse(containers=self.d.container_infos(request.app_name_or_id, time.time()))
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-
-    async def ContainerStop(self, request, context):
-        try:
-            return pb.ContainerStopResponse(requeued_inputs=self.d.stop_container_by_user(request.container_id))
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-
-    async def ContainerExec(self, request, context):
-        if not request.argv:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no command: leveret container exec CT -- CMD [ARGS]")
-        try:
-            exec_id, q = self.d.start_exec(request.container_id, list(request.argv))
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
-        try:
-            while True:
-                out = await q.get()
-                yield out
-                if out.done:
-                    return
-        finally:
-            self.d.end_exec(exec_id)
 
     # ------------------------------------------------------------------ logs
 
@@ -369,7 +311,7 @@ class LeveretService(BlobsApi, CallsApi, api_pb2_grpc.LeveretServicer):
                 elif kind == "event":
                     d.on_container_event(msg.event, worker=worker)
                 elif kind == "exec_output":
-                    d.on_exec_output(msg.exec_output, worker)
+                    d.execs.output(msg.exec_output, worker)
                 elif kind == "usage":
                     d.on_usage(msg.usage, worker, time.time())
             except Exception:  # a bug handling one message must not cut the worker off

@@ -16,20 +16,18 @@ Everything is behind the server's token, like the API (the page gets it from the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import time
 
 from aiohttp import web
-from google.protobuf.json_format import MessageToDict
+
+from .. import views
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "leveret_token"
 LOG_PAGE = 2000
-
-
-def _dict(message) -> dict:
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
 def _line(row) -> dict:
@@ -69,26 +67,26 @@ class Dashboard:
     async def apps(self, request: web.Request) -> web.Response:
         out = []
         for info in self.store.list_apps(include_stopped=request.query.get("all") == "1"):
-            out.append({**info, "functions": self.d.function_names(info["id"]), "running": info["id"] in self.d.apps})
+            out.append({**info, "functions": views.function_names(self.d, info["id"]), "running": info["id"] in self.d.apps})
         return web.json_response(out)
 
     async def function(self, request: web.Request) -> web.Response:
         now = time.time()
         try:
-            described = self.d.describe(request.match_info["app"], request.match_info["fn"], now)
+            described = views.describe(self.d, request.match_info["app"], request.match_info["fn"], now)
         except KeyError as exc:
             raise web.HTTPNotFound(text=str(exc.args[0])) from None
         since = float(request.query.get("since", now - 600))
         series = [{"ts": ts, "queued": q, "running": r, "containers": c}
                   for ts, q, r, c in self.d.series.points(described.function_id, since)]
-        return web.json_response({**_dict(described), "series": series})
+        return web.json_response({**dataclasses.asdict(described), "series": series})
 
     async def containers(self, request: web.Request) -> web.Response:
         try:
-            infos = self.d.container_infos(request.query.get("app", ""), time.time())
+            infos = views.containers(self.d, request.query.get("app", ""), time.time())
         except KeyError as exc:
             raise web.HTTPNotFound(text=str(exc.args[0])) from None
-        return web.json_response([_dict(c) for c in infos])
+        return web.json_response([dataclasses.asdict(c) for c in infos])
 
     def _app_id(self, request: web.Request) -> str:
         found = self.d.find_live_app(request.query.get("app", "")) if request.query.get("app") else None

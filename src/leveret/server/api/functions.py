@@ -1,0 +1,57 @@
+"""FunctionCreate, FunctionLookup, FunctionDescribe, FunctionStats: the wire side of functions
+(views.py has what is read, dispatch.py and deploy.py what is changed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import grpc
+
+from ..._wire import api_pb2 as pb
+from .. import views
+
+
+def container_info(v: views.ContainerView) -> pb.ContainerInfo:
+    return pb.ContainerInfo(**dataclasses.asdict(v))
+
+
+def describe_response(v: views.FunctionView) -> pb.FunctionDescribeResponse:
+    plain = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)
+             if f.name not in ("containers", "events", "crash_streak")}
+    return pb.FunctionDescribeResponse(**plain, containers=[container_info(c) for c in v.containers],
+                                       events=[pb.ScaleEvent(ts=e.ts, text=e.text) for e in v.events])
+
+
+class FunctionsApi:
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher)."""
+
+    async def FunctionCreate(self, request, context):
+        try:
+            function_id = self.d.create_function(request.app_id, request.definition)
+        except KeyError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        return pb.FunctionCreateResponse(function_id=function_id)
+
+    async def FunctionLookup(self, request, context):
+        try:
+            fn = self.d.deployments.lookup(request.app_name, request.function_name)
+        except KeyError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
+                                         is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
+
+    async def FunctionDescribe(self, request, context):
+        try:
+            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name, time.time()))
+        except KeyError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+
+    async def FunctionStats(self, request, context):
+        try:
+            stats = views.function_stats(self.d, request.app_name_or_id, request.function_name)
+        except KeyError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        return pb.FunctionStatsResponse(**dataclasses.asdict(stats))

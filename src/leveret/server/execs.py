@@ -1,0 +1,54 @@
+"""Commands run inside running containers (`leveret container exec CT -- CMD`): a session per
+command, between the client's stream and the worker that runs the container.
+
+    client ─ContainerExec─▶ start: ExecStart to the container's worker ─▶ its output, in order, on
+    the session's queue ─▶ the client; the client goes away ─▶ end: the worker kills the command;
+    the worker goes away ─▶ worker_lost: the session ends with an error
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from .._ids import new_id
+from .._wire import api_pb2 as pb
+
+if TYPE_CHECKING:
+    from .state import ContainerRec, WorkerConn
+
+
+class ExecSessions:
+    def __init__(self):
+        self._sessions: dict[str, tuple[asyncio.Queue, "WorkerConn"]] = {}   # exec_id -> (its client's queue, worker)
+
+    def start(self, ct: "ContainerRec | None", container_id: str, argv: list[str]) -> tuple[str, asyncio.Queue]:
+        """Ask a container's worker to run ``argv`` inside it; its output arrives on the queue."""
+        if ct is None or not ct.ready or ct.stopping:
+            raise KeyError(f"container {container_id} is not running (or not ready yet): `leveret container list`")
+        exec_id = new_id("ex")
+        q: asyncio.Queue = asyncio.Queue()
+        self._sessions[exec_id] = (q, ct.worker)
+        ct.worker.outbox.put_nowait(pb.ServerToWorker(exec=pb.ExecStart(exec_id=exec_id, container_id=container_id,
+                                                                        argv=argv)))
+        return exec_id, q
+
+    def output(self, out: pb.ExecOutput, worker: "WorkerConn") -> None:
+        entry = self._sessions.get(out.exec_id)
+        if entry is None or entry[1] is not worker:
+            return
+        entry[0].put_nowait(out.output)
+        if out.output.done:
+            del self._sessions[out.exec_id]
+
+    def end(self, exec_id: str) -> None:
+        """Its client went away: the command is killed."""
+        entry = self._sessions.pop(exec_id, None)
+        if entry is not None:
+            entry[1].outbox.put_nowait(pb.ServerToWorker(exec_cancel=exec_id))
+
+    def worker_lost(self, worker: "WorkerConn") -> None:
+        for exec_id, (q, w) in list(self._sessions.items()):
+            if w is worker:
+                del self._sessions[exec_id]
+                q.put_nowait(pb.ContainerExecResponse(done=True, exit_code=-1, error=f"worker {worker.worker_id} was lost"))

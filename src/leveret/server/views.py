@@ -1,0 +1,144 @@
+"""Read models of the server's live state: what `leveret function describe | stats`, `leveret
+container list` and the dashboard show. Plain dataclasses read from the Dispatcher's records (and
+the store for history); the API converts them to the wire (api/), the dashboard to JSON. Nothing
+here changes state, and tests read the server through these, not through the Dispatcher's dicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerView:
+    container_id: str
+    worker_id: str
+    worker_hostname: str
+    state: str            # starting | ready | stopping
+    running: int          # inputs sent to it without a result yet
+    idle_s: float         # seconds idle (0 while busy)
+    age_s: float
+    app_id: str
+    app_name: str
+    function_name: str
+    cpu_cores: float      # over the last heartbeat interval; < 0: unknown
+    memory_bytes: int     # < 0: unknown
+
+
+@dataclasses.dataclass(frozen=True)
+class ScaleEventView:
+    ts: float
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionView:
+    function_id: str
+    function_name: str
+    app_id: str
+    app_name: str
+    version: int
+    queued: int           # waiting for a container or a retry delay
+    running: int
+    containers: list[ContainerView]
+    pending: list[str]    # why containers it wants are not placed
+    events: list[ScaleEventView]   # latest scale decisions, oldest first
+    backoff: str          # set while starts are held back after crashes
+    settings: str         # the autoscaling settings, one line
+    schedule: str         # the schedule and its next tick
+    crash_streak: int     # containers in a row that ended by themselves
+
+
+@dataclasses.dataclass(frozen=True)
+class FunctionStatsView:
+    function_id: str
+    queued: int
+    running: int
+    containers: int
+    outputs_by_status: dict[str, int]
+    inputs: int
+    latency_p50_s: float
+    latency_p95_s: float
+    latency_p99_s: float
+    containers_started: int
+    cold_start_p50_s: float
+
+
+def find_function(d: "Dispatcher", app_name_or_id: str, function_name: str):
+    """A running app's function (an app by id, else the live version of that name, else its newest
+    run); KeyError naming what there is."""
+    app = d.find_live_app(app_name_or_id)
+    if app is None:
+        raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+    fn = app.function(function_name)
+    if fn is None:
+        names = ", ".join(f.name for f in app.functions) or "none"
+        raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
+    return app, fn
+
+
+def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: float) -> FunctionView:
+    app, fn = find_function(d, app_name_or_id, function_name)
+    definition = fn.definition
+    settings = [f"max_containers={definition.max_containers or DEFAULT_MAX_CONTAINERS}",
+                f"min_containers={definition.min_containers}", f"buffer_containers={definition.buffer_containers}",
+                f"scaledown_window={definition.scaledown_window_s} s"]
+    if definition.max_inputs > 1:
+        settings.append(f"@concurrent(max_inputs={definition.max_inputs},"
+                        f" target_inputs={definition.target_inputs or definition.max_inputs})")
+    req = fn.request
+    settings.append(f"reserves cpu={req.cpu:g}, memory={req.memory_mb} MiB" + (f", {req.gpus} GPU" if req.gpus else ""))
+    backoff = ""
+    if now < fn.hold_until:
+        backoff = f"{fn.crash_streak} crash(es) in a row: next start in {fn.hold_until - now:.1f} s"
+    return FunctionView(
+        function_id=fn.function_id, function_name=fn.name, app_id=app.app_id, app_name=app.name, version=app.version,
+        queued=fn.queued + fn.retry_waiting, running=fn.running,
+        containers=[container(d, c, now) for c in fn.containers.values()],
+        pending=[fn.pending] if fn.pending else [], events=[ScaleEventView(ts, text) for ts, text in fn.events],
+        backoff=backoff, settings=", ".join(settings), schedule=d.deployments.describe_schedule(fn, now),
+        crash_streak=fn.crash_streak)
+
+
+def container(d: "Dispatcher", c: ContainerRec, now: float) -> ContainerView:
+    app = d.apps.get(c.function.app_id)
+    return ContainerView(
+        container_id=c.container_id, worker_id=c.worker.worker_id, worker_hostname=c.worker.info.hostname,
+        state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
+        idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
+        age_s=now - c.placed_at, app_id=c.function.app_id, app_name=app.name if app else "",
+        function_name=c.function.name, cpu_cores=c.usage[0], memory_bytes=c.usage[1])
+
+
+def containers(d: "Dispatcher", app_name_or_id: str, now: float) -> list[ContainerView]:
+    """Running containers, of one app (its live version, by name) or of all, oldest first."""
+    if app_name_or_id:
+        app = d.find_live_app(app_name_or_id)
+        if app is None:
+            raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+        chosen = [c for f in app.functions for c in f.containers.values()]
+    else:
+        chosen = list(d.containers.values())
+    return [container(d, c, now) for c in sorted(chosen, key=lambda c: c.placed_at)]
+
+
+def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str) -> FunctionStatsView:
+    app = d.find_live_app(app_name_or_id)
+    fn = app.function(function_name) if app else None
+    if fn is None:
+        raise KeyError(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
+                       " `leveret app list` shows the apps")
+    return FunctionStatsView(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting, running=fn.running,
+                             containers=len(fn.containers), **d.store.function_stats(fn.function_id))
+
+
+def function_names(d: "Dispatcher", app_id: str) -> list[str]:
+    """An app's function names: from memory while it runs, else from the store."""
+    app = d.apps.get(app_id)
+    return [f.name for f in app.functions] if app else [n for _, n, _ in d.store.functions_of(app_id)]
