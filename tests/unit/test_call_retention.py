@@ -22,7 +22,7 @@ def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
     store = open_store(":memory:")
     d = Dispatcher(store, LogHub(store))
     outbox: asyncio.Queue = asyncio.Queue()
-    d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
 
 
@@ -40,7 +40,7 @@ def work(d: Dispatcher, outbox: asyncio.Queue, *, answer: bool = True) -> None:
         msg = outbox.get_nowait()
         kind = msg.WhichOneof("msg")
         if kind == "start":
-            d.on_container_event(pb.ContainerEvent(container_id=msg.start.container_id, state=pb.CONTAINER_STATE_READY))
+            d.placement.on_event(pb.ContainerEvent(container_id=msg.start.container_id, state=pb.CONTAINER_STATE_READY))
         elif kind == "inputs" and answer:
             d.on_results(pb.ResultBatch(container_id=msg.inputs.container_id, results=[
                 pb.ContainerResult(input_id=i.input_id, attempt=i.attempt, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))
@@ -108,7 +108,7 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
         d.stop_app(d.functions[fn].app_id, "done")
         containers = list(d.containers.values())
         for ct in containers:
-            d.on_container_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
+            d.placement.on_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
         batches = list(CallPruner(d).steps(time.time() + LATER))
         assert batches == [(1, 0), (0, len(containers))]    # the call and its 100 rows in one batch; the containers
         assert stored(d, call.call_id) == (0, 0, 0)

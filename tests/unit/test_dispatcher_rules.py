@@ -1,4 +1,4 @@
-"""Dispatcher rules on a fake clock, through the real Dispatcher: a worker here is its outbox (what
+"""Dispatcher rules on a fake clock (leveret.testing.FakeClock), through the real Dispatcher: a worker here is its outbox (what
 the server tells it), and container events and results are fed by hand."""
 
 import asyncio
@@ -6,25 +6,16 @@ import asyncio
 import pytest
 
 from leveret._wire import api_pb2 as pb
-from leveret.server import dispatch, views
+from leveret.server import views
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.store import open_store
-
-
-class Clock:
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
+from leveret.testing import FakeClock
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    c = Clock(1_800_000_000.0)
-    monkeypatch.setattr(dispatch, "time", c)
-    return c
+def clock():
+    return FakeClock(1_800_000_000.0)
 
 
 def told(outbox: asyncio.Queue, kind: str) -> list:
@@ -49,14 +40,14 @@ def heartbeat_and_tick(d, clock, seconds: float) -> None:
 
 def scenario(clock, **definition):
     store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store))
+    d = Dispatcher(store, LogHub(store), clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
-    d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     app_id, _ = d.create_app("a", "")
     fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", **definition))
     call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
     (start,) = told(outbox, "start")
-    d.on_container_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+    d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
     (batch,) = told(outbox, "inputs")
     d.on_results(pb.ResultBatch(container_id=start.container_id, results=[pb.ContainerResult(
         input_id=batch.inputs[0].input_id, attempt=1, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))]))
@@ -74,7 +65,7 @@ def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
         assert stop.container_id == container_id and "scaledown window" in stop.reason
         fn = next(iter(d.functions.values()))
         assert "stop 1: idle past scaledown_window=60 s" in fn.events[-1][1]
-        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED))
+        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED))
         texts = [row[-1] for row in d.store.get_logs(fn.app_id)]   # the end is recorded, with why
         assert "container stopped (idle past its scaledown window; exit code 0)" in texts
 
@@ -109,9 +100,9 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
 
 def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
     async def main():
-        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
         outbox: asyncio.Queue = asyncio.Queue()
-        d.add_worker(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
+        d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
         app_id, _ = d.create_app("a", "")
         for name in ("f", "g"):
             d.create_function(app_id, pb.FunctionDefinition(name=name, module="m", min_containers=2, scaledown_window_s=60))
@@ -119,7 +110,7 @@ def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
         for _ in range(10):
             heartbeat_and_tick(d, clock, 1)
             for start in told_all(outbox, starts, stops):
-                d.on_container_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+                d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
         assert len(starts) == 3 and stops == []   # 3 slots: both floors cannot be met, and neither takes the other's
 
     asyncio.run(main())
@@ -141,7 +132,7 @@ def told_all(outbox, starts, stops):
 def test_a_container_stopped_for_a_timeout_is_not_a_crash(clock):
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=60)
-        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_FAILED,
+        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_FAILED,
                                                exit_code=-15, timed_out_input="in-x"))
         fn = next(iter(d.functions.values()))
         assert fn.crash_streak == 0 and fn.hold_until == 0
@@ -153,10 +144,10 @@ def test_results_and_events_count_only_from_the_worker_running_the_container(clo
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=60)
         (worker,) = d.workers.values()
-        other = d.add_worker(pb.WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
-        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=other)
+        other = d.registry.add(pb.WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
+        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=other)
         assert container_id in d.containers      # a forged stop from another worker changes nothing
-        d.on_container_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=worker)
+        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=worker)
         assert container_id not in d.containers
 
     asyncio.run(main())
@@ -164,7 +155,7 @@ def test_results_and_events_count_only_from_the_worker_running_the_container(clo
 
 def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_created(clock):
     async def main():
-        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
         app_id, _ = d.create_app("etl", "", deploy=True)
         with pytest.raises(ValueError, match="its schedule cannot run on this server: .*Mars/Olympus"):
             d.create_function(app_id, pb.FunctionDefinition(
@@ -179,14 +170,14 @@ def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(cl
         (worker,) = d.workers.values()
         report = lambda cpu, mem: pb.ContainerUsageBatch(containers=[pb.ContainerUsage(  # noqa: E731
             container_id=container_id, cpu_seconds=cpu, memory_bytes=mem)])
-        d.on_usage(report(10.0, 50 << 20), worker, clock.now)
+        d.placement.on_usage(report(10.0, 50 << 20), worker, clock.now)
         info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (-1.0, 50 << 20)   # one report: no rate yet
-        d.on_usage(report(13.0, 60 << 20), worker, clock.now + 2)
+        d.placement.on_usage(report(13.0, 60 << 20), worker, clock.now + 2)
         info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (1.5, 60 << 20)
-        other = d.add_worker(pb.WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
-        d.on_usage(report(99.0, 1), other, clock.now + 4)                # not the worker running it: ignored
+        other = d.registry.add(pb.WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
+        d.placement.on_usage(report(99.0, 1), other, clock.now + 4)                # not the worker running it: ignored
         assert views.container(d, d.containers[container_id], clock.now).memory_bytes == 60 << 20
 
     asyncio.run(main())

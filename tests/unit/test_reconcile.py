@@ -47,7 +47,7 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         store = open_store(":memory:")
         d = Dispatcher(store, LogHub(store))
         first: asyncio.Queue = asyncio.Queue()
-        worker = d.add_worker(pb.WorkerInfo(**INFO), first)
+        worker = d.registry.add(pb.WorkerInfo(**INFO), first)
         app_id, _ = d.create_app("a", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", cpu_request=1.0))
         gone_app, _ = d.create_app("b", "")
@@ -58,14 +58,14 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         ct = next(s.container_id for s in starts if s.function_id == fid)
         other = next(s.container_id for s in starts if s.function_id == gone_fid)
         for s in starts:
-            d.on_container_event(pb.ContainerEvent(container_id=s.container_id, state=pb.CONTAINER_STATE_READY))
+            d.placement.on_event(pb.ContainerEvent(container_id=s.container_id, state=pb.CONTAINER_STATE_READY))
         (sent,) = [b.inputs[0] for b in of(drain(first), "inputs") if b.container_id == ct]
 
-        d.remove_worker(worker)                    # the link breaks: its inputs go back to the queue
+        d.registry.remove(worker)                    # the link breaks: its inputs go back to the queue
         assert not d.containers and d.functions[fid].queued == 1
         d.stop_app(gone_app, "stopped by its client")
         again: asyncio.Queue = asyncio.Queue()
-        back = d.add_worker(pb.WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=[
+        back = d.registry.add(pb.WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=[
             pb.ReconcileContainer(container_id=ct, function_id=fid, app_id=app_id, ready=True),
             pb.ReconcileContainer(container_id=other, function_id=gone_fid, app_id=gone_app, ready=True)]),
             again, worker_id=worker.worker_id)
@@ -109,7 +109,7 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
         store = open_store(":memory:")
         d = Dispatcher(store, LogHub(store))
         old_stream: asyncio.Queue = asyncio.Queue()
-        old = d.add_worker(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
+        old = d.registry.add(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
         # another token cannot take it over, nor its id
         assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
         assert d.workers[old.worker_id] is old and not old.down
@@ -119,7 +119,7 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
         told = drain(old_stream)
         assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
         new_stream: asyncio.Queue = asyncio.Queue()
-        back = d.add_worker(pb.WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
+        back = d.registry.add(pb.WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
         assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
         assert d.workers[old.worker_id] is back and not d.ended
         assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""

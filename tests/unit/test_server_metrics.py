@@ -16,10 +16,10 @@ from test_dispatcher_rules import clock, told  # noqa: F401  (clock: a fixture, 
 MiB = 1024 * 1024
 
 
-def new_dispatcher():
-    d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")))
+def new_dispatcher(clock=None):
+    d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
-    d.add_worker(pb.WorkerInfo(hostname="h", runtime="process (no isolation)", cpu=4, memory_mb=8192,
+    d.registry.add(pb.WorkerInfo(hostname="h", runtime="process (no isolation)", cpu=4, memory_mb=8192,
                                max_containers=8, gpus=2, gpu_type="H100"), outbox)
     return d, outbox
 
@@ -34,7 +34,7 @@ def result(input_id, status=pb.OUTPUT_STATUS_SUCCESS):
 
 def test_gauges_show_live_state_and_counters_what_finished(clock):
     async def main():
-        d, outbox = new_dispatcher()
+        d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         app_id, _ = d.create_app("shop", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="price", module="m", cpu_request=0.5, memory_request_mb=256,
@@ -59,7 +59,7 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
         assert value(reg, "leveret_worker_allocated_containers", worker=worker) == 1
 
         clock.now += 0.2   # placed at once; 0.2 s to ready
-        d.on_container_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY,
+        d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY,
                                                phases={"runtime_start": 0.15, "imports": 0.04}))
         (batch,) = told(outbox, "inputs")
         assert value(reg, "leveret_inputs_running", **labels) == 2   # a window of 2 before the first timing
@@ -100,7 +100,7 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
 
 def test_cancelled_inputs_count_but_add_no_latency(clock):
     async def main():
-        d, outbox = new_dispatcher()
+        d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         app_id, _ = d.create_app("a", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
@@ -116,7 +116,7 @@ def test_runs_of_one_app_name_add_up_in_one_series(clock):
     """Two runs (or deployed versions) of an app at once: one series per name, never a duplicate."""
 
     async def main():
-        d, outbox = new_dispatcher()
+        d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         for _ in range(2):
             app_id, _ = d.create_app("a", "")
@@ -133,9 +133,9 @@ def test_runs_of_one_app_name_add_up_in_one_series(clock):
 
 def test_each_dispatcher_has_its_own_registry(clock):
     async def main():
-        (d1, _), (d2, _) = new_dispatcher(), new_dispatcher()
+        (d1, _), (d2, _) = new_dispatcher(clock), new_dispatcher(clock)
         r1, r2 = metrics.registry(d1), metrics.registry(d2)
-        d2.remove_worker(next(iter(d2.workers.values())))
+        d2.registry.remove(next(iter(d2.workers.values())))
         assert value(r1, "leveret_workers_connected") == 1
         assert value(r2, "leveret_workers_connected") == 0
 

@@ -62,7 +62,7 @@ class Deployments:
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
         app.state = "deployed"
         for fn in app.functions:
-            d.autoscale(fn, now)   # min_containers start now
+            d.placement.autoscale(fn, now)   # min_containers start now
         if old is not None:
             old.state = "draining"
             d.logs.system(old.app_id, "", "", f"replaced by version {app.version}: draining")
@@ -145,7 +145,7 @@ class Deployments:
         apps = d.store.apps_in_state("deployed") + d.store.apps_in_state("draining")
         restored = []
         for info in apps:
-            app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="deploying",
+            app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="deploying",
                            version=info["version"])
             d.apps[app.app_id] = app
             for function_id, _, definition in d.store.functions_of(app.app_id):
@@ -153,7 +153,7 @@ class Deployments:
             app.state = "deployed"
             for fn in app.functions:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
-                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, time.time())
+                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, d.clock.time())
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
             restored.append((app, info["state"]))
         restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)

@@ -16,19 +16,19 @@ import asyncio
 import json
 import logging
 import random
-import time
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from . import autoscaler, reconcile
-from . import scheduler as sched
 from .policy import Action, Cause, after_attempt
 from .calls import FINAL, CallState
+from .clock import SystemClock
 from .execs import ExecSessions
+from .placement import Placement
+from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
 from .series import Series
-from .state import DEFAULT_MAX_CONTAINERS, AppState, ContainerRec, FunctionState, InputRec, WorkerConn
+from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
 from .store import Store
 from .writes import WriteBehind
 
@@ -39,7 +39,6 @@ REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this lo
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
-CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
 RETRYABLE = frozenset({pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_TIMEOUT, pb.OUTPUT_STATUS_INTERNAL_FAILURE,
                        pb.OUTPUT_STATUS_OUT_OF_MEMORY})
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
@@ -53,7 +52,9 @@ def _first_line(why: str) -> str:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S, blobs=None):
+    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S, blobs=None,
+                 clock=None):
+        self.clock = clock or SystemClock()   # what now is (tests give a fake one: leveret.testing.FakeClock)
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
@@ -77,6 +78,8 @@ class Dispatcher:
         from .deploy import Deployments
 
         self.deployments = Deployments(self)
+        self.placement = Placement(self)        # containers: autoscaling, placement, starts and ends
+        self.registry = WorkerRegistry(self)    # workers joining, marked down, leaving
 
     def start(self) -> None:
         self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -93,14 +96,14 @@ class Dispatcher:
                 continue
             for fn in app.functions:
                 for ct in list(fn.containers.values()):
-                    self._stop_container(ct, "server shutting down")
+                    self.placement.stop(ct, "server shutting down")
         self.writes.flush()
 
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
             try:
-                self.tick(time.time())
+                self.tick(self.clock.time())
             except Exception:  # one bad pass must not end scale-down and liveness checks for good
                 log.exception("periodic pass failed")
 
@@ -112,13 +115,13 @@ class Dispatcher:
                 self.stop_app(app.app_id, f"its deploy was not finished within {DEPLOY_TIMEOUT_S:.0f} s")
         for worker in list(self.workers.values()):
             if now - worker.last_seen > self.worker_lease_s:
-                self.mark_down(worker, f"it sent nothing for {now - worker.last_seen:.0f} s (lease {self.worker_lease_s:g} s)")
+                self.registry.mark_down(worker, f"it sent nothing for {now - worker.last_seen:.0f} s (lease {self.worker_lease_s:g} s)")
         for call in [c for c in self.detached.values() if now - c.detached_at > REATTACH_GRACE_S]:
             self.detached.pop(call.call_id, None)
             self.cancel_call(call, f"its client went away and did not come back within {REATTACH_GRACE_S:.0f} s")
         self.deployments.fire_due(now)
         for fn in list(self.functions.values()):
-            self.autoscale(fn, now)
+            self.placement.autoscale(fn, now)
         self.series.sample(now, self.functions.values())
 
     # ------------------------------------------------------------------ apps and functions
@@ -128,12 +131,12 @@ class Dispatcher:
         live once published. Returns (app_id, version)."""
         app_id = new_id("ap")
         version = self.store.create_app(app_id, name, description, deploy=deploy)
-        self.apps[app_id] = AppState(app_id, name, last_heartbeat=time.time(),
+        self.apps[app_id] = AppState(app_id, name, last_heartbeat=self.clock.time(),
                                      state="deploying" if deploy else "ephemeral", version=version)
         return app_id, version
 
     def heartbeat(self, app_id: str) -> None:
-        self._live_app(app_id).last_heartbeat = time.time()
+        self._live_app(app_id).last_heartbeat = self.clock.time()
 
     def _live_app(self, app_id: str) -> AppState:
         app = self.apps.get(app_id)
@@ -161,7 +164,7 @@ class Dispatcher:
                            schedule=json.loads(definition.schedule) if definition.schedule else None)
         self.functions[function_id] = fn
         app.functions.append(fn)
-        app.last_heartbeat = time.time()   # a deploy in progress shows it is alive by its functions
+        app.last_heartbeat = self.clock.time()   # a deploy in progress shows it is alive by its functions
         return function_id
 
     def stop_app(self, app_id: str, reason: str) -> int:
@@ -176,7 +179,7 @@ class Dispatcher:
             self.cancel_call(call, reason)
         for fn in app.functions:
             for ct in list(fn.containers.values()):
-                self._stop_container(ct, reason)
+                self.placement.stop(ct, reason)
             del self.functions[fn.function_id]
         for call_id in app.calls:
             self.calls.pop(call_id, None)
@@ -194,27 +197,6 @@ class Dispatcher:
             return live
         named = [a for a in self.apps.values() if a.name == name_or_id and a.state == "ephemeral"]
         return named[-1] if named else None
-
-    def on_usage(self, batch: pb.ContainerUsageBatch, worker: WorkerConn, now: float) -> None:
-        """What a worker's containers use: memory as is, CPU as cores over the time since the last report."""
-        for u in batch.containers:
-            ct = self.containers.get(u.container_id)
-            if ct is None or ct.worker is not worker:
-                continue
-            _, _, cpu_before = ct.usage
-            cores = -1.0
-            if u.cpu_seconds >= 0 and cpu_before >= 0 and now > ct.usage_at:
-                cores = max(0.0, (u.cpu_seconds - cpu_before) / (now - ct.usage_at))
-            ct.usage, ct.usage_at = (cores, u.memory_bytes, u.cpu_seconds), now
-
-    def stop_container_by_user(self, container_id: str) -> int:
-        """Stop a container on request; the inputs it runs go back to the queue. Returns how many."""
-        ct = self.containers.get(container_id)
-        if ct is None:
-            raise KeyError(f"no running container {container_id}: `leveret container list` shows them")
-        n = len(ct.outstanding)
-        self._stop_container(ct, "stopped with `leveret container stop`")
-        return n
 
     # ------------------------------------------------------------------ calls and inputs
 
@@ -267,7 +249,7 @@ class Dispatcher:
         self._forget_if_done(call)
 
     def _make_inputs(self, call: CallState, inputs: list[pb.Input]) -> list[InputRec]:
-        now = time.time()
+        now = self.clock.time()
         prefix = "in-" + call.call_id[3:]
         recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now, i.args_blob_id) for i in inputs]
         call.sent += len(recs)
@@ -280,13 +262,13 @@ class Dispatcher:
         fn.queue.extend(recs)
         self.pump(fn)
         if fn.queued:  # what warm containers took needs no scaling decision
-            self.autoscale(fn, time.time())
+            self.placement.autoscale(fn, self.clock.time())
 
     def detach(self, call: CallState) -> None:
         """Its client's stream ended before its result: it goes on, and is cancelled if the client does
         not come back (a request naming it again, after a reconnect) within REATTACH_GRACE_S."""
         if not call.done and not call.cancelled and call.call_id in self.calls:
-            call.detached_at = time.time()
+            call.detached_at = self.clock.time()
             self.detached[call.call_id] = call
 
     def reattach(self, call: CallState) -> None:
@@ -360,7 +342,7 @@ class Dispatcher:
         for call, *results in by_call.values():
             self._record(call, results)
             self._forget_if_done(call)
-        self.metrics.finished(items, time.time())
+        self.metrics.finished(items, self.clock.time())
 
     def _record(self, call: CallState, results: list[tuple[str, pb.Output, str]]) -> None:
         """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
@@ -413,7 +395,7 @@ class Dispatcher:
         ct = self.containers.get(batch.container_id)
         if ct is None or (worker is not None and ct.worker is not worker):
             return   # from a container given up on (its inputs were requeued or failed), or not the sender's
-        now = time.time()
+        now = self.clock.time()
         items = []
         finals = 0
         for res in batch.results:
@@ -439,7 +421,7 @@ class Dispatcher:
         if ct.function.crash_streak and any(o.status not in RETRYABLE for _, o, _ in items):
             ct.function.crash_streak = 0   # it serves: crashes before this were not a loop
         if ct.phases and items:
-            self._report_cold_start(ct, now)
+            self.placement.report_cold_start(ct, now)
         fn = ct.function
         if finals:
             sample = batch.busy_s / finals
@@ -448,202 +430,9 @@ class Dispatcher:
             ct.idle_since = now
         self.pump(fn)
         if fn.queued:
-            self.autoscale(fn, now)
+            self.placement.autoscale(fn, now)
 
     # ------------------------------------------------------------------ containers and workers
-
-    def autoscale(self, fn: FunctionState, now: float) -> None:
-        if fn.function_id not in self.functions or self.apps[fn.app_id].state == "deploying":
-            return   # gone, or not live yet (min_containers start when it is published)
-        d = fn.definition
-        load = autoscaler.FunctionLoad(
-            queued=fn.queued,
-            oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
-            seconds_per_input=fn.seconds_per_input,
-            containers=tuple(
-                autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since)
-                for c in fn.containers.values() if not c.stopping
-            ),
-            max_containers=d.max_containers or DEFAULT_MAX_CONTAINERS,
-            scaledown_window=d.scaledown_window_s,
-            min_containers=d.min_containers,
-            buffer_containers=d.buffer_containers,
-            target_inputs=(d.target_inputs or d.max_inputs) if d.max_inputs > 1 else 1,
-        )
-        decision = autoscaler.decide(load, now)
-        if not decision.start and not decision.stop:
-            if not fn.queued and fn.pending:
-                fn.pending = ""
-            return
-        if decision.start:
-            self._place(fn, decision.start, decision.reason, now)
-        if decision.stop:
-            self._event(fn, now, decision.reason if not decision.start else f"stop {len(decision.stop)}: idle")
-        for container_id in decision.stop:
-            self._stop_container(self.containers[container_id], "idle past its scaledown window")
-
-    def _event(self, fn: FunctionState, now: float, text: str) -> None:
-        """A scale decision or placement problem: kept for `leveret function describe`, and a verbose log line."""
-        fn.events.append((now, text))
-        self.logs.system(fn.app_id, fn.name, "", text, verbose=True)
-
-    def snapshot(self) -> sched.Snapshot:
-        return sched.Snapshot(tuple(w.node() for w in self.workers.values()))
-
-    def _place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
-        """Ask the scheduler for ``n`` containers of ``fn``; start what it places, say why the rest wait."""
-        if now < fn.hold_until:
-            fn.pending = (f"starts are held back for {fn.hold_until - now:.1f} s more after {fn.crash_streak}"
-                          " container crash(es) in a row")
-            return
-        if not self.workers:
-            fn.pending = self.no_worker
-            if not fn.told_no_worker:
-                fn.told_no_worker = True
-                self.logs.system(fn.app_id, fn.name, "", self.no_worker)
-            return
-        d = fn.definition
-        gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
-        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family,
-                                  selector=tuple(sorted(d.selector.items()))) for i in range(n)]
-        plan = sched.schedule(self.snapshot(), requests, rng=self.rng)
-        applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
-        for p in applied.accepted:
-            self._start_container(fn, self.workers[p.node_id], now)
-        placed = len(applied.accepted)
-        if placed:
-            self._event(fn, now, why if placed == n else f"{why} (placed {placed})")
-        if not plan.unschedulable and not applied.rejected:
-            fn.pending = ""
-            return
-        if plan.unschedulable and not plan.unschedulable[0].ever:
-            self._fail_unplaceable(fn, plan.unschedulable[0].describe())
-            return
-        reason = plan.unschedulable[0].describe() if plan.unschedulable else applied.rejected[0][1]
-        if reason != fn.pending:
-            self._event(fn, now, f"{n - placed} container(s) pending: {reason}")
-        fn.pending = reason
-        if fn.queued:   # work waits: idle containers of others make room (a floor or buffer does not evict)
-            self._evict_idle(n - placed, fn)
-
-    def _fail_unplaceable(self, fn: FunctionState, reasons: str) -> None:
-        """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
-        message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
-                   " (leveret worker --server URL --token TOKEN)")
-        if fn.pending != message:
-            fn.pending = message
-            self._event(fn, time.time(), message)
-        queued = [r for r in fn.queue if not r.cancelled]
-        fn.queue.clear()
-        fn.cancelled_in_queue = 0
-        self._fail_inputs(queued, "", message)
-
-    def _start_container(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
-        ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
-                          waiting_since=fn.queue[0].queued_at if fn.queue else now)
-        self.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
-        self.containers[ct.container_id] = ct
-        fn.containers[ct.container_id] = ct
-        worker.containers.add(ct)
-        worker.allocated = worker.allocated + ct.resources
-        worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
-            container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
-
-    def _report_cold_start(self, ct: ContainerRec, now: float) -> None:
-        """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
-        phases, ct.phases = ct.phases, {}
-        phases["first_input"] = now - ct.ready_at
-        total = now - ct.waiting_since
-        self.store.update_container(ct.container_id, "ready", phases={**phases, "total": total})
-        self.metrics.cold_started(phases, total)
-        order = ["schedule", "code", "image", "runtime_start", "interpreter_start", "imports", "first_input"]
-        parts = " + ".join(f"{name.replace('_', ' ')} {phases[name] * 1000:.1f}" for name in order if name in phases)
-        fn = ct.function
-        self.logs.system(fn.app_id, fn.name, ct.container_id, f"cold start {total * 1000:.1f} ms = {parts} ms", verbose=True)
-
-    def _evict_idle(self, wanted: int, fn: FunctionState) -> None:
-        """Free slots for ``fn`` by stopping other functions' idle containers, longest idle first.
-
-        Idle containers are a cache: work that waits for a slot comes first. Containers already
-        stopping count towards ``wanted``; ``fn`` is placed when their exits free the slots.
-        """
-        stopping = sum(1 for c in self.containers.values() if c.stopping)
-        idle = sorted(
-            (c for c in self.containers.values()
-             if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None),
-            key=lambda c: c.idle_since,
-        )
-        kept = {f.function_id: sum(1 for c in f.containers.values() if not c.stopping) for f in self.functions.values()}
-        for ct in idle:
-            if wanted - stopping <= 0:
-                break
-            other = ct.function
-            if kept.get(other.function_id, 0) <= other.definition.min_containers:
-                continue   # its min_containers are not a cache
-            kept[other.function_id] -= 1
-            self._stop_container(ct, f"its room was needed by {fn.name}")
-            wanted -= 1
-
-    def _stop_container(self, ct: ContainerRec, reason: str) -> None:
-        if ct.stopping:
-            return
-        ct.stopping = True
-        ct.stop_reason = reason
-        ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
-
-    def on_container_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False,
-                           worker: WorkerConn | None = None) -> None:
-        ct = self.containers.get(ev.container_id)
-        if ct is None or (worker is not None and ct.worker is not worker):
-            return
-        fn = ct.function
-        if ev.state == pb.CONTAINER_STATE_READY:
-            ct.ready = True
-            ct.ready_at = ct.idle_since = time.time()
-            ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
-            self.store.update_container(ct.container_id, "ready", phases=ct.phases)
-            self.pump(fn)
-            return
-        if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):
-            return
-        self._forget_container(ct)
-        state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
-        self.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
-        why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
-        charged = self._inputs_after_end(ct, ev, worker_lost, why)
-        if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
-                and not any(c.ready for c in fn.containers.values())):
-            # No container of this function ever started and another would fail the same way:
-            # the queue fails now, with the reason, instead of a crash loop.
-            queued = [r for r in fn.queue if not r.cancelled]
-            fn.queue.clear()
-            fn.cancelled_in_queue = 0
-            self._fail_inputs(queued, ct.container_id, why)
-        now = time.time()
-        if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
-            self.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
-            # A crash loop: containers that end by themselves, not under an input that is to blame
-            # (that input pays with its retries; a timeout's stop and a lost worker are no crash).
-            if not worker_lost and not ev.timed_out_input and not charged:
-                fn.crash_streak += 1
-                hold = CRASH_BACKOFF_S[min(fn.crash_streak, len(CRASH_BACKOFF_S)) - 1]
-                fn.hold_until = now + hold
-                if hold:
-                    self._event(fn, now, f"{fn.crash_streak} container crash(es) in a row: the next start waits {hold:g} s")
-        else:   # an ordinary end, recorded (shown by `leveret run --verbose` and the dashboard)
-            self.logs.system(fn.app_id, fn.name, ct.container_id,
-                             f"container stopped ({ct.stop_reason or 'it exited'}; exit code {ev.exit_code})", verbose=True)
-        for other in list(self.functions.values()):  # a freed slot may be what another function waits for
-            if other is fn or other.queued:
-                self.autoscale(other, now)
-                self.pump(other)
-
-    def _forget_container(self, ct: ContainerRec) -> None:
-        self.containers.pop(ct.container_id, None)
-        ct.function.containers.pop(ct.container_id, None)
-        if ct in ct.worker.containers:
-            ct.worker.containers.discard(ct)
-            ct.worker.allocated = ct.worker.allocated - ct.resources
 
     def _requeue(self, recs: list[InputRec]) -> None:
         """Put inputs that never started back at the head of their function's queue, in order."""
@@ -679,7 +468,7 @@ class Dispatcher:
                 r.alone = True
             cause, suspects = Cause.NOT_STARTED, []
         status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if cause is Cause.OUT_OF_MEMORY else pb.OUTPUT_STATUS_INTERNAL_FAILURE
-        now = time.time()
+        now = self.clock.time()
         requeue, failed = [], []
         for r in held:
             self._release(r)
@@ -739,7 +528,7 @@ class Dispatcher:
         delay = min(policy.max_delay_s, policy.initial_delay_s * policy.backoff_coefficient ** (r.retries - 1))
         self.inputs[r.input_id] = r
         fn.retry_waiting += 1
-        r.retry_handle = asyncio.get_running_loop().call_later(delay, self._retry_now, fn, r)
+        r.retry_handle = self.clock.call_later(delay, self._retry_now, fn, r)
         self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries} of"
                          f" {policy.max_retries + 1}): {_first_line(why)}; retrying in {delay:g} s")
 
@@ -748,64 +537,8 @@ class Dispatcher:
         fn.retry_waiting -= 1
         if r.cancelled or fn.function_id not in self.functions:
             return
-        r.queued_at = time.time()
+        r.queued_at = self.clock.time()
         fn.queue.append(r)
         self.pump(fn)
         if fn.queued:
-            self.autoscale(fn, time.time())
-
-    def add_worker(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "",
-                   worker_id: str = "") -> WorkerConn:
-        """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
-        says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
-        worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=time.time())
-        self.store.add_worker(worker.worker_id, info.hostname, info.runtime,
-                              {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
-        self.workers[worker.worker_id] = worker
-        reconcile.adopt(self, worker, info.containers)
-        for fn in list(self.functions.values()):
-            self.autoscale(fn, time.time())
-        return worker
-
-    def worker_with_token(self, token_id: str) -> WorkerConn | None:
-        return next((w for w in self.workers.values() if w.token_id == token_id), None)
-
-    def worker_may_read_blob(self, token_id: str, blob_id: str) -> bool:
-        """Whether ``blob_id`` holds the arguments of an input sent to a container of the worker holding ``token_id``."""
-        worker = self.worker_with_token(token_id)
-        return worker is not None and any(
-            r.args_blob == blob_id for ct in worker.containers for r in ct.outstanding.values())
-
-    def worker_may_read_mount(self, token_id: str, mount_id: str) -> bool:
-        """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""
-        worker = self.worker_with_token(token_id)
-        return worker is not None and any(
-            mount_id == ct.function.definition.mount_id or mount_id in ct.function.definition.image
-            for ct in worker.containers)
-
-    def mark_down(self, worker: WorkerConn, why: str) -> None:
-        """A worker that went silent (or lost its token): its containers count as lost and their inputs
-        run elsewhere; its stream is ended, and any result it still sends is dropped."""
-        if worker.down:
-            return
-        worker.down = True
-        log.warning("worker %s marked down: %s", worker.worker_id, why)
-        for app_id in {ct.function.app_id for ct in worker.containers}:
-            self.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
-        reconcile.note_end(self.ended, worker.worker_id, f"marked down: {why}")
-        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.ended[worker.worker_id]))
-        worker.outbox.put_nowait(None)
-        self.remove_worker(worker)
-
-    def remove_worker(self, worker: WorkerConn) -> None:
-        """A worker disconnected: its containers are gone with it."""
-        if self.workers.get(worker.worker_id) is not worker:
-            return
-        worker.down = True
-        self.workers.pop(worker.worker_id, None)
-        self.execs.worker_lost(worker)
-        self.store.worker_disconnected(worker.worker_id)
-        for ct in list(worker.containers):
-            self.on_container_event(pb.ContainerEvent(
-                container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,
-                message=f"worker {worker.worker_id} disconnected"), worker_lost=True)
+            self.placement.autoscale(fn, self.clock.time())

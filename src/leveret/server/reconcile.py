@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .._wire import api_pb2 as pb
@@ -82,7 +81,7 @@ def rejoin(d: "Dispatcher", info: pb.WorkerInfo, token_id: str) -> str:
     ends now, provided it was made with the same token."""
     previous = d.workers.get(info.previous_worker_id)
     if previous is not None and previous.token_id == token_id:
-        d.mark_down(previous, "it reconnected on a new stream")
+        d.registry.mark_down(previous, "it reconnected on a new stream")
     wanted = info.previous_worker_id
     return wanted if wanted.startswith("wk-") and wanted not in d.workers else ""
 
@@ -107,7 +106,7 @@ def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.Reconci
     decision = decide(reported, room, d.containers)
     worker.outbox.put_nowait(pb.ServerToWorker(reconciled=pb.ReconcileResult(
         kept=decision.keep, stopped=[cid for cid, _ in decision.stop])))
-    now = time.time()
+    now = d.clock.time()
     adopted = {}
     function_of = {r.container_id: r.function_id for r in reported}
     for container_id in decision.keep:

@@ -15,7 +15,6 @@ A deploy that was in progress is dropped.
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from .._wire import api_pb2 as pb
@@ -71,7 +70,7 @@ def restore_runs(d: "Dispatcher", progress=None) -> int:
     if apps and progress is not None:
         progress(f"restoring {len(apps)} run(s)")
     for info in apps:
-        app = AppState(info["id"], info["name"], last_heartbeat=time.time(), state="ephemeral")
+        app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="ephemeral")
         d.apps[app.app_id] = app
         for function_id, _, definition in d.store.functions_of(app.app_id):
             d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)

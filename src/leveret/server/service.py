@@ -174,7 +174,7 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
 
     async def MountGet(self, request, context):
         caller = self.tokens.caller(context)
-        if caller is None or (caller[0] == WORKER and not self.d.worker_may_read_mount(caller[1], request.mount_id)):
+        if caller is None or (caller[0] == WORKER and not self.d.registry.may_read_mount(caller[1], request.mount_id)):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"mount {request.mount_id} belongs to no container assigned to this worker")
         files = self.store.get_mount(request.mount_id)
@@ -249,12 +249,12 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
         reuse = rejoin(self.d, first.register, token_id)   # a reconnect keeps its id, its old stream ends
-        if token_id and (other := self.d.worker_with_token(token_id)) is not None:
+        if token_id and (other := self.d.registry.with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
                                 " worker with `leveret token create`")
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = self.d.add_worker(first.register, outbox, token_id=token_id, worker_id=reuse)
+        worker = self.d.registry.add(first.register, outbox, token_id=token_id, worker_id=reuse)
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
@@ -264,7 +264,7 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
                 yield msg
         finally:
             reader.cancel()
-            self.d.remove_worker(worker)
+            self.d.registry.remove(worker)
 
     async def WorkerTokenCreate(self, request, context):
         token_id, token = self.tokens.create(request.name or "worker")
@@ -274,15 +274,15 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
         return pb.WorkerTokenListResponse(tokens=[
             pb.WorkerTokenInfo(token_id=t["id"], name=t["name"], created_at=t["created_at"],
                                revoked_at=t["revoked_at"] or 0.0,
-                               connected_worker_id=getattr(self.d.worker_with_token(t["id"]), "worker_id", ""))
+                               connected_worker_id=getattr(self.d.registry.with_token(t["id"]), "worker_id", ""))
             for t in self.store.worker_tokens()])
 
     async def WorkerTokenRevoke(self, request, context):
         if not self.tokens.revoke(request.token_id):
             await _abort_not_found(context, f"no worker token {request.token_id} in use: `leveret token list`")
-        worker = self.d.worker_with_token(request.token_id)
+        worker = self.d.registry.with_token(request.token_id)
         if worker is not None:
-            self.d.mark_down(worker, "its token was revoked")
+            self.d.registry.mark_down(worker, "its token was revoked")
         return pb.WorkerTokenRevokeResponse(disconnected_worker_id=worker.worker_id if worker else "")
 
     async def WorkerList(self, request, context):
@@ -309,10 +309,10 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
                     finally:   # the worker sends more as batches are stored: its backlog waits there, bounded
                         worker.outbox.put_nowait(pb.ServerToWorker(logs_stored=1))
                 elif kind == "event":
-                    d.on_container_event(msg.event, worker=worker)
+                    d.placement.on_event(msg.event, worker=worker)
                 elif kind == "exec_output":
                     d.execs.output(msg.exec_output, worker)
                 elif kind == "usage":
-                    d.on_usage(msg.usage, worker, time.time())
+                    d.placement.on_usage(msg.usage, worker, time.time())
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

@@ -34,7 +34,7 @@ class BlobsApi:
 
     async def BlobGet(self, request, context):
         caller = self.tokens.caller(context)
-        if caller is None or (caller[0] == WORKER and not self.d.worker_may_read_blob(caller[1], request.blob_id)):
+        if caller is None or (caller[0] == WORKER and not self.d.registry.may_read_blob(caller[1], request.blob_id)):
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"blob {request.blob_id} holds no arguments of an input sent to this worker")
         try:

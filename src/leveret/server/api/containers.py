@@ -23,7 +23,7 @@ class ContainersApi:
 
     async def ContainerStop(self, request, context):
         try:
-            return pb.ContainerStopResponse(requeued_inputs=self.d.stop_container_by_user(request.container_id))
+            return pb.ContainerStopResponse(requeued_inputs=self.d.placement.stop_by_user(request.container_id))
         except KeyError as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
 

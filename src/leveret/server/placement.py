@@ -1,0 +1,247 @@
+"""Containers: how many each function wants (the autoscaler), where they go (the scheduler), their
+start, stop and end, and what they use.
+
+    autoscale(fn) ─▶ autoscaler.decide(load) ─▶ _place: scheduler.schedule(snapshot of workers)
+        ─▶ start what is placed (a ContainerAssignment to its worker); say why the rest wait, or
+        fail the queue if no worker could ever hold one; evict others' idle containers for queued work
+    on_event(ready) ─▶ the Dispatcher pumps inputs to it
+    on_event(stopped | failed) ─▶ what it held goes by the policy (Dispatcher._inputs_after_end),
+        a crash loop holds back the next start, freed room goes to who waits
+
+Decisions are in the pure autoscaler and scheduler; this module applies them to the Dispatcher's
+records (state.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._ids import new_id
+from .._wire import api_pb2 as pb
+from . import autoscaler
+from . import scheduler as sched
+from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState, WorkerConn
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
+
+
+class Placement:
+    def __init__(self, dispatcher: "Dispatcher"):
+        self.d = dispatcher
+
+    def on_usage(self, batch: pb.ContainerUsageBatch, worker: WorkerConn, now: float) -> None:
+        """What a worker's containers use: memory as is, CPU as cores over the time since the last report."""
+        for u in batch.containers:
+            ct = self.d.containers.get(u.container_id)
+            if ct is None or ct.worker is not worker:
+                continue
+            _, _, cpu_before = ct.usage
+            cores = -1.0
+            if u.cpu_seconds >= 0 and cpu_before >= 0 and now > ct.usage_at:
+                cores = max(0.0, (u.cpu_seconds - cpu_before) / (now - ct.usage_at))
+            ct.usage, ct.usage_at = (cores, u.memory_bytes, u.cpu_seconds), now
+
+    def stop_by_user(self, container_id: str) -> int:
+        """Stop a container on request; the inputs it runs go back to the queue. Returns how many."""
+        ct = self.d.containers.get(container_id)
+        if ct is None:
+            raise KeyError(f"no running container {container_id}: `leveret container list` shows them")
+        n = len(ct.outstanding)
+        self.stop(ct, "stopped with `leveret container stop`")
+        return n
+
+    def autoscale(self, fn: FunctionState, now: float) -> None:
+        if fn.function_id not in self.d.functions or self.d.apps[fn.app_id].state == "deploying":
+            return   # gone, or not live yet (min_containers start when it is published)
+        d = fn.definition
+        load = autoscaler.FunctionLoad(
+            queued=fn.queued,
+            oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
+            seconds_per_input=fn.seconds_per_input,
+            containers=tuple(
+                autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since)
+                for c in fn.containers.values() if not c.stopping
+            ),
+            max_containers=d.max_containers or DEFAULT_MAX_CONTAINERS,
+            scaledown_window=d.scaledown_window_s,
+            min_containers=d.min_containers,
+            buffer_containers=d.buffer_containers,
+            target_inputs=(d.target_inputs or d.max_inputs) if d.max_inputs > 1 else 1,
+        )
+        decision = autoscaler.decide(load, now)
+        if not decision.start and not decision.stop:
+            if not fn.queued and fn.pending:
+                fn.pending = ""
+            return
+        if decision.start:
+            self._place(fn, decision.start, decision.reason, now)
+        if decision.stop:
+            self.event(fn, now, decision.reason if not decision.start else f"stop {len(decision.stop)}: idle")
+        for container_id in decision.stop:
+            self.stop(self.d.containers[container_id], "idle past its scaledown window")
+
+    def event(self, fn: FunctionState, now: float, text: str) -> None:
+        """A scale decision or placement problem: kept for `leveret function describe`, and a verbose log line."""
+        fn.events.append((now, text))
+        self.d.logs.system(fn.app_id, fn.name, "", text, verbose=True)
+
+    def snapshot(self) -> sched.Snapshot:
+        return sched.Snapshot(tuple(w.node() for w in self.d.workers.values()))
+
+    def _place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
+        """Ask the scheduler for ``n`` containers of ``fn``; start what it places, say why the rest wait."""
+        if now < fn.hold_until:
+            fn.pending = (f"starts are held back for {fn.hold_until - now:.1f} s more after {fn.crash_streak}"
+                          " container crash(es) in a row")
+            return
+        if not self.d.workers:
+            fn.pending = self.d.no_worker
+            if not fn.told_no_worker:
+                fn.told_no_worker = True
+                self.d.logs.system(fn.app_id, fn.name, "", self.d.no_worker)
+            return
+        d = fn.definition
+        gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
+        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family,
+                                  selector=tuple(sorted(d.selector.items()))) for i in range(n)]
+        plan = sched.schedule(self.snapshot(), requests, rng=self.d.rng)
+        applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
+        for p in applied.accepted:
+            self.start(fn, self.d.workers[p.node_id], now)
+        placed = len(applied.accepted)
+        if placed:
+            self.event(fn, now, why if placed == n else f"{why} (placed {placed})")
+        if not plan.unschedulable and not applied.rejected:
+            fn.pending = ""
+            return
+        if plan.unschedulable and not plan.unschedulable[0].ever:
+            self._fail_unplaceable(fn, plan.unschedulable[0].describe())
+            return
+        reason = plan.unschedulable[0].describe() if plan.unschedulable else applied.rejected[0][1]
+        if reason != fn.pending:
+            self.event(fn, now, f"{n - placed} container(s) pending: {reason}")
+        fn.pending = reason
+        if fn.queued:   # work waits: idle containers of others make room (a floor or buffer does not evict)
+            self._evict_idle(n - placed, fn)
+
+    def _fail_unplaceable(self, fn: FunctionState, reasons: str) -> None:
+        """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
+        message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
+                   " (leveret worker --server URL --token TOKEN)")
+        if fn.pending != message:
+            fn.pending = message
+            self.event(fn, self.d.clock.time(), message)
+        queued = [r for r in fn.queue if not r.cancelled]
+        fn.queue.clear()
+        fn.cancelled_in_queue = 0
+        self.d._fail_inputs(queued, "", message)
+
+    def start(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
+        ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
+                          waiting_since=fn.queue[0].queued_at if fn.queue else now)
+        self.d.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
+        self.d.containers[ct.container_id] = ct
+        fn.containers[ct.container_id] = ct
+        worker.containers.add(ct)
+        worker.allocated = worker.allocated + ct.resources
+        worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
+            container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
+
+    def report_cold_start(self, ct: ContainerRec, now: float) -> None:
+        """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
+        phases, ct.phases = ct.phases, {}
+        phases["first_input"] = now - ct.ready_at
+        total = now - ct.waiting_since
+        self.d.store.update_container(ct.container_id, "ready", phases={**phases, "total": total})
+        self.d.metrics.cold_started(phases, total)
+        order = ["schedule", "code", "image", "runtime_start", "interpreter_start", "imports", "first_input"]
+        parts = " + ".join(f"{name.replace('_', ' ')} {phases[name] * 1000:.1f}" for name in order if name in phases)
+        fn = ct.function
+        self.d.logs.system(fn.app_id, fn.name, ct.container_id, f"cold start {total * 1000:.1f} ms = {parts} ms", verbose=True)
+
+    def _evict_idle(self, wanted: int, fn: FunctionState) -> None:
+        """Free slots for ``fn`` by stopping other functions' idle containers, longest idle first.
+
+        Idle containers are a cache: work that waits for a slot comes first. Containers already
+        stopping count towards ``wanted``; ``fn`` is placed when their exits free the slots.
+        """
+        stopping = sum(1 for c in self.d.containers.values() if c.stopping)
+        idle = sorted(
+            (c for c in self.d.containers.values()
+             if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None),
+            key=lambda c: c.idle_since,
+        )
+        kept = {f.function_id: sum(1 for c in f.containers.values() if not c.stopping) for f in self.d.functions.values()}
+        for ct in idle:
+            if wanted - stopping <= 0:
+                break
+            other = ct.function
+            if kept.get(other.function_id, 0) <= other.definition.min_containers:
+                continue   # its min_containers are not a cache
+            kept[other.function_id] -= 1
+            self.stop(ct, f"its room was needed by {fn.name}")
+            wanted -= 1
+
+    def stop(self, ct: ContainerRec, reason: str) -> None:
+        if ct.stopping:
+            return
+        ct.stopping = True
+        ct.stop_reason = reason
+        ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
+
+    def on_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False,
+                           worker: WorkerConn | None = None) -> None:
+        ct = self.d.containers.get(ev.container_id)
+        if ct is None or (worker is not None and ct.worker is not worker):
+            return
+        fn = ct.function
+        if ev.state == pb.CONTAINER_STATE_READY:
+            ct.ready = True
+            ct.ready_at = ct.idle_since = self.d.clock.time()
+            ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
+            self.d.store.update_container(ct.container_id, "ready", phases=ct.phases)
+            self.d.pump(fn)
+            return
+        if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):
+            return
+        self._forget(ct)
+        state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
+        self.d.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
+        why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
+        charged = self.d._inputs_after_end(ct, ev, worker_lost, why)
+        if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
+                and not any(c.ready for c in fn.containers.values())):
+            # No container of this function ever started and another would fail the same way:
+            # the queue fails now, with the reason, instead of a crash loop.
+            queued = [r for r in fn.queue if not r.cancelled]
+            fn.queue.clear()
+            fn.cancelled_in_queue = 0
+            self.d._fail_inputs(queued, ct.container_id, why)
+        now = self.d.clock.time()
+        if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
+            self.d.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
+            # A crash loop: containers that end by themselves, not under an input that is to blame
+            # (that input pays with its retries; a timeout's stop and a lost worker are no crash).
+            if not worker_lost and not ev.timed_out_input and not charged:
+                fn.crash_streak += 1
+                hold = CRASH_BACKOFF_S[min(fn.crash_streak, len(CRASH_BACKOFF_S)) - 1]
+                fn.hold_until = now + hold
+                if hold:
+                    self.event(fn, now, f"{fn.crash_streak} container crash(es) in a row: the next start waits {hold:g} s")
+        else:   # an ordinary end, recorded (shown by `leveret run --verbose` and the dashboard)
+            self.d.logs.system(fn.app_id, fn.name, ct.container_id,
+                             f"container stopped ({ct.stop_reason or 'it exited'}; exit code {ev.exit_code})", verbose=True)
+        for other in list(self.d.functions.values()):  # a freed slot may be what another function waits for
+            if other is fn or other.queued:
+                self.autoscale(other, now)
+                self.d.pump(other)
+
+    def _forget(self, ct: ContainerRec) -> None:
+        self.d.containers.pop(ct.container_id, None)
+        ct.function.containers.pop(ct.container_id, None)
+        if ct in ct.worker.containers:
+            ct.worker.containers.discard(ct)
+            ct.worker.allocated = ct.worker.allocated - ct.resources

@@ -1,0 +1,79 @@
+"""Workers: joining (and rejoining: reconcile.py), the tokens that let them, being marked down when
+silent past their lease, and leaving — what they ran counts as lost and runs elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from .._ids import new_id
+from .._wire import api_pb2 as pb
+from . import reconcile
+from .state import WorkerConn
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+log = logging.getLogger("leveret.server")
+
+
+class WorkerRegistry:
+    def __init__(self, dispatcher: "Dispatcher"):
+        self.d = dispatcher
+
+    def add(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "",
+                   worker_id: str = "") -> WorkerConn:
+        """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
+        says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
+        worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=self.d.clock.time())
+        self.d.store.add_worker(worker.worker_id, info.hostname, info.runtime,
+                              {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
+        self.d.workers[worker.worker_id] = worker
+        reconcile.adopt(self.d, worker, info.containers)
+        for fn in list(self.d.functions.values()):
+            self.d.placement.autoscale(fn, self.d.clock.time())
+        return worker
+
+    def with_token(self, token_id: str) -> WorkerConn | None:
+        return next((w for w in self.d.workers.values() if w.token_id == token_id), None)
+
+    def may_read_blob(self, token_id: str, blob_id: str) -> bool:
+        """Whether ``blob_id`` holds the arguments of an input sent to a container of the worker holding ``token_id``."""
+        worker = self.with_token(token_id)
+        return worker is not None and any(
+            r.args_blob == blob_id for ct in worker.containers for r in ct.outstanding.values())
+
+    def may_read_mount(self, token_id: str, mount_id: str) -> bool:
+        """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""
+        worker = self.with_token(token_id)
+        return worker is not None and any(
+            mount_id == ct.function.definition.mount_id or mount_id in ct.function.definition.image
+            for ct in worker.containers)
+
+    def mark_down(self, worker: WorkerConn, why: str) -> None:
+        """A worker that went silent (or lost its token): its containers count as lost and their inputs
+        run elsewhere; its stream is ended, and any result it still sends is dropped."""
+        if worker.down:
+            return
+        worker.down = True
+        log.warning("worker %s marked down: %s", worker.worker_id, why)
+        for app_id in {ct.function.app_id for ct in worker.containers}:
+            self.d.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
+        reconcile.note_end(self.d.ended, worker.worker_id, f"marked down: {why}")
+        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.d.ended[worker.worker_id]))
+        worker.outbox.put_nowait(None)
+        self.remove(worker)
+
+    def remove(self, worker: WorkerConn) -> None:
+        """A worker disconnected: its containers are gone with it."""
+        if self.d.workers.get(worker.worker_id) is not worker:
+            return
+        worker.down = True
+        self.d.workers.pop(worker.worker_id, None)
+        self.d.execs.worker_lost(worker)
+        self.d.store.worker_disconnected(worker.worker_id)
+        for ct in list(worker.containers):
+            self.d.placement.on_event(pb.ContainerEvent(
+                container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,
+                message=f"worker {worker.worker_id} disconnected"), worker_lost=True)
