@@ -181,3 +181,16 @@ def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(cl
         assert views.container(d, d.containers[container_id], clock.now).memory_bytes == 60 << 20
 
     asyncio.run(main())
+
+
+def test_a_function_sent_again_is_the_one_the_app_has_and_another_of_its_name_is_refused(clock):
+    async def main():
+        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
+        app_id, _ = d.create_app("a", "")
+        definition = pb.FunctionDefinition(name="f", module="m")
+        first = d.create_function(app_id, definition)
+        assert d.create_function(app_id, pb.FunctionDefinition(name="f", module="m")) == first   # its client reconnected
+        with pytest.raises(ValueError, match="already has a function named 'f'"):
+            d.create_function(app_id, pb.FunctionDefinition(name="f", module="other"))
+
+    asyncio.run(main())

@@ -19,8 +19,9 @@ import random
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from .policy import Action, Cause, after_attempt
+from .policy import Cause
 from .calls import FINAL, CallState
+from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
 from .placement import Placement
@@ -45,10 +46,6 @@ NO_WORKER = ("no worker is connected to this server, so inputs wait: start one w
              " `leveret worker --server URL --token TOKEN`")
 
 log = logging.getLogger("leveret.server")
-
-
-def _first_line(why: str) -> str:
-    return why.strip().splitlines()[0] if why.strip() else "it failed"
 
 
 class Dispatcher:
@@ -80,6 +77,7 @@ class Dispatcher:
         self.deployments = Deployments(self)
         self.placement = Placement(self)        # containers: autoscaling, placement, starts and ends
         self.registry = WorkerRegistry(self)    # workers joining, marked down, leaving
+        self.attempts = Attempts(self)          # inputs whose attempt ended: again, retry or fail
 
     def start(self) -> None:
         self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -145,8 +143,15 @@ class Dispatcher:
         return app
 
     def create_function(self, app_id: str, definition: pb.FunctionDefinition, function_id: str = "") -> str:
-        """Add a function to a running app (``function_id``: one restored from the store)."""
+        """Add a function to a running app (``function_id``: one restored from the store). The same
+        function sent again (its client reconnected) is the one it already has."""
         app = self._live_app(app_id)
+        existing = app.function(definition.name)
+        if existing is not None and not function_id:
+            if existing.definition == definition:
+                return existing.function_id
+            raise ValueError(f"app {app.name!r} already has a function named {definition.name!r}:"
+                             " give each function of an app its own name")
         if definition.schedule:
             if app.state != "deploying":
                 raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
@@ -410,9 +415,9 @@ class Dispatcher:
                 finals += 1
                 self._release(r)
                 if out.status in RETRYABLE:
-                    if self._attempt_ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
+                    if self.attempts.ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
                         continue
-                    out.message = self._final_message(r, out.message)
+                    out.message = self.attempts.final_message(r, out.message)
                 else:
                     r.ends = 0
             if not r.cancelled:
@@ -434,111 +439,3 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ containers and workers
 
-    def _requeue(self, recs: list[InputRec]) -> None:
-        """Put inputs that never started back at the head of their function's queue, in order."""
-        for r in reversed(recs):
-            self._release(r)
-            fn = self.functions.get(r.call.function_id)
-            if r.cancelled or fn is None:
-                continue
-            self.inputs[r.input_id] = r
-            r.container = None
-            r.attempt += 1       # a late result of the earlier attempt is dropped
-            fn.queue.appendleft(r)
-
-    def _inputs_after_end(self, ct: ContainerRec, ev: pb.ContainerEvent, worker_lost: bool, why: str) -> bool:
-        """What becomes of the inputs a container held when it ended (policy.py decides); True if
-        one of them was to blame (it ran when the container crashed or its worker was lost)."""
-        held = list(ct.outstanding.values())
-        if not held:
-            return False
-        concurrent = ct.function.definition.max_inputs > 1
-        if worker_lost:   # the worker says nothing now: what it was running is what was sent first
-            cause, suspects = Cause.WORKER_LOST, held if concurrent else held[:1]
-        elif ev.timed_out_input or ct.stopping:
-            cause, suspects = Cause.NOT_STARTED, []   # stopped on purpose: not these inputs' doing
-        else:
-            cause = Cause.OUT_OF_MEMORY if ev.oom_killed else Cause.CRASHED
-            running = ct.outstanding.get(ev.running_input)
-            # The worker names the input that ran; a @concurrent container that ran several cannot
-            # say which one was to blame: each of them runs again alone, so the next end names it.
-            suspects = [running] if running is not None else held if concurrent else []
-        if cause is not Cause.WORKER_LOST and len(suspects) > 1:
-            for r in suspects:
-                r.alone = True
-            cause, suspects = Cause.NOT_STARTED, []
-        status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if cause is Cause.OUT_OF_MEMORY else pb.OUTPUT_STATUS_INTERNAL_FAILURE
-        now = self.clock.time()
-        requeue, failed = [], []
-        for r in held:
-            self._release(r)
-            message = f"{why} while running this input"
-            step = self._attempt_ended(r, cause if r in suspects else Cause.NOT_STARTED, message, now)
-            if step is Action.REQUEUE:
-                requeue.append(r)
-            elif step is None:
-                failed.append((r, pb.Output(idx=r.idx, status=status, message=self._final_message(r, message)),
-                               ct.container_id))
-        self._requeue(requeue)
-        self._publish([item for item in failed if not item[0].cancelled])
-        return bool(suspects)
-
-    def _attempt_ended(self, r: InputRec, cause: Cause, why: str, now: float) -> Action | None:
-        """Apply the policy to an input whose attempt ended: REQUEUE (the caller puts it back),
-        RETRY (scheduled here), or None: it fails, with ``why`` and the reason the policy adds."""
-        fn = self.functions.get(r.call.function_id)
-        retries = fn.definition.retries if fn is not None and fn.definition.HasField("retries") else None
-        step = after_attempt(cause, retries_used=r.retries, max_retries=retries.max_retries if retries else 0,
-                             ends=r.ends, yielded=r.yielded)
-        r.ends = step.ends
-        r.fail_why = step.why
-        if r.cancelled or fn is None:
-            return None
-        if step.action is Action.REQUEUE:
-            r.alone = r.alone or step.ends > 0
-            return Action.REQUEUE
-        if step.action is Action.RETRY:
-            self._retry_later(fn, r, why, now)
-            return Action.RETRY
-        if retries is not None and cause is not Cause.NOT_STARTED:   # the last attempt, counted as the others
-            self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries + 1} of"
-                             f" {retries.max_retries + 1}): {_first_line(why)}; {step.why or 'no retries left'}")
-        return None
-
-    def _final_message(self, r: InputRec, message: str) -> str:
-        """A final failure's message, with what ended the input beyond its own error."""
-        return f"{message} ({r.fail_why})" if r.fail_why else message
-
-    def _fail_inputs(self, recs: list[InputRec], container_id: str, message: str) -> None:
-        """Fail inputs that will never run (no container can hold them)."""
-        for r in recs:
-            self._release(r)
-        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message), container_id)
-                       for r in recs if not r.cancelled])
-
-    # ------------------------------------------------------------------ retries
-
-    def _retry_later(self, fn: FunctionState, r: InputRec, why: str, now: float) -> None:
-        """Another attempt of a failed input after its function's retry delay (one retry used)."""
-        policy = fn.definition.retries
-        r.retries += 1
-        r.attempt += 1          # a late result of the failed attempt is dropped
-        r.container = None
-        r.alone = r.alone or r.ends > 0
-        delay = min(policy.max_delay_s, policy.initial_delay_s * policy.backoff_coefficient ** (r.retries - 1))
-        self.inputs[r.input_id] = r
-        fn.retry_waiting += 1
-        r.retry_handle = self.clock.call_later(delay, self._retry_now, fn, r)
-        self.logs.system(fn.app_id, fn.name, "", f"input {r.input_id} failed (attempt {r.retries} of"
-                         f" {policy.max_retries + 1}): {_first_line(why)}; retrying in {delay:g} s")
-
-    def _retry_now(self, fn: FunctionState, r: InputRec) -> None:
-        r.retry_handle = None
-        fn.retry_waiting -= 1
-        if r.cancelled or fn.function_id not in self.functions:
-            return
-        r.queued_at = self.clock.time()
-        fn.queue.append(r)
-        self.pump(fn)
-        if fn.queued:
-            self.placement.autoscale(fn, self.clock.time())

@@ -5,7 +5,7 @@ start, stop and end, and what they use.
         ─▶ start what is placed (a ContainerAssignment to its worker); say why the rest wait, or
         fail the queue if no worker could ever hold one; evict others' idle containers for queued work
     on_event(ready) ─▶ the Dispatcher pumps inputs to it
-    on_event(stopped | failed) ─▶ what it held goes by the policy (Dispatcher._inputs_after_end),
+    on_event(stopped | failed) ─▶ what it held goes by the policy (attempts.py),
         a crash loop holds back the next start, freed room goes to who waits
 
 Decisions are in the pure autoscaler and scheduler; this module applies them to the Dispatcher's
@@ -137,7 +137,7 @@ class Placement:
         queued = [r for r in fn.queue if not r.cancelled]
         fn.queue.clear()
         fn.cancelled_in_queue = 0
-        self.d._fail_inputs(queued, "", message)
+        self.d.attempts.fail(queued, "", message)
 
     def start(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
         ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
@@ -211,7 +211,7 @@ class Placement:
         state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
         self.d.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
-        charged = self.d._inputs_after_end(ct, ev, worker_lost, why)
+        charged = self.d.attempts.after_container_end(ct, ev, worker_lost, why)
         if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
                 and not any(c.ready for c in fn.containers.values())):
             # No container of this function ever started and another would fail the same way:
@@ -219,7 +219,7 @@ class Placement:
             queued = [r for r in fn.queue if not r.cancelled]
             fn.queue.clear()
             fn.cancelled_in_queue = 0
-            self.d._fail_inputs(queued, ct.container_id, why)
+            self.d.attempts.fail(queued, ct.container_id, why)
         now = self.d.clock.time()
         if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
             self.d.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
