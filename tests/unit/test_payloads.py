@@ -10,6 +10,7 @@ import pytest
 from leveret._wire import blobs
 from leveret.container import bootstrap as bs
 from leveret.server.blobs import ORPHAN_AFTER_S, BlobStore, BlobTooLarge
+from leveret.server.errors import NotFound
 from leveret.server.store import SqliteStore
 
 MiB = 1 << 20
@@ -97,7 +98,7 @@ def test_a_blob_is_stored_read_back_and_deleted_with_its_call(blob_store):
         assert await read_all(blob_store, blob_id) == data
         blob_store.store.attach_blobs("fc-1", [blob_id])
         blob_store.delete_of_calls(["fc-1"])
-        with pytest.raises(KeyError, match="deleted with its call"):
+        with pytest.raises(NotFound, match="deleted with its call"):
             await read_all(blob_store, blob_id)
         assert blob_store.store.blob_size(blob_id) is None
 
@@ -129,7 +130,7 @@ def test_a_blob_no_call_took_is_deleted_after_a_while_and_one_a_call_took_is_kep
         assert blob_store.prune_orphans(time.time()) == 0   # too young
         assert blob_store.prune_orphans(time.time() + ORPHAN_AFTER_S + 1) == 1
         assert await read_all(blob_store, kept) == b"k" * 10
-        with pytest.raises(KeyError):
+        with pytest.raises(NotFound):
             await read_all(blob_store, lost)
 
     asyncio.run(main())

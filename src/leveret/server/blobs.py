@@ -20,6 +20,7 @@ from typing import AsyncIterator
 
 from .._ids import new_id
 from .._wire.blobs import CHUNK_BYTES, MAX_PAYLOAD, too_large
+from .errors import NotFound
 
 log = logging.getLogger("leveret.server")
 
@@ -39,7 +40,7 @@ class BlobStore:
 
     def path(self, blob_id: str) -> str:
         if not blob_id.startswith("bl-") or "/" in blob_id or len(blob_id) < 6:
-            raise KeyError(f"{blob_id!r} is not a blob id")
+            raise NotFound(f"{blob_id!r} is not a blob id")
         return os.path.join(self.dir, blob_id[3:5], blob_id)
 
     async def receive(self, chunks: AsyncIterator[bytes], size: int | None = None) -> tuple[str, int]:
@@ -75,11 +76,11 @@ class BlobStore:
         return blob_id, written
 
     async def send(self, blob_id: str) -> AsyncIterator[bytes]:
-        """A blob's bytes, a chunk at a time; KeyError if there is no such blob."""
+        """A blob's bytes, a chunk at a time; NotFound if there is no such blob."""
         try:
             f = open(self.path(blob_id), "rb")
         except FileNotFoundError:
-            raise KeyError(f"no blob {blob_id} (deleted with its call after the server's call retention,"
+            raise NotFound(f"no blob {blob_id} (deleted with its call after the server's call retention,"
                            " or the id is wrong)") from None
         with f:
             while data := await asyncio.to_thread(f.read, CHUNK_BYTES):
@@ -89,7 +90,7 @@ class BlobStore:
         for blob_id in blob_ids:
             try:
                 os.unlink(self.path(blob_id))
-            except (FileNotFoundError, KeyError):
+            except (FileNotFoundError, NotFound):
                 pass
         self.store.delete_blob_rows(blob_ids)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
+from .errors import NotFound
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -52,7 +53,7 @@ class Deployments:
         d = self.d
         app = d.apps.get(app_id)
         if app is None or app.state != "deploying":
-            raise KeyError(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
+            raise NotFound(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
         old = self.live(app.name)
         with d.store.transaction():
             d.store.publish(app_id, old.app_id if old is not None else None)
@@ -102,13 +103,13 @@ class Deployments:
         if app is None:
             stored = self.d.store.app_versions(app_name)
             if stored:
-                raise KeyError(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
+                raise NotFound(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
                                f" {stored[0]['state']}): `leveret deploy` it, or `leveret app rollback {app_name}`")
-            raise KeyError(f"no deployed app named {app_name!r}: deploy it with `leveret deploy FILE`")
+            raise NotFound(f"no deployed app named {app_name!r}: deploy it with `leveret deploy FILE`")
         fn = app.function(function_name)
         if fn is None:
             names = ", ".join(f.name for f in app.functions) or "none"
-            raise KeyError(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
+            raise NotFound(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
         return fn
 
     def rollback(self, name: str, version: int, now: float) -> tuple[str, int, int]:
@@ -116,17 +117,17 @@ class Deployments:
         new version. Returns (app_id, new version, version rolled back to)."""
         versions = self.d.store.app_versions(name)
         if not versions:
-            raise KeyError(f"no deployed app named {name!r}")
+            raise NotFound(f"no deployed app named {name!r}")
         if version == 0:
             live = self.live(name)
             older = [v for v in versions if live is None or v["version"] < live.version]
             if live is not None and not older:
-                raise KeyError(f"{name} version {live.version} is the first: there is none before it")
+                raise NotFound(f"{name} version {live.version} is the first: there is none before it")
             target = older[0] if live is not None else versions[0]
         else:
             target = next((v for v in versions if v["version"] == version), None)
             if target is None:
-                raise KeyError(f"{name} has no version {version}: `leveret app history {name}` lists them")
+                raise NotFound(f"{name} has no version {version}: `leveret app history {name}` lists them")
         app_id, new_version = self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
         for _, _, definition in self.d.store.functions_of(target["id"]):
             self.d.create_function(app_id, pb.FunctionDefinition.FromString(definition))

@@ -32,6 +32,7 @@ from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
 from .store import Store
 from .writes import WriteBehind
+from .errors import NotFound
 
 BATCH_BYTES = 8 * 1024 * 1024  # arguments per batch to a container (each is at most the inline limit)
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
@@ -139,7 +140,7 @@ class Dispatcher:
     def _live_app(self, app_id: str) -> AppState:
         app = self.apps.get(app_id)
         if app is None or app.stopped:
-            raise KeyError(f"app {app_id} is not running")
+            raise NotFound(f"app {app_id} is not running")
         return app
 
     def create_function(self, app_id: str, definition: pb.FunctionDefinition, function_id: str = "") -> str:
@@ -208,7 +209,7 @@ class Dispatcher:
     def function(self, function_id: str) -> FunctionState:
         fn = self.functions.get(function_id) or self.deployments.successor_of(function_id)
         if fn is None:
-            raise KeyError(f"function {function_id} is not running (its app stopped, or the id is wrong)")
+            raise NotFound(f"function {function_id} is not running (its app stopped, or the id is wrong)")
         return fn
 
     def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None,

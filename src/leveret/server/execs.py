@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
+from .errors import NotFound
 
 if TYPE_CHECKING:
     from .state import ContainerRec, WorkerConn
@@ -25,7 +26,7 @@ class ExecSessions:
     def start(self, ct: "ContainerRec | None", container_id: str, argv: list[str]) -> tuple[str, asyncio.Queue]:
         """Ask a container's worker to run ``argv`` inside it; its output arrives on the queue."""
         if ct is None or not ct.ready or ct.stopping:
-            raise KeyError(f"container {container_id} is not running (or not ready yet): `leveret container list`")
+            raise NotFound(f"container {container_id} is not running (or not ready yet): `leveret container list`")
         exec_id = new_id("ex")
         q: asyncio.Queue = asyncio.Queue()
         self._sessions[exec_id] = (q, ct.worker)

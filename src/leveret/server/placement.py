@@ -21,6 +21,7 @@ from .._wire import api_pb2 as pb
 from . import autoscaler
 from . import scheduler as sched
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState, WorkerConn
+from .errors import NotFound
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -48,7 +49,7 @@ class Placement:
         """Stop a container on request; the inputs it runs go back to the queue. Returns how many."""
         ct = self.d.containers.get(container_id)
         if ct is None:
-            raise KeyError(f"no running container {container_id}: `leveret container list` shows them")
+            raise NotFound(f"no running container {container_id}: `leveret container list` shows them")
         n = len(ct.outstanding)
         self.stop(ct, "stopped with `leveret container stop`")
         return n

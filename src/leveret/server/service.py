@@ -27,6 +27,7 @@ from .logs import LogHub
 from .reconcile import rejoin
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 from .store import NO_FILTER, LogFilter
+from .errors import NotFound
 
 FOREVER = None
 _APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EPHEMERAL,
@@ -97,8 +98,8 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
     async def AppPublish(self, request, context):
         try:
             version, replaced = self.d.deployments.publish(request.app_id, time.time())
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
+        except NotFound as exc:
+            await _abort_not_found(context, exc.message)
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
 
     def _app_info(self, info: dict) -> pb.AppInfo:
@@ -120,8 +121,8 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
     async def AppRollback(self, request, context):
         try:
             app_id, version, source = self.d.deployments.rollback(request.name, request.version, time.time())
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
+        except NotFound as exc:
+            await _abort_not_found(context, exc.message)
         return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)
 
     async def AppStop(self, request, context):
@@ -131,8 +132,8 @@ class LeveretService(BlobsApi, CallsApi, ContainersApi, FunctionsApi, api_pb2_gr
     async def AppHeartbeat(self, request, context):
         try:
             self.d.heartbeat(request.app_id)
-        except KeyError as exc:
-            await _abort_not_found(context, str(exc.args[0]))
+        except NotFound as exc:
+            await _abort_not_found(context, exc.message)
         return pb.AppHeartbeatResponse()
 
     async def AppLookup(self, request, context):

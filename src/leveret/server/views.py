@@ -10,6 +10,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
+from .errors import NotFound
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -72,14 +73,14 @@ class FunctionStatsView:
 
 def find_function(d: "Dispatcher", app_name_or_id: str, function_name: str):
     """A running app's function (an app by id, else the live version of that name, else its newest
-    run); KeyError naming what there is."""
+    run); NotFound naming what there is."""
     app = d.find_live_app(app_name_or_id)
     if app is None:
-        raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+        raise NotFound(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
     fn = app.function(function_name)
     if fn is None:
         names = ", ".join(f.name for f in app.functions) or "none"
-        raise KeyError(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
+        raise NotFound(f"app {app.name!r} has no function {function_name!r} (it has: {names})")
     return app, fn
 
 
@@ -121,7 +122,7 @@ def containers(d: "Dispatcher", app_name_or_id: str, now: float) -> list[Contain
     if app_name_or_id:
         app = d.find_live_app(app_name_or_id)
         if app is None:
-            raise KeyError(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
+            raise NotFound(f"no running app {app_name_or_id!r}: `leveret app list` shows the apps")
         chosen = [c for f in app.functions for c in f.containers.values()]
     else:
         chosen = list(d.containers.values())
@@ -132,7 +133,7 @@ def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str) -> 
     app = d.find_live_app(app_name_or_id)
     fn = app.function(function_name) if app else None
     if fn is None:
-        raise KeyError(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
+        raise NotFound(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
                        " `leveret app list` shows the apps")
     return FunctionStatsView(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting, running=fn.running,
                              containers=len(fn.containers), **d.store.function_stats(fn.function_id))

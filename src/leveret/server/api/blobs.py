@@ -7,6 +7,7 @@ import grpc
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from ..blobs import BlobTooLarge
+from ..errors import NotFound
 
 
 class BlobsApi:
@@ -40,8 +41,8 @@ class BlobsApi:
         try:
             source = self.d.blobs.send(request.blob_id)
             first = await anext(source, b"")
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         yield pb.BlobChunk(data=first)
         async for data in source:
             yield pb.BlobChunk(data=data)

@@ -19,6 +19,7 @@ from ..._ids import KINDS
 from ..._utils.async_utils import queue_items
 from ..._wire import api_pb2 as pb
 from ..calls import FINAL, CallState
+from ..errors import NotFound
 
 RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit
 
@@ -61,8 +62,8 @@ class CallsApi:
                 return call
         try:
             return self.d.new_call(function_id, kind, inputs, total, call_id)
-        except KeyError as exc:
-            return str(exc.args[0])
+        except NotFound as exc:
+            return exc.message
 
     def _stored_outputs(self, call_id: str) -> tuple[list, bool] | None:
         """A call the server no longer holds, from the store: (its outputs, done), or None."""

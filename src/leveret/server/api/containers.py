@@ -9,6 +9,7 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import views
 from .functions import container_info
+from ..errors import NotFound
 
 
 class ContainersApi:
@@ -17,15 +18,15 @@ class ContainersApi:
     async def ContainerList(self, request, context):
         try:
             found = views.containers(self.d, request.app_name_or_id, time.time())
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.ContainerListResponse(containers=[container_info(c) for c in found])
 
     async def ContainerStop(self, request, context):
         try:
             return pb.ContainerStopResponse(requeued_inputs=self.d.placement.stop_by_user(request.container_id))
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 
     async def ContainerExec(self, request, context):
         if not request.argv:
@@ -33,8 +34,8 @@ class ContainersApi:
         try:
             exec_id, q = self.d.execs.start(self.d.containers.get(request.container_id), request.container_id,
                                             list(request.argv))
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         try:
             while True:
                 out = await q.get()

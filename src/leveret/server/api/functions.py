@@ -10,6 +10,7 @@ import grpc
 
 from ..._wire import api_pb2 as pb
 from .. import views
+from ..errors import NotFound
 
 
 def container_info(v: views.ContainerView) -> pb.ContainerInfo:
@@ -29,8 +30,8 @@ class FunctionsApi:
     async def FunctionCreate(self, request, context):
         try:
             function_id = self.d.create_function(request.app_id, request.definition)
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         return pb.FunctionCreateResponse(function_id=function_id)
@@ -38,20 +39,20 @@ class FunctionsApi:
     async def FunctionLookup(self, request, context):
         try:
             fn = self.d.deployments.lookup(request.app_name, request.function_name)
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
                                          is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
 
     async def FunctionDescribe(self, request, context):
         try:
             return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name, time.time()))
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 
     async def FunctionStats(self, request, context):
         try:
             stats = views.function_stats(self.d, request.app_name_or_id, request.function_name)
-        except KeyError as exc:
-            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc.args[0]))
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionStatsResponse(**dataclasses.asdict(stats))

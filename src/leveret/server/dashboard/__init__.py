@@ -24,6 +24,7 @@ import time
 from aiohttp import web
 
 from .. import views
+from ..errors import NotFound
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "leveret_token"
@@ -74,8 +75,8 @@ class Dashboard:
         now = time.time()
         try:
             described = views.describe(self.d, request.match_info["app"], request.match_info["fn"], now)
-        except KeyError as exc:
-            raise web.HTTPNotFound(text=str(exc.args[0])) from None
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=exc.message) from None
         since = float(request.query.get("since", now - 600))
         series = [{"ts": ts, "queued": q, "running": r, "containers": c}
                   for ts, q, r, c in self.d.series.points(described.function_id, since)]
@@ -84,8 +85,8 @@ class Dashboard:
     async def containers(self, request: web.Request) -> web.Response:
         try:
             infos = views.containers(self.d, request.query.get("app", ""), time.time())
-        except KeyError as exc:
-            raise web.HTTPNotFound(text=str(exc.args[0])) from None
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=exc.message) from None
         return web.json_response([dataclasses.asdict(c) for c in infos])
 
     def _app_id(self, request: web.Request) -> str:
