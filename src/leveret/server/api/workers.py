@@ -1,0 +1,96 @@
+"""WorkerConnect (a worker's one stream, both ways), worker tokens and the worker list."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import grpc
+
+from ..._utils.async_utils import queue_items
+from ..._wire import api_pb2 as pb
+from ..auth import WORKER
+from ..reconcile import rejoin
+
+log = logging.getLogger("leveret.server")
+
+
+
+class WorkersApi:
+    """Mixed into the servicer (service.py)."""
+
+    async def WorkerConnect(self, request_iterator, context):
+        caller = self.tokens.caller(context)
+        token_id = caller[1] if caller is not None and caller[0] == WORKER else ""
+        first = await anext(request_iterator, None)
+        if first is None or first.WhichOneof("msg") != "register":
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
+        reuse = rejoin(self.d, first.register, token_id)   # a reconnect keeps its id, its old stream ends
+        if token_id and (other := self.d.registry.with_token(token_id)) is not None:
+            await context.abort(grpc.StatusCode.ALREADY_EXISTS,
+                                f"worker token {token_id} is in use by {other.worker_id}: make one token per"
+                                " worker with `leveret token create`")
+        outbox: asyncio.Queue = asyncio.Queue()
+        worker = self.d.registry.add(first.register, outbox, token_id=token_id, worker_id=reuse)
+        reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
+        reader.add_done_callback(lambda _: outbox.put_nowait(None))
+        try:
+            yield pb.ServerToWorker(worker_id=worker.worker_id)
+            yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
+            async for msg in queue_items(outbox):
+                yield msg
+        finally:
+            reader.cancel()
+            self.d.registry.remove(worker)
+
+    async def WorkerTokenCreate(self, request, context):
+        token_id, token = self.tokens.create(request.name or "worker")
+        return pb.WorkerTokenCreateResponse(token_id=token_id, token=token)
+
+    async def WorkerTokenList(self, request, context):
+        return pb.WorkerTokenListResponse(tokens=[
+            pb.WorkerTokenInfo(token_id=t["id"], name=t["name"], created_at=t["created_at"],
+                               revoked_at=t["revoked_at"] or 0.0,
+                               connected_worker_id=getattr(self.d.registry.with_token(t["id"]), "worker_id", ""))
+            for t in self.store.worker_tokens()])
+
+    async def WorkerTokenRevoke(self, request, context):
+        if not self.tokens.revoke(request.token_id):
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no worker token {request.token_id} in use: `leveret token list`")
+        worker = self.d.registry.with_token(request.token_id)
+        if worker is not None:
+            self.d.registry.mark_down(worker, "its token was revoked")
+        return pb.WorkerTokenRevokeResponse(disconnected_worker_id=worker.worker_id if worker else "")
+
+    async def WorkerList(self, request, context):
+        now = time.time()
+        return pb.WorkerListResponse(workers=[
+            pb.WorkerState(worker_id=w.worker_id, info=w.info, token_id=w.token_id, last_seen_s=now - w.last_seen,
+                           containers=len(w.containers), cpu_reserved=w.allocated.cpu,
+                           memory_reserved_mb=w.allocated.memory_mb)
+            for w in self.d.workers.values()])
+
+    async def _read_worker(self, worker, request_iterator) -> None:
+        d = self.d
+        async for msg in request_iterator:
+            if worker.down:
+                return   # marked down (silent past its lease): what it sends now is dropped
+            worker.last_seen = time.time()
+            kind = msg.WhichOneof("msg")
+            try:
+                if kind == "results":
+                    d.on_results(msg.results, worker)
+                elif kind == "logs":
+                    try:
+                        self.logs.add_batch(msg.logs)
+                    finally:   # the worker sends more as batches are stored: its backlog waits there, bounded
+                        worker.outbox.put_nowait(pb.ServerToWorker(logs_stored=1))
+                elif kind == "event":
+                    d.placement.on_event(msg.event, worker=worker)
+                elif kind == "exec_output":
+                    d.execs.output(msg.exec_output, worker)
+                elif kind == "usage":
+                    d.placement.on_usage(msg.usage, worker, time.time())
+            except Exception:  # a bug handling one message must not cut the worker off
+                log.exception("could not handle a worker's %s message", kind)
