@@ -4,10 +4,9 @@ outputs, containers, workers, logs, blobs and mounts.
 Statements use a portable subset that SQLite and PostgreSQL both accept: ``?`` placeholders,
 ``BIGINT`` and ``DOUBLE PRECISION`` columns, ``ON CONFLICT DO NOTHING``. What still differs is in
 a ``Dialect``: the placeholder the driver wants, the bytes column type, the auto-numbered key
-and how to read the last number given out. To add a table, add its ``CREATE ... IF NOT EXISTS``
-to ``SCHEMA`` (``{bytes}`` for a bytes column, ``{serial}`` for an auto-numbered key); to add a
-method, write it here with ``self._execute`` / ``self._executemany``. Both backends get it, and
-the contract tests (tests/unit/test_store_contract.py) run it on both.
+and how to read the last number given out. To change the tables, add a step to ``migrations/``;
+to add a method, write it here with ``self._execute`` / ``self._executemany``. Both backends get
+it, and the contract tests (tests/unit/test_store_contract.py) run it on both.
 
 Every write that acknowledges something to a client (inputs, outputs) is committed before the
 acknowledgement leaves. Calls are plain blocking calls made from the server's event loop: each is
@@ -23,72 +22,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .migrations import migrate
 from .payloads import PayloadBlobs
 from .retention import CallRetention
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS apps (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, state TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION, stop_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS functions (
-    id TEXT PRIMARY KEY, app_id TEXT NOT NULL, name TEXT NOT NULL, definition {bytes} NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS calls (
-    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, kind TEXT NOT NULL, total BIGINT,
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
-CREATE TABLE IF NOT EXISTS inputs (
-    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args {bytes} NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL, args_blob TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS inputs_call ON inputs(call_id, idx);
-CREATE TABLE IF NOT EXISTS outputs (
-    input_id TEXT NOT NULL, call_id TEXT NOT NULL, seq BIGINT NOT NULL, idx BIGINT NOT NULL,
-    status BIGINT NOT NULL, data {bytes} NOT NULL, gen_index BIGINT NOT NULL, message TEXT NOT NULL,
-    container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, data_blob TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (call_id, seq)
-);
-CREATE TABLE IF NOT EXISTS payload_blobs (
-    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, size BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS payload_blobs_call ON payload_blobs(call_id, created_at);
-CREATE TABLE IF NOT EXISTS containers (
-    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, app_id TEXT NOT NULL, worker_id TEXT NOT NULL,
-    state TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION,
-    exit_code BIGINT, message TEXT, phases TEXT
-);
-CREATE TABLE IF NOT EXISTS workers (
-    id TEXT PRIMARY KEY, hostname TEXT NOT NULL, runtime TEXT NOT NULL, info TEXT NOT NULL,
-    connected_at DOUBLE PRECISION NOT NULL, disconnected_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS logs (
-    seq {serial}, app_id TEXT NOT NULL, function_name TEXT NOT NULL,
-    container_id TEXT NOT NULL, input_id TEXT NOT NULL, source BIGINT NOT NULL, ts DOUBLE PRECISION NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
-CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
-CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deployments (
-    app_id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL, published_at DOUBLE PRECISION,
-    UNIQUE (name, version)
-);
-CREATE TABLE IF NOT EXISTS schedules (
-    app_name TEXT NOT NULL, function_name TEXT NOT NULL, spec TEXT NOT NULL,
-    anchor DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name)
-);
-CREATE TABLE IF NOT EXISTS worker_tokens (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
-    created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS schedule_ticks (
-    app_name TEXT NOT NULL, function_name TEXT NOT NULL, tick DOUBLE PRECISION NOT NULL,
-    call_id TEXT NOT NULL, fired_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name, tick)
-);
-"""
 
 @dataclass(frozen=True)
 class LogFilter:
@@ -128,11 +65,12 @@ class Dialect:
     """What differs between backends; everything else is the same SQL."""
 
     param: str          # the driver's placeholder, written as ``?`` in this module's SQL
-    bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in SCHEMA
-    serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in SCHEMA
+    bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in migrations
+    serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in migrations
     last_id: str        # query: the number the last insert on this connection was given
     position: str       # function: where a text contains another, 1-based, 0 if it does not
     columns_query: str  # query: the column names of the table given as its one parameter
+    begin_write: str    # starts a transaction that will write, taking the write lock where there is one
 
     def sql(self, statement: str) -> str:
         if self.param == "?":
@@ -141,10 +79,6 @@ class Dialect:
 
     def columns(self, db, table: str) -> set[str]:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
-
-    def schema(self) -> list[str]:
-        text = SCHEMA.format(bytes=self.bytes_type, serial=self.serial_key)
-        return [s.strip() for s in text.split(";") if s.strip()]
 
 
 class SqlStore(CallRetention, PayloadBlobs):
@@ -162,20 +96,20 @@ class SqlStore(CallRetention, PayloadBlobs):
     def __init__(self, db: Any):
         self.db = db
         self._depth = 0
-        with self.transaction():
-            self._lock_schema()
-            for statement in self.dialect.schema():
-                self.db.execute(statement)
-            self._add_missing_columns()
+        try:
+            migrate(self)
+        except BaseException:
+            db.close()      # a database this code cannot open (newer, or a step failed) is let go of
+            raise
 
     def _lock_schema(self) -> None:
-        """Keep stores opened at once on one database from creating the tables twice."""
+        """Keep stores opened at once on one database from migrating it twice (migrations/)."""
 
     def close(self) -> None:
         self.db.close()
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self, begin: str = "BEGIN"):
         """One transaction around everything inside; nested uses join the outer one."""
         if self._depth:
             self._depth += 1
@@ -184,7 +118,7 @@ class SqlStore(CallRetention, PayloadBlobs):
             finally:
                 self._depth -= 1
             return
-        self.db.execute("BEGIN")
+        self.db.execute(begin)
         self._depth = 1
         try:
             yield
