@@ -1,7 +1,7 @@
 """Cluster state. One interface, ``Store``, whose SQL is written once (``base.py``), over SQLite
 (one host) or PostgreSQL (a database elsewhere); one server per store."""
 
-from .base import NO_FILTER, LogFilter
+from .logs import NO_FILTER, LogFilter
 from .base import SqlStore as Store
 from .migrations import SchemaTooNew
 from .sqlite import SqliteStore, sqlite_path
