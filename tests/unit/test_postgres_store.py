@@ -1,6 +1,5 @@
-"""What only the PostgreSQL backend does: its URLs, its connection errors, concurrent start-ups."""
-
-import threading
+"""What only the PostgreSQL backend does: its URLs, its connection errors. Concurrent start-ups:
+test_store_migrations.py."""
 
 import psycopg
 import pytest
@@ -24,29 +23,6 @@ def test_open_store_postgres_url(postgres_url, scheme):
 def test_open_store_with_a_missing_database_names_the_fix(postgres):
     with pytest.raises(psycopg.OperationalError, match="createdb"):
         open_store(postgres.url("no_such_database"))
-
-
-def test_stores_opened_at_once_on_a_new_database_both_work(postgres_url):
-    stores, errors = [], []
-
-    def open_one():
-        try:
-            stores.append(open_store(postgres_url))
-        except Exception as exc:   # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    try:
-        assert errors == []
-        stores[0].create_app("ap-1", "etl", "")
-        assert all(s.get_app("ap-1") for s in stores)
-    finally:
-        for s in stores:
-            s.close()
 
 
 def test_connection_is_in_autocommit_outside_transactions(postgres_url, postgres):

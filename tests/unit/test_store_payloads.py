@@ -1,9 +1,6 @@
-"""The store's rows of payload blobs (store/payloads.py), on SQLite and PostgreSQL; and a database
-made before payloads could be blobs gets their columns when the store opens."""
+"""The store's rows of payload blobs (store/payloads.py), on SQLite and PostgreSQL. A database made
+before payloads could be blobs gets their columns: test_store_migrations.py."""
 
-import sqlite3
-
-from leveret.server.store import open_store
 from test_store_contract import store, store_url  # noqa: F401,F811  (fixtures: each test on both backends)
 
 
@@ -20,22 +17,3 @@ def test_inputs_and_outputs_name_their_blobs_and_the_call_owns_them(store):
     store.delete_blob_rows(["bl-a", "bl-b"])
     assert store.blobs_of_calls(["fc-1"]) == [] and store.blob_size("bl-c") == 30
 
-
-def test_a_database_from_before_payload_blobs_gets_their_columns(tmp_path):
-    path = tmp_path / "old.db"
-    db = sqlite3.connect(path)
-    db.executescript("""
-        CREATE TABLE inputs (id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args BLOB NOT NULL,
-                             state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL);
-        CREATE TABLE outputs (input_id TEXT NOT NULL, call_id TEXT NOT NULL, seq BIGINT NOT NULL, idx BIGINT NOT NULL,
-                              status BIGINT NOT NULL, data BLOB NOT NULL, gen_index BIGINT NOT NULL, message TEXT NOT NULL,
-                              container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (call_id, seq));
-        INSERT INTO inputs (id, call_id, idx, args, created_at) VALUES ('in-old', 'fc-old', 0, x'01', 1.0);
-    """)
-    db.close()
-    s = open_store(f"sqlite://{path}")
-    try:
-        s.add_outputs([("in-old", "fc-old", 0, 0, 1, b"r", 0, "", "ct-1", "")])
-        assert s.get_outputs("fc-old", 0) == [(0, 1, b"r", 0, "", "")]
-    finally:
-        s.close()

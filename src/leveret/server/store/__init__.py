@@ -1,8 +1,9 @@
 """Cluster state. One interface, ``Store``, whose SQL is written once (``base.py``), over SQLite
 (one host) or PostgreSQL (a database elsewhere); one server per store."""
 
-from .base import NO_FILTER, LogFilter
+from .logs import NO_FILTER, LogFilter
 from .base import SqlStore as Store
+from .migrations import SchemaTooNew
 from .sqlite import SqliteStore, sqlite_path
 
 
@@ -16,4 +17,4 @@ def open_store(url: str) -> Store:
     return SqliteStore(sqlite_path(url))
 
 
-__all__ = ["NO_FILTER", "LogFilter", "SqliteStore", "Store", "open_store"]
+__all__ = ["NO_FILTER", "LogFilter", "SchemaTooNew", "SqliteStore", "Store", "open_store"]

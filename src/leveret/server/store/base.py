@@ -4,10 +4,9 @@ outputs, containers, workers, logs, blobs and mounts.
 Statements use a portable subset that SQLite and PostgreSQL both accept: ``?`` placeholders,
 ``BIGINT`` and ``DOUBLE PRECISION`` columns, ``ON CONFLICT DO NOTHING``. What still differs is in
 a ``Dialect``: the placeholder the driver wants, the bytes column type, the auto-numbered key
-and how to read the last number given out. To add a table, add its ``CREATE ... IF NOT EXISTS``
-to ``SCHEMA`` (``{bytes}`` for a bytes column, ``{serial}`` for an auto-numbered key); to add a
-method, write it here with ``self._execute`` / ``self._executemany``. Both backends get it, and
-the contract tests (tests/unit/test_store_contract.py) run it on both.
+and how to read the last number given out. To change the tables, add a step to ``migrations/``;
+to add a method, write it here with ``self._execute`` / ``self._executemany``. Both backends get
+it, and the contract tests (tests/unit/test_store_contract.py) run it on both.
 
 Every write that acknowledges something to a client (inputs, outputs) is committed before the
 acknowledgement leaves. Calls are plain blocking calls made from the server's event loop: each is
@@ -23,100 +22,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
+from .migrations import migrate
 from .payloads import PayloadBlobs
 from .retention import CallRetention
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS apps (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, state TEXT NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION, stop_reason TEXT
-);
-CREATE TABLE IF NOT EXISTS functions (
-    id TEXT PRIMARY KEY, app_id TEXT NOT NULL, name TEXT NOT NULL, definition {bytes} NOT NULL,
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE IF NOT EXISTS calls (
-    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, kind TEXT NOT NULL, total BIGINT,
-    created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
-CREATE TABLE IF NOT EXISTS inputs (
-    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, idx BIGINT NOT NULL, args {bytes} NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued', created_at DOUBLE PRECISION NOT NULL, args_blob TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS inputs_call ON inputs(call_id, idx);
-CREATE TABLE IF NOT EXISTS outputs (
-    input_id TEXT NOT NULL, call_id TEXT NOT NULL, seq BIGINT NOT NULL, idx BIGINT NOT NULL,
-    status BIGINT NOT NULL, data {bytes} NOT NULL, gen_index BIGINT NOT NULL, message TEXT NOT NULL,
-    container_id TEXT NOT NULL, finished_at DOUBLE PRECISION NOT NULL, data_blob TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (call_id, seq)
-);
-CREATE TABLE IF NOT EXISTS payload_blobs (
-    id TEXT PRIMARY KEY, call_id TEXT NOT NULL, size BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL
-);
-CREATE INDEX IF NOT EXISTS payload_blobs_call ON payload_blobs(call_id, created_at);
-CREATE TABLE IF NOT EXISTS containers (
-    id TEXT PRIMARY KEY, function_id TEXT NOT NULL, app_id TEXT NOT NULL, worker_id TEXT NOT NULL,
-    state TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL, stopped_at DOUBLE PRECISION,
-    exit_code BIGINT, message TEXT, phases TEXT
-);
-CREATE TABLE IF NOT EXISTS workers (
-    id TEXT PRIMARY KEY, hostname TEXT NOT NULL, runtime TEXT NOT NULL, info TEXT NOT NULL,
-    connected_at DOUBLE PRECISION NOT NULL, disconnected_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS logs (
-    seq {serial}, app_id TEXT NOT NULL, function_name TEXT NOT NULL,
-    container_id TEXT NOT NULL, input_id TEXT NOT NULL, source BIGINT NOT NULL, ts DOUBLE PRECISION NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS logs_app ON logs(app_id, seq);
-CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, content {bytes} NOT NULL);
-CREATE TABLE IF NOT EXISTS mounts (id TEXT PRIMARY KEY, files TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deployments (
-    app_id TEXT PRIMARY KEY, name TEXT NOT NULL, version BIGINT NOT NULL, published_at DOUBLE PRECISION,
-    UNIQUE (name, version)
-);
-CREATE TABLE IF NOT EXISTS schedules (
-    app_name TEXT NOT NULL, function_name TEXT NOT NULL, spec TEXT NOT NULL,
-    anchor DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name)
-);
-CREATE TABLE IF NOT EXISTS worker_tokens (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE,
-    created_at DOUBLE PRECISION NOT NULL, revoked_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS schedule_ticks (
-    app_name TEXT NOT NULL, function_name TEXT NOT NULL, tick DOUBLE PRECISION NOT NULL,
-    call_id TEXT NOT NULL, fired_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (app_name, function_name, tick)
-);
-"""
-
-@dataclass(frozen=True)
-class LogFilter:
-    """Which of an app's log lines a reader wants; an unset field does not filter."""
-
-    function_name: str = ""
-    container_id: str = ""
-    since: float | None = None    # ts >= since
-    until: float | None = None    # ts <= until
-    search: str = ""              # the text contains it (case-sensitive)
-
-    def matches(self, function_name: str, container_id: str, ts: float, text: str) -> bool:
-        """The same test as the store's query, for live lines."""
-        return ((not self.function_name or function_name == self.function_name)
-                and (not self.container_id or container_id == self.container_id)
-                and (self.since is None or ts >= self.since) and (self.until is None or ts <= self.until)
-                and (not self.search or self.search in text))
-
-
-NO_FILTER = LogFilter()
-
-# What a stored log line costs beyond its text (ids, times, index entries), roughly: the retention
-# limit counts a line as its text's length plus this.
-LOG_ROW_BYTES = 100
-
-
-def log_line_bytes(text: str) -> int:
-    return len(text) + LOG_ROW_BYTES
 
 # App states: ephemeral (a `leveret run`), deploying (a version being created), deployed (the live
 # version of its name), draining (replaced; its calls finish), stopped.
@@ -128,11 +38,12 @@ class Dialect:
     """What differs between backends; everything else is the same SQL."""
 
     param: str          # the driver's placeholder, written as ``?`` in this module's SQL
-    bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in SCHEMA
-    serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in SCHEMA
+    bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in migrations
+    serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in migrations
     last_id: str        # query: the number the last insert on this connection was given
     position: str       # function: where a text contains another, 1-based, 0 if it does not
     columns_query: str  # query: the column names of the table given as its one parameter
+    begin_write: str    # starts a transaction that will write, taking the write lock where there is one
 
     def sql(self, statement: str) -> str:
         if self.param == "?":
@@ -142,15 +53,11 @@ class Dialect:
     def columns(self, db, table: str) -> set[str]:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
-    def schema(self) -> list[str]:
-        text = SCHEMA.format(bytes=self.bytes_type, serial=self.serial_key)
-        return [s.strip() for s in text.split(";") if s.strip()]
 
-
-class SqlStore(CallRetention, PayloadBlobs):
+class SqlStore(LogLines, CallRetention, PayloadBlobs):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
-    Retention's deletes are in ``CallRetention`` (retention.py), blobs' rows in ``PayloadBlobs``
-    (payloads.py).
+    Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
+    (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
     calls ``super().__init__(db)``.
@@ -162,20 +69,20 @@ class SqlStore(CallRetention, PayloadBlobs):
     def __init__(self, db: Any):
         self.db = db
         self._depth = 0
-        with self.transaction():
-            self._lock_schema()
-            for statement in self.dialect.schema():
-                self.db.execute(statement)
-            self._add_missing_columns()
+        try:
+            migrate(self)
+        except BaseException:
+            db.close()      # a database this code cannot open (newer, or a step failed) is let go of
+            raise
 
     def _lock_schema(self) -> None:
-        """Keep stores opened at once on one database from creating the tables twice."""
+        """Keep stores opened at once on one database from migrating it twice (migrations/)."""
 
     def close(self) -> None:
         self.db.close()
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self, begin: str = "BEGIN"):
         """One transaction around everything inside; nested uses join the outer one."""
         if self._depth:
             self._depth += 1
@@ -184,7 +91,7 @@ class SqlStore(CallRetention, PayloadBlobs):
             finally:
                 self._depth -= 1
             return
-        self.db.execute("BEGIN")
+        self.db.execute(begin)
         self._depth = 1
         try:
             yield
@@ -548,91 +455,6 @@ class SqlStore(CallRetention, PayloadBlobs):
             return None
         return {"id": row[0], "function_id": row[1], "state": row[2], "exit_code": row[3],
                 "message": row[4], "phases": json.loads(row[5]) if row[5] else {}}
-
-    # ------------------------------------------------------------------ logs
-
-    def add_logs(self, rows: list[tuple]) -> int:
-        """Store ``(app_id, function_name, container_id, input_id, source, ts, text)``; return the last seq.
-
-        The rows get consecutive seqs (the log hub numbers the lines from the last one back)."""
-        with self.transaction():
-            self._executemany(
-                "INSERT INTO logs (app_id, function_name, container_id, input_id, source, ts, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            return self._execute(self.dialect.last_id).fetchone()[0]
-
-    LOG_COLUMNS = "SELECT seq, app_id, function_name, container_id, input_id, source, ts, text FROM logs"
-
-    def _log_where(self, app_id: str, flt: LogFilter) -> tuple[str, list]:
-        clauses, params = ["app_id = ?"], [app_id]
-        for clause, value, wanted in (
-            ("function_name = ?", flt.function_name, flt.function_name),
-            ("container_id = ?", flt.container_id, flt.container_id),
-            ("ts >= ?", flt.since, flt.since is not None),
-            ("ts <= ?", flt.until, flt.until is not None),
-            (f"{self.dialect.position}(text, ?) > 0", flt.search, flt.search),
-        ):
-            if wanted:
-                clauses.append(clause)
-                params.append(value)
-        return " WHERE " + " AND ".join(clauses), params
-
-    def get_logs(self, app_id: str, after_seq: int = 0, limit: int = 10_000, flt: LogFilter = NO_FILTER) -> list[tuple]:
-        """``(seq, app_id, function_name, container_id, input_id, source, ts, text)`` in order: the
-        first ``limit`` lines after ``after_seq`` that pass ``flt``."""
-        where, params = self._log_where(app_id, flt)
-        return self._execute(self.LOG_COLUMNS + where + " AND seq > ? ORDER BY seq LIMIT ?",
-                             params + [after_seq, limit]).fetchall()
-
-    def tail_logs(self, app_id: str, n: int, flt: LogFilter = NO_FILTER) -> list[tuple]:
-        """The last ``n`` lines that pass ``flt``, oldest first (rows as ``get_logs``)."""
-        where, params = self._log_where(app_id, flt)
-        rows = self._execute(self.LOG_COLUMNS + where + " ORDER BY seq DESC LIMIT ?", params + [n]).fetchall()
-        rows.reverse()
-        return rows
-
-    def last_log_seq(self) -> int:
-        """The seq of the newest stored line (0 when there is none)."""
-        return self._execute("SELECT COALESCE(MAX(seq), 0) FROM logs").fetchone()[0]
-
-    def logs_size(self) -> int:
-        """Bytes the stored lines take, by ``log_line_bytes``: a scan, for a server's start."""
-        rows, chars = self._execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(text)), 0) FROM logs").fetchone()
-        return int(chars) + int(rows) * LOG_ROW_BYTES
-
-    def delete_logs_before(self, ts: float, limit: int) -> tuple[int, int]:
-        """Delete the oldest lines in store order, up to ``limit`` of them and up to the first one
-        written at or after ``ts``; return (lines, bytes) deleted (bytes by ``log_line_bytes``).
-
-        Store order, not an index on ts: each index costs every insert on the log hot path, and
-        lines are stored about in the order they were written."""
-        with self.transaction():
-            rows = self._execute("SELECT seq, ts, LENGTH(text) FROM logs ORDER BY seq LIMIT ?", (limit,)).fetchall()
-            old = 0
-            while old < len(rows) and rows[old][1] < ts:
-                old += 1
-            if not old:
-                return 0, 0
-            self._execute("DELETE FROM logs WHERE seq <= ?", (rows[old - 1][0],))
-            return old, sum(r[2] for r in rows[:old]) + old * LOG_ROW_BYTES
-
-    def delete_oldest_logs(self, size: int, limit: int) -> tuple[int, int]:
-        """Delete the oldest lines, up to ``limit`` of them, until at least ``size`` bytes (by
-        ``log_line_bytes``) are gone; return (lines, bytes) deleted."""
-        with self.transaction():
-            rows = self._execute("SELECT seq, LENGTH(text) FROM logs ORDER BY seq LIMIT ?", (limit,)).fetchall()
-            freed, last = 0, None
-            for n, (seq, length) in enumerate(rows, 1):
-                freed += length + LOG_ROW_BYTES
-                last = seq
-                if freed >= size:
-                    break
-            if last is None:
-                return 0, 0
-            self._execute("DELETE FROM logs WHERE seq <= ?", (last,))
-            return n, freed
 
     # ------------------------------------------------------------------ blobs and mounts
 

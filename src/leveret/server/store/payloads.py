@@ -3,27 +3,16 @@ server/blobs.py): which call each belongs to, so retention deletes them with the
 was made, so one that no call took (its client or container died first) goes after a while.
 
 Inputs and outputs name their blob in ``inputs.args_blob`` and ``outputs.data_blob`` ("" when the
-payload is inline). Databases made before these columns get them when the store opens.
+payload is inline): schema version 2 (migrations/m002_payload_blobs.py).
 """
 
 from __future__ import annotations
 
 import time
 
-# Columns added to tables that older databases already have: (table, column, declaration).
-ADDED_COLUMNS = (
-    ("inputs", "args_blob", "TEXT NOT NULL DEFAULT ''"),
-    ("outputs", "data_blob", "TEXT NOT NULL DEFAULT ''"),
-)
-
 
 class PayloadBlobs:
     """Mixed into SqlStore."""
-
-    def _add_missing_columns(self) -> None:
-        for table, column, declaration in ADDED_COLUMNS:
-            if column not in self.dialect.columns(self.db, table):
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def add_blob(self, blob_id: str, size: int) -> None:
         """A blob just stored: no call has it yet."""

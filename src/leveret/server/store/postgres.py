@@ -17,9 +17,10 @@ POSTGRES = Dialect(
     last_id="SELECT lastval()",
     position="strpos",
     columns_query="SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
+    begin_write="BEGIN",
 )
 
-# Any constant: the key of the advisory lock held while the tables are created.
+# Any constant: the key of the advisory lock held while the schema is migrated (migrations/).
 _SCHEMA_LOCK = 0x6C657665726574
 
 

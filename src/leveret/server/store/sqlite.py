@@ -17,6 +17,7 @@ SQLITE = Dialect(
     last_id="SELECT last_insert_rowid()",
     position="instr",
     columns_query="SELECT name FROM pragma_table_info(?)",
+    begin_write="BEGIN IMMEDIATE",
 )
 
 # After a checkpoint, the write-ahead log is cut back to this: one big transaction (a prune's, a
