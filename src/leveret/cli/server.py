@@ -52,6 +52,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
 
     from ..server.dispatch import WORKER_LEASE_S
     from ..server.main import run as run_server
+    from ..server.store.migrations import SchemaTooNew
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     token = token or config.ensure_token()
@@ -71,7 +72,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
                    call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir)
-    except OSError as exc:   # e.g. its port is taken: it exits with one line that names the fix
+    except (OSError, SchemaTooNew) as exc:   # its port is taken, its store is newer: one line that names the fix
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:   # before it handles SIGINT itself
         pass
