@@ -44,4 +44,4 @@ def test_a_container_filling_its_disk_does_not_fail_another_function_on_its_work
             assert st.f_bavail * st.f_frsize > 128 * 1024 * 1024   # the worker's disk still has room
             # A new container of another function: its code, bundle and disk are the worker's writes.
             assert disks.write_small.remote("/root/small") == {"written_mb": 4, "errno": 0, "error": ""}
-            assert len({ct.function.name for ct in c.dispatcher.containers.values()}) == 2
+            assert len({ct.function_name for ct in c.containers()}) == 2

@@ -15,5 +15,5 @@ def test_containers_get_the_gpus_they_ask_for_and_a_missing_type_fails_at_once(t
             assert o.two_gpus.remote() == "0,1"   # a placement waits for both to be free
             with pytest.raises(leveret.ExecutionError, match="cannot be placed: 1 node\\(s\\): node has no GPU of the type asked for"):
                 o.wrong_type.remote()
-            (worker,) = cluster.dispatcher.workers.values()
-            assert worker.info.gpus == 2 and worker.info.gpu_type == "T4"
+            (worker,) = cluster.workers()
+            assert worker.gpus == 2 and worker.gpu_type == "T4"

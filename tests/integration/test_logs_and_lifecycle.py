@@ -55,8 +55,8 @@ def test_print_reaches_the_log_before_the_result(cluster):
 def test_idle_container_stops_after_scaledown_window(cluster):
     with basic.app.run(show_logs=False):
         basic.brief.remote(1)
-        cluster.wait_for(lambda d: any(c.function.name == "brief" for c in d.containers.values()))
-        cluster.wait_for(lambda d: not any(c.function.name == "brief" for c in d.containers.values()), timeout=10)
+        cluster.wait_for(lambda d: any(c.function_name == "brief" for c in cluster.containers()))
+        cluster.wait_for(lambda d: not any(c.function_name == "brief" for c in cluster.containers()), timeout=10)
         assert basic.brief.remote(2) == 2  # a new container starts on demand
 
 
@@ -78,7 +78,7 @@ def test_import_failure_fails_inputs_and_container_keeps_serving(cluster):
         for _ in range(2):
             with pytest.raises(ImportError, match="refuses to import inside a container"):
                 broken.f.remote(1)
-        fn_containers = [c for c in cluster.dispatcher.containers.values() if c.function.name == "f" and c.function.app_id == broken.app.app_id]
+        fn_containers = [c for c in cluster.containers(broken.app.app_id) if c.function_name == "f"]
         assert len(fn_containers) == 1
 
 
@@ -130,7 +130,7 @@ def test_server_url_without_token_names_the_fix(monkeypatch):
 def test_containers_and_mounts_are_cleaned_up(cluster):
     with basic.app.run(show_logs=False):
         basic.square.remote(1)
-    cluster.wait_for(lambda d: not d.containers)
+    cluster.wait_for(lambda d: not cluster.containers())
     left = os.listdir(os.path.join(cluster.directory, "worker", "containers"))
     assert left == []
     assert os.listdir(cluster.agent.socket_dir) == []
@@ -159,15 +159,15 @@ def _alive(pid):
 def test_busy_container_is_stopped_after_the_grace(cluster):
     with basic.app.run(show_logs=False):
         basic.sleepy.spawn(60)
-        cluster.wait_for(lambda d: any(c.function.name == "sleepy" and c.outstanding for c in d.containers.values()))
-    cluster.wait_for(lambda d: not any(c.function.name == "sleepy" for c in d.containers.values()), timeout=10)
+        cluster.wait_for(lambda d: any(c.function_name == "sleepy" and c.running for c in cluster.containers()))
+    cluster.wait_for(lambda d: not any(c.function_name == "sleepy" for c in cluster.containers()), timeout=10)
 
 
 def test_processes_a_function_leaves_behind_die_with_its_container(cluster):
     with basic.app.run(show_logs=False):
         pid = basic.leave_child.remote()
         assert _alive(pid)
-    cluster.wait_for(lambda d: not any(c.function.name == "leave_child" for c in d.containers.values()), timeout=10)
+    cluster.wait_for(lambda d: not any(c.function_name == "leave_child" for c in cluster.containers()), timeout=10)
     cluster.wait_for(lambda d: not _alive(pid), timeout=5)
 
 
@@ -188,9 +188,9 @@ def test_a_cancelled_call_frees_its_state(cluster):
             with pytest.raises(asyncio.TimeoutError):
                 await asyncio.wait_for(basic.sleepy.remote.aio(1.5), 0.2)
 
-        before = len(cluster.dispatcher.calls)
+        before = cluster.totals().calls
         asyncio.run(timed_out())
-        cluster.wait_for(lambda d: len(d.calls) == before)
+        cluster.wait_for(lambda d: cluster.totals().calls == before)
         assert basic.square.remote(3) == 9
 
 

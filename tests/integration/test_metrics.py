@@ -46,7 +46,7 @@ def test_worker_metrics_show_each_containers_usage(tmp_path):
             (container_id,) = runtime.handles
             runtime.usage[container_id] = ContainerStats(cpu_seconds=1.5, memory_bytes=64 * 1024 * 1024)
             status, _, text = get(url, cluster.token)
-            app_id = next(iter(cluster.dispatcher.apps))
+            app_id = basic.app.app_id
     assert status == 200
     promtool_check(text)
     found = samples(text)

@@ -58,5 +58,5 @@ def test_a_map_its_caller_stops_reading_is_cancelled_at_once_not_after_the_grace
         for value in r.slow_square.map(range(500)):
             assert value == 0
             break
-        fid = r.slow_square.object_id
-        cluster.wait_for(lambda d: d.functions[fid].queued == 0 and not d.calls, timeout=10)
+        cluster.wait_for(lambda d: cluster.function(r.app.app_id, "slow_square").queued == 0
+                         and cluster.totals().calls == 0, timeout=10)

@@ -7,6 +7,7 @@ import pytest
 
 import leveret
 from leveret._utils.async_utils import run_sync
+from leveret.server import views
 from leveret.testing import Cluster
 
 
@@ -29,7 +30,7 @@ def test_a_spawned_call_is_read_back_until_the_call_retention_deletes_it(tmp_pat
         make_app().deploy()
         call = leveret.Function.from_name("retained", "double").spawn(21)
         assert call.get(timeout=30) == 42
-        cluster.wait_for(lambda d: call.object_id not in d.calls)      # done: read from the store from now on
+        cluster.wait_for(lambda d: not views.holds_call(d, call.object_id))   # done: read from the store from now on
         assert run_sync(prune(cluster, time.time() + 1800)) == (0, 0)  # within the retention
         assert leveret.FunctionCall.from_id(call.object_id).get(timeout=5) == 42
 

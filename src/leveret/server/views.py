@@ -71,6 +71,48 @@ class FunctionStatsView:
     cold_start_p50_s: float
 
 
+@dataclasses.dataclass(frozen=True)
+class WorkerView:
+    worker_id: str
+    hostname: str
+    runtime: str
+    gpus: int
+    gpu_type: str
+    labels: dict[str, str]
+    token_id: str         # "" when it joined with the server's token
+    last_seen_s: float    # seconds since its last message
+    containers: int
+    cpu_reserved: float
+    memory_reserved_mb: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Totals:
+    """What the server holds in memory now."""
+
+    apps: int             # running: runs, deployed versions (live and draining), deploys in progress
+    calls: int            # unfinished, or read from memory (a run's spawned calls)
+    containers: int
+    workers: int
+
+
+def workers(d: "Dispatcher", now: float) -> list[WorkerView]:
+    return [WorkerView(worker_id=w.worker_id, hostname=w.info.hostname, runtime=w.info.runtime, gpus=w.info.gpus,
+                       gpu_type=w.info.gpu_type, labels=dict(w.info.labels), token_id=w.token_id,
+                       last_seen_s=now - w.last_seen, containers=len(w.containers), cpu_reserved=w.allocated.cpu,
+                       memory_reserved_mb=w.allocated.memory_mb)
+            for w in d.workers.values()]
+
+
+def totals(d: "Dispatcher") -> Totals:
+    return Totals(apps=len(d.apps), calls=len(d.calls), containers=len(d.containers), workers=len(d.workers))
+
+
+def holds_call(d: "Dispatcher", call_id: str) -> bool:
+    """Whether the call is in the server's memory (else it is read from the store)."""
+    return call_id in d.calls
+
+
 def find_function(d: "Dispatcher", app_name_or_id: str, function_name: str):
     """A running app's function (an app by id, else the live version of that name, else its newest
     run); NotFound naming what there is."""

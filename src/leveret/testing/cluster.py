@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import time
 
 from .. import _client
 from .._utils.async_utils import run_sync
@@ -135,6 +136,31 @@ class Cluster:
             self._agent_task = None
         if self.server is not None:
             await self.server.stop(grace=0.1)
+
+    # What the server holds, as its read views (server/views.py) say: what tests check.
+
+    def containers(self, app: str = "") -> list:
+        """The running containers (of ``app``, a name or id), oldest first: views.ContainerView."""
+        from ..server import views
+
+        return views.containers(self.dispatcher, app, time.time())
+
+    def function(self, app: str, name: str):
+        """A running function, as `leveret function describe` sees it: views.FunctionView."""
+        from ..server import views
+
+        return views.describe(self.dispatcher, app, name, time.time())
+
+    def workers(self) -> list:
+        from ..server import views
+
+        return views.workers(self.dispatcher, time.time())
+
+    def totals(self):
+        """How many apps, calls, containers and workers the server holds: views.Totals."""
+        from ..server import views
+
+        return views.totals(self.dispatcher)
 
     def wait_for(self, predicate, timeout: float = 10.0) -> None:
         """Wait until ``predicate(dispatcher)`` is true, checked on the loop after each change."""

@@ -11,6 +11,7 @@ import grpc
 from ..._utils.async_utils import queue_items
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
+from .. import views
 from ..reconcile import rejoin
 
 log = logging.getLogger("leveret.server")
@@ -64,12 +65,11 @@ class WorkersApi:
         return pb.WorkerTokenRevokeResponse(disconnected_worker_id=worker.worker_id if worker else "")
 
     async def WorkerList(self, request, context):
-        now = time.time()
         return pb.WorkerListResponse(workers=[
-            pb.WorkerState(worker_id=w.worker_id, info=w.info, token_id=w.token_id, last_seen_s=now - w.last_seen,
-                           containers=len(w.containers), cpu_reserved=w.allocated.cpu,
-                           memory_reserved_mb=w.allocated.memory_mb)
-            for w in self.d.workers.values()])
+            pb.WorkerState(worker_id=w.worker_id, info=self.d.workers[w.worker_id].info, token_id=w.token_id,
+                           last_seen_s=w.last_seen_s, containers=w.containers, cpu_reserved=w.cpu_reserved,
+                           memory_reserved_mb=w.memory_reserved_mb)
+            for w in views.workers(self.d, time.time())])
 
     async def _read_worker(self, worker, request_iterator) -> None:
         d = self.d
