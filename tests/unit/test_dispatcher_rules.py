@@ -78,6 +78,8 @@ def test_min_containers_keep_an_idle_container_past_its_window(clock):
         heartbeat_and_tick(d, clock, 3600)
         assert told(outbox, "stop") == [] and told(outbox, "start") == []
 
+    asyncio.run(main())
+
 
 def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
     async def main():
