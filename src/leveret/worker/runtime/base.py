@@ -17,15 +17,14 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-import leveret
-
 from ...container import bootstrap
 
 if TYPE_CHECKING:
     from .disk import DiskPool
 
-# Where this worker's copy of leveret lives: what containers import the bootstrap from.
-LEVERET_PACKAGE = os.path.dirname(os.path.abspath(leveret.__file__))
+# Where this worker's copy of leveret lives (what containers import the bootstrap from): found from
+# this file's path (leveret/worker/runtime/base.py), so the worker never imports the SDK for it.
+LEVERET_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOOTSTRAP_PATH = os.path.abspath(bootstrap.__file__)
 
 
