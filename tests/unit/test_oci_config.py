@@ -2,7 +2,7 @@
 
 from leveret.worker.runtime import cgroups
 from leveret.worker.runtime.base import ContainerSpec, Mount
-from leveret.worker.runtime.oci import CAPABILITIES, MASKED_PATHS, oci_config
+from leveret.worker.runtime.ociconfig import CAPABILITIES, MASKED_PATHS, oci_config
 
 HYBRID = """\
 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
