@@ -58,13 +58,34 @@ def test_pids_limit_only_when_set():
     assert _config(pids_limit=64)["linux"]["resources"] == {"pids": {"limit": 64}}
 
 
-def test_v2_memory_limit_turns_the_controller_on_down_the_tree(tmp_path):
-    (tmp_path / "cgroup.subtree_control").write_text("")
-    cgroups.limit_memory("/leveret/ct-1", 64 << 20, mode=cgroups.V2, root=str(tmp_path))
-    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory"
-    assert (tmp_path / "leveret" / "cgroup.subtree_control").read_text() == "+memory"
-    assert (tmp_path / "leveret" / "ct-1" / "memory.max").read_text() == str(64 << 20)
-    assert (tmp_path / "leveret" / "ct-1" / "memory.swap.max").read_text() == "0"
+def test_memory_limit_is_in_the_config_with_no_swap_past_it():
+    assert "memory" not in _config()["linux"]["resources"]
+    limit = 64 << 20
+    assert _config(memory_mb=64)["linux"]["resources"]["memory"] == {"limit": limit, "swap": limit}
+    spec = ContainerSpec("ct-1", ["true"], {}, "/w", memory_mb=64)
+    assert oci_config(spec, [], "/leveret/ct-1/c", swap=False)["linux"]["resources"]["memory"] == {"limit": limit}
+
+
+def test_out_of_memory_is_read_from_the_parent_after_the_leaf_is_gone(tmp_path):
+    limit = 64 << 20
+    (tmp_path / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n")   # v2: counted up the tree
+    assert cgroups.hit_memory_limit(str(tmp_path), limit)
+    (tmp_path / "memory.events").write_text("low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n")
+    assert not cgroups.hit_memory_limit(str(tmp_path), limit)
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    (v1 / "memory.max_usage_in_bytes").write_text(str(limit + 4096))   # v1: the parent's peak reached it
+    assert cgroups.hit_memory_limit(str(v1), limit)
+    (v1 / "memory.max_usage_in_bytes").write_text(str(limit // 2))
+    assert not cgroups.hit_memory_limit(str(v1), limit)
+    assert not cgroups.hit_memory_limit(str(tmp_path / "gone"), limit)
+
+
+def test_swap_accounting_is_read_from_the_hierarchy(tmp_path):
+    (tmp_path / "system.slice").mkdir()
+    assert not cgroups.swap_accounting(cgroups.V2, root=str(tmp_path))
+    (tmp_path / "system.slice" / "memory.swap.max").write_text("max\n")
+    assert cgroups.swap_accounting(cgroups.V2, root=str(tmp_path))
 
 
 def test_a_containers_tmp_is_part_of_its_root_and_a_build_steps_is_a_tmpfs():

@@ -29,7 +29,7 @@ import shutil
 import signal
 
 from . import cgroups
-from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, choose_maker
+from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, MiB, choose_maker
 from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
 from .sysmount import libc as _libc
 from .sysmount import mount as _mount
@@ -47,9 +47,10 @@ log = logging.getLogger("leveret.worker")
 
 
 def cgroup_of(container_id: str) -> str:
-    """The container's own cgroup. The worker makes it and sets its memory limit there; the runtime
-    runs the container in a child cgroup (LEAF), which it removes when the container ends — the
-    parent keeps the record of out-of-memory kills until the worker has read it."""
+    """The container's own cgroup: the parent of the one the runtime runs it in (LEAF, config.json's
+    cgroupsPath, which holds its limits). The runtime makes both and removes only the leaf when the
+    container ends; the parent keeps what its processes did (peak memory, OOM kills: counted up the
+    tree) until the worker has read it, and the worker removes it."""
     return f"/leveret/{container_id}"
 
 
@@ -57,7 +58,7 @@ LEAF = "c"
 
 
 def leaf_cgroup(container_id: str) -> str:
-    """Where the runtime puts the container's processes (and its cpu and pids limits)."""
+    """Where the runtime puts the container's processes, with its memory, cpu, pids and device limits."""
     return f"{cgroup_of(container_id)}/{LEAF}"
 
 
@@ -69,9 +70,10 @@ def _cloudpickle_dir() -> str:
 
 class OciHandle(ContainerHandle):
     def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process,
-                 memory_limited: bool):
+                 memory_limit: int):
         self.runtime = runtime
-        self.memory_limited = memory_limited
+        self.memory_limit = memory_limit   # bytes; 0: none
+        self._sent_sigkill = False
         self._kills: set[asyncio.Task] = set()
         self.container_id = container_id
         self.bundle = bundle
@@ -82,11 +84,23 @@ class OciHandle(ContainerHandle):
     async def wait(self) -> int:
         code = await self.proc.wait()
         code = 128 - code if code > 128 else code   # 128 + N: killed by signal N
-        self.oom_killed = self.memory_limited and code == -signal.SIGKILL and cgroups.hit_memory_limit(cgroup_of(self.container_id))
+        self.oom_killed = self._out_of_memory(code)
         return code
+
+    def _out_of_memory(self, code: int) -> bool:
+        """Whether the kernel killed it for its memory limit: it ended by SIGKILL the worker did not
+        send, and its cgroup's record (kept by the parent of the one the runtime removed) says so."""
+        if not self.memory_limit or code != -signal.SIGKILL or self._sent_sigkill:
+            return False
+        try:
+            directory = cgroups.memory_dir(cgroup_of(self.container_id))
+        except OSError:
+            return False
+        return cgroups.hit_memory_limit(directory, self.memory_limit)
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """`crun kill --all`, without blocking the worker's event loop on it."""
+        self._sent_sigkill = self._sent_sigkill or sig == signal.SIGKILL
         task = asyncio.get_running_loop().create_task(self._kill(sig))
         self._kills.add(task)
         task.add_done_callback(self._kills.discard)
@@ -120,6 +134,7 @@ class OciRuntime(ContainerRuntime):
         self.path = path
         self.cgroup_mode = cgroups.HYBRID if unified_hidden else cgroups.detect()
         self.unified_hidden = unified_hidden
+        self.swap_accounting = cgroups.swap_accounting(self.cgroup_mode)
         self.bundles = os.path.join(state_dir, "bundles")
         # Containers' writable layers: loop disks where the host has them (disks: a maker for tests).
         self.disks = DiskPool(disks or choose_maker(os.path.join(state_dir, "disks")), default_mb=disk_mb,
@@ -136,7 +151,7 @@ class OciRuntime(ContainerRuntime):
 
     def config(self, spec: ContainerSpec) -> dict:
         """config.json for ``spec``."""
-        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id))
+        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), swap=self.swap_accounting)
 
     def command(self, *args: str) -> list[str]:
         """The runtime's command line for a verb and its arguments."""
@@ -170,8 +185,6 @@ class OciRuntime(ContainerRuntime):
                 os.makedirs(os.path.join(upper, "tmp"), exist_ok=True)
                 os.chmod(os.path.join(upper, "tmp"), 0o1777)
             _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
-            if spec.memory_mb:
-                cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
                 json.dump(self.config(spec), f)
@@ -184,7 +197,7 @@ class OciRuntime(ContainerRuntime):
             if isinstance(exc, RuntimeStartError):
                 raise
             raise RuntimeStartError(f"could not set up the container: {exc}") from exc
-        return OciHandle(self, spec.container_id, bundle, proc, memory_limited=bool(spec.memory_mb))
+        return OciHandle(self, spec.container_id, bundle, proc, memory_limit=spec.memory_mb * MiB)
 
     async def remove(self, handle: ContainerHandle) -> None:
         assert isinstance(handle, OciHandle)

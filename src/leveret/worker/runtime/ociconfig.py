@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from .base import ContainerSpec, Mount
+from .disk import MiB
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CAPABILITIES = [
@@ -35,9 +36,11 @@ CPU_PERIOD_US = 100_000
 BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}
 
 
-def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str) -> dict:
+def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str, *, swap: bool = True) -> dict:
     """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
-    is part of the root, on the container's disk; an image build step's is a tmpfs."""
+    is part of the root, on the container's disk; an image build step's is a tmpfs. Its limits are
+    the cgroup's at ``cgroups_path``: a memory limit is a hard one, with no swap past it where the
+    kernel accounts swap (``swap``; OCI's swap is memory + swap, so swap = limit)."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
          "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
@@ -48,6 +51,9 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
         resources["pids"] = {"limit": spec.pids_limit}
     if spec.cpu:
         resources["cpu"] = {"quota": int(spec.cpu * CPU_PERIOD_US), "period": CPU_PERIOD_US}
+    if spec.memory_mb:
+        limit = spec.memory_mb * MiB
+        resources["memory"] = {"limit": limit, **({"swap": limit} if swap else {})}
     namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.block_network else [])
     return {
         "ociVersion": "1.0.2",
