@@ -1,9 +1,11 @@
 """What each OCI runtime class runs and writes, on a host faked to have it (no root, no binary)."""
 
+import asyncio
+
 import pytest
 
 from leveret.worker.runtime import get_runtime, oci
-from leveret.worker.runtime.base import ContainerSpec, Mount
+from leveret.worker.runtime.base import ContainerSpec, Mount, NetworkSpec, RuntimeStartError, read_device
 from leveret.worker.runtime.fake import FakeDisks
 from leveret.worker.runtime.oci import CrunRuntime, RuncRuntime
 from leveret.worker.runtime.runsc import RunscRuntime
@@ -67,7 +69,7 @@ def test_runsc_gets_gvisors_flags_before_each_verb(host):
 
 def test_runsc_blocks_the_network_with_its_own_stack(host):
     runsc = RunscRuntime("/state", **host)
-    assert "--network=none" in runsc.run_command(spec(block_network=True), "/b")
+    assert "--network=none" in runsc.run_command(spec(network=NetworkSpec("none")), "/b")
 
 
 def test_runsc_config_has_no_seccomp_profile_and_the_same_limits(host):
@@ -77,3 +79,38 @@ def test_runsc_config_has_no_seccomp_profile_and_the_same_limits(host):
     assert runsc.config(limited)["linux"]["resources"] == runc.config(limited)["linux"]["resources"]
     assert runsc.config(limited)["linux"]["cgroupsPath"] == oci.leaf_cgroup("ct-1")
     assert runsc.config(limited)["mounts"] == runc.config(limited)["mounts"]
+
+
+def test_runsc_refuses_devices_before_setting_anything_up(host):
+    runsc = RunscRuntime("/state", **host)
+    with pytest.raises(RuntimeStartError, match=r"runsc runtime cannot pass host devices into its sandbox \(/dev/null\)"
+                                                r".*--runtime crun or runc"):
+        asyncio.run(runsc.start(spec(devices=["/dev/null"], rootfs="/image")))
+    assert host["disks"].calls == []   # no disk taken, no bundle made
+
+
+def test_crun_and_runc_write_the_devices_they_are_given(host):
+    null = read_device("/dev/null")
+    config = CrunRuntime("/state", unified_hidden=True, **host).config(spec(devices=["/dev/null"]), [null])
+    assert config["linux"]["devices"][0]["path"] == "/dev/null"
+    assert {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"} in config["linux"]["resources"]["devices"]
+
+
+def test_a_device_missing_on_the_host_fails_the_start_with_its_path(host):
+    with pytest.raises(RuntimeStartError, match="device /dev/nvidia-none is not on this host"):
+        asyncio.run(RuncRuntime("/state", **host).start(spec(devices=["/dev/nvidia-none"], rootfs="/image")))
+    assert host["disks"].calls == []
+
+
+def test_the_process_runtime_checks_devices_and_refuses_a_blocked_network(tmp_path):
+    from leveret.worker.runtime.process import ProcessRuntime
+
+    async def start(**kw):
+        handle = await ProcessRuntime().start(ContainerSpec("ct-1", ["true"], {}, str(tmp_path), **kw))
+        return await handle.wait()
+
+    assert asyncio.run(start(devices=["/dev/null"])) == 0   # every host device is there: no isolation
+    with pytest.raises(RuntimeStartError, match="device /dev/nvidia-none is not on this host"):
+        asyncio.run(start(devices=["/dev/nvidia-none"]))
+    with pytest.raises(RuntimeStartError, match="cannot enforce block_network="):
+        asyncio.run(start(network=NetworkSpec("none")))

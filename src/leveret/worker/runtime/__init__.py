@@ -1,9 +1,9 @@
 """Container runtimes: see base.py for the interface."""
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount, RuntimeStartError
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount, NetworkSpec, RuntimeStartError
 
-__all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "ContainerStats", "Mount", "RuntimeStartError",
-           "get_runtime"]
+__all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "ContainerStats", "Mount", "NetworkSpec",
+           "RuntimeStartError", "get_runtime"]
 
 
 def choose_runtime(name: str) -> tuple[str, str]:

@@ -34,8 +34,8 @@ from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
 from .sysmount import libc as _libc
 from .sysmount import mount as _mount
 from .sysmount import umount as _umount
-from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount,
-                   RuntimeStartError)
+from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
+                   DeviceNode, Mount, RuntimeStartError, read_device)
 from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -149,9 +149,14 @@ class OciRuntime(ContainerRuntime):
             Mount(TINI, f"{RUNTIME_DIR}/init"),
         ]
 
-    def config(self, spec: ContainerSpec) -> dict:
-        """config.json for ``spec``."""
-        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), swap=self.swap_accounting)
+    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
+        """config.json for ``spec``, its ``devices`` read from the host."""
+        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), devices=devices,
+                          swap=self.swap_accounting)
+
+    def refuse(self, spec: ContainerSpec) -> str:
+        """Why this runtime cannot run ``spec`` as asked ("" when it can): checked before anything is set up."""
+        return ""
 
     def command(self, *args: str) -> list[str]:
         """The runtime's command line for a verb and its arguments."""
@@ -171,6 +176,10 @@ class OciRuntime(ContainerRuntime):
     async def start(self, spec: ContainerSpec) -> ContainerHandle:
         if not spec.rootfs:
             raise RuntimeStartError("an OCI container needs an image root filesystem")
+        refused = self.refuse(spec)
+        if refused:
+            raise RuntimeStartError(refused)
+        devices = [read_device(path) for path in spec.devices]   # this host's numbers, read now
         bundle = os.path.join(self.bundles, spec.container_id)
         rootfs = os.path.join(bundle, "rootfs")
         try:
@@ -187,7 +196,7 @@ class OciRuntime(ContainerRuntime):
             _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
-                json.dump(self.config(spec), f)
+                json.dump(self.config(spec, devices), f)
             proc = await asyncio.create_subprocess_exec(
                 *self.run_command(spec, bundle),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

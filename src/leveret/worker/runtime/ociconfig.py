@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from .base import ContainerSpec, Mount
+from .base import ContainerSpec, DeviceNode, Mount
 from .disk import MiB
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -36,11 +36,14 @@ CPU_PERIOD_US = 100_000
 BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}
 
 
-def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str, *, swap: bool = True) -> dict:
+def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str, *,
+               devices: list[DeviceNode] = (), swap: bool = True) -> dict:
     """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
     is part of the root, on the container's disk; an image build step's is a tmpfs. Its limits are
     the cgroup's at ``cgroups_path``: a memory limit is a hard one, with no swap past it where the
-    kernel accounts swap (``swap``; OCI's swap is memory + swap, so swap = limit)."""
+    kernel accounts swap (``swap``; OCI's swap is memory + swap, so swap = limit). ``devices``
+    (``spec.devices`` read from the host) are made at their paths and are the only ones it may use
+    besides the runtime's defaults (null, zero, full, random, urandom, tty, ptmx, pts)."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
          "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
@@ -54,14 +57,18 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     if spec.memory_mb:
         limit = spec.memory_mb * MiB
         resources["memory"] = {"limit": limit, **({"swap": limit} if swap else {})}
-    namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.block_network else [])
+    # every device refused (crun would otherwise allow all), then each one passed allowed
+    resources["devices"] = [{"allow": False, "access": "rwm"}] + [
+        {"allow": True, "type": d.type, "major": d.major, "minor": d.minor, "access": "rwm"} for d in devices]
+    namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.network.isolated else [])
+    env = {"PATH": DEFAULT_PATH, **spec.env}
     return {
         "ociVersion": "1.0.2",
         "process": {
             "terminal": False,
             "user": {"uid": 0, "gid": 0},
             "args": spec.argv,
-            "env": [f"PATH={DEFAULT_PATH}"] + [f"{k}={v}" for k, v in spec.env.items()],
+            "env": [f"{k}={v}" for k, v in env.items()],
             "cwd": spec.cwd,
             "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
             "noNewPrivileges": True,
@@ -81,6 +88,8 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
         ],
         "linux": {
             "namespaces": [{"type": t} for t in namespaces],
+            "devices": [{"path": d.path, "type": d.type, "major": d.major, "minor": d.minor, "fileMode": d.mode,
+                         "uid": d.uid, "gid": d.gid} for d in devices],
             "maskedPaths": MASKED_PATHS,
             "readonlyPaths": READONLY_PATHS,
             "cgroupsPath": cgroups_path,

@@ -17,7 +17,7 @@ told some things through flags rather than config.json, and needs less of the co
 
 from __future__ import annotations
 
-from .base import ContainerSpec
+from .base import ContainerSpec, DeviceNode
 from .oci import OciRuntime
 
 NETWORK_FLAG = {"host": "host", "none": "none"}   # a NetworkSpec's mode -> runsc's --network
@@ -42,15 +42,19 @@ class RunscRuntime(OciRuntime):
         return [self.path, *self.flags(), *args]
 
     def run_command(self, spec: ContainerSpec, bundle: str) -> list[str]:
-        return [self.path, *self.flags(), f"--network={NETWORK_FLAG[network_mode(spec)]}",
+        return [self.path, *self.flags(), f"--network={NETWORK_FLAG[spec.network.mode]}",
                 "run", "--bundle", bundle, spec.container_id]
 
-    def config(self, spec: ContainerSpec) -> dict:
-        config = super().config(spec)
+    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
+        config = super().config(spec, devices)
         del config["linux"]["seccomp"]
         return config
 
+    def refuse(self, spec: ContainerSpec) -> str:
+        if spec.network.mode not in NETWORK_FLAG:
+            return f"the runsc runtime has no network mode {spec.network.mode!r}: run the worker with --runtime crun"
+        if spec.devices:
+            return (f"the runsc runtime cannot pass host devices into its sandbox ({', '.join(spec.devices)}): gVisor"
+                    " serves /dev itself. Run the worker with --runtime crun or runc for this function")
+        return ""
 
-
-def network_mode(spec: ContainerSpec) -> str:
-    return "none" if spec.block_network else "host"
