@@ -1,7 +1,10 @@
 """The worker never imports the SDK: only the wire, shared helpers and the container protocol."""
 
 import ast
+import json
 import os
+import subprocess
+import sys
 
 import leveret.worker
 from leveret.worker.runtime.base import LEVERET_PACKAGE
@@ -52,3 +55,18 @@ def test_worker_modules_import_nothing_of_the_sdk():
 def test_the_package_containers_get_is_found_without_importing_the_sdk():
     assert LEVERET_PACKAGE == os.path.dirname(WORKER)
     assert os.path.isfile(os.path.join(LEVERET_PACKAGE, "container", "bootstrap.py"))
+
+
+def test_importing_the_worker_imports_none_of_the_sdk():
+    code = ("import json, sys, leveret.worker.agent, leveret\n"
+            "print(json.dumps([sorted(m for m in sys.modules if m.split('.')[0] == 'leveret'),"
+            " sorted(n for n in vars(leveret) if not n.startswith('_'))]))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    modules, names = json.loads(result.stdout)
+    assert "leveret.worker.task_runner" in modules   # it did import the worker
+    sdk = {"leveret.app", "leveret.function", "leveret.image", "leveret.secret", "leveret.schedule", "leveret.retries",
+           "leveret._concurrency", "leveret._function_options", "leveret._runner", "leveret._client"}
+    assert sdk.isdisjoint(modules)
+    assert [m for m in modules if m != "leveret" and not any(m == a or m.startswith(a + ".") for a in ALLOWED)] == []
+    assert not {"App", "Function", "Image", "Secret", "Retries", "Cron", "Period", "concurrent"} & set(names)
