@@ -99,7 +99,7 @@ class OciHandle(ContainerHandle):
         return cgroups.hit_memory_limit(directory, self.memory_limit)
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """`crun kill --all`, without blocking the worker's event loop on it."""
+        """`RUNTIME kill --all`, without blocking the worker's event loop on it."""
         self._sent_sigkill = self._sent_sigkill or sig == signal.SIGKILL
         task = asyncio.get_running_loop().create_task(self._kill(sig))
         self._kills.add(task)
