@@ -37,10 +37,11 @@ def crun_floor(samples: int) -> list[float]:
     from leveret.worker.images.base import default_rootfs
     from leveret.worker.runtime.base import ContainerSpec
     from leveret.worker.runtime import cgroups
-    from leveret.worker.runtime.oci import OciRuntime, oci_config
+    from leveret.worker.runtime.oci import CrunRuntime
+    from leveret.worker.runtime.ociconfig import oci_config
 
     work = tempfile.mkdtemp(prefix="lv-floor-")
-    runtime = OciRuntime("crun", work)
+    runtime = CrunRuntime(work)
     lower = default_rootfs()
     times = []
     try:
@@ -89,14 +90,14 @@ def cached_rebuild_s(samples: int) -> list[float]:
     import leveret
     from leveret.worker.images.base import cache_dir
     from leveret.worker.images.builder import ImageBuilder
-    from leveret.worker.runtime.oci import OciRuntime
+    from leveret.worker.runtime.oci import CrunRuntime
 
     work = tempfile.mkdtemp(prefix="lv-rebuild-")
     image = leveret.Image.debian_slim().run_commands("echo cached > /cached").env({"A": "1"}).workdir("/srv")
     steps = json.loads(image.to_json())
 
     async def run():
-        builder = ImageBuilder(cache_dir(), OciRuntime("crun", work))
+        builder = ImageBuilder(cache_dir(), CrunRuntime(work))
         await builder.build(steps, lambda line: None)   # first build: fills the cache
         times = []
         for _ in range(samples):

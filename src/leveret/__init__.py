@@ -1,7 +1,9 @@
 """Leveret: run Python functions in containers on your own machines, with Modal's API.
 
 ``import leveret as modal`` runs a Modal program on Leveret. Importing this package is light:
-no gRPC, no protobuf — containers import it too.
+no gRPC, no protobuf — containers import it too. Its public names are imported when first used
+(``leveret.App``, ``from leveret import Image``), so that the server and workers, which live in
+this package too, import none of the SDK's objects.
 """
 
 import os as _os
@@ -10,50 +12,38 @@ import os as _os
 # are not needed for fork+exec and can crash the child, so they are off unless asked for.
 _os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
-from ._concurrency import concurrent  # noqa: E402
-from .app import App, LocalEntrypoint  # noqa: E402
-from .exception import (  # noqa: E402
-    AuthError,
-    ConnectionError,
-    Error,
-    ExecutionError,
-    FunctionTimeoutError,
-    InputCancellation,
-    InvalidError,
-    NotFoundError,
-    OutOfMemoryError,
-    RemoteError,
-    TimeoutError,
-)
-from .function import Function, FunctionCall  # noqa: E402
-from .image import Image  # noqa: E402
-from .retries import Retries  # noqa: E402
-from .schedule import Cron, Period  # noqa: E402
-from .secret import Secret  # noqa: E402
-
 __version__ = "0.1.0"
 
-__all__ = [
-    "App",
-    "AuthError",
-    "ConnectionError",
-    "Cron",
-    "Error",
-    "ExecutionError",
-    "Function",
-    "FunctionCall",
-    "FunctionTimeoutError",
-    "Image",
-    "InputCancellation",
-    "InvalidError",
-    "LocalEntrypoint",
-    "NotFoundError",
-    "OutOfMemoryError",
-    "Period",
-    "RemoteError",
-    "Retries",
-    "Secret",
-    "TimeoutError",
-    "__version__",
-    "concurrent",
-]
+# Each public name and the module that defines it.
+_PUBLIC = {
+    "App": "app", "LocalEntrypoint": "app",
+    "AuthError": "exception", "ConnectionError": "exception", "Error": "exception", "ExecutionError": "exception",
+    "FunctionTimeoutError": "exception", "InputCancellation": "exception", "InvalidError": "exception",
+    "NotFoundError": "exception", "OutOfMemoryError": "exception", "RemoteError": "exception",
+    "TimeoutError": "exception",
+    "Function": "function", "FunctionCall": "function",
+    "Image": "image",
+    "Retries": "retries",
+    "Cron": "schedule", "Period": "schedule",
+    "Secret": "secret",
+    "concurrent": "_concurrency",
+}
+
+__all__ = sorted([*_PUBLIC, "__version__"])
+
+
+def __getattr__(name: str):
+    """A public name, imported at its first use; the modules defining them (``leveret.exception``) likewise."""
+    import importlib
+
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+        globals()[name] = value   # the next use is a plain attribute
+        return value
+    if name in _PUBLIC.values():
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

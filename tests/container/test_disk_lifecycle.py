@@ -13,7 +13,7 @@ import leveret
 from leveret.testing import Cluster
 from leveret.worker.runtime.disk import DiskPool
 from leveret.worker.runtime.loopdisk import LoopDisks
-from leveret.worker.runtime.oci import OciRuntime
+from leveret.worker.runtime.oci import CrunRuntime
 from apps import disks
 
 pytestmark = pytest.mark.container
@@ -84,7 +84,7 @@ def test_a_killed_workers_disks_are_removed_at_the_next_start(tmp_path):
     left = asyncio.run(leave_disks())
     assert set(mounts_under(state)) == set(left) and len(loops_backed_by(state)) == 2
     os.unlink(left[0] + ".img")   # a mounted disk whose file is gone counts too
-    runtime = OciRuntime("crun", state)
+    runtime = CrunRuntime(state)
     asyncio.run(runtime.remove_leftovers())
     assert mounts_under(state) == [] and not os.path.exists(os.path.join(state, "disks"))
     wait_until(lambda: loops_backed_by(state) == [])

@@ -77,9 +77,14 @@ def test_cpu_and_memory_limits_are_in_the_cgroup(crun_cluster):
                 with open(os.path.join(path, name)) as f:
                     found[name] = f.read().split()[0]
     assert found.get("cpu.cfs_quota_us", found.get("cpu.max")) == "25000"
-    memory = cgroups.memory_dir(cgroup_of(ct.container_id))
-    with open(os.path.join(memory, "memory.limit_in_bytes" if os.path.exists(os.path.join(memory, "memory.limit_in_bytes")) else "memory.max")) as f:
+    # the memory limit is config.json's, set by the runtime on its cgroup (the leaf), not by the worker
+    leaf, parent = (cgroups.memory_dir(g(ct.container_id)) for g in (leaf_cgroup, cgroup_of))
+    name = "memory.limit_in_bytes" if os.path.exists(os.path.join(leaf, "memory.limit_in_bytes")) else "memory.max"
+    with open(os.path.join(leaf, name)) as f:
         assert f.read().strip() == str(128 * 1024 * 1024)
+    with open(os.path.join(parent, name)) as f:
+        unlimited = f.read().strip()
+        assert unlimited == "max" or int(unlimited) >= 1 << 62
 
 
 def test_block_network_leaves_only_loopback(crun_cluster):

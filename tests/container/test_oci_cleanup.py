@@ -1,6 +1,7 @@
 """After containers stop, crun leaves no bundle, mount or cgroup behind."""
 
 import os
+import shutil
 
 import pytest
 
@@ -32,6 +33,18 @@ def test_runc_runs_containers_too(tmp_path):
         with isolation.app.run(show_logs=False):
             seen = isolation.look.remote()
         assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]   # its own pid namespace
+        c.wait_for(lambda d: not d.containers, timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("runsc") is None,
+                    reason="runsc is not installed (gVisor's runtime, not a Debian package): its config and flags"
+                           " are checked in tests/unit/test_runtimes.py")
+def test_runsc_runs_containers_too(tmp_path):
+    with Cluster(tmp_path, runtime="runsc") as c:
+        assert c.runtime.describe().startswith("runsc (gVisor")
+        with isolation.app.run(show_logs=False):
+            seen = isolation.look.remote()
+        assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]
         c.wait_for(lambda d: not d.containers, timeout=20)
 
 

@@ -114,9 +114,9 @@ def remove_containers_left_by(worker: Worker) -> None:
     bundles = os.path.join(worker.workdir, "bundles")
     if not os.path.isdir(bundles) or not os.listdir(bundles):
         return
-    from leveret.worker.runtime.oci import OciRuntime
+    from leveret.worker.runtime.oci import CrunRuntime
 
-    asyncio.run(OciRuntime("crun", worker.workdir).remove_leftovers())
+    asyncio.run(CrunRuntime(worker.workdir).remove_leftovers())
 
 
 PROBE = """

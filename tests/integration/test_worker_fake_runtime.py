@@ -8,6 +8,13 @@ from leveret.worker.runtime.fake import FakeRuntime
 from apps import basic
 
 
+def function_of(spec) -> str:
+    """The name of the function a started container's spec runs."""
+    from leveret.container.bootstrap import ENV_FUNCTION
+
+    return dict(line.split("=", 1) for line in spec.env[ENV_FUNCTION].splitlines())["name"]
+
+
 @pytest.fixture
 def fake_cluster(tmp_path):
     runtime = FakeRuntime()
@@ -53,7 +60,6 @@ def test_runtime_start_failure_fails_queued_inputs_with_the_reason(tmp_path):
 
 
 def test_ephemeral_disk_reaches_the_runtime_in_the_spec(fake_cluster):
-    from leveret.container.bootstrap import ENV_FUNCTION
     from apps import disks
 
     cluster, runtime = fake_cluster
@@ -61,6 +67,21 @@ def test_ephemeral_disk_reaches_the_runtime_in_the_spec(fake_cluster):
         disks.fill.spawn("/tmp/f", 1)
         disks.default_df.spawn("/")
         cluster.wait_for(lambda d: len(runtime.handles) == 2)
-    sizes = {dict(line.split("=", 1) for line in c.detail.env[ENV_FUNCTION].splitlines())["name"]: c.detail.disk_mb
-             for c in runtime.calls if c.verb == "start"}
+    sizes = {function_of(c.detail): c.detail.disk_mb for c in runtime.calls if c.verb == "start"}
     assert sizes == {"fill": 64, "default_df": 0}   # 0: the worker's default
+
+
+def test_block_network_reaches_the_runtime_as_a_network_of_its_own(fake_cluster):
+    from leveret.worker.runtime import NetworkSpec
+    from apps import isolation
+
+    cluster, runtime = fake_cluster
+    with isolation.app.run(show_logs=False):
+        isolation.interfaces.spawn()
+        isolation.host_interfaces.spawn()
+        cluster.wait_for(lambda d: len(runtime.handles) == 2)
+    specs = [c.detail for c in runtime.calls if c.verb == "start"]
+    by_name = {function_of(s): s for s in specs}
+    assert by_name["interfaces"].network == NetworkSpec("none")
+    assert by_name["host_interfaces"].network == NetworkSpec("host")
+    assert [s.devices for s in specs] == [[], []]   # GPUs are not passed through yet

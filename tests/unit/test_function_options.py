@@ -205,11 +205,26 @@ def test_spawn_on_an_app_that_is_not_running_says_to_use_app_run():
 
 
 def test_all_lists_exactly_the_public_names():
-    public = {name for name, value in vars(leveret).items()
-              if not name.startswith("_") and not inspect.ismodule(value)}
+    # public names are imported at first use (leveret/__init__.py): dir() lists them before that
+    public = {name for name in dir(leveret) if not name.startswith("_") and not inspect.ismodule(getattr(leveret, name))}
     assert set(leveret.__all__) - {"__version__"} == public
     assert len(leveret.__all__) == len(set(leveret.__all__))
     assert all(hasattr(leveret, name) for name in leveret.__all__)
+
+
+def test_public_names_work_as_modal_programs_use_them():
+    code = ("import leveret as modal\n"
+            "from leveret import Image, OutOfMemoryError\n"
+            "app = modal.App('m')\n"
+            "assert isinstance(modal.Image.debian_slim(), Image) and issubclass(OutOfMemoryError, modal.Error)\n"
+            "assert modal.exception.InvalidError is modal.InvalidError and modal.App is modal.app.App\n"
+            "from leveret import *\n"
+            "print(Secret.__module__, Cron.__module__, concurrent.__module__)\n"
+            "try:\n    modal.NoSuchThing\nexcept AttributeError as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["leveret.secret leveret.schedule leveret._concurrency",
+                                          "module 'leveret' has no attribute 'NoSuchThing'"]
 
 
 def test_import_leveret_stays_light():

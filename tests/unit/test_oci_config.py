@@ -1,8 +1,10 @@
 """The OCI bundle's config.json and cgroup-mode detection, without running anything."""
 
+import pytest
+
 from leveret.worker.runtime import cgroups
-from leveret.worker.runtime.base import ContainerSpec, Mount
-from leveret.worker.runtime.oci import CAPABILITIES, MASKED_PATHS, oci_config
+from leveret.worker.runtime.base import ContainerSpec, DeviceNode, Mount, NetworkSpec, RuntimeStartError, read_device
+from leveret.worker.runtime.ociconfig import CAPABILITIES, DEFAULT_PATH, MASKED_PATHS, oci_config
 
 HYBRID = """\
 31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -25,10 +27,11 @@ def test_cgroup_paths_cover_every_hierarchy():
         "/sys/fs/cgroup/cpu/leveret/ct-1", "/sys/fs/cgroup/pids/leveret/ct-1", "/sys/fs/cgroup/unified/leveret/ct-1"]
 
 
-def _config(**kw):
-    spec = ContainerSpec("ct-1", ["python3", "b.py"], {"A": "1"}, "/w",
-                         [Mount("/host/sock", "/host/sock", read_only=False), Mount("/host/code", "/host/code")], **kw)
-    return oci_config(spec, [Mount("/host/leveret", "/opt/leveret/lib/leveret")], "/leveret/ct-1")
+def _config(devices=(), env=None, mounts=(), **kw):
+    spec = ContainerSpec("ct-1", ["python3", "b.py"], {"A": "1"} if env is None else env, "/w",
+                         [Mount("/host/sock", "/host/sock", read_only=False), Mount("/host/code", "/host/code"), *mounts],
+                         **kw)
+    return oci_config(spec, [Mount("/host/leveret", "/opt/leveret/lib/leveret")], "/leveret/ct-1", devices=list(devices))
 
 
 def test_isolation_defaults():
@@ -54,17 +57,82 @@ def test_binds_keep_their_access_and_env_is_passed():
 
 
 def test_pids_limit_only_when_set():
-    assert _config()["linux"]["resources"] == {}
-    assert _config(pids_limit=64)["linux"]["resources"] == {"pids": {"limit": 64}}
+    assert "pids" not in _config()["linux"]["resources"]
+    assert _config(pids_limit=64)["linux"]["resources"]["pids"] == {"limit": 64}
 
 
-def test_v2_memory_limit_turns_the_controller_on_down_the_tree(tmp_path):
-    (tmp_path / "cgroup.subtree_control").write_text("")
-    cgroups.limit_memory("/leveret/ct-1", 64 << 20, mode=cgroups.V2, root=str(tmp_path))
-    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory"
-    assert (tmp_path / "leveret" / "cgroup.subtree_control").read_text() == "+memory"
-    assert (tmp_path / "leveret" / "ct-1" / "memory.max").read_text() == str(64 << 20)
-    assert (tmp_path / "leveret" / "ct-1" / "memory.swap.max").read_text() == "0"
+def test_extra_mounts_keep_their_target_and_access():
+    c = _config(mounts=[Mount("/srv/volumes/vo-1", "/data", read_only=False), Mount("/srv/models", "/models")])
+    binds = {m["destination"]: m for m in c["mounts"] if m["type"] == "bind"}
+    assert binds["/data"]["source"] == "/srv/volumes/vo-1" and binds["/data"]["options"] == ["rbind", "rw", "nosuid", "nodev"]
+    assert binds["/models"]["options"] == ["rbind", "ro", "nosuid", "nodev"]
+
+
+def test_path_is_the_runtimes_default_unless_the_environment_sets_it():
+    assert _config()["process"]["env"] == [f"PATH={DEFAULT_PATH}", "A=1"]
+    env = _config(env={"PATH": "/opt/conda/bin:/usr/bin", "B": "2"})["process"]["env"]
+    assert env == ["PATH=/opt/conda/bin:/usr/bin", "B=2"]   # the image's PATH, once
+
+
+def test_network_host_shares_the_hosts_and_none_has_a_namespace_of_its_own():
+    def namespaces(**kw):
+        return {n["type"] for n in _config(**kw)["linux"]["namespaces"]}
+
+    assert "network" not in namespaces() and "network" not in namespaces(network=NetworkSpec("host"))
+    assert "network" in namespaces(network=NetworkSpec("none"))
+    with pytest.raises(ValueError, match="network mode 'vpn': choose one of host, none"):
+        NetworkSpec("vpn")
+
+
+def test_every_device_is_refused_but_those_passed():
+    assert _config()["linux"]["devices"] == []
+    assert _config()["linux"]["resources"]["devices"] == [{"allow": False, "access": "rwm"}]
+    gpu = DeviceNode("/dev/nvidia0", "c", 195, 0, 0o666, 0, 44)
+    c = _config(devices=[gpu])
+    assert c["linux"]["devices"] == [
+        {"path": "/dev/nvidia0", "type": "c", "major": 195, "minor": 0, "fileMode": 0o666, "uid": 0, "gid": 44}]
+    assert c["linux"]["resources"]["devices"] == [
+        {"allow": False, "access": "rwm"}, {"allow": True, "type": "c", "major": 195, "minor": 0, "access": "rwm"}]
+
+
+def test_devices_are_read_from_the_host(tmp_path):
+    null = read_device("/dev/null")
+    assert (null.type, null.major, null.minor, null.uid) == ("c", 1, 3, 0)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(RuntimeStartError, match="is not a device node .* such as /dev/nvidia0"):
+        read_device(str(tmp_path / "file"))
+    with pytest.raises(RuntimeStartError, match="device /dev/nvidia-none is not on this host"):
+        read_device("/dev/nvidia-none")
+
+
+def test_memory_limit_is_in_the_config_with_no_swap_past_it():
+    assert "memory" not in _config()["linux"]["resources"]
+    limit = 64 << 20
+    assert _config(memory_mb=64)["linux"]["resources"]["memory"] == {"limit": limit, "swap": limit}
+    spec = ContainerSpec("ct-1", ["true"], {}, "/w", memory_mb=64)
+    assert oci_config(spec, [], "/leveret/ct-1/c", swap=False)["linux"]["resources"]["memory"] == {"limit": limit}
+
+
+def test_out_of_memory_is_read_from_the_parent_after_the_leaf_is_gone(tmp_path):
+    limit = 64 << 20
+    (tmp_path / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n")   # v2: counted up the tree
+    assert cgroups.hit_memory_limit(str(tmp_path), limit)
+    (tmp_path / "memory.events").write_text("low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n")
+    assert not cgroups.hit_memory_limit(str(tmp_path), limit)
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    (v1 / "memory.max_usage_in_bytes").write_text(str(limit + 4096))   # v1: the parent's peak reached it
+    assert cgroups.hit_memory_limit(str(v1), limit)
+    (v1 / "memory.max_usage_in_bytes").write_text(str(limit // 2))
+    assert not cgroups.hit_memory_limit(str(v1), limit)
+    assert not cgroups.hit_memory_limit(str(tmp_path / "gone"), limit)
+
+
+def test_swap_accounting_is_read_from_the_hierarchy(tmp_path):
+    (tmp_path / "system.slice").mkdir()
+    assert not cgroups.swap_accounting(cgroups.V2, root=str(tmp_path))
+    (tmp_path / "system.slice" / "memory.swap.max").write_text("max\n")
+    assert cgroups.swap_accounting(cgroups.V2, root=str(tmp_path))
 
 
 def test_a_containers_tmp_is_part_of_its_root_and_a_build_steps_is_a_tmpfs():

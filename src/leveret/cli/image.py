@@ -52,7 +52,7 @@ async def _build(img, unified_hidden: bool):
     from ..image import steps_for_workers
     from ..worker.images.base import cache_dir
     from ..worker.images.builder import ImageBuilder
-    from ..worker.runtime.oci import OciRuntime
+    from ..worker.runtime.oci import CrunRuntime
 
     staging = tempfile.mkdtemp(prefix="lv-image-")
     mounts: dict[str, str] = {}
@@ -75,7 +75,7 @@ async def _build(img, unified_hidden: bool):
 
     try:
         steps = await steps_for_workers(img, stage)
-        builder = ImageBuilder(cache_dir(), OciRuntime("crun", staging, unified_hidden=unified_hidden))
+        builder = ImageBuilder(cache_dir(), CrunRuntime(staging, unified_hidden=unified_hidden))
         return await builder.build(steps, lambda line: click.echo(line), fetch)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -24,7 +24,7 @@ from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
 from .payloads import PayloadRelay, StoredBlob
 from .timeouts import InputTimer
 from .images.builder import BuildError
-from .runtime import ContainerSpec, Mount, RuntimeStartError
+from .runtime import ContainerSpec, Mount, NetworkSpec, RuntimeStartError
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -370,8 +370,9 @@ class ContainerTask:
             mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
         d = self.a.definition if self.a else pb.FunctionDefinition()
         return ContainerSpec(self.container_id, argv, env, self.dir, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
-                             block_network=d.block_network, pids_limit=self.agent.pids_limit, disk_mb=d.ephemeral_disk_mb,
-                             rootfs=image.lowerdir if image else "", cwd=image.workdir if image else "/")
+                             network=NetworkSpec("none" if d.block_network else "host"), pids_limit=self.agent.pids_limit,
+                             disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
+                             cwd=image.workdir if image else "/")
 
     # ------------------------------------------------------------------ the bootstrap's socket
 

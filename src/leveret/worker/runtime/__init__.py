@@ -1,9 +1,9 @@
 """Container runtimes: see base.py for the interface."""
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount, RuntimeStartError
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount, NetworkSpec, RuntimeStartError
 
-__all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "ContainerStats", "Mount", "RuntimeStartError",
-           "get_runtime"]
+__all__ = ["ContainerHandle", "ContainerRuntime", "ContainerSpec", "ContainerStats", "Mount", "NetworkSpec",
+           "RuntimeStartError", "get_runtime"]
 
 
 def choose_runtime(name: str) -> tuple[str, str]:
@@ -32,10 +32,12 @@ def get_runtime(name: str, state_dir: str = "", *, unified_hidden: bool = False,
     ``disk_reserve_mb``: what the worker keeps free of its own disk (None: the default)."""
     if name in ("crun", "runc", "runsc"):
         from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB
-        from .oci import OciRuntime
+        from .oci import CrunRuntime, RuncRuntime
+        from .runsc import RunscRuntime
 
-        return OciRuntime(name, state_dir, unified_hidden=unified_hidden, disk_mb=disk_mb or DEFAULT_DISK_MB,
-                          disk_reserve_mb=DEFAULT_RESERVE_MB if disk_reserve_mb is None else disk_reserve_mb)
+        oci = {"crun": CrunRuntime, "runc": RuncRuntime, "runsc": RunscRuntime}[name]
+        return oci(state_dir, unified_hidden=unified_hidden, disk_mb=disk_mb or DEFAULT_DISK_MB,
+                   disk_reserve_mb=DEFAULT_RESERVE_MB if disk_reserve_mb is None else disk_reserve_mb)
     if disk_mb or disk_reserve_mb is not None:
         raise ValueError(f"the {name} runtime does not bound containers' disks: a default disk size or a disk"
                          " reserve needs crun, runc or runsc")

@@ -3,9 +3,11 @@
 The worker talks to containers only through ``ContainerRuntime``: ``start`` a spec, read the
 handle's stdout / stderr, ``wait`` for its exit, ``kill`` it, ``remove`` what it left behind, and
 read what it uses (``stats``, for the worker's /metrics).
-Implementations: ``process`` (no isolation), ``oci`` (crun / runc: namespaces, overlayfs, cgroups),
-``fake`` (records calls, for tests). Each says how it runs the bootstrap (``bootstrap_command``),
-since the interpreter and the bootstrap's path differ inside an image.
+Implementations: ``process`` (no isolation), ``oci`` (crun and runc: namespaces, overlayfs,
+cgroups), ``runsc`` (gVisor), ``fake`` (records calls, for tests). Each says how it runs the
+bootstrap (``bootstrap_command``), since the interpreter and the bootstrap's path differ inside an
+image, and refuses with the reason what it cannot do of a spec (a limit without isolation, a
+device in gVisor's sandbox).
 """
 
 from __future__ import annotations
@@ -14,40 +16,63 @@ import abc
 import asyncio
 import dataclasses
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING
-
-import leveret
 
 from ...container import bootstrap
 
 if TYPE_CHECKING:
     from .disk import DiskPool
 
-# Where this worker's copy of leveret lives: what containers import the bootstrap from.
-LEVERET_PACKAGE = os.path.dirname(os.path.abspath(leveret.__file__))
+# Where this worker's copy of leveret lives (what containers import the bootstrap from): found from
+# this file's path (leveret/worker/runtime/base.py), so the worker never imports the SDK for it.
+LEVERET_PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOOTSTRAP_PATH = os.path.abspath(bootstrap.__file__)
 
 
 @dataclasses.dataclass(frozen=True)
 class Mount:
+    """A host path at ``target`` inside the container (crun / runc / runsc: a bind mount)."""
+
     source: str
     target: str
     read_only: bool = True
+
+
+NETWORK_MODES = ("host", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """How a container reaches the network. ``host``: as the host does (a function's default);
+    ``none``: a network namespace of its own with only loopback (block_network=True). An allowlist
+    (Modal's cidr_allowlist=) would be a mode of its own, with the addresses beside it."""
+
+    mode: str = "host"
+
+    def __post_init__(self) -> None:
+        if self.mode not in NETWORK_MODES:
+            raise ValueError(f"network mode {self.mode!r}: choose one of {', '.join(NETWORK_MODES)}")
+
+    @property
+    def isolated(self) -> bool:
+        return self.mode != "host"
 
 
 @dataclasses.dataclass(frozen=True)
 class ContainerSpec:
     container_id: str
     argv: list[str]
-    env: dict[str, str]
+    env: dict[str, str]     # its whole environment (PATH: the runtime's default unless set here)
     workdir: str
-    mounts: list[Mount] = dataclasses.field(default_factory=list)
+    mounts: list[Mount] = dataclasses.field(default_factory=list)   # host directories and files it sees
     cpu: float = 0.0        # cores; 0 = no limit
     memory_mb: int = 0      # 0 = no limit
     rootfs: str = ""        # the image's root filesystem (read-only lower layer); "" = the host's
     pids_limit: int = 0     # 0 = no limit
-    block_network: bool = False  # a network namespace of its own (loopback only)
+    network: NetworkSpec = NetworkSpec()
+    devices: list[str] = dataclasses.field(default_factory=list)   # host device paths (/dev/nvidia0), same path inside
     cwd: str = "/"               # working directory inside an image
     upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
     disk_mb: int = 0             # size of its writable layer and /tmp (ephemeral_disk=); 0 = the runtime's default
@@ -55,9 +80,38 @@ class ContainerSpec:
     @property
     def needs_isolation(self) -> list[str]:
         """The options in this spec that only an isolating runtime can enforce."""
-        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.block_network,
+        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.network.isolated,
                  "ephemeral_disk": self.disk_mb}
         return [name for name, value in asked.items() if value]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceNode:
+    """A host device as the runtime recreates it inside a container."""
+
+    path: str
+    type: str      # "c" (character) or "b" (block)
+    major: int
+    minor: int
+    mode: int      # permission bits
+    uid: int
+    gid: int
+
+
+def read_device(path: str) -> DeviceNode:
+    """The device node at ``path`` on this host (read when a container starts: numbers differ
+    between hosts); RuntimeStartError if there is none."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise RuntimeStartError(f"device {path} is not on this host ({exc.strerror}): check the path, or that its"
+                                " driver is loaded") from None
+    kinds = {stat.S_IFCHR: "c", stat.S_IFBLK: "b"}
+    if stat.S_IFMT(st.st_mode) not in kinds:
+        raise RuntimeStartError(f"{path} is not a device node (a character or block device): pass device paths"
+                                " such as /dev/nvidia0")
+    return DeviceNode(path, kinds[stat.S_IFMT(st.st_mode)], os.major(st.st_rdev), os.minor(st.st_rdev),
+                      stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
 
 
 @dataclasses.dataclass(frozen=True)

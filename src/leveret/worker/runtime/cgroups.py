@@ -3,10 +3,9 @@ hierarchy at /sys/fs/cgroup/unified) or ``v1``. Read from the mount table."""
 
 from __future__ import annotations
 
-V2, HYBRID, V1 = "v2", "hybrid", "v1"
-
-
 import os
+
+V2, HYBRID, V1 = "v2", "hybrid", "v1"
 
 
 def _mounts(mountinfo: str | None) -> list[tuple[str, str]]:
@@ -116,49 +115,38 @@ def _read(path: str) -> str | None:
         return None
 
 
-def limit_memory(cgroup: str, limit: int, *, mode: str | None = None, root: str = "/sys/fs/cgroup") -> None:
-    """Create ``cgroup`` with a hard memory limit of ``limit`` bytes and no swap beyond it."""
+def swap_accounting(mode: str | None = None, root: str = "/sys/fs/cgroup") -> bool:
+    """Whether the kernel accounts swap per cgroup, so that a memory limit can also forbid swapping
+    past it (config.json's memory.swap; a runtime fails to start a container whose swap it cannot set).
+    v1: the memory hierarchy has memory.memsw.*; v2: cgroups with the memory controller have
+    memory.swap.max (the root has no memory files: look one level down)."""
     if (mode or detect()) == V2:
-        # the memory controller must be on in every ancestor's subtree_control, root down
-        path = os.path.join(root, cgroup.lstrip("/"))
-        parts = cgroup.strip("/").split("/")
-        for depth in range(len(parts)):
-            parent = os.path.join(root, *parts[:depth])
-            os.makedirs(os.path.join(parent, parts[depth]), exist_ok=True)
-            _write(os.path.join(parent, "cgroup.subtree_control"), "+memory", missing_ok=True)
-        _write(os.path.join(path, "memory.max"), str(limit))
-        _write(os.path.join(path, "memory.swap.max"), "0", missing_ok=True)
-    else:                                                   # v1
-        path = memory_dir(cgroup)
-        os.makedirs(path, exist_ok=True)
-        _write(os.path.join(path, "memory.limit_in_bytes"), str(limit))
-        _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(limit), missing_ok=True)
-
-
-def hit_memory_limit(cgroup: str) -> bool:
-    """Whether ``cgroup``'s processes ever ran into its memory limit.
-
-    v2 counts OOM kills in memory.events up the tree. v1 counts them only in the victim's own
-    cgroup (a child the runtime has already removed), so there peak usage at the limit stands in:
-    the caller pairs it with a SIGKILL."""
-    path = memory_dir(cgroup)
+        try:
+            children = [entry.path for entry in os.scandir(root) if entry.is_dir()]
+        except OSError:
+            return False
+        return any(os.path.exists(os.path.join(child, "memory.swap.max")) for child in children)
     try:
-        with open(os.path.join(path, "memory.events")) as f:
-            return any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0 for line in f)
-    except OSError:
-        pass
-    try:
-        with open(os.path.join(path, "memory.max_usage_in_bytes")) as peak, \
-                open(os.path.join(path, "memory.limit_in_bytes")) as limit:
-            return int(peak.read()) >= int(limit.read())
+        return os.path.exists(os.path.join(controller_root("memory"), "memory.memsw.limit_in_bytes"))
     except OSError:
         return False
 
 
-def _write(path: str, value: str, missing_ok: bool = False) -> None:
+def hit_memory_limit(directory: str, limit: int) -> bool:
+    """Whether the processes of the memory cgroup at ``directory`` (or of the cgroups below it)
+    ever ran into a memory limit of ``limit`` bytes. It is read after the runtime removed the
+    container's own cgroup, a child of ``directory`` that held the limit.
+
+    v2 counts OOM kills in memory.events up the tree, so the parent has them. v1 counts them only
+    in the cgroup that ran out, which is gone; there the parent's peak usage (its children's
+    charges count in it) reaching the limit stands in: the caller pairs it with a SIGKILL."""
     try:
-        with open(path, "w") as f:
-            f.write(value)
-    except FileNotFoundError:
-        if not missing_ok:
-            raise
+        with open(os.path.join(directory, "memory.events")) as f:
+            return any(line.split()[0] == "oom_kill" and int(line.split()[1]) > 0 for line in f)
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(directory, "memory.max_usage_in_bytes")) as peak:
+            return int(peak.read()) >= limit
+    except (OSError, ValueError):
+        return False

@@ -1,12 +1,16 @@
-"""OCI runtime: each container is a bundle (config.json + an overlayfs root) run by crun or runc.
+"""OCI runtimes: each container is a bundle (config.json + an overlayfs root) run by crun, runc or runsc.
 
     start:  a disk (disk.py: a size-limited filesystem, from a pool kept ready) ─▶ bundle dir
             ─▶ overlay(lower = image rootfs, upper + work on the disk) at rootfs/: the container's
                writes, /tmp included, land on its disk and stop at its size (ENOSPC)
-            ─▶ config.json (namespaces, capabilities, masked paths, cgroup pids limit, binds)
-            ─▶ `crun run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
-    kill:   `crun kill --all ID SIG`
-    remove: `crun delete --force ID`, unmount, delete bundle, delete the disk
+            ─▶ config.json (ociconfig.py: namespaces, capabilities, masked paths, cgroup limits, binds)
+            ─▶ `RUNTIME run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
+    kill:   `RUNTIME kill --all ID SIG`
+    remove: `RUNTIME delete --force ID`, unmount, delete bundle, delete the disk
+
+``OciRuntime`` is what the three share; each class says what it does differently:
+``RuncRuntime`` nothing (the reference runtime), ``CrunRuntime`` hybrid cgroup hosts (below),
+``RunscRuntime`` (runsc.py) gVisor's flags and config.
 
 On a hybrid cgroup host crun 1.8 refuses to run ("cgroups in hybrid mode not supported"); there
 crun must not see the v2 hierarchy. `leveret worker` hides it once, at start-up, by moving itself
@@ -25,49 +29,28 @@ import shutil
 import signal
 
 from . import cgroups
-from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, choose_maker
+from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, MiB, choose_maker
 from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
 from .sysmount import libc as _libc
 from .sysmount import mount as _mount
 from .sysmount import umount as _umount
-from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, Mount,
-                   RuntimeStartError)
+from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
+                   DeviceNode, Mount, RuntimeStartError, read_device)
+from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
 TINI = "/usr/bin/tini-static"           # PID 1 in every container: forwards signals, reaps zombies
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-CAPABILITIES = [
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
-    "CAP_SETUID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE",
-]
-MASKED_PATHS = [
-    "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-]
-READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
-# Seccomp: allow by default, refuse what no function needs and what attacks the kernel (module and
-# kexec loading, key management, bpf, perf, mounting, namespace games, clocks, swap, reboot).
-DENIED_SYSCALLS = [
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "delete_module", "finit_module", "fsconfig",
-    "fsmount", "fsopen", "fspick", "init_module", "iopl", "ioperm", "kexec_file_load", "kexec_load", "keyctl",
-    "lookup_dcookie", "mount", "move_mount", "name_to_handle_at", "open_by_handle_at", "open_tree", "perf_event_open",
-    "pivot_root", "quotactl", "reboot", "request_key", "setns", "settimeofday", "swapoff", "swapon", "umount2",
-    "unshare", "userfaultfd",
-]
-SECCOMP_ARCHES = {"x86_64": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"], "aarch64": ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]}
-CPU_PERIOD_US = 100_000
 HOST_FILES = ["/etc/resolv.conf", "/etc/ssl/certs/ca-certificates.crt"]
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
-# An image build step's /tmp: a tmpfs, so what it leaves there never becomes part of the layer.
-BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}
 
 log = logging.getLogger("leveret.worker")
 
 
 def cgroup_of(container_id: str) -> str:
-    """The container's own cgroup. The worker makes it and sets its memory limit there; the runtime
-    runs the container in a child cgroup (LEAF), which it removes when the container ends — the
-    parent keeps the record of out-of-memory kills until the worker has read it."""
+    """The container's own cgroup: the parent of the one the runtime runs it in (LEAF, config.json's
+    cgroupsPath, which holds its limits). The runtime makes both and removes only the leaf when the
+    container ends; the parent keeps what its processes did (peak memory, OOM kills: counted up the
+    tree) until the worker has read it, and the worker removes it."""
     return f"/leveret/{container_id}"
 
 
@@ -75,7 +58,7 @@ LEAF = "c"
 
 
 def leaf_cgroup(container_id: str) -> str:
-    """Where the runtime puts the container's processes (and its cpu and pids limits)."""
+    """Where the runtime puts the container's processes, with its memory, cpu, pids and device limits."""
     return f"{cgroup_of(container_id)}/{LEAF}"
 
 
@@ -85,64 +68,12 @@ def _cloudpickle_dir() -> str:
     return os.path.dirname(os.path.abspath(cloudpickle.__file__))
 
 
-def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str) -> dict:
-    """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
-    is part of the root, on the container's disk; an image build step's is a tmpfs."""
-    binds = [
-        {"destination": m.target, "type": "bind", "source": m.source,
-         "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
-        for m in [*runtime_mounts, *spec.mounts]
-    ]
-    resources: dict = {}
-    if spec.pids_limit:
-        resources["pids"] = {"limit": spec.pids_limit}
-    if spec.cpu:
-        resources["cpu"] = {"quota": int(spec.cpu * CPU_PERIOD_US), "period": CPU_PERIOD_US}
-    namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.block_network else [])
-    return {
-        "ociVersion": "1.0.2",
-        "process": {
-            "terminal": False,
-            "user": {"uid": 0, "gid": 0},
-            "args": spec.argv,
-            "env": [f"PATH={DEFAULT_PATH}"] + [f"{k}={v}" for k, v in spec.env.items()],
-            "cwd": spec.cwd,
-            "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
-            "noNewPrivileges": True,
-        },
-        "root": {"path": "rootfs", "readonly": False},
-        "hostname": spec.container_id,
-        "mounts": [
-            {"destination": "/proc", "type": "proc", "source": "proc"},
-            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-            {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
-            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
-            {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
-            {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
-            *([BUILD_TMP] if spec.upper_dir else []),
-            *binds,
-        ],
-        "linux": {
-            "namespaces": [{"type": t} for t in namespaces],
-            "maskedPaths": MASKED_PATHS,
-            "readonlyPaths": READONLY_PATHS,
-            "cgroupsPath": cgroups_path,
-            "resources": resources,
-            "seccomp": {
-                "defaultAction": "SCMP_ACT_ALLOW",
-                "architectures": SECCOMP_ARCHES.get(os.uname().machine, []),
-                "syscalls": [{"names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
-            },
-        },
-    }
-
-
 class OciHandle(ContainerHandle):
     def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process,
-                 memory_limited: bool):
+                 memory_limit: int):
         self.runtime = runtime
-        self.memory_limited = memory_limited
+        self.memory_limit = memory_limit   # bytes; 0: none
+        self._sent_sigkill = False
         self._kills: set[asyncio.Task] = set()
         self.container_id = container_id
         self.bundle = bundle
@@ -153,11 +84,23 @@ class OciHandle(ContainerHandle):
     async def wait(self) -> int:
         code = await self.proc.wait()
         code = 128 - code if code > 128 else code   # 128 + N: killed by signal N
-        self.oom_killed = self.memory_limited and code == -signal.SIGKILL and cgroups.hit_memory_limit(cgroup_of(self.container_id))
+        self.oom_killed = self._out_of_memory(code)
         return code
 
+    def _out_of_memory(self, code: int) -> bool:
+        """Whether the kernel killed it for its memory limit: it ended by SIGKILL the worker did not
+        send, and its cgroup's record (kept by the parent of the one the runtime removed) says so."""
+        if not self.memory_limit or code != -signal.SIGKILL or self._sent_sigkill:
+            return False
+        try:
+            directory = cgroups.memory_dir(cgroup_of(self.container_id))
+        except OSError:
+            return False
+        return cgroups.hit_memory_limit(directory, self.memory_limit)
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """`crun kill --all`, without blocking the worker's event loop on it."""
+        """`RUNTIME kill --all`, without blocking the worker's event loop on it."""
+        self._sent_sigkill = self._sent_sigkill or sig == signal.SIGKILL
         task = asyncio.get_running_loop().create_task(self._kill(sig))
         self._kills.add(task)
         task.add_done_callback(self._kills.discard)
@@ -170,24 +113,28 @@ class OciHandle(ContainerHandle):
 
 
 class OciRuntime(ContainerRuntime):
+    """What crun, runc and runsc share: bundles, disks, cgroups, the lifecycle verbs. A subclass
+    names its binary and changes what its runtime does differently."""
+
+    name: str               # the binary
+    install_hint = ""       # how to get the binary, for the error when it is missing
     isolated = True
     needs_rootfs = True
 
-    def __init__(self, binary: str, state_dir: str, *, unified_hidden: bool = False,
-                 disk_mb: int = DEFAULT_DISK_MB, disk_reserve_mb: int = DEFAULT_RESERVE_MB, disks: DiskMaker | None = None):
-        path = shutil.which(binary)
+    def __init__(self, state_dir: str, *, unified_hidden: bool = False, disk_mb: int = DEFAULT_DISK_MB,
+                 disk_reserve_mb: int = DEFAULT_RESERVE_MB, disks: DiskMaker | None = None):
+        path = shutil.which(self.name)
         if path is None:
-            how = "install gVisor, which ships it" if binary == "runsc" else f"apt-get install {binary}"
-            raise RuntimeStartError(f"{binary} is not installed: {how}, or run the worker with another --runtime")
+            how = self.install_hint or f"apt-get install {self.name}"
+            raise RuntimeStartError(f"{self.name} is not installed: {how}, or run the worker with another --runtime")
         if os.geteuid() != 0:
-            raise RuntimeStartError(f"the {binary} runtime needs root; run the worker as root, or with --runtime process")
+            raise RuntimeStartError(f"the {self.name} runtime needs root; run the worker as root, or with --runtime process")
         if not os.path.exists(TINI):
             raise RuntimeStartError(f"{TINI} is missing (the containers' init): apt-get install tini")
-        self.name = binary
         self.path = path
         self.cgroup_mode = cgroups.HYBRID if unified_hidden else cgroups.detect()
         self.unified_hidden = unified_hidden
-        self.hide_unified = binary == "crun" and self.cgroup_mode == cgroups.HYBRID and not unified_hidden
+        self.swap_accounting = cgroups.swap_accounting(self.cgroup_mode)
         self.bundles = os.path.join(state_dir, "bundles")
         # Containers' writable layers: loop disks where the host has them (disks: a maker for tests).
         self.disks = DiskPool(disks or choose_maker(os.path.join(state_dir, "disks")), default_mb=disk_mb,
@@ -202,23 +149,37 @@ class OciRuntime(ContainerRuntime):
             Mount(TINI, f"{RUNTIME_DIR}/init"),
         ]
 
+    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
+        """config.json for ``spec``, its ``devices`` read from the host."""
+        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), devices=devices,
+                          swap=self.swap_accounting)
+
+    def refuse(self, spec: ContainerSpec) -> str:
+        """Why this runtime cannot run ``spec`` as asked ("" when it can): checked before anything is set up."""
+        return ""
+
+    def command(self, *args: str) -> list[str]:
+        """The runtime's command line for a verb and its arguments."""
+        return [self.path, *args]
+
+    def run_command(self, spec: ContainerSpec, bundle: str) -> list[str]:
+        """The command that runs ``spec``'s bundle in the foreground."""
+        return self.command("run", "--bundle", bundle, spec.container_id)
+
     def describe(self) -> str:
-        how = ", its v2 hierarchy hidden from crun" if self.hide_unified or self.unified_hidden else ""
-        return f"{self.name} (cgroup {self.cgroup_mode}{how})"
+        return f"{self.name} (cgroup {self.cgroup_mode})"
 
     def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
         inside = BOOTSTRAP_PATH.replace(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret", 1)
         return [f"{RUNTIME_DIR}/init", "--", "python3", inside], {"PYTHONPATH": f"{RUNTIME_DIR}/lib"}
 
-    def command(self, *args: str) -> list[str]:
-        cmd = [self.path, *args]
-        if self.hide_unified:
-            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", HIDE_UNIFIED, *cmd]
-        return cmd
-
     async def start(self, spec: ContainerSpec) -> ContainerHandle:
         if not spec.rootfs:
             raise RuntimeStartError("an OCI container needs an image root filesystem")
+        refused = self.refuse(spec)
+        if refused:
+            raise RuntimeStartError(refused)
+        devices = [read_device(path) for path in spec.devices]   # this host's numbers, read now
         bundle = os.path.join(self.bundles, spec.container_id)
         rootfs = os.path.join(bundle, "rootfs")
         try:
@@ -233,13 +194,11 @@ class OciRuntime(ContainerRuntime):
                 os.makedirs(os.path.join(upper, "tmp"), exist_ok=True)
                 os.chmod(os.path.join(upper, "tmp"), 0o1777)
             _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
-            if spec.memory_mb:
-                cgroups.limit_memory(cgroup_of(spec.container_id), spec.memory_mb * 1024 * 1024)
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
-                json.dump(oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id)), f)
+                json.dump(self.config(spec, devices), f)
             proc = await asyncio.create_subprocess_exec(
-                *self.command("run", "--bundle", bundle, spec.container_id),
+                *self.run_command(spec, bundle),
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 start_new_session=True)
         except (OSError, RuntimeStartError) as exc:
@@ -247,7 +206,7 @@ class OciRuntime(ContainerRuntime):
             if isinstance(exc, RuntimeStartError):
                 raise
             raise RuntimeStartError(f"could not set up the container: {exc}") from exc
-        return OciHandle(self, spec.container_id, bundle, proc, memory_limited=bool(spec.memory_mb))
+        return OciHandle(self, spec.container_id, bundle, proc, memory_limit=spec.memory_mb * MiB)
 
     async def remove(self, handle: ContainerHandle) -> None:
         assert isinstance(handle, OciHandle)
@@ -297,6 +256,33 @@ class OciRuntime(ContainerRuntime):
         disk = self._disk_of.pop(container_id, None)
         if disk is not None:
             await self.disks.release(disk)
+
+
+class RuncRuntime(OciRuntime):
+    """runc: the reference OCI runtime, run as the shared class is."""
+
+    name = "runc"
+
+
+class CrunRuntime(OciRuntime):
+    """crun (the default): on a hybrid cgroup host each command runs where the v2 hierarchy is
+    hidden, unless the worker hid it from itself already (module docstring)."""
+
+    name = "crun"
+
+    def __init__(self, state_dir: str, **kwargs):
+        super().__init__(state_dir, **kwargs)
+        self.hide_unified = self.cgroup_mode == cgroups.HYBRID and not self.unified_hidden
+
+    def describe(self) -> str:
+        how = ", its v2 hierarchy hidden from crun" if self.hide_unified or self.unified_hidden else ""
+        return f"{self.name} (cgroup {self.cgroup_mode}{how})"
+
+    def command(self, *args: str) -> list[str]:
+        cmd = super().command(*args)
+        if self.hide_unified:
+            return ["unshare", "--mount", "--propagation", "private", "sh", "-c", HIDE_UNIFIED, *cmd]
+        return cmd
 
 
 def hide_unified_hierarchy() -> bool:

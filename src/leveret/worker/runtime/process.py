@@ -1,7 +1,8 @@
 """``process`` runtime: a container is a plain child process. No isolation — labelled so.
 
 For hosts without root or without an OCI runtime. Mount sources are used in place: the
-bootstrap is told the host paths, so ``Mount.target`` is informational only here. With no cgroup
+bootstrap is told the host paths, so ``Mount.target`` is informational only here. Devices are
+the host's, all of them: those a spec names are only checked to be there. With no cgroup
 of its own, a container's ``stats`` are its main process's (from /proc): the processes a function
 starts itself are not counted.
 """
@@ -12,7 +13,7 @@ import asyncio
 import os
 import signal
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError
+from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError, read_device
 
 
 class ProcessHandle(ContainerHandle):
@@ -44,6 +45,8 @@ class ProcessRuntime(ContainerRuntime):
             raise RuntimeStartError(
                 f"this worker runs containers without isolation (process runtime) and cannot enforce {options};"
                 " run the worker as root with --runtime crun")
+        for path in spec.devices:
+            read_device(path)
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
         env.update(spec.env)
         try:
