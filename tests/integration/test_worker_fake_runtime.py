@@ -53,7 +53,7 @@ def test_runtime_start_failure_fails_queued_inputs_with_the_reason(tmp_path):
 
 
 def test_ephemeral_disk_reaches_the_runtime_in_the_spec(fake_cluster):
-    from leveret.container.bootstrap import ENV_FUNCTION
+    from leveret.container.protocol import ENV_FUNCTION
     from apps import disks
 
     cluster, runtime = fake_cluster

@@ -1,6 +1,7 @@
 """A scripted bootstrap for the fake runtime: a fake container that talks to its worker over the
-real socket protocol and ends where its script says (a crash at any moment, a closed socket while
-inputs keep coming, an out-of-memory kill, an input that never returns), with no process.
+real socket protocol (leveret/container/protocol.py) and ends where its script says (a crash at
+any moment, a closed socket while inputs keep coming, an out-of-memory kill, an input that never
+returns), with no process.
 
     runtime = FakeRuntime(script=ScriptedBootstrap(lambda x: End() if x == 3 else x * 2))
 """
@@ -14,7 +15,7 @@ import signal
 import time
 from typing import Callable
 
-from ..container import bootstrap as bs
+from ..container import protocol as P
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,43 +43,42 @@ class ScriptedBootstrap:
         self.behave = behave
 
     async def run(self, handle) -> None:
-        socket_path = handle.spec.env[bs.ENV_SOCKET]
-        marker = bs.RunningMarker(socket_path.rsplit("/", 1)[0] + "/" + bs.RUNNING_FILE)
+        socket_path = handle.spec.env[P.ENV_SOCKET]
+        marker = P.RunningMarker(socket_path.rsplit("/", 1)[0] + "/" + P.RUNNING_FILE)
         try:
             reader, writer = await asyncio.open_unix_connection(socket_path)
         except OSError:
             handle.finish(1)
             return
         now = time.time()
-        writer.write(bs.encode_frame(("hello", {"started_at": now, "import_started_at": now, "ready_at": now})))
+        writer.write(P.encode(P.Hello(started_at=now, import_started_at=now, ready_at=now)))
         try:
             while not handle._exit.done():
-                (n,) = bs._HEADER.unpack(await reader.readexactly(bs._HEADER.size))
-                msg = pickle.loads(await reader.readexactly(n))
-                if msg[0] == "stop":
+                msg = await P.read_message(reader)
+                if isinstance(msg, P.Stop):
                     break
-                if msg[0] != "inputs":
+                if not isinstance(msg, P.Inputs):
                     continue
                 outputs = []
-                for input_id, attempt, blob in msg[1]:
+                for input_id, attempt, blob in msg.rows():
                     marker.set(input_id)
                     args, kwargs = pickle.loads(blob)
                     result = self.behave(*args, **kwargs)
                     if result is HANG:   # what it finished goes out first (the real one flushes every 10 ms)
-                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                        writer.write(P.encode(P.Outputs.of(outputs, 0.001)))
                         await handle.wait()
                         break
                     if isinstance(result, End):   # what it finished went out (flushed), then it dies
-                        writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                        writer.write(P.encode(P.Outputs.of(outputs, 0.001)))
                         writer.close()
                         await asyncio.sleep(result.linger)
                         handle.oom_killed = result.oom
                         handle.finish(result.code)
                         break
                     marker.clear()
-                    outputs.append((input_id, attempt, bs.STATUS_SUCCESS, pickle.dumps(result), 0, ""))
+                    outputs.append((input_id, attempt, P.STATUS_SUCCESS, pickle.dumps(result), 0, ""))
                 else:
-                    writer.write(bs.encode_frame(("outputs", outputs, 0.001)))
+                    writer.write(P.encode(P.Outputs.of(outputs, 0.001)))
                     continue
                 break
         except (asyncio.IncompleteReadError, ConnectionError):
