@@ -17,7 +17,7 @@ from leveret.worker.runtime.fake import FakeRuntime
 
 BAD = {
     3: (P.HEADER.pack(3, 99) + b"abc", "unknown frame kind 99"),
-    13: (P.HEADER.pack(4, P.Outputs.KIND) + struct.pack("=I", 2**31), "malformed Outputs frame"),
+    13: (P.HEADER.pack(4, P.Outputs.KIND) + struct.pack("=II", 2**31, 0), "malformed Outputs frame"),
     23: (struct.pack("!I", 9) + pickle.dumps(("outputs",), protocol=4)[:9], "a pickled frame"),
     33: (P.encode(P.Inputs(["in-x"], [0], [b""])), "it sent Inputs, which only a worker sends"),
     43: (P.encode(P.Log(1, "fine", "")) + P.HEADER.pack(P.MAX_FRAME + 1, P.Log.KIND), "exceeds the 1073741824 byte limit"),

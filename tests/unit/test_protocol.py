@@ -19,6 +19,8 @@ MESSAGES = sorted(P.FROM_CONTAINER | P.TO_CONTAINER, key=lambda cls: cls.KIND)
 # Text as functions write it: any code point, NUL, and the lone surrogates that undecodable bytes
 # become (surrogateescape) or that a str may hold.
 TEXT = st.text(st.one_of(st.characters(exclude_categories=()), st.sampled_from("\0\udc80\udcff\ud800é€\n")))
+NAMES = st.text(st.one_of(st.characters(exclude_categories=(), exclude_characters="\0"),
+                          st.sampled_from("\udc80\ud800é€\n=")))   # ids, argv, paths, the environment: no NUL
 _STRUCT = {"B": (0, 2**8 - 1), "H": (0, 2**16 - 1), "I": (0, 2**32 - 1), "Q": (0, 2**64 - 1), "i": (-2**31, 2**31 - 1)}
 
 
@@ -26,8 +28,8 @@ def field(code: str):
     if code in _STRUCT:
         return st.integers(*_STRUCT[code])
     return {"d": st.floats(allow_nan=False), "?": st.booleans(), "s": TEXT, "b": st.binary(),
-            "o": st.none() | st.binary(), "m": st.dictionaries(TEXT, TEXT, max_size=5),
-            "f": st.lists(st.tuples(TEXT, st.binary()), max_size=5)}[code]
+            "o": st.none() | st.binary(), "S": st.lists(NAMES, max_size=5),
+            "m": st.dictionaries(NAMES, NAMES, max_size=5), "f": st.lists(st.tuples(NAMES, st.binary()), max_size=5)}[code]
 
 
 @st.composite
@@ -38,7 +40,10 @@ def messages(draw, cls):
     for name, code in zip(cls.__slots__, cls._SCHEMA):
         if name == "version":
             continue   # another version is refused: below
-        fields[name] = draw(st.lists(field(code[1]), min_size=n, max_size=n) if code[0] == "*" else field(code))
+        if code[0] == "*":   # a column: of single names where its code is "S"
+            fields[name] = draw(st.lists(NAMES if code[1] == "S" else field(code[1]), min_size=n, max_size=n))
+        else:
+            fields[name] = draw(field(code))
     return cls(**fields)
 
 
@@ -80,7 +85,7 @@ def test_garbage_is_refused_with_a_protocol_error_and_nothing_else(cls, body):
 def test_batches_carry_their_rows_in_columns_and_none_where_a_payload_came_as_blob_chunks():
     rows = [("in-1", 0, b"\x80args"), ("in-2", 3, None), ("in-3", 1, b"")]
     msg = P.decode_frame(P.encode(P.Inputs.of(rows)))
-    assert (msg.input_ids, msg.attempts, msg.args) == (["in-1", "in-2", "in-3"], [0, 3, 1], [b"\x80args", None, b""])
+    assert [list(msg.input_ids), list(msg.attempts), list(msg.args)] == [["in-1", "in-2", "in-3"], [0, 3, 1], [b"\x80args", None, b""]]
     assert msg.rows() == rows
     outputs = [("in-1", 0, P.STATUS_SUCCESS, None, 0, ""), ("in-2", 1, P.STATUS_FAILURE, b"x", 0, "ValueError: a\0b é")]
     msg = P.decode_frame(P.encode(P.Outputs.of(outputs, 0.25)))
@@ -121,7 +126,7 @@ def test_a_hello_of_another_version_is_refused_naming_both():
 
 def test_a_batch_that_says_more_rows_than_its_frame_can_hold_is_refused_at_once():
     body = struct.pack("=I", 2**32 - 1) + b"\0" * 16
-    with pytest.raises(P.ProtocolError, match="4294967295 rows cannot fit"):
+    with pytest.raises(P.ProtocolError, match="4294967295 items cannot fit"):
         P.decode(P.Inputs.KIND, body)
 
 
@@ -136,6 +141,8 @@ def test_left_over_bytes_are_refused():
     (P.Inputs(["in-1"], [2**32], [b""]), "cannot encode Inputs"),
     (P.Outputs(["in-1"], [0], [1], ["not bytes"], [0], [""]), "cannot encode Outputs"),
     (P.Blob("in-1", None), "cannot encode Blob"),
+    (P.Inputs(["in\0-1"], [0], [b""]), "a name has a NUL in it"),
+    (P.ExecStart("ex-1", ["sh"], {"A": "x\0y"}), "a name has a NUL in it"),
 ])
 def test_what_is_not_a_message_is_not_encoded(msg, error):
     with pytest.raises(P.ProtocolError, match=error):

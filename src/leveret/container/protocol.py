@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-from array import array
 
 VERSION = 1   # the first field of Hello and Warm; a container and a worker of different versions do not talk
 
@@ -40,13 +39,12 @@ INLINE_LIMIT = 2 * 1024 * 1024
 MAX_PAYLOAD = 4 * 1024 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 
-# Field codes: a struct code (fixed size), "s" str, "b" bytes, "o" bytes or None, "m" dict of str to
-# str, "f" list of (str, bytes); "*" before s, b, o or a struct code: a column of a batch.
+# Field codes: a struct code (fixed size), "s" str, "b" bytes, "o" bytes or None, "S" list of names
+# (str without NUL: ids, argv, paths, the environment), "m" dict of names, "f" list of (name, bytes);
+# "*" and one of those: a batch's column (batches encode themselves: Inputs, Outputs).
 _FIXED = frozenset("BHIQid?")
 _ABSENT = 0xFFFFFFFF   # the length of an "o" that is None
-_SEPARATED, _LENGTHS = 0, 1   # a str column: joined by NUL, or (a string has a NUL) after their lengths
-_U8, _U16, _U32 = struct.Struct("=B"), struct.Struct("=H"), struct.Struct("=I")
-assert array("I").itemsize == 4 and array("Q").itemsize == 8   # columns of numbers are arrays
+_U16, _U32, _U32x2, _OUTPUTS = struct.Struct("=H"), struct.Struct("=I"), struct.Struct("=II"), struct.Struct("=dII")
 _BY_KIND: dict = {}
 
 
@@ -72,7 +70,7 @@ class Message:
         cls._fixed = struct.Struct("=" + "".join(cls._SCHEMA[i] for i in fixed))
         cls._fixed_at = tuple(fixed)
         cls._var_at = tuple((i, code) for i, code in enumerate(cls._SCHEMA) if i not in fixed)
-        cls._columns = tuple(i for i, code in enumerate(cls._SCHEMA) if code[0] == "*")
+        cls._columns = tuple(name for name, code in zip(cls.__slots__, cls._SCHEMA) if code[0] == "*")
         assert cls.KIND not in _BY_KIND and len(cls._SCHEMA) == len(cls.__slots__), cls
         _BY_KIND[cls.KIND] = cls
 
@@ -90,17 +88,22 @@ class Message:
 
 
 class _Batch(Message):
-    """A message whose fields are columns: row i is the i-th of each."""
+    """A message whose fields are columns, row i the i-th of each: a few C calls a column, whatever
+    the rows, where a tuple a row costs Python objects and calls each. It encodes itself (``_pack``
+    its body, ``_unpack`` a body) with all its numbers in one struct."""
     __slots__ = ()
 
     @classmethod
     def of(cls, rows: list, *rest):
         """The message of ``rows`` (tuples of its columns' fields), then its other fields."""
-        columns = list(zip(*rows)) if rows else [()] * len(cls._columns)
-        return cls(*columns, *rest)
+        return cls(*(zip(*rows) if rows else [()] * len(cls._columns)), *rest)
 
     def rows(self) -> list:
-        return list(zip(*[getattr(self, self.__slots__[i]) for i in self._columns]))
+        return list(zip(*[getattr(self, name) for name in self._columns]))
+
+    def _check(self, n: int) -> None:
+        if any(len(getattr(self, name)) != n for name in self._columns):
+            raise ValueError("its columns differ in length")
 
 
 # ----------------------------------------------------------------------------- container → worker
@@ -127,11 +130,29 @@ class Warm(Message):
 class Outputs(_Batch):
     """Outputs, a column per field: data None when it went as Blob chunks just before; ``busy_s``:
     the time spent running inputs since the previous batch."""
-    KIND, _SCHEMA = 3, ("*s", "*I", "*B", "*o", "*I", "*s", "d")
+    KIND, _SCHEMA = 3, ("*S", "*I", "*B", "*o", "*I", "*s", "d")
     __slots__ = ("input_ids", "attempts", "statuses", "data", "gen_indexes", "messages", "busy_s")
     def __init__(self, input_ids, attempts, statuses, data, gen_indexes, messages, busy_s: float = 0.0):
         self.input_ids, self.attempts, self.statuses, self.data = input_ids, attempts, statuses, data
         self.gen_indexes, self.messages, self.busy_s = gen_indexes, messages, busy_s
+
+    def _pack(self) -> list:   # f64 busy_s, u32 n, u32 ids' size; n u32 attempts, gen_indexes, data's
+        n = len(self.input_ids)   # lengths, messages' lengths; n u8 statuses; ids, data, messages
+        self._check(n)
+        ids, (data, data_lengths), (messages, message_lengths) = \
+            _names_out(self.input_ids), _blobs_out(self.data), _texts_out(self.messages)
+        return [_OUTPUTS.pack(self.busy_s, n, len(ids)), struct.pack(
+            f"={4 * n}I{n}B", *self.attempts, *self.gen_indexes, *data_lengths, *message_lengths, *self.statuses),
+            ids, data, messages]
+
+    @classmethod
+    def _unpack(cls, body):
+        busy_s, n, size = _OUTPUTS.unpack_from(body, 0)
+        numbers = struct.unpack_from(f"={4 * n}I{n}B", body, _OUTPUTS.size) if _fits(n, 17, body) else ()
+        input_ids, off = _names_of(body, _OUTPUTS.size + 17 * n, n, size)
+        data, off = _blobs(body, off, numbers[2 * n:3 * n], "o")
+        messages, off = _blobs(body, off, numbers[3 * n:4 * n], "s")
+        return cls(input_ids, numbers[:n], numbers[4 * n:], data, numbers[n:2 * n], messages, busy_s), off
 
 
 class Log(Message):
@@ -210,10 +231,24 @@ class Load(Message):
 
 class Inputs(_Batch):
     """Inputs, a column per field: args None when they came as Blob chunks just before."""
-    KIND, _SCHEMA = 21, ("*s", "*I", "*o")
+    KIND, _SCHEMA = 21, ("*S", "*I", "*o")
     __slots__ = ("input_ids", "attempts", "args")
     def __init__(self, input_ids, attempts, args):
         self.input_ids, self.attempts, self.args = input_ids, attempts, args
+
+    def _pack(self) -> list:   # u32 n, u32 ids' size; n u32 attempts, args' lengths; ids, args
+        n = len(self.input_ids)
+        self._check(n)
+        ids, (args, lengths) = _names_out(self.input_ids), _blobs_out(self.args)
+        return [_U32x2.pack(n, len(ids)), struct.pack(f"={2 * n}I", *self.attempts, *lengths), ids, args]
+
+    @classmethod
+    def _unpack(cls, body):
+        n, size = _U32x2.unpack_from(body, 0)
+        numbers = struct.unpack_from(f"={2 * n}I", body, 8) if _fits(n, 8, body) else ()
+        input_ids, off = _names_of(body, 8 + 8 * n, n, size)
+        args, off = _blobs(body, off, numbers[n:], "o")
+        return cls(input_ids, numbers[:n], args), off
 
 
 class Stop(Message):
@@ -232,7 +267,7 @@ class Cancel(Message):
 
 class ExecStart(Message):
     """(Not sent yet.) Run a command in the container: an exec session."""
-    KIND, _SCHEMA = 24, ("s", "*s", "m", "s")
+    KIND, _SCHEMA = 24, ("s", "S", "m", "s")
     __slots__ = ("exec_id", "argv", "env", "cwd")
     def __init__(self, exec_id: str, argv: list, env: dict, cwd: str = ""):
         self.exec_id, self.argv, self.env, self.cwd = exec_id, argv, env, cwd
@@ -248,26 +283,14 @@ TO_CONTAINER = frozenset({Load, Inputs, Stop, Cancel, ExecStart, Blob, BlobAbort
 def encode(msg: Message) -> bytes:
     """The frame of ``msg``: header and body."""
     cls = type(msg)
-    values = msg._values()
     try:
-        out = [b"", cls._fixed.pack(*[values[i] for i in cls._fixed_at])]
-        if cls._columns:
-            n = len(values[cls._columns[0]])
-            if any(len(values[i]) != n for i in cls._columns):
-                raise ValueError("its columns differ in length")
-            out.append(_U32.pack(n))
-        for i, code in cls._var_at:
-            value = values[i]
-            if code[0] == "*":
-                _put_column(code[1], value, out)
-            elif code == "m" or code == "f":   # pairs: a count, then the keys' column and the values'
-                pairs = list(value.items()) if code == "m" else value
-                out.append(_U32.pack(len(pairs)))
-                for c, column in zip("ss" if code == "m" else "sb", zip(*pairs) if pairs else ((), ())):
-                    _put_column(c, column, out)
-            else:   # one str, bytes, or bytes or None: a column of one, without its count
-                _put_column("b" if code == "s" else code, (value.encode("utf-8", "surrogatepass") if code == "s"
-                                                           else value,), out)
+        if isinstance(msg, _Batch):
+            out = [b"", *msg._pack()]
+        else:
+            values = msg._values()
+            out = [b"", cls._fixed.pack(*[values[i] for i in cls._fixed_at])]
+            for i, code in cls._var_at:
+                _put(code, values[i], out)
     except (struct.error, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ProtocolError(f"cannot encode {cls.__name__}: {exc}") from None
     size = sum(map(len, out))
@@ -277,25 +300,44 @@ def encode(msg: Message) -> bytes:
     return b"".join(out)
 
 
-def _put_column(code: str, column, out: list) -> None:
-    if code == "s":   # any str, surrogates (bytes a function wrote that were not UTF-8) included
-        joined = "\0".join(column)
-        if joined.count("\0") == len(column) - 1 or not column:
-            data = joined.encode("utf-8", "surrogatepass")
-            out += (_U8.pack(_SEPARATED), _U32.pack(len(data)), data)
-            return
-        parts = [s.encode("utf-8", "surrogatepass") for s in column]
-        out += (_U8.pack(_LENGTHS), array("I", map(len, parts)).tobytes(), b"".join(parts))
-    elif code in _FIXED:
-        out.append(array(code, column).tobytes())
-    else:
-        try:
-            out += (array("I", map(len, column)).tobytes(), b"".join(column))
-        except TypeError:   # a None ("o": args or data sent as Blob chunks), or what is not bytes
-            if code != "o":
-                raise
-            out += (array("I", [_ABSENT if v is None else len(v) for v in column]).tobytes(),
-                    b"".join([v for v in column if v is not None]))
+def _put(code: str, value, out: list) -> None:
+    if code == "s" or code == "b" or code == "o":
+        data = value.encode("utf-8", "surrogatepass") if code == "s" else value
+        out += (_U32.pack(_ABSENT), b"") if data is None and code == "o" else (_U32.pack(len(data)), data)
+        return
+    names = value if code == "S" else [x for item in value.items() for x in item] if code == "m" else \
+        [path for path, _ in value]
+    data = _names_out(names)
+    out += (_U32x2.pack(len(names), len(data)), data)
+    if code == "f":   # then the files' lengths and contents
+        out += (struct.pack(f"={len(value)}I", *[len(d) for _, d in value]), *[d for _, d in value])
+
+
+def _names_out(names) -> bytes:
+    """Names (str without NUL) as UTF-8, joined by NUL."""
+    joined = "\0".join(names)
+    if joined.count("\0") != max(len(names) - 1, 0):
+        raise ValueError("a name has a NUL in it")
+    return joined.encode("utf-8", "surrogatepass")
+
+
+def _blobs_out(column) -> tuple:
+    """Bytes or None, one after another, and their lengths (_ABSENT: None)."""
+    try:
+        return b"".join(column), list(map(len, column))   # the join first: it refuses what is not bytes
+    except TypeError:   # a None (args or data sent as Blob chunks), or what is not bytes
+        return b"".join([v for v in column if v is not None]), [_ABSENT if v is None else len(v) for v in column]
+
+
+def _texts_out(column) -> tuple:
+    """Any str (surrogates, from bytes a function wrote that were not UTF-8, included) as UTF-8, one
+    after another, and their lengths."""
+    joined = "".join(column)
+    data = joined.encode("utf-8", "surrogatepass")
+    if len(data) == len(joined):   # ASCII: each string's length is its byte count
+        return data, list(map(len, column))
+    parts = [s.encode("utf-8", "surrogatepass") for s in column]
+    return b"".join(parts), list(map(len, parts))
 
 
 # ----------------------------------------------------------------------------- decoding
@@ -307,37 +349,29 @@ def decode(kind: int, body: bytes) -> Message:
     if cls is None:
         raise ProtocolError(_unknown(kind))
     try:
-        if cls is Hello or cls is Warm:
-            (version,) = _U16.unpack_from(body, 0)
-            if version != VERSION:
-                raise VersionMismatch(f"the container speaks protocol version {version} and its worker {VERSION}:"
-                                      " its bootstrap must come from the same Leveret as the worker")
-        values = [None] * len(cls._SCHEMA)
-        for i, v in zip(cls._fixed_at, cls._fixed.unpack_from(body, 0)):
-            values[i] = v
-        off = cls._fixed.size
-        if cls._columns:
-            n, off = _count(body, off, len(cls._columns)), off + 4
-        for i, code in cls._var_at:
-            if code[0] == "*":
-                values[i], off = _get_column(code[1], body, off, n)
-            elif code == "m" or code == "f":
-                k = _count(body, off, 2)
-                keys, off = _get_column("s", body, off + 4, k)
-                items, off = _get_column("s" if code == "m" else "b", body, off, k)
-                values[i] = dict(zip(keys, items)) if code == "m" else list(zip(keys, items))
-            else:
-                (value,), off = _get_column("b" if code == "s" else code, body, off, 1)
-                values[i] = value.decode("utf-8", "surrogatepass") if code == "s" else value
+        if issubclass(cls, _Batch):
+            msg, off = cls._unpack(body)
+        else:
+            if cls is Hello or cls is Warm:
+                (version,) = _U16.unpack_from(body, 0)
+                if version != VERSION:
+                    raise VersionMismatch(f"the container speaks protocol version {version} and its worker"
+                                          f" {VERSION}: its bootstrap must come from the same Leveret as the worker")
+            values = [None] * len(cls._SCHEMA)
+            for i, v in zip(cls._fixed_at, cls._fixed.unpack_from(body, 0)):
+                values[i] = v
+            off = cls._fixed.size
+            for i, code in cls._var_at:
+                values[i], off = _get(code, body, off)
+            msg = cls.__new__(cls)
+            for name, value in zip(cls.__slots__, values):
+                setattr(msg, name, value)
         if off != len(body):
             raise ProtocolError(f"{len(body) - off} bytes left over")
     except VersionMismatch:
         raise
     except (ProtocolError, struct.error, UnicodeDecodeError, ValueError, OverflowError) as exc:
         raise ProtocolError(f"malformed {cls.__name__} frame: {exc}") from None
-    msg = cls.__new__(cls)
-    for name, value in zip(cls.__slots__, values):
-        setattr(msg, name, value)
     return msg
 
 
@@ -348,56 +382,60 @@ def _unknown(kind: int) -> str:
     return f"unknown frame kind {kind} (protocol version {VERSION})"
 
 
-def _count(body, off: int, least: int) -> int:
-    """A batch's length, which its remaining bytes must be able to hold (``least`` bytes a row)."""
-    (n,) = _U32.unpack_from(body, off)
-    if n * least > len(body) - off - 4:
-        raise ProtocolError(f"{n} rows cannot fit in the {len(body) - off - 4} bytes left")
-    return n
+def _get(code: str, body, off: int):
+    if code == "s" or code == "b" or code == "o":
+        (one,), off = _blobs(body, off + 4, _U32.unpack_from(body, off), code)
+        return one, off
+    count, size = _U32x2.unpack_from(body, off)
+    names, off = _names_of(body, off + 8, count, size)
+    if code == "m":
+        return dict(zip(names[::2], names[1::2])), off
+    if code == "f":
+        lengths = struct.unpack_from(f"={count}I", body, off) if _fits(count, 4, body) else ()
+        data, off = _blobs(body, off + 4 * count, lengths, "b")
+        return list(zip(names, data)), off
+    return names, off
 
 
-def _get_array(code: str, body, off: int, n: int):
-    end = off + n * struct.calcsize(code)
+def _fits(n: int, least: int, body) -> bool:
+    """True, or ProtocolError if ``n`` items of at least ``least`` bytes cannot fit in ``body``."""
+    if n * least > len(body):
+        raise ProtocolError(f"{n} items cannot fit in {len(body)} bytes")
+    return True
+
+
+def _names_of(body, off: int, n: int, size: int):
+    end = off + size
     if end > len(body):
-        raise ProtocolError(f"truncated: {n} values said, {len(body) - off} bytes there")
-    return array(code, body[off:end]).tolist(), end
+        raise ProtocolError(f"truncated: {size} bytes of names said, {len(body) - off} there")
+    names = body[off:end].decode("utf-8", "surrogatepass").split("\0") if n or size else []
+    if len(names) != n:
+        raise ProtocolError(f"{len(names)} names where {n} were said")
+    return names, end
 
 
-def _get_column(code: str, body, off: int, n: int):
-    if code in _FIXED:
-        return _get_array(code, body, off, n)
-    if code == "s":
-        (mode,) = _U8.unpack_from(body, off)
-        if mode == _SEPARATED:
-            (size,) = _U32.unpack_from(body, off + 1)
-            start, off = off + 5, off + 5 + size
-            if off > len(body):
-                raise ProtocolError(f"truncated: {size} bytes of text said, {len(body) - start} there")
-            column = body[start:off].decode("utf-8", "surrogatepass").split("\0") if n or size else []
-            if len(column) != n:
-                raise ProtocolError(f"{len(column)} strings where {n} were said")
-            return column, off
-        if mode != _LENGTHS:
-            raise ProtocolError(f"unknown text column mode {mode}")
-        off += 1
-    lengths, off = _get_array("I", body, off, n)
+def _blobs(body, off: int, lengths, code: str):
+    """What ``lengths`` bytes one after another at ``off`` hold: bytes ("b"), bytes or None where a
+    length is _ABSENT ("o"), str ("s")."""
     absent = code == "o" and _ABSENT in lengths
     if absent:
         lengths, given = [0 if x == _ABSENT else x for x in lengths], lengths
-    total = sum(lengths)
-    if off + total > len(body):
-        raise ProtocolError(f"truncated: {total} bytes said, {len(body) - off} there")
-    if n == 1:
-        column = [body[off:off + total]]
+    end = off + sum(lengths)
+    if end > len(body):
+        raise ProtocolError(f"truncated: {end - off} bytes said, {len(body) - off} there")
+    if len(lengths) == 1:
+        column = [body[off:end]]
+    elif end == off:
+        column = [b""] * len(lengths)
     else:
         reader = io.BytesIO(body)
         reader.seek(off)
         column = list(map(reader.read, lengths))
     if code == "s":
-        column = [b.decode("utf-8", "surrogatepass") for b in column]
+        column = [""] * len(column) if end == off else [b.decode("utf-8", "surrogatepass") for b in column]
     elif absent:
         column = [None if x == _ABSENT else v for x, v in zip(given, column)]
-    return column, off + total
+    return column, end
 
 
 def split_header(head: bytes) -> tuple[int, int]:
