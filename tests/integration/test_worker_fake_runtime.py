@@ -10,7 +10,7 @@ from apps import basic
 
 def function_of(spec) -> str:
     """The name of the function a started container's spec runs."""
-    from leveret.container.bootstrap import ENV_FUNCTION
+    from leveret.container.protocol import ENV_FUNCTION
 
     return dict(line.split("=", 1) for line in spec.env[ENV_FUNCTION].splitlines())["name"]
 

@@ -1,6 +1,5 @@
 import asyncio
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -10,19 +9,14 @@ import pytest
 
 from leveret import _serialization as ser
 from leveret.container import bootstrap
-from leveret.container.bootstrap import (
-    MAX_FRAME,
+from leveret.container import protocol as P
+from leveret.container.bootstrap import Channel, Runner, SocketWriter, exception_payload
+from leveret.container.protocol import (
     STATUS_FAILURE,
     STATUS_GENERATOR_DONE,
     STATUS_GENERATOR_ITEM,
     STATUS_INTERNAL_FAILURE,
     STATUS_SUCCESS,
-    Channel,
-    Runner,
-    SocketWriter,
-    encode_frame,
-    exception_payload,
-    recv_frame,
 )
 
 
@@ -33,50 +27,6 @@ def pair():
     yield a, b
     a.close()
     b.close()
-
-
-# ---------------------------------------------------------------------- framing
-
-
-def test_frame_round_trip(pair):
-    a, b = pair
-    a.sendall(encode_frame(("inputs", [("in-1", 0, b"\x00args")])))
-    assert recv_frame(b) == ("inputs", [("in-1", 0, b"\x00args")])
-
-
-def test_frames_sent_back_to_back_are_read_one_at_a_time(pair):
-    a, b = pair
-    a.sendall(encode_frame(("hello", {})) + encode_frame(("stop",)))
-    assert recv_frame(b) == ("hello", {})
-    assert recv_frame(b) == ("stop",)
-
-
-def test_frame_header_is_the_body_length(pair):
-    frame = encode_frame(("stop",))
-    (n,) = struct.unpack("!I", frame[:4])
-    assert n == len(frame) - 4
-
-
-def test_frame_over_max_frame_is_refused(pair):
-    a, b = pair
-    a.sendall(struct.pack("!I", MAX_FRAME + 1))   # the header alone: the body is never read
-    with pytest.raises(ValueError, match="exceeds"):
-        recv_frame(b)
-
-
-def test_closed_socket_is_eof(pair):
-    a, b = pair
-    a.close()
-    with pytest.raises(EOFError):
-        recv_frame(b)
-
-
-def test_socket_closed_mid_frame_is_eof(pair):
-    a, b = pair
-    a.sendall(encode_frame(("stop",))[:-1])
-    a.close()
-    with pytest.raises(EOFError):
-        recv_frame(b)
 
 
 # ---------------------------------------------------------------------- the runner
@@ -102,11 +52,12 @@ class Harness:
         return self.frames()
 
     def frames(self):
+        """Every message the container sent."""
         self.container_end.shutdown(socket.SHUT_WR)
         frames = []
         while True:
             try:
-                frames.append(recv_frame(self.worker_end))
+                frames.append(P.recv_message(self.worker_end))
             except EOFError:
                 return frames
 
@@ -124,7 +75,7 @@ def h(pair):
 
 
 def outputs(frames):
-    return [out for f in frames if f[0] == "outputs" for out in f[1]]
+    return [out for f in frames if isinstance(f, P.Outputs) for out in f.rows()]
 
 
 def add(a, b):
@@ -136,9 +87,10 @@ def fail(message):
 
 
 def test_plain_function_succeeds_with_its_pickled_value(h):
-    [(kind, outs, busy_s)] = h.run(add, 2, b=3)
-    assert (kind, outs) == ("outputs", [("in-1", 0, STATUS_SUCCESS, cloudpickle.dumps(5), 0, "")])
-    assert 0 < busy_s < 1
+    [msg] = h.run(add, 2, b=3)
+    assert isinstance(msg, P.Outputs)
+    assert msg.rows() == [("in-1", 0, STATUS_SUCCESS, cloudpickle.dumps(5), 0, "")]
+    assert 0 < msg.busy_s < 1
 
 
 def test_raising_function_fails_with_an_exception_payload(h):
@@ -243,8 +195,8 @@ def test_prints_arrive_before_the_output_and_name_their_input(h):
         return "result"
 
     frames = h.run(chatty, input_id="in-7")
-    assert frames[:2] == [("log", 1, "working\n", "in-7"), ("log", 2, "warning\n", "in-7")]
-    assert frames[2][0] == "outputs"
+    assert frames[:2] == [P.Log(1, "working\n", "in-7"), P.Log(2, "warning\n", "in-7")]
+    assert isinstance(frames[2], P.Outputs)
     assert len(frames) == 3
 
 
@@ -255,7 +207,7 @@ def test_generator_prints_arrive_before_the_item_they_precede(h):
         h.stdout.write("second\n")
         yield 2
 
-    kinds = [f[0] if f[0] == "outputs" else f[2] for f in h.run(gen)]
+    kinds = ["outputs" if isinstance(f, P.Outputs) else f.text for f in h.run(gen)]
     assert kinds == ["first\n", "outputs", "second\n", "outputs", "outputs"]
 
 
@@ -278,19 +230,57 @@ def test_bootstrap_loads_as_a_script_without_leveret():
     assert result.stdout == "loaded\n"
 
 
-def test_the_worker_reads_container_frames_as_data_only():
+def _interpreters():
+    """This one, and the oldest Python containers may have (3.9) where this machine has one."""
+    import shutil
+
+    found = [sys.executable]
+    old = shutil.which("python3.9")
+    if old and subprocess.run([old, "-c", "pass"], capture_output=True).returncode == 0:
+        found.append(old)
+    return found
+
+
+@pytest.mark.parametrize("python", _interpreters(), ids=lambda p: "this python" if p == sys.executable else "3.9")
+def test_run_as_a_script_it_serves_inputs_and_shadows_no_module_of_the_function(python, tmp_path):
+    import os
     import pickle
 
-    from leveret.container import bootstrap as b
+    lib = tmp_path / "lib"   # the function's code, on its PYTHONPATH, with a module of its own named protocol
+    lib.mkdir()
+    (lib / "protocol.py").write_text("WHO = 'the function'\n")
+    (lib / "usermod.py").write_text("import protocol\n\ndef f(x):\n    print('working')\n    return protocol.WHO, x * 2\n")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(tmp_path / "sock"))
+        server.listen(1)
+        server.settimeout(60)
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(lib), P.ENV_SOCKET: str(tmp_path / "sock"),
+               P.ENV_FUNCTION: P.format_spec({"module": "usermod", "name": "f"})}
+        proc = subprocess.Popen([python, bootstrap.__file__], env=env, cwd=str(tmp_path), stderr=subprocess.PIPE)
+        try:
+            conn, _ = server.accept()
+            conn.settimeout(60)
+            with conn:
+                hello = P.recv_message(conn)
+                assert isinstance(hello, P.Hello) and (hello.version, hello.import_error) == (P.VERSION, False)
+                conn.sendall(P.encode(P.Inputs(["in-1"], [0], [pickle.dumps(((21,), {}))])))
+                assert P.recv_message(conn) == P.Log(1, "working\n", "in-1")
+                [(input_id, attempt, status, data, _, message)] = P.recv_message(conn).rows()
+                assert (input_id, status, message, pickle.loads(data)) == ("in-1", STATUS_SUCCESS, "", ("the function", 42))
+                conn.sendall(P.encode(P.Stop()))
+            assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()
 
-    class Evil:
-        def __reduce__(self):
-            return (print, ("pwned",))
 
-    assert b.decode_untrusted(pickle.dumps(("outputs", [("in-1", 1, 1, b"x", 0, "")], 0.5))) == \
-        ("outputs", [("in-1", 1, 1, b"x", 0, "")], 0.5)
-    with pytest.raises(pickle.UnpicklingError, match="frames carry data only"):
-        b.decode_untrusted(pickle.dumps(("log", 1, Evil(), "")))
+@pytest.mark.parametrize("module", [bootstrap, P], ids=["bootstrap", "protocol"])
+def test_the_container_side_parses_as_python_3_9(module):
+    import ast
+
+    with open(module.__file__) as f:
+        ast.parse(f.read(), feature_version=(3, 9))   # no match statements, no parenthesized context managers
 
 
 def test_prints_from_a_thread_the_function_starts_name_its_input(h):
@@ -303,7 +293,7 @@ def test_prints_from_a_thread_the_function_starts_name_its_input(h):
         return 1
 
     frames = h.run(spawns_a_thread, input_id="in-9")
-    assert ("log", 1, "from a thread\n", "in-9") in frames
+    assert P.Log(1, "from a thread\n", "in-9") in frames
 
 
 def test_concurrent_inputs_run_at_once_and_their_prints_name_each_input(h):
@@ -327,5 +317,5 @@ def test_concurrent_inputs_run_at_once_and_their_prints_name_each_input(h):
     frames = h.frames()
     got = sorted((o[0], cloudpickle.loads(o[3])) for o in outputs(frames))
     assert got == [("in-0", 0), ("in-1", 10), ("in-2", 20)]
-    logs = sorted((f[3], f[2]) for f in frames if f[0] == "log")
+    logs = sorted((f.input_id, f.text) for f in frames if isinstance(f, P.Log))
     assert logs == [("in-0", "x=0\n"), ("in-1", "x=1\n"), ("in-2", "x=2\n")]

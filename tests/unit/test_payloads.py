@@ -9,6 +9,7 @@ import pytest
 
 from leveret._wire import blobs
 from leveret.container import bootstrap as bs
+from leveret.container import protocol as P
 from leveret.server.blobs import ORPHAN_AFTER_S, BlobStore, BlobTooLarge
 from leveret.server.errors import NotFound
 from leveret.server.store import SqliteStore
@@ -27,7 +28,7 @@ class Frames:
 
 
 def test_the_bootstrap_and_the_wire_agree_on_the_limits():
-    assert (bs.INLINE_LIMIT, bs.MAX_PAYLOAD, bs.CHUNK_BYTES) == (blobs.INLINE_LIMIT, blobs.MAX_PAYLOAD, blobs.CHUNK_BYTES)
+    assert (P.INLINE_LIMIT, P.MAX_PAYLOAD, P.CHUNK_BYTES) == (blobs.INLINE_LIMIT, blobs.MAX_PAYLOAD, blobs.CHUNK_BYTES)
 
 
 def test_a_small_result_stays_in_memory_and_a_large_one_streams_in_chunks():
@@ -41,8 +42,9 @@ def test_a_small_result_stays_in_memory_and_a_large_one_streams_in_chunks():
     value = os.urandom(5 * MiB)
     bs.Codec.dump(value, w)
     assert w.result() is None
-    assert {f[:2] for f in big.sent} == {("blob", "in-2")} and max(len(f[2]) for f in big.sent) <= bs.CHUNK_BYTES
-    assert pickle.loads(b"".join(f[2] for f in big.sent)) == value
+    assert {(type(f), f.input_id) for f in big.sent} == {(P.Blob, "in-2")}
+    assert max(len(f.data) for f in big.sent) <= P.CHUNK_BYTES
+    assert pickle.loads(b"".join(f.data for f in big.sent)) == value
 
 
 def test_a_value_plain_pickle_fails_on_part_way_is_aborted_and_streamed_again():
@@ -50,16 +52,16 @@ def test_a_value_plain_pickle_fails_on_part_way_is_aborted_and_streamed_again():
     w = bs.PayloadWriter(frames, "in-1")
     value = [b"y" * (3 * MiB), lambda: 1]
     bs.Codec.dump(value, w)
-    kinds = [f[0] for f in frames.sent]
-    aborted = kinds.index("blob_abort")
-    assert aborted > 0 and "blob" in kinds[aborted + 1:]   # the first try's chunks, dropped, then cloudpickle's
-    again = b"".join(f[2] for f in frames.sent[aborted + 1:])
+    kinds = [type(f) for f in frames.sent]
+    aborted = kinds.index(P.BlobAbort)
+    assert aborted > 0 and P.Blob in kinds[aborted + 1:]   # the first try's chunks, dropped, then cloudpickle's
+    again = b"".join(f.data for f in frames.sent[aborted + 1:])
     loaded = pickle.loads(again)
     assert loaded[0] == value[0] and loaded[1]() == 1
 
 
 def test_a_result_over_the_limit_raises_saying_so(monkeypatch):
-    monkeypatch.setattr(bs, "MAX_PAYLOAD", 3 * MiB)
+    monkeypatch.setattr(P, "MAX_PAYLOAD", 3 * MiB)
     with pytest.raises(bs.PayloadTooLarge, match="the result is over the 3 MiB limit on a call's payload"):
         bs.Codec.dump(b"z" * (4 * MiB), bs.PayloadWriter(Frames(), "in-1"))
 
@@ -67,8 +69,8 @@ def test_a_result_over_the_limit_raises_saying_so(monkeypatch):
 def test_large_arguments_spool_to_disk_and_load_from_there():
     spool = bs.Spool()
     data = pickle.dumps(((b"a" * (3 * MiB),), {"k": 1}))
-    for i in range(0, len(data), bs.CHUNK_BYTES):
-        spool.add(data[i:i + bs.CHUNK_BYTES])
+    for i in range(0, len(data), P.CHUNK_BYTES):
+        spool.add(data[i:i + P.CHUNK_BYTES])
     assert spool.file._rolled   # past the inline limit: on disk
     assert bs.load_args(spool) == ((b"a" * (3 * MiB),), {"k": 1})
     assert bs.load_args(pickle.dumps(((1,), {}))) == ((1,), {})

@@ -5,7 +5,7 @@ import pytest
 
 import leveret
 from leveret import _serialization as ser
-from leveret.container import bootstrap
+from leveret.container import protocol
 from leveret.container.bootstrap import exception_payload
 from leveret.exception import ExecutionError, FunctionTimeoutError, InputCancellation, RemoteError
 
@@ -151,8 +151,8 @@ def test_status_values_agree_with_the_container_and_the_wire():
     from leveret._wire import api_pb2 as pb
 
     assert (ser.SUCCESS, ser.FAILURE, ser.GENERATOR_ITEM, ser.GENERATOR_DONE, ser.INTERNAL_FAILURE) == (
-        bootstrap.STATUS_SUCCESS, bootstrap.STATUS_FAILURE, bootstrap.STATUS_GENERATOR_ITEM,
-        bootstrap.STATUS_GENERATOR_DONE, bootstrap.STATUS_INTERNAL_FAILURE)
+        protocol.STATUS_SUCCESS, protocol.STATUS_FAILURE, protocol.STATUS_GENERATOR_ITEM,
+        protocol.STATUS_GENERATOR_DONE, protocol.STATUS_INTERNAL_FAILURE)
     assert (ser.SUCCESS, ser.FAILURE, ser.GENERATOR_ITEM, ser.GENERATOR_DONE, ser.CANCELLED, ser.TIMEOUT,
             ser.INTERNAL_FAILURE) == (
         pb.OUTPUT_STATUS_SUCCESS, pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_GENERATOR_ITEM,

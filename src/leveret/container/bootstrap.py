@@ -1,24 +1,20 @@
 """The program that runs inside every container.
 
 It needs only the standard library and cloudpickle (any image with Python >= 3.9), and is started
-as a script — ``python .../bootstrap.py`` — so importing it pulls in nothing else of Leveret.
+as a script — ``python .../bootstrap.py`` — so it imports nothing else of Leveret but protocol.py
+beside it: the messages it exchanges with its worker over a unix socket.
 
 Flow::
 
-    worker ──unix socket──▶ bootstrap: ("inputs", [(input_id, attempt, args), ...]) | ("stop",)
-                                        | ("blob", input_id, chunk) | ("blob_abort", input_id)
-    bootstrap ─────────────▶ worker:   ("hello", info) | ("outputs", [...], busy_s) | ("log", fd, text, input_id)
-                                        | ("blob", input_id, chunk) | ("blob_abort", input_id)
+    worker ──unix socket──▶ bootstrap: [Load (a warm container's function)] Inputs, Blob, BlobAbort, Stop
+    bootstrap ─────────────▶ worker:   [Warm] Hello, Outputs, Log, Blob, BlobAbort
 
-Arguments and results over INLINE_LIMIT go as "blob" chunks first; the input's args or the
-output's data is then None.
-
-Inputs and outputs move in batches both ways; one container serves many inputs. Output tuples are
-``(input_id, attempt, status, data, gen_index, message)`` with ``status`` one of the STATUS_* below;
-``busy_s`` is the time spent running the inputs since the previous batch (the server sizes its
-dispatch windows and scaling from it).
-Lines the function prints through ``sys.stdout`` / ``sys.stderr`` travel on the same socket, so
-they reach the worker before the output of the input that printed them.
+Inputs and outputs move in batches both ways; one container serves many inputs. Arguments and
+results over the inline limit go as Blob chunks first; the input's args or the output's data is
+then None. An output's ``busy_s`` is the time spent running inputs since the previous batch (the
+server sizes its dispatch windows and scaling from it). Lines the function prints through
+``sys.stdout`` / ``sys.stderr`` travel on the same socket, so they reach the worker before the
+output of the input that printed them.
 """
 
 from __future__ import annotations
@@ -32,90 +28,49 @@ try:  # the C modules themselves: pickle.py and socket.py import re, enum and mo
 except ImportError:  # pragma: no cover - an interpreter without the accelerator
     import pickle
 import _socket as socket
-import struct
 import sys
 import threading
 import time
 
 STARTED_AT = time.time()
 
-STATUS_SUCCESS = 1
-STATUS_FAILURE = 2
-STATUS_GENERATOR_ITEM = 3
-STATUS_GENERATOR_DONE = 4
-STATUS_INTERNAL_FAILURE = 7
 
-_HEADER = struct.Struct("!I")
-MAX_FRAME = 1 << 30
+def _protocol():
+    """protocol.py beside this file. Run as a script, it is loaded from there under a name of its
+    own, whatever sys.path holds, and this directory leaves sys.path: the function's own modules
+    (one may be called protocol) are not shadowed by Leveret's."""
+    if __package__:   # imported as leveret.container.bootstrap: by the worker, by tests
+        from . import protocol
 
-# Environment the worker sets for the bootstrap.
-ENV_SOCKET = "LEVERET_CONTAINER_SOCKET"
-ENV_FUNCTION = "LEVERET_FUNCTION_SPEC"   # "key=value" lines: module, name, mount_dir, serialized_path
-ENV_CONTAINER_ID = "LEVERET_CONTAINER_ID"
+        return protocol
+    from importlib.machinery import ModuleSpec, SourceFileLoader
 
-RUNNING_FILE = "running"   # beside the socket: the input a one-at-a-time container is running
-MARKER_SIZE = 256
+    here = os.path.dirname(os.path.realpath(__file__))
+    if sys.path and sys.path[0] and os.path.realpath(sys.path[0]) == here:
+        del sys.path[0]
+    name = "_leveret_container_protocol"
+    loader = SourceFileLoader(name, os.path.join(here, "protocol.py"))
+    module = type(sys)(name)
+    module.__file__, module.__loader__ = loader.path, loader
+    module.__spec__ = ModuleSpec(name, loader, origin=loader.path)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+P = _protocol()
+ENV_SOCKET, ENV_FUNCTION, ENV_CONTAINER_ID = P.ENV_SOCKET, P.ENV_FUNCTION, P.ENV_CONTAINER_ID
+format_spec = P.format_spec   # what the worker writes into ENV_FUNCTION
 
 LOG_FLUSH_INTERVAL_S = 0.01
 OUTPUT_FLUSH_INTERVAL_S = 0.005
 OUTPUT_FLUSH_BYTES = 8 * 1024 * 1024   # held outputs are sent once they are this big, whatever the time
-
-# Payloads over the inline limit travel as ("blob", input_id, chunk) frames before the input (its
-# args then None) or the output (its data None); the worker relays them to and from the server's
-# blobs. The same numbers as leveret/_wire/blobs.py (this module imports nothing of leveret).
-INLINE_LIMIT = 2 * 1024 * 1024
-MAX_PAYLOAD = 4 * 1024 * 1024 * 1024
-CHUNK_BYTES = 1024 * 1024
 
 # The input whose code is running: each thread or task of a @concurrent function has its own.
 CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
 # Threads the function starts have a context of their own: their prints go to the one input running,
 # when one container runs one input at a time.
 SOLE_INPUT = [""]
-
-
-# ----------------------------------------------------------------------------- framing
-
-
-def encode_frame(msg: object) -> bytes:
-    body = pickle.dumps(msg, protocol=4)
-    return _HEADER.pack(len(body)) + body
-
-
-def decode_body(body: bytes) -> object:
-    return pickle.loads(body)
-
-
-class _DataOnly(pickle.Unpickler):
-    """Refuses every global: what it loads can only be data (tuples, lists, dicts, str, bytes,
-    numbers). The worker reads containers' frames with it — a container must not be able to run
-    code in the worker by what it sends."""
-
-    def find_class(self, module, name):
-        raise pickle.UnpicklingError(f"a frame from a container refers to {module}.{name}; frames carry data only")
-
-
-def decode_untrusted(body: bytes) -> object:
-    import io
-
-    return _DataOnly(io.BytesIO(body)).load()
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("worker closed the socket")
-        buf += chunk
-    return bytes(buf)
-
-
-def recv_frame(sock: socket.socket) -> object:
-    (n,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
-    if n > MAX_FRAME:
-        raise ValueError(f"frame of {n} bytes exceeds the {MAX_FRAME} byte limit")
-    return decode_body(_recv_exact(sock, n))
 
 
 # ----------------------------------------------------------------------------- channel
@@ -128,13 +83,13 @@ class Channel:
         self.sock = sock
         self._lock = threading.Lock()
 
-    def send(self, msg: object) -> None:
-        data = encode_frame(msg)
+    def send(self, msg: P.Message) -> None:
+        data = P.encode(msg)
         with self._lock:
             self.sock.sendall(data)
 
-    def recv(self) -> object:
-        return recv_frame(self.sock)
+    def recv(self) -> P.Message:
+        return P.recv_message(self.sock)
 
 
 class SocketWriter(io.TextIOBase):
@@ -181,7 +136,7 @@ class SocketWriter(io.TextIOBase):
                 runs.append([input_id, [text]])
         try:
             for input_id, texts in runs:
-                self._channel.send(("log", self._fd, "".join(texts), input_id))
+                self._channel.send(P.Log(self._fd, "".join(texts), input_id))
         except OSError:
             pass  # the worker is gone; the container is about to be stopped
 
@@ -217,52 +172,6 @@ def _flush_forever(writers: list) -> None:
             w.flush()
 
 
-class RunningMarker:
-    """The input this container is running, in a file beside its socket that both sides map: the
-    worker reads it when the container dies (a crash, an out-of-memory kill), so the input to blame
-    is known even when it had no time to say anything. Setting it is a memory write, no syscall.
-    Layout: one length byte (0: no input running), then the input id."""
-
-    def __init__(self, path: str | None):
-        self.map = None
-        if path is None:
-            return
-        try:
-            import mmap
-
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                os.ftruncate(fd, MARKER_SIZE)
-                self.map = mmap.mmap(fd, MARKER_SIZE)
-            finally:
-                os.close(fd)
-        except (OSError, ValueError, ImportError):
-            pass   # the worker then knows less: it blames nothing it cannot name
-
-    def set(self, input_id: str) -> None:
-        if self.map is not None:
-            data = input_id.encode()[:MARKER_SIZE - 1]
-            self.map[1:1 + len(data)] = data
-            self.map[0] = len(data)   # last: the id is whole once its length says so
-
-    def clear(self) -> None:
-        if self.map is not None:
-            self.map[0] = 0
-
-
-def read_running(directory: str) -> str | None:
-    """The input a dead container was running (the worker's side of RunningMarker): its id, "" if
-    it ran none, None if the container kept no marker."""
-    try:
-        with open(os.path.join(directory, RUNNING_FILE), "rb") as f:
-            data = f.read(MARKER_SIZE)
-    except OSError:
-        return None
-    if not data:
-        return None
-    return data[1:1 + data[0]].decode(errors="replace")
-
-
 # ----------------------------------------------------------------------------- payloads
 
 
@@ -271,8 +180,8 @@ class PayloadTooLarge(ValueError):
 
 
 class PayloadWriter:
-    """Where a result is pickled: held in memory up to INLINE_LIMIT; past it, what was and is written
-    goes to the worker as blob chunks as it is written, so a large result is never held twice."""
+    """Where a result is pickled: held in memory up to the inline limit; past it, what was and is
+    written goes to the worker as Blob chunks as it is written, so a large result is never held twice."""
 
     def __init__(self, channel: "Channel", input_id: str):
         self.channel = channel
@@ -282,7 +191,7 @@ class PayloadWriter:
 
     def write(self, data) -> int:
         n = len(data)
-        if not self.streamed and len(self.buf) + n <= INLINE_LIMIT:
+        if not self.streamed and len(self.buf) + n <= P.INLINE_LIMIT:
             self.buf += data
             return n
         if self.buf:
@@ -293,19 +202,20 @@ class PayloadWriter:
 
     def _send(self, data) -> None:
         view = memoryview(data).cast("B")
-        for start in range(0, len(view), CHUNK_BYTES):
-            piece = view[start:start + CHUNK_BYTES]
+        for start in range(0, len(view), P.CHUNK_BYTES):
+            piece = view[start:start + P.CHUNK_BYTES]
             self.streamed += len(piece)
-            if self.streamed > MAX_PAYLOAD:
-                limit = f"{MAX_PAYLOAD / 2**30:.3g} GiB" if MAX_PAYLOAD >= 2**30 else f"{MAX_PAYLOAD / 2**20:.3g} MiB"
+            if self.streamed > P.MAX_PAYLOAD:
+                cap = P.MAX_PAYLOAD
+                limit = f"{cap / 2**30:.3g} GiB" if cap >= 2**30 else f"{cap / 2**20:.3g} MiB"
                 raise PayloadTooLarge(f"the result is over the {limit} limit on a call's payload: write large data"
                                       " to a file or storage and return its path or URL instead")
-            self.channel.send(("blob", self.input_id, piece.tobytes()))
+            self.channel.send(P.Blob(self.input_id, piece.tobytes()))
 
     def abort(self) -> None:
         """Pickling failed part-way: the worker drops what it relayed of this result."""
         if self.streamed:
-            self.channel.send(("blob_abort", self.input_id))
+            self.channel.send(P.BlobAbort(self.input_id))
             self.streamed = 0
         self.buf = bytearray()
 
@@ -315,12 +225,12 @@ class PayloadWriter:
 
 
 class Spool:
-    """An input's arguments arriving as blob chunks: in memory while small, on disk past INLINE_LIMIT."""
+    """An input's arguments arriving as Blob chunks: in memory while small, on disk past the inline limit."""
 
     def __init__(self):
         import tempfile   # only inputs with large arguments pay for it
 
-        self.file = tempfile.SpooledTemporaryFile(max_size=INLINE_LIMIT)
+        self.file = tempfile.SpooledTemporaryFile(max_size=P.INLINE_LIMIT)
 
     def add(self, data: bytes) -> None:
         self.file.write(data)
@@ -362,14 +272,6 @@ class Codec:
             import cloudpickle
 
             cloudpickle.dump(value, writer, protocol=4)
-
-
-def parse_spec(text: str) -> dict:
-    return dict(line.split("=", 1) for line in text.splitlines() if line)
-
-
-def format_spec(spec: dict) -> str:
-    return "".join(f"{k}={v}\n" for k, v in spec.items())
 
 
 def _function_kind(fn) -> tuple[bool, bool]:
@@ -433,7 +335,7 @@ class Runner:
         self.last_flush = time.monotonic()
         self.loop = None
         self._lock = threading.Lock()   # the flusher thread also flushes what is held
-        self.marker = RunningMarker(None)   # main() gives a one-at-a-time runner the real one
+        self.marker = P.RunningMarker(None)   # main() gives a one-at-a-time runner the real one
 
     def flush(self) -> None:
         """Send held log text, then held outputs (the worker times inputs from their arrival)."""
@@ -443,7 +345,7 @@ class Runner:
             if self.pending:
                 batch, self.pending, self.pending_bytes = self.pending, [], 0
                 busy, self.busy_s = self.busy_s, 0.0
-                self.channel.send(("outputs", batch, busy))
+                self.channel.send(P.Outputs.of(batch, busy))
             self.last_flush = time.monotonic()
 
     def emit(self, out: tuple, *, urgent: bool) -> None:
@@ -492,21 +394,21 @@ class Runner:
 
     def _run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         if self.import_error is not None:
-            self.emit((input_id, attempt, STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
+            self.emit((input_id, attempt, P.STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
             return
         started = time.perf_counter()
         try:
             args, kwargs = load_args(args_blob)
             if any(_function_kind(self.fn)):
                 n = self._run_generator(input_id, attempt, args, kwargs)
-                out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
+                out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
             else:
                 result = self.fn(*args, **kwargs)
                 if hasattr(result, "__await__"):
                     result = self._run_async(result)
-                out = (input_id, attempt, STATUS_SUCCESS, self._dump(result, input_id), 0, "")
+                out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, "")
         except Exception as exc:
-            out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
         with self._lock:
             self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=last_in_batch)
@@ -520,10 +422,10 @@ class Runner:
                     item = self._run_async(gen.__anext__())
                 except StopAsyncIteration:
                     return n
-                self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+                self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
                 n += 1
         for item in gen:
-            self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+            self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
             n += 1
         return n
 
@@ -590,13 +492,13 @@ class ConcurrentRunner(Runner):
             if _function_kind(self.fn)[1]:
                 n = 0
                 async for item in self.fn(*args, **kwargs):
-                    self.emit((input_id, attempt, STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+                    self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
                     n += 1
-                out = (input_id, attempt, STATUS_GENERATOR_DONE, b"", n, "")
+                out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
             else:
-                out = (input_id, attempt, STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
+                out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
         except Exception as exc:
-            out = (input_id, attempt, STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
         with self._lock:
             self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=True)
@@ -628,20 +530,19 @@ async def _all_tasks_done() -> None:
 
 def wait_for_function(channel: Channel) -> dict:
     """A warm container: started before any function was chosen for it. It imports leveret (what
-    user modules import first) and waits for ("load", spec, files, container_id, env); the files
-    (the function's code, or its pickle) are written to a directory of its own, and env (the
-    function's secrets) joins the environment."""
+    user modules import first) and waits for a Load: its files (the function's code, or its pickle)
+    are written to a directory of its own, and its env (the function's secrets) joins the environment."""
     try:
         import leveret  # noqa: F401 - warming up what the user's module will import
     except ImportError:
         pass
-    channel.send(("warm", {"started_at": STARTED_AT}))
+    channel.send(P.Warm(STARTED_AT))
     msg = channel.recv()
-    if msg[0] != "load":
+    if not isinstance(msg, P.Load):
         raise SystemExit(0)
-    _, spec, files, container_id, env = msg
-    os.environ.update(env)
-    os.environ[ENV_CONTAINER_ID] = container_id
+    spec, files = dict(msg.spec), msg.files
+    os.environ.update(msg.env)
+    os.environ[ENV_CONTAINER_ID] = msg.container_id
     # beside the socket: a directory of this container's that is writable and removed with it
     code_dir = os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), "code")
     for rel, data in files:
@@ -667,7 +568,7 @@ def main() -> int:
     flushing: list = [stdout, stderr]
     threading.Thread(target=_flush_forever, args=(flushing,), daemon=True).start()
     if ENV_FUNCTION in os.environ:
-        spec = parse_spec(os.environ[ENV_FUNCTION])
+        spec = P.parse_spec(os.environ[ENV_FUNCTION])
     else:
         spec = wait_for_function(channel)
 
@@ -684,13 +585,8 @@ def main() -> int:
         import traceback
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
-    channel.send(("hello", {
-        "started_at": STARTED_AT,
-        "import_started_at": import_started,
-        "ready_at": time.time(),
-        "import_error": import_error is not None,
-        "python": sys.version.split()[0],
-    }))
+    channel.send(P.Hello(started_at=STARTED_AT, import_started_at=import_started, ready_at=time.time(),
+                         import_error=import_error is not None, python=sys.version.split()[0]))
 
     max_inputs = int(spec.get("max_inputs") or 1)
     if max_inputs > 1 and fn is not None:
@@ -698,7 +594,7 @@ def main() -> int:
     else:
         runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
     if runner.one_at_a_time:
-        runner.marker = RunningMarker(os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), RUNNING_FILE))
+        runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[ENV_SOCKET]), P.RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
     spools: dict = {}   # input id -> Spool of its arguments while they arrive
     while True:
@@ -706,24 +602,26 @@ def main() -> int:
             msg = channel.recv()
         except (EOFError, OSError):
             break
-        if msg[0] == "stop":
+        if isinstance(msg, P.Stop):
             break
-        if msg[0] == "blob":   # part of the arguments of an input that comes next
-            spools.setdefault(msg[1], Spool()).add(msg[2])
-            continue
-        if msg[0] == "blob_abort":
-            spool = spools.pop(msg[1], None)
+        if isinstance(msg, P.Blob):   # part of the arguments of an input that comes next
+            spools.setdefault(msg.input_id, Spool()).add(msg.data)
+        elif isinstance(msg, P.BlobAbort):
+            spool = spools.pop(msg.input_id, None)
             if spool is not None:
                 spool.file.close()
-            continue
-        if msg[0] == "inputs":
-            batch = [(iid, attempt, spools.pop(iid) if args is None else args) for iid, attempt, args in msg[1]]
+        elif isinstance(msg, P.Inputs):
+            args = msg.args
+            if spools:   # those None came as Blob chunks
+                args = [spools.pop(iid, None) if a is None else a for iid, a in zip(msg.input_ids, args)]
+            batch = zip(msg.input_ids, msg.attempts, args)
             if isinstance(runner, ConcurrentRunner):
                 for input_id, attempt, args_blob in batch:
                     runner.submit(input_id, attempt, args_blob)
                 continue
+            last = len(msg.input_ids) - 1
             for i, (input_id, attempt, args_blob) in enumerate(batch):
-                runner.run_one(input_id, attempt, args_blob, last_in_batch=i == len(batch) - 1)
+                runner.run_one(input_id, attempt, args_blob, last_in_batch=i == last)
             runner.flush()
     if isinstance(runner, ConcurrentRunner):
         runner.close()

@@ -1,7 +1,7 @@
 """A container's payloads over the inline limit, relayed between its socket and the server's blobs.
 
-    server ─BlobGet─▶ the arguments, a chunk at a time ─("blob", input_id, chunk)─▶ bootstrap, then the input
-    bootstrap ─("blob", input_id, chunk)─▶ Upload (BlobPut) ─▶ its output names the blob
+    server ─BlobGet─▶ the arguments, a chunk at a time ─Blob(input_id, chunk)─▶ bootstrap, then the input
+    bootstrap ─Blob(input_id, chunk)─▶ Upload (BlobPut) ─▶ its output names the blob
 
 The worker holds a chunk at a time: reading the container's socket waits while the server takes a
 chunk, and writing to it waits while the container reads (backpressure both ways). Batches of

@@ -1,6 +1,6 @@
 """One container's life on a worker: code, socket, start, relay inputs and outputs, stop.
 
-    assignment ─▶ fetch code ─▶ listen on socket ─▶ runtime.start ─▶ bootstrap connects ("hello")
+    assignment ─▶ fetch code ─▶ listen on socket ─▶ runtime.start ─▶ bootstrap connects (Hello)
                ─▶ READY ─▶ inputs ⇄ outputs / log lines ─▶ stop (grace, then kill) ─▶ STOPPED
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .._ids import new_id
 from .._wire import api_pb2 as pb
 from .._wire import blobs
-from ..container import bootstrap
+from ..container import bootstrap, protocol
 from .logbuf import LineSplitter
 from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
 from .payloads import PayloadRelay, StoredBlob
@@ -34,16 +34,14 @@ PIPE_DRAIN_S = 1.0
 STDERR_TAIL_LINES = 20
 DROP_REPORT_S = 1.0           # while a container's lines are being dropped, say how many this often
 
-_HEADER = bootstrap._HEADER
-
 log = logging.getLogger("leveret.worker")
 
 STATUS = {
-    bootstrap.STATUS_SUCCESS: pb.OUTPUT_STATUS_SUCCESS,
-    bootstrap.STATUS_FAILURE: pb.OUTPUT_STATUS_FAILURE,
-    bootstrap.STATUS_GENERATOR_ITEM: pb.OUTPUT_STATUS_GENERATOR_ITEM,
-    bootstrap.STATUS_GENERATOR_DONE: pb.OUTPUT_STATUS_GENERATOR_DONE,
-    bootstrap.STATUS_INTERNAL_FAILURE: pb.OUTPUT_STATUS_INTERNAL_FAILURE,
+    protocol.STATUS_SUCCESS: pb.OUTPUT_STATUS_SUCCESS,
+    protocol.STATUS_FAILURE: pb.OUTPUT_STATUS_FAILURE,
+    protocol.STATUS_GENERATOR_ITEM: pb.OUTPUT_STATUS_GENERATOR_ITEM,
+    protocol.STATUS_GENERATOR_DONE: pb.OUTPUT_STATUS_GENERATOR_DONE,
+    protocol.STATUS_INTERNAL_FAILURE: pb.OUTPUT_STATUS_INTERNAL_FAILURE,
 }
 
 
@@ -77,7 +75,7 @@ class ContainerTask:
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
         self._early_lines: list[str] = []
-        self.load_error = ""
+        self.failure = ""     # why the worker ended it: its code could not be loaded, it sent what cannot be read
         if assignment is not None:
             self._bind(assignment)
 
@@ -125,11 +123,13 @@ class ContainerTask:
             self._write_inputs(items)
 
     def _write_inputs(self, items: list[tuple]) -> None:
-        # args None: the bootstrap has them from the "blob" frames sent just before
-        if not self._write(("inputs", [(iid, attempt, None if blob else args) for iid, attempt, args, blob in items])):
+        ids, attempts, args, blobs = zip(*items) if items else ((), (), (), ())
+        if any(blobs):   # args None: the bootstrap has them from the Blob frames sent just before
+            args = [None if blob else a for a, blob in zip(args, blobs)]
+        if not self._write(protocol.Inputs(ids, attempts, args)):
             return   # its socket closed: the container is ending, and its end tells the server what it held
         if self.timer is not None:
-            self.timer.sent([(iid, attempt) for iid, attempt, *_ in items])
+            self.timer.sent(list(zip(ids, attempts)))
 
     async def _send_args(self, input_id: str, blob_id: str) -> bool:
         """Stream an input's arguments from the server's blob to the bootstrap; False if its socket closed."""
@@ -137,12 +137,12 @@ class ContainerTask:
         try:
             async for data in blobs.chunks(self.agent.stub, blob_id):
                 sent = True
-                if not self._write(("blob", input_id, data)):
+                if not self._write(protocol.Blob(input_id, data)):
                     return False
                 await self.writer.drain()
         except Exception:
             if sent:   # what it has of them is of no use
-                self._write(("blob_abort", input_id))
+                self._write(protocol.BlobAbort(input_id))
             raise
         return True
 
@@ -173,7 +173,7 @@ class ContainerTask:
         self.stop_requested = reason
         self.assigned.set()   # a warm container waiting for a function waits no more
         if self.writer is not None:
-            self._write(("stop",))
+            self._write(protocol.Stop())
         elif self.handle is not None:
             self.handle.kill(signal.SIGKILL)
         loop, grace = asyncio.get_running_loop(), self.agent.stop_grace_s
@@ -184,14 +184,14 @@ class ContainerTask:
         if self.handle is not None and self.task is not None and not self.task.done():
             self.handle.kill(sig)
 
-    def _write(self, msg) -> bool:
+    def _write(self, msg: protocol.Message) -> bool:
         """Send a frame to the bootstrap; False if its socket is closed or closing (the container
         is ending at any moment: a crash, a signal, a timeout's kill)."""
         writer = self.writer
         if writer is None or writer.is_closing():
             return False
         try:
-            writer.write(bootstrap.encode_frame(msg))
+            writer.write(protocol.encode(msg))
         except (RuntimeError, OSError):   # closed between the check and the write
             return False
         return True
@@ -235,7 +235,7 @@ class ContainerTask:
             done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
                 connected.cancel()
-                message = self.load_error
+                message = self.failure
                 if waiter not in done:
                     self.handle.kill(signal.SIGKILL)
                     message = (f"container did not start within {startup_timeout:g} s (this includes importing"
@@ -248,10 +248,11 @@ class ContainerTask:
                 if self.warm_at:   # its start was paid before the function came: only loading counts
                     phases = {"code": self._load_s}
                 else:
-                    phases["interpreter_start"] = max(0.0, hello["started_at"] - t2)
-                phases["imports"] = hello["ready_at"] - hello["import_started_at"]
+                    phases["interpreter_start"] = max(0.0, hello.started_at - t2)
+                phases["imports"] = hello.ready_at - hello.import_started_at
                 self.agent.event(self.container_id, pb.CONTAINER_STATE_READY, phases=phases)
                 exit_code = await waiter
+                message = self.failure
             # Processes the function left behind die with the container and release its pipes.
             self.handle.kill(signal.SIGKILL)
             _, unread = await asyncio.wait(pipes, timeout=PIPE_DRAIN_S)
@@ -295,7 +296,7 @@ class ContainerTask:
     def _running_input(self) -> str:
         """The input the container was running when it ended: from the marker a one-at-a-time
         bootstrap keeps, else (a @concurrent container) the oldest still timed, if it is timed."""
-        marker = bootstrap.read_running(self.socket_dir)
+        marker = protocol.read_running(self.socket_dir)
         if marker is not None:
             return marker
         return self.timer.running() if self.timer is not None else ""
@@ -381,8 +382,8 @@ class ContainerTask:
             writer.close()
             return
         try:
-            kind, self.hello = await self._read_frame(reader)
-            if kind == "warm":
+            self.hello = await protocol.read_message(reader)
+            if isinstance(self.hello, protocol.Warm):
                 self.writer = writer
                 self.warm_at = time.time()
                 await self.assigned.wait()
@@ -393,78 +394,91 @@ class ContainerTask:
                 try:
                     spec, files = await self._code_for_warm()
                 except Exception as exc:   # e.g. the code's mount could not be fetched
-                    self.load_error = f"could not load the function's code into a warm container: {exc}"
-                    self.handle.kill(signal.SIGKILL)
-                    writer.close()
+                    self._end(writer, f"could not load the function's code into a warm container: {exc}")
                     return
-                self._write(("load", spec, files, self.container_id, dict(self.a.definition.secret_env)))
-                kind, self.hello = await self._read_frame(reader)
+                self._write(protocol.Load(spec, files, self.container_id, dict(self.a.definition.secret_env)))
+                self.hello = await protocol.read_message(reader)
                 self._load_s = time.time() - t_load
+            if not isinstance(self.hello, protocol.Hello):
+                raise protocol.ProtocolError(f"its first frame is {type(self.hello).__name__}, not Hello")
+        except protocol.ProtocolError as exc:
+            self._end(writer, f"container could not start: {exc}")
+            return
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             writer.close()
             return
         self.writer = writer
         if self.stop_requested is not None:
-            self._write(("stop",))
+            self._write(protocol.Stop())
         elif self.pending_inputs:
             self._send(self.pending_inputs)
             self.pending_inputs = []
         self.connected.set()
         try:
             while True:
-                msg = await self._read_frame(reader)
-                if msg[0] == "outputs":
-                    outputs = msg[1]
-                    if any(o[3] is None for o in outputs):   # data streamed as a blob: its id instead
-                        outputs = [await self._streamed(o) if o[3] is None else o for o in outputs]
-                    self._forward_outputs(outputs, msg[2])
-                elif msg[0] == "blob":
-                    await self.relay.chunk(msg[1], msg[2])
-                elif msg[0] == "blob_abort":
-                    self.relay.abort(msg[1])
-                elif msg[0] == "log":
-                    _, fd, text, input_id = msg
-                    self.current_input = input_id
-                    self._feed(fd, _utf8(text), input_id)
+                msg = await protocol.read_message(reader)
+                if isinstance(msg, protocol.Outputs):
+                    if None in msg.data:   # data streamed as a blob: its id instead
+                        await self._streamed(msg)
+                    self._forward_outputs(msg)
+                elif isinstance(msg, protocol.Log):
+                    self.current_input = msg.input_id
+                    self._feed(msg.fd, _utf8(msg.text), msg.input_id)
+                elif isinstance(msg, protocol.Blob):
+                    await self.relay.chunk(msg.input_id, msg.data)
+                elif isinstance(msg, protocol.BlobAbort):
+                    self.relay.abort(msg.input_id)
+                elif type(msg) not in protocol.FROM_CONTAINER:
+                    raise protocol.ProtocolError(f"it sent {type(msg).__name__}, which only a worker sends")
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        except Exception:  # a malformed frame ends this container, never the worker
+        except protocol.ProtocolError as exc:   # it ends, never the worker
+            log.warning("container %s sent a frame the worker cannot read: %s", self.container_id, exc)
+            self._end(writer, f"container sent a frame its worker cannot read: {exc}")
+        except Exception:  # a bug handling a frame ends this container, never the worker
             log.exception("container %s sent a frame the worker could not handle", self.container_id)
-            self.handle.kill(signal.SIGKILL)
+            self._end(writer, "")
         finally:
             writer.close()
             self.relay.close()
 
-    async def _streamed(self, output: tuple) -> tuple:
-        """An output whose data the bootstrap streamed: with its blob's id, or failed saying why."""
-        iid, attempt, status, _, gen_index, message = output
-        blob_id, error = await self.relay.finish(iid)
-        if error:
-            return iid, attempt, bootstrap.STATUS_INTERNAL_FAILURE, b"", gen_index, f"its result could not be stored: {error}"
-        return iid, attempt, status, StoredBlob(blob_id), gen_index, message
+    def _end(self, writer: asyncio.StreamWriter, failure: str) -> None:
+        """End the container at once, saying why (the message of its end event)."""
+        self.failure = self.failure or failure
+        if self.handle is not None:
+            self.handle.kill(signal.SIGKILL)
+        writer.close()
 
-    @staticmethod
-    async def _read_frame(reader: asyncio.StreamReader):
-        (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
-        if n > bootstrap.MAX_FRAME:
-            raise ValueError(f"frame of {n} bytes exceeds the {bootstrap.MAX_FRAME} byte limit")
-        return bootstrap.decode_untrusted(await reader.readexactly(n))
+    async def _streamed(self, outputs: protocol.Outputs) -> None:
+        """Outputs whose data the bootstrap streamed: with their blob's id, or failed saying why."""
+        data, statuses, messages = list(outputs.data), list(outputs.statuses), list(outputs.messages)
+        for i, iid in enumerate(outputs.input_ids):
+            if data[i] is None:
+                blob_id, error = await self.relay.finish(iid)
+                if error:
+                    data[i], statuses[i] = b"", protocol.STATUS_INTERNAL_FAILURE
+                    messages[i] = f"its result could not be stored: {error}"
+                else:
+                    data[i] = StoredBlob(blob_id)
+        outputs.data, outputs.statuses, outputs.messages = data, statuses, messages
 
-    def _forward_outputs(self, outputs: list[tuple], busy_s: float) -> None:
+    def _forward_outputs(self, outputs: protocol.Outputs) -> None:
         self.lines.flush_all()
         if self._drop_report is not None:   # say what was dropped now, not a second later: before the result,
             self._report_drops()            # as its lines are, so the run's live logs have it before they end
         if self.timer is not None:
-            for iid, _, status, *_ in outputs:
-                if status != bootstrap.STATUS_GENERATOR_ITEM:
+            for iid, status in zip(outputs.input_ids, outputs.statuses):
+                if status != protocol.STATUS_GENERATOR_ITEM:
                     self.timer.finished(iid)
         results = [
             pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
                 status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), gen_index=gen_index, message=message,
                 **({"data_blob_id": data} if isinstance(data, StoredBlob) else {"data": data})))
-            for iid, attempt, status, data, gen_index, message in outputs
+            for iid, attempt, status, data, gen_index, message in zip(
+                outputs.input_ids, outputs.attempts, outputs.statuses, outputs.data, outputs.gen_indexes,
+                outputs.messages)
         ]
-        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=busy_s))
+        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=outputs.busy_s))
 
     # ------------------------------------------------------------------ fd-level output
 
