@@ -2,8 +2,9 @@
 
     leveret deploy ─▶ AppCreate(deploy) ─▶ FunctionCreate… ─▶ AppPublish
                       version N+1, "deploying"                 N+1 "deployed" (live); N "draining"
-    calls by name (Function.from_name) ─▶ the live version; new calls still aimed at a draining
-    version's functions go to the live version's function of the same name
+                      (the first deploy makes the name's object: objects/apps.py)
+    calls by name (Function.from_name) ─▶ the name's object ─▶ the live version; new calls still
+    aimed at a draining version's functions go to the live version's function of the same name
     a draining version keeps its containers for the calls it has (queued, running, retried: they
     finish on the code they were made for) and stops once its last call is done
     rollback(name, K) ─▶ version N+1 with the functions of version K, published
