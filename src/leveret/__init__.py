@@ -17,10 +17,10 @@ __version__ = "0.1.0"
 # Each public name and the module that defines it.
 _PUBLIC = {
     "App": "app", "LocalEntrypoint": "app",
-    "AuthError": "exception", "ConnectionError": "exception", "Error": "exception", "ExecutionError": "exception",
-    "FunctionTimeoutError": "exception", "InputCancellation": "exception", "InvalidError": "exception",
-    "NotFoundError": "exception", "OutOfMemoryError": "exception", "RemoteError": "exception",
-    "TimeoutError": "exception",
+    "AlreadyExistsError": "exception", "AuthError": "exception", "ConnectionError": "exception", "Error": "exception",
+    "ExecutionError": "exception", "FunctionTimeoutError": "exception", "InputCancellation": "exception",
+    "InvalidError": "exception", "NotFoundError": "exception", "OutOfMemoryError": "exception",
+    "RemoteError": "exception", "TimeoutError": "exception",
     "Function": "function", "FunctionCall": "function",
     "Image": "image",
     "Retries": "retries",

@@ -15,6 +15,7 @@ KINDS = {
     "wt": "worker token",
     "ex": "exec",
     "bl": "blob",
+    "dp": "deployed app",   # a deployed app's name, the same across its versions (each version is an ap-)
 }
 
 

@@ -14,7 +14,12 @@ class InvalidError(Error):
 
 
 class NotFoundError(Error):
-    """An app, function or call with that name or id does not exist."""
+    """An app, function, call or named object with that name or id does not exist."""
+
+
+class AlreadyExistsError(Error):
+    """A named object of that name is there already (``X.objects.create(name)``); the message names it
+    and how to use it or make room."""
 
 
 class AuthError(Error):

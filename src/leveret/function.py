@@ -30,7 +30,7 @@ class Function:
         self._function_id: str | None = None
         self._client = None
         self._is_generator = is_generator_function(raw_f)
-        self._lookup: tuple[str, str] | None = None   # (app name, function name) of Function.from_name
+        self._lookup: tuple[str, str, str] | None = None   # (app name, function name, environment) of from_name
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 
@@ -60,12 +60,8 @@ class Function:
     @classmethod
     def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None) -> "Function":
         """A deployed function, by its app's name and its own: looked up at its first call, which
-        goes to the app's live version (``leveret deploy`` makes one)."""
-        if environment_name is not None:
-            from .exception import NotImplementedOptionError
-
-            raise NotImplementedOptionError("Function.from_name(environment_name=...) is not supported: Leveret has"
-                                            " one environment per server; remove environment_name=")
+        goes to the app's live version (``leveret deploy`` makes one). ``environment_name``: the
+        app's (default: the server's, "main")."""
         for what, value in (("app_name", app_name), ("name", name)):
             if not isinstance(value, str) or not value:
                 raise InvalidError(f"Function.from_name: {what} must be a non-empty string, not {value!r}")
@@ -77,7 +73,7 @@ class Function:
         fn._function_id = None
         fn._client = None
         fn._is_generator = False
-        fn._lookup = (app_name, name)
+        fn._lookup = (app_name, name, environment_name or "")
         fn.__doc__ = None
         return fn
 
@@ -87,8 +83,9 @@ class Function:
             from ._wire import api_pb2 as pb
 
             client = await Client.get()
-            app_name, name = self._lookup
-            found = await client.call("FunctionLookup", pb.FunctionLookupRequest(app_name=app_name, function_name=name))
+            app_name, name, environment = self._lookup
+            found = await client.call("FunctionLookup", pb.FunctionLookupRequest(
+                app_name=app_name, function_name=name, environment_name=environment))
             self._is_generator = found.is_generator
             self._hydrate(found.function_id, client)
         if self._function_id is None:

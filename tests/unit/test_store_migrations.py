@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from leveret.server.store import SchemaTooNew, migrations, open_store
+from leveret.server.store.objects import ObjectRow
 from test_store_contract import store, store_url  # noqa: F401,F811  (fixtures: each test on both backends)
 
 PREVIOUS_RELEASE = pathlib.Path(__file__).parent / "fixtures" / "store_028b236.sql"
@@ -136,7 +137,7 @@ def fresh_url(request, tmp_path, store_url):
 
 def test_a_new_database_has_had_every_step_and_is_at_the_latest(store):
     assert [v for v, _ in versions(store)] == list(range(1, migrations.LATEST + 1))
-    assert migrations.version_of(store) == migrations.LATEST == 3
+    assert migrations.version_of(store) == migrations.LATEST == 4
 
 
 def test_opening_a_database_again_applies_nothing(store, store_url):
@@ -168,7 +169,7 @@ def test_stores_opened_at_once_on_a_new_database_migrate_it_once(store_url):
         t.join()
     try:
         assert errors == []
-        assert [v for v, _ in versions(stores[0])] == [1, 2, 3]
+        assert [v for v, _ in versions(stores[0])] == [1, 2, 3, 4]
         stores[0].create_app("ap-1", "etl", "")
         assert all(s.get_app("ap-1") for s in stores)
     finally:
@@ -205,6 +206,8 @@ def test_a_database_from_before_versions_is_upgraded_and_keeps_its_rows(store_ur
         assert [t["sha256"] for t in s.worker_tokens()] == ["a" * 64]
         assert s.last_tick("etl", "poll") == 400.0
         assert s.set_schedule("etl", "poll", '{"period": {"minutes": 5}}', 900.0) == 100.0
+        # the deployed app's name became a named object, its id from its first version's
+        assert s.get_object("app", "main", "etl") == ObjectRow("dp-old", "app", "main", "etl", 100.0, {})
         # and what came after works on them: payload blobs, log lines numbered on, retention
         s.add_blob("bl-1", 5)
         s.add_outputs([("in-s", "fc-spawn", 0, 0, 1, b"", 0, "", "ct-new", "bl-1")])
@@ -214,6 +217,30 @@ def test_a_database_from_before_versions_is_upgraded_and_keeps_its_rows(store_ur
         pruned = s.prune_calls(1000.0, limit=100)      # the stopped run's map; the spawn's output is new
         assert (pruned.call_ids, pruned.rows) == (["fc-done"], 4)
         assert s.get_call("fc-spawn") is not None
+    finally:
+        s.close()
+
+
+def test_step_4_gives_each_deployed_name_one_object_from_its_first_version(store_url, monkeypatch):
+    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:3])
+    monkeypatch.setattr(migrations, "LATEST", 3)
+    s = open_store(store_url)
+    try:
+        for app_id, name, created_at, deploy in (("ap-a1", "etl", 10.0, True), ("ap-a2", "etl", 20.0, True),
+                                                 ("ap-b1", "web", 30.0, True), ("ap-run", "scratch", 40.0, False)):
+            s.db.execute(s.dialect.sql("INSERT INTO apps (id, name, description, state, created_at) VALUES (?, ?, '', 'stopped', ?)"),
+                         (app_id, name, created_at))
+            if deploy:
+                s.db.execute(s.dialect.sql("INSERT INTO deployments (app_id, name, version) VALUES (?, ?, ?)"),
+                             (app_id, name, int(app_id[-1])))
+    finally:
+        s.close()
+    monkeypatch.undo()
+    s = open_store(store_url)
+    try:
+        assert migrations.version_of(s) == 4
+        assert s.list_objects("app", "main", limit=10) == [
+            ObjectRow("dp-b1", "app", "main", "web", 30.0, {}), ObjectRow("dp-a1", "app", "main", "etl", 10.0, {})]
     finally:
         s.close()
 
@@ -237,13 +264,13 @@ def test_a_step_that_fails_changes_nothing_and_the_next_start_applies_it(store_u
     open_store(store_url).close()
     broken = step("CREATE TABLE extra (id TEXT PRIMARY KEY); INSERT INTO nowhere (id) VALUES ('x')")
     monkeypatch.setattr(migrations, "STEPS", migrations.STEPS + (broken,))
-    monkeypatch.setattr(migrations, "LATEST", 4)
+    monkeypatch.setattr(migrations, "LATEST", 5)
     with pytest.raises(Exception, match="nowhere"):
         open_store(store_url)
-    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:3] + (step("CREATE TABLE extra (id TEXT PRIMARY KEY)"),))
+    monkeypatch.setattr(migrations, "STEPS", migrations.STEPS[:4] + (step("CREATE TABLE extra (id TEXT PRIMARY KEY)"),))
     s = open_store(store_url)    # the broken step left no table 'extra' behind: the fixed one creates it
     try:
-        assert [v for v, _ in versions(s)] == [1, 2, 3, 4]
+        assert [v for v, _ in versions(s)] == [1, 2, 3, 4, 5]
         s.db.execute("INSERT INTO extra (id) VALUES ('x')")
     finally:
         s.close()

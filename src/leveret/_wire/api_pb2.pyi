@@ -41,6 +41,12 @@ class ContainerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONTAINER_STATE_READY: _ClassVar[ContainerState]
     CONTAINER_STATE_STOPPED: _ClassVar[ContainerState]
     CONTAINER_STATE_FAILED: _ClassVar[ContainerState]
+
+class ObjectCreation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OBJECT_CREATION_UNSPECIFIED: _ClassVar[ObjectCreation]
+    OBJECT_CREATION_IF_MISSING: _ClassVar[ObjectCreation]
+    OBJECT_CREATION_FAIL_IF_EXISTS: _ClassVar[ObjectCreation]
 APP_STATE_UNSPECIFIED: AppState
 APP_STATE_EPHEMERAL: AppState
 APP_STATE_STOPPED: AppState
@@ -63,6 +69,9 @@ CONTAINER_STATE_STARTING: ContainerState
 CONTAINER_STATE_READY: ContainerState
 CONTAINER_STATE_STOPPED: ContainerState
 CONTAINER_STATE_FAILED: ContainerState
+OBJECT_CREATION_UNSPECIFIED: ObjectCreation
+OBJECT_CREATION_IF_MISSING: ObjectCreation
+OBJECT_CREATION_FAIL_IF_EXISTS: ObjectCreation
 
 class AppCreateRequest(_message.Message):
     __slots__ = ("name", "description", "deploy")
@@ -319,12 +328,14 @@ class RetryPolicy(_message.Message):
     def __init__(self, max_retries: _Optional[int] = ..., backoff_coefficient: _Optional[float] = ..., initial_delay_s: _Optional[float] = ..., max_delay_s: _Optional[float] = ...) -> None: ...
 
 class FunctionLookupRequest(_message.Message):
-    __slots__ = ("app_name", "function_name")
+    __slots__ = ("app_name", "function_name", "environment_name")
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_NAME_FIELD_NUMBER: _ClassVar[int]
     app_name: str
     function_name: str
-    def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+    environment_name: str
+    def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., environment_name: _Optional[str] = ...) -> None: ...
 
 class FunctionLookupResponse(_message.Message):
     __slots__ = ("function_id", "app_id", "is_generator", "is_async")
@@ -1056,3 +1067,77 @@ class BlobGetRequest(_message.Message):
     BLOB_ID_FIELD_NUMBER: _ClassVar[int]
     blob_id: str
     def __init__(self, blob_id: _Optional[str] = ...) -> None: ...
+
+class NamedObject(_message.Message):
+    __slots__ = ("object_id", "kind", "name", "environment_name", "created_at", "attributes_json")
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
+    object_id: str
+    kind: str
+    name: str
+    environment_name: str
+    created_at: float
+    attributes_json: str
+    def __init__(self, object_id: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., environment_name: _Optional[str] = ..., created_at: _Optional[float] = ..., attributes_json: _Optional[str] = ...) -> None: ...
+
+class ObjectGetOrCreateRequest(_message.Message):
+    __slots__ = ("kind", "name", "environment_name", "creation", "object_id", "attributes_json")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATION_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_JSON_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    name: str
+    environment_name: str
+    creation: ObjectCreation
+    object_id: str
+    attributes_json: str
+    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., environment_name: _Optional[str] = ..., creation: _Optional[_Union[ObjectCreation, str]] = ..., object_id: _Optional[str] = ..., attributes_json: _Optional[str] = ...) -> None: ...
+
+class ObjectGetOrCreateResponse(_message.Message):
+    __slots__ = ("object", "created")
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    object: NamedObject
+    created: bool
+    def __init__(self, object: _Optional[_Union[NamedObject, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class ObjectListRequest(_message.Message):
+    __slots__ = ("kind", "environment_name", "max_objects", "created_before", "before_object_id")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    MAX_OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    environment_name: str
+    max_objects: int
+    created_before: float
+    before_object_id: str
+    def __init__(self, kind: _Optional[str] = ..., environment_name: _Optional[str] = ..., max_objects: _Optional[int] = ..., created_before: _Optional[float] = ..., before_object_id: _Optional[str] = ...) -> None: ...
+
+class ObjectListResponse(_message.Message):
+    __slots__ = ("objects",)
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    objects: _containers.RepeatedCompositeFieldContainer[NamedObject]
+    def __init__(self, objects: _Optional[_Iterable[_Union[NamedObject, _Mapping]]] = ...) -> None: ...
+
+class ObjectDeleteRequest(_message.Message):
+    __slots__ = ("object_id", "again")
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGAIN_FIELD_NUMBER: _ClassVar[int]
+    object_id: str
+    again: bool
+    def __init__(self, object_id: _Optional[str] = ..., again: _Optional[bool] = ...) -> None: ...
+
+class ObjectDeleteResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: bool
+    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...

@@ -192,6 +192,21 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.WorkerListRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.WorkerListResponse.FromString,
                 _registered_method=True)
+        self.ObjectGetOrCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/ObjectGetOrCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateResponse.FromString,
+                _registered_method=True)
+        self.ObjectList = channel.unary_unary(
+                '/leveret.v1.Leveret/ObjectList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ObjectListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ObjectListResponse.FromString,
+                _registered_method=True)
+        self.ObjectDelete = channel.unary_unary(
+                '/leveret.v1.Leveret/ObjectDelete',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -385,6 +400,24 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ObjectGetOrCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ObjectList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ObjectDelete(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -542,6 +575,21 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.WorkerList,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.WorkerListRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.WorkerListResponse.SerializeToString,
+            ),
+            'ObjectGetOrCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.ObjectGetOrCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateResponse.SerializeToString,
+            ),
+            'ObjectList': grpc.unary_unary_rpc_method_handler(
+                    servicer.ObjectList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ObjectListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ObjectListResponse.SerializeToString,
+            ),
+            'ObjectDelete': grpc.unary_unary_rpc_method_handler(
+                    servicer.ObjectDelete,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1383,6 +1431,87 @@ class Leveret:
             '/leveret.v1.Leveret/WorkerList',
             leveret_dot_v1_dot_api__pb2.WorkerListRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.WorkerListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ObjectGetOrCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ObjectGetOrCreate',
+            leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ObjectGetOrCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ObjectList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ObjectList',
+            leveret_dot_v1_dot_api__pb2.ObjectListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ObjectListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ObjectDelete(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ObjectDelete',
+            leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.FromString,
             options,
             channel_credentials,
             insecure,

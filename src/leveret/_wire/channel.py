@@ -60,6 +60,8 @@ def translate(err: grpc.aio.AioRpcError, url: str) -> exception.Error:
         return exception.AuthError(f"the server at {url} refused the token: {details}")
     if code == grpc.StatusCode.NOT_FOUND:
         return exception.NotFoundError(details)
+    if code == grpc.StatusCode.ALREADY_EXISTS:
+        return exception.AlreadyExistsError(details)
     if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
         return exception.InvalidError(details)
     return exception.Error(f"{code.name}: {details}")

@@ -2,8 +2,9 @@
 
     leveret deploy ─▶ AppCreate(deploy) ─▶ FunctionCreate… ─▶ AppPublish
                       version N+1, "deploying"                 N+1 "deployed" (live); N "draining"
-    calls by name (Function.from_name) ─▶ the live version; new calls still aimed at a draining
-    version's functions go to the live version's function of the same name
+                      (the first deploy makes the name's object: objects/apps.py)
+    calls by name (Function.from_name) ─▶ the name's object ─▶ the live version; new calls still
+    aimed at a draining version's functions go to the live version's function of the same name
     a draining version keeps its containers for the calls it has (queued, running, retried: they
     finish on the code they were made for) and stops once its last call is done
     rollback(name, K) ─▶ version N+1 with the functions of version K, published
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING
 
 from .._ids import new_id
 from .._wire import api_pb2 as pb
-from .errors import NotFound
+from .errors import Invalid, NotFound
+from .objects.apps import APP
+from .objects.base import IF_MISSING
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -43,6 +46,14 @@ class Deployments:
         self.d = dispatcher
 
     # ------------------------------------------------------------------ versions
+
+    def named(self, name: str):
+        """The named object of the deployed app ``name`` (objects/apps.py): made, its name checked,
+        by the first deploy; the same one for every version after."""
+        try:
+            return self.d.objects.get_or_create(APP, name, creation=IF_MISSING, owner=True)[0]
+        except Invalid as exc:
+            raise Invalid(f"{exc.message}; name the app with App('name') or `leveret deploy FILE --name NAME`") from None
 
     def live(self, name: str) -> "AppState | None":
         return next((a for a in self.d.apps.values() if a.name == name and a.state == "deployed"), None)
@@ -98,7 +109,11 @@ class Deployments:
         live = self.live(info["name"])
         return live.function(name) if live is not None else None
 
-    def lookup(self, app_name: str, function_name: str) -> "FunctionState":
+    def lookup(self, app_name: str, function_name: str, environment: str = "") -> "FunctionState":
+        """The live version's function of this name: the app's name is looked up as a named object
+        (NotFound if none was ever deployed; an unknown environment is NotFound too), then its live
+        version here."""
+        self.d.objects.lookup(APP, app_name, environment)
         app = self.live(app_name)
         if app is None:
             stored = self.d.store.app_versions(app_name)

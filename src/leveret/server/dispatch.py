@@ -28,6 +28,7 @@ from .placement import Placement
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
+from .objects import NamedObjects
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
 from .store import Store
@@ -59,6 +60,7 @@ class Dispatcher:
         self.no_worker = NO_WORKER   # why inputs wait while no worker is connected (the embedded daemon says its own)
         self.ended: dict[str, str] = {}   # worker id -> why its stream was ended (it is told when it reconnects)
         self.store = store
+        self.objects = NamedObjects(store, self.clock)   # things with a name: deployed apps' names, … (objects/)
         self.writes = WriteBehind(store)
         self.logs = logs
         self.apps: dict[str, AppState] = {}
@@ -129,7 +131,10 @@ class Dispatcher:
         """A new app: ephemeral, or (``deploy``) the next version of the deployed app ``name``,
         live once published. Returns (app_id, version)."""
         app_id = new_id("ap")
-        version = self.store.create_app(app_id, name, description, deploy=deploy)
+        with self.store.transaction():
+            if deploy:
+                self.deployments.named(name)   # made by the first deploy of the name
+            version = self.store.create_app(app_id, name, description, deploy=deploy)
         self.apps[app_id] = AppState(app_id, name, last_heartbeat=self.clock.time(),
                                      state="deploying" if deploy else "ephemeral", version=version)
         return app_id, version

@@ -9,6 +9,7 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import views
 from ..errors import NotFound
+from . import refusals_as_status
 
 
 APP_STATES = {"ephemeral": pb.APP_STATE_EPHEMERAL, "deploying": pb.APP_STATE_EPHEMERAL,
@@ -21,7 +22,8 @@ class AppsApi:
     async def AppCreate(self, request, context):
         if not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
-        app_id, version = self.d.create_app(request.name, request.description, deploy=request.deploy)
+        async with refusals_as_status(context):   # a deployed app's name against the naming rule
+            app_id, version = self.d.create_app(request.name, request.description, deploy=request.deploy)
         return pb.AppCreateResponse(app_id=app_id, version=version)
 
     async def AppPublish(self, request, context):

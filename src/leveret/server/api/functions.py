@@ -38,7 +38,7 @@ class FunctionsApi:
 
     async def FunctionLookup(self, request, context):
         try:
-            fn = self.d.deployments.lookup(request.app_name, request.function_name)
+            fn = self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,

@@ -1,5 +1,5 @@
 """The store's SQL, written once for every backend: apps, functions, calls, inputs and their
-outputs, containers, workers, logs, blobs and mounts.
+outputs, containers, workers, logs, blobs, mounts and named objects.
 
 Statements use a portable subset that SQLite and PostgreSQL both accept: ``?`` placeholders,
 ``BIGINT`` and ``DOUBLE PRECISION`` columns, ``ON CONFLICT DO NOTHING``. What still differs is in
@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
+from .objects import NamedObjectRows
 from .payloads import PayloadBlobs
 from .retention import CallRetention
 
@@ -54,10 +55,11 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
-class SqlStore(LogLines, CallRetention, PayloadBlobs):
+class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
-    (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py).
+    (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in
+    ``NamedObjectRows`` (objects.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
     calls ``super().__init__(db)``.
