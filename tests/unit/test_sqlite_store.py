@@ -45,6 +45,7 @@ def test_open_store_in_memory(url):
         assert s.path == ":memory:"
         s.create_app("ap-1", "etl", "")
         assert s.get_app("ap-1") is not None
+        assert s.reader() is None   # a database in memory is its one connection's
     finally:
         s.close()
 

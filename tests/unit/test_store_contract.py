@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from leveret.server.store import LogFilter, base, open_store
+from leveret.server.store import LogFilter, base, calls, open_store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,7 +36,9 @@ def reader(store, store_url):
 def ticking_clock(monkeypatch):
     """Each time.time() in the store returns one second more, so 'latest' is well defined."""
     ticks = itertools.count(1000)
-    monkeypatch.setattr(base, "time", types.SimpleNamespace(time=lambda: float(next(ticks))))
+    clock = types.SimpleNamespace(time=lambda: float(next(ticks)))
+    for module in (base, calls):
+        monkeypatch.setattr(module, "time", clock)
 
 
 def count(store, table):
@@ -133,6 +135,20 @@ def test_set_call_total(store):
     store.create_call("fc-1", "fu-1", "map", None, [])
     store.set_call_total("fc-1", 7)
     assert store.get_call("fc-1") == ("fu-1", "map", 7)
+
+
+def test_a_reader_sees_what_is_committed_and_refuses_to_write(store):
+    r = store.reader()
+    try:
+        with store.transaction():
+            store.create_app("ap-1", "etl", "")
+            assert r.get_app("ap-1") is None        # not committed yet: a reader does not wait for it
+        assert r.get_app("ap-1")["name"] == "etl"
+        with pytest.raises(Exception, match="read-?only"):
+            r.create_app("ap-2", "etl", "")
+        assert store.get_app("ap-2") is None
+    finally:
+        r.close()
 
 
 def test_failure_inside_transaction_rolls_back_everything_in_it(store):

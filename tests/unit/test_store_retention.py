@@ -5,7 +5,7 @@ import types
 
 import pytest
 
-from leveret.server.store import base, retention
+from leveret.server.store import base, calls, retention
 from test_store_contract import count, store, store_url  # noqa: F401  (fixtures: each test on both backends)
 
 SUCCESS, FAILURE, ITEM = 1, 2, 3
@@ -16,7 +16,8 @@ CUT = 2000.0
 def clock(monkeypatch):
     """The store's time.time(): set ``clock.now`` before each write."""
     c = types.SimpleNamespace(now=1000.0)
-    monkeypatch.setattr(base, "time", types.SimpleNamespace(time=lambda: c.now))
+    for module in (base, calls):
+        monkeypatch.setattr(module, "time", types.SimpleNamespace(time=lambda: c.now))
     return c
 
 

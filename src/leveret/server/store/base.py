@@ -1,27 +1,30 @@
-"""The store's SQL, written once for every backend: apps, functions, calls, inputs and their
-outputs, containers, workers, logs, blobs, mounts and named objects.
+"""The store's SQL, written once for every backend: apps, deployments, schedules, worker tokens,
+containers, workers and mounts here; calls (calls.py), logs, blobs, named objects and retention
+in modules of their own, mixed into ``SqlStore``.
 
 Statements use a portable subset that SQLite and PostgreSQL both accept: ``?`` placeholders,
 ``BIGINT`` and ``DOUBLE PRECISION`` columns, ``ON CONFLICT DO NOTHING``. What still differs is in
 a ``Dialect``: the placeholder the driver wants, the bytes column type, the auto-numbered key
 and how to read the last number given out. To change the tables, add a step to ``migrations/``;
-to add a method, write it here with ``self._execute`` / ``self._executemany``. Both backends get
-it, and the contract tests (tests/unit/test_store_contract.py) run it on both.
+to add a method, write it here (or in the module of its job) with ``self._execute`` /
+``self._executemany``. Both backends get it, and the contract tests
+(tests/unit/test_store_contract.py) run it on both.
 
-Every write that acknowledges something to a client (inputs, outputs) is committed before the
-acknowledgement leaves. Calls are plain blocking calls made from the server's event loop: each is
-a single short transaction over a batch, far cheaper than a thread hop.
+A store is plain blocking code over one connection, which one thread uses at a time. The server
+never calls it from its event loop: its writes go to one thread that owns the store
+(server/writes.py), its reads to another with a connection of its own (``reader()``,
+server/reads.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .calls import CallRows
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
 from .objects import NamedObjectRows
@@ -55,22 +58,25 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
-class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
+class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
     (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in
     ``NamedObjectRows`` (objects.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
-    calls ``super().__init__(db)``.
+    calls ``super().__init__(db)``; and makes ``reader()``.
     """
 
     dialect: Dialect
     IntegrityError: type[Exception] = Exception
 
-    def __init__(self, db: Any):
+    def __init__(self, db: Any, *, reader: bool = False):
+        """``reader``: a connection that only reads, next to a store that migrated the database."""
         self.db = db
         self._depth = 0
+        if reader:
+            return
         try:
             migrate(self)
         except BaseException:
@@ -79,6 +85,11 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
 
     def _lock_schema(self) -> None:
         """Keep stores opened at once on one database from migrating it twice (migrations/)."""
+
+    def reader(self) -> SqlStore | None:
+        """A store over a second connection to the same database that refuses to write and sees what
+        is committed, for a thread of its own; None where a database has one connection only."""
+        return None
 
     def close(self) -> None:
         self.db.close()
@@ -181,24 +192,6 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
         )
         return cur.rowcount
 
-    def open_calls(self, function_id: str) -> list[tuple[str, str, int | None]]:
-        """(call_id, kind, total) of a function's calls that have not finished: their inputs still
-        coming (no total yet), or fewer final outputs than inputs; oldest first."""
-        return self._execute(
-            "SELECT c.id, c.kind, c.total FROM calls c WHERE c.function_id = ? AND (c.total IS NULL OR c.total >"
-            " (SELECT COUNT(*) FROM outputs o WHERE o.call_id = c.id AND o.status != 3)) ORDER BY c.created_at, c.id",
-            (function_id,)).fetchall()
-
-    def call_inputs(self, call_id: str) -> list[tuple[str, int, bytes, str]]:
-        """(input_id, idx, args, args_blob) of a call's inputs, in order."""
-        return self._execute("SELECT id, idx, args, args_blob FROM inputs WHERE call_id = ? ORDER BY idx",
-                             (call_id,)).fetchall()
-
-    def finished_inputs(self, call_id: str) -> set[str]:
-        """The ids of a call's inputs that have a final output."""
-        return {r[0] for r in self._execute("SELECT input_id FROM outputs WHERE call_id = ? AND status != 3",
-                                            (call_id,))}
-
     def get_app(self, app_id: str) -> dict | None:
         row = self._execute("SELECT id, name, state FROM apps WHERE id = ?", (app_id,)).fetchone()
         return None if row is None else {"id": row[0], "name": row[1], "state": row[2]}
@@ -210,102 +203,6 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
             (name_or_id, name_or_id, name_or_id),
         ).fetchone()
         return None if row is None else {"id": row[0], "name": row[1], "state": row[2]}
-
-    # ------------------------------------------------------------------ functions and calls
-
-    def create_function(self, function_id: str, app_id: str, name: str, definition: bytes) -> None:
-        self._execute(
-            "INSERT INTO functions (id, app_id, name, definition, created_at) VALUES (?, ?, ?, ?, ?)",
-            (function_id, app_id, name, definition, time.time()),
-        )
-
-    def functions_of(self, app_id: str) -> list[tuple[str, str, bytes]]:
-        """(function_id, name, serialized definition) of an app's functions, in creation order."""
-        return self._execute("SELECT id, name, definition FROM functions WHERE app_id = ? ORDER BY created_at, id",
-                             (app_id,)).fetchall()
-
-    def unfinished_inputs(self, function_ids: list[str], kinds: tuple[str, ...] | None = None
-                          ) -> list[tuple[str, str, str, int | None, str, int, bytes, str]]:
-        """Inputs of the functions' calls (of ``kinds``, None: all) without a final output:
-        (function_id, call_id, kind, total, input_id, idx, args, args_blob), a call's inputs
-        together, oldest call first.
-
-        Generator items are not final; statuses 3 (an item) are the only non-final ones. The calls
-        are chosen first (CROSS JOIN keeps SQLite from starting at the inputs: it would check every
-        input of a big map), and an input's outputs are looked up among its call's (the outputs'
-        key), so other calls' rows are never read. That is cheap for spawned and scheduled calls
-        (one input each); a call of many inputs would cost its inputs times its outputs."""
-        if not function_ids:
-            return []
-        where = f"c.function_id IN ({', '.join('?' * len(function_ids))})"
-        params = list(function_ids)
-        if kinds is not None:
-            where += f" AND c.kind IN ({', '.join('?' * len(kinds))})"
-            params += kinds
-        return self._execute(
-            "SELECT c.function_id, c.id, c.kind, c.total, i.id, i.idx, i.args, i.args_blob FROM calls c CROSS JOIN inputs i"
-            f" WHERE i.call_id = c.id AND {where} AND NOT EXISTS (SELECT 1 FROM outputs o"
-            " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
-            " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
-
-    STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
-                    7: "internal failure", 8: "out of memory"}
-
-    def function_stats(self, function_id: str, latest: int = 10_000) -> dict:
-        """What a function did: outputs by status, inputs, latency percentiles over the ``latest``
-        results (queued to result), containers started and their median cold start."""
-        by_status: dict[str, int] = {}
-        for status, n in self._execute(
-                "SELECT o.status, COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
-                " WHERE c.function_id = ? AND o.status != 3 GROUP BY o.status", (function_id,)).fetchall():
-            # a generator that finished succeeded; its items (3, excluded above) are not results
-            name = "success" if status == 4 else self.STATUS_NAMES.get(status, f"status {status}").replace(" ", "_")
-            by_status[name] = by_status.get(name, 0) + n
-        (inputs,) = self._execute("SELECT COUNT(*) FROM inputs i JOIN calls c ON c.id = i.call_id"
-                                  " WHERE c.function_id = ?", (function_id,)).fetchone()
-        latencies = sorted(r[0] for r in self._execute(
-            "SELECT o.finished_at - i.created_at FROM outputs o JOIN inputs i ON i.id = o.input_id"
-            " JOIN calls c ON c.id = o.call_id WHERE c.function_id = ? AND o.status != 3"
-            " ORDER BY o.finished_at DESC LIMIT ?", (function_id, latest)).fetchall())
-        phases = [json.loads(r[0]) for r in self._execute(
-            "SELECT phases FROM containers WHERE function_id = ?", (function_id,)).fetchall() if r[0]]
-        (started,) = self._execute("SELECT COUNT(*) FROM containers WHERE function_id = ?", (function_id,)).fetchone()
-        cold = sorted(p["total"] for p in phases if "total" in p)
-        return {"outputs_by_status": by_status, "inputs": inputs, "latency_p50_s": _quantile(latencies, 0.5),
-                "latency_p95_s": _quantile(latencies, 0.95), "latency_p99_s": _quantile(latencies, 0.99),
-                "containers_started": started, "cold_start_p50_s": _quantile(cold, 0.5)}
-
-    def input_timeline(self, input_id: str) -> dict | None:
-        """An input's life: when it was queued, its call and function, and each output (time,
-        status, container, message), in order."""
-        row = self._execute("SELECT i.call_id, i.idx, i.created_at, c.function_id, c.kind, f.name, f.app_id"
-                            " FROM inputs i JOIN calls c ON c.id = i.call_id LEFT JOIN functions f ON f.id = c.function_id"
-                            " WHERE i.id = ?", (input_id,)).fetchone()
-        if row is None:
-            return None
-        call_id, idx, created_at, function_id, kind, name, app_id = row
-        outputs = [{"ts": ts, "status": self.STATUS_NAMES.get(status, str(status)), "container_id": ct,
-                    "message": message}
-                   for ts, status, ct, message in self._execute(
-                       "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
-                       " ORDER BY seq", (input_id,)).fetchall()]
-        return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
-                "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
-
-    def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
-        """(app_id, name, serialized definition) of a function."""
-        return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
-
-    def create_call(self, call_id: str, function_id: str, kind: str, total: int | None,
-                    inputs: list[tuple]) -> None:
-        """Store a call and its first inputs ``(input_id, idx, args[, args_blob])`` in one transaction."""
-        now = time.time()
-        with self.transaction():
-            self._execute(
-                "INSERT INTO calls (id, function_id, kind, total, created_at) VALUES (?, ?, ?, ?, ?)",
-                (call_id, function_id, kind, total, now),
-            )
-            self.add_inputs(call_id, inputs)
 
     # ------------------------------------------------------------------ worker tokens
 
@@ -355,60 +252,6 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
         """(tick, call_id) of every fired tick, oldest first."""
         return self._execute("SELECT tick, call_id FROM schedule_ticks WHERE app_name = ? AND function_name = ?"
                              " ORDER BY tick", (app_name, function_name)).fetchall()
-
-    def set_call_total(self, call_id: str, total: int) -> None:
-        self._execute("UPDATE calls SET total = ? WHERE id = ?", (total, call_id))
-
-    def get_call(self, call_id: str) -> tuple[str, str, int | None] | None:
-        """(function_id, kind, total) of a call."""
-        return self._execute("SELECT function_id, kind, total FROM calls WHERE id = ?", (call_id,)).fetchone()
-
-    def add_inputs(self, call_id: str, rows: list[tuple]) -> None:
-        """Store inputs ``(input_id, idx, args[, args_blob])`` of a call in one transaction; the blobs
-        their arguments are in (if any) now belong to the call."""
-        now = time.time()
-        rows = [(iid, call_id, idx, args, blob[0] if blob else "", now) for iid, idx, args, *blob in rows]
-        with self.transaction():
-            self._executemany(
-                "INSERT INTO inputs (id, call_id, idx, args, args_blob, created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
-            blobs = [row[4] for row in rows if row[4]]
-            if blobs:
-                self.attach_blobs(call_id, blobs)
-
-    def add_outputs(self, rows: list[tuple]) -> None:
-        """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id[,
-        data_blob])``; one already stored at the same ``(call_id, seq)`` wins. The blobs their data is
-        in (if any) now belong to the call."""
-        now = time.time()
-        rows = [tuple(row[:9]) + (row[9] if len(row) > 9 else "", now) for row in rows]
-        with self.transaction():
-            self._executemany(
-                "INSERT INTO outputs (input_id, call_id, seq, idx, status, data, gen_index, message,"
-                " container_id, data_blob, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                rows)
-            for row in rows:
-                if row[9]:
-                    self.attach_blobs(row[1], [row[9]])
-
-    def outputs_of_calls(self, call_ids: list[str]) -> dict[str, list[tuple[int, int, bytes, int, str, str]]]:
-        """The outputs of many calls, each call's in order: {call_id: [(idx, status, data, gen_index,
-        message, data_blob), ...]} (calls without outputs are left out); a few hundred calls a query."""
-        found: dict[str, list] = {}
-        for start in range(0, len(call_ids), 500):
-            chunk = call_ids[start:start + 500]
-            for call_id, *row in self._execute(
-                    "SELECT call_id, idx, status, data, gen_index, message, data_blob FROM outputs"
-                    f" WHERE call_id IN ({', '.join('?' * len(chunk))}) ORDER BY call_id, seq", chunk):
-                found.setdefault(call_id, []).append(tuple(row))
-        return found
-
-    def get_outputs(self, call_id: str, from_seq: int) -> list[tuple[int, int, bytes, int, str, str]]:
-        """Outputs of a call from position ``from_seq``: (idx, status, data, gen_index, message, data_blob)."""
-        return self._execute(
-            "SELECT idx, status, data, gen_index, message, data_blob FROM outputs WHERE call_id = ? AND seq >= ?"
-            " ORDER BY seq",
-            (call_id, from_seq),
-        ).fetchall()
 
     # ------------------------------------------------------------------ containers and workers
 
@@ -481,10 +324,3 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
     def get_mount(self, mount_id: str) -> list[dict] | None:
         row = self._execute("SELECT files FROM mounts WHERE id = ?", (mount_id,)).fetchone()
         return None if row is None else json.loads(row[0])
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    """The q-quantile of sorted values (nearest rank); 0 for none."""
-    if not ordered:
-        return 0.0
-    return float(ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))])

@@ -28,7 +28,7 @@ class PostgresStore(SqlStore):
     dialect = POSTGRES
     IntegrityError = psycopg.IntegrityError
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, reader: bool = False):
         self.url = url
         try:
             db = psycopg.connect(url, autocommit=True)
@@ -37,7 +37,12 @@ class PostgresStore(SqlStore):
                 f"cannot open the PostgreSQL store: {exc} -- is the server up, and the database"
                 " created (createdb NAME)? check the --db URL"
             ) from exc
-        super().__init__(db)
+        if reader:
+            db.execute("SET default_transaction_read_only = on")
+        super().__init__(db, reader=reader)
+
+    def reader(self) -> PostgresStore:
+        return PostgresStore(self.url, reader=True)
 
     def _lock_schema(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))

@@ -39,8 +39,13 @@ class SqliteStore(SqlStore):
     dialect = SQLITE
     IntegrityError = sqlite3.IntegrityError
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, reader: bool = False):
         self.path = path
+        if reader:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA query_only=ON")
+            super().__init__(db, reader=True)
+            return
         if path != ":memory:" and not os.path.exists(path):
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))   # it holds functions' secrets
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -49,3 +54,8 @@ class SqliteStore(SqlStore):
         db.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         db.execute("PRAGMA foreign_keys=OFF")
         super().__init__(db)
+
+    def reader(self) -> SqliteStore | None:
+        """In WAL mode, a reader never waits for the writer nor the writer for it. A database in
+        memory is one connection's: it has no reader."""
+        return None if self.path == ":memory:" else SqliteStore(self.path, reader=True)
