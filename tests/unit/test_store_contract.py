@@ -198,6 +198,27 @@ def test_a_failed_statement_outside_a_transaction_leaves_the_store_usable(store)
     assert store.get_app("ap-2") is not None
 
 
+def test_a_failed_commit_leaves_the_store_usable(store):
+    db = store.db
+
+    class CommitFails:   # the commit fails before it is tried: the transaction is still open
+        def execute(self, sql, *args):
+            if sql == "COMMIT":
+                raise RuntimeError("disk full")
+            return db.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(db, name)
+
+    store.db = CommitFails()
+    with pytest.raises(RuntimeError, match="disk full"):
+        with store.transaction():
+            store.create_app("ap-1", "etl", "")
+    store.db = db
+    store.create_app("ap-2", "etl", "")
+    assert store.get_app("ap-1") is None and store.get_app("ap-2") is not None
+
+
 def test_reopening_a_store_keeps_its_data(store, store_url):
     store.create_app("ap-1", "etl", "")
     store.close()
@@ -327,6 +348,17 @@ def test_last_log_seq(store):
     assert store.last_log_seq() == 0
     last = store.add_logs([log("ap-1", "a"), log("ap-2", "b")])
     assert store.last_log_seq() == last
+
+
+def test_lines_numbered_by_the_log_hub_keep_their_seqs_and_no_seq_is_given_twice(store):
+    store.add_logs([log("ap-1", "a")])
+    assert store.add_logs([log("ap-1", "b"), log("ap-2", "c")], first_seq=5) == 6
+    assert [(r[0], r[7]) for r in store.get_logs("ap-1")] == [(1, "a"), (5, "b")]
+    assert store.last_log_seq() == 6
+    assert store.delete_oldest_logs(10 ** 9, 100)[0] == 3       # every line gone
+    assert store.last_log_seq() == 6                             # its seqs are not given again
+    assert store.add_logs([log("ap-1", "d")]) == 7               # by the store either
+    assert store.add_logs([log("ap-1", "e")], first_seq=8) == 8
 
 
 def test_logs_size_counts_text_and_a_cost_per_line(store):

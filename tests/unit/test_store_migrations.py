@@ -214,6 +214,8 @@ def test_a_database_from_before_versions_is_upgraded_and_keeps_its_rows(store_ur
         assert s.get_outputs("fc-spawn", 0) == [(0, 1, b"", 0, "", "bl-1")]
         assert s.blobs_of_calls(["fc-spawn"]) == ["bl-1"]
         assert s.add_logs([("ap-old", "f", "ct-new", "in-s", 1, 903.0, "hello from now")]) > old_line[0]
+        hub_seq = s.last_log_seq() + 1                 # and numbered by the log hub, after them
+        assert s.add_logs([("ap-old", "f", "ct-new", "in-s", 1, 904.0, "hello from the hub")], hub_seq) == hub_seq
         pruned = s.prune_calls(1000.0, limit=100)      # the stopped run's map; the spawn's output is new
         assert (pruned.call_ids, pruned.rows) == (["fc-done"], 4)
         assert s.get_call("fc-spawn") is not None

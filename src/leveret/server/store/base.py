@@ -45,6 +45,8 @@ class Dialect:
     bytes_type: str     # column type of ``bytes`` values: ``{bytes}`` in migrations
     serial_key: str     # an auto-numbered integer primary key: ``{serial}`` in migrations
     last_id: str        # query: the number the last insert on this connection was given
+    serial_high: str    # query: the highest number a (table, column)'s auto-numbered key has had, deleted or not
+    serial_set: str     # statement: (table, column, n): numbers up to n were given by hand ("": counted by itself)
     position: str       # function: where a text contains another, 1-based, 0 if it does not
     columns_query: str  # query: the column names of the table given as its one parameter
     begin_write: str    # starts a transaction that will write, taking the write lock where there is one
@@ -113,7 +115,14 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
             self.db.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            # A failed commit can leave the transaction open (SQLite, on a busy or full disk): end it,
+            # or every later write on this connection would fail too.
+            with contextlib.suppress(Exception):
+                self.db.execute("ROLLBACK")
+            raise
 
     def _execute(self, sql: str, params: tuple | list = ()):
         return self.db.execute(self.dialect.sql(sql), params)

@@ -40,17 +40,24 @@ class LogLines:
     """The log half of ``SqlStore`` (which mixes it in): its SQL uses ``SqlStore``'s ``_execute``,
     ``_executemany`` and ``transaction``, the same on every backend."""
 
-    def add_logs(self, rows: list[tuple]) -> int:
+    def add_logs(self, rows: list[tuple], first_seq: int | None = None) -> int:
         """Store ``(app_id, function_name, container_id, input_id, source, ts, text)``; return the last seq.
 
-        The rows get consecutive seqs (the log hub numbers the lines from the last one back)."""
+        The rows get consecutive seqs: from ``first_seq`` (the log hub numbers lines as they come,
+        after ``last_log_seq()``), or after the last the store gave."""
         with self.transaction():
+            if first_seq is None:
+                self._executemany(
+                    "INSERT INTO logs (app_id, function_name, container_id, input_id, source, ts, text)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                return self._execute(self.dialect.last_id).fetchone()[0]
             self._executemany(
-                "INSERT INTO logs (app_id, function_name, container_id, input_id, source, ts, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            return self._execute(self.dialect.last_id).fetchone()[0]
+                "INSERT INTO logs (seq, app_id, function_name, container_id, input_id, source, ts, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(first_seq + i, *row) for i, row in enumerate(rows)])
+            last = first_seq + len(rows) - 1
+            if self.dialect.serial_set:
+                self._execute(self.dialect.serial_set, ("logs", "seq", last))
+            return last
 
     LOG_COLUMNS = "SELECT seq, app_id, function_name, container_id, input_id, source, ts, text FROM logs"
 
@@ -83,8 +90,9 @@ class LogLines:
         return rows
 
     def last_log_seq(self) -> int:
-        """The seq of the newest stored line (0 when there is none)."""
-        return self._execute("SELECT COALESCE(MAX(seq), 0) FROM logs").fetchone()[0]
+        """The highest seq a line has had, deleted since or not (0 when none): no seq is given twice."""
+        (newest,) = self._execute("SELECT COALESCE(MAX(seq), 0) FROM logs").fetchone()
+        return max(newest, self._execute(self.dialect.serial_high, ("logs", "seq")).fetchone()[0])
 
     def logs_size(self) -> int:
         """Bytes the stored lines take, by ``log_line_bytes``: a scan, for a server's start."""

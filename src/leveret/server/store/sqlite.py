@@ -15,6 +15,8 @@ SQLITE = Dialect(
     bytes_type="BLOB",
     serial_key="INTEGER PRIMARY KEY AUTOINCREMENT",
     last_id="SELECT last_insert_rowid()",
+    serial_high="SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ? AND ? != ''",   # AUTOINCREMENT's
+    serial_set="",
     position="instr",
     columns_query="SELECT name FROM pragma_table_info(?)",
     begin_write="BEGIN IMMEDIATE",
