@@ -8,6 +8,7 @@ import pytest
 
 import leveret
 from apps import ends
+from leveret.server.store import Store
 from leveret.testing import Cluster
 
 pytestmark = pytest.mark.container
@@ -64,5 +65,8 @@ def test_an_out_of_memory_kill_uses_a_retry(crun_cluster):
             attempts.eats_memory.remote(marker)
         app_id = attempts.app.app_id
         # retries=1: two attempts (a second end under the same input would fail it anyway)
-        crun_cluster.wait_for(lambda d: sum(f"running for {marker}" in r[-1] for r in d.store.get_logs(app_id)) >= 2)
-        assert sum(f"running for {marker}" in r[-1] for r in crun_cluster.dispatcher.store.get_logs(app_id)) == 2
+        def runs(rows):
+            return sum(f"running for {marker}" in r[-1] for r in rows)
+
+        crun_cluster.wait_stored(lambda rows: runs(rows) >= 2, Store.get_logs, app_id)
+        assert runs(crun_cluster.stored(Store.get_logs, app_id)) == 2

@@ -10,6 +10,7 @@ import pytest
 
 import leveret
 from apps import attempts
+from leveret.server.store import Store
 from leveret.testing import Cluster
 
 
@@ -20,9 +21,8 @@ def running(tmp_path_factory):
             yield c
 
 
-def attempt_lines(cluster):
-    texts = [row[-1] for row in cluster.dispatcher.store.get_logs(attempts.app.app_id)]
-    return [t for t in texts if re.search(r"failed \(attempt \d+ of \d+\)", t)]
+def attempt_lines(rows) -> list[str]:
+    return [row[-1] for row in rows if re.search(r"failed \(attempt \d+ of \d+\)", row[-1])]
 
 
 def runs(path):
@@ -38,12 +38,13 @@ def runs(path):
 ])
 def test_each_attempt_uses_a_retry_and_is_logged_as_it_ran(running, tmp_path, fn, error, executions, lines):
     path = tmp_path / "runs"
-    before = len(attempt_lines(running))
+    before = len(attempt_lines(running.stored(Store.get_logs, attempts.app.app_id)))
     with pytest.raises(error):
         fn.remote(str(path))
     assert runs(path) == executions
-    running.wait_for(lambda d: len(attempt_lines(running)) - before >= len(lines), timeout=5)
-    logged = attempt_lines(running)[before:]
+    rows = running.wait_stored(lambda rows: len(attempt_lines(rows)) - before >= len(lines),
+                               Store.get_logs, attempts.app.app_id, timeout=5)
+    logged = attempt_lines(rows)[before:]
     assert [re.search(r"attempt \d+ of \d+", t).group(0) for t in logged] == lines
 
 

@@ -21,14 +21,11 @@ def db_bytes(path: str) -> int:
 
 
 async def prune(cluster: Cluster, now: float):
-    return cluster.server.call_pruner.prune(now)   # on the server's loop, as its periodic task runs it
+    return await cluster.server.call_pruner.prune(now)   # on the server's loop, as its periodic task runs it
 
 
 def rows(cluster: Cluster, table: str) -> int:
-    async def count():
-        return cluster.dispatcher.store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-
-    return run_sync(count())
+    return cluster.stored(lambda store: store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
 def test_the_store_stays_flat_over_100k_calls_with_a_short_call_retention(tmp_path):

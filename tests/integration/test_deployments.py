@@ -6,6 +6,8 @@ import time
 import pytest
 
 import leveret
+from leveret._utils.async_utils import run_sync
+from leveret.server.store import Store
 from leveret.testing import Cluster
 
 
@@ -52,12 +54,12 @@ def test_redeploy_rolls_over_without_failing_in_flight_calls_and_rollback_brings
         assert (d2.version, d2.replaced_app_id) == (2, d1.app_id)
         assert version.remote() == "v2"          # the same handle goes to the live version
         assert in_flight.get(timeout=30) == "v1"  # finished where it ran, not failed
-        assert wait_until(lambda: cluster.dispatcher.store.get_app(d1.app_id)["state"] == "stopped")
+        assert wait_until(lambda: cluster.stored(Store.get_app, d1.app_id)["state"] == "stopped")
 
-        d3_id, d3_version, source = cluster.dispatcher.deployments.rollback("etl", 0, time.time())
+        d3_id, d3_version, source = run_sync(cluster.dispatcher.deployments.rollback("etl", 0, time.time()))
         assert (d3_version, source) == (3, 1)
         assert leveret.Function.from_name("etl", "version").remote() == "v1"
-        versions = cluster.dispatcher.store.app_versions("etl")
+        versions = cluster.stored(Store.app_versions, "etl")
         assert [(v["version"], v["state"]) for v in versions][0] == (3, "deployed")
         assert {v["version"] for v in versions} == {1, 2, 3}
 
@@ -87,22 +89,20 @@ def test_schedules_fire_once_per_tick_and_survive_a_server_restart(tmp_path):
     with Cluster(tmp_path) as cluster:
         d = make_app("v1", ticks_file=str(ticks_file)).deploy()
         assert wait_until(lambda: len(lines()) >= 3)
-        store = cluster.dispatcher.store
         spawned = leveret.Function.from_name("etl", "slow").spawn(0.1)
         call_id = spawned.object_id
         assert spawned.get(timeout=30) == "v1"
     time.sleep(2.5)   # the server is down for two ticks or more
 
     with Cluster(tmp_path) as cluster:   # the same store: the deployment comes back
-        store = cluster.dispatcher.store
-        assert store.get_app(d.app_id)["state"] == "deployed"
+        assert cluster.stored(Store.get_app, d.app_id)["state"] == "deployed"
         assert leveret.Function.from_name("etl", "version").remote() == "v1"
         assert leveret.FunctionCall.from_id(call_id).get(timeout=10) == "v1"   # outputs outlive the server
         n = len(lines())
         assert wait_until(lambda: len(lines()) >= n + 2)
-        ticks = [t for t, _ in store.ticks("etl", "poll")]
+        ticks = [t for t, _ in cluster.stored(Store.ticks, "etl", "poll")]
         assert len(ticks) == len(set(ticks))               # no tick fired twice
         assert ticks == sorted(ticks)
         gaps = [b - a for a, b in zip(ticks, ticks[1:])]
         assert max(gaps) >= 2                               # the downtime's missed ticks fired once, not each
-        assert wait_until(lambda: len(lines()) == len(store.ticks("etl", "poll")), 10)   # one run per tick
+        assert wait_until(lambda: len(lines()) == len(cluster.stored(Store.ticks, "etl", "poll")), 10)   # one run per tick

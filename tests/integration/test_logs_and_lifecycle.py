@@ -9,6 +9,7 @@ import pytest
 import leveret
 from leveret import _client
 from leveret._runner import RunContext
+from leveret.server.store import Store
 from apps import basic, broken
 
 
@@ -308,7 +309,7 @@ def test_logs_stream_filters_on_the_server_and_tails_before_following(cluster):
         for tag in ("t1", "t2", "t3"):
             basic.chatty.remote(tag)
         app_id = basic.app.app_id
-        cluster.wait_for(lambda d: "sub t3" in [r[7] for r in d.store.get_logs(app_id)])
+        cluster.wait_stored(lambda rows: "sub t3" in [r[7] for r in rows], Store.get_logs, app_id)
         follower = Follower(pb.LogsStreamRequest(app_id=app_id, follow=True, history=True, tail=2,
                                                  function_name="chatty", search="out "))
         assert follower.following.wait(5)
@@ -318,7 +319,7 @@ def test_logs_stream_filters_on_the_server_and_tails_before_following(cluster):
         follower.capture.wait_for(lambda ls: [ln.text for ln in ls][-1:] == ["out t4"])
         for wrong in ("err t4", "sub t4"):
             assert wrong not in follower.texts()
-        stored_ts = [r[6] for r in cluster.dispatcher.store.get_logs(app_id) if r[7].startswith("out ")]
+        stored_ts = [r[6] for r in cluster.stored(Store.get_logs, app_id) if r[7].startswith("out ")]
         window = Follower(pb.LogsStreamRequest(app_id=app_id, history=True, search="out ",
                                                since=stored_ts[1], until=stored_ts[2]))
         assert window.done.wait(5)

@@ -1,5 +1,6 @@
 """/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
 
+from leveret._utils.async_utils import run_sync
 from leveret.testing import Cluster
 from leveret.worker.runtime import ContainerStats
 from leveret.worker.runtime.fake import FakeRuntime
@@ -30,7 +31,7 @@ def test_server_http_side_wants_the_server_token_except_for_healthz(tmp_path):
         status, _, body = get(cluster.http_url + "/metrics")
         assert status == 401 and "Authorization: Bearer" in body
         assert get(cluster.http_url + "/metrics", "wrong")[0] == 401
-        _, worker_token = cluster.server.tokens.create("host-2")
+        _, worker_token = run_sync(cluster.server.tokens.create("host-2"))
         assert get(cluster.http_url + "/metrics", worker_token)[0] == 401   # a worker's token only connects a worker
         assert get(cluster.http_url + "/metrics", cluster.token)[0] == 200
 

@@ -14,6 +14,7 @@ from leveret._object import _Object
 from leveret._utils.async_utils import run_sync
 from leveret._wire import api_pb2 as pb
 from leveret.server.objects import KINDS, Kind
+from leveret.server.store import Store
 from leveret.server.store.objects import ObjectRow
 from leveret.testing import Cluster
 
@@ -45,11 +46,11 @@ def cluster(tmp_path, deleted):
 def test_from_name_is_lazy_and_create_if_missing_makes_it_once(cluster):
     handle = Thing.from_name("cache", create_if_missing=True)
     assert (handle.object_id, handle.is_hydrated, repr(handle)) == (None, False, "Thing.from_name('cache')")
-    assert cluster.dispatcher.store.get_object("thing", "main", "cache") is None   # nothing asked yet
+    assert cluster.stored(Store.get_object, "thing", "main", "cache") is None   # nothing asked yet
     assert handle.hydrate() is handle
     assert handle.object_id.startswith("tt-") and handle.name == "cache"
     assert repr(handle) == f"Thing.from_name('cache') ({handle.object_id})"
-    assert cluster.dispatcher.store.get_object("thing", "main", "cache").id == handle.object_id
+    assert cluster.stored(Store.get_object, "thing", "main", "cache").id == handle.object_id
 
     async def both():   # the async form, twice at once: one object
         return await asyncio.gather(Thing.from_name("cache", create_if_missing=True).hydrate.aio(),
@@ -97,9 +98,14 @@ def test_list_is_newest_first_with_a_limit_and_a_date(cluster):
 
 
 def test_a_list_longer_than_a_page_comes_whole(cluster):
-    store = cluster.dispatcher.store
-    for i in range(230):   # all made at one time, over three pages: each page follows on by id
-        store.create_object(ObjectRow(f"tt-{i:016x}", "thing", "main", f"n{i}", 1_000.0))
+    def make(store):   # all made at one time, over three pages: each page follows on by id
+        for i in range(230):
+            store.create_object(ObjectRow(f"tt-{i:016x}", "thing", "main", f"n{i}", 1_000.0))
+
+    async def stored():
+        await cluster.dispatcher.writes.run(make)
+
+    run_sync(stored())
     listed = Thing.objects.list()
     assert len(listed) == 230 and len({t.object_id for t in listed}) == 230
     assert len(Thing.objects.list(max_objects=150)) == 150

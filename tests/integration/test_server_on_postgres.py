@@ -16,7 +16,9 @@ def pg_cluster(tmp_path, postgres_url):
 
 
 def test_a_call_runs_through_a_server_on_postgres(pg_cluster, postgres_url):
-    assert isinstance(pg_cluster.dispatcher.store, PostgresStore)
+    writer, reader = pg_cluster.dispatcher.writes.store, pg_cluster.dispatcher.reads.store
+    assert isinstance(writer, PostgresStore) and isinstance(reader, PostgresStore)   # two connections
+    assert reader.db is not writer.db
     with basic.app.run(show_logs=False):
         assert basic.add.remote(1, 2, c=3) == 6
         assert list(basic.square.map(range(20))) == [i * i for i in range(20)]

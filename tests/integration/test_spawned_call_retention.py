@@ -22,7 +22,7 @@ def make_app():
 
 
 async def prune(cluster: Cluster, now: float):
-    return cluster.server.call_pruner.prune(now)   # on the server's loop, as its periodic task runs it
+    return await cluster.server.call_pruner.prune(now)   # on the server's loop, as its periodic task runs it
 
 
 def test_a_spawned_call_is_read_back_until_the_call_retention_deletes_it(tmp_path):

@@ -21,7 +21,7 @@ def test_a_new_function_runs_in_the_warm_container_and_a_new_one_is_warmed(warm_
         assert warm.container_id == container_id          # the warm container, under the server's id
         assert basic.add.remote(1, 2, c=3) == 6           # the next function gets the next warm one
         warm_cluster.wait_for(lambda d: len(warm_cluster.agent.pool) == 1)
-    cold = [c for c in warm_cluster.dispatcher.store.db.execute("SELECT phases FROM containers")]
+    cold = warm_cluster.stored(lambda store: store.db.execute("SELECT phases FROM containers").fetchall())
     assert cold and all("interpreter_start" not in (p or "") for (p,) in cold)   # no cold start was paid
 
 

@@ -16,7 +16,7 @@ MiB = 1024 * 1024
 
 def test_a_worker_with_its_own_token_reads_only_the_blobs_of_its_inputs(tmp_path):
     with Cluster(tmp_path, start_worker=False) as cluster:
-        _, worker_token = cluster.server.tokens.create("host-a")
+        _, worker_token = run_sync(cluster.server.tokens.create("host-a"))
         cluster.add_worker(worker_token)
         with p.app.run(show_logs=False):
             assert p.echo.remote(b"w" * (3 * MiB)) == b"w" * (3 * MiB)   # its args read, its result stored

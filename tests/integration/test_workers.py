@@ -14,6 +14,7 @@ from apps import basic
 from leveret._utils.async_utils import queue_items, run_sync
 from leveret._wire import api_pb2 as pb
 from leveret._wire.channel import open_channel
+from leveret.server.store import Store
 from leveret.testing import Cluster
 
 
@@ -62,7 +63,7 @@ def wait(event: asyncio.Event, timeout: float = 20) -> None:
 
 def test_a_silent_worker_is_marked_down_and_its_inputs_run_elsewhere_once(tmp_path):
     with Cluster(tmp_path, worker_lease_s=1.0, start_worker=False) as cluster:
-        _, token = cluster.server.tokens.create("silent-host")
+        _, token = run_sync(cluster.server.tokens.create("silent-host"))
         silent = SilentWorker(cluster.url, token)
         start(silent.run())
         with basic.app.run(show_logs=False):
@@ -75,13 +76,13 @@ def test_a_silent_worker_is_marked_down_and_its_inputs_run_elsewhere_once(tmp_pa
             d = cluster.dispatcher
             assert [w.info.hostname for w in d.workers.values()] != ["silent"]
             assert all(w.info.hostname != "silent" for w in d.workers.values())
-            rows = d.store.get_outputs(call.object_id, 0)
+            rows = cluster.stored(Store.get_outputs, call.object_id, 0)
             assert len(rows) == 1     # one result for the input
 
 
 def test_a_worker_token_connects_one_worker_and_reads_only_its_containers_code(tmp_path):
     with Cluster(tmp_path, start_worker=False) as cluster:
-        token_id, token = cluster.server.tokens.create("host-a")
+        token_id, token = run_sync(cluster.server.tokens.create("host-a"))
         silent = SilentWorker(cluster.url, token)
         start(silent.run())
         with basic.app.run(show_logs=False):
@@ -105,7 +106,7 @@ def test_a_worker_token_connects_one_worker_and_reads_only_its_containers_code(t
             start(second.run())
             wait(second.ended)
             assert second.error.code() == grpc.StatusCode.ALREADY_EXISTS
-            assert cluster.server.tokens.revoke(token_id)
+            assert run_sync(cluster.server.tokens.revoke(token_id))
             third = SilentWorker(cluster.url, token)
             start(third.run())
             wait(third.ended)
@@ -114,7 +115,7 @@ def test_a_worker_token_connects_one_worker_and_reads_only_its_containers_code(t
 
 def test_worker_token_cli_needs_the_server_token(tmp_path):
     with Cluster(tmp_path, start_worker=False) as cluster:
-        _, token = cluster.server.tokens.create("host-b")
+        _, token = run_sync(cluster.server.tokens.create("host-b"))
         import os
 
         os.environ["LEVERET_TOKEN"] = token

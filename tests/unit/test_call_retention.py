@@ -9,28 +9,27 @@ import pytest
 
 from leveret._wire import api_pb2 as pb
 from leveret.server.dispatch import Dispatcher
-from leveret.server.logs import LogHub
 from leveret.server.retention import CallPruner, gone
-from leveret.server.store import open_store
+from leveret.server.store import Store
 from leveret.server.store import retention as store_retention
+from _server import dispatcher as new_dispatcher
 
 DAY = 86400.0
 LATER = 8 * DAY     # past the default retention of 7 days
 
 
 def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
-    store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store))
+    d = new_dispatcher()
     outbox: asyncio.Queue = asyncio.Queue()
     d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
 
 
-def function(d: Dispatcher, *, deploy: bool) -> str:
-    app_id, _ = d.create_app("svc" if deploy else "run", "", deploy=deploy)
+async def function(d: Dispatcher, *, deploy: bool) -> str:
+    app_id, _ = await d.create_app("svc" if deploy else "run", "", deploy=deploy)
     function_id = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
     if deploy:
-        d.deployments.publish(app_id, time.time())
+        await d.deployments.publish(app_id, time.time())
     return function_id
 
 
@@ -51,26 +50,37 @@ def spawn(d: Dispatcher, function_id: str):
     return d.new_call(function_id, "spawn", [pb.Input(idx=0, args=b"x")], 1)
 
 
-def stored(d: Dispatcher, call_id: str) -> tuple[int, int, int]:
-    """(calls, inputs, outputs) rows of a call in the store."""
-    return tuple(d.store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (call_id,)).fetchone()[0]
+def rows_of(store: Store, call_id: str) -> tuple[int, int, int]:
+    return tuple(store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (call_id,)).fetchone()[0]
                  for table, key in (("calls", "id"), ("inputs", "call_id"), ("outputs", "call_id")))
+
+
+async def stored(d: Dispatcher, call_id: str) -> tuple[int, int, int]:
+    """(calls, inputs, outputs) rows of a call in the store, once the writes queued so far are."""
+    return await d.reads.run(rows_of, call_id)
+
+
+def noting(told: list):
+    """An ``on_pruned`` that notes the ids it is told in ``told``."""
+    async def on_pruned(ids):
+        told.append(ids)
+    return on_pruned
 
 
 def test_a_deployed_apps_finished_spawned_call_is_read_from_the_store_until_the_retention_deletes_it():
     async def main():
         d, outbox = dispatcher()
         told = []
-        pruner = CallPruner(d, on_pruned=told.append)
-        call = spawn(d, function(d, deploy=True))
+        pruner = CallPruner(d, on_pruned=noting(told))
+        call = spawn(d, await function(d, deploy=True))
         work(d, outbox)
-        await asyncio.sleep(0)            # the write-behind commits, then the dispatcher lets the call go
+        await d.writes.settled()          # its outputs are stored, then the dispatcher lets the call go
         assert call.done and call.call_id not in d.calls
-        assert stored(d, call.call_id) == (1, 1, 1)
-        assert pruner.prune(time.time() + DAY) == (0, 0)     # within the retention: kept
-        assert stored(d, call.call_id) == (1, 1, 1)
-        assert pruner.prune(time.time() + LATER) == (1, 0)
-        assert stored(d, call.call_id) == (0, 0, 0)
+        assert await stored(d, call.call_id) == (1, 1, 1)
+        assert await pruner.prune(time.time() + DAY) == (0, 0)     # within the retention: kept
+        assert await stored(d, call.call_id) == (1, 1, 1)
+        assert await pruner.prune(time.time() + LATER) == (1, 0)
+        assert await stored(d, call.call_id) == (0, 0, 0)
         assert told == [[call.call_id]]
 
     asyncio.run(main())
@@ -80,19 +90,19 @@ def test_calls_the_dispatcher_holds_are_never_deleted():
     async def main():
         d, outbox = dispatcher()
         pruner = CallPruner(d)
-        run_fn, deployed_fn = function(d, deploy=False), function(d, deploy=True)
+        run_fn, deployed_fn = await function(d, deploy=False), await function(d, deploy=True)
         done_in_memory = spawn(d, run_fn)       # an ephemeral app's spawned call: read from memory while it runs
         work(d, outbox)
         waiting = spawn(d, deployed_fn)          # never answered
         work(d, outbox, answer=False)
-        await asyncio.sleep(0)
+        await d.writes.settled()
         assert done_in_memory.done and {done_in_memory.call_id, waiting.call_id} <= set(d.calls)
-        assert pruner.prune(time.time() + LATER) == (0, 0)
-        assert stored(d, done_in_memory.call_id) == (1, 1, 1) and stored(d, waiting.call_id) == (1, 1, 0)
+        assert await pruner.prune(time.time() + LATER) == (0, 0)
+        assert await stored(d, done_in_memory.call_id) == (1, 1, 1) and await stored(d, waiting.call_id) == (1, 1, 0)
 
         d.stop_app(d.functions[run_fn].app_id, "its client went away")
-        assert pruner.prune(time.time() + LATER) == (1, 0)    # its app stopped: let go of, then deleted
-        assert stored(d, done_in_memory.call_id) == (0, 0, 0) and stored(d, waiting.call_id) == (1, 1, 0)
+        assert await pruner.prune(time.time() + LATER) == (1, 0)    # its app stopped: let go of, then deleted
+        assert await stored(d, done_in_memory.call_id) == (0, 0, 0) and await stored(d, waiting.call_id) == (1, 1, 0)
 
     asyncio.run(main())
 
@@ -100,33 +110,31 @@ def test_calls_the_dispatcher_holds_are_never_deleted():
 def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopped():
     async def main():
         d, outbox = dispatcher()
-        fn = function(d, deploy=False)
+        fn = await function(d, deploy=False)
         call = d.new_call(fn, "map", [pb.Input(idx=i, args=b"x") for i in range(50)], 50)
         work(d, outbox)
-        await asyncio.sleep(0)
-        assert call.done and call.call_id not in d.calls and stored(d, call.call_id) == (1, 50, 50)
+        assert call.done and call.call_id not in d.calls and await stored(d, call.call_id) == (1, 50, 50)
         d.stop_app(d.functions[fn].app_id, "done")
         containers = list(d.containers.values())
         for ct in containers:
             d.placement.on_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
-        batches = list(CallPruner(d).steps(time.time() + LATER))
+        batches = [b async for b in CallPruner(d).steps(time.time() + LATER)]
         assert batches == [(1, 0), (0, len(containers))]    # the call and its 100 rows in one batch; the containers
-        assert stored(d, call.call_id) == (0, 0, 0)
+        assert await stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 
 
 def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_deleted_with_their_call():
-    """A finished map is let go of at once, its outputs still in the write-behind: a prune then must
-    not leave them behind, stored for a call already deleted."""
+    """A finished map is let go of at once, its outputs still queued for the store's writer: a prune
+    then must not leave them behind, stored for a call already deleted."""
     async def main():
         d, outbox = dispatcher()
-        call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        call = d.new_call(await function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
         work(d, outbox)
         assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
-        assert CallPruner(d).prune(time.time() + LATER) == (1, 0)
-        await asyncio.sleep(0)                                 # the write-behind's turn
-        assert stored(d, call.call_id) == (0, 0, 0)
+        assert await CallPruner(d).prune(time.time() + LATER) == (1, 0)
+        assert await stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 
@@ -136,20 +144,19 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
 
     async def main():
         d, outbox = dispatcher()
-        fn = function(d, deploy=False)
+        fn = await function(d, deploy=False)
         calls = [d.new_call(fn, "map", [pb.Input(idx=0, args=b"x")], 1) for _ in range(3)]
         work(d, outbox)
-        await asyncio.sleep(0)
         told = []
 
-        def on_pruned(ids):
+        async def on_pruned(ids):
             told.append(ids)
             if len(told) == 1:
                 raise OSError("the blob directory is gone")
 
-        assert CallPruner(d, on_pruned=on_pruned).prune(time.time() + LATER) == (3, 0)
+        assert await CallPruner(d, on_pruned=on_pruned).prune(time.time() + LATER) == (3, 0)
         assert sorted(i for ids in told for i in ids) == sorted(c.call_id for c in calls)
-        assert all(stored(d, c.call_id) == (0, 0, 0) for c in calls)
+        assert [await stored(d, c.call_id) for c in calls] == [(0, 0, 0)] * 3
 
     with caplog.at_level(logging.ERROR, "leveret.server"):
         asyncio.run(main())
@@ -159,17 +166,16 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
 def test_the_pruner_runs_periodically_on_its_own():
     async def main():
         d, outbox = dispatcher()
-        call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        call = d.new_call(await function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
         work(d, outbox)
-        await asyncio.sleep(0)
         task = asyncio.ensure_future(CallPruner(d, retention_s=0.0).prune_forever(every_s=0.01))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 5
-        while stored(d, call.call_id) != (0, 0, 0) and loop.time() < deadline:
+        while await stored(d, call.call_id) != (0, 0, 0) and loop.time() < deadline:
             await asyncio.sleep(0.01)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert stored(d, call.call_id) == (0, 0, 0)
+        assert await stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 

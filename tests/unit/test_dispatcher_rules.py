@@ -7,10 +7,9 @@ import pytest
 
 from leveret._wire import api_pb2 as pb
 from leveret.server import views
-from leveret.server.dispatch import Dispatcher
-from leveret.server.logs import LogHub
-from leveret.server.store import open_store
+from leveret.server.store import Store
 from leveret.testing import FakeClock
+from _server import dispatcher
 
 
 @pytest.fixture
@@ -38,12 +37,11 @@ def heartbeat_and_tick(d, clock, seconds: float) -> None:
     d.tick(clock.now)
 
 
-def scenario(clock, **definition):
-    store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store), clock=clock)
+async def scenario(clock, **definition):
+    d = dispatcher(clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
     d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
-    app_id, _ = d.create_app("a", "")
+    app_id, _ = await d.create_app("a", "")
     fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", **definition))
     call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
     (start,) = told(outbox, "start")
@@ -57,7 +55,7 @@ def scenario(clock, **definition):
 
 def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
     async def main():
-        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        d, outbox, container_id = await scenario(clock, scaledown_window_s=60)
         heartbeat_and_tick(d, clock, 59)
         assert told(outbox, "stop") == []
         heartbeat_and_tick(d, clock, 2)
@@ -66,7 +64,7 @@ def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
         fn = next(iter(d.functions.values()))
         assert "stop 1: idle past scaledown_window=60 s" in fn.events[-1][1]
         d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED))
-        texts = [row[-1] for row in d.store.get_logs(fn.app_id)]   # the end is recorded, with why
+        texts = [row[-1] for row in await d.reads.run(Store.get_logs, fn.app_id)]   # the end is recorded, with why
         assert "container stopped (idle past its scaledown window; exit code 0)" in texts
 
     asyncio.run(main())
@@ -74,7 +72,7 @@ def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
 
 def test_min_containers_keep_an_idle_container_past_its_window(clock):
     async def main():
-        d, outbox, _ = scenario(clock, scaledown_window_s=60, min_containers=1)
+        d, outbox, _ = await scenario(clock, scaledown_window_s=60, min_containers=1)
         heartbeat_and_tick(d, clock, 3600)
         assert told(outbox, "stop") == [] and told(outbox, "start") == []
 
@@ -83,7 +81,7 @@ def test_min_containers_keep_an_idle_container_past_its_window(clock):
 
 def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
     async def main():
-        d, outbox, container_id = scenario(clock, scaledown_window_s=600)
+        d, outbox, container_id = await scenario(clock, scaledown_window_s=600)
         (worker,) = d.workers.values()
         clock.now += 29
         d.tick(clock.now)
@@ -102,10 +100,10 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
 
 def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
     async def main():
-        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
+        d = dispatcher(clock=clock)
         outbox: asyncio.Queue = asyncio.Queue()
         d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
-        app_id, _ = d.create_app("a", "")
+        app_id, _ = await d.create_app("a", "")
         for name in ("f", "g"):
             d.create_function(app_id, pb.FunctionDefinition(name=name, module="m", min_containers=2, scaledown_window_s=60))
         starts, stops = [], []
@@ -133,7 +131,7 @@ def told_all(outbox, starts, stops):
 
 def test_a_container_stopped_for_a_timeout_is_not_a_crash(clock):
     async def main():
-        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        d, outbox, container_id = await scenario(clock, scaledown_window_s=60)
         d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_FAILED,
                                                exit_code=-15, timed_out_input="in-x"))
         fn = next(iter(d.functions.values()))
@@ -144,7 +142,7 @@ def test_a_container_stopped_for_a_timeout_is_not_a_crash(clock):
 
 def test_results_and_events_count_only_from_the_worker_running_the_container(clock):
     async def main():
-        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        d, outbox, container_id = await scenario(clock, scaledown_window_s=60)
         (worker,) = d.workers.values()
         other = d.registry.add(pb.WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
         d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=other)
@@ -157,8 +155,8 @@ def test_results_and_events_count_only_from_the_worker_running_the_container(clo
 
 def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_created(clock):
     async def main():
-        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
-        app_id, _ = d.create_app("etl", "", deploy=True)
+        d = dispatcher(clock=clock)
+        app_id, _ = await d.create_app("etl", "", deploy=True)
         with pytest.raises(ValueError, match="its schedule cannot run on this server: .*Mars/Olympus"):
             d.create_function(app_id, pb.FunctionDefinition(
                 name="f", module="m", schedule='{"cron": "0 * * * *", "timezone": "Mars/Olympus"}'))
@@ -168,7 +166,7 @@ def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_create
 
 def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(clock):
     async def main():
-        d, outbox, container_id = scenario(clock, scaledown_window_s=60)
+        d, outbox, container_id = await scenario(clock, scaledown_window_s=60)
         (worker,) = d.workers.values()
         report = lambda cpu, mem: pb.ContainerUsageBatch(containers=[pb.ContainerUsage(  # noqa: E731
             container_id=container_id, cpu_seconds=cpu, memory_bytes=mem)])
@@ -187,8 +185,8 @@ def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(cl
 
 def test_a_function_sent_again_is_the_one_the_app_has_and_another_of_its_name_is_refused(clock):
     async def main():
-        d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
-        app_id, _ = d.create_app("a", "")
+        d = dispatcher(clock=clock)
+        app_id, _ = await d.create_app("a", "")
         definition = pb.FunctionDefinition(name="f", module="m")
         first = d.create_function(app_id, definition)
         assert d.create_function(app_id, pb.FunctionDefinition(name="f", module="m")) == first   # its client reconnected

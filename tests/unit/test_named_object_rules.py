@@ -2,15 +2,18 @@
 test registers, the errors that name the fix, the environment, the deployed-app kind only
 deploys make, and a deployed app's name through the Dispatcher."""
 
+import asyncio
+import functools
+import types
+
 import pytest
 
-from leveret.server.dispatch import Dispatcher
 from leveret.server.errors import AlreadyExists, Invalid, NotFound
-from leveret.server.logs import LogHub
 from leveret.server.objects import FAIL_IF_EXISTS, IF_MISSING, KINDS, PAGE, Kind, NamedObjects, register
 from leveret.server.objects.apps import APP
-from leveret.server.store import open_store
+from leveret.server.store import Store, open_store
 from leveret.testing import FakeClock
+from _server import dispatcher
 
 RULE = "names are letters, digits, '-', '_' and '.', at most 64 characters"
 
@@ -35,9 +38,15 @@ def deleted(monkeypatch):
     return removed
 
 
+def over(store, named: NamedObjects):
+    """The methods of ``named`` with ``store`` given, as the server's store threads call them."""
+    return types.SimpleNamespace(**{name: functools.partial(getattr(named, name), store)
+                                    for name in ("lookup", "get_or_create", "list", "delete")})
+
+
 @pytest.fixture
 def objects(store, clock, deleted):
-    return NamedObjects(store, clock)
+    return over(store, NamedObjects(clock))
 
 
 def test_a_missing_object_is_not_found_and_the_error_names_the_fix(objects):
@@ -133,7 +142,7 @@ def test_a_delete_whose_kind_fails_to_clean_up_keeps_the_object(store, clock, mo
         raise RuntimeError("disk gone")
 
     monkeypatch.setitem(KINDS, "thing", Kind("thing", "tt", "Thing", on_delete=refuse))
-    objects = NamedObjects(store, clock)
+    objects = over(store, NamedObjects(clock))
     made, _ = objects.get_or_create("thing", "cache", creation=IF_MISSING)
     with pytest.raises(RuntimeError, match="disk gone"):
         objects.delete(made.id)
@@ -169,17 +178,21 @@ def test_deployed_apps_are_made_by_deploys_only(objects, store):
 
 
 def test_every_version_of_a_deployed_app_shares_its_name_made_by_the_first_deploy(clock):
-    store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store), clock=clock)
-    first, _ = d.create_app("etl", "", deploy=True)
-    [named] = d.objects.list(APP)
-    assert (named.name, named.created_at) == ("etl", clock.now)
-    clock.now += 10
-    second, version = d.create_app("etl", "", deploy=True)
-    assert version == 2 and d.objects.list(APP) == [named]
-    d.create_app("scratch run", "")                        # a run has no named object, whatever its name
-    assert d.objects.list(APP) == [named]
-    with pytest.raises(Invalid, match=r"^deployed app name 'my etl' is not valid: .*, e.g. 'my-etl'; name the app with"
-                                      r" App\('name'\) or `leveret deploy FILE --name NAME`$"):
-        d.create_app("my etl", "", deploy=True)
-    assert store.app_versions("my etl") == [] and len(store.list_apps()) == 3   # nothing of it was stored
+    async def main():
+        d = dispatcher(clock=clock)
+        apps = functools.partial(d.reads.run, d.objects.list, APP)
+        first, _ = await d.create_app("etl", "", deploy=True)
+        [named] = await apps()
+        assert (named.name, named.created_at) == ("etl", clock.now)
+        clock.now += 10
+        second, version = await d.create_app("etl", "", deploy=True)
+        assert version == 2 and await apps() == [named]
+        await d.create_app("scratch run", "")                        # a run has no named object, whatever its name
+        assert await apps() == [named]
+        with pytest.raises(Invalid, match=r"^deployed app name 'my etl' is not valid: .*, e.g. 'my-etl'; name the app"
+                                          r" with App\('name'\) or `leveret deploy FILE --name NAME`$"):
+            await d.create_app("my etl", "", deploy=True)
+        assert await d.reads.run(Store.app_versions, "my etl") == []     # nothing of it was stored
+        assert len(await d.reads.run(Store.list_apps)) == 3
+
+    asyncio.run(main())

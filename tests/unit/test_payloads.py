@@ -12,7 +12,9 @@ from leveret.container import bootstrap as bs
 from leveret.container import protocol as P
 from leveret.server.blobs import ORPHAN_AFTER_S, BlobStore, BlobTooLarge
 from leveret.server.errors import NotFound
-from leveret.server.store import SqliteStore
+from leveret.server.reads import Reads
+from leveret.server.store import SqliteStore, Store
+from leveret.server.writes import WriteBehind
 
 MiB = 1 << 20
 
@@ -78,9 +80,14 @@ def test_large_arguments_spool_to_disk_and_load_from_there():
 
 @pytest.fixture
 def blob_store(tmp_path):
-    store = SqliteStore(str(tmp_path / "state.db"))
-    yield BlobStore(str(tmp_path / "blobs"), store)
-    store.close()
+    """Blobs over a store whose writer and reader each test closes (``close``)."""
+    writes = WriteBehind(SqliteStore(str(tmp_path / "state.db")))
+    return BlobStore(str(tmp_path / "blobs"), writes, Reads(writes))
+
+
+async def close(blob_store) -> None:
+    await blob_store.reads.close()
+    await blob_store.writes.close()
 
 
 async def chunks_of(data: bytes):
@@ -96,13 +103,14 @@ def test_a_blob_is_stored_read_back_and_deleted_with_its_call(blob_store):
     async def main():
         data = os.urandom(3 * MiB + 5)
         blob_id, size = await blob_store.receive(chunks_of(data), len(data))
-        assert size == len(data) and blob_store.store.blob_size(blob_id) == len(data)
+        assert size == len(data) and await blob_store.reads.run(Store.blob_size, blob_id) == len(data)
         assert await read_all(blob_store, blob_id) == data
-        blob_store.store.attach_blobs("fc-1", [blob_id])
-        blob_store.delete_of_calls(["fc-1"])
+        blob_store.writes.add(Store.attach_blobs, "fc-1", [blob_id])
+        await blob_store.delete_of_calls(["fc-1"])
         with pytest.raises(NotFound, match="deleted with its call"):
             await read_all(blob_store, blob_id)
-        assert blob_store.store.blob_size(blob_id) is None
+        assert await blob_store.reads.run(Store.blob_size, blob_id) is None
+        await close(blob_store)
 
     asyncio.run(main())
 
@@ -117,6 +125,7 @@ def test_a_blob_over_the_limit_is_refused_and_leaves_nothing(blob_store, monkeyp
             await blob_store.receive(chunks_of(b"x" * (3 * MiB)))   # no size said: counted as it comes
         with pytest.raises(BlobTooLarge):
             await blob_store.receive(chunks_of(b""), 3 * MiB)        # said: refused before anything is written
+        await close(blob_store)
 
     asyncio.run(main())
     assert [f for _, _, files in os.walk(blob_store.dir) for f in files] == []
@@ -126,13 +135,14 @@ def test_a_blob_no_call_took_is_deleted_after_a_while_and_one_a_call_took_is_kep
     async def main():
         kept, _ = await blob_store.receive(chunks_of(b"k" * 10))
         lost, _ = await blob_store.receive(chunks_of(b"l" * 10))
-        blob_store.store.attach_blobs("fc-1", [kept])
+        blob_store.writes.add(Store.attach_blobs, "fc-1", [kept])
         import time
 
-        assert blob_store.prune_orphans(time.time()) == 0   # too young
-        assert blob_store.prune_orphans(time.time() + ORPHAN_AFTER_S + 1) == 1
+        assert await blob_store.prune_orphans(time.time()) == 0   # too young
+        assert await blob_store.prune_orphans(time.time() + ORPHAN_AFTER_S + 1) == 1
         assert await read_all(blob_store, kept) == b"k" * 10
         with pytest.raises(NotFound):
             await read_all(blob_store, lost)
+        await close(blob_store)
 
     asyncio.run(main())

@@ -6,10 +6,9 @@ import asyncio
 
 from leveret._wire import api_pb2 as pb
 from leveret.server import reconcile
-from leveret.server.dispatch import Dispatcher
-from leveret.server.logs import LogHub
 from leveret.server.reconcile import Reported, decide
-from leveret.server.store import open_store
+from leveret.server.store import Store
+from _server import dispatcher
 
 INFO = dict(hostname="h", cpu=4, memory_mb=8192, max_containers=8)
 
@@ -44,13 +43,12 @@ def of(msgs: list, kind: str) -> list:
 
 def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_input_again():
     async def main():
-        store = open_store(":memory:")
-        d = Dispatcher(store, LogHub(store))
+        d = dispatcher()
         first: asyncio.Queue = asyncio.Queue()
         worker = d.registry.add(pb.WorkerInfo(**INFO), first)
-        app_id, _ = d.create_app("a", "")
+        app_id, _ = await d.create_app("a", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", cpu_request=1.0))
-        gone_app, _ = d.create_app("b", "")
+        gone_app, _ = await d.create_app("b", "")
         gone_fid = d.create_function(gone_app, pb.FunctionDefinition(name="g", module="m"))
         call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
         d.new_call(gone_fid, "spawn", [pb.Input(idx=0, args=b"y")], 1)
@@ -81,7 +79,7 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         assert batch.inputs[0].attempt == sent.attempt + 1
         kept = d.containers[ct]
         assert kept.ready and kept.worker is back and back.allocated.cpu == 1.0
-        assert store.get_container(ct)["state"] == "ready"
+        assert (await d.reads.run(Store.get_container, ct))["state"] == "ready"
 
         late = pb.ContainerResult(input_id=sent.input_id, attempt=sent.attempt,
                                   output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS, data=b"old"))
@@ -106,8 +104,7 @@ def test_why_a_stream_was_ended_is_kept_for_the_latest_workers_only(monkeypatch)
 
 def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends_if_the_token_matches():
     async def main():
-        store = open_store(":memory:")
-        d = Dispatcher(store, LogHub(store))
+        d = dispatcher()
         old_stream: asyncio.Queue = asyncio.Queue()
         old = d.registry.add(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
         # another token cannot take it over, nor its id

@@ -5,99 +5,96 @@ import asyncio
 import json
 
 from leveret._wire import api_pb2 as pb
-from leveret.server.dispatch import Dispatcher
-from leveret.server.logs import LogHub
-from leveret.server.store import open_store
+from leveret.server.store import Store, open_store
+from _server import dispatcher
 
 T0 = 1_800_000_000.0   # a fixed "now"
 
 
-def deployed(store, spec: dict, now: float):
-    d = Dispatcher(store, LogHub(store))
-    app_id, version = d.create_app("etl", "test", deploy=True)
+async def deployed(store, spec: dict, now: float):
+    d = dispatcher(store)
+    app_id, version = await d.create_app("etl", "test", deploy=True)
     d.create_function(app_id, pb.FunctionDefinition(name="poll", module="m", schedule=json.dumps(spec)))
-    d.deployments.publish(app_id, now)
+    await d.deployments.publish(app_id, now)
     return d
+
+
+async def tick(d, now: float) -> None:
+    """A pass of the periodic task at ``now``, and what it fired stored and queued."""
+    d.tick(now)
+    await d.writes.settled()
 
 
 def scheduled_calls(d):
     return sorted(c.call_id for c in d.calls.values() if c.kind == "schedule")
 
 
-def run(coro_fn):
-    async def main():
-        return coro_fn()
-    return asyncio.run(main())
+async def ticks(d) -> list[float]:
+    return [t for t, _ in await d.reads.run(Store.ticks, "etl", "poll")]
 
 
 def test_a_period_fires_once_per_tick_and_a_missed_stretch_fires_once(tmp_path):
-    def body():
-        store = open_store(str(tmp_path / "s.db"))
-        d = deployed(store, {"period": {"minutes": 5}}, T0)
-        d.tick(T0 + 299)
+    async def main():
+        d = await deployed(open_store(str(tmp_path / "s.db")), {"period": {"minutes": 5}}, T0)
+        await tick(d, T0 + 299)
         assert scheduled_calls(d) == []
         d.tick(T0 + 301)
+        d.tick(T0 + 302)                             # while the first is being stored: not again
+        await tick(d, T0 + 303)
         assert len(scheduled_calls(d)) == 1
-        d.tick(T0 + 302)
-        d.tick(T0 + 350)
+        await tick(d, T0 + 350)
         assert len(scheduled_calls(d)) == 1          # the same tick never fires twice
-        d.tick(T0 + 3 * 3600)                        # 35 ticks missed: one fires, the latest
+        await tick(d, T0 + 3 * 3600)                 # 35 ticks missed: one fires, the latest
         assert len(scheduled_calls(d)) == 2
-        assert [t for t, _ in store.ticks("etl", "poll")] == [T0 + 300, T0 + 3 * 3600]
-        d.writes.flush()
-        return store
+        assert await ticks(d) == [T0 + 300, T0 + 3 * 3600]
+        await d.close_store()
 
-    run(body)
+    asyncio.run(main())
 
 
 def test_a_restarted_server_does_not_fire_a_tick_again_and_catches_up_once(tmp_path):
     path = str(tmp_path / "s.db")
 
-    def first():
-        store = open_store(path)
-        d = deployed(store, {"cron": "0 6 * * *", "timezone": "Europe/Stockholm"}, T0)
+    async def first():
+        d = await deployed(open_store(path), {"cron": "0 6 * * *", "timezone": "Europe/Stockholm"}, T0)
         day = 24 * 3600
-        d.tick(T0 + day)                 # one 06:00 passed
+        await tick(d, T0 + day)          # one 06:00 passed
         fired = scheduled_calls(d)
         assert len(fired) == 1
-        d.writes.flush()
-        store.close()
+        await d.close_store()
         return fired
 
-    fired = run(first)
+    fired = asyncio.run(first())
 
-    def second():
+    async def second():
         store = open_store(path)        # the restarted server: same store, same deployment
         store.stop_all_apps("the server restarted", keep_deployed=True)
-        d = Dispatcher(store, LogHub(store))
-        assert d.deployments.restore() == 1
+        d = dispatcher(store)
+        assert await d.deployments.restore() == 1
         assert scheduled_calls(d) == fired   # the fired call's input had no output: queued again
-        d.tick(T0 + 24 * 3600 + 60)          # the same 06:00: already fired
+        await tick(d, T0 + 24 * 3600 + 60)   # the same 06:00: already fired
         assert scheduled_calls(d) == fired
-        d.tick(T0 + 5 * 24 * 3600)           # down four days: one catch-up tick, not four
+        await tick(d, T0 + 5 * 24 * 3600)    # down four days: one catch-up tick, not four
         assert len(scheduled_calls(d)) == 2
-        ticks = [t for t, _ in store.ticks("etl", "poll")]
-        assert len(ticks) == len(set(ticks)) == 2
-        d.writes.flush()
+        assert len(await ticks(d)) == len(set(await ticks(d))) == 2
+        await d.close_store()
 
-    run(second)
+    asyncio.run(second())
 
 
 def test_two_servers_on_one_store_fire_each_tick_once(tmp_path):
-    def body():
+    async def main():
         path = str(tmp_path / "s.db")
-        a = deployed(open_store(path), {"period": {"seconds": 10}}, T0)
-        b_store = open_store(path)
-        b = Dispatcher(b_store, LogHub(b_store))
-        b.deployments.restore()
+        a = await deployed(open_store(path), {"period": {"seconds": 10}}, T0)
+        b = dispatcher(open_store(path))
+        await b.deployments.restore()
         for i, now in enumerate((T0 + 11, T0 + 25, T0 + 31)):
             first, second = (a, b) if i % 2 == 0 else (b, a)
-            first.tick(now)
-            second.tick(now)
-        ticks = [t for t, _ in b_store.ticks("etl", "poll")]
-        assert ticks == [T0 + 10, T0 + 20, T0 + 30]
+            await tick(first, now)
+            await tick(second, now)
+        assert await ticks(b) == [T0 + 10, T0 + 20, T0 + 30]
         assert (len(scheduled_calls(a)), len(scheduled_calls(b))) == (2, 1)   # whoever claimed a tick fired it
-        a.writes.flush()
-        b.writes.flush()
+        await a.close_store()
+        await b.close_store()
 
-    run(body)
+    asyncio.run(main())

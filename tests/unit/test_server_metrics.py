@@ -8,16 +8,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from leveret._wire import api_pb2 as pb
 from leveret.server import metrics
-from leveret.server.dispatch import Dispatcher
-from leveret.server.logs import LogHub
-from leveret.server.store import open_store
+from _server import dispatcher
 from test_dispatcher_rules import clock, told  # noqa: F401  (clock: a fixture, the dispatcher's fake time)
 
 MiB = 1024 * 1024
 
 
 def new_dispatcher(clock=None):
-    d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
+    d = dispatcher(clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
     d.registry.add(pb.WorkerInfo(hostname="h", runtime="process (no isolation)", cpu=4, memory_mb=8192,
                                max_containers=8, gpus=2, gpu_type="H100"), outbox)
@@ -36,7 +34,7 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
     async def main():
         d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
-        app_id, _ = d.create_app("shop", "")
+        app_id, _ = await d.create_app("shop", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="price", module="m", cpu_request=0.5, memory_request_mb=256,
                                                               max_containers=1))
         d.new_call(fid, "map", [pb.Input(idx=i, args=b"x") for i in range(3)], 3)
@@ -102,7 +100,7 @@ def test_cancelled_inputs_count_but_add_no_latency(clock):
     async def main():
         d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
-        app_id, _ = d.create_app("a", "")
+        app_id, _ = await d.create_app("a", "")
         fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
         call = d.new_call(fid, "map", [pb.Input(idx=i, args=b"x") for i in range(4)], 4)
         d.cancel_call(call, "the client went away")
@@ -119,7 +117,7 @@ def test_runs_of_one_app_name_add_up_in_one_series(clock):
         d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         for _ in range(2):
-            app_id, _ = d.create_app("a", "")
+            app_id, _ = await d.create_app("a", "")
             fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
             d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
         assert value(reg, "leveret_inputs_queued", app="a", function="f") == 2

@@ -14,6 +14,7 @@ import hmac
 import secrets
 
 from .._ids import new_id
+from .store import Store
 
 ADMIN = "admin"
 WORKER = "worker"
@@ -27,10 +28,16 @@ def _sha(token: str) -> str:
 
 
 class Tokens:
-    def __init__(self, admin_token: str, store):
+    """The server's token and the workers' tokens in use (``load()`` reads them from the store)."""
+
+    def __init__(self, admin_token: str, writes):
         self._admin = f"Bearer {admin_token}".encode()
-        self.store = store
-        self._workers = {t["sha256"]: t["id"] for t in store.worker_tokens() if t["revoked_at"] is None}
+        self.writes = writes   # the store's writer (writes.py)
+        self._workers: dict[str, str] = {}
+
+    async def load(self) -> None:
+        tokens = await self.writes.run(Store.worker_tokens)
+        self._workers = {t["sha256"]: t["id"] for t in tokens if t["revoked_at"] is None}
 
     def check(self, authorization: str | bytes | None) -> tuple[str, str] | None:
         """(ADMIN, "") or (WORKER, token_id) for a valid ``authorization`` header value, else None."""
@@ -52,15 +59,15 @@ class Tokens:
                 return self.check(value)
         return None
 
-    def create(self, name: str) -> tuple[str, str]:
+    async def create(self, name: str) -> tuple[str, str]:
         token_id = new_id("wt")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        self.store.add_worker_token(token_id, name, _sha(token))
+        await self.writes.run(Store.add_worker_token, token_id, name, _sha(token))
         self._workers[_sha(token)] = token_id
         return token_id, token
 
-    def revoke(self, token_id: str) -> bool:
-        if not self.store.revoke_worker_token(token_id):
+    async def revoke(self, token_id: str) -> bool:
+        if not await self.writes.run(Store.revoke_worker_token, token_id):
             return False
         self._workers = {sha: tid for sha, tid in self._workers.items() if tid != token_id}
         return True

@@ -6,8 +6,9 @@
     an input or output stored with the blob's id ─▶ the row names its call
     retention deletes a call ─▶ its blobs; a blob no call took within ORPHAN_AFTER_S ─▶ deleted
 
-Memory stays at a chunk per stream whatever the size; file writes and reads run in threads, so the
-event loop never waits on the disk. A blob is acknowledged (its id returned) only once it is on disk.
+Memory stays at a chunk per stream whatever the size; file writes and reads run in threads, and
+its row goes through the store's writer thread, so the event loop never waits on the disk. A blob
+is acknowledged (its id returned) only once it and its row are on disk.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import AsyncIterator
 from .._ids import new_id
 from .._wire.blobs import CHUNK_BYTES, MAX_PAYLOAD, too_large
 from .errors import NotFound
+from .reads import Reads
+from .store import Store
+from .writes import WriteBehind
 
 log = logging.getLogger("leveret.server")
 
@@ -33,9 +37,10 @@ class BlobTooLarge(Exception):
 
 
 class BlobStore:
-    def __init__(self, directory: str, store):
+    def __init__(self, directory: str, writes: WriteBehind, reads: Reads):
         self.dir = directory
-        self.store = store
+        self.writes = writes
+        self.reads = reads
         os.makedirs(directory, mode=0o700, exist_ok=True)   # payloads are the users' data
 
     def path(self, blob_id: str) -> str:
@@ -72,7 +77,7 @@ class BlobStore:
             except FileNotFoundError:
                 pass
             raise
-        self.store.add_blob(blob_id, written)
+        await self.writes.run(Store.add_blob, blob_id, written)
         return blob_id, written
 
     async def send(self, blob_id: str) -> AsyncIterator[bytes]:
@@ -87,16 +92,17 @@ class BlobStore:
                 yield data
 
     def delete(self, blob_ids: list[str]) -> None:
+        """Delete blobs: their files now, their rows with the store's next writes."""
         for blob_id in blob_ids:
             try:
                 os.unlink(self.path(blob_id))
             except (FileNotFoundError, NotFound):
                 pass
-        self.store.delete_blob_rows(blob_ids)
+        self.writes.add(Store.delete_blob_rows, blob_ids)
 
-    def delete_of_calls(self, call_ids: list[str]) -> None:
+    async def delete_of_calls(self, call_ids: list[str]) -> None:
         """Retention deleted these calls: their blobs go too."""
-        self.delete(self.store.blobs_of_calls(call_ids))
+        self.delete(await self.reads.run(Store.blobs_of_calls, call_ids))
 
     async def prune_orphans_forever(self, every_s: float = 60.0) -> None:
         import time
@@ -104,16 +110,16 @@ class BlobStore:
         while True:
             await asyncio.sleep(every_s)
             try:
-                n = self.prune_orphans(time.time())
+                n = await self.prune_orphans(time.time())
                 if n:
                     log.info("deleted %d blob(s) that no call took within %.0f s", n, ORPHAN_AFTER_S)
             except Exception:   # tried again next time; it must not stop the server
                 log.exception("could not delete abandoned blobs")
 
-    def prune_orphans(self, now: float) -> int:
+    async def prune_orphans(self, now: float) -> int:
         """Delete blobs that no call took within ORPHAN_AFTER_S; return how many."""
         n = 0
-        while ids := self.store.unattached_blobs(now - ORPHAN_AFTER_S, PRUNE_BATCH):
+        while ids := await self.reads.run(Store.unattached_blobs, now - ORPHAN_AFTER_S, PRUNE_BATCH):
             self.delete(ids)
             n += len(ids)
         return n

@@ -14,7 +14,8 @@
                  in the store together with its call (one transaction), so it fires once, also
                  also across restarts
 
-Everything here runs on the server's event loop and works on the Dispatcher's state.
+Everything here runs on the server's event loop and works on the Dispatcher's state; what it
+stores goes through the store's writer (writes.py), what it reads through its reader (reads.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from .._ids import new_id
 from .._wire import api_pb2 as pb
 from .errors import Invalid, NotFound
+from .store import Store
 from .objects.apps import APP
 from .objects.base import IF_MISSING
 
@@ -47,18 +49,18 @@ class Deployments:
 
     # ------------------------------------------------------------------ versions
 
-    def named(self, name: str):
+    def named(self, store: Store, name: str):
         """The named object of the deployed app ``name`` (objects/apps.py): made, its name checked,
-        by the first deploy; the same one for every version after."""
+        by the first deploy; the same one for every version after. On the store's writer thread."""
         try:
-            return self.d.objects.get_or_create(APP, name, creation=IF_MISSING, owner=True)[0]
+            return self.d.objects.get_or_create(store, APP, name, creation=IF_MISSING, owner=True)[0]
         except Invalid as exc:
             raise Invalid(f"{exc.message}; name the app with App('name') or `leveret deploy FILE --name NAME`") from None
 
     def live(self, name: str) -> "AppState | None":
         return next((a for a in self.d.apps.values() if a.name == name and a.state == "deployed"), None)
 
-    def publish(self, app_id: str, now: float) -> tuple[int, str]:
+    async def publish(self, app_id: str, now: float) -> tuple[int, str]:
         """Make a deploying app the live version of its name; the previous live version drains.
         Returns (version, the replaced app's id or "")."""
         d = self.d
@@ -66,12 +68,18 @@ class Deployments:
         if app is None or app.state != "deploying":
             raise NotFound(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
         old = self.live(app.name)
-        with d.store.transaction():
-            d.store.publish(app_id, old.app_id if old is not None else None)
-            for fn in app.functions:
-                if fn.definition.schedule:
-                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, now)
-                    fn.last_tick = d.store.last_tick(app.name, fn.name)
+        scheduled = [(fn, fn.definition.schedule) for fn in app.functions if fn.definition.schedule]
+
+        def publish(store: Store) -> list[tuple[float, float | None]]:
+            with store.transaction():
+                store.publish(app_id, old.app_id if old is not None else None)
+                return [_schedule(store, app.name, fn.name, spec, now) for fn, spec in scheduled]
+
+        ticks = await d.writes.run(publish)
+        if app.stopped:
+            raise NotFound(f"app {app_id} was stopped while it was being published")
+        for (fn, _), (anchor, last_tick) in zip(scheduled, ticks):
+            fn.anchor, fn.last_tick = anchor, last_tick
         app.state = "deployed"
         for fn in app.functions:
             d.placement.autoscale(fn, now)   # min_containers start now
@@ -96,27 +104,24 @@ class Deployments:
         successor = live.function(fn.name) if live is not None else None
         return successor or fn
 
-    def successor_of(self, function_id: str) -> "FunctionState | None":
+    async def successor_of(self, function_id: str) -> "FunctionState | None":
         """For the id of a function of a deployed version that has stopped since (a caller looked it
         up before a redeploy): the function of the same name in the live version, if any."""
-        row = self.d.store.get_function(function_id)
-        if row is None:
-            return None
-        app_id, name, _ = row
-        info = self.d.store.get_app(app_id)
-        if info is None or not any(v["id"] == app_id for v in self.d.store.app_versions(info["name"])):
-            return None   # not a deployed version: an ephemeral run's functions end with it
-        live = self.live(info["name"])
+        found = await self.d.reads.run(_deployed_function, function_id)
+        if found is None:
+            return None   # no such function, or not of a deployed version: an ephemeral run's end with it
+        app_name, name = found
+        live = self.live(app_name)
         return live.function(name) if live is not None else None
 
-    def lookup(self, app_name: str, function_name: str, environment: str = "") -> "FunctionState":
+    async def lookup(self, app_name: str, function_name: str, environment: str = "") -> "FunctionState":
         """The live version's function of this name: the app's name is looked up as a named object
         (NotFound if none was ever deployed; an unknown environment is NotFound too), then its live
         version here."""
-        self.d.objects.lookup(APP, app_name, environment)
+        await self.d.reads.run(self.d.objects.lookup, APP, app_name, environment)
         app = self.live(app_name)
         if app is None:
-            stored = self.d.store.app_versions(app_name)
+            stored = await self.d.reads.run(Store.app_versions, app_name)
             if stored:
                 raise NotFound(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
                                f" {stored[0]['state']}): `leveret deploy` it, or `leveret app rollback {app_name}`")
@@ -127,10 +132,10 @@ class Deployments:
             raise NotFound(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
         return fn
 
-    def rollback(self, name: str, version: int, now: float) -> tuple[str, int, int]:
+    async def rollback(self, name: str, version: int, now: float) -> tuple[str, int, int]:
         """Deploy again the functions of version ``version`` (0: the one before the live one) as a
         new version. Returns (app_id, new version, version rolled back to)."""
-        versions = self.d.store.app_versions(name)
+        versions = await self.d.reads.run(Store.app_versions, name)
         if not versions:
             raise NotFound(f"no deployed app named {name!r}")
         if version == 0:
@@ -143,36 +148,36 @@ class Deployments:
             target = next((v for v in versions if v["version"] == version), None)
             if target is None:
                 raise NotFound(f"{name} has no version {version}: `leveret app history {name}` lists them")
-        app_id, new_version = self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
-        for _, _, definition in self.d.store.functions_of(target["id"]):
+        app_id, new_version = await self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
+        for _, _, definition in await self.d.reads.run(Store.functions_of, target["id"]):
             self.d.create_function(app_id, pb.FunctionDefinition.FromString(definition))
-        self.publish(app_id, now)
+        await self.publish(app_id, now)
         return app_id, new_version, target["version"]
 
     # ------------------------------------------------------------------ restart
 
-    def restore(self, progress=None) -> int:
+    async def restore(self, progress=None) -> int:
         """Bring back the deployed versions kept in the store, live and draining; return how many.
         ``progress(text)`` is told what it is doing (it may take a while: a backlog of spawned calls)."""
         from .state import AppState
         from .runs import restore_calls
 
         d = self.d
-        apps = d.store.apps_in_state("deployed") + d.store.apps_in_state("draining")
+        apps = await d.reads.run(Store.apps_in_state, "deployed") + await d.reads.run(Store.apps_in_state, "draining")
         restored = []
         for info in apps:
             app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="deploying",
                            version=info["version"])
             d.apps[app.app_id] = app
-            for function_id, _, definition in d.store.functions_of(app.app_id):
+            for function_id, _, definition in await d.reads.run(Store.functions_of, app.app_id):
                 d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
             app.state = "deployed"
             for fn in app.functions:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
-                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, d.clock.time())
-                    fn.last_tick = d.store.last_tick(app.name, fn.name)
+                    fn.anchor, fn.last_tick = await d.writes.run(
+                        _schedule, app.name, fn.name, fn.definition.schedule, d.clock.time())
             restored.append((app, info["state"]))
-        restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)
+        await restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)
         for app, state in restored:
             if state == "draining":
                 app.state = "draining"
@@ -185,7 +190,7 @@ class Deployments:
 
     def fire_due(self, now: float) -> None:
         for fn in list(self.d.functions.values()):
-            if fn.schedule is None:
+            if fn.schedule is None or fn.firing:
                 continue
             app = self.d.apps.get(fn.app_id)
             if app is None or app.state != "deployed":
@@ -200,19 +205,35 @@ class Deployments:
                 log.exception("schedule of %s/%s could not fire; it is tried again next tick", app.name, fn.name)
 
     def _fire(self, app: "AppState", fn: "FunctionState", tick: float) -> None:
-        d = self.d
+        """Claim the tick and store its call (one transaction, on the writer), then queue the call;
+        ``fn.firing`` meanwhile, so the next ticks do not fire it again."""
         call_id = new_id("fc")
         input_id = f"in-{call_id[3:]}-0"
-        with d.store.transaction():   # the tick and its call are stored together, or neither
-            claimed = d.store.claim_tick(app.name, fn.name, tick, call_id)
-            if claimed:
-                d.store.create_call(call_id, fn.function_id, "schedule", 1, [(input_id, 0, NO_ARGS)])
+
+        def claim(store: Store) -> bool:
+            with store.transaction():   # the tick and its call are stored together, or neither
+                claimed = store.claim_tick(app.name, fn.name, tick, call_id)
+                if claimed:
+                    store.create_call(call_id, fn.function_id, "schedule", 1, [(input_id, 0, NO_ARGS)])
+                return claimed
+
+        fn.firing = True
+        self.d.writes.run(claim).add_done_callback(lambda stored: self._fired(app, fn, tick, call_id, stored))
+
+    def _fired(self, app: "AppState", fn: "FunctionState", tick: float, call_id: str, stored) -> None:
+        fn.firing = False
+        if stored.cancelled():
+            return
+        if stored.exception() is not None:   # the tick fires on a later pass
+            log.error("schedule of %s/%s could not fire; it is tried again next tick", app.name, fn.name,
+                      exc_info=stored.exception())
+            return
         fn.last_tick = tick   # only now: a failed write leaves the tick to fire on the next pass
-        if not claimed:
-            return   # fired already (before a restart)
-        d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
+        if not stored.result() or fn.function_id not in self.d.functions:
+            return   # fired already (before a restart), or its app stopped meanwhile
+        self.d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
         when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
-        d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")
+        self.d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")
 
     def describe_schedule(self, fn: "FunctionState", now: float) -> str:
         if fn.schedule is None:
@@ -222,3 +243,20 @@ class Deployments:
         nxt = cron.next_tick(fn.schedule, max(now, fn.last_tick or 0.0, fn.anchor), fn.anchor)
         spec = json.dumps(fn.schedule, sort_keys=True)
         return f"{spec}; next tick {time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(nxt))}"
+
+
+def _schedule(store: Store, app_name: str, function_name: str, spec: str, now: float) -> tuple[float, float | None]:
+    """Record a function's schedule: (its anchor, its last tick fired)."""
+    return store.set_schedule(app_name, function_name, spec, now), store.last_tick(app_name, function_name)
+
+
+def _deployed_function(store: Store, function_id: str) -> tuple[str, str] | None:
+    """(app name, function name) of a function of a deployed version (published), else None."""
+    row = store.get_function(function_id)
+    if row is None:
+        return None
+    app_id, name, _ = row
+    info = store.get_app(app_id)
+    if info is None or not any(v["id"] == app_id for v in store.app_versions(info["name"])):
+        return None
+    return info["name"], name

@@ -6,8 +6,10 @@ Flow::
     worker ─results─▶ Dispatcher.on_results ─store─▶ CallState ─▶ client streams
     autoscaler.decide(load) ─▶ place / stop containers        (on every change, and each second)
 
-Inputs are durable in the store before ``submit`` returns. The in-memory queues are the
-dispatching view; nothing here polls per input.
+The in-memory queues are the dispatching view; nothing here polls per input, and nothing here
+waits for the store: writes are queued to its writer thread (writes.py) and committed right
+after the step that made them, reads go to its reader thread (reads.py). A handler that
+acknowledges a write awaits ``writes.durable()``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .metrics import Recorder
 from .objects import NamedObjects
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
+from .reads import Reads
 from .store import Store
 from .writes import WriteBehind
 from .errors import NotFound
@@ -51,17 +54,17 @@ log = logging.getLogger("leveret.server")
 
 
 class Dispatcher:
-    def __init__(self, store: Store, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S, blobs=None,
-                 clock=None):
+    def __init__(self, writes: WriteBehind, reads: Reads, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S,
+                 blobs=None, clock=None):
         self.clock = clock or SystemClock()   # what now is (tests give a fake one: leveret.testing.FakeClock)
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
         self.no_worker = NO_WORKER   # why inputs wait while no worker is connected (the embedded daemon says its own)
         self.ended: dict[str, str] = {}   # worker id -> why its stream was ended (it is told when it reconnects)
-        self.store = store
-        self.objects = NamedObjects(store, self.clock)   # things with a name: deployed apps' names, … (objects/)
-        self.writes = WriteBehind(store)
+        self.writes = writes   # the store's writer thread: every write, in order (writes.py)
+        self.reads = reads     # the store's reader thread (reads.py)
+        self.objects = NamedObjects(self.clock)   # things with a name: deployed apps' names, … (objects/)
         self.logs = logs
         self.apps: dict[str, AppState] = {}
         self.functions: dict[str, FunctionState] = {}
@@ -88,7 +91,8 @@ class Dispatcher:
     async def close(self) -> None:
         """Stop the containers. Deployed apps stay deployed and runs stay running in the store: the
         next server restores them with their unfinished inputs (a run waits for its client to come
-        back); a deploy in progress is dropped."""
+        back); a deploy in progress is dropped. The store is closed after (``close_store``), once
+        nothing else can write."""
         if self._tick_task:
             self._tick_task.cancel()
         for app in list(self.apps.values()):
@@ -98,7 +102,11 @@ class Dispatcher:
             for fn in app.functions:
                 for ct in list(fn.containers.values()):
                     self.placement.stop(ct, "server shutting down")
-        self.writes.flush()
+
+    async def close_store(self) -> None:
+        """Commit the writes queued, stop the store's threads and close it."""
+        await self.reads.close()
+        await self.writes.close()
 
     async def _tick_forever(self) -> None:
         while True:
@@ -127,14 +135,18 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ apps and functions
 
-    def create_app(self, name: str, description: str, *, deploy: bool = False) -> tuple[str, int]:
+    async def create_app(self, name: str, description: str, *, deploy: bool = False) -> tuple[str, int]:
         """A new app: ephemeral, or (``deploy``) the next version of the deployed app ``name``,
         live once published. Returns (app_id, version)."""
         app_id = new_id("ap")
-        with self.store.transaction():
-            if deploy:
-                self.deployments.named(name)   # made by the first deploy of the name
-            version = self.store.create_app(app_id, name, description, deploy=deploy)
+
+        def create(store: Store) -> int:
+            with store.transaction():
+                if deploy:
+                    self.deployments.named(store, name)   # made by the first deploy of the name
+                return store.create_app(app_id, name, description, deploy=deploy)
+
+        version = await self.writes.run(create)
         self.apps[app_id] = AppState(app_id, name, last_heartbeat=self.clock.time(),
                                      state="deploying" if deploy else "ephemeral", version=version)
         return app_id, version
@@ -170,7 +182,7 @@ class Dispatcher:
                 raise ValueError(f"{definition.name}: its schedule cannot run on this server: {exc}") from None
         if not function_id:
             function_id = new_id("fu")
-            self.store.create_function(function_id, app_id, definition.name, definition.SerializeToString())
+            self.writes.add(Store.create_function, function_id, app_id, definition.name, definition.SerializeToString())
         fn = FunctionState(function_id, app_id, definition,
                            schedule=json.loads(definition.schedule) if definition.schedule else None)
         self.functions[function_id] = fn
@@ -194,7 +206,7 @@ class Dispatcher:
             del self.functions[fn.function_id]
         for call_id in app.calls:
             self.calls.pop(call_id, None)
-        self.store.stop_app(app_id, reason)
+        self.writes.add(Store.stop_app, app_id, reason)
         self.logs.app_done(app_id)
         del self.apps[app_id]
         return app.cancelled_inputs
@@ -212,10 +224,16 @@ class Dispatcher:
     # ------------------------------------------------------------------ calls and inputs
 
     def function(self, function_id: str) -> FunctionState:
-        fn = self.functions.get(function_id) or self.deployments.successor_of(function_id)
+        fn = self.functions.get(function_id)
         if fn is None:
             raise NotFound(f"function {function_id} is not running (its app stopped, or the id is wrong)")
         return fn
+
+    async def find_function(self, function_id: str) -> FunctionState:
+        """A running function; for one of a deployed version that has stopped since (a caller looked
+        it up before a redeploy), the live version's function of the same name, from the store."""
+        fn = self.functions.get(function_id) or await self.deployments.successor_of(function_id)
+        return fn or self.function(function_id)   # NotFound
 
     def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None,
                  call_id: str = "", *, stored: bool = False) -> CallState:
@@ -228,7 +246,7 @@ class Dispatcher:
         self.apps[fn.app_id].calls[call.call_id] = call
         self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
         if not stored:
-            self.writes.add(self.store.create_call, call.call_id, function_id, kind, total,
+            self.writes.add(Store.create_call, call.call_id, function_id, kind, total,
                             [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
         return call
 
@@ -252,10 +270,10 @@ class Dispatcher:
         fn = self.function(call.function_id)
         recs = self._make_inputs(call, inputs)
         self._enqueue(fn, recs)
-        self.writes.add(self.store.add_inputs, call.call_id, [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
+        self.writes.add(Store.add_inputs, call.call_id, [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
 
     def finish_inputs(self, call: CallState, total: int) -> None:
-        self.writes.add(self.store.set_call_total, call.call_id, total)
+        self.writes.add(Store.set_call_total, call.call_id, total)
         call.set_total(total)
         self._forget_if_done(call)
 
@@ -324,9 +342,9 @@ class Dispatcher:
         if call.kind not in ("spawn", "schedule"):
             self._forget(call)
         elif self.apps.get(call.app_id, AppState("", "")).deployed:
-            # after the write-behind (scheduled before this) has stored its outputs, so a reader
-            # that no longer finds the call in memory finds them in the store
-            asyncio.get_running_loop().call_soon(self._forget, call)
+            # once its outputs are stored, so a reader that no longer finds the call in memory finds
+            # them in the store
+            self.writes.settled().add_done_callback(lambda _: self._forget(call))
 
     def _forget(self, call: CallState) -> None:
         self.calls.pop(call.call_id, None)
@@ -359,7 +377,7 @@ class Dispatcher:
         """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
         seq = len(call.outputs)
         call.add([o for _, o, _ in results])
-        self.writes.add(self.store.add_outputs, [
+        self.writes.add(Store.add_outputs, [
             (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct, o.data_blob_id)
             for i, (iid, o, ct) in enumerate(results)
         ])

@@ -1,7 +1,12 @@
-"""Log hub: stores log lines, fans them out live to the readers following an app, and keeps the
-stored lines under the retention limits (age and size), oldest first.
+"""Log hub: numbers log lines, stores them, fans them out live to the readers following an app,
+and keeps the stored lines under the retention limits (age and size), oldest first.
 
-    worker LogBatch ─▶ add_batch ─▶ add ─▶ store.add_logs ─▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+    worker LogBatch ─▶ add_batch ─▶ add: numbered ─┬▶ store.add_logs (on the writer thread)
+                                                   └▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+
+Lines reach followers as they come, not once stored: before the results that follow them, as the
+worker sent them. The hub numbers them, after the highest seq the store has given (``load()``),
+so that a line has its seq before it is stored.
 
 A line is a plain tuple all the way, (app_id, function_name, container_id, input_id, source, ts,
 text), numbered in front and flagged verbose behind for followers: no message per line until the
@@ -12,35 +17,45 @@ reply to a reader.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from itertools import chain, repeat
 from operator import itemgetter
 
 from .._wire import api_pb2 as pb
+from .reads import Reads
 from .store import Store
 from .store.base import LOG_ROW_BYTES
+from .writes import WriteBehind
 
 SYSTEM = pb.LOG_SOURCE_SYSTEM
 
 DEFAULT_RETENTION_S = 7 * 86400.0
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
 PRUNE_EVERY_S = 60.0
-PRUNE_BATCH = 10_000     # lines deleted per transaction: the event loop is not held for long
+PRUNE_BATCH = 10_000     # lines deleted per transaction: the writes queued behind it do not wait long
 
 log = logging.getLogger("leveret.server")
 
 
 class LogHub:
-    def __init__(self, store: Store, *, retention_s: float = DEFAULT_RETENTION_S, max_bytes: int = DEFAULT_MAX_BYTES):
-        self.store = store
+    def __init__(self, writes: WriteBehind, reads: Reads, *, retention_s: float = DEFAULT_RETENTION_S,
+                 max_bytes: int = DEFAULT_MAX_BYTES):
+        self.writes = writes
+        self.reads = reads
         self.retention_s = retention_s
         self.max_bytes = max_bytes
         self.size: int | None = None   # bytes stored (by log_line_bytes); counted at the first prune
+        self.last_seq = 0              # of the last line numbered
         self._followers: dict[str, set[asyncio.Queue]] = {}
 
-    def add_batch(self, batch: pb.LogBatch) -> None:
-        """Store a worker's batch of lines (in order) and pass them to the followers."""
+    async def load(self) -> None:
+        """Number lines after the highest seq the store has given: before the first line comes."""
+        self.last_seq = await self.reads.run(Store.last_log_seq)
+
+    def add_batch(self, batch: pb.LogBatch) -> asyncio.Future:
+        """Store a worker's batch of lines (in order) and pass them to the followers (as ``add``)."""
         rows: list[tuple] = []
         for c in batch.chunks:
             n = len(c.texts)
@@ -51,19 +66,23 @@ class LogHub:
                         chain.from_iterable(map(repeat, c.run_input_ids, lengths)),
                         chain.from_iterable(map(repeat, c.run_sources, lengths)),
                         chain.from_iterable(map(repeat, c.run_ts, lengths)), c.texts)
-        self.add(rows)
+        return self.add(rows)
 
-    def add(self, rows: list[tuple], *, verbose: bool = False) -> None:
-        """Store ``(app_id, function_name, container_id, input_id, source, ts, text)`` rows (in order)
-        and pass them to the app's followers as ``(seq, *row, verbose)``."""
+    def add(self, rows: list[tuple], *, verbose: bool = False) -> asyncio.Future:
+        """Number ``(app_id, function_name, container_id, input_id, source, ts, text)`` rows (in
+        order), queue them for the store and pass them to the app's followers now, as ``(seq, *row,
+        verbose)``. The future returned is done once they are stored; it fails if they could not be
+        (which is logged here)."""
         if not rows:
-            return
-        last = self.store.add_logs(rows)
-        first = last - len(rows) + 1
-        if self.size is not None:
-            self.size += sum(map(len, map(itemgetter(6), rows))) + len(rows) * LOG_ROW_BYTES
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        first = self.last_seq + 1
+        last = self.last_seq = first + len(rows) - 1
+        stored = self.writes.run(Store.add_logs, rows, first)
+        stored.add_done_callback(functools.partial(self._stored, rows))
         if not self._followers:
-            return
+            return stored
         apps = set(map(itemgetter(0), rows))
         for app_id in apps:
             qs = self._followers.get(app_id)
@@ -75,6 +94,15 @@ class LogHub:
                 live = [(first + i, *r, verbose) for i, r in enumerate(rows) if r[0] == app_id]
             for q in qs:
                 q.put_nowait(live)
+        return stored
+
+    def _stored(self, rows: list[tuple], stored: asyncio.Future) -> None:
+        if stored.cancelled():
+            return
+        if stored.exception() is not None:
+            log.error("could not store %d log line(s)", len(rows), exc_info=stored.exception())
+        elif self.size is not None:
+            self.size += sum(map(len, map(itemgetter(6), rows))) + len(rows) * LOG_ROW_BYTES
 
     def system(self, app_id: str, function_name: str, container_id: str, text: str, *, verbose: bool = False) -> None:
         self.add([(app_id, function_name, container_id, "", SYSTEM, time.time(), text)], verbose=verbose)
@@ -98,30 +126,28 @@ class LogHub:
 
     # ------------------------------------------------------------------ retention
 
-    def prune_step(self, now: float) -> int:
+    async def prune_step(self, now: float) -> int:
         """Delete one batch of lines past the limits, oldest first; return how many (0: within them)."""
         if self.size is None:
-            self.size = self.store.logs_size()
-        rows, freed = self.store.delete_logs_before(now - self.retention_s, PRUNE_BATCH)
+            # a scan, on the reader: lines stored while it runs are counted if it sees them
+            self.size = await self.reads.run(Store.logs_size)
+        rows, freed = await self.writes.run(Store.delete_logs_before, now - self.retention_s, PRUNE_BATCH)
         if not rows and self.size > self.max_bytes:
-            rows, freed = self.store.delete_oldest_logs(self.size - self.max_bytes, PRUNE_BATCH)
+            rows, freed = await self.writes.run(Store.delete_oldest_logs, self.size - self.max_bytes, PRUNE_BATCH)
         self.size = max(0, self.size - freed)
         return rows
 
-    def prune(self, now: float) -> int:
-        """Delete every line past the limits; return how many."""
+    async def prune(self, now: float) -> int:
+        """Delete every line past the limits, a batch (one transaction) at a time; return how many."""
         total = 0
-        while n := self.prune_step(now):
+        while n := await self.prune_step(now):
             total += n
         return total
 
     async def prune_forever(self, every_s: float = PRUNE_EVERY_S) -> None:
         while True:
             try:
-                total = 0
-                while n := self.prune_step(time.time()):
-                    total += n
-                    await asyncio.sleep(0)   # between batches, the rest of the server runs
+                total = await self.prune(time.time())
                 if total:
                     log.info("deleted %d log line(s) past the retention limits", total)
             except Exception:  # a failed prune is tried again next time; it must not stop the server

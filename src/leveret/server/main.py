@@ -17,9 +17,11 @@ from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .blobs import BlobStore, default_blob_dir
 from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
+from .reads import Reads
 from .runs import restore_runs
 from .service import LeveretService
-from .store import open_store
+from .store import Store, open_store
+from .writes import WriteBehind
 
 log = logging.getLogger("leveret.server")
 
@@ -109,23 +111,27 @@ class Server:
 
         say = progress or (lambda text: None)
         say("opening the store")
-        store = open_store(db)
-        stale = store.stop_all_apps("the server restarted", keep_deployed=True, keep_ephemeral=True)
+        store = await asyncio.to_thread(open_store, db)   # a migration may take a while: the loop goes on
+        writes = WriteBehind(store)
+        reads = Reads(writes)
+        stale = await writes.run(Store.stop_all_apps, "the server restarted", keep_deployed=True, keep_ephemeral=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
-        logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
-        dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s,
-                                blobs=BlobStore(blob_dir or default_blob_dir(db), store))
-        restored = dispatcher.deployments.restore(progress)
+        logs = LogHub(writes, reads, retention_s=log_retention_s, max_bytes=log_max_bytes)
+        await logs.load()
+        dispatcher = Dispatcher(writes, reads, logs, worker_lease_s=worker_lease_s,
+                                blobs=BlobStore(blob_dir or default_blob_dir(db), writes, reads))
+        restored = await dispatcher.deployments.restore(progress)
         if restored:
             log.info("restored %d deployed app version(s)", restored)
-        runs = restore_runs(dispatcher, progress)
+        runs = await restore_runs(dispatcher, progress)
         if runs:
             log.info("restored %d run(s) of the previous server: each waits %.0f s for its client to come back",
                      runs, APP_HEARTBEAT_TIMEOUT_S)
         call_pruner = CallPruner(dispatcher, retention_s=call_retention_s,   # after restore: restored calls are held
                                  on_pruned=dispatcher.blobs.delete_of_calls)
-        tokens = Tokens(token, store)
+        tokens = Tokens(token, writes)
+        await tokens.load()
         server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
         api_pb2_grpc.add_LeveretServicer_to_server(
             LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s), server)
@@ -135,14 +141,14 @@ class Server:
         except RuntimeError:   # newer gRPC raises where older ones returned 0
             bound = 0
         if bound == 0:
-            store.close()
+            await dispatcher.close_store()
             raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
         http_listen = http_listen or default_listen(host, bound, int(port) if port.isdigit() else 0)
         try:
             http_socket = bind(http_listen)
         except OSError as exc:
             await server.stop(None)
-            store.close()
+            await dispatcher.close_store()
             raise OSError(f"could not listen on {http_listen} for HTTP ({exc.strerror or exc}): is the port in use?"
                           " pick another with --http HOST:PORT") from None
         await server.start()
@@ -172,7 +178,7 @@ class Server:
         await asyncio.gather(*self.pruners, return_exceptions=True)
         await self.dispatcher.close()
         await self.grpc_server.stop(grace)
-        self.dispatcher.store.close()
+        await self.dispatcher.close_store()   # after the handlers: what they queued is committed
 
     async def wait(self) -> None:
         await self.grpc_server.wait_for_termination()

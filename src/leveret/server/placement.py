@@ -20,6 +20,7 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 from . import autoscaler
 from . import scheduler as sched
+from .store import Store
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState, WorkerConn
 from .errors import NotFound
 
@@ -143,7 +144,7 @@ class Placement:
     def start(self, fn: FunctionState, worker: WorkerConn, now: float) -> None:
         ct = ContainerRec(new_id("ct"), fn, worker, resources=fn.request, placed_at=now,
                           waiting_since=fn.queue[0].queued_at if fn.queue else now)
-        self.d.store.add_container(ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
+        self.d.writes.add(Store.add_container, ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
         self.d.containers[ct.container_id] = ct
         fn.containers[ct.container_id] = ct
         worker.containers.add(ct)
@@ -156,7 +157,7 @@ class Placement:
         phases, ct.phases = ct.phases, {}
         phases["first_input"] = now - ct.ready_at
         total = now - ct.waiting_since
-        self.d.store.update_container(ct.container_id, "ready", phases={**phases, "total": total})
+        self.d.writes.add(Store.update_container, ct.container_id, "ready", phases={**phases, "total": total})
         self.d.metrics.cold_started(phases, total)
         order = ["schedule", "code", "image", "runtime_start", "interpreter_start", "imports", "first_input"]
         parts = " + ".join(f"{name.replace('_', ' ')} {phases[name] * 1000:.1f}" for name in order if name in phases)
@@ -203,14 +204,14 @@ class Placement:
             ct.ready = True
             ct.ready_at = ct.idle_since = self.d.clock.time()
             ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
-            self.d.store.update_container(ct.container_id, "ready", phases=ct.phases)
+            self.d.writes.add(Store.update_container, ct.container_id, "ready", phases=ct.phases)
             self.d.pump(fn)
             return
         if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):
             return
         self._forget(ct)
         state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
-        self.d.store.update_container(ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
+        self.d.writes.add(Store.update_container, ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         charged = self.d.attempts.after_container_end(ct, ev, worker_lost, why)
         if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost

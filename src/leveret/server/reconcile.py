@@ -20,6 +20,7 @@ import logging
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .._wire import api_pb2 as pb
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -117,7 +118,7 @@ def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.Reconci
         fn.containers[container_id] = ct
         worker.containers.add(ct)
         worker.allocated = worker.allocated + ct.resources
-        d.store.adopt_container(container_id, fn.function_id, fn.app_id, worker.worker_id)
+        d.writes.add(Store.adopt_container, container_id, fn.function_id, fn.app_id, worker.worker_id)
         d.logs.system(fn.app_id, fn.name, container_id,
                       f"container kept after its worker {worker.worker_id} reconnected", verbose=True)
         adopted[fn.function_id] = fn

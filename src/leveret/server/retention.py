@@ -2,8 +2,9 @@
 after the call is done with, then deleted, oldest first; so are the rows of containers that
 stopped and of workers that left.
 
-    every PRUNE_EVERY_S: prune ─▶ store.prune_calls (batches of at most PRUNE_BATCH rows; calls the
-        dispatcher holds are skipped) ─▶ on_pruned(call ids) ─▶ store.delete_ended (batches)
+    every PRUNE_EVERY_S: prune ─▶ store.prune_calls (batches of at most PRUNE_BATCH rows, each a
+        transaction of the writer thread's; calls the dispatcher holds are skipped)
+        ─▶ on_pruned(call ids) ─▶ store.delete_ended (batches)
 
 What "done with" means is in store/retention.py: finished, or of an app that stopped (or a
 ``.remote`` / ``.map`` call a restart ended), before the cut. A call the dispatcher holds in
@@ -17,16 +18,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
 
 from .._utils.timespec import format_duration
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
 
 DEFAULT_CALL_RETENTION_S = 7 * 86400.0
 PRUNE_EVERY_S = 60.0
-PRUNE_BATCH = 10_000     # input and output rows deleted per transaction: the event loop is not held for long
+PRUNE_BATCH = 10_000     # input and output rows deleted per transaction: the writes queued behind it do not wait long
 
 log = logging.getLogger("leveret.server")
 
@@ -40,52 +42,49 @@ def gone(call_id: str, retention_s: float) -> str:
 
 class CallPruner:
     """Deletes what the retention no longer keeps from the dispatcher's store, never a call the
-    dispatcher holds. ``on_pruned`` (optional) is told the ids of each batch of calls deleted, once
-    the deletion is committed: the place to delete their payloads kept outside the store."""
+    dispatcher holds. ``on_pruned`` (optional) is awaited with the ids of each batch of calls
+    deleted, once the deletion is committed: the place to delete their payloads kept outside the store."""
 
     def __init__(self, dispatcher: "Dispatcher", *, retention_s: float = DEFAULT_CALL_RETENTION_S,
-                 on_pruned: Callable[[list[str]], None] | None = None):
+                 on_pruned: Callable[[list[str]], Awaitable[None]] | None = None):
         self.d = dispatcher
-        self.store = dispatcher.store
         self.retention_s = retention_s
         self.on_pruned = on_pruned
 
-    def steps(self, now: float) -> Iterator[tuple[int, int]]:
+    async def steps(self, now: float) -> AsyncIterator[tuple[int, int]]:
         """Prune at ``now`` one batch (one transaction) at a time: yields (calls, rows of stopped
         containers and left workers) deleted by each."""
         cut = now - self.retention_s
         after = None
         while True:
-            # A call the dispatcher has just let go of has its last outputs queued in the
-            # write-behind: stored first, they keep it from looking quiet, and none can come after it is deleted.
-            self.d.writes.flush()
-            step = self.store.prune_calls(cut, PRUNE_BATCH, keep=self.d.calls, after=after)
+            # On the writer, after the writes queued before it: a call the dispatcher has just let
+            # go of has its last outputs stored first, which keep it from looking quiet, and none
+            # can come after it is deleted. The calls it holds are those it holds now.
+            step = await self.d.writes.run(Store.prune_calls, cut, PRUNE_BATCH, keep=frozenset(self.d.calls),
+                                           after=after)
             if not step.more:
                 break
             after = step.after
             if step.call_ids and self.on_pruned is not None:
                 try:
-                    self.on_pruned(step.call_ids)
+                    await self.on_pruned(step.call_ids)
                 except Exception:   # the rows are gone either way; the next batches still go
                     log.exception("on_pruned failed for %d deleted call(s)", len(step.call_ids))
             yield len(step.call_ids), 0
-        while n := self.store.delete_ended(cut, PRUNE_BATCH):
+        while n := await self.d.writes.run(Store.delete_ended, cut, PRUNE_BATCH):
             yield 0, n
 
-    def prune(self, now: float) -> tuple[int, int]:
+    async def prune(self, now: float) -> tuple[int, int]:
         """Prune everything the retention no longer keeps at ``now``; return (calls, other rows) deleted."""
         calls = ended = 0
-        for c, e in self.steps(now):
+        async for c, e in self.steps(now):
             calls, ended = calls + c, ended + e
         return calls, ended
 
     async def prune_forever(self, every_s: float = PRUNE_EVERY_S) -> None:
         while True:
             try:
-                calls = ended = 0
-                for c, e in self.steps(time.time()):
-                    calls, ended = calls + c, ended + e
-                    await asyncio.sleep(0)   # between batches, the rest of the server runs
+                calls, ended = await self.prune(time.time())
                 if calls or ended:
                     log.info("deleted %d call(s) and %d row(s) of stopped containers and left workers past the"
                              " call retention (%s)", calls, ended, format_duration(self.retention_s))

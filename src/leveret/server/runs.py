@@ -18,6 +18,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from .._wire import api_pb2 as pb
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -33,13 +34,14 @@ def _output(row: tuple) -> pb.Output:
     return pb.Output(idx=i, status=status, data=data, gen_index=gen_index, message=message, data_blob_id=blob)
 
 
-def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tuple[str, ...], progress=None) -> None:
+async def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tuple[str, ...],
+                        progress=None) -> None:
     """Queue again the unfinished calls of ``kinds`` of ``functions``, calls of one input each
     (spawned, scheduled): one read for all their inputs, one per few hundred calls for the outputs
     of those that can have some."""
     by_id = {fn.function_id: fn for fn in functions}
     calls: dict[str, tuple["FunctionState", str, int | None, list[pb.Input]]] = {}
-    rows = d.store.unfinished_inputs(list(by_id), kinds)
+    rows = await d.reads.run(Store.unfinished_inputs, list(by_id), kinds)
     for function_id, call_id, kind, total, _input_id, idx, args, blob in rows:
         calls.setdefault(call_id, (by_id[function_id], kind, total, []))[3].append(
             pb.Input(idx=idx, args=args, args_blob_id=blob))
@@ -48,8 +50,9 @@ def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tupl
     if progress is not None:
         progress(f"restoring {len(rows)} input(s) of {len(calls)} spawned or scheduled call(s)")
     # Only a call with other inputs, or a generator's, can have outputs already.
-    outputs = d.store.outputs_of_calls([call_id for call_id, (fn, _, total, inputs) in calls.items()
-                                        if fn.definition.is_generator or total is None or total > len(inputs)])
+    outputs = await d.reads.run(Store.outputs_of_calls, [
+        call_id for call_id, (fn, _, total, inputs) in calls.items()
+        if fn.definition.is_generator or total is None or total > len(inputs)])
     counts: dict[str, list[int]] = {}
     for n, (call_id, (fn, kind, total, inputs)) in enumerate(calls.items(), 1):
         d.restore_call(fn, call_id, kind, total, [_output(r) for r in outputs.get(call_id, ())], inputs)
@@ -62,29 +65,32 @@ def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tupl
         log.info("restored %d call(s) of %s: %d input(s) queued again", n_calls, by_id[function_id].name, n_inputs)
 
 
-def restore_runs(d: "Dispatcher", progress=None) -> int:
+async def restore_runs(d: "Dispatcher", progress=None) -> int:
     """Bring back the runs the previous server left running; return how many."""
     from .state import AppState
 
-    apps = d.store.apps_in_state("ephemeral")
+    apps = await d.reads.run(Store.apps_in_state, "ephemeral")
     if apps and progress is not None:
         progress(f"restoring {len(apps)} run(s)")
     for info in apps:
         app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="ephemeral")
         d.apps[app.app_id] = app
-        for function_id, _, definition in d.store.functions_of(app.app_id):
+        for function_id, _, definition in await d.reads.run(Store.functions_of, app.app_id):
             d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
         for fn in app.functions:
-            _restore_open_calls(d, fn)
+            for call_id, kind, total, outputs, inputs in await d.reads.run(_open_calls, fn.function_id):
+                d.restore_call(fn, call_id, kind, total, [_output(r) for r in outputs], inputs)
+                log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
     return len(apps)
 
 
-def _restore_open_calls(d: "Dispatcher", fn: "FunctionState") -> None:
-    """Every call of ``fn`` that had not finished (a map of many inputs too: each call's inputs and
-    outputs are read once, and which inputs are left is worked out here)."""
-    for call_id, kind, total in d.store.open_calls(fn.function_id):
-        done = d.store.finished_inputs(call_id)
+def _open_calls(store: Store, function_id: str) -> list[tuple]:
+    """Every call of a function that had not finished, (call_id, kind, total, its outputs, its inputs
+    without a final output): a map of many inputs too, each call's inputs and outputs read once."""
+    found = []
+    for call_id, kind, total in store.open_calls(function_id):
+        done = store.finished_inputs(call_id)
         inputs = [pb.Input(idx=idx, args=args, args_blob_id=blob)
-                  for input_id, idx, args, blob in d.store.call_inputs(call_id) if input_id not in done]
-        d.restore_call(fn, call_id, kind, total, [_output(r) for r in d.store.get_outputs(call_id, 0)], inputs)
-        log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
+                  for input_id, idx, args, blob in store.call_inputs(call_id) if input_id not in done]
+        found.append((call_id, kind, total, store.get_outputs(call_id, 0), inputs))
+    return found

@@ -25,7 +25,8 @@ class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, FunctionsApi, L
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher
         self.call_retention_s = call_retention_s
-        self.store = dispatcher.store
+        self.reads = dispatcher.reads     # the store's reader (reads.py)
+        self.writes = dispatcher.writes   # and its writer (writes.py)
         self.logs = logs
         self.tokens = tokens
 

@@ -94,6 +94,7 @@ class FunctionState:
     schedule: dict | None = None  # a deployed function's Cron/Period spec
     anchor: float = 0.0           # when its schedule was first deployed
     last_tick: float | None = None
+    firing: bool = False          # a tick's call is being stored (deploy.py)
     pending: str = ""             # why containers it wants are not placed (empty: nothing pending)
     events: collections.deque = dataclasses.field(default_factory=lambda: collections.deque(maxlen=EVENTS_KEPT))
     crash_streak: int = 0         # containers in a row that ended unexpectedly

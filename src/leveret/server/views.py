@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
 from .errors import NotFound
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -171,17 +172,17 @@ def containers(d: "Dispatcher", app_name_or_id: str, now: float) -> list[Contain
     return [container(d, c, now) for c in sorted(chosen, key=lambda c: c.placed_at)]
 
 
-def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str) -> FunctionStatsView:
+async def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str) -> FunctionStatsView:
     app = d.find_live_app(app_name_or_id)
     fn = app.function(function_name) if app else None
     if fn is None:
         raise NotFound(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
                        " `leveret app list` shows the apps")
     return FunctionStatsView(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting, running=fn.running,
-                             containers=len(fn.containers), **d.store.function_stats(fn.function_id))
+                             containers=len(fn.containers), **await d.reads.run(Store.function_stats, fn.function_id))
 
 
-def function_names(d: "Dispatcher", app_id: str) -> list[str]:
+async def function_names(d: "Dispatcher", app_id: str) -> list[str]:
     """An app's function names: from memory while it runs, else from the store."""
     app = d.apps.get(app_id)
-    return [f.name for f in app.functions] if app else [n for _, n, _ in d.store.functions_of(app_id)]
+    return [f.name for f in app.functions] if app else [n for _, n, _ in await d.reads.run(Store.functions_of, app_id)]

@@ -11,6 +11,7 @@ from .._ids import new_id
 from .._wire import api_pb2 as pb
 from . import reconcile
 from .state import WorkerConn
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -27,8 +28,8 @@ class WorkerRegistry:
         """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
         says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
         worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=self.d.clock.time())
-        self.d.store.add_worker(worker.worker_id, info.hostname, info.runtime,
-                              {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
+        self.d.writes.add(Store.add_worker, worker.worker_id, info.hostname, info.runtime,
+                          {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
         self.d.workers[worker.worker_id] = worker
         reconcile.adopt(self.d, worker, info.containers)
         for fn in list(self.d.functions.values()):
@@ -72,7 +73,7 @@ class WorkerRegistry:
         worker.down = True
         self.d.workers.pop(worker.worker_id, None)
         self.d.execs.worker_lost(worker)
-        self.d.store.worker_disconnected(worker.worker_id)
+        self.d.writes.add(Store.worker_disconnected, worker.worker_id)
         for ct in list(worker.containers):
             self.d.placement.on_event(pb.ContainerEvent(
                 container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,

@@ -1,74 +1,187 @@
-"""Write-behind: the hot path's store writes, committed together right after the current step.
+"""The store's writer: one thread owns the store and commits every write, in the order queued,
+so that a slow disk holds up writes, never the event loop.
 
-Dispatching an input or delivering an output does not wait for SQLite; the write is queued and
-committed, with every other write queued meanwhile, in one transaction scheduled with
-``call_soon`` — before any result can come back for the input. If that transaction fails, the
-writes are redone one by one, so one bad write cannot drop the others. Handlers whose response
-acknowledges the write (``spawn``) ``await durable()`` first.
+    loop: add(op, ...) / run(op, ...) ─▶ this step's ops ─(once per step)─▶ queue
+    writer thread: every step waiting ─▶ one transaction ─▶ commit
+        ─(call_soon_threadsafe)─▶ loop: run()'s futures, durable() and settled() waiters
+
+An *op* is a function of the store and arguments: ``add(Store.add_outputs, rows)`` runs
+``Store.add_outputs(store, rows)`` on the writer thread. The writes of one step of the loop commit
+together, and so do all the steps queued while the last commit ran: a slow commit makes the next
+transaction bigger, not the queue longer. If a transaction fails, its ops are redone one by one,
+each in its own, so one bad write cannot drop the others; an op may so run twice (the first run
+rolled back) and must touch nothing but the store and its arguments.
+
+- ``add`` — queue a write and go on: the hot path never waits. Its failure reaches the
+  ``durable()`` waiters made while it was queued, else the loop's exception handler (logged).
+- ``run`` — a future of the op's result, or of its error, once committed.
+- ``durable()`` — done once every write queued so far is committed; it fails with the first error
+  among them. A handler whose answer acknowledges a write (a spawn, a map's inputs) awaits it.
+- ``settled()`` — the same, errors aside: a read waits for it to see the writes before it (reads.py).
+- ``close()`` — commits what is queued, stops the thread and closes the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from .store import Store
 
 log = logging.getLogger("leveret.server")
 
+_STOP = None   # queued last by close()
+
+
+@dataclass
+class _Waiter:
+    after: int                 # ops done when it was made: their errors were told already
+    until: int                 # it is done once this many ops are
+    future: asyncio.Future
+    errors: bool               # durable(): fails with the first error of an add() in (after, until]
+    error: BaseException | None = None
+
 
 class WriteBehind:
     def __init__(self, store: Store):
-        self.store = store
-        self._ops: list[tuple[Callable, tuple]] = []
-        self._waiters: list[asyncio.Future] = []
-        self._scheduled = False
+        self.store = store          # the writer thread's alone once it runs
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._step: list[tuple] = []   # (op, args, kwargs, future or None) queued in this step of the loop
+        self._queued = 0               # ops queued so far
+        self._done = 0                 # ops whose outcome the loop has heard
+        self._waiters: list[_Waiter] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
 
-    def add(self, op: Callable, *args) -> None:
-        self._ops.append((op, args))
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+    def add(self, op: Callable, *args, **kwargs) -> None:
+        """Queue ``op(store, *args, **kwargs)``."""
+        self._put((op, args, kwargs, None))
 
-    def durable(self) -> asyncio.Future:
-        """A future done once every write queued so far is committed."""
-        fut = asyncio.get_running_loop().create_future()
-        if self._ops:
-            self._waiters.append(fut)
-        else:
-            fut.set_result(None)
+    def run(self, op: Callable, *args, **kwargs) -> asyncio.Future:
+        """Queue ``op(store, *args, **kwargs)``; a future of its result once committed."""
+        fut = self._running_loop().create_future()
+        self._put((op, args, kwargs, fut))
         return fut
 
-    def flush(self) -> None:
-        self._scheduled = False
-        ops, self._ops = self._ops, []
-        waiters, self._waiters = self._waiters, []
-        error: BaseException | None = None
-        if ops:
-            try:
-                with self.store.transaction():
-                    for op, args in ops:
-                        op(*args)
-            except Exception:
-                # One bad write must not take the others down with it: redo them one by one.
-                error = self._one_by_one(ops)
-        for w in waiters:
-            if not w.done():
-                w.set_exception(error) if error else w.set_result(None)
-        if error is not None and not waiters:
-            raise error
+    def durable(self) -> asyncio.Future:
+        """A future done once every write queued so far is committed (failed: the first error)."""
+        return self._waiter(errors=True)
 
-    def _one_by_one(self, ops) -> BaseException | None:
-        """Commit each op in its own transaction; return the first error (the rest are logged)."""
-        first: BaseException | None = None
-        for op, args in ops:
+    def settled(self) -> asyncio.Future:
+        """A future done once every write queued so far is committed or has failed."""
+        return self._waiter(errors=False)
+
+    async def close(self) -> None:
+        """Commit what is queued, stop the writer thread and close the store. Writes after this raise."""
+        if self._closed:
+            return
+        self._hand_over()
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            # its last outcome was handed to the loop before it ended, so it has run by now
+        self.store.close()
+
+    # ------------------------------------------------------------------ the loop's side
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError("a store's writer serves one event loop: this is another one")
+        return loop
+
+    def _put(self, item: tuple) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed: the server is stopping, nothing more is written")
+        self._step.append(item)
+        self._queued += 1
+        if len(self._step) == 1:
+            self._running_loop().call_soon(self._hand_over)
+
+    def _hand_over(self) -> None:
+        step, self._step = self._step, []
+        if not step:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="leveret-store-writer", daemon=True)
+            self._thread.start()
+        self._queue.put(step)
+
+    def _waiter(self, *, errors: bool) -> asyncio.Future:
+        fut = self._running_loop().create_future()
+        if self._queued == self._done:
+            fut.set_result(None)
+        else:
+            self._waiters.append(_Waiter(self._done, self._queued, fut, errors))
+        return fut
+
+    def _outcome(self, ops: list[tuple], outcomes: list[tuple[Any, BaseException | None]]) -> None:
+        """On the loop: a transaction's ops are done, each with (result, error)."""
+        first = self._done + 1
+        self._done += len(ops)
+        for n, ((op, _, _, fut), (result, error)) in enumerate(zip(ops, outcomes), first):
+            if fut is not None:
+                if not fut.cancelled():
+                    fut.set_result(result) if error is None else fut.set_exception(error)
+            elif error is not None:
+                told = [w for w in self._waiters if w.errors and w.after < n <= w.until]
+                for w in told:
+                    w.error = w.error or error
+                if not told:
+                    self._loop.call_exception_handler({
+                        "message": f"a store write ({getattr(op, '__qualname__', op)}) failed", "exception": error})
+        waiting = []
+        for w in self._waiters:
+            if w.until > self._done:
+                waiting.append(w)
+            elif not w.future.done():
+                w.future.set_result(None) if w.error is None else w.future.set_exception(w.error)
+        self._waiters = waiting
+
+    # ------------------------------------------------------------------ the writer thread
+
+    def _work(self) -> None:
+        while True:
+            steps = [self._queue.get()]
+            while True:
+                try:
+                    steps.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            ops = [op for step in steps if step is not _STOP for op in step]
+            if ops:
+                outcomes = self._commit(ops)
+                try:
+                    self._loop.call_soon_threadsafe(self._outcome, ops, outcomes)
+                except RuntimeError:   # the loop was closed without closing the store: nobody is left to tell
+                    pass
+            if steps[-1] is _STOP:
+                return
+
+    def _commit(self, ops: list[tuple]) -> list[tuple[Any, BaseException | None]]:
+        """Run the ops in one transaction; if it fails, each in its own."""
+        store = self.store
+        if len(ops) > 1:
             try:
-                with self.store.transaction():
-                    op(*args)
+                with store.transaction():
+                    return [(op(store, *args, **kwargs), None) for op, args, kwargs, _ in ops]
+            except Exception:
+                pass    # one bad write must not take the others down with it: redo them one by one
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        for op, args, kwargs, _ in ops:
+            try:
+                with store.transaction():
+                    result = op(store, *args, **kwargs)
             except Exception as exc:
-                if first is None:
-                    first = exc
-                else:
-                    log.error("store write %s failed: %s", getattr(op, "__name__", op), exc)
-        return first
+                outcomes.append((None, exc))
+            else:
+                outcomes.append((result, None))
+        return outcomes

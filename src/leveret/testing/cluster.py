@@ -107,7 +107,7 @@ class Cluster:
 
     def add_worker(self, token: str | None = None) -> None:
         """Start the cluster's worker now (for a cluster made with ``start_worker=False``), with the
-        server's token or ``token`` (a worker's own, from ``server.tokens.create``)."""
+        server's token or ``token`` (a worker's own, from ``run_sync(server.tokens.create(name))``)."""
         run_sync(self._start_agent(token))
 
     async def _start_agent(self, token: str | None = None) -> None:
@@ -161,6 +161,25 @@ class Cluster:
         from ..server import views
 
         return views.totals(self.dispatcher)
+
+    def stored(self, op, *args, **kwargs):
+        """What the store holds: ``op(store, *args, **kwargs)`` on the server's store reader, after
+        the writes queued so far, e.g. ``cluster.stored(Store.get_logs, app_id)``."""
+        return run_sync(self.dispatcher.reads.run(op, *args, **kwargs))
+
+    def wait_stored(self, predicate, op, *args, timeout: float = 10.0):
+        """Wait until ``predicate(found)`` is true of what ``stored(op, *args)`` finds; return that."""
+
+        async def wait():
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not predicate(found := await self.dispatcher.reads.run(op, *args)):
+                if loop.time() > deadline:
+                    raise TimeoutError(f"the store did not hold what was expected within {timeout} s: {found!r}"[:2000])
+                await asyncio.sleep(0.01)
+            return found
+
+        return run_sync(wait())
 
     def wait_for(self, predicate, timeout: float = 10.0) -> None:
         """Wait until ``predicate(dispatcher)`` is true, checked on the loop after each change."""

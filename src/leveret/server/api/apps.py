@@ -9,6 +9,7 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import views
 from ..errors import NotFound
+from ..store import Store
 from . import refusals_as_status
 
 
@@ -23,41 +24,43 @@ class AppsApi:
         if not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
         async with refusals_as_status(context):   # a deployed app's name against the naming rule
-            app_id, version = self.d.create_app(request.name, request.description, deploy=request.deploy)
+            app_id, version = await self.d.create_app(request.name, request.description, deploy=request.deploy)
         return pb.AppCreateResponse(app_id=app_id, version=version)
 
     async def AppPublish(self, request, context):
         try:
-            version, replaced = self.d.deployments.publish(request.app_id, time.time())
+            version, replaced = await self.d.deployments.publish(request.app_id, time.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
 
-    def _app_info(self, info: dict) -> pb.AppInfo:
-        functions = views.function_names(self.d, info["id"])
+    async def _app_info(self, info: dict) -> pb.AppInfo:
+        functions = await views.function_names(self.d, info["id"])
         return pb.AppInfo(app_id=info["id"], name=info["name"], state=APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
                           version=info["version"], description=info["description"], created_at=info["created_at"],
                           stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",
                           functions=functions, live=info["state"] == "deployed")
 
     async def AppList(self, request, context):
-        return pb.AppListResponse(apps=[self._app_info(a) for a in self.store.list_apps(include_stopped=request.all)])
+        apps = await self.reads.run(Store.list_apps, include_stopped=request.all)
+        return pb.AppListResponse(apps=[await self._app_info(a) for a in apps])
 
     async def AppHistory(self, request, context):
-        versions = self.store.app_versions(request.name)
+        versions = await self.reads.run(Store.app_versions, request.name)
         if not versions:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no deployed app named {request.name!r}: `leveret app list` shows the apps")
-        return pb.AppHistoryResponse(versions=[self._app_info(v) for v in versions])
+        return pb.AppHistoryResponse(versions=[await self._app_info(v) for v in versions])
 
     async def AppRollback(self, request, context):
         try:
-            app_id, version, source = self.d.deployments.rollback(request.name, request.version, time.time())
+            app_id, version, source = await self.d.deployments.rollback(request.name, request.version, time.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)
 
     async def AppStop(self, request, context):
         n = self.d.stop_app(request.app_id, request.reason or "stopped by its client")
+        await self.writes.durable()   # stopped in the store too: a restart does not bring it back
         return pb.AppStopResponse(cancelled_inputs=n)
 
     async def AppHeartbeat(self, request, context):
@@ -69,14 +72,14 @@ class AppsApi:
 
     async def AppLookup(self, request, context):
         if request.name_or_id.startswith("ct-"):   # a container's app (leveret container logs)
-            ct = self.store.get_container(request.name_or_id)
-            fn = self.store.get_function(ct["function_id"]) if ct else None
+            ct = await self.reads.run(Store.get_container, request.name_or_id)
+            fn = await self.reads.run(Store.get_function, ct["function_id"]) if ct else None
             if fn is None:
                 await context.abort(grpc.StatusCode.NOT_FOUND, f"no container {request.name_or_id}: `leveret container list`")
             request = pb.AppLookupRequest(name_or_id=fn[0])
         live = self.d.find_live_app(request.name_or_id)
         app = {"id": live.app_id, "name": live.name, "state": live.state} if live is not None else \
-            self.store.find_app(request.name_or_id)
+            await self.reads.run(Store.find_app, request.name_or_id)
         if app is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no app named {request.name_or_id!r}: `leveret run FILE` or"
                                             " `leveret deploy FILE` creates one")

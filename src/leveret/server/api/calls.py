@@ -20,6 +20,7 @@ from ..._utils.async_utils import queue_items
 from ..._wire import api_pb2 as pb
 from ..calls import FINAL, CallState
 from ..errors import NotFound
+from ..store import Store
 
 RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit
 
@@ -50,29 +51,31 @@ def _bad_call_id(call_id: str) -> str:
 
 
 class CallsApi:
-    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.store``."""
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.reads`` (the store's reader)."""
 
-    def _call(self, function_id: str, kind: str, inputs, total, call_id: str) -> CallState | str:
+    async def _call(self, function_id: str, kind: str, inputs, total, call_id: str) -> CallState | str:
         """The call ``call_id`` if the server holds it (a request sent again), else a new one; a
-        string says why there is none (its function is not running)."""
+        string says why there is none (its function is not running). Waits for nothing but to
+        find a function not running here in the store (a deployed version replaced since)."""
         if call_id:
             call = self.d.calls.get(call_id)
             if call is not None:
                 self.d.reattach(call)
                 return call
         try:
+            if function_id not in self.d.functions:
+                function_id = (await self.d.find_function(function_id)).function_id
             return self.d.new_call(function_id, kind, inputs, total, call_id)
         except NotFound as exc:
             return exc.message
 
-    def _stored_outputs(self, call_id: str) -> tuple[list, bool] | None:
+    async def _stored_outputs(self, call_id: str) -> tuple[list, bool] | None:
         """A call the server no longer holds, from the store: (its outputs, done), or None."""
-        row = self.store.get_call(call_id)
-        if row is None:
+        found = await self.reads.run(_stored_call, call_id)
+        if found is None:
             return None
-        total = row[2]
-        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b)
-                for i, s, d, g, m, b in self.store.get_outputs(call_id, 0)]
+        total, rows = found
+        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b) for i, s, d, g, m, b in rows]
         return outs, total is not None and sum(1 for o in outs if o.status in FINAL) >= total
 
     async def FunctionRemote(self, request_iterator, context):
@@ -92,14 +95,14 @@ class CallsApi:
                     continue
                 why = _bad_call_id(req.call_id)
                 if not why and req.again and req.call_id not in self.d.calls:
-                    stored = self._stored_outputs(req.call_id)
+                    stored = await self._stored_outputs(req.call_id)
                     if stored is not None:   # it finished, or its app stopped, while the client was away
                         outs, _ = stored
                         why = "" if outs else f"call {req.call_id} did not finish: its app was stopped first"
                         if outs:
                             outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, call_id=req.call_id, output=outs[0]))
                             continue
-                call = why or self._call(req.function_id, "remote", [req.input], 1, req.call_id)
+                call = why or await self._call(req.function_id, "remote", [req.input], 1, req.call_id)
                 if isinstance(call, str):
                     outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
                     continue
@@ -140,8 +143,8 @@ class CallsApi:
         if bad:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
         if not first.resume:
-            call = self._call(first.function_id, "map", list(first.inputs), first.total if first.last else None,
-                              first.call_id)
+            call = await self._call(first.function_id, "map", list(first.inputs),
+                                    first.total if first.last else None, first.call_id)
             if isinstance(call, str):
                 await context.abort(grpc.StatusCode.NOT_FOUND, call)
         reader = asyncio.get_running_loop().create_task(
@@ -175,7 +178,7 @@ class CallsApi:
 
     async def _stored_map(self, call_id: str, from_output: int, context):
         """A map resumed after the server let go of it: its stored outputs, if it finished."""
-        stored = self._stored_outputs(call_id)
+        stored = await self._stored_outputs(call_id)
         if stored is None or not stored[1]:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"call {call_id} is gone: its app was stopped while"
                                                            " its client was away (the server restarted without it)")
@@ -209,9 +212,10 @@ class CallsApi:
         bad = _bad_call_id(request.call_id)
         if bad:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
-        if request.again and request.call_id not in self.d.calls and self.store.get_call(request.call_id):
+        if (request.again and request.call_id not in self.d.calls
+                and await self.reads.run(Store.get_call, request.call_id)):
             return pb.FunctionSpawnResponse(call_id=request.call_id)   # stored before the client lost the answer
-        call = self._call(request.function_id, "spawn", [request.input], 1, request.call_id)
+        call = await self._call(request.function_id, "spawn", [request.input], 1, request.call_id)
         if isinstance(call, str):
             await context.abort(grpc.StatusCode.NOT_FOUND, call)
         await self.d.writes.durable()
@@ -225,7 +229,7 @@ class CallsApi:
                 return pb.FunctionCallGetResponse(timed_out=True)
             outs = fitting(call.outputs, request.from_index)
             return pb.FunctionCallGetResponse(outputs=outs, done=call.done and request.from_index + len(outs) >= len(call.outputs))
-        stored = self._stored_outputs(request.call_id)
+        stored = await self._stored_outputs(request.call_id)
         if stored is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, self.pruned_call(request.call_id))
         outs, done = stored
@@ -239,3 +243,9 @@ class CallsApi:
         call = self.d.calls.get(request.call_id)
         n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
         return pb.FunctionCallCancelResponse(cancelled_inputs=n)
+
+
+def _stored_call(store: Store, call_id: str) -> tuple[int | None, list[tuple]] | None:
+    """(total, its outputs) of a stored call, or None."""
+    row = store.get_call(call_id)
+    return None if row is None else (row[2], store.get_outputs(call_id, 0))

@@ -34,11 +34,12 @@ class FunctionsApi:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        await self.d.writes.durable()   # stored: a deploy published next has it after a restart
         return pb.FunctionCreateResponse(function_id=function_id)
 
     async def FunctionLookup(self, request, context):
         try:
-            fn = self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
+            fn = await self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
@@ -52,7 +53,7 @@ class FunctionsApi:
 
     async def FunctionStats(self, request, context):
         try:
-            stats = views.function_stats(self.d, request.app_name_or_id, request.function_name)
+            stats = await views.function_stats(self.d, request.app_name_or_id, request.function_name)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionStatsResponse(**dataclasses.asdict(stats))

@@ -7,7 +7,7 @@ from operator import itemgetter
 import grpc
 
 from ..._wire import api_pb2 as pb
-from ..store import NO_FILTER, LogFilter
+from ..store import NO_FILTER, LogFilter, Store
 
 
 HISTORY_ROWS = 10_000             # stored lines read per query
@@ -51,7 +51,7 @@ class LogsApi:
     """Mixed into the servicer (service.py)."""
 
     async def LogsStream(self, request, context):
-        app = self.store.get_app(request.app_id)
+        app = await self.reads.run(Store.get_app, request.app_id)
         if app is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no app {request.app_id}")
         flt = LogFilter(function_name=request.function_name, container_id=request.container_id,
@@ -62,15 +62,16 @@ class LogsApi:
             last = request.after_seq
             if request.history:
                 if request.tail:
-                    rows = self.store.tail_logs(request.app_id, request.tail, flt)
+                    rows = await self.reads.run(Store.tail_logs, request.app_id, request.tail, flt)
                     rows = [r for r in rows if r[0] > last]
-                    # what the tail left out is older than it: following starts after the newest line
-                    last = max(last, self.store.last_log_seq()) if q is not None else last
+                    # what the tail left out is older than it: following starts after its newest line
+                    # (lines that came meanwhile are in the tail, or newer, or do not match)
+                    last = rows[-1][0] if rows else last
                     for resp in _log_responses(rows):
                         yield resp
                 else:
                     while True:
-                        rows = self.store.get_logs(request.app_id, last, HISTORY_ROWS, flt)
+                        rows = await self.reads.run(Store.get_logs, request.app_id, last, HISTORY_ROWS, flt)
                         if not rows:
                             break
                         last = rows[-1][0]

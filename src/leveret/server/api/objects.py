@@ -34,19 +34,21 @@ class ObjectsApi:
 
     async def ObjectGetOrCreate(self, request, context):
         async with refusals_as_status(context):
-            row, created = self.d.objects.get_or_create(
-                request.kind, request.name, request.environment_name, creation=CREATION.get(request.creation, LOOKUP),
-                object_id=request.object_id, attributes=_attributes(request.attributes_json))
+            creation = CREATION.get(request.creation, LOOKUP)
+            store = self.d.reads if creation == LOOKUP else self.d.writes   # a lookup writes nothing
+            row, created = await store.run(
+                self.d.objects.get_or_create, request.kind, request.name, request.environment_name,
+                creation=creation, object_id=request.object_id, attributes=_attributes(request.attributes_json))
             return pb.ObjectGetOrCreateResponse(object=named_object(row), created=created)
 
     async def ObjectList(self, request, context):
         async with refusals_as_status(context):
             before = (request.created_before, request.before_object_id) if request.created_before else None
-            rows = self.d.objects.list(request.kind, request.environment_name, limit=request.max_objects,
-                                       before=before)
+            rows = await self.d.reads.run(self.d.objects.list, request.kind, request.environment_name,
+                                          limit=request.max_objects, before=before)
             return pb.ObjectListResponse(objects=[named_object(r) for r in rows])
 
     async def ObjectDelete(self, request, context):
         async with refusals_as_status(context):
-            row = self.d.objects.delete(request.object_id, again=request.again)
+            row = await self.d.writes.run(self.d.objects.delete, request.object_id, again=request.again)
             return pb.ObjectDeleteResponse(deleted=row is not None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -13,6 +14,7 @@ from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from .. import views
 from ..reconcile import rejoin
+from ..store import Store
 
 log = logging.getLogger("leveret.server")
 
@@ -46,7 +48,7 @@ class WorkersApi:
             self.d.registry.remove(worker)
 
     async def WorkerTokenCreate(self, request, context):
-        token_id, token = self.tokens.create(request.name or "worker")
+        token_id, token = await self.tokens.create(request.name or "worker")
         return pb.WorkerTokenCreateResponse(token_id=token_id, token=token)
 
     async def WorkerTokenList(self, request, context):
@@ -54,10 +56,10 @@ class WorkersApi:
             pb.WorkerTokenInfo(token_id=t["id"], name=t["name"], created_at=t["created_at"],
                                revoked_at=t["revoked_at"] or 0.0,
                                connected_worker_id=getattr(self.d.registry.with_token(t["id"]), "worker_id", ""))
-            for t in self.store.worker_tokens()])
+            for t in await self.reads.run(Store.worker_tokens)])
 
     async def WorkerTokenRevoke(self, request, context):
-        if not self.tokens.revoke(request.token_id):
+        if not await self.tokens.revoke(request.token_id):
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no worker token {request.token_id} in use: `leveret token list`")
         worker = self.d.registry.with_token(request.token_id)
         if worker is not None:
@@ -82,10 +84,14 @@ class WorkersApi:
                 if kind == "results":
                     d.on_results(msg.results, worker)
                 elif kind == "logs":
+                    told = functools.partial(worker.outbox.put_nowait, pb.ServerToWorker(logs_stored=1))
                     try:
-                        self.logs.add_batch(msg.logs)
-                    finally:   # the worker sends more as batches are stored: its backlog waits there, bounded
-                        worker.outbox.put_nowait(pb.ServerToWorker(logs_stored=1))
+                        stored = self.logs.add_batch(msg.logs)
+                    except Exception:
+                        told()   # a bad batch is dropped: the worker may send its next
+                        raise
+                    # the worker sends more once a batch is stored: its backlog waits there, bounded
+                    stored.add_done_callback(lambda _, told=told: told())
                 elif kind == "event":
                     d.placement.on_event(msg.event, worker=worker)
                 elif kind == "exec_output":

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from .. import views
 from ..errors import NotFound
+from ..store import Store
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "leveret_token"
@@ -41,7 +42,7 @@ def _line(row) -> dict:
 class Dashboard:
     def __init__(self, dispatcher):
         self.d = dispatcher
-        self.store = dispatcher.store
+        self.reads = dispatcher.reads   # the store's reader (reads.py)
         self.logs = dispatcher.logs
 
     def add_routes(self, app: web.Application) -> None:
@@ -67,8 +68,9 @@ class Dashboard:
 
     async def apps(self, request: web.Request) -> web.Response:
         out = []
-        for info in self.store.list_apps(include_stopped=request.query.get("all") == "1"):
-            out.append({**info, "functions": views.function_names(self.d, info["id"]), "running": info["id"] in self.d.apps})
+        for info in await self.reads.run(Store.list_apps, include_stopped=request.query.get("all") == "1"):
+            out.append({**info, "functions": await views.function_names(self.d, info["id"]),
+                        "running": info["id"] in self.d.apps})
         return web.json_response(out)
 
     async def function(self, request: web.Request) -> web.Response:
@@ -89,10 +91,10 @@ class Dashboard:
             raise web.HTTPNotFound(text=exc.message) from None
         return web.json_response([dataclasses.asdict(c) for c in infos])
 
-    def _app_id(self, request: web.Request) -> str:
+    async def _app_id(self, request: web.Request) -> str:
         found = self.d.find_live_app(request.query.get("app", "")) if request.query.get("app") else None
         app_id = found.app_id if found else request.query.get("app", "")
-        if not app_id or self.store.get_app(app_id) is None:
+        if not app_id or await self.reads.run(Store.get_app, app_id) is None:
             raise web.HTTPNotFound(text=f"no app {app_id!r}")
         return app_id
 
@@ -107,18 +109,19 @@ class Dashboard:
                     and (not search or search in line["text"].lower()))
         return ok
 
-    def _stored(self, app_id: str, after: int, ok) -> tuple[list[dict], int]:
-        rows = self.store.get_logs(app_id, after, LOG_PAGE)
+    async def _stored(self, app_id: str, after: int, ok) -> tuple[list[dict], int]:
+        rows = await self.reads.run(Store.get_logs, app_id, after, LOG_PAGE)
         last = rows[-1][0] if rows else after
         return [line for line in map(_line, rows) if ok(line)], last
 
     async def stored_logs(self, request: web.Request) -> web.Response:
-        lines, last = self._stored(self._app_id(request), int(request.query.get("after", 0)), self._matches(request))
+        lines, last = await self._stored(await self._app_id(request), int(request.query.get("after", 0)),
+                                         self._matches(request))
         return web.json_response({"lines": lines, "last": last})
 
     async def stream_logs(self, request: web.Request) -> web.StreamResponse:
         """Stored lines, then live ones, as Server-Sent Events (one JSON list of lines per event)."""
-        app_id = self._app_id(request)
+        app_id = await self._app_id(request)
         ok = self._matches(request)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
@@ -126,7 +129,7 @@ class Dashboard:
         try:
             last = int(request.query.get("after", 0))
             while True:   # history first, a page at a time
-                lines, new_last = self._stored(app_id, last, ok)
+                lines, new_last = await self._stored(app_id, last, ok)
                 if new_last == last:
                     break
                 last = new_last
@@ -155,7 +158,7 @@ class Dashboard:
         return response
 
     async def input_timeline(self, request: web.Request) -> web.Response:
-        found = self.store.input_timeline(request.match_info["input_id"])
+        found = await self.reads.run(Store.input_timeline, request.match_info["input_id"])
         if found is None:
             raise web.HTTPNotFound(text=f"no input {request.match_info['input_id']}")
         return web.json_response(found)

@@ -26,17 +26,20 @@ MAX_ATTRIBUTES_BYTES = 4096   # a kind's JSON of attributes: settings, not data
 
 
 class NamedObjects:
-    """Over the store's ``named_objects`` rows; ``clock`` says when one was made."""
+    """Over the store's ``named_objects`` rows; ``clock`` says when one was made.
 
-    def __init__(self, store: "Store", clock):
-        self.store = store
+    Each method takes the store first, as an op of the store's threads does: the server runs
+    ``writes.run(objects.get_or_create, ...)`` (writes.py) and ``reads.run(objects.list, ...)``."""
+
+    def __init__(self, clock):
         self.clock = clock
 
-    def lookup(self, kind: Kind | str, name: str, environment: str = "") -> ObjectRow:
+    def lookup(self, store: "Store", kind: Kind | str, name: str, environment: str = "") -> ObjectRow:
         """The object of this name; NotFound naming how to make one."""
-        return self.get_or_create(kind, name, environment)[0]
+        return self.get_or_create(store, kind, name, environment)[0]
 
-    def get_or_create(self, kind: Kind | str, name: str, environment: str = "", *, creation: str = LOOKUP,
+    def get_or_create(self, store: "Store", kind: Kind | str, name: str, environment: str = "", *,
+                      creation: str = LOOKUP,
                       object_id: str = "", attributes: dict | None = None,
                       owner: bool = False) -> tuple[ObjectRow, bool]:
         """The object of this name and whether this call made it. ``creation``: LOOKUP (NotFound when
@@ -50,46 +53,46 @@ class NamedObjects:
         if managed and creation == FAIL_IF_EXISTS:
             raise Invalid(kind.managed_by)
         environment = environment_named(environment)
-        found = self.store.get_object(kind.name, environment, name)
+        found = store.get_object(kind.name, environment, name)
         if found is None and creation == LOOKUP:
             raise NotFound(kind.text(kind.missing, name, environment))
         if found is None and managed:
             raise Invalid(kind.managed_by)
         if found is None:
             row = self._new_row(kind, environment, name, object_id, attributes)
-            if self.store.create_object(row):
+            if store.create_object(row):
                 return row, True
-            found = self.store.get_object(kind.name, environment, name)   # made by another request meanwhile
+            found = store.get_object(kind.name, environment, name)   # made by another request meanwhile
             if found is None:
                 raise Invalid(f"object id {row.id!r} is taken: send a new one (or none)")
         if creation == FAIL_IF_EXISTS and found.id != object_id:
             raise AlreadyExists(kind.text(kind.exists, name, environment))
         return found, creation == FAIL_IF_EXISTS
 
-    def list(self, kind: Kind | str, environment: str = "", *, limit: int = PAGE,
+    def list(self, store: "Store", kind: Kind | str, environment: str = "", *, limit: int = PAGE,
              before: tuple[float, str] | None = None) -> list[ObjectRow]:
         """A kind's objects in an environment, newest first: a page of at most ``limit`` (and PAGE),
         after ``before`` (created_at, id): the previous page's last."""
         kind = kind if isinstance(kind, Kind) else kind_named(kind)
         limit = PAGE if limit <= 0 else min(limit, PAGE)
-        return self.store.list_objects(kind.name, environment_named(environment), limit=limit, before=before)
+        return store.list_objects(kind.name, environment_named(environment), limit=limit, before=before)
 
-    def delete(self, object_id: str, *, again: bool = False) -> ObjectRow | None:
+    def delete(self, store: "Store", object_id: str, *, again: bool = False) -> ObjectRow | None:
         """Delete an object and what its kind keeps with it (one transaction); NotFound if there is
         none, unless ``again`` (the request sent again after a reconnect: the first one deleted it)."""
         kind = kind_of_id(object_id)
         if kind.managed_by:
             raise Invalid(kind.managed_by)
-        with self.store.transaction():
-            row = self.store.get_object_by_id(object_id)
+        with store.transaction():
+            row = store.get_object_by_id(object_id)
             if row is None:
                 if again:
                     return None
                 raise NotFound(f"no {kind.label} with id {object_id!r}: it was deleted"
                                f" ({kind.label}.objects.list() lists those there are)")
             if kind.on_delete is not None:
-                kind.on_delete(self.store, row)
-            self.store.delete_object(object_id)
+                kind.on_delete(store, row)
+            store.delete_object(object_id)
         return row
 
     def _new_row(self, kind: Kind, environment: str, name: str, object_id: str, attributes: dict | None) -> ObjectRow:

@@ -1,0 +1,36 @@
+"""The store's reads, off the event loop: a thread of their own over a second connection to the
+database (``Store.reader()``), which neither waits for the writer's transaction nor holds it up.
+
+A read first waits for the writes queued before it (``WriteBehind.settled()``), so whoever wrote
+something and then reads it finds it. A database with one connection only (SQLite in memory) is
+read on the writer's thread instead, in order with the writes all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from .writes import WriteBehind
+
+
+class Reads:
+    def __init__(self, writes: WriteBehind):
+        self.writes = writes
+        self.store = writes.store.reader()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="leveret-store-reader") if self.store else None
+
+    async def run(self, op: Callable, *args, **kwargs) -> Any:
+        """``op(store, *args, **kwargs)`` on the reader, after the writes queued before it."""
+        if self._thread is None:
+            return await self.writes.run(op, *args, **kwargs)
+        await self.writes.settled()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, functools.partial(op, self.store, *args, **kwargs))
+
+    async def close(self) -> None:
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.shutdown)
+            self.store.close()
