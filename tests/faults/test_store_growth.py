@@ -6,7 +6,7 @@ import os
 import time
 
 from apps import basic
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
 
 ROUNDS = 5

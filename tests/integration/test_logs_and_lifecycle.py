@@ -197,7 +197,7 @@ def test_a_cancelled_call_frees_its_state(cluster):
 def test_map_with_misnumbered_inputs_is_refused(cluster):
     import grpc
 
-    from leveret._utils.async_utils import run_sync
+    from leveret._shared.aio import run_sync
     from leveret._wire import api_pb2 as pb
 
     with basic.app.run(show_logs=False):
@@ -272,7 +272,7 @@ class Follower:
     def __init__(self, request):
         import asyncio
 
-        from leveret._utils.async_utils import run_sync
+        from leveret._shared.aio import run_sync
 
         self.capture = Capture()
         self.following = threading.Event()

@@ -11,7 +11,7 @@ import pytest
 
 import leveret
 from apps import basic
-from leveret._utils.async_utils import queue_items, run_sync
+from leveret._shared.aio import queue_items, run_sync
 from leveret._wire import api_pb2 as pb
 from leveret._wire.channel import open_channel
 from leveret.testing import Cluster

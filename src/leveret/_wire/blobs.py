@@ -35,7 +35,7 @@ async def put(stub, data: bytes, what: str = "the arguments") -> str:
     from . import api_pb2 as pb
 
     if len(data) > MAX_PAYLOAD:
-        from ..exception import InvalidError
+        from .._shared.errors import InvalidError
 
         raise InvalidError(too_large(what, len(data)))
     view = memoryview(data)

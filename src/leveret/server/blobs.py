@@ -18,7 +18,7 @@ import os
 import tempfile
 from typing import AsyncIterator
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire.blobs import CHUNK_BYTES, MAX_PAYLOAD, too_large
 from .errors import NotFound
 

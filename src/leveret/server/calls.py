@@ -9,19 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
+from .._shared.status import FINAL
 from .._wire import api_pb2 as pb
 
-FINAL = frozenset(
-    {
-        pb.OUTPUT_STATUS_SUCCESS,
-        pb.OUTPUT_STATUS_FAILURE,
-        pb.OUTPUT_STATUS_GENERATOR_DONE,
-        pb.OUTPUT_STATUS_CANCELLED,
-        pb.OUTPUT_STATUS_TIMEOUT,
-        pb.OUTPUT_STATUS_INTERNAL_FAILURE,
-        pb.OUTPUT_STATUS_OUT_OF_MEMORY,
-    }
-)
 
 
 class CallState:

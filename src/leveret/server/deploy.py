@@ -25,7 +25,7 @@ import pickle
 import time
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from .errors import Invalid, NotFound
 from .objects.apps import APP

@@ -17,10 +17,11 @@ import json
 import logging
 import random
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from .policy import Cause
-from .calls import FINAL, CallState
+from .._shared.status import FINAL, RETRYABLE
+from .calls import CallState
 from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
@@ -42,8 +43,6 @@ REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this lo
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
-RETRYABLE = frozenset({pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_TIMEOUT, pb.OUTPUT_STATUS_INTERNAL_FAILURE,
-                       pb.OUTPUT_STATUS_OUT_OF_MEMORY})
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
              " `leveret worker --server URL --token TOKEN`")
 
@@ -162,7 +161,7 @@ class Dispatcher:
             if app.state != "deploying":
                 raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
                                  " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
-            from ..schedule import from_spec
+            from .._shared.schedule import from_spec
 
             try:   # checked here too: a spec the server cannot run would fail at every tick
                 from_spec(json.loads(definition.schedule))

@@ -9,7 +9,7 @@ import signal
 
 import grpc
 
-from .._utils.async_utils import run_loop, signalled
+from .._shared.aio import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .auth import ADMIN, WORKER_METHODS, Tokens
@@ -105,7 +105,7 @@ class Server:
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
         ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does."""
-        from .._utils.listen import bind
+        from .._shared.listen import bind
 
         say = progress or (lambda text: None)
         say("opening the store")
@@ -153,7 +153,7 @@ class Server:
         return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
 
     async def _serve_http(self, sock) -> None:
-        from .._utils.http import Listener
+        from .._shared.http import Listener
         from . import http, metrics
 
         try:

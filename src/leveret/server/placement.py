@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from . import autoscaler
 from . import scheduler as sched

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from .._utils.timespec import format_duration
+from .._shared.timespec import format_duration
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher

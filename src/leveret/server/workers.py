@@ -7,7 +7,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from . import reconcile
 from .state import WorkerConn

@@ -16,7 +16,7 @@ import secrets
 import time
 
 from .. import _client
-from .._utils.async_utils import run_sync
+from .._shared.aio import run_sync
 from ..worker.runtime import ContainerRuntime, get_runtime
 
 

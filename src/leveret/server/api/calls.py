@@ -15,10 +15,11 @@ import asyncio
 
 import grpc
 
-from ..._ids import KINDS
-from ..._utils.async_utils import queue_items
+from ..._shared.ids import KINDS
+from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
-from ..calls import FINAL, CallState
+from ..._shared.status import FINAL
+from ..calls import CallState
 from ..errors import NotFound
 
 RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit

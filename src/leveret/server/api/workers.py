@@ -8,7 +8,7 @@ import time
 
 import grpc
 
-from ..._utils.async_utils import queue_items
+from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from .. import views

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..._shared.status import NAMES, label
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
 from .objects import NamedObjectRows
@@ -248,9 +249,6 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
             " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
 
-    STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
-                    7: "internal failure", 8: "out of memory"}
-
     def function_stats(self, function_id: str, latest: int = 10_000) -> dict:
         """What a function did: outputs by status, inputs, latency percentiles over the ``latest``
         results (queued to result), containers started and their median cold start."""
@@ -259,7 +257,7 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
                 "SELECT o.status, COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
                 " WHERE c.function_id = ? AND o.status != 3 GROUP BY o.status", (function_id,)).fetchall():
             # a generator that finished succeeded; its items (3, excluded above) are not results
-            name = "success" if status == 4 else self.STATUS_NAMES.get(status, f"status {status}").replace(" ", "_")
+            name = label(status)
             by_status[name] = by_status.get(name, 0) + n
         (inputs,) = self._execute("SELECT COUNT(*) FROM inputs i JOIN calls c ON c.id = i.call_id"
                                   " WHERE c.function_id = ?", (function_id,)).fetchone()
@@ -284,7 +282,7 @@ class SqlStore(LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
         if row is None:
             return None
         call_id, idx, created_at, function_id, kind, name, app_id = row
-        outputs = [{"ts": ts, "status": self.STATUS_NAMES.get(status, str(status)), "container_id": ct,
+        outputs = [{"ts": ts, "status": NAMES.get(status, str(status)), "container_id": ct,
                     "message": message}
                    for ts, status, ct, message in self._execute(
                        "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
