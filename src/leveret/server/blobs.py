@@ -19,7 +19,7 @@ import tempfile
 from typing import AsyncIterator
 
 from .._shared.ids import new_id
-from .._wire.blobs import CHUNK_BYTES, MAX_PAYLOAD, too_large
+from .._shared.payloads import CHUNK_BYTES, MAX_PAYLOAD, too_large
 from .errors import NotFound
 
 log = logging.getLogger("leveret.server")
@@ -47,7 +47,7 @@ class BlobStore:
         """Store the chunks as a new blob; return (its id, its size). ``size`` (if the sender said)
         is checked against the limit before anything is written."""
         if size is not None and size > MAX_PAYLOAD:
-            raise BlobTooLarge(too_large("the payload", size))
+            raise BlobTooLarge(too_large("the payload", size, MAX_PAYLOAD))
         blob_id = new_id("bl")
         final = self.path(blob_id)
         os.makedirs(os.path.dirname(final), exist_ok=True)
@@ -59,7 +59,7 @@ class BlobStore:
                 async for data in chunks:
                     written += len(data)
                     if written > MAX_PAYLOAD:
-                        raise BlobTooLarge(too_large("the payload", written))
+                        raise BlobTooLarge(too_large("the payload", written, MAX_PAYLOAD))
                     pending.append(data)
                     if sum(map(len, pending)) >= 4 * CHUNK_BYTES:
                         batch, pending = pending, []
