@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from leveret._wire import api_pb2 as pb
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
+from leveret.server.model import (SUCCESS, ContainerEvent, ContainerState, FunctionSpec, Output, Results,
+                                  SendInputs, StartContainer, WorkerInfo)
 from leveret.server.retention import CallPruner, gone
 from leveret.server.store import open_store
 from leveret.server.store import retention as store_retention
@@ -22,13 +23,13 @@ def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
     store = open_store(":memory:")
     d = Dispatcher(store, LogHub(store))
     outbox: asyncio.Queue = asyncio.Queue()
-    d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    d.registry.add(WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
 
 
 def function(d: Dispatcher, *, deploy: bool) -> str:
     app_id, _ = d.create_app("svc" if deploy else "run", "", deploy=deploy)
-    function_id = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
+    function_id = d.create_function(app_id, FunctionSpec(name="f"))
     if deploy:
         d.deployments.publish(app_id, time.time())
     return function_id
@@ -38,17 +39,15 @@ def work(d: Dispatcher, outbox: asyncio.Queue, *, answer: bool = True) -> None:
     """Play the worker: containers it is told to start are ready; inputs succeed (``answer``)."""
     while not outbox.empty():
         msg = outbox.get_nowait()
-        kind = msg.WhichOneof("msg")
-        if kind == "start":
-            d.placement.on_event(pb.ContainerEvent(container_id=msg.start.container_id, state=pb.CONTAINER_STATE_READY))
-        elif kind == "inputs" and answer:
-            d.on_results(pb.ResultBatch(container_id=msg.inputs.container_id, results=[
-                pb.ContainerResult(input_id=i.input_id, attempt=i.attempt, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))
-                for i in msg.inputs.inputs]))
+        if isinstance(msg, StartContainer):
+            d.placement.on_event(ContainerEvent(msg.container_id, ContainerState.READY))
+        elif isinstance(msg, SendInputs) and answer:
+            d.on_results(Results(msg.container_id, [(input_id, attempt, Output(0, SUCCESS))
+                                                    for input_id, attempt, _, _ in msg.inputs]))
 
 
 def spawn(d: Dispatcher, function_id: str):
-    return d.new_call(function_id, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+    return d.new_call(function_id, "spawn", [(0, b"x", "")], 1)
 
 
 def stored(d: Dispatcher, call_id: str) -> tuple[int, int, int]:
@@ -101,14 +100,14 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
     async def main():
         d, outbox = dispatcher()
         fn = function(d, deploy=False)
-        call = d.new_call(fn, "map", [pb.Input(idx=i, args=b"x") for i in range(50)], 50)
+        call = d.new_call(fn, "map", [(i, b"x", "") for i in range(50)], 50)
         work(d, outbox)
         await asyncio.sleep(0)
         assert call.done and call.call_id not in d.calls and stored(d, call.call_id) == (1, 50, 50)
         d.stop_app(d.functions[fn].app_id, "done")
         containers = list(d.containers.values())
         for ct in containers:
-            d.placement.on_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
+            d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.STOPPED))
         batches = list(CallPruner(d).steps(time.time() + LATER))
         assert batches == [(1, 0), (0, len(containers))]    # the call and its 100 rows in one batch; the containers
         assert stored(d, call.call_id) == (0, 0, 0)
@@ -121,7 +120,7 @@ def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_delete
     not leave them behind, stored for a call already deleted."""
     async def main():
         d, outbox = dispatcher()
-        call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        call = d.new_call(function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
         assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
         assert CallPruner(d).prune(time.time() + LATER) == (1, 0)
@@ -137,7 +136,7 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
     async def main():
         d, outbox = dispatcher()
         fn = function(d, deploy=False)
-        calls = [d.new_call(fn, "map", [pb.Input(idx=0, args=b"x")], 1) for _ in range(3)]
+        calls = [d.new_call(fn, "map", [(0, b"x", "")], 1) for _ in range(3)]
         work(d, outbox)
         await asyncio.sleep(0)
         told = []
@@ -159,7 +158,7 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
 def test_the_pruner_runs_periodically_on_its_own():
     async def main():
         d, outbox = dispatcher()
-        call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        call = d.new_call(function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
         await asyncio.sleep(0)
         task = asyncio.ensure_future(CallPruner(d, retention_s=0.0).prune_forever(every_s=0.01))

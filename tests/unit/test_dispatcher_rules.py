@@ -7,7 +7,10 @@ import pytest
 
 from leveret._wire import api_pb2 as pb
 from leveret.server import views
+from leveret.server.api.convert import function_spec, to_worker
 from leveret.server.dispatch import Dispatcher
+from leveret.server.model import (SUCCESS, ContainerEvent, ContainerState, FunctionSpec, Output, Results, Usage,
+                                  WorkerInfo)
 from leveret.server.logs import LogHub
 from leveret.server.store import open_store
 from leveret.testing import FakeClock
@@ -19,9 +22,10 @@ def clock():
 
 
 def told(outbox: asyncio.Queue, kind: str) -> list:
+    """What the worker was told of ``kind``, as the messages it gets (api/convert.py)."""
     items = []
     while not outbox.empty():
-        msg = outbox.get_nowait()
+        msg = to_worker(outbox.get_nowait())
         if msg.WhichOneof("msg") == kind:
             items.append(getattr(msg, kind))
     return items
@@ -42,15 +46,14 @@ def scenario(clock, **definition):
     store = open_store(":memory:")
     d = Dispatcher(store, LogHub(store), clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
-    d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    d.registry.add(WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     app_id, _ = d.create_app("a", "")
-    fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", **definition))
-    call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+    fid = d.create_function(app_id, FunctionSpec(name="f", **definition))
+    call = d.new_call(fid, "spawn", [(0, b"x", "")], 1)
     (start,) = told(outbox, "start")
-    d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+    d.placement.on_event(ContainerEvent(start.container_id, ContainerState.READY))
     (batch,) = told(outbox, "inputs")
-    d.on_results(pb.ResultBatch(container_id=start.container_id, results=[pb.ContainerResult(
-        input_id=batch.inputs[0].input_id, attempt=1, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))]))
+    d.on_results(Results(start.container_id, [(batch.inputs[0].input_id, 1, Output(0, SUCCESS))]))
     assert call.done
     return d, outbox, start.container_id
 
@@ -65,7 +68,7 @@ def test_an_idle_container_stops_once_its_scaledown_window_has_passed(clock):
         assert stop.container_id == container_id and "scaledown window" in stop.reason
         fn = next(iter(d.functions.values()))
         assert "stop 1: idle past scaledown_window=60 s" in fn.events[-1][1]
-        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED))
+        d.placement.on_event(ContainerEvent(container_id, ContainerState.STOPPED))
         texts = [row[-1] for row in d.store.get_logs(fn.app_id)]   # the end is recorded, with why
         assert "container stopped (idle past its scaledown window; exit code 0)" in texts
 
@@ -91,7 +94,7 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
         clock.now += 2    # 31 s without a message: past the 30 s lease
         d.tick(clock.now)
         assert not d.workers and worker.down
-        said = outbox.get_nowait()                  # it is told why (it reconnects, and says so)...
+        said = to_worker(outbox.get_nowait())       # it is told why (it reconnects, and says so)...
         assert said.disconnect == "marked down: it sent nothing for 31 s (lease 30 s)"
         assert d.ended[worker.worker_id] == said.disconnect   # told again if it reconnects (it may not have read it)
         assert outbox.get_nowait() is None          # ...and its stream is ended
@@ -104,15 +107,15 @@ def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
     async def main():
         d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
         outbox: asyncio.Queue = asyncio.Queue()
-        d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
+        d.registry.add(WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=3), outbox)
         app_id, _ = d.create_app("a", "")
         for name in ("f", "g"):
-            d.create_function(app_id, pb.FunctionDefinition(name=name, module="m", min_containers=2, scaledown_window_s=60))
+            d.create_function(app_id, FunctionSpec(name=name, min_containers=2, scaledown_window_s=60))
         starts, stops = [], []
         for _ in range(10):
             heartbeat_and_tick(d, clock, 1)
             for start in told_all(outbox, starts, stops):
-                d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY))
+                d.placement.on_event(ContainerEvent(start.container_id, ContainerState.READY))
         assert len(starts) == 3 and stops == []   # 3 slots: both floors cannot be met, and neither takes the other's
 
     asyncio.run(main())
@@ -121,7 +124,7 @@ def test_min_containers_of_two_functions_do_not_evict_each_other(clock):
 def told_all(outbox, starts, stops):
     new = []
     while not outbox.empty():
-        msg = outbox.get_nowait()
+        msg = to_worker(outbox.get_nowait())
         kind = msg.WhichOneof("msg")
         if kind == "start":
             new.append(msg.start)
@@ -134,8 +137,7 @@ def told_all(outbox, starts, stops):
 def test_a_container_stopped_for_a_timeout_is_not_a_crash(clock):
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=60)
-        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_FAILED,
-                                               exit_code=-15, timed_out_input="in-x"))
+        d.placement.on_event(ContainerEvent(container_id, ContainerState.FAILED, exit_code=-15, timed_out_input="in-x"))
         fn = next(iter(d.functions.values()))
         assert fn.crash_streak == 0 and fn.hold_until == 0
 
@@ -146,10 +148,10 @@ def test_results_and_events_count_only_from_the_worker_running_the_container(clo
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=60)
         (worker,) = d.workers.values()
-        other = d.registry.add(pb.WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
-        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=other)
+        other = d.registry.add(WorkerInfo(hostname="other", cpu=4, memory_mb=8192, max_containers=8), asyncio.Queue())
+        d.placement.on_event(ContainerEvent(container_id, ContainerState.STOPPED), worker=other)
         assert container_id in d.containers      # a forged stop from another worker changes nothing
-        d.placement.on_event(pb.ContainerEvent(container_id=container_id, state=pb.CONTAINER_STATE_STOPPED), worker=worker)
+        d.placement.on_event(ContainerEvent(container_id, ContainerState.STOPPED), worker=worker)
         assert container_id not in d.containers
 
     asyncio.run(main())
@@ -160,8 +162,7 @@ def test_a_schedule_the_server_cannot_run_is_refused_when_the_function_is_create
         d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
         app_id, _ = d.create_app("etl", "", deploy=True)
         with pytest.raises(ValueError, match="its schedule cannot run on this server: .*Mars/Olympus"):
-            d.create_function(app_id, pb.FunctionDefinition(
-                name="f", module="m", schedule='{"cron": "0 * * * *", "timezone": "Mars/Olympus"}'))
+            d.create_function(app_id, FunctionSpec(name="f", schedule='{"cron": "0 * * * *", "timezone": "Mars/Olympus"}'))
 
     asyncio.run(main())
 
@@ -170,15 +171,14 @@ def test_container_use_is_memory_as_reported_and_cpu_in_cores_between_reports(cl
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=60)
         (worker,) = d.workers.values()
-        report = lambda cpu, mem: pb.ContainerUsageBatch(containers=[pb.ContainerUsage(  # noqa: E731
-            container_id=container_id, cpu_seconds=cpu, memory_bytes=mem)])
+        report = lambda cpu, mem: [Usage(container_id, cpu, mem)]  # noqa: E731
         d.placement.on_usage(report(10.0, 50 << 20), worker, clock.now)
         info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (-1.0, 50 << 20)   # one report: no rate yet
         d.placement.on_usage(report(13.0, 60 << 20), worker, clock.now + 2)
         info = views.container(d, d.containers[container_id], clock.now)
         assert (info.cpu_cores, info.memory_bytes) == (1.5, 60 << 20)
-        other = d.registry.add(pb.WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
+        other = d.registry.add(WorkerInfo(hostname="o", cpu=1, memory_mb=1024, max_containers=1), asyncio.Queue())
         d.placement.on_usage(report(99.0, 1), other, clock.now + 4)                # not the worker running it: ignored
         assert views.container(d, d.containers[container_id], clock.now).memory_bytes == 60 << 20
 
@@ -189,10 +189,11 @@ def test_a_function_sent_again_is_the_one_the_app_has_and_another_of_its_name_is
     async def main():
         d = Dispatcher(open_store(":memory:"), LogHub(open_store(":memory:")), clock=clock)
         app_id, _ = d.create_app("a", "")
-        definition = pb.FunctionDefinition(name="f", module="m")
-        first = d.create_function(app_id, definition)
-        assert d.create_function(app_id, pb.FunctionDefinition(name="f", module="m")) == first   # its client reconnected
+        definition = pb.FunctionDefinition(name="f", module="m", secret_env={"A": "1", "B": "2"})
+        first = d.create_function(app_id, function_spec(definition))
+        again = function_spec(pb.FunctionDefinition(name="f", module="m", secret_env={"B": "2", "A": "1"}))
+        assert d.create_function(app_id, again) == first   # its client reconnected
         with pytest.raises(ValueError, match="already has a function named 'f'"):
-            d.create_function(app_id, pb.FunctionDefinition(name="f", module="other"))
+            d.create_function(app_id, function_spec(pb.FunctionDefinition(name="f", module="other")))
 
     asyncio.run(main())

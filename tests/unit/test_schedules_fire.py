@@ -5,6 +5,7 @@ import asyncio
 import json
 
 from leveret._wire import api_pb2 as pb
+from leveret.server.api.convert import function_spec, read_spec
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.store import open_store
@@ -15,7 +16,7 @@ T0 = 1_800_000_000.0   # a fixed "now"
 def deployed(store, spec: dict, now: float):
     d = Dispatcher(store, LogHub(store))
     app_id, version = d.create_app("etl", "test", deploy=True)
-    d.create_function(app_id, pb.FunctionDefinition(name="poll", module="m", schedule=json.dumps(spec)))
+    d.create_function(app_id, function_spec(pb.FunctionDefinition(name="poll", module="m", schedule=json.dumps(spec))))
     d.deployments.publish(app_id, now)
     return d
 
@@ -69,7 +70,7 @@ def test_a_restarted_server_does_not_fire_a_tick_again_and_catches_up_once(tmp_p
     def second():
         store = open_store(path)        # the restarted server: same store, same deployment
         store.stop_all_apps("the server restarted", keep_deployed=True)
-        d = Dispatcher(store, LogHub(store))
+        d = Dispatcher(store, LogHub(store), read_spec=read_spec)
         assert d.deployments.restore() == 1
         assert scheduled_calls(d) == fired   # the fired call's input had no output: queued again
         d.tick(T0 + 24 * 3600 + 60)          # the same 06:00: already fired
@@ -88,7 +89,7 @@ def test_two_servers_on_one_store_fire_each_tick_once(tmp_path):
         path = str(tmp_path / "s.db")
         a = deployed(open_store(path), {"period": {"seconds": 10}}, T0)
         b_store = open_store(path)
-        b = Dispatcher(b_store, LogHub(b_store))
+        b = Dispatcher(b_store, LogHub(b_store), read_spec=read_spec)
         b.deployments.restore()
         for i, now in enumerate((T0 + 11, T0 + 25, T0 + 31)):
             first, second = (a, b) if i % 2 == 0 else (b, a)

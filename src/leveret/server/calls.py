@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from .._shared.status import FINAL
-from .._wire import api_pb2 as pb
-
+from .model import Output
 
 
 class CallState:
@@ -25,7 +24,7 @@ class CallState:
         self.kind = kind
         self.total = total
         self.sent = 0
-        self.outputs: list[pb.Output] = []
+        self.outputs: list[Output] = []
         self.pending: dict = {}   # input_id -> InputRec of inputs without a final output yet
         self.finals = 0
         self.cancelled = False
@@ -37,7 +36,7 @@ class CallState:
     def done(self) -> bool:
         return self.total is not None and self.finals >= self.total
 
-    def add(self, outputs: list[pb.Output]) -> None:
+    def add(self, outputs: list[Output]) -> None:
         self.outputs.extend(outputs)
         self.finals += sum(1 for o in outputs if o.status in FINAL)
         if self.on_output is not None:

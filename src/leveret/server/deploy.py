@@ -26,7 +26,6 @@ import time
 from typing import TYPE_CHECKING
 
 from .._shared.ids import new_id
-from .._wire import api_pb2 as pb
 from .errors import Invalid, NotFound
 from .objects.apps import APP
 from .objects.base import IF_MISSING
@@ -69,8 +68,8 @@ class Deployments:
         with d.store.transaction():
             d.store.publish(app_id, old.app_id if old is not None else None)
             for fn in app.functions:
-                if fn.definition.schedule:
-                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, now)
+                if fn.spec.schedule:
+                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.spec.schedule, now)
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
         app.state = "deployed"
         for fn in app.functions:
@@ -144,8 +143,8 @@ class Deployments:
             if target is None:
                 raise NotFound(f"{name} has no version {version}: `leveret app history {name}` lists them")
         app_id, new_version = self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
-        for _, _, definition in self.d.store.functions_of(target["id"]):
-            self.d.create_function(app_id, pb.FunctionDefinition.FromString(definition))
+        for _, _, encoded in self.d.store.functions_of(target["id"]):
+            self.d.create_function(app_id, self.d.read_spec(encoded))
         self.publish(app_id, now)
         return app_id, new_version, target["version"]
 
@@ -164,12 +163,12 @@ class Deployments:
             app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="deploying",
                            version=info["version"])
             d.apps[app.app_id] = app
-            for function_id, _, definition in d.store.functions_of(app.app_id):
-                d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
+            for function_id, _, encoded in d.store.functions_of(app.app_id):
+                d.create_function(app.app_id, d.read_spec(encoded), function_id)
             app.state = "deployed"
             for fn in app.functions:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
-                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.definition.schedule, d.clock.time())
+                    fn.anchor = d.store.set_schedule(app.name, fn.name, fn.spec.schedule, d.clock.time())
                     fn.last_tick = d.store.last_tick(app.name, fn.name)
             restored.append((app, info["state"]))
         restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)
@@ -210,7 +209,7 @@ class Deployments:
         fn.last_tick = tick   # only now: a failed write leaves the tick to fire on the next pass
         if not claimed:
             return   # fired already (before a restart)
-        d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
+        d.new_call(fn.function_id, "schedule", [(0, NO_ARGS, "")], 1, call_id, stored=True)
         when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
         d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")
 

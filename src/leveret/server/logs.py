@@ -1,7 +1,7 @@
 """Log hub: stores log lines, fans them out live to the readers following an app, and keeps the
 stored lines under the retention limits (age and size), oldest first.
 
-    worker LogBatch ─▶ add_batch ─▶ add ─▶ store.add_logs ─▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+    worker LogBatch ─▶ rows (api/convert.py) ─▶ add ─▶ store.add_logs ─▶ followers' queues ─▶ LogsStream ─▶ reader
 
 A line is a plain tuple all the way, (app_id, function_name, container_id, input_id, source, ts,
 text), numbered in front and flagged verbose behind for followers: no message per line until the
@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
 
-from .._wire import api_pb2 as pb
+from .model import LogSource
 from .store import Store
 from .store.base import LOG_ROW_BYTES
 
-SYSTEM = pb.LOG_SOURCE_SYSTEM
+SYSTEM = int(LogSource.SYSTEM)
 
 DEFAULT_RETENTION_S = 7 * 86400.0
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
@@ -38,20 +38,6 @@ class LogHub:
         self.max_bytes = max_bytes
         self.size: int | None = None   # bytes stored (by log_line_bytes); counted at the first prune
         self._followers: dict[str, set[asyncio.Queue]] = {}
-
-    def add_batch(self, batch: pb.LogBatch) -> None:
-        """Store a worker's batch of lines (in order) and pass them to the followers."""
-        rows: list[tuple] = []
-        for c in batch.chunks:
-            n = len(c.texts)
-            lengths = c.run_lengths
-            if sum(lengths) != n:
-                raise ValueError(f"a log chunk of {n} lines has runs of {sum(lengths)}")
-            rows += zip(repeat(c.app_id, n), repeat(c.function_name, n), repeat(c.container_id, n),
-                        chain.from_iterable(map(repeat, c.run_input_ids, lengths)),
-                        chain.from_iterable(map(repeat, c.run_sources, lengths)),
-                        chain.from_iterable(map(repeat, c.run_ts, lengths)), c.texts)
-        self.add(rows)
 
     def add(self, rows: list[tuple], *, verbose: bool = False) -> None:
         """Store ``(app_id, function_name, container_id, input_id, source, ts, text)`` rows (in order)

@@ -12,6 +12,7 @@ import grpc
 from .._shared.aio import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
+from .api.convert import read_spec
 from .auth import ADMIN, WORKER_METHODS, Tokens
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
@@ -115,7 +116,7 @@ class Server:
             log.info("stopped %d app(s) left running by a previous server", stale)
         logs = LogHub(store, retention_s=log_retention_s, max_bytes=log_max_bytes)
         dispatcher = Dispatcher(store, logs, worker_lease_s=worker_lease_s,
-                                blobs=BlobStore(blob_dir or default_blob_dir(db), store))
+                                blobs=BlobStore(blob_dir or default_blob_dir(db), store), read_spec=read_spec)
         restored = dispatcher.deployments.restore(progress)
         if restored:
             log.info("restored %d deployed app version(s)", restored)

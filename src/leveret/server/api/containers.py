@@ -10,6 +10,7 @@ from ..._wire import api_pb2 as pb
 from .. import views
 from .functions import container_info
 from ..errors import NotFound
+from .convert import exec_response
 
 
 class ContainersApi:
@@ -39,7 +40,7 @@ class ContainersApi:
         try:
             while True:
                 out = await q.get()
-                yield out
+                yield exec_response(out)
                 if out.done:
                     return
         finally:

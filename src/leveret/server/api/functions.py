@@ -11,6 +11,7 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import views
 from ..errors import NotFound
+from .convert import function_spec
 
 
 def container_info(v: views.ContainerView) -> pb.ContainerInfo:
@@ -29,7 +30,7 @@ class FunctionsApi:
 
     async def FunctionCreate(self, request, context):
         try:
-            function_id = self.d.create_function(request.app_id, request.definition)
+            function_id = self.d.create_function(request.app_id, function_spec(request.definition))
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
@@ -42,7 +43,7 @@ class FunctionsApi:
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
-                                         is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
+                                         is_generator=fn.spec.is_generator, is_async=fn.spec.is_async)
 
     async def FunctionDescribe(self, request, context):
         try:
