@@ -49,3 +49,15 @@ def test_what_runs_in_containers_imports_only_the_standard_library_and_cloudpick
                 elif isinstance(node, ast.ImportFrom) and not node.level:
                     found[node.module.split(".")[0]] = name
     assert {m: where for m, where in found.items() if m not in sys.stdlib_module_names and m != "cloudpickle"} == {}
+
+
+# The server's edge: where api.proto's messages are converted to and from its own types (model.py).
+SERVER_EDGE = {"api", "service", "main"}
+
+
+def test_every_server_module_is_the_edge_or_kept_free_of_protobuf():
+    server = os.path.join(PACKAGE, "server")
+    present = {name.removesuffix(".py") for name in os.listdir(server)
+               if name != "__init__.py" and (name.endswith(".py") or os.path.isfile(os.path.join(server, name, "__init__.py")))}
+    core = {m.removeprefix("leveret.server.") for m in _contracts()["server-wire-at-the-edge"]["source_modules"]}
+    assert present - SERVER_EDGE == core, "put new server modules in the server-wire-at-the-edge contract (or the edge)"
