@@ -85,11 +85,10 @@ def test_a_worker_silent_past_its_lease_is_marked_down_and_cut_off(clock):
     async def main():
         d, outbox, container_id = scenario(clock, scaledown_window_s=600)
         (worker,) = d.workers.values()
-        clock.now += 29
-        d.tick(clock.now)
+        d.start()         # the periodic pass: each second on the clock
+        clock.jump(30.5)
         assert d.workers and outbox.empty()
-        clock.now += 2    # 31 s without a message: past the 30 s lease
-        d.tick(clock.now)
+        clock.jump(1)     # the pass at 31 s without a message: past the 30 s lease
         assert not d.workers and worker.down
         said = outbox.get_nowait()                  # it is told why (it reconnects, and says so)...
         assert said.disconnect == "marked down: it sent nothing for 31 s (lease 30 s)"
