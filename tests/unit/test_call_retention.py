@@ -10,17 +10,18 @@ import pytest
 from leveret._wire import api_pb2 as pb
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
-from leveret.server.retention import CallPruner, gone
+from leveret.server.retention import PRUNE_EVERY_S, CallPruner, gone
 from leveret.server.store import open_store
 from leveret.server.store import retention as store_retention
+from leveret.testing import FakeClock
 
 DAY = 86400.0
 LATER = 8 * DAY     # past the default retention of 7 days
 
 
-def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
-    store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store))
+def dispatcher(clock=None) -> tuple[Dispatcher, asyncio.Queue]:
+    store = open_store(":memory:", clock)
+    d = Dispatcher(store, LogHub(store, clock=clock), clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
     d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
@@ -156,20 +157,28 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
     assert "on_pruned failed for 1 deleted call(s)" in caplog.text
 
 
-def test_the_pruner_runs_periodically_on_its_own():
+def test_the_pruner_runs_periodically_on_its_own_on_the_servers_clock():
+    async def settle():   # a few turns of the loop: the pass a jump woke runs
+        for _ in range(5):
+            await asyncio.sleep(0)
+
     async def main():
-        d, outbox = dispatcher()
+        clock = FakeClock()
+        d, outbox = dispatcher(clock)
         call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
         work(d, outbox)
         await asyncio.sleep(0)
-        task = asyncio.ensure_future(CallPruner(d, retention_s=0.0).prune_forever(every_s=0.01))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while stored(d, call.call_id) != (0, 0, 0) and loop.time() < deadline:
-            await asyncio.sleep(0.01)
+        task = asyncio.ensure_future(CallPruner(d, retention_s=DAY).prune_forever())
+        await settle()
+        assert stored(d, call.call_id) == (1, 1, 1)     # its first pass: within the retention
+        clock.jump(DAY)
+        await settle()
+        assert stored(d, call.call_id) == (1, 1, 1)     # a pass at exactly the retention's age keeps it
+        clock.jump(PRUNE_EVERY_S)
+        await settle()
+        assert stored(d, call.call_id) == (0, 0, 0)     # the next, a period later, deletes it
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 
