@@ -8,6 +8,7 @@ import time
 import pytest
 
 from leveret._wire import api_pb2 as pb
+from leveret.server import views
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.retention import PRUNE_EVERY_S, CallPruner, gone
@@ -66,7 +67,7 @@ def test_a_deployed_apps_finished_spawned_call_is_read_from_the_store_until_the_
         call = spawn(d, function(d, deploy=True))
         work(d, outbox)
         await asyncio.sleep(0)            # the write-behind commits, then the dispatcher lets the call go
-        assert call.done and call.call_id not in d.calls
+        assert call.done and not views.holds_call(d, call.call_id)
         assert stored(d, call.call_id) == (1, 1, 1)
         assert pruner.prune(time.time() + DAY) == (0, 0)     # within the retention: kept
         assert stored(d, call.call_id) == (1, 1, 1)
@@ -87,11 +88,12 @@ def test_calls_the_dispatcher_holds_are_never_deleted():
         waiting = spawn(d, deployed_fn)          # never answered
         work(d, outbox, answer=False)
         await asyncio.sleep(0)
-        assert done_in_memory.done and {done_in_memory.call_id, waiting.call_id} <= set(d.calls)
+        assert done_in_memory.done
+        assert views.holds_call(d, done_in_memory.call_id) and views.holds_call(d, waiting.call_id)
         assert pruner.prune(time.time() + LATER) == (0, 0)
         assert stored(d, done_in_memory.call_id) == (1, 1, 1) and stored(d, waiting.call_id) == (1, 1, 0)
 
-        d.stop_app(d.functions[run_fn].app_id, "its client went away")
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "its client went away")
         assert pruner.prune(time.time() + LATER) == (1, 0)    # its app stopped: let go of, then deleted
         assert stored(d, done_in_memory.call_id) == (0, 0, 0) and stored(d, waiting.call_id) == (1, 1, 0)
 
@@ -105,9 +107,9 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
         call = d.new_call(fn, "map", [pb.Input(idx=i, args=b"x") for i in range(50)], 50)
         work(d, outbox)
         await asyncio.sleep(0)
-        assert call.done and call.call_id not in d.calls and stored(d, call.call_id) == (1, 50, 50)
-        d.stop_app(d.functions[fn].app_id, "done")
-        containers = list(d.containers.values())
+        assert call.done and not views.holds_call(d, call.call_id) and stored(d, call.call_id) == (1, 50, 50)
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "done")
+        containers = views.containers(d, "", time.time())
         for ct in containers:
             d.placement.on_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
         batches = list(CallPruner(d).steps(time.time() + LATER))
@@ -124,7 +126,7 @@ def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_delete
         d, outbox = dispatcher()
         call = d.new_call(function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
         work(d, outbox)
-        assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
+        assert call.done and not views.holds_call(d, call.call_id)   # no turn of the loop yet: nothing committed
         assert CallPruner(d).prune(time.time() + LATER) == (1, 0)
         await asyncio.sleep(0)                                 # the write-behind's turn
         assert stored(d, call.call_id) == (0, 0, 0)

@@ -75,7 +75,7 @@ class WorkersApi:
         async for msg in request_iterator:
             if worker.down:
                 return   # marked down (silent past its lease): what it sends now is dropped
-            worker.last_seen = d.clock.time()   # its lease starts again
+            d.registry.heard_from(worker)
             kind = msg.WhichOneof("msg")
             try:
                 if kind == "results":
