@@ -147,12 +147,12 @@ class Cluster:
     def jump(self, seconds: float) -> None:
         """Move the server's clock (a FakeClock) ``seconds`` on, on the server's loop: the periodic
         pass runs at each second on the way, as it would have; what the jump woke (the retention
-        pass) runs after it, so wait for what it does with ``wait_for``. Workers and clients keep
-        real time: one silent past its lease (30 s) or heartbeat timeout (60 s) by the jump's end
-        is let go of, as it would be."""
-
+        pass) runs after it, so wait for what it does with ``wait_for``. Workers and clients send
+        their heartbeats in real time: a jump past a worker's lease (30 s) or a run's heartbeat
+        timeout (60 s) lets them go, as that much silence would."""
         if not hasattr(self.clock, "jump"):
-            raise TypeError("Cluster.jump moves a fake clock: make the cluster with Cluster(..., clock=FakeClock(time.time()))")
+            raise TypeError("Cluster.jump moves a fake clock: make the cluster with"
+                            " Cluster(..., clock=FakeClock(time.time()))")
 
         async def jump():
             self.clock.jump(seconds)
