@@ -52,11 +52,19 @@ def test_print_reaches_the_log_before_the_result(cluster):
     assert outs == [f"out o{i}" for i in range(5)]
 
 
-def test_idle_container_stops_after_scaledown_window(cluster):
+def test_idle_container_stops_after_scaledown_window(fake_clock_cluster):
+    cluster = fake_clock_cluster
+
+    def brief():
+        return [c for c in cluster.containers() if c.function_name == "brief"]
+
     with basic.app.run(show_logs=False):
-        basic.brief.remote(1)
-        cluster.wait_for(lambda d: any(c.function_name == "brief" for c in cluster.containers()))
-        cluster.wait_for(lambda d: not any(c.function_name == "brief" for c in cluster.containers()), timeout=10)
+        assert basic.brief.remote(1) == 1
+        (idle,) = brief()
+        cluster.jump(0.5)
+        assert [c.container_id for c in brief()] == [idle.container_id]   # within its 1 s window
+        cluster.jump(1.5)                                      # past it, with a periodic pass after 1 s idle
+        cluster.wait_for(lambda d: not brief(), timeout=10)    # stopped: the process ends for real
         assert basic.brief.remote(2) == 2  # a new container starts on demand
 
 

@@ -7,21 +7,23 @@ import time
 
 import pytest
 
+from leveret.server import views
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.model import (SUCCESS, ContainerEvent, ContainerState, FunctionSpec, Output, Results,
                                   SendInputs, StartContainer, WorkerInfo)
-from leveret.server.retention import CallPruner, gone
+from leveret.server.retention import PRUNE_EVERY_S, CallPruner, gone
 from leveret.server.store import open_store
 from leveret.server.store import retention as store_retention
+from leveret.testing import FakeClock
 
 DAY = 86400.0
 LATER = 8 * DAY     # past the default retention of 7 days
 
 
-def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
-    store = open_store(":memory:")
-    d = Dispatcher(store, LogHub(store))
+def dispatcher(clock=None) -> tuple[Dispatcher, asyncio.Queue]:
+    store = open_store(":memory:", clock)
+    d = Dispatcher(store, LogHub(store, clock=clock), clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
     d.registry.add(WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
@@ -64,7 +66,7 @@ def test_a_deployed_apps_finished_spawned_call_is_read_from_the_store_until_the_
         call = spawn(d, function(d, deploy=True))
         work(d, outbox)
         await asyncio.sleep(0)            # the write-behind commits, then the dispatcher lets the call go
-        assert call.done and call.call_id not in d.calls
+        assert call.done and not views.holds_call(d, call.call_id)
         assert stored(d, call.call_id) == (1, 1, 1)
         assert pruner.prune(time.time() + DAY) == (0, 0)     # within the retention: kept
         assert stored(d, call.call_id) == (1, 1, 1)
@@ -85,11 +87,12 @@ def test_calls_the_dispatcher_holds_are_never_deleted():
         waiting = spawn(d, deployed_fn)          # never answered
         work(d, outbox, answer=False)
         await asyncio.sleep(0)
-        assert done_in_memory.done and {done_in_memory.call_id, waiting.call_id} <= set(d.calls)
+        assert done_in_memory.done
+        assert views.holds_call(d, done_in_memory.call_id) and views.holds_call(d, waiting.call_id)
         assert pruner.prune(time.time() + LATER) == (0, 0)
         assert stored(d, done_in_memory.call_id) == (1, 1, 1) and stored(d, waiting.call_id) == (1, 1, 0)
 
-        d.stop_app(d.functions[run_fn].app_id, "its client went away")
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "its client went away")
         assert pruner.prune(time.time() + LATER) == (1, 0)    # its app stopped: let go of, then deleted
         assert stored(d, done_in_memory.call_id) == (0, 0, 0) and stored(d, waiting.call_id) == (1, 1, 0)
 
@@ -103,9 +106,9 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
         call = d.new_call(fn, "map", [(i, b"x", "") for i in range(50)], 50)
         work(d, outbox)
         await asyncio.sleep(0)
-        assert call.done and call.call_id not in d.calls and stored(d, call.call_id) == (1, 50, 50)
-        d.stop_app(d.functions[fn].app_id, "done")
-        containers = list(d.containers.values())
+        assert call.done and not views.holds_call(d, call.call_id) and stored(d, call.call_id) == (1, 50, 50)
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "done")
+        containers = views.containers(d, "", time.time())
         for ct in containers:
             d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.STOPPED))
         batches = list(CallPruner(d).steps(time.time() + LATER))
@@ -122,7 +125,7 @@ def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_delete
         d, outbox = dispatcher()
         call = d.new_call(function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
-        assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
+        assert call.done and not views.holds_call(d, call.call_id)   # no turn of the loop yet: nothing committed
         assert CallPruner(d).prune(time.time() + LATER) == (1, 0)
         await asyncio.sleep(0)                                 # the write-behind's turn
         assert stored(d, call.call_id) == (0, 0, 0)
@@ -155,20 +158,28 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
     assert "on_pruned failed for 1 deleted call(s)" in caplog.text
 
 
-def test_the_pruner_runs_periodically_on_its_own():
+def test_the_pruner_runs_periodically_on_its_own_on_the_servers_clock():
+    async def settle():   # a few turns of the loop: the pass a jump woke runs
+        for _ in range(5):
+            await asyncio.sleep(0)
+
     async def main():
-        d, outbox = dispatcher()
+        clock = FakeClock()
+        d, outbox = dispatcher(clock)
         call = d.new_call(function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
         await asyncio.sleep(0)
-        task = asyncio.ensure_future(CallPruner(d, retention_s=0.0).prune_forever(every_s=0.01))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while stored(d, call.call_id) != (0, 0, 0) and loop.time() < deadline:
-            await asyncio.sleep(0.01)
+        task = asyncio.ensure_future(CallPruner(d, retention_s=DAY).prune_forever())
+        await settle()
+        assert stored(d, call.call_id) == (1, 1, 1)     # its first pass: within the retention
+        clock.jump(DAY)
+        await settle()
+        assert stored(d, call.call_id) == (1, 1, 1)     # a pass at exactly the retention's age keeps it
+        clock.jump(PRUNE_EVERY_S)
+        await settle()
+        assert stored(d, call.call_id) == (0, 0, 0)     # the next, a period later, deletes it
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 

@@ -1,10 +1,13 @@
 """The log hub keeps stored lines under its age and size limits, deleting the oldest first."""
 
+import asyncio
+
 import pytest
 
 from leveret.server import logs as logs_mod
-from leveret.server.logs import LogHub
+from leveret.server.logs import PRUNE_EVERY_S, LogHub
 from leveret.server.store.base import LOG_ROW_BYTES
+from leveret.testing import FakeClock
 
 DAY = 86400.0
 NOW = 1_800_000_000.0
@@ -60,21 +63,25 @@ def test_a_server_started_on_old_lines_counts_them_before_its_first_prune(store)
     assert hub.size == store.logs_size()
 
 
-@pytest.mark.parametrize("retention_s", [0.5, 1.0])
-def test_the_pruner_runs_periodically_on_its_own(store, retention_s):
-    import asyncio
-    import time
+def test_the_pruner_runs_periodically_on_its_own_on_the_hubs_clock(store):
+    async def settle():   # a few turns of the loop: the pass a jump woke runs
+        for _ in range(5):
+            await asyncio.sleep(0)
 
     async def main():
-        hub = LogHub(store, retention_s=retention_s)
-        hub.add([line("old", time.time() - 10)])
-        task = asyncio.ensure_future(hub.prune_forever(every_s=0.01))
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            if not stored(store):
-                break
+        clock = FakeClock(NOW)
+        hub = LogHub(store, retention_s=DAY, clock=clock)
+        hub.add([line("a line", NOW)])
+        task = asyncio.ensure_future(hub.prune_forever())
+        await settle()
+        assert stored(store) == ["a line"]          # its first pass: within the retention
+        clock.jump(DAY)
+        await settle()
+        assert stored(store) == ["a line"]          # a pass at exactly the retention's age keeps it
+        clock.jump(PRUNE_EVERY_S)
+        await settle()
+        assert stored(store) == []                  # the next, a period later, deletes it
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
     asyncio.run(main())
-    assert stored(store) == []

@@ -4,7 +4,7 @@ the inputs they ran were already given back to the queue, and late results of th
 
 import asyncio
 
-from leveret.server import reconcile
+from leveret.server import reconcile, views
 from leveret.server.api.convert import to_worker
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
@@ -65,7 +65,8 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         (sent,) = [b.inputs[0] for b in of(drain(first), "inputs") if b.container_id == ct]
 
         d.registry.remove(worker)                    # the link breaks: its inputs go back to the queue
-        assert not d.containers and d.functions[fid].queued == 1
+        assert views.containers(d, "", d.clock.time()) == []
+        assert views.describe(d, app_id, "f", d.clock.time()).queued == 1
         d.stop_app(gone_app, "stopped by its client")
         again: asyncio.Queue = asyncio.Queue()
         back = d.registry.add(WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=(
@@ -81,8 +82,9 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         (batch,) = of(msgs, "inputs")              # the requeued input, as a new attempt
         assert batch.container_id == ct and batch.inputs[0].input_id == sent.input_id
         assert batch.inputs[0].attempt == sent.attempt + 1
-        kept = d.containers[ct]
-        assert kept.ready and kept.worker is back and back.allocated.cpu == 1.0
+        (kept,) = views.containers(d, app_id, d.clock.time())
+        assert (kept.container_id, kept.state, kept.worker_id) == (ct, "ready", back.worker_id)
+        assert [w.cpu_reserved for w in views.workers(d, d.clock.time())] == [1.0]
         assert store.get_container(ct)["state"] == "ready"
 
         late = (sent.input_id, sent.attempt, Output(0, SUCCESS, b"old"))
@@ -90,7 +92,8 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         assert not call.done                       # the old attempt's result is dropped
         d.on_results(Results(ct, [(sent.input_id, sent.attempt + 1, Output(0, SUCCESS, b"new"))]), back)
         assert call.done and [o.data for o in call.outputs] == [b"new"]
-        assert kept.idle_since is not None
+        assert [(c.container_id, c.state, c.running) for c in views.containers(d, app_id, d.clock.time())] == [
+            (ct, "ready", 0)]                      # idle again, serving
 
     asyncio.run(main())
 
@@ -111,16 +114,17 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
         old = d.registry.add(WorkerInfo(**INFO), old_stream, token_id="wt-a")
         # another token cannot take it over, nor its id
         assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
-        assert d.workers[old.worker_id] is old and not old.down
+        assert [w.worker_id for w in views.workers(d, d.clock.time())] == [old.worker_id] and not old.down
         # the same worker (same token) on a new stream, before the server saw the old one end
         assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
-        assert old.down and old.worker_id not in d.workers
+        assert old.down and views.workers(d, d.clock.time()) == []
         told = drain(old_stream)
         assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
         new_stream: asyncio.Queue = asyncio.Queue()
         back = d.registry.add(WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
         assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
-        assert d.workers[old.worker_id] is back and not d.ended
+        assert [w.worker_id for w in views.workers(d, d.clock.time())] == [back.worker_id] and not back.down
+        assert not d.ended                         # told once: a later reconnect is not told it again
         assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
 
     asyncio.run(main())

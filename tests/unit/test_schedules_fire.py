@@ -5,6 +5,7 @@ import asyncio
 import json
 
 from leveret._wire import api_pb2 as pb
+from leveret.server import views
 from leveret.server.api.convert import function_spec, read_spec
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
@@ -22,7 +23,8 @@ def deployed(store, spec: dict, now: float):
 
 
 def scheduled_calls(d):
-    return sorted(c.call_id for c in d.calls.values() if c.kind == "schedule")
+    """The calls of fired ticks that ``d`` holds (with no worker they wait in its queue)."""
+    return sorted(call_id for _, call_id in d.store.ticks("etl", "poll") if views.holds_call(d, call_id))
 
 
 def run(coro_fn):

@@ -7,7 +7,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from leveret._shared.status import OutputStatus
-from leveret.server import metrics
+from leveret.server import metrics, views
 from leveret.server.dispatch import Dispatcher
 from leveret.server.logs import LogHub
 from leveret.server.model import ContainerEvent, ContainerState, FunctionSpec, Output, Results, WorkerInfo
@@ -45,7 +45,7 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
         assert value(reg, "leveret_inputs_queued", **labels) == 3
         assert value(reg, "leveret_containers", state="starting", **labels) == 1
         assert value(reg, "leveret_containers", state="ready", **labels) == 0
-        (worker,) = d.workers
+        (worker,) = [w.worker_id for w in views.workers(d, clock.now)]
         assert value(reg, "leveret_workers_connected") == 1
         assert value(reg, "leveret_worker_info", worker=worker, hostname="h", runtime="process (no isolation)",
                      gpu_type="H100") == 1

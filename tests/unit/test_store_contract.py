@@ -33,10 +33,10 @@ def reader(store, store_url):
 
 
 @pytest.fixture
-def ticking_clock(monkeypatch):
-    """Each time.time() in the store returns one second more, so 'latest' is well defined."""
+def ticking_clock(store):
+    """Each time the store reads its clock it is one second later, so 'latest' is well defined."""
     ticks = itertools.count(1000)
-    monkeypatch.setattr(base, "time", types.SimpleNamespace(time=lambda: float(next(ticks))))
+    store.clock = types.SimpleNamespace(time=lambda: float(next(ticks)))
 
 
 def count(store, table):

@@ -20,6 +20,7 @@ from typing import AsyncIterator
 
 from .._shared.ids import new_id
 from .._shared.payloads import CHUNK_BYTES, MAX_PAYLOAD, too_large
+from .clock import SystemClock
 from .errors import NotFound
 
 log = logging.getLogger("leveret.server")
@@ -33,9 +34,10 @@ class BlobTooLarge(Exception):
 
 
 class BlobStore:
-    def __init__(self, directory: str, store):
+    def __init__(self, directory: str, store, clock=None):
         self.dir = directory
         self.store = store
+        self.clock = clock or SystemClock()   # the server's (server/clock.py): when a blob counts as abandoned
         os.makedirs(directory, mode=0o700, exist_ok=True)   # payloads are the users' data
 
     def path(self, blob_id: str) -> str:
@@ -99,12 +101,10 @@ class BlobStore:
         self.delete(self.store.blobs_of_calls(call_ids))
 
     async def prune_orphans_forever(self, every_s: float = 60.0) -> None:
-        import time
-
         while True:
-            await asyncio.sleep(every_s)
+            await self.clock.sleep(every_s)
             try:
-                n = self.prune_orphans(time.time())
+                n = self.prune_orphans(self.clock.time())
                 if n:
                     log.info("deleted %d blob(s) that no call took within %.0f s", n, ORPHAN_AFTER_S)
             except Exception:   # tried again next time; it must not stop the server

@@ -79,7 +79,7 @@ class Dispatcher:
         self.execs = ExecSessions()   # commands run in containers (execs.py)
         self.series = Series()   # queue depth and containers over time, for the dashboard
         self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
-        self._tick_task: asyncio.Task | None = None
+        self._tick_handle = None   # the next periodic pass, on the clock
         from .deploy import Deployments
 
         self.deployments = Deployments(self)
@@ -88,14 +88,15 @@ class Dispatcher:
         self.attempts = Attempts(self)          # inputs whose attempt ended: again, retry or fail
 
     def start(self) -> None:
-        self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
+        """Run the periodic pass each TICK_S on the clock (on a FakeClock: at each second a test jumps over)."""
+        self._tick_handle = self.clock.call_later(TICK_S, self._tick_and_again)
 
     async def close(self) -> None:
         """Stop the containers. Deployed apps stay deployed and runs stay running in the store: the
         next server restores them with their unfinished inputs (a run waits for its client to come
         back); a deploy in progress is dropped."""
-        if self._tick_task:
-            self._tick_task.cancel()
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
         for app in list(self.apps.values()):
             if app.state == "deploying":
                 self.stop_app(app.app_id, "server shutting down")
@@ -105,13 +106,12 @@ class Dispatcher:
                     self.placement.stop(ct, "server shutting down")
         self.writes.flush()
 
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self.tick(self.clock.time())
-            except Exception:  # one bad pass must not end scale-down and liveness checks for good
-                log.exception("periodic pass failed")
+    def _tick_and_again(self) -> None:
+        try:
+            self.tick(self.clock.time())
+        except Exception:  # one bad pass must not end scale-down and liveness checks for good
+            log.exception("periodic pass failed")
+        self._tick_handle = self.clock.call_later(TICK_S, self._tick_and_again)
 
     def tick(self, now: float) -> None:
         for app in list(self.apps.values()):

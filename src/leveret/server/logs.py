@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from itertools import repeat
 from operator import itemgetter
 
+from .clock import SystemClock
 from .model import LogSource
 from .store import Store
 from .store.base import LOG_ROW_BYTES
@@ -32,8 +32,10 @@ log = logging.getLogger("leveret.server")
 
 
 class LogHub:
-    def __init__(self, store: Store, *, retention_s: float = DEFAULT_RETENTION_S, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, store: Store, *, retention_s: float = DEFAULT_RETENTION_S, max_bytes: int = DEFAULT_MAX_BYTES,
+                 clock=None):
         self.store = store
+        self.clock = clock or SystemClock()   # the server's (server/clock.py): system lines' times, the retention's cut
         self.retention_s = retention_s
         self.max_bytes = max_bytes
         self.size: int | None = None   # bytes stored (by log_line_bytes); counted at the first prune
@@ -63,7 +65,7 @@ class LogHub:
                 q.put_nowait(live)
 
     def system(self, app_id: str, function_name: str, container_id: str, text: str, *, verbose: bool = False) -> None:
-        self.add([(app_id, function_name, container_id, "", SYSTEM, time.time(), text)], verbose=verbose)
+        self.add([(app_id, function_name, container_id, "", SYSTEM, self.clock.time(), text)], verbose=verbose)
 
     def follow(self, app_id: str) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue()
@@ -105,11 +107,11 @@ class LogHub:
         while True:
             try:
                 total = 0
-                while n := self.prune_step(time.time()):
+                while n := self.prune_step(self.clock.time()):
                     total += n
                     await asyncio.sleep(0)   # between batches, the rest of the server runs
                 if total:
                     log.info("deleted %d log line(s) past the retention limits", total)
             except Exception:  # a failed prune is tried again next time; it must not stop the server
                 log.exception("could not delete old log lines")
-            await asyncio.sleep(every_s)
+            await self.clock.sleep(every_s)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .._shared.timespec import format_duration
@@ -83,7 +82,7 @@ class CallPruner:
         while True:
             try:
                 calls = ended = 0
-                for c, e in self.steps(time.time()):
+                for c, e in self.steps(self.d.clock.time()):
                     calls, ended = calls + c, ended + e
                     await asyncio.sleep(0)   # between batches, the rest of the server runs
                 if calls or ended:
@@ -91,4 +90,4 @@ class CallPruner:
                              " call retention (%s)", calls, ended, format_duration(self.retention_s))
             except Exception:  # a failed prune is tried again next time; it must not stop the server
                 log.exception("could not delete calls past the call retention")
-            await asyncio.sleep(every_s)
+            await self.d.clock.sleep(every_s)

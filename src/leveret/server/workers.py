@@ -34,6 +34,10 @@ class WorkerRegistry:
             self.d.placement.autoscale(fn, self.d.clock.time())
         return worker
 
+    def heard_from(self, worker: WorkerConn) -> None:
+        """A message from the worker (a heartbeat is one): its lease starts again."""
+        worker.last_seen = self.d.clock.time()
+
     def with_token(self, token_id: str) -> WorkerConn | None:
         return next((w for w in self.d.workers.values() if w.token_id == token_id), None)
 

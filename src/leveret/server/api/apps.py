@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import grpc
 
 from ..._wire import api_pb2 as pb
@@ -28,7 +26,7 @@ class AppsApi:
 
     async def AppPublish(self, request, context):
         try:
-            version, replaced = self.d.deployments.publish(request.app_id, time.time())
+            version, replaced = self.d.deployments.publish(request.app_id, self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
@@ -51,7 +49,8 @@ class AppsApi:
 
     async def AppRollback(self, request, context):
         try:
-            app_id, version, source = self.d.deployments.rollback(request.name, request.version, time.time())
+            app_id, version, source = self.d.deployments.rollback(request.name, request.version,
+                                                                       self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import grpc
 
 from ..._wire import api_pb2 as pb
@@ -18,7 +16,7 @@ class ContainersApi:
 
     async def ContainerList(self, request, context):
         try:
-            found = views.containers(self.d, request.app_name_or_id, time.time())
+            found = views.containers(self.d, request.app_name_or_id, self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.ContainerListResponse(containers=[container_info(c) for c in found])

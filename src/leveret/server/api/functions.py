@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import grpc
 
@@ -47,7 +46,8 @@ class FunctionsApi:
 
     async def FunctionDescribe(self, request, context):
         try:
-            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name, time.time()))
+            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name,
+                                                   self.d.clock.time()))
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import grpc
 
@@ -73,14 +72,14 @@ class WorkersApi:
             pb.WorkerState(worker_id=w.worker_id, info=convert.worker_info_message(self.d.workers[w.worker_id].info),
                            token_id=w.token_id, last_seen_s=w.last_seen_s, containers=w.containers,
                            cpu_reserved=w.cpu_reserved, memory_reserved_mb=w.memory_reserved_mb)
-            for w in views.workers(self.d, time.time())])
+            for w in views.workers(self.d, self.d.clock.time())])
 
     async def _read_worker(self, worker, request_iterator) -> None:
         d = self.d
         async for msg in request_iterator:
             if worker.down:
                 return   # marked down (silent past its lease): what it sends now is dropped
-            worker.last_seen = time.time()
+            d.registry.heard_from(worker)
             kind = msg.WhichOneof("msg")
             try:
                 if kind == "results":
@@ -97,6 +96,6 @@ class WorkersApi:
                 elif kind == "exec_output":
                     d.execs.output(*convert.exec_output(msg.exec_output), worker)
                 elif kind == "usage":
-                    d.placement.on_usage(convert.usage(msg.usage), worker, time.time())
+                    d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

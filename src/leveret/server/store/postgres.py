@@ -28,7 +28,7 @@ class PostgresStore(SqlStore):
     dialect = POSTGRES
     IntegrityError = psycopg.IntegrityError
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, clock=None):
         self.url = url
         try:
             db = psycopg.connect(url, autocommit=True)
@@ -37,7 +37,7 @@ class PostgresStore(SqlStore):
                 f"cannot open the PostgreSQL store: {exc} -- is the server up, and the database"
                 " created (createdb NAME)? check the --db URL"
             ) from exc
-        super().__init__(db)
+        super().__init__(db, clock)
 
     def _lock_schema(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))

@@ -39,7 +39,7 @@ class SqliteStore(SqlStore):
     dialect = SQLITE
     IntegrityError = sqlite3.IntegrityError
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, clock=None):
         self.path = path
         if path != ":memory:" and not os.path.exists(path):
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))   # it holds functions' secrets
@@ -48,4 +48,4 @@ class SqliteStore(SqlStore):
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         db.execute("PRAGMA foreign_keys=OFF")
-        super().__init__(db)
+        super().__init__(db, clock)
