@@ -1,8 +1,9 @@
+import time
 import warnings
 
 import pytest
 
-from leveret.testing import Cluster
+from leveret.testing import Cluster, FakeClock
 from _postgres import start_for_tests
 
 # When a hypothesis test fails, its pytest plugin imports libcst to suggest a patch, and that
@@ -20,6 +21,16 @@ with warnings.catch_warnings():
 def cluster(tmp_path_factory):
     """A real server and worker in this process; containers are real processes."""
     with Cluster(tmp_path_factory.mktemp("cluster")) as c:
+        yield c
+
+
+@pytest.fixture
+def fake_clock_cluster(tmp_path):
+    """A cluster of the test's own whose server is on a fake clock: its time moves only with
+    ``jump(seconds)`` (scale-down windows, leases, schedules, crash-loop hold-offs), while
+    containers run for real. It points the SDK at itself while it runs, so a module holding a run
+    open on ``cluster`` (a module-scoped fixture) cannot use it."""
+    with Cluster(tmp_path, clock=FakeClock(time.time())) as c:
         yield c
 
 

@@ -16,6 +16,7 @@ import sys
 import time
 
 from . import config
+from ._shared.aio import at_shutdown
 from .exception import ConnectionError
 
 _client: "Client | None" = None
@@ -55,6 +56,8 @@ class Client:
                 info = await asyncio.get_running_loop().run_in_executor(None, _daemon.ensure_running)
                 server = config.ServerConfig(info["url"], config.ensure_token(), embedded=True)
             _client = cls(server.url, server.token, embedded=server.embedded)
+            if _close_client not in at_shutdown:
+                at_shutdown.append(_close_client)
         return _client
 
     # ------------------------------------------------------------------ the server going away
@@ -125,7 +128,7 @@ class Client:
 
     async def remote(self, function_id: str, inp):
         """One call on the client's shared FunctionRemote stream; returns its Output."""
-        from ._ids import new_id
+        from ._shared.ids import new_id
         from ._wire import api_pb2 as pb
 
         tag = next(self._remote_tags)
@@ -155,7 +158,7 @@ class Client:
     async def _read_remote(self, queue: asyncio.Queue) -> None:
         import grpc
 
-        from ._utils.async_utils import queue_items
+        from ._shared.aio import queue_items
 
         generation = self.generation
         stream = self.stub.FunctionRemote(queue_items(queue))
@@ -247,12 +250,19 @@ class Client:
         return translate(err, self.url)
 
 
+async def _close_client() -> None:
+    global _client
+    client, _client = _client, None
+    if client is not None:
+        await client.close()
+
+
 def reset() -> None:
     """Close and forget the process's client (tests point it elsewhere)."""
     global _client
     client, _client = _client, None
     if client is not None:
-        from ._utils.async_utils import run_sync
+        from ._shared.aio import run_sync
 
         run_sync(client.close())
 

@@ -1,6 +1,6 @@
 """The embedded daemon: a server and one worker under $LEVERET_HOME, started on first use.
 
-    leveret server start / the SDK ─ensure_running─▶ spawn `python -m leveret._daemon` (_daemon_main.py)
+    leveret server start / the SDK ─ensure_running─▶ spawn `python -m leveret.cli.daemon`
         and read what it says on a pipe while it starts: "progress TEXT" (restoring spawned inputs,
         waiting for its worker ...), then "ready"; its end before that is an error, with the end
         of daemon.log. It is waited for while it says something at least every STALL_S, for at
@@ -23,6 +23,10 @@ import time
 
 from . import config
 from .exception import ConnectionError
+
+# What the daemon process (leveret/cli/daemon.py) reads from its environment.
+NOTIFY_FD_ENV = "LEVERET_DAEMON_NOTIFY_FD"   # a pipe it tells "progress TEXT" lines, then "ready"
+PREVIOUS_ENV = "LEVERET_DAEMON_PREVIOUS"   # "PID STARTED_AT" of a daemon that ended without stopping
 
 STALL_S = 60.0        # a starting daemon that says nothing for this long is given up on
 START_CAP_S = 900.0   # and one not ready after this long, whatever it says
@@ -90,8 +94,6 @@ def stopped_path() -> str:
 
 
 def _spawn(progress=None) -> dict:
-    from ._daemon_main import NOTIFY_FD_ENV, PREVIOUS_ENV
-
     config.ensure_token()
     try:
         os.unlink(stopped_path())
@@ -110,7 +112,7 @@ def _spawn(progress=None) -> dict:
     try:
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "leveret._daemon"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                [sys.executable, "-m", "leveret.cli.daemon"], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, pass_fds=(write_end,), env={**env, NOTIFY_FD_ENV: str(write_end)})
         os.close(write_end)
         write_end = -1
@@ -197,8 +199,3 @@ def stop(timeout: float = STOP_TIMEOUT_S) -> bool:
         os.kill(info["pid"], signal.SIGKILL)
     return True
 
-
-if __name__ == "__main__":
-    from ._daemon_main import main
-
-    main()

@@ -13,7 +13,7 @@ import sys
 
 from ._client import Client
 from ._runner import _default_name, function_definition
-from ._utils.async_utils import run_sync
+from ._shared.aio import run_sync
 
 
 class Deployed:

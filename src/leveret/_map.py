@@ -27,7 +27,7 @@ MAP_MAX_UNACKED = 10_000       # inputs sent and not yet stored by the server be
 
 class MapStream:
     def __init__(self, client, function_id: str, arg_iter, on_total=None):
-        from ._ids import new_id
+        from ._shared.ids import new_id
 
         self.client = client
         self.function_id = function_id

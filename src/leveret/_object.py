@@ -17,7 +17,7 @@ from __future__ import annotations
 import builtins
 import datetime
 
-from ._utils.names import check_object_name
+from ._shared.names import check_object_name
 from ._utils.synchronize import synchronize
 from .exception import InvalidError, NotFoundError
 
@@ -194,7 +194,7 @@ class _Object:
         ("if_missing"), or made new ("new": AlreadyExistsError if the name is taken)."""
         import json
 
-        from ._ids import new_id
+        from ._shared.ids import new_id
         from ._wire import api_pb2 as pb
 
         check_object_name(name, cls.__name__)

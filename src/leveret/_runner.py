@@ -14,9 +14,9 @@ import sys
 
 from . import _serialization as ser
 from ._client import Client
-from ._mounts import code_source, sha256
+from ._shared.mounts import code_source, sha256
 from ._output import LogPrinter
-from ._utils.async_utils import run_async, run_sync
+from ._shared.aio import run_async, run_sync
 from .exception import InvalidError
 
 HEARTBEAT_S = 15.0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ._shared.status import OutputStatus
 from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError, RemoteError
 
-# Values of api_pb2.OutputStatus, kept here so this module needs no protobuf.
-SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE, OUT_OF_MEMORY = range(1, 9)
+SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE, OUT_OF_MEMORY = OutputStatus
 
 
 def serialize_args(args: tuple, kwargs: dict) -> bytes:

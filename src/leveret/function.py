@@ -7,7 +7,7 @@ Every remote method is written once, async, and exposed both ways by ``@synchron
 from __future__ import annotations
 
 from . import _serialization as ser
-from ._ids import check_id
+from ._shared.ids import check_id
 from ._utils.kinds import is_generator_function
 from ._utils.synchronize import synchronize
 from .exception import InvalidError, TimeoutError
@@ -152,7 +152,7 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
         from ._wire import api_pb2 as pb
 
-        from ._ids import new_id
+        from ._shared.ids import new_id
 
         req = pb.FunctionSpawnRequest(function_id=self._function_id, call_id=new_id("fc"),
                                       input=await client.input(0, ser.serialize_args(args, kwargs)))

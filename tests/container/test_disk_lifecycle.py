@@ -52,7 +52,7 @@ def test_a_containers_disk_is_deleted_when_it_stops(tmp_path):
             disks.fill.remote("/tmp/kept", 8, keep=True)
             used = [d.path for d in c.runtime.disks.taken.values()]
             assert len(used) == 1 and used[0] in mounts_under(root)
-        c.wait_for(lambda d: not d.containers, timeout=20)
+        c.wait_for(lambda _: not c.containers(), timeout=20)
         assert c.runtime.disks.taken == {}
         assert used[0] not in mounts_under(root) and not os.path.exists(used[0] + ".img")
         wait_until(lambda: set(mounts_under(root)) == {d.path for d in c.runtime.disks.ready})   # a refill may be running

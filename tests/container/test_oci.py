@@ -43,7 +43,7 @@ def test_writes_stay_in_the_container_and_never_reach_the_image(crun_cluster):
 
 def test_pids_limit_is_set_in_the_cgroup(crun_cluster):
     isolation.look.remote()
-    ct = next(c for c in crun_cluster.dispatcher.containers.values() if c.function.name == "look")
+    ct = next(c for c in crun_cluster.containers() if c.function_name == "look")
     values = set()
     for path in cgroups.paths(leaf_cgroup(ct.container_id)):
         if os.path.exists(os.path.join(path, "pids.max")):
@@ -69,7 +69,7 @@ def test_memory_limit_kills_with_an_out_of_memory_error_naming_the_limit(crun_cl
 
 def test_cpu_and_memory_limits_are_in_the_cgroup(crun_cluster):
     isolation.limits.remote()
-    ct = next(c for c in crun_cluster.dispatcher.containers.values() if c.function.name == "limits")
+    ct = next(c for c in crun_cluster.containers() if c.function_name == "limits")
     found = {}
     for path in cgroups.paths(leaf_cgroup(ct.container_id)):
         for name in ("cpu.cfs_quota_us", "cpu.max"):

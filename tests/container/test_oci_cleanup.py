@@ -17,8 +17,8 @@ def test_nothing_is_left_after_containers_stop(tmp_path):
     with Cluster(tmp_path, runtime="crun") as c:
         with isolation.app.run(show_logs=False):
             isolation.look.remote()
-            ids = list(c.dispatcher.containers)
-        c.wait_for(lambda d: not d.containers, timeout=20)
+            ids = [ct.container_id for ct in c.containers()]
+        c.wait_for(lambda _: not c.containers(), timeout=20)
         bundles = os.path.join(c.directory, "worker", "bundles")
         assert os.listdir(bundles) == []
         with open("/proc/self/mountinfo") as f:
@@ -33,7 +33,7 @@ def test_runc_runs_containers_too(tmp_path):
         with isolation.app.run(show_logs=False):
             seen = isolation.look.remote()
         assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]   # its own pid namespace
-        c.wait_for(lambda d: not d.containers, timeout=20)
+        c.wait_for(lambda _: not c.containers(), timeout=20)
 
 
 @pytest.mark.skipif(shutil.which("runsc") is None,
@@ -45,7 +45,7 @@ def test_runsc_runs_containers_too(tmp_path):
         with isolation.app.run(show_logs=False):
             seen = isolation.look.remote()
         assert max(seen["pids"]) < 100 and seen["hostname"] == seen["container"]
-        c.wait_for(lambda d: not d.containers, timeout=20)
+        c.wait_for(lambda _: not c.containers(), timeout=20)
 
 
 def test_warm_crun_containers_serve_new_functions(tmp_path):

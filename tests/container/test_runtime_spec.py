@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from leveret._ids import new_id
+from leveret._shared.ids import new_id
 from leveret.worker.images.base import default_rootfs
 from leveret.worker.runtime import cgroups
 from leveret.worker.runtime.base import ContainerSpec, Mount

@@ -19,9 +19,9 @@ def test_a_running_containers_cpu_seconds_and_memory_bytes(tmp_path):
         url = cluster.worker_metrics_url + "/metrics"
         with isolation.app.run(show_logs=False):
             call = isolation.busy.spawn(4.0, 48)
-            cluster.wait_for(lambda d: any(c.function.name == "busy" and c.outstanding for c in d.containers.values()),
+            cluster.wait_for(lambda _: any(c.function_name == "busy" and c.running for c in cluster.containers()),
                              timeout=60)
-            (container_id,) = [c.container_id for c in cluster.dispatcher.containers.values() if c.function.name == "busy"]
+            (container_id,) = [c.container_id for c in cluster.containers() if c.function_name == "busy"]
             deadline = time.monotonic() + 3
             while True:
                 status, _, text = get(url, cluster.token)

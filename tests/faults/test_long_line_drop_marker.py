@@ -5,7 +5,7 @@ import re
 
 from apps import basic
 from leveret._runner import RunContext
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret._wire import api_pb2 as pb
 from leveret.cli.logs import _print_logs
 from leveret.worker.logbuf import MAX_LINE_CHARS

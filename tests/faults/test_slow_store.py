@@ -13,7 +13,7 @@ import pytest
 
 import leveret
 from apps import basic
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret.server import main
 from leveret.testing import Cluster
 
@@ -46,8 +46,8 @@ class Disk:
 def disk(monkeypatch):
     disks = []
 
-    def open_store(url):
-        store = opened(url)
+    def open_store(url, clock=None):
+        store = opened(url, clock)
         if not disks:   # the server's store (its reader, if it opens one, reads as usual)
             store.db = Disk(store.db)
             disks.append(store.db)

@@ -3,10 +3,9 @@
 it took is used again: the database stops growing."""
 
 import os
-import time
 
 from apps import basic
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
 
 ROUNDS = 5
@@ -40,7 +39,7 @@ def test_the_store_stays_flat_over_100k_calls_with_a_short_call_retention(tmp_pa
                 assert [c.get(timeout=30) for c in spawned] == [(BIG + i) ** 2 for i in range(SPAWNS)]
             grown.append(db_bytes(cluster.db))
             # its app stopped, every call is done with: past the retention (a clock, not a wait), all go
-            calls, _ = run_sync(prune(cluster, time.time() + RETENTION_S + 1))
+            calls, _ = run_sync(prune(cluster, cluster.dispatcher.clock.time() + RETENTION_S + 1))
             assert calls == MAPS + SPAWNS
             assert rows(cluster, "calls") == rows(cluster, "inputs") == rows(cluster, "outputs") == 0
             sizes.append(db_bytes(cluster.db))

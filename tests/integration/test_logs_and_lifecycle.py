@@ -53,11 +53,19 @@ def test_print_reaches_the_log_before_the_result(cluster):
     assert outs == [f"out o{i}" for i in range(5)]
 
 
-def test_idle_container_stops_after_scaledown_window(cluster):
+def test_idle_container_stops_after_scaledown_window(fake_clock_cluster):
+    cluster = fake_clock_cluster
+
+    def brief():
+        return [c for c in cluster.containers() if c.function_name == "brief"]
+
     with basic.app.run(show_logs=False):
-        basic.brief.remote(1)
-        cluster.wait_for(lambda d: any(c.function_name == "brief" for c in cluster.containers()))
-        cluster.wait_for(lambda d: not any(c.function_name == "brief" for c in cluster.containers()), timeout=10)
+        assert basic.brief.remote(1) == 1
+        (idle,) = brief()
+        cluster.jump(0.5)
+        assert [c.container_id for c in brief()] == [idle.container_id]   # within its 1 s window
+        cluster.jump(1.5)                                      # past it, with a periodic pass after 1 s idle
+        cluster.wait_for(lambda d: not brief(), timeout=10)    # stopped: the process ends for real
         assert basic.brief.remote(2) == 2  # a new container starts on demand
 
 
@@ -198,7 +206,7 @@ def test_a_cancelled_call_frees_its_state(cluster):
 def test_map_with_misnumbered_inputs_is_refused(cluster):
     import grpc
 
-    from leveret._utils.async_utils import run_sync
+    from leveret._shared.aio import run_sync
     from leveret._wire import api_pb2 as pb
 
     with basic.app.run(show_logs=False):
@@ -273,7 +281,7 @@ class Follower:
     def __init__(self, request):
         import asyncio
 
-        from leveret._utils.async_utils import run_sync
+        from leveret._shared.aio import run_sync
 
         self.capture = Capture()
         self.following = threading.Event()

@@ -1,6 +1,6 @@
 """/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
 
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
 from leveret.worker.runtime import ContainerStats
 from leveret.worker.runtime.fake import FakeRuntime

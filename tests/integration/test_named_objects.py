@@ -8,10 +8,10 @@ import datetime
 import pytest
 
 import leveret
-from leveret import _ids
+from leveret._shared import ids as _ids
 from leveret._client import Client
 from leveret._object import _Object
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret._wire import api_pb2 as pb
 from leveret.server.objects import KINDS, Kind
 from leveret.server.store import Store

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import leveret
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret.server import views
 from leveret.testing import Cluster
 

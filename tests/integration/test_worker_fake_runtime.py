@@ -47,7 +47,7 @@ def test_stopping_the_app_kills_a_container_that_never_connected(fake_cluster):
     with basic.app.run(show_logs=False):
         basic.square.spawn(1)
         cluster.wait_for(lambda d: runtime.handles)
-    cluster.wait_for(lambda d: "kill" in runtime.verbs() and not d.containers)
+    cluster.wait_for(lambda _: "kill" in runtime.verbs() and not cluster.containers())
 
 
 def test_runtime_start_failure_fails_queued_inputs_with_the_reason(tmp_path):

@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from apps import payloads as p
-from leveret._utils.async_utils import run_sync
+from leveret._shared.aio import run_sync
 from leveret._wire import blobs
 from leveret._wire.channel import open_channel
 from leveret.testing import Cluster

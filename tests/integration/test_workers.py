@@ -5,17 +5,18 @@ The silent worker here is a bare WorkerConnect stream driven by the test (a work
 hard to make on demand); the server, the other worker and the containers are real."""
 
 import asyncio
+import time
 
 import grpc
 import pytest
 
 import leveret
 from apps import basic
-from leveret._utils.async_utils import queue_items, run_sync
+from leveret._shared.aio import queue_items, run_sync
 from leveret._wire import api_pb2 as pb
 from leveret._wire.channel import open_channel
 from leveret.server.store import Store
-from leveret.testing import Cluster
+from leveret.testing import Cluster, FakeClock
 
 
 class SilentWorker:
@@ -62,7 +63,7 @@ def wait(event: asyncio.Event, timeout: float = 20) -> None:
 
 
 def test_a_silent_worker_is_marked_down_and_its_inputs_run_elsewhere_once(tmp_path):
-    with Cluster(tmp_path, worker_lease_s=1.0, start_worker=False) as cluster:
+    with Cluster(tmp_path, start_worker=False, clock=FakeClock(time.time())) as cluster:
         _, token = run_sync(cluster.server.tokens.create("silent-host"))
         silent = SilentWorker(cluster.url, token)
         start(silent.run())
@@ -70,12 +71,14 @@ def test_a_silent_worker_is_marked_down_and_its_inputs_run_elsewhere_once(tmp_pa
             call = basic.square.spawn(7)
             wait(silent.got_inputs)
             assert silent.assignments[0].definition.mount_id
+            cluster.jump(29.5)
+            assert [w.hostname for w in cluster.workers()] == ["silent"]   # within its 30 s lease
+            cluster.jump(1.5)         # silent past it: cut off, and its input waits for another worker
+            wait(silent.ended)
+            assert cluster.workers() == []
             cluster.add_worker()      # a worker that answers
-            wait(silent.ended)        # silent for more than its 1 s lease: cut off
             assert call.get(timeout=30) == 49
-            d = cluster.dispatcher
-            assert [w.info.hostname for w in d.workers.values()] != ["silent"]
-            assert all(w.info.hostname != "silent" for w in d.workers.values())
+            assert [w.hostname for w in cluster.workers()] != ["silent"]
             rows = cluster.stored(Store.get_outputs, call.object_id, 0)
             assert len(rows) == 1     # one result for the input
 

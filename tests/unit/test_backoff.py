@@ -2,9 +2,9 @@
 
 import pytest
 
-from leveret._utils.backoff import Backoff
+from leveret._shared.backoff import Backoff
 from leveret.worker.link import RECONNECT_FIRST_S, RECONNECT_MAX_S
-from leveret._daemon_main import RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S
+from leveret.cli.daemon import RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S
 
 
 def test_delays_double_up_to_the_cap_and_stay_there():

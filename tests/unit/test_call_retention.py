@@ -7,27 +7,30 @@ import time
 
 import pytest
 
-from leveret._wire import api_pb2 as pb
+from leveret.server import views
 from leveret.server.dispatch import Dispatcher
-from leveret.server.retention import CallPruner, gone
+from leveret.server.model import (SUCCESS, ContainerEvent, ContainerState, FunctionSpec, Output, Results,
+                                  SendInputs, StartContainer, WorkerInfo)
+from leveret.server.retention import PRUNE_EVERY_S, CallPruner, gone
 from leveret.server.store import Store
 from leveret.server.store import retention as store_retention
-from _server import dispatcher as new_dispatcher
+from leveret.testing import FakeClock
+from _server import dispatcher as new_dispatcher, passes_of
 
 DAY = 86400.0
 LATER = 8 * DAY     # past the default retention of 7 days
 
 
-def dispatcher() -> tuple[Dispatcher, asyncio.Queue]:
-    d = new_dispatcher()
+def dispatcher(clock=None) -> tuple[Dispatcher, asyncio.Queue]:
+    d = new_dispatcher(clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
-    d.registry.add(pb.WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
+    d.registry.add(WorkerInfo(hostname="h", cpu=4, memory_mb=8192, max_containers=8), outbox)
     return d, outbox
 
 
 async def function(d: Dispatcher, *, deploy: bool) -> str:
     app_id, _ = await d.create_app("svc" if deploy else "run", "", deploy=deploy)
-    function_id = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
+    function_id = d.create_function(app_id, FunctionSpec(name="f"))
     if deploy:
         await d.deployments.publish(app_id, time.time())
     return function_id
@@ -37,17 +40,15 @@ def work(d: Dispatcher, outbox: asyncio.Queue, *, answer: bool = True) -> None:
     """Play the worker: containers it is told to start are ready; inputs succeed (``answer``)."""
     while not outbox.empty():
         msg = outbox.get_nowait()
-        kind = msg.WhichOneof("msg")
-        if kind == "start":
-            d.placement.on_event(pb.ContainerEvent(container_id=msg.start.container_id, state=pb.CONTAINER_STATE_READY))
-        elif kind == "inputs" and answer:
-            d.on_results(pb.ResultBatch(container_id=msg.inputs.container_id, results=[
-                pb.ContainerResult(input_id=i.input_id, attempt=i.attempt, output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS))
-                for i in msg.inputs.inputs]))
+        if isinstance(msg, StartContainer):
+            d.placement.on_event(ContainerEvent(msg.container_id, ContainerState.READY))
+        elif isinstance(msg, SendInputs) and answer:
+            d.on_results(Results(msg.container_id, [(input_id, attempt, Output(0, SUCCESS))
+                                                    for input_id, attempt, _, _ in msg.inputs]))
 
 
 def spawn(d: Dispatcher, function_id: str):
-    return d.new_call(function_id, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+    return d.new_call(function_id, "spawn", [(0, b"x", "")], 1)
 
 
 def rows_of(store: Store, call_id: str) -> tuple[int, int, int]:
@@ -75,7 +76,7 @@ def test_a_deployed_apps_finished_spawned_call_is_read_from_the_store_until_the_
         call = spawn(d, await function(d, deploy=True))
         work(d, outbox)
         await d.writes.settled()          # its outputs are stored, then the dispatcher lets the call go
-        assert call.done and call.call_id not in d.calls
+        assert call.done and not views.holds_call(d, call.call_id)
         assert await stored(d, call.call_id) == (1, 1, 1)
         assert await pruner.prune(time.time() + DAY) == (0, 0)     # within the retention: kept
         assert await stored(d, call.call_id) == (1, 1, 1)
@@ -96,11 +97,12 @@ def test_calls_the_dispatcher_holds_are_never_deleted():
         waiting = spawn(d, deployed_fn)          # never answered
         work(d, outbox, answer=False)
         await d.writes.settled()
-        assert done_in_memory.done and {done_in_memory.call_id, waiting.call_id} <= set(d.calls)
+        assert done_in_memory.done
+        assert views.holds_call(d, done_in_memory.call_id) and views.holds_call(d, waiting.call_id)
         assert await pruner.prune(time.time() + LATER) == (0, 0)
         assert await stored(d, done_in_memory.call_id) == (1, 1, 1) and await stored(d, waiting.call_id) == (1, 1, 0)
 
-        d.stop_app(d.functions[run_fn].app_id, "its client went away")
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "its client went away")
         assert await pruner.prune(time.time() + LATER) == (1, 0)    # its app stopped: let go of, then deleted
         assert await stored(d, done_in_memory.call_id) == (0, 0, 0) and await stored(d, waiting.call_id) == (1, 1, 0)
 
@@ -111,13 +113,13 @@ def test_a_map_is_deleted_with_all_its_inputs_and_then_the_containers_that_stopp
     async def main():
         d, outbox = dispatcher()
         fn = await function(d, deploy=False)
-        call = d.new_call(fn, "map", [pb.Input(idx=i, args=b"x") for i in range(50)], 50)
+        call = d.new_call(fn, "map", [(i, b"x", "") for i in range(50)], 50)
         work(d, outbox)
-        assert call.done and call.call_id not in d.calls and await stored(d, call.call_id) == (1, 50, 50)
-        d.stop_app(d.functions[fn].app_id, "done")
-        containers = list(d.containers.values())
+        assert call.done and not views.holds_call(d, call.call_id) and await stored(d, call.call_id) == (1, 50, 50)
+        d.stop_app(views.describe(d, "run", "f", time.time()).app_id, "done")
+        containers = views.containers(d, "", time.time())
         for ct in containers:
-            d.placement.on_event(pb.ContainerEvent(container_id=ct.container_id, state=pb.CONTAINER_STATE_STOPPED))
+            d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.STOPPED))
         batches = [b async for b in CallPruner(d).steps(time.time() + LATER)]
         assert batches == [(1, 0), (0, len(containers))]    # the call and its 100 rows in one batch; the containers
         assert await stored(d, call.call_id) == (0, 0, 0)
@@ -130,9 +132,9 @@ def test_outputs_still_queued_for_the_store_are_stored_before_a_prune_and_delete
     then must not leave them behind, stored for a call already deleted."""
     async def main():
         d, outbox = dispatcher()
-        call = d.new_call(await function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        call = d.new_call(await function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
-        assert call.done and call.call_id not in d.calls     # no turn of the loop yet: nothing committed
+        assert call.done and not views.holds_call(d, call.call_id)   # no turn of the loop yet: nothing committed
         assert await CallPruner(d).prune(time.time() + LATER) == (1, 0)
         assert await stored(d, call.call_id) == (0, 0, 0)
 
@@ -145,7 +147,7 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
     async def main():
         d, outbox = dispatcher()
         fn = await function(d, deploy=False)
-        calls = [d.new_call(fn, "map", [pb.Input(idx=0, args=b"x")], 1) for _ in range(3)]
+        calls = [d.new_call(fn, "map", [(0, b"x", "")], 1) for _ in range(3)]
         work(d, outbox)
         told = []
 
@@ -163,19 +165,24 @@ def test_a_failing_on_pruned_is_logged_and_the_prune_goes_on(monkeypatch, caplog
     assert "on_pruned failed for 1 deleted call(s)" in caplog.text
 
 
-def test_the_pruner_runs_periodically_on_its_own():
+def test_the_pruner_runs_periodically_on_its_own_on_the_servers_clock():
     async def main():
-        d, outbox = dispatcher()
-        call = d.new_call(await function(d, deploy=False), "map", [pb.Input(idx=0, args=b"x")], 1)
+        clock = FakeClock()
+        d, outbox = dispatcher(clock)
+        call = d.new_call(await function(d, deploy=False), "map", [(0, b"x", "")], 1)
         work(d, outbox)
-        task = asyncio.ensure_future(CallPruner(d, retention_s=0.0).prune_forever(every_s=0.01))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while await stored(d, call.call_id) != (0, 0, 0) and loop.time() < deadline:
-            await asyncio.sleep(0.01)
+        pruner = CallPruner(d, retention_s=DAY)
+        passes = passes_of(pruner)
+        task = asyncio.ensure_future(pruner.prune_forever())
+        assert await asyncio.wait_for(passes.get(), 10) == (0, 0)   # its first pass: within the retention
+        clock.jump(DAY)
+        assert await asyncio.wait_for(passes.get(), 10) == (0, 0)   # a pass at exactly the retention's age keeps it
+        assert await stored(d, call.call_id) == (1, 1, 1)
+        clock.jump(PRUNE_EVERY_S)
+        assert await asyncio.wait_for(passes.get(), 10) == (1, 0)   # the next, a period later, deletes it
+        assert await stored(d, call.call_id) == (0, 0, 0)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert await stored(d, call.call_id) == (0, 0, 0)
 
     asyncio.run(main())
 

@@ -15,7 +15,7 @@ def test_the_printed_store_url_hides_its_password(url, shown):
 def test_a_bad_call_retention_names_the_forms_before_anything_starts(monkeypatch):
     from click.testing import CliRunner
 
-    from leveret.cli import cli
+    from leveret.cli.main import cli
     from leveret.server import main
 
     monkeypatch.setattr(main, "run", lambda *a, **kw: pytest.fail("the server started"))
@@ -28,7 +28,7 @@ def test_a_bad_call_retention_names_the_forms_before_anything_starts(monkeypatch
 def test_the_call_retention_reaches_the_server(monkeypatch, tmp_path, args, seconds):
     from click.testing import CliRunner
 
-    from leveret.cli import cli
+    from leveret.cli.main import cli
     from leveret.server import main
 
     got = {}

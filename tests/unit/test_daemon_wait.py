@@ -89,6 +89,6 @@ def test_the_overall_cap_holds_even_while_it_progresses(start):
 @pytest.mark.parametrize("returncode, said", [(-9, "was killed by SIGKILL"), (-15, "was killed by SIGTERM"),
                                               (1, "exited with status 1"), (0, "exited with status 0")])
 def test_a_workers_end_is_said_with_its_signal_or_status(returncode, said):
-    from leveret._daemon_main import describe_exit
+    from leveret.cli.daemon import describe_exit
 
     assert describe_exit(returncode) == said

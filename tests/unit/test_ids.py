@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from leveret._ids import KINDS, check_id, new_id
+from leveret._shared.ids import KINDS, check_id, new_id
 from leveret.exception import InvalidError
 
 

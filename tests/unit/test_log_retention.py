@@ -2,16 +2,15 @@
 numbers lines after those stored, passing them to followers as they come."""
 
 import asyncio
-import time
-
-import pytest
 
 from leveret.server import logs as logs_mod
-from leveret.server.logs import LogHub
+from leveret.server.logs import PRUNE_EVERY_S, LogHub
 from leveret.server.reads import Reads
 from leveret.server.store import Store
 from leveret.server.store.base import LOG_ROW_BYTES
 from leveret.server.writes import WriteBehind
+from leveret.testing import FakeClock
+from _server import passes_of
 
 DAY = 86400.0
 NOW = 1_800_000_000.0
@@ -96,19 +95,22 @@ def test_a_server_started_on_old_lines_counts_them_before_its_first_prune(store)
     asyncio.run(main())
 
 
-@pytest.mark.parametrize("retention_s", [0.5, 1.0])
-def test_the_pruner_runs_periodically_on_its_own(store, retention_s):
+def test_the_pruner_runs_periodically_on_its_own_on_the_hubs_clock(store):
     async def main():
-        hub = hub_over(store, retention_s=retention_s)
-        hub.add([line("old", time.time() - 10)])
-        task = asyncio.ensure_future(hub.prune_forever(every_s=0.01))
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            if not await stored(hub):
-                break
+        clock = FakeClock(NOW)
+        hub = hub_over(store, retention_s=DAY, clock=clock)
+        passes = passes_of(hub)
+        hub.add([line("a line", NOW)])
+        task = asyncio.ensure_future(hub.prune_forever())
+        assert await asyncio.wait_for(passes.get(), 10) == 0    # its first pass: within the retention
+        clock.jump(DAY)
+        assert await asyncio.wait_for(passes.get(), 10) == 0    # a pass at exactly the retention's age keeps it
+        assert await stored(hub) == ["a line"]
+        clock.jump(PRUNE_EVERY_S)
+        assert await asyncio.wait_for(passes.get(), 10) == 1    # the next, a period later, deletes it
+        assert await stored(hub) == []
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        assert await stored(hub) == []
         await close(hub)
 
     asyncio.run(main())

@@ -9,7 +9,8 @@ import click
 import pytest
 
 import leveret
-from leveret import _mounts, config
+from leveret import config
+from leveret._shared import mounts as _mounts
 from leveret._output import LogPrinter
 from leveret.cli.run import _option
 from leveret._wire import api_pb2 as pb

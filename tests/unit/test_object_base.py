@@ -8,7 +8,7 @@ import pytest
 
 import leveret
 from leveret._object import ObjectManager, _Object
-from leveret._utils.names import RULE, check_object_name
+from leveret._shared.names import RULE, check_object_name
 
 
 class Thing(_Object, kind="thing", type_prefix="tt"):

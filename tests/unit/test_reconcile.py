@@ -4,8 +4,9 @@ the inputs they ran were already given back to the queue, and late results of th
 
 import asyncio
 
-from leveret._wire import api_pb2 as pb
-from leveret.server import reconcile
+from leveret.server import reconcile, views
+from leveret.server.api.convert import to_worker
+from leveret.server.model import SUCCESS, ContainerEvent, ContainerState, FunctionSpec, Output, Results, WorkerInfo
 from leveret.server.reconcile import Reported, decide
 from leveret.server.store import Store
 from _server import dispatcher
@@ -38,34 +39,36 @@ def drain(outbox: asyncio.Queue) -> list:
 
 
 def of(msgs: list, kind: str) -> list:
-    return [getattr(m, kind) for m in msgs if m is not None and m.WhichOneof("msg") == kind]
+    """What the worker was told of ``kind``, as the messages it gets (api/convert.py)."""
+    wire = [to_worker(m) for m in msgs if m is not None]
+    return [getattr(m, kind) for m in wire if m.WhichOneof("msg") == kind]
 
 
 def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_input_again():
     async def main():
         d = dispatcher()
         first: asyncio.Queue = asyncio.Queue()
-        worker = d.registry.add(pb.WorkerInfo(**INFO), first)
+        worker = d.registry.add(WorkerInfo(**INFO), first)
         app_id, _ = await d.create_app("a", "")
-        fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m", cpu_request=1.0))
+        fid = d.create_function(app_id, FunctionSpec(name="f", cpu_request=1.0))
         gone_app, _ = await d.create_app("b", "")
-        gone_fid = d.create_function(gone_app, pb.FunctionDefinition(name="g", module="m"))
-        call = d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
-        d.new_call(gone_fid, "spawn", [pb.Input(idx=0, args=b"y")], 1)
+        gone_fid = d.create_function(gone_app, FunctionSpec(name="g"))
+        call = d.new_call(fid, "spawn", [(0, b"x", "")], 1)
+        d.new_call(gone_fid, "spawn", [(0, b"y", "")], 1)
         starts = of(drain(first), "start")
         ct = next(s.container_id for s in starts if s.function_id == fid)
         other = next(s.container_id for s in starts if s.function_id == gone_fid)
         for s in starts:
-            d.placement.on_event(pb.ContainerEvent(container_id=s.container_id, state=pb.CONTAINER_STATE_READY))
+            d.placement.on_event(ContainerEvent(s.container_id, ContainerState.READY))
         (sent,) = [b.inputs[0] for b in of(drain(first), "inputs") if b.container_id == ct]
 
         d.registry.remove(worker)                    # the link breaks: its inputs go back to the queue
-        assert not d.containers and d.functions[fid].queued == 1
+        assert views.containers(d, "", d.clock.time()) == []
+        assert views.describe(d, app_id, "f", d.clock.time()).queued == 1
         d.stop_app(gone_app, "stopped by its client")
         again: asyncio.Queue = asyncio.Queue()
-        back = d.registry.add(pb.WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=[
-            pb.ReconcileContainer(container_id=ct, function_id=fid, app_id=app_id, ready=True),
-            pb.ReconcileContainer(container_id=other, function_id=gone_fid, app_id=gone_app, ready=True)]),
+        back = d.registry.add(WorkerInfo(**INFO, previous_worker_id=worker.worker_id, containers=(
+            Reported(ct, fid, app_id, True), Reported(other, gone_fid, gone_app, True))),
             again, worker_id=worker.worker_id)
         msgs = drain(again)
         assert back.worker_id == worker.worker_id
@@ -77,19 +80,18 @@ def test_a_reconnecting_worker_keeps_its_ready_containers_and_gets_the_requeued_
         (batch,) = of(msgs, "inputs")              # the requeued input, as a new attempt
         assert batch.container_id == ct and batch.inputs[0].input_id == sent.input_id
         assert batch.inputs[0].attempt == sent.attempt + 1
-        kept = d.containers[ct]
-        assert kept.ready and kept.worker is back and back.allocated.cpu == 1.0
+        (kept,) = views.containers(d, app_id, d.clock.time())
+        assert (kept.container_id, kept.state, kept.worker_id) == (ct, "ready", back.worker_id)
+        assert [w.cpu_reserved for w in views.workers(d, d.clock.time())] == [1.0]
         assert (await d.reads.run(Store.get_container, ct))["state"] == "ready"
 
-        late = pb.ContainerResult(input_id=sent.input_id, attempt=sent.attempt,
-                                  output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS, data=b"old"))
-        d.on_results(pb.ResultBatch(container_id=ct, results=[late]), back)
+        late = (sent.input_id, sent.attempt, Output(0, SUCCESS, b"old"))
+        d.on_results(Results(ct, [late]), back)
         assert not call.done                       # the old attempt's result is dropped
-        d.on_results(pb.ResultBatch(container_id=ct, results=[pb.ContainerResult(
-            input_id=sent.input_id, attempt=sent.attempt + 1,
-            output=pb.Output(status=pb.OUTPUT_STATUS_SUCCESS, data=b"new"))]), back)
+        d.on_results(Results(ct, [(sent.input_id, sent.attempt + 1, Output(0, SUCCESS, b"new"))]), back)
         assert call.done and [o.data for o in call.outputs] == [b"new"]
-        assert kept.idle_since is not None
+        assert [(c.container_id, c.state, c.running) for c in views.containers(d, app_id, d.clock.time())] == [
+            (ct, "ready", 0)]                      # idle again, serving
 
     asyncio.run(main())
 
@@ -106,19 +108,20 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
     async def main():
         d = dispatcher()
         old_stream: asyncio.Queue = asyncio.Queue()
-        old = d.registry.add(pb.WorkerInfo(**INFO), old_stream, token_id="wt-a")
+        old = d.registry.add(WorkerInfo(**INFO), old_stream, token_id="wt-a")
         # another token cannot take it over, nor its id
-        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
-        assert d.workers[old.worker_id] is old and not old.down
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
+        assert [w.worker_id for w in views.workers(d, d.clock.time())] == [old.worker_id] and not old.down
         # the same worker (same token) on a new stream, before the server saw the old one end
-        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
-        assert old.down and old.worker_id not in d.workers
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
+        assert old.down and views.workers(d, d.clock.time()) == []
         told = drain(old_stream)
         assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
         new_stream: asyncio.Queue = asyncio.Queue()
-        back = d.registry.add(pb.WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
+        back = d.registry.add(WorkerInfo(**INFO), new_stream, token_id="wt-a", worker_id=old.worker_id)
         assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
-        assert d.workers[old.worker_id] is back and not d.ended
-        assert reconcile.rejoin(d, pb.WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
+        assert [w.worker_id for w in views.workers(d, d.clock.time())] == [back.worker_id] and not back.down
+        assert not d.ended                         # told once: a later reconnect is not told it again
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
 
     asyncio.run(main())

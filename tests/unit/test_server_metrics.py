@@ -6,8 +6,9 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from leveret._wire import api_pb2 as pb
-from leveret.server import metrics
+from leveret._shared.status import OutputStatus
+from leveret.server import metrics, views
+from leveret.server.model import ContainerEvent, ContainerState, FunctionSpec, Output, Results, WorkerInfo
 from _server import dispatcher
 from test_dispatcher_rules import clock, told  # noqa: F401  (clock: a fixture, the dispatcher's fake time)
 
@@ -17,8 +18,8 @@ MiB = 1024 * 1024
 def new_dispatcher(clock=None):
     d = dispatcher(clock=clock)
     outbox: asyncio.Queue = asyncio.Queue()
-    d.registry.add(pb.WorkerInfo(hostname="h", runtime="process (no isolation)", cpu=4, memory_mb=8192,
-                               max_containers=8, gpus=2, gpu_type="H100"), outbox)
+    d.registry.add(WorkerInfo(hostname="h", runtime="process (no isolation)", cpu=4, memory_mb=8192,
+                              max_containers=8, gpus=2, gpu_type="H100"), outbox)
     return d, outbox
 
 
@@ -26,8 +27,8 @@ def value(reg, name, **labels):
     return reg.get_sample_value(name, labels)
 
 
-def result(input_id, status=pb.OUTPUT_STATUS_SUCCESS):
-    return pb.ContainerResult(input_id=input_id, attempt=1, output=pb.Output(status=status))
+def result(input_id, status=OutputStatus.SUCCESS):
+    return input_id, 1, Output(0, int(status))
 
 
 def test_gauges_show_live_state_and_counters_what_finished(clock):
@@ -35,15 +36,14 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
         d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         app_id, _ = await d.create_app("shop", "")
-        fid = d.create_function(app_id, pb.FunctionDefinition(name="price", module="m", cpu_request=0.5, memory_request_mb=256,
-                                                              max_containers=1))
-        d.new_call(fid, "map", [pb.Input(idx=i, args=b"x") for i in range(3)], 3)
+        fid = d.create_function(app_id, FunctionSpec(name="price", cpu_request=0.5, memory_request_mb=256, max_containers=1))
+        d.new_call(fid, "map", [(i, b"x", "") for i in range(3)], 3)
         (start,) = told(outbox, "start")
         labels = {"app": "shop", "function": "price"}
         assert value(reg, "leveret_inputs_queued", **labels) == 3
         assert value(reg, "leveret_containers", state="starting", **labels) == 1
         assert value(reg, "leveret_containers", state="ready", **labels) == 0
-        (worker,) = d.workers
+        (worker,) = [w.worker_id for w in views.workers(d, clock.now)]
         assert value(reg, "leveret_workers_connected") == 1
         assert value(reg, "leveret_worker_info", worker=worker, hostname="h", runtime="process (no isolation)",
                      gpu_type="H100") == 1
@@ -57,18 +57,18 @@ def test_gauges_show_live_state_and_counters_what_finished(clock):
         assert value(reg, "leveret_worker_allocated_containers", worker=worker) == 1
 
         clock.now += 0.2   # placed at once; 0.2 s to ready
-        d.placement.on_event(pb.ContainerEvent(container_id=start.container_id, state=pb.CONTAINER_STATE_READY,
-                                               phases={"runtime_start": 0.15, "imports": 0.04}))
+        d.placement.on_event(ContainerEvent(start.container_id, ContainerState.READY,
+                                            phases={"runtime_start": 0.15, "imports": 0.04}))
         (batch,) = told(outbox, "inputs")
         assert value(reg, "leveret_inputs_running", **labels) == 2   # a window of 2 before the first timing
         assert value(reg, "leveret_inputs_queued", **labels) == 1
         assert value(reg, "leveret_containers", state="ready", **labels) == 1
         clock.now += 0.3
-        d.on_results(pb.ResultBatch(container_id=start.container_id, busy_s=0.2, results=[
-            result(batch.inputs[0].input_id), result(batch.inputs[1].input_id, pb.OUTPUT_STATUS_FAILURE)]))
+        d.on_results(Results(start.container_id, [
+            result(batch.inputs[0].input_id), result(batch.inputs[1].input_id, OutputStatus.FAILURE)], busy_s=0.2))
         (batch,) = told(outbox, "inputs")
         clock.now += 0.5
-        d.on_results(pb.ResultBatch(container_id=start.container_id, busy_s=0.1, results=[result(batch.inputs[0].input_id)]))
+        d.on_results(Results(start.container_id, [result(batch.inputs[0].input_id)], busy_s=0.1))
 
         assert value(reg, "leveret_inputs_completed_total", status="success", **labels) == 2
         assert value(reg, "leveret_inputs_completed_total", status="failure", **labels) == 1
@@ -101,8 +101,8 @@ def test_cancelled_inputs_count_but_add_no_latency(clock):
         d, outbox = new_dispatcher(clock)
         reg = metrics.registry(d)
         app_id, _ = await d.create_app("a", "")
-        fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
-        call = d.new_call(fid, "map", [pb.Input(idx=i, args=b"x") for i in range(4)], 4)
+        fid = d.create_function(app_id, FunctionSpec(name="f"))
+        call = d.new_call(fid, "map", [(i, b"x", "") for i in range(4)], 4)
         d.cancel_call(call, "the client went away")
         assert value(reg, "leveret_inputs_completed_total", app="a", function="f", status="cancelled") == 4
         assert value(reg, "leveret_input_latency_seconds_count", app="a", function="f") == 0
@@ -118,8 +118,8 @@ def test_runs_of_one_app_name_add_up_in_one_series(clock):
         reg = metrics.registry(d)
         for _ in range(2):
             app_id, _ = await d.create_app("a", "")
-            fid = d.create_function(app_id, pb.FunctionDefinition(name="f", module="m"))
-            d.new_call(fid, "spawn", [pb.Input(idx=0, args=b"x")], 1)
+            fid = d.create_function(app_id, FunctionSpec(name="f"))
+            d.new_call(fid, "spawn", [(0, b"x", "")], 1)
         assert value(reg, "leveret_inputs_queued", app="a", function="f") == 2
         assert value(reg, "leveret_containers", app="a", function="f", state="starting") == 2
         families = list(text_string_to_metric_families(generate_latest(reg).decode()))

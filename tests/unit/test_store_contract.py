@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from leveret.server.store import LogFilter, base, calls, open_store
+from leveret.server.store import LogFilter, base, open_store
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -33,12 +33,10 @@ def reader(store, store_url):
 
 
 @pytest.fixture
-def ticking_clock(monkeypatch):
-    """Each time.time() in the store returns one second more, so 'latest' is well defined."""
+def ticking_clock(store):
+    """Each time the store reads its clock it is one second later, so 'latest' is well defined."""
     ticks = itertools.count(1000)
-    clock = types.SimpleNamespace(time=lambda: float(next(ticks)))
-    for module in (base, calls):
-        monkeypatch.setattr(module, "time", clock)
+    store.clock = types.SimpleNamespace(time=lambda: float(next(ticks)))
 
 
 def count(store, table):

@@ -1,11 +1,10 @@
 """The store's contract for retention (store/retention.py), on SQLite and on PostgreSQL: the
 fixtures of test_store_contract.py run each test on both."""
 
-import types
-
 import pytest
 
-from leveret.server.store import base, calls, retention
+from leveret.server.store import retention
+from leveret.testing import FakeClock
 from test_store_contract import count, store, store_url  # noqa: F401  (fixtures: each test on both backends)
 
 SUCCESS, FAILURE, ITEM = 1, 2, 3
@@ -13,12 +12,10 @@ CUT = 2000.0
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The store's time.time(): set ``clock.now`` before each write."""
-    c = types.SimpleNamespace(now=1000.0)
-    for module in (base, calls):
-        monkeypatch.setattr(module, "time", types.SimpleNamespace(time=lambda: c.now))
-    return c
+def clock(store):
+    """The store's clock: set ``clock.now`` before each write."""
+    store.clock = FakeClock(1000.0)
+    return store.clock
 
 
 @pytest.fixture

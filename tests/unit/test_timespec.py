@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from leveret._utils.timespec import format_duration, parse_duration, parse_time
+from leveret._shared.timespec import format_duration, parse_duration, parse_time
 
 NOW = 1_800_000_000.0
 

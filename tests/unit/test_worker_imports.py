@@ -10,10 +10,9 @@ import leveret.worker
 from leveret.worker.runtime.base import LEVERET_PACKAGE
 
 WORKER = os.path.dirname(os.path.abspath(leveret.worker.__file__))
-# What worker modules may import of leveret besides themselves: the wire, helpers shared by SDK,
-# server and worker, ids, the exception types the wire maps statuses to, and the container protocol.
-ALLOWED = ("leveret.worker", "leveret._wire", "leveret._utils", "leveret._shared", "leveret._ids",
-           "leveret.exception", "leveret.container")
+# What worker modules may import of leveret besides themselves: the wire, the package shared by SDK,
+# server and worker, and the container protocol.
+ALLOWED = ("leveret.worker", "leveret._wire", "leveret._shared", "leveret.container")
 
 
 def _imports(path: str, module: str) -> list[tuple[int, str]]:

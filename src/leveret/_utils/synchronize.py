@@ -28,14 +28,14 @@ class _Bound:
         self._f, self._obj, self._gen = f, obj, gen
 
     def __call__(self, *args, **kwargs):
-        from .async_utils import iter_sync, run_sync
+        from .._shared.aio import iter_sync, run_sync
 
         if self._gen:
             return iter_sync(self._f(self._obj, *args, **kwargs))
         return run_sync(self._f(self._obj, *args, **kwargs))
 
     def aio(self, *args, **kwargs):
-        from .async_utils import iter_async, run_async
+        from .._shared.aio import iter_async, run_async
 
         if self._gen:
             return iter_async(self._f(self._obj, *args, **kwargs))

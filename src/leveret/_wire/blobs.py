@@ -14,20 +14,7 @@ from __future__ import annotations
 import tempfile
 from typing import IO, AsyncIterator
 
-INLINE_LIMIT = 2 * 1024 * 1024          # Modal's: larger arguments and results go as blobs
-MAX_PAYLOAD = 4 * 1024 * 1024 * 1024    # the largest argument or result a call may carry
-CHUNK_BYTES = 1024 * 1024               # a blob's chunk on the wire and on a container's socket
-
-
-def size_text(n: int) -> str:
-    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
-
-
-def too_large(what: str, size: int) -> str:
-    """The error for a payload over MAX_PAYLOAD: what it was, the limit, and the fix."""
-    return (f"{what} is {size_text(size)} pickled, over the {size_text(MAX_PAYLOAD)} limit on a call's payload:"
-            " pass large data through a file or storage the function reads (a path or URL as the argument),"
-            " not as the value itself")
+from .._shared.payloads import CHUNK_BYTES, INLINE_LIMIT, MAX_PAYLOAD, size_text, too_large  # noqa: F401  (the SDK and worker read them here)
 
 
 async def put(stub, data: bytes, what: str = "the arguments") -> str:
@@ -35,9 +22,9 @@ async def put(stub, data: bytes, what: str = "the arguments") -> str:
     from . import api_pb2 as pb
 
     if len(data) > MAX_PAYLOAD:
-        from ..exception import InvalidError
+        from .._shared.errors import InvalidError
 
-        raise InvalidError(too_large(what, len(data)))
+        raise InvalidError(too_large(what, len(data), MAX_PAYLOAD))
     view = memoryview(data)
 
     async def chunks():
@@ -60,7 +47,7 @@ class Upload:
         from . import api_pb2 as pb
 
         if self.size + len(data) > MAX_PAYLOAD:
-            raise ValueError(too_large("the result", self.size + len(data)))
+            raise ValueError(too_large("the result", self.size + len(data), MAX_PAYLOAD))
         self.size += len(data)
         await self._call.write(pb.BlobChunk(data=data))
 

@@ -6,7 +6,7 @@ import functools
 
 import grpc
 
-from .. import exception
+from .._shared import errors as exception
 from . import api_pb2_grpc
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024

@@ -1,5 +1,2 @@
-"""The ``leveret`` command: one module per noun."""
-
-from .main import cli
-
-__all__ = ["cli"]
+"""The ``leveret`` command (``main.py``: one module per noun) and the embedded daemon's process
+(``daemon.py``), which imports none of the commands."""

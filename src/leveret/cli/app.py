@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .._utils.async_utils import run_sync
+from .._shared.aio import run_sync
 from ..exception import Error
 
 

@@ -67,7 +67,7 @@ def stop(container_id: str) -> None:
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 def exec(container_id: str, argv: tuple[str, ...]) -> None:   # noqa: A001 - the command's name
     """Run a command inside a running container: leveret container exec CT -- ls -la /"""
-    from .._utils.async_utils import run_sync
+    from .._shared.aio import run_sync
     from ..exception import Error
 
     try:

@@ -28,7 +28,7 @@ def build(target: str) -> None:
     from ..worker.runtime.oci import hide_unified_hierarchy
 
     unified_hidden = hide_unified_hierarchy()   # before anything starts a thread
-    from .._utils.async_utils import run_loop
+    from .._shared.aio import run_loop
     from ..image import Image
     from .run import import_file
 
@@ -48,7 +48,7 @@ def build(target: str) -> None:
 
 
 async def _build(img, unified_hidden: bool):
-    from .._mounts import mount_id, sha256
+    from .._shared.mounts import mount_id, sha256
     from ..image import steps_for_workers
     from ..worker.images.base import cache_dir
     from ..worker.images.builder import ImageBuilder

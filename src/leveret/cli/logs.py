@@ -7,8 +7,8 @@ import time
 import click
 
 from .._output import LogPrinter
-from .._utils.async_utils import run_sync
-from .._utils.timespec import parse_time
+from .._shared.aio import run_sync
+from .._shared.timespec import parse_time
 from ..exception import Error
 
 

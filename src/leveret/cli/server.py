@@ -9,7 +9,7 @@ import time
 import click
 
 from .. import _daemon, config
-from .._utils.listen import check_listen
+from .._shared.listen import check_listen
 
 PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once it takes longer than this
 
@@ -119,7 +119,7 @@ def status() -> None:
 
 
 def _duration(text: str, option: str) -> float:
-    from .._utils.timespec import parse_duration
+    from .._shared.timespec import parse_duration
 
     try:
         return parse_duration(text, option)

@@ -12,8 +12,8 @@ import click
 
 from .. import config
 from ..exception import Error
-from .._utils.async_utils import run_loop
-from .._utils.listen import check_listen
+from .._shared.aio import run_loop
+from .._shared.listen import check_listen
 
 log = logging.getLogger("leveret.worker")
 

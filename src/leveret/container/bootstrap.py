@@ -533,7 +533,7 @@ def wait_for_function(channel: Channel) -> dict:
     user modules import first) and waits for a Load: its files (the function's code, or its pickle)
     are written to a directory of its own, and its env (the function's secrets) joins the environment."""
     try:
-        import leveret  # noqa: F401 - warming up what the user's module will import
+        importlib.import_module("leveret")   # warming up what the user's module will import: no dependency of ours
     except ImportError:
         pass
     channel.send(P.Warm(STARTED_AT))

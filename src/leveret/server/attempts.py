@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .._wire import api_pb2 as pb
+from .model import INTERNAL_FAILURE, OUT_OF_MEMORY, ContainerEvent, Output
 from .policy import Action, Cause, after_attempt
 from .state import ContainerRec, FunctionState, InputRec
 
@@ -42,13 +42,13 @@ class Attempts:
             r.attempt += 1       # a late result of the earlier attempt is dropped
             fn.queue.appendleft(r)
 
-    def after_container_end(self, ct: ContainerRec, ev: pb.ContainerEvent, worker_lost: bool, why: str) -> bool:
+    def after_container_end(self, ct: ContainerRec, ev: ContainerEvent, worker_lost: bool, why: str) -> bool:
         """What becomes of the inputs a container held when it ended (policy.py decides); True if
         one of them was to blame (it ran when the container crashed or its worker was lost)."""
         held = list(ct.outstanding.values())
         if not held:
             return False
-        concurrent = ct.function.definition.max_inputs > 1
+        concurrent = ct.function.spec.max_inputs > 1
         if worker_lost:   # the worker says nothing now: what it was running is what was sent first
             cause, suspects = Cause.WORKER_LOST, held if concurrent else held[:1]
         elif ev.timed_out_input or ct.stopping:
@@ -63,7 +63,7 @@ class Attempts:
             for r in suspects:
                 r.alone = True
             cause, suspects = Cause.NOT_STARTED, []
-        status = pb.OUTPUT_STATUS_OUT_OF_MEMORY if cause is Cause.OUT_OF_MEMORY else pb.OUTPUT_STATUS_INTERNAL_FAILURE
+        status = OUT_OF_MEMORY if cause is Cause.OUT_OF_MEMORY else INTERNAL_FAILURE
         now = self.d.clock.time()
         requeue, failed = [], []
         for r in held:
@@ -73,7 +73,7 @@ class Attempts:
             if step is Action.REQUEUE:
                 requeue.append(r)
             elif step is None:
-                failed.append((r, pb.Output(idx=r.idx, status=status, message=self.final_message(r, message)),
+                failed.append((r, Output(r.idx, status, message=self.final_message(r, message)),
                                ct.container_id))
         self.requeue(requeue)
         self.d._publish([item for item in failed if not item[0].cancelled])
@@ -83,7 +83,7 @@ class Attempts:
         """Apply the policy to an input whose attempt ended: REQUEUE (the caller puts it back),
         RETRY (scheduled here), or None: it fails, with ``why`` and the reason the policy adds."""
         fn = self.d.functions.get(r.call.function_id)
-        retries = fn.definition.retries if fn is not None and fn.definition.HasField("retries") else None
+        retries = fn.spec.retries if fn is not None else None
         step = after_attempt(cause, retries_used=r.retries, max_retries=retries.max_retries if retries else 0,
                              ends=r.ends, yielded=r.yielded)
         r.ends = step.ends
@@ -109,14 +109,14 @@ class Attempts:
         """Fail inputs that will never run (no container can hold them)."""
         for r in recs:
             self.d._release(r)
-        self.d._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message), container_id)
+        self.d._publish([(r, Output(r.idx, INTERNAL_FAILURE, message=message), container_id)
                        for r in recs if not r.cancelled])
 
     # ------------------------------------------------------------------ retries
 
     def _retry_later(self, fn: FunctionState, r: InputRec, why: str, now: float) -> None:
         """Another attempt of a failed input after its function's retry delay (one retry used)."""
-        policy = fn.definition.retries
+        policy = fn.spec.retries
         r.retries += 1
         r.attempt += 1          # a late result of the failed attempt is dropped
         r.container = None

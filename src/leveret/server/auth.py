@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .store import Store
 
 ADMIN = "admin"

@@ -19,8 +19,9 @@ import os
 import tempfile
 from typing import AsyncIterator
 
-from .._ids import new_id
-from .._wire.blobs import CHUNK_BYTES, MAX_PAYLOAD, too_large
+from .._shared.ids import new_id
+from .._shared.payloads import CHUNK_BYTES, MAX_PAYLOAD, too_large
+from .clock import SystemClock
 from .errors import NotFound
 from .reads import Reads
 from .store import Store
@@ -37,10 +38,11 @@ class BlobTooLarge(Exception):
 
 
 class BlobStore:
-    def __init__(self, directory: str, writes: WriteBehind, reads: Reads):
+    def __init__(self, directory: str, writes: WriteBehind, reads: Reads, clock=None):
         self.dir = directory
         self.writes = writes
         self.reads = reads
+        self.clock = clock or SystemClock()   # the server's (server/clock.py): when a blob counts as abandoned
         os.makedirs(directory, mode=0o700, exist_ok=True)   # payloads are the users' data
 
     def path(self, blob_id: str) -> str:
@@ -52,7 +54,7 @@ class BlobStore:
         """Store the chunks as a new blob; return (its id, its size). ``size`` (if the sender said)
         is checked against the limit before anything is written."""
         if size is not None and size > MAX_PAYLOAD:
-            raise BlobTooLarge(too_large("the payload", size))
+            raise BlobTooLarge(too_large("the payload", size, MAX_PAYLOAD))
         blob_id = new_id("bl")
         final = self.path(blob_id)
         os.makedirs(os.path.dirname(final), exist_ok=True)
@@ -64,7 +66,7 @@ class BlobStore:
                 async for data in chunks:
                     written += len(data)
                     if written > MAX_PAYLOAD:
-                        raise BlobTooLarge(too_large("the payload", written))
+                        raise BlobTooLarge(too_large("the payload", written, MAX_PAYLOAD))
                     pending.append(data)
                     if sum(map(len, pending)) >= 4 * CHUNK_BYTES:
                         batch, pending = pending, []
@@ -105,12 +107,10 @@ class BlobStore:
         self.delete(await self.reads.run(Store.blobs_of_calls, call_ids))
 
     async def prune_orphans_forever(self, every_s: float = 60.0) -> None:
-        import time
-
         while True:
-            await asyncio.sleep(every_s)
+            await self.clock.sleep(every_s)
             try:
-                n = await self.prune_orphans(time.time())
+                n = await self.prune_orphans(self.clock.time())
                 if n:
                     log.info("deleted %d blob(s) that no call took within %.0f s", n, ORPHAN_AFTER_S)
             except Exception:   # tried again next time; it must not stop the server

@@ -9,19 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .._wire import api_pb2 as pb
-
-FINAL = frozenset(
-    {
-        pb.OUTPUT_STATUS_SUCCESS,
-        pb.OUTPUT_STATUS_FAILURE,
-        pb.OUTPUT_STATUS_GENERATOR_DONE,
-        pb.OUTPUT_STATUS_CANCELLED,
-        pb.OUTPUT_STATUS_TIMEOUT,
-        pb.OUTPUT_STATUS_INTERNAL_FAILURE,
-        pb.OUTPUT_STATUS_OUT_OF_MEMORY,
-    }
-)
+from .._shared.status import FINAL
+from .model import Output
 
 
 class CallState:
@@ -35,7 +24,7 @@ class CallState:
         self.kind = kind
         self.total = total
         self.sent = 0
-        self.outputs: list[pb.Output] = []
+        self.outputs: list[Output] = []
         self.pending: dict = {}   # input_id -> InputRec of inputs without a final output yet
         self.finals = 0
         self.cancelled = False
@@ -47,7 +36,7 @@ class CallState:
     def done(self) -> bool:
         return self.total is not None and self.finals >= self.total
 
-    def add(self, outputs: list[pb.Output]) -> None:
+    def add(self, outputs: list[Output]) -> None:
         self.outputs.extend(outputs)
         self.finals += sum(1 for o in outputs if o.status in FINAL)
         if self.on_output is not None:

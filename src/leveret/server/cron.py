@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from dateutil.relativedelta import relativedelta
 
-from ..schedule import Cron, Period, Schedule, from_spec
+from .._shared.schedule import Cron, Period, Schedule, from_spec
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 AVERAGE_MONTH_SECONDS = 365.2425 / 12 * 86400

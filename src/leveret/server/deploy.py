@@ -26,8 +26,7 @@ import pickle
 import time
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
-from .._wire import api_pb2 as pb
+from .._shared.ids import new_id
 from .errors import Invalid, NotFound
 from .store import Store
 from .objects.apps import APP
@@ -68,7 +67,7 @@ class Deployments:
         if app is None or app.state != "deploying":
             raise NotFound(f"app {app_id} is not being deployed (deploy with `leveret deploy FILE`)")
         old = self.live(app.name)
-        scheduled = [(fn, fn.definition.schedule) for fn in app.functions if fn.definition.schedule]
+        scheduled = [(fn, fn.spec.schedule) for fn in app.functions if fn.spec.schedule]
 
         def publish(store: Store) -> list[tuple[float, float | None]]:
             with store.transaction():
@@ -149,8 +148,8 @@ class Deployments:
             if target is None:
                 raise NotFound(f"{name} has no version {version}: `leveret app history {name}` lists them")
         app_id, new_version = await self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
-        for _, _, definition in await self.d.reads.run(Store.functions_of, target["id"]):
-            self.d.create_function(app_id, pb.FunctionDefinition.FromString(definition))
+        for _, _, encoded in await self.d.reads.run(Store.functions_of, target["id"]):
+            self.d.create_function(app_id, self.d.read_spec(encoded))
         await self.publish(app_id, now)
         return app_id, new_version, target["version"]
 
@@ -169,13 +168,13 @@ class Deployments:
             app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="deploying",
                            version=info["version"])
             d.apps[app.app_id] = app
-            for function_id, _, definition in await d.reads.run(Store.functions_of, app.app_id):
-                d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
+            for function_id, _, encoded in await d.reads.run(Store.functions_of, app.app_id):
+                d.create_function(app.app_id, d.read_spec(encoded), function_id)
             app.state = "deployed"
             for fn in app.functions:
                 if fn.schedule is not None and info["state"] == "deployed":   # a draining version's no longer fire
                     fn.anchor, fn.last_tick = await d.writes.run(
-                        _schedule, app.name, fn.name, fn.definition.schedule, d.clock.time())
+                        _schedule, app.name, fn.name, fn.spec.schedule, d.clock.time())
             restored.append((app, info["state"]))
         await restore_calls(d, [fn for app, _ in restored for fn in app.functions], RESTORED_KINDS, progress)
         for app, state in restored:
@@ -231,7 +230,7 @@ class Deployments:
         fn.last_tick = tick   # only now: a failed write leaves the tick to fire on the next pass
         if not stored.result() or fn.function_id not in self.d.functions:
             return   # fired already (before a restart), or its app stopped meanwhile
-        self.d.new_call(fn.function_id, "schedule", [pb.Input(idx=0, args=NO_ARGS)], 1, call_id, stored=True)
+        self.d.new_call(fn.function_id, "schedule", [(0, NO_ARGS, "")], 1, call_id, stored=True)
         when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
         self.d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call_id}")
 

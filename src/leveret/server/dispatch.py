@@ -14,15 +14,14 @@ acknowledges a write awaits ``writes.durable()``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
 
-from .._ids import new_id
-from .._wire import api_pb2 as pb
+from .._shared.ids import new_id
 from .policy import Cause
-from .calls import FINAL, CallState
+from .._shared.status import FINAL, RETRYABLE
+from .calls import CallState
 from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
@@ -30,6 +29,7 @@ from .placement import Placement
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
+from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
@@ -45,18 +45,22 @@ REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this lo
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
-RETRYABLE = frozenset({pb.OUTPUT_STATUS_FAILURE, pb.OUTPUT_STATUS_TIMEOUT, pb.OUTPUT_STATUS_INTERNAL_FAILURE,
-                       pb.OUTPUT_STATUS_OUT_OF_MEMORY})
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
              " `leveret worker --server URL --token TOKEN`")
 
 log = logging.getLogger("leveret.server")
 
 
+def _cannot_read_spec(encoded: bytes) -> FunctionSpec:
+    raise RuntimeError("this Dispatcher reads no stored functions: make it with read_spec=api.convert.read_spec")
+
+
 class Dispatcher:
     def __init__(self, writes: WriteBehind, reads: Reads, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S,
-                 blobs=None, clock=None):
+                 blobs=None, clock=None, read_spec=None):
         self.clock = clock or SystemClock()   # what now is (tests give a fake one: leveret.testing.FakeClock)
+        # A stored function's definition (the wire's bytes) as a FunctionSpec: api/convert.read_spec
+        self.read_spec = read_spec or _cannot_read_spec
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
@@ -77,7 +81,7 @@ class Dispatcher:
         self.execs = ExecSessions()   # commands run in containers (execs.py)
         self.series = Series()   # queue depth and containers over time, for the dashboard
         self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
-        self._tick_task: asyncio.Task | None = None
+        self._tick_handle = None   # the next periodic pass, on the clock
         from .deploy import Deployments
 
         self.deployments = Deployments(self)
@@ -86,15 +90,16 @@ class Dispatcher:
         self.attempts = Attempts(self)          # inputs whose attempt ended: again, retry or fail
 
     def start(self) -> None:
-        self._tick_task = asyncio.get_running_loop().create_task(self._tick_forever())
+        """Run the periodic pass each TICK_S on the clock (on a FakeClock: at each second a test jumps over)."""
+        self._tick_handle = self.clock.call_later(TICK_S, self._tick_and_again)
 
     async def close(self) -> None:
         """Stop the containers. Deployed apps stay deployed and runs stay running in the store: the
         next server restores them with their unfinished inputs (a run waits for its client to come
         back); a deploy in progress is dropped. The store is closed after (``close_store``), once
         nothing else can write."""
-        if self._tick_task:
-            self._tick_task.cancel()
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
         for app in list(self.apps.values()):
             if app.state == "deploying":
                 self.stop_app(app.app_id, "server shutting down")
@@ -108,13 +113,12 @@ class Dispatcher:
         await self.reads.close()
         await self.writes.close()
 
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self.tick(self.clock.time())
-            except Exception:  # one bad pass must not end scale-down and liveness checks for good
-                log.exception("periodic pass failed")
+    def _tick_and_again(self) -> None:
+        try:
+            self.tick(self.clock.time())
+        except Exception:  # one bad pass must not end scale-down and liveness checks for good
+            log.exception("periodic pass failed")
+        self._tick_handle = self.clock.call_later(TICK_S, self._tick_and_again)
 
     def tick(self, now: float) -> None:
         for app in list(self.apps.values()):
@@ -160,31 +164,30 @@ class Dispatcher:
             raise NotFound(f"app {app_id} is not running")
         return app
 
-    def create_function(self, app_id: str, definition: pb.FunctionDefinition, function_id: str = "") -> str:
+    def create_function(self, app_id: str, spec: FunctionSpec, function_id: str = "") -> str:
         """Add a function to a running app (``function_id``: one restored from the store). The same
         function sent again (its client reconnected) is the one it already has."""
         app = self._live_app(app_id)
-        existing = app.function(definition.name)
+        existing = app.function(spec.name)
         if existing is not None and not function_id:
-            if existing.definition == definition:
+            if existing.spec == spec:
                 return existing.function_id
-            raise ValueError(f"app {app.name!r} already has a function named {definition.name!r}:"
+            raise ValueError(f"app {app.name!r} already has a function named {spec.name!r}:"
                              " give each function of an app its own name")
-        if definition.schedule:
+        if spec.schedule:
             if app.state != "deploying":
-                raise ValueError(f"{definition.name} has a schedule, which only deployed apps run:"
+                raise ValueError(f"{spec.name} has a schedule, which only deployed apps run:"
                                  " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
-            from ..schedule import from_spec
+            from .._shared.schedule import from_spec
 
             try:   # checked here too: a spec the server cannot run would fail at every tick
-                from_spec(json.loads(definition.schedule))
+                from_spec(json.loads(spec.schedule))
             except Exception as exc:
-                raise ValueError(f"{definition.name}: its schedule cannot run on this server: {exc}") from None
+                raise ValueError(f"{spec.name}: its schedule cannot run on this server: {exc}") from None
         if not function_id:
             function_id = new_id("fu")
-            self.writes.add(Store.create_function, function_id, app_id, definition.name, definition.SerializeToString())
-        fn = FunctionState(function_id, app_id, definition,
-                           schedule=json.loads(definition.schedule) if definition.schedule else None)
+            self.writes.add(Store.create_function, function_id, app_id, spec.name, spec.encoded)
+        fn = FunctionState(function_id, app_id, spec, schedule=json.loads(spec.schedule) if spec.schedule else None)
         self.functions[function_id] = fn
         app.functions.append(fn)
         app.last_heartbeat = self.clock.time()   # a deploy in progress shows it is alive by its functions
@@ -235,7 +238,7 @@ class Dispatcher:
         fn = self.functions.get(function_id) or await self.deployments.successor_of(function_id)
         return fn or self.function(function_id)   # NotFound
 
-    def new_call(self, function_id: str, kind: str, inputs: list[pb.Input], total: int | None,
+    def new_call(self, function_id: str, kind: str, inputs: list[Input], total: int | None,
                  call_id: str = "", *, stored: bool = False) -> CallState:
         """A call and its first inputs, queued; stored by the write-behind (``stored``: already)."""
         fn = self.deployments.current(self.function(function_id))
@@ -251,7 +254,7 @@ class Dispatcher:
         return call
 
     def restore_call(self, fn: FunctionState, call_id: str, kind: str, total: int | None,
-                     outputs: list[pb.Output], inputs: list[pb.Input]) -> CallState:
+                     outputs: list[Output], inputs: list[Input]) -> CallState:
         """A stored call that had not finished when the server stopped: its outputs so far, and its
         inputs without a final output queued again."""
         call = CallState(call_id, fn.function_id, fn.app_id, kind, total)
@@ -264,7 +267,7 @@ class Dispatcher:
         self._enqueue(fn, recs)
         return call
 
-    def add_inputs(self, call: CallState, inputs: list[pb.Input]) -> None:
+    def add_inputs(self, call: CallState, inputs: list[Input]) -> None:
         if call.cancelled:
             return
         fn = self.function(call.function_id)
@@ -277,10 +280,10 @@ class Dispatcher:
         call.set_total(total)
         self._forget_if_done(call)
 
-    def _make_inputs(self, call: CallState, inputs: list[pb.Input]) -> list[InputRec]:
+    def _make_inputs(self, call: CallState, inputs: list[Input]) -> list[InputRec]:
         now = self.clock.time()
         prefix = "in-" + call.call_id[3:]
-        recs = [InputRec(f"{prefix}-{i.idx}", call, i.idx, i.args, now, i.args_blob_id) for i in inputs]
+        recs = [InputRec(f"{prefix}-{idx}", call, idx, args, now, blob) for idx, args, blob in inputs]
         call.sent += len(recs)
         call.pending.update((r.input_id, r) for r in recs)
         return recs
@@ -327,7 +330,7 @@ class Dispatcher:
                 if fn is not None:
                     fn.cancelled_in_queue += 1
         message = f"cancelled: {reason}"
-        self._publish([(r, pb.Output(idx=r.idx, status=pb.OUTPUT_STATUS_CANCELLED, message=message), "") for r in left])
+        self._publish([(r, Output(r.idx, CANCELLED, message=message), "") for r in left])
         self._forget(call)
         app = self.apps.get(call.app_id)
         if app is not None:
@@ -361,7 +364,7 @@ class Dispatcher:
         if r.container is not None:
             r.container.outstanding.pop(r.input_id, None)
 
-    def _publish(self, items: list[tuple[InputRec, pb.Output, str]]) -> None:
+    def _publish(self, items: list[tuple[InputRec, Output, str]]) -> None:
         """Record outputs ``(input, output, container_id)``, grouped by call; forget finished calls."""
         by_call: dict[str, list] = {}
         for r, out, container_id in items:
@@ -373,7 +376,7 @@ class Dispatcher:
             self._forget_if_done(call)
         self.metrics.finished(items, self.clock.time())
 
-    def _record(self, call: CallState, results: list[tuple[str, pb.Output, str]]) -> None:
+    def _record(self, call: CallState, results: list[tuple[str, Output, str]]) -> None:
         """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
         seq = len(call.outputs)
         call.add([o for _, o, _ in results])
@@ -409,17 +412,16 @@ class Dispatcher:
                 fn.queue.popleft()
                 r.container = ct
                 ct.outstanding[r.input_id] = r
-                batch.append(pb.DispatchedInput(input_id=r.input_id, attempt=r.attempt, args=r.args,
-                                                args_blob_id=r.args_blob))
+                batch.append((r.input_id, r.attempt, r.args, r.args_blob))
                 size += len(r.args)
                 if r.alone:
                     break
             if not batch:
                 continue   # the head waits for an idle container: try the next one
             ct.idle_since = None
-            ct.worker.outbox.put_nowait(pb.ServerToWorker(inputs=pb.InputBatch(container_id=ct.container_id, inputs=batch)))
+            ct.worker.outbox.put_nowait(SendInputs(ct.container_id, batch))
 
-    def on_results(self, batch: pb.ResultBatch, worker: WorkerConn | None = None) -> None:
+    def on_results(self, batch: Results, worker: WorkerConn | None = None) -> None:
         """Results from a container (``worker``: the one that sent them, which must run it)."""
         ct = self.containers.get(batch.container_id)
         if ct is None or (worker is not None and ct.worker is not worker):
@@ -427,13 +429,12 @@ class Dispatcher:
         now = self.clock.time()
         items = []
         finals = 0
-        for res in batch.results:
-            r = self.inputs.get(res.input_id)
-            if r is None or r.attempt != res.attempt or r.container is None or r.container.container_id != batch.container_id:
+        for input_id, attempt, out in batch.results:
+            r = self.inputs.get(input_id)
+            if r is None or r.attempt != attempt or r.container is None or r.container.container_id != batch.container_id:
                 continue  # a duplicate, or from an attempt given up on (its container or worker was lost)
-            out = res.output
             out.idx = r.idx
-            if out.status == pb.OUTPUT_STATUS_GENERATOR_ITEM:
+            if out.status == GENERATOR_ITEM:
                 r.yielded = True
             if out.status in FINAL:
                 finals += 1

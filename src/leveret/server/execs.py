@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
-from .._wire import api_pb2 as pb
+from .._shared.ids import new_id
 from .errors import NotFound
+from .model import CancelExec, ExecOutput, StartExec
 
 if TYPE_CHECKING:
     from .state import ContainerRec, WorkerConn
@@ -30,26 +30,25 @@ class ExecSessions:
         exec_id = new_id("ex")
         q: asyncio.Queue = asyncio.Queue()
         self._sessions[exec_id] = (q, ct.worker)
-        ct.worker.outbox.put_nowait(pb.ServerToWorker(exec=pb.ExecStart(exec_id=exec_id, container_id=container_id,
-                                                                        argv=argv)))
+        ct.worker.outbox.put_nowait(StartExec(exec_id, container_id, argv))
         return exec_id, q
 
-    def output(self, out: pb.ExecOutput, worker: "WorkerConn") -> None:
-        entry = self._sessions.get(out.exec_id)
+    def output(self, exec_id: str, out: ExecOutput, worker: "WorkerConn") -> None:
+        entry = self._sessions.get(exec_id)
         if entry is None or entry[1] is not worker:
             return
-        entry[0].put_nowait(out.output)
-        if out.output.done:
-            del self._sessions[out.exec_id]
+        entry[0].put_nowait(out)
+        if out.done:
+            del self._sessions[exec_id]
 
     def end(self, exec_id: str) -> None:
         """Its client went away: the command is killed."""
         entry = self._sessions.pop(exec_id, None)
         if entry is not None:
-            entry[1].outbox.put_nowait(pb.ServerToWorker(exec_cancel=exec_id))
+            entry[1].outbox.put_nowait(CancelExec(exec_id))
 
     def worker_lost(self, worker: "WorkerConn") -> None:
         for exec_id, (q, w) in list(self._sessions.items()):
             if w is worker:
                 del self._sessions[exec_id]
-                q.put_nowait(pb.ContainerExecResponse(done=True, exit_code=-1, error=f"worker {worker.worker_id} was lost"))
+                q.put_nowait(ExecOutput(done=True, exit_code=-1, error=f"worker {worker.worker_id} was lost"))

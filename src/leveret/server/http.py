@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from .._utils.http import bearer_check, metrics_handler
+from .._shared.http import bearer_check, metrics_handler
 from .auth import ADMIN, Tokens
 from .dashboard import COOKIE, Dashboard
 

@@ -1,8 +1,8 @@
 """Log hub: numbers log lines, stores them, fans them out live to the readers following an app,
 and keeps the stored lines under the retention limits (age and size), oldest first.
 
-    worker LogBatch ─▶ add_batch ─▶ add: numbered ─┬▶ store.add_logs (on the writer thread)
-                                                   └▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
+    worker LogBatch ─▶ rows (api/convert.py) ─▶ add: numbered ─┬▶ store.add_logs (on the writer thread)
+                                                              └▶ followers' queues ─▶ LogsStream (filters) ─▶ reader
 
 Lines reach followers as they come, not once stored: before the results that follow them, as the
 worker sent them. The hub numbers them, after the highest seq the store has given (``load()``),
@@ -19,17 +19,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
 
-from .._wire import api_pb2 as pb
+from .clock import SystemClock
+from .model import LogSource
 from .reads import Reads
 from .store import Store
 from .store.base import LOG_ROW_BYTES
 from .writes import WriteBehind
 
-SYSTEM = pb.LOG_SOURCE_SYSTEM
+SYSTEM = int(LogSource.SYSTEM)
 
 DEFAULT_RETENTION_S = 7 * 86400.0
 DEFAULT_MAX_BYTES = 1024 * 1024 * 1024
@@ -41,9 +41,10 @@ log = logging.getLogger("leveret.server")
 
 class LogHub:
     def __init__(self, writes: WriteBehind, reads: Reads, *, retention_s: float = DEFAULT_RETENTION_S,
-                 max_bytes: int = DEFAULT_MAX_BYTES):
+                 max_bytes: int = DEFAULT_MAX_BYTES, clock=None):
         self.writes = writes
         self.reads = reads
+        self.clock = clock or SystemClock()   # the server's (server/clock.py): system lines' times, the retention's cut
         self.retention_s = retention_s
         self.max_bytes = max_bytes
         self.size: int | None = None   # bytes stored (by log_line_bytes); counted at the first prune
@@ -53,20 +54,6 @@ class LogHub:
     async def load(self) -> None:
         """Number lines after the highest seq the store has given: before the first line comes."""
         self.last_seq = await self.reads.run(Store.last_log_seq)
-
-    def add_batch(self, batch: pb.LogBatch) -> asyncio.Future:
-        """Store a worker's batch of lines (in order) and pass them to the followers (as ``add``)."""
-        rows: list[tuple] = []
-        for c in batch.chunks:
-            n = len(c.texts)
-            lengths = c.run_lengths
-            if sum(lengths) != n:
-                raise ValueError(f"a log chunk of {n} lines has runs of {sum(lengths)}")
-            rows += zip(repeat(c.app_id, n), repeat(c.function_name, n), repeat(c.container_id, n),
-                        chain.from_iterable(map(repeat, c.run_input_ids, lengths)),
-                        chain.from_iterable(map(repeat, c.run_sources, lengths)),
-                        chain.from_iterable(map(repeat, c.run_ts, lengths)), c.texts)
-        return self.add(rows)
 
     def add(self, rows: list[tuple], *, verbose: bool = False) -> asyncio.Future:
         """Number ``(app_id, function_name, container_id, input_id, source, ts, text)`` rows (in
@@ -105,7 +92,7 @@ class LogHub:
             self.size += sum(map(len, map(itemgetter(6), rows))) + len(rows) * LOG_ROW_BYTES
 
     def system(self, app_id: str, function_name: str, container_id: str, text: str, *, verbose: bool = False) -> None:
-        self.add([(app_id, function_name, container_id, "", SYSTEM, time.time(), text)], verbose=verbose)
+        self.add([(app_id, function_name, container_id, "", SYSTEM, self.clock.time(), text)], verbose=verbose)
 
     def follow(self, app_id: str) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue()
@@ -147,9 +134,9 @@ class LogHub:
     async def prune_forever(self, every_s: float = PRUNE_EVERY_S) -> None:
         while True:
             try:
-                total = await self.prune(time.time())
+                total = await self.prune(self.clock.time())
                 if total:
                     log.info("deleted %d log line(s) past the retention limits", total)
             except Exception:  # a failed prune is tried again next time; it must not stop the server
                 log.exception("could not delete old log lines")
-            await asyncio.sleep(every_s)
+            await self.clock.sleep(every_s)

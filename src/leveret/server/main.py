@@ -9,10 +9,12 @@ import signal
 
 import grpc
 
-from .._utils.async_utils import run_loop, signalled
+from .._shared.aio import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
+from .api.convert import read_spec
 from .auth import ADMIN, WORKER_METHODS, Tokens
+from .clock import SystemClock
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .blobs import BlobStore, default_blob_dir
@@ -102,25 +104,28 @@ class Server:
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
-                    blob_dir: str | None = None, progress=None) -> "Server":
+                    blob_dir: str | None = None, progress=None, clock=None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
-        ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does."""
-        from .._utils.listen import bind
+        ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does.
+        ``clock`` is the server's time (server/clock.py; tests give a FakeClock)."""
+        from .._shared.listen import bind
 
         say = progress or (lambda text: None)
+        clock = clock or SystemClock()
         say("opening the store")
-        store = await asyncio.to_thread(open_store, db)   # a migration may take a while: the loop goes on
+        store = await asyncio.to_thread(open_store, db, clock)   # a migration may take a while: the loop goes on
         writes = WriteBehind(store)
         reads = Reads(writes)
         stale = await writes.run(Store.stop_all_apps, "the server restarted", keep_deployed=True, keep_ephemeral=True)
         if stale:
             log.info("stopped %d app(s) left running by a previous server", stale)
-        logs = LogHub(writes, reads, retention_s=log_retention_s, max_bytes=log_max_bytes)
+        logs = LogHub(writes, reads, retention_s=log_retention_s, max_bytes=log_max_bytes, clock=clock)
         await logs.load()
         dispatcher = Dispatcher(writes, reads, logs, worker_lease_s=worker_lease_s,
-                                blobs=BlobStore(blob_dir or default_blob_dir(db), writes, reads))
+                                blobs=BlobStore(blob_dir or default_blob_dir(db), writes, reads, clock),
+                                read_spec=read_spec, clock=clock)
         restored = await dispatcher.deployments.restore(progress)
         if restored:
             log.info("restored %d deployed app version(s)", restored)
@@ -159,7 +164,7 @@ class Server:
         return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
 
     async def _serve_http(self, sock) -> None:
-        from .._utils.http import Listener
+        from .._shared.http import Listener
         from . import http, metrics
 
         try:

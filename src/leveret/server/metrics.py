@@ -19,8 +19,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from .._wire import api_pb2 as pb
-from .calls import FINAL
+from .._shared.status import FINAL, OutputStatus, label as status_label
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -29,17 +28,6 @@ if TYPE_CHECKING:
 COLD_START_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
                    300.0, 900.0, 3600.0)
-# A final output's status, as the `status` label says it (a generator that finished succeeded).
-STATUS_LABEL = {
-    pb.OUTPUT_STATUS_SUCCESS: "success",
-    pb.OUTPUT_STATUS_GENERATOR_DONE: "success",
-    pb.OUTPUT_STATUS_FAILURE: "failure",
-    pb.OUTPUT_STATUS_TIMEOUT: "timeout",
-    pb.OUTPUT_STATUS_INTERNAL_FAILURE: "internal_failure",
-    pb.OUTPUT_STATUS_OUT_OF_MEMORY: "out_of_memory",
-    pb.OUTPUT_STATUS_CANCELLED: "cancelled",
-}
-assert set(STATUS_LABEL) == FINAL
 CONTAINER_STATES = ("starting", "ready", "stopping")
 MiB = 1024 * 1024
 
@@ -102,7 +90,7 @@ class Recorder:
                 call = r.call
                 stats = self._by_function.get(call.function_id) or self._stats(call.function_id, call.app_id)
             stats.finished[status] += 1
-            if status != pb.OUTPUT_STATUS_CANCELLED:
+            if status != OutputStatus.CANCELLED:
                 stats.latency.observe(now - r.queued_at)
 
     def _stats(self, function_id: str, app_id: str) -> FunctionStats:
@@ -163,7 +151,7 @@ class DispatcherCollector(Collector):
         for key, stats in rec.by_name.items():
             by_label: dict[str, int] = {}
             for status, n in stats.finished.items():
-                by_label[STATUS_LABEL[status]] = by_label.get(STATUS_LABEL[status], 0) + n
+                by_label[status_label(status)] = by_label.get(status_label(status), 0) + n
             for label, n in by_label.items():
                 finished.add_metric((*key, label), n)
             latency.add_metric(key, stats.latency.buckets(), stats.latency.sum)

@@ -2,7 +2,7 @@
 start, stop and end, and what they use.
 
     autoscale(fn) ─▶ autoscaler.decide(load) ─▶ _place: scheduler.schedule(snapshot of workers)
-        ─▶ start what is placed (a ContainerAssignment to its worker); say why the rest wait, or
+        ─▶ start what is placed (a StartContainer to its worker); say why the rest wait, or
         fail the queue if no worker could ever hold one; evict others' idle containers for queued work
     on_event(ready) ─▶ the Dispatcher pumps inputs to it
     on_event(stopped | failed) ─▶ what it held goes by the policy (attempts.py),
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
-from .._wire import api_pb2 as pb
+from .._shared.ids import new_id
 from . import autoscaler
 from . import scheduler as sched
+from .model import ContainerEvent, ContainerState, StartContainer, StopContainer, Usage
 from .store import Store
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState, WorkerConn
 from .errors import NotFound
@@ -34,9 +34,9 @@ class Placement:
     def __init__(self, dispatcher: "Dispatcher"):
         self.d = dispatcher
 
-    def on_usage(self, batch: pb.ContainerUsageBatch, worker: WorkerConn, now: float) -> None:
+    def on_usage(self, usage: list[Usage], worker: WorkerConn, now: float) -> None:
         """What a worker's containers use: memory as is, CPU as cores over the time since the last report."""
-        for u in batch.containers:
+        for u in usage:
             ct = self.d.containers.get(u.container_id)
             if ct is None or ct.worker is not worker:
                 continue
@@ -58,7 +58,7 @@ class Placement:
     def autoscale(self, fn: FunctionState, now: float) -> None:
         if fn.function_id not in self.d.functions or self.d.apps[fn.app_id].state == "deploying":
             return   # gone, or not live yet (min_containers start when it is published)
-        d = fn.definition
+        d = fn.spec
         load = autoscaler.FunctionLoad(
             queued=fn.queued,
             oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
@@ -105,10 +105,10 @@ class Placement:
                 fn.told_no_worker = True
                 self.d.logs.system(fn.app_id, fn.name, "", self.d.no_worker)
             return
-        d = fn.definition
+        d = fn.spec
         gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
-        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family,
-                                  selector=tuple(sorted(d.selector.items()))) for i in range(n)]
+        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family, selector=d.selector)
+                    for i in range(n)]
         plan = sched.schedule(self.snapshot(), requests, rng=self.d.rng)
         applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
         for p in applied.accepted:
@@ -149,8 +149,7 @@ class Placement:
         fn.containers[ct.container_id] = ct
         worker.containers.add(ct)
         worker.allocated = worker.allocated + ct.resources
-        worker.outbox.put_nowait(pb.ServerToWorker(start=pb.ContainerAssignment(
-            container_id=ct.container_id, function_id=fn.function_id, app_id=fn.app_id, definition=fn.definition)))
+        worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec))
 
     def report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
@@ -181,7 +180,7 @@ class Placement:
             if wanted - stopping <= 0:
                 break
             other = ct.function
-            if kept.get(other.function_id, 0) <= other.definition.min_containers:
+            if kept.get(other.function_id, 0) <= other.spec.min_containers:
                 continue   # its min_containers are not a cache
             kept[other.function_id] -= 1
             self.stop(ct, f"its room was needed by {fn.name}")
@@ -192,29 +191,28 @@ class Placement:
             return
         ct.stopping = True
         ct.stop_reason = reason
-        ct.worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=ct.container_id, reason=reason)))
+        ct.worker.outbox.put_nowait(StopContainer(ct.container_id, reason))
 
-    def on_event(self, ev: pb.ContainerEvent, *, worker_lost: bool = False,
-                           worker: WorkerConn | None = None) -> None:
+    def on_event(self, ev: ContainerEvent, *, worker_lost: bool = False, worker: WorkerConn | None = None) -> None:
         ct = self.d.containers.get(ev.container_id)
         if ct is None or (worker is not None and ct.worker is not worker):
             return
         fn = ct.function
-        if ev.state == pb.CONTAINER_STATE_READY:
+        if ev.state is ContainerState.READY:
             ct.ready = True
             ct.ready_at = ct.idle_since = self.d.clock.time()
             ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
             self.d.writes.add(Store.update_container, ct.container_id, "ready", phases=ct.phases)
             self.d.pump(fn)
             return
-        if ev.state not in (pb.CONTAINER_STATE_STOPPED, pb.CONTAINER_STATE_FAILED):
+        if ev.state not in (ContainerState.STOPPED, ContainerState.FAILED):
             return
         self._forget(ct)
-        state = "failed" if ev.state == pb.CONTAINER_STATE_FAILED else "stopped"
-        self.d.writes.add(Store.update_container, ct.container_id, state, exit_code=ev.exit_code, message=ev.message)
+        self.d.writes.add(Store.update_container, ct.container_id, ev.state.value, exit_code=ev.exit_code,
+                          message=ev.message)
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         charged = self.d.attempts.after_container_end(ct, ev, worker_lost, why)
-        if (ev.state == pb.CONTAINER_STATE_FAILED and not ct.ready and not ct.stopping and not worker_lost
+        if (ev.state is ContainerState.FAILED and not ct.ready and not ct.stopping and not worker_lost
                 and not any(c.ready for c in fn.containers.values())):
             # No container of this function ever started and another would fail the same way:
             # the queue fails now, with the reason, instead of a crash loop.
@@ -223,7 +221,7 @@ class Placement:
             fn.cancelled_in_queue = 0
             self.d.attempts.fail(queued, ct.container_id, why)
         now = self.d.clock.time()
-        if ev.state == pb.CONTAINER_STATE_FAILED or (not ct.stopping and ev.exit_code != 0):
+        if ev.state is ContainerState.FAILED or (not ct.stopping and ev.exit_code != 0):
             self.d.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
             # A crash loop: containers that end by themselves, not under an input that is to blame
             # (that input pays with its retries; a timeout's stop and a lost worker are no crash).

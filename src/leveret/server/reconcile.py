@@ -4,8 +4,8 @@
         WorkerConnect ─▶ Dispatcher.add_worker ─▶ adopt ─▶ decide (pure)
             kept: ready, idle containers of their function again, their resources counted on
                   the worker; queued inputs go to them at once
-            the rest: a ContainerStop each, with the reason
-        ─▶ ReconcileResult (kept, stopped) to the worker, after its worker_id
+            the rest: a StopContainer each, with the reason
+        ─▶ Reconciled (kept, stopped) to the worker, after its worker_id
 
 When its link broke, the server already gave the inputs those containers ran back to the queue
 (or failed them, by the usual rules); a late result of one of those attempts is dropped, as any
@@ -19,7 +19,7 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from .._wire import api_pb2 as pb
+from .model import PreviousEnd, Reconciled, Reported, StopContainer, WorkerInfo
 from .store import Store
 
 if TYPE_CHECKING:
@@ -33,16 +33,6 @@ REASON_NOT_READY = "it was still starting when its worker lost the server"
 REASON_KNOWN_ELSEWHERE = "the server has a container of that id on another worker"
 REASON_NO_ROOM = "its function already has max_containers containers"
 ENDS_KEPT = 1000   # why the server ended a worker's stream, kept for as many workers (the oldest go)
-
-
-@dataclasses.dataclass(frozen=True)
-class Reported:
-    """A container a reconnecting worker says it runs."""
-
-    container_id: str
-    function_id: str
-    app_id: str
-    ready: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +66,7 @@ def decide(reported: Iterable[Reported], room: Mapping[str, tuple[str, int]], kn
     return Decision(tuple(keep), tuple(stop))
 
 
-def rejoin(d: "Dispatcher", info: pb.WorkerInfo, token_id: str) -> str:
+def rejoin(d: "Dispatcher", info: WorkerInfo, token_id: str) -> str:
     """The id a registering worker gets back: the one it had, when it reconnects under it and no
     other worker has it now ("": a new one). Its old stream, if the server has not seen it end yet,
     ends now, provided it was made with the same token."""
@@ -87,15 +77,14 @@ def rejoin(d: "Dispatcher", info: pb.WorkerInfo, token_id: str) -> str:
     return wanted if wanted.startswith("wk-") and wanted not in d.workers else ""
 
 
-def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.ReconcileContainer]) -> None:
+def adopt(d: "Dispatcher", worker: "WorkerConn", reported: tuple[Reported, ...]) -> None:
     """Apply ``decide`` to what a (re)connecting worker reports: keep, stop, and tell it which; and
     why its last stream was ended (it may not have read it, if it was cut off)."""
     from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
 
     why = d.ended.pop(worker.worker_id, "")
     if why:
-        worker.outbox.put_nowait(pb.ServerToWorker(previous_end=why))
-    reported = [Reported(c.container_id, c.function_id, c.app_id, c.ready) for c in containers]
+        worker.outbox.put_nowait(PreviousEnd(why))
     if not reported:
         return
     room = {}
@@ -103,10 +92,9 @@ def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.Reconci
         app = d.apps.get(fn.app_id)
         if app is not None and not app.stopped:
             running = sum(1 for c in fn.containers.values() if not c.stopping)
-            room[fn.function_id] = (fn.app_id, (fn.definition.max_containers or DEFAULT_MAX_CONTAINERS) - running)
+            room[fn.function_id] = (fn.app_id, (fn.spec.max_containers or DEFAULT_MAX_CONTAINERS) - running)
     decision = decide(reported, room, d.containers)
-    worker.outbox.put_nowait(pb.ServerToWorker(reconciled=pb.ReconcileResult(
-        kept=decision.keep, stopped=[cid for cid, _ in decision.stop])))
+    worker.outbox.put_nowait(Reconciled(decision.keep, [cid for cid, _ in decision.stop]))
     now = d.clock.time()
     adopted = {}
     function_of = {r.container_id: r.function_id for r in reported}
@@ -123,7 +111,7 @@ def adopt(d: "Dispatcher", worker: "WorkerConn", containers: Iterable[pb.Reconci
                       f"container kept after its worker {worker.worker_id} reconnected", verbose=True)
         adopted[fn.function_id] = fn
     for container_id, why in decision.stop:
-        worker.outbox.put_nowait(pb.ServerToWorker(stop=pb.ContainerStop(container_id=container_id, reason=why)))
+        worker.outbox.put_nowait(StopContainer(container_id, why))
     log.info("worker %s reconnected with %d container(s): kept %d, stopping %d", worker.worker_id, len(reported),
              len(decision.keep), len(decision.stop))
     for fn in adopted.values():

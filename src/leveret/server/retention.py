@@ -15,12 +15,10 @@ is never deleted. A deployed app's finished spawned call is read from the store
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
 
-from .._utils.timespec import format_duration
+from .._shared.timespec import format_duration
 from .store import Store
 
 if TYPE_CHECKING:
@@ -84,10 +82,10 @@ class CallPruner:
     async def prune_forever(self, every_s: float = PRUNE_EVERY_S) -> None:
         while True:
             try:
-                calls, ended = await self.prune(time.time())
+                calls, ended = await self.prune(self.d.clock.time())
                 if calls or ended:
                     log.info("deleted %d call(s) and %d row(s) of stopped containers and left workers past the"
                              " call retention (%s)", calls, ended, format_duration(self.retention_s))
             except Exception:  # a failed prune is tried again next time; it must not stop the server
                 log.exception("could not delete calls past the call retention")
-            await asyncio.sleep(every_s)
+            await self.d.clock.sleep(every_s)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .._wire import api_pb2 as pb
+from .model import Input, Output
 from .store import Store
 
 if TYPE_CHECKING:
@@ -29,22 +29,17 @@ log = logging.getLogger("leveret.server")
 RESTORE_PROGRESS_EVERY = 5000   # calls restored between two progress reports
 
 
-def _output(row: tuple) -> pb.Output:
-    i, status, data, gen_index, message, blob = row
-    return pb.Output(idx=i, status=status, data=data, gen_index=gen_index, message=message, data_blob_id=blob)
-
-
 async def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds: tuple[str, ...],
                         progress=None) -> None:
     """Queue again the unfinished calls of ``kinds`` of ``functions``, calls of one input each
     (spawned, scheduled): one read for all their inputs, one per few hundred calls for the outputs
     of those that can have some."""
     by_id = {fn.function_id: fn for fn in functions}
-    calls: dict[str, tuple["FunctionState", str, int | None, list[pb.Input]]] = {}
+    calls: dict[str, tuple["FunctionState", str, int | None, list[Input]]] = {}
     rows = await d.reads.run(Store.unfinished_inputs, list(by_id), kinds)
     for function_id, call_id, kind, total, _input_id, idx, args, blob in rows:
         calls.setdefault(call_id, (by_id[function_id], kind, total, []))[3].append(
-            pb.Input(idx=idx, args=args, args_blob_id=blob))
+            (idx, args, blob))
     if not calls:
         return
     if progress is not None:
@@ -52,10 +47,10 @@ async def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds
     # Only a call with other inputs, or a generator's, can have outputs already.
     outputs = await d.reads.run(Store.outputs_of_calls, [
         call_id for call_id, (fn, _, total, inputs) in calls.items()
-        if fn.definition.is_generator or total is None or total > len(inputs)])
+        if fn.spec.is_generator or total is None or total > len(inputs)])
     counts: dict[str, list[int]] = {}
     for n, (call_id, (fn, kind, total, inputs)) in enumerate(calls.items(), 1):
-        d.restore_call(fn, call_id, kind, total, [_output(r) for r in outputs.get(call_id, ())], inputs)
+        d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs.get(call_id, ())], inputs)
         count = counts.setdefault(fn.function_id, [0, 0])
         count[0] += 1
         count[1] += len(inputs)
@@ -75,22 +70,21 @@ async def restore_runs(d: "Dispatcher", progress=None) -> int:
     for info in apps:
         app = AppState(info["id"], info["name"], last_heartbeat=d.clock.time(), state="ephemeral")
         d.apps[app.app_id] = app
-        for function_id, _, definition in await d.reads.run(Store.functions_of, app.app_id):
-            d.create_function(app.app_id, pb.FunctionDefinition.FromString(definition), function_id)
+        for function_id, _, encoded in await d.reads.run(Store.functions_of, app.app_id):
+            d.create_function(app.app_id, d.read_spec(encoded), function_id)
         for fn in app.functions:
             for call_id, kind, total, outputs, inputs in await d.reads.run(_open_calls, fn.function_id):
-                d.restore_call(fn, call_id, kind, total, [_output(r) for r in outputs], inputs)
+                d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs], inputs)
                 log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
     return len(apps)
 
 
 def _open_calls(store: Store, function_id: str) -> list[tuple]:
-    """Every call of a function that had not finished, (call_id, kind, total, its outputs, its inputs
-    without a final output): a map of many inputs too, each call's inputs and outputs read once."""
+    """Every call of a function that had not finished, (call_id, kind, total, its outputs' rows, its
+    inputs without a final output): a map of many inputs too, each call's inputs and outputs read once."""
     found = []
     for call_id, kind, total in store.open_calls(function_id):
         done = store.finished_inputs(call_id)
-        inputs = [pb.Input(idx=idx, args=args, args_blob_id=blob)
-                  for input_id, idx, args, blob in store.call_inputs(call_id) if input_id not in done]
+        inputs = [(idx, args, blob) for input_id, idx, args, blob in store.call_inputs(call_id) if input_id not in done]
         found.append((call_id, kind, total, store.get_outputs(call_id, 0), inputs))
     return found

@@ -9,9 +9,9 @@ import asyncio
 import collections
 import dataclasses
 
-from .._wire import api_pb2 as pb
 from . import scheduler as sched
 from .calls import CallState
+from .model import FunctionSpec, WorkerInfo
 
 DEFAULT_MAX_CONTAINERS = 100
 MAX_WINDOW = 1000              # most inputs in flight to one container
@@ -46,7 +46,7 @@ class InputRec:
 @dataclasses.dataclass(eq=False)
 class WorkerConn:
     worker_id: str
-    info: pb.WorkerInfo
+    info: WorkerInfo
     outbox: asyncio.Queue
     containers: set = dataclasses.field(default_factory=set)
     allocated: sched.Resources = sched.Resources()   # what its containers reserve
@@ -85,7 +85,7 @@ class ContainerRec:
 class FunctionState:
     function_id: str
     app_id: str
-    definition: pb.FunctionDefinition
+    spec: FunctionSpec
     queue: collections.deque = dataclasses.field(default_factory=collections.deque)
     cancelled_in_queue: int = 0   # cancelled inputs still in `queue`; pump skips them
     containers: dict = dataclasses.field(default_factory=dict)
@@ -103,11 +103,11 @@ class FunctionState:
 
     @property
     def name(self) -> str:
-        return self.definition.name
+        return self.spec.name
 
     @property
     def request(self) -> sched.Resources:
-        d = self.definition
+        d = self.spec
         return sched.Resources(d.cpu_request or DEFAULT_CPU_REQUEST, d.memory_request_mb or DEFAULT_MEMORY_REQUEST_MB,
                                d.gpu_count)
 
@@ -121,8 +121,8 @@ class FunctionState:
 
     @property
     def window(self) -> int:
-        if self.definition.max_inputs > 1:   # @concurrent: the container runs all it is sent at once
-            return self.definition.max_inputs
+        if self.spec.max_inputs > 1:   # @concurrent: the container runs all it is sent at once
+            return self.spec.max_inputs
         if self.seconds_per_input is None:
             return 2
         return max(1, min(MAX_WINDOW, int(WINDOW_TARGET_S / max(self.seconds_per_input, 1e-7)))) + 1

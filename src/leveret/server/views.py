@@ -129,13 +129,13 @@ def find_function(d: "Dispatcher", app_name_or_id: str, function_name: str):
 
 def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: float) -> FunctionView:
     app, fn = find_function(d, app_name_or_id, function_name)
-    definition = fn.definition
-    settings = [f"max_containers={definition.max_containers or DEFAULT_MAX_CONTAINERS}",
-                f"min_containers={definition.min_containers}", f"buffer_containers={definition.buffer_containers}",
-                f"scaledown_window={definition.scaledown_window_s} s"]
-    if definition.max_inputs > 1:
-        settings.append(f"@concurrent(max_inputs={definition.max_inputs},"
-                        f" target_inputs={definition.target_inputs or definition.max_inputs})")
+    spec = fn.spec
+    settings = [f"max_containers={spec.max_containers or DEFAULT_MAX_CONTAINERS}",
+                f"min_containers={spec.min_containers}", f"buffer_containers={spec.buffer_containers}",
+                f"scaledown_window={spec.scaledown_window_s} s"]
+    if spec.max_inputs > 1:
+        settings.append(f"@concurrent(max_inputs={spec.max_inputs},"
+                        f" target_inputs={spec.target_inputs or spec.max_inputs})")
     req = fn.request
     settings.append(f"reserves cpu={req.cpu:g}, memory={req.memory_mb} MiB" + (f", {req.gpus} GPU" if req.gpus else ""))
     backoff = ""

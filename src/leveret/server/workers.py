@@ -7,9 +7,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
-from .._wire import api_pb2 as pb
+from .._shared.ids import new_id
 from . import reconcile
+from .model import ContainerEvent, ContainerState, Disconnect, WorkerInfo
 from .state import WorkerConn
 from .store import Store
 
@@ -23,8 +23,7 @@ class WorkerRegistry:
     def __init__(self, dispatcher: "Dispatcher"):
         self.d = dispatcher
 
-    def add(self, info: pb.WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "",
-                   worker_id: str = "") -> WorkerConn:
+    def add(self, info: WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "", worker_id: str = "") -> WorkerConn:
         """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
         says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
         worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=self.d.clock.time())
@@ -35,6 +34,10 @@ class WorkerRegistry:
         for fn in list(self.d.functions.values()):
             self.d.placement.autoscale(fn, self.d.clock.time())
         return worker
+
+    def heard_from(self, worker: WorkerConn) -> None:
+        """A message from the worker (a heartbeat is one): its lease starts again."""
+        worker.last_seen = self.d.clock.time()
 
     def with_token(self, token_id: str) -> WorkerConn | None:
         return next((w for w in self.d.workers.values() if w.token_id == token_id), None)
@@ -49,7 +52,7 @@ class WorkerRegistry:
         """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""
         worker = self.with_token(token_id)
         return worker is not None and any(
-            mount_id == ct.function.definition.mount_id or mount_id in ct.function.definition.image
+            mount_id == ct.function.spec.mount_id or mount_id in ct.function.spec.image
             for ct in worker.containers)
 
     def mark_down(self, worker: WorkerConn, why: str) -> None:
@@ -62,7 +65,7 @@ class WorkerRegistry:
         for app_id in {ct.function.app_id for ct in worker.containers}:
             self.d.logs.system(app_id, "", "", f"worker {worker.worker_id} marked down: {why}; its inputs run elsewhere")
         reconcile.note_end(self.d.ended, worker.worker_id, f"marked down: {why}")
-        worker.outbox.put_nowait(pb.ServerToWorker(disconnect=self.d.ended[worker.worker_id]))
+        worker.outbox.put_nowait(Disconnect(self.d.ended[worker.worker_id]))
         worker.outbox.put_nowait(None)
         self.remove(worker)
 
@@ -75,6 +78,5 @@ class WorkerRegistry:
         self.d.execs.worker_lost(worker)
         self.d.writes.add(Store.worker_disconnected, worker.worker_id)
         for ct in list(worker.containers):
-            self.d.placement.on_event(pb.ContainerEvent(
-                container_id=ct.container_id, state=pb.CONTAINER_STATE_FAILED, exit_code=-1,
-                message=f"worker {worker.worker_id} disconnected"), worker_lost=True)
+            self.d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.FAILED, exit_code=-1,
+                                                     message=f"worker {worker.worker_id} disconnected"), worker_lost=True)

@@ -1,8 +1,12 @@
 """A fake clock for the server's time (server/clock.py): ``now`` moves only when a test says so,
-and what was to be called later is called when the clock passes its time."""
+and what was to be called later is called when the clock passes its time.
+
+Use it on the event loop that runs what it drives: ``Cluster.jump`` does that for an in-process
+cluster."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 
@@ -28,14 +32,24 @@ class FakeClock:
         self._later.append(handle)
         return handle
 
+    async def sleep(self, seconds: float) -> None:
+        """Return once a jump has moved the clock ``seconds`` on (the task runs on the loop's next turn)."""
+        woken = asyncio.get_running_loop().create_future()
+        handle = self.call_later(seconds, lambda: woken.done() or woken.set_result(None))
+        try:
+            await woken
+        finally:
+            handle.cancel()
+
     def jump(self, seconds: float) -> None:
         """Move ``seconds`` on, calling in time order what falls due on the way."""
         end = self.now + seconds
         while True:
-            due = sorted((h for h in self._later if not h.cancelled and h.when <= end), key=lambda h: h.when)
+            self._later = [h for h in self._later if not h.cancelled]
+            due = [h for h in self._later if h.when <= end]
             if not due:
                 break
-            handle = due[0]
+            handle = min(due, key=lambda h: h.when)
             self._later.remove(handle)
             self.now = max(self.now, handle.when)
             handle.callback(*handle.args)

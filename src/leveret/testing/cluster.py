@@ -6,6 +6,11 @@ pointed at it through LEVERET_SERVER_URL / LEVERET_TOKEN.
     with Cluster(tmp_path) as cluster:
         with app.run():
             assert f.remote(2) == 4
+
+The server runs on ``clock`` (default: the system's). On a ``FakeClock`` its time moves only with
+``cluster.jump(seconds)``: scale-down windows, leases, schedules, crash-loop hold-offs and the
+retention pass without a test waiting for them. Start one at the real time,
+``FakeClock(time.time())``: workers stamp their log lines with theirs.
 """
 
 from __future__ import annotations
@@ -13,10 +18,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import time
 
 from .. import _client
-from .._utils.async_utils import run_sync
+from .._shared.aio import run_sync
 from ..worker.runtime import ContainerRuntime, get_runtime
 
 
@@ -25,8 +29,9 @@ class Cluster:
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
                  start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
-                 disk_reserve_mb: int | None = None):
+                 disk_reserve_mb: int | None = None, clock=None):
         self.directory = str(directory)
+        self.clock = clock   # the server's time; None: the system's (server/clock.py)
         self.db = db or os.path.join(self.directory, "state.db")
         # For a runtime named here: a container's default disk (as --container-disk) and what the
         # worker keeps free of its own disk (as --disk-reserve).
@@ -88,6 +93,8 @@ class Cluster:
 
         os.makedirs(self.directory, exist_ok=True)
         extra = {"worker_lease_s": self.worker_lease_s} if self.worker_lease_s else {}
+        if self.clock is not None:
+            extra["clock"] = self.clock
         if self.call_retention_s is not None:
             extra["call_retention_s"] = self.call_retention_s
         self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token, **extra)
@@ -137,24 +144,51 @@ class Cluster:
         if self.server is not None:
             await self.server.stop(grace=0.1)
 
+    def jump(self, seconds: float) -> None:
+        """Move the server's clock (a FakeClock) ``seconds`` on, on the server's loop: the periodic
+        pass runs at each second on the way, as it would have, and what it wrote is stored before
+        the next (as a second is plenty for the store's writer), as is what was written before the
+        jump; what the jump woke (the retention pass) runs after it, so wait for what it does with
+        ``wait_for`` or ``wait_stored``. Workers and clients send their heartbeats in real time: a
+        jump past a worker's lease (30 s) or a run's heartbeat timeout (60 s) lets them go, as that
+        much silence would."""
+        if not hasattr(self.clock, "jump"):
+            raise TypeError("Cluster.jump moves a fake clock: make the cluster with"
+                            " Cluster(..., clock=FakeClock(time.time()))")
+        from ..server.dispatch import TICK_S
+
+        async def jump():
+            writes = self.dispatcher.writes
+            await writes.settled()   # stamped with the time before the jump
+            left = seconds
+            while left > 0:
+                step = min(left, TICK_S)
+                self.clock.jump(step)
+                left -= step
+                await writes.settled()   # a pass's writes (a tick claimed), and what their answers start
+            await asyncio.sleep(0)
+
+        run_sync(jump())
+
     # What the server holds, as its read views (server/views.py) say: what tests check.
 
     def containers(self, app: str = "") -> list:
         """The running containers (of ``app``, a name or id), oldest first: views.ContainerView."""
         from ..server import views
 
-        return views.containers(self.dispatcher, app, time.time())
+        return views.containers(self.dispatcher, app, self.dispatcher.clock.time())
 
     def function(self, app: str, name: str):
         """A running function, as `leveret function describe` sees it: views.FunctionView."""
         from ..server import views
 
-        return views.describe(self.dispatcher, app, name, time.time())
+        return views.describe(self.dispatcher, app, name, self.dispatcher.clock.time())
 
     def workers(self) -> list:
+        """The connected workers: views.WorkerView."""
         from ..server import views
 
-        return views.workers(self.dispatcher, time.time())
+        return views.workers(self.dispatcher, self.dispatcher.clock.time())
 
     def totals(self):
         """How many apps, calls, containers and workers the server holds: views.Totals."""

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from .._utils.async_utils import queue_items
-from .._utils.backoff import Backoff
+from .._shared.aio import queue_items
+from .._shared.backoff import Backoff
 from .._wire import api_pb2 as pb
 from .._wire.channel import open_channel, translate
-from ..exception import AuthError
+from .._shared.errors import AuthError
 
 if TYPE_CHECKING:
     from .agent import Agent

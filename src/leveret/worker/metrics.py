@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .._utils.http import Listener, bearer_check, metrics_handler, token_equals
+from .._shared.http import Listener, bearer_check, metrics_handler, token_equals
 
 if TYPE_CHECKING:
     from .agent import Agent

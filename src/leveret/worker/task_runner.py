@@ -15,7 +15,7 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
-from .._ids import new_id
+from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from .._wire import blobs
 from ..container import bootstrap, protocol

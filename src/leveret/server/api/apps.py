@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import grpc
 
 from ..._wire import api_pb2 as pb
@@ -29,7 +27,7 @@ class AppsApi:
 
     async def AppPublish(self, request, context):
         try:
-            version, replaced = await self.d.deployments.publish(request.app_id, time.time())
+            version, replaced = await self.d.deployments.publish(request.app_id, self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppPublishResponse(version=version, replaced_app_id=replaced)
@@ -53,7 +51,8 @@ class AppsApi:
 
     async def AppRollback(self, request, context):
         try:
-            app_id, version, source = await self.d.deployments.rollback(request.name, request.version, time.time())
+            app_id, version, source = await self.d.deployments.rollback(request.name, request.version,
+                                                                        self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)

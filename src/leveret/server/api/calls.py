@@ -15,12 +15,15 @@ import asyncio
 
 import grpc
 
-from ..._ids import KINDS
-from ..._utils.async_utils import queue_items
+from ..._shared.ids import KINDS
+from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
-from ..calls import FINAL, CallState
+from ..._shared.status import FINAL
+from ..calls import CallState
 from ..errors import NotFound
+from ..model import Input, Output
 from ..store import Store
+from .convert import add_outputs, inputs as wire_inputs, set_output
 
 RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit
 
@@ -36,12 +39,30 @@ def fitting(outputs: list, start: int, end: int | None = None) -> list:
     return outputs[start:stop]
 
 
-def _bad_map_request(req, expected_idx: int) -> str:
-    """Why a FunctionMap message is malformed, or '' (inputs must be numbered 0, 1, 2, ... in order)."""
-    for n, inp in enumerate(req.inputs):
-        if inp.idx != expected_idx + n:
-            return f"map input number {expected_idx + n} arrived with idx={inp.idx}: number inputs 0, 1, 2, ... in order"
+def _bad_map_inputs(inputs: list[Input], expected_idx: int) -> str:
+    """Why a FunctionMap message's inputs are wrong, or '' (they must be numbered 0, 1, 2, ... in order)."""
+    for n, (idx, _, _) in enumerate(inputs, expected_idx):
+        if idx != n:
+            return f"map input number {n} arrived with idx={idx}: number inputs 0, 1, 2, ... in order"
     return ""
+
+
+def _remote_response(tag: int, call_id: str, output: Output) -> pb.FunctionRemoteResponse:
+    resp = pb.FunctionRemoteResponse(tag=tag, call_id=call_id)
+    set_output(resp.output, output)
+    return resp
+
+
+def _map_response(call_id: str, outputs: list[Output], acked: int) -> pb.FunctionMapResponse:
+    resp = pb.FunctionMapResponse(call_id=call_id, acked=acked)
+    add_outputs(resp.outputs, outputs)
+    return resp
+
+
+def _get_response(outputs: list[Output], done: bool) -> pb.FunctionCallGetResponse:
+    resp = pb.FunctionCallGetResponse(done=done)
+    add_outputs(resp.outputs, outputs)
+    return resp
 
 
 def _bad_call_id(call_id: str) -> str:
@@ -75,7 +96,7 @@ class CallsApi:
         if found is None:
             return None
         total, rows = found
-        outs = [pb.Output(idx=i, status=s, data=d, gen_index=g, message=m, data_blob_id=b) for i, s, d, g, m, b in rows]
+        outs = [Output(*r) for r in rows]
         return outs, total is not None and sum(1 for o in outs if o.status in FINAL) >= total
 
     async def FunctionRemote(self, request_iterator, context):
@@ -84,7 +105,7 @@ class CallsApi:
 
         def answer(call: CallState, tag: int) -> None:
             if calls.pop(tag, None) is not None:
-                outbox.put_nowait(pb.FunctionRemoteResponse(tag=tag, call_id=call.call_id, output=call.outputs[0]))
+                outbox.put_nowait(_remote_response(tag, call.call_id, call.outputs[0]))
 
         async def read() -> None:
             async for req in request_iterator:
@@ -100,9 +121,9 @@ class CallsApi:
                         outs, _ = stored
                         why = "" if outs else f"call {req.call_id} did not finish: its app was stopped first"
                         if outs:
-                            outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, call_id=req.call_id, output=outs[0]))
+                            outbox.put_nowait(_remote_response(req.tag, req.call_id, outs[0]))
                             continue
-                call = why or await self._call(req.function_id, "remote", [req.input], 1, req.call_id)
+                call = why or await self._call(req.function_id, "remote", wire_inputs((req.input,)), 1, req.call_id)
                 if isinstance(call, str):
                     outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
                     continue
@@ -139,16 +160,17 @@ class CallsApi:
             expected = call.sent
         else:
             expected = 0
-        bad = _bad_map_request(first, expected)
+        inputs = wire_inputs(first.inputs)
+        bad = _bad_map_inputs(inputs, expected)
         if bad:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
         if not first.resume:
-            call = await self._call(first.function_id, "map", list(first.inputs),
-                                    first.total if first.last else None, first.call_id)
+            call = await self._call(first.function_id, "map", inputs, first.total if first.last else None,
+                                    first.call_id)
             if isinstance(call, str):
                 await context.abort(grpc.StatusCode.NOT_FOUND, call)
         reader = asyncio.get_running_loop().create_task(
-            self._read_map_inputs(call, first, request_iterator, first.resume))
+            self._read_map_inputs(call, first, inputs, request_iterator, first.resume))
         reader.add_done_callback(lambda _: call.wake())
         sent = first.from_output if first.resume else 0
         acked = -1
@@ -164,7 +186,7 @@ class CallsApi:
                 sent += len(outs)
                 if outs or stored_inputs != acked:
                     acked = stored_inputs
-                    yield pb.FunctionMapResponse(call_id=call.call_id, outputs=outs, acked=acked)
+                    yield _map_response(call.call_id, outs, acked)
                 if call.done and sent >= len(call.outputs):
                     break
         except BaseException:
@@ -186,17 +208,19 @@ class CallsApi:
         while from_output < len(outs):
             page = fitting(outs, from_output)
             from_output += len(page)
-            yield pb.FunctionMapResponse(call_id=call_id, outputs=page, acked=len(outs))
+            yield _map_response(call_id, page, len(outs))
 
-    async def _read_map_inputs(self, call: CallState, first, request_iterator, resumed: bool) -> None:
+    async def _read_map_inputs(self, call: CallState, first, first_inputs: list[Input], request_iterator,
+                               resumed: bool) -> None:
         req = first
         while True:
             if req is not first or resumed:
-                bad = _bad_map_request(req, call.sent)
+                inputs = first_inputs if req is first else wire_inputs(req.inputs)
+                bad = _bad_map_inputs(inputs, call.sent)
                 if bad:
                     raise ValueError(bad)
-                if req.inputs:
-                    self.d.add_inputs(call, list(req.inputs))
+                if inputs:
+                    self.d.add_inputs(call, inputs)
                     call.wake()   # its acknowledgement goes out once they are stored
             if req.last:
                 if req.total != call.sent:
@@ -215,7 +239,7 @@ class CallsApi:
         if (request.again and request.call_id not in self.d.calls
                 and await self.reads.run(Store.get_call, request.call_id)):
             return pb.FunctionSpawnResponse(call_id=request.call_id)   # stored before the client lost the answer
-        call = await self._call(request.function_id, "spawn", [request.input], 1, request.call_id)
+        call = await self._call(request.function_id, "spawn", wire_inputs((request.input,)), 1, request.call_id)
         if isinstance(call, str):
             await context.abort(grpc.StatusCode.NOT_FOUND, call)
         await self.d.writes.durable()
@@ -228,7 +252,7 @@ class CallsApi:
             if not await call.wait_beyond(request.from_index, timeout):
                 return pb.FunctionCallGetResponse(timed_out=True)
             outs = fitting(call.outputs, request.from_index)
-            return pb.FunctionCallGetResponse(outputs=outs, done=call.done and request.from_index + len(outs) >= len(call.outputs))
+            return _get_response(outs, call.done and request.from_index + len(outs) >= len(call.outputs))
         stored = await self._stored_outputs(request.call_id)
         if stored is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, self.pruned_call(request.call_id))
@@ -237,7 +261,7 @@ class CallsApi:
             await context.abort(grpc.StatusCode.NOT_FOUND,
                                 f"function call {request.call_id} did not finish: its app was stopped first")
         page = fitting(outs, request.from_index)
-        return pb.FunctionCallGetResponse(outputs=page, done=done and request.from_index + len(page) >= len(outs))
+        return _get_response(page, done and request.from_index + len(page) >= len(outs))
 
     async def FunctionCallCancel(self, request, context):
         call = self.d.calls.get(request.call_id)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import grpc
 
 from ..._wire import api_pb2 as pb
 from .. import views
 from .functions import container_info
 from ..errors import NotFound
+from .convert import exec_response
 
 
 class ContainersApi:
@@ -17,7 +16,7 @@ class ContainersApi:
 
     async def ContainerList(self, request, context):
         try:
-            found = views.containers(self.d, request.app_name_or_id, time.time())
+            found = views.containers(self.d, request.app_name_or_id, self.d.clock.time())
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.ContainerListResponse(containers=[container_info(c) for c in found])
@@ -39,7 +38,7 @@ class ContainersApi:
         try:
             while True:
                 out = await q.get()
-                yield out
+                yield exec_response(out)
                 if out.done:
                     return
         finally:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import grpc
 
 from ..._wire import api_pb2 as pb
 from .. import views
 from ..errors import NotFound
+from .convert import function_spec
 
 
 def container_info(v: views.ContainerView) -> pb.ContainerInfo:
@@ -29,7 +29,7 @@ class FunctionsApi:
 
     async def FunctionCreate(self, request, context):
         try:
-            function_id = self.d.create_function(request.app_id, request.definition)
+            function_id = self.d.create_function(request.app_id, function_spec(request.definition))
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
@@ -43,11 +43,12 @@ class FunctionsApi:
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
-                                         is_generator=fn.definition.is_generator, is_async=fn.definition.is_async)
+                                         is_generator=fn.spec.is_generator, is_async=fn.spec.is_async)
 
     async def FunctionDescribe(self, request, context):
         try:
-            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name, time.time()))
+            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name,
+                                                   self.d.clock.time()))
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 

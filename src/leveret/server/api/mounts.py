@@ -6,7 +6,7 @@ import hashlib
 
 import grpc
 
-from ..._mounts import mount_id as mount_id_of
+from ..._shared.mounts import mount_id as mount_id_of
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from ..store import Store

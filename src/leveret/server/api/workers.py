@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 
 import grpc
 
-from ..._utils.async_utils import queue_items
+from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from .. import views
+from ..model import LogsStored
 from ..reconcile import rejoin
 from ..store import Store
+from . import convert
 
 log = logging.getLogger("leveret.server")
 
@@ -29,20 +30,22 @@ class WorkersApi:
         first = await anext(request_iterator, None)
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
-        reuse = rejoin(self.d, first.register, token_id)   # a reconnect keeps its id, its old stream ends
+        info = convert.worker_info(first.register)
+        reuse = rejoin(self.d, info, token_id)   # a reconnect keeps its id, its old stream ends
         if token_id and (other := self.d.registry.with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
                                 " worker with `leveret token create`")
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = self.d.registry.add(first.register, outbox, token_id=token_id, worker_id=reuse)
+        worker = self.d.registry.add(info, outbox, token_id=token_id, worker_id=reuse)
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
             yield pb.ServerToWorker(worker_id=worker.worker_id)
             yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
-            async for msg in queue_items(outbox):
-                yield msg
+            to_worker = convert.to_worker
+            async for command in queue_items(outbox):   # the Dispatcher's commands (model.py)
+                yield to_worker(command)
         finally:
             reader.cancel()
             self.d.registry.remove(worker)
@@ -68,35 +71,37 @@ class WorkersApi:
 
     async def WorkerList(self, request, context):
         return pb.WorkerListResponse(workers=[
-            pb.WorkerState(worker_id=w.worker_id, info=self.d.workers[w.worker_id].info, token_id=w.token_id,
-                           last_seen_s=w.last_seen_s, containers=w.containers, cpu_reserved=w.cpu_reserved,
-                           memory_reserved_mb=w.memory_reserved_mb)
-            for w in views.workers(self.d, time.time())])
+            pb.WorkerState(worker_id=w.worker_id, info=convert.worker_info_message(self.d.workers[w.worker_id].info),
+                           token_id=w.token_id, last_seen_s=w.last_seen_s, containers=w.containers,
+                           cpu_reserved=w.cpu_reserved, memory_reserved_mb=w.memory_reserved_mb)
+            for w in views.workers(self.d, self.d.clock.time())])
 
     async def _read_worker(self, worker, request_iterator) -> None:
         d = self.d
         async for msg in request_iterator:
             if worker.down:
                 return   # marked down (silent past its lease): what it sends now is dropped
-            worker.last_seen = time.time()
+            d.registry.heard_from(worker)
             kind = msg.WhichOneof("msg")
             try:
                 if kind == "results":
-                    d.on_results(msg.results, worker)
+                    d.on_results(convert.results(msg.results), worker)
                 elif kind == "logs":
-                    told = functools.partial(worker.outbox.put_nowait, pb.ServerToWorker(logs_stored=1))
+                    told = functools.partial(worker.outbox.put_nowait, LogsStored(1))
                     try:
-                        stored = self.logs.add_batch(msg.logs)
+                        stored = self.logs.add(convert.log_rows(msg.logs))
                     except Exception:
                         told()   # a bad batch is dropped: the worker may send its next
                         raise
                     # the worker sends more once a batch is stored: its backlog waits there, bounded
                     stored.add_done_callback(lambda _, told=told: told())
                 elif kind == "event":
-                    d.placement.on_event(msg.event, worker=worker)
+                    event = convert.container_event(msg.event)
+                    if event is not None:
+                        d.placement.on_event(event, worker=worker)
                 elif kind == "exec_output":
-                    d.execs.output(msg.exec_output, worker)
+                    d.execs.output(*convert.exec_output(msg.exec_output), worker)
                 elif kind == "usage":
-                    d.placement.on_usage(msg.usage, worker, time.time())
+                    d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)

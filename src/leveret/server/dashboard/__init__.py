@@ -19,7 +19,6 @@ import asyncio
 import dataclasses
 import json
 import os
-import time
 
 from aiohttp import web
 
@@ -74,7 +73,7 @@ class Dashboard:
         return web.json_response(out)
 
     async def function(self, request: web.Request) -> web.Response:
-        now = time.time()
+        now = self.d.clock.time()
         try:
             described = views.describe(self.d, request.match_info["app"], request.match_info["fn"], now)
         except NotFound as exc:
@@ -86,7 +85,7 @@ class Dashboard:
 
     async def containers(self, request: web.Request) -> web.Response:
         try:
-            infos = views.containers(self.d, request.query.get("app", ""), time.time())
+            infos = views.containers(self.d, request.query.get("app", ""), self.d.clock.time())
         except NotFound as exc:
             raise web.HTTPNotFound(text=exc.message) from None
         return web.json_response([dataclasses.asdict(c) for c in infos])

@@ -10,7 +10,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-from ..._utils.names import name_problem
+from ..._shared.names import name_problem
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..store.objects import ObjectRow
 from .kinds import Kind, environment_named, kind_named, kind_of_id

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..clock import SystemClock
 from .calls import CallRows
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
@@ -67,15 +67,18 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
     ``NamedObjectRows`` (objects.py).
 
     A backend sets ``dialect`` and ``IntegrityError`` (its driver's), opens the connection and
-    calls ``super().__init__(db)``; and makes ``reader()``.
+    calls ``super().__init__(db, clock)``; and makes ``reader()``. Rows are stamped with ``clock``'s
+    time (server/clock.py: the server's, so retention's cut and the stamps it compares agree on a
+    fake clock too).
     """
 
     dialect: Dialect
     IntegrityError: type[Exception] = Exception
 
-    def __init__(self, db: Any, *, reader: bool = False):
+    def __init__(self, db: Any, clock=None, *, reader: bool = False):
         """``reader``: a connection that only reads, next to a store that migrated the database."""
         self.db = db
+        self.clock = clock or SystemClock()
         self._depth = 0
         if reader:
             return
@@ -140,7 +143,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
         with self.transaction():
             self._execute(
                 "INSERT INTO apps (id, name, description, state, created_at) VALUES (?, ?, ?, ?, ?)",
-                (app_id, name, description, "deploying" if deploy else "ephemeral", time.time()),
+                (app_id, name, description, "deploying" if deploy else "ephemeral", self.clock.time()),
             )
             if not deploy:
                 return 0
@@ -178,7 +181,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
             if replaced_app_id:
                 self.set_app_state(replaced_app_id, "draining")
             self.set_app_state(app_id, "deployed")
-            self._execute("UPDATE deployments SET published_at = ? WHERE app_id = ?", (time.time(), app_id))
+            self._execute("UPDATE deployments SET published_at = ? WHERE app_id = ?", (self.clock.time(), app_id))
 
     def apps_in_state(self, state: str) -> list[dict]:
         rows = self._execute(self.APP_COLUMNS + " WHERE a.state = ? ORDER BY a.created_at", (state,)).fetchall()
@@ -187,7 +190,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
     def stop_app(self, app_id: str, reason: str) -> None:
         self._execute(
             "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE id = ? AND state != 'stopped'",
-            (time.time(), reason, app_id),
+            (self.clock.time(), reason, app_id),
         )
 
     def stop_all_apps(self, reason: str, *, keep_deployed: bool = False, keep_ephemeral: bool = False) -> int:
@@ -197,7 +200,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
         cur = self._execute(
             "UPDATE apps SET state = 'stopped', stopped_at = ?, stop_reason = ? WHERE state != 'stopped'"
             + "".join(f" AND state != '{state}'" for state in kept),
-            (time.time(), reason),
+            (self.clock.time(), reason),
         )
         return cur.rowcount
 
@@ -217,7 +220,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
 
     def add_worker_token(self, token_id: str, name: str, sha256: str) -> None:
         self._execute("INSERT INTO worker_tokens (id, name, sha256, created_at) VALUES (?, ?, ?, ?)",
-                      (token_id, name, sha256, time.time()))
+                      (token_id, name, sha256, self.clock.time()))
 
     def worker_tokens(self) -> list[dict]:
         """Every worker token (revoked ones too), oldest first: id, name, sha256, created_at, revoked_at."""
@@ -227,7 +230,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
 
     def revoke_worker_token(self, token_id: str) -> bool:
         cur = self._execute("UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                            (time.time(), token_id))
+                            (self.clock.time(), token_id))
         return cur.rowcount == 1
 
     # ------------------------------------------------------------------ schedules
@@ -254,7 +257,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
         """Record that ``tick`` fires as ``call_id``; False if it was already fired (by anyone)."""
         cur = self._execute(
             "INSERT INTO schedule_ticks (app_name, function_name, tick, call_id, fired_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING", (app_name, function_name, tick, call_id, time.time()))
+            " ON CONFLICT DO NOTHING", (app_name, function_name, tick, call_id, self.clock.time()))
         return cur.rowcount == 1
 
     def ticks(self, app_name: str, function_name: str) -> list[tuple[float, str]]:
@@ -270,17 +273,17 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
             "INSERT INTO workers (id, hostname, runtime, info, connected_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, runtime = excluded.runtime,"
             " info = excluded.info, connected_at = excluded.connected_at, disconnected_at = NULL",
-            (worker_id, hostname, runtime, json.dumps(info), time.time()),
+            (worker_id, hostname, runtime, json.dumps(info), self.clock.time()),
         )
 
     def worker_disconnected(self, worker_id: str) -> None:
-        self._execute("UPDATE workers SET disconnected_at = ? WHERE id = ?", (time.time(), worker_id))
+        self._execute("UPDATE workers SET disconnected_at = ? WHERE id = ?", (self.clock.time(), worker_id))
 
     def add_container(self, container_id: str, function_id: str, app_id: str, worker_id: str) -> None:
         self._execute(
             "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
             " VALUES (?, ?, ?, ?, 'starting', ?)",
-            (container_id, function_id, app_id, worker_id, time.time()),
+            (container_id, function_id, app_id, worker_id, self.clock.time()),
         )
 
     def adopt_container(self, container_id: str, function_id: str, app_id: str, worker_id: str) -> None:
@@ -289,12 +292,12 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows)
             "INSERT INTO containers (id, function_id, app_id, worker_id, state, created_at)"
             " VALUES (?, ?, ?, ?, 'ready', ?) ON CONFLICT (id) DO UPDATE SET state = 'ready',"
             " worker_id = excluded.worker_id, stopped_at = NULL, exit_code = NULL, message = NULL",
-            (container_id, function_id, app_id, worker_id, time.time()),
+            (container_id, function_id, app_id, worker_id, self.clock.time()),
         )
 
     def update_container(self, container_id: str, state: str, *, exit_code: int | None = None,
                          message: str | None = None, phases: dict | None = None) -> None:
-        stopped = time.time() if state in ("stopped", "failed") else None
+        stopped = self.clock.time() if state in ("stopped", "failed") else None
         self._execute(
             "UPDATE containers SET state = ?, exit_code = COALESCE(?, exit_code), message = COALESCE(?, message),"
             " phases = COALESCE(?, phases), stopped_at = COALESCE(?, stopped_at) WHERE id = ?",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-import time
+
+from ..._shared.status import NAMES, label
 
 
 class CallRows:
@@ -35,7 +36,7 @@ class CallRows:
     def create_function(self, function_id: str, app_id: str, name: str, definition: bytes) -> None:
         self._execute(
             "INSERT INTO functions (id, app_id, name, definition, created_at) VALUES (?, ?, ?, ?, ?)",
-            (function_id, app_id, name, definition, time.time()),
+            (function_id, app_id, name, definition, self.clock.time()),
         )
 
     def functions_of(self, app_id: str) -> list[tuple[str, str, bytes]]:
@@ -67,9 +68,6 @@ class CallRows:
             " WHERE o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3)"
             " ORDER BY c.created_at, c.id, i.idx", params).fetchall()
 
-    STATUS_NAMES = {1: "success", 2: "failure", 3: "item", 4: "generator done", 5: "cancelled", 6: "timeout",
-                    7: "internal failure", 8: "out of memory"}
-
     def function_stats(self, function_id: str, latest: int = 10_000) -> dict:
         """What a function did: outputs by status, inputs, latency percentiles over the ``latest``
         results (queued to result), containers started and their median cold start."""
@@ -78,7 +76,7 @@ class CallRows:
                 "SELECT o.status, COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
                 " WHERE c.function_id = ? AND o.status != 3 GROUP BY o.status", (function_id,)).fetchall():
             # a generator that finished succeeded; its items (3, excluded above) are not results
-            name = "success" if status == 4 else self.STATUS_NAMES.get(status, f"status {status}").replace(" ", "_")
+            name = label(status)
             by_status[name] = by_status.get(name, 0) + n
         (inputs,) = self._execute("SELECT COUNT(*) FROM inputs i JOIN calls c ON c.id = i.call_id"
                                   " WHERE c.function_id = ?", (function_id,)).fetchone()
@@ -103,7 +101,7 @@ class CallRows:
         if row is None:
             return None
         call_id, idx, created_at, function_id, kind, name, app_id = row
-        outputs = [{"ts": ts, "status": self.STATUS_NAMES.get(status, str(status)), "container_id": ct,
+        outputs = [{"ts": ts, "status": NAMES.get(status, str(status)), "container_id": ct,
                     "message": message}
                    for ts, status, ct, message in self._execute(
                        "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
@@ -118,7 +116,7 @@ class CallRows:
     def create_call(self, call_id: str, function_id: str, kind: str, total: int | None,
                     inputs: list[tuple]) -> None:
         """Store a call and its first inputs ``(input_id, idx, args[, args_blob])`` in one transaction."""
-        now = time.time()
+        now = self.clock.time()
         with self.transaction():
             self._execute(
                 "INSERT INTO calls (id, function_id, kind, total, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -136,7 +134,7 @@ class CallRows:
     def add_inputs(self, call_id: str, rows: list[tuple]) -> None:
         """Store inputs ``(input_id, idx, args[, args_blob])`` of a call in one transaction; the blobs
         their arguments are in (if any) now belong to the call."""
-        now = time.time()
+        now = self.clock.time()
         rows = [(iid, call_id, idx, args, blob[0] if blob else "", now) for iid, idx, args, *blob in rows]
         with self.transaction():
             self._executemany(
@@ -149,7 +147,7 @@ class CallRows:
         """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id[,
         data_blob])``; one already stored at the same ``(call_id, seq)`` wins. The blobs their data is
         in (if any) now belong to the call."""
-        now = time.time()
+        now = self.clock.time()
         rows = [tuple(row[:9]) + (row[9] if len(row) > 9 else "", now) for row in rows]
         with self.transaction():
             self._executemany(

@@ -8,8 +8,6 @@ payload is inline): schema version 2 (migrations/m002_payload_blobs.py).
 
 from __future__ import annotations
 
-import time
-
 
 class PayloadBlobs:
     """Mixed into SqlStore."""
@@ -17,7 +15,7 @@ class PayloadBlobs:
     def add_blob(self, blob_id: str, size: int) -> None:
         """A blob just stored: no call has it yet."""
         self._execute("INSERT INTO payload_blobs (id, call_id, size, created_at) VALUES (?, '', ?, ?)",
-                      (blob_id, size, time.time()))
+                      (blob_id, size, self.clock.time()))
 
     def attach_blobs(self, call_id: str, blob_ids: list[str]) -> None:
         """The blobs now belong to ``call_id`` (its inputs' or outputs' payloads)."""

@@ -30,7 +30,7 @@ class PostgresStore(SqlStore):
     dialect = POSTGRES
     IntegrityError = psycopg.IntegrityError
 
-    def __init__(self, url: str, *, reader: bool = False):
+    def __init__(self, url: str, clock=None, *, reader: bool = False):
         self.url = url
         try:
             db = psycopg.connect(url, autocommit=True)
@@ -41,10 +41,10 @@ class PostgresStore(SqlStore):
             ) from exc
         if reader:
             db.execute("SET default_transaction_read_only = on")
-        super().__init__(db, reader=reader)
+        super().__init__(db, clock, reader=reader)
 
     def reader(self) -> PostgresStore:
-        return PostgresStore(self.url, reader=True)
+        return PostgresStore(self.url, self.clock, reader=True)
 
     def _lock_schema(self) -> None:
         self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))

@@ -41,12 +41,12 @@ class SqliteStore(SqlStore):
     dialect = SQLITE
     IntegrityError = sqlite3.IntegrityError
 
-    def __init__(self, path: str, *, reader: bool = False):
+    def __init__(self, path: str, clock=None, *, reader: bool = False):
         self.path = path
         if reader:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA query_only=ON")
-            super().__init__(db, reader=True)
+            super().__init__(db, clock, reader=True)
             return
         if path != ":memory:" and not os.path.exists(path):
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))   # it holds functions' secrets
@@ -55,9 +55,9 @@ class SqliteStore(SqlStore):
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         db.execute("PRAGMA foreign_keys=OFF")
-        super().__init__(db)
+        super().__init__(db, clock)
 
     def reader(self) -> SqliteStore | None:
         """In WAL mode, a reader never waits for the writer nor the writer for it. A database in
         memory is one connection's: it has no reader."""
-        return None if self.path == ":memory:" else SqliteStore(self.path, reader=True)
+        return None if self.path == ":memory:" else SqliteStore(self.path, self.clock, reader=True)

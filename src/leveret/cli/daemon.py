@@ -1,10 +1,10 @@
-"""The embedded daemon's process (``python -m leveret._daemon``): a server, and a worker it keeps running.
+"""The embedded daemon's process (``python -m leveret.cli.daemon``, spawned by leveret/_daemon.py): a server, and a worker it keeps running.
 
     pick ports: those of the last daemon here when free (daemon.ports.json), so clients and
         workers find it at the same URL, else free ones
     start the worker at once, before importing much (`leveret worker --exit-with-parent`: it ends
         with the daemon, even a killed one; it waits for the workdir while an older worker still
-        holds it), then, in _daemon_loop.py:
+        holds it), then, in daemon_loop.py:
     start the server (the store, deployed apps and their spawned inputs restored)
     ready once the worker registered (or it ended first): daemon.json written, "ready" told
     supervise: a worker that ends is started again after 0.5 s, doubling to 30 s, back to 0.5 s
@@ -12,7 +12,7 @@
     SIGTERM / SIGINT: the worker is stopped, then the server; daemon.json removed
 
 It tells the process that started it what it does on the pipe named by LEVERET_DAEMON_NOTIFY_FD:
-"progress TEXT" lines while it starts (the waiter in _daemon.py waits while they come), then
+"progress TEXT" lines while it starts (the waiter in leveret/_daemon.py waits while they come), then
 "ready". Every end of the daemon is logged (daemon.log) with its reason, but a SIGKILL's: the
 next daemon says that one.
 """
@@ -28,15 +28,14 @@ import subprocess
 import sys
 import time
 
-from . import config
+from .. import config
+from .._daemon import NOTIFY_FD_ENV, PREVIOUS_ENV
 
-# asyncio, uvloop and the server (_daemon_loop.py) are imported after the first worker has started:
+# asyncio, uvloop and the server (daemon_loop.py) are imported after the first worker has started:
 # it imports its own modules meanwhile, on another core.
 
 log = logging.getLogger("leveret.daemon")
 
-NOTIFY_FD_ENV = "LEVERET_DAEMON_NOTIFY_FD"
-PREVIOUS_ENV = "LEVERET_DAEMON_PREVIOUS"   # "PID STARTED_AT" of a daemon that ended without stopping
 RESTART_FIRST_S = 0.5
 RESTART_MAX_S = 30.0
 RESTART_RESET_S = 60.0       # a worker that stayed up this long starts the back-off again
@@ -179,11 +178,15 @@ def main() -> None:
     try:
         starter = Starter(notify)
         starter.prepare()
-        from ._daemon_loop import Daemon
-        from ._utils.async_utils import run_loop
+        from .daemon_loop import Daemon
+        from .._shared.aio import run_loop
 
         run_loop(Daemon(starter).run())
     except Exception as exc:   # its end is logged, with why
         log.critical("leveret daemon exiting: %s: %s", type(exc).__name__, exc, exc_info=not isinstance(exc, OSError))
         notify.close()
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

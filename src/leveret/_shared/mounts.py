@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .exception import InvalidError
+from .errors import InvalidError
 
 MAX_MOUNT_BYTES = 64 * 1024 * 1024
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", ".mypy_cache", ".pytest_cache"}

@@ -1,4 +1,4 @@
-"""The embedded daemon's event loop (see _daemon_main.py): the server, the wait for the worker to
+"""The embedded daemon's event loop (see daemon.py): the server, the wait for the worker to
 register, the worker's supervision, and the stop."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import signal
 import subprocess
 import time
 
-from . import config
-from ._daemon_main import (PROGRESS_EVERY_S, RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S, WORKER_STOP_S,
+from .. import config
+from .daemon import (PROGRESS_EVERY_S, RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S, WORKER_STOP_S,
                            Starter, describe_exit, port_free, ports_path, write_json)
-from ._utils.async_utils import signalled
-from ._utils.backoff import Backoff
+from .._shared.aio import signalled
+from .._shared.backoff import Backoff
 
 log = logging.getLogger("leveret.daemon")
 
@@ -60,7 +60,7 @@ class Daemon:
 
     async def _start_server(self, grpc_port: int, http_port: int) -> None:
         self.notify.progress("starting the server")
-        from .server.main import Server
+        from ..server.main import Server
 
         db = os.path.join(self.s.home, "state.db")
         http_port = http_port if port_free(http_port) else 0

@@ -32,7 +32,7 @@ def check_object_name(name: object, label: str) -> str:
     """``name`` if it is a good name for a ``label`` (e.g. "Dict"), else InvalidError saying why."""
     problem = name_problem(name, label)
     if problem:
-        from ..exception import InvalidError
+        from .errors import InvalidError
 
         raise InvalidError(problem)
     return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .exception import InvalidError
+from .errors import InvalidError
 
 KINDS = {
     "ap": "app",

@@ -161,6 +161,10 @@ async def queue_items(queue: asyncio.Queue) -> AsyncIterator:
         yield item
 
 
+# Coroutine functions run first when the background loop shuts down (the SDK's client closes itself).
+at_shutdown: list[Callable[[], Awaitable[None]]] = []
+
+
 def shutdown_background_loop(timeout: float = 2.0) -> None:
     """Stop the background loop (used by tests and at interpreter exit)."""
     global _loop, _thread
@@ -171,11 +175,8 @@ def shutdown_background_loop(timeout: float = 2.0) -> None:
         return
 
     async def _cancel_all():
-        from .. import _client
-
-        client, _client._client = _client._client, None
-        if client is not None:
-            await client.close()
+        while at_shutdown:
+            await at_shutdown.pop()()
         tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for t in tasks:
             t.cancel()

@@ -1,0 +1,222 @@
+"""The server's own types for what crosses its edge: what clients and workers send in, and what the
+server sends out to workers. api/convert.py turns api.proto's messages into these and back; nothing
+else in the server sees protobuf.
+
+    client ─FunctionCreate─▶ FunctionSpec       client ─inputs─▶ Input          ─outputs─▶ Output
+    worker ─register─▶ WorkerInfo (+ Reported)  worker ─results─▶ Results (of Output)
+    worker ─event─▶ ContainerEvent (ContainerState)  ─usage─▶ Usage  ─exec output─▶ ExecOutput
+    Dispatcher ─▶ worker outbox: StartContainer, SendInputs, StopContainer, StartExec, CancelExec,
+                                 LogsStored, Reconciled, PreviousEnd, Disconnect
+
+Inputs and outputs are the hot path: plain tuples and ``__slots__`` classes, built once at the edge,
+payload bytes passed along as they are. Output statuses are ``_shared.status``'s numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import NamedTuple
+
+from .._shared.status import OutputStatus
+
+# ------------------------------------------------------------------ functions
+
+
+class Retries(NamedTuple):
+    """A function's ``retries=``: how often a failed input runs again, and after what delay."""
+
+    max_retries: int
+    backoff_coefficient: float
+    initial_delay_s: float
+    max_delay_s: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FunctionSpec:
+    """What the server uses of a function's definition; ``encoded`` is the whole definition as the
+    wire has it (api.proto's FunctionDefinition, deterministically serialized), which the server
+    stores and passes to the workers that run it without reading it."""
+
+    name: str
+    encoded: bytes = dataclasses.field(default=b"", repr=False)
+    is_generator: bool = False
+    is_async: bool = False
+    mount_id: str = ""
+    image: str = ""
+    schedule: str = ""              # JSON schedule spec (Cron or Period); "" none
+    max_containers: int = 0         # 0: the server's default
+    min_containers: int = 0
+    buffer_containers: int = 0
+    scaledown_window_s: int = 0
+    max_inputs: int = 0             # @concurrent: inputs one container runs at once; 0: 1
+    target_inputs: int = 0          # 0: max_inputs
+    cpu_request: float = 0.0        # 0: the server's default
+    memory_request_mb: int = 0      # 0: the server's default
+    gpu_type: str = ""
+    gpu_count: int = 0
+    selector: tuple[tuple[str, str], ...] = ()   # labels a worker must carry, sorted
+    retries: Retries | None = None  # None: a failed input is not retried
+
+
+# ------------------------------------------------------------------ inputs and outputs
+
+
+# One input of a call as its client sent it: (idx, args, args_blob_id) — its position, its pickled
+# arguments, or the blob holding them when they are over the inline limit. A plain tuple: a map
+# sends thousands, and the Dispatcher unpacks each once.
+Input = tuple[int, bytes, str]
+
+
+@dataclasses.dataclass(slots=True)
+class Output:
+    """One output of an input: a status (``_shared.status``), its pickled value or exception (or the
+    blob holding it), a generator item's number, a failure's summary. Its fields are the store's
+    columns of an output, in their order: ``Output(*row)``."""
+
+    idx: int
+    status: int
+    data: bytes = b""
+    gen_index: int = 0
+    message: str = ""
+    data_blob_id: str = ""
+
+
+SUCCESS = int(OutputStatus.SUCCESS)
+GENERATOR_ITEM = int(OutputStatus.GENERATOR_ITEM)
+CANCELLED = int(OutputStatus.CANCELLED)
+INTERNAL_FAILURE = int(OutputStatus.INTERNAL_FAILURE)
+OUT_OF_MEMORY = int(OutputStatus.OUT_OF_MEMORY)
+
+
+class Results(NamedTuple):
+    """A container's results: ``(input_id, attempt, output)`` each (the output's ``idx`` is the
+    server's to set), and how long it was busy since its previous batch."""
+
+    container_id: str
+    results: list[tuple[str, int, Output]]
+    busy_s: float = 0.0
+
+
+# ------------------------------------------------------------------ workers and containers
+
+
+class Reported(NamedTuple):
+    """A container a reconnecting worker says it still runs."""
+
+    container_id: str
+    function_id: str
+    app_id: str
+    ready: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """What a worker says of itself when it registers."""
+
+    hostname: str = ""
+    runtime: str = ""
+    cpu: float = 0.0
+    memory_mb: int = 0
+    max_containers: int = 0
+    gpus: int = 0
+    gpu_type: str = ""
+    labels: dict = dataclasses.field(default_factory=dict)
+    containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
+    previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
+
+
+class ContainerState(enum.Enum):
+    STARTING = "starting"
+    READY = "ready"       # its bootstrap connected and imported the function
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+@dataclasses.dataclass(slots=True)
+class ContainerEvent:
+    """A container's change of state, as its worker tells it."""
+
+    container_id: str
+    state: ContainerState
+    exit_code: int = 0
+    message: str = ""
+    phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds, on READY
+    oom_killed: bool = False
+    timed_out_input: str = ""   # it was stopped because this input ran past its timeout
+    running_input: str = ""     # the input it was running when it ended, if known
+
+
+class Usage(NamedTuple):
+    """What one container uses, from its worker's heartbeat (< 0: unknown)."""
+
+    container_id: str
+    cpu_seconds: float
+    memory_bytes: int
+
+
+class ExecOutput(NamedTuple):
+    """A piece of a command's output (``stream`` 1: stdout, 2: stderr), or its end (``done``)."""
+
+    stream: int = 0
+    data: bytes = b""
+    done: bool = False
+    exit_code: int = 0
+    error: str = ""
+
+
+class LogSource(enum.IntEnum):
+    """Where a log line came from: api.proto's LogSource numbers, as the store keeps them."""
+
+    STDOUT = 1
+    STDERR = 2
+    SYSTEM = 3
+
+
+# ------------------------------------------------------------------ to workers (their outbox)
+
+
+class StartContainer(NamedTuple):
+    container_id: str
+    function_id: str
+    app_id: str
+    spec: FunctionSpec
+
+
+class SendInputs(NamedTuple):
+    container_id: str
+    inputs: list[tuple[str, int, bytes, str]]   # (input_id, attempt, args, args_blob_id)
+
+
+class StopContainer(NamedTuple):
+    container_id: str
+    reason: str
+
+
+class StartExec(NamedTuple):
+    exec_id: str
+    container_id: str
+    argv: list[str]
+
+
+class CancelExec(NamedTuple):
+    exec_id: str   # its client went away
+
+
+class LogsStored(NamedTuple):
+    batches: int   # log batches stored since the last one said: as many more may come
+
+
+class Reconciled(NamedTuple):
+    """After a reconnecting worker's id: which of the containers it reported the server kept."""
+
+    kept: tuple[str, ...]
+    stopped: list[str]
+
+
+class PreviousEnd(NamedTuple):
+    reason: str   # why the server ended the worker's last stream
+
+
+class Disconnect(NamedTuple):
+    reason: str   # the server ends this stream now, and why
