@@ -35,30 +35,27 @@ import time
 STARTED_AT = time.time()
 
 
-def _protocol():
-    """protocol.py beside this file. Run as a script, it is loaded from there under a name of its
-    own, whatever sys.path holds, and this directory leaves sys.path: the function's own modules
-    (one may be called protocol) are not shadowed by Leveret's."""
-    if __package__:   # imported as leveret.container.bootstrap: by the worker, by tests
-        from . import protocol
-
-        return protocol
-    from importlib.machinery import ModuleSpec, SourceFileLoader
+def _container_package() -> str:
+    """The package this directory's modules are imported from: ``leveret.container`` when this
+    file is imported (by the worker, by tests). Run as a script, a package of a private name made
+    here, whose path is this directory, whatever sys.path holds; and this directory leaves
+    sys.path: the function's own modules (one may be called protocol) are not shadowed by Leveret's."""
+    if __package__:
+        return __package__
+    from importlib.machinery import ModuleSpec
 
     here = os.path.dirname(os.path.realpath(__file__))
     if sys.path and sys.path[0] and os.path.realpath(sys.path[0]) == here:
         del sys.path[0]
-    name = "_leveret_container_protocol"
-    loader = SourceFileLoader(name, os.path.join(here, "protocol.py"))
-    module = type(sys)(name)
-    module.__file__, module.__loader__ = loader.path, loader
-    module.__spec__ = ModuleSpec(name, loader, origin=loader.path)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    name = "_leveret_container"
+    package = type(sys)(name)
+    package.__spec__ = ModuleSpec(name, None, is_package=True)
+    package.__spec__.submodule_search_locations = package.__path__ = [here]
+    sys.modules[name] = package
+    return name
 
 
-P = _protocol()
+P = importlib.import_module(_container_package() + ".protocol")
 ENV_SOCKET, ENV_FUNCTION, ENV_CONTAINER_ID = P.ENV_SOCKET, P.ENV_FUNCTION, P.ENV_CONTAINER_ID
 format_spec = P.format_spec   # what the worker writes into ENV_FUNCTION
 
