@@ -11,7 +11,9 @@ import pytest
 from leveret import _serialization as ser
 from leveret.container import bootstrap
 from leveret.container import protocol as P
-from leveret.container.bootstrap import Channel, Runner, SocketWriter, exception_payload
+from leveret.container.channel import Channel, SocketWriter
+from leveret.container.runner import ConcurrentRunner, Runner
+from leveret.container.serialization import exception_payload
 from leveret.container.protocol import (
     STATUS_FAILURE,
     STATUS_GENERATOR_DONE,
@@ -302,7 +304,6 @@ def test_prints_from_a_thread_the_function_starts_name_its_input(h):
 def test_concurrent_inputs_run_at_once_and_their_prints_name_each_input(h):
     import threading
 
-    from leveret.container.bootstrap import ConcurrentRunner
 
     barrier = threading.Barrier(3, timeout=5)   # each input waits until all three run: only at once can they
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .._ids import new_id
 from .._wire import api_pb2 as pb
 from .._wire import blobs
-from ..container import bootstrap, protocol
+from ..container import protocol
 from .logbuf import LineSplitter
 from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
 from .payloads import PayloadRelay, StoredBlob
@@ -357,12 +357,12 @@ class ContainerTask:
             paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
             env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
         env.update({
-            bootstrap.ENV_SOCKET: self.socket_path,
-            bootstrap.ENV_CONTAINER_ID: self.container_id,
+            protocol.ENV_SOCKET: self.socket_path,
+            protocol.ENV_CONTAINER_ID: self.container_id,
             "PYTHONUNBUFFERED": "1",
         })
         if fn_spec is not None:
-            env[bootstrap.ENV_FUNCTION] = bootstrap.format_spec(fn_spec)
+            env[protocol.ENV_FUNCTION] = protocol.format_spec(fn_spec)
         if self.gpus:   # the GPUs this container got: CUDA sees only these
             env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, self.gpus))
         # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
