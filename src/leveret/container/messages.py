@@ -116,7 +116,7 @@ class Hello(Message):
 
 
 class Warm(Message):
-    """A warm container is up, leveret imported, without a function: it waits for a Load."""
+    """A warm container is up, without a function (what loading one imports is imported): it waits for a Load."""
     KIND, _SCHEMA = 2, ("H", "d")
     __slots__ = ("version", "started_at")
     def __init__(self, started_at: float, version: int = VERSION):

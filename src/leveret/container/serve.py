@@ -33,14 +33,22 @@ def load_function(spec: dict, cloudpickle):
     return get_raw() if get_raw is not None else obj
 
 
+# What loading a function imports, whatever the function: a module's ``leveret.App(...)`` and
+# ``@app.function`` (or an App or Function a serialized function's pickle holds) import leveret.app;
+# a serialized function's pickle loads with cloudpickle. ``import leveret`` alone imports neither:
+# the package's names are imported at their first use.
+WARM_IMPORTS = ("leveret.app", "cloudpickle")
+
+
 def wait_for_function(channel: Channel, started_at: float) -> dict:
-    """A warm container: started before any function was chosen for it. It imports leveret (what
-    user modules import first) and waits for a Load: its files (the function's code, or its pickle)
-    are written to a directory of its own, and its env (the function's secrets) joins the environment."""
-    try:
-        import leveret  # noqa: F401 - warming up what the user's module will import
-    except ImportError:
-        pass
+    """A warm container: started before any function was chosen for it. It imports WARM_IMPORTS
+    and waits for a Load: its files (the function's code, or its pickle) are written to a directory
+    of its own, and its env (the function's secrets) joins the environment."""
+    for name in WARM_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
     channel.send(P.Warm(started_at))
     msg = channel.recv()
     if not isinstance(msg, P.Load):

@@ -47,8 +47,9 @@ STATUS = {
 
 class ContainerTask:
     def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment | None):
-        """``assignment`` None starts a warm container: running, leveret imported, no function yet;
-        ``assign`` gives it one (its code travels over the socket), which skips the cold start."""
+        """``assignment`` None starts a warm container: running, no function yet (what loading one
+        imports is imported); ``assign`` gives it one (its code travels over the socket), which
+        skips the cold start."""
         self.agent = agent
         self.a = assignment
         self.container_id = assignment.container_id if assignment else new_id("ct")
