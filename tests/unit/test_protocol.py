@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leveret.container import protocol as P
-from leveret.worker.task_runner import _utf8
+from leveret.worker.container_log import _utf8
 
 MESSAGES = sorted(P.FROM_CONTAINER | P.TO_CONTAINER, key=lambda cls: cls.KIND)
 
