@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PayloadTooLarge(ValueError):
-    pass
+    """A result over the limit on a call's payload: its input fails, saying so."""
 
 
 class PayloadWriter:
