@@ -49,20 +49,24 @@ def test_the_dashboard_needs_the_token(tmp_path):
 
 
 def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(browser, 20)
+    # The containers' table is drawn again each second: an element read from it may be gone by the
+    # next step, so it is read inside waits, which look again when it is.
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
     with Cluster(tmp_path, worker_lease_s=1.5) as cluster:   # heartbeats, with containers' use, every 0.5 s
         browser.get(f"{cluster.server.http_url}/login?token={cluster.token}")
         wait.until(ec.presence_of_element_located((By.ID, "apps")))
         with o.watched.run(show_logs=False):
             app_id = o.watched.app_id
             call = o.busy.spawn("marker-7f3", 4.0)
-            wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f'li[data-app="{app_id}"]'))).click()
-            row = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#containers tbody tr[data-container]")))
-            assert row.get_attribute("data-container").startswith("ct-")
+            wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'li[data-app="{app_id}"]').click() or True)
+            shown = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#containers tbody tr[data-container]")
+                               .get_attribute("data-container"))
+            assert shown.startswith("ct-")
             wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#containers tbody tr td.memory").text.endswith("MiB"))
             line = wait.until(ec.presence_of_element_located(
                 (By.XPATH, '//pre[@id="logs"]/div[contains(., "working on marker-7f3")]')))

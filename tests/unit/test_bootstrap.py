@@ -1,4 +1,7 @@
 import asyncio
+import contextlib
+import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -10,7 +13,9 @@ import pytest
 from leveret import _serialization as ser
 from leveret.container import bootstrap
 from leveret.container import protocol as P
-from leveret.container.bootstrap import Channel, Runner, SocketWriter, exception_payload
+from leveret.container.channel import Channel, SocketWriter
+from leveret.container.runner import ConcurrentRunner, Runner
+from leveret.container.serialization import exception_payload
 from leveret.container.protocol import (
     STATUS_FAILURE,
     STATUS_GENERATOR_DONE,
@@ -241,32 +246,21 @@ def _interpreters():
     return found
 
 
-@pytest.mark.parametrize("python", _interpreters(), ids=lambda p: "this python" if p == sys.executable else "3.9")
-def test_run_as_a_script_it_serves_inputs_and_shadows_no_module_of_the_function(python, tmp_path):
-    import os
-    import pickle
-
-    lib = tmp_path / "lib"   # the function's code, on its PYTHONPATH, with a module of its own named protocol
-    lib.mkdir()
-    (lib / "protocol.py").write_text("WHO = 'the function'\n")
-    (lib / "usermod.py").write_text("import protocol\n\ndef f(x):\n    print('working')\n    return protocol.WHO, x * 2\n")
+@contextlib.contextmanager
+def _bootstrap_script(tmp_path, env: dict, python: str = sys.executable):
+    """The bootstrap run as a script, as containers run it; yields the worker's end of its socket,
+    then stops it, and it must exit cleanly."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(str(tmp_path / "sock"))
         server.listen(1)
         server.settimeout(60)
-        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(lib), P.ENV_SOCKET: str(tmp_path / "sock"),
-               P.ENV_FUNCTION: P.format_spec({"module": "usermod", "name": "f"})}
+        env = {"PATH": os.environ["PATH"], P.ENV_SOCKET: str(tmp_path / "sock"), **env}
         proc = subprocess.Popen([python, bootstrap.__file__], env=env, cwd=str(tmp_path), stderr=subprocess.PIPE)
         try:
             conn, _ = server.accept()
             conn.settimeout(60)
             with conn:
-                hello = P.recv_message(conn)
-                assert isinstance(hello, P.Hello) and (hello.version, hello.import_error) == (P.VERSION, False)
-                conn.sendall(P.encode(P.Inputs(["in-1"], [0], [pickle.dumps(((21,), {}))])))
-                assert P.recv_message(conn) == P.Log(1, "working\n", "in-1")
-                [(input_id, attempt, status, data, _, message)] = P.recv_message(conn).rows()
-                assert (input_id, status, message, pickle.loads(data)) == ("in-1", STATUS_SUCCESS, "", ("the function", 42))
+                yield conn
                 conn.sendall(P.encode(P.Stop()))
             assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
         finally:
@@ -275,11 +269,45 @@ def test_run_as_a_script_it_serves_inputs_and_shadows_no_module_of_the_function(
             proc.stderr.close()
 
 
-@pytest.mark.parametrize("module", [bootstrap, P], ids=["bootstrap", "protocol"])
-def test_the_container_side_parses_as_python_3_9(module):
+@pytest.mark.parametrize("python", _interpreters(), ids=lambda p: "this python" if p == sys.executable else "3.9")
+def test_run_as_a_script_it_serves_inputs_and_shadows_no_module_of_the_function(python, tmp_path):
+    lib = tmp_path / "lib"   # the function's code, on its PYTHONPATH, with a module of its own named protocol
+    lib.mkdir()
+    (lib / "protocol.py").write_text("WHO = 'the function'\n")
+    (lib / "usermod.py").write_text("import protocol\n\ndef f(x):\n    print('working')\n    return protocol.WHO, x * 2\n")
+    env = {"PYTHONPATH": str(lib), P.ENV_FUNCTION: P.format_spec({"module": "usermod", "name": "f"})}
+    with _bootstrap_script(tmp_path, env, python) as conn:
+        hello = P.recv_message(conn)
+        assert isinstance(hello, P.Hello) and (hello.version, hello.import_error) == (P.VERSION, False)
+        conn.sendall(P.encode(P.Inputs(["in-1"], [0], [pickle.dumps(((21,), {}))])))
+        assert P.recv_message(conn) == P.Log(1, "working\n", "in-1")
+        [(input_id, attempt, status, data, _, message)] = P.recv_message(conn).rows()
+        assert (input_id, status, message, pickle.loads(data)) == ("in-1", STATUS_SUCCESS, "", ("the function", 42))
+
+
+def test_a_warm_container_has_imported_what_loading_its_function_imports(tmp_path):
+    from leveret.worker.runtime.base import LEVERET_PACKAGE
+
+    module = b"import sys\n\nWARM = sorted(m for m in ('leveret.app', 'cloudpickle') if m in sys.modules)\n\n" \
+             b"def f():\n    return WARM\n"
+    with _bootstrap_script(tmp_path, {"PYTHONPATH": os.path.dirname(LEVERET_PACKAGE)}) as conn:
+        assert isinstance(P.recv_message(conn), P.Warm)   # no function in its environment: it waits for one
+        conn.sendall(P.encode(P.Load({"module": "usermod", "name": "f"}, [("usermod.py", module)], "ct-1", {})))
+        hello = P.recv_message(conn)
+        assert isinstance(hello, P.Hello) and not hello.import_error
+        conn.sendall(P.encode(P.Inputs(["in-1"], [0], [pickle.dumps(((), {}))])))
+        [(_, _, status, data, _, _)] = P.recv_message(conn).rows()
+        assert (status, pickle.loads(data)) == (STATUS_SUCCESS, ["cloudpickle", "leveret.app"])
+
+
+CONTAINER_MODULES = sorted(name for name in os.listdir(os.path.dirname(bootstrap.__file__)) if name.endswith(".py"))
+
+
+@pytest.mark.parametrize("name", CONTAINER_MODULES)
+def test_the_container_side_parses_as_python_3_9(name):
     import ast
 
-    with open(module.__file__) as f:
+    with open(os.path.join(os.path.dirname(bootstrap.__file__), name)) as f:
         ast.parse(f.read(), feature_version=(3, 9))   # no match statements, no parenthesized context managers
 
 
@@ -299,7 +327,6 @@ def test_prints_from_a_thread_the_function_starts_name_its_input(h):
 def test_concurrent_inputs_run_at_once_and_their_prints_name_each_input(h):
     import threading
 
-    from leveret.container.bootstrap import ConcurrentRunner
 
     barrier = threading.Barrier(3, timeout=5)   # each input waits until all three run: only at once can they
 

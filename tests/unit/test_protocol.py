@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leveret.container import protocol as P
-from leveret.worker.task_runner import _utf8
+from leveret.worker.container_log import _utf8
 
 MESSAGES = sorted(P.FROM_CONTAINER | P.TO_CONTAINER, key=lambda cls: cls.KIND)
 
@@ -152,7 +152,13 @@ def test_what_is_not_a_message_is_not_encoded(msg, error):
 def test_messages_go_only_the_way_they_are_meant():
     assert P.Inputs not in P.FROM_CONTAINER and P.Load not in P.FROM_CONTAINER
     assert P.Hello not in P.TO_CONTAINER and P.Outputs not in P.TO_CONTAINER
-    assert {cls.KIND for cls in MESSAGES} == set(P._BY_KIND)
+    assert {cls.KIND for cls in MESSAGES} == set(P.KINDS)
+
+
+def test_the_protocol_module_names_every_message_and_what_both_sides_use():
+    assert sorted(P.__all__) == sorted(set(P.__all__))
+    assert all(hasattr(P, name) for name in P.__all__)
+    assert {cls.__name__ for cls in P.KINDS.values()} <= set(P.__all__)
 
 
 # ---------------------------------------------------------------------- over sockets

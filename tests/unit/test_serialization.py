@@ -6,7 +6,7 @@ import pytest
 import leveret
 from leveret import _serialization as ser
 from leveret.container import protocol
-from leveret.container.bootstrap import exception_payload
+from leveret.container.serialization import exception_payload
 from leveret.exception import ExecutionError, FunctionTimeoutError, InputCancellation, RemoteError
 
 

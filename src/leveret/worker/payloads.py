@@ -14,6 +14,7 @@ import asyncio
 from typing import Awaitable, Callable
 
 from .._wire.blobs import Upload
+from ..container import protocol
 
 
 class StoredBlob(str):
@@ -99,6 +100,19 @@ class PayloadRelay:
             return await upload.finish(), ""
         except Exception as exc:
             return "", describe(exc)
+
+    async def resolve(self, outputs: protocol.Outputs) -> None:
+        """Outputs whose data the bootstrap streamed (None): with their blob's id, or failed saying why."""
+        data, statuses, messages = list(outputs.data), list(outputs.statuses), list(outputs.messages)
+        for i, iid in enumerate(outputs.input_ids):
+            if data[i] is None:
+                blob_id, error = await self.finish(iid)
+                if error:
+                    data[i], statuses[i] = b"", protocol.STATUS_INTERNAL_FAILURE
+                    messages[i] = f"its result could not be stored: {error}"
+                else:
+                    data[i] = StoredBlob(blob_id)
+        outputs.data, outputs.statuses, outputs.messages = data, statuses, messages
 
     def close(self) -> None:
         for input_id in list(self._uploads):

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import os
 import shutil
@@ -18,21 +17,20 @@ from typing import TYPE_CHECKING
 from .._shared.ids import new_id
 from .._wire import api_pb2 as pb
 from .._wire import blobs
-from ..container import bootstrap, protocol
-from .logbuf import LineSplitter
-from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
+from ..container import protocol
+from .container_end import container_end
+from .container_log import ContainerLog
+from .container_spec import code_files, code_on_disk, container_spec
 from .payloads import PayloadRelay, StoredBlob
 from .timeouts import InputTimer
 from .images.builder import BuildError
-from .runtime import ContainerSpec, Mount, NetworkSpec, RuntimeStartError
+from .runtime import RuntimeStartError
 
 if TYPE_CHECKING:
     from .agent import Agent
 
 STARTUP_TIMEOUT_S = 120.0     # from start to the bootstrap's hello, the function's imports included
 PIPE_DRAIN_S = 1.0
-STDERR_TAIL_LINES = 20
-DROP_REPORT_S = 1.0           # while a container's lines are being dropped, say how many this often
 
 log = logging.getLogger("leveret.worker")
 
@@ -47,8 +45,9 @@ STATUS = {
 
 class ContainerTask:
     def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment | None):
-        """``assignment`` None starts a warm container: running, leveret imported, no function yet;
-        ``assign`` gives it one (its code travels over the socket), which skips the cold start."""
+        """``assignment`` None starts a warm container: running, no function yet (what loading one
+        imports is imported); ``assign`` gives it one (its code travels over the socket), which
+        skips the cold start."""
         self.agent = agent
         self.a = assignment
         self.container_id = assignment.container_id if assignment else new_id("ct")
@@ -63,25 +62,21 @@ class ContainerTask:
         self.relay = PayloadRelay(lambda: agent.stub)   # payloads over the inline limit (payloads.py)
         self.connected = asyncio.Event()
         self.stop_requested: str | None = None
-        self.stderr_tail: list[str] = []
-        self.lines = LineSplitter(self._emit_lines)
-        self.gate = RateGate()
-        self._drop_report: asyncio.TimerHandle | None = None
-        self.current_input = ""
+        self.logs = ContainerLog(agent, self.container_id)   # what it prints (container_log.py)
         self.task: asyncio.Task | None = None
         self.timer = None
         self.timed_out = ""   # the input whose timeout stopped this container
         self.gpus: list[int] = []   # indices of the host GPUs it holds
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
-        self._early_lines: list[str] = []
         self.failure = ""     # why the worker ended it: its code could not be loaded, it sent what cannot be read
         if assignment is not None:
             self._bind(assignment)
 
     def _bind(self, assignment: pb.ContainerAssignment) -> None:
         self.a = assignment
-        self._head = (assignment.app_id, assignment.definition.name, self.container_id)   # shared by its lines
+        # its lines are its function's from now on; a warm one still starting says what it did so far
+        self.logs.bind((assignment.app_id, assignment.definition.name, self.container_id), starting=self.writer is None)
         timeout = assignment.definition.timeout_s
         self.timer = (InputTimer(timeout, self._on_timeout, concurrent=assignment.definition.max_inputs > 1)
                       if timeout > 0 else None)
@@ -97,10 +92,6 @@ class ContainerTask:
         """Give this warm container its function; from now on it goes by the server's container id."""
         self.container_id = assignment.container_id
         self._bind(assignment)
-        if self.writer is None:   # still starting (e.g. its image is being built): say what it was doing
-            for text in self._early_lines:
-                self._build_log(text)
-        self._early_lines.clear()
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -208,23 +199,26 @@ class ContainerTask:
             os.makedirs(self.socket_dir, exist_ok=True)
             if self.a and self.a.definition.gpu_count:
                 self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
-            spec_env = await self._prepare_code() if self.a else None
+            spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a else None
             phases["code"] = time.time() - t0
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
-                image = await self.agent.image(self.a.definition.image if self.a else "", self._build_log)
+                image = await self.agent.image(self.a.definition.image if self.a else "", self.logs.build_log)
                 phases["image"] = time.time() - t_image
             elif self.a and self.a.definition.image:
                 raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
                                         " run them on an image=; run the worker as root with --runtime crun")
             server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
             t1 = time.time()
-            self.handle = await self.agent.runtime.start(self._spec(spec_env, image))
+            self.handle = await self.agent.runtime.start(container_spec(
+                self.container_id, self.a.definition if self.a else None,
+                bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
+                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
-            pipes = [asyncio.ensure_future(self._read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
-                     asyncio.ensure_future(self._read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
+            pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
+                     asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
             waiter = asyncio.ensure_future(self.handle.wait())
             if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
                 assigned = asyncio.ensure_future(self.assigned.wait())
@@ -258,8 +252,7 @@ class ContainerTask:
             _, unread = await asyncio.wait(pipes, timeout=PIPE_DRAIN_S)
             for p in unread:
                 p.cancel()
-            self.lines.flush_all()
-            self._report_drops()
+            self.logs.close()
         except RuntimeStartError as exc:
             exit_code, message, failed = -1, f"container could not start: {exc}", True
         except BuildError as exc:
@@ -274,16 +267,9 @@ class ContainerTask:
             running = self._running_input()   # before its socket directory (and marker) goes
             await self._release()
         oom = self.handle is not None and self.handle.oom_killed
-        if oom:
-            message = (f"container ran out of memory: it is limited to memory={self.a.definition.memory_mb} MiB;"
-                       " ask for more with @app.function(memory=...)")
-        if not message and exit_code != 0 and self.stop_requested is None:
-            message = _describe_exit(exit_code)
-            if self.stderr_tail:
-                message += "; last lines of its stderr:\n" + "\n".join(self.stderr_tail)
-        if exit_code != 0 and self.stop_requested is None:
-            failed = True
-        state = pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED
+        state, message = container_end(exit_code, message, failed, stopping=self.stop_requested is not None,
+                                       oom_killed=oom, memory_mb=self.a.definition.memory_mb if self.a else 0,
+                                       stderr_tail=self.logs.stderr_tail)
         if self.timer is not None:
             self.timer.cancel()
         if self.a is not None:   # the server never heard of a warm container that got no function
@@ -313,68 +299,6 @@ class ContainerTask:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    async def _code_for_warm(self) -> tuple[dict, list[tuple[str, bytes]]]:
-        """The function's spec and code files, for a warm container to write where it likes."""
-        d = self.a.definition
-        spec = _spec_of(d)
-        if d.serialized_function:
-            spec["serialized"] = "1"
-            return spec, [("function.pkl", d.serialized_function)]
-        root = await self.agent.mount_dir(d.mount_id)
-        files = []
-        for dirpath, _, names in os.walk(root):
-            for n in names:
-                with open(os.path.join(dirpath, n), "rb") as f:
-                    files.append((os.path.relpath(os.path.join(dirpath, n), root), f.read()))
-        return spec, files
-
-    async def _prepare_code(self) -> dict:
-        d = self.a.definition
-        spec = _spec_of(d)
-        if d.serialized_function:
-            path = os.path.join(self.dir, "function.pkl")
-            with open(path, "wb") as f:
-                f.write(d.serialized_function)
-            spec["serialized_path"] = path
-        if d.mount_id:
-            spec["mount_dir"] = await self.agent.mount_dir(d.mount_id)
-        return spec
-
-    def _build_log(self, text: str) -> None:
-        if self.a is None:   # kept for the function this warm container will get, if it is still starting
-            log.info("warm container %s: %s", self.container_id, text)
-            self._early_lines.append(text)
-            return
-        text = _utf8(f"image: {text}")
-        self.agent.log(Run(self._head, pb.LOG_SOURCE_SYSTEM, "", time.time(), [text]), len(text), force=True)
-
-    def _spec(self, fn_spec: dict | None, image) -> ContainerSpec:
-        """What to start: ``fn_spec`` None for a warm container (its function comes later)."""
-        argv, env = self.agent.runtime.bootstrap_command()
-        if self.a is not None:
-            env = {**self.a.definition.secret_env, **env}
-        if image is not None:
-            paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
-            env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
-        env.update({
-            bootstrap.ENV_SOCKET: self.socket_path,
-            bootstrap.ENV_CONTAINER_ID: self.container_id,
-            "PYTHONUNBUFFERED": "1",
-        })
-        if fn_spec is not None:
-            env[bootstrap.ENV_FUNCTION] = bootstrap.format_spec(fn_spec)
-        if self.gpus:   # the GPUs this container got: CUDA sees only these
-            env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, self.gpus))
-        # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
-        mounts = [Mount(self.socket_dir, self.socket_dir, read_only=False), Mount(self.dir, self.dir)]
-        if fn_spec and fn_spec.get("mount_dir"):
-            mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
-        d = self.a.definition if self.a else pb.FunctionDefinition()
-        return ContainerSpec(self.container_id, argv, env, self.dir, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
-                             network=NetworkSpec("none" if d.block_network else "host"), pids_limit=self.agent.pids_limit,
-                             disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
-                             cwd=image.workdir if image else "/")
-
     # ------------------------------------------------------------------ the bootstrap's socket
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -392,7 +316,7 @@ class ContainerTask:
                     return
                 t_load = time.time()
                 try:
-                    spec, files = await self._code_for_warm()
+                    spec, files = await code_files(self.agent, self.a.definition)
                 except Exception as exc:   # e.g. the code's mount could not be fetched
                     self._end(writer, f"could not load the function's code into a warm container: {exc}")
                     return
@@ -419,11 +343,10 @@ class ContainerTask:
                 msg = await protocol.read_message(reader)
                 if isinstance(msg, protocol.Outputs):
                     if None in msg.data:   # data streamed as a blob: its id instead
-                        await self._streamed(msg)
+                        await self.relay.resolve(msg)
                     self._forward_outputs(msg)
                 elif isinstance(msg, protocol.Log):
-                    self.current_input = msg.input_id
-                    self._feed(msg.fd, _utf8(msg.text), msg.input_id)
+                    self.logs.log_frame(msg)
                 elif isinstance(msg, protocol.Blob):
                     await self.relay.chunk(msg.input_id, msg.data)
                 elif isinstance(msg, protocol.BlobAbort):
@@ -449,23 +372,8 @@ class ContainerTask:
             self.handle.kill(signal.SIGKILL)
         writer.close()
 
-    async def _streamed(self, outputs: protocol.Outputs) -> None:
-        """Outputs whose data the bootstrap streamed: with their blob's id, or failed saying why."""
-        data, statuses, messages = list(outputs.data), list(outputs.statuses), list(outputs.messages)
-        for i, iid in enumerate(outputs.input_ids):
-            if data[i] is None:
-                blob_id, error = await self.relay.finish(iid)
-                if error:
-                    data[i], statuses[i] = b"", protocol.STATUS_INTERNAL_FAILURE
-                    messages[i] = f"its result could not be stored: {error}"
-                else:
-                    data[i] = StoredBlob(blob_id)
-        outputs.data, outputs.statuses, outputs.messages = data, statuses, messages
-
     def _forward_outputs(self, outputs: protocol.Outputs) -> None:
-        self.lines.flush_all()
-        if self._drop_report is not None:   # say what was dropped now, not a second later: before the result,
-            self._report_drops()            # as its lines are, so the run's live logs have it before they end
+        self.logs.flush()   # what it printed, and what of that was dropped, goes before its outputs
         if self.timer is not None:
             for iid, status in zip(outputs.input_ids, outputs.statuses):
                 if status != protocol.STATUS_GENERATOR_ITEM:
@@ -479,96 +387,3 @@ class ContainerTask:
                 outputs.messages)
         ]
         self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=outputs.busy_s))
-
-    # ------------------------------------------------------------------ fd-level output
-
-    async def _read_pipe(self, stream: asyncio.StreamReader, source: int) -> None:
-        """Bytes written to fd 1 or 2 (by subprocesses, C code): decoded as UTF-8 across reads,
-        so a character cut by a read stays whole; what is not UTF-8 becomes U+FFFD."""
-        fd = 1 if source == pb.LOG_SOURCE_STDOUT else 2
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        while True:
-            chunk = await stream.read(65536)
-            text = decoder.decode(chunk, final=not chunk)
-            if text:
-                self._feed(fd + 10, text, self.current_input)
-            if not chunk:
-                return
-
-    def _feed(self, fd: int, text: str, input_id: str) -> None:
-        """Pass output to the line splitter; while the container is over its rate, the whole lines
-        inside a chunk are dropped at once (counted, not split): a flood costs the worker little."""
-        if self.gate.exhausted() and self.a is not None:
-            first, last = text.find("\n"), text.rfind("\n")
-            if first != last:
-                self.lines.feed(fd, text[:first + 1], input_id)   # ends the line in progress
-                self.gate.drop(text.count("\n", first + 1, last + 1))
-                self._dropped()
-                text = text[last + 1:]
-        self.lines.feed(fd, text, input_id)
-
-    def _emit_lines(self, fd: int, texts: list[str], input_id: str) -> None:
-        if self.a is None:   # a warm container has nobody to show its output to yet
-            for text in texts:
-                log.info("warm container %s: %s", self.container_id, text)
-            return
-        source = pb.LOG_SOURCE_STDOUT if fd % 10 == 1 else pb.LOG_SOURCE_STDERR
-        if source == pb.LOG_SOURCE_STDERR:
-            self.stderr_tail.extend(texts[-STDERR_TAIL_LINES:])
-            del self.stderr_tail[:-STDERR_TAIL_LINES]
-        n, nbytes = self.gate.admit(texts)
-        if n < len(texts):
-            self._dropped()
-            if not n:
-                return
-            texts = texts[:n]
-        if self.agent.log(Run(self._head, source, input_id, time.time(), texts), nbytes) < n:
-            self._dropped()
-
-    def _dropped(self) -> None:
-        if self._drop_report is None:
-            self._drop_report = asyncio.get_running_loop().call_later(DROP_REPORT_S, self._report_drops)
-
-    def _report_drops(self) -> None:
-        """Say how many lines were dropped since the last report, and why, in a line of their own."""
-        if self._drop_report is not None:
-            self._drop_report.cancel()
-            self._drop_report = None
-        dropped = self.gate.take_dropped()
-        backlog = self.agent.log_buffer.take_dropped(self.container_id)
-        if backlog:
-            dropped[REASON_BACKLOG] = backlog
-        for reason, count in dropped.items():
-            self.agent.log(Run(self._head, pb.LOG_SOURCE_STDERR, "", time.time(), [drop_marker(count, reason)]), 0,
-                           force=True)
-
-
-def _utf8(text: str) -> str:
-    """Text protobuf can carry: lone surrogates (undecodable bytes) become U+FFFD."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:  # bytes decoded with surrogateescape: back to bytes, then decoded with replacements
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"container was killed by {name}"
-    return f"container exited with code {code}"
-
-
-def _spec_of(d: pb.FunctionDefinition) -> dict:
-    """What the bootstrap needs to know of a function besides its code."""
-    spec = {"module": d.module, "name": d.name}
-    if d.max_inputs > 1:
-        spec["max_inputs"] = str(d.max_inputs)
-    return spec

@@ -20,6 +20,8 @@ import stat
 import sys
 from typing import TYPE_CHECKING
 
+# Importing the bootstrap imports the modules it runs: compiled here where this host can write
+# them, containers (which mount them read-only) load them compiled.
 from ...container import bootstrap
 
 if TYPE_CHECKING:

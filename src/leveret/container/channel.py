@@ -1,0 +1,121 @@
+"""The container's socket to its worker: frames both ways (one sender at a time), and what the
+function prints — ``sys.stdout`` and ``sys.stderr`` — sent as Log frames naming the input that
+printed it, so a function's lines reach the worker before its output.
+"""
+
+from __future__ import annotations
+
+import _contextvars as contextvars
+import io
+import threading
+import time
+
+from . import protocol as P
+
+TYPE_CHECKING = False   # typing costs milliseconds to import
+if TYPE_CHECKING:
+    import socket
+
+LOG_FLUSH_INTERVAL_S = 0.01
+
+# The input whose code is running: each thread or task of a @concurrent function has its own.
+CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
+# Threads the function starts have a context of their own: their prints go to the one input running,
+# when one container runs one input at a time.
+SOLE_INPUT = [""]
+
+
+class Channel:
+    """The socket to the worker; sends are serialised by a lock (log flusher vs main thread)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, msg: P.Message) -> None:
+        data = P.encode(msg)
+        with self._lock:
+            self.sock.sendall(data)
+
+    def recv(self) -> P.Message:
+        return P.recv_message(self.sock)
+
+
+class SocketWriter(io.TextIOBase):
+    """A text stream that forwards what is written to the worker as log frames.
+
+    Writes only append to a buffer; a flusher thread sends every LOG_FLUSH_INTERVAL_S, and the
+    main loop flushes before it sends outputs, so a function's prints precede its result.
+    """
+
+    def __init__(self, channel: Channel, fd: int):
+        self._channel = channel
+        self._fd = fd
+        self._parts: list[tuple[str, str]] = []   # (input_id, text)
+        self._lock = threading.Lock()
+        self.buffer = _BytesWriter(self)
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        with self._lock:
+            self._parts.append((CURRENT_INPUT.get() or SOLE_INPUT[0], s))
+        return len(s)
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._parts:
+                return
+            parts, self._parts = self._parts, []
+        runs: list[list] = []   # consecutive text of one input goes in one frame
+        for input_id, text in parts:
+            if runs and runs[-1][0] == input_id:
+                runs[-1][1].append(text)
+            else:
+                runs.append([input_id, [text]])
+        try:
+            for input_id, texts in runs:
+                self._channel.send(P.Log(self._fd, "".join(texts), input_id))
+        except OSError:
+            pass  # the worker is gone; the container is about to be stopped
+
+
+class _BytesWriter(io.RawIOBase):
+    """``sys.stdout.buffer``: bytes written are decoded as UTF-8 (a character split across writes
+    stays whole) and what is not UTF-8 is kept as surrogate escapes, shown by the worker as U+FFFD."""
+
+    def __init__(self, text: SocketWriter):
+        self._text = text
+        import codecs
+
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        data = bytes(b)
+        text = self._decoder.decode(data)
+        if text:
+            self._text.write(text)
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.flush()
+
+
+def flush_forever(writers: list) -> None:
+    while True:
+        time.sleep(LOG_FLUSH_INTERVAL_S)
+        for w in writers:
+            w.flush()

@@ -1,0 +1,235 @@
+"""Running a function's inputs: one at a time (``Runner``), or all those sent at once for
+``@concurrent`` (``ConcurrentRunner``: on threads, or as tasks on one event loop); each output,
+its value pickled, is held a moment and sent in a batch with others.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from . import protocol as P
+from .channel import CURRENT_INPUT, SOLE_INPUT, Channel, SocketWriter
+from .serialization import PayloadTooLarge, PayloadWriter, exception_payload, load_args
+
+OUTPUT_FLUSH_INTERVAL_S = 0.005
+OUTPUT_FLUSH_BYTES = 8 * 1024 * 1024   # held outputs are sent once they are this big, whatever the time
+
+
+def _function_kind(fn) -> tuple[bool, bool]:
+    """(is a generator function, is an async generator function), without importing inspect."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        import inspect
+
+        return inspect.isgeneratorfunction(fn), inspect.isasyncgenfunction(fn)
+    return bool(code.co_flags & 0x20), bool(code.co_flags & 0x200)   # CO_GENERATOR, CO_ASYNC_GENERATOR
+
+
+class Runner:
+    """Runs inputs one at a time, in the order they came; keeps the running marker."""
+
+    def __init__(self, channel: Channel, fn, import_error: bytes | None, stdout: SocketWriter, stderr: SocketWriter, cloudpickle):
+        self.channel = channel
+        self.fn = fn
+        self.import_error = import_error
+        self.writers = (stdout, stderr)
+        self.cp = cloudpickle
+        self.pending: list[tuple] = []
+        self.pending_bytes = 0
+        self.busy_s = 0.0
+        self.last_flush = time.monotonic()
+        self.loop = None
+        self._lock = threading.Lock()   # the flusher thread also flushes what is held
+        self.marker = P.RunningMarker(None)   # main() gives a one-at-a-time runner the real one
+
+    def flush(self) -> None:
+        """Send held log text, then held outputs (the worker times inputs from their arrival)."""
+        with self._lock:
+            for w in self.writers:
+                w.flush()
+            if self.pending:
+                batch, self.pending, self.pending_bytes = self.pending, [], 0
+                busy, self.busy_s = self.busy_s, 0.0
+                self.channel.send(P.Outputs.of(batch, busy))
+            self.last_flush = time.monotonic()
+
+    def emit(self, out: tuple, *, urgent: bool) -> None:
+        with self._lock:
+            self.pending.append(out)
+            self.pending_bytes += len(out[3] or b"")
+            big = self.pending_bytes >= OUTPUT_FLUSH_BYTES
+        if urgent or big or time.monotonic() - self.last_flush > OUTPUT_FLUSH_INTERVAL_S:
+            self.flush()
+
+    def _dump(self, value, input_id: str):
+        """The pickled value, or None when it was over the inline limit and went to the worker as a blob."""
+        writer = PayloadWriter(self.channel, input_id)
+        try:
+            self.cp.dump(value, writer)
+        except PayloadTooLarge:
+            writer.abort()
+            raise
+        except Exception as exc:
+            writer.abort()
+            raise TypeError(
+                f"the function returned a value of type {type(value).__name__} that cannot be"
+                f" pickled ({exc}); return plain data (dict, list, str, numbers) instead"
+            ) from exc
+        return writer.result()
+
+    def _run_async(self, coro):
+        if self.loop is None:
+            import asyncio  # only async functions pay for it
+
+            self.loop = asyncio.new_event_loop()
+        return self.loop.run_until_complete(coro)
+
+    one_at_a_time = True
+
+    def run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
+        CURRENT_INPUT.set(input_id)
+        if self.one_at_a_time:
+            SOLE_INPUT[0] = input_id
+            self.marker.set(input_id)
+        try:
+            self._run_one(input_id, attempt, args_blob, last_in_batch)
+        finally:
+            if self.one_at_a_time:
+                self.marker.clear()
+
+    def _run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
+        if self.import_error is not None:
+            self.emit((input_id, attempt, P.STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
+            return
+        started = time.perf_counter()
+        try:
+            args, kwargs = load_args(args_blob)
+            if any(_function_kind(self.fn)):
+                n = self._run_generator(input_id, attempt, args, kwargs)
+                out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
+            else:
+                result = self.fn(*args, **kwargs)
+                if hasattr(result, "__await__"):
+                    result = self._run_async(result)
+                out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, "")
+        except Exception as exc:
+            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self.busy_s += time.perf_counter() - started
+        self.emit(out, urgent=last_in_batch)
+
+    def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:
+        gen = self.fn(*args, **kwargs)
+        n = 0
+        if hasattr(gen, "__anext__"):
+            while True:
+                try:
+                    item = self._run_async(gen.__anext__())
+                except StopAsyncIteration:
+                    return n
+                self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+                n += 1
+        for item in gen:
+            self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+            n += 1
+        return n
+
+
+class ConcurrentRunner(Runner):
+    """``@concurrent(max_inputs=N)``: every input sent runs at once (the server sends at most N).
+    Async functions run as tasks on one event loop in a thread of its own; others on N threads.
+    An input that raises what is not an Exception (SystemExit, KeyboardInterrupt) ends the
+    container, as it would one input at a time: the server counts it a crash of what was running."""
+
+    one_at_a_time = False
+
+    def __init__(self, *args, max_inputs: int):
+        super().__init__(*args)
+        self.is_async = self.fn is not None and (_function_kind(self.fn)[1] or _is_coroutine_function(self.fn))
+        if self.is_async:
+            import asyncio
+
+            self.loop = asyncio.new_event_loop()
+            threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=max_inputs, thread_name_prefix="input")
+
+    def submit(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        if self.is_async:
+            import asyncio
+
+            asyncio.run_coroutine_threadsafe(self._run_async_one(input_id, attempt, args_blob), self.loop)
+        else:
+            self.pool.submit(self._run_in_thread, input_id, attempt, args_blob)
+
+    def _run_in_thread(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        try:
+            self.run_one(input_id, attempt, args_blob, True)
+        except BaseException:
+            self._end_container()
+
+    def _run_async(self, coro):
+        """A sync function that returned an awaitable, on this thread: a loop of its own."""
+        import asyncio
+
+        return asyncio.run(coro)
+
+    def _end_container(self) -> None:
+        import traceback
+
+        traceback.print_exc()
+        self.flush()
+        os._exit(1)
+
+    async def _run_async_one(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        try:
+            await self._run_async_input(input_id, attempt, args_blob)
+        except BaseException:
+            self._end_container()
+
+    async def _run_async_input(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        CURRENT_INPUT.set(input_id)
+        started = time.perf_counter()
+        try:
+            args, kwargs = load_args(args_blob)
+            if _function_kind(self.fn)[1]:
+                n = 0
+                async for item in self.fn(*args, **kwargs):
+                    self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
+                    n += 1
+                out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
+            else:
+                out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
+        except Exception as exc:
+            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self.busy_s += time.perf_counter() - started
+        self.emit(out, urgent=True)
+
+    def close(self) -> None:
+        """Let running inputs finish (the worker stops the container when it wants them gone)."""
+        if self.is_async:
+            import asyncio
+
+            pending = asyncio.run_coroutine_threadsafe(_all_tasks_done(), self.loop)
+            pending.result()
+        else:
+            self.pool.shutdown(wait=True)
+
+
+def _is_coroutine_function(fn) -> bool:
+    code = getattr(fn, "__code__", None)
+    return bool(code is not None and code.co_flags & 0x80)   # CO_COROUTINE
+
+
+async def _all_tasks_done() -> None:
+    import asyncio
+
+    me = asyncio.current_task()
+    others = [t for t in asyncio.all_tasks() if t is not me]
+    if others:
+        await asyncio.wait(others)

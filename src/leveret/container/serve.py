@@ -1,0 +1,143 @@
+"""A container's life: connect to the worker, get the function (from the environment, or, in a
+warm container, from a Load frame), import it, say Hello, then run the inputs of each batch that
+comes until Stop or the socket's end.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import _socket as socket
+import sys
+import threading
+import time
+
+from . import protocol as P
+from .channel import Channel, SocketWriter, flush_forever
+from .runner import ConcurrentRunner, Runner
+from .serialization import Codec, Spool, exception_payload
+
+
+def load_function(spec: dict, cloudpickle):
+    """Return the user's callable, from its module (by name) or from a cloudpickled blob."""
+    if spec.get("serialized_path"):
+        with open(spec["serialized_path"], "rb") as f:
+            obj = cloudpickle.loads(f.read())
+    else:
+        if spec.get("mount_dir"):
+            sys.path.insert(0, spec["mount_dir"])
+        obj = importlib.import_module(spec["module"])
+        for part in spec["name"].split("."):
+            obj = getattr(obj, part)
+    get_raw = getattr(obj, "get_raw_f", None)
+    return get_raw() if get_raw is not None else obj
+
+
+# What loading a function imports, whatever the function: a module's ``leveret.App(...)`` and
+# ``@app.function`` (or an App or Function a serialized function's pickle holds) import leveret.app;
+# a serialized function's pickle loads with cloudpickle. ``import leveret`` alone imports neither:
+# the package's names are imported at their first use.
+WARM_IMPORTS = ("leveret.app", "cloudpickle")
+
+
+def wait_for_function(channel: Channel, started_at: float) -> dict:
+    """A warm container: started before any function was chosen for it. It imports WARM_IMPORTS
+    and waits for a Load: its files (the function's code, or its pickle) are written to a directory
+    of its own, and its env (the function's secrets) joins the environment."""
+    for name in WARM_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    channel.send(P.Warm(started_at))
+    msg = channel.recv()
+    if not isinstance(msg, P.Load):
+        raise SystemExit(0)
+    spec, files = dict(msg.spec), msg.files
+    os.environ.update(msg.env)
+    os.environ[P.ENV_CONTAINER_ID] = msg.container_id
+    # beside the socket: a directory of this container's that is writable and removed with it
+    code_dir = os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), "code")
+    for rel, data in files:
+        path = os.path.normpath(os.path.join(code_dir, rel))
+        if not path.startswith(code_dir + os.sep):
+            raise SystemExit(f"refusing code file {rel!r}: it leaves the code directory")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    if spec.get("serialized"):
+        spec["serialized_path"] = os.path.join(code_dir, "function.pkl")
+    else:
+        spec["mount_dir"] = code_dir
+    return spec
+
+
+def main(started_at: float) -> int:
+    """The container's program; ``started_at``: when its interpreter started (the bootstrap's first line)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(os.environ[P.ENV_SOCKET])
+    channel = Channel(sock)
+    stdout, stderr = SocketWriter(channel, 1), SocketWriter(channel, 2)
+    sys.stdout, sys.stderr = stdout, stderr
+    flushing: list = [stdout, stderr]
+    threading.Thread(target=flush_forever, args=(flushing,), daemon=True).start()
+    if P.ENV_FUNCTION in os.environ:
+        spec = P.parse_spec(os.environ[P.ENV_FUNCTION])
+    else:
+        spec = wait_for_function(channel, started_at)
+
+    cloudpickle = Codec()
+    import_started = time.time()
+    fn, import_error = None, None
+    try:
+        fn = load_function(spec, cloudpickle)
+    except BaseException as exc:  # a SystemExit at import time fails inputs, not the container
+        what = spec.get("module", "") + ":" + spec.get("name", "")
+        wrapped = ImportError(f"could not import function {what}: {type(exc).__name__}: {exc}")
+        wrapped.__cause__ = exc
+        import_error = exception_payload(wrapped, cloudpickle)
+        import traceback
+
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
+    channel.send(P.Hello(started_at=started_at, import_started_at=import_started, ready_at=time.time(),
+                         import_error=import_error is not None, python=sys.version.split()[0]))
+
+    max_inputs = int(spec.get("max_inputs") or 1)
+    if max_inputs > 1 and fn is not None:
+        runner = ConcurrentRunner(channel, fn, import_error, stdout, stderr, cloudpickle, max_inputs=max_inputs)
+    else:
+        runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    if runner.one_at_a_time:
+        runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), P.RUNNING_FILE))
+    flushing.append(runner)   # a fast input's output must not wait for a slow input after it
+    spools: dict = {}   # input id -> Spool of its arguments while they arrive
+    while True:
+        try:
+            msg = channel.recv()
+        except (EOFError, OSError):
+            break
+        if isinstance(msg, P.Stop):
+            break
+        if isinstance(msg, P.Blob):   # part of the arguments of an input that comes next
+            spools.setdefault(msg.input_id, Spool()).add(msg.data)
+        elif isinstance(msg, P.BlobAbort):
+            spool = spools.pop(msg.input_id, None)
+            if spool is not None:
+                spool.file.close()
+        elif isinstance(msg, P.Inputs):
+            args = msg.args
+            if spools:   # those None came as Blob chunks
+                args = [spools.pop(iid, None) if a is None else a for iid, a in zip(msg.input_ids, args)]
+            batch = zip(msg.input_ids, msg.attempts, args)
+            if isinstance(runner, ConcurrentRunner):
+                for input_id, attempt, args_blob in batch:
+                    runner.submit(input_id, attempt, args_blob)
+                continue
+            last = len(msg.input_ids) - 1
+            for i, (input_id, attempt, args_blob) in enumerate(batch):
+                runner.run_one(input_id, attempt, args_blob, last_in_batch=i == last)
+            runner.flush()
+    if isinstance(runner, ConcurrentRunner):
+        runner.close()
+    runner.flush()
+    return 0

@@ -1,0 +1,87 @@
+"""What a container starts with: the ContainerSpec a runtime runs (the bootstrap, its environment,
+mounts and limits), and its function's spec and code, which the bootstrap reads beside it on a
+cold start, or which a warm container gets in a Load frame.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from .._wire import api_pb2 as pb
+from ..container import protocol
+from .runtime import ContainerSpec, Mount, NetworkSpec
+
+if TYPE_CHECKING:
+    from .agent import Agent
+
+
+def function_spec(d: pb.FunctionDefinition) -> dict:
+    """What the bootstrap needs to know of a function besides its code."""
+    spec = {"module": d.module, "name": d.name}
+    if d.max_inputs > 1:
+        spec["max_inputs"] = str(d.max_inputs)
+    return spec
+
+
+async def code_on_disk(agent: "Agent", d: pb.FunctionDefinition, directory: str) -> dict:
+    """The function's spec, its code where a cold container reads it: its pickle written in
+    ``directory``, its module's mount fetched (cached per worker)."""
+    spec = function_spec(d)
+    if d.serialized_function:
+        path = os.path.join(directory, "function.pkl")
+        with open(path, "wb") as f:
+            f.write(d.serialized_function)
+        spec["serialized_path"] = path
+    if d.mount_id:
+        spec["mount_dir"] = await agent.mount_dir(d.mount_id)
+    return spec
+
+
+async def code_files(agent: "Agent", d: pb.FunctionDefinition) -> tuple[dict, list[tuple[str, bytes]]]:
+    """The function's spec and code files, for a warm container to write where it likes."""
+    spec = function_spec(d)
+    if d.serialized_function:
+        spec["serialized"] = "1"
+        return spec, [("function.pkl", d.serialized_function)]
+    root = await agent.mount_dir(d.mount_id)
+    files = []
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            with open(os.path.join(dirpath, n), "rb") as f:
+                files.append((os.path.relpath(os.path.join(dirpath, n), root), f.read()))
+    return spec, files
+
+
+def container_spec(container_id: str, d: pb.FunctionDefinition | None, *, bootstrap: tuple[list[str], dict[str, str]],
+                   directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
+                   pids_limit: int) -> ContainerSpec:
+    """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
+    root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
+    later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths."""
+    argv, env = bootstrap
+    if d is not None:
+        env = {**d.secret_env, **env}
+    if image is not None:
+        paths = [p for p in (env.get("PYTHONPATH"), image.env.get("PYTHONPATH")) if p]
+        env = {**image.env, **env, **({"PYTHONPATH": ":".join(paths)} if paths else {})}
+    env.update({
+        protocol.ENV_SOCKET: socket_path,
+        protocol.ENV_CONTAINER_ID: container_id,
+        "PYTHONUNBUFFERED": "1",
+    })
+    if fn_spec is not None:
+        env[protocol.ENV_FUNCTION] = protocol.format_spec(fn_spec)
+    if gpus:   # the GPUs this container got: CUDA sees only these
+        env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+    # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
+    socket_dir = os.path.dirname(socket_path)
+    mounts = [Mount(socket_dir, socket_dir, read_only=False), Mount(directory, directory)]
+    if fn_spec and fn_spec.get("mount_dir"):
+        mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
+    if d is None:
+        d = pb.FunctionDefinition()
+    return ContainerSpec(container_id, argv, env, directory, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
+                         network=NetworkSpec("none" if d.block_network else "host"), pids_limit=pids_limit,
+                         disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
+                         cwd=image.workdir if image else "/")
