@@ -1,7 +1,9 @@
 """The web dashboard in a real headless Chromium (driven by Selenium) against a running cluster:
 it logs in with the token, shows a function's container and its log line as they appear, an input's
-timeline, and the queue chart; the page saves a screenshot."""
+timeline, and the queue chart; the page saves a screenshot. Its log stream is also read as a script
+would, without a browser."""
 
+import json
 import shutil
 import urllib.error
 import urllib.request
@@ -9,6 +11,7 @@ import urllib.request
 import pytest
 from _needs import missing
 
+from apps import basic
 from apps import orchestration as o
 from leveret.testing import Cluster
 
@@ -46,6 +49,42 @@ def test_the_dashboard_needs_the_token(tmp_path):
         assert status_of(cluster.server.http_url + "/api/apps") == 401
         assert status_of(cluster.server.http_url + "/") == 401
         assert status_of(cluster.server.http_url + "/login?token=wrong") == 401
+
+
+def events(stream):
+    """The Server-Sent Events of a response as they come: (event name, its JSON data)."""
+    name, data = "message", []
+    for raw in stream:
+        line = raw.decode().rstrip("\r\n")
+        if not line:
+            if data:
+                yield name, json.loads("\n".join(data))
+            name, data = "message", []
+        elif line.startswith("event: "):
+            name = line[len("event: "):]
+        elif line.startswith("data: "):
+            data.append(line[len("data: "):])
+
+
+def test_lines_that_come_while_the_log_stream_is_followed_reach_it(tmp_path):
+    with Cluster(tmp_path) as cluster:
+        with basic.app.run(show_logs=False):
+            request = urllib.request.Request(f"{cluster.server.http_url}/api/logs/stream?app={basic.app.app_id}",
+                                             headers={"Authorization": f"Bearer {cluster.token}"})
+            with urllib.request.urlopen(request, timeout=30) as stream:
+                got = events(stream)
+                while next(got)[0] != "live":   # the stored lines first
+                    pass
+                assert basic.chatty.remote("dash-9") == "dash-9"
+                seen: dict[str, dict] = {}
+                while not {"out dash-9", "err dash-9"} <= seen.keys():   # live: as the worker sends them
+                    name, lines = next(got)
+                    assert name == "message"
+                    seen.update((line["text"], line) for line in lines)
+                assert (seen["out dash-9"]["source"], seen["err dash-9"]["source"]) == ("stdout", "stderr")
+                assert seen["out dash-9"]["app_id"] == basic.app.app_id
+                seqs = [line["seq"] for line in seen.values()]
+                assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
 def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser):

@@ -144,9 +144,9 @@ class Dashboard:
                 if batch is None:
                     await response.write(b"event: done\ndata: []\n\n")
                     break
-                lines = [line for line in (_line((ln.seq, ln.app_id, ln.function_name, ln.container_id, ln.input_id,
-                                                  ln.source, ln.ts, ln.text)) for ln in batch)
-                         if line["seq"] > last and ok(line)]
+                # the hub's live rows: (seq, app_id, function_name, container_id, input_id, source, ts,
+                # text, verbose), a stored row's columns and the verbose flag behind them
+                lines = [line for line in (_line(row[:8]) for row in batch) if line["seq"] > last and ok(line)]
                 if lines:
                     last = lines[-1]["seq"]
                     await response.write(f"data: {json.dumps(lines)}\n\n".encode())
