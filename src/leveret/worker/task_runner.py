@@ -194,6 +194,7 @@ class ContainerTask:
         t0 = time.time()
         server = None
         exit_code, message, failed = 0, "", False
+        helpers: list[asyncio.Future] = []   # what it waits on: cancelled when it ends, never left pending
         try:
             os.makedirs(self.dir, exist_ok=True)
             os.makedirs(self.socket_dir, exist_ok=True)
@@ -220,11 +221,14 @@ class ContainerTask:
             pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
                      asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
             waiter = asyncio.ensure_future(self.handle.wait())
+            helpers += [*pipes, waiter]
             if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
                 assigned = asyncio.ensure_future(self.assigned.wait())
+                helpers.append(assigned)
                 await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
                 assigned.cancel()
             connected = asyncio.ensure_future(self.connected.wait())
+            helpers.append(connected)
             startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
             done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
@@ -262,6 +266,8 @@ class ContainerTask:
             if self.handle is not None:
                 self.handle.kill(signal.SIGKILL)
         finally:
+            for helper in helpers:   # cancelled mid-wait (the worker stopping): none is left pending
+                helper.cancel()
             if server is not None:
                 server.close()
             running = self._running_input()   # before its socket directory (and marker) goes
