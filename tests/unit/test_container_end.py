@@ -3,10 +3,10 @@ message a user sees, from how it exited."""
 
 import signal
 
-from leveret._wire import api_pb2 as pb
+from leveret._shared.containers import ContainerState
 from leveret.worker.container_end import container_end
 
-FAILED, STOPPED = pb.CONTAINER_STATE_FAILED, pb.CONTAINER_STATE_STOPPED
+FAILED, STOPPED = ContainerState.FAILED, ContainerState.STOPPED
 
 
 def end(exit_code, message="", failed=False, *, stopping=False, oom_killed=False, stderr_tail=()):

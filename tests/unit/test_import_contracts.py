@@ -67,3 +67,14 @@ def test_every_server_module_is_the_edge_or_kept_free_of_protobuf():
     core = _names("server-wire-at-the-edge", "source_modules", "leveret.server.")
     assert _modules_in(os.path.join(PACKAGE, "server")) - SERVER_EDGE == core, \
         "put new server modules in the server-wire-at-the-edge contract (or the edge)"
+
+
+# The worker's edge: its stream to the server (link.py), the server's other calls (rpc.py), and
+# where their messages are converted to and from its own types (convert.py, model.py).
+WORKER_EDGE = {"link", "convert", "rpc"}
+
+
+def test_every_worker_module_is_the_edge_or_kept_free_of_protobuf():
+    core = _names("worker-wire-at-the-edge", "source_modules", "leveret.worker.")
+    assert _modules_in(os.path.join(PACKAGE, "worker")) - WORKER_EDGE == core, \
+        "put new worker modules in the worker-wire-at-the-edge contract (or the edge)"

@@ -15,9 +15,10 @@ payload bytes passed along as they are. Output statuses are ``_shared.status``'s
 from __future__ import annotations
 
 import dataclasses
-import enum
 from typing import NamedTuple
 
+# What workers report of their containers, as the worker says it too.
+from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, LogSource, Reported, Usage  # noqa: F401
 from .._shared.status import OutputStatus
 
 # ------------------------------------------------------------------ functions
@@ -101,15 +102,6 @@ class Results(NamedTuple):
 # ------------------------------------------------------------------ workers and containers
 
 
-class Reported(NamedTuple):
-    """A container a reconnecting worker says it still runs."""
-
-    container_id: str
-    function_id: str
-    app_id: str
-    ready: bool
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class WorkerInfo:
     """What a worker says of itself when it registers."""
@@ -124,53 +116,6 @@ class WorkerInfo:
     labels: dict = dataclasses.field(default_factory=dict)
     containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
     previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
-
-
-class ContainerState(enum.Enum):
-    STARTING = "starting"
-    READY = "ready"       # its bootstrap connected and imported the function
-    STOPPED = "stopped"
-    FAILED = "failed"
-
-
-@dataclasses.dataclass(slots=True)
-class ContainerEvent:
-    """A container's change of state, as its worker tells it."""
-
-    container_id: str
-    state: ContainerState
-    exit_code: int = 0
-    message: str = ""
-    phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds, on READY
-    oom_killed: bool = False
-    timed_out_input: str = ""   # it was stopped because this input ran past its timeout
-    running_input: str = ""     # the input it was running when it ended, if known
-
-
-class Usage(NamedTuple):
-    """What one container uses, from its worker's heartbeat (< 0: unknown)."""
-
-    container_id: str
-    cpu_seconds: float
-    memory_bytes: int
-
-
-class ExecOutput(NamedTuple):
-    """A piece of a command's output (``stream`` 1: stdout, 2: stderr), or its end (``done``)."""
-
-    stream: int = 0
-    data: bytes = b""
-    done: bool = False
-    exit_code: int = 0
-    error: str = ""
-
-
-class LogSource(enum.IntEnum):
-    """Where a log line came from: api.proto's LogSource numbers, as the store keeps them."""
-
-    STDOUT = 1
-    STDERR = 2
-    SYSTEM = 3
 
 
 # ------------------------------------------------------------------ to workers (their outbox)

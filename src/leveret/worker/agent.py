@@ -1,8 +1,10 @@
 """The worker agent: one stream to the server carries everything both ways (link.py keeps it up,
 reconnecting whenever it breaks).
 
-    server ─ServerToWorker─▶ start (assignment) │ inputs │ stop ─▶ ContainerTask
-    ContainerTask ─▶ results │ events │ log lines (batched) ─WorkerToServer─▶ server
+    server ─ServerToWorker─▶ link.py, convert.py ─▶ Assignment │ Inputs │ Stop ─▶ ContainerTask
+    ContainerTask ─▶ Results │ ContainerEvent │ log lines (batched) ─▶ convert.py ─WorkerToServer─▶ server
+
+It works on its own types (model.py); protobuf stays in link.py, convert.py and rpc.py.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import shutil
 import socket
 import tempfile
 
-from .._wire import api_pb2 as pb
+from . import model as m
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
@@ -64,7 +66,7 @@ class Agent:
         self._log_flush: asyncio.TimerHandle | None = None
         self._mounts: dict[str, asyncio.Future] = {}
         self.socket_dir = socket_dir_for(workdir)   # emptied at start: a killed worker leaves its sockets
-        self.stub = None
+        self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
@@ -72,10 +74,10 @@ class Agent:
         self.metrics_url = ""                  # where it listens, once running
         self.metrics_started = asyncio.Event()   # set when its /metrics serves (after registering)
 
-    def info(self, **reconnect) -> pb.WorkerInfo:
+    def info(self, **reconnect) -> m.WorkerInfo:
         """What it offers; ``reconnect``: the containers it runs and its earlier id, when reconnecting."""
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
-        return pb.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
+        return m.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
                              cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers,
                              labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type, **reconnect)
 
@@ -141,54 +143,53 @@ class Agent:
         for running in self._execs.values():
             running.cancel()
 
-    def reconcile_report(self) -> list[pb.ReconcileContainer]:
+    def reconcile_report(self) -> tuple[m.Reported, ...]:
         """The containers it runs for functions, for the server to keep or stop (warm ones stay its own)."""
-        return [pb.ReconcileContainer(container_id=t.container_id, function_id=t.a.function_id, app_id=t.a.app_id,
-                                      ready=t.connected.is_set())
-                for t in self.tasks.values()
-                if t.a is not None and t.stop_requested is None and t.task is not None and not t.task.done()]
+        return tuple(m.Reported(t.container_id, t.a.function_id, t.a.app_id, t.connected.is_set())
+                     for t in self.tasks.values()
+                     if t.a is not None and t.stop_requested is None and t.task is not None and not t.task.done())
 
-    def handle(self, msg: pb.ServerToWorker) -> None:
-        kind = msg.WhichOneof("msg")
-        if kind == "inputs":
-            task = self.tasks.get(msg.inputs.container_id)
+    def handle(self, cmd) -> None:
+        """Do what the server said (a model.py command)."""
+        kind = type(cmd)
+        if kind is m.Inputs:
+            task = self.tasks.get(cmd.container_id)
             if task is not None:
-                task.send_inputs(msg.inputs)
-        elif kind == "start":
-            self._start_container(msg.start)
-        elif kind == "stop":
-            task = self.tasks.get(msg.stop.container_id)
+                task.send_inputs(cmd.items)
+        elif kind is m.Assignment:
+            self._start_container(cmd)
+        elif kind is m.Stop:
+            task = self.tasks.get(cmd.container_id)
             if task is not None:
-                task.stop(msg.stop.reason)
-        elif kind == "exec":
-            self._execs[msg.exec.exec_id] = asyncio.ensure_future(self._exec(msg.exec))
-        elif kind == "exec_cancel":
-            running = self._execs.pop(msg.exec_cancel, None)
+                task.stop(cmd.reason)
+        elif kind is m.Exec:
+            self._execs[cmd.exec_id] = asyncio.ensure_future(self._exec(cmd))
+        elif kind is m.CancelExec:
+            running = self._execs.pop(cmd.exec_id, None)
             if running is not None:
                 running.cancel()
-        elif kind == "logs_stored":   # each stored batch lets the next one go
-            self._logs_in_flight = max(0, self._logs_in_flight - msg.logs_stored)
+        elif kind is m.LogsStored:   # each stored batch lets the next one go
+            self._logs_in_flight = max(0, self._logs_in_flight - cmd.batches)
             if self.log_buffer.count:
                 self.flush_logs()
-        elif kind == "heartbeat_s":
-            self.heartbeat_s = msg.heartbeat_s
-        elif kind == "worker_id":
-            self.worker_id = msg.worker_id
+        elif kind is m.HeartbeatEvery:
+            self.heartbeat_s = cmd.seconds
+        elif kind is m.Registered:
+            self.worker_id = cmd.worker_id
             if self.runtime.disks is not None:   # it names the worker when it refuses a container
                 self.runtime.disks.owner = f"worker {self.worker_id}"
             self.registered.set()
             self._fill_pool()
             if self.log_buffer.count:   # lines kept while the server was away
                 self.flush_logs()
-        elif kind == "previous_end":
-            log.info("the server had ended this worker's last stream: %s", msg.previous_end)
-        elif kind == "reconciled":
-            r = msg.reconciled
-            log.info("the server kept %d of this worker's containers%s and stops %d%s", len(r.kept),
-                     f" ({', '.join(r.kept)})" if r.kept else "", len(r.stopped),
-                     f" ({', '.join(r.stopped)})" if r.stopped else "")
+        elif kind is m.PreviousEnd:
+            log.info("the server had ended this worker's last stream: %s", cmd.reason)
+        elif kind is m.Reconciled:
+            log.info("the server kept %d of this worker's containers%s and stops %d%s", len(cmd.kept),
+                     f" ({', '.join(cmd.kept)})" if cmd.kept else "", len(cmd.stopped),
+                     f" ({', '.join(cmd.stopped)})" if cmd.stopped else "")
 
-    def _start_container(self, assignment: pb.ContainerAssignment) -> None:
+    def _start_container(self, assignment: m.Assignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
         alive = [t for t in self.pool if t.task is not None and not t.task.done() and t.stop_requested is None
                  and getattr(getattr(t.handle, "proc", None), "returncode", None) is None]
@@ -225,12 +226,12 @@ class Agent:
     async def _heartbeat(self) -> None:
         while True:   # often until the server has said how often (its lease may be short)
             await asyncio.sleep(self.heartbeat_s if self.registered.is_set() else min(self.heartbeat_s, 1.0))
-            self._outbox.put_nowait(pb.WorkerToServer(heartbeat=True))
+            self._outbox.put_nowait(m.HEARTBEAT)
             usage = self.usage()
             if usage:
-                self._outbox.put_nowait(pb.WorkerToServer(usage=pb.ContainerUsageBatch(containers=usage)))
+                self._outbox.put_nowait(m.UsageReport(usage))
 
-    def usage(self) -> list[pb.ContainerUsage]:
+    def usage(self) -> list[m.Usage]:
         """What the assigned containers use now, as the runtime can tell (-1: it cannot)."""
         out = []
         for task in list(self.tasks.values()):
@@ -241,32 +242,28 @@ class Agent:
             except OSError:   # it ended between the listing and the read
                 continue
             if stats is not None:
-                out.append(pb.ContainerUsage(
-                    container_id=task.container_id,
-                    cpu_seconds=-1.0 if stats.cpu_seconds is None else stats.cpu_seconds,
-                    memory_bytes=-1 if stats.memory_bytes is None else stats.memory_bytes))
+                out.append(m.Usage(task.container_id, -1.0 if stats.cpu_seconds is None else stats.cpu_seconds,
+                                   -1 if stats.memory_bytes is None else stats.memory_bytes))
         return out
 
     # ------------------------------------------------------------------ called by ContainerTask
 
-    def results(self, batch: pb.ResultBatch) -> None:
-        self.flush_logs(batch.container_id)  # a function's log lines go out before its result
-        self._outbox.put_nowait(pb.WorkerToServer(results=batch))
+    def results(self, results: m.Results) -> None:
+        self.flush_logs(results.container_id)  # a function's log lines go out before its result
+        self._outbox.put_nowait(results)
 
-    def event(self, container_id: str, state: int, *, exit_code: int = 0, message: str = "", phases=None,
+    def event(self, container_id: str, state: m.ContainerState, *, exit_code: int = 0, message: str = "", phases=None,
               oom_killed: bool = False, timed_out_input: str = "", running_input: str = "") -> None:
         self.flush_logs(container_id)
-        self._outbox.put_nowait(pb.WorkerToServer(event=pb.ContainerEvent(
-            container_id=container_id, state=state, exit_code=exit_code, message=message, phases=phases or {},
-            oom_killed=oom_killed, timed_out_input=timed_out_input, running_input=running_input)))
+        self._outbox.put_nowait(m.ContainerEvent(container_id, state, exit_code, message, phases or {}, oom_killed,
+                                                 timed_out_input, running_input))
 
-    async def _exec(self, start: pb.ExecStart) -> None:
+    async def _exec(self, start: m.Exec) -> None:
         """Run a command in one of this worker's containers; stream its output to the server."""
         from .runtime import RuntimeStartError
 
         def send(**fields) -> None:
-            self._outbox.put_nowait(pb.WorkerToServer(exec_output=pb.ExecOutput(
-                exec_id=start.exec_id, output=pb.ContainerExecResponse(**fields))))
+            self._outbox.put_nowait(m.ExecReport(start.exec_id, m.ExecOutput(**fields)))
 
         task = self.tasks.get(start.container_id)
         proc = None
@@ -333,7 +330,7 @@ class Agent:
 
     def _send_logs(self, runs: list[Run]) -> None:
         self._logs_in_flight += 1
-        self._outbox.put_nowait(pb.WorkerToServer(logs=pb.LogBatch(chunks=_chunks(runs))))
+        self._outbox.put_nowait(m.Logs(runs))
 
     def forget(self, task: ContainerTask) -> None:
         if self.tasks.get(task.container_id) is task:
@@ -369,11 +366,11 @@ class Agent:
         target = os.path.join(self.workdir, "mounts", mount_id)
         if os.path.isdir(target):
             return target
-        resp = await self.stub.MountGet(pb.MountGetRequest(mount_id=mount_id))
+        files = await self.server.mount_files(mount_id)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = tempfile.mkdtemp(dir=os.path.dirname(target))
         try:
-            for f in resp.files:
+            for f in files:
                 if hashlib.sha256(f.content).hexdigest() != f.sha256:
                     raise ValueError(f"mount {mount_id}: {f.path} does not match its sha256")
                 if f.path.startswith("/") or ".." in f.path.split("/"):
@@ -390,21 +387,3 @@ class Agent:
                 raise
         return target
 
-
-def _chunks(runs: list[Run]) -> list[pb.LogChunk]:
-    """Runs as the wire's chunks: one per container (consecutive runs of one container share one)."""
-    chunks = []
-    i = 0
-    while i < len(runs):
-        head = runs[i].head
-        j = i + 1
-        while j < len(runs) and runs[j].head is head:
-            j += 1
-        group = runs[i:j]
-        texts = group[0].texts if len(group) == 1 else [t for r in group for t in r.texts]
-        chunks.append(pb.LogChunk(
-            app_id=head[0], function_name=head[1], container_id=head[2], texts=texts,
-            run_lengths=[len(r.texts) for r in group], run_sources=[r.source for r in group],
-            run_input_ids=[r.input_id for r in group], run_ts=[r.ts for r in group]))
-        i = j
-    return chunks

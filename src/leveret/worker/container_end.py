@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import signal
 
-from .._wire import api_pb2 as pb
+from .._shared.containers import ContainerState
 
 
 def container_end(exit_code: int, message: str, failed: bool, *, stopping: bool, oom_killed: bool,
-                  memory_mb: int, stderr_tail: list[str]) -> tuple[int, str]:
+                  memory_mb: int, stderr_tail: list[str]) -> tuple[ContainerState, str]:
     """(state, message) of the end event of a container that exited with ``exit_code`` (negative:
     a signal). ``message``: why the worker ended it, if it did; ``failed``: whether it failed
     before it exited (it could not start); ``stopping``: the worker asked it to stop."""
@@ -27,7 +27,7 @@ def container_end(exit_code: int, message: str, failed: bool, *, stopping: bool,
             message += "; last lines of its stderr:\n" + "\n".join(stderr_tail)
     if exit_code != 0 and not stopping:
         failed = True
-    return (pb.CONTAINER_STATE_FAILED if failed else pb.CONTAINER_STATE_STOPPED), message
+    return (ContainerState.FAILED if failed else ContainerState.STOPPED), message
 
 
 def describe_exit(code: int) -> str:

@@ -17,7 +17,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from .._wire import api_pb2 as pb
+from .._shared.containers import LogSource
 from .logbuf import LineSplitter
 from .logflow import REASON_BACKLOG, RateGate, Run, drop_marker
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 STDERR_TAIL_LINES = 20
 DROP_REPORT_S = 1.0           # while a container's lines are being dropped, say how many this often
+# Where a line came from, as plain numbers (a Run carries one; the wire's LogSource has the same)
+STDOUT, STDERR, SYSTEM = int(LogSource.STDOUT), int(LogSource.STDERR), int(LogSource.SYSTEM)
 
 log = logging.getLogger("leveret.worker")
 
@@ -60,7 +62,7 @@ class ContainerLog:
             self._early_lines.append(text)
             return
         text = _utf8(f"image: {text}")
-        self.agent.log(Run(self.head, pb.LOG_SOURCE_SYSTEM, "", time.time(), [text]), len(text), force=True)
+        self.agent.log(Run(self.head, SYSTEM, "", time.time(), [text]), len(text), force=True)
 
     def log_frame(self, msg: "Log") -> None:
         """What the function wrote to sys.stdout or sys.stderr."""
@@ -70,7 +72,7 @@ class ContainerLog:
     async def read_pipe(self, stream: asyncio.StreamReader, source: int) -> None:
         """Bytes written to fd 1 or 2 (by subprocesses, C code): decoded as UTF-8 across reads,
         so a character cut by a read stays whole; what is not UTF-8 becomes U+FFFD."""
-        fd = 1 if source == pb.LOG_SOURCE_STDOUT else 2
+        fd = 1 if source == STDOUT else 2
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
             chunk = await stream.read(65536)
@@ -109,8 +111,8 @@ class ContainerLog:
             for text in texts:
                 log.info("warm container %s: %s", self.container_id, text)
             return
-        source = pb.LOG_SOURCE_STDOUT if fd % 10 == 1 else pb.LOG_SOURCE_STDERR
-        if source == pb.LOG_SOURCE_STDERR:
+        source = STDOUT if fd % 10 == 1 else STDERR
+        if source == STDERR:
             self.stderr_tail.extend(texts[-STDERR_TAIL_LINES:])
             del self.stderr_tail[:-STDERR_TAIL_LINES]
         n, nbytes = self.gate.admit(texts)
@@ -136,7 +138,7 @@ class ContainerLog:
         if backlog:
             dropped[REASON_BACKLOG] = backlog
         for reason, count in dropped.items():
-            self.agent.log(Run(self.head, pb.LOG_SOURCE_STDERR, "", time.time(), [drop_marker(count, reason)]), 0,
+            self.agent.log(Run(self.head, STDERR, "", time.time(), [drop_marker(count, reason)]), 0,
                            force=True)
 
 

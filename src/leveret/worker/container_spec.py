@@ -8,15 +8,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .._wire import api_pb2 as pb
 from ..container import protocol
+from .model import Definition
 from .runtime import ContainerSpec, Mount, NetworkSpec
 
 if TYPE_CHECKING:
     from .agent import Agent
 
 
-def function_spec(d: pb.FunctionDefinition) -> dict:
+def function_spec(d: Definition) -> dict:
     """What the bootstrap needs to know of a function besides its code."""
     spec = {"module": d.module, "name": d.name}
     if d.max_inputs > 1:
@@ -24,7 +24,7 @@ def function_spec(d: pb.FunctionDefinition) -> dict:
     return spec
 
 
-async def code_on_disk(agent: "Agent", d: pb.FunctionDefinition, directory: str) -> dict:
+async def code_on_disk(agent: "Agent", d: Definition, directory: str) -> dict:
     """The function's spec, its code where a cold container reads it: its pickle written in
     ``directory``, its module's mount fetched (cached per worker)."""
     spec = function_spec(d)
@@ -38,7 +38,7 @@ async def code_on_disk(agent: "Agent", d: pb.FunctionDefinition, directory: str)
     return spec
 
 
-async def code_files(agent: "Agent", d: pb.FunctionDefinition) -> tuple[dict, list[tuple[str, bytes]]]:
+async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[str, bytes]]]:
     """The function's spec and code files, for a warm container to write where it likes."""
     spec = function_spec(d)
     if d.serialized_function:
@@ -53,7 +53,7 @@ async def code_files(agent: "Agent", d: pb.FunctionDefinition) -> tuple[dict, li
     return spec, files
 
 
-def container_spec(container_id: str, d: pb.FunctionDefinition | None, *, bootstrap: tuple[list[str], dict[str, str]],
+def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
                    directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
                    pids_limit: int) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
@@ -80,7 +80,7 @@ def container_spec(container_id: str, d: pb.FunctionDefinition | None, *, bootst
     if fn_spec and fn_spec.get("mount_dir"):
         mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
     if d is None:
-        d = pb.FunctionDefinition()
+        d = Definition()
     return ContainerSpec(container_id, argv, env, directory, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
                          network=NetworkSpec("none" if d.block_network else "host"), pids_limit=pids_limit,
                          disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",

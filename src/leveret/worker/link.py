@@ -7,7 +7,8 @@
     1 s until it first registered) ─▶ connect
     the token refused ─▶ AuthError: the worker exits, and says why
 
-Containers keep running while the link is down, warm ones included; the server keeps those of
+What goes either way is converted here (convert.py), once: the rest of the worker works on its own
+types (model.py). Containers keep running while the link is down, warm ones included; the server keeps those of
 functions it still runs and stops the rest. Each failure is logged when it starts or changes, not
 at every attempt; a worker that has never reached its server is quiet about it for a moment (its
 server may be starting beside it).
@@ -22,11 +23,12 @@ from typing import TYPE_CHECKING
 
 import grpc
 
-from .._shared.aio import queue_items
 from .._shared.backoff import Backoff
-from .._wire import api_pb2 as pb
-from .._wire.channel import open_channel, translate
 from .._shared.errors import AuthError
+from .._wire.channel import open_channel, translate
+from . import model as m
+from .convert import from_server, to_server
+from .rpc import ServerCalls
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -107,22 +109,22 @@ class Link:
         outbox: asyncio.Queue = asyncio.Queue()
         # Registration first, with the containers as they are now: what they do from here on
         # (READY, their end, results) goes out on this stream after it.
-        outbox.put_nowait(pb.WorkerToServer(register=agent.info(containers=agent.reconcile_report(),
-                                                                previous_worker_id=agent.worker_id)))
+        outbox.put_nowait(agent.info(containers=agent.reconcile_report(), previous_worker_id=agent.worker_id))
         agent.new_stream(outbox)
-        channel, agent.stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
+        channel, stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
+        agent.server = ServerCalls(stub)
         ended = ""
         try:
-            async for msg in agent.stub.WorkerConnect(queue_items(outbox)):
-                kind = msg.WhichOneof("msg")
-                if kind == "disconnect":
-                    ended = f"the server at {agent.server_url} ended this worker's stream: {msg.disconnect}"
-                elif kind == "worker_id":
-                    self.registered(msg.worker_id)
+            async for msg in stub.WorkerConnect(_messages(outbox)):
                 try:
-                    agent.handle(msg)
+                    cmd = from_server(msg)
+                    if type(cmd) is m.Disconnect:
+                        ended = f"the server at {agent.server_url} ended this worker's stream: {cmd.reason}"
+                    elif type(cmd) is m.Registered:
+                        self.registered(cmd.worker_id)
+                    agent.handle(cmd)
                 except Exception:   # a bug handling one message must not take the worker down
-                    log.exception("could not handle the server's %s message", kind)
+                    log.exception("could not handle the server's %s message", msg.WhichOneof("msg"))
         finally:
             outbox.put_nowait(None)   # ends the request stream
             await channel.close()
@@ -137,3 +139,9 @@ class Link:
             log.info("registered as %s again, after %.1f s without the server (%d attempt(s))",
                      worker_id, away, self.attempts)
         self.said, self.down_since, self.attempts = "", None, 0
+
+
+async def _messages(outbox: asyncio.Queue):
+    """What is put in ``outbox`` (model.py's reports) as the stream's messages, until None is."""
+    while (report := await outbox.get()) is not None:
+        yield to_server(report)

@@ -13,12 +13,8 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable
 
-from .._wire.blobs import Upload
 from ..container import protocol
-
-
-class StoredBlob(str):
-    """A blob id the worker got from the server for an output (never what a container sent)."""
+from .model import StoredBlob
 
 
 def describe(exc: BaseException) -> str:
@@ -27,9 +23,9 @@ def describe(exc: BaseException) -> str:
 
 
 class PayloadRelay:
-    def __init__(self, stub_of: Callable[[], object]):
-        self._stub_of = stub_of
-        self._uploads: dict[str, Upload] = {}
+    def __init__(self, server_of: Callable[[], object]):
+        self._server_of = server_of   # the server's calls (rpc.ServerCalls) of the stream now
+        self._uploads: dict[str, object] = {}
         self._upload_errors: dict[str, str] = {}
         self._feeding: asyncio.Future | None = None
 
@@ -73,7 +69,7 @@ class PayloadRelay:
             return
         upload = self._uploads.get(input_id)
         if upload is None:
-            upload = self._uploads[input_id] = Upload(self._stub_of())
+            upload = self._uploads[input_id] = self._server_of().upload()
         try:
             await upload.write(data)
         except Exception as exc:   # the output then fails, saying why; the container goes on

@@ -14,14 +14,15 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
+from .._shared.containers import ContainerState
 from .._shared.ids import new_id
-from .._wire import api_pb2 as pb
-from .._wire import blobs
+from .._shared.status import OutputStatus
 from ..container import protocol
 from .container_end import container_end
-from .container_log import ContainerLog
+from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
-from .payloads import PayloadRelay, StoredBlob
+from .model import Assignment, Definition, Input, Results
+from .payloads import PayloadRelay
 from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import RuntimeStartError
@@ -34,17 +35,15 @@ PIPE_DRAIN_S = 1.0
 
 log = logging.getLogger("leveret.worker")
 
-STATUS = {
-    protocol.STATUS_SUCCESS: pb.OUTPUT_STATUS_SUCCESS,
-    protocol.STATUS_FAILURE: pb.OUTPUT_STATUS_FAILURE,
-    protocol.STATUS_GENERATOR_ITEM: pb.OUTPUT_STATUS_GENERATOR_ITEM,
-    protocol.STATUS_GENERATOR_DONE: pb.OUTPUT_STATUS_GENERATOR_DONE,
-    protocol.STATUS_INTERNAL_FAILURE: pb.OUTPUT_STATUS_INTERNAL_FAILURE,
-}
+# What a container may say of an output (the protocol's numbers are _shared.status's); any other
+# number it sends is an internal failure.
+STATUSES = frozenset({protocol.STATUS_SUCCESS, protocol.STATUS_FAILURE, protocol.STATUS_GENERATOR_ITEM,
+                      protocol.STATUS_GENERATOR_DONE, protocol.STATUS_INTERNAL_FAILURE})
+INTERNAL_FAILURE = int(OutputStatus.INTERNAL_FAILURE)
 
 
 class ContainerTask:
-    def __init__(self, agent: "Agent", assignment: pb.ContainerAssignment | None):
+    def __init__(self, agent: "Agent", assignment: Assignment | None):
         """``assignment`` None starts a warm container: running, no function yet (what loading one
         imports is imported); ``assign`` gives it one (its code travels over the socket), which
         skips the cold start."""
@@ -59,7 +58,7 @@ class ContainerTask:
         self.handle = None
         self.writer: asyncio.StreamWriter | None = None
         self.pending_inputs: list[tuple] = []
-        self.relay = PayloadRelay(lambda: agent.stub)   # payloads over the inline limit (payloads.py)
+        self.relay = PayloadRelay(lambda: agent.server)   # payloads over the inline limit (payloads.py)
         self.connected = asyncio.Event()
         self.stop_requested: str | None = None
         self.logs = ContainerLog(agent, self.container_id)   # what it prints (container_log.py)
@@ -73,7 +72,7 @@ class ContainerTask:
         if assignment is not None:
             self._bind(assignment)
 
-    def _bind(self, assignment: pb.ContainerAssignment) -> None:
+    def _bind(self, assignment: Assignment) -> None:
         self.a = assignment
         # its lines are its function's from now on; a warm one still starting says what it did so far
         self.logs.bind((assignment.app_id, assignment.definition.name, self.container_id), starting=self.writer is None)
@@ -83,12 +82,12 @@ class ContainerTask:
         self.assigned.set()
 
     @staticmethod
-    def can_be_warm(definition: pb.FunctionDefinition) -> bool:
+    def can_be_warm(definition: Definition) -> bool:
         """Warm containers run the default image without limits: others are made for their function."""
         return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
                     or definition.gpu_count or definition.ephemeral_disk_mb)
 
-    def assign(self, assignment: pb.ContainerAssignment) -> None:
+    def assign(self, assignment: Assignment) -> None:
         """Give this warm container its function; from now on it goes by the server's container id."""
         self.container_id = assignment.container_id
         self._bind(assignment)
@@ -98,8 +97,7 @@ class ContainerTask:
 
     # ------------------------------------------------------------------ messages from the server
 
-    def send_inputs(self, batch: pb.InputBatch) -> None:
-        items = [(i.input_id, i.attempt, i.args, i.args_blob_id) for i in batch.inputs]
+    def send_inputs(self, items: list[Input]) -> None:
         if self.writer is None:
             self.pending_inputs.extend(items)
             return
@@ -126,7 +124,7 @@ class ContainerTask:
         """Stream an input's arguments from the server's blob to the bootstrap; False if its socket closed."""
         sent = False
         try:
-            async for data in blobs.chunks(self.agent.stub, blob_id):
+            async for data in self.agent.server.blob_chunks(blob_id):
                 sent = True
                 if not self._write(protocol.Blob(input_id, data)):
                     return False
@@ -138,20 +136,20 @@ class ContainerTask:
         return True
 
     def _fail_input(self, input_id: str, attempt: int, message: str) -> None:
-        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=[pb.ContainerResult(
-            input_id=input_id, attempt=attempt,
-            output=pb.Output(status=pb.OUTPUT_STATUS_INTERNAL_FAILURE, message=message))]))
+        self._result(input_id, attempt, INTERNAL_FAILURE, message)
+
+    def _result(self, input_id: str, attempt: int, status: int, message: str) -> None:
+        """One output of the worker's own (no data): an input it could not run to its end."""
+        self.agent.results(Results(self.container_id, [input_id], [attempt], [status], [b""], [0], [message]))
 
     def _on_timeout(self, input_id: str, attempt: int) -> None:
         """The input ran past its timeout: it fails as such, and its container is stopped at once
         (SIGTERM, then SIGKILL after the grace); the inputs queued behind it go to other containers."""
         timeout = self.a.definition.timeout_s
         self.timed_out = input_id
-        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=[pb.ContainerResult(
-            input_id=input_id, attempt=attempt, output=pb.Output(
-                status=pb.OUTPUT_STATUS_TIMEOUT,
-                message=f"the input ran past its timeout of {timeout:g} s and its container was stopped;"
-                        " allow more with @app.function(timeout=...)"))]))
+        self._result(input_id, attempt, int(OutputStatus.TIMEOUT),
+                     f"the input ran past its timeout of {timeout:g} s and its container was stopped;"
+                     " allow more with @app.function(timeout=...)")
         self.stop_requested = self.stop_requested or "an input timed out"
         self._signal(signal.SIGTERM)
         asyncio.get_running_loop().call_later(self.agent.stop_grace_s, self._signal, signal.SIGKILL)
@@ -194,6 +192,7 @@ class ContainerTask:
         t0 = time.time()
         server = None
         exit_code, message, failed = 0, "", False
+        helpers: list[asyncio.Future] = []   # what it waits on: cancelled when it ends, never left pending
         try:
             os.makedirs(self.dir, exist_ok=True)
             os.makedirs(self.socket_dir, exist_ok=True)
@@ -217,14 +216,17 @@ class ContainerTask:
                 fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
-            pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, pb.LOG_SOURCE_STDOUT)),
-                     asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, pb.LOG_SOURCE_STDERR))]
+            pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
+                     asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, STDERR))]
             waiter = asyncio.ensure_future(self.handle.wait())
+            helpers += [*pipes, waiter]
             if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
                 assigned = asyncio.ensure_future(self.assigned.wait())
+                helpers.append(assigned)
                 await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
                 assigned.cancel()
             connected = asyncio.ensure_future(self.connected.wait())
+            helpers.append(connected)
             startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
             done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
             if connected not in done:
@@ -244,7 +246,7 @@ class ContainerTask:
                 else:
                     phases["interpreter_start"] = max(0.0, hello.started_at - t2)
                 phases["imports"] = hello.ready_at - hello.import_started_at
-                self.agent.event(self.container_id, pb.CONTAINER_STATE_READY, phases=phases)
+                self.agent.event(self.container_id, ContainerState.READY, phases=phases)
                 exit_code = await waiter
                 message = self.failure
             # Processes the function left behind die with the container and release its pipes.
@@ -262,6 +264,8 @@ class ContainerTask:
             if self.handle is not None:
                 self.handle.kill(signal.SIGKILL)
         finally:
+            for helper in helpers:   # cancelled mid-wait (the worker stopping): none is left pending
+                helper.cancel()
             if server is not None:
                 server.close()
             running = self._running_input()   # before its socket directory (and marker) goes
@@ -378,12 +382,8 @@ class ContainerTask:
             for iid, status in zip(outputs.input_ids, outputs.statuses):
                 if status != protocol.STATUS_GENERATOR_ITEM:
                     self.timer.finished(iid)
-        results = [
-            pb.ContainerResult(input_id=iid, attempt=attempt, output=pb.Output(
-                status=STATUS.get(status, pb.OUTPUT_STATUS_INTERNAL_FAILURE), gen_index=gen_index, message=message,
-                **({"data_blob_id": data} if isinstance(data, StoredBlob) else {"data": data})))
-            for iid, attempt, status, data, gen_index, message in zip(
-                outputs.input_ids, outputs.attempts, outputs.statuses, outputs.data, outputs.gen_indexes,
-                outputs.messages)
-        ]
-        self.agent.results(pb.ResultBatch(container_id=self.container_id, results=results, busy_s=outputs.busy_s))
+        statuses = outputs.statuses
+        if not STATUSES.issuperset(statuses):
+            statuses = [s if s in STATUSES else INTERNAL_FAILURE for s in statuses]
+        self.agent.results(Results(self.container_id, outputs.input_ids, outputs.attempts, statuses, outputs.data,
+                                   outputs.gen_indexes, outputs.messages, outputs.busy_s))

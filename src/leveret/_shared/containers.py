@@ -1,0 +1,67 @@
+"""What the server and the worker both say of a container: its states, the events and usage its
+worker reports, a command's output in one, the containers a reconnecting worker still runs, and
+where its log lines come from. Each side converts them to and from api.proto's messages at its edge.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import NamedTuple
+
+
+class ContainerState(enum.Enum):
+    STARTING = "starting"
+    READY = "ready"       # its bootstrap connected and imported the function
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class LogSource(enum.IntEnum):
+    """Where a log line came from: api.proto's LogSource numbers, as the store keeps them."""
+
+    STDOUT = 1
+    STDERR = 2
+    SYSTEM = 3
+
+
+@dataclasses.dataclass(slots=True)
+class ContainerEvent:
+    """A container's change of state, as its worker tells it."""
+
+    container_id: str
+    state: ContainerState
+    exit_code: int = 0
+    message: str = ""
+    phases: dict = dataclasses.field(default_factory=dict)   # cold start, seconds, on READY
+    oom_killed: bool = False
+    timed_out_input: str = ""   # it was stopped because this input ran past its timeout
+    running_input: str = ""     # the input it was running when it ended, if known
+
+
+class Usage(NamedTuple):
+    """What one container uses, with its worker's heartbeat (< 0: its runtime cannot tell)."""
+
+    container_id: str
+    cpu_seconds: float
+    memory_bytes: int
+
+
+class Reported(NamedTuple):
+    """A container a reconnecting worker says it still runs for a function."""
+
+    container_id: str
+    function_id: str
+    app_id: str
+    ready: bool
+
+
+class ExecOutput(NamedTuple):
+    """A piece of the output of a command run in a container (``stream`` 1: stdout, 2: stderr), or
+    its end (``done``)."""
+
+    stream: int = 0
+    data: bytes = b""
+    done: bool = False
+    exit_code: int = 0
+    error: str = ""

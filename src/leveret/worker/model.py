@@ -1,0 +1,191 @@
+"""The worker's own types for what crosses its edge: what the server tells it, and what it reports.
+convert.py turns api.proto's messages into these and back; link.py (the stream) and rpc.py (the
+server's other calls) are the only modules that see protobuf.
+
+    server ─start─▶ Assignment (Definition)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
+           ─exec─▶ Exec, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
+           ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
+           ─disconnect─▶ Disconnect
+    worker ─▶ WorkerInfo (of Reported), Heartbeat, UsageReport (of Usage), Results, ContainerEvent
+              (ContainerState), ExecReport (of ExecOutput), Logs (logflow.py's Runs)
+
+Inputs and results are the hot path: an input is a plain tuple, results are columns (as the
+container protocol's Outputs frame has them), payload bytes passed along as they are. Output
+statuses are ``_shared.status``'s numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, Reported, Usage
+
+__all__ = [
+    "Assignment", "CancelExec", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
+    "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
+    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
+    "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
+]
+
+# ------------------------------------------------------------------ from the server
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Definition:
+    """What the worker uses of a function's definition (0 and "": not set)."""
+
+    name: str = ""
+    module: str = ""                 # imported by name inside the container
+    mount_id: str = ""               # its code, unless serialized
+    serialized_function: bytes = dataclasses.field(default=b"", repr=False)
+    image: str = ""                  # build steps as JSON; "": the default image
+    secret_env: dict = dataclasses.field(default_factory=dict, repr=False)
+    timeout_s: float = 0.0           # per input
+    startup_timeout_s: float = 0.0   # start to ready; 0: the worker's default
+    max_inputs: int = 0              # @concurrent: inputs one container runs at once
+    cpu: float = 0.0
+    memory_mb: int = 0
+    gpu_count: int = 0
+    block_network: bool = False
+    ephemeral_disk_mb: int = 0
+
+
+class Assignment(NamedTuple):
+    """Run a container for a function."""
+
+    container_id: str
+    function_id: str
+    app_id: str
+    definition: Definition
+
+
+# One input for a container: (input_id, attempt, args, args_blob_id) — its pickled arguments, or
+# the blob holding them when they are over the inline limit. A plain tuple: a map sends thousands.
+Input = tuple[str, int, bytes, str]
+
+
+class Inputs(NamedTuple):
+    container_id: str
+    items: list   # of Input
+
+
+class Stop(NamedTuple):
+    container_id: str
+    reason: str
+
+
+class Exec(NamedTuple):
+    """Run a command in a container (`leveret container exec`)."""
+
+    exec_id: str
+    container_id: str
+    argv: list
+
+
+class CancelExec(NamedTuple):
+    exec_id: str
+
+
+class LogsStored(NamedTuple):
+    """The server stored this many batches of lines: as many more may go."""
+
+    batches: int
+
+
+class HeartbeatEvery(NamedTuple):
+    seconds: float
+
+
+class Registered(NamedTuple):
+    worker_id: str
+
+
+class Reconciled(NamedTuple):
+    """Which of the containers it reported on registering the server kept, and which it stops."""
+
+    kept: list
+    stopped: list
+
+
+class PreviousEnd(NamedTuple):
+    """Why the server had ended this worker's last stream."""
+
+    reason: str
+
+
+class Disconnect(NamedTuple):
+    """The server ends this stream."""
+
+    reason: str
+
+
+class MountFile(NamedTuple):
+    """A file of a code mount, as the server has it."""
+
+    path: str
+    content: bytes
+    sha256: str
+    mode: int
+
+
+# ------------------------------------------------------------------ to the server
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """What it offers, on registering."""
+
+    hostname: str
+    runtime: str
+    cpu: float
+    memory_mb: int
+    max_containers: int
+    labels: dict = dataclasses.field(default_factory=dict)
+    gpus: int = 0
+    gpu_type: str = ""
+    containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
+    previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
+
+
+class Heartbeat(NamedTuple):
+    pass
+
+
+HEARTBEAT = Heartbeat()
+
+
+class UsageReport(NamedTuple):
+    containers: list   # of Usage
+
+
+class StoredBlob(str):
+    """A blob id the worker got from the server for an output (never what a container sent)."""
+
+
+class Results(NamedTuple):
+    """A container's outputs, a column per field as its Outputs frame had them: ``data`` holds
+    each output's pickled value or exception, or a StoredBlob naming the blob that holds it;
+    ``statuses`` are ``_shared.status``'s numbers. ``busy_s``: how long it ran inputs."""
+
+    container_id: str
+    input_ids: list
+    attempts: list
+    statuses: list
+    data: list
+    gen_indexes: list
+    messages: list
+    busy_s: float = 0.0
+
+
+class ExecReport(NamedTuple):
+    """A piece of the output of command ``exec_id``, or its end."""
+
+    exec_id: str
+    output: ExecOutput
+
+
+class Logs(NamedTuple):
+    """Lines for the server, as logflow.py's Runs."""
+
+    runs: list
