@@ -34,10 +34,12 @@ def load_function(spec: dict, cloudpickle):
 
 
 # What loading a function imports, whatever the function: a module's ``leveret.App(...)`` and
-# ``@app.function`` (or an App or Function a serialized function's pickle holds) import leveret.app;
-# a serialized function's pickle loads with cloudpickle. ``import leveret`` alone imports neither:
-# the package's names are imported at their first use.
-WARM_IMPORTS = ("leveret.app", "cloudpickle")
+# ``@app.function`` (or an App or Function a serialized function's pickle holds) import leveret.app
+# (``import leveret`` alone does not: the package's names are imported at their first use).
+# cloudpickle is not among them: it takes ~30 ms to import, which a warm container refilled while
+# cold starts come one after another would put on their path, and a function loaded from its
+# module (the usual case) never needs it; a serialized function's pickle imports it after Load.
+WARM_IMPORTS = ("leveret.app",)
 
 
 def wait_for_function(channel: Channel, started_at: float) -> dict:
