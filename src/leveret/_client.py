@@ -208,7 +208,8 @@ class Client:
     async def input(self, idx: int, args: bytes):
         """An Input with these pickled arguments: inline, or uploaded as a blob when over the inline limit."""
         from ._wire import api_pb2 as pb
-        from ._wire.blobs import INLINE_LIMIT, put
+        from ._shared.payloads import INLINE_LIMIT
+        from ._wire.blobs import put
 
         if len(args) <= INLINE_LIMIT:
             return pb.Input(idx=idx, args=args)
@@ -259,12 +260,10 @@ async def _close_client() -> None:
 
 def reset() -> None:
     """Close and forget the process's client (tests point it elsewhere)."""
-    global _client
-    client, _client = _client, None
-    if client is not None:
+    if _client is not None:
         from ._shared.aio import run_sync
 
-        run_sync(client.close())
+        run_sync(_close_client())
 
 
 __all__ = ["Client", "ConnectionError", "reset"]

@@ -7,6 +7,7 @@ import pytest
 
 import leveret
 from apps import payloads as p
+from leveret._shared.payloads import INLINE_LIMIT
 from leveret._wire import blobs
 from leveret.testing import Cluster
 
@@ -34,7 +35,7 @@ def test_a_large_argument_and_result_make_the_round_trip(running):
 
 def test_small_payloads_stay_inline(running):
     before = len(blob_files(running))
-    assert p.echo.remote(b"x" * (blobs.INLINE_LIMIT - 1024)) == b"x" * (blobs.INLINE_LIMIT - 1024)
+    assert p.echo.remote(b"x" * (INLINE_LIMIT - 1024)) == b"x" * (INLINE_LIMIT - 1024)
     assert len(blob_files(running)) == before
 
 

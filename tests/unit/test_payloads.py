@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from leveret._wire import blobs
+from leveret._shared import payloads as blobs
 from leveret.container import serialization as bs
 from leveret.container import protocol as P
 from leveret.server.blobs import ORPHAN_AFTER_S, BlobStore, BlobTooLarge

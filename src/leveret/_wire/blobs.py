@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from typing import IO, AsyncIterator
 
-from .._shared.payloads import CHUNK_BYTES, INLINE_LIMIT, MAX_PAYLOAD, size_text, too_large  # noqa: F401  (the SDK and worker read them here)
+from .._shared.payloads import CHUNK_BYTES, MAX_PAYLOAD, too_large
 
 
 async def put(stub, data: bytes, what: str = "the arguments") -> str:
