@@ -49,6 +49,14 @@ class Client:
         """The process's client: LEVERET_SERVER_URL if set, else the embedded daemon (started if needed)."""
         global _client
         if _client is None:
+            from ._container_client import ContainerClient, socket_path
+
+            inside = socket_path()
+            if inside is not None:   # in a container: its calls go through its worker
+                _client = ContainerClient(inside)
+                if _close_client not in at_shutdown:
+                    at_shutdown.append(_close_client)
+                return _client
             server = config.explicit_server()
             if server is None:
                 from . import _daemon
@@ -146,7 +154,47 @@ class Client:
             from .exception import NotFoundError
 
             raise NotFoundError(resp.not_found)
+        if resp.refused:
+            from .exception import AuthError
+
+            raise AuthError(resp.refused)
         return resp.output
+
+    async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:
+        """A deployed function's id, and whether it is a generator."""
+        from ._wire import api_pb2 as pb
+
+        found = await self.call("FunctionLookup", pb.FunctionLookupRequest(
+            app_name=app_name, function_name=function_name, environment_name=environment))
+        return found.function_id, found.is_generator
+
+    async def spawn(self, function_id: str, inp) -> str:
+        """Start a call of one input; its id."""
+        from ._shared.ids import new_id
+        from ._wire import api_pb2 as pb
+
+        resp = await self.call("FunctionSpawn", pb.FunctionSpawnRequest(function_id=function_id, call_id=new_id("fc"),
+                                                                        input=inp))
+        return resp.call_id
+
+    async def call_get(self, call_id: str, timeout: float | None):
+        """A call's (first) output, or None if it did not come within ``timeout`` seconds."""
+        from ._wire import api_pb2 as pb
+
+        resp = await self.call("FunctionCallGet", pb.FunctionCallGetRequest(
+            call_id=call_id, timeout_s=-1.0 if timeout is None else float(timeout)))
+        return None if resp.timed_out else resp.outputs[0]
+
+    async def call_cancel(self, call_id: str) -> None:
+        from ._wire import api_pb2 as pb
+
+        await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
+
+    def map_outputs(self, function_id: str, arg_iter, on_total=None):
+        """A map's outputs as they come, its inputs sent meanwhile (_map.py)."""
+        from ._map import MapStream
+
+        return MapStream(self, function_id, arg_iter, on_total).outputs()
 
     def _send_remote(self, request) -> None:
         if self._remote_queue is None:

@@ -78,16 +78,18 @@ class Function:
         return fn
 
     async def _live(self):
-        if self._function_id is None and self._lookup is not None:
+        if self._function_id is None:
             from ._client import Client
-            from ._wire import api_pb2 as pb
+            from ._container_client import socket_path
 
-            client = await Client.get()
-            app_name, name, environment = self._lookup
-            found = await client.call("FunctionLookup", pb.FunctionLookupRequest(
-                app_name=app_name, function_name=name, environment_name=environment))
-            self._is_generator = found.is_generator
-            self._hydrate(found.function_id, client)
+            if self._lookup is not None:
+                client = await Client.get()
+                function_id, self._is_generator = await client.lookup(*self._lookup)
+                self._hydrate(function_id, client)
+            elif self._app is not None and socket_path() is not None:   # its app's, called from inside a container
+                client = await Client.get()
+                function_id, self._is_generator = await client.lookup("", self._name, "")
+                self._hydrate(function_id, client)
         if self._function_id is None:
             raise InvalidError(
                 f"function {self._name!r} is not running: call it from inside `with app.run():`,"
@@ -150,14 +152,8 @@ class Function:
         client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
-        from ._wire import api_pb2 as pb
-
-        from ._shared.ids import new_id
-
-        req = pb.FunctionSpawnRequest(function_id=self._function_id, call_id=new_id("fc"),
-                                      input=await client.input(0, ser.serialize_args(args, kwargs)))
-        resp = await client.call("FunctionSpawn", req)
-        return FunctionCall(resp.call_id, client)
+        call_id = await client.spawn(self._function_id, await client.input(0, ser.serialize_args(args, kwargs)))
+        return FunctionCall(call_id, client)
 
     @synchronize
     async def map(self, *input_iterators: Iterable, kwargs: dict | None = None, order_outputs: bool = True,
@@ -216,10 +212,8 @@ class Function:
     async def _stream_outputs(self, arg_iter, on_total=None):
         """Send inputs in batches on one FunctionMap stream; yield the outputs as they come (a map
         resumes where it was if the server goes away and comes back: _map.py)."""
-        from ._map import MapStream
-
         client = await self._live()
-        async for o in MapStream(client, self._function_id, arg_iter, on_total).outputs():
+        async for o in client.map_outputs(self._function_id, arg_iter, on_total):
             yield o
 
 
@@ -248,19 +242,14 @@ class FunctionCall:
     @synchronize
     async def get(self, timeout: float | None = None) -> Any:
         """Wait for the result (at most ``timeout`` seconds: then raise TimeoutError)."""
-        from ._wire import api_pb2 as pb
-
         client = await self._get_client()
-        resp = await client.call("FunctionCallGet", pb.FunctionCallGetRequest(
-            call_id=self.object_id, timeout_s=-1.0 if timeout is None else float(timeout)))
-        if resp.timed_out:
+        output = await client.call_get(self.object_id, timeout)
+        if output is None:
             raise TimeoutError(f"{self.object_id} did not finish within {timeout} s; call .get() again to keep waiting")
-        return await client.value(resp.outputs[0])
+        return await client.value(output)
 
     @synchronize
     async def cancel(self) -> None:
         """Cancel the call's input if it has not finished."""
-        from ._wire import api_pb2 as pb
-
         client = await self._get_client()
-        await client.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=self.object_id))
+        await client.call_cancel(self.object_id)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from leveret.container import protocol as P
 from leveret.worker.container_log import _utf8
 
-MESSAGES = sorted(P.FROM_CONTAINER | P.TO_CONTAINER, key=lambda cls: cls.KIND)
+MESSAGES = sorted(P.FROM_CONTAINER | P.TO_CONTAINER | P.FROM_CALLER | P.TO_CALLER, key=lambda cls: cls.KIND)
 
 # Text as functions write it: any code point, NUL, and the lone surrogates that undecodable bytes
 # become (surrogateescape) or that a str may hold.
@@ -122,6 +122,8 @@ def test_a_hello_of_another_version_is_refused_naming_both():
         P.decode_frame(frame)
     with pytest.raises(P.VersionMismatch):
         P.decode_frame(P.encode(P.Warm(1.0, version=0)))
+    with pytest.raises(P.VersionMismatch):   # a calls connection's first frame too
+        P.decode_frame(P.encode(P.CallsOpen(version=P.VERSION + 1)))
 
 
 def test_a_batch_that_says_more_rows_than_its_frame_can_hold_is_refused_at_once():
@@ -152,6 +154,7 @@ def test_what_is_not_a_message_is_not_encoded(msg, error):
 def test_messages_go_only_the_way_they_are_meant():
     assert P.Inputs not in P.FROM_CONTAINER and P.Load not in P.FROM_CONTAINER
     assert P.Hello not in P.TO_CONTAINER and P.Outputs not in P.TO_CONTAINER
+    assert not (P.FROM_CALLER | P.TO_CALLER) & (P.FROM_CONTAINER | P.TO_CONTAINER)   # a calls connection's own
     assert {cls.KIND for cls in MESSAGES} == set(P.KINDS)
 
 

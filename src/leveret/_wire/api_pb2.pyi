@@ -595,16 +595,18 @@ class FunctionRemoteRequest(_message.Message):
     def __init__(self, tag: _Optional[int] = ..., function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., cancel: _Optional[bool] = ..., call_id: _Optional[str] = ..., again: _Optional[bool] = ...) -> None: ...
 
 class FunctionRemoteResponse(_message.Message):
-    __slots__ = ("tag", "call_id", "output", "not_found")
+    __slots__ = ("tag", "call_id", "output", "not_found", "refused")
     TAG_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     NOT_FOUND_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
     tag: int
     call_id: str
     output: Output
     not_found: str
-    def __init__(self, tag: _Optional[int] = ..., call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., not_found: _Optional[str] = ...) -> None: ...
+    refused: str
+    def __init__(self, tag: _Optional[int] = ..., call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., not_found: _Optional[str] = ..., refused: _Optional[str] = ...) -> None: ...
 
 class FunctionSpawnRequest(_message.Message):
     __slots__ = ("function_id", "input", "call_id", "again")
@@ -778,16 +780,18 @@ class ReconcileResult(_message.Message):
     def __init__(self, kept: _Optional[_Iterable[str]] = ..., stopped: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ContainerAssignment(_message.Message):
-    __slots__ = ("container_id", "function_id", "app_id", "definition")
+    __slots__ = ("container_id", "function_id", "app_id", "definition", "container_token")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     function_id: str
     app_id: str
     definition: FunctionDefinition
-    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ...) -> None: ...
+    container_token: str
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import struct
 
+from .calls import CallsOpen
 from .fields import ProtocolError, VersionMismatch
 from .messages import KINDS, VERSION, Hello, Message, Warm
+
+_VERSIONED = (Hello, Warm, CallsOpen)   # a connection's first frame: its version comes first
 
 # Numbers are in the host's byte order (the socket never leaves it: both ends run on one host).
 HEADER = struct.Struct("=IB")   # body length, kind: the same in every version
@@ -40,7 +43,7 @@ def decode(kind: int, body: bytes) -> Message:
     if cls is None:
         raise ProtocolError(_unknown(kind))
     try:
-        if cls is Hello or cls is Warm:
+        if cls in _VERSIONED:
             (version,) = _U16.unpack_from(body, 0)
             if version != VERSION:
                 raise VersionMismatch(f"the container speaks protocol version {version} and its worker"

@@ -6,6 +6,7 @@ the names both sides use, from the modules that hold them.
 - frames.py — a message with its header: encode, decode, read from a stream or a socket
 - marker.py — the running marker beside the socket
 - environment.py — what the worker sets in the bootstrap's environment
+- calls.py — the messages of a calls connection (what a function calls from inside its container)
 
 Standard library only, and no pickle of frames: what a container sends is data the worker reads
 with struct, never code it runs; the user's arguments and results travel inside as opaque bytes.
@@ -15,6 +16,7 @@ this directory. README.md beside it has the frame layout and every kind.
 
 from __future__ import annotations
 
+from .calls import (FROM_CALLER, TO_CALLER, Call, CallCancel, CallGet, CallsOpen, Lookup, Reply, Result)
 from .environment import ENV_CONTAINER_ID, ENV_FUNCTION, ENV_SOCKET, format_spec, parse_spec
 from .fields import ProtocolError, VersionMismatch
 from .frames import HEADER, MAX_FRAME, decode, decode_frame, encode, read_message, recv_message, split_header
@@ -25,6 +27,7 @@ from .messages import (CHUNK_BYTES, FROM_CONTAINER, INLINE_LIMIT, KINDS, MAX_PAY
                        Inputs, Lifecycle, Load, Log, Message, Outputs, Stop, Warm)
 
 __all__ = [
+    "FROM_CALLER", "TO_CALLER", "Call", "CallCancel", "CallGet", "CallsOpen", "Lookup", "Reply", "Result",
     "CHUNK_BYTES", "ENV_CONTAINER_ID", "ENV_FUNCTION", "ENV_SOCKET", "FROM_CONTAINER", "HEADER", "INLINE_LIMIT",
     "KINDS", "MARKER_SIZE", "MAX_FRAME", "MAX_PAYLOAD", "RUNNING_FILE", "STATUS_FAILURE", "STATUS_GENERATOR_DONE",
     "STATUS_GENERATOR_ITEM", "STATUS_INTERNAL_FAILURE", "STATUS_SUCCESS", "TO_CONTAINER", "VERSION",

@@ -1,10 +1,17 @@
-"""Who is calling: the server's token (everything) or a worker's own token (a worker's RPCs only).
+"""Who is calling: the server's token (everything), a worker's own token (a worker's RPCs only), or
+a container's token (the calls its function's code makes: scope.py says what it reaches).
 
 The server's token is made on first start and used by clients, the CLI and the embedded worker.
 Each other host's worker joins with a token of its own (``leveret token create``): the store
 keeps only its SHA-256, and with it a caller can only connect as a worker (one at a time per
 token) and fetch the code of containers assigned to that worker — not call functions, read
 outputs or see other workers' secrets.
+
+A container's token is made by the server for each container it starts and travels to its worker
+with the assignment; the worker makes the container's calls with it (the container itself never
+holds it: it asks its worker over its socket). It is the container's id and an HMAC of it under a
+key derived from the server's token, so it needs no storage and holds across a server restart,
+and it is refused once its container has ended (scope.py).
 """
 
 from __future__ import annotations
@@ -18,9 +25,15 @@ from .store import Store
 
 ADMIN = "admin"
 WORKER = "worker"
+CONTAINER = "container"
 WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Leveret/MountGet",
                             "/leveret.v1.Leveret/BlobPut", "/leveret.v1.Leveret/BlobGet"})
 TOKEN_PREFIX = "lvw_"
+CONTAINER_PREFIX = "lvc_"
+# What a container's code may call: functions, their calls, and the blobs of large payloads.
+CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
+    "FunctionLookup", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet", "FunctionCallCancel",
+    "BlobPut", "BlobGet"))
 
 
 def _sha(token: str) -> str:
@@ -32,6 +45,7 @@ class Tokens:
 
     def __init__(self, admin_token: str, writes):
         self._admin = f"Bearer {admin_token}".encode()
+        self._container_key = hashlib.sha256(b"leveret container tokens\0" + admin_token.encode()).digest()
         self.writes = writes   # the store's writer (writes.py)
         self._workers: dict[str, str] = {}
 
@@ -40,7 +54,8 @@ class Tokens:
         self._workers = {t["sha256"]: t["id"] for t in tokens if t["revoked_at"] is None}
 
     def check(self, authorization: str | bytes | None) -> tuple[str, str] | None:
-        """(ADMIN, "") or (WORKER, token_id) for a valid ``authorization`` header value, else None."""
+        """(ADMIN, ""), (WORKER, token_id) or (CONTAINER, container_id) for a valid ``authorization``
+        header value, else None."""
         if not authorization:
             return None
         got = authorization.encode() if isinstance(authorization, str) else authorization
@@ -50,7 +65,22 @@ class Tokens:
             token_id = self._workers.get(_sha(got[len(b"Bearer "):].decode(errors="replace")))
             if token_id is not None:
                 return WORKER, token_id
+        if got.startswith(b"Bearer " + CONTAINER_PREFIX.encode()):
+            container_id, _, _ = got[len(b"Bearer ") + len(CONTAINER_PREFIX):].decode(errors="replace").partition("_")
+            if hmac.compare_digest(got[len(b"Bearer "):], self.container_token(container_id).encode()):
+                return CONTAINER, container_id
         return None
+
+    def container_token(self, container_id: str) -> str:
+        """The token the server gives container ``container_id`` (its calls are made with it)."""
+        mac = hmac.new(self._container_key, container_id.encode(), hashlib.sha256).hexdigest()[:40]
+        return f"{CONTAINER_PREFIX}{container_id}_{mac}"
+
+    def container_of(self, context) -> str:
+        """The container whose token made this call, or "" (the server's token: no scope to check).
+        The interceptor let only known tokens through, and a worker's only to a worker's RPCs."""
+        found = self.caller(context)
+        return found[1] if found is not None and found[0] == CONTAINER else ""
 
     def caller(self, context) -> tuple[str, str] | None:
         """Who made this call (None: nobody known — refuse)."""

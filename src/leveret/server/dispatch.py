@@ -51,6 +51,10 @@ NO_WORKER = ("no worker is connected to this server, so inputs wait: start one w
 log = logging.getLogger("leveret.server")
 
 
+def _no_container_token(container_id: str) -> str:
+    return ""
+
+
 def _cannot_read_spec(encoded: bytes) -> FunctionSpec:
     raise RuntimeError("this Dispatcher reads no stored functions: make it with read_spec=api.convert.read_spec")
 
@@ -62,6 +66,7 @@ class Dispatcher:
         # A stored function's definition (the wire's bytes) as a FunctionSpec: api/convert.read_spec
         self.read_spec = read_spec or _cannot_read_spec
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
+        self.container_token = _no_container_token   # a container's token for its calls (auth.py sets it)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
         self.no_worker = NO_WORKER   # why inputs wait while no worker is connected (the embedded daemon says its own)

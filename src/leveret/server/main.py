@@ -13,7 +13,7 @@ from .._shared.aio import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .api.convert import read_spec
-from .auth import ADMIN, WORKER_METHODS, Tokens
+from .auth import ADMIN, CONTAINER, CONTAINER_METHODS, WORKER, WORKER_METHODS, Tokens
 from .clock import SystemClock
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
@@ -34,9 +34,16 @@ GRPC_OPTIONS = [
 ]
 
 
+REFUSED = {
+    WORKER: "a worker's token only connects a worker: use the server's token here",
+    CONTAINER: "a container's token only calls functions (its app's and deployed ones): use the server's token here",
+}
+
+
 class TokenCheck(grpc.aio.ServerInterceptor):
     """Refuse every RPC that does not carry ``authorization: Bearer <token>`` with the server's
-    token, or a worker's own token for a worker's RPCs."""
+    token, a worker's own token for a worker's RPCs, or a container's token for the calls its
+    code may make (auth.CONTAINER_METHODS; scope.py checks what they reach)."""
 
     def __init__(self, tokens: Tokens):
         self.tokens = tokens
@@ -45,11 +52,12 @@ class TokenCheck(grpc.aio.ServerInterceptor):
         for key, value in details.invocation_metadata or ():
             if key == "authorization":
                 found = self.tokens.check(value)
-                if found is not None and (found[0] == ADMIN or details.method in WORKER_METHODS):
+                role = found[0] if found is not None else None
+                if (role == ADMIN or (role == WORKER and details.method in WORKER_METHODS)
+                        or (role == CONTAINER and details.method in CONTAINER_METHODS)):
                     return await continuation(details)
-                if found is not None:
-                    return _deny(await continuation(details), grpc.StatusCode.PERMISSION_DENIED,
-                                 "a worker's token only connects a worker: use the server's token here")
+                if role is not None:
+                    return _deny(await continuation(details), grpc.StatusCode.PERMISSION_DENIED, REFUSED[role])
         return _deny(await continuation(details), grpc.StatusCode.UNAUTHENTICATED,
                      "missing or wrong token: set LEVERET_TOKEN to the server's token")
 
@@ -137,6 +145,7 @@ class Server:
                                  on_pruned=dispatcher.blobs.delete_of_calls)
         tokens = Tokens(token, writes)
         await tokens.load()
+        dispatcher.container_token = tokens.container_token
         server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
         api_pb2_grpc.add_LeveretServicer_to_server(
             LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s), server)

@@ -126,6 +126,7 @@ class StartContainer(NamedTuple):
     function_id: str
     app_id: str
     spec: FunctionSpec
+    token: str = ""   # the container's token: its worker makes the container's calls with it (auth.py)
 
 
 class SendInputs(NamedTuple):

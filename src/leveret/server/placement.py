@@ -149,7 +149,8 @@ class Placement:
         fn.containers[ct.container_id] = ct
         worker.containers.add(ct)
         worker.allocated = worker.allocated + ct.resources
-        worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec))
+        worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec,
+                                                  self.d.container_token(ct.container_id)))
 
     def report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""

@@ -30,7 +30,8 @@ def _inputs(b: pb.InputBatch) -> m.Inputs:
 
 FROM_SERVER = {
     "inputs": _inputs,
-    "start": lambda a: m.Assignment(a.container_id, a.function_id, a.app_id, definition(a.definition)),
+    "start": lambda a: m.Assignment(a.container_id, a.function_id, a.app_id, definition(a.definition),
+                                      a.container_token),
     "stop": lambda s: m.Stop(s.container_id, s.reason),
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv)),
     "exec_cancel": m.CancelExec,

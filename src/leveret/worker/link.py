@@ -112,7 +112,7 @@ class Link:
         outbox.put_nowait(agent.info(containers=agent.reconcile_report(), previous_worker_id=agent.worker_id))
         agent.new_stream(outbox)
         channel, stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
-        agent.server = ServerCalls(stub)
+        agent.server = ServerCalls(channel, stub)
         ended = ""
         try:
             async for msg in stub.WorkerConnect(_messages(outbox)):

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, Reported, Usage
 
 __all__ = [
-    "Assignment", "CancelExec", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
+    "Assignment", "CallOutput", "CallRefused", "CancelExec", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
     "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
@@ -58,6 +58,7 @@ class Assignment(NamedTuple):
     function_id: str
     app_id: str
     definition: Definition
+    token: str = ""   # the container's token: its calls (nested .remote, ...) are made with it (calls.py)
 
 
 # One input for a container: (input_id, attempt, args, args_blob_id) — its pickled arguments, or
@@ -127,6 +128,27 @@ class MountFile(NamedTuple):
     content: bytes
     sha256: str
     mode: int
+
+
+# ------------------------------------------------------------------ a container's calls (calls.py)
+
+
+class CallOutput(NamedTuple):
+    """An output of a call a container made: as the server's, data or (over the inline limit) a blob's id."""
+
+    status: int
+    gen_index: int
+    message: str
+    data: bytes
+    blob_id: str
+
+
+class CallRefused(Exception):
+    """The server would not make a container's call: ``error`` is a calls.py reply error (NOT_FOUND, …)."""
+
+    def __init__(self, error: int, message: str):
+        super().__init__(message)
+        self.error, self.message = error, message
 
 
 # ------------------------------------------------------------------ to the server

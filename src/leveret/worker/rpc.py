@@ -1,20 +1,28 @@
 """The server's calls the worker makes beside its stream, in the worker's terms: a large input's
 arguments read from a blob (BlobGet), a large output written to one (BlobPut), a code mount's
-files (MountGet). Link sets one on the Agent for each stream's channel.
+files (MountGet), and the calls a container's code makes (ContainerCalls: nested ``.remote``,
+``.spawn`` …, with the container's token). Link sets one on the Agent for each stream's channel.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from typing import AsyncIterator
+
+import grpc
 
 from .._wire import api_pb2 as pb
 from .._wire import blobs
+from .._wire.channel import Stub
+from ..container import calls as C
 from . import convert
-from .model import MountFile
+from .model import CallOutput, CallRefused, MountFile
 
 
 class ServerCalls:
-    def __init__(self, stub):
+    def __init__(self, channel, stub):
+        self._channel = channel
         self._stub = stub
 
     def blob_chunks(self, blob_id: str) -> AsyncIterator[bytes]:
@@ -27,3 +35,114 @@ class ServerCalls:
 
     async def mount_files(self, mount_id: str) -> list[MountFile]:
         return convert.mount_files(await self._stub.MountGet(pb.MountGetRequest(mount_id=mount_id)))
+
+    def for_container(self, token: str) -> "ContainerCalls":
+        """The calls of a container whose token is ``token``, on this stream's channel."""
+        return ContainerCalls(Stub(self._channel, token))
+
+
+# What the server's refusals are to a container's caller (the SDK raises the matching exception).
+REFUSALS = {
+    grpc.StatusCode.NOT_FOUND: C.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED: C.REFUSED,
+    grpc.StatusCode.UNAUTHENTICATED: C.REFUSED,
+    grpc.StatusCode.INVALID_ARGUMENT: C.INVALID,
+    grpc.StatusCode.FAILED_PRECONDITION: C.INVALID,
+}
+
+
+def _refused(err: grpc.aio.AioRpcError) -> CallRefused:
+    code = err.code()
+    if code in REFUSALS:
+        return CallRefused(REFUSALS[code], err.details() or "")
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
+        return CallRefused(C.FAILED, f"the worker lost its server while making this call ({err.details() or code.name});"
+                                     " call again once it is back")
+    return CallRefused(C.FAILED, f"{code.name}: {err.details() or ''}")
+
+
+def _output(o) -> CallOutput:
+    return CallOutput(o.status, o.gen_index, o.message, o.data, o.data_blob_id)
+
+
+class ContainerCalls:
+    """One container's calls, made with its token: its ``.remote()`` calls share one FunctionRemote
+    stream (as a client's do); each method raises CallRefused when the server will not."""
+
+    def __init__(self, stub: Stub):
+        self._stub = stub
+        self._tags = itertools.count(1)
+        self._pending: dict[int, asyncio.Future] = {}
+        self._queue: asyncio.Queue | None = None
+        self._reader: asyncio.Task | None = None
+
+    async def _unary(self, method: str, request):
+        try:
+            return await getattr(self._stub, method)(request)
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+
+    async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:
+        found = await self._unary("FunctionLookup", pb.FunctionLookupRequest(
+            app_name=app_name, function_name=function_name, environment_name=environment))
+        return found.function_id, found.is_generator
+
+    async def spawn(self, function_id: str, call_id: str, args: bytes) -> str:
+        resp = await self._unary("FunctionSpawn", pb.FunctionSpawnRequest(
+            function_id=function_id, call_id=call_id, input=pb.Input(idx=0, args=args)))
+        return resp.call_id
+
+    async def get(self, call_id: str, timeout: float) -> CallOutput | None:
+        """Its first output, or None if it did not come within ``timeout`` seconds (negative: no limit)."""
+        resp = await self._unary("FunctionCallGet", pb.FunctionCallGetRequest(call_id=call_id, timeout_s=timeout))
+        return None if resp.timed_out else _output(resp.outputs[0])
+
+    async def cancel(self, call_id: str) -> None:
+        await self._unary("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
+
+    async def remote(self, function_id: str, call_id: str, args: bytes) -> CallOutput:
+        tag = next(self._tags)
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[tag] = fut
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._reader = asyncio.ensure_future(self._read(self._queue))
+        self._queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, function_id=function_id, call_id=call_id,
+                                                        input=pb.Input(idx=0, args=args)))
+        try:
+            resp = await fut
+        except asyncio.CancelledError:
+            if self._pending.pop(tag, None) is not None and self._queue is not None:
+                self._queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, cancel=True))
+            raise
+        if resp.not_found:
+            raise CallRefused(C.NOT_FOUND, resp.not_found)
+        if resp.refused:
+            raise CallRefused(C.REFUSED, resp.refused)
+        return _output(resp.output)
+
+    async def _read(self, queue: asyncio.Queue) -> None:
+        from .._shared.aio import queue_items
+
+        stream = self._stub.FunctionRemote(queue_items(queue))
+        error: CallRefused = CallRefused(C.FAILED, "the server closed the stream of this container's calls")
+        try:
+            async for resp in stream:
+                fut = self._pending.pop(resp.tag, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(resp)
+        except grpc.aio.AioRpcError as err:
+            error = _refused(err)
+        finally:
+            queue.put_nowait(None)   # ends the request stream
+            if self._queue is queue:
+                self._queue = None
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(error)
+            self._pending.clear()
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)

@@ -18,10 +18,12 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import protocol
+from . import container_calls
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
-from .model import Assignment, Definition, Input, Results
+from ..container.calls import FAILED
+from .model import Assignment, CallRefused, Definition, Input, Results
 from .payloads import PayloadRelay
 from .timeouts import InputTimer
 from .images.builder import BuildError
@@ -69,6 +71,7 @@ class ContainerTask:
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
         self.failure = ""     # why the worker ended it: its code could not be loaded, it sent what cannot be read
+        self._calls = None    # (the server's calls it was made on, rpc.ContainerCalls): calls()
         if assignment is not None:
             self._bind(assignment)
 
@@ -300,17 +303,25 @@ class ContainerTask:
         except Exception:
             log.exception("container %s: could not release what it held (the worker's next start removes"
                           " what is left)", self.container_id)
+        if self._calls is not None:
+            await self._calls[1].close()
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ------------------------------------------------------------------ the bootstrap's socket
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.writer is not None:
-            writer.close()
-            return
+        """The bootstrap's connection (its first frame Warm or Hello), or one of the function's code
+        for the calls it makes (CallsOpen: container_calls.py)."""
         try:
-            self.hello = await protocol.read_message(reader)
+            first = await protocol.read_message(reader)
+            if isinstance(first, protocol.CallsOpen):
+                await container_calls.serve(self, reader, writer)
+                return
+            if self.writer is not None:   # the bootstrap is connected already
+                writer.close()
+                return
+            self.hello = first
             if isinstance(self.hello, protocol.Warm):
                 self.writer = writer
                 self.warm_at = time.time()
@@ -368,6 +379,17 @@ class ContainerTask:
         finally:
             writer.close()
             self.relay.close()
+
+    def calls(self):
+        """What makes this container's calls on the server (rpc.ContainerCalls, with its token):
+        one per link to the server, made at the first call. CallRefused while there is none."""
+        server = self.agent.server
+        if self.a is None or not self.a.token or server is None:
+            raise CallRefused(FAILED, "this container cannot make calls yet: its worker has no link to"
+                                      " the server, or the container no function")
+        if self._calls is None or self._calls[0] is not server:
+            self._calls = (server, server.for_container(self.a.token))
+        return self._calls[1]
 
     def _end(self, writer: asyncio.StreamWriter, failure: str) -> None:
         """End the container at once, saying why (the message of its end event)."""

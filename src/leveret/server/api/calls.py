@@ -19,6 +19,7 @@ from ..._shared.ids import KINDS
 from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
 from ..._shared.status import FINAL
+from .. import scope
 from ..calls import CallState
 from ..errors import NotFound
 from ..model import Input, Output
@@ -72,23 +73,41 @@ def _bad_call_id(call_id: str) -> str:
 
 
 class CallsApi:
-    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.reads`` (the store's reader)."""
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher), ``self.reads`` (the store's reader) and
+    ``self.tokens`` (who calls: a container's token reaches only what scope.py allows)."""
 
-    async def _call(self, function_id: str, kind: str, inputs, total, call_id: str) -> CallState | str:
+    async def _call(self, function_id: str, kind: str, inputs, total, call_id: str,
+                    container_id: str = "") -> CallState | str:
         """The call ``call_id`` if the server holds it (a request sent again), else a new one; a
         string says why there is none (its function is not running). Waits for nothing but to
-        find a function not running here in the store (a deployed version replaced since)."""
+        find a function not running here in the store (a deployed version replaced since).
+        ``container_id``: the container whose token asks (OutOfScope if the function is beyond it)."""
         if call_id:
             call = self.d.calls.get(call_id)
             if call is not None:
+                scope.check_function(self.d, container_id, self.d.functions[call.function_id])
                 self.d.reattach(call)
                 return call
         try:
-            if function_id not in self.d.functions:
-                function_id = (await self.d.find_function(function_id)).function_id
-            return self.d.new_call(function_id, kind, inputs, total, call_id)
+            fn = self.d.functions.get(function_id) or await self.d.find_function(function_id)
+            scope.check_function(self.d, container_id, fn)
+            return self.d.new_call(fn.function_id, kind, inputs, total, call_id)
         except NotFound as exc:
             return exc.message
+
+    async def _readable_call(self, call_id: str, container_id: str, context) -> CallState | None:
+        """The call ``call_id`` if the server holds it, after checking a container's token reaches it
+        (a stored call is read only with the server's token: a container's sees held calls only)."""
+        call = self.d.calls.get(call_id)
+        try:
+            if call is not None:
+                scope.check_function(self.d, container_id, self.d.functions[call.function_id])
+            elif container_id:
+                raise scope.OutOfScope(f"function call {call_id} is not running here: a container reads the"
+                                       " calls the server holds (its app's, or deployed functions')")
+        except scope.OutOfScope as exc:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
+        return call
 
     async def _stored_outputs(self, call_id: str) -> tuple[list, bool] | None:
         """A call the server no longer holds, from the store: (its outputs, done), or None."""
@@ -102,6 +121,7 @@ class CallsApi:
     async def FunctionRemote(self, request_iterator, context):
         outbox: asyncio.Queue = asyncio.Queue()
         calls: dict[int, CallState] = {}
+        container_id = self.tokens.container_of(context)
 
         def answer(call: CallState, tag: int) -> None:
             if calls.pop(tag, None) is not None:
@@ -123,7 +143,12 @@ class CallsApi:
                         if outs:
                             outbox.put_nowait(_remote_response(req.tag, req.call_id, outs[0]))
                             continue
-                call = why or await self._call(req.function_id, "remote", wire_inputs((req.input,)), 1, req.call_id)
+                try:
+                    call = why or await self._call(req.function_id, "remote", wire_inputs((req.input,)), 1,
+                                                   req.call_id, container_id)
+                except scope.OutOfScope as exc:
+                    outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, refused=exc.message))
+                    continue
                 if isinstance(call, str):
                     outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
                     continue
@@ -150,8 +175,9 @@ class CallsApi:
         bad = _bad_call_id(first.call_id)
         if bad:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
+        container_id = self.tokens.container_of(context)
         if first.resume:
-            call = self.d.calls.get(first.call_id)
+            call = await self._readable_call(first.call_id, container_id, context)
             if call is None:
                 async for resp in self._stored_map(first.call_id, first.from_output, context):
                     yield resp
@@ -165,8 +191,11 @@ class CallsApi:
         if bad:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
         if not first.resume:
-            call = await self._call(first.function_id, "map", inputs, first.total if first.last else None,
-                                    first.call_id)
+            try:
+                call = await self._call(first.function_id, "map", inputs, first.total if first.last else None,
+                                        first.call_id, container_id)
+            except scope.OutOfScope as exc:
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
             if isinstance(call, str):
                 await context.abort(grpc.StatusCode.NOT_FOUND, call)
         reader = asyncio.get_running_loop().create_task(
@@ -239,14 +268,18 @@ class CallsApi:
         if (request.again and request.call_id not in self.d.calls
                 and await self.reads.run(Store.get_call, request.call_id)):
             return pb.FunctionSpawnResponse(call_id=request.call_id)   # stored before the client lost the answer
-        call = await self._call(request.function_id, "spawn", wire_inputs((request.input,)), 1, request.call_id)
+        try:
+            call = await self._call(request.function_id, "spawn", wire_inputs((request.input,)), 1, request.call_id,
+                                    self.tokens.container_of(context))
+        except scope.OutOfScope as exc:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
         if isinstance(call, str):
             await context.abort(grpc.StatusCode.NOT_FOUND, call)
         await self.d.writes.durable()
         return pb.FunctionSpawnResponse(call_id=call.call_id)
 
     async def FunctionCallGet(self, request, context):
-        call = self.d.calls.get(request.call_id)
+        call = await self._readable_call(request.call_id, self.tokens.container_of(context), context)
         timeout = None if request.timeout_s < 0 else request.timeout_s
         if call is not None:
             if not await call.wait_beyond(request.from_index, timeout):
@@ -264,7 +297,7 @@ class CallsApi:
         return _get_response(page, done and request.from_index + len(page) >= len(outs))
 
     async def FunctionCallCancel(self, request, context):
-        call = self.d.calls.get(request.call_id)
+        call = await self._readable_call(request.call_id, self.tokens.container_of(context), context)
         n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
         return pb.FunctionCallCancelResponse(cancelled_inputs=n)
 

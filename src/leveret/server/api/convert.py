@@ -153,7 +153,8 @@ def _send_inputs(c: m.SendInputs) -> pb.ServerToWorker:
 TO_WORKER = {
     m.SendInputs: _send_inputs,
     m.StartContainer: lambda c: pb.ServerToWorker(start=pb.ContainerAssignment(
-        container_id=c.container_id, function_id=c.function_id, app_id=c.app_id, definition=definition(c.spec))),
+        container_id=c.container_id, function_id=c.function_id, app_id=c.app_id, definition=definition(c.spec),
+        container_token=c.token)),
     m.StopContainer: lambda c: pb.ServerToWorker(stop=pb.ContainerStop(container_id=c.container_id, reason=c.reason)),
     m.StartExec: lambda c: pb.ServerToWorker(exec=pb.ExecStart(exec_id=c.exec_id, container_id=c.container_id,
                                                                argv=c.argv)),

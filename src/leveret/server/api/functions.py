@@ -8,7 +8,7 @@ import dataclasses
 import grpc
 
 from ..._wire import api_pb2 as pb
-from .. import views
+from .. import scope, views
 from ..errors import NotFound
 from .convert import function_spec
 
@@ -25,7 +25,7 @@ def describe_response(v: views.FunctionView) -> pb.FunctionDescribeResponse:
 
 
 class FunctionsApi:
-    """Mixed into the servicer: needs ``self.d`` (the Dispatcher)."""
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.tokens``."""
 
     async def FunctionCreate(self, request, context):
         try:
@@ -38,10 +38,16 @@ class FunctionsApi:
         return pb.FunctionCreateResponse(function_id=function_id)
 
     async def FunctionLookup(self, request, context):
+        container_id = self.tokens.container_of(context)
         try:
-            fn = await self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
+            if container_id and not request.app_name:   # a Function of its own app, called from inside
+                fn = scope.own_function(self.d, container_id, request.function_name)
+            else:
+                fn = await self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
+        except scope.OutOfScope as exc:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
                                          is_generator=fn.spec.is_generator, is_async=fn.spec.is_async)
 

@@ -1,0 +1,158 @@
+"""Calls made from inside containers (`.remote`, `.spawn`, `FunctionCall.get`/`.cancel`,
+`Function.from_name`) through the worker, with the container's token: a real server, worker and
+container processes (the process runtime; tests/container/ runs them in crun)."""
+
+import grpc
+import pytest
+
+import leveret
+from leveret._wire import api_pb2 as pb
+from leveret._wire.channel import open_channel
+from leveret._shared.aio import run_sync
+from apps import nested, nested_target
+
+
+@pytest.fixture(scope="module")
+def running(cluster):
+    nested_target.app.deploy()
+    with nested.app.run(show_logs=False):
+        yield nested
+
+
+def test_a_function_calls_another_of_its_app_with_remote(running):
+    assert running.remote_sum.remote(10) == sum(range(1, 11))
+
+
+def test_spawned_calls_are_waited_for_from_inside(running):
+    assert running.fan_out.remote(8) == list(range(1, 9))
+
+
+def test_a_nested_call_can_make_nested_calls(running):
+    assert running.two_levels.remote(5) == sum(range(1, 6)) + 101
+
+
+def test_an_async_function_calls_with_aio(running):
+    assert running.async_caller.remote(4) == 10
+
+
+def test_the_exception_of_a_nested_call_is_raised_inside_the_caller(running):
+    assert running.catches.remote(7) == "caught Boom: boom 7"
+
+
+def test_get_with_a_timeout_raises_the_builtin_timeout_error_inside(running):
+    assert running.get_with_timeout.remote(30) == "timed out"
+
+
+def test_a_deployed_function_is_called_by_name_from_inside(running):
+    assert running.by_name.remote("nested-target", "triple", 5) == 15
+
+
+def test_a_missing_function_is_not_found_naming_the_fix(running):
+    said = running.error_of.remote("no-such-app", "f")
+    assert said.startswith("NotFoundError: no deployed app named 'no-such-app'"), said
+
+
+def test_a_function_of_another_running_app_is_out_of_reach(running, cluster):
+    other = leveret.App("other-ephemeral")
+
+    @other.function(serialized=True)
+    def secret(x):
+        return x
+
+    with other.run(show_logs=False):
+        said = running.call_by_id.remote(secret.object_id)
+        assert said.startswith("AuthError: function fu-") and "another app, which is not deployed" in said, said
+        assert secret.remote(2) == 2   # it still runs for its own client
+
+
+# ---------------------------------------------------------------------- the container's token
+
+
+def _token_of_a_running_container(cluster) -> tuple[str, str]:
+    [ct] = [c for c in cluster.containers("nested") if c.state == "ready"][:1] or [None]
+    assert ct is not None
+    return ct.container_id, cluster.server.tokens.container_token(ct.container_id)
+
+
+def test_a_containers_token_is_refused_on_every_rpc_but_its_calls(running, cluster):
+    """Every other RPC (apps, logs, workers, tokens, containers, mounts, objects …) says PERMISSION_DENIED."""
+    _, token = _token_of_a_running_container(cluster)
+    allowed = {"FunctionLookup", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
+               "FunctionCallCancel", "BlobPut", "BlobGet"}
+    methods = pb.DESCRIPTOR.services_by_name["Leveret"].methods
+    assert allowed < {m.name for m in methods}
+
+    async def check():
+        channel, stub = open_channel(cluster.url, token)
+        refused = {}
+        try:
+            for m in methods:
+                if m.name in allowed:
+                    continue
+                request = getattr(pb, m.input_type.name)()
+                call = getattr(stub, m.name)(iter([request]) if m.client_streaming else request)
+                try:
+                    await (call.read() if m.server_streaming else call)
+                except grpc.aio.AioRpcError as err:
+                    refused[m.name] = (err.code(), err.details())
+        finally:
+            await channel.close()
+        return refused
+
+    refused = run_sync(check())
+    assert set(refused) == {m.name for m in methods} - allowed
+    for name, (code, details) in refused.items():
+        assert code == grpc.StatusCode.PERMISSION_DENIED, (name, code, details)
+        assert "a container's token only calls functions" in details
+
+
+def test_a_containers_token_reaches_its_apps_functions_and_deployed_ones_only(running, cluster):
+    _, token = _token_of_a_running_container(cluster)
+    other = leveret.App("other-ephemeral-2")
+
+    @other.function(serialized=True)
+    def f(x):
+        return x
+
+    async def lookups(other_id):
+        channel, stub = open_channel(cluster.url, token)
+        try:
+            own = await stub.FunctionLookup(pb.FunctionLookupRequest(function_name="leaf"))
+            deployed = await stub.FunctionLookup(pb.FunctionLookupRequest(app_name="nested-target",
+                                                                         function_name="triple"))
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.FunctionSpawn(pb.FunctionSpawnRequest(function_id=other_id, input=pb.Input(args=b"")))
+            return own.function_id, deployed.function_id, refused.value
+        finally:
+            await channel.close()
+
+    with other.run(show_logs=False):
+        own, deployed, refused = run_sync(lookups(f.object_id))
+    assert own == running.leaf.object_id and deployed.startswith("fu-")
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED and "another app" in refused.details()
+
+
+def _lookup_with(cluster, token: str) -> grpc.aio.AioRpcError:
+    """The error of a FunctionLookup made with ``token``."""
+    async def lookup():
+        channel, stub = open_channel(cluster.url, token)
+        try:
+            await stub.FunctionLookup(pb.FunctionLookupRequest(function_name="leaf"))
+        finally:
+            await channel.close()
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        run_sync(lookup())
+    return refused.value
+
+
+def test_the_token_of_a_container_that_has_ended_is_refused(running, cluster):
+    refused = _lookup_with(cluster, cluster.server.tokens.container_token("ct-0000000000000000"))
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "has ended: its token no longer makes calls" in refused.details()
+
+
+def test_a_forged_container_token_is_unauthenticated(running, cluster):
+    _, token = _token_of_a_running_container(cluster)
+    refused = _lookup_with(cluster, token[:-1] + ("0" if token[-1] != "0" else "1"))
+    assert refused.code() == grpc.StatusCode.UNAUTHENTICATED
