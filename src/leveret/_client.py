@@ -158,6 +158,10 @@ class Client:
             from .exception import AuthError
 
             raise AuthError(resp.refused)
+        if resp.invalid:
+            from .exception import InvalidError
+
+            raise InvalidError(resp.invalid)
         return resp.output
 
     async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:

@@ -16,15 +16,23 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 from typing import NamedTuple
 
 from . import _serialization as ser
 from .container import calls as C
 from .container import protocol as P
-from .exception import AuthError, ExecutionError, InvalidError, NotFoundError, NotImplementedOptionError
+from .exception import AuthError, ExecutionError, InvalidError, NotFoundError
 
+BOOTSTRAP_CHANNEL = "_leveret_container.channel"   # the bootstrap's module (its package has a private name)
 ERRORS = {C.NOT_FOUND: NotFoundError, C.REFUSED: AuthError, C.INVALID: InvalidError,
           C.FAILED: ExecutionError}
+
+
+def current_input() -> str:
+    """The input whose code runs on this thread or task, in a container ("" elsewhere): the bootstrap's."""
+    channel = sys.modules.get(BOOTSTRAP_CHANNEL)
+    return channel.current_input() if channel is not None else ""
 
 
 def socket_path() -> str | None:
@@ -51,6 +59,7 @@ class ContainerClient:
         self.url = f"the worker (socket {path})"
         self._tags = itertools.count(1)
         self._pending: dict[int, asyncio.Future] = {}
+        self._streams: dict[int, asyncio.Queue] = {}   # tag -> what comes for a map or a download, then a Reply
         self._writer: asyncio.StreamWriter | None = None
         self._reader: asyncio.Task | None = None
         self._connecting: asyncio.Future | None = None
@@ -79,6 +88,10 @@ class ContainerClient:
         try:
             while True:
                 msg = await P.read_message(reader)
+                queue = self._streams.get(msg.tag)
+                if queue is not None:
+                    queue.put_nowait(msg)
+                    continue
                 fut = self._pending.pop(msg.tag, None)
                 if fut is not None and not fut.done():
                     fut.set_result(msg)
@@ -94,6 +107,8 @@ class ContainerClient:
                 if not fut.done():
                     fut.set_exception(error)
             self._pending.clear()
+            for queue in self._streams.values():
+                queue.put_nowait(error)
 
     async def _ask(self, make) -> "P.Reply | P.Result":
         """Send the request ``make(tag)`` and wait for its answer; an error answer is raised."""
@@ -102,6 +117,9 @@ class ContainerClient:
         fut = asyncio.get_running_loop().create_future()
         self._pending[tag] = fut
         writer.write(P.encode(make(tag)))
+        return await self._answer(tag, fut)
+
+    async def _answer(self, tag: int, fut: asyncio.Future) -> "P.Reply | P.Result":
         try:
             answer = await fut
         finally:
@@ -127,13 +145,15 @@ class ContainerClient:
     async def remote(self, function_id: str, inp: tuple) -> Output:
         from ._shared.ids import new_id
 
-        result = await self._ask(lambda tag: P.Call(tag, C.REMOTE, function_id, new_id("fc"), "", inp[1]))
+        parent = current_input()
+        result = await self._ask(lambda tag: P.Call(tag, C.REMOTE, function_id, new_id("fc"), parent, *inp[1:]))
         return _output(result)
 
     async def spawn(self, function_id: str, inp: tuple) -> str:
         from ._shared.ids import new_id
 
-        reply = await self._ask(lambda tag: P.Call(tag, C.SPAWN, function_id, new_id("fc"), "", inp[1]))
+        parent = current_input()
+        reply = await self._ask(lambda tag: P.Call(tag, C.SPAWN, function_id, new_id("fc"), parent, *inp[1:]))
         return reply.value
 
     async def call_get(self, call_id: str, timeout: float | None) -> Output | None:
@@ -144,24 +164,119 @@ class ContainerClient:
     async def call_cancel(self, call_id: str) -> None:
         await self._ask(lambda tag: P.CallCancel(tag, call_id))
 
-    def map_outputs(self, function_id: str, arg_iter, on_total=None):
-        raise NotImplementedOptionError(
-            ".map(), .starmap(), .for_each() and .remote_gen() from inside a container are not supported yet:"
-            " call .remote() or .spawn() for each input from inside, or map from the client")
+    async def map_outputs(self, function_id: str, arg_iter, on_total=None):
+        """A map's outputs as they come (``.map``, ``.starmap``, ``.for_each``, ``.remote_gen``), its
+        inputs pickled in a thread and sent meanwhile, held back as the client's are (_map.py): at
+        most MAP_MAX_UNACKED not yet stored by the server, MAP_MAX_IN_FLIGHT not yet answered."""
+        from ._shared.ids import new_id
+
+        writer = await self._connect()
+        tag, call_id = next(self._tags), new_id("fc")
+        queue: asyncio.Queue = asyncio.Queue()
+        self._streams[tag] = queue
+        state = _MapState()
+        writer.write(P.encode(P.MapStart(tag, function_id, call_id, current_input())))
+        sender = asyncio.ensure_future(self._send_map_inputs(writer, tag, iter(arg_iter), state, on_total))
+        finished = False
+        try:
+            while True:
+                msg = await queue.get()
+                if isinstance(msg, Exception):
+                    raise msg
+                if sender.done() and not sender.cancelled() and sender.exception() is not None:
+                    raise sender.exception()
+                if type(msg) is P.Reply:
+                    if msg.error:
+                        raise ERRORS.get(msg.error, ExecutionError)(msg.message)
+                    finished = True
+                    return
+                state.acked, state.received = msg.acked, state.received + len(msg.idxs)
+                state.progress.set()
+                for row in zip(msg.idxs, msg.statuses, msg.data, msg.gen_indexes, msg.messages, msg.blob_ids):
+                    yield Output(*row)
+        finally:
+            sender.cancel()
+            self._streams.pop(tag, None)
+            if not finished:   # its caller stopped reading, or it failed: what is left is not wanted
+                asyncio.ensure_future(self._cancel_quietly(call_id))
+
+    async def _send_map_inputs(self, writer, tag: int, items, state: "_MapState", on_total) -> None:
+        from ._map import MAP_BATCH, MAP_FIRST_BATCH, MAP_MAX_IN_FLIGHT, MAP_MAX_UNACKED, take_batch
+
+        loop = asyncio.get_running_loop()
+        limit, exhausted = MAP_FIRST_BATCH, False
+        while not exhausted:
+            while state.sent - state.received > MAP_MAX_IN_FLIGHT or state.sent - state.acked > MAP_MAX_UNACKED:
+                state.progress.clear()
+                await state.progress.wait()
+            blobs, exhausted = await loop.run_in_executor(None, take_batch, items, limit)
+            inputs = [await self.input(0, blob) if len(blob) > P.INLINE_LIMIT else (0, blob, "") for blob in blobs]
+            state.sent += len(inputs)
+            writer.write(P.encode(P.MapInputs(tag, exhausted, [i[1] for i in inputs], [i[2] for i in inputs])))
+            await writer.drain()
+            limit = MAP_BATCH
+        if on_total is not None:
+            on_total(state.sent)
+
+    async def _cancel_quietly(self, call_id: str) -> None:
+        try:
+            await self.call_cancel(call_id)
+        except Exception:   # best effort: the worker's stream ending lets the server cancel it after a while
+            pass
 
     async def input(self, idx: int, args: bytes) -> tuple:
-        if len(args) > P.INLINE_LIMIT:
-            raise NotImplementedOptionError(
-                f"arguments of {len(args)} bytes from inside a container: calls made from inside take at most"
-                f" {P.INLINE_LIMIT} bytes of arguments for now; pass a Volume path or a smaller value")
-        return idx, args
+        """(idx, arguments, "") — or, over the inline limit, (idx, b"", the id of the blob they were
+        uploaded to, a chunk at a time)."""
+        if len(args) <= P.INLINE_LIMIT:
+            return idx, args, ""
+        if len(args) > P.MAX_PAYLOAD:
+            from ._shared.payloads import too_large
+
+            raise InvalidError(too_large("the arguments", len(args), P.MAX_PAYLOAD))
+        writer = await self._connect()
+        tag = next(self._tags)
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[tag] = fut
+        view = memoryview(args)
+        for start in range(0, len(args), P.CHUNK_BYTES):
+            last = start + P.CHUNK_BYTES >= len(args)
+            writer.write(P.encode(P.Upload(tag, last, view[start:start + P.CHUNK_BYTES].tobytes())))
+            await writer.drain()
+        return idx, b"", (await self._answer(tag, fut)).value
 
     async def value(self, output: Output):
-        if output.data_blob_id:
-            raise NotImplementedOptionError(
-                "a result over 2 MiB returned to a call made from inside a container: not supported yet;"
-                " return a smaller value, or write it to a Volume and return its path")
-        return ser.output_value(output.status, output.data, output.message)
+        """The output's value (or its exception raised); a result over the inline limit is read from
+        its blob into a temporary file and unpickled from there."""
+        if not output.data_blob_id:
+            return ser.output_value(output.status, output.data, output.message)
+        import tempfile
+
+        writer = await self._connect()
+        tag = next(self._tags)
+        queue: asyncio.Queue = asyncio.Queue()
+        self._streams[tag] = queue
+        loop = asyncio.get_running_loop()
+        with tempfile.TemporaryFile() as f:
+            try:
+                writer.write(P.encode(P.Download(tag, output.data_blob_id)))
+                while type(msg := await queue.get()) is P.Chunk:
+                    await loop.run_in_executor(None, f.write, msg.data)
+            finally:
+                self._streams.pop(tag, None)
+            if isinstance(msg, Exception):
+                raise msg
+            if msg.error:
+                raise ERRORS.get(msg.error, ExecutionError)(msg.message)
+            f.seek(0)
+            return ser.output_value_from_file(output.status, f, output.message)
+
+
+class _MapState:
+    def __init__(self):
+        self.sent = 0          # inputs sent
+        self.received = 0      # outputs received
+        self.acked = 0         # inputs the server has stored
+        self.progress = asyncio.Event()
 
 
 def _output(result: "P.Result") -> Output:

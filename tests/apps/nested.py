@@ -101,3 +101,128 @@ def call_by_id(function_id):
         return fn.remote(1)
     except leveret.exception.Error as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+@app.function()
+def waits_on_child(seconds):
+    """Spawns a slow call and waits for it: cancelling this call cancels that one too."""
+    return slow.spawn(seconds).get()
+
+
+@app.function()
+def waits_on_remote(seconds):
+    return slow.remote(seconds)
+
+
+@app.function(max_containers=1)
+def calls_itself(depth):
+    """Its only container would wait on itself: the nested call is refused, naming the fix."""
+    if depth == 0:
+        return "bottom"
+    try:
+        return calls_itself.remote(depth - 1)
+    except leveret.exception.InvalidError as exc:
+        return f"refused: {exc}"
+
+
+@app.function(max_containers=2)
+def recurses(depth):
+    """Two slots: one level of calling itself has room, the next is refused."""
+    if depth == 0:
+        return 0
+    return 1 + recurses.remote(depth - 1)
+
+
+@app.function()
+def modules_found(names):
+    """Which of these modules the container's Python can import."""
+    import importlib.util
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found[name] = False
+    return found
+
+
+@app.function(max_containers=2)   # tree's container, two of these and one of square fit the test worker
+def square_sum(n):
+    """A map from inside: the sum of the squares below n."""
+    return sum(square.map(range(n)))
+
+
+@app.function()
+def square(x):
+    return x * x
+
+
+@app.function()
+def tree(n):
+    """Three levels of fan-out: tree maps square_sum, which maps square."""
+    return sum(square_sum.map(range(n)))
+
+
+@app.function()
+def starmapped(pairs):
+    return list(add.starmap(pairs)) + list(add.map([1, 2], [10, 20]))
+
+
+@app.function()
+def add(a, b):
+    return a + b
+
+
+@app.function()
+def countdown(n):
+    for i in range(n, 0, -1):
+        yield i
+
+
+@app.function()
+def gathers_generator(n):
+    return list(countdown.remote_gen(n))
+
+
+@app.function()
+def map_with_failures(n):
+    return [repr(r) if isinstance(r, Exception) else r for r in fails_on_odd.map(range(n), return_exceptions=True)]
+
+
+@app.function()
+def fails_on_odd(x):
+    if x % 2:
+        raise Boom(f"odd {x}")
+    return x
+
+
+@app.function()
+def for_each_then_count(n):
+    leaf.for_each(range(n))
+    return n
+
+
+@app.function()
+def big_map(n):
+    return sum(leaf.map(range(n)))
+
+
+@app.function()
+def length(data):
+    return len(data)
+
+
+@app.function()
+def make_bytes(n):
+    return b"x" * n
+
+
+@app.function()
+def large_both_ways(n):
+    """Arguments and a result over the 2 MiB inline limit, from inside: as blobs through the worker."""
+    sent = length.remote(b"a" * n)
+    spawned = length.spawn(b"b" * n).get()
+    got = make_bytes.remote(n)
+    mapped = list(length.map([b"c" * n, b"d"]))
+    return sent, spawned, len(got), got[:3], mapped

@@ -9,6 +9,7 @@ import leveret
 from leveret._wire import api_pb2 as pb
 from leveret._wire.channel import open_channel
 from leveret._shared.aio import run_sync
+from leveret.server.store import Store
 from apps import nested, nested_target
 
 
@@ -156,3 +157,72 @@ def test_a_forged_container_token_is_unauthenticated(running, cluster):
     _, token = _token_of_a_running_container(cluster)
     refused = _lookup_with(cluster, token[:-1] + ("0" if token[-1] != "0" else "1"))
     assert refused.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+# ---------------------------------------------------------------------- cancellation follows the calls
+
+
+def _cancelled(stats: dict) -> int:
+    return stats["outputs_by_status"].get("cancelled", 0)
+
+
+@pytest.mark.parametrize("parent", ["waits_on_child", "waits_on_remote"])
+def test_cancelling_a_call_cancels_the_calls_its_code_made_from_inside(running, cluster, parent):
+    slow_id = running.slow.object_id
+    before = _cancelled(cluster.stored(Store.function_stats, slow_id))
+    running_before = cluster.function("nested", "slow").running
+    call = getattr(running, parent).spawn(3)   # its child runs on (3 s) once cancelled: only queued inputs stop
+    cluster.wait_for(lambda d: cluster.function("nested", "slow").running > running_before)
+    call.cancel()
+    cluster.wait_stored(lambda stats: _cancelled(stats) == before + 1, Store.function_stats, slow_id)
+    with pytest.raises(leveret.exception.InputCancellation):
+        call.get(timeout=5)
+
+
+def test_a_function_with_one_slot_calling_itself_is_refused_not_left_waiting(running):
+    said = running.calls_itself.remote(1)
+    assert said.startswith("refused: calls_itself calls itself from inside its container, and all 1 of its slot(s)")
+    assert "Raise max_containers" in said
+
+
+def test_a_function_calls_itself_while_it_has_free_slots(running):
+    assert running.recurses.remote(1) == 1
+    with pytest.raises(leveret.exception.InvalidError, match="all 2 of its slot"):
+        running.recurses.remote(2)
+
+
+# ---------------------------------------------------------------------- maps from inside
+
+
+def test_a_map_from_inside_a_container(running):
+    assert running.square_sum.remote(50) == sum(i * i for i in range(50))
+
+
+def test_three_levels_of_fan_out_return_the_right_sums(running):
+    expected = sum(sum(i * i for i in range(n)) for n in range(12))
+    assert running.tree.remote(12) == expected
+
+
+def test_starmap_and_a_zipped_map_from_inside(running):
+    assert running.starmapped.remote([(1, 2), (3, 4)]) == [3, 7, 11, 22]
+
+
+def test_remote_gen_from_inside(running):
+    assert running.gathers_generator.remote(4) == [4, 3, 2, 1]
+
+
+def test_map_exceptions_are_returned_inside_when_asked(running):
+    assert running.map_with_failures.remote(4) == [0, "Boom('odd 1')", 2, "Boom('odd 3')"]
+
+
+def test_for_each_from_inside(running):
+    assert running.for_each_then_count.remote(20) == 20
+
+
+def test_a_large_map_from_inside(running):
+    assert running.big_map.remote(5000) == sum(range(1, 5001))
+
+
+def test_arguments_and_results_over_the_inline_limit_travel_as_blobs_from_inside(running):
+    n = 3 * 1024 * 1024
+    assert running.large_both_ways.remote(n) == (n, n, n, b"xxx", [n, 1])

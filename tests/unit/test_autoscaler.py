@@ -68,6 +68,22 @@ def test_fast_backlog_does_not_scale_up():
     assert d.start == 0
 
 
+def test_a_container_waiting_on_a_call_it_made_takes_nothing_so_a_fast_backlog_still_starts_one():
+    # its input waits on the queued one (a function calling itself): however fast, it would never drain
+    waiting = ContainerLoad("ct-a", ready=True, outstanding=1, idle_since=None, waiting=True)
+    spi = SCALE_UP_DRAIN_S / 10 / 2
+    d = decide(load(queued=1, oldest_queued_at=NOW, seconds_per_input=spi, containers=[waiting]), NOW)
+    assert d.start == 1 and "no container ready" in d.reason
+    assert decide(load(queued=1, oldest_queued_at=NOW, seconds_per_input=spi, containers=[busy("ct-a")]), NOW).start == 0
+
+
+def test_concurrent_containers_bursting_past_their_target_start_none_while_nothing_is_queued():
+    # 3 running on a container that aims for 2 (max_inputs allows 3): a new one would have nothing to run
+    bursting = ContainerLoad("ct-a", ready=True, outstanding=3, idle_since=None)
+    assert decide(load(containers=[bursting], target_inputs=2), NOW).start == 0
+    assert decide(load(queued=1, oldest_queued_at=NOW, containers=[bursting], target_inputs=2), NOW).start == 1
+
+
 def test_known_speed_wins_over_a_long_wait():
     # the oldest input has waited long, but the measured speed says the backlog drains quickly
     d = decide(load(queued=1, oldest_queued_at=NOW - 100, seconds_per_input=0.001, containers=[busy("ct-a")]), NOW)

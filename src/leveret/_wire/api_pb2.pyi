@@ -551,7 +551,7 @@ class Output(_message.Message):
     def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ..., data_blob_id: _Optional[str] = ...) -> None: ...
 
 class FunctionMapRequest(_message.Message):
-    __slots__ = ("function_id", "inputs", "total", "last", "call_id", "resume", "from_output")
+    __slots__ = ("function_id", "inputs", "total", "last", "call_id", "resume", "from_output", "parent_input_id")
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -559,6 +559,7 @@ class FunctionMapRequest(_message.Message):
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     RESUME_FIELD_NUMBER: _ClassVar[int]
     FROM_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     inputs: _containers.RepeatedCompositeFieldContainer[Input]
     total: int
@@ -566,7 +567,8 @@ class FunctionMapRequest(_message.Message):
     call_id: str
     resume: bool
     from_output: int
-    def __init__(self, function_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., total: _Optional[int] = ..., last: _Optional[bool] = ..., call_id: _Optional[str] = ..., resume: _Optional[bool] = ..., from_output: _Optional[int] = ...) -> None: ...
+    parent_input_id: str
+    def __init__(self, function_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., total: _Optional[int] = ..., last: _Optional[bool] = ..., call_id: _Optional[str] = ..., resume: _Optional[bool] = ..., from_output: _Optional[int] = ..., parent_input_id: _Optional[str] = ...) -> None: ...
 
 class FunctionMapResponse(_message.Message):
     __slots__ = ("call_id", "outputs", "acked")
@@ -579,46 +581,52 @@ class FunctionMapResponse(_message.Message):
     def __init__(self, call_id: _Optional[str] = ..., outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., acked: _Optional[int] = ...) -> None: ...
 
 class FunctionRemoteRequest(_message.Message):
-    __slots__ = ("tag", "function_id", "input", "cancel", "call_id", "again")
+    __slots__ = ("tag", "function_id", "input", "cancel", "call_id", "again", "parent_input_id")
     TAG_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     AGAIN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     tag: int
     function_id: str
     input: Input
     cancel: bool
     call_id: str
     again: bool
-    def __init__(self, tag: _Optional[int] = ..., function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., cancel: _Optional[bool] = ..., call_id: _Optional[str] = ..., again: _Optional[bool] = ...) -> None: ...
+    parent_input_id: str
+    def __init__(self, tag: _Optional[int] = ..., function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., cancel: _Optional[bool] = ..., call_id: _Optional[str] = ..., again: _Optional[bool] = ..., parent_input_id: _Optional[str] = ...) -> None: ...
 
 class FunctionRemoteResponse(_message.Message):
-    __slots__ = ("tag", "call_id", "output", "not_found", "refused")
+    __slots__ = ("tag", "call_id", "output", "not_found", "refused", "invalid")
     TAG_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     NOT_FOUND_FIELD_NUMBER: _ClassVar[int]
     REFUSED_FIELD_NUMBER: _ClassVar[int]
+    INVALID_FIELD_NUMBER: _ClassVar[int]
     tag: int
     call_id: str
     output: Output
     not_found: str
     refused: str
-    def __init__(self, tag: _Optional[int] = ..., call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., not_found: _Optional[str] = ..., refused: _Optional[str] = ...) -> None: ...
+    invalid: str
+    def __init__(self, tag: _Optional[int] = ..., call_id: _Optional[str] = ..., output: _Optional[_Union[Output, _Mapping]] = ..., not_found: _Optional[str] = ..., refused: _Optional[str] = ..., invalid: _Optional[str] = ...) -> None: ...
 
 class FunctionSpawnRequest(_message.Message):
-    __slots__ = ("function_id", "input", "call_id", "again")
+    __slots__ = ("function_id", "input", "call_id", "again", "parent_input_id")
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     AGAIN_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     input: Input
     call_id: str
     again: bool
-    def __init__(self, function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., call_id: _Optional[str] = ..., again: _Optional[bool] = ...) -> None: ...
+    parent_input_id: str
+    def __init__(self, function_id: _Optional[str] = ..., input: _Optional[_Union[Input, _Mapping]] = ..., call_id: _Optional[str] = ..., again: _Optional[bool] = ..., parent_input_id: _Optional[str] = ...) -> None: ...
 
 class FunctionSpawnResponse(_message.Message):
     __slots__ = ("call_id",)

@@ -5,6 +5,10 @@ which makes the call on the server with the container's token and answers.
     SDK in the container ─connects to the container's socket─▶ CallsOpen (version)
                         ─Lookup │ Call │ CallGet │ CallCancel (a tag each)─▶ worker ─▶ server
                         ◀─Reply │ Result (the same tag)─────────────────────
+    a map:              ─MapStart, MapInputs … (last)─▶ ◀─MapOutputs … (acked: inputs the server
+                        stored), then a Reply: the map is over (or failed)
+    over 2 MiB:         ─Upload … (last)─▶ ◀─Reply (the blob's id), then the call names the blob;
+                        ─Download (a result's blob id)─▶ ◀─Chunk …, Reply
 
 A connection of its own, beside the bootstrap's: the bootstrap's thread runs the function while
 the function waits on its call. Each request carries a tag its answer repeats, so one connection
@@ -13,7 +17,10 @@ carries any number of calls at once. Standard library only (the bootstrap's prot
 
 from __future__ import annotations
 
-from .messages import VERSION, Message
+import struct
+
+from .fields import blobs_in, blobs_out, fits, names_in, names_out, texts_out
+from .messages import VERSION, Message, _Batch
 
 # Call ops
 REMOTE, SPAWN = 1, 2
@@ -40,12 +47,14 @@ class Lookup(Message):
 
 class Call(Message):
     """Call a function (``op`` REMOTE: answered by its Result; SPAWN: by a Reply with the call's id)
-    with pickled arguments; ``call_id`` chosen by the caller, ``input_id`` the input the caller runs."""
-    KIND, _SCHEMA = 32, ("I", "B", "s", "s", "s", "b")
-    __slots__ = ("tag", "op", "function_id", "call_id", "input_id", "args")
-    def __init__(self, tag: int, op: int, function_id: str, call_id: str, input_id: str, args: bytes):
-        self.tag, self.op, self.function_id, self.call_id, self.input_id, self.args = \
-            tag, op, function_id, call_id, input_id, args
+    with pickled arguments (or, over the inline limit, the id of the blob they were uploaded to);
+    ``call_id`` chosen by the caller, ``input_id`` the input the caller runs."""
+    KIND, _SCHEMA = 32, ("I", "B", "s", "s", "s", "b", "s")
+    __slots__ = ("tag", "op", "function_id", "call_id", "input_id", "args", "args_blob")
+    def __init__(self, tag: int, op: int, function_id: str, call_id: str, input_id: str, args: bytes,
+                 args_blob: str = ""):
+        self.tag, self.op, self.function_id, self.call_id, self.input_id, self.args, self.args_blob = \
+            tag, op, function_id, call_id, input_id, args, args_blob
 
 
 class CallGet(Message):
@@ -62,6 +71,93 @@ class CallCancel(Message):
     __slots__ = ("tag", "call_id")
     def __init__(self, tag: int, call_id: str):
         self.tag, self.call_id = tag, call_id
+
+
+class MapStart(Message):
+    """Start a map of ``function_id`` (``call_id`` chosen by the caller, ``input_id`` the input the
+    caller runs); its inputs follow in MapInputs of the same tag."""
+    KIND, _SCHEMA = 35, ("I", "s", "s", "s")
+    __slots__ = ("tag", "function_id", "call_id", "input_id")
+    def __init__(self, tag: int, function_id: str, call_id: str, input_id: str = ""):
+        self.tag, self.function_id, self.call_id, self.input_id = tag, function_id, call_id, input_id
+
+
+class MapInputs(_Batch):
+    """The next inputs of a map (pickled arguments, numbered in the order they come; ``blob_ids``
+    "" unless the arguments were uploaded); ``last``: no more."""
+    KIND, _SCHEMA = 36, ("I", "?", "*b", "*S")
+    __slots__ = ("tag", "last", "args", "blob_ids")
+    _HEAD = struct.Struct("=I?II")
+    def __init__(self, tag: int, last: bool, args, blob_ids):
+        self.tag, self.last, self.args, self.blob_ids = tag, last, args, blob_ids
+
+    def pack(self) -> list:   # u32 tag, u8 last, u32 n, u32 blob ids' size; n u32 lengths; args, blob ids
+        n = len(self.args)
+        self._check(n)
+        (data, lengths), ids = blobs_out(self.args), names_out(self.blob_ids)
+        return [self._HEAD.pack(self.tag, self.last, n, len(ids)), struct.pack(f"={n}I", *lengths), data, ids]
+
+    @classmethod
+    def unpack(cls, body):
+        tag, last, n, size = cls._HEAD.unpack_from(body, 0)
+        lengths = struct.unpack_from(f"={n}I", body, cls._HEAD.size) if fits(n, 4, body) else ()
+        args, off = blobs_in(body, cls._HEAD.size + 4 * n, lengths, "b")
+        blob_ids, off = names_in(body, off, n, size)
+        return cls(tag, last, args, blob_ids), off
+
+
+class Upload(Message):
+    """A chunk of the caller's arguments over the inline limit; after the ``last``, the worker
+    answers with a Reply holding the blob's id, which the call then names."""
+    KIND, _SCHEMA = 37, ("I", "?", "b")
+    __slots__ = ("tag", "last", "data")
+    def __init__(self, tag: int, last: bool, data: bytes):
+        self.tag, self.last, self.data = tag, last, data
+
+
+class Download(Message):
+    """Read a result's blob (an output's ``blob_id``): answered by Chunk frames, then a Reply."""
+    KIND, _SCHEMA = 38, ("I", "s")
+    __slots__ = ("tag", "blob_id")
+    def __init__(self, tag: int, blob_id: str):
+        self.tag, self.blob_id = tag, blob_id
+
+
+class Chunk(Message):
+    """A chunk of a blob being downloaded, in order."""
+    KIND, _SCHEMA = 43, ("I", "b")
+    __slots__ = ("tag", "data")
+    def __init__(self, tag: int, data: bytes):
+        self.tag, self.data = tag, data
+
+
+class MapOutputs(_Batch):
+    """Outputs of a map as the server stores them, a column per field (``blob_ids``: "" unless the
+    data is over the inline limit); ``acked``: how many of its inputs the server has stored."""
+    KIND, _SCHEMA = 42, ("I", "I", "*I", "*B", "*I", "*s", "*b", "*S")
+    __slots__ = ("tag", "acked", "idxs", "statuses", "gen_indexes", "messages", "data", "blob_ids")
+    _HEAD = struct.Struct("=IIII")
+    def __init__(self, tag: int, acked: int, idxs, statuses, gen_indexes, messages, data, blob_ids):
+        self.tag, self.acked, self.idxs, self.statuses = tag, acked, idxs, statuses
+        self.gen_indexes, self.messages, self.data, self.blob_ids = gen_indexes, messages, data, blob_ids
+
+    def pack(self) -> list:   # u32 tag, acked, n, blob ids' size; n u32 idxs, gen_indexes, data's and messages'
+        n = len(self.idxs)    # lengths; n u8 statuses; blob ids joined by NUL, data, messages
+        self._check(n)
+        ids, (data, data_lengths), (messages, message_lengths) = \
+            names_out(self.blob_ids), blobs_out(self.data), texts_out(self.messages)
+        return [self._HEAD.pack(self.tag, self.acked, n, len(ids)), struct.pack(
+            f"={4 * n}I{n}B", *self.idxs, *self.gen_indexes, *data_lengths, *message_lengths, *self.statuses),
+            ids, data, messages]
+
+    @classmethod
+    def unpack(cls, body):
+        tag, acked, n, size = cls._HEAD.unpack_from(body, 0)
+        numbers = struct.unpack_from(f"={4 * n}I{n}B", body, cls._HEAD.size) if fits(n, 17, body) else ()
+        blob_ids, off = names_in(body, cls._HEAD.size + 17 * n, n, size)
+        data, off = blobs_in(body, off, numbers[2 * n:3 * n], "b")
+        messages, off = blobs_in(body, off, numbers[3 * n:4 * n], "s")
+        return cls(tag, acked, numbers[:n], numbers[4 * n:], numbers[n:2 * n], messages, data, blob_ids), off
 
 
 class Reply(Message):
@@ -84,5 +180,5 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Call, CallGet, CallCancel})
-TO_CALLER = frozenset({Reply, Result})
+FROM_CALLER = frozenset({CallsOpen, Lookup, Call, CallGet, CallCancel, MapStart, MapInputs, Upload, Download})
+TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

@@ -25,6 +25,12 @@ CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
 SOLE_INPUT = [""]
 
 
+def current_input() -> str:
+    """The input whose code is running here ("" between inputs): the SDK names it in the calls that
+    code makes, so they are cancelled with it."""
+    return CURRENT_INPUT.get() or SOLE_INPUT[0]
+
+
 class Channel:
     """The socket to the worker; sends are serialised by a lock (log flusher vs main thread)."""
 

@@ -31,6 +31,7 @@ class ContainerLoad:
     ready: bool
     outstanding: int          # inputs sent to it and not yet answered
     idle_since: float | None  # when it last became idle; None while busy or starting
+    waiting: bool = False     # its input waits on a call it made from inside: it takes nothing more until then
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Decision:
 def decide(load: FunctionLoad, now: float) -> Decision:
     total = len(load.containers)
     starting = sum(1 for c in load.containers if not c.ready)
-    ready = total - starting
+    ready = sum(1 for c in load.containers if c.ready and not c.waiting)   # those that can take what is queued
     running = sum(c.outstanding for c in load.containers)
     busy = sum(1 for c in load.containers if c.outstanding or not c.ready)
     room = max(0, load.max_containers - total)
@@ -64,7 +65,7 @@ def decide(load: FunctionLoad, now: float) -> Decision:
     by_work, why = 0, ""
     if load.target_inputs > 1:
         wanted = math.ceil((load.queued + running) / load.target_inputs)
-        by_work = max(0, wanted - total)
+        by_work = min(max(0, wanted - total), load.queued)   # inputs running over the target cannot move
         why = f"{load.queued} queued + {running} running at {load.target_inputs} per container"
     elif load.queued > 0:
         uncovered = max(0, load.queued - starting)

@@ -3,6 +3,11 @@
 A call is one ``.remote()``, ``.spawn()`` or ``.map()``: ``total`` inputs (unknown while a map is
 still sending) and an append-only list of outputs in arrival order. A call is ``done`` when it has
 one final output (anything but a generator item) per input.
+
+A call made from inside a container (a nested call) names the input whose code made it
+(``parent_input``); ``Children`` keeps, for each such input, the calls it started, so cancelling
+it cancels them (and theirs, down the tree). Only cancellation follows the tree: a parent that
+finishes leaves what it spawned running.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from .model import Output
 
 class CallState:
     __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled",
-                 "on_output", "pending", "detached_at")
+                 "on_output", "pending", "detached_at", "parent_input")
 
-    def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None):
+    def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None,
+                 parent_input: str = ""):
         self.call_id = call_id
+        self.parent_input = parent_input   # the input whose code made this call, from inside its container
         self.function_id = function_id
         self.app_id = app_id
         self.kind = kind
@@ -72,3 +79,39 @@ class CallState:
             except asyncio.TimeoutError:
                 return False
         return True
+
+
+class Children:
+    """The calls each input started from inside its container: input id -> those calls still held."""
+
+    def __init__(self):
+        self._of: dict[str, list[CallState]] = {}
+
+    def add(self, call: CallState) -> None:
+        if call.parent_input:
+            self._of.setdefault(call.parent_input, []).append(call)
+
+    def take(self, input_id: str) -> list[CallState]:
+        """The calls ``input_id`` started, no longer linked to it (it is being cancelled)."""
+        return self._of.pop(input_id, [])
+
+    def drop(self, call: CallState) -> None:
+        """``call`` is let go of: it is no longer its parent's to cancel."""
+        siblings = self._of.get(call.parent_input)
+        if siblings is not None:
+            if call in siblings:
+                siblings.remove(call)
+            if not siblings:
+                del self._of[call.parent_input]
+
+    def waiting_on(self, function_id: str) -> set[str]:
+        """The inputs with a call of ``function_id`` they started that has not finished."""
+        return {parent for parent, calls in self._of.items()
+                if any(c.function_id == function_id and not c.done for c in calls)}
+
+    def any_started_by(self, input_ids) -> bool:
+        """Whether one of ``input_ids`` started a call that is still held (it may be waiting on it)."""
+        return any(i in self._of for i in input_ids)
+
+    def __len__(self) -> int:
+        return len(self._of)

@@ -21,7 +21,7 @@ import random
 from .._shared.ids import new_id
 from .policy import Cause
 from .._shared.status import FINAL, RETRYABLE
-from .calls import CallState
+from .calls import CallState, Children
 from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
@@ -79,6 +79,7 @@ class Dispatcher:
         self.functions: dict[str, FunctionState] = {}
         self.calls: dict[str, CallState] = {}
         self.detached: dict[str, CallState] = {}   # calls whose client's stream ended without their result
+        self.children = Children()   # the calls inputs made from inside their containers (calls.py)
         self.inputs: dict[str, InputRec] = {}
         self.workers: dict[str, WorkerConn] = {}
         self.containers: dict[str, ContainerRec] = {}
@@ -244,12 +245,14 @@ class Dispatcher:
         return fn or self.function(function_id)   # NotFound
 
     def new_call(self, function_id: str, kind: str, inputs: list[Input], total: int | None,
-                 call_id: str = "", *, stored: bool = False) -> CallState:
-        """A call and its first inputs, queued; stored by the write-behind (``stored``: already)."""
+                 call_id: str = "", *, stored: bool = False, parent_input: str = "") -> CallState:
+        """A call and its first inputs, queued; stored by the write-behind (``stored``: already).
+        ``parent_input``: the input whose code made it from inside its container (cancelled with it)."""
         fn = self.deployments.current(self.function(function_id))
         function_id = fn.function_id
-        call = CallState(call_id or new_id("fc"), function_id, fn.app_id, kind, total)
+        call = CallState(call_id or new_id("fc"), function_id, fn.app_id, kind, total, parent_input)
         recs = self._make_inputs(call, inputs)
+        self.children.add(call)
         self.calls[call.call_id] = call
         self.apps[fn.app_id].calls[call.call_id] = call
         self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
@@ -337,6 +340,9 @@ class Dispatcher:
         message = f"cancelled: {reason}"
         self._publish([(r, Output(r.idx, CANCELLED, message=message), "") for r in left])
         self._forget(call)
+        for r in left:   # what their code started from inside its container goes with them
+            for child in self.children.take(r.input_id):
+                self.cancel_call(child, f"the call that made it was cancelled ({reason})")
         app = self.apps.get(call.app_id)
         if app is not None:
             app.cancelled_inputs += len(left)
@@ -355,6 +361,7 @@ class Dispatcher:
             self.writes.settled().add_done_callback(lambda _: self._forget(call))
 
     def _forget(self, call: CallState) -> None:
+        self.children.drop(call)
         self.calls.pop(call.call_id, None)
         self.detached.pop(call.call_id, None)
         app = self.apps.get(call.app_id)
@@ -405,6 +412,8 @@ class Dispatcher:
             room = window - len(ct.outstanding)
             if room <= 0:
                 continue
+            if self.children and fn.spec.max_inputs <= 1 and self.children.any_started_by(ct.outstanding):
+                continue   # its input may be waiting on a call it made: what is sent ahead would wait behind it
             batch, size = [], 0
             while fn.queue and len(batch) < room and size < BATCH_BYTES:
                 r = fn.queue[0]

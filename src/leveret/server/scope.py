@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from .state import AppState, FunctionState
 
 
+class WouldWaitForever(Exception):
+    """A call a function makes of itself that could never run: FAILED_PRECONDITION, naming the fix."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class OutOfScope(Exception):
     """A container's token asked for what is not its app's nor deployed: PERMISSION_DENIED."""
 
@@ -60,3 +68,28 @@ def own_function(d: "Dispatcher", container_id: str, name: str) -> "FunctionStat
         names = ", ".join(f.name for f in app.functions) or "none"
         raise NotFound(f"app {app.name or app.app_id} has no function {name!r} (it has: {names})")
     return fn
+
+
+def parent_input(d: "Dispatcher", container_id: str, input_id: str) -> str:
+    """The input a container's call says it was made by, if that container runs it ("" otherwise:
+    a call made between inputs, or an input it does not hold, is nobody's child)."""
+    r = d.inputs.get(input_id) if container_id and input_id else None
+    return input_id if r is not None and r.container is not None and r.container.container_id == container_id else ""
+
+
+def check_self_call(d: "Dispatcher", fn: "FunctionState", parent: str) -> None:
+    """A function that calls itself from inside (``parent``: the calling input, one of its own)
+    waits on a slot of its own: refused when every slot it may ever have (max_containers ×
+    @concurrent max_inputs, when max_containers is set) would be held by an input waiting on
+    such a call, for then none would ever run."""
+    r = d.inputs.get(parent) if parent else None
+    if r is None or r.call.function_id != fn.function_id or not fn.spec.max_containers:
+        return
+    slots = fn.spec.max_containers * max(fn.spec.max_inputs, 1)
+    waiting = d.children.waiting_on(fn.function_id) | {parent}
+    if len(waiting) >= slots:
+        raise WouldWaitForever(
+            f"{fn.spec.name} calls itself from inside its container, and all {slots} of its slot(s)"
+            f" (max_containers={fn.spec.max_containers} × max_inputs={max(fn.spec.max_inputs, 1)}) would be held"
+            " by inputs waiting on such calls: it would never run. Raise max_containers, let a container"
+            f" run several inputs with @leveret.concurrent, or run it here with {fn.spec.name}.local()")

@@ -87,9 +87,10 @@ class ContainerCalls:
             app_name=app_name, function_name=function_name, environment_name=environment))
         return found.function_id, found.is_generator
 
-    async def spawn(self, function_id: str, call_id: str, args: bytes) -> str:
+    async def spawn(self, function_id: str, call_id: str, args: bytes, args_blob: str, parent: str) -> str:
         resp = await self._unary("FunctionSpawn", pb.FunctionSpawnRequest(
-            function_id=function_id, call_id=call_id, input=pb.Input(idx=0, args=args)))
+            function_id=function_id, call_id=call_id, input=pb.Input(idx=0, args=args, args_blob_id=args_blob),
+            parent_input_id=parent))
         return resp.call_id
 
     async def get(self, call_id: str, timeout: float) -> CallOutput | None:
@@ -100,7 +101,7 @@ class ContainerCalls:
     async def cancel(self, call_id: str) -> None:
         await self._unary("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
 
-    async def remote(self, function_id: str, call_id: str, args: bytes) -> CallOutput:
+    async def remote(self, function_id: str, call_id: str, args: bytes, args_blob: str, parent: str) -> CallOutput:
         tag = next(self._tags)
         fut = asyncio.get_running_loop().create_future()
         self._pending[tag] = fut
@@ -108,7 +109,8 @@ class ContainerCalls:
             self._queue = asyncio.Queue()
             self._reader = asyncio.ensure_future(self._read(self._queue))
         self._queue.put_nowait(pb.FunctionRemoteRequest(tag=tag, function_id=function_id, call_id=call_id,
-                                                        input=pb.Input(idx=0, args=args)))
+                                                        input=pb.Input(idx=0, args=args, args_blob_id=args_blob),
+                                                        parent_input_id=parent))
         try:
             resp = await fut
         except asyncio.CancelledError:
@@ -119,6 +121,8 @@ class ContainerCalls:
             raise CallRefused(C.NOT_FOUND, resp.not_found)
         if resp.refused:
             raise CallRefused(C.REFUSED, resp.refused)
+        if resp.invalid:
+            raise CallRefused(C.INVALID, resp.invalid)
         return _output(resp.output)
 
     async def _read(self, queue: asyncio.Queue) -> None:
@@ -142,7 +146,82 @@ class ContainerCalls:
                     fut.set_exception(error)
             self._pending.clear()
 
+    def map(self, function_id: str, call_id: str, parent: str) -> "ContainerMap":
+        return ContainerMap(self._stub, function_id, call_id, parent)
+
+    def upload(self) -> "ContainerUpload":
+        """A blob of the container's arguments over the inline limit, written a chunk at a time."""
+        return ContainerUpload(self._stub)
+
+    async def blob_chunks(self, blob_id: str) -> AsyncIterator[bytes]:
+        """A result's blob, a chunk at a time."""
+        try:
+            async for chunk in blobs.chunks(self._stub, blob_id):
+                yield chunk
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
+
+
+class ContainerMap:
+    """A map a container's code makes, on a FunctionMap stream of its own: ``send`` its inputs in
+    order (their numbers follow on), read ``outputs`` as the server stores them."""
+
+    def __init__(self, stub: Stub, function_id: str, call_id: str, parent: str):
+        self._stream = stub.FunctionMap()
+        self._head: dict | None = {"function_id": function_id, "call_id": call_id, "parent_input_id": parent}
+        self._sent = 0
+
+    async def send(self, args: list, blob_ids: list, last: bool) -> None:
+        inputs = [pb.Input(idx=self._sent + i, args=a, args_blob_id=b) for i, (a, b) in enumerate(zip(args, blob_ids))]
+        self._sent += len(inputs)
+        request = pb.FunctionMapRequest(inputs=inputs, total=self._sent if last else 0, last=last, **(self._head or {}))
+        self._head = None
+        try:
+            await self._stream.write(request)
+            if last:
+                await self._stream.done_writing()
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+
+    async def outputs(self):
+        """(acked, [(idx, CallOutput)]) as each response comes, until the map is over."""
+        try:
+            while True:
+                resp = await self._stream.read()
+                if resp is grpc.aio.EOF:
+                    return
+                yield resp.acked, [(o.idx, _output(o)) for o in resp.outputs]
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+
+    def cancel(self) -> None:
+        self._stream.cancel()
+
+
+class ContainerUpload:
+    """blobs.Upload for a container's arguments, its failures as CallRefused."""
+
+    def __init__(self, stub: Stub):
+        self._upload = blobs.Upload(stub)
+
+    async def write(self, data: bytes) -> None:
+        try:
+            await self._upload.write(data)
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+        except ValueError as exc:   # over MAX_PAYLOAD
+            raise CallRefused(C.INVALID, str(exc).replace("the result", "the arguments")) from None
+
+    async def finish(self) -> str:
+        try:
+            return await self._upload.finish()
+        except grpc.aio.AioRpcError as err:
+            raise _refused(err) from None
+
+    def cancel(self) -> None:
+        self._upload.cancel()

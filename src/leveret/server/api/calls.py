@@ -77,11 +77,12 @@ class CallsApi:
     ``self.tokens`` (who calls: a container's token reaches only what scope.py allows)."""
 
     async def _call(self, function_id: str, kind: str, inputs, total, call_id: str,
-                    container_id: str = "") -> CallState | str:
+                    container_id: str = "", parent: str = "") -> CallState | str:
         """The call ``call_id`` if the server holds it (a request sent again), else a new one; a
         string says why there is none (its function is not running). Waits for nothing but to
         find a function not running here in the store (a deployed version replaced since).
-        ``container_id``: the container whose token asks (OutOfScope if the function is beyond it)."""
+        ``container_id``: the container whose token asks (OutOfScope if the function is beyond it),
+        and ``parent`` the input whose code asks, if it runs there (the call is cancelled with it)."""
         if call_id:
             call = self.d.calls.get(call_id)
             if call is not None:
@@ -91,7 +92,9 @@ class CallsApi:
         try:
             fn = self.d.functions.get(function_id) or await self.d.find_function(function_id)
             scope.check_function(self.d, container_id, fn)
-            return self.d.new_call(fn.function_id, kind, inputs, total, call_id)
+            parent = scope.parent_input(self.d, container_id, parent)
+            scope.check_self_call(self.d, fn, parent)
+            return self.d.new_call(fn.function_id, kind, inputs, total, call_id, parent_input=parent)
         except NotFound as exc:
             return exc.message
 
@@ -145,9 +148,12 @@ class CallsApi:
                             continue
                 try:
                     call = why or await self._call(req.function_id, "remote", wire_inputs((req.input,)), 1,
-                                                   req.call_id, container_id)
+                                                   req.call_id, container_id, req.parent_input_id)
                 except scope.OutOfScope as exc:
                     outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, refused=exc.message))
+                    continue
+                except scope.WouldWaitForever as exc:
+                    outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, invalid=exc.message))
                     continue
                 if isinstance(call, str):
                     outbox.put_nowait(pb.FunctionRemoteResponse(tag=req.tag, not_found=call))
@@ -193,9 +199,11 @@ class CallsApi:
         if not first.resume:
             try:
                 call = await self._call(first.function_id, "map", inputs, first.total if first.last else None,
-                                        first.call_id, container_id)
+                                        first.call_id, container_id, first.parent_input_id)
             except scope.OutOfScope as exc:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
+            except scope.WouldWaitForever as exc:
+                await context.abort(grpc.StatusCode.FAILED_PRECONDITION, exc.message)
             if isinstance(call, str):
                 await context.abort(grpc.StatusCode.NOT_FOUND, call)
         reader = asyncio.get_running_loop().create_task(
@@ -270,9 +278,11 @@ class CallsApi:
             return pb.FunctionSpawnResponse(call_id=request.call_id)   # stored before the client lost the answer
         try:
             call = await self._call(request.function_id, "spawn", wire_inputs((request.input,)), 1, request.call_id,
-                                    self.tokens.container_of(context))
+                                    self.tokens.container_of(context), request.parent_input_id)
         except scope.OutOfScope as exc:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
+        except scope.WouldWaitForever as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, exc.message)
         if isinstance(call, str):
             await context.abort(grpc.StatusCode.NOT_FOUND, call)
         await self.d.writes.durable()
