@@ -22,6 +22,7 @@ _PUBLIC = {
     "InvalidError": "exception", "NotFoundError": "exception", "OutOfMemoryError": "exception",
     "RemoteError": "exception", "TimeoutError": "exception",
     "Function": "function", "FunctionCall": "function",
+    "Cls": "cls", "enter": "cls", "exit": "cls", "method": "cls", "parameter": "cls",
     "Image": "image",
     "Retries": "retries",
     "Cron": "schedule", "Period": "schedule",

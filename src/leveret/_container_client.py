@@ -3,7 +3,7 @@
 socket, which makes them on the server with the container's token (worker/container_calls.py).
 No gRPC and no protobuf: an image needs neither.
 
-    Function.remote ─▶ ContainerClient ─CallsOpen, then Lookup │ Call │ CallGet │ CallCancel─▶ worker
+    Function.remote ─▶ ContainerClient ─CallsOpen, then Lookup │ Bind │ Call │ CallGet │ CallCancel─▶ worker
                                        ◀─Reply │ Result (by tag)────────────────────────────────
 
 It offers what function.py uses of the gRPC client (_client.py): lookup, remote, spawn, call_get,
@@ -141,6 +141,10 @@ class ContainerClient:
         """A function's id and whether it is a generator: of a deployed app, or ("" app) of this container's."""
         reply = await self._ask(lambda tag: P.Lookup(tag, app_name, function_name, environment))
         return reply.value, reply.flag
+
+    async def bind(self, function_id: str, params: str) -> str:
+        """The function of an @app.cls for a parameter set."""
+        return (await self._ask(lambda tag: P.Bind(tag, function_id, params))).value
 
     async def remote(self, function_id: str, inp: tuple) -> Output:
         from ._shared.ids import new_id

@@ -175,6 +175,9 @@ async def function_definition(client: Client, fn):
         ephemeral_disk_mb=opts.ephemeral_disk_mb,
         schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else "",
         image=await _image_json(client, opts.image) if opts.image is not None else "")
+    if fn._class_methods is not None:   # an @app.cls: its containers run the methods an input names
+        d.class_name = raw.__qualname__
+        d.methods.update(fn._class_methods)
     if opts.retries is not None:
         r = opts.retries
         d.retries.CopyFrom(pb.RetryPolicy(max_retries=r.max_retries, backoff_coefficient=r.backoff_coefficient,

@@ -94,6 +94,30 @@ class App:
 
         return wrapper
 
+    def cls(self, _warn_parentheses_missing=None, *, image=None, secrets=None, gpu=None, serialized: bool = False,
+            network_file_systems=None, volumes=None, cpu=None, memory=None, ephemeral_disk=None,
+            min_containers=None, max_containers=None, buffer_containers=None, scaledown_window=None, proxy=None,
+            retries=None, timeout=None, startup_timeout=None, cloud=None, region=None,
+            enable_memory_snapshot: bool = False, block_network: bool = False, i6pn=None,
+            single_use_containers: bool = False):
+        """Register a class whose containers each hold one instance: ``@app.cls()`` (cls.py)."""
+        if _warn_parentheses_missing is not None:
+            raise InvalidError("use @app.cls() with parentheses, not @app.cls")
+        options = {k: v for k, v in locals().items() if k not in ("self", "_warn_parentheses_missing")}
+
+        def wrapper(user_cls):
+            from .cls import Cls, methods_of
+
+            if not isinstance(user_cls, type):
+                raise InvalidError(f"@app.cls() decorates a class, not {user_cls!r}")
+            if not methods_of(user_cls):
+                raise InvalidError(f"{user_cls.__qualname__} has no @leveret.method(): mark the methods to call remotely")
+            fn = self.function(**options)(user_cls)
+            fn._class_methods = methods_of(user_cls)
+            return Cls(user_cls, fn)
+
+        return wrapper
+
     def local_entrypoint(self, _warn_parentheses_missing=None, *, name: str | None = None):
         """Register a function that runs locally and calls remote ones: ``@app.local_entrypoint()``."""
         if _warn_parentheses_missing is not None:

@@ -31,6 +31,7 @@ class Function:
         self._client = None
         self._is_generator = is_generator_function(raw_f)
         self._lookup: tuple[str, str, str] | None = None   # (app name, function name, environment) of from_name
+        self._class_methods: dict | None = None   # an @app.cls's function: its methods (name -> a generator)
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 
@@ -48,6 +49,10 @@ class Function:
 
     def get_raw_f(self) -> Callable:
         return self._raw_f
+
+    def _call_args(self, args: tuple) -> tuple:
+        """The positional arguments an input carries (an @app.cls method's name its first: cls.py)."""
+        return args
 
     def _hydrate(self, function_id: str, client) -> None:
         self._function_id = function_id
@@ -74,6 +79,7 @@ class Function:
         fn._client = None
         fn._is_generator = False
         fn._lookup = (app_name, name, environment_name or "")
+        fn._class_methods = None
         fn.__doc__ = None
         return fn
 
@@ -120,7 +126,8 @@ class Function:
             raise InvalidError(f"{self._name} is a generator function: iterate `{self._name}.remote_gen(...)` instead of calling .remote()")
         from . import _progress
 
-        pending = client.remote(self._function_id, await client.input(0, ser.serialize_args(args, kwargs)))
+        args_blob = ser.serialize_args(self._call_args(args), kwargs)
+        pending = client.remote(self._function_id, await client.input(0, args_blob))
         if _progress.current is not None:   # `leveret run`: a spinner once it takes a moment
             import asyncio
 
@@ -139,9 +146,9 @@ class Function:
     async def remote_gen(self, *args, **kwargs) -> AsyncIterator[Any]:
         """Run a generator function in a container and yield its values as they are produced."""
         client = await self._live()
-        if not self._is_generator:
+        if self._is_generator is False:
             raise InvalidError(f"{self._name} is not a generator function: use .remote() instead of .remote_gen()")
-        async for o in self._stream_outputs(iter([(args, kwargs)])):
+        async for o in self._stream_outputs(iter([(self._call_args(args), kwargs)])):
             if o.status == ser.GENERATOR_DONE:
                 return
             yield await client.value(o)
@@ -152,7 +159,8 @@ class Function:
         client = await self._live()
         if self._is_generator:
             raise InvalidError(f"{self._name} is a generator function: generators cannot be spawned; use .remote_gen()")
-        call_id = await client.spawn(self._function_id, await client.input(0, ser.serialize_args(args, kwargs)))
+        args_blob = ser.serialize_args(self._call_args(args), kwargs)
+        call_id = await client.spawn(self._function_id, await client.input(0, args_blob))
         return FunctionCall(call_id, client)
 
     @synchronize
@@ -162,7 +170,8 @@ class Function:
         if not input_iterators:
             raise InvalidError(f"{self._name}.map() needs at least one iterable of inputs")
         kw = kwargs or {}
-        async for v in self._map(((args, kw) for args in zip(*input_iterators)), order_outputs, return_exceptions):
+        async for v in self._map(((self._call_args(args), kw) for args in zip(*input_iterators)), order_outputs,
+                                 return_exceptions):
             yield v
 
     @synchronize
@@ -170,14 +179,16 @@ class Function:
                       return_exceptions: bool = False) -> AsyncIterator[Any]:
         """Like map, but each input is a tuple of positional arguments."""
         kw = kwargs or {}
-        async for v in self._map(((tuple(args), kw) for args in input_iterator), order_outputs, return_exceptions):
+        async for v in self._map(((self._call_args(tuple(args)), kw) for args in input_iterator), order_outputs,
+                                 return_exceptions):
             yield v
 
     @synchronize
     async def for_each(self, *input_iterators: Iterable, kwargs: dict | None = None, ignore_exceptions: bool = False) -> None:
         """Run map for its side effects and discard the results."""
         kw = kwargs or {}
-        async for _ in self._map(((args, kw) for args in zip(*input_iterators)), False, ignore_exceptions):
+        async for _ in self._map(((self._call_args(args), kw) for args in zip(*input_iterators)), False,
+                                 ignore_exceptions):
             pass
 
     async def _map(self, arg_iter, order_outputs: bool, return_exceptions: bool):

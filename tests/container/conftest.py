@@ -28,3 +28,4 @@ def private_registry(tmp_path_factory):
     yield port
     proc.terminate()
     proc.wait(10)
+

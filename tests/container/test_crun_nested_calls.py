@@ -1,24 +1,17 @@
 """Calls made from inside real crun containers on the default image, which has neither gRPC nor
 protobuf: they go through the worker over the container's socket."""
 
-import os
-
 import pytest
+from crun import crun_cluster_running
 
 from apps import nested, nested_target
-from leveret.testing import Cluster
 
 pytestmark = pytest.mark.container
 
 
 @pytest.fixture(scope="module")
 def crun_cluster(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.fail("container tests need root (CI runs as root): run the suite as root")
-    with Cluster(tmp_path_factory.mktemp("crun-nested"), runtime="crun") as c:
-        nested_target.app.deploy()
-        with nested.app.run(show_logs=False):
-            yield c
+    yield from crun_cluster_running(tmp_path_factory, "crun-nested", nested.app, deploy=[nested_target.app])
 
 
 def test_the_image_has_no_grpc_or_protobuf(crun_cluster):

@@ -15,9 +15,12 @@ from apps import nested, nested_target
 
 @pytest.fixture(scope="module")
 def running(cluster):
-    nested_target.app.deploy()
-    with nested.app.run(show_logs=False):
-        yield nested
+    deployed = nested_target.app.deploy()
+    try:
+        with nested.app.run(show_logs=False):
+            yield nested
+    finally:
+        cluster.stop_app(deployed.app_id)   # the session's cluster: others expect no app left running
 
 
 def test_a_function_calls_another_of_its_app_with_remote(running):
@@ -70,15 +73,15 @@ def test_a_function_of_another_running_app_is_out_of_reach(running, cluster):
 
 
 def _token_of_a_running_container(cluster) -> tuple[str, str]:
-    [ct] = [c for c in cluster.containers("nested") if c.state == "ready"][:1] or [None]
-    assert ct is not None
+    assert nested.leaf.remote(0) == 1   # leaf has a container (idle for its scaledown window)
+    [ct] = [c for c in cluster.containers("nested") if c.function_name == "leaf" and c.state == "ready"][:1]
     return ct.container_id, cluster.server.tokens.container_token(ct.container_id)
 
 
 def test_a_containers_token_is_refused_on_every_rpc_but_its_calls(running, cluster):
     """Every other RPC (apps, logs, workers, tokens, containers, mounts, objects …) says PERMISSION_DENIED."""
     _, token = _token_of_a_running_container(cluster)
-    allowed = {"FunctionLookup", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
+    allowed = {"FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
                "FunctionCallCancel", "BlobPut", "BlobGet"}
     methods = pb.DESCRIPTOR.services_by_name["Leveret"].methods
     assert allowed < {m.name for m in methods}

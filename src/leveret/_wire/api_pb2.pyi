@@ -244,7 +244,7 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb", "class_name", "methods", "params")
     class SecretEnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -259,6 +259,13 @@ class FunctionDefinition(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class MethodsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODULE_FIELD_NUMBER: _ClassVar[int]
     MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -286,6 +293,9 @@ class FunctionDefinition(_message.Message):
     SELECTOR_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     EPHEMERAL_DISK_MB_FIELD_NUMBER: _ClassVar[int]
+    CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    METHODS_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -313,7 +323,10 @@ class FunctionDefinition(_message.Message):
     selector: _containers.ScalarMap[str, str]
     schedule: str
     ephemeral_disk_mb: int
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ...) -> None: ...
+    class_name: str
+    methods: _containers.ScalarMap[str, bool]
+    params: str
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ..., class_name: _Optional[str] = ..., methods: _Optional[_Mapping[str, bool]] = ..., params: _Optional[str] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("max_retries", "backoff_coefficient", "initial_delay_s", "max_delay_s")
@@ -338,16 +351,41 @@ class FunctionLookupRequest(_message.Message):
     def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., environment_name: _Optional[str] = ...) -> None: ...
 
 class FunctionLookupResponse(_message.Message):
-    __slots__ = ("function_id", "app_id", "is_generator", "is_async")
+    __slots__ = ("function_id", "app_id", "is_generator", "is_async", "is_class", "methods")
+    class MethodsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bool
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     IS_GENERATOR_FIELD_NUMBER: _ClassVar[int]
     IS_ASYNC_FIELD_NUMBER: _ClassVar[int]
+    IS_CLASS_FIELD_NUMBER: _ClassVar[int]
+    METHODS_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     app_id: str
     is_generator: bool
     is_async: bool
-    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ...) -> None: ...
+    is_class: bool
+    methods: _containers.ScalarMap[str, bool]
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., is_class: _Optional[bool] = ..., methods: _Optional[_Mapping[str, bool]] = ...) -> None: ...
+
+class FunctionBindRequest(_message.Message):
+    __slots__ = ("function_id", "params")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    params: str
+    def __init__(self, function_id: _Optional[str] = ..., params: _Optional[str] = ...) -> None: ...
+
+class FunctionBindResponse(_message.Message):
+    __slots__ = ("function_id",)
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    def __init__(self, function_id: _Optional[str] = ...) -> None: ...
 
 class FunctionDescribeRequest(_message.Message):
     __slots__ = ("app_name_or_id", "function_name")

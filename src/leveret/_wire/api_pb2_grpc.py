@@ -102,6 +102,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.FromString,
                 _registered_method=True)
+        self.FunctionBind = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionBind',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionBindRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionBindResponse.FromString,
+                _registered_method=True)
         self.FunctionDescribe = channel.unary_unary(
                 '/leveret.v1.Leveret/FunctionDescribe',
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionDescribeRequest.SerializeToString,
@@ -287,6 +292,12 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FunctionLookup(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FunctionBind(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -485,6 +496,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionLookup,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.SerializeToString,
+            ),
+            'FunctionBind': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionBind,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionBindRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionBindResponse.SerializeToString,
             ),
             'FunctionDescribe': grpc.unary_unary_rpc_method_handler(
                     servicer.FunctionDescribe,
@@ -945,6 +961,33 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionLookup',
             leveret_dot_v1_dot_api__pb2.FunctionLookupRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionLookupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionBind(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionBind',
+            leveret_dot_v1_dot_api__pb2.FunctionBindRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionBindResponse.FromString,
             options,
             channel_credentials,
             insecure,

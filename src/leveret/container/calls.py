@@ -3,7 +3,7 @@
 which makes the call on the server with the container's token and answers.
 
     SDK in the container ─connects to the container's socket─▶ CallsOpen (version)
-                        ─Lookup │ Call │ CallGet │ CallCancel (a tag each)─▶ worker ─▶ server
+                        ─Lookup │ Bind │ Call │ CallGet │ CallCancel (a tag each)─▶ worker ─▶ server
                         ◀─Reply │ Result (the same tag)─────────────────────
     a map:              ─MapStart, MapInputs … (last)─▶ ◀─MapOutputs … (acked: inputs the server
                         stored), then a Reply: the map is over (or failed)
@@ -160,6 +160,14 @@ class MapOutputs(_Batch):
         return cls(tag, acked, numbers[:n], numbers[4 * n:], numbers[n:2 * n], messages, data, blob_ids), off
 
 
+class Bind(Message):
+    """The function of an @app.cls (``function_id``) for a parameter set: answered by a Reply with its id."""
+    KIND, _SCHEMA = 39, ("I", "s", "s")
+    __slots__ = ("tag", "function_id", "params")
+    def __init__(self, tag: int, function_id: str, params: str):
+        self.tag, self.function_id, self.params = tag, function_id, params
+
+
 class Reply(Message):
     """The answer to a request that is not an output: ``error`` (0: none) and its message, else
     ``value`` (a Lookup's function id, a spawn's call id) and ``flag`` (a Lookup: a generator)."""
@@ -180,5 +188,5 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Call, CallGet, CallCancel, MapStart, MapInputs, Upload, Download})
+FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, MapStart, MapInputs, Upload, Download})
 TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

@@ -16,7 +16,7 @@ this directory. README.md beside it has the frame layout and every kind.
 
 from __future__ import annotations
 
-from .calls import (FROM_CALLER, TO_CALLER, Call, CallCancel, CallGet, CallsOpen, Chunk, Download, Lookup, MapInputs,
+from .calls import (FROM_CALLER, TO_CALLER, Bind, Call, CallCancel, CallGet, CallsOpen, Chunk, Download, Lookup, MapInputs,
                     MapOutputs, MapStart, Reply, Result, Upload)
 from .environment import ENV_CONTAINER_ID, ENV_FUNCTION, ENV_SOCKET, format_spec, parse_spec
 from .fields import ProtocolError, VersionMismatch
@@ -28,7 +28,7 @@ from .messages import (CHUNK_BYTES, FROM_CONTAINER, INLINE_LIMIT, KINDS, MAX_PAY
                        Inputs, Lifecycle, Load, Log, Message, Outputs, Stop, Warm)
 
 __all__ = [
-    "FROM_CALLER", "TO_CALLER", "Call", "CallCancel", "CallGet", "CallsOpen", "Chunk", "Download", "Lookup",
+    "FROM_CALLER", "TO_CALLER", "Bind", "Call", "CallCancel", "CallGet", "CallsOpen", "Chunk", "Download", "Lookup",
     "MapInputs", "MapOutputs", "MapStart", "Reply", "Result", "Upload",
     "CHUNK_BYTES", "ENV_CONTAINER_ID", "ENV_FUNCTION", "ENV_SOCKET", "FROM_CONTAINER", "HEADER", "INLINE_LIMIT",
     "KINDS", "MARKER_SIZE", "MAX_FRAME", "MAX_PAYLOAD", "RUNNING_FILE", "STATUS_FAILURE", "STATUS_GENERATOR_DONE",

@@ -43,6 +43,8 @@ class Runner:
         self.loop = None
         self._lock = threading.Lock()   # the flusher thread also flushes what is held
         self.marker = P.RunningMarker(None)   # main() gives a one-at-a-time runner the real one
+        # what an input gets when there is no function to run (import_error holds the exception)
+        self.failure = (P.STATUS_INTERNAL_FAILURE, "function could not be imported")
 
     def flush(self) -> None:
         """Send held log text, then held outputs (the worker times inputs from their arrival)."""
@@ -101,16 +103,16 @@ class Runner:
 
     def _run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         if self.import_error is not None:
-            self.emit((input_id, attempt, P.STATUS_INTERNAL_FAILURE, self.import_error, 0, "function could not be imported"), urgent=last_in_batch)
+            self.emit((input_id, attempt, self.failure[0], self.import_error, 0, self.failure[1]), urgent=last_in_batch)
             return
         started = time.perf_counter()
         try:
             args, kwargs = load_args(args_blob)
-            if any(_function_kind(self.fn)):
-                n = self._run_generator(input_id, attempt, args, kwargs)
+            result = self.fn(*args, **kwargs)
+            if _is_generator(result):   # a generator function's, or an @app.cls's generator method's
+                n = self._run_generator(input_id, attempt, result)
                 out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
             else:
-                result = self.fn(*args, **kwargs)
                 if hasattr(result, "__await__"):
                     result = self._run_async(result)
                 out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, "")
@@ -120,8 +122,7 @@ class Runner:
             self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=last_in_batch)
 
-    def _run_generator(self, input_id: str, attempt: int, args, kwargs) -> int:
-        gen = self.fn(*args, **kwargs)
+    def _run_generator(self, input_id: str, attempt: int, gen) -> int:
         n = 0
         if hasattr(gen, "__anext__"):
             while True:
@@ -219,6 +220,11 @@ class ConcurrentRunner(Runner):
             pending.result()
         else:
             self.pool.shutdown(wait=True)
+
+
+def _is_generator(value) -> bool:
+    """A generator or an async generator (what a generator function returns), without inspect."""
+    return hasattr(value, "__anext__") or (hasattr(value, "__next__") and hasattr(value, "send"))
 
 
 def _is_coroutine_function(fn) -> bool:

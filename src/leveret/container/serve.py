@@ -14,6 +14,7 @@ import time
 
 from . import protocol as P
 from .channel import Channel, SocketWriter, flush_forever
+from .lifecycle import Instance
 from .runner import ConcurrentRunner, Runner
 from .serialization import Codec, Spool, exception_payload
 
@@ -101,6 +102,19 @@ def main(started_at: float) -> int:
         import traceback
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
+    instance, enter_failed = None, False
+    if fn is not None and spec.get("cls"):   # an @app.cls: its instance runs each input's method
+        try:
+            instance = Instance(fn, spec.get("params", ""))
+            install_sigterm()
+            instance.enter()
+            fn = instance
+        except BaseException as exc:   # its inputs fail with the traceback, then the container ends (a crash)
+            fn, enter_failed = None, True
+            import_error = exception_payload(exc, cloudpickle)
+            import traceback
+
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
     channel.send(P.Hello(started_at=started_at, import_started_at=import_started, ready_at=time.time(),
                          import_error=import_error is not None, python=sys.version.split()[0]))
 
@@ -109,9 +123,35 @@ def main(started_at: float) -> int:
         runner = ConcurrentRunner(channel, fn, import_error, stdout, stderr, cloudpickle, max_inputs=max_inputs)
     else:
         runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
+    if enter_failed:
+        runner.failure = (P.STATUS_FAILURE, "its class's @enter failed")
     if runner.one_at_a_time:
         runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), P.RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
+    try:
+        serve_inputs(channel, runner)
+    finally:
+        if instance is not None:   # @exit, on Stop, the socket's end, or SIGTERM
+            instance.exit()
+        if isinstance(runner, ConcurrentRunner):
+            runner.close()
+        runner.flush()
+    return 1 if enter_failed else 0
+
+
+def install_sigterm() -> None:
+    """SIGTERM (the worker stopping a container past its grace) ends the main loop, so @exit runs."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def serve_inputs(channel: Channel, runner: Runner) -> None:
+    """Run each batch of inputs that comes until Stop or the socket's end (after one batch, when
+    the class's @enter failed: its inputs failed with it, and the container ends as a crash)."""
     spools: dict = {}   # input id -> Spool of its arguments while they arrive
     while True:
         try:
@@ -139,7 +179,5 @@ def main(started_at: float) -> int:
             for i, (input_id, attempt, args_blob) in enumerate(batch):
                 runner.run_one(input_id, attempt, args_blob, last_in_batch=i == last)
             runner.flush()
-    if isinstance(runner, ConcurrentRunner):
-        runner.close()
-    runner.flush()
-    return 0
+            if runner.failure[0] == P.STATUS_FAILURE:
+                return

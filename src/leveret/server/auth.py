@@ -32,7 +32,8 @@ TOKEN_PREFIX = "lvw_"
 CONTAINER_PREFIX = "lvc_"
 # What a container's code may call: functions, their calls, and the blobs of large payloads.
 CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
-    "FunctionLookup", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet", "FunctionCallCancel",
+    "FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
+    "FunctionCallCancel",
     "BlobPut", "BlobGet"))
 
 

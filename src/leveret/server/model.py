@@ -58,6 +58,9 @@ class FunctionSpec:
     gpu_count: int = 0
     selector: tuple[tuple[str, str], ...] = ()   # labels a worker must carry, sorted
     retries: Retries | None = None  # None: a failed input is not retried
+    class_name: str = ""            # an @app.cls: its inputs name a method
+    methods: tuple[tuple[str, bool], ...] = ()   # an @app.cls's methods: (name, is a generator), sorted
+    params: str = ""                # an @app.cls bound to a parameter set (_shared/params.py); "": defaults
 
 
 # ------------------------------------------------------------------ inputs and outputs

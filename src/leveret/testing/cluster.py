@@ -144,6 +144,20 @@ class Cluster:
         if self.server is not None:
             await self.server.stop(grace=0.1)
 
+    def stop_app(self, app_id: str, reason: str = "stopped by a test") -> None:
+        """Stop an app as `leveret app stop` does (a deployed one's containers run @exit, then end)."""
+        from .._wire import api_pb2 as pb
+        from .._wire.channel import open_channel
+
+        async def stop() -> None:
+            channel, stub = open_channel(self.url, self.token)
+            try:
+                await stub.AppStop(pb.AppStopRequest(app_id=app_id, reason=reason))
+            finally:
+                await channel.close()
+
+        run_sync(stop())
+
     def jump(self, seconds: float) -> None:
         """Move the server's clock (a FakeClock) ``seconds`` on, on the server's loop: the periodic
         pass runs at each second on the way, as it would have, and what it wrote is stored before

@@ -3,7 +3,7 @@
 container's token.
 
     SDK in the container ─connects to the container's socket─▶ CallsOpen ─▶ serve()
-        Lookup │ Call │ CallGet │ CallCancel ─▶ the server (rpc.ContainerCalls, the container's token)
+        Lookup │ Bind │ Call │ CallGet │ CallCancel ─▶ the server (rpc.ContainerCalls, the container's token)
         ◀─ Reply │ Result, under the request's tag
         MapStart, MapInputs … ─▶ a FunctionMap stream ─▶ MapOutputs … (acked), then a Reply
         Upload … (last) ─▶ a blob ─▶ Reply (its id);  Download ─▶ Chunk …, then a Reply
@@ -124,6 +124,8 @@ async def _make(task: "ContainerTask", msg):
     if type(msg) is C.Lookup:
         function_id, is_generator = await server.lookup(msg.app_name, msg.function_name, msg.environment)
         return C.Reply(msg.tag, value=function_id, flag=is_generator)
+    if type(msg) is C.Bind:
+        return C.Reply(msg.tag, value=await server.bind(msg.function_id, msg.params))
     if type(msg) is C.Call:
         call = (msg.function_id, msg.call_id, msg.args, msg.args_blob, msg.input_id)
         if msg.op == C.REMOTE:

@@ -21,7 +21,8 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
         name=d.name, module=d.module, mount_id=d.mount_id, serialized_function=d.serialized_function,
         image=d.image, secret_env=dict(d.secret_env), timeout_s=d.timeout_s, startup_timeout_s=d.startup_timeout_s,
         max_inputs=d.max_inputs, cpu=d.cpu, memory_mb=d.memory_mb, gpu_count=d.gpu_count,
-        block_network=d.block_network, ephemeral_disk_mb=d.ephemeral_disk_mb)
+        block_network=d.block_network, ephemeral_disk_mb=d.ephemeral_disk_mb, class_name=d.class_name,
+        params=d.params)
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

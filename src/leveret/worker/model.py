@@ -49,6 +49,8 @@ class Definition:
     gpu_count: int = 0
     block_network: bool = False
     ephemeral_disk_mb: int = 0
+    class_name: str = ""             # an @app.cls: the class its containers run (its inputs name a method)
+    params: str = ""                 # its parameter set (canonical JSON), "": the defaults
 
 
 class Assignment(NamedTuple):

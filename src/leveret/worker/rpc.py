@@ -87,6 +87,10 @@ class ContainerCalls:
             app_name=app_name, function_name=function_name, environment_name=environment))
         return found.function_id, found.is_generator
 
+    async def bind(self, function_id: str, params: str) -> str:
+        resp = await self._unary("FunctionBind", pb.FunctionBindRequest(function_id=function_id, params=params))
+        return resp.function_id
+
     async def spawn(self, function_id: str, call_id: str, args: bytes, args_blob: str, parent: str) -> str:
         resp = await self._unary("FunctionSpawn", pb.FunctionSpawnRequest(
             function_id=function_id, call_id=call_id, input=pb.Input(idx=0, args=args, args_blob_id=args_blob),

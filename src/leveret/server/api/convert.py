@@ -27,7 +27,8 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         max_containers=d.max_containers, min_containers=d.min_containers, buffer_containers=d.buffer_containers,
         scaledown_window_s=d.scaledown_window_s, max_inputs=d.max_inputs, target_inputs=d.target_inputs,
         cpu_request=d.cpu_request, memory_request_mb=d.memory_request_mb, gpu_type=d.gpu_type,
-        gpu_count=d.gpu_count, selector=tuple(sorted(d.selector.items())),
+        gpu_count=d.gpu_count, selector=tuple(sorted(d.selector.items())), class_name=d.class_name,
+        methods=tuple(sorted(d.methods.items())), params=d.params,
         retries=m.Retries(retries.max_retries, retries.backoff_coefficient, retries.initial_delay_s,
                           retries.max_delay_s) if d.HasField("retries") else None)
 

@@ -1,4 +1,4 @@
-"""FunctionCreate, FunctionLookup, FunctionDescribe, FunctionStats: the wire side of functions
+"""FunctionCreate, FunctionLookup, FunctionBind, FunctionDescribe, FunctionStats: the wire side of functions
 (views.py has what is read, dispatch.py and deploy.py what is changed)."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import scope, views
 from ..errors import NotFound
-from .convert import function_spec
+from ..._shared import params
+from ..._shared.errors import InvalidError
+from .convert import definition, function_spec
 
 
 def container_info(v: views.ContainerView) -> pb.ContainerInfo:
@@ -49,7 +51,30 @@ class FunctionsApi:
         except scope.OutOfScope as exc:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
-                                         is_generator=fn.spec.is_generator, is_async=fn.spec.is_async)
+                                         is_generator=fn.spec.is_generator, is_async=fn.spec.is_async,
+                                         is_class=bool(fn.spec.class_name), methods=dict(fn.spec.methods))
+
+    async def FunctionBind(self, request, context):
+        """An @app.cls's function for a parameter set: made at its first call, the same one after."""
+        container_id = self.tokens.container_of(context)
+        try:
+            base = self.d.functions.get(request.function_id) or await self.d.find_function(request.function_id)
+            scope.check_function(self.d, container_id, base)
+            if not base.spec.class_name:
+                raise InvalidError(f"{base.spec.name} is a function, not an @app.cls: it takes no parameters")
+            if base.spec.params:
+                raise InvalidError(f"{base.spec.name} is bound to its parameters already: bind the class's function")
+            d = definition(base.spec)
+            d.params, d.name = request.params, params.bound_name(base.spec.name, request.params)
+            function_id = self.d.create_function(base.app_id, function_spec(d)) if request.params else base.function_id
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
+        except scope.OutOfScope as exc:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
+        except (InvalidError, ValueError) as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        await self.d.writes.durable()   # stored: a deployed app's bound class is there after a restart
+        return pb.FunctionBindResponse(function_id=function_id)
 
     async def FunctionDescribe(self, request, context):
         try:
