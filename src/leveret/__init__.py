@@ -27,7 +27,7 @@ _PUBLIC = {
     "Retries": "retries",
     "Cron": "schedule", "Period": "schedule",
     "Secret": "secret",
-    "concurrent": "_concurrency",
+    "batched": "_concurrency", "concurrent": "_concurrency",
 }
 
 __all__ = sorted([*_PUBLIC, "__version__"])

@@ -172,11 +172,14 @@ class Client:
             app_name=app_name, function_name=function_name, environment_name=environment))
         return found.function_id, found.is_generator
 
-    async def bind(self, function_id: str, params: str) -> str:
-        """The function of an @app.cls for a parameter set (canonical text: _shared/params.py)."""
+    async def bind(self, function_id: str, params: str, options: str = "") -> str:
+        """The function of an @app.cls for a parameter set (canonical text: _shared/params.py), or of
+        a function or class with other options (JSON: _with_options.py)."""
         from ._wire import api_pb2 as pb
 
-        return (await self.call("FunctionBind", pb.FunctionBindRequest(function_id=function_id, params=params))).function_id
+        resp = await self.call("FunctionBind", pb.FunctionBindRequest(function_id=function_id, params=params,
+                                                                      options=options))
+        return resp.function_id
 
     async def spawn(self, function_id: str, inp) -> str:
         """Start a call of one input; its id."""

@@ -1,4 +1,5 @@
-"""``@leveret.concurrent``: one container runs several inputs at once (Modal's names)."""
+"""``@leveret.concurrent``: one container runs several inputs at once; ``@leveret.batched``: one call
+runs several inputs as lists (Modal's names and limits)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,49 @@ def concurrent(_warn_parentheses_missing=None, *, max_inputs: int, target_inputs
 def of(f) -> tuple[int, int]:
     """(max_inputs, target_inputs) of a function: (1, 1) unless it is @concurrent."""
     return getattr(f, ATTR, (1, 1))
+
+
+MAX_BATCH_SIZE = 1000
+MAX_BATCH_WAIT_MS = 600_000
+BATCHED = "__leveret_batched__"
+
+
+def batched(_warn_parentheses_missing=None, *, max_batch_size: int, wait_ms: int):
+    """Gather inputs from any callers into one call: the function takes a list for each argument
+    and returns a list of results, one per input, in order. A batch runs once it has
+    ``max_batch_size`` inputs, or ``wait_ms`` after its first came. Goes below ``@app.function()``
+    (or on the one @method() of an ``@app.cls``)::
+
+        @app.function()
+        @leveret.batched(max_batch_size=32, wait_ms=100)
+        def embed(texts: list[str]) -> list[list[float]]: ...
+
+        embed.remote("one text")   # the caller sends and gets one item
+    """
+    if _warn_parentheses_missing is not None:
+        raise InvalidError("use @leveret.batched(max_batch_size=N, wait_ms=M) with its arguments, not @leveret.batched")
+    for name, value, low, high in (("max_batch_size", max_batch_size, 1, MAX_BATCH_SIZE),
+                                   ("wait_ms", wait_ms, 0, MAX_BATCH_WAIT_MS)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidError(f"@leveret.batched({name}={value!r}) must be a whole number from {low} to {high}")
+
+    def wrapper(f):
+        from .function import Function
+
+        if isinstance(f, Function):
+            raise InvalidError("put @leveret.batched(...) below @app.function(), so it applies first")
+        if not callable(f):
+            raise InvalidError(f"@leveret.batched(...) decorates a function, not {f!r}")
+        setattr(f, BATCHED, (max_batch_size, wait_ms))
+        return f
+
+    return wrapper
+
+
+def batching_of(f) -> tuple[int, int]:
+    """(max_batch_size, wait_ms) of a function (or of the @batched method of a class); (0, 0): not batched."""
+    found = getattr(f, BATCHED, None)
+    if found is None and isinstance(f, type):
+        found = next((getattr(v, BATCHED) for klass in f.__mro__ for v in vars(klass).values()
+                      if hasattr(v, BATCHED)), None)
+    return found or (0, 0)

@@ -142,9 +142,9 @@ class ContainerClient:
         reply = await self._ask(lambda tag: P.Lookup(tag, app_name, function_name, environment))
         return reply.value, reply.flag
 
-    async def bind(self, function_id: str, params: str) -> str:
-        """The function of an @app.cls for a parameter set."""
-        return (await self._ask(lambda tag: P.Bind(tag, function_id, params))).value
+    async def bind(self, function_id: str, params: str, options: str = "") -> str:
+        """The function of an @app.cls for a parameter set, or of a function with other options."""
+        return (await self._ask(lambda tag: P.Bind(tag, function_id, params, options))).value
 
     async def remote(self, function_id: str, inp: tuple) -> Output:
         from ._shared.ids import new_id

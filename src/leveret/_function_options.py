@@ -40,14 +40,15 @@ class FunctionOptions:
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
                  "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
-                 "gpu_type", "gpu_count", "ephemeral_disk_mb")
+                 "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
                  image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
-                 region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0):
+                 region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0,
+                 batch_max_size: int = 0, batch_wait_ms: int = 0):
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -70,6 +71,8 @@ class FunctionOptions:
         self.gpu_type = gpu_type          # "" = any type
         self.gpu_count = gpu_count
         self.ephemeral_disk_mb = ephemeral_disk_mb   # MiB of writable layer and /tmp; 0 = the worker's default
+        self.batch_max_size = batch_max_size   # @batched: inputs per call; 0 = not batched
+        self.batch_wait_ms = batch_wait_ms
 
     def _values(self) -> tuple:
         return tuple(getattr(self, k) for k in self.__slots__)
@@ -141,7 +144,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
-             gpu=None, ephemeral_disk=None, unset: dict) -> FunctionOptions:
+             gpu=None, ephemeral_disk=None, batching=(0, 0), unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(value):
             raise NotImplementedOptionError(
@@ -190,6 +193,9 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
         raise InvalidError(f"{function_name}: image= takes a leveret.Image, e.g. image=leveret.Image.debian_slim(), not {image!r}")
     if not isinstance(block_network, bool):
         raise InvalidError(f"{function_name}: block_network must be True or False, not {block_network!r}")
+    if batching[0] and concurrency[0] > 1:
+        raise InvalidError(f"{function_name}: @leveret.batched and @leveret.concurrent do not go together: a batch"
+                           " is already many inputs in one call; keep one of them")
     gpu_type, gpu_count = _gpu(function_name, gpu)
     cpu_request, cpu_limit = _limit(function_name, "cpu", cpu, float, "2.0")
     memory_request, memory_limit = _limit(function_name, "memory", memory, int, "512 (MiB)")
@@ -201,4 +207,5 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            min_containers=min_containers, buffer_containers=buffer_containers,
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
                            schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count,
-                           ephemeral_disk_mb=_disk(function_name, ephemeral_disk))
+                           ephemeral_disk_mb=_disk(function_name, ephemeral_disk), batch_max_size=batching[0],
+                           batch_wait_ms=batching[1])

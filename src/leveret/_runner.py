@@ -172,7 +172,7 @@ async def function_definition(client: Client, fn):
         startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
         buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
         selector={"region": opts.region} if opts.region else {}, gpu_type=opts.gpu_type, gpu_count=opts.gpu_count,
-        ephemeral_disk_mb=opts.ephemeral_disk_mb,
+        ephemeral_disk_mb=opts.ephemeral_disk_mb, batch_max_size=opts.batch_max_size, batch_wait_ms=opts.batch_wait_ms,
         schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else "",
         image=await _image_json(client, opts.image) if opts.image is not None else "")
     if fn._class_methods is not None:   # an @app.cls: its containers run the methods an input names

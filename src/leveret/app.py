@@ -84,7 +84,8 @@ class App:
                                                  timeout=timeout, secrets=[*self.secrets, *(secrets or [])],
                                                  retries=retries, startup_timeout=startup_timeout,
                                                  min_containers=min_containers, buffer_containers=buffer_containers,
-                                                 concurrency=_concurrency.of(f), region=region, schedule=schedule,
+                                                 concurrency=_concurrency.of(f), batching=_concurrency.batching_of(f),
+                                                 region=region, schedule=schedule,
                                                  gpu=gpu, ephemeral_disk=ephemeral_disk, unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
@@ -112,6 +113,9 @@ class App:
                 raise InvalidError(f"@app.cls() decorates a class, not {user_cls!r}")
             if not methods_of(user_cls):
                 raise InvalidError(f"{user_cls.__qualname__} has no @leveret.method(): mark the methods to call remotely")
+            if _concurrency.batching_of(user_cls)[0] and len(methods_of(user_cls)) > 1:
+                raise InvalidError(f"{user_cls.__qualname__} has a @leveret.batched method beside others: a class"
+                                   " with a batched method has that one method only (its containers run batches)")
             fn = self.function(**options)(user_cls)
             fn._class_methods = methods_of(user_cls)
             return Cls(user_cls, fn)

@@ -111,12 +111,36 @@ def methods_of(user_cls) -> dict[str, bool]:
 class Cls:
     """An @app.cls (or one looked up by name): call it with its parameters for an instance handle."""
 
-    def __init__(self, user_cls, fn: Function | None, *, lookup: tuple | None = None):
+    def __init__(self, user_cls, fn: Function | None, *, lookup: tuple | None = None, changes: dict | None = None):
         self._user_cls = user_cls
         self._fn = fn if fn is not None else Function.from_name(*lookup[:2], environment_name=lookup[2] or None)
         self._parameters = parameters_of(user_cls) if user_cls is not None else None
         self._methods = methods_of(user_cls) if user_cls is not None else None
+        self._changes = dict(changes or {})   # with_options and its kin, merged
         self.__doc__ = getattr(user_cls, "__doc__", None)
+
+    def _with(self, changes: dict) -> "Cls":
+        copy = Cls.__new__(Cls)
+        copy.__dict__.update(self.__dict__)
+        copy._changes = {**self._changes, **changes}
+        return copy
+
+    def with_options(self, **options) -> "Cls":
+        """This class with other options (cpu, memory, gpu, timeout, retries, …): its instances run in
+        containers of their own. Repeated calls merge."""
+        from ._with_options import option_changes
+
+        return self._with(option_changes(self._fn._name, **options))
+
+    def with_concurrency(self, *, max_inputs: int, target_inputs: int | None = None) -> "Cls":
+        from ._with_options import concurrency_changes
+
+        return self._with(concurrency_changes(max_inputs, target_inputs))
+
+    def with_batching(self, *, max_batch_size: int, wait_ms: int) -> "Cls":
+        from ._with_options import batching_changes
+
+        return self._with(batching_changes(max_batch_size, wait_ms))
 
     def __repr__(self) -> str:
         return f"<leveret.Cls {self._fn._name}>"
@@ -174,11 +198,13 @@ class Obj:
 
     async def _function_id(self, client) -> str:
         """The function of this parameter set (the class's own without parameters), bound once per run."""
+        from ._with_options import text
+
         base = self._cls._fn._function_id
-        if not self._params:
+        if not self._params and not self._cls._changes:
             return base
         if self._bound is None or self._bound[0] != base:
-            self._bound = (base, await client.bind(base, self._params))
+            self._bound = (base, await client.bind(base, self._params, text(self._cls._changes)))
         return self._bound[1]
 
     def _instance(self):

@@ -50,6 +50,31 @@ class Function:
     def get_raw_f(self) -> Callable:
         return self._raw_f
 
+    def with_options(self, *, cpu=None, memory=None, gpu=None, env=None, secrets=None, volumes=None, retries=None,
+                     max_containers=None, buffer_containers=None, min_containers=None, scaledown_window=None,
+                     timeout=None, region=None, cloud=None, routing_region=None) -> "Function":
+        """This function with other options: a function of its own on the server, with containers of
+        its own, made at its first call (_with_options.py)."""
+        from ._with_options import option_changes
+
+        return _WithOptions(self, option_changes(
+            self._name, cpu=cpu, memory=memory, gpu=gpu, env=env, secrets=secrets, volumes=volumes, retries=retries,
+            max_containers=max_containers, buffer_containers=buffer_containers, min_containers=min_containers,
+            scaledown_window=scaledown_window, timeout=timeout, region=region, cloud=cloud,
+            routing_region=routing_region))
+
+    def with_concurrency(self, *, max_inputs: int, target_inputs: int | None = None) -> "Function":
+        """This function with each container running up to ``max_inputs`` inputs at once (as @concurrent)."""
+        from ._with_options import concurrency_changes
+
+        return _WithOptions(self, concurrency_changes(max_inputs, target_inputs))
+
+    def with_batching(self, *, max_batch_size: int, wait_ms: int) -> "Function":
+        """This function with its inputs gathered into batches (as @batched: it must take lists)."""
+        from ._with_options import batching_changes
+
+        return _WithOptions(self, batching_changes(max_batch_size, wait_ms))
+
     def _call_args(self, args: tuple) -> tuple:
         """The positional arguments an input carries (an @app.cls method's name its first: cls.py)."""
         return args
@@ -226,6 +251,32 @@ class Function:
         client = await self._live()
         async for o in client.map_outputs(self._function_id, arg_iter, on_total):
             yield o
+
+
+class _WithOptions(Function):
+    """A function with other options (``with_options`` and its kin): repeated calls merge."""
+
+    def __init__(self, base: Function, changes: dict):
+        root = base._root if isinstance(base, _WithOptions) else base
+        self.__dict__.update(root.__dict__)
+        self._function_id = None
+        self._client = None
+        self._root = root
+        self._changes = {**base._changes, **changes} if isinstance(base, _WithOptions) else dict(changes)
+        self._bound: tuple[str, str] | None = None   # (its function's id, the bound copy's)
+
+    def __repr__(self) -> str:
+        return f"<leveret.Function {self._name} with options {self._changes}>"
+
+    async def _live(self):
+        from ._with_options import text
+
+        client = await self._root._live()
+        base = self._root._function_id
+        if self._bound is None or self._bound[0] != base:
+            self._bound = (base, await client.bind(base, "", text(self._changes)))
+        self._function_id, self._client = self._bound[1], client
+        return client
 
 
 class FunctionCall:

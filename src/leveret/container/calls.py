@@ -161,11 +161,12 @@ class MapOutputs(_Batch):
 
 
 class Bind(Message):
-    """The function of an @app.cls (``function_id``) for a parameter set: answered by a Reply with its id."""
-    KIND, _SCHEMA = 39, ("I", "s", "s")
-    __slots__ = ("tag", "function_id", "params")
-    def __init__(self, tag: int, function_id: str, params: str):
-        self.tag, self.function_id, self.params = tag, function_id, params
+    """The function of an @app.cls (``function_id``) for a parameter set, or of a function with other
+    options (``with_options``: JSON): answered by a Reply with its id."""
+    KIND, _SCHEMA = 39, ("I", "s", "s", "s")
+    __slots__ = ("tag", "function_id", "params", "options")
+    def __init__(self, tag: int, function_id: str, params: str, options: str = ""):
+        self.tag, self.function_id, self.params, self.options = tag, function_id, params, options
 
 
 class Reply(Message):

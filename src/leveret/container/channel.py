@@ -46,6 +46,12 @@ class Channel:
     def recv(self) -> P.Message:
         return P.recv_message(self.sock)
 
+    def readable(self, timeout: float) -> bool:
+        """Whether a frame starts arriving within ``timeout`` seconds (recv then reads all of it)."""
+        import select
+
+        return bool(select.select([self.sock], [], [], timeout)[0])
+
 
 class SocketWriter(io.TextIOBase):
     """A text stream that forwards what is written to the worker as log frames.

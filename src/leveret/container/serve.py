@@ -13,6 +13,7 @@ import threading
 import time
 
 from . import protocol as P
+from .batching import BatchedRunner
 from .channel import Channel, SocketWriter, flush_forever
 from .lifecycle import Instance
 from .runner import ConcurrentRunner, Runner
@@ -119,7 +120,10 @@ def main(started_at: float) -> int:
                          import_error=import_error is not None, python=sys.version.split()[0]))
 
     max_inputs = int(spec.get("max_inputs") or 1)
-    if max_inputs > 1 and fn is not None:
+    if spec.get("batch_max_size"):
+        runner = BatchedRunner(channel, fn, import_error, stdout, stderr, cloudpickle,
+                               max_batch_size=int(spec["batch_max_size"]), wait_ms=int(spec.get("batch_wait_ms") or 0))
+    elif max_inputs > 1 and fn is not None:
         runner = ConcurrentRunner(channel, fn, import_error, stdout, stderr, cloudpickle, max_inputs=max_inputs)
     else:
         runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
@@ -153,7 +157,13 @@ def serve_inputs(channel: Channel, runner: Runner) -> None:
     """Run each batch of inputs that comes until Stop or the socket's end (after one batch, when
     the class's @enter failed: its inputs failed with it, and the container ends as a crash)."""
     spools: dict = {}   # input id -> Spool of its arguments while they arrive
+    batched = isinstance(runner, BatchedRunner)
     while True:
+        if batched:   # a batch waits for more inputs only until it is due
+            due = runner.due_in()
+            if due is not None and (due == 0 or not channel.readable(due)):
+                runner.run_batch()
+                continue
         try:
             msg = channel.recv()
         except (EOFError, OSError):
@@ -171,6 +181,10 @@ def serve_inputs(channel: Channel, runner: Runner) -> None:
             if spools:   # those None came as Blob chunks
                 args = [spools.pop(iid, None) if a is None else a for iid, a in zip(msg.input_ids, args)]
             batch = zip(msg.input_ids, msg.attempts, args)
+            if batched:
+                for input_id, attempt, args_blob in batch:
+                    runner.add(input_id, attempt, args_blob)
+                continue
             if isinstance(runner, ConcurrentRunner):
                 for input_id, attempt, args_blob in batch:
                     runner.submit(input_id, attempt, args_blob)
@@ -181,3 +195,5 @@ def serve_inputs(channel: Channel, runner: Runner) -> None:
             runner.flush()
             if runner.failure[0] == P.STATUS_FAILURE:
                 return
+    while batched and runner.batch:   # Stop: what was sent runs first
+        runner.run_batch()

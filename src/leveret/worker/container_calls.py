@@ -125,7 +125,7 @@ async def _make(task: "ContainerTask", msg):
         function_id, is_generator = await server.lookup(msg.app_name, msg.function_name, msg.environment)
         return C.Reply(msg.tag, value=function_id, flag=is_generator)
     if type(msg) is C.Bind:
-        return C.Reply(msg.tag, value=await server.bind(msg.function_id, msg.params))
+        return C.Reply(msg.tag, value=await server.bind(msg.function_id, msg.params, msg.options))
     if type(msg) is C.Call:
         call = (msg.function_id, msg.call_id, msg.args, msg.args_blob, msg.input_id)
         if msg.op == C.REMOTE:

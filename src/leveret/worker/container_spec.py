@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 def function_spec(d: Definition) -> dict:
     """What the bootstrap needs to know of a function besides its code."""
-    spec = {"module": d.module, "name": d.class_name or d.name}
+    spec = {"module": d.module, "name": d.class_name or d.import_name or d.name}
     if d.max_inputs > 1:
         spec["max_inputs"] = str(d.max_inputs)
+    if d.batch_max_size:   # @batched: its inputs run as lists, a batch at a time
+        spec["batch_max_size"], spec["batch_wait_ms"] = str(d.batch_max_size), str(d.batch_wait_ms)
     if d.class_name:   # an @app.cls: an instance with these parameters, its @enter run, runs each input's method
         spec["cls"] = "1"
         spec["params"] = d.params

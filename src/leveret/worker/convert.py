@@ -20,9 +20,9 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
     return m.Definition(
         name=d.name, module=d.module, mount_id=d.mount_id, serialized_function=d.serialized_function,
         image=d.image, secret_env=dict(d.secret_env), timeout_s=d.timeout_s, startup_timeout_s=d.startup_timeout_s,
-        max_inputs=d.max_inputs, cpu=d.cpu, memory_mb=d.memory_mb, gpu_count=d.gpu_count,
+        max_inputs=d.max_inputs or d.batch_max_size, cpu=d.cpu, memory_mb=d.memory_mb, gpu_count=d.gpu_count,
         block_network=d.block_network, ephemeral_disk_mb=d.ephemeral_disk_mb, class_name=d.class_name,
-        params=d.params)
+        params=d.params, batch_max_size=d.batch_max_size, batch_wait_ms=d.batch_wait_ms, import_name=d.import_name)
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

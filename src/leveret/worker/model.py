@@ -51,6 +51,9 @@ class Definition:
     ephemeral_disk_mb: int = 0
     class_name: str = ""             # an @app.cls: the class its containers run (its inputs name a method)
     params: str = ""                 # its parameter set (canonical JSON), "": the defaults
+    import_name: str = ""            # a copy with other options: the function's name in its module
+    batch_max_size: int = 0          # @batched: inputs per call (its container takes that many at once)
+    batch_wait_ms: int = 0
 
 
 class Assignment(NamedTuple):

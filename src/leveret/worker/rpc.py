@@ -87,8 +87,9 @@ class ContainerCalls:
             app_name=app_name, function_name=function_name, environment_name=environment))
         return found.function_id, found.is_generator
 
-    async def bind(self, function_id: str, params: str) -> str:
-        resp = await self._unary("FunctionBind", pb.FunctionBindRequest(function_id=function_id, params=params))
+    async def bind(self, function_id: str, params: str, options: str) -> str:
+        resp = await self._unary("FunctionBind", pb.FunctionBindRequest(function_id=function_id, params=params,
+                                                                        options=options))
         return resp.function_id
 
     async def spawn(self, function_id: str, call_id: str, args: bytes, args_blob: str, parent: str) -> str:

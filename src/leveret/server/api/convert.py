@@ -25,7 +25,9 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         name=d.name, encoded=d.SerializeToString(deterministic=True), is_generator=d.is_generator,
         is_async=d.is_async, mount_id=d.mount_id, image=d.image, schedule=d.schedule,
         max_containers=d.max_containers, min_containers=d.min_containers, buffer_containers=d.buffer_containers,
-        scaledown_window_s=d.scaledown_window_s, max_inputs=d.max_inputs, target_inputs=d.target_inputs,
+        scaledown_window_s=d.scaledown_window_s,
+        # a @batched function's container takes a batch's worth at once, as a @concurrent one does
+        max_inputs=d.max_inputs or d.batch_max_size, target_inputs=d.target_inputs or d.batch_max_size,
         cpu_request=d.cpu_request, memory_request_mb=d.memory_request_mb, gpu_type=d.gpu_type,
         gpu_count=d.gpu_count, selector=tuple(sorted(d.selector.items())), class_name=d.class_name,
         methods=tuple(sorted(d.methods.items())), params=d.params,

@@ -10,9 +10,9 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import scope, views
 from ..errors import NotFound
-from ..._shared import params
 from ..._shared.errors import InvalidError
-from .convert import definition, function_spec
+from .bind import bound_spec
+from .convert import function_spec
 
 
 def container_info(v: views.ContainerView) -> pb.ContainerInfo:
@@ -55,18 +55,16 @@ class FunctionsApi:
                                          is_class=bool(fn.spec.class_name), methods=dict(fn.spec.methods))
 
     async def FunctionBind(self, request, context):
-        """An @app.cls's function for a parameter set: made at its first call, the same one after."""
+        """An @app.cls's function for a parameter set, or a function's with other options (bind.py)."""
         container_id = self.tokens.container_of(context)
         try:
             base = self.d.functions.get(request.function_id) or await self.d.find_function(request.function_id)
             scope.check_function(self.d, container_id, base)
-            if not base.spec.class_name:
-                raise InvalidError(f"{base.spec.name} is a function, not an @app.cls: it takes no parameters")
-            if base.spec.params:
-                raise InvalidError(f"{base.spec.name} is bound to its parameters already: bind the class's function")
-            d = definition(base.spec)
-            d.params, d.name = request.params, params.bound_name(base.spec.name, request.params)
-            function_id = self.d.create_function(base.app_id, function_spec(d)) if request.params else base.function_id
+            if request.params or request.options:
+                function_id = self.d.create_function(base.app_id, bound_spec(base.spec, request.params,
+                                                                             request.options))
+            else:
+                function_id = base.function_id
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except scope.OutOfScope as exc:
