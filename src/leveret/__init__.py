@@ -21,7 +21,9 @@ _PUBLIC = {
     "ExecutionError": "exception", "FunctionTimeoutError": "exception", "InputCancellation": "exception",
     "InvalidError": "exception", "NotFoundError": "exception", "OutOfMemoryError": "exception",
     "RemoteError": "exception", "TimeoutError": "exception",
-    "Function": "function", "FunctionCall": "function",
+    "Function": "function", "FunctionCall": "function", "gather": "function",
+    "current_function_call_id": "_context", "current_input_id": "_context", "is_local": "_context",
+    "enable_output": "_output",
     "Cls": "cls", "enter": "cls", "exit": "cls", "method": "cls", "parameter": "cls",
     "Image": "image",
     "Retries": "retries",
@@ -29,6 +31,13 @@ _PUBLIC = {
     "Secret": "secret",
     "batched": "_concurrency", "concurrent": "_concurrency",
 }
+
+# Modules named as Modal's (``from leveret.functions import FunctionCall``).
+_SUBMODULES = ("functions", "queue", "dict", "volume", "container_process", "cls", "app", "image", "secret",
+               "exception", "retries", "schedule")
+# Modal's objects Leveret does not have yet, and what brings them.
+_LATER = {"Queue": "Leveret's Queue (state)", "Dict": "Leveret's Dict (state)", "Volume": "Leveret's Volume (state)",
+          "Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 
@@ -41,8 +50,10 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
         globals()[name] = value   # the next use is a plain attribute
         return value
-    if name in _PUBLIC.values():
+    if name in _PUBLIC.values() or name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LATER:
+        raise AttributeError(f"leveret.{name} is not available yet: it comes with {_LATER[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

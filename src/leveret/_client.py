@@ -164,12 +164,12 @@ class Client:
             raise InvalidError(resp.invalid)
         return resp.output
 
-    async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:
+    async def lookup(self, app_name: str, function_name: str, environment: str, version: int = 0) -> tuple[str, bool]:
         """A deployed function's id, and whether it is a generator."""
         from ._wire import api_pb2 as pb
 
         found = await self.call("FunctionLookup", pb.FunctionLookupRequest(
-            app_name=app_name, function_name=function_name, environment_name=environment))
+            app_name=app_name, function_name=function_name, environment_name=environment, version=version))
         return found.function_id, found.is_generator
 
     async def bind(self, function_id: str, params: str, options: str = "") -> str:
@@ -203,11 +203,12 @@ class Client:
 
         await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
 
-    def map_outputs(self, function_id: str, arg_iter, on_total=None):
-        """A map's outputs as they come, its inputs sent meanwhile (_map.py)."""
+    def map_outputs(self, function_id: str, arg_iter, on_total=None, *, spawn: bool = False):
+        """A map's outputs as they come, its inputs sent meanwhile (_map.py); ``spawn``: none, and
+        done once the server has every input (spawn_map)."""
         from ._map import MapStream
 
-        return MapStream(self, function_id, arg_iter, on_total).outputs()
+        return MapStream(self, function_id, arg_iter, on_total, spawn=spawn).outputs()
 
     def _send_remote(self, request) -> None:
         if self._remote_queue is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import sys
 from typing import NamedTuple
 
 from . import _serialization as ser
@@ -24,15 +23,15 @@ from .container import calls as C
 from .container import protocol as P
 from .exception import AuthError, ExecutionError, InvalidError, NotFoundError
 
-BOOTSTRAP_CHANNEL = "_leveret_container.channel"   # the bootstrap's module (its package has a private name)
 ERRORS = {C.NOT_FOUND: NotFoundError, C.REFUSED: AuthError, C.INVALID: InvalidError,
           C.FAILED: ExecutionError}
 
 
 def current_input() -> str:
     """The input whose code runs on this thread or task, in a container ("" elsewhere): the bootstrap's."""
-    channel = sys.modules.get(BOOTSTRAP_CHANNEL)
-    return channel.current_input() if channel is not None else ""
+    from ._context import current_input_id
+
+    return current_input_id() or ""
 
 
 def socket_path() -> str | None:
@@ -137,9 +136,9 @@ class ContainerClient:
 
     # ------------------------------------------------------------------ what function.py calls
 
-    async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:
+    async def lookup(self, app_name: str, function_name: str, environment: str, version: int = 0) -> tuple[str, bool]:
         """A function's id and whether it is a generator: of a deployed app, or ("" app) of this container's."""
-        reply = await self._ask(lambda tag: P.Lookup(tag, app_name, function_name, environment))
+        reply = await self._ask(lambda tag: P.Lookup(tag, app_name, function_name, environment, version))
         return reply.value, reply.flag
 
     async def bind(self, function_id: str, params: str, options: str = "") -> str:
@@ -168,12 +167,17 @@ class ContainerClient:
     async def call_cancel(self, call_id: str) -> None:
         await self._ask(lambda tag: P.CallCancel(tag, call_id))
 
-    async def map_outputs(self, function_id: str, arg_iter, on_total=None):
+    async def map_outputs(self, function_id: str, arg_iter, on_total=None, *, spawn: bool = False):
         """A map's outputs as they come (``.map``, ``.starmap``, ``.for_each``, ``.remote_gen``), its
         inputs pickled in a thread and sent meanwhile, held back as the client's are (_map.py): at
         most MAP_MAX_UNACKED not yet stored by the server, MAP_MAX_IN_FLIGHT not yet answered."""
         from ._shared.ids import new_id
 
+        if spawn:
+            from .exception import NotImplementedOptionError
+
+            raise NotImplementedOptionError("spawn_map() from inside a container is not supported yet: call"
+                                            " .spawn() for each input, or spawn_map from a client")
         writer = await self._connect()
         tag, call_id = next(self._tags), new_id("fc")
         queue: asyncio.Queue = asyncio.Queue()

@@ -26,7 +26,7 @@ MAP_MAX_UNACKED = 10_000       # inputs sent and not yet stored by the server be
 
 
 class MapStream:
-    def __init__(self, client, function_id: str, arg_iter, on_total=None):
+    def __init__(self, client, function_id: str, arg_iter, on_total=None, *, spawn: bool = False):
         from ._shared.ids import new_id
 
         self.client = client
@@ -41,9 +41,11 @@ class MapStream:
         self.unacked: collections.deque = collections.deque()   # Inputs sent, not yet stored
         self.progress = asyncio.Event()
         self.failure: list[BaseException] = []
+        self.spawn = spawn            # spawn_map: done once the server has every input; the call runs on
 
     async def outputs(self):
-        """The call's outputs as they come; the inputs are sent meanwhile."""
+        """The call's outputs as they come; the inputs are sent meanwhile (spawn_map: none, once the
+        server has every input)."""
         finished = False
         try:
             async for o in self._outputs():
@@ -85,6 +87,8 @@ class MapStream:
                     self.client.reached = True
                     self._acked(resp.acked)
                     told.set()
+                    if self.spawn and self.exhausted and self.acked >= self.sent:
+                        return   # every input is stored: the call runs on without its client
                     self.received += len(resp.outputs)
                     self.progress.set()
                     for o in resp.outputs:
@@ -117,7 +121,7 @@ class MapStream:
             nonlocal head
             await stream.write(pb.FunctionMapRequest(
                 function_id=self.function_id if head else "", call_id=self.call_id if head else "",
-                inputs=inputs, total=self.sent if last else 0, last=last))
+                inputs=inputs, total=self.sent if last else 0, last=last, spawn=self.spawn and head))
             head = False
 
         try:

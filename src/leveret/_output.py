@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
@@ -58,3 +59,21 @@ class LogPrinter:
         if prefix and self._color(stream):
             prefix = f"\x1b[2m{prefix}\x1b[0m"
         return prefix + ln.text + "\n"
+
+
+_forced = [0]   # enable_output() blocks open
+
+
+def output_enabled() -> bool:
+    return _forced[0] > 0
+
+
+@contextlib.contextmanager
+def enable_output(show_progress: bool = True):
+    """Within the block, runs show their functions' logs (as ``app.run(show_logs=True)``), whatever
+    they were asked: Modal programs wrap ``app.run()`` in it to see output."""
+    _forced[0] += 1
+    try:
+        yield
+    finally:
+        _forced[0] -= 1

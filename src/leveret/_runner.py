@@ -26,7 +26,9 @@ LOG_DRAIN_S = 2.0
 class RunContext:
     def __init__(self, app, *, show_logs: bool = True, description: str | None = None, printer: LogPrinter | None = None):
         self.app = app
-        self.show_logs = show_logs
+        from ._output import output_enabled
+
+        self.show_logs = show_logs or output_enabled()
         self.description = description or " ".join(sys.argv)
         self.printer = printer or LogPrinter()
         self.app_id: str | None = None

@@ -136,6 +136,33 @@ class App:
 
         return wrapper
 
+    @classmethod
+    def lookup(cls, name: str, *, create_if_missing: bool = False, environment_name: str | None = None) -> "App":
+        """A deployed app, by its name (``create_if_missing``: deployed empty if there is none): its
+        ``app_id`` set, to hand to what takes an app."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidError(f"App.lookup takes an app's name, not {name!r}")
+        if environment_name:
+            raise _function_options.NotImplementedOptionError(
+                "App.lookup(environment_name=...) is not supported yet: apps live in the server's one environment")
+        from ._shared.aio import run_sync
+
+        return run_sync(_lookup(cls, name, create_if_missing))
+
+    def include(self, other: "App", inherit_tags: bool = True) -> "App":
+        """Add ``other``'s functions and local entrypoints to this app (run or deployed with it)."""
+        if not isinstance(other, App):
+            raise InvalidError(f"app.include() takes a leveret.App, not {other!r}")
+        for fname, fn in other.registered_functions.items():
+            mine = self.registered_functions.get(fname)
+            if mine is not None and mine is not fn:
+                raise InvalidError(f"app {self.name!r} already has a function named {fname!r}, and so does"
+                                   f" {other.name!r}: rename one of them")
+            self.registered_functions[fname] = fn
+            fn._app = self
+        self.registered_entrypoints.update(other.registered_entrypoints)
+        return self
+
     def deploy(self, *, name: str | None = None):
         """Deploy the app: the next version of the named app ``name`` (default: the app's name), live
         until stopped or replaced. Its functions can then be called from anywhere with
@@ -149,3 +176,33 @@ class App:
         from ._runner import RunContext
 
         return RunContext(self, show_logs=show_logs, description=description)
+
+
+class _LookedUp:
+    """What App.lookup hands to App: the deployed app's id (as a run's would be)."""
+
+    def __init__(self, app_id: str):
+        self.app_id = app_id
+
+
+async def _lookup(cls, name: str, create_if_missing: bool) -> App:
+    from ._client import Client
+    from ._wire import api_pb2 as pb
+    from .exception import NotFoundError
+
+    client = await Client.get()
+    try:
+        found = await client.call("AppLookup", pb.AppLookupRequest(name_or_id=name))
+        if found.state != pb.APP_STATE_DEPLOYED:
+            raise NotFoundError(name)
+        app_id = found.app_id
+    except NotFoundError:
+        if not create_if_missing:
+            raise NotFoundError(f"no deployed app named {name!r}: deploy one (`leveret deploy`), or"
+                                " App.lookup(name, create_if_missing=True)") from None
+        from ._deploy import deploy_app
+
+        app_id = (await deploy_app(cls(name), name, description="App.lookup(create_if_missing=True)")).app_id
+    app = cls(name)
+    app._running = _LookedUp(app_id)
+    return app

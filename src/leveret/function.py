@@ -30,7 +30,7 @@ class Function:
         self._function_id: str | None = None
         self._client = None
         self._is_generator = is_generator_function(raw_f)
-        self._lookup: tuple[str, str, str] | None = None   # (app name, function name, environment) of from_name
+        self._lookup: tuple | None = None   # (app name, function name, environment, version) of from_name
         self._class_methods: dict | None = None   # an @app.cls's function: its methods (name -> a generator)
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
@@ -49,6 +49,46 @@ class Function:
 
     def get_raw_f(self) -> Callable:
         return self._raw_f
+
+    @synchronize
+    async def hydrate(self) -> "Function":
+        """Look the function up now (by name, or in its running app) rather than at its first call."""
+        await self._live()
+        return self
+
+    @synchronize
+    async def get_current_stats(self) -> "FunctionStats":
+        """Its backlog (inputs queued) and its containers, now."""
+        from ._wire import api_pb2 as pb
+
+        client = await self._live()
+        if not hasattr(client, "call"):
+            raise InvalidError("get_current_stats() is not available from inside a container yet; call it from a client")
+        stats = await client.call("FunctionStats", pb.FunctionStatsRequest(function_id=self._function_id))
+        return FunctionStats(backlog=stats.queued, num_total_runners=stats.containers)
+
+    @synchronize
+    async def update_autoscaler(self, *, min_containers: int | None = None, max_containers: int | None = None,
+                                buffer_containers: int | None = None, scaledown_window: int | None = None) -> None:
+        """Change a running (or deployed) function's autoscaling now, without a redeploy; it holds
+        until the app is deployed again. What is not given stays."""
+        from ._wire import api_pb2 as pb
+
+        for option, value in (("min_containers", min_containers), ("max_containers", max_containers),
+                              ("buffer_containers", buffer_containers), ("scaledown_window", scaledown_window)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0
+                                      or (value == 0 and option in ("max_containers", "scaledown_window"))):
+                raise InvalidError(f"{self._name}.update_autoscaler({option}={value!r}) must be a whole number"
+                                   f" of at least {1 if option in ('max_containers', 'scaledown_window') else 0}")
+        client = await self._live()
+        if not hasattr(client, "call"):
+            raise InvalidError("update_autoscaler() is not available from inside a container yet; call it from a client")
+        request = pb.FunctionUpdateAutoscalerRequest(function_id=self._function_id)
+        for field, value in (("min_containers", min_containers), ("max_containers", max_containers),
+                             ("buffer_containers", buffer_containers), ("scaledown_window_s", scaledown_window)):
+            if value is not None:
+                setattr(request, field, value)
+        await client.call("FunctionUpdateAutoscaler", request)
 
     def with_options(self, *, cpu=None, memory=None, gpu=None, env=None, secrets=None, volumes=None, retries=None,
                      max_containers=None, buffer_containers=None, min_containers=None, scaledown_window=None,
@@ -88,13 +128,16 @@ class Function:
         self._client = None
 
     @classmethod
-    def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None) -> "Function":
+    def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None,
+                  version: int | None = None) -> "Function":
         """A deployed function, by its app's name and its own: looked up at its first call, which
-        goes to the app's live version (``leveret deploy`` makes one). ``environment_name``: the
-        app's (default: the server's, "main")."""
+        goes to the app's live version (``leveret deploy`` makes one; ``version=``: that version,
+        which must be the live one). ``environment_name``: the app's (default: the server's, "main")."""
         for what, value in (("app_name", app_name), ("name", name)):
             if not isinstance(value, str) or not value:
                 raise InvalidError(f"Function.from_name: {what} must be a non-empty string, not {value!r}")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+            raise InvalidError(f"Function.from_name: version must be a deployed version number (1, 2, …), not {version!r}")
         fn = cls.__new__(cls)
         fn._raw_f = None
         fn._app = None
@@ -103,7 +146,7 @@ class Function:
         fn._function_id = None
         fn._client = None
         fn._is_generator = False
-        fn._lookup = (app_name, name, environment_name or "")
+        fn._lookup = (app_name, name, environment_name or "", version or 0)
         fn._class_methods = None
         fn.__doc__ = None
         return fn
@@ -200,6 +243,21 @@ class Function:
             yield v
 
     @synchronize
+    async def spawn_map(self, *input_iterators: Iterable, kwargs: dict | None = None) -> None:
+        """Start the function over each input (zipped across iterators) without waiting for results:
+        returns once the server has stored every input, and the call runs on (its results are
+        not read back; have the function store what it makes)."""
+        if not input_iterators:
+            raise InvalidError(f"{self._name}.spawn_map() needs at least one iterable of inputs")
+        client = await self._live()
+        if self._is_generator:
+            raise InvalidError(f"{self._name} is a generator function: it cannot be spawned")
+        kw = kwargs or {}
+        async for _ in client.map_outputs(self._function_id, ((self._call_args(args), kw)
+                                                              for args in zip(*input_iterators)), spawn=True):
+            pass
+
+    @synchronize
     async def starmap(self, input_iterator: Iterable, kwargs: dict | None = None, order_outputs: bool = True,
                       return_exceptions: bool = False) -> AsyncIterator[Any]:
         """Like map, but each input is a tuple of positional arguments."""
@@ -279,6 +337,20 @@ class _WithOptions(Function):
         return client
 
 
+class FunctionStats:
+    """A function's load now (Modal's names): ``backlog`` inputs queued, ``num_total_runners`` containers."""
+
+    def __init__(self, backlog: int, num_total_runners: int):
+        self.backlog, self.num_total_runners = backlog, num_total_runners
+
+    def __repr__(self) -> str:
+        return f"FunctionStats(backlog={self.backlog}, num_total_runners={self.num_total_runners})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, FunctionStats) and (self.backlog, self.num_total_runners) == (
+            other.backlog, other.num_total_runners)
+
+
 class FunctionCall:
     """A call started with ``Function.spawn``; ``get()`` waits for its result."""
 
@@ -315,3 +387,46 @@ class FunctionCall:
         """Cancel the call's input if it has not finished."""
         client = await self._get_client()
         await client.call_cancel(self.object_id)
+
+    @staticmethod
+    def gather(*calls: "FunctionCall") -> list:
+        """Wait for all of these calls; their results in order (the first failure is raised, and
+        the calls not done are cancelled)."""
+        return gather(*calls)
+
+
+async def _gather(calls) -> list:
+    import asyncio
+
+    tasks = [asyncio.ensure_future(c.get.aio()) for c in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        for c, t in zip(calls, tasks):
+            if not t.done() or t.cancelled():
+                try:
+                    await c.cancel.aio()
+                except Exception:   # best effort: the first failure is what the caller gets
+                    pass
+        raise
+
+
+def gather(*calls: FunctionCall) -> list:
+    """Wait for all of these spawned calls; their results in order (``await gather.aio(...)`` too)."""
+    for c in calls:
+        if not isinstance(c, FunctionCall):
+            raise InvalidError(f"gather() takes FunctionCalls (from .spawn()), not {c!r}")
+    from ._shared.aio import run_sync
+
+    return run_sync(_gather(calls))
+
+
+async def _gather_aio(*calls: FunctionCall) -> list:
+    from ._shared.aio import run_async
+
+    return await run_async(_gather(calls))
+
+
+gather.aio = _gather_aio

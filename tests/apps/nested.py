@@ -226,3 +226,15 @@ def large_both_ways(n):
     got = make_bytes.remote(n)
     mapped = list(length.map([b"c" * n, b"d"]))
     return sent, spawned, len(got), got[:3], mapped
+
+
+@app.function()
+def whereami():
+    """What code inside a container knows of itself."""
+    return leveret.is_local(), leveret.current_input_id(), leveret.current_function_call_id()
+
+
+@app.function()
+def gathers(n):
+    """FunctionCall.gather from inside: spawned calls' results in order."""
+    return leveret.functions.gather(*[leaf.spawn(i) for i in range(n)])

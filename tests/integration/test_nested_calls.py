@@ -229,3 +229,24 @@ def test_a_large_map_from_inside(running):
 def test_arguments_and_results_over_the_inline_limit_travel_as_blobs_from_inside(running):
     n = 3 * 1024 * 1024
     assert running.large_both_ways.remote(n) == (n, n, n, b"xxx", [n, 1])
+
+
+# ---------------------------------------------------------------------- what a container knows, gather
+
+
+def test_a_container_knows_its_input_and_its_call(running):
+    assert leveret.is_local() and leveret.current_input_id() is None and leveret.current_function_call_id() is None
+    call = running.whereami.spawn()
+    local, input_id, call_id = call.get()
+    assert local is False and input_id.startswith("in-") and call_id == call.object_id
+
+
+def test_gather_waits_for_spawned_calls_in_order(running):
+    calls = [running.leaf.spawn(i) for i in range(5)]
+    assert leveret.FunctionCall.gather(*calls) == [1, 2, 3, 4, 5]
+    assert running.gathers.remote(4) == [1, 2, 3, 4]
+
+
+def test_gather_raises_the_first_failure(running):
+    with pytest.raises(nested.Boom):
+        leveret.functions.gather(running.leaf.spawn(1), running.fails.spawn(2))

@@ -44,7 +44,7 @@ def work(d: Dispatcher, outbox: asyncio.Queue, *, answer: bool = True) -> None:
             d.placement.on_event(ContainerEvent(msg.container_id, ContainerState.READY))
         elif isinstance(msg, SendInputs) and answer:
             d.on_results(Results(msg.container_id, [(input_id, attempt, Output(0, SUCCESS))
-                                                    for input_id, attempt, _, _ in msg.inputs]))
+                                                    for input_id, attempt, *_ in msg.inputs]))
 
 
 def spawn(d: Dispatcher, function_id: str):

@@ -83,10 +83,11 @@ def test_garbage_is_refused_with_a_protocol_error_and_nothing_else(cls, body):
 
 
 def test_batches_carry_their_rows_in_columns_and_none_where_a_payload_came_as_blob_chunks():
-    rows = [("in-1", 0, b"\x80args"), ("in-2", 3, None), ("in-3", 1, b"")]
+    rows = [("in-1", 0, b"\x80args", "fc-1"), ("in-2", 3, None, "fc-1"), ("in-3", 1, b"", "fc-2")]
     msg = P.decode_frame(P.encode(P.Inputs.of(rows)))
     assert [list(msg.input_ids), list(msg.attempts), list(msg.args)] == [["in-1", "in-2", "in-3"], [0, 3, 1], [b"\x80args", None, b""]]
     assert msg.rows() == rows
+    assert list(P.decode_frame(P.encode(P.Inputs(["in-1"], [0], [b""]))).call_ids) == [""]   # no call named
     outputs = [("in-1", 0, P.STATUS_SUCCESS, None, 0, ""), ("in-2", 1, P.STATUS_FAILURE, b"x", 0, "ValueError: a\0b é")]
     msg = P.decode_frame(P.encode(P.Outputs.of(outputs, 0.25)))
     assert msg.rows() == outputs and msg.busy_s == 0.25

@@ -66,7 +66,7 @@ def test_every_container_state_and_log_source_has_the_wires_number():
 def test_every_command_to_a_worker_has_its_message():
     spec = convert.function_spec(pb.FunctionDefinition(name="f", module="mod"))
     commands = [m.StartContainer("ct-1", "fu-1", "ap-1", spec),
-                m.SendInputs("ct-1", [("in-1", 2, b"a", ""), ("in-2", 1, b"", "bl-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
+                m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
                 m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why")]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
@@ -75,8 +75,8 @@ def test_every_command_to_a_worker_has_its_message():
     assert wire[0].start == pb.ContainerAssignment(container_id="ct-1", function_id="fu-1", app_id="ap-1",
                                                    definition=pb.FunctionDefinition(name="f", module="mod"))
     assert wire[1].inputs == pb.InputBatch(container_id="ct-1", inputs=[
-        pb.DispatchedInput(input_id="in-1", attempt=2, args=b"a"),
-        pb.DispatchedInput(input_id="in-2", attempt=1, args_blob_id="bl-1")])
+        pb.DispatchedInput(input_id="in-1", attempt=2, args=b"a", call_id="fc-1"),
+        pb.DispatchedInput(input_id="in-2", attempt=1, args_blob_id="bl-1", call_id="fc-1")])
     assert (wire[6].reconciled.kept, wire[6].reconciled.stopped) == (["ct-1"], ["ct-2"])
 
 

@@ -26,7 +26,7 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
     msg.inputs.container_id = "ct-1"
     msg.inputs.inputs.add(input_id="in-1", attempt=2, args=b"a")
     msg.inputs.inputs.add(input_id="in-2", args_blob_id="bl-1")
-    assert convert.from_server(msg) == m.Inputs("ct-1", [("in-1", 2, b"a", ""), ("in-2", 0, b"", "bl-1")])
+    assert convert.from_server(msg) == m.Inputs("ct-1", [("in-1", 2, b"a", "", ""), ("in-2", 0, b"", "bl-1", "")])
     assert convert.from_server(pb.ServerToWorker(stop=pb.ContainerStop(container_id="ct-1", reason="r"))) == \
         m.Stop("ct-1", "r")
     assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(exec_id="ex-1", container_id="ct-1",

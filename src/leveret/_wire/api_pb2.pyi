@@ -347,14 +347,16 @@ class RetryPolicy(_message.Message):
     def __init__(self, max_retries: _Optional[int] = ..., backoff_coefficient: _Optional[float] = ..., initial_delay_s: _Optional[float] = ..., max_delay_s: _Optional[float] = ...) -> None: ...
 
 class FunctionLookupRequest(_message.Message):
-    __slots__ = ("app_name", "function_name", "environment_name")
+    __slots__ = ("app_name", "function_name", "environment_name", "version")
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     app_name: str
     function_name: str
     environment_name: str
-    def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., environment_name: _Optional[str] = ...) -> None: ...
+    version: int
+    def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., environment_name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class FunctionLookupResponse(_message.Message):
     __slots__ = ("function_id", "app_id", "is_generator", "is_async", "is_class", "methods")
@@ -478,12 +480,32 @@ class ContainerExecResponse(_message.Message):
     def __init__(self, stream: _Optional[int] = ..., data: _Optional[bytes] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
 class FunctionStatsRequest(_message.Message):
-    __slots__ = ("app_name_or_id", "function_name")
+    __slots__ = ("app_name_or_id", "function_name", "function_id")
     APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     app_name_or_id: str
     function_name: str
-    def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+    function_id: str
+    def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ..., function_id: _Optional[str] = ...) -> None: ...
+
+class FunctionUpdateAutoscalerRequest(_message.Message):
+    __slots__ = ("function_id", "min_containers", "max_containers", "buffer_containers", "scaledown_window_s")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MIN_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    BUFFER_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    SCALEDOWN_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    min_containers: int
+    max_containers: int
+    buffer_containers: int
+    scaledown_window_s: int
+    def __init__(self, function_id: _Optional[str] = ..., min_containers: _Optional[int] = ..., max_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., scaledown_window_s: _Optional[int] = ...) -> None: ...
+
+class FunctionUpdateAutoscalerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class FunctionStatsResponse(_message.Message):
     __slots__ = ("function_id", "outputs_by_status", "inputs", "latency_p50_s", "latency_p95_s", "latency_p99_s", "containers_started", "cold_start_p50_s", "queued", "running", "containers")
@@ -597,7 +619,7 @@ class Output(_message.Message):
     def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ..., data_blob_id: _Optional[str] = ...) -> None: ...
 
 class FunctionMapRequest(_message.Message):
-    __slots__ = ("function_id", "inputs", "total", "last", "call_id", "resume", "from_output", "parent_input_id")
+    __slots__ = ("function_id", "inputs", "total", "last", "call_id", "resume", "from_output", "parent_input_id", "spawn")
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -606,6 +628,7 @@ class FunctionMapRequest(_message.Message):
     RESUME_FIELD_NUMBER: _ClassVar[int]
     FROM_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    SPAWN_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     inputs: _containers.RepeatedCompositeFieldContainer[Input]
     total: int
@@ -614,7 +637,8 @@ class FunctionMapRequest(_message.Message):
     resume: bool
     from_output: int
     parent_input_id: str
-    def __init__(self, function_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., total: _Optional[int] = ..., last: _Optional[bool] = ..., call_id: _Optional[str] = ..., resume: _Optional[bool] = ..., from_output: _Optional[int] = ..., parent_input_id: _Optional[str] = ...) -> None: ...
+    spawn: bool
+    def __init__(self, function_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[Input, _Mapping]]] = ..., total: _Optional[int] = ..., last: _Optional[bool] = ..., call_id: _Optional[str] = ..., resume: _Optional[bool] = ..., from_output: _Optional[int] = ..., parent_input_id: _Optional[str] = ..., spawn: _Optional[bool] = ...) -> None: ...
 
 class FunctionMapResponse(_message.Message):
     __slots__ = ("call_id", "outputs", "acked")
@@ -856,16 +880,18 @@ class InputBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[DispatchedInput, _Mapping]]] = ...) -> None: ...
 
 class DispatchedInput(_message.Message):
-    __slots__ = ("input_id", "attempt", "args", "args_blob_id")
+    __slots__ = ("input_id", "attempt", "args", "args_blob_id", "call_id")
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     ARGS_FIELD_NUMBER: _ClassVar[int]
     ARGS_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
     input_id: str
     attempt: int
     args: bytes
     args_blob_id: str
-    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ...) -> None: ...
+    call_id: str
+    def __init__(self, input_id: _Optional[str] = ..., attempt: _Optional[int] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ..., call_id: _Optional[str] = ...) -> None: ...
 
 class ContainerStop(_message.Message):
     __slots__ = ("container_id", "reason")

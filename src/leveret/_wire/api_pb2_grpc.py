@@ -117,6 +117,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.FromString,
                 _registered_method=True)
+        self.FunctionUpdateAutoscaler = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionUpdateAutoscaler',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerResponse.FromString,
+                _registered_method=True)
         self.ContainerList = channel.unary_unary(
                 '/leveret.v1.Leveret/ContainerList',
                 request_serializer=leveret_dot_v1_dot_api__pb2.ContainerListRequest.SerializeToString,
@@ -310,6 +315,12 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FunctionStats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FunctionUpdateAutoscaler(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -511,6 +522,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionStats,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.SerializeToString,
+            ),
+            'FunctionUpdateAutoscaler': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionUpdateAutoscaler,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerResponse.SerializeToString,
             ),
             'ContainerList': grpc.unary_unary_rpc_method_handler(
                     servicer.ContainerList,
@@ -1042,6 +1058,33 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionStats',
             leveret_dot_v1_dot_api__pb2.FunctionStatsRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionUpdateAutoscaler(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionUpdateAutoscaler',
+            leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionUpdateAutoscalerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,6 +44,8 @@ class BatchedRunner(Runner):
 
     def run_batch(self) -> None:
         batch, self.batch = self.batch[:self.max_batch_size], self.batch[self.max_batch_size:]
+        for input_id, _, _ in batch:   # a batch runs for many calls: none is the current one
+            self.calls.pop(input_id, None)
         if self.batch:
             self.deadline = time.monotonic()
         if self.import_error is not None:

@@ -39,10 +39,11 @@ class CallsOpen(Message):
 
 class Lookup(Message):
     """Find a function: of a deployed app by its name, or (``app_name`` "") of this container's app."""
-    KIND, _SCHEMA = 31, ("I", "s", "s", "s")
-    __slots__ = ("tag", "app_name", "function_name", "environment")
-    def __init__(self, tag: int, app_name: str, function_name: str, environment: str = ""):
+    KIND, _SCHEMA = 31, ("I", "I", "s", "s", "s")
+    __slots__ = ("tag", "version", "app_name", "function_name", "environment")
+    def __init__(self, tag: int, app_name: str, function_name: str, environment: str = "", version: int = 0):
         self.tag, self.app_name, self.function_name, self.environment = tag, app_name, function_name, environment
+        self.version = version   # a deployed version (0: the live one)
 
 
 class Call(Message):

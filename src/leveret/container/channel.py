@@ -25,6 +25,15 @@ CURRENT_INPUT = contextvars.ContextVar("leveret_input", default="")
 SOLE_INPUT = [""]
 
 
+# The call of the input whose code is running (leveret.current_function_call_id()).
+CURRENT_CALL = contextvars.ContextVar("leveret_call", default="")
+SOLE_CALL = [""]
+
+
+def current_call() -> str:
+    return CURRENT_CALL.get() or SOLE_CALL[0]
+
+
 def current_input() -> str:
     """The input whose code is running here ("" between inputs): the SDK names it in the calls that
     code makes, so they are cancelled with it."""

@@ -226,25 +226,30 @@ class Load(Message):
 
 
 class Inputs(_Batch):
-    """Inputs, a column per field: args None when they came as Blob chunks just before."""
-    KIND, _SCHEMA = 21, ("*S", "*I", "*o")
-    __slots__ = ("input_ids", "attempts", "args")
-    def __init__(self, input_ids, attempts, args):
+    """Inputs, a column per field: args None when they came as Blob chunks just before; call_ids
+    the call each belongs to (``leveret.current_function_call_id()``)."""
+    KIND, _SCHEMA = 21, ("*S", "*I", "*o", "*S")
+    __slots__ = ("input_ids", "attempts", "args", "call_ids")
+    _HEAD = struct.Struct("=III")
+    def __init__(self, input_ids, attempts, args, call_ids=None):
         self.input_ids, self.attempts, self.args = input_ids, attempts, args
+        self.call_ids = [""] * len(input_ids) if call_ids is None else call_ids
 
-    def pack(self) -> list:   # u32 n, u32 ids' size; n u32 attempts, args' lengths; ids, args
+    def pack(self) -> list:   # u32 n, u32 ids' size, u32 call ids' size; n u32 attempts, args' lengths; ids, args, call ids
         n = len(self.input_ids)
         self._check(n)
-        ids, (args, lengths) = names_out(self.input_ids), blobs_out(self.args)
-        return [U32x2.pack(n, len(ids)), struct.pack(f"={2 * n}I", *self.attempts, *lengths), ids, args]
+        ids, (args, lengths), calls = names_out(self.input_ids), blobs_out(self.args), names_out(self.call_ids)
+        return [self._HEAD.pack(n, len(ids), len(calls)), struct.pack(f"={2 * n}I", *self.attempts, *lengths),
+                ids, args, calls]
 
     @classmethod
     def unpack(cls, body):
-        n, size = U32x2.unpack_from(body, 0)
-        numbers = struct.unpack_from(f"={2 * n}I", body, 8) if fits(n, 8, body) else ()
-        input_ids, off = names_in(body, 8 + 8 * n, n, size)
+        n, size, calls_size = cls._HEAD.unpack_from(body, 0)
+        numbers = struct.unpack_from(f"={2 * n}I", body, 12) if fits(n, 8, body) else ()
+        input_ids, off = names_in(body, 12 + 8 * n, n, size)
         args, off = blobs_in(body, off, numbers[n:], "o")
-        return cls(input_ids, numbers[:n], args), off
+        call_ids, off = names_in(body, off, n, calls_size)
+        return cls(input_ids, numbers[:n], args, call_ids), off
 
 
 class Stop(Message):

@@ -10,7 +10,7 @@ import threading
 import time
 
 from . import protocol as P
-from .channel import CURRENT_INPUT, SOLE_INPUT, Channel, SocketWriter
+from .channel import CURRENT_CALL, CURRENT_INPUT, SOLE_CALL, SOLE_INPUT, Channel, SocketWriter
 from .serialization import PayloadTooLarge, PayloadWriter, exception_payload, load_args
 
 OUTPUT_FLUSH_INTERVAL_S = 0.005
@@ -45,6 +45,7 @@ class Runner:
         self.marker = P.RunningMarker(None)   # main() gives a one-at-a-time runner the real one
         # what an input gets when there is no function to run (import_error holds the exception)
         self.failure = (P.STATUS_INTERNAL_FAILURE, "function could not be imported")
+        self.calls: dict[str, str] = {}   # input id -> its call's id, until it runs
 
     def flush(self) -> None:
         """Send held log text, then held outputs (the worker times inputs from their arrival)."""
@@ -92,8 +93,10 @@ class Runner:
 
     def run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         CURRENT_INPUT.set(input_id)
+        call_id = self.calls.pop(input_id, "")
+        CURRENT_CALL.set(call_id)
         if self.one_at_a_time:
-            SOLE_INPUT[0] = input_id
+            SOLE_INPUT[0], SOLE_CALL[0] = input_id, call_id
             self.marker.set(input_id)
         try:
             self._run_one(input_id, attempt, args_blob, last_in_batch)
@@ -194,6 +197,7 @@ class ConcurrentRunner(Runner):
 
     async def _run_async_input(self, input_id: str, attempt: int, args_blob: bytes) -> None:
         CURRENT_INPUT.set(input_id)
+        CURRENT_CALL.set(self.calls.pop(input_id, ""))
         started = time.perf_counter()
         try:
             args, kwargs = load_args(args_blob)

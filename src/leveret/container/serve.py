@@ -180,6 +180,7 @@ def serve_inputs(channel: Channel, runner: Runner) -> None:
             args = msg.args
             if spools:   # those None came as Blob chunks
                 args = [spools.pop(iid, None) if a is None else a for iid, a in zip(msg.input_ids, args)]
+            runner.calls.update(zip(msg.input_ids, msg.call_ids))
             batch = zip(msg.input_ids, msg.attempts, args)
             if batched:
                 for input_id, attempt, args_blob in batch:

@@ -113,7 +113,7 @@ class Deployments:
         live = self.live(app_name)
         return live.function(name) if live is not None else None
 
-    async def lookup(self, app_name: str, function_name: str, environment: str = "") -> "FunctionState":
+    async def lookup(self, app_name: str, function_name: str, environment: str = "", version: int = 0) -> "FunctionState":
         """The live version's function of this name: the app's name is looked up as a named object
         (NotFound if none was ever deployed; an unknown environment is NotFound too), then its live
         version here."""
@@ -125,6 +125,9 @@ class Deployments:
                 raise NotFound(f"app {app_name!r} is not deployed now (version {stored[0]['version']} is"
                                f" {stored[0]['state']}): `leveret deploy` it, or `leveret app rollback {app_name}`")
             raise NotFound(f"no deployed app named {app_name!r}: deploy it with `leveret deploy FILE`")
+        if version and version != app.version:
+            raise NotFound(f"version {version} of app {app_name!r} is not running (version {app.version} is live): call"
+                           f" the live one (no version=), or `leveret app rollback {app_name} {version}`")
         fn = app.function(function_name)
         if fn is None:
             names = ", ".join(f.name for f in app.functions) or "none"

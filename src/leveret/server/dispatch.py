@@ -307,6 +307,8 @@ class Dispatcher:
     def detach(self, call: CallState) -> None:
         """Its client's stream ended before its result: it goes on, and is cancelled if the client does
         not come back (a request naming it again, after a reconnect) within REATTACH_GRACE_S."""
+        if call.kind == "spawn_map" and call.total is not None:
+            return   # its client sent every input and let go on purpose (Function.spawn_map)
         if not call.done and not call.cancelled and call.call_id in self.calls:
             call.detached_at = self.clock.time()
             self.detached[call.call_id] = call
@@ -353,7 +355,7 @@ class Dispatcher:
         outputs are read from memory); a deployed app's are read from the store once done."""
         if not call.done:
             return
-        if call.kind not in ("spawn", "schedule"):
+        if call.kind not in ("spawn", "schedule", "spawn_map"):
             self._forget(call)
         elif self.apps.get(call.app_id, AppState("", "")).deployed:
             # once its outputs are stored, so a reader that no longer finds the call in memory finds
@@ -426,7 +428,7 @@ class Dispatcher:
                 fn.queue.popleft()
                 r.container = ct
                 ct.outstanding[r.input_id] = r
-                batch.append((r.input_id, r.attempt, r.args, r.args_blob))
+                batch.append((r.input_id, r.attempt, r.args, r.args_blob, r.call.call_id))
                 size += len(r.args)
                 if r.alone:
                     break

@@ -134,7 +134,7 @@ class StartContainer(NamedTuple):
 
 class SendInputs(NamedTuple):
     container_id: str
-    inputs: list[tuple[str, int, bytes, str]]   # (input_id, attempt, args, args_blob_id)
+    inputs: list[tuple[str, int, bytes, str, str]]   # (input_id, attempt, args, args_blob_id, call_id)
 
 
 class StopContainer(NamedTuple):

@@ -14,6 +14,7 @@ records (state.py).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from .._shared.ids import new_id
@@ -54,6 +55,19 @@ class Placement:
         n = len(ct.outstanding)
         self.stop(ct, "stopped with `leveret container stop`")
         return n
+
+    def update_autoscaler(self, function_id: str, changes: dict) -> None:
+        """A running function's autoscaling settings changed (Function.update_autoscaler): in effect
+        at once, until its app is deployed again. ValueError for settings that contradict."""
+        fn = self.d.function(function_id)   # NotFound
+        spec = dataclasses.replace(fn.spec, **changes)
+        if spec.max_containers and spec.min_containers > spec.max_containers:
+            raise ValueError(f"min_containers={spec.min_containers} is more than max_containers={spec.max_containers}:"
+                             " lower one or raise the other")
+        fn.spec = spec
+        fn.events.append((self.d.clock.time(), "autoscaler updated: " +
+                          ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))))
+        self.autoscale(fn, self.d.clock.time())
 
     def autoscale(self, fn: FunctionState, now: float) -> None:
         if fn.function_id not in self.d.functions or self.d.apps[fn.app_id].state == "deploying":

@@ -172,9 +172,15 @@ def containers(d: "Dispatcher", app_name_or_id: str, now: float) -> list[Contain
     return [container(d, c, now) for c in sorted(chosen, key=lambda c: c.placed_at)]
 
 
-async def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str) -> FunctionStatsView:
-    app = d.find_live_app(app_name_or_id)
-    fn = app.function(function_name) if app else None
+async def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: str,
+                         function_id: str = "") -> FunctionStatsView:
+    if function_id:
+        fn = d.functions.get(function_id)
+        if fn is None:
+            raise NotFound(f"function {function_id} is not running (its app stopped, or the id is wrong)")
+    else:
+        app = d.find_live_app(app_name_or_id)
+        fn = app.function(function_name) if app else None
     if fn is None:
         raise NotFound(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
                        " `leveret app list` shows the apps")

@@ -69,7 +69,7 @@ class ScriptedBootstrap:
                 if not isinstance(msg, P.Inputs):
                     continue
                 outputs = []
-                for input_id, attempt, blob in msg.rows():
+                for input_id, attempt, blob, _ in msg.rows():
                     marker.set(input_id)
                     args, kwargs = pickle.loads(blob)
                     result = self.behave(*args, **kwargs)

@@ -122,7 +122,7 @@ async def _answer(task: "ContainerTask", msg, writer: asyncio.StreamWriter, make
 async def _make(task: "ContainerTask", msg):
     server = task.calls()
     if type(msg) is C.Lookup:
-        function_id, is_generator = await server.lookup(msg.app_name, msg.function_name, msg.environment)
+        function_id, is_generator = await server.lookup(msg.app_name, msg.function_name, msg.environment, msg.version)
         return C.Reply(msg.tag, value=function_id, flag=is_generator)
     if type(msg) is C.Bind:
         return C.Reply(msg.tag, value=await server.bind(msg.function_id, msg.params, msg.options))

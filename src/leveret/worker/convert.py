@@ -26,7 +26,7 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:
-    return m.Inputs(b.container_id, [(i.input_id, i.attempt, i.args, i.args_blob_id) for i in b.inputs])
+    return m.Inputs(b.container_id, [(i.input_id, i.attempt, i.args, i.args_blob_id, i.call_id) for i in b.inputs])
 
 
 FROM_SERVER = {

@@ -66,9 +66,10 @@ class Assignment(NamedTuple):
     token: str = ""   # the container's token: its calls (nested .remote, ...) are made with it (calls.py)
 
 
-# One input for a container: (input_id, attempt, args, args_blob_id) — its pickled arguments, or
-# the blob holding them when they are over the inline limit. A plain tuple: a map sends thousands.
-Input = tuple[str, int, bytes, str]
+# One input for a container: (input_id, attempt, args, args_blob_id, call_id) — its pickled
+# arguments, or the blob holding them when they are over the inline limit, and the call it belongs
+# to. A plain tuple: a map sends thousands.
+Input = tuple[str, int, bytes, str, str]
 
 
 class Inputs(NamedTuple):

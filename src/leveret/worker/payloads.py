@@ -37,7 +37,7 @@ class PayloadRelay:
 
     def feed(self, items: list[tuple], send_args: Callable[[str, str], Awaitable[bool]],
              write: Callable[[list[tuple]], None], fail: Callable[[str, int, str], None]) -> None:
-        """Stream the arguments of ``items`` (input_id, attempt, args, args_blob) that are blobs with
+        """Stream the arguments of ``items`` (input_id, attempt, args, args_blob, call_id) that are blobs with
         ``send_args`` (False: the container is gone), then ``write`` the batch; an input whose
         arguments cannot be read is ``fail``ed instead."""
         before = self._feeding
@@ -47,7 +47,7 @@ class PayloadRelay:
                 await asyncio.wait({before})
             ready = []
             for item in items:
-                input_id, attempt, _, blob_id = item
+                input_id, attempt, _, blob_id = item[:4]
                 if blob_id:
                     try:
                         if not await send_args(input_id, blob_id):

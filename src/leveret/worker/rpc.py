@@ -82,9 +82,9 @@ class ContainerCalls:
         except grpc.aio.AioRpcError as err:
             raise _refused(err) from None
 
-    async def lookup(self, app_name: str, function_name: str, environment: str) -> tuple[str, bool]:
+    async def lookup(self, app_name: str, function_name: str, environment: str, version: int) -> tuple[str, bool]:
         found = await self._unary("FunctionLookup", pb.FunctionLookupRequest(
-            app_name=app_name, function_name=function_name, environment_name=environment))
+            app_name=app_name, function_name=function_name, environment_name=environment, version=version))
         return found.function_id, found.is_generator
 
     async def bind(self, function_id: str, params: str, options: str) -> str:

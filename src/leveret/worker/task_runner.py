@@ -107,7 +107,7 @@ class ContainerTask:
         self._send(items)
 
     def _send(self, items: list[tuple]) -> None:
-        """Inputs (input_id, attempt, args, args_blob) to the bootstrap: those whose arguments are a
+        """Inputs (input_id, attempt, args, args_blob, call_id) to the bootstrap: those whose arguments are a
         blob have them streamed first (payloads.py), and batches keep their order."""
         if self.relay.busy() or any(item[3] for item in items):
             self.relay.feed(items, self._send_args, self._write_inputs, self._fail_input)
@@ -115,10 +115,10 @@ class ContainerTask:
             self._write_inputs(items)
 
     def _write_inputs(self, items: list[tuple]) -> None:
-        ids, attempts, args, blobs = zip(*items) if items else ((), (), (), ())
+        ids, attempts, args, blobs, calls = zip(*items) if items else ((), (), (), (), ())
         if any(blobs):   # args None: the bootstrap has them from the Blob frames sent just before
             args = [None if blob else a for a, blob in zip(args, blobs)]
-        if not self._write(protocol.Inputs(ids, attempts, args)):
+        if not self._write(protocol.Inputs(ids, attempts, args, calls)):
             return   # its socket closed: the container is ending, and its end tells the server what it held
         if self.timer is not None:
             self.timer.sent(list(zip(ids, attempts)))

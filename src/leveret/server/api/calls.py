@@ -198,8 +198,9 @@ class CallsApi:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, bad)
         if not first.resume:
             try:
-                call = await self._call(first.function_id, "map", inputs, first.total if first.last else None,
-                                        first.call_id, container_id, first.parent_input_id)
+                call = await self._call(first.function_id, "spawn_map" if first.spawn else "map", inputs,
+                                        first.total if first.last else None, first.call_id, container_id,
+                                        first.parent_input_id)
             except scope.OutOfScope as exc:
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
             except scope.WouldWaitForever as exc:

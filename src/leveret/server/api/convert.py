@@ -148,8 +148,8 @@ def _send_inputs(c: m.SendInputs) -> pb.ServerToWorker:
     batch = msg.inputs
     batch.container_id = c.container_id
     add = batch.inputs.add
-    for input_id, attempt, args, blob in c.inputs:
-        add(input_id=input_id, attempt=attempt, args=args, args_blob_id=blob)
+    for input_id, attempt, args, blob, call_id in c.inputs:
+        add(input_id=input_id, attempt=attempt, args=args, args_blob_id=blob, call_id=call_id)
     return msg
 
 

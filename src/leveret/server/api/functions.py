@@ -45,7 +45,8 @@ class FunctionsApi:
             if container_id and not request.app_name:   # a Function of its own app, called from inside
                 fn = scope.own_function(self.d, container_id, request.function_name)
             else:
-                fn = await self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name)
+                fn = await self.d.deployments.lookup(request.app_name, request.function_name, request.environment_name,
+                                                     request.version)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except scope.OutOfScope as exc:
@@ -83,7 +84,20 @@ class FunctionsApi:
 
     async def FunctionStats(self, request, context):
         try:
-            stats = await views.function_stats(self.d, request.app_name_or_id, request.function_name)
+            stats = await views.function_stats(self.d, request.app_name_or_id, request.function_name,
+                                               request.function_id)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         return pb.FunctionStatsResponse(**dataclasses.asdict(stats))
+
+    async def FunctionUpdateAutoscaler(self, request, context):
+        changes = {field: getattr(request, field) for field in
+                   ("min_containers", "max_containers", "buffer_containers", "scaledown_window_s")
+                   if request.HasField(field)}
+        try:
+            self.d.placement.update_autoscaler(request.function_id, changes)
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        return pb.FunctionUpdateAutoscalerResponse()
