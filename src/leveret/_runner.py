@@ -24,8 +24,10 @@ LOG_DRAIN_S = 2.0
 
 
 class RunContext:
-    def __init__(self, app, *, show_logs: bool = True, description: str | None = None, printer: LogPrinter | None = None):
+    def __init__(self, app, *, show_logs: bool = True, description: str | None = None, printer: LogPrinter | None = None,
+                 detach: bool = False):
         self.app = app
+        self.detach = detach   # the app outlives this client (`leveret run --detach`)
         from ._output import output_enabled
 
         self.show_logs = show_logs or output_enabled()
@@ -63,7 +65,8 @@ class RunContext:
             raise InvalidError(f"app {self.app.name!r} is already running: `with app.run()` cannot be nested")
         self._client = client = await Client.get()
         name = self.app.name or _default_name()
-        resp = await client.call("AppCreate", pb.AppCreateRequest(name=name, description=self.description))
+        resp = await client.call("AppCreate", pb.AppCreateRequest(name=name, description=self.description,
+                                                                  detach=self.detach))
         self.app_id = resp.app_id
         self.app._running = self
         try:
@@ -148,8 +151,12 @@ class RunContext:
             reason = "the run finished"
         self.stop_reason = reason
         try:
-            resp = await self._client.call("AppStop", pb.AppStopRequest(app_id=self.app_id, reason=reason))
-            self.cancelled_inputs = resp.cancelled_inputs
+            if self.detach and exc_type is None:   # it runs on: the server stops it once its calls are done
+                print(f"leveret: app {name_of(self.app)} ({self.app_id}) runs on detached: `leveret app logs"
+                      f" {self.app_id}` follows it, `leveret app stop {self.app_id}` stops it", file=sys.stderr)
+            else:
+                resp = await self._client.call("AppStop", pb.AppStopRequest(app_id=self.app_id, reason=reason))
+                self.cancelled_inputs = resp.cancelled_inputs
         finally:
             if self._heartbeat_task is not None:
                 self._heartbeat_task.cancel()
@@ -220,3 +227,7 @@ def _default_name() -> str:
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     return os.path.splitext(os.path.basename(path))[0] if path else "app"
+
+
+def name_of(app) -> str:
+    return app.name or _default_name()

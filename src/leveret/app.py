@@ -171,11 +171,18 @@ class App:
 
         return deploy(self, name)
 
-    def run(self, *, show_logs: bool = True, description: str | None = None):
-        """Run the app ephemerally for the ``with`` block: ``with app.run(): f.remote(1)``."""
+    def run(self, *, show_logs: bool = True, description: str | None = None, detach: bool = False,
+            interactive: bool = False, client=None, environment_name: str | None = None):
+        """Run the app ephemerally for the ``with`` block: ``with app.run(): f.remote(1)``.
+        ``detach``: the app runs on after the block (and this process) ends, until its calls are
+        done or it is stopped. ``interactive`` is accepted (output goes to this terminal either way)."""
         from ._runner import RunContext
 
-        return RunContext(self, show_logs=show_logs, description=description)
+        for option, value in (("client", client), ("environment_name", environment_name)):
+            if value is not None:
+                raise _function_options.NotImplementedOptionError(
+                    f"app.run({option}=...) is not supported yet: runs use this process's server and its one environment")
+        return RunContext(self, show_logs=show_logs, description=description, detach=detach)
 
 
 class _LookedUp:

@@ -39,3 +39,16 @@ def live():
 def slow():
     for x in sleepy.map(range(200)):
         print("got", x, flush=True)
+
+
+@app.function()
+def later(seconds: float):
+    time.sleep(seconds)
+    print("LATER DONE", flush=True)
+    return seconds
+
+
+@app.local_entrypoint()
+def fire_and_forget(seconds: float = 2.0):
+    """Spawns and exits at once: with `leveret run --detach` the call runs on without this client."""
+    print("spawned", later.spawn(seconds).object_id, flush=True)

@@ -180,3 +180,31 @@ def test_verbose_run_shows_cold_start_phases(cluster_processes):
         assert phase in line
     quiet = run(["run", HELLO, "--n", "2"], cluster_processes["env"])
     assert "cold start" not in quiet.stderr
+
+
+def test_run_a_module_path_and_with_dash_m(cluster_processes):
+    env = cluster_processes["env"]
+    for args in (["run", "apps.entry::greet", "--name", "mo"], ["run", "-m", "apps.entry::greet", "--name", "mo"]):
+        done = subprocess.run(leveret_cmd(*args), env=env, capture_output=True, text=True, timeout=60,
+                              cwd=os.path.dirname(APPS))
+        assert done.returncode == 0, done.stderr
+        assert "'hello mo'" in done.stdout
+    done = subprocess.run(leveret_cmd("run", "-m", "apps.nowhere"), env=env, capture_output=True, text=True,
+                          timeout=60, cwd=os.path.dirname(APPS))
+    assert done.returncode == 1 and "cannot import apps.nowhere" in done.stderr
+
+
+def test_a_detached_run_outlives_its_client_and_app_logs_and_stop_reach_it(cluster_processes):
+    env = cluster_processes["env"]
+    done = run(["run", "--detach", "-i", f"{ENTRY}::fire_and_forget", "--seconds", "3"], env)
+    assert done.returncode == 0, done.stderr
+    app_id = re.search(r"app \S+ \((ap-[0-9a-f]+)\) runs on detached", done.stderr).group(1)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:   # the spawned call finishes after its client has gone
+        logs = run(["app", "logs", app_id], env)
+        if "LATER DONE" in logs.stdout:
+            break
+        time.sleep(0.5)
+    assert "LATER DONE" in logs.stdout, logs.stdout + logs.stderr
+    stopped = run(["app", "stop", app_id], env)
+    assert stopped.returncode == 0 and f"stopped entry ({app_id})" in stopped.stdout, stopped.stderr

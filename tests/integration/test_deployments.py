@@ -73,11 +73,19 @@ def test_from_name_errors_name_the_fix(tmp_path):
             leveret.Function.from_name("etl", "missing").remote()
 
 
-def test_a_schedule_needs_a_deployment(tmp_path):
+def test_a_schedule_fires_during_an_ephemeral_run_and_stops_with_it(tmp_path):
+    ticks = tmp_path / "ticks"
+
+    def fired() -> int:
+        return len(ticks.read_text().splitlines()) if ticks.exists() else 0
+
     with Cluster(tmp_path):
-        with pytest.raises(leveret.InvalidError, match="only deployed apps run"):
-            with make_app("v1", ticks_file=str(tmp_path / "t")).run(show_logs=False):
-                pass
+        with make_app("v1", ticks_file=str(ticks)).run(show_logs=False):
+            time.sleep(5)   # a 5 s run of a Period(seconds=1) schedule: it fires from the run's start
+        assert fired() >= 2
+        after = fired()
+        time.sleep(2)       # the run stopped: so did its schedule
+        assert fired() == after
 
 
 def test_schedules_fire_once_per_tick_and_survive_a_server_restart(tmp_path):

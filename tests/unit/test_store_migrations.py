@@ -159,8 +159,10 @@ def test_stores_opened_at_once_on_a_new_database_migrate_it_once(store_url):
     def open_one():
         try:
             stores.append(open_store(store_url))
-        except Exception as exc:   # reported below
-            errors.append(exc)
+        except Exception:   # reported below, with where it came from
+            import traceback
+
+            errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=open_one) for _ in range(4)]
     for t in threads:

@@ -74,14 +74,16 @@ OBJECT_CREATION_IF_MISSING: ObjectCreation
 OBJECT_CREATION_FAIL_IF_EXISTS: ObjectCreation
 
 class AppCreateRequest(_message.Message):
-    __slots__ = ("name", "description", "deploy")
+    __slots__ = ("name", "description", "deploy", "detach")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     DEPLOY_FIELD_NUMBER: _ClassVar[int]
+    DETACH_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     deploy: bool
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deploy: _Optional[bool] = ...) -> None: ...
+    detach: bool
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deploy: _Optional[bool] = ..., detach: _Optional[bool] = ...) -> None: ...
 
 class AppCreateResponse(_message.Message):
     __slots__ = ("app_id", "version")

@@ -116,3 +116,12 @@ def rollback(name: str, version: int | None) -> None:
 
     r = _call("AppRollback", pb.AppRollbackRequest(name=name, version=version or 0))
     click.echo(f"rolled {name} back to the functions of version {r.from_version}: now version {r.version} ({r.app_id})")
+
+
+def _logs_command() -> click.Command:
+    from .logs import logs
+
+    return logs
+
+
+app.add_command(_logs_command(), "logs")   # `leveret app logs APP`, as Modal's: the same as `leveret logs APP`

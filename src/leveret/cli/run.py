@@ -17,19 +17,42 @@ from ..function import Function
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("target")
+@click.option("-m", "as_module", is_flag=True, help="TARGET is a module (pkg.mod[::NAME]), imported from here.")
+@click.option("-d", "--detach", is_flag=True, help="The app runs on after this command ends, until its calls are done.")
+@click.option("-i", "--interactive", is_flag=True, help="Accepted as Modal's: output and input stay on this terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not stream the containers' logs.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show each container's cold start, phase by phase.")
 @click.pass_context
-def run(ctx: click.Context, target: str, quiet: bool, verbose: bool) -> None:
-    """Run TARGET (FILE.py, FILE.py::entrypoint or FILE.py::function) in an ephemeral app.
+def run(ctx: click.Context, target: str, as_module: bool, detach: bool, interactive: bool, quiet: bool,
+        verbose: bool) -> None:
+    """Run TARGET (FILE.py or MODULE.PATH, with ::entrypoint or ::function) in an ephemeral app.
 
     The entrypoint's parameters become options: `leveret run app.py --n 1000`.
     """
     path, _, name = target.partition("::")
-    module = import_file(path)
+    module = import_module_path(path) if as_module or _is_module_path(path) else import_file(path)
     app, runnable = pick(module, path, name)
-    command = command_for(runnable, app, quiet, verbose)
+    command = command_for(runnable, app, quiet, verbose, detach=detach)
     command.main(args=ctx.args, prog_name=f"leveret run {target}", standalone_mode=True)
+
+
+def _is_module_path(path: str) -> bool:
+    """``pkg.mod`` rather than a file: no .py, no such file, every part a name."""
+    return not path.endswith(".py") and not os.path.exists(path) and all(p.isidentifier() for p in path.split("."))
+
+
+def import_module_path(name: str):
+    """Import a module by its dotted name, the current directory first on sys.path (as `python -m`)."""
+    if not all(part.isidentifier() for part in name.split(".")):
+        raise click.BadParameter(f"{name}: not a module name (pkg.module) nor a .py file", param_hint="TARGET")
+    sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(f"cannot import {name}: {exc}; run from the directory that holds it, or give"
+                                   " the .py file") from None
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def import_file(path: str):
@@ -71,13 +94,13 @@ def pick(module, path: str, name: str):
     raise click.ClickException(f"{path} has several things to run ({names}): pick one with {path}::NAME")
 
 
-def command_for(runnable, app: App, quiet: bool, verbose: bool = False) -> click.Command:
+def command_for(runnable, app: App, quiet: bool, verbose: bool = False, *, detach: bool = False) -> click.Command:
     """A click command whose options are the parameters of ``runnable``."""
     raw = runnable.raw_f if isinstance(runnable, LocalEntrypoint) else runnable.get_raw_f()
     params = [_option(p) for p in inspect.signature(raw).parameters.values()]
 
     def callback(**kwargs):
-        _execute(app, runnable, kwargs, quiet, verbose)
+        _execute(app, runnable, kwargs, quiet, verbose, detach)
 
     return click.Command(name=getattr(runnable, "name", None) or runnable._name, params=params, callback=callback,
                          help=inspect.getdoc(raw))
@@ -103,13 +126,13 @@ def _option(p: inspect.Parameter) -> click.Option:
     return click.Option([flag, p.name], type=ann, default=default, show_default=True)
 
 
-def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool) -> None:
+def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool, detach: bool = False) -> None:
     from .. import _progress
     from .._output import LogPrinter
     from .._runner import RunContext
 
     started = time.monotonic()
-    ctx = RunContext(app, show_logs=not quiet, printer=LogPrinter(verbose=verbose))
+    ctx = RunContext(app, show_logs=not quiet, printer=LogPrinter(verbose=verbose), detach=detach)
     view = _progress.current = None if quiet else _progress.for_stream()
     name = app.name or "app"
 

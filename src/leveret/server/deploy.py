@@ -195,16 +195,26 @@ class Deployments:
             if fn.schedule is None or fn.firing:
                 continue
             app = self.d.apps.get(fn.app_id)
-            if app is None or app.state != "deployed":
+            if app is None or app.stopped or app.state not in ("deployed", "ephemeral"):
                 continue
             try:
                 from . import cron   # here: croniter is slow to import, and only scheduled functions need it
 
                 tick = cron.due_tick(fn.schedule, fn.last_tick, fn.anchor, now)
-                if tick is not None:
+                if tick is not None and app.state == "ephemeral":
+                    self._fire_in_run(app, fn, tick)
+                elif tick is not None:
                     self._fire(app, fn, tick)
             except Exception:   # one schedule's trouble (e.g. the store) must not stop the others
                 log.exception("schedule of %s/%s could not fire; it is tried again next tick", app.name, fn.name)
+
+    def _fire_in_run(self, app: "AppState", fn: "FunctionState", tick: float) -> None:
+        """A schedule of an ephemeral run (`leveret run`), as Modal fires them: from the run's start,
+        its ticks kept in memory only — a deployed app of the same name keeps its own."""
+        fn.last_tick = tick
+        call = self.d.new_call(fn.function_id, "schedule", [(0, NO_ARGS, "")], 1)
+        when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(tick))
+        self.d.logs.system(app.app_id, fn.name, "", f"schedule: tick {when} fired as call {call.call_id}")
 
     def _fire(self, app: "AppState", fn: "FunctionState", tick: float) -> None:
         """Claim the tick and store its call (one transaction, on the writer), then queue the call;

@@ -129,7 +129,10 @@ class Dispatcher:
     def tick(self, now: float) -> None:
         for app in list(self.apps.values()):
             if app.state == "ephemeral" and not app.stopped and now - app.last_heartbeat > APP_HEARTBEAT_TIMEOUT_S:
-                self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+                if not app.detached:
+                    self.stop_app(app.app_id, f"its client sent no heartbeat for {APP_HEARTBEAT_TIMEOUT_S:.0f} s")
+                elif not any(not c.done for c in app.calls.values()):
+                    self.stop_app(app.app_id, "its detached run finished: its client is gone and its calls are done")
             elif app.state == "deploying" and now - app.last_heartbeat > DEPLOY_TIMEOUT_S:
                 self.stop_app(app.app_id, f"its deploy was not finished within {DEPLOY_TIMEOUT_S:.0f} s")
         for worker in list(self.workers.values()):
@@ -145,7 +148,7 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ apps and functions
 
-    async def create_app(self, name: str, description: str, *, deploy: bool = False) -> tuple[str, int]:
+    async def create_app(self, name: str, description: str, *, deploy: bool = False, detach: bool = False) -> tuple[str, int]:
         """A new app: ephemeral, or (``deploy``) the next version of the deployed app ``name``,
         live once published. Returns (app_id, version)."""
         app_id = new_id("ap")
@@ -158,7 +161,7 @@ class Dispatcher:
 
         version = await self.writes.run(create)
         self.apps[app_id] = AppState(app_id, name, last_heartbeat=self.clock.time(),
-                                     state="deploying" if deploy else "ephemeral", version=version)
+                                     state="deploying" if deploy else "ephemeral", version=version, detached=detach)
         return app_id, version
 
     def heartbeat(self, app_id: str) -> None:
@@ -180,10 +183,7 @@ class Dispatcher:
                 return existing.function_id
             raise ValueError(f"app {app.name!r} already has a function named {spec.name!r}:"
                              " give each function of an app its own name")
-        if spec.schedule:
-            if app.state != "deploying":
-                raise ValueError(f"{spec.name} has a schedule, which only deployed apps run:"
-                                 " `leveret deploy FILE` instead of `leveret run`, or remove schedule=")
+        if spec.schedule:   # a deployed app's fire from the store's ticks; a run's from its start (deploy.py)
             from .._shared.schedule import from_spec
 
             try:   # checked here too: a spec the server cannot run would fail at every tick
@@ -193,7 +193,8 @@ class Dispatcher:
         if not function_id:
             function_id = new_id("fu")
             self.writes.add(Store.create_function, function_id, app_id, spec.name, spec.encoded)
-        fn = FunctionState(function_id, app_id, spec, schedule=json.loads(spec.schedule) if spec.schedule else None)
+        fn = FunctionState(function_id, app_id, spec, schedule=json.loads(spec.schedule) if spec.schedule else None,
+                           anchor=self.clock.time() if app.state == "ephemeral" else 0.0)
         self.functions[function_id] = fn
         app.functions.append(fn)
         app.last_heartbeat = self.clock.time()   # a deploy in progress shows it is alive by its functions
@@ -309,6 +310,9 @@ class Dispatcher:
         not come back (a request naming it again, after a reconnect) within REATTACH_GRACE_S."""
         if call.kind == "spawn_map" and call.total is not None:
             return   # its client sent every input and let go on purpose (Function.spawn_map)
+        app = self.apps.get(call.app_id)
+        if app is not None and app.detached:
+            return   # a detached run's calls go on without their client
         if not call.done and not call.cancelled and call.call_id in self.calls:
             call.detached_at = self.clock.time()
             self.detached[call.call_id] = call

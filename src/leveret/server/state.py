@@ -139,6 +139,7 @@ class AppState:
     cancelled_inputs: int = 0   # over the app's life: a client's interrupted calls count too
     state: str = "ephemeral"    # ephemeral | deploying | deployed (the live version) | draining
     version: int = 0            # deployed apps: 1, 2, ...
+    detached: bool = False      # an ephemeral run that outlives its client (`leveret run --detach`)
 
     @property
     def deployed(self) -> bool:

@@ -22,7 +22,8 @@ class AppsApi:
         if not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
         async with refusals_as_status(context):   # a deployed app's name against the naming rule
-            app_id, version = await self.d.create_app(request.name, request.description, deploy=request.deploy)
+            app_id, version = await self.d.create_app(request.name, request.description, deploy=request.deploy,
+                                                      detach=request.detach)
         return pb.AppCreateResponse(app_id=app_id, version=version)
 
     async def AppPublish(self, request, context):
