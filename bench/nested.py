@@ -15,7 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -23,26 +22,6 @@ sys.path.insert(0, HERE)
 from _peers import percentile  # noqa: E402
 
 TARGET = 1.5
-
-
-def client_remote(trivial, calls: int) -> list:
-    for i in range(20):
-        trivial.remote(i)
-    samples = []
-    for i in range(calls):
-        t = time.perf_counter()
-        trivial.remote(i)
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
-
-
-def client_map(trivial, n: int) -> float:
-    list(trivial.map(range(1000)))
-    t = time.perf_counter()
-    out = list(trivial.map(range(n)))
-    seconds = time.perf_counter() - t
-    assert out[-1] == (n - 1) ** 2
-    return seconds
 
 
 def main() -> None:
@@ -59,13 +38,13 @@ def main() -> None:
     rounds = []
     try:
         _daemon.ensure_running()
-        from _nested_app import app, map_from_inside, remote_from_inside, trivial
+        from _nested_app import app, map_from_inside, map_seconds, remote_from_inside, remote_latencies, trivial
 
         with app.run(show_logs=False):
             for _ in range(args.rounds):
-                client = percentile(client_remote(trivial, args.calls), 50)
+                client = percentile(remote_latencies(trivial, args.calls), 50)
                 nested = percentile(remote_from_inside.remote(args.calls), 50)
-                client_map_s = client_map(trivial, args.map)
+                client_map_s = map_seconds(trivial, args.map)
                 nested_map_s = map_from_inside.remote(args.map)
                 rounds.append({"remote_p50_ms": {"client": client, "nested": nested, "ratio": nested / client},
                                "map_s": {"client": client_map_s, "nested": nested_map_s,
