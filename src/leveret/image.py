@@ -177,6 +177,37 @@ class Image:
                                " only, and pass an index with pip_install(..., extra_index_url=...)")
         return self.pip_install(*[ln for ln in lines if ln], force_build=force_build)
 
+    def uv_pip_install(self, *packages, requirements: list[str] | None = None, find_links: str | None = None,
+                       index_url: str | None = None, extra_index_url: str | None = None, pre: bool = False,
+                       extra_options: str = "", force_build: bool = False, uv_version: str | None = None,
+                       env: dict | None = None, secrets=(), gpu=None) -> "Image":
+        """Install Python packages with uv (``uv pip install``) into the image's python3.
+
+        ``requirements`` names local requirement files: they are read here, when the image is
+        defined, and travel with it. uv (``uv_version``, else UV_VERSION) is fetched with the
+        image's pip and left at /.uv/uv, as Modal leaves it; ``extra_options`` adds uv flags,
+        e.g. ``extra_options="--index-strategy unsafe-best-match"``."""
+        for option, value, fix in (
+                ("secrets", secrets, "build steps get no secrets; a private index's credentials can go in its URL,"
+                 " index_url='https://USER:TOKEN@host/simple' (kept in the image's definition)"),
+                ("gpu", gpu, "build steps run without a GPU, and packages (CUDA wheels too) install without one"),
+                ("env", env, "set variables with .env({...}) before this step (they stay in the image)")):
+            if value:
+                raise NotImplementedOptionError(f"Image.uv_pip_install({option}=...) is not supported yet: {fix};"
+                                                f" remove `{option}=`")
+        names = sorted(_names("uv_pip_install", packages))
+        if requirements is not None and not isinstance(requirements, (list, tuple)):
+            raise InvalidError(f"uv_pip_install: requirements takes a list of local file paths, e.g."
+                               f" requirements=['requirements.txt'], not {requirements!r}")
+        files = [] if _in_container() else [_requirements_file(path) for path in requirements or ()]
+        if not names and not files:
+            return self
+        urls = {name: _url(name, value) for name, value in
+                (("find_links", find_links), ("index_url", index_url), ("extra_index_url", extra_index_url))}
+        step = {"op": "uv_pip_install", "packages": names, "requirements": files, **urls, "pre": bool(pre),
+                "extra_options": _uv_options(extra_options), "uv_version": _uv_version(uv_version)}
+        return self._then(step, force_build)
+
     def imports(self) -> "_Imports":
         """``with image.imports(): import numpy`` — imports that exist in the image only: outside a
         container an ImportError inside the block is ignored."""
@@ -190,7 +221,6 @@ class Image:
         return method
 
     pip_install_from_pyproject = _not_yet("pip_install_from_pyproject")
-    uv_pip_install = _not_yet("uv_pip_install")
     dockerfile_commands = _not_yet("dockerfile_commands")
     del _not_yet
 
@@ -204,6 +234,64 @@ def _in_container() -> bool:
     import os
 
     return bool(os.environ.get("LEVERET_CONTAINER_ID"))
+
+
+UV_VERSION = "0.13.8"   # the uv that uv_pip_install uses unless given uv_version=
+
+
+def _requirements_file(path) -> dict:
+    """A requirements file's name and text, read now: the worker building the image has no local files."""
+    import os
+
+    try:
+        local = os.path.expanduser(os.fspath(path))
+        with open(local) as f:
+            text = f.read()
+    except (OSError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidError(f"uv_pip_install: cannot read requirements file {path!r}: {exc}") from None
+    if not local.endswith(".toml"):   # pyproject.toml and pylock.toml are read whole by uv
+        for line in text.splitlines():
+            if line.strip().startswith(("-r", "-c", "--requirement", "--constraint")):
+                raise InvalidError(f"uv_pip_install: {local} reads another local file ({line.strip()!r}), which the"
+                                   " worker building the image does not have: list each requirements file in"
+                                   " requirements=[...], and put constraints in them as pins")
+    return {"name": os.path.basename(local) or "requirements.txt", "text": text}
+
+
+def _url(option: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or any(c.isspace() for c in value) or value.startswith("-"):
+        raise InvalidError(f"uv_pip_install: {option} takes one URL or path, e.g. {option}='https://example.com/simple',"
+                           f" not {value!r}")
+    return value
+
+
+def _uv_options(extra_options) -> list[str]:
+    """``extra_options`` as uv arguments: options only, each quoted again when the command is built."""
+    import shlex
+
+    example = "e.g. extra_options='--index-strategy unsafe-best-match'"
+    if not isinstance(extra_options, str):
+        raise InvalidError(f"uv_pip_install: extra_options takes a string of uv options, {example}, not {extra_options!r}")
+    try:
+        words = shlex.split(extra_options)
+    except ValueError as exc:
+        raise InvalidError(f"uv_pip_install: extra_options={extra_options!r} does not parse ({exc}); {example}") from None
+    if (words and not words[0].startswith("-")) or any(w in ("", "-", "--") for w in words):
+        raise InvalidError(f"uv_pip_install: extra_options={extra_options!r} is not a list of uv options ({example});"
+                           " packages go in the positional arguments")
+    return words
+
+
+def _uv_version(uv_version) -> str:
+    import re
+
+    if uv_version is None:
+        return UV_VERSION
+    if not isinstance(uv_version, str) or not re.fullmatch(r"\d+(\.\d+){1,2}", uv_version):
+        raise InvalidError(f"uv_pip_install: uv_version={uv_version!r}: give a uv release, e.g. uv_version='{UV_VERSION}'")
+    return uv_version
 
 
 def _absolute(path: str, what: str) -> str:

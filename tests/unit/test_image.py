@@ -46,7 +46,7 @@ def test_bad_python_version():
         leveret.Image.debian_slim(python_version="three")
 
 
-@pytest.mark.parametrize("name", ["pip_install_from_pyproject", "uv_pip_install", "dockerfile_commands"])
+@pytest.mark.parametrize("name", ["pip_install_from_pyproject", "dockerfile_commands"])
 def test_steps_not_implemented_yet_say_so(name):
     with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet"):
         getattr(leveret.Image.debian_slim(), name)("x")
@@ -61,6 +61,119 @@ def test_step_commands():
     assert "apt-get install -y -q --no-install-recommends curl jq" in step_command({"op": "apt_install", "packages": ["curl", "jq"]})
     assert step_command({"op": "pip_install", "packages": ["numpy==2.*"]}).endswith("'numpy==2.*'")
     assert step_command({"op": "run_commands", "commands": ["a", "b"]}) == "(a) && (b)"
+
+
+def test_uv_pip_install_step_is_canonical():
+    from leveret.image import UV_VERSION
+
+    image = leveret.Image.debian_slim().uv_pip_install("six", ["attrs>=23"], extra_index_url="https://example.com/simple",
+                                                       pre=True, extra_options="--index-strategy 'unsafe-best-match'")
+    assert image._steps[1] == {
+        "op": "uv_pip_install", "packages": ["attrs>=23", "six"], "requirements": [], "find_links": "", "index_url": "",
+        "extra_index_url": "https://example.com/simple", "pre": True,
+        "extra_options": ["--index-strategy", "unsafe-best-match"], "uv_version": UV_VERSION}
+    same = leveret.Image.debian_slim().uv_pip_install("attrs>=23", "six", extra_index_url="https://example.com/simple",
+                                                      pre=True, extra_options="--index-strategy unsafe-best-match")
+    assert same.to_json() == image.to_json()   # the same layer id: order and quoting do not matter
+    assert leveret.Image.from_json(image.to_json()).to_json() == image.to_json()
+    assert leveret.Image.debian_slim().uv_pip_install() ._steps == leveret.Image.debian_slim()._steps
+    assert leveret.Image.debian_slim().uv_pip_install("six", uv_version="0.4.30")._steps[1]["uv_version"] == "0.4.30"
+    forced = leveret.Image.debian_slim().uv_pip_install("six", force_build=True)
+    assert "force" in forced._steps[1] and "force" not in leveret.Image.debian_slim().uv_pip_install("six")._steps[1]
+
+
+def test_uv_pip_install_reads_requirements_files_when_the_image_is_defined(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEVERET_CONTAINER_ID", raising=False)
+    (tmp_path / "a").mkdir()
+    req = tmp_path / "a" / "requirements.txt"
+    req.write_text("six==1.17.0  # compat\n--extra-index-url https://example.com/simple\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\ndependencies = ['six']\n")
+    image = leveret.Image.debian_slim().uv_pip_install(requirements=[req, str(tmp_path / "pyproject.toml")])
+    assert image._steps[1]["packages"] == []
+    assert image._steps[1]["requirements"] == [
+        {"name": "requirements.txt", "text": "six==1.17.0  # compat\n--extra-index-url https://example.com/simple\n"},
+        {"name": "pyproject.toml", "text": "[project]\nname = 'x'\ndependencies = ['six']\n"}]
+    req.write_text("six\n")
+    assert leveret.Image.debian_slim().uv_pip_install(requirements=[req]).to_json() != image.to_json()
+    monkeypatch.setenv("LEVERET_CONTAINER_ID", "ct-1")   # in a container the files need not be there
+    assert leveret.Image.debian_slim().uv_pip_install(requirements=[tmp_path / "missing.txt"])._steps[1:] == ()
+
+
+def test_uv_pip_install_command():
+    from leveret.image import UV_VERSION
+
+    command = step_command(leveret.Image.debian_slim().uv_pip_install("six", "attrs>=23")._steps[1])
+    fetch, _, rest = command.partition(" && /.uv/uv pip install ")
+    assert ("PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --no-cache-dir --disable-pip-version-check"
+            f' --only-binary=:all: --no-deps --target "$d" uv=={UV_VERSION}') in fetch
+    assert 'mv "$d/bin/uv" /.uv/uv && /.uv/uv --version' in fetch   # the build output says which uv ran
+    assert rest == ('--python "$(command -v python3)" --no-cache --link-mode=copy --compile-bytecode --break-system-packages'
+                    " 'attrs>=23' six && rm -rf \"$d\"")
+    step = {"op": "uv_pip_install", "packages": ["six"], "requirements": [{"name": "req's.txt", "text": "six\nidna\n"}],
+            "find_links": "/wheels", "index_url": "https://a.example/simple", "extra_index_url": "https://b.example/simple",
+            "pre": True, "extra_options": ["--index-strategy", "a b"], "uv_version": "0.4.30"}
+    command = step_command(step)
+    assert "uv==0.4.30" in command
+    assert """mkdir "$d"/req0 && printf %s 'six\nidna\n' > "$d"/req0/'req'"'"'s.txt'""" in command
+    assert ("--find-links /wheels --index-url https://a.example/simple --extra-index-url https://b.example/simple"
+            """ --prerelease allow --index-strategy 'a b' --requirements "$d"/req0/'req'"'"'s.txt' six""") in command
+
+
+def test_uv_pip_install_command_runs_in_a_shell(tmp_path):
+    """The command, with python3 and uv faked, does what it says: uv gets the requirements file as written."""
+    import os
+    import stat
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fakes = {"uv": 'echo "uv $*"; for a; do case $a in *.txt) cat "$a";; esac; done',   # echoes, shows requirements
+             # `python3 -m pip install ... --target DIR uv==V` puts uv in DIR/bin
+             "python3": f'for a; do dir=$prev; prev=$a; done; mkdir -p "$dir/bin" && cp {bin_dir}/uv "$dir/bin/uv"'}
+    for name, body in fakes.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod((bin_dir / name).stat().st_mode | stat.S_IEXEC)
+    step = {"op": "uv_pip_install", "packages": ["six"], "requirements": [{"name": "r.txt", "text": "it's\n$(nope)\n"}],
+            "find_links": "", "index_url": "", "extra_index_url": "", "pre": False, "extra_options": [], "uv_version": "1.0.0"}
+    root = tmp_path / "root"
+    command = step_command(step).replace("/.uv/", f"{root}/.uv/").replace("mkdir -p /.uv", f"mkdir -p {root}/.uv")
+    done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True,
+                          env={"PATH": f"{bin_dir}:/usr/bin:/bin", "SSL_CERT_FILE": "/x.pem"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "uv --version"
+    assert lines[1].startswith(f"uv pip install --python {bin_dir}/python3 --no-cache") and lines[1].endswith("/req0/r.txt six")
+    assert lines[2:] == ["it's", "$(nope)"]
+    assert os.path.isfile(root / ".uv" / "uv")
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda i: i.uv_pip_install("--upgrade"), leveret.InvalidError, "not a package name"),
+    (lambda i: i.uv_pip_install("six", requirements="r.txt"), leveret.InvalidError, "requirements=\\['requirements.txt'\\]"),
+    (lambda i: i.uv_pip_install(requirements=["/no/such/r.txt"]), leveret.InvalidError, "cannot read requirements file"),
+    (lambda i: i.uv_pip_install("six", index_url="https://a b"), leveret.InvalidError, "index_url takes one URL"),
+    (lambda i: i.uv_pip_install("six", find_links=3), leveret.InvalidError, "find_links takes one URL"),
+    (lambda i: i.uv_pip_install("six", extra_options="--index-strategy 'unclosed"), leveret.InvalidError, "does not parse"),
+    (lambda i: i.uv_pip_install("six", extra_options="numpy --pre"), leveret.InvalidError, "not a list of uv options"),
+    (lambda i: i.uv_pip_install("six", extra_options="--pre ''"), leveret.InvalidError, "not a list of uv options"),
+    (lambda i: i.uv_pip_install("six", extra_options=["--pre"]), leveret.InvalidError, "takes a string of uv options"),
+    (lambda i: i.uv_pip_install("six", uv_version="latest"), leveret.InvalidError, "uv_version='0."),
+    (lambda i: i.uv_pip_install("six", secrets=[object()]), NotImplementedOptionError, "secrets=.*remove `secrets=`"),
+    (lambda i: i.uv_pip_install("six", gpu="A100"), NotImplementedOptionError, "gpu=.*remove `gpu=`"),
+    (lambda i: i.uv_pip_install("six", env={"A": "1"}), NotImplementedOptionError, r"\.env\(\{\.\.\.\}\)"),
+])
+def test_uv_pip_install_bad_input_names_the_fix(call, error, match):
+    with pytest.raises(error, match=match):
+        call(leveret.Image.debian_slim())
+
+
+def test_uv_pip_install_refuses_requirements_that_read_other_local_files(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEVERET_CONTAINER_ID", raising=False)
+    req = tmp_path / "requirements.txt"
+    for line in ("-r base.txt", "--requirement=base.txt", "-c constraints.txt", "-rbase.txt", "  --constraint c.txt"):
+        req.write_text(f"six\n{line}\n")
+        with pytest.raises(leveret.InvalidError, match="list each requirements file in requirements="):
+            leveret.Image.debian_slim().uv_pip_install(requirements=[req])
 
 
 def test_available_python_reads_the_release():

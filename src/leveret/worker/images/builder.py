@@ -3,10 +3,11 @@
     Image steps ─▶ for each step: layer id = sha256(parent id + step)
         cached?  ─▶ reuse layers/<id>/diff
         env / workdir ─▶ no files: only the image config changes
-        apt_install / pip_install / run_commands ─▶ a build container (the OCI runtime) over the
-            layers below, its writes kept in a fresh upper dir ─▶ on success: files moved into the
-            content-addressed store (identical files stored once, hard-linked) and the dir renamed
-            to layers/<id>/diff; on failure: the command, exit code and output, the cache untouched
+        apt_install / pip_install / uv_pip_install / run_commands ─▶ a build container (the OCI
+            runtime) over the layers below, its writes kept in a fresh upper dir ─▶ on success: files
+            moved into the content-addressed store (identical files stored once, hard-linked) and the
+            dir renamed to layers/<id>/diff; on failure: the command, exit code and output, the cache
+            untouched
     ─▶ BuiltImage(lowers = newest layer first … base, env, workdir): an overlay's lowerdir list
 
 Build output streams, line by line, to ``log`` as it is written.
@@ -62,9 +63,45 @@ def step_command(step: dict) -> str:
         if step.get("extra_index_url"):
             args += ["--extra-index-url", step["extra_index_url"]]
         return " ".join(shlex.quote(a) for a in args + step["packages"])
+    if op == "uv_pip_install":
+        return uv_pip_install_command(step)
     if op == "run_commands":
         return " && ".join(f"({c})" for c in step["commands"])
     raise ValueError(f"step {op!r} runs no command")
+
+
+UV = "/.uv/uv"   # where Modal's uv_pip_install leaves uv in the image; we do the same
+HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"   # containers get the host's (runtime/oci.py)
+
+
+def uv_pip_install_command(step: dict) -> str:
+    """Fetch uv (a static binary on PyPI) with the image's pip into a temporary directory, keep it at
+    /.uv/uv, write the requirements files there, and ``uv pip install`` into the image's python3."""
+    q = shlex.quote
+    commands = [
+        'd=$(mktemp -d)',
+        "PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --no-cache-dir --disable-pip-version-check"
+        f' --only-binary=:all: --no-deps --target "$d" {q("uv==" + step["uv_version"])}',
+        f'mkdir -p {os.path.dirname(UV)}', f'mv "$d/bin/uv" {UV}', f"{UV} --version",
+    ]
+    args = [UV, "pip", "install", '--python "$(command -v python3)"', "--no-cache", "--link-mode=copy",
+            "--compile-bytecode", "--break-system-packages"]   # the image's Python is its own (as base.py says)
+    for option, flag in (("find_links", "--find-links"), ("index_url", "--index-url"),
+                         ("extra_index_url", "--extra-index-url")):
+        if step.get(option):
+            args += [flag, q(step[option])]
+    if step.get("pre"):
+        args += ["--prerelease", "allow"]
+    args += [q(w) for w in step.get("extra_options", [])]
+    for n, req in enumerate(step.get("requirements", [])):
+        path = f'"$d"/req{n}/{q(req["name"])}'   # its own name: uv reads pyproject.toml and pylock.toml by name
+        commands.append(f'mkdir "$d"/req{n} && printf %s {q(req["text"])} > {path}')
+        args += ["--requirements", path]
+    args += [q(p) for p in step["packages"]]
+    # uv trusts its own CA list unless told otherwise; containers trust what the host does
+    commands.append(f'if [ -z "${{SSL_CERT_FILE:-}}" ] && [ -f {HOST_CA_BUNDLE} ]; then export SSL_CERT_FILE={HOST_CA_BUNDLE}; fi')
+    commands += [" ".join(args), 'rm -rf "$d"']
+    return " && ".join(commands)
 
 
 def layer_id(parent: str, step: dict) -> str:
