@@ -198,10 +198,19 @@ class Client:
             call_id=call_id, timeout_s=-1.0 if timeout is None else float(timeout)))
         return None if resp.timed_out else resp.outputs[0]
 
-    async def call_cancel(self, call_id: str) -> None:
+    async def call_cancel(self, call_id: str, *, terminate_containers: bool = False) -> None:
         from ._wire import api_pb2 as pb
 
-        await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
+        await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(
+            call_id=call_id, terminate_containers=terminate_containers))
+
+    async def call_graph(self, call_id: str) -> list[tuple]:
+        """The rows of the tree of calls under ``call_id`` (call_graph.reconstruct reads them)."""
+        from ._wire import api_pb2 as pb
+
+        resp = await self.call("FunctionCallGraph", pb.FunctionCallGraphRequest(call_id=call_id))
+        return [(i.input_id, i.call_id, i.parent_input_id, i.function_id, i.function_name, i.module_name, i.status,
+                 i.container_id, i.idx) for i in resp.inputs]
 
     def map_outputs(self, function_id: str, arg_iter, on_total=None, *, spawn: bool = False):
         """A map's outputs as they come, its inputs sent meanwhile (_map.py); ``spawn``: none, and

@@ -164,8 +164,14 @@ class ContainerClient:
         answer = await self._ask(lambda tag: P.CallGet(tag, call_id, -1.0 if timeout is None else float(timeout)))
         return None if type(answer) is P.Reply else _output(answer)
 
-    async def call_cancel(self, call_id: str) -> None:
-        await self._ask(lambda tag: P.CallCancel(tag, call_id))
+    async def call_cancel(self, call_id: str, *, terminate_containers: bool = False) -> None:
+        await self._ask(lambda tag: P.CallCancel(tag, call_id, terminate_containers))
+
+    async def call_graph(self, call_id: str) -> list:
+        import json
+
+        reply = await self._ask(lambda tag: P.CallGraph(tag, call_id))
+        return json.loads(reply.value)
 
     async def map_outputs(self, function_id: str, arg_iter, on_total=None, *, spawn: bool = False):
         """A map's outputs as they come (``.map``, ``.starmap``, ``.for_each``, ``.remote_gen``), its

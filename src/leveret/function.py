@@ -383,10 +383,24 @@ class FunctionCall:
         return await client.value(output)
 
     @synchronize
-    async def cancel(self) -> None:
-        """Cancel the call's input if it has not finished."""
+    async def cancel(self, terminate_containers: bool = False) -> None:
+        """Cancel the call: inputs not started never run, running ones have their code interrupted
+        (``leveret.exception.InputCancellation`` is raised in it) and their containers go on with
+        other inputs, and ``get()`` raises InputCancellation; the calls its inputs made from inside
+        their containers are cancelled too. ``terminate_containers=True`` also stops the containers
+        running its inputs: their other inputs run again in new containers."""
         client = await self._get_client()
-        await client.call_cancel(self.object_id)
+        await client.call_cancel(self.object_id, terminate_containers=terminate_containers)
+
+    @synchronize
+    async def get_call_graph(self) -> list:
+        """The tree of calls made under this one: an ``InputInfo`` per input of the call, whose
+        ``children`` are the inputs of the calls its code made from inside its container (and so on
+        down), each with its status (PENDING until it has a result)."""
+        from .call_graph import reconstruct
+
+        client = await self._get_client()
+        return reconstruct(await client.call_graph(self.object_id))
 
     @staticmethod
     def gather(*calls: "FunctionCall") -> list:

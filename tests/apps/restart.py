@@ -18,3 +18,9 @@ def slow_square(x):
 def sleep_then_square(x, seconds: float):
     time.sleep(seconds)
     return x * x
+
+
+@app.function()
+def waits_on_sleeper(seconds: float):
+    """Spawns a slow call from inside and waits for it."""
+    return sleep_then_square.spawn(2, seconds).get()

@@ -82,7 +82,7 @@ def test_a_containers_token_is_refused_on_every_rpc_but_its_calls(running, clust
     """Every other RPC (apps, logs, workers, tokens, containers, mounts, objects …) says PERMISSION_DENIED."""
     _, token = _token_of_a_running_container(cluster)
     allowed = {"FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
-               "FunctionCallCancel", "BlobPut", "BlobGet"}
+               "FunctionCallCancel", "FunctionCallGraph", "BlobPut", "BlobGet"}
     methods = pb.DESCRIPTOR.services_by_name["Leveret"].methods
     assert allowed < {m.name for m in methods}
 
@@ -172,10 +172,10 @@ def _cancelled(stats: dict) -> int:
 @pytest.mark.parametrize("parent", ["waits_on_child", "waits_on_remote"])
 def test_cancelling_a_call_cancels_the_calls_its_code_made_from_inside(running, cluster, parent):
     slow_id = running.slow.object_id
+    cluster.wait_for(lambda d: cluster.function("nested", "slow").running == 0)   # the last one's child stopped
     before = _cancelled(cluster.stored(Store.function_stats, slow_id))
-    running_before = cluster.function("nested", "slow").running
-    call = getattr(running, parent).spawn(3)   # its child runs on (3 s) once cancelled: only queued inputs stop
-    cluster.wait_for(lambda d: cluster.function("nested", "slow").running > running_before)
+    call = getattr(running, parent).spawn(3)   # its child is interrupted with it (test_cancel_running.py)
+    cluster.wait_for(lambda d: cluster.function("nested", "slow").running > 0)
     call.cancel()
     cluster.wait_stored(lambda stats: _cancelled(stats) == before + 1, Store.function_stats, slow_id)
     with pytest.raises(leveret.exception.InputCancellation):

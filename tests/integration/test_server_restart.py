@@ -60,3 +60,20 @@ def test_a_map_its_caller_stops_reading_is_cancelled_at_once_not_after_the_grace
             break
         cluster.wait_for(lambda d: cluster.function(r.app.app_id, "slow_square").queued == 0
                          and cluster.totals().calls == 0, timeout=10)
+
+
+def test_cancelling_a_call_after_a_restart_cancels_what_its_code_had_spawned(cluster):
+    """The link from a call made inside a container to its caller's input is stored, and restored."""
+    import leveret
+
+    with r.app.run(show_logs=False):
+        parent = r.waits_on_sleeper.spawn(120)
+        deadline = time.monotonic() + 30
+        while not parent.get_call_graph()[0].children:
+            assert time.monotonic() < deadline, "the parent never spawned its child"
+            time.sleep(0.05)
+        [child] = parent.get_call_graph()[0].children
+        cluster.restart_server()
+        parent.cancel()
+        with pytest.raises(leveret.exception.InputCancellation):
+            leveret.FunctionCall.from_id(child.function_call_id).get(timeout=30)

@@ -13,7 +13,7 @@ def test_the_table_is_the_wires_enum():
 
 
 def test_the_container_protocol_speaks_the_same_numbers():
-    for name in ("SUCCESS", "FAILURE", "GENERATOR_ITEM", "GENERATOR_DONE", "INTERNAL_FAILURE"):
+    for name in ("SUCCESS", "FAILURE", "GENERATOR_ITEM", "GENERATOR_DONE", "CANCELLED", "INTERNAL_FAILURE"):
         assert getattr(protocol, f"STATUS_{name}") == OutputStatus[name]
 
 

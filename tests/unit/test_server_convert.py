@@ -67,17 +67,19 @@ def test_every_command_to_a_worker_has_its_message():
     spec = convert.function_spec(pb.FunctionDefinition(name="f", module="mod"))
     commands = [m.StartContainer("ct-1", "fu-1", "ap-1", spec),
                 m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
-                m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why")]
+                m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why"),
+                m.CancelInputs("ct-1", ["in-1", "in-2"])]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
     assert [w.WhichOneof("msg") for w in wire] == ["start", "inputs", "stop", "exec", "exec_cancel", "logs_stored",
-                                                   "reconciled", "previous_end", "disconnect"]
+                                                   "reconciled", "previous_end", "disconnect", "cancel"]
     assert wire[0].start == pb.ContainerAssignment(container_id="ct-1", function_id="fu-1", app_id="ap-1",
                                                    definition=pb.FunctionDefinition(name="f", module="mod"))
     assert wire[1].inputs == pb.InputBatch(container_id="ct-1", inputs=[
         pb.DispatchedInput(input_id="in-1", attempt=2, args=b"a", call_id="fc-1"),
         pb.DispatchedInput(input_id="in-2", attempt=1, args_blob_id="bl-1", call_id="fc-1")])
     assert (wire[6].reconciled.kept, wire[6].reconciled.stopped) == (["ct-1"], ["ct-2"])
+    assert wire[9].cancel == pb.InputsCancel(container_id="ct-1", input_ids=["in-1", "in-2"])
 
 
 def test_a_log_batch_becomes_rows_one_per_line():

@@ -8,6 +8,7 @@ import types
 import pytest
 
 from leveret.server.store import open_store
+from leveret.server.store.calls import CallGraphTooBig
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -133,6 +134,26 @@ def test_set_call_total(store):
     store.create_call("fc-1", "fu-1", "map", None, [])
     store.set_call_total("fc-1", 7)
     assert store.get_call("fc-1") == ("fu-1", "map", 7)
+
+
+def test_call_graph_follows_the_calls_inputs_made_level_by_level(store):
+    store.create_function("fu-a", "ap-1", "a", b"")
+    store.create_function("fu-b", "ap-1", "b", b"")
+    store.create_call("fc-1", "fu-a", "map", 2, [("in-1-0", 0, b""), ("in-1-1", 1, b"")])
+    store.create_call("fc-2", "fu-b", "spawn", 1, [("in-2-0", 0, b"")], parent_input="in-1-1")
+    store.create_call("fc-3", "fu-b", "map", 2, [("in-3-0", 0, b""), ("in-3-1", 1, b"")], parent_input="in-2-0")
+    store.create_call("fc-9", "fu-b", "spawn", 1, [("in-9-0", 0, b"")])   # another client's: not in the tree
+    # in-1-0 failed once, then succeeded (its last output counts); a generator's items are not results
+    store.add_outputs([("in-1-0", "fc-1", 0, 0, 2, b"", 0, "", "ct-x"), ("in-1-0", "fc-1", 1, 0, 1, b"", 0, "", "ct-y"),
+                       ("in-3-0", "fc-3", 0, 0, 3, b"", 0, "", "ct-z")])
+    assert store.call_graph("fc-1") == [
+        ("in-1-0", "fc-1", "", "fu-a", "a", 0, 1, "ct-y"), ("in-1-1", "fc-1", "", "fu-a", "a", 1, 0, ""),
+        ("in-2-0", "fc-2", "in-1-1", "fu-b", "b", 0, 0, ""),
+        ("in-3-0", "fc-3", "in-2-0", "fu-b", "b", 0, 0, ""), ("in-3-1", "fc-3", "in-2-0", "fu-b", "b", 1, 0, "")]
+    assert [r[0] for r in store.call_graph("fc-2")] == ["in-2-0", "in-3-0", "in-3-1"]
+    assert store.call_graph("fc-nope") is None
+    with pytest.raises(CallGraphTooBig, match="more than 4 inputs"):
+        store.call_graph("fc-1", limit=4)
 
 
 def test_a_reader_sees_what_is_committed_and_refuses_to_write(store):

@@ -29,6 +29,8 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
     assert convert.from_server(msg) == m.Inputs("ct-1", [("in-1", 2, b"a", "", ""), ("in-2", 0, b"", "bl-1", "")])
     assert convert.from_server(pb.ServerToWorker(stop=pb.ContainerStop(container_id="ct-1", reason="r"))) == \
         m.Stop("ct-1", "r")
+    assert convert.from_server(pb.ServerToWorker(cancel=pb.InputsCancel(container_id="ct-1", input_ids=["in-1"]))) == \
+        m.CancelInputs("ct-1", ["in-1"])
     assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(exec_id="ex-1", container_id="ct-1",
                                                                    argv=["ls"]))) == m.Exec("ex-1", "ct-1", ["ls"])
     assert convert.from_server(pb.ServerToWorker(reconciled=pb.ReconcileResult(kept=["a"], stopped=["b"]))) == \

@@ -49,7 +49,9 @@ class FunctionTimeoutError(TimeoutError):
 
 
 class InputCancellation(BaseException):
-    """The input was cancelled (e.g. its app was stopped)."""
+    """The input was cancelled (``FunctionCall.cancel()``, its app stopped, …): what waiting for its
+    result raises, and what is raised inside its code if it was running. A BaseException, as
+    Modal's: ``except Exception`` does not catch it."""
 
 
 class RemoteError(Error):

@@ -727,16 +727,52 @@ class FunctionCallGetResponse(_message.Message):
     def __init__(self, outputs: _Optional[_Iterable[_Union[Output, _Mapping]]] = ..., done: _Optional[bool] = ..., timed_out: _Optional[bool] = ...) -> None: ...
 
 class FunctionCallCancelRequest(_message.Message):
-    __slots__ = ("call_id",)
+    __slots__ = ("call_id", "terminate_containers")
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    TERMINATE_CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     call_id: str
-    def __init__(self, call_id: _Optional[str] = ...) -> None: ...
+    terminate_containers: bool
+    def __init__(self, call_id: _Optional[str] = ..., terminate_containers: _Optional[bool] = ...) -> None: ...
 
 class FunctionCallCancelResponse(_message.Message):
     __slots__ = ("cancelled_inputs",)
     CANCELLED_INPUTS_FIELD_NUMBER: _ClassVar[int]
     cancelled_inputs: int
     def __init__(self, cancelled_inputs: _Optional[int] = ...) -> None: ...
+
+class FunctionCallGraphRequest(_message.Message):
+    __slots__ = ("call_id",)
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    def __init__(self, call_id: _Optional[str] = ...) -> None: ...
+
+class CallGraphInput(_message.Message):
+    __slots__ = ("input_id", "call_id", "parent_input_id", "function_id", "function_name", "status", "container_id", "idx", "module_name")
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    IDX_FIELD_NUMBER: _ClassVar[int]
+    MODULE_NAME_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    call_id: str
+    parent_input_id: str
+    function_id: str
+    function_name: str
+    status: int
+    container_id: str
+    idx: int
+    module_name: str
+    def __init__(self, input_id: _Optional[str] = ..., call_id: _Optional[str] = ..., parent_input_id: _Optional[str] = ..., function_id: _Optional[str] = ..., function_name: _Optional[str] = ..., status: _Optional[int] = ..., container_id: _Optional[str] = ..., idx: _Optional[int] = ..., module_name: _Optional[str] = ...) -> None: ...
+
+class FunctionCallGraphResponse(_message.Message):
+    __slots__ = ("inputs",)
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    inputs: _containers.RepeatedCompositeFieldContainer[CallGraphInput]
+    def __init__(self, inputs: _Optional[_Iterable[_Union[CallGraphInput, _Mapping]]] = ...) -> None: ...
 
 class LogLine(_message.Message):
     __slots__ = ("ts", "source", "text", "app_id", "function_name", "container_id", "input_id", "seq", "verbose")
@@ -904,7 +940,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -916,6 +952,7 @@ class ServerToWorker(_message.Message):
     DISCONNECT_FIELD_NUMBER: _ClassVar[int]
     RECONCILED_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_END_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -927,7 +964,16 @@ class ServerToWorker(_message.Message):
     disconnect: str
     reconciled: ReconcileResult
     previous_end: str
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ...) -> None: ...
+    cancel: InputsCancel
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ...) -> None: ...
+
+class InputsCancel(_message.Message):
+    __slots__ = ("container_id", "input_ids")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUT_IDS_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    input_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, container_id: _Optional[str] = ..., input_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExecStart(_message.Message):
     __slots__ = ("exec_id", "container_id", "argv")

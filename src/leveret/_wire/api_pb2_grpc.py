@@ -162,6 +162,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallCancelRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallCancelResponse.FromString,
                 _registered_method=True)
+        self.FunctionCallGraph = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionCallGraph',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.FromString,
+                _registered_method=True)
         self.LogsStream = channel.unary_stream(
                 '/leveret.v1.Leveret/LogsStream',
                 request_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
@@ -374,6 +379,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FunctionCallGraph(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def LogsStream(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -567,6 +578,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionCallCancel,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallCancelRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallCancelResponse.SerializeToString,
+            ),
+            'FunctionCallGraph': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionCallGraph,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.SerializeToString,
             ),
             'LogsStream': grpc.unary_stream_rpc_method_handler(
                     servicer.LogsStream,
@@ -1301,6 +1317,33 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionCallCancel',
             leveret_dot_v1_dot_api__pb2.FunctionCallCancelRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionCallCancelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionCallGraph(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionCallGraph',
+            leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,9 @@ container's loop waits for more frames only until the batch is due (serve.py). E
 position (and keyword) becomes a list, one item per input, in the order the inputs came; the
 function returns a list with one result per input. An exception fails every input of its batch.
 An @app.cls's batched method gets its inputs' method name first, the same for all.
+
+A cancelled input that waits for its batch leaves it (CANCELLED, not run); a batch that runs is
+interrupted only when every one of its inputs is cancelled (cancel.py): the others want its result.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 
 from . import protocol as P
 from .lifecycle import Instance
-from .runner import Runner
+from .runner import Runner, cancelled
 from .serialization import exception_payload, load_args
 
 
@@ -43,25 +46,47 @@ class BatchedRunner(Runner):
         return max(0.0, self.deadline - time.monotonic())
 
     def run_batch(self) -> None:
+        if self.cancels.cancelled:   # cancelled while they waited: they leave the batch
+            left = []
+            for item in self.batch:
+                if self.cancels.is_cancelled(item[0]):
+                    self.cancels.drop((item[0],))
+                    self.calls.pop(item[0], None)
+                    self.emit(cancelled(item[0], item[1]), urgent=False)
+                else:
+                    left.append(item)
+            self.batch = left
         batch, self.batch = self.batch[:self.max_batch_size], self.batch[self.max_batch_size:]
         for input_id, _, _ in batch:   # a batch runs for many calls: none is the current one
             self.calls.pop(input_id, None)
         if self.batch:
             self.deadline = time.monotonic()
+        if not batch:
+            self.flush()
+            return
         if self.import_error is not None:
+            self.cancels.drop([input_id for input_id, _, _ in batch])
             for input_id, attempt, _ in batch:
                 self.emit((input_id, attempt, self.failure[0], self.import_error, 0, self.failure[1]), urgent=False)
             self.flush()
             return
         started = time.perf_counter()
-        outs = self._outputs(batch)
+        r = self.cancels.start(tuple(input_id for input_id, _, _ in batch))
+        try:
+            outs = self._outputs(r, batch)
+        except BaseException as exc:
+            if not self.cancels.cancelled_by(r, exc):
+                raise
+            outs = [cancelled(input_id, attempt, exc) for input_id, attempt, _ in batch]
+        finally:
+            self.cancels.end(r)
         with self._lock:
             self.busy_s += time.perf_counter() - started
         for out in outs:
             self.emit(out, urgent=False)
         self.flush()
 
-    def _outputs(self, batch: list[tuple]) -> list[tuple]:
+    def _outputs(self, r, batch: list[tuple]) -> list[tuple]:
         try:
             calls = [load_args(args_blob) for _, _, args_blob in batch]
             positional = [list(column) for column in zip(*[args for args, _ in calls])]
@@ -71,11 +96,11 @@ class BatchedRunner(Runner):
             keywords = {k: [kw[k] for _, kw in calls] for k in calls[0][1]}
             if isinstance(self.fn, Instance):   # an @app.cls's method: its name first, the same for all
                 method = positional.pop(0)[0]
-                results = self.fn(method, *positional, **keywords)
+                results = self._call(r, self.fn, method, *positional, **keywords)
             else:
-                results = self.fn(*positional, **keywords)
+                results = self._call(r, self.fn, *positional, **keywords)
             if hasattr(results, "__await__"):
-                results = self._run_async(results)
+                results = self._run_async(r, results)
             if not isinstance(results, (list, tuple)) or len(results) != len(batch):
                 got = f"{len(results)} results" if isinstance(results, (list, tuple)) else type(results).__name__
                 raise TypeError(f"a @batched function returns a list with one result per input: it got"

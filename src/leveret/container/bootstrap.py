@@ -5,13 +5,14 @@ nothing else of Leveret but the modules beside it, as a package of a name of its
 
 - serve.py — its life: connect, get the function, import it, say Hello, run batches until Stop;
 - runner.py — running the inputs, one at a time or all at once (``@concurrent``);
+- cancel.py — interrupting the code of an input whose call was cancelled;
 - channel.py — the socket to the worker, and what the function prints, as Log frames;
 - serialization.py — arguments in, results and exceptions out (large ones as Blob chunks);
 - protocol.py — the messages it exchanges with its worker over a unix socket.
 
 Flow::
 
-    worker ──unix socket──▶ bootstrap: [Load (a warm container's function)] Inputs, Blob, BlobAbort, Stop
+    worker ──unix socket──▶ bootstrap: [Load (a warm container's function)] Inputs, Blob, BlobAbort, Cancel, Stop
     bootstrap ─────────────▶ worker:   [Warm] Hello, Outputs, Log, Blob, BlobAbort
 
 Inputs and outputs move in batches both ways; one container serves many inputs. Arguments and

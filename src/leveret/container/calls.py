@@ -3,7 +3,7 @@
 which makes the call on the server with the container's token and answers.
 
     SDK in the container ─connects to the container's socket─▶ CallsOpen (version)
-                        ─Lookup │ Bind │ Call │ CallGet │ CallCancel (a tag each)─▶ worker ─▶ server
+                        ─Lookup │ Bind │ Call │ CallGet │ CallCancel │ CallGraph (a tag each)─▶ worker ─▶ server
                         ◀─Reply │ Result (the same tag)─────────────────────
     a map:              ─MapStart, MapInputs … (last)─▶ ◀─MapOutputs … (acked: inputs the server
                         stored), then a Reply: the map is over (or failed)
@@ -67,11 +67,11 @@ class CallGet(Message):
 
 
 class CallCancel(Message):
-    """Cancel a call's inputs that have not finished."""
-    KIND, _SCHEMA = 34, ("I", "s")
-    __slots__ = ("tag", "call_id")
-    def __init__(self, tag: int, call_id: str):
-        self.tag, self.call_id = tag, call_id
+    """Cancel a call's inputs that have not finished (``terminate``: and stop the containers running them)."""
+    KIND, _SCHEMA = 34, ("I", "s", "?")
+    __slots__ = ("tag", "call_id", "terminate")
+    def __init__(self, tag: int, call_id: str, terminate: bool = False):
+        self.tag, self.call_id, self.terminate = tag, call_id, terminate
 
 
 class MapStart(Message):
@@ -122,6 +122,15 @@ class Download(Message):
     __slots__ = ("tag", "blob_id")
     def __init__(self, tag: int, blob_id: str):
         self.tag, self.blob_id = tag, blob_id
+
+
+class CallGraph(Message):
+    """Read the tree of calls made under a call: answered by a Reply whose ``value`` is a JSON list of
+    its inputs' rows (FunctionCallGraphResponse's fields, in its order)."""
+    KIND, _SCHEMA = 44, ("I", "s")
+    __slots__ = ("tag", "call_id")
+    def __init__(self, tag: int, call_id: str):
+        self.tag, self.call_id = tag, call_id
 
 
 class Chunk(Message):
@@ -190,5 +199,6 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, MapStart, MapInputs, Upload, Download})
+FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, MapStart, MapInputs, Upload,
+                         Download})
 TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

@@ -46,9 +46,27 @@ class Channel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._lock = threading.Lock()
+        self._held = None   # signals blocked while the thread they may interrupt sends (hold_signals)
+
+    def hold_signals(self, signals: set, when) -> None:
+        """Block ``signals`` while a thread that ``when()`` says they may interrupt now sends a frame:
+        a handler that raises (a cancelled input's, cancel.py) then runs once the frame is whole,
+        never in the middle of it."""
+        import signal
+
+        self._held, self._held_when = signals, when
+        self._mask, self._block, self._unblock = signal.pthread_sigmask, signal.SIG_BLOCK, signal.SIG_UNBLOCK
 
     def send(self, msg: P.Message) -> None:
         data = P.encode(msg)
+        if self._held is not None and self._held_when():
+            try:   # a handler may run as the mask changes: the mask is put back whatever it raises
+                self._mask(self._block, self._held)
+                with self._lock:
+                    self.sock.sendall(data)
+            finally:
+                self._mask(self._unblock, self._held)
+            return
         with self._lock:
             self.sock.sendall(data)
 

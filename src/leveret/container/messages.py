@@ -10,12 +10,13 @@ import struct
 
 from .fields import FIXED, U32x2, blobs_in, blobs_out, fits, get, names_in, names_out, put, texts_out
 
-VERSION = 2   # the first field of Hello and Warm; a container and a worker of different versions do not talk
+VERSION = 3   # the first field of Hello and Warm; a container and a worker of different versions do not talk
 
 STATUS_SUCCESS = 1
 STATUS_FAILURE = 2
 STATUS_GENERATOR_ITEM = 3
 STATUS_GENERATOR_DONE = 4
+STATUS_CANCELLED = 5
 STATUS_INTERNAL_FAILURE = 7
 
 # Payloads over the inline limit travel as Blob chunks before their input (its args then None) or
@@ -259,7 +260,9 @@ class Stop(Message):
 
 
 class Cancel(Message):
-    """(Not sent yet.) Stop running one input; the container goes on with the others."""
+    """Stop running one input (its call was cancelled): its code is interrupted (cancel.py), or it is
+    skipped if it has not started, and it ends CANCELLED; the container goes on with the others. One
+    that finished, or is unknown, is ignored."""
     KIND, _SCHEMA = 23, ("s",)
     __slots__ = ("input_id",)
     def __init__(self, input_id: str):

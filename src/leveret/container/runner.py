@@ -1,6 +1,8 @@
 """Running a function's inputs: one at a time (``Runner``), or all those sent at once for
 ``@concurrent`` (``ConcurrentRunner``: on threads, or as tasks on one event loop); each output,
-its value pickled, is held a moment and sent in a batch with others.
+its value pickled, is held a moment and sent in a batch with others. The function's own code
+runs between ``cancels.enter`` and ``cancels.leave``: only there is a cancelled input's code
+interrupted (cancel.py), and it then ends CANCELLED.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 import time
 
 from . import protocol as P
+from .cancel import MESSAGE, Cancels, Running
 from .channel import CURRENT_CALL, CURRENT_INPUT, SOLE_CALL, SOLE_INPUT, Channel, SocketWriter
 from .serialization import PayloadTooLarge, PayloadWriter, exception_payload, load_args
 
@@ -46,6 +49,7 @@ class Runner:
         # what an input gets when there is no function to run (import_error holds the exception)
         self.failure = (P.STATUS_INTERNAL_FAILURE, "function could not be imported")
         self.calls: dict[str, str] = {}   # input id -> its call's id, until it runs
+        self.cancels = Cancels()   # inputs cancelled by the worker's Cancel frames (cancel.py)
 
     def flush(self) -> None:
         """Send held log text, then held outputs (the worker times inputs from their arrival)."""
@@ -82,12 +86,28 @@ class Runner:
             ) from exc
         return writer.result()
 
-    def _run_async(self, coro):
-        if self.loop is None:
-            import asyncio  # only async functions pay for it
+    def _call(self, r: Running, fn, *args, **kwargs):
+        """The function's code: a cancellation of its input interrupts it (and only it)."""
+        self.cancels.enter(r)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.cancels.leave(r)
 
+    def _run_async(self, r: Running, awaitable):
+        """An awaitable on this runner's loop, as a task its input's cancellation cancels."""
+        import asyncio  # only async functions pay for it
+
+        if self.loop is None:
             self.loop = asyncio.new_event_loop()
-        return self.loop.run_until_complete(coro)
+        return self._run_task(r, self.loop, asyncio.ensure_future(awaitable, loop=self.loop))
+
+    def _run_task(self, r: Running, loop, task):
+        self.cancels.set_task(r, loop, task)
+        try:
+            return loop.run_until_complete(task)
+        finally:
+            self.cancels.set_task(r, None, None)
 
     one_at_a_time = True
 
@@ -106,39 +126,57 @@ class Runner:
 
     def _run_one(self, input_id: str, attempt: int, args_blob: bytes, last_in_batch: bool) -> None:
         if self.import_error is not None:
+            self.cancels.drop((input_id,))
             self.emit((input_id, attempt, self.failure[0], self.import_error, 0, self.failure[1]), urgent=last_in_batch)
             return
+        if self.cancels.is_cancelled(input_id):   # cancelled before its turn: it does not start
+            self.cancels.drop((input_id,))
+            self.emit(cancelled(input_id, attempt), urgent=last_in_batch)
+            return
         started = time.perf_counter()
+        r = self.cancels.start((input_id,))
         try:
             args, kwargs = load_args(args_blob)
-            result = self.fn(*args, **kwargs)
+            result = self._call(r, self.fn, *args, **kwargs)
             if _is_generator(result):   # a generator function's, or an @app.cls's generator method's
-                n = self._run_generator(input_id, attempt, result)
+                n = self._run_generator(r, input_id, attempt, result)
                 out = (input_id, attempt, P.STATUS_GENERATOR_DONE, b"", n, "")
             else:
                 if hasattr(result, "__await__"):
-                    result = self._run_async(result)
+                    result = self._run_async(r, result)
                 out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, "")
         except Exception as exc:
             out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            if not self.cancels.cancelled_by(r, exc):
+                raise
+            out = cancelled(input_id, attempt, exc)
+        finally:
+            self.cancels.end(r)
         with self._lock:
             self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=last_in_batch)
 
-    def _run_generator(self, input_id: str, attempt: int, gen) -> int:
+    def _run_generator(self, r: Running, input_id: str, attempt: int, gen) -> int:
         n = 0
         if hasattr(gen, "__anext__"):
             while True:
                 try:
-                    item = self._run_async(gen.__anext__())
+                    item = self._run_async(r, gen.__anext__())
                 except StopAsyncIteration:
                     return n
                 self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
                 n += 1
-        for item in gen:
+        while True:
+            try:
+                item = self._call(r, next, gen)
+            except StopIteration:
+                return n
+            except BaseException:
+                gen.close()   # cancelled between two items: its code sees GeneratorExit at its yield
+                raise
             self.emit((input_id, attempt, P.STATUS_GENERATOR_ITEM, self._dump(item, input_id), n, ""), urgent=True)
             n += 1
-        return n
 
 
 class ConcurrentRunner(Runner):
@@ -176,11 +214,18 @@ class ConcurrentRunner(Runner):
         except BaseException:
             self._end_container()
 
-    def _run_async(self, coro):
+    def _run_async(self, r: Running, awaitable):
         """A sync function that returned an awaitable, on this thread: a loop of its own."""
         import asyncio
 
-        return asyncio.run(coro)
+        loop = asyncio.new_event_loop()
+        try:
+            return self._run_task(r, loop, asyncio.ensure_future(awaitable, loop=loop))
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
 
     def _end_container(self) -> None:
         import traceback
@@ -196,9 +241,18 @@ class ConcurrentRunner(Runner):
             self._end_container()
 
     async def _run_async_input(self, input_id: str, attempt: int, args_blob: bytes) -> None:
+        import asyncio
+
         CURRENT_INPUT.set(input_id)
         CURRENT_CALL.set(self.calls.pop(input_id, ""))
+        if self.cancels.is_cancelled(input_id):   # cancelled before it started: it does not
+            self.cancels.drop((input_id,))
+            self.emit(cancelled(input_id, attempt), urgent=True)
+            return
         started = time.perf_counter()
+        r = self.cancels.start((input_id,))
+        # this task awaits nothing but the function's code: cancelling it interrupts that code
+        self.cancels.set_task(r, self.loop, asyncio.current_task())
         try:
             args, kwargs = load_args(args_blob)
             if _function_kind(self.fn)[1]:
@@ -211,6 +265,13 @@ class ConcurrentRunner(Runner):
                 out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
         except Exception as exc:
             out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:
+            if not self.cancels.cancelled_by(r, exc):
+                raise
+            out = cancelled(input_id, attempt, exc)
+        finally:
+            self.cancels.set_task(r, None, None)
+            self.cancels.end(r)
         with self._lock:
             self.busy_s += time.perf_counter() - started
         self.emit(out, urgent=True)
@@ -224,6 +285,12 @@ class ConcurrentRunner(Runner):
             pending.result()
         else:
             self.pool.shutdown(wait=True)
+
+
+def cancelled(input_id: str, attempt: int, exc: BaseException | None = None) -> tuple:
+    """The output of a cancelled input (the server gave its caller one already: this frees its slot)."""
+    message = f"{type(exc).__name__}: {exc}" if exc is not None and str(exc) else "InputCancellation: " + MESSAGE
+    return input_id, attempt, P.STATUS_CANCELLED, b"", 0, message
 
 
 def _is_generator(value) -> bool:

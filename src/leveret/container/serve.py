@@ -1,10 +1,14 @@
 """A container's life: connect to the worker, get the function (from the environment, or, in a
 warm container, from a Load frame), import it, say Hello, then run the inputs of each batch that
 comes until Stop or the socket's end.
+
+The main thread reads the worker's frames while it waits for them; while it is busy (an input
+runs), the flusher thread reads what comes, so a Cancel reaches the input that runs (cancel.py).
 """
 
 from __future__ import annotations
 
+import collections
 import importlib
 import os
 import _socket as socket
@@ -132,8 +136,10 @@ def main(started_at: float) -> int:
     if runner.one_at_a_time:
         runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), P.RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it
+    frames = Frames(channel, runner.cancels)
+    flushing.append(frames)   # the flusher reads what comes while an input runs
     try:
-        serve_inputs(channel, runner)
+        serve_inputs(frames, runner)
     finally:
         if instance is not None:   # @exit, on Stop, the socket's end, or SIGTERM
             instance.exit()
@@ -153,24 +159,87 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def serve_inputs(channel: Channel, runner: Runner) -> None:
+class Frames:
+    """The worker's frames, in order. The main thread reads the socket itself while it waits for one
+    (``next``); while it is busy (an input runs), the flusher thread reads what comes at each of its
+    ticks (``flush``): a Cancel is acted on there and then, the rest waits here for the main thread."""
+
+    def __init__(self, channel: Channel, cancels):
+        self.channel = channel
+        self.cancels = cancels
+        self._reading = threading.Lock()   # whoever reads the socket holds it
+        self._read: collections.deque = collections.deque()   # what the flusher thread read
+        self._open = True
+
+    def next(self, timeout: float | None = None):
+        """The next frame; None at the socket's end; TimeoutError if none starts within ``timeout``."""
+        with self._reading:
+            if self._read:
+                msg = self._read.popleft()
+            elif timeout is not None and not self.channel.readable(timeout):
+                raise TimeoutError
+            else:
+                msg = self._recv()
+        if isinstance(msg, BaseException):   # a frame it cannot read
+            raise msg
+        return msg
+
+    def flush(self) -> None:
+        """The flusher thread's tick (channel.flush_forever): read what came while the main thread is
+        busy (it holds the lock while it reads or waits)."""
+        if not self._reading.acquire(blocking=False):
+            return
+        try:
+            while self._open and self.channel.readable(0):
+                msg = self._recv()
+                if type(msg) is P.Cancel:
+                    self.cancels.cancel(msg.input_id)
+                else:
+                    self._read.append(msg)
+        finally:
+            self._reading.release()
+
+    def _recv(self):
+        """A frame (an Inputs' ids known to ``cancels`` from now on); at the end None, or the error."""
+        try:
+            msg = self.channel.recv()
+        except (EOFError, OSError):
+            self._open = False
+            return None
+        except BaseException as exc:
+            self._open = False
+            return exc
+        if type(msg) is P.Inputs:
+            self.cancels.sent(msg.input_ids)
+        return msg
+
+
+def serve_inputs(frames: Frames, runner: Runner) -> None:
     """Run each batch of inputs that comes until Stop or the socket's end (after one batch, when
     the class's @enter failed: its inputs failed with it, and the container ends as a crash)."""
     spools: dict = {}   # input id -> Spool of its arguments while they arrive
     batched = isinstance(runner, BatchedRunner)
+    if runner.one_at_a_time or batched:   # their inputs run on this thread: a signal interrupts one
+        if threading.current_thread() is threading.main_thread():
+            runner.cancels.install(frames.channel)
     while True:
         if batched:   # a batch waits for more inputs only until it is due
             due = runner.due_in()
-            if due is not None and (due == 0 or not channel.readable(due)):
+            if due == 0:
                 runner.run_batch()
                 continue
-        try:
-            msg = channel.recv()
-        except (EOFError, OSError):
+            try:
+                msg = frames.next(due)
+            except TimeoutError:
+                runner.run_batch()
+                continue
+        else:
+            msg = frames.next()
+        if msg is None or isinstance(msg, P.Stop):
             break
-        if isinstance(msg, P.Stop):
-            break
-        if isinstance(msg, P.Blob):   # part of the arguments of an input that comes next
+        if isinstance(msg, P.Cancel):   # of an input not started, or finished (ignored)
+            runner.cancels.cancel(msg.input_id)
+        elif isinstance(msg, P.Blob):   # part of the arguments of an input that comes next
             spools.setdefault(msg.input_id, Spool()).add(msg.data)
         elif isinstance(msg, P.BlobAbort):
             spool = spools.pop(msg.input_id, None)

@@ -33,7 +33,7 @@ CONTAINER_PREFIX = "lvc_"
 # What a container's code may call: functions, their calls, and the blobs of large payloads.
 CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
     "FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
-    "FunctionCallCancel",
+    "FunctionCallCancel", "FunctionCallGraph",
     "BlobPut", "BlobGet"))
 
 

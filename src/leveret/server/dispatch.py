@@ -259,14 +259,15 @@ class Dispatcher:
         self._enqueue(fn, recs)  # first: the dispatch is sent before the write-behind commits
         if not stored:
             self.writes.add(Store.create_call, call.call_id, function_id, kind, total,
-                            [(r.input_id, r.idx, r.args, r.args_blob) for r in recs])
+                            [(r.input_id, r.idx, r.args, r.args_blob) for r in recs], parent_input)
         return call
 
     def restore_call(self, fn: FunctionState, call_id: str, kind: str, total: int | None,
-                     outputs: list[Output], inputs: list[Input]) -> CallState:
+                     outputs: list[Output], inputs: list[Input], parent_input: str = "") -> CallState:
         """A stored call that had not finished when the server stopped: its outputs so far, and its
-        inputs without a final output queued again."""
-        call = CallState(call_id, fn.function_id, fn.app_id, kind, total)
+        inputs without a final output queued again; made from inside by ``parent_input`` (cancelled with it)."""
+        call = CallState(call_id, fn.function_id, fn.app_id, kind, total, parent_input)
+        self.children.add(call)
         call.outputs.extend(outputs)
         call.finals = sum(1 for o in outputs if o.status in FINAL)
         recs = self._make_inputs(call, inputs)
@@ -321,16 +322,20 @@ class Dispatcher:
         call.detached_at = None
         self.detached.pop(call.call_id, None)
 
-    def cancel_call(self, call: CallState, reason: str) -> int:
-        """Cancel what is left of a call; return how many inputs were cancelled.
+    def cancel_call(self, call: CallState, reason: str, *, terminate_containers: bool = False) -> int:
+        """Cancel what is left of a call, and of the calls its inputs made; return how many inputs
+        were cancelled.
 
-        Queued inputs are skipped when they reach the head of the queue; running ones keep their
-        container's window until their result (dropped) or the container's end frees it."""
+        Queued inputs are skipped when they reach the head of the queue; running ones are told to
+        stop (placement.cancel_running: their code is interrupted; ``terminate_containers``: their
+        containers are stopped, and the other inputs there run again elsewhere). A running one
+        keeps its container's window until its result (dropped) or the container's end frees it."""
         if call.cancelled or call.done:
             return 0
         call.cancelled = True
         left = list(call.pending.values())
         fn = self.functions.get(call.function_id)
+        running: dict = {}   # container -> its inputs of this call
         for r in left:
             r.cancelled = True
             if r.retry_handle is not None:   # waiting out a retry delay: neither queued nor running
@@ -343,12 +348,17 @@ class Dispatcher:
                 self.inputs.pop(r.input_id, None)
                 if fn is not None:
                     fn.cancelled_in_queue += 1
+            else:
+                running.setdefault(r.container, []).append(r)
         message = f"cancelled: {reason}"
         self._publish([(r, Output(r.idx, CANCELLED, message=message), "") for r in left])
         self._forget(call)
+        if running:
+            self.placement.cancel_running(running, f"call {call.call_id} was cancelled ({reason})", terminate_containers)
         for r in left:   # what their code started from inside its container goes with them
             for child in self.children.take(r.input_id):
-                self.cancel_call(child, f"the call that made it was cancelled ({reason})")
+                self.cancel_call(child, f"the call that made it was cancelled ({reason})",
+                                 terminate_containers=terminate_containers)
         app = self.apps.get(call.app_id)
         if app is not None:
             app.cancelled_inputs += len(left)

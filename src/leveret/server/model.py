@@ -5,8 +5,8 @@ else in the server sees protobuf.
     client ─FunctionCreate─▶ FunctionSpec       client ─inputs─▶ Input          ─outputs─▶ Output
     worker ─register─▶ WorkerInfo (+ Reported)  worker ─results─▶ Results (of Output)
     worker ─event─▶ ContainerEvent (ContainerState)  ─usage─▶ Usage  ─exec output─▶ ExecOutput
-    Dispatcher ─▶ worker outbox: StartContainer, SendInputs, StopContainer, StartExec, CancelExec,
-                                 LogsStored, Reconciled, PreviousEnd, Disconnect
+    Dispatcher ─▶ worker outbox: StartContainer, SendInputs, CancelInputs, StopContainer, StartExec,
+                                 CancelExec, LogsStored, Reconciled, PreviousEnd, Disconnect
 
 Inputs and outputs are the hot path: plain tuples and ``__slots__`` classes, built once at the edge,
 payload bytes passed along as they are. Output statuses are ``_shared.status``'s numbers.
@@ -135,6 +135,11 @@ class StartContainer(NamedTuple):
 class SendInputs(NamedTuple):
     container_id: str
     inputs: list[tuple[str, int, bytes, str, str]]   # (input_id, attempt, args, args_blob_id, call_id)
+
+
+class CancelInputs(NamedTuple):
+    container_id: str
+    input_ids: list[str]   # running there (or sent there): their calls were cancelled
 
 
 class StopContainer(NamedTuple):

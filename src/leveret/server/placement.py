@@ -5,6 +5,8 @@ start, stop and end, and what they use.
         ─▶ start what is placed (a StartContainer to its worker); say why the rest wait, or
         fail the queue if no worker could ever hold one; evict others' idle containers for queued work
     on_event(ready) ─▶ the Dispatcher pumps inputs to it
+    cancel_running ─▶ CancelInputs to the worker (or, terminate_containers, a stop); a cancelled
+        input still running CANCEL_GRACE_S later has its container stopped
     on_event(stopped | failed) ─▶ what it held goes by the policy (attempts.py),
         a crash loop holds back the next start, freed room goes to who waits
 
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 from .._shared.ids import new_id
 from . import autoscaler
 from . import scheduler as sched
-from .model import ContainerEvent, ContainerState, StartContainer, StopContainer, Usage
+from .model import CancelInputs, ContainerEvent, ContainerState, StartContainer, StopContainer, Usage
 from .store import Store
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState, WorkerConn
 from .errors import NotFound
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from .dispatch import Dispatcher
 
 CRASH_BACKOFF_S = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)   # hold-off before the next start, by crashes in a row
+# A cancelled input whose code has not stopped this long after its Cancel (stuck in C code that
+# never returns to Python, or catching the cancellation and going on) has its container stopped.
+CANCEL_GRACE_S = 10.0
 
 
 class Placement:
@@ -202,6 +207,27 @@ class Placement:
             kept[other.function_id] -= 1
             self.stop(ct, f"its room was needed by {fn.name}")
             wanted -= 1
+
+    def cancel_running(self, running: dict, reason: str, terminate: bool) -> None:
+        """Cancelled inputs running in containers (``running``: container -> its InputRecs): their
+        worker interrupts their code; ``terminate`` stops those containers too, so their other
+        inputs run again elsewhere, as a stopped container's do."""
+        for ct, recs in running.items():
+            if self.d.containers.get(ct.container_id) is not ct:
+                continue   # it ended: its inputs were dealt with then
+            ct.worker.outbox.put_nowait(CancelInputs(ct.container_id, [r.input_id for r in recs]))
+            if terminate:
+                self.stop(ct, f"{reason} with terminate_containers=True")
+            elif not ct.stopping:
+                self.d.clock.call_later(CANCEL_GRACE_S, self._cancel_overdue, ct, [(r, r.attempt) for r in recs])
+
+    def _cancel_overdue(self, ct: ContainerRec, recs: list) -> None:
+        if ct.stopping or self.d.containers.get(ct.container_id) is not ct:
+            return
+        stuck = [r for r, attempt in recs if ct.outstanding.get(r.input_id) is r and r.attempt == attempt]
+        if stuck:
+            self.stop(ct, f"input {stuck[0].input_id} was cancelled and its code did not stop within {CANCEL_GRACE_S:g} s"
+                          " (code that stays in C, or catches the cancellation, is not interrupted)")
 
     def stop(self, ct: ContainerRec, reason: str) -> None:
         if ct.stopping:

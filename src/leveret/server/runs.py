@@ -48,9 +48,11 @@ async def restore_calls(d: "Dispatcher", functions: list["FunctionState"], kinds
     outputs = await d.reads.run(Store.outputs_of_calls, [
         call_id for call_id, (fn, _, total, inputs) in calls.items()
         if fn.spec.is_generator or total is None or total > len(inputs)])
+    parents = await d.reads.run(Store.call_parents, list(calls))
     counts: dict[str, list[int]] = {}
     for n, (call_id, (fn, kind, total, inputs)) in enumerate(calls.items(), 1):
-        d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs.get(call_id, ())], inputs)
+        d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs.get(call_id, ())], inputs,
+                       parents.get(call_id, ""))
         count = counts.setdefault(fn.function_id, [0, 0])
         count[0] += 1
         count[1] += len(inputs)
@@ -73,8 +75,10 @@ async def restore_runs(d: "Dispatcher", progress=None) -> int:
         for function_id, _, encoded in await d.reads.run(Store.functions_of, app.app_id):
             d.create_function(app.app_id, d.read_spec(encoded), function_id)
         for fn in app.functions:
-            for call_id, kind, total, outputs, inputs in await d.reads.run(_open_calls, fn.function_id):
-                d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs], inputs)
+            opened = await d.reads.run(_open_calls, fn.function_id)
+            parents = await d.reads.run(Store.call_parents, [call_id for call_id, *_ in opened])
+            for call_id, kind, total, outputs, inputs in opened:
+                d.restore_call(fn, call_id, kind, total, [Output(*r) for r in outputs], inputs, parents.get(call_id, ""))
                 log.info("restored call %s of %s: %d input(s) queued again", call_id, fn.name, len(inputs))
     return len(apps)
 

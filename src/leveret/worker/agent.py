@@ -1,7 +1,7 @@
 """The worker agent: one stream to the server carries everything both ways (link.py keeps it up,
 reconnecting whenever it breaks).
 
-    server ─ServerToWorker─▶ link.py, convert.py ─▶ Assignment │ Inputs │ Stop ─▶ ContainerTask
+    server ─ServerToWorker─▶ link.py, convert.py ─▶ Assignment │ Inputs │ Stop │ CancelInputs ─▶ ContainerTask
     ContainerTask ─▶ Results │ ContainerEvent │ log lines (batched) ─▶ convert.py ─WorkerToServer─▶ server
 
 It works on its own types (model.py); protobuf stays in link.py, convert.py and rpc.py.
@@ -162,6 +162,10 @@ class Agent:
             task = self.tasks.get(cmd.container_id)
             if task is not None:
                 task.stop(cmd.reason)
+        elif kind is m.CancelInputs:
+            task = self.tasks.get(cmd.container_id)
+            if task is not None:
+                task.cancel_inputs(cmd.input_ids)
         elif kind is m.Exec:
             self._execs[cmd.exec_id] = asyncio.ensure_future(self._exec(cmd))
         elif kind is m.CancelExec:

@@ -1,9 +1,9 @@
 """A container's calls: what its function's code calls from inside it (``.remote``, ``.spawn``,
-``FunctionCall.get`` / ``.cancel``, ``Function.from_name``), made on the server with the
-container's token.
+``FunctionCall.get`` / ``.cancel`` / ``.get_call_graph``, ``Function.from_name``), made on the
+server with the container's token.
 
     SDK in the container ─connects to the container's socket─▶ CallsOpen ─▶ serve()
-        Lookup │ Bind │ Call │ CallGet │ CallCancel ─▶ the server (rpc.ContainerCalls, the container's token)
+        Lookup │ Bind │ Call │ CallGet │ CallCancel │ CallGraph ─▶ the server (rpc.ContainerCalls, the container's token)
         ◀─ Reply │ Result, under the request's tag
         MapStart, MapInputs … ─▶ a FunctionMap stream ─▶ MapOutputs … (acked), then a Reply
         Upload … (last) ─▶ a blob ─▶ Reply (its id);  Download ─▶ Chunk …, then a Reply
@@ -17,6 +17,7 @@ on a long result does not hold up the others of the same connection.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -136,7 +137,9 @@ async def _make(task: "ContainerTask", msg):
     if type(msg) is C.CallGet:
         out = await server.get(msg.call_id, msg.timeout)
         return C.Reply(msg.tag, C.TIMED_OUT, "timed out") if out is None else _result(msg.tag, out)
-    await server.cancel(msg.call_id)   # CallCancel
+    if type(msg) is C.CallGraph:
+        return C.Reply(msg.tag, value=json.dumps(await server.call_graph(msg.call_id)))
+    await server.cancel(msg.call_id, terminate_containers=msg.terminate)   # CallCancel
     return C.Reply(msg.tag)
 
 

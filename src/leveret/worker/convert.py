@@ -1,7 +1,7 @@
 """api.proto's messages ⇄ the worker's own types (model.py): the one place they are converted, once
 each way. link.py calls these on its stream; the worker's core never sees a message.
 
-    ServerToWorker ─from_server─▶ Assignment (Definition) │ Inputs │ Stop │ Exec │ … │ None (unknown)
+    ServerToWorker ─from_server─▶ Assignment (Definition) │ Inputs │ Stop │ CancelInputs │ Exec │ … │ None (unknown)
     WorkerInfo, Heartbeat, UsageReport, Results, ContainerEvent, ExecReport, Logs ─to_server─▶ WorkerToServer
 
 Inputs and results are the hot path: an input becomes a plain tuple, and a message out is built in
@@ -34,6 +34,7 @@ FROM_SERVER = {
     "start": lambda a: m.Assignment(a.container_id, a.function_id, a.app_id, definition(a.definition),
                                       a.container_token),
     "stop": lambda s: m.Stop(s.container_id, s.reason),
+    "cancel": lambda c: m.CancelInputs(c.container_id, list(c.input_ids)),
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv)),
     "exec_cancel": m.CancelExec,
     "logs_stored": m.LogsStored,

@@ -3,6 +3,7 @@ convert.py turns api.proto's messages into these and back; link.py (the stream) 
 server's other calls) are the only modules that see protobuf.
 
     server ─start─▶ Assignment (Definition)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
+           ─cancel─▶ CancelInputs
            ─exec─▶ Exec, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
            ─disconnect─▶ Disconnect
@@ -22,7 +23,7 @@ from typing import NamedTuple
 from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, Reported, Usage
 
 __all__ = [
-    "Assignment", "CallOutput", "CallRefused", "CancelExec", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
+    "Assignment", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
     "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
@@ -80,6 +81,13 @@ class Inputs(NamedTuple):
 class Stop(NamedTuple):
     container_id: str
     reason: str
+
+
+class CancelInputs(NamedTuple):
+    """Stop running these inputs of a container (their calls were cancelled)."""
+
+    container_id: str
+    input_ids: list
 
 
 class Exec(NamedTuple):

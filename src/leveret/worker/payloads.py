@@ -61,6 +61,18 @@ class PayloadRelay:
 
         self._feeding = asyncio.ensure_future(run())
 
+    def after(self, then: Callable[[], None]) -> None:
+        """Call ``then()`` once the batches streaming now are written (a Cancel for one of their inputs
+        must come after it, or the container would not know the input yet)."""
+        before = self._feeding
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.wait({before})
+            then()
+
+        self._feeding = asyncio.ensure_future(run())
+
     # ------------------------------------------------------------------ out of the container
 
     async def chunk(self, input_id: str, data: bytes) -> None:

@@ -103,8 +103,15 @@ class ContainerCalls:
         resp = await self._unary("FunctionCallGet", pb.FunctionCallGetRequest(call_id=call_id, timeout_s=timeout))
         return None if resp.timed_out else _output(resp.outputs[0])
 
-    async def cancel(self, call_id: str) -> None:
-        await self._unary("FunctionCallCancel", pb.FunctionCallCancelRequest(call_id=call_id))
+    async def call_graph(self, call_id: str) -> list[list]:
+        """The rows of the tree of calls under ``call_id`` (FunctionCallGraphResponse's inputs, as lists)."""
+        resp = await self._unary("FunctionCallGraph", pb.FunctionCallGraphRequest(call_id=call_id))
+        return [[i.input_id, i.call_id, i.parent_input_id, i.function_id, i.function_name, i.module_name, i.status,
+                 i.container_id, i.idx] for i in resp.inputs]
+
+    async def cancel(self, call_id: str, *, terminate_containers: bool = False) -> None:
+        await self._unary("FunctionCallCancel", pb.FunctionCallCancelRequest(
+            call_id=call_id, terminate_containers=terminate_containers))
 
     async def remote(self, function_id: str, call_id: str, args: bytes, args_blob: str, parent: str) -> CallOutput:
         tag = next(self._tags)

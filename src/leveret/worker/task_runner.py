@@ -40,8 +40,9 @@ log = logging.getLogger("leveret.worker")
 # What a container may say of an output (the protocol's numbers are _shared.status's); any other
 # number it sends is an internal failure.
 STATUSES = frozenset({protocol.STATUS_SUCCESS, protocol.STATUS_FAILURE, protocol.STATUS_GENERATOR_ITEM,
-                      protocol.STATUS_GENERATOR_DONE, protocol.STATUS_INTERNAL_FAILURE})
+                      protocol.STATUS_GENERATOR_DONE, protocol.STATUS_CANCELLED, protocol.STATUS_INTERNAL_FAILURE})
 INTERNAL_FAILURE = int(OutputStatus.INTERNAL_FAILURE)
+CANCELLED = int(OutputStatus.CANCELLED)
 
 
 class ContainerTask:
@@ -105,6 +106,22 @@ class ContainerTask:
             self.pending_inputs.extend(items)
             return
         self._send(items)
+
+    def cancel_inputs(self, input_ids: list) -> None:
+        """Their calls were cancelled: a Cancel frame each, which interrupts the code running one (or
+        skips one not started); inputs still held here for a container not connected yet end now."""
+        wanted = set(input_ids)
+        held = {item[0]: item for item in self.pending_inputs if item[0] in wanted}
+        if held:
+            self.pending_inputs = [item for item in self.pending_inputs if item[0] not in held]
+            for input_id, attempt, *_ in held.values():
+                self._result(input_id, attempt, CANCELLED, "cancelled before its container started")
+        cancels = [protocol.Cancel(input_id) for input_id in input_ids if input_id not in held]
+        if self.relay.busy():   # after the inputs whose arguments are streaming
+            self.relay.after(lambda: [self._write(c) for c in cancels])
+        else:
+            for c in cancels:
+                self._write(c)
 
     def _send(self, items: list[tuple]) -> None:
         """Inputs (input_id, attempt, args, args_blob, call_id) to the bootstrap: those whose arguments are a

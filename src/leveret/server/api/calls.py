@@ -1,5 +1,6 @@
 """Calls: FunctionRemote (one stream per client, its ``.remote()`` calls multiplexed), FunctionMap
-(a stream per ``.map()``), FunctionSpawn, FunctionCallGet, FunctionCallCancel.
+(a stream per ``.map()``), FunctionSpawn, FunctionCallGet, FunctionCallCancel, FunctionCallGraph
+(the tree of calls made under a call, from the store).
 
 A client names its calls (an ``fc-`` id it chose), so a request sent again after a reconnect finds
 the call it made: a ``.remote()`` gets its result, a ``.spawn()`` its id, a ``.map()`` carries on
@@ -24,6 +25,7 @@ from ..calls import CallState
 from ..errors import NotFound
 from ..model import Input, Output
 from ..store import Store
+from ..store.calls import CallGraphTooBig
 from .convert import add_outputs, inputs as wire_inputs, set_output
 
 RESPONSE_BYTES = 4 * 1024 * 1024   # data per outputs response, well under the message limit
@@ -309,8 +311,38 @@ class CallsApi:
 
     async def FunctionCallCancel(self, request, context):
         call = await self._readable_call(request.call_id, self.tokens.container_of(context), context)
-        n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client")
+        n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client",
+                                                      terminate_containers=request.terminate_containers)
         return pb.FunctionCallCancelResponse(cancelled_inputs=n)
+
+    async def FunctionCallGraph(self, request, context):
+        await self._readable_call(request.call_id, self.tokens.container_of(context), context)
+        try:
+            found = await self.reads.run(_call_graph, request.call_id)
+        except CallGraphTooBig as exc:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, f"{exc}: too many to return at once; ask for the"
+                                " graph of a call further down (a child's FunctionCall.from_id(...).get_call_graph())")
+        if found is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, self.pruned_call(request.call_id))
+        rows, definitions = found
+        modules = {fid: pb.FunctionDefinition.FromString(d).module for fid, d in definitions.items()}
+        return pb.FunctionCallGraphResponse(inputs=[pb.CallGraphInput(
+            input_id=iid, call_id=cid, parent_input_id=parent if cid != request.call_id else "", function_id=fid,
+            function_name=name, idx=idx, status=status, container_id=container, module_name=modules.get(fid, ""))
+            for iid, cid, parent, fid, name, idx, status, container in rows])
+
+
+def _call_graph(store: Store, call_id: str) -> tuple[list[tuple], dict[str, bytes]] | None:
+    """A call's graph (Store.call_graph) and the definitions of the functions in it, or None."""
+    rows = store.call_graph(call_id)
+    if rows is None:
+        return None
+    definitions = {}
+    for fid in {row[3] for row in rows}:
+        found = store.get_function(fid)
+        if found is not None:
+            definitions[fid] = found[2]
+    return rows, definitions
 
 
 def _stored_call(store: Store, call_id: str) -> tuple[int | None, list[tuple]] | None:

@@ -159,6 +159,8 @@ TO_WORKER = {
         container_id=c.container_id, function_id=c.function_id, app_id=c.app_id, definition=definition(c.spec),
         container_token=c.token)),
     m.StopContainer: lambda c: pb.ServerToWorker(stop=pb.ContainerStop(container_id=c.container_id, reason=c.reason)),
+    m.CancelInputs: lambda c: pb.ServerToWorker(cancel=pb.InputsCancel(container_id=c.container_id,
+                                                                       input_ids=c.input_ids)),
     m.StartExec: lambda c: pb.ServerToWorker(exec=pb.ExecStart(exec_id=c.exec_id, container_id=c.container_id,
                                                                argv=c.argv)),
     m.CancelExec: lambda c: pb.ServerToWorker(exec_cancel=c.exec_id),

@@ -11,6 +11,13 @@ import math
 from ..._shared.status import NAMES, label
 
 
+CALL_GRAPH_LIMIT = 50_000   # inputs a call graph returns at most
+
+
+class CallGraphTooBig(Exception):
+    """A call graph has more inputs than a reader is given at once."""
+
+
 class CallRows:
     """The calls half of ``SqlStore`` (which mixes it in): its SQL uses ``SqlStore``'s ``_execute``,
     ``_executemany`` and ``transaction``, the same on every backend."""
@@ -109,18 +116,54 @@ class CallRows:
         return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
                 "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
 
+    def call_graph(self, call_id: str, limit: int = CALL_GRAPH_LIMIT) -> list[tuple] | None:
+        """The inputs of a call and, down the tree, of the calls their code made from inside their
+        containers: (input_id, call_id, parent_input, function_id, function_name, idx, status,
+        container_id), a level at a time, each call's inputs in order; ``status`` is the input's
+        final output's (its last, after retries), 0 while it has none. None: no such call.
+        Raises ``CallGraphTooBig`` past ``limit`` inputs."""
+        if self._execute("SELECT 1 FROM calls WHERE id = ?", (call_id,)).fetchone() is None:
+            return None
+        found: list[tuple] = []
+        level = [call_id]
+        while level:
+            inputs: dict[str, list] = {}
+            for chunk in _chunks(level):
+                for iid, cid, parent, fid, name, idx, status, container in self._execute(
+                        "SELECT i.id, i.call_id, c.parent_input, c.function_id, COALESCE(f.name, ''), i.idx,"
+                        " COALESCE(o.status, 0), COALESCE(o.container_id, '') FROM inputs i JOIN calls c ON c.id = i.call_id"
+                        " LEFT JOIN functions f ON f.id = c.function_id LEFT JOIN outputs o ON o.call_id = i.call_id"
+                        " AND o.input_id = i.id AND o.status != 3"
+                        f" WHERE i.call_id IN ({', '.join('?' * len(chunk))}) ORDER BY c.created_at, c.id, i.idx, o.seq",
+                        chunk):
+                    inputs[iid] = [iid, cid, parent, fid, name, idx, status, container]   # the last output wins
+            found.extend(tuple(r) for r in inputs.values())
+            if len(found) > limit:
+                raise CallGraphTooBig(f"call {call_id} and the calls made under it have more than {limit} inputs")
+            level = [c for chunk in _chunks(list(inputs)) for (c,) in self._execute(
+                f"SELECT id FROM calls WHERE parent_input IN ({', '.join('?' * len(chunk))}) ORDER BY created_at, id",
+                chunk)]
+        return found
+
+    def call_parents(self, call_ids: list[str]) -> dict[str, str]:
+        """{call_id: the input whose code made it} of those of ``call_ids`` made from inside a container."""
+        return {call_id: parent for chunk in _chunks(call_ids) for call_id, parent in self._execute(
+            f"SELECT id, parent_input FROM calls WHERE id IN ({', '.join('?' * len(chunk))}) AND parent_input != ''",
+            chunk)}
+
     def get_function(self, function_id: str) -> tuple[str, str, bytes] | None:
         """(app_id, name, serialized definition) of a function."""
         return self._execute("SELECT app_id, name, definition FROM functions WHERE id = ?", (function_id,)).fetchone()
 
     def create_call(self, call_id: str, function_id: str, kind: str, total: int | None,
-                    inputs: list[tuple]) -> None:
-        """Store a call and its first inputs ``(input_id, idx, args[, args_blob])`` in one transaction."""
+                    inputs: list[tuple], parent_input: str = "") -> None:
+        """Store a call and its first inputs ``(input_id, idx, args[, args_blob])`` in one transaction;
+        ``parent_input``: the input whose code made it from inside its container."""
         now = self.clock.time()
         with self.transaction():
             self._execute(
-                "INSERT INTO calls (id, function_id, kind, total, created_at) VALUES (?, ?, ?, ?, ?)",
-                (call_id, function_id, kind, total, now),
+                "INSERT INTO calls (id, function_id, kind, total, created_at, parent_input) VALUES (?, ?, ?, ?, ?, ?)",
+                (call_id, function_id, kind, total, now, parent_input),
             )
             self.add_inputs(call_id, inputs)
 
@@ -162,8 +205,7 @@ class CallRows:
         """The outputs of many calls, each call's in order: {call_id: [(idx, status, data, gen_index,
         message, data_blob), ...]} (calls without outputs are left out); a few hundred calls a query."""
         found: dict[str, list] = {}
-        for start in range(0, len(call_ids), 500):
-            chunk = call_ids[start:start + 500]
+        for chunk in _chunks(call_ids):
             for call_id, *row in self._execute(
                     "SELECT call_id, idx, status, data, gen_index, message, data_blob FROM outputs"
                     f" WHERE call_id IN ({', '.join('?' * len(chunk))}) ORDER BY call_id, seq", chunk):
@@ -177,6 +219,11 @@ class CallRows:
             " ORDER BY seq",
             (call_id, from_seq),
         ).fetchall()
+
+
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    """``ids`` in lists short enough for one IN (...) each."""
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
 
 
 def _quantile(ordered: list[float], q: float) -> float:
