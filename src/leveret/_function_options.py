@@ -38,13 +38,13 @@ class FunctionOptions:
     """A function's validated options (a plain class: dataclasses would import inspect)."""
 
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
-                 "timeout", "secret_env", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
+                 "timeout", "secrets", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
                  "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
                  "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
-                 image=None, timeout: float = DEFAULT_TIMEOUT, secret_env: dict | None = None,
+                 image=None, timeout: float = DEFAULT_TIMEOUT, secrets=(),
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
                  region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0,
@@ -57,7 +57,7 @@ class FunctionOptions:
         self.block_network = block_network
         self.image = image                # an Image, or None for the default image
         self.timeout = timeout            # seconds one input may run before its container is stopped
-        self.secret_env = secret_env or {}  # environment from the function's secrets
+        self.secrets = tuple(secrets)     # its Secrets, later ones winning (their ids go in its definition)
         self.cpu_request = cpu_request    # cores the scheduler reserves; 0 = the server's default
         self.memory_request_mb = memory_request_mb
         self.retries = retries            # a Retries, or None
@@ -163,7 +163,7 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
     if max_containers is not None and (isinstance(max_containers, bool) or not isinstance(max_containers, int) or max_containers < 1):
         raise InvalidError(f"{function_name}: max_containers={max_containers!r} must be a positive integer, e.g. max_containers=10")
     from .image import Image
-    from .secret import merged_env
+    from .secret import check_secrets
 
     if timeout is None:
         timeout = DEFAULT_TIMEOUT
@@ -202,7 +202,7 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
     return FunctionOptions(serialized=serialized, scaledown_window=scaledown_window, max_containers=max_containers,
                            cpu=cpu_limit, memory_mb=memory_limit, cpu_request=cpu_request,
                            memory_request_mb=memory_request, block_network=block_network, image=image,
-                           timeout=float(timeout), secret_env=merged_env(secrets),
+                           timeout=float(timeout), secrets=check_secrets(secrets),
                            retries=Retries.of(function_name, retries), startup_timeout=float(startup_timeout or 0),
                            min_containers=min_containers, buffer_containers=buffer_containers,
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",

@@ -170,6 +170,7 @@ class RunContext:
 async def function_definition(client: Client, fn):
     """What the server needs to run ``fn``: its options, and its code uploaded as a mount."""
     from ._wire import api_pb2 as pb
+    from .secret import secret_ids
 
     raw = fn.get_raw_f()
     opts = fn._options
@@ -177,7 +178,7 @@ async def function_definition(client: Client, fn):
         name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
         scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
         cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
-        secret_env=opts.secret_env, cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
+        secret_ids=await secret_ids(opts.secrets, client), cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
         startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
         buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
         selector={"region": opts.region} if opts.region else {}, gpu_type=opts.gpu_type, gpu_count=opts.gpu_count,
@@ -207,8 +208,12 @@ async def function_definition(client: Client, fn):
 async def _image_json(client: Client, image) -> str:
     """The image as workers get it: local files uploaded (content-addressed) as add_files steps."""
     from .image import steps_for_workers
+    from .secret import secret_ids
 
-    steps = await steps_for_workers(image, lambda files: _mount(client, files))
+    async def secret_id(secret) -> str:
+        return (await secret_ids([secret], client))[0]
+
+    steps = await steps_for_workers(image, lambda files: _mount(client, files), secret_id)
     return json.dumps(steps, sort_keys=True, separators=(",", ":"))
 
 

@@ -50,8 +50,10 @@ def option_changes(name: str, *, cpu=None, memory=None, gpu=None, env=None, secr
                                  ("scaledown_window", "scaledown_window_s", scaledown_window)):
         if value is not None:
             changes[field] = getattr(opts, option)
-    if secrets or env:
-        changes["secret_env"] = {**opts.secret_env, **(env or {})}
+    if secrets or env:   # added to the function's; ids once bound (resolved)
+        from .secret import Secret
+
+        changes["secrets"] = [*opts.secrets, *([Secret.from_dict(env)] if env else [])]
     if region is not None:
         changes["selector"] = {"region": opts.region}
     return changes
@@ -67,6 +69,11 @@ def batching_changes(max_batch_size: int, wait_ms: int) -> dict:
     return {"batch_max_size": max_batch_size, "batch_wait_ms": wait_ms}
 
 
-def text(changes: dict) -> str:
-    """The options as the server takes them ("" for none)."""
+async def text(changes: dict, client) -> str:
+    """The options as the server takes them ("" for none): secrets by their ids on ``client``'s server."""
+    if "secrets" in changes:
+        from .secret import secret_ids
+
+        changes = {**changes, "secret_ids": await secret_ids(changes["secrets"], client)}
+        del changes["secrets"]
     return json.dumps(changes, sort_keys=True, separators=(",", ":")) if changes else ""

@@ -34,9 +34,9 @@ class App:
         if image is not None and not isinstance(image, Image):
             raise InvalidError(f"App(image=...) takes a leveret.Image, e.g. leveret.Image.debian_slim(), not {image!r}")
         self.image = image   # the default image of the app's functions
-        from .secret import merged_env
+        from .secret import check_secrets
 
-        merged_env(secrets)   # refuses what is not a Secret, here rather than at the first function
+        check_secrets(secrets)   # refuses what is not a Secret, here rather than at the first function
         self.secrets = list(secrets or [])   # every function of the app gets these
         for option, value in (("volumes", volumes), ("include_source", include_source)):
             if value:

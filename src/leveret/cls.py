@@ -204,7 +204,7 @@ class Obj:
         if not self._params and not self._cls._changes:
             return base
         if self._bound is None or self._bound[0] != base:
-            self._bound = (base, await client.bind(base, self._params, text(self._cls._changes)))
+            self._bound = (base, await client.bind(base, self._params, await text(self._cls._changes, client)))
         return self._bound[1]
 
     def _instance(self):

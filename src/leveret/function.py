@@ -332,7 +332,7 @@ class _WithOptions(Function):
         client = await self._root._live()
         base = self._root._function_id
         if self._bound is None or self._bound[0] != base:
-            self._bound = (base, await client.bind(base, "", text(self._changes)))
+            self._bound = (base, await client.bind(base, "", await text(self._changes, client)))
         self._function_id, self._client = self._bound[1], client
         return client
 

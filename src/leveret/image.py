@@ -29,6 +29,7 @@ class Image:
 
     def __init__(self, steps: tuple[dict, ...]):
         self._steps = steps
+        self._registry_secret = None   # from_registry(secret=): the credentials, a Secret (never in the steps)
 
     def __repr__(self) -> str:
         return f"<leveret.Image {' -> '.join(s['op'] for s in self._steps)}>"
@@ -38,7 +39,9 @@ class Image:
             import secrets
 
             step = {**step, "force": secrets.token_hex(8)}   # a new layer id: the step runs again
-        return Image(self._steps + (step,))
+        image = Image(self._steps + (step,))
+        image._registry_secret = self._registry_secret
+        return image
 
     def to_json(self) -> str:
         """The canonical form sent to workers (its layers' ids derive from it)."""
@@ -68,21 +71,26 @@ class Image:
         """An image from an OCI / Docker registry, e.g. 'python:3.11-slim' or 'localhost:5000/team/app:v1'.
 
         The image needs python3 (>= 3.9) on its PATH. ``secret`` gives credentials for a private
-        registry: a Secret with REGISTRY_USERNAME and REGISTRY_PASSWORD."""
+        registry: a Secret with REGISTRY_USERNAME and REGISTRY_PASSWORD. The image names it (by its
+        id on the server, once the app starts); its values go only to the worker that pulls."""
         if not isinstance(tag, str) or not tag or any(c.isspace() for c in tag):
             raise InvalidError(f"from_registry takes an image reference, e.g. 'python:3.11-slim', not {tag!r}")
         for option, value in (("add_python", add_python), ("setup_dockerfile_commands", setup_dockerfile_commands)):
             if value:
                 raise NotImplementedOptionError(f"Image.from_registry({option}=...) is not supported yet; remove `{option}=`")
         step = {"op": "from_registry", "ref": tag}
+        image = Image(())._then(step, force_build)
         if secret is not None:
-            from .secret import merged_env
+            from .secret import Secret, check_secrets
 
-            creds = merged_env([secret])
-            if not {"REGISTRY_USERNAME", "REGISTRY_PASSWORD"} <= set(creds):
+            check_secrets([secret])
+            if secret._name:   # checked when the app starts
+                secret = Secret.from_name(secret._name, environment_name=secret._environment_name,
+                                          required_keys=[*REGISTRY_KEYS, *getattr(secret, "_required_keys", ())])
+            elif not set(REGISTRY_KEYS) <= set(secret._env):
                 raise InvalidError("from_registry(secret=...) needs a Secret with REGISTRY_USERNAME and REGISTRY_PASSWORD")
-            step["credentials"] = [creds["REGISTRY_USERNAME"], creds["REGISTRY_PASSWORD"]]
-        return Image(())._then(step, force_build)
+            image._registry_secret = secret
+        return image
 
     @staticmethod
     def from_dockerfile(path: str, *args, **kwargs) -> "Image":
@@ -225,6 +233,7 @@ class Image:
     del _not_yet
 
 
+REGISTRY_KEYS = ("REGISTRY_USERNAME", "REGISTRY_PASSWORD")
 PYTHON_SOURCE_DIR = "/root/python"   # add_local_python_source puts modules here; it is on the path
 
 
@@ -300,13 +309,24 @@ def _absolute(path: str, what: str) -> str:
     return path
 
 
-async def steps_for_workers(image: "Image", upload) -> list[dict]:
+async def steps_for_workers(image: "Image", upload, secret_id=None) -> list[dict]:
     """The image's steps as workers get them: each add_local step becomes add_files with the id of
-    its files, which ``upload`` (async, [(path, content, mode)] -> mount id) makes available."""
+    its files, which ``upload`` (async, [(path, content, mode)] -> mount id) makes available; a
+    registry's credentials, the id of their secret (``secret_id``: async, Secret -> its id; the
+    server gives the values to the worker that pulls), or without ``secret_id`` (a build here) the
+    values themselves."""
     import os
 
     steps = []
     for step in image._steps:
+        if step["op"] == "from_registry" and image._registry_secret is not None:
+            if secret_id is not None:
+                step = {**step, "credentials_secret": await secret_id(image._registry_secret)}
+            else:
+                from .secret import merged_env
+
+                creds = merged_env([image._registry_secret])
+                step = {**step, "credentials": [creds[k] for k in REGISTRY_KEYS]}
         if step["op"] != "add_local":
             steps.append(step)
             continue

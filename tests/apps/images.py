@@ -65,3 +65,15 @@ REGISTRY_IMAGE = os.environ.get("LEVERET_TEST_REGISTRY_IMAGE", "localhost:5000/t
 def on_registry_image():
     with open("/etc/from-registry.txt") as f, open("layered.txt") as g:
         return f.read().strip(), g.read().strip(), os.environ.get("FROM_REGISTRY"), os.getcwd()
+
+
+private_registry_app = leveret.App("private-registry-images")
+PRIVATE_IMAGE = os.environ.get("LEVERET_TEST_PRIVATE_IMAGE", "localhost:5000/team/python:v1")
+
+
+@private_registry_app.function(image=leveret.Image.from_registry(
+    PRIVATE_IMAGE, secret=leveret.Secret.from_name("private-registry")))
+def on_private_image():
+    """The registry's credentials pull the image; they are not the function's environment."""
+    with open("/etc/from-registry.txt") as f:
+        return f.read().strip(), "REGISTRY_PASSWORD" in os.environ

@@ -64,8 +64,8 @@ def test_local_files_and_python_source_reach_the_image(crun_cluster):
         assert images.read_files.remote() == (["a.txt", "nested/b.txt"], "first file", "HI!")
 
 
-def test_a_function_runs_on_a_registry_image_with_steps_on_top(crun_cluster, local_registry, tmp_path, monkeypatch):
-    import importlib
+def push_python_image(port: int, repository: str, auth=None) -> str:
+    """A python image (the debian_slim root, uncompressed, and a marker layer) pushed; its reference."""
     import io
     import tarfile
 
@@ -73,13 +73,33 @@ def test_a_function_runs_on_a_registry_image_with_steps_on_top(crun_cluster, loc
     from leveret.worker.images.base import default_rootfs
 
     raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tar:   # a python image: the debian_slim root, uncompressed
+    with tarfile.open(fileobj=raw, mode="w") as tar:
         tar.add(default_rootfs(), arcname=".")
     marker = reg.tar_layer({"etc": None, "etc/from-registry.txt": b"pulled"}, "gzip")
-    ref = f"127.0.0.1:{local_registry}/test/python:v1"
-    reg.Pusher(local_registry, "test/python").image("v1", [(raw.getvalue(), reg.TAR), marker],
-                                                   env=["PATH=/usr/local/bin:/usr/bin:/bin", "FROM_REGISTRY=yes"], workdir="/srv")
+    reg.Pusher(port, repository, auth=auth).image("v1", [(raw.getvalue(), reg.TAR), marker],
+                                                  env=["PATH=/usr/local/bin:/usr/bin:/bin", "FROM_REGISTRY=yes"],
+                                                  workdir="/srv")
+    return f"127.0.0.1:{port}/{repository}:v1"
+
+
+def test_a_function_runs_on_a_registry_image_with_steps_on_top(crun_cluster, local_registry, tmp_path, monkeypatch):
+    import importlib
+
+    ref = push_python_image(local_registry, "test/python")
     monkeypatch.setenv("LEVERET_TEST_REGISTRY_IMAGE", ref)
     module = importlib.reload(images)
     with module.registry_app.run(show_logs=False):
         assert module.on_registry_image.remote() == ("pulled", "layered", "yes", "/srv")
+
+
+def test_a_private_registry_image_is_pulled_with_a_named_secret(crun_cluster, private_registry, monkeypatch):
+    import importlib
+
+    ref = push_python_image(private_registry, "team/python", auth=("alice", "s3cret"))
+    leveret.Secret.objects.create("private-registry", {"REGISTRY_USERNAME": "alice", "REGISTRY_PASSWORD": "s3cret"},
+                                  allow_existing=True)
+    monkeypatch.setenv("LEVERET_TEST_PRIVATE_IMAGE", ref)
+    module = importlib.reload(images)
+    assert "s3cret" not in module.private_registry_app.registered_functions["on_private_image"]._options.image.to_json()
+    with module.private_registry_app.run(show_logs=False):
+        assert module.on_private_image.remote() == ("pulled", False)

@@ -3,7 +3,6 @@
 import pytest
 
 import leveret
-from leveret.exception import NotImplementedOptionError
 from leveret.secret import merged_env
 
 
@@ -29,13 +28,33 @@ def test_bad_secrets_name_the_fix():
         merged_env(["API_KEY=1"])
     with pytest.raises(leveret.InvalidError, match="without '='"):
         leveret.Secret.from_dict({"A=B": "x"})
-    with pytest.raises(NotImplementedOptionError, match="secret store"):
-        leveret.Secret.from_name("prod")
+    with pytest.raises(leveret.InvalidError, match="values stay on the server"):
+        merged_env([leveret.Secret.from_name("prod")])
+    with pytest.raises(leveret.InvalidError, match="required_keys takes a list"):
+        leveret.Secret.from_name("prod", required_keys="API_KEY")
+    assert "prod" in repr(leveret.Secret.from_name("prod"))
 
 
-def test_registry_credentials_need_both_names():
+def test_registry_credentials_need_both_names_and_stay_out_of_the_steps():
+    import asyncio
+
+    from leveret.image import steps_for_workers
+
     with pytest.raises(leveret.InvalidError, match="REGISTRY_USERNAME and REGISTRY_PASSWORD"):
         leveret.Image.from_registry("localhost:5000/x", secret=leveret.Secret.from_dict({"REGISTRY_USERNAME": "u"}))
-    step = leveret.Image.from_registry("localhost:5000/x", secret=leveret.Secret.from_dict(
-        {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}))._steps[0]
-    assert step["credentials"] == ["u", "p"]
+    image = leveret.Image.from_registry("localhost:5000/x", secret=leveret.Secret.from_dict(
+        {"REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"})).env({"A": "1"})
+    assert "credentials" not in image.to_json() and "p" not in image._steps[0].values()
+
+    async def secret_id(secret):
+        return "st-given"
+
+    async def upload(files):
+        raise AssertionError("no local files")
+
+    sent = asyncio.run(steps_for_workers(image, upload, secret_id))
+    assert sent[0] == {"op": "from_registry", "ref": "localhost:5000/x", "credentials_secret": "st-given"}
+    built_here = asyncio.run(steps_for_workers(image, upload))   # `leveret image build`: on this machine
+    assert built_here[0]["credentials"] == ["u", "p"]
+    named = leveret.Image.from_registry("localhost:5000/x", secret=leveret.Secret.from_name("registry"))
+    assert named._registry_secret._required_keys == ["REGISTRY_USERNAME", "REGISTRY_PASSWORD"]

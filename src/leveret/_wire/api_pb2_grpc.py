@@ -222,6 +222,16 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.FromString,
                 _registered_method=True)
+        self.SecretCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/SecretCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SecretCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SecretCreateResponse.FromString,
+                _registered_method=True)
+        self.SecretRotateKey = channel.unary_unary(
+                '/leveret.v1.Leveret/SecretRotateKey',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -451,6 +461,18 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SecretCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SecretRotateKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -638,6 +660,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.ObjectDelete,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.SerializeToString,
+            ),
+            'SecretCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SecretCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SecretCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SecretCreateResponse.SerializeToString,
+            ),
+            'SecretRotateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.SecretRotateKey,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1641,6 +1673,60 @@ class Leveret:
             '/leveret.v1.Leveret/ObjectDelete',
             leveret_dot_v1_dot_api__pb2.ObjectDeleteRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.ObjectDeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SecretCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SecretCreate',
+            leveret_dot_v1_dot_api__pb2.SecretCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SecretCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SecretRotateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SecretRotateKey',
+            leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -16,7 +16,7 @@ COMMANDS = {
     "logs": ("logs", "logs"), "image": ("image", "image"), "function": ("function", "function"),
     "deploy": ("deploy", "deploy"), "app": ("app", "app"), "token": ("token", "token"),
     "workers": ("token", "workers"), "container": ("container", "container"),
-    "dashboard": ("dashboard", "dashboard"),
+    "dashboard": ("dashboard", "dashboard"), "secret": ("secret", "secret"),
 }
 
 

@@ -31,6 +31,7 @@ from .logs import LogHub
 from .metrics import Recorder
 from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
+from .secrets import Secrets, default_key_dir
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
 from .reads import Reads
@@ -61,7 +62,7 @@ def _cannot_read_spec(encoded: bytes) -> FunctionSpec:
 
 class Dispatcher:
     def __init__(self, writes: WriteBehind, reads: Reads, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S,
-                 blobs=None, clock=None, read_spec=None):
+                 blobs=None, clock=None, read_spec=None, secret_key_dir: str = ""):
         self.clock = clock or SystemClock()   # what now is (tests give a fake one: leveret.testing.FakeClock)
         # A stored function's definition (the wire's bytes) as a FunctionSpec: api/convert.read_spec
         self.read_spec = read_spec or _cannot_read_spec
@@ -74,6 +75,7 @@ class Dispatcher:
         self.writes = writes   # the store's writer thread: every write, in order (writes.py)
         self.reads = reads     # the store's reader thread (reads.py)
         self.objects = NamedObjects(self.clock)   # things with a name: deployed apps' names, … (objects/)
+        self.secrets = Secrets(self.objects, secret_key_dir or default_key_dir(":memory:"))   # values sealed in the store (secrets.py)
         self.logs = logs
         self.apps: dict[str, AppState] = {}
         self.functions: dict[str, FunctionState] = {}

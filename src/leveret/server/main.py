@@ -22,6 +22,7 @@ from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
 from .reads import Reads
 from .runs import restore_runs
 from .service import LeveretService
+from .secrets import default_key_dir
 from .store import Store, open_store
 from .writes import WriteBehind
 
@@ -133,7 +134,7 @@ class Server:
         await logs.load()
         dispatcher = Dispatcher(writes, reads, logs, worker_lease_s=worker_lease_s,
                                 blobs=BlobStore(blob_dir or default_blob_dir(db), writes, reads, clock),
-                                read_spec=read_spec, clock=clock)
+                                read_spec=read_spec, clock=clock, secret_key_dir=default_key_dir(db))
         restored = await dispatcher.deployments.restore(progress)
         if restored:
             log.info("restored %d deployed app version(s)", restored)

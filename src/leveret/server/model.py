@@ -61,6 +61,12 @@ class FunctionSpec:
     class_name: str = ""            # an @app.cls: its inputs name a method
     methods: tuple[tuple[str, bool], ...] = ()   # an @app.cls's methods: (name, is a generator), sorted
     params: str = ""                # an @app.cls bound to a parameter set (_shared/params.py); "": defaults
+    secret_ids: tuple[str, ...] = ()   # its secrets (secrets.py): their values go in its containers' assignments
+    registry_secret: str = ""       # its image's registry credentials (a secret's id), the same way
+
+    @property
+    def all_secret_ids(self) -> tuple[str, ...]:
+        return self.secret_ids + ((self.registry_secret,) if self.registry_secret else ())
 
 
 # ------------------------------------------------------------------ inputs and outputs
@@ -130,6 +136,8 @@ class StartContainer(NamedTuple):
     app_id: str
     spec: FunctionSpec
     token: str = ""   # the container's token: its worker makes the container's calls with it (auth.py)
+    secret_env: dict = {}   # its function's secrets' values: to this container's worker only
+    registry_env: dict = {}   # its image's registry credentials (REGISTRY_USERNAME, REGISTRY_PASSWORD), the same way
 
 
 class SendInputs(NamedTuple):

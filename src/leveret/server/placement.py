@@ -127,6 +127,11 @@ class Placement:
                 self.d.logs.system(fn.app_id, fn.name, "", self.d.no_worker)
             return
         d = fn.spec
+        if self.d.secrets.not_loaded(d.all_secret_ids):   # a function restored after a restart: opened first
+            gone = self.d.secrets.fetch(self.d.reads, d.all_secret_ids)
+            if gone:
+                self._fail_queue(fn, f"{fn.name} cannot start: {gone}")
+            return   # the next pass starts it
         gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
         requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family, selector=d.selector)
                     for i in range(n)]
@@ -154,6 +159,10 @@ class Placement:
         """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
         message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
                    " (leveret worker --server URL --token TOKEN)")
+        self._fail_queue(fn, message)
+
+    def _fail_queue(self, fn: FunctionState, message: str) -> None:
+        """``fn``'s queued inputs fail now, with ``message`` (said once as its pending reason)."""
         if fn.pending != message:
             fn.pending = message
             self.event(fn, self.d.clock.time(), message)
@@ -171,7 +180,9 @@ class Placement:
         worker.containers.add(ct)
         worker.allocated = worker.allocated + ct.resources
         worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec,
-                                                  self.d.container_token(ct.container_id)))
+                                                  self.d.container_token(ct.container_id),
+                                                  self.d.secrets.env_of(fn.spec.secret_ids),
+                                                  self.d.secrets.env_of((fn.spec.registry_secret,) if fn.spec.registry_secret else ())))
 
     def report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""

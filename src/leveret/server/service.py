@@ -12,6 +12,7 @@ from .api.functions import FunctionsApi
 from .api.logs import LogsApi
 from .api.mounts import MountsApi
 from .api.objects import ObjectsApi
+from .api.secrets import SecretsApi
 from .api.workers import WorkersApi
 from .auth import Tokens
 from .dispatch import Dispatcher
@@ -19,7 +20,7 @@ from .logs import LogHub
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
-class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, FunctionsApi, LogsApi, MountsApi, ObjectsApi,
+class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, FunctionsApi, LogsApi, MountsApi, ObjectsApi, SecretsApi,
                      WorkersApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):

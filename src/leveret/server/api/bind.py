@@ -19,7 +19,7 @@ from .convert import definition, function_spec
 # What with_options may change (FunctionDefinition's field names).
 OPTIONS = frozenset({
     "cpu", "cpu_request", "memory_mb", "memory_request_mb", "gpu_type", "gpu_count", "timeout_s", "retries",
-    "max_containers", "min_containers", "buffer_containers", "scaledown_window_s", "secret_env", "selector",
+    "max_containers", "min_containers", "buffer_containers", "scaledown_window_s", "secret_ids", "selector",
     "max_inputs", "target_inputs", "startup_timeout_s", "batch_max_size", "batch_wait_ms",
 })
 NAME_MAX = 120
@@ -47,13 +47,15 @@ def bound_spec(base: FunctionSpec, params_text: str, options_text: str) -> Funct
         except json_format.ParseError as exc:
             raise InvalidError(f"options: {exc}") from None
         for field in sorted(changes):
-            if field in ("secret_env", "selector"):
-                getattr(d, field).update(getattr(partial, field))
+            if field == "selector":
+                d.selector.update(partial.selector)
+            elif field == "secret_ids":   # added to the function's, as Modal's with_options(secrets=) does
+                d.secret_ids.extend(partial.secret_ids)
             elif field == "retries":
                 d.retries.CopyFrom(partial.retries)
             else:
                 setattr(d, field, getattr(partial, field))
-        shown = ",".join(f"{k}={v}" for k, v in sorted(changes.items()) if k != "secret_env")
+        shown = ",".join(f"{k}={v}" for k, v in sorted(changes.items()))
         suffix = f"[{shown}]" if len(shown) <= NAME_MAX else f"[#{hashlib.sha256(options_text.encode()).hexdigest()[:16]}]"
         name += suffix
     if d.max_inputs > 1 and d.batch_max_size:

@@ -11,6 +11,8 @@ each way. The handlers of api/ call these; the server's core never sees a messag
 
 from __future__ import annotations
 
+import json
+
 from itertools import chain, repeat
 
 from ..._wire import api_pb2 as pb
@@ -30,9 +32,18 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         max_inputs=d.max_inputs or d.batch_max_size, target_inputs=d.target_inputs or d.batch_max_size,
         cpu_request=d.cpu_request, memory_request_mb=d.memory_request_mb, gpu_type=d.gpu_type,
         gpu_count=d.gpu_count, selector=tuple(sorted(d.selector.items())), class_name=d.class_name,
-        methods=tuple(sorted(d.methods.items())), params=d.params,
+        methods=tuple(sorted(d.methods.items())), params=d.params, secret_ids=tuple(d.secret_ids),
+        registry_secret=_registry_secret(d.image),
         retries=m.Retries(retries.max_retries, retries.backoff_coefficient, retries.initial_delay_s,
                           retries.max_delay_s) if d.HasField("retries") else None)
+
+
+def _registry_secret(image: str) -> str:
+    """The id of the secret an image's registry credentials are in ("": none)."""
+    if "credentials_secret" not in image:
+        return ""
+    steps = json.loads(image)
+    return str(steps[0].get("credentials_secret", "")) if steps and isinstance(steps[0], dict) else ""
 
 
 def read_spec(encoded: bytes) -> m.FunctionSpec:
@@ -153,11 +164,20 @@ def _send_inputs(c: m.SendInputs) -> pb.ServerToWorker:
     return msg
 
 
+def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
+    d = definition(c.spec)
+    d.secret_env.update(c.secret_env)   # here only: the stored definition names its secrets, never their values
+    if c.registry_env:   # the same for the registry's credentials: the worker that pulls gets them
+        steps = json.loads(d.image)
+        steps[0]["credentials"] = [c.registry_env.get("REGISTRY_USERNAME", ""), c.registry_env.get("REGISTRY_PASSWORD", "")]
+        d.image = json.dumps(steps, sort_keys=True, separators=(",", ":"))
+    return pb.ServerToWorker(start=pb.ContainerAssignment(container_id=c.container_id, function_id=c.function_id,
+                                                          app_id=c.app_id, definition=d, container_token=c.token))
+
+
 TO_WORKER = {
     m.SendInputs: _send_inputs,
-    m.StartContainer: lambda c: pb.ServerToWorker(start=pb.ContainerAssignment(
-        container_id=c.container_id, function_id=c.function_id, app_id=c.app_id, definition=definition(c.spec),
-        container_token=c.token)),
+    m.StartContainer: _start_container,
     m.StopContainer: lambda c: pb.ServerToWorker(stop=pb.ContainerStop(container_id=c.container_id, reason=c.reason)),
     m.CancelInputs: lambda c: pb.ServerToWorker(cancel=pb.InputsCancel(container_id=c.container_id,
                                                                        input_ids=c.input_ids)),

@@ -30,8 +30,13 @@ class FunctionsApi:
     """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.tokens``."""
 
     async def FunctionCreate(self, request, context):
+        if request.definition.secret_env or '"credentials":' in request.definition.image:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a definition names its secrets (secret_ids), never"
+                                " their values: this client is older than the server; upgrade leveret where it runs")
         try:
-            function_id = self.d.create_function(request.app_id, function_spec(request.definition))
+            spec = function_spec(request.definition)
+            await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
+            function_id = self.d.create_function(request.app_id, spec)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
@@ -62,8 +67,9 @@ class FunctionsApi:
             base = self.d.functions.get(request.function_id) or await self.d.find_function(request.function_id)
             scope.check_function(self.d, container_id, base)
             if request.params or request.options:
-                function_id = self.d.create_function(base.app_id, bound_spec(base.spec, request.params,
-                                                                             request.options))
+                spec = bound_spec(base.spec, request.params, request.options)
+                await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
+                function_id = self.d.create_function(base.app_id, spec)
             else:
                 function_id = base.function_id
         except NotFound as exc:

@@ -52,6 +52,8 @@ class NamedObjects:
         managed = kind.managed_by and not owner
         if managed and creation == FAIL_IF_EXISTS:
             raise Invalid(kind.managed_by)
+        if kind.created_with and creation != LOOKUP and not owner:
+            raise Invalid(kind.created_with)
         environment = environment_named(environment)
         found = store.get_object(kind.name, environment, name)
         if found is None and creation == LOOKUP:

@@ -35,6 +35,7 @@ class Kind:
     missing: str = MISSING   # formatted with label, name, environment and where (" in environment 'x'", or "" for the default)
     exists: str = EXISTS
     managed_by: str = ""     # set: only its owner creates and deletes one; the API refuses with this text
+    created_with: str = ""   # set: created only by its owner (with what a name alone lacks); anyone deletes one
     on_delete: Callable[["Store", "ObjectRow"], None] | None = None
 
     def text(self, template: str, name: str, environment: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 from ..clock import SystemClock
 from .calls import CallRows
+from .secrets import SecretRows
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
 from .objects import NamedObjectRows
@@ -60,7 +61,7 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
-class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows):
+class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
     (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in

@@ -60,6 +60,9 @@ class NamedObjectRows:
                              params + [limit]).fetchall()
         return [_row(r) for r in rows]
 
+    def set_object_attributes(self, object_id: str, attributes: dict) -> None:
+        self._execute("UPDATE named_objects SET attributes = ? WHERE id = ?", (json.dumps(attributes), object_id))
+
     def delete_object(self, object_id: str) -> bool:
         """Delete an object's row; False if there was none."""
         return self._execute("DELETE FROM named_objects WHERE id = ?", (object_id,)).rowcount == 1

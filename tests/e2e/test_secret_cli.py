@@ -1,0 +1,62 @@
+"""`leveret secret create | list | delete | rotate-key` against real server and worker processes:
+values go in, reach the function, and never come out (CLI output, logs, the database file)."""
+
+import glob
+import hashlib
+import json
+import os
+import subprocess
+
+import pytest
+
+from procs import APPS, ROOT, leveret_cmd
+
+pytestmark = pytest.mark.e2e
+
+APP = os.path.join(APPS, "secret_user.py")
+VALUE = "cli-value-7f3a9c1e"
+
+
+def run(args, env, timeout=60):
+    return subprocess.run(leveret_cmd(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_secret_cli_round_trip(cluster_processes, tmp_path):
+    env = cluster_processes["env"]
+    outputs = []
+
+    def ok(*args):
+        done = run(list(args), env)
+        outputs.append(done.stdout + done.stderr)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    missing = run(["run", APP], env)
+    assert missing.returncode != 0 and "no Secret named 'cli-secret'" in missing.stderr
+    assert "leveret secret create cli-secret KEY=value" in missing.stderr
+    assert "created secret cli-secret (st-" in ok("secret", "create", "cli-secret", f"API_KEY={VALUE}", "OTHER=x")
+    again = run(["secret", "create", "cli-secret", "API_KEY=y"], env)
+    assert again.returncode != 0 and "--force" in again.stderr
+    assert "cli-secret" in ok("secret", "list") and "API_KEY, OTHER" in ok("secret", "list")
+    [row] = [json.loads(line) for line in ok("secret", "list", "--json").splitlines()]
+    assert row["name"] == "cli-secret" and row["keys"] == ["API_KEY", "OTHER"]
+    out = ok("run", APP)
+    assert f"digest {hashlib.sha256(VALUE.encode()).hexdigest()}" in out
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"API_KEY={VALUE}\nFROM_FILE=1\n")
+    as_json = tmp_path / "more.json"
+    as_json.write_text(json.dumps({"FROM_JSON": "2"}))
+    assert "updated secret cli-secret" in ok("secret", "create", "cli-secret", "--from-dotenv", str(dotenv),
+                                             "--from-json", str(as_json), "--force")
+    assert "API_KEY, FROM_FILE, FROM_JSON" in ok("secret", "list")
+    assert "secret(s) encrypted again under key" in ok("secret", "rotate-key")
+    assert f"digest {hashlib.sha256(b'1').hexdigest()}" in ok("run", APP, "--name", "FROM_FILE")
+    assert "deleted secret cli-secret" in ok("secret", "delete", "cli-secret", "--yes")
+    assert "no secrets" in ok("secret", "list")
+    for text in outputs + [missing.stdout + missing.stderr, ok("logs", "secret-user")]:
+        assert VALUE not in text
+    stored = b""
+    for path in glob.glob(str(tmp_path / "state.db*")):
+        with open(path, "rb") as f:
+            stored += f.read()
+    assert stored and VALUE.encode() not in stored
