@@ -1,4 +1,4 @@
-"""A function that uses a named secret (tests/e2e/test_secret_cli.py): it prints the sha256 of the
+"""A function that uses a named secret (tests/e2e/test_state_cli.py): it prints the sha256 of the
 value, never the value."""
 
 import hashlib

@@ -47,8 +47,9 @@ def test_modal_submodules_name_what_leveret_has_and_what_it_has_not_yet():
         from leveret.volume import Volume  # noqa: F401
     with pytest.raises(ImportError, match="ContainerProcess is not available yet: it comes with sandboxes"):
         from leveret.container_process import ContainerProcess  # noqa: F401
-    with pytest.raises(AttributeError, match="leveret.Dict is not available yet"):
-        leveret.Dict
+    from leveret.dict import Dict  # noqa: F401
+    with pytest.raises(AttributeError, match="leveret.Sandbox is not available yet"):
+        leveret.Sandbox
 
 
 def test_spawn_map_returns_once_stored_and_every_input_runs(running, cluster):

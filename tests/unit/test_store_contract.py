@@ -156,6 +156,17 @@ def test_call_graph_follows_the_calls_inputs_made_level_by_level(store):
         store.call_graph("fc-1", limit=4)
 
 
+def test_dict_entries_put_get_pop_and_page_in_key_order(store):
+    assert store.dict_put("di-1", [(b"b", b"2"), (b"a", b"1")], skip_if_exists=False) == 2
+    assert store.dict_put("di-1", [(b"a", b"x"), (b"c", b"3")], skip_if_exists=True) == 1   # a keeps its value
+    assert store.dict_put("di-1", [(b"b", b"two")], skip_if_exists=False) == 1
+    assert store.dict_get("di-1", b"a") == b"1" and store.dict_get("di-2", b"a") is None
+    assert store.dict_page("di-1", None, 2) == [(b"a", b"1"), (b"b", b"two")]
+    assert store.dict_page("di-1", b"b", 2) == [(b"c", b"3")]
+    assert store.dict_get("di-1", b"a", pop=True) == b"1" and store.dict_get("di-1", b"a") is None
+    assert store.dict_len("di-1") == 2 and store.dict_len("di-1", clear=True) == 2 and store.dict_len("di-1") == 0
+
+
 def test_a_reader_sees_what_is_committed_and_refuses_to_write(store):
     r = store.reader()
     try:

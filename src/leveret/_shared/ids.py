@@ -16,6 +16,8 @@ KINDS = {
     "ex": "exec",
     "bl": "blob",
     "dp": "deployed app",   # a deployed app's name, the same across its versions (each version is an ap-)
+    "st": "secret",
+    "di": "dict",
 }
 
 

@@ -1303,6 +1303,82 @@ class SecretCreateResponse(_message.Message):
     keys: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, secret_id: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class DictEntry(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    value: bytes
+    def __init__(self, key: _Optional[bytes] = ..., value: _Optional[bytes] = ...) -> None: ...
+
+class DictUpdateRequest(_message.Message):
+    __slots__ = ("dict_id", "entries", "skip_if_exists")
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    SKIP_IF_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    dict_id: str
+    entries: _containers.RepeatedCompositeFieldContainer[DictEntry]
+    skip_if_exists: bool
+    def __init__(self, dict_id: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[DictEntry, _Mapping]]] = ..., skip_if_exists: _Optional[bool] = ...) -> None: ...
+
+class DictUpdateResponse(_message.Message):
+    __slots__ = ("written",)
+    WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    written: int
+    def __init__(self, written: _Optional[int] = ...) -> None: ...
+
+class DictGetRequest(_message.Message):
+    __slots__ = ("dict_id", "key", "pop", "exists_only")
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    POP_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_ONLY_FIELD_NUMBER: _ClassVar[int]
+    dict_id: str
+    key: bytes
+    pop: bool
+    exists_only: bool
+    def __init__(self, dict_id: _Optional[str] = ..., key: _Optional[bytes] = ..., pop: _Optional[bool] = ..., exists_only: _Optional[bool] = ...) -> None: ...
+
+class DictGetResponse(_message.Message):
+    __slots__ = ("found", "value")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    value: bytes
+    def __init__(self, found: _Optional[bool] = ..., value: _Optional[bytes] = ...) -> None: ...
+
+class DictLenRequest(_message.Message):
+    __slots__ = ("dict_id", "clear")
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_FIELD_NUMBER: _ClassVar[int]
+    dict_id: str
+    clear: bool
+    def __init__(self, dict_id: _Optional[str] = ..., clear: _Optional[bool] = ...) -> None: ...
+
+class DictLenResponse(_message.Message):
+    __slots__ = ("len",)
+    LEN_FIELD_NUMBER: _ClassVar[int]
+    len: int
+    def __init__(self, len: _Optional[int] = ...) -> None: ...
+
+class DictContentsRequest(_message.Message):
+    __slots__ = ("dict_id", "after_key", "has_after", "limit")
+    DICT_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_KEY_FIELD_NUMBER: _ClassVar[int]
+    HAS_AFTER_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    dict_id: str
+    after_key: bytes
+    has_after: bool
+    limit: int
+    def __init__(self, dict_id: _Optional[str] = ..., after_key: _Optional[bytes] = ..., has_after: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class DictContentsResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[DictEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[DictEntry, _Mapping]]] = ...) -> None: ...
+
 class SecretRotateKeyRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

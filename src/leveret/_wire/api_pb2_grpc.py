@@ -232,6 +232,26 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.FromString,
                 _registered_method=True)
+        self.DictUpdate = channel.unary_unary(
+                '/leveret.v1.Leveret/DictUpdate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DictUpdateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DictUpdateResponse.FromString,
+                _registered_method=True)
+        self.DictGet = channel.unary_unary(
+                '/leveret.v1.Leveret/DictGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DictGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DictGetResponse.FromString,
+                _registered_method=True)
+        self.DictLen = channel.unary_unary(
+                '/leveret.v1.Leveret/DictLen',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DictLenRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DictLenResponse.FromString,
+                _registered_method=True)
+        self.DictContents = channel.unary_unary(
+                '/leveret.v1.Leveret/DictContents',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DictContentsRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DictContentsResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -473,6 +493,30 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DictUpdate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DictGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DictLen(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DictContents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -670,6 +714,26 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.SecretRotateKey,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.SerializeToString,
+            ),
+            'DictUpdate': grpc.unary_unary_rpc_method_handler(
+                    servicer.DictUpdate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DictUpdateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DictUpdateResponse.SerializeToString,
+            ),
+            'DictGet': grpc.unary_unary_rpc_method_handler(
+                    servicer.DictGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DictGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DictGetResponse.SerializeToString,
+            ),
+            'DictLen': grpc.unary_unary_rpc_method_handler(
+                    servicer.DictLen,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DictLenRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DictLenResponse.SerializeToString,
+            ),
+            'DictContents': grpc.unary_unary_rpc_method_handler(
+                    servicer.DictContents,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DictContentsRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DictContentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1727,6 +1791,114 @@ class Leveret:
             '/leveret.v1.Leveret/SecretRotateKey',
             leveret_dot_v1_dot_api__pb2.SecretRotateKeyRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.SecretRotateKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DictUpdate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DictUpdate',
+            leveret_dot_v1_dot_api__pb2.DictUpdateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DictUpdateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DictGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DictGet',
+            leveret_dot_v1_dot_api__pb2.DictGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DictGetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DictLen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DictLen',
+            leveret_dot_v1_dot_api__pb2.DictLenRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DictLenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DictContents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DictContents',
+            leveret_dot_v1_dot_api__pb2.DictContentsRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DictContentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

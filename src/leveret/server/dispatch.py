@@ -31,6 +31,7 @@ from .logs import LogHub
 from .metrics import Recorder
 from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
+from . import dicts  # noqa: F401  (registers the kind)
 from .secrets import Secrets, default_key_dir
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn

@@ -8,6 +8,7 @@ from .api.apps import AppsApi
 from .api.blobs import BlobsApi
 from .api.calls import CallsApi
 from .api.containers import ContainersApi
+from .api.dicts import DictsApi
 from .api.functions import FunctionsApi
 from .api.logs import LogsApi
 from .api.mounts import MountsApi
@@ -20,8 +21,8 @@ from .logs import LogHub
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
-class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, FunctionsApi, LogsApi, MountsApi, ObjectsApi, SecretsApi,
-                     WorkersApi, api_pb2_grpc.LeveretServicer):
+class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
+                     ObjectsApi, SecretsApi, WorkersApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher

@@ -1,5 +1,5 @@
 """Named objects: things kept on the server under a name, per kind and environment — a deployed
-app's name, a Secret (server/secrets.py); Volumes, Dicts and Queues next.
+app's name, a Secret (server/secrets.py), a Dict (server/dicts.py); Volumes and Queues next.
 
     SDK X.from_name(name, create_if_missing=) ─▶ ObjectGetOrCreate ─▶ NamedObjects.get_or_create
     X.objects.create / list / delete          ─▶ ObjectGetOrCreate / ObjectList / ObjectDelete

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 from ..clock import SystemClock
 from .calls import CallRows
+from .dicts import DictRows
 from .secrets import SecretRows
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
@@ -61,7 +62,7 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
-class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows):
+class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
     (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in

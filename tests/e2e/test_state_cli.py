@@ -1,11 +1,13 @@
 """`leveret secret create | list | delete | rotate-key` against real server and worker processes:
-values go in, reach the function, and never come out (CLI output, logs, the database file)."""
+values go in, reach the function, and never come out (CLI output, logs, the database file); and
+`leveret dict create | list | items | get | clear | delete`."""
 
 import glob
 import hashlib
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -60,3 +62,31 @@ def test_secret_cli_round_trip(cluster_processes, tmp_path):
         with open(path, "rb") as f:
             stored += f.read()
     assert stored and VALUE.encode() not in stored
+
+
+def test_dict_cli(cluster_processes):
+    env = cluster_processes["env"]
+
+    def ok(*args):
+        done = run(list(args), env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "created Dict shared" in ok("dict", "create", "shared")
+    again = run(["dict", "create", "shared"], env)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    fill = ("import leveret; d = leveret.Dict.from_name('shared'); d['greeting'] = 'hello';"
+            " d.update({str(i): i for i in range(30)})")
+    done = subprocess.run([sys.executable, "-c", fill], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "shared" in ok("dict", "list")
+    assert ok("dict", "get", "shared", "greeting").strip() == "'hello'"
+    missing = run(["dict", "get", "shared", "nope"], env)
+    assert missing.returncode != 0 and "has no key 'nope'" in missing.stderr
+    listed = ok("dict", "items", "shared", "-n", "5")
+    assert len(listed.splitlines()) == 6 and "… and 26 more" in listed
+    assert "cleared Dict shared" in ok("dict", "clear", "shared", "--yes")
+    assert ok("dict", "items", "shared") == ""
+    assert "deleted Dict shared" in ok("dict", "delete", "shared", "--yes")
+    gone = run(["dict", "get", "shared", "greeting"], env)
+    assert gone.returncode != 0 and "no Dict named 'shared'" in gone.stderr

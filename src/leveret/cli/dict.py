@@ -1,0 +1,115 @@
+"""``leveret dict create | list | items | get | clear | delete``: Dicts on the server. Keys given on
+the command line are strings, as Modal's CLI takes them."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .app import JSON_OPTION
+
+
+def _sdk(fn):
+    """Run an SDK call; Leveret's errors as one line that names the fix."""
+    from ..exception import Error
+
+    try:
+        return fn()
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+ENV = click.option("--env", "environment", default="", help="The environment (default: the server's).")
+
+
+@click.group("dict")
+def dict_() -> None:
+    """Dicts: key-value stores functions and clients share (leveret.Dict.from_name(NAME))."""
+
+
+@dict_.command()
+@click.argument("name")
+@ENV
+def create(name: str, environment: str) -> None:
+    """Create Dict NAME."""
+    from ..dict import Dict
+
+    _sdk(lambda: Dict.objects.create(name, environment_name=environment or None))
+    click.echo(f"created Dict {name}")
+
+
+@dict_.command("list")
+@ENV
+@JSON_OPTION
+def list_dicts(environment: str, as_json: bool) -> None:
+    """The Dicts, newest first."""
+    import json
+
+    from ..dict import Dict
+
+    found = _sdk(lambda: Dict.objects.list(environment_name=environment))
+    for d in found:
+        made = time.strftime("%Y-%m-%d %H:%M", time.localtime(d._created_at))
+        click.echo(json.dumps({"name": d.name, "dict_id": d.object_id, "created_at": d._created_at}) if as_json
+                   else f"{d.name:<32} {made}  {d.object_id}")
+    if not found and not as_json:
+        click.echo("no Dicts: `leveret dict create NAME` makes one")
+
+
+def _open(name: str, environment: str):
+    from ..dict import Dict
+
+    return Dict.from_name(name, environment_name=environment or None)
+
+
+@dict_.command()
+@click.argument("name")
+@click.option("-n", "--limit", type=int, default=20, show_default=True, help="Entries to show (0: all).")
+@ENV
+def items(name: str, limit: int, environment: str) -> None:
+    """Show Dict NAME's entries."""
+    entries = _sdk(lambda: _open(name, environment).items())
+    for key, value in entries[:limit or None]:
+        click.echo(f"{key!r}: {value!r}")
+    if limit and len(entries) > limit:
+        click.echo(f"… and {len(entries) - limit} more (-n 0 shows all)")
+
+
+@dict_.command()
+@click.argument("name")
+@click.argument("key")
+@ENV
+def get(name: str, key: str, environment: str) -> None:
+    """Print the value of KEY (a string) in Dict NAME."""
+    missing = object()
+    value = _sdk(lambda: _open(name, environment).get(key, missing))
+    if value is missing:
+        raise click.ClickException(f"Dict {name} has no key {key!r}")
+    click.echo(repr(value))
+
+
+@dict_.command()
+@click.argument("name")
+@ENV
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def clear(name: str, environment: str, yes: bool) -> None:
+    """Remove every entry of Dict NAME."""
+    if not yes:
+        click.confirm(f"remove every entry of Dict {name}?", abort=True)
+    _sdk(lambda: _open(name, environment).clear())
+    click.echo(f"cleared Dict {name}")
+
+
+@dict_.command()
+@click.argument("name")
+@ENV
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def delete(name: str, environment: str, yes: bool) -> None:
+    """Delete Dict NAME and its entries."""
+    from ..dict import Dict
+
+    if not yes:
+        click.confirm(f"delete Dict {name} and its entries?", abort=True)
+    _sdk(lambda: Dict.objects.delete(name, environment_name=environment or None))
+    click.echo(f"deleted Dict {name}")

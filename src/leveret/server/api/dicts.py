@@ -1,0 +1,37 @@
+"""DictUpdate, DictGet, DictLen, DictContents (server/dicts.py); a Dict is made, listed and deleted
+as any named object (api/objects.py)."""
+
+from __future__ import annotations
+
+from ..._wire import api_pb2 as pb
+from .. import dicts
+from . import refusals_as_status
+
+
+class DictsApi:
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher: its store's threads)."""
+
+    async def DictUpdate(self, request, context):
+        async with refusals_as_status(context):
+            written = await self.d.writes.run(dicts.put, request.dict_id, [(e.key, e.value) for e in request.entries],
+                                              request.skip_if_exists)
+            return pb.DictUpdateResponse(written=written)
+
+    async def DictGet(self, request, context):
+        async with refusals_as_status(context):
+            store = self.d.writes if request.pop else self.d.reads
+            value = await store.run(dicts.get, request.dict_id, request.key, request.pop)
+            if value is None:
+                return pb.DictGetResponse(found=False)
+            return pb.DictGetResponse(found=True, value=b"" if request.exists_only else value)
+
+    async def DictLen(self, request, context):
+        async with refusals_as_status(context):
+            store = self.d.writes if request.clear else self.d.reads
+            return pb.DictLenResponse(len=await store.run(dicts.length, request.dict_id, request.clear))
+
+    async def DictContents(self, request, context):
+        async with refusals_as_status(context):
+            after = request.after_key if request.has_after else None
+            rows = await self.d.reads.run(dicts.page, request.dict_id, after, request.limit)
+            return pb.DictContentsResponse(entries=[pb.DictEntry(key=k, value=v) for k, v in rows])

@@ -1,0 +1,45 @@
+"""Rows of Dicts' entries (server/dicts.py): a pickled key and value each. Schema version 7
+(migrations/m007_dicts.py)."""
+
+from __future__ import annotations
+
+
+class DictRows:
+    """Mixed into SqlStore."""
+
+    def dict_put(self, dict_id: str, entries: list[tuple[bytes, bytes]], skip_if_exists: bool) -> int:
+        """Store entries; with ``skip_if_exists`` a key already there keeps its value. How many were stored."""
+        now = self.clock.time()
+        conflict = ("DO NOTHING" if skip_if_exists else
+                    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+        written = 0
+        with self.transaction():
+            for key, value in entries:
+                written += self._execute(
+                    f"INSERT INTO dict_entries (dict_id, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                    f" ON CONFLICT (dict_id, key) {conflict}", (dict_id, key, value, now)).rowcount
+        return written
+
+    def dict_get(self, dict_id: str, key: bytes, pop: bool = False) -> bytes | None:
+        with self.transaction():
+            row = self._execute("SELECT value FROM dict_entries WHERE dict_id = ? AND key = ?", (dict_id, key)).fetchone()
+            if row is not None and pop:
+                self._execute("DELETE FROM dict_entries WHERE dict_id = ? AND key = ?", (dict_id, key))
+        return None if row is None else bytes(row[0])
+
+    def dict_len(self, dict_id: str, clear: bool = False) -> int:
+        with self.transaction():
+            (n,) = self._execute("SELECT COUNT(*) FROM dict_entries WHERE dict_id = ?", (dict_id,)).fetchone()
+            if clear:
+                self._execute("DELETE FROM dict_entries WHERE dict_id = ?", (dict_id,))
+        return n
+
+    def dict_page(self, dict_id: str, after: bytes | None, limit: int) -> list[tuple[bytes, bytes]]:
+        """Entries in key order after ``after`` (None: from the first), at most ``limit``."""
+        if after is None:
+            rows = self._execute("SELECT key, value FROM dict_entries WHERE dict_id = ? ORDER BY key LIMIT ?",
+                                 (dict_id, limit))
+        else:
+            rows = self._execute("SELECT key, value FROM dict_entries WHERE dict_id = ? AND key > ? ORDER BY key LIMIT ?",
+                                 (dict_id, after, limit))
+        return [(bytes(k), bytes(v)) for k, v in rows]
