@@ -85,6 +85,19 @@ class ObjectManager:
         await obj._client.call("ObjectDelete", pb.ObjectDeleteRequest(object_id=obj._object_id))
 
 
+class ObjectInfo:
+    """What ``X.info()`` says of a named object: ``name``, ``created_at`` (a UTC datetime) and
+    ``created_by`` (None: a server of one team does not record who)."""
+
+    __slots__ = ("name", "created_at", "created_by")
+
+    def __init__(self, name, created_at, created_by):
+        self.name, self.created_at, self.created_by = name, created_at, created_by
+
+    def __repr__(self) -> str:
+        return f"ObjectInfo(name={self.name!r}, created_at={self.created_at!r}, created_by={self.created_by!r})"
+
+
 class _Managers:
     """``X.objects`` on the type (and its instances): its manager."""
 
@@ -159,6 +172,13 @@ class _Object:
         first use; returns it. NotFoundError names how to make one."""
         await self._live(client)
         return self
+
+    @synchronize
+    async def info(self) -> "ObjectInfo":
+        """Its name, when it was made and by whom (Modal's ``DictInfo``, ``SecretInfo`` …): looked up now."""
+        await self._live()
+        made = datetime.datetime.fromtimestamp(self._created_at, datetime.timezone.utc) if self._created_at else None
+        return ObjectInfo(self._name or None, made, None)
 
     async def _live(self, client=None):
         """The client, once the object is hydrated: for every method that talks to the server."""

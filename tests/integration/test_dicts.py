@@ -82,3 +82,11 @@ def test_an_ephemeral_dict_is_deleted_after_its_block(cluster):
 def test_a_missing_dict_names_how_to_make_one(cluster):
     with pytest.raises(leveret.exception.NotFoundError, match=r"create_if_missing=True"):
         leveret.Dict.from_name("never-made").get("x")
+
+
+def test_info_says_its_name_and_when_it_was_made(d):
+    import datetime
+
+    info = d.info()
+    assert info.name == d.name and info.created_by is None
+    assert abs(info.created_at - datetime.datetime.now(datetime.timezone.utc)) < datetime.timedelta(minutes=5)

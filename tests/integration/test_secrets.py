@@ -118,3 +118,10 @@ def test_the_key_rotates_and_secrets_still_open(cluster):
     f = reader(app, [leveret.Secret.from_name(name)])
     with app.run():
         assert f.remote("K") == [sha("kept-value")]
+
+
+def test_a_named_secrets_info_and_keys(cluster):
+    leveret.Secret.objects.create("with-info", {"B": "2", "A": "1"}, allow_existing=True)
+    s = leveret.Secret.from_name("with-info")
+    assert s.info().name == "with-info" and s.keys == ["A", "B"]
+    assert leveret.Secret.from_dict({"X": "1"}).keys == ["X"]
