@@ -204,6 +204,17 @@ class Client:
         await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(
             call_id=call_id, terminate_containers=terminate_containers))
 
+    async def object_call(self, method: str, fields: dict) -> dict:
+        """A named-object RPC with its request and response as protobuf's JSON mapping (bytes in
+        base64): the form the SDK's objects use, the same from inside a container (ContainerClient)."""
+        from google.protobuf import json_format
+
+        from ._wire import api_pb2 as pb
+
+        response = await self.call(method, json_format.ParseDict(fields, getattr(pb, method + "Request")()))
+        return json_format.MessageToDict(response, preserving_proto_field_name=True,
+                                         always_print_fields_with_no_presence=True)
+
     async def call_graph(self, call_id: str) -> list[tuple]:
         """The rows of the tree of calls under ``call_id`` (call_graph.reconstruct reads them)."""
         from ._wire import api_pb2 as pb

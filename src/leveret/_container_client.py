@@ -167,6 +167,13 @@ class ContainerClient:
     async def call_cancel(self, call_id: str, *, terminate_containers: bool = False) -> None:
         await self._ask(lambda tag: P.CallCancel(tag, call_id, terminate_containers))
 
+    async def object_call(self, method: str, fields: dict) -> dict:
+        """A named-object RPC, made by the worker with this container's token (its allowed ones only)."""
+        import json
+
+        reply = await self._ask(lambda tag: P.ObjectCall(tag, method, json.dumps(fields)))
+        return json.loads(reply.value)
+
     async def call_graph(self, call_id: str) -> list:
         import json
 

@@ -51,8 +51,6 @@ class ObjectManager:
         """The named objects, newest first, as hydrated handles: at most ``max_objects``, only those
         made before ``created_before`` (a datetime, or a string such as "2026-01-01"; local time
         unless it says otherwise)."""
-        from ._wire import api_pb2 as pb
-
         if max_objects is not None and (not isinstance(max_objects, int) or max_objects < 0):
             raise InvalidError(f"max_objects must be an int >= 0 (or None for all), not {max_objects!r}")
         client = await _client_or(client)
@@ -60,13 +58,13 @@ class ObjectManager:
         before = (_timestamp(created_before), "") if created_before is not None else (0.0, "")
         while max_objects is None or len(found) < max_objects:
             want = PAGE if max_objects is None else min(PAGE, max_objects - len(found))
-            page = (await client.call("ObjectList", pb.ObjectListRequest(
-                kind=self._type._kind, environment_name=environment_name or "", max_objects=want,
-                created_before=before[0], before_object_id=before[1]))).objects
+            page = (await client.object_call("ObjectList", {
+                "kind": self._type._kind, "environment_name": environment_name or "", "max_objects": want,
+                "created_before": before[0], "before_object_id": before[1]}))["objects"]
             found += [self._type._hydrated(o, client) for o in page]
             if len(page) < want:
                 break
-            before = (page[-1].created_at, page[-1].object_id)
+            before = (page[-1]["created_at"], page[-1]["object_id"])
         return found
 
     @synchronize
@@ -74,15 +72,13 @@ class ObjectManager:
                      client=None) -> None:
         """Delete a named object and everything in it, for good; NotFoundError if there is none,
         unless ``allow_missing``."""
-        from ._wire import api_pb2 as pb
-
         try:
             obj = await self._type._get_or_create(name, environment_name, client, create="")
         except NotFoundError:
             if allow_missing:
                 return
             raise
-        await obj._client.call("ObjectDelete", pb.ObjectDeleteRequest(object_id=obj._object_id))
+        await obj._client.object_call("ObjectDelete", {"object_id": obj._object_id})
 
 
 class ObjectInfo:
@@ -197,14 +193,14 @@ class _Object:
 
     @classmethod
     def _hydrated(cls, info, client, environment_name: str | None = None):
-        """A handle on the object the server described (a NamedObject)."""
+        """A handle on the object the server described (a NamedObject, as a dict)."""
         import json
 
-        obj = cls._handle(info.name, environment_name, False)
-        obj._object_id = info.object_id
+        obj = cls._handle(info["name"], environment_name, False)
+        obj._object_id = info["object_id"]
         obj._client = client
-        obj._created_at = info.created_at
-        obj._attributes = json.loads(info.attributes_json or "{}")
+        obj._created_at = info["created_at"]
+        obj._attributes = json.loads(info.get("attributes_json") or "{}")
         return obj
 
     @classmethod
@@ -215,18 +211,17 @@ class _Object:
         import json
 
         from ._shared.ids import new_id
-        from ._wire import api_pb2 as pb
 
         check_object_name(name, cls.__name__)
-        creation = {"": pb.OBJECT_CREATION_UNSPECIFIED, "if_missing": pb.OBJECT_CREATION_IF_MISSING,
-                    "new": pb.OBJECT_CREATION_FAIL_IF_EXISTS}[create]
+        creation = {"": "OBJECT_CREATION_UNSPECIFIED", "if_missing": "OBJECT_CREATION_IF_MISSING",
+                    "new": "OBJECT_CREATION_FAIL_IF_EXISTS"}[create]
         client = await _client_or(client)
-        response = await client.call("ObjectGetOrCreate", pb.ObjectGetOrCreateRequest(
-            kind=cls._kind, name=name, environment_name=environment_name or "", creation=creation,
+        response = await client.object_call("ObjectGetOrCreate", {
+            "kind": cls._kind, "name": name, "environment_name": environment_name or "", "creation": creation,
             # chosen here, so that the request sent again after a reconnect finds what it made
-            object_id=new_id(cls._type_prefix) if create else "",
-            attributes_json=json.dumps(attributes or {})))
-        return cls._hydrated(response.object, client, environment_name)
+            "object_id": new_id(cls._type_prefix) if create else "",
+            "attributes_json": json.dumps(attributes or {})})
+        return cls._hydrated(response["object"], client, environment_name)
 
 
 async def _client_or(client: "Any"):

@@ -7,7 +7,8 @@
     with leveret.Dict.ephemeral() as tmp: ...   # deleted when the block ends
 
 Entries live in the server's store (SQLite or PostgreSQL): they outlive runs and server restarts.
-Every method has an ``.aio`` form. Keys are compared as their pickled bytes. Limits: a pickled key
+The same from a client and from inside a container (there through its worker: the SDK's requests
+go as protobuf's JSON mapping, ``client.object_call``). Every method has an ``.aio`` form. Keys are compared as their pickled bytes. Limits: a pickled key
 is at most 64 KiB, a value 2 MiB (larger data belongs in a Volume), an update 10,000 entries.
 """
 
@@ -17,7 +18,6 @@ import contextlib
 
 from ._object import _Object
 from ._utils.synchronize import synchronize
-from .exception import NotImplementedOptionError
 
 _MISSING = object()
 
@@ -52,107 +52,81 @@ class Dict(_Object, kind="dict", type_prefix="di"):
         finally:
             cls.objects.delete(name, allow_missing=True, environment_name=environment_name)
 
-    async def _rpc(self, method: str, request):
+    async def _rpc(self, method: str, **fields) -> dict:
         client = await self._live()
-        if not hasattr(client, "call"):
-            raise NotImplementedOptionError("a Dict from inside a container is not supported yet: it comes next"
-                                            " (the container reaches the server through its worker)")
-        return await client.call(method, request)
+        return await client.object_call(method, {"dict_id": self._object_id, **fields})
 
     @synchronize
     async def put(self, key, value, *, skip_if_exists: bool = False) -> bool:
         """Store ``value`` under ``key``; with ``skip_if_exists``, only if the key is not there
         (False then: nothing was stored)."""
-        from ._wire import api_pb2 as pb
-
-        await self._live()
-        resp = await self._rpc("DictUpdate", pb.DictUpdateRequest(
-            dict_id=self._object_id, entries=[pb.DictEntry(key=_dumps(key), value=_dumps(value))],
-            skip_if_exists=skip_if_exists))
-        return resp.written == 1
+        resp = await self._rpc("DictUpdate", entries=[_entry(key, value)], skip_if_exists=skip_if_exists)
+        return resp["written"] == 1
 
     @synchronize
     async def update(self, other=None, /, **kwargs) -> None:
         """Store every entry of a mapping (or pairs) and of ``kwargs``."""
-        from ._wire import api_pb2 as pb
+        await self._rpc("DictUpdate", entries=[_entry(k, v) for k, v in dict(other or {}, **kwargs).items()])
 
-        items = dict(other or {}, **kwargs)
-        await self._live()
-        await self._rpc("DictUpdate", pb.DictUpdateRequest(dict_id=self._object_id, entries=[
-            pb.DictEntry(key=_dumps(k), value=_dumps(v)) for k, v in items.items()]))
-
-    async def _get(self, key, *, pop: bool = False, exists_only: bool = False):
-        from ._wire import api_pb2 as pb
-
-        await self._live()
-        return await self._rpc("DictGet", pb.DictGetRequest(dict_id=self._object_id, key=_dumps(key), pop=pop,
-                                                           exists_only=exists_only))
+    async def _get(self, key, *, pop: bool = False, exists_only: bool = False) -> dict:
+        return await self._rpc("DictGet", key=_b64(_dumps(key)), pop=pop, exists_only=exists_only)
 
     @synchronize
     async def get(self, key, default=None):
         resp = await self._get(key)
-        return _loads(resp.value) if resp.found else default
+        return _value(resp) if resp["found"] else default
 
     @synchronize
     async def pop(self, key, default=_MISSING):
         """Remove ``key`` and return its value (``default`` if it is not there, else KeyError)."""
         resp = await self._get(key, pop=True)
-        if resp.found:
-            return _loads(resp.value)
+        if resp["found"]:
+            return _value(resp)
         if default is _MISSING:
             raise KeyError(key)
         return default
 
     @synchronize
     async def contains(self, key) -> bool:
-        return (await self._get(key, exists_only=True)).found
+        return (await self._get(key, exists_only=True))["found"]
 
     @synchronize
     async def len(self) -> int:
-        from ._wire import api_pb2 as pb
-
-        await self._live()
-        return (await self._rpc("DictLen", pb.DictLenRequest(dict_id=self._object_id))).len
+        return int((await self._rpc("DictLen"))["len"])
 
     @synchronize
     async def clear(self) -> None:
-        from ._wire import api_pb2 as pb
-
-        await self._live()
-        await self._rpc("DictLen", pb.DictLenRequest(dict_id=self._object_id, clear=True))
+        await self._rpc("DictLen", clear=True)
 
     async def _pages(self):
-        from ._wire import api_pb2 as pb
-
-        await self._live()
         after = None
         while True:
-            resp = await self._rpc("DictContents", pb.DictContentsRequest(
-                dict_id=self._object_id, after_key=after or b"", has_after=after is not None))
-            for entry in resp.entries:
+            fields = {} if after is None else {"after_key": after, "has_after": True}
+            entries = (await self._rpc("DictContents", **fields))["entries"]
+            for entry in entries:
                 yield entry
-            if not resp.entries:
+            if not entries:
                 return
-            after = resp.entries[-1].key
+            after = entries[-1]["key"]
 
     @synchronize
     async def items(self) -> list:
         """Every (key, value), in the order of their pickled keys."""
-        return [(_loads(e.key), _loads(e.value)) async for e in self._pages()]
+        return [(_loads(_unb64(e["key"])), _value(e)) async for e in self._pages()]
 
     @synchronize
     async def keys(self) -> list:
-        return [_loads(e.key) async for e in self._pages()]
+        return [_loads(_unb64(e["key"])) async for e in self._pages()]
 
     @synchronize
     async def values(self) -> list:
-        return [_loads(e.value) async for e in self._pages()]
+        return [_value(e) async for e in self._pages()]
 
     def __getitem__(self, key):
         resp = _run(self._get(key))
-        if not resp.found:
+        if not resp["found"]:
             raise KeyError(key)
-        return _loads(resp.value)
+        return _value(resp)
 
     def __setitem__(self, key, value) -> None:
         self.put(key, value)
@@ -168,6 +142,27 @@ class Dict(_Object, kind="dict", type_prefix="di"):
 
     def __iter__(self):
         return iter(self.keys())
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text)
+
+
+def _entry(key, value) -> dict:
+    return {"key": _b64(_dumps(key)), "value": _b64(_dumps(value))}
+
+
+def _value(message: dict):
+    """The value of a DictGet answer or a DictContents entry."""
+    return _loads(_unb64(message["value"]))
 
 
 def _run(coro):

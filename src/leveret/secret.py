@@ -48,13 +48,11 @@ class SecretManager(ObjectManager):
 
 async def _create(name: str, env: dict, environment_name: str | None, client, *, overwrite: bool) -> tuple[str, list]:
     """Store a secret's values on the server (``name`` "": one without a name); (its id, its keys)."""
-    from ._wire import api_pb2 as pb
-
     env = _check_env(env, "a Secret")
     client = await _client_or(client)
-    resp = await client.call("SecretCreate", pb.SecretCreateRequest(
-        name=name, environment_name=environment_name or "", env=env, overwrite=overwrite))
-    return resp.secret_id, list(resp.keys)
+    resp = await client.object_call("SecretCreate", {"name": name, "environment_name": environment_name or "",
+                                                     "env": env, "overwrite": overwrite})
+    return resp["secret_id"], list(resp["keys"])
 
 
 class Secret(_Object, kind="secret", type_prefix="st"):

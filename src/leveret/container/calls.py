@@ -133,6 +133,16 @@ class CallGraph(Message):
         self.tag, self.call_id = tag, call_id
 
 
+class ObjectCall(Message):
+    """A request on named objects (a Dict's get, a lookup by name …): the RPC's name and its request
+    as protobuf's JSON mapping (bytes in base64), answered by a Reply whose ``value`` is the
+    response the same way. The worker makes it with the container's token, for allowed RPCs only."""
+    KIND, _SCHEMA = 45, ("I", "s", "s")
+    __slots__ = ("tag", "method", "body")
+    def __init__(self, tag: int, method: str, body: str):
+        self.tag, self.method, self.body = tag, method, body
+
+
 class Chunk(Message):
     """A chunk of a blob being downloaded, in order."""
     KIND, _SCHEMA = 43, ("I", "b")
@@ -199,6 +209,6 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, MapStart, MapInputs, Upload,
-                         Download})
+FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, ObjectCall, MapStart, MapInputs,
+                         Upload, Download})
 TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

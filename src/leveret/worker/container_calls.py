@@ -4,6 +4,7 @@ server with the container's token.
 
     SDK in the container ─connects to the container's socket─▶ CallsOpen ─▶ serve()
         Lookup │ Bind │ Call │ CallGet │ CallCancel │ CallGraph ─▶ the server (rpc.ContainerCalls, the container's token)
+        ObjectCall (a named-object RPC as JSON: a Dict's get …) ─▶ the same RPC, if allowed (rpc.OBJECT_METHODS)
         ◀─ Reply │ Result, under the request's tag
         MapStart, MapInputs … ─▶ a FunctionMap stream ─▶ MapOutputs … (acked), then a Reply
         Upload … (last) ─▶ a blob ─▶ Reply (its id);  Download ─▶ Chunk …, then a Reply
@@ -137,6 +138,8 @@ async def _make(task: "ContainerTask", msg):
     if type(msg) is C.CallGet:
         out = await server.get(msg.call_id, msg.timeout)
         return C.Reply(msg.tag, C.TIMED_OUT, "timed out") if out is None else _result(msg.tag, out)
+    if type(msg) is C.ObjectCall:
+        return C.Reply(msg.tag, value=await server.object_call(msg.method, msg.body))
     if type(msg) is C.CallGraph:
         return C.Reply(msg.tag, value=json.dumps(await server.call_graph(msg.call_id)))
     await server.cancel(msg.call_id, terminate_containers=msg.terminate)   # CallCancel

@@ -1,0 +1,21 @@
+"""A Dict from inside real crun containers, whose image has neither gRPC nor protobuf: the requests
+go through the worker over the container's socket."""
+
+import pytest
+from crun import crun_cluster_running
+
+import leveret
+from apps import dict_user
+
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module")
+def crun_cluster(tmp_path_factory):
+    yield from crun_cluster_running(tmp_path_factory, "crun-dicts", dict_user.app)
+
+
+def test_a_dict_from_inside_crun(crun_cluster):
+    assert dict_user.fill.remote("crun-dict", 5) == 6
+    assert leveret.Dict.from_name("crun-dict")[4] == 16
+    assert dict_user.read.remote("crun-dict", "from") == ("container", True, False, 6)
