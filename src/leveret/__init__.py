@@ -28,7 +28,7 @@ _PUBLIC = {
     "Image": "image",
     "Retries": "retries",
     "Cron": "schedule", "Period": "schedule",
-    "Secret": "secret", "Dict": "dict",
+    "Secret": "secret", "Dict": "dict", "Queue": "queue",
     "batched": "_concurrency", "concurrent": "_concurrency",
 }
 
@@ -36,7 +36,7 @@ _PUBLIC = {
 _SUBMODULES = ("functions", "queue", "dict", "volume", "container_process", "cls", "app", "image", "secret",
                "exception", "retries", "schedule")
 # Modal's objects Leveret does not have yet, and what brings them.
-_LATER = {"Queue": "Leveret's Queue (state)", "Volume": "Leveret's Volume (state)",
+_LATER = {"Volume": "Leveret's Volume (state)",
           "Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
 
 __all__ = sorted([*_PUBLIC, "__version__"])

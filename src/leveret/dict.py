@@ -6,7 +6,8 @@
     d.get("k"), "k" in d, len(d), d.pop("k"), list(d.items())
     with leveret.Dict.ephemeral() as tmp: ...   # deleted when the block ends
 
-Entries live in the server's store (SQLite or PostgreSQL): they outlive runs and server restarts.
+Entries live in the server's store (SQLite or PostgreSQL): they outlive runs and server restarts;
+an entry neither written nor read for 7 days is deleted, as Modal's.
 The same from a client and from inside a container (there through its worker: the SDK's requests
 go as protobuf's JSON mapping, ``client.object_call``). Every method has an ``.aio`` form. Keys are compared as their pickled bytes. Limits: a pickled key
 is at most 64 KiB, a value 2 MiB (larger data belongs in a Volume), an update 10,000 entries.

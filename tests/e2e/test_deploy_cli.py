@@ -114,6 +114,9 @@ def test_container_list_exec_stop_and_function_stats(cluster_processes):
     assert re.search(r"inputs: +20 \(success 20\)", stats), stats
     assert "cold start p50" in stats
 
+    # Listed again: the fetch container may have taken the place of an idle transform one.
+    ct = [c for c in (json.loads(line) for line in run(["container", "list", "etl", "--json"], env).splitlines())
+          if c["function_name"] == "transform" and c["state"] == "ready"][0]["container_id"]
     assert f"stopping {ct}" in run(["container", "stop", ct], env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,6 +1,7 @@
 """`leveret secret create | list | delete | rotate-key` against real server and worker processes:
 values go in, reach the function, and never come out (CLI output, logs, the database file); and
-`leveret dict create | list | items | get | clear | delete`."""
+`leveret dict create | list | items | get | clear | delete`; `leveret queue create | list | peek | len |
+clear | delete`."""
 
 import glob
 import hashlib
@@ -90,3 +91,34 @@ def test_dict_cli(cluster_processes):
     assert "deleted Dict shared" in ok("dict", "delete", "shared", "--yes")
     gone = run(["dict", "get", "shared", "greeting"], env)
     assert gone.returncode != 0 and "no Dict named 'shared'" in gone.stderr
+
+
+def test_queue_cli(cluster_processes):
+    env = cluster_processes["env"]
+
+    def ok(*args):
+        done = run(list(args), env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "created Queue jobs" in ok("queue", "create", "jobs")
+    again = run(["queue", "create", "jobs"], env)
+    assert again.returncode != 0 and "already exists" in again.stderr
+    fill = ("import leveret; q = leveret.Queue.from_name('jobs'); q.put_many(['a', 'b', 'c']);"
+            " q.put_many([1, 2], partition='p2')")
+    done = subprocess.run([sys.executable, "-c", fill], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    listed = ok("queue", "list")
+    assert "jobs" in listed and "5 values" in listed
+    assert ok("queue", "peek", "jobs").splitlines() == ["'a'"]
+    assert ok("queue", "peek", "jobs", "5").splitlines() == ["'a'", "'b'", "'c'"]
+    assert ok("queue", "peek", "jobs", "--partition", "p2", "2").splitlines() == ["1", "2"]
+    assert ok("queue", "len", "jobs").strip() == "3"
+    assert ok("queue", "len", "jobs", "--total").strip() == "5"
+    assert "cleared the default partition of Queue jobs" in ok("queue", "clear", "jobs", "--yes")
+    assert ok("queue", "len", "jobs", "--total").strip() == "2"
+    assert "cleared every partition" in ok("queue", "clear", "jobs", "--all", "--yes")
+    assert "Queue jobs is empty" in ok("queue", "peek", "jobs")
+    assert "deleted Queue jobs" in ok("queue", "delete", "jobs", "--yes")
+    gone = run(["queue", "len", "jobs"], env)
+    assert gone.returncode != 0 and "no Queue named 'jobs'" in gone.stderr

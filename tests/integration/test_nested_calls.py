@@ -83,7 +83,8 @@ def test_a_containers_token_is_refused_on_every_rpc_but_its_calls(running, clust
     _, token = _token_of_a_running_container(cluster)
     allowed = {"FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
                "FunctionCallCancel", "FunctionCallGraph", "BlobPut", "BlobGet",
-               "ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents"}
+               "ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
+               "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems"}
     methods = pb.DESCRIPTOR.services_by_name["Leveret"].methods
     assert allowed < {m.name for m in methods}
 

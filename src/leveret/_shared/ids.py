@@ -18,6 +18,7 @@ KINDS = {
     "dp": "deployed app",   # a deployed app's name, the same across its versions (each version is an ap-)
     "st": "secret",
     "di": "dict",
+    "qu": "queue",
 }
 
 

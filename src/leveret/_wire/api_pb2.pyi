@@ -1379,6 +1379,104 @@ class DictContentsResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[DictEntry]
     def __init__(self, entries: _Optional[_Iterable[_Union[DictEntry, _Mapping]]] = ...) -> None: ...
 
+class QueuePutRequest(_message.Message):
+    __slots__ = ("queue_id", "partition", "values", "partition_ttl", "timeout_s")
+    QUEUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_TTL_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    queue_id: str
+    partition: bytes
+    values: _containers.RepeatedScalarFieldContainer[bytes]
+    partition_ttl: float
+    timeout_s: float
+    def __init__(self, queue_id: _Optional[str] = ..., partition: _Optional[bytes] = ..., values: _Optional[_Iterable[bytes]] = ..., partition_ttl: _Optional[float] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class QueuePutResponse(_message.Message):
+    __slots__ = ("full",)
+    FULL_FIELD_NUMBER: _ClassVar[int]
+    full: bool
+    def __init__(self, full: _Optional[bool] = ...) -> None: ...
+
+class QueueGetRequest(_message.Message):
+    __slots__ = ("queue_id", "partition", "n_values", "timeout_s")
+    QUEUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    N_VALUES_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    queue_id: str
+    partition: bytes
+    n_values: int
+    timeout_s: float
+    def __init__(self, queue_id: _Optional[str] = ..., partition: _Optional[bytes] = ..., n_values: _Optional[int] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class QueueGetResponse(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, values: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class QueueLenRequest(_message.Message):
+    __slots__ = ("queue_id", "partition", "total")
+    QUEUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    queue_id: str
+    partition: bytes
+    total: bool
+    def __init__(self, queue_id: _Optional[str] = ..., partition: _Optional[bytes] = ..., total: _Optional[bool] = ...) -> None: ...
+
+class QueueLenResponse(_message.Message):
+    __slots__ = ("len", "partitions")
+    LEN_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    len: int
+    partitions: int
+    def __init__(self, len: _Optional[int] = ..., partitions: _Optional[int] = ...) -> None: ...
+
+class QueueClearRequest(_message.Message):
+    __slots__ = ("queue_id", "partition", "all")
+    QUEUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    queue_id: str
+    partition: bytes
+    all: bool
+    def __init__(self, queue_id: _Optional[str] = ..., partition: _Optional[bytes] = ..., all: _Optional[bool] = ...) -> None: ...
+
+class QueueClearResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class QueueItem(_message.Message):
+    __slots__ = ("item_id", "value")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    item_id: int
+    value: bytes
+    def __init__(self, item_id: _Optional[int] = ..., value: _Optional[bytes] = ...) -> None: ...
+
+class QueueNextItemsRequest(_message.Message):
+    __slots__ = ("queue_id", "partition", "after_item_id", "timeout_s", "limit")
+    QUEUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    queue_id: str
+    partition: bytes
+    after_item_id: int
+    timeout_s: float
+    limit: int
+    def __init__(self, queue_id: _Optional[str] = ..., partition: _Optional[bytes] = ..., after_item_id: _Optional[int] = ..., timeout_s: _Optional[float] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class QueueNextItemsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[QueueItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[QueueItem, _Mapping]]] = ...) -> None: ...
+
 class SecretRotateKeyRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -252,6 +252,31 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.DictContentsRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.DictContentsResponse.FromString,
                 _registered_method=True)
+        self.QueuePut = channel.unary_unary(
+                '/leveret.v1.Leveret/QueuePut',
+                request_serializer=leveret_dot_v1_dot_api__pb2.QueuePutRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.QueuePutResponse.FromString,
+                _registered_method=True)
+        self.QueueGet = channel.unary_unary(
+                '/leveret.v1.Leveret/QueueGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.QueueGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.QueueGetResponse.FromString,
+                _registered_method=True)
+        self.QueueLen = channel.unary_unary(
+                '/leveret.v1.Leveret/QueueLen',
+                request_serializer=leveret_dot_v1_dot_api__pb2.QueueLenRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.QueueLenResponse.FromString,
+                _registered_method=True)
+        self.QueueClear = channel.unary_unary(
+                '/leveret.v1.Leveret/QueueClear',
+                request_serializer=leveret_dot_v1_dot_api__pb2.QueueClearRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.QueueClearResponse.FromString,
+                _registered_method=True)
+        self.QueueNextItems = channel.unary_unary(
+                '/leveret.v1.Leveret/QueueNextItems',
+                request_serializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -517,6 +542,36 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueuePut(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueueGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueueLen(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueueClear(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def QueueNextItems(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -734,6 +789,31 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.DictContents,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.DictContentsRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.DictContentsResponse.SerializeToString,
+            ),
+            'QueuePut': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueuePut,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.QueuePutRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.QueuePutResponse.SerializeToString,
+            ),
+            'QueueGet': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.QueueGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.QueueGetResponse.SerializeToString,
+            ),
+            'QueueLen': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueLen,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.QueueLenRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.QueueLenResponse.SerializeToString,
+            ),
+            'QueueClear': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueClear,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.QueueClearRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.QueueClearResponse.SerializeToString,
+            ),
+            'QueueNextItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueNextItems,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1899,6 +1979,141 @@ class Leveret:
             '/leveret.v1.Leveret/DictContents',
             leveret_dot_v1_dot_api__pb2.DictContentsRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.DictContentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueuePut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/QueuePut',
+            leveret_dot_v1_dot_api__pb2.QueuePutRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.QueuePutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/QueueGet',
+            leveret_dot_v1_dot_api__pb2.QueueGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.QueueGetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueLen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/QueueLen',
+            leveret_dot_v1_dot_api__pb2.QueueLenRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.QueueLenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueClear(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/QueueClear',
+            leveret_dot_v1_dot_api__pb2.QueueClearRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.QueueClearResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueNextItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/QueueNextItems',
+            leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.FromString,
             options,
             channel_credentials,
             insecure,

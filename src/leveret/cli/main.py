@@ -17,7 +17,7 @@ COMMANDS = {
     "deploy": ("deploy", "deploy"), "app": ("app", "app"), "token": ("token", "token"),
     "workers": ("token", "workers"), "container": ("container", "container"),
     "dashboard": ("dashboard", "dashboard"), "secret": ("secret", "secret"),
-    "dict": ("dict", "dict_"),
+    "dict": ("dict", "dict_"), "queue": ("queue", "queue"),
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .errors import Invalid, NotFound
+from .errors import Invalid
 from .objects import Kind, register
 
 if TYPE_CHECKING:
@@ -31,12 +31,6 @@ def _delete_entries(store: "Store", row) -> None:
 DICT = register(Kind(name="dict", prefix="di", label="Dict", on_delete=_delete_entries))
 
 
-def _check(store: "Store", dict_id: str) -> None:
-    if not dict_id.startswith("di-") or store.get_object_by_id(dict_id) is None:
-        raise NotFound(f"no Dict with id {dict_id!r}: it was deleted (Dict.from_name(name, create_if_missing=True)"
-                       " makes one)")
-
-
 def _check_key(key: bytes) -> None:
     if len(key) > MAX_KEY_BYTES:
         raise Invalid(f"a Dict key is at most {MAX_KEY_BYTES // 1024} KiB pickled, this one {len(key)} bytes")
@@ -50,21 +44,21 @@ def put(store: "Store", dict_id: str, entries: list[tuple[bytes, bytes]], skip_i
         if len(value) > MAX_VALUE_BYTES:
             raise Invalid(f"a Dict value is at most {MAX_VALUE_BYTES // (1024 * 1024)} MiB pickled, this one"
                           f" {len(value)} bytes: keep large data in a Volume and its path in the Dict")
-    _check(store, dict_id)
+    DICT.check(store, dict_id)
     return store.dict_put(dict_id, entries, skip_if_exists)
 
 
 def get(store: "Store", dict_id: str, key: bytes, pop: bool) -> bytes | None:
     _check_key(key)
-    _check(store, dict_id)
+    DICT.check(store, dict_id)
     return store.dict_get(dict_id, key, pop)
 
 
 def length(store: "Store", dict_id: str, clear: bool) -> int:
-    _check(store, dict_id)
+    DICT.check(store, dict_id)
     return store.dict_len(dict_id, clear)
 
 
 def page(store: "Store", dict_id: str, after: bytes | None, limit: int) -> list[tuple[bytes, bytes]]:
-    _check(store, dict_id)
+    DICT.check(store, dict_id)
     return store.dict_page(dict_id, after, min(limit or PAGE, PAGE))

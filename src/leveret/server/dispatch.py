@@ -25,13 +25,14 @@ from .calls import CallState, Children
 from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
+from .expiry import Expiry
 from .placement import Placement
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
 from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
-from . import dicts  # noqa: F401  (registers the kind)
+from . import dicts, queues  # noqa: F401  (register their kinds)
 from .secrets import Secrets, default_key_dir
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
@@ -76,6 +77,8 @@ class Dispatcher:
         self.writes = writes   # the store's writer thread: every write, in order (writes.py)
         self.reads = reads     # the store's reader thread (reads.py)
         self.objects = NamedObjects(self.clock)   # things with a name: deployed apps' names, … (objects/)
+        self.expiry = Expiry(writes, self.clock)   # Dict entries idle 7 days, Queue partitions past their ttl
+        self.queue_waiters = queues.Waiters()   # gets and puts waiting on queues' partitions (queues.py)
         self.secrets = Secrets(self.objects, secret_key_dir or default_key_dir(":memory:"))   # values sealed in the store (secrets.py)
         self.logs = logs
         self.apps: dict[str, AppState] = {}
@@ -431,8 +434,8 @@ class Dispatcher:
             room = window - len(ct.outstanding)
             if room <= 0:
                 continue
-            if self.children and fn.spec.max_inputs <= 1 and self.children.any_started_by(ct.outstanding):
-                continue   # its input may be waiting on a call it made: what is sent ahead would wait behind it
+            if fn.spec.max_inputs <= 1 and ct.outstanding and self.waiting(ct):
+                continue   # its input waits on a call it made or on a Queue: what is sent ahead would wait behind it
             batch, size = [], 0
             while fn.queue and len(batch) < room and size < BATCH_BYTES:
                 r = fn.queue[0]
@@ -453,6 +456,13 @@ class Dispatcher:
                 continue   # the head waits for an idle container: try the next one
             ct.idle_since = None
             ct.worker.outbox.put_nowait(SendInputs(ct.container_id, batch))
+
+    def waiting(self, ct) -> bool:
+        """The input a container runs waits on something that may take long: a call it made, or a
+        Queue get blocked on the server. It takes nothing more meanwhile (``pump``), and counts as
+        busy to the autoscaler, which starts others for what is queued."""
+        return (bool(self.children) and self.children.any_started_by(ct.outstanding)) \
+            or self.queue_waiters.blocked(ct.container_id)
 
     def on_results(self, batch: Results, worker: WorkerConn | None = None) -> None:
         """Results from a container (``worker``: the one that sent them, which must run it)."""

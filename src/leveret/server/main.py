@@ -170,7 +170,8 @@ class Server:
         dispatcher.start()
         loop = asyncio.get_running_loop()
         pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()),
-                   loop.create_task(dispatcher.blobs.prune_orphans_forever()))
+                   loop.create_task(dispatcher.blobs.prune_orphans_forever()),
+                   loop.create_task(dispatcher.expiry.sweep_forever()))
         return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
 
     async def _serve_http(self, sock) -> None:

@@ -78,14 +78,13 @@ class Placement:
         if fn.function_id not in self.d.functions or self.d.apps[fn.app_id].state == "deploying":
             return   # gone, or not live yet (min_containers start when it is published)
         d = fn.spec
-        children = self.d.children if d.max_inputs <= 1 else None   # inputs waiting on calls they made
         load = autoscaler.FunctionLoad(
             queued=fn.queued,
             oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
             seconds_per_input=fn.seconds_per_input,
             containers=tuple(
                 autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since,
-                                         bool(children) and children.any_started_by(c.outstanding))
+                                         d.max_inputs <= 1 and bool(c.outstanding) and self.d.waiting(c))
                 for c in fn.containers.values() if not c.stopping
             ),
             max_containers=d.max_containers or DEFAULT_MAX_CONTAINERS,

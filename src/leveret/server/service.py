@@ -13,6 +13,7 @@ from .api.functions import FunctionsApi
 from .api.logs import LogsApi
 from .api.mounts import MountsApi
 from .api.objects import ObjectsApi
+from .api.queues import QueuesApi
 from .api.secrets import SecretsApi
 from .api.workers import WorkersApi
 from .auth import Tokens
@@ -22,7 +23,7 @@ from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
 class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
-                     ObjectsApi, SecretsApi, WorkersApi, api_pb2_grpc.LeveretServicer):
+                     ObjectsApi, QueuesApi, SecretsApi, WorkersApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher

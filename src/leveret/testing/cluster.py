@@ -29,7 +29,7 @@ class Cluster:
                  warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
                  start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
-                 disk_reserve_mb: int | None = None, clock=None):
+                 disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0):
         self.directory = str(directory)
         self.clock = clock   # the server's time; None: the system's (server/clock.py)
         self.db = db or os.path.join(self.directory, "state.db")
@@ -46,6 +46,7 @@ class Cluster:
         self.call_retention_s = call_retention_s   # as leveret server --call-retention (default 7d)
         self.start_worker = start_worker
         self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
+        self.cpu = cpu   # cores the worker offers the scheduler (0: the host's)
         self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
         self.token = secrets.token_urlsafe(16)
         self.server = None
@@ -123,7 +124,7 @@ class Cluster:
         self.agent = Agent(self.server.url, token or self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type,
-                           metrics_listen="127.0.0.1:0" if self.worker_metrics else "")
+                           metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         # Registered, and serving its /metrics if asked (which it starts after registering).
         up = self.agent.metrics_started if self.worker_metrics else self.agent.registered

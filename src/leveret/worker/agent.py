@@ -42,7 +42,7 @@ class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, labels: dict | None = None, gpus: int = 0,
-                 gpu_type: str = "", metrics_listen: str = ""):
+                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -53,6 +53,7 @@ class Agent:
         self.labels = dict(labels or {})   # what functions may select (region=...)
         self.gpus = gpus
         self.gpu_type = gpu_type
+        self.cpu = cpu or float(os.cpu_count() or 1)   # cores it offers the scheduler (default: the host's)
         self._free_gpus = list(range(gpus))   # indices not held by a container
         self.pool: list[ContainerTask] = []   # warm containers waiting for a function
         self._stopping = False
@@ -78,7 +79,7 @@ class Agent:
         """What it offers; ``reconnect``: the containers it runs and its earlier id, when reconnecting."""
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
         return m.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
-                             cpu=float(os.cpu_count() or 1), memory_mb=mem, max_containers=self.max_containers,
+                             cpu=self.cpu, memory_mb=mem, max_containers=self.max_containers,
                              labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type, **reconnect)
 
     async def run(self) -> None:

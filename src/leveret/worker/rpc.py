@@ -52,7 +52,8 @@ REFUSALS = {
 
 
 # What a container's code asks of named objects (the server's token check allows them too: auth.py).
-OBJECT_METHODS = frozenset({"ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents"})
+OBJECT_METHODS = frozenset({"ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
+                            "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems"})
 
 
 def _refused(err: grpc.aio.AioRpcError) -> CallRefused:

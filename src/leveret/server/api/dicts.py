@@ -23,6 +23,8 @@ class DictsApi:
             value = await store.run(dicts.get, request.dict_id, request.key, request.pop)
             if value is None:
                 return pb.DictGetResponse(found=False)
+            if not request.pop:
+                self.d.expiry.touched(request.dict_id, [request.key])
             return pb.DictGetResponse(found=True, value=b"" if request.exists_only else value)
 
     async def DictLen(self, request, context):
@@ -34,4 +36,5 @@ class DictsApi:
         async with refusals_as_status(context):
             after = request.after_key if request.has_after else None
             rows = await self.d.reads.run(dicts.page, request.dict_id, after, request.limit)
+            self.d.expiry.touched(request.dict_id, [k for k, _ in rows])
             return pb.DictContentsResponse(entries=[pb.DictEntry(key=k, value=v) for k, v in rows])

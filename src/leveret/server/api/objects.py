@@ -51,4 +51,6 @@ class ObjectsApi:
     async def ObjectDelete(self, request, context):
         async with refusals_as_status(context):
             row = await self.d.writes.run(self.d.objects.delete, request.object_id, again=request.again)
+            if row is not None and row.kind == "queue":
+                self.d.queue_waiters.forget(row.id)   # its waiters learn it is gone
             return pb.ObjectDeleteResponse(deleted=row is not None)

@@ -38,6 +38,13 @@ class Kind:
     created_with: str = ""   # set: created only by its owner (with what a name alone lacks); anyone deletes one
     on_delete: Callable[["Store", "ObjectRow"], None] | None = None
 
+    def check(self, store: "Store", object_id: str) -> None:
+        """NotFound unless ``object_id`` is one of this kind's that is there (not deleted): what each
+        op on a Dict, a Queue … checks first."""
+        if not object_id.startswith(self.prefix + "-") or store.get_object_by_id(object_id) is None:
+            raise NotFound(f"no {self.label} with id {object_id!r}: it was deleted ({self.label}.from_name(name,"
+                           " create_if_missing=True) makes one)")
+
     def text(self, template: str, name: str, environment: str) -> str:
         where = "" if environment == DEFAULT_ENVIRONMENT else f" in environment {environment!r}"
         return template.format(label=self.label, name=name, environment=environment, where=where)

@@ -1,5 +1,6 @@
-"""Rows of Dicts' entries (server/dicts.py): a pickled key and value each. Schema version 7
-(migrations/m007_dicts.py)."""
+"""Rows of Dicts' entries (server/dicts.py): a pickled key and value each, and when it was last
+written or read (``updated_at``: server/expiry.py). Schema version 7 (migrations/m007_dicts.py),
+its index by age version 8."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ class DictRows:
             rows = self._execute("SELECT key, value FROM dict_entries WHERE dict_id = ? AND key > ? ORDER BY key LIMIT ?",
                                  (dict_id, after, limit))
         return [(bytes(k), bytes(v)) for k, v in rows]
+
+    def dict_touch(self, entries: list[tuple[str, bytes]]) -> None:
+        """Entries (dict id, key) were read: their idle time starts again now."""
+        now = self.clock.time()
+        with self.transaction():
+            self._executemany("UPDATE dict_entries SET updated_at = ? WHERE dict_id = ? AND key = ?",
+                              [(now, dict_id, key) for dict_id, key in entries])
+
+    def dict_expire(self, before: float, limit: int) -> int:
+        """Delete up to ``limit`` entries neither written nor read since ``before``; how many went."""
+        with self.transaction():
+            return self._execute("DELETE FROM dict_entries WHERE (dict_id, key) IN (SELECT dict_id, key FROM"
+                                 " dict_entries WHERE updated_at < ? LIMIT ?)", (before, limit)).rowcount

@@ -1,0 +1,111 @@
+"""``leveret queue create | list | peek | len | clear | delete``: Queues on the server, as Modal's CLI
+has them. Partition keys are strings."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .app import JSON_OPTION
+from .dict import ENV, _sdk
+
+PARTITION = click.option("--partition", "-p", default=None, help="The partition (default: the default one).")
+
+
+@click.group("queue")
+def queue() -> None:
+    """Queues: FIFO queues functions and clients share (leveret.Queue.from_name(NAME))."""
+
+
+def _open(name: str, environment: str):
+    from ..queue import Queue
+
+    return Queue.from_name(name, environment_name=environment or None)
+
+
+@queue.command()
+@click.argument("name")
+@ENV
+def create(name: str, environment: str) -> None:
+    """Create Queue NAME."""
+    from ..queue import Queue
+
+    _sdk(lambda: Queue.objects.create(name, environment_name=environment or None))
+    click.echo(f"created Queue {name}")
+
+
+@queue.command("list")
+@ENV
+@JSON_OPTION
+def list_queues(environment: str, as_json: bool) -> None:
+    """The Queues, newest first, with how many values (and partitions) each holds."""
+    import json
+
+    from ..queue import Queue
+
+    found = _sdk(lambda: Queue.objects.list(environment_name=environment))
+    for q in found:
+        size = _sdk(lambda: q.len(total=True))
+        if as_json:
+            click.echo(json.dumps({"name": q.name, "queue_id": q.object_id, "created_at": q._created_at, "size": size}))
+        else:
+            made = time.strftime("%Y-%m-%d %H:%M", time.localtime(q._created_at))
+            click.echo(f"{q.name:<32} {made}  {size:>7} values  {q.object_id}")
+    if not found and not as_json:
+        click.echo("no Queues: `leveret queue create NAME` makes one")
+
+
+@queue.command()
+@click.argument("name")
+@click.argument("n", type=click.IntRange(min=1), default=1)
+@PARTITION
+@ENV
+def peek(name: str, n: int, partition: str | None, environment: str) -> None:
+    """Show the next N values of Queue NAME, leaving them there."""
+    import itertools
+
+    shown = _sdk(lambda: list(itertools.islice(_open(name, environment).iterate(partition=partition), n)))
+    for value in shown:
+        click.echo(repr(value))
+    if not shown:
+        click.echo(f"Queue {name} is empty" + (f" in partition {partition!r}" if partition else ""))
+
+
+@queue.command("len")
+@click.argument("name")
+@PARTITION
+@click.option("--total", "-t", is_flag=True, help="Of every partition.")
+@ENV
+def len_(name: str, partition: str | None, total: bool, environment: str) -> None:
+    """How many values Queue NAME holds."""
+    click.echo(_sdk(lambda: _open(name, environment).len(partition=partition, total=total)))
+
+
+@queue.command()
+@click.argument("name")
+@PARTITION
+@click.option("--all", "all_", is_flag=True, help="Every partition.")
+@ENV
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def clear(name: str, partition: str | None, all_: bool, environment: str, yes: bool) -> None:
+    """Remove the values of Queue NAME (of a partition, or --all)."""
+    what = "every partition" if all_ else f"partition {partition!r}" if partition else "the default partition"
+    if not yes:
+        click.confirm(f"remove the values of {what} of Queue {name}?", abort=True)
+    _sdk(lambda: _open(name, environment).clear(partition=partition, all=all_))
+    click.echo(f"cleared {what} of Queue {name}")
+
+
+@queue.command()
+@click.argument("name")
+@ENV
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def delete(name: str, environment: str, yes: bool) -> None:
+    """Delete Queue NAME and its values."""
+    from ..queue import Queue
+
+    if not yes:
+        click.confirm(f"delete Queue {name} and its values?", abort=True)
+    _sdk(lambda: Queue.objects.delete(name, environment_name=environment or None))
+    click.echo(f"deleted Queue {name}")
