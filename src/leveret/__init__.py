@@ -28,7 +28,7 @@ _PUBLIC = {
     "Image": "image",
     "Retries": "retries",
     "Cron": "schedule", "Period": "schedule",
-    "Secret": "secret", "Dict": "dict", "Queue": "queue",
+    "Secret": "secret", "Dict": "dict", "Queue": "queue", "Volume": "volume",
     "batched": "_concurrency", "concurrent": "_concurrency",
 }
 
@@ -36,8 +36,7 @@ _PUBLIC = {
 _SUBMODULES = ("functions", "queue", "dict", "volume", "container_process", "cls", "app", "image", "secret",
                "exception", "retries", "schedule")
 # Modal's objects Leveret does not have yet, and what brings them.
-_LATER = {"Volume": "Leveret's Volume (state)",
-          "Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
+_LATER = {"Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 

@@ -174,6 +174,11 @@ class ContainerClient:
         reply = await self._ask(lambda tag: P.ObjectCall(tag, method, json.dumps(fields)))
         return json.loads(reply.value)
 
+    async def volume_sync(self, op: str, volume_id: str) -> int:
+        """Commit or reload a volume mounted here: the worker does it on its directory."""
+        reply = await self._ask(lambda tag: P.VolumeSync(tag, op, volume_id))
+        return int(reply.value or 0)
+
     async def call_graph(self, call_id: str) -> list:
         import json
 

@@ -19,8 +19,7 @@ MAX_EPHEMERAL_DISK = 3 * 1024 * 1024   # MiB (3 TiB)
 
 # option -> what brings it
 NOT_YET = {
-    "volumes": "volumes",
-    "network_file_systems": "volumes",
+    "network_file_systems": "network file systems (Modal's older shared disks: use volumes=)",
     "cloud": "cloud placement",
     "proxy": "proxies",
     "enable_memory_snapshot": "memory snapshots",
@@ -40,7 +39,7 @@ class FunctionOptions:
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secrets", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
                  "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
-                 "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms")
+                 "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms", "volumes")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
@@ -48,7 +47,8 @@ class FunctionOptions:
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
                  region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0,
-                 batch_max_size: int = 0, batch_wait_ms: int = 0):
+                 batch_max_size: int = 0, batch_wait_ms: int = 0, volumes=()):
+        self.volumes = volumes            # ((path, Volume), ...) in path order
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -103,6 +103,40 @@ def _limit(function_name: str, option: str, value, kind, example: str) -> tuple:
     return kind(pair[0]), kind(pair[1])
 
 
+# Where a volume cannot go: what the container's system needs there.
+SYSTEM_PATHS = ("/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/run", "/tmp")
+
+
+def check_volumes(function_name: str, value) -> tuple:
+    """``volumes={"/data": vol}``: ((path, Volume), ...), each path absolute, none inside another."""
+    import posixpath
+
+    if not value:
+        return ()
+    from .volume import Volume
+
+    if not isinstance(value, dict):
+        raise InvalidError(f"{function_name}: volumes= takes a dict of paths to volumes, e.g."
+                           f" volumes={{'/data': leveret.Volume.from_name('data')}}, not {value!r}")
+    mounts = []
+    for path, vol in value.items():
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise InvalidError(f"{function_name}: volumes= paths are absolute, e.g. '/data', not {path!r}")
+        norm = posixpath.normpath(path)
+        if norm == "/" or any(norm == p or norm.startswith(p + "/") for p in SYSTEM_PATHS):
+            raise InvalidError(f"{function_name}: a volume cannot be mounted at {path!r}: the container's system is"
+                               " there; choose a path of its own, e.g. '/data'")
+        if not isinstance(vol, Volume):
+            raise InvalidError(f"{function_name}: volumes={{{path!r}: ...}} takes a leveret.Volume, e.g."
+                               f" leveret.Volume.from_name('data', create_if_missing=True), not {vol!r}")
+        mounts.append((norm, vol))
+    mounts.sort(key=lambda m: m[0])
+    for (a, _), (b, _) in zip(mounts, mounts[1:]):
+        if b == a or b.startswith(a + "/"):
+            raise InvalidError(f"{function_name}: volumes at {a!r} and {b!r}: one is inside the other; mount them apart")
+    return tuple(mounts)
+
+
 MAX_GPUS = 8
 
 
@@ -144,7 +178,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
-             gpu=None, ephemeral_disk=None, batching=(0, 0), unset: dict) -> FunctionOptions:
+             gpu=None, ephemeral_disk=None, batching=(0, 0), volumes=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(value):
             raise NotImplementedOptionError(
@@ -208,4 +242,4 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
                            schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count,
                            ephemeral_disk_mb=_disk(function_name, ephemeral_disk), batch_max_size=batching[0],
-                           batch_wait_ms=batching[1])
+                           batch_wait_ms=batching[1], volumes=check_volumes(function_name, volumes))

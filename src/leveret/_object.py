@@ -15,6 +15,7 @@ blocking form (``Dict.objects.create("x")``, ``await Dict.objects.create.aio("x"
 from __future__ import annotations
 
 import builtins
+import contextlib
 import datetime
 
 from ._shared.names import check_object_name
@@ -134,6 +135,21 @@ class _Object:
         obj._created_at = None
         obj._attributes = {}
         return obj
+
+    @classmethod
+    @contextlib.contextmanager
+    def _ephemeral(cls, environment_name: str | None, client):
+        """A new object under a name of its own for the length of a ``with`` block, deleted at its
+        end (what Dict/Queue/Volume ``.ephemeral()`` are made of)."""
+        import secrets
+
+        name = f"ephemeral-{secrets.token_hex(8)}"
+        obj = cls.from_name(name, environment_name=environment_name, create_if_missing=True)
+        obj.hydrate(client)
+        try:
+            yield obj
+        finally:
+            cls.objects.delete(name, allow_missing=True, environment_name=environment_name)
 
     @classmethod
     def from_name(cls, name: str, *, environment_name: str | None = None, create_if_missing: bool = False):

@@ -13,7 +13,7 @@ import json
 from . import _concurrency, _function_options
 from .exception import InvalidError
 
-NOT_YET = {"volumes": "volumes", "cloud": "cloud placement", "routing_region": "routing regions"}
+NOT_YET = {"volumes": "volumes on a copy: mount them in @app.function(volumes=...)", "cloud": "cloud placement", "routing_region": "routing regions"}
 
 
 def option_changes(name: str, *, cpu=None, memory=None, gpu=None, env=None, secrets=None, volumes=None,

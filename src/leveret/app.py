@@ -38,10 +38,11 @@ class App:
 
         check_secrets(secrets)   # refuses what is not a Secret, here rather than at the first function
         self.secrets = list(secrets or [])   # every function of the app gets these
-        for option, value in (("volumes", volumes), ("include_source", include_source)):
-            if value:
-                raise _function_options.NotImplementedOptionError(
-                    f"App({option}=...) is not supported yet; remove `{option}=`")
+        _function_options.check_volumes("App", volumes)
+        self.volumes = dict(volumes or {})   # every function of the app mounts these (its own volumes= win)
+        if include_source:
+            raise _function_options.NotImplementedOptionError("App(include_source=...) is not supported yet; remove"
+                                                               " `include_source=`")
         self.name = name
         self.registered_functions: dict[str, Function] = {}
         self.registered_entrypoints: dict[str, LocalEntrypoint] = {}
@@ -63,8 +64,7 @@ class App:
         """Register a function to run in containers: ``@app.function()``."""
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.function() with parentheses, not @app.function")
-        unset = dict(network_file_systems=network_file_systems,
-                     volumes=volumes, proxy=proxy, cloud=cloud,
+        unset = dict(network_file_systems=network_file_systems, proxy=proxy, cloud=cloud,
                      enable_memory_snapshot=enable_memory_snapshot, i6pn=i6pn,
                      single_use_containers=single_use_containers, max_inputs=max_inputs)
 
@@ -86,7 +86,10 @@ class App:
                                                  min_containers=min_containers, buffer_containers=buffer_containers,
                                                  concurrency=_concurrency.of(f), batching=_concurrency.batching_of(f),
                                                  region=region, schedule=schedule,
-                                                 gpu=gpu, ephemeral_disk=ephemeral_disk, unset=unset)
+                                                 gpu=gpu, ephemeral_disk=ephemeral_disk,
+                                                 volumes={**self.volumes, **volumes} if isinstance(volumes, dict)
+                                                 else volumes or self.volumes,
+                                                 unset=unset)
             if fname in self.registered_functions:
                 raise InvalidError(f"app {self.name!r} already has a function named {fname!r}: rename one of them")
             fn = Function(f, app=self, name=fname, options=options)

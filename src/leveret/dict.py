@@ -41,17 +41,10 @@ class Dict(_Object, kind="dict", type_prefix="di"):
     @contextlib.contextmanager
     def ephemeral(cls, data: dict | None = None, *, environment_name: str | None = None, client=None):
         """A Dict for the length of a ``with`` block, deleted at its end."""
-        import secrets
-
-        name = f"ephemeral-{secrets.token_hex(8)}"
-        d = cls.from_name(name, environment_name=environment_name, create_if_missing=True)
-        d.hydrate(client)
-        try:
+        with cls._ephemeral(environment_name, client) as d:
             if data:
                 d.update(data)
             yield d
-        finally:
-            cls.objects.delete(name, allow_missing=True, environment_name=environment_name)
 
     async def _rpc(self, method: str, **fields) -> dict:
         client = await self._live()

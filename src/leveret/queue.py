@@ -77,15 +77,8 @@ class Queue(_Object, kind="queue", type_prefix="qu"):
     @contextlib.contextmanager
     def ephemeral(cls, *, environment_name: str | None = None, client=None):
         """A Queue for the length of a ``with`` block, deleted at its end."""
-        import secrets
-
-        name = f"ephemeral-{secrets.token_hex(8)}"
-        q = cls.from_name(name, environment_name=environment_name, create_if_missing=True)
-        q.hydrate(client)
-        try:
+        with cls._ephemeral(environment_name, client) as q:
             yield q
-        finally:
-            cls.objects.delete(name, allow_missing=True, environment_name=environment_name)
 
     async def _rpc(self, method: str, partition: str | None, **fields) -> dict:
         key = self.validate_partition_key(partition)

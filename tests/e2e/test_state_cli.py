@@ -1,7 +1,7 @@
 """`leveret secret create | list | delete | rotate-key` against real server and worker processes:
 values go in, reach the function, and never come out (CLI output, logs, the database file); and
 `leveret dict create | list | items | get | clear | delete`; `leveret queue create | list | peek | len |
-clear | delete`."""
+clear | delete`; `leveret volume create | list | ls | put | get | rm | cp | delete`."""
 
 import glob
 import hashlib
@@ -122,3 +122,41 @@ def test_queue_cli(cluster_processes):
     assert "deleted Queue jobs" in ok("queue", "delete", "jobs", "--yes")
     gone = run(["queue", "len", "jobs"], env)
     assert gone.returncode != 0 and "no Queue named 'jobs'" in gone.stderr
+
+
+def test_volume_cli(cluster_processes, tmp_path):
+    env = cluster_processes["env"]
+
+    def ok(*args):
+        done = run(list(args), env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "created Volume models" in ok("volume", "create", "models")
+    assert "models" in ok("volume", "list")
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("alpha")
+    (src / "sub" / "b.txt").write_text("beta")
+    assert "uploaded 2 file(s)" in ok("volume", "put", "models", str(src), "/data")
+    assert "uploaded 1 file(s)" in ok("volume", "put", "models", str(src / "a.txt"), "/single/")
+    again = run(["volume", "put", "models", str(src / "a.txt"), "/single/"], env)
+    assert again.returncode != 0 and "--force" in again.stderr
+    listed = ok("volume", "ls", "models")
+    assert "data/" in listed and "single/" in listed
+    assert sorted(json.loads(line)["path"] for line in ok("volume", "ls", "models", "/data", "-r", "--json").splitlines()) \
+        == ["data/a.txt", "data/sub", "data/sub/b.txt"]
+    assert ok("volume", "get", "models", "/data/sub/b.txt", "-") == "beta"
+    out = tmp_path / "out"
+    out.mkdir()
+    ok("volume", "get", "models", "/data", str(out))
+    assert (out / "data" / "sub" / "b.txt").read_text() == "beta" and (out / "data" / "a.txt").read_text() == "alpha"
+    ok("volume", "cp", "models", "/data/a.txt", "/single/copy.txt")
+    assert ok("volume", "get", "models", "/single/copy.txt", "-") == "alpha"
+    refused = run(["volume", "rm", "models", "/data"], env)
+    assert refused.returncode != 0 and "recursive=True" in refused.stderr
+    assert "removed /data" in ok("volume", "rm", "models", "/data", "-r")
+    assert "data/" not in ok("volume", "ls", "models")
+    assert "deleted Volume models" in ok("volume", "delete", "models", "--yes")
+    gone = run(["volume", "ls", "models"], env)
+    assert gone.returncode != 0 and "no Volume named 'models'" in gone.stderr

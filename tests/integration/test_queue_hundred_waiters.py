@@ -16,7 +16,11 @@ def test_100_containers_blocked_on_get_are_all_woken_by_100_puts(tmp_path):
         calls = []
         for i in range(100):
             calls.append(queue_user.wait_for_one.spawn("hundred"))
-            cluster.wait_for(lambda d: d.queue_waiters.waiting() == i + 1, timeout=60)
+            try:
+                cluster.wait_for(lambda d: d.queue_waiters.waiting() == i + 1, timeout=60)
+            except TimeoutError:
+                raise AssertionError(f"call {i} did not get a container of its own: {waits.waiting()} waiting;"
+                                     f" {cluster.function('queue-user', 'wait_for_one')}") from None
         assert waits.waiting() == 100
         assert len(cluster.containers("queue-user")) == 100
         for i in range(100):

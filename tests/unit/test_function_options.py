@@ -17,7 +17,6 @@ from leveret.exception import NotImplementedOptionError
 
 # a value a Modal program might pass for each option Leveret does not implement yet
 SET_VALUES = {
-    "volumes": {"/data": "vol"},
     "network_file_systems": {"/nfs": "nfs"},
     "cloud": "aws",
     "proxy": "proxy",
@@ -172,10 +171,31 @@ def test_app_image_must_be_an_image():
         App("t", image="python:3.12")
 
 
-@pytest.mark.parametrize("option", ["volumes", "include_source"])
-def test_not_yet_app_option_is_refused(option):
-    with pytest.raises(NotImplementedOptionError, match=f"{option}="):
-        App("t", **{option: ["x"]})
+def test_not_yet_app_option_is_refused():
+    with pytest.raises(NotImplementedOptionError, match="include_source="):
+        App("t", include_source=True)
+
+
+@pytest.mark.parametrize("volumes, said", [
+    (["/data"], "takes a dict of paths to volumes"),
+    ({"data": None}, "paths are absolute"),
+    ({"/": None}, "the container's system is there"),
+    ({"/proc/x": None}, "the container's system is there"),
+    ({"/data": "vol"}, "takes a leveret.Volume"),
+])
+def test_volumes_are_checked_where_the_function_is_defined(volumes, said):
+    with pytest.raises(leveret.InvalidError, match=said):
+        App("t").function(volumes=volumes)(square)
+
+
+def test_volumes_inside_one_another_are_refused_and_the_apps_are_every_functions():
+    a, b = leveret.Volume.from_name("a"), leveret.Volume.from_name("b")
+    with pytest.raises(leveret.InvalidError, match="one is inside the other"):
+        App("t").function(volumes={"/data": a, "/data/more": b})(square)
+    app = App("t", volumes={"/shared": a})
+    f = app.function(volumes={"/own": b})(square)
+    assert [p for p, _ in f._options.volumes] == ["/own", "/shared"]
+    assert app.function(volumes={"/shared": b})(cube)._options.volumes == (("/shared", b),)
 
 
 def test_registered_function_still_runs_locally():

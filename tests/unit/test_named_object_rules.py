@@ -108,7 +108,7 @@ def test_attributes_are_small(objects):
 
 
 def test_an_unknown_kind_and_an_unknown_environment_say_what_there_is(objects):
-    with pytest.raises(Invalid, match=r"no kind of named object 'blob': this server knows app, (dict, )?(queue, )?(secret, )?thing"):
+    with pytest.raises(Invalid, match=r"no kind of named object 'blob': this server knows app, (dict, )?(queue, )?(secret, )?thing(, volume)?"):
         objects.lookup("blob", "cache")
     with pytest.raises(NotFound, match=r"no environment named 'dev': this server has one, 'main'; leave"
                                        " environment_name unset"):

@@ -19,6 +19,7 @@ KINDS = {
     "st": "secret",
     "di": "dict",
     "qu": "queue",
+    "vo": "volume",
 }
 
 

@@ -246,7 +246,7 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb", "class_name", "methods", "params", "batch_max_size", "batch_wait_ms", "import_name", "secret_ids")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb", "class_name", "methods", "params", "batch_max_size", "batch_wait_ms", "import_name", "secret_ids", "volume_mounts")
     class SecretEnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -302,6 +302,7 @@ class FunctionDefinition(_message.Message):
     BATCH_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
     IMPORT_NAME_FIELD_NUMBER: _ClassVar[int]
     SECRET_IDS_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_MOUNTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -336,7 +337,20 @@ class FunctionDefinition(_message.Message):
     batch_wait_ms: int
     import_name: str
     secret_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ..., class_name: _Optional[str] = ..., methods: _Optional[_Mapping[str, bool]] = ..., params: _Optional[str] = ..., batch_max_size: _Optional[int] = ..., batch_wait_ms: _Optional[int] = ..., import_name: _Optional[str] = ..., secret_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    volume_mounts: _containers.RepeatedCompositeFieldContainer[VolumeMount]
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ..., class_name: _Optional[str] = ..., methods: _Optional[_Mapping[str, bool]] = ..., params: _Optional[str] = ..., batch_max_size: _Optional[int] = ..., batch_wait_ms: _Optional[int] = ..., import_name: _Optional[str] = ..., secret_ids: _Optional[_Iterable[str]] = ..., volume_mounts: _Optional[_Iterable[_Union[VolumeMount, _Mapping]]] = ...) -> None: ...
+
+class VolumeMount(_message.Message):
+    __slots__ = ("path", "volume_id", "read_only", "sub_path")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SUB_PATH_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    volume_id: str
+    read_only: bool
+    sub_path: str
+    def __init__(self, path: _Optional[str] = ..., volume_id: _Optional[str] = ..., read_only: _Optional[bool] = ..., sub_path: _Optional[str] = ...) -> None: ...
 
 class RetryPolicy(_message.Message):
     __slots__ = ("max_retries", "backoff_coefficient", "initial_delay_s", "max_delay_s")
@@ -1476,6 +1490,152 @@ class QueueNextItemsResponse(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[QueueItem]
     def __init__(self, items: _Optional[_Iterable[_Union[QueueItem, _Mapping]]] = ...) -> None: ...
+
+class VolumeFile(_message.Message):
+    __slots__ = ("path", "kind", "size", "mode", "mtime", "chunks", "version")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    MTIME_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    kind: int
+    size: int
+    mode: int
+    mtime: float
+    chunks: _containers.RepeatedScalarFieldContainer[str]
+    version: int
+    def __init__(self, path: _Optional[str] = ..., kind: _Optional[int] = ..., size: _Optional[int] = ..., mode: _Optional[int] = ..., mtime: _Optional[float] = ..., chunks: _Optional[_Iterable[str]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class VolumeChunksMissingRequest(_message.Message):
+    __slots__ = ("hashes",)
+    HASHES_FIELD_NUMBER: _ClassVar[int]
+    hashes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hashes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class VolumeChunksMissingResponse(_message.Message):
+    __slots__ = ("hashes",)
+    HASHES_FIELD_NUMBER: _ClassVar[int]
+    hashes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hashes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class VolumeChunkPutRequest(_message.Message):
+    __slots__ = ("hash", "data")
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    hash: str
+    data: bytes
+    def __init__(self, hash: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class VolumeChunkPutResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VolumeChunkGetRequest(_message.Message):
+    __slots__ = ("hash",)
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    hash: str
+    def __init__(self, hash: _Optional[str] = ...) -> None: ...
+
+class VolumeChunkGetResponse(_message.Message):
+    __slots__ = ("data",)
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
+class VolumeDelete(_message.Message):
+    __slots__ = ("path", "recursive")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    RECURSIVE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    recursive: bool
+    def __init__(self, path: _Optional[str] = ..., recursive: _Optional[bool] = ...) -> None: ...
+
+class VolumeCommitRequest(_message.Message):
+    __slots__ = ("volume_id", "files", "deletes", "no_overwrite", "missing_ok")
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    DELETES_FIELD_NUMBER: _ClassVar[int]
+    NO_OVERWRITE_FIELD_NUMBER: _ClassVar[int]
+    MISSING_OK_FIELD_NUMBER: _ClassVar[int]
+    volume_id: str
+    files: _containers.RepeatedCompositeFieldContainer[VolumeFile]
+    deletes: _containers.RepeatedCompositeFieldContainer[VolumeDelete]
+    no_overwrite: bool
+    missing_ok: bool
+    def __init__(self, volume_id: _Optional[str] = ..., files: _Optional[_Iterable[_Union[VolumeFile, _Mapping]]] = ..., deletes: _Optional[_Iterable[_Union[VolumeDelete, _Mapping]]] = ..., no_overwrite: _Optional[bool] = ..., missing_ok: _Optional[bool] = ...) -> None: ...
+
+class VolumeCommitResponse(_message.Message):
+    __slots__ = ("version", "files", "bytes")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    files: int
+    bytes: int
+    def __init__(self, version: _Optional[int] = ..., files: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
+
+class VolumeListRequest(_message.Message):
+    __slots__ = ("volume_id", "path", "recursive")
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    RECURSIVE_FIELD_NUMBER: _ClassVar[int]
+    volume_id: str
+    path: str
+    recursive: bool
+    def __init__(self, volume_id: _Optional[str] = ..., path: _Optional[str] = ..., recursive: _Optional[bool] = ...) -> None: ...
+
+class VolumeListResponse(_message.Message):
+    __slots__ = ("version", "entries")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    entries: _containers.RepeatedCompositeFieldContainer[VolumeFile]
+    def __init__(self, version: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[VolumeFile, _Mapping]]] = ...) -> None: ...
+
+class VolumeGetFileRequest(_message.Message):
+    __slots__ = ("volume_id", "path")
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    volume_id: str
+    path: str
+    def __init__(self, volume_id: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
+
+class VolumeGetFileResponse(_message.Message):
+    __slots__ = ("file",)
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    file: VolumeFile
+    def __init__(self, file: _Optional[_Union[VolumeFile, _Mapping]] = ...) -> None: ...
+
+class VolumeChangesRequest(_message.Message):
+    __slots__ = ("volume_id", "since_version")
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    volume_id: str
+    since_version: int
+    def __init__(self, volume_id: _Optional[str] = ..., since_version: _Optional[int] = ...) -> None: ...
+
+class VolumeChangesResponse(_message.Message):
+    __slots__ = ("version", "entries")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    entries: _containers.RepeatedCompositeFieldContainer[VolumeFile]
+    def __init__(self, version: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[VolumeFile, _Mapping]]] = ...) -> None: ...
+
+class VolumeCopyRequest(_message.Message):
+    __slots__ = ("volume_id", "src_paths", "dst_path", "recursive")
+    VOLUME_ID_FIELD_NUMBER: _ClassVar[int]
+    SRC_PATHS_FIELD_NUMBER: _ClassVar[int]
+    DST_PATH_FIELD_NUMBER: _ClassVar[int]
+    RECURSIVE_FIELD_NUMBER: _ClassVar[int]
+    volume_id: str
+    src_paths: _containers.RepeatedScalarFieldContainer[str]
+    dst_path: str
+    recursive: bool
+    def __init__(self, volume_id: _Optional[str] = ..., src_paths: _Optional[_Iterable[str]] = ..., dst_path: _Optional[str] = ..., recursive: _Optional[bool] = ...) -> None: ...
 
 class SecretRotateKeyRequest(_message.Message):
     __slots__ = ()

@@ -277,6 +277,46 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.FromString,
                 _registered_method=True)
+        self.VolumeChunksMissing = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeChunksMissing',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunksMissingRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunksMissingResponse.FromString,
+                _registered_method=True)
+        self.VolumeChunkPut = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeChunkPut',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunkPutRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunkPutResponse.FromString,
+                _registered_method=True)
+        self.VolumeChunkGet = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeChunkGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunkGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunkGetResponse.FromString,
+                _registered_method=True)
+        self.VolumeCommit = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeCommit',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeCommitRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
+                _registered_method=True)
+        self.VolumeList = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeListResponse.FromString,
+                _registered_method=True)
+        self.VolumeGetFile = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeGetFile',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeGetFileRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeGetFileResponse.FromString,
+                _registered_method=True)
+        self.VolumeChanges = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeChanges',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeChangesRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChangesResponse.FromString,
+                _registered_method=True)
+        self.VolumeCopy = channel.unary_unary(
+                '/leveret.v1.Leveret/VolumeCopy',
+                request_serializer=leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -572,6 +612,54 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def VolumeChunksMissing(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeChunkPut(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeChunkGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeCommit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeGetFile(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeChanges(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VolumeCopy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -814,6 +902,46 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.QueueNextItems,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.SerializeToString,
+            ),
+            'VolumeChunksMissing': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeChunksMissing,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunksMissingRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunksMissingResponse.SerializeToString,
+            ),
+            'VolumeChunkPut': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeChunkPut,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunkPutRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunkPutResponse.SerializeToString,
+            ),
+            'VolumeChunkGet': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeChunkGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChunkGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeChunkGetResponse.SerializeToString,
+            ),
+            'VolumeCommit': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeCommit,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCommitRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.SerializeToString,
+            ),
+            'VolumeList': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeListResponse.SerializeToString,
+            ),
+            'VolumeGetFile': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeGetFile,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeGetFileRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeGetFileResponse.SerializeToString,
+            ),
+            'VolumeChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeChanges,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeChangesRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeChangesResponse.SerializeToString,
+            ),
+            'VolumeCopy': grpc.unary_unary_rpc_method_handler(
+                    servicer.VolumeCopy,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2114,6 +2242,222 @@ class Leveret:
             '/leveret.v1.Leveret/QueueNextItems',
             leveret_dot_v1_dot_api__pb2.QueueNextItemsRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.QueueNextItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeChunksMissing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeChunksMissing',
+            leveret_dot_v1_dot_api__pb2.VolumeChunksMissingRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeChunksMissingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeChunkPut(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeChunkPut',
+            leveret_dot_v1_dot_api__pb2.VolumeChunkPutRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeChunkPutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeChunkGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeChunkGet',
+            leveret_dot_v1_dot_api__pb2.VolumeChunkGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeChunkGetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeCommit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeCommit',
+            leveret_dot_v1_dot_api__pb2.VolumeCommitRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeList',
+            leveret_dot_v1_dot_api__pb2.VolumeListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeGetFile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeGetFile',
+            leveret_dot_v1_dot_api__pb2.VolumeGetFileRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeGetFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeChanges',
+            leveret_dot_v1_dot_api__pb2.VolumeChangesRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VolumeCopy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/VolumeCopy',
+            leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,35 +8,12 @@ import time
 import click
 
 from .app import JSON_OPTION
-
-
-def _sdk(fn):
-    """Run an SDK call; Leveret's errors as one line that names the fix."""
-    from ..exception import Error
-
-    try:
-        return fn()
-    except Error as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-ENV = click.option("--env", "environment", default="", help="The environment (default: the server's).")
+from .objects import ENV, add_create_and_delete, sdk
 
 
 @click.group("dict")
 def dict_() -> None:
     """Dicts: key-value stores functions and clients share (leveret.Dict.from_name(NAME))."""
-
-
-@dict_.command()
-@click.argument("name")
-@ENV
-def create(name: str, environment: str) -> None:
-    """Create Dict NAME."""
-    from ..dict import Dict
-
-    _sdk(lambda: Dict.objects.create(name, environment_name=environment or None))
-    click.echo(f"created Dict {name}")
 
 
 @dict_.command("list")
@@ -48,7 +25,7 @@ def list_dicts(environment: str, as_json: bool) -> None:
 
     from ..dict import Dict
 
-    found = _sdk(lambda: Dict.objects.list(environment_name=environment))
+    found = sdk(lambda: Dict.objects.list(environment_name=environment))
     for d in found:
         made = time.strftime("%Y-%m-%d %H:%M", time.localtime(d._created_at))
         click.echo(json.dumps({"name": d.name, "dict_id": d.object_id, "created_at": d._created_at}) if as_json
@@ -69,7 +46,7 @@ def _open(name: str, environment: str):
 @ENV
 def items(name: str, limit: int, environment: str) -> None:
     """Show Dict NAME's entries."""
-    entries = _sdk(lambda: _open(name, environment).items())
+    entries = sdk(lambda: _open(name, environment).items())
     for key, value in entries[:limit or None]:
         click.echo(f"{key!r}: {value!r}")
     if limit and len(entries) > limit:
@@ -83,7 +60,7 @@ def items(name: str, limit: int, environment: str) -> None:
 def get(name: str, key: str, environment: str) -> None:
     """Print the value of KEY (a string) in Dict NAME."""
     missing = object()
-    value = _sdk(lambda: _open(name, environment).get(key, missing))
+    value = sdk(lambda: _open(name, environment).get(key, missing))
     if value is missing:
         raise click.ClickException(f"Dict {name} has no key {key!r}")
     click.echo(repr(value))
@@ -97,19 +74,8 @@ def clear(name: str, environment: str, yes: bool) -> None:
     """Remove every entry of Dict NAME."""
     if not yes:
         click.confirm(f"remove every entry of Dict {name}?", abort=True)
-    _sdk(lambda: _open(name, environment).clear())
+    sdk(lambda: _open(name, environment).clear())
     click.echo(f"cleared Dict {name}")
 
 
-@dict_.command()
-@click.argument("name")
-@ENV
-@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
-def delete(name: str, environment: str, yes: bool) -> None:
-    """Delete Dict NAME and its entries."""
-    from ..dict import Dict
-
-    if not yes:
-        click.confirm(f"delete Dict {name} and its entries?", abort=True)
-    _sdk(lambda: Dict.objects.delete(name, environment_name=environment or None))
-    click.echo(f"deleted Dict {name}")
+add_create_and_delete(dict_, "Dict", holds="its entries")

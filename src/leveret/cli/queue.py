@@ -8,7 +8,7 @@ import time
 import click
 
 from .app import JSON_OPTION
-from .dict import ENV, _sdk
+from .objects import ENV, add_create_and_delete, sdk
 
 PARTITION = click.option("--partition", "-p", default=None, help="The partition (default: the default one).")
 
@@ -24,17 +24,6 @@ def _open(name: str, environment: str):
     return Queue.from_name(name, environment_name=environment or None)
 
 
-@queue.command()
-@click.argument("name")
-@ENV
-def create(name: str, environment: str) -> None:
-    """Create Queue NAME."""
-    from ..queue import Queue
-
-    _sdk(lambda: Queue.objects.create(name, environment_name=environment or None))
-    click.echo(f"created Queue {name}")
-
-
 @queue.command("list")
 @ENV
 @JSON_OPTION
@@ -44,9 +33,9 @@ def list_queues(environment: str, as_json: bool) -> None:
 
     from ..queue import Queue
 
-    found = _sdk(lambda: Queue.objects.list(environment_name=environment))
+    found = sdk(lambda: Queue.objects.list(environment_name=environment))
     for q in found:
-        size = _sdk(lambda: q.len(total=True))
+        size = sdk(lambda: q.len(total=True))
         if as_json:
             click.echo(json.dumps({"name": q.name, "queue_id": q.object_id, "created_at": q._created_at, "size": size}))
         else:
@@ -65,7 +54,7 @@ def peek(name: str, n: int, partition: str | None, environment: str) -> None:
     """Show the next N values of Queue NAME, leaving them there."""
     import itertools
 
-    shown = _sdk(lambda: list(itertools.islice(_open(name, environment).iterate(partition=partition), n)))
+    shown = sdk(lambda: list(itertools.islice(_open(name, environment).iterate(partition=partition), n)))
     for value in shown:
         click.echo(repr(value))
     if not shown:
@@ -79,7 +68,7 @@ def peek(name: str, n: int, partition: str | None, environment: str) -> None:
 @ENV
 def len_(name: str, partition: str | None, total: bool, environment: str) -> None:
     """How many values Queue NAME holds."""
-    click.echo(_sdk(lambda: _open(name, environment).len(partition=partition, total=total)))
+    click.echo(sdk(lambda: _open(name, environment).len(partition=partition, total=total)))
 
 
 @queue.command()
@@ -93,19 +82,8 @@ def clear(name: str, partition: str | None, all_: bool, environment: str, yes: b
     what = "every partition" if all_ else f"partition {partition!r}" if partition else "the default partition"
     if not yes:
         click.confirm(f"remove the values of {what} of Queue {name}?", abort=True)
-    _sdk(lambda: _open(name, environment).clear(partition=partition, all=all_))
+    sdk(lambda: _open(name, environment).clear(partition=partition, all=all_))
     click.echo(f"cleared {what} of Queue {name}")
 
 
-@queue.command()
-@click.argument("name")
-@ENV
-@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
-def delete(name: str, environment: str, yes: bool) -> None:
-    """Delete Queue NAME and its values."""
-    from ..queue import Queue
-
-    if not yes:
-        click.confirm(f"delete Queue {name} and its values?", abort=True)
-    _sdk(lambda: Queue.objects.delete(name, environment_name=environment or None))
-    click.echo(f"deleted Queue {name}")
+add_create_and_delete(queue, "Queue", holds="its values")

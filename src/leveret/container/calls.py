@@ -143,6 +143,15 @@ class ObjectCall(Message):
         self.tag, self.method, self.body = tag, method, body
 
 
+class VolumeSync(Message):
+    """``vol.commit()`` or ``vol.reload()`` (``op``) of a volume mounted in the container: the worker
+    does it on its directory; a Reply (``value``: the version the mount is at) once done."""
+    KIND, _SCHEMA = 46, ("I", "s", "s")
+    __slots__ = ("tag", "op", "volume_id")
+    def __init__(self, tag: int, op: str, volume_id: str):
+        self.tag, self.op, self.volume_id = tag, op, volume_id
+
+
 class Chunk(Message):
     """A chunk of a blob being downloaded, in order."""
     KIND, _SCHEMA = 43, ("I", "b")
@@ -209,6 +218,6 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, ObjectCall, MapStart, MapInputs,
-                         Upload, Download})
+FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, ObjectCall, VolumeSync, MapStart,
+                         MapInputs, Upload, Download})
 TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

@@ -10,7 +10,7 @@ import struct
 
 from .fields import FIXED, U32x2, blobs_in, blobs_out, fits, get, names_in, names_out, put, texts_out
 
-VERSION = 3   # the first field of Hello and Warm; a container and a worker of different versions do not talk
+VERSION = 4   # the first field of Hello and Warm; a container and a worker of different versions do not talk
 
 STATUS_SUCCESS = 1
 STATUS_FAILURE = 2

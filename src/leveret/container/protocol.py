@@ -17,7 +17,7 @@ this directory. README.md beside it has the frame layout and every kind.
 from __future__ import annotations
 
 from .calls import (FROM_CALLER, TO_CALLER, Bind, Call, CallCancel, CallGet, CallGraph, CallsOpen, Chunk, Download, Lookup,
-                    MapInputs, MapOutputs, MapStart, ObjectCall, Reply, Result, Upload)
+                    MapInputs, MapOutputs, MapStart, ObjectCall, Reply, Result, Upload, VolumeSync)
 from .environment import ENV_CONTAINER_ID, ENV_FUNCTION, ENV_SOCKET, format_spec, parse_spec
 from .fields import ProtocolError, VersionMismatch
 from .frames import HEADER, MAX_FRAME, decode, decode_frame, encode, read_message, recv_message, split_header
@@ -29,7 +29,7 @@ from .messages import (CHUNK_BYTES, FROM_CONTAINER, INLINE_LIMIT, KINDS, MAX_PAY
 
 __all__ = [
     "FROM_CALLER", "TO_CALLER", "Bind", "Call", "CallCancel", "CallGet", "CallGraph", "CallsOpen", "Chunk", "Download", "Lookup",
-    "MapInputs", "MapOutputs", "MapStart", "ObjectCall", "Reply", "Result", "Upload",
+    "MapInputs", "MapOutputs", "MapStart", "ObjectCall", "Reply", "Result", "Upload", "VolumeSync",
     "CHUNK_BYTES", "ENV_CONTAINER_ID", "ENV_FUNCTION", "ENV_SOCKET", "FROM_CONTAINER", "HEADER", "INLINE_LIMIT",
     "KINDS", "MARKER_SIZE", "MAX_FRAME", "MAX_PAYLOAD", "RUNNING_FILE", "STATUS_CANCELLED", "STATUS_FAILURE", "STATUS_GENERATOR_DONE",
     "STATUS_GENERATOR_ITEM", "STATUS_INTERNAL_FAILURE", "STATUS_SUCCESS", "TO_CONTAINER", "VERSION",

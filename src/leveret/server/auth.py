@@ -31,14 +31,16 @@ WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Le
 TOKEN_PREFIX = "lvw_"
 CONTAINER_PREFIX = "lvc_"
 # What a container's code may call: functions, their calls, the blobs of large payloads, and named
-# objects (looked up or made by name, listed; a Dict's entries, a Queue's values) — not deleted, and not
-# secrets' values.
+# objects (looked up or made by name, listed; a Dict's entries, a Queue's values, a Volume's files: its
+# worker syncs its mounts with them) — not deleted, and not secrets' values.
 CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
     "FunctionLookup", "FunctionBind", "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallGet",
     "FunctionCallCancel", "FunctionCallGraph",
     "BlobPut", "BlobGet",
     "ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
-    "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems"))
+    "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems",
+    "VolumeChunksMissing", "VolumeChunkPut", "VolumeChunkGet", "VolumeCommit", "VolumeList", "VolumeGetFile",
+    "VolumeChanges", "VolumeCopy"))
 
 
 def _sha(token: str) -> str:

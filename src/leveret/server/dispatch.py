@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 
 from .._shared.ids import new_id
@@ -32,7 +33,8 @@ from .logs import LogHub
 from .metrics import Recorder
 from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
-from . import dicts, queues  # noqa: F401  (register their kinds)
+from . import dicts, queues, volumes  # noqa: F401  (register their kinds)
+from .chunks import ChunkStore
 from .secrets import Secrets, default_key_dir
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
@@ -69,6 +71,8 @@ class Dispatcher:
         # A stored function's definition (the wire's bytes) as a FunctionSpec: api/convert.read_spec
         self.read_spec = read_spec or _cannot_read_spec
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
+        # Volumes' chunks (chunks.py), beside the blobs (a unit test's dispatcher has none: made at first use)
+        self._chunks = ChunkStore(os.path.join(blobs.dir, "chunks")) if blobs is not None else None
         self.container_token = _no_container_token   # a container's token for its calls (auth.py sets it)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
@@ -456,6 +460,14 @@ class Dispatcher:
                 continue   # the head waits for an idle container: try the next one
             ct.idle_since = None
             ct.worker.outbox.put_nowait(SendInputs(ct.container_id, batch))
+
+    @property
+    def chunks(self) -> ChunkStore:
+        if self._chunks is None:
+            import tempfile
+
+            self._chunks = ChunkStore(tempfile.mkdtemp(prefix="leveret-chunks-"))
+        return self._chunks
 
     def waiting(self, ct) -> bool:
         """The input a container runs waits on something that may take long: a call it made, or a

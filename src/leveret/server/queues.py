@@ -138,8 +138,8 @@ class Waiters:
         return self._blocked.get(container_id, 0) > 0
 
     def waiting(self) -> int:
-        """Waits under way (a test's way to know that getters are in line)."""
-        return sum(line.users for line in self._lines.values())
+        """Waiters in line now, between two tries (a test's way to know that getters wait)."""
+        return sum(len(line.getters) + len(line.putters) + len(line.watchers) for line in self._lines.values())
 
     def put_done(self, key: tuple[str, bytes], n: int) -> None:
         """``n`` values were put: wake as many getters, and every watcher."""

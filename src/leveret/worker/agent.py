@@ -23,6 +23,7 @@ from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
 from .workdir import fresh_socket_dir, socket_dir_for
+from .volumes import VolumeMounts
 
 log = logging.getLogger("leveret.worker")
 
@@ -67,6 +68,7 @@ class Agent:
         self._log_flush: asyncio.TimerHandle | None = None
         self._mounts: dict[str, asyncio.Future] = {}
         self.socket_dir = socket_dir_for(workdir)   # emptied at start: a killed worker leaves its sockets
+        self.volumes = VolumeMounts(workdir)   # containers' volume mounts, and the chunks they came from (volumes.py)
         self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
@@ -91,6 +93,8 @@ class Agent:
         left = await self.runtime.remove_leftovers()
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
+        for container_id in left:   # what they did not commit is lost with them
+            shutil.rmtree(os.path.join(self.volumes.root, container_id), ignore_errors=True)
         fresh_socket_dir(self.socket_dir)
         self.runtime.prepare()
         loop = asyncio.get_running_loop()

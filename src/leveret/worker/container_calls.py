@@ -5,6 +5,7 @@ server with the container's token.
     SDK in the container ─connects to the container's socket─▶ CallsOpen ─▶ serve()
         Lookup │ Bind │ Call │ CallGet │ CallCancel │ CallGraph ─▶ the server (rpc.ContainerCalls, the container's token)
         ObjectCall (a named-object RPC as JSON: a Dict's get …) ─▶ the same RPC, if allowed (rpc.OBJECT_METHODS)
+        VolumeSync (vol.commit() / vol.reload()) ─▶ the worker's mount of it (volumes.py)
         ◀─ Reply │ Result, under the request's tag
         MapStart, MapInputs … ─▶ a FunctionMap stream ─▶ MapOutputs … (acked), then a Reply
         Upload … (last) ─▶ a blob ─▶ Reply (its id);  Download ─▶ Chunk …, then a Reply
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 from ..container import calls as C
 from ..container import protocol
 from .model import CallOutput, CallRefused
+from .volumes import VolumeError
 
 if TYPE_CHECKING:
     from .task_runner import ContainerTask
@@ -140,6 +142,12 @@ async def _make(task: "ContainerTask", msg):
         return C.Reply(msg.tag, C.TIMED_OUT, "timed out") if out is None else _result(msg.tag, out)
     if type(msg) is C.ObjectCall:
         return C.Reply(msg.tag, value=await server.object_call(msg.method, msg.body))
+    if type(msg) is C.VolumeSync:
+        try:
+            version = await task.agent.volumes.sync(task.container_id, msg.op, msg.volume_id, server)
+        except VolumeError as exc:
+            raise CallRefused(C.INVALID, str(exc)) from None
+        return C.Reply(msg.tag, value=str(version))
     if type(msg) is C.CallGraph:
         return C.Reply(msg.tag, value=json.dumps(await server.call_graph(msg.call_id)))
     await server.cancel(msg.call_id, terminate_containers=msg.terminate)   # CallCancel

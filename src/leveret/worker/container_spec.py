@@ -60,10 +60,11 @@ async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[st
 
 def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
                    directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
-                   pids_limit: int) -> ContainerSpec:
+                   pids_limit: int, volumes: list[Mount] = ()) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
-    later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths."""
+    later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths, and
+    ``volumes`` (the worker's directories of its volumes) at theirs."""
     argv, env = bootstrap
     if d is not None:
         env = {**d.secret_env, **env}
@@ -84,6 +85,7 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
     mounts = [Mount(socket_dir, socket_dir, read_only=False), Mount(directory, directory)]
     if fn_spec and fn_spec.get("mount_dir"):
         mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
+    mounts += volumes
     if d is None:
         d = Definition()
     return ContainerSpec(container_id, argv, env, directory, mounts, cpu=d.cpu, memory_mb=d.memory_mb,

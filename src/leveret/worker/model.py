@@ -55,6 +55,16 @@ class Definition:
     import_name: str = ""            # a copy with other options: the function's name in its module
     batch_max_size: int = 0          # @batched: inputs per call (its container takes that many at once)
     batch_wait_ms: int = 0
+    volume_mounts: tuple = ()        # volumes={...}: VolumeMount each
+
+
+class VolumeMount(NamedTuple):
+    """A Volume at ``path`` in the container: all of it, or its directory ``sub_path``."""
+
+    path: str
+    volume_id: str
+    read_only: bool = False
+    sub_path: str = ""
 
 
 class Assignment(NamedTuple):

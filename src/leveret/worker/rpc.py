@@ -53,7 +53,9 @@ REFUSALS = {
 
 # What a container's code asks of named objects (the server's token check allows them too: auth.py).
 OBJECT_METHODS = frozenset({"ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
-                            "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems"})
+                            "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems",
+                            "VolumeChunksMissing", "VolumeChunkPut", "VolumeChunkGet", "VolumeCommit", "VolumeList",
+                            "VolumeGetFile", "VolumeChanges", "VolumeCopy"})
 
 
 def _refused(err: grpc.aio.AioRpcError) -> CallRefused:
@@ -126,6 +128,28 @@ class ContainerCalls:
             raise CallRefused(C.INVALID, f"{method}: {exc}") from None
         return json_format.MessageToJson(await self._unary(method, request), preserving_proto_field_name=True,
                                          always_print_fields_with_no_presence=True, indent=None)
+
+    # A volume mounted in the container (volumes.py): its files as (path, kind, size, mode, mtime, chunks).
+
+    async def volume_changes(self, volume_id: str, since: int) -> tuple[int, list[tuple]]:
+        resp = await self._unary("VolumeChanges", pb.VolumeChangesRequest(volume_id=volume_id, since_version=since))
+        return resp.version, [(e.path, e.kind, e.size, e.mode, e.mtime, tuple(e.chunks)) for e in resp.entries]
+
+    async def chunks_missing(self, digests: list[str]) -> set[str]:
+        return set((await self._unary("VolumeChunksMissing", pb.VolumeChunksMissingRequest(hashes=digests))).hashes)
+
+    async def chunk_get(self, digest: str) -> bytes:
+        return (await self._unary("VolumeChunkGet", pb.VolumeChunkGetRequest(hash=digest))).data
+
+    async def chunk_put(self, digest: str, data: bytes) -> None:
+        await self._unary("VolumeChunkPut", pb.VolumeChunkPutRequest(hash=digest, data=data))
+
+    async def volume_commit(self, volume_id: str, files: list[tuple], deletes: list[str]) -> int:
+        """Write ``files`` and delete ``deletes`` (what a container changed): the new version."""
+        resp = await self._unary("VolumeCommit", pb.VolumeCommitRequest(
+            volume_id=volume_id, missing_ok=True, deletes=[pb.VolumeDelete(path=p, recursive=True) for p in deletes],
+            files=[pb.VolumeFile(path=p, kind=k, size=s, mode=m, mtime=t, chunks=c) for p, k, s, m, t, c in files]))
+        return resp.version
 
     async def cancel(self, call_id: str, *, terminate_containers: bool = False) -> None:
         await self._unary("FunctionCallCancel", pb.FunctionCallCancelRequest(

@@ -28,6 +28,7 @@ from .payloads import PayloadRelay
 from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import RuntimeStartError
+from .volumes import VolumeError
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -89,7 +90,7 @@ class ContainerTask:
     def can_be_warm(definition: Definition) -> bool:
         """Warm containers run the default image without limits: others are made for their function."""
         return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
-                    or definition.gpu_count or definition.ephemeral_disk_mb)
+                    or definition.gpu_count or definition.ephemeral_disk_mb or definition.volume_mounts)
 
     def assign(self, assignment: Assignment) -> None:
         """Give this warm container its function; from now on it goes by the server's container id."""
@@ -220,6 +221,7 @@ class ContainerTask:
                 self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
             spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a else None
             phases["code"] = time.time() - t0
+            volume_mounts = await self._mount_volumes(phases)
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
@@ -233,7 +235,7 @@ class ContainerTask:
             self.handle = await self.agent.runtime.start(container_spec(
                 self.container_id, self.a.definition if self.a else None,
                 bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
-                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit))
+                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
             pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
@@ -289,6 +291,8 @@ class ContainerTask:
             if server is not None:
                 server.close()
             running = self._running_input()   # before its socket directory (and marker) goes
+            if self.a is not None and self.a.definition.volume_mounts:
+                await self.agent.volumes.release(self.container_id, self._calls_or_none())
             await self._release()
         oom = self.handle is not None and self.handle.oom_killed
         state, message = container_end(exit_code, message, failed, stopping=self.stop_requested is not None,
@@ -302,6 +306,28 @@ class ContainerTask:
         self.agent.release_gpus(self.gpus)
         self.gpus = []
         self.agent.forget(self)
+
+    async def _mount_volumes(self, phases: dict) -> list:
+        """Its function's volumes, each filled into a directory of the worker's: their Mounts."""
+        mounts = self.a.definition.volume_mounts if self.a else ()
+        if not mounts:
+            return []
+        if not self.agent.runtime.needs_rootfs:
+            raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
+                                    " mount volumes; run the worker as root with --runtime crun")
+        t = time.time()
+        try:
+            made = await self.agent.volumes.prepare(self.container_id, mounts, self.calls())
+        except (CallRefused, VolumeError) as exc:
+            raise RuntimeStartError(f"could not mount its volumes: {getattr(exc, 'message', None) or exc}") from None
+        phases["volumes"] = time.time() - t
+        return made
+
+    def _calls_or_none(self):
+        try:
+            return self.calls()
+        except CallRefused:
+            return None
 
     def _running_input(self) -> str:
         """The input the container was running when it ended: from the marker a one-at-a-time

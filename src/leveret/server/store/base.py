@@ -31,6 +31,7 @@ from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read fr
 from .migrations import migrate
 from .objects import NamedObjectRows
 from .queues import QueueRows
+from .volumes import VolumeRows
 from .payloads import PayloadBlobs
 from .retention import CallRetention
 
@@ -63,7 +64,8 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
-class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows):
+class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows,
+               VolumeRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
     (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in

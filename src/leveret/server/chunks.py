@@ -1,0 +1,68 @@
+"""Volumes' content-addressed chunks: a file's bytes cut in CHUNK_BYTES pieces, each kept once as a
+file named by its SHA-256, whatever volume or file holds it.
+
+    VolumeChunksMissing(hashes) ─▶ those not here ─▶ VolumeChunkPut(hash, data): checked against
+        its hash ─▶ temp file ─▶ fsync ─▶ rename (so a chunk on disk is always whole)
+    VolumeChunkGet(hash) ─▶ its bytes
+
+Disk work runs in threads: the event loop never waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+
+from .._shared.volumes import CHUNK_BYTES, check_hash
+from .errors import Invalid, NotFound
+
+
+class ChunkStore:
+    def __init__(self, directory: str):
+        self.dir = directory
+        os.makedirs(directory, mode=0o700, exist_ok=True)   # the users' data
+
+    def path(self, digest: str) -> str:
+        check_hash(digest, Invalid)
+        return os.path.join(self.dir, digest[:2], digest)
+
+    async def missing(self, digests: list[str]) -> list[str]:
+        return await asyncio.to_thread(lambda: [d for d in digests if not os.path.exists(self.path(d))])
+
+    async def put(self, digest: str, data: bytes) -> None:
+        if len(data) > CHUNK_BYTES:
+            raise Invalid(f"a chunk is at most {CHUNK_BYTES} bytes, not {len(data)}")
+        await asyncio.to_thread(self._put, digest, data)
+
+    def _put(self, digest: str, data: bytes) -> None:
+        final = self.path(digest)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise Invalid(f"chunk {digest[:12]}…: its bytes do not have that hash (sent corrupted): send it again")
+        if os.path.exists(final):
+            return
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.rename(tmp, final)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    async def get(self, digest: str) -> bytes:
+        def read() -> bytes:
+            try:
+                with open(self.path(digest), "rb") as f:
+                    return f.read()
+            except FileNotFoundError:
+                raise NotFound(f"no chunk {digest[:12]}… on this server: upload it first (VolumeChunkPut)") from None
+
+        return await asyncio.to_thread(read)
