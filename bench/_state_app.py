@@ -60,3 +60,31 @@ def dict_in_container(name: str, n: int) -> dict:
 @app.function()
 def redis_in_container(port: int, n: int) -> dict:
     return redis_ops(port, n)
+
+
+vol = leveret.Volume.from_name("bench-state-volume", create_if_missing=True)
+
+
+@app.function(volumes={"/v": vol}, timeout=1800)
+def volume_commit(n_files: int, file_bytes: int) -> dict:
+    """Write ``n_files`` files of random bytes (each its own) in the mount, then time vol.commit()."""
+    import os
+
+    for i in range(n_files):
+        with open(f"/v/f{i:05d}.bin", "wb") as f:
+            f.write(os.urandom(file_bytes))
+    t = time.perf_counter()
+    vol.commit()
+    return {"commit_s": time.perf_counter() - t}
+
+
+@app.function(volumes={"/v": vol}, timeout=1800)
+def volume_reload() -> dict:
+    """Time vol.reload() in a container mounted before the commit; what the mount then holds."""
+    import os
+
+    t = time.perf_counter()
+    vol.reload()
+    took = time.perf_counter() - t
+    names = os.listdir("/v")
+    return {"reload_s": took, "files": len(names), "bytes": sum(os.path.getsize(f"/v/{n}") for n in names)}

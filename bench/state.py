@@ -1,6 +1,6 @@
 """Leveret's named-object state (Dict, Queue) beside its peer (a local Redis), in one run.
 
-    python bench/state.py [--ops 2000] [--no-redis]
+    python bench/state.py [--ops 2000] [--no-redis] [--volume-files 1000] [--volume-file-kib 1024] [--no-volume]
 
 Real `leveret server` and `leveret worker` processes (the worker's default runtime), and a
 `redis-server` on a free loopback port without persistence, both started and stopped here.
@@ -13,7 +13,8 @@ Prints JSON:
 - Queue put→get delay p50/p99 (a thread blocked in get(), another putting its clock), beside
   Redis RPUSH→BLPOP measured the same way;
 - the targets as ratios against Redis measured in the same run (Dict p50 <= 2x Redis p50);
-- Volume commit and reload: a place kept for them (measure_volume), not measured yet.
+- Volume commit and reload of --volume-files files (1,000 of 1 MiB: 1 GiB) from inside containers,
+  beside `cp -r` of as many files on the same disk (target: each >= 0.5x its throughput).
 Redis is reported as skipped, with the reason, under --no-redis or where redis-server or redis-py
 is missing.
 """
@@ -28,6 +29,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -94,9 +96,42 @@ def redis_queue(port: int, n: int) -> list[float]:
                         lambda: pickle.loads(popper.blpop("bench-state", timeout=30)[1]), n)
 
 
-def measure_volume() -> dict:
-    """Volume commit and reload of 1 GiB in 1,000 files, beside `cp -r` of the same files."""
-    return {"skipped": "Volume is not implemented yet"}
+def measure_volume(n_files: int, file_bytes: int) -> dict:
+    """Volume commit and reload of n_files files (each its own random bytes) from inside containers,
+    beside `cp -r` of as many such files on the same disk: throughputs and their ratios."""
+    from _state_app import app, volume_commit, volume_reload
+
+    total = n_files * file_bytes
+    with app.run(show_logs=False):
+        volume_reload.remote()   # a container mounted before the commit, to reload after it
+        commit = volume_commit.remote(n_files, file_bytes)
+        reload = volume_reload.remote()
+    if reload["bytes"] != total:
+        raise RuntimeError(f"the reload brought {reload['bytes']} bytes, not {total}")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("LEVERET_HOME")) as tmp:
+        src = os.path.join(tmp, "src")
+        os.makedirs(src)
+        for i in range(n_files):
+            with open(os.path.join(src, f"f{i:05d}.bin"), "wb") as f:
+                f.write(os.urandom(file_bytes))
+        subprocess.run(["sync"], check=True)
+        t = time.perf_counter()
+        subprocess.run(["cp", "-r", src, os.path.join(tmp, "dst")], check=True)
+        cp_s = time.perf_counter() - t
+        subprocess.run(["sync"], check=True)   # a commit is durable once it returns; a cp -r is not
+        cp_sync_s = time.perf_counter() - t
+
+    def mib_s(seconds: float) -> float:
+        return round(total / seconds / (1 << 20), 1)
+
+    cp = mib_s(cp_s)
+    out = {"files": n_files, "bytes": total, "cp_r_mib_s": cp, "cp_r_then_sync_mib_s": mib_s(cp_sync_s),
+           "commit": {"seconds": round(commit["commit_s"], 3), "mib_s": mib_s(commit["commit_s"])},
+           "reload": {"seconds": round(reload["reload_s"], 3), "mib_s": mib_s(reload["reload_s"])}}
+    for op in ("commit", "reload"):
+        ratio = out[op]["mib_s"] / cp
+        out["targets_" + op] = {"ratio_vs_cp_r": round(ratio, 2), "target": ">= 0.5", "met": ratio >= 0.5}
+    return out
 
 
 def why_no_redis(disabled: bool) -> str:
@@ -173,6 +208,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=2000, help="puts, then as many gets, in each place")
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis peer")
+    parser.add_argument("--volume-files", type=int, default=1000, help="files the Volume part commits and reloads")
+    parser.add_argument("--volume-file-kib", type=int, default=1024, help="the size of each, KiB")
+    parser.add_argument("--no-volume", action="store_true", help="skip the Volume part")
     args = parser.parse_args()
     queue_n = max(50, args.ops // 4)
 
@@ -184,11 +222,12 @@ def main() -> None:
             "ops": args.ops,
             **measure(args.ops, port, queue_n),
         }
+        result["volume"] = ({"skipped": "--no-volume"} if args.no_volume else
+                            measure_volume(args.volume_files, args.volume_file_kib * 1024))
     if no_redis:
         result["redis"] = {"skipped": no_redis}
     else:
         result["targets"] = targets(result)
-    result["volume"] = measure_volume()
     print(json.dumps(result, indent=2))
 
 

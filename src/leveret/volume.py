@@ -228,10 +228,14 @@ class VolumeUploadContextManager:
 
     async def _commit(self) -> None:
         client = await self._volume._live()
-        files = []
-        for local, remote, mode in self._files:
-            files.append(await _upload(client, local, remote, mode))
-        await self._volume._rpc("VolumeCommit", files=files, no_overwrite=not self._force)
+        sem = asyncio.Semaphore(UPLOAD_CONCURRENCY)
+
+        async def one(local, remote: str, mode: int | None) -> dict:
+            async with sem:
+                return await _upload(client, local, remote, mode)
+
+        files = await asyncio.gather(*(one(*f) for f in self._files))
+        await self._volume._rpc("VolumeCommit", files=list(files), no_overwrite=not self._force)
 
 
 async def _upload(client, local, remote: str, mode: int | None) -> dict:
@@ -249,7 +253,7 @@ async def _upload(client, local, remote: str, mode: int | None) -> dict:
             mtime = time.time()
         digests, size = [], 0
         while True:
-            batch = await asyncio.to_thread(read_chunks, f, UPLOAD_CONCURRENCY)
+            batch = await asyncio.to_thread(read_chunks, f, 2)
             if not batch:
                 break
             missing = set((await client.object_call("VolumeChunksMissing", {"hashes": [d for d, _ in batch]}))["hashes"])

@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from .._shared.volumes import CHUNK_BYTES, DIRECTORY, FILE, read_chunks
+from .._shared.volumes import DIRECTORY, FILE, read_chunks
 from .runtime import Mount
 
 log = logging.getLogger("leveret.worker")
@@ -110,19 +110,24 @@ class VolumeMounts:
             mine = [(p[len(s.prefix):], *rest) for p, *rest in entries if p.startswith(s.prefix) and p != s.prefix]
             files = [e for e in mine if e[1] == FILE]
             await self._fetch({c for e in files for c in e[5]}, calls)
-            for path, kind, size, mode, mtime, chunks in mine:
+            for path, kind, *_ in mine:
                 target = os.path.join(s.directory, path)
-                if kind == FILE:
-                    await asyncio.to_thread(self._write, target, chunks, mode, mtime)
-                    st = os.stat(target)
-                    s.files[path] = (st.st_size, st.st_mtime_ns, (path, kind, size, mode, mtime, chunks))
-                elif kind == DIRECTORY:
+                if kind == DIRECTORY:
                     os.makedirs(target, exist_ok=True)
                     s.dirs.add(path)
-                else:   # deleted there
+                elif kind != FILE:   # deleted there
                     s.files.pop(path, None)
                     s.dirs.discard(path)
                     await asyncio.to_thread(_remove, target)
+            sem = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+            async def write(entry: tuple) -> None:
+                path, _, _, mode, mtime, chunks = entry
+                async with sem:
+                    st = await asyncio.to_thread(self._write, os.path.join(s.directory, path), chunks, mode, mtime)
+                s.files[path] = (st.st_size, st.st_mtime_ns, entry)
+
+            await asyncio.gather(*(write(e) for e in files))
             s.version = version
 
     async def _fetch(self, digests: set[str], calls) -> None:
@@ -163,8 +168,8 @@ class VolumeMounts:
             f.write(data)
         os.replace(tmp, path)
 
-    def _write(self, target: str, chunks: tuple, mode: int, mtime: float) -> None:
-        """A file from its chunks, written beside where it goes and renamed there."""
+    def _write(self, target: str, chunks: tuple, mode: int, mtime: float) -> os.stat_result:
+        """A file from its chunks, written beside where it goes and renamed there: its stat."""
         directory = os.path.dirname(target)
         if os.path.isfile(directory) or os.path.islink(directory):
             os.unlink(directory)   # a file there before is now a directory
@@ -174,12 +179,19 @@ class VolumeMounts:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".leveret-")
         try:
             with os.fdopen(fd, "wb") as out:
-                for digest in chunks:
+                for digest in chunks:   # copied by the kernel, chunk by chunk
                     with open(self._cached(digest), "rb") as f:
-                        shutil.copyfileobj(f, out, CHUNK_BYTES)
-            os.chmod(tmp, mode or 0o644)
+                        left = os.fstat(f.fileno()).st_size
+                        while left > 0:
+                            sent = os.sendfile(out.fileno(), f.fileno(), None, left)
+                            if sent == 0:
+                                break
+                            left -= sent
+                os.fchmod(out.fileno(), mode or 0o644)
             os.utime(tmp, (mtime, mtime))
+            st = os.stat(tmp)
             os.replace(tmp, target)
+            return st
         except BaseException:
             _remove(tmp)
             raise
@@ -195,9 +207,13 @@ class VolumeMounts:
             new_dirs = [d for d in now_dirs if d not in s.dirs]
             if not (changed or gone or new_dirs):
                 return
-            entries = []
-            for path in changed:
-                entries.append(await self._send_file(s, path, calls))
+            sem = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+            async def send(path: str) -> tuple:
+                async with sem:
+                    return await self._send_file(s, path, calls)
+
+            entries = list(await asyncio.gather(*(send(p) for p in changed)))
             entries += [(d, DIRECTORY, 0, 0o755, 0.0, ()) for d in new_dirs]
             version = await calls.volume_commit(
                 s.volume_id, [(s.prefix + p, *rest) for p, *rest in entries], [s.prefix + p for p in gone])
@@ -217,7 +233,7 @@ class VolumeMounts:
         with open(full, "rb") as f:
             st = os.fstat(f.fileno())
             while True:
-                batch = await asyncio.to_thread(read_chunks, f, FETCH_CONCURRENCY)
+                batch = await asyncio.to_thread(read_chunks, f, 2)
                 if not batch:
                     break
                 missing = await calls.chunks_missing([d for d, _ in batch])

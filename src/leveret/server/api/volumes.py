@@ -51,6 +51,7 @@ class VolumesApi:
             if missing:
                 raise Invalid(f"{len(missing)} chunk(s) of this commit are not on the server (the first:"
                               f" {missing[0][:12]}…): upload them first (VolumeChunkPut)")
+            await self.d.chunks.durable(wanted)
             deletes = [(volumes.path(d.path), d.recursive) for d in request.deletes]
             version, count, size = await self.d.writes.run(volumes.commit, request.volume_id, files, deletes,
                                                            no_overwrite=request.no_overwrite,
