@@ -85,6 +85,12 @@ class Secret(_Object, kind="secret", type_prefix="st"):
 
     @staticmethod
     def from_local_environ(env_keys: list[str]) -> "Secret":
+        """The values of these variables of this process's environment. In a container (its
+        module imported there) nothing is read: the container has its values from the server."""
+        from ._context import is_local
+
+        if not is_local():
+            return Secret._local({})
         missing = [k for k in env_keys if k not in os.environ]
         if missing:
             raise InvalidError(f"Secret.from_local_environ: {', '.join(missing)} not set in this environment")
@@ -94,6 +100,10 @@ class Secret(_Object, kind="secret", type_prefix="st"):
     def from_dotenv(path: str = ".env", *, filename: str = ".env") -> "Secret":
         """NAME=value lines (# comments, optional quotes, optional `export`) of a file, or of
         ``filename`` in the directory ``path``."""
+        from ._context import is_local
+
+        if not is_local():   # imported in a container: its values came from the server
+            return Secret._local({})
         if os.path.isdir(path):
             path = os.path.join(path, filename)
         env = {}

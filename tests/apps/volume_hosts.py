@@ -1,5 +1,5 @@
 """A volume written on one host and read on another (tests/e2e/test_volumes_netns.py): workers are
-labelled region=a and region=b, each on its own host."""
+labelled region=a and region=b, each on its own host. The writer has a secret; the reader not."""
 
 import os
 import socket
@@ -16,8 +16,9 @@ def _host(peer: str) -> str:
         return s.getsockname()[0]
 
 
-@app.function(volumes={"/v": vol}, region="a")
+@app.function(volumes={"/v": vol}, region="a", secrets=[leveret.Secret.from_local_environ(["HOSTS_SECRET"])])
 def write(text: str, peer: str) -> str:
+    assert os.environ["HOSTS_SECRET"]   # the client's, known only there and here
     os.makedirs("/v/dir", exist_ok=True)
     with open("/v/dir/f.txt", "w") as f:
         f.write(text)
@@ -32,6 +33,7 @@ def read(peer: str) -> tuple:
     vol.reload()
     text = open("/v/dir/f.txt").read() if os.path.exists("/v/dir/f.txt") else None
     size = os.path.getsize("/v/big.bin") if os.path.exists("/v/big.bin") else 0
+    assert "HOSTS_SECRET" not in os.environ
     return text, size, _host(peer)
 
 

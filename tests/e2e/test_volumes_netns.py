@@ -1,7 +1,8 @@
 """A Volume written on one host and read on another: a server and two workers, each in its own
 network namespace, the workers labelled region=a and region=b; a file committed by a container on
 the first is read, after reload(), by a container on the second (its chunks fetched over the network
-into that worker's own cache)."""
+into that worker's own cache). The writer's secret reaches the first worker only: the second's log
+and files never hold its value."""
 
 import os
 import re
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.e2e
 APP = os.path.join(APPS, "volume_hosts.py")
 PORT = 7070
 TOKEN = "netns-volume-token"
+SECRET_VALUE = "sv-" + __import__("secrets").token_hex(8)   # the writer's secret: in the client's environment only
 
 
 def test_a_file_committed_on_one_host_is_read_on_another(tmp_path):
@@ -39,7 +41,7 @@ def test_a_file_committed_on_one_host_is_read_on_another(tmp_path):
                 procs.append(worker)
                 logs.append(LineLog(worker.stdout))
                 logs[-1].wait_for_line(r"registered as wk-")
-            env = clean_env(tmp_path / "client", LEVERET_SERVER_URL=url, LEVERET_TOKEN=TOKEN)
+            env = clean_env(tmp_path / "client", LEVERET_SERVER_URL=url, LEVERET_TOKEN=TOKEN, HOSTS_SECRET=SECRET_VALUE)
             done = subprocess.run(leveret_cmd("run", APP, "--peer", server_host.address, "--text", "across hosts"),
                                   env=env, cwd=ROOT,
                                   capture_output=True, text=True, timeout=300)
@@ -50,6 +52,13 @@ def test_a_file_committed_on_one_host_is_read_on_another(tmp_path):
                 done.stdout
             cache_b = tmp_path / "b" / "worker" / "volume-chunks"
             assert sum(len(files) for _, _, files in os.walk(cache_b)) >= 4   # the text's chunk and the big file's three
+            assert SECRET_VALUE not in logs[2].text()
+            for root, _, files in os.walk(tmp_path / "b"):
+                for name in files:
+                    path = os.path.join(root, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        with open(path, "rb") as f:
+                            assert SECRET_VALUE.encode() not in f.read(), path
         finally:
             for p in reversed(procs):
                 p.send_signal(signal.SIGTERM)
