@@ -28,13 +28,13 @@ _PUBLIC = {
     "Image": "image",
     "Retries": "retries",
     "Cron": "schedule", "Period": "schedule",
-    "Secret": "secret", "Dict": "dict", "Queue": "queue", "Volume": "volume",
+    "Secret": "secret", "Dict": "dict", "Queue": "queue", "Volume": "volume", "CloudBucketMount": "cloud_bucket_mount",
     "batched": "_concurrency", "concurrent": "_concurrency",
 }
 
 # Modules named as Modal's (``from leveret.functions import FunctionCall``).
-_SUBMODULES = ("functions", "queue", "dict", "volume", "container_process", "cls", "app", "image", "secret",
-               "exception", "retries", "schedule")
+_SUBMODULES = ("functions", "queue", "dict", "volume", "cloud_bucket_mount", "container_process", "cls", "app",
+               "image", "secret", "exception", "retries", "schedule")
 # Modal's objects Leveret does not have yet, and what brings them.
 _LATER = {"Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
 

@@ -48,7 +48,7 @@ class FunctionOptions:
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
                  region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0,
                  batch_max_size: int = 0, batch_wait_ms: int = 0, volumes=()):
-        self.volumes = volumes            # ((path, Volume), ...) in path order
+        self.volumes = volumes            # ((path, Volume or CloudBucketMount), ...) in path order
         self.serialized = serialized
         self.scaledown_window = scaledown_window
         self.max_containers = max_containers
@@ -108,11 +108,13 @@ SYSTEM_PATHS = ("/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/sbin", "/lib"
 
 
 def check_volumes(function_name: str, value) -> tuple:
-    """``volumes={"/data": vol}``: ((path, Volume), ...), each path absolute, none inside another."""
+    """``volumes={"/data": vol, "/bucket": leveret.CloudBucketMount(...)}``: ((path, Volume or
+    CloudBucketMount), ...), each path absolute, none inside another."""
     import posixpath
 
     if not value:
         return ()
+    from .cloud_bucket_mount import CloudBucketMount
     from .volume import Volume
 
     if not isinstance(value, dict):
@@ -126,9 +128,10 @@ def check_volumes(function_name: str, value) -> tuple:
         if norm == "/" or any(norm == p or norm.startswith(p + "/") for p in SYSTEM_PATHS):
             raise InvalidError(f"{function_name}: a volume cannot be mounted at {path!r}: the container's system is"
                                " there; choose a path of its own, e.g. '/data'")
-        if not isinstance(vol, Volume):
+        if not isinstance(vol, (Volume, CloudBucketMount)):
             raise InvalidError(f"{function_name}: volumes={{{path!r}: ...}} takes a leveret.Volume, e.g."
-                               f" leveret.Volume.from_name('data', create_if_missing=True), not {vol!r}")
+                               f" leveret.Volume.from_name('data', create_if_missing=True), or a"
+                               f" leveret.CloudBucketMount('my-bucket', secret=...), not {vol!r}")
         mounts.append((norm, vol))
     mounts.sort(key=lambda m: m[0])
     for (a, _), (b, _) in zip(mounts, mounts[1:]):

@@ -185,7 +185,14 @@ async def function_definition(client: Client, fn):
         ephemeral_disk_mb=opts.ephemeral_disk_mb, batch_max_size=opts.batch_max_size, batch_wait_ms=opts.batch_wait_ms,
         schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else "",
         image=await _image_json(client, opts.image) if opts.image is not None else "")
+    from .cloud_bucket_mount import CloudBucketMount
+
     for path, vol in opts.volumes:   # looked up (or made) now: a missing one fails the run before anything starts
+        if isinstance(vol, CloudBucketMount):   # its secret by id: the server gives its values to the worker only
+            d.bucket_mounts.add(path=path, bucket_name=vol.bucket_name, endpoint_url=vol.bucket_endpoint_url or "",
+                                key_prefix=vol.key_prefix or "", read_only=vol.read_only,
+                                secret_id=await vol._secret_id(client), force_path_style=vol.force_path_style)
+            continue
         await vol._live(client)
         d.volume_mounts.add(path=path, volume_id=vol.object_id, read_only=vol._read_only, sub_path=vol._sub_path)
     if fn._class_methods is not None:   # an @app.cls: its containers run the methods an input names

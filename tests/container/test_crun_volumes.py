@@ -51,28 +51,13 @@ def test_read_only_and_sub_path_mounts(crun_cluster):
     assert seen["ro_write"] == "OSError" and seen["committed"] is True
 
 
-def stop_container(cluster, container_id: str) -> None:
-    from leveret._shared.aio import run_sync
-    from leveret._wire import api_pb2 as pb
-    from leveret._wire.channel import open_channel
-
-    async def stop() -> None:
-        channel, stub = open_channel(cluster.url, cluster.token)
-        try:
-            await stub.ContainerStop(pb.ContainerStopRequest(container_id=container_id))
-        finally:
-            await channel.close()
-
-    run_sync(stop())
-
-
 def test_what_a_container_wrote_is_committed_when_it_ends(crun_cluster):
     volume_user.write.remote("uncommitted.txt", "kept at the end", commit=False)
     with pytest.raises(leveret.exception.NotFoundError):
         read("uncommitted.txt")
     writers = [c.container_id for c in crun_cluster.containers("volume-user") if c.function_name == "write"]
     for ct in writers:
-        stop_container(crun_cluster, ct)
+        crun_cluster.stop_container(ct)
     crun_cluster.wait_for(lambda d: not set(writers) & {c.container_id for c in crun_cluster.containers("volume-user")},
                           timeout=30)
     assert read("uncommitted.txt") == b"kept at the end"

@@ -63,10 +63,11 @@ class FunctionSpec:
     params: str = ""                # an @app.cls bound to a parameter set (_shared/params.py); "": defaults
     secret_ids: tuple[str, ...] = ()   # its secrets (secrets.py): their values go in its containers' assignments
     registry_secret: str = ""       # its image's registry credentials (a secret's id), the same way
+    bucket_secrets: tuple[str, ...] = ()   # its bucket mounts' credentials (secrets' ids), the same way
 
     @property
     def all_secret_ids(self) -> tuple[str, ...]:
-        return self.secret_ids + ((self.registry_secret,) if self.registry_secret else ())
+        return self.secret_ids + ((self.registry_secret,) if self.registry_secret else ()) + self.bucket_secrets
 
 
 # ------------------------------------------------------------------ inputs and outputs
@@ -138,6 +139,7 @@ class StartContainer(NamedTuple):
     token: str = ""   # the container's token: its worker makes the container's calls with it (auth.py)
     secret_env: dict = {}   # its function's secrets' values: to this container's worker only
     registry_env: dict = {}   # its image's registry credentials (REGISTRY_USERNAME, REGISTRY_PASSWORD), the same way
+    bucket_env: dict = {}     # its bucket mounts' credentials: {secret id: its values}, the same way
 
 
 class SendInputs(NamedTuple):

@@ -181,7 +181,8 @@ class Placement:
         worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec,
                                                   self.d.container_token(ct.container_id),
                                                   self.d.secrets.env_of(fn.spec.secret_ids),
-                                                  self.d.secrets.env_of((fn.spec.registry_secret,) if fn.spec.registry_secret else ())))
+                                                  self.d.secrets.env_of((fn.spec.registry_secret,) if fn.spec.registry_secret else ()),
+                                                  {i: self.d.secrets.env_of((i,)) for i in fn.spec.bucket_secrets}))
 
     def report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""

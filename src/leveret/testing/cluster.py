@@ -145,6 +145,20 @@ class Cluster:
         if self.server is not None:
             await self.server.stop(grace=0.1)
 
+    def stop_container(self, container_id: str) -> None:
+        """Stop a container as `leveret container stop` does (its running inputs go elsewhere)."""
+        from .._wire import api_pb2 as pb
+        from .._wire.channel import open_channel
+
+        async def stop() -> None:
+            channel, stub = open_channel(self.url, self.token)
+            try:
+                await stub.ContainerStop(pb.ContainerStopRequest(container_id=container_id))
+            finally:
+                await channel.close()
+
+        run_sync(stop())
+
     def stop_app(self, app_id: str, reason: str = "stopped by a test") -> None:
         """Stop an app as `leveret app stop` does (a deployed one's containers run @exit, then end)."""
         from .._wire import api_pb2 as pb

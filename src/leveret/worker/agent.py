@@ -24,6 +24,7 @@ from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
 from .workdir import fresh_socket_dir, socket_dir_for
 from .volumes import VolumeMounts
+from .buckets import BucketMounts
 
 log = logging.getLogger("leveret.worker")
 
@@ -69,6 +70,7 @@ class Agent:
         self._mounts: dict[str, asyncio.Future] = {}
         self.socket_dir = socket_dir_for(workdir)   # emptied at start: a killed worker leaves its sockets
         self.volumes = VolumeMounts(workdir)   # containers' volume mounts, and the chunks they came from (volumes.py)
+        self.buckets = BucketMounts(workdir)   # containers' cloud buckets, each mounted by s3fs (buckets.py)
         self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
@@ -95,6 +97,7 @@ class Agent:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
         for container_id in left:   # what they did not commit is lost with them
             shutil.rmtree(os.path.join(self.volumes.root, container_id), ignore_errors=True)
+        await self.buckets.remove_leftovers()
         fresh_socket_dir(self.socket_dir)
         self.runtime.prepare()
         loop = asyncio.get_running_loop()

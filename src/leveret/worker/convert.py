@@ -23,7 +23,9 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
         max_inputs=d.max_inputs or d.batch_max_size, cpu=d.cpu, memory_mb=d.memory_mb, gpu_count=d.gpu_count,
         block_network=d.block_network, ephemeral_disk_mb=d.ephemeral_disk_mb, class_name=d.class_name,
         params=d.params, batch_max_size=d.batch_max_size, batch_wait_ms=d.batch_wait_ms, import_name=d.import_name,
-        volume_mounts=tuple(m.VolumeMount(v.path, v.volume_id, v.read_only, v.sub_path) for v in d.volume_mounts))
+        volume_mounts=tuple(m.VolumeMount(v.path, v.volume_id, v.read_only, v.sub_path) for v in d.volume_mounts),
+        bucket_mounts=tuple(m.BucketMount(b.path, b.bucket_name, b.endpoint_url, b.key_prefix, b.read_only,
+                                          b.force_path_style, dict(b.secret_env)) for b in d.bucket_mounts))
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, Reported, Usage
 
 __all__ = [
-    "Assignment", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
+    "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
     "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
@@ -56,6 +56,7 @@ class Definition:
     batch_max_size: int = 0          # @batched: inputs per call (its container takes that many at once)
     batch_wait_ms: int = 0
     volume_mounts: tuple = ()        # volumes={...}: VolumeMount each
+    bucket_mounts: tuple = ()        # volumes={...: CloudBucketMount(...)}: BucketMount each
 
 
 class VolumeMount(NamedTuple):
@@ -65,6 +66,20 @@ class VolumeMount(NamedTuple):
     volume_id: str
     read_only: bool = False
     sub_path: str = ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BucketMount:
+    """An S3-compatible bucket at ``path`` in the container (buckets.py): all of it, or the objects
+    under ``key_prefix``. ``secret_env``: its secret's values ({}: anonymous), never shown."""
+
+    path: str
+    bucket_name: str
+    endpoint_url: str = ""           # "": AWS S3
+    key_prefix: str = ""             # "" or ending in "/"
+    read_only: bool = False
+    force_path_style: bool = False
+    secret_env: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
 
 class Assignment(NamedTuple):

@@ -29,6 +29,7 @@ from .timeouts import InputTimer
 from .images.builder import BuildError
 from .runtime import RuntimeStartError
 from .volumes import VolumeError
+from .buckets import BucketError
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -90,7 +91,8 @@ class ContainerTask:
     def can_be_warm(definition: Definition) -> bool:
         """Warm containers run the default image without limits: others are made for their function."""
         return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
-                    or definition.gpu_count or definition.ephemeral_disk_mb or definition.volume_mounts)
+                    or definition.gpu_count or definition.ephemeral_disk_mb or definition.volume_mounts
+                    or definition.bucket_mounts)
 
     def assign(self, assignment: Assignment) -> None:
         """Give this warm container its function; from now on it goes by the server's container id."""
@@ -222,6 +224,7 @@ class ContainerTask:
             spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a else None
             phases["code"] = time.time() - t0
             volume_mounts = await self._mount_volumes(phases)
+            volume_mounts += await self._mount_buckets(phases)
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
@@ -294,6 +297,8 @@ class ContainerTask:
             if self.a is not None and self.a.definition.volume_mounts:
                 await self.agent.volumes.release(self.container_id, self._calls_or_none())
             await self._release()
+            if self.a is not None and self.a.definition.bucket_mounts:   # once the runtime let go of them
+                await self.agent.buckets.release(self.container_id)
         oom = self.handle is not None and self.handle.oom_killed
         state, message = container_end(exit_code, message, failed, stopping=self.stop_requested is not None,
                                        oom_killed=oom, memory_mb=self.a.definition.memory_mb if self.a else 0,
@@ -321,6 +326,22 @@ class ContainerTask:
         except (CallRefused, VolumeError) as exc:
             raise RuntimeStartError(f"could not mount its volumes: {getattr(exc, 'message', None) or exc}") from None
         phases["volumes"] = time.time() - t
+        return made
+
+    async def _mount_buckets(self, phases: dict) -> list:
+        """Its function's cloud buckets, each mounted by s3fs on a directory of the worker's: their Mounts."""
+        mounts = self.a.definition.bucket_mounts if self.a else ()
+        if not mounts:
+            return []
+        if not self.agent.runtime.needs_rootfs:
+            raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
+                                    " mount cloud buckets; run the worker as root with --runtime crun")
+        t = time.time()
+        try:
+            made = await self.agent.buckets.prepare(self.container_id, mounts)
+        except BucketError as exc:
+            raise RuntimeStartError(str(exc)) from None
+        phases["buckets"] = time.time() - t
         return made
 
     def _calls_or_none(self):

@@ -34,6 +34,7 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         gpu_count=d.gpu_count, selector=tuple(sorted(d.selector.items())), class_name=d.class_name,
         methods=tuple(sorted(d.methods.items())), params=d.params, secret_ids=tuple(d.secret_ids),
         registry_secret=_registry_secret(d.image),
+        bucket_secrets=tuple(dict.fromkeys(b.secret_id for b in d.bucket_mounts if b.secret_id)),
         retries=m.Retries(retries.max_retries, retries.backoff_coefficient, retries.initial_delay_s,
                           retries.max_delay_s) if d.HasField("retries") else None)
 
@@ -171,6 +172,9 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
         steps = json.loads(d.image)
         steps[0]["credentials"] = [c.registry_env.get("REGISTRY_USERNAME", ""), c.registry_env.get("REGISTRY_PASSWORD", "")]
         d.image = json.dumps(steps, sort_keys=True, separators=(",", ":"))
+    for b in d.bucket_mounts:   # and a bucket's to the worker that mounts it: never the container's environment
+        if b.secret_id:
+            b.secret_env.update(c.bucket_env[b.secret_id])
     return pb.ServerToWorker(start=pb.ContainerAssignment(container_id=c.container_id, function_id=c.function_id,
                                                           app_id=c.app_id, definition=d, container_token=c.token))
 

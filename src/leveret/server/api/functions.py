@@ -30,7 +30,8 @@ class FunctionsApi:
     """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.tokens``."""
 
     async def FunctionCreate(self, request, context):
-        if request.definition.secret_env or '"credentials":' in request.definition.image:
+        if (request.definition.secret_env or '"credentials":' in request.definition.image
+                or any(b.secret_env for b in request.definition.bucket_mounts)):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a definition names its secrets (secret_ids), never"
                                 " their values: this client is older than the server; upgrade leveret where it runs")
         try:
