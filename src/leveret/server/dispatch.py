@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 
 from .._shared.ids import new_id
@@ -34,7 +33,6 @@ from .metrics import Recorder
 from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
 from . import dicts, queues, volumes  # noqa: F401  (register their kinds)
-from .chunks import ChunkStore
 from .secrets import Secrets, default_key_dir
 from .series import Series
 from .state import AppState, ContainerRec, FunctionState, InputRec, WorkerConn
@@ -66,13 +64,12 @@ def _cannot_read_spec(encoded: bytes) -> FunctionSpec:
 
 class Dispatcher:
     def __init__(self, writes: WriteBehind, reads: Reads, logs: LogHub, *, worker_lease_s: float = WORKER_LEASE_S,
-                 blobs=None, clock=None, read_spec=None, secret_key_dir: str = ""):
+                 blobs=None, chunks=None, clock=None, read_spec=None, secret_key_dir: str = ""):
         self.clock = clock or SystemClock()   # what now is (tests give a fake one: leveret.testing.FakeClock)
         # A stored function's definition (the wire's bytes) as a FunctionSpec: api/convert.read_spec
         self.read_spec = read_spec or _cannot_read_spec
         self.blobs = blobs   # payloads over the inline limit (server/blobs.py)
-        # Volumes' chunks (chunks.py), beside the blobs (a unit test's dispatcher has none: made at first use)
-        self._chunks = ChunkStore(os.path.join(blobs.dir, "chunks")) if blobs is not None else None
+        self.chunks = chunks   # Volumes' chunks (chunks.py)
         self.container_token = _no_container_token   # a container's token for its calls (auth.py sets it)
         self.worker_lease_s = worker_lease_s
         self.heartbeat_s = min(WORKER_HEARTBEAT_S, worker_lease_s / 3)
@@ -460,14 +457,6 @@ class Dispatcher:
                 continue   # the head waits for an idle container: try the next one
             ct.idle_since = None
             ct.worker.outbox.put_nowait(SendInputs(ct.container_id, batch))
-
-    @property
-    def chunks(self) -> ChunkStore:
-        if self._chunks is None:
-            import tempfile
-
-            self._chunks = ChunkStore(tempfile.mkdtemp(prefix="leveret-chunks-"))
-        return self._chunks
 
     def waiting(self, ct) -> bool:
         """The input a container runs waits on something that may take long: a call it made, or a

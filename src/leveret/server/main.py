@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import grpc
@@ -18,6 +19,7 @@ from .clock import SystemClock
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
 from .blobs import BlobStore, default_blob_dir
+from .chunks import ChunkStore
 from .retention import DEFAULT_CALL_RETENTION_S, CallPruner
 from .reads import Reads
 from .runs import restore_runs
@@ -124,6 +126,7 @@ class Server:
         say = progress or (lambda text: None)
         clock = clock or SystemClock()
         say("opening the store")
+        blob_dir = blob_dir or default_blob_dir(db)
         store = await asyncio.to_thread(open_store, db, clock)   # a migration may take a while: the loop goes on
         writes = WriteBehind(store)
         reads = Reads(writes)
@@ -133,7 +136,8 @@ class Server:
         logs = LogHub(writes, reads, retention_s=log_retention_s, max_bytes=log_max_bytes, clock=clock)
         await logs.load()
         dispatcher = Dispatcher(writes, reads, logs, worker_lease_s=worker_lease_s,
-                                blobs=BlobStore(blob_dir or default_blob_dir(db), writes, reads, clock),
+                                blobs=BlobStore(blob_dir, writes, reads, clock),
+                                chunks=ChunkStore(os.path.join(blob_dir, "chunks")),   # Volumes' files, beside
                                 read_spec=read_spec, clock=clock, secret_key_dir=default_key_dir(db))
         restored = await dispatcher.deployments.restore(progress)
         if restored:
