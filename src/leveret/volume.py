@@ -102,32 +102,39 @@ class Volume(_Object, kind="volume", type_prefix="vo"):
         client = await self._live()
         return await client.object_call(method, {"volume_id": self._object_id, **fields})
 
-    @synchronize
-    async def listdir(self, path: str = "/", *, recursive: bool = False) -> list[FileEntry]:
-        """The files and directories in ``path`` (everything under it with ``recursive``); a file's
-        path gives that file."""
+    async def _listdir(self, path: str, recursive: bool) -> list[FileEntry]:
         resp = await self._rpc("VolumeList", path=_path(path), recursive=recursive)
         return [_entry(e) for e in resp["entries"]]
 
     @synchronize
-    async def iterdir(self, path: str = "/", *, recursive: bool = True):
-        """As ``listdir``, an entry at a time (recursive by default, as Modal's)."""
-        for entry in await self.listdir.aio(path, recursive=recursive):
-            yield entry
+    async def listdir(self, path: str = "/", *, recursive: bool = False) -> list[FileEntry]:
+        """The files and directories in ``path`` (everything under it with ``recursive``); a file's
+        path gives that file."""
+        return await self._listdir(path, recursive)
 
     @synchronize
-    async def read_file(self, path: str):
-        """The bytes of the file at ``path``, a chunk at a time (as of the version it was found in)."""
+    async def iterdir(self, path: str = "/", *, recursive: bool = True):
+        """As ``listdir``, an entry at a time (recursive by default, as Modal's)."""
+        for entry in await self._listdir(path, recursive):
+            yield entry
+
+    async def _read_file(self, path: str):
         client = await self._live()
         resp = await self._rpc("VolumeGetFile", path=_path(path))
         for digest in resp["file"]["chunks"]:
             yield await _chunk_get(client, digest)
 
     @synchronize
+    async def read_file(self, path: str):
+        """The bytes of the file at ``path``, a chunk at a time (as of the version it was found in)."""
+        async for data in self._read_file(path):
+            yield data
+
+    @synchronize
     async def read_file_into_fileobj(self, path: str, fileobj: typing.IO[bytes]) -> int:
         """Write the file at ``path`` into ``fileobj``; returns how many bytes."""
         n = 0
-        async for data in self.read_file.aio(path):
+        async for data in self._read_file(path):
             fileobj.write(data)
             n += len(data)
         return n

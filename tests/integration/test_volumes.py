@@ -44,6 +44,7 @@ def test_upload_list_read_remove_and_copy(vol, tmp_path):
     buf = io.BytesIO()
     assert vol.read_file_into_fileobj("top/one.txt", buf) == 3 and buf.getvalue() == b"one"
     assert [e.path for e in vol.listdir("data/a.txt")] == ["data/a.txt"]
+    assert sorted(e.path for e in vol.iterdir("/data")) == sorted(deep)
 
     vol.copy_files(["/data/a.txt", "/top/one.txt"], "/copies")
     vol.copy_files(["/data"], "/backup", recursive=True)
