@@ -24,6 +24,12 @@ def run(args, env, timeout=60):
     return subprocess.run(leveret_cmd(*args), env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
+def run_ok(args, env) -> str:
+    done = run(args, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 def test_secret_cli_round_trip(cluster_processes, tmp_path):
     env = cluster_processes["env"]
     outputs = []
@@ -69,9 +75,7 @@ def test_dict_cli(cluster_processes):
     env = cluster_processes["env"]
 
     def ok(*args):
-        done = run(list(args), env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
+        return run_ok(list(args), env)
 
     assert "created Dict shared" in ok("dict", "create", "shared")
     again = run(["dict", "create", "shared"], env)
@@ -97,9 +101,7 @@ def test_queue_cli(cluster_processes):
     env = cluster_processes["env"]
 
     def ok(*args):
-        done = run(list(args), env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
+        return run_ok(list(args), env)
 
     assert "created Queue jobs" in ok("queue", "create", "jobs")
     again = run(["queue", "create", "jobs"], env)
@@ -128,9 +130,7 @@ def test_volume_cli(cluster_processes, tmp_path):
     env = cluster_processes["env"]
 
     def ok(*args):
-        done = run(list(args), env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
+        return run_ok(list(args), env)
 
     assert "created Volume models" in ok("volume", "create", "models")
     assert "models" in ok("volume", "list")

@@ -3,35 +3,14 @@ the command line are strings, as Modal's CLI takes them."""
 
 from __future__ import annotations
 
-import time
-
 import click
 
-from .app import JSON_OPTION
-from .objects import ENV, add_create_and_delete, sdk
+from .objects import ENV, add_create_and_delete, add_list, sdk
 
 
 @click.group("dict")
 def dict_() -> None:
     """Dicts: key-value stores functions and clients share (leveret.Dict.from_name(NAME))."""
-
-
-@dict_.command("list")
-@ENV
-@JSON_OPTION
-def list_dicts(environment: str, as_json: bool) -> None:
-    """The Dicts, newest first."""
-    import json
-
-    from ..dict import Dict
-
-    found = sdk(lambda: Dict.objects.list(environment_name=environment))
-    for d in found:
-        made = time.strftime("%Y-%m-%d %H:%M", time.localtime(d._created_at))
-        click.echo(json.dumps({"name": d.name, "dict_id": d.object_id, "created_at": d._created_at}) if as_json
-                   else f"{d.name:<32} {made}  {d.object_id}")
-    if not found and not as_json:
-        click.echo("no Dicts: `leveret dict create NAME` makes one")
 
 
 def _open(name: str, environment: str):
@@ -79,3 +58,4 @@ def clear(name: str, environment: str, yes: bool) -> None:
 
 
 add_create_and_delete(dict_, "Dict", holds="its entries")
+add_list(dict_, "Dict")

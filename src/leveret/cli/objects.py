@@ -1,11 +1,14 @@
 """What the commands of named objects share (`leveret dict | queue | volume …`): the SDK's errors
-as one line, ``--env``, and the create and delete commands, the same for each noun."""
+as one line, ``--env``, and the create, list and delete commands, the same for each noun."""
 
 from __future__ import annotations
 
 import importlib
+import time
 
 import click
+
+from .app import JSON_OPTION
 
 
 def sdk(fn):
@@ -49,3 +52,28 @@ def add_create_and_delete(group: click.Group, label: str, made: str = "", holds:
         click.echo(f"deleted {label} {name}")
 
     delete.help = f"Delete {label} NAME and {holds}, for good."
+
+
+def add_list(group: click.Group, label: str, detail=None) -> None:
+    """``leveret NOUN list [--json]``: newest first; ``detail(obj)`` gives (more JSON fields, more
+    text before its id) for each, e.g. a Queue's size."""
+
+    @group.command("list")
+    @ENV
+    @JSON_OPTION
+    def list_(environment: str, as_json: bool) -> None:
+        import json
+
+        found = sdk(lambda: _type(label).objects.list(environment_name=environment))
+        for obj in found:
+            fields, text = detail(obj) if detail else ({}, "")
+            if as_json:
+                click.echo(json.dumps({"name": obj.name, f"{label.lower()}_id": obj.object_id,
+                                       "created_at": obj._created_at, **fields}))
+            else:
+                made = time.strftime("%Y-%m-%d %H:%M", time.localtime(obj._created_at))
+                click.echo(f"{obj.name:<32} {made}  {text}{obj.object_id}")
+        if not found and not as_json:
+            click.echo(f"no {label}s: `leveret {label.lower()} create NAME` makes one")
+
+    list_.help = f"The {label}s, newest first."

@@ -3,12 +3,9 @@ has them. Partition keys are strings."""
 
 from __future__ import annotations
 
-import time
-
 import click
 
-from .app import JSON_OPTION
-from .objects import ENV, add_create_and_delete, sdk
+from .objects import ENV, add_create_and_delete, add_list, sdk
 
 PARTITION = click.option("--partition", "-p", default=None, help="The partition (default: the default one).")
 
@@ -22,27 +19,6 @@ def _open(name: str, environment: str):
     from ..queue import Queue
 
     return Queue.from_name(name, environment_name=environment or None)
-
-
-@queue.command("list")
-@ENV
-@JSON_OPTION
-def list_queues(environment: str, as_json: bool) -> None:
-    """The Queues, newest first, with how many values (and partitions) each holds."""
-    import json
-
-    from ..queue import Queue
-
-    found = sdk(lambda: Queue.objects.list(environment_name=environment))
-    for q in found:
-        size = sdk(lambda: q.len(total=True))
-        if as_json:
-            click.echo(json.dumps({"name": q.name, "queue_id": q.object_id, "created_at": q._created_at, "size": size}))
-        else:
-            made = time.strftime("%Y-%m-%d %H:%M", time.localtime(q._created_at))
-            click.echo(f"{q.name:<32} {made}  {size:>7} values  {q.object_id}")
-    if not found and not as_json:
-        click.echo("no Queues: `leveret queue create NAME` makes one")
 
 
 @queue.command()
@@ -87,3 +63,11 @@ def clear(name: str, partition: str | None, all_: bool, environment: str, yes: b
 
 
 add_create_and_delete(queue, "Queue", holds="its values")
+
+
+def _size(q) -> tuple[dict, str]:
+    size = sdk(lambda: q.len(total=True))
+    return {"size": size}, f"{size:>7} values  "
+
+
+add_list(queue, "Queue", _size)

@@ -10,7 +10,7 @@ import time
 import click
 
 from .app import JSON_OPTION
-from .objects import ENV, add_create_and_delete, sdk
+from .objects import ENV, add_create_and_delete, add_list, sdk
 
 
 @click.group("volume")
@@ -30,24 +30,6 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
-
-
-@volume.command("list")
-@ENV
-@JSON_OPTION
-def list_volumes(environment: str, as_json: bool) -> None:
-    """The Volumes, newest first."""
-    import json
-
-    from ..volume import Volume
-
-    found = sdk(lambda: Volume.objects.list(environment_name=environment))
-    for v in found:
-        made = time.strftime("%Y-%m-%d %H:%M", time.localtime(v._created_at))
-        click.echo(json.dumps({"name": v.name, "volume_id": v.object_id, "created_at": v._created_at}) if as_json
-                   else f"{v.name:<32} {made}  {v.object_id}")
-    if not found and not as_json:
-        click.echo("no Volumes: `leveret volume create NAME` makes one")
 
 
 @volume.command()
@@ -157,3 +139,4 @@ def cp(name: str, paths: tuple[str, ...], recursive: bool, environment: str) -> 
 
 add_create_and_delete(volume, "Volume", made=": mount it with volumes={{'/data': leveret.Volume.from_name({name!r})}}",
                       holds="all its files")
+add_list(volume, "Volume")
