@@ -14,7 +14,8 @@ Prints JSON:
   Redis RPUSH→BLPOP measured the same way;
 - the targets as ratios against Redis measured in the same run (Dict p50 <= 2x Redis p50);
 - Volume commit and reload of --volume-files files (1,000 of 1 MiB: 1 GiB) from inside containers,
-  beside `cp -r` of as many files on the same disk (target: each >= 0.5x its throughput).
+  beside `cp -r` of as many files on the same disk, the fastest of 3 (target: each >= 0.5x its
+  throughput).
 Redis is reported as skipped, with the reason, under --no-redis or where redis-server or redis-py
 is missing.
 """
@@ -42,6 +43,7 @@ from procs import free_port  # noqa: E402  (put on the path by _procs)
 
 QUEUE_WARMUP = 10
 QUEUE_GAP_S = 0.005   # between puts: the getter is back waiting before the next one
+CP_RUNS = 3
 
 
 def delays(samples_us: list[float]) -> dict:
@@ -114,12 +116,15 @@ def measure_volume(n_files: int, file_bytes: int) -> dict:
         for i in range(n_files):
             with open(os.path.join(src, f"f{i:05d}.bin"), "wb") as f:
                 f.write(os.urandom(file_bytes))
-        subprocess.run(["sync"], check=True)
-        t = time.perf_counter()
-        subprocess.run(["cp", "-r", src, os.path.join(tmp, "dst")], check=True)
-        cp_s = time.perf_counter() - t
-        subprocess.run(["sync"], check=True)   # a commit is durable once it returns; a cp -r is not
-        cp_sync_s = time.perf_counter() - t
+        cp_s, cp_sync_s = [], []
+        for n in range(CP_RUNS):   # the best of a few: this disk is shared, its peer is taken at its fastest
+            subprocess.run(["sync"], check=True)
+            t = time.perf_counter()
+            subprocess.run(["cp", "-r", src, os.path.join(tmp, f"dst{n}")], check=True)
+            cp_s.append(time.perf_counter() - t)
+            subprocess.run(["sync"], check=True)   # a commit is durable once it returns; a cp -r is not
+            cp_sync_s.append(time.perf_counter() - t)
+        cp_s, cp_sync_s = min(cp_s), min(cp_sync_s)
 
     def mib_s(seconds: float) -> float:
         return round(total / seconds / (1 << 20), 1)

@@ -3,7 +3,9 @@ by the client and, after reload(), by another; what a client uploads a container
 containers committing different files at once both land; a container's writes are committed when
 it ends; read-only and sub_path mounts."""
 
+import hashlib
 import io
+import os
 
 import pytest
 from crun import crun_cluster_running
@@ -61,3 +63,16 @@ def test_what_a_container_wrote_is_committed_when_it_ends(crun_cluster):
     crun_cluster.wait_for(lambda d: not set(writers) & {c.container_id for c in crun_cluster.containers("volume-user")},
                           timeout=30)
     assert read("uncommitted.txt") == b"kept at the end"
+
+
+def test_a_worker_on_the_servers_disk_keeps_chunks_in_its_store_directly(crun_cluster):
+    volumes = crun_cluster.agent.volumes
+    assert volumes.store == crun_cluster.dispatcher.chunks.dir   # told by the server, and its .store-id found
+    text = "straight into the store " + os.urandom(8).hex()
+    volume_user.write.remote("direct.txt", text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert os.path.isfile(os.path.join(volumes.store, digest[:2], digest))
+    assert not os.path.exists(os.path.join(volumes.cache, digest[:2], digest))   # no copy in the worker's cache
+    assert not [n for n in os.listdir(volumes.store) if n.startswith(".incoming-")]   # no temp file left
+    assert read("direct.txt") == text.encode()
+    assert volume_user.read.remote("direct.txt") == text

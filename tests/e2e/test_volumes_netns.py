@@ -1,7 +1,8 @@
 """A Volume written on one host and read on another: a server and two workers, each in its own
 network namespace, the workers labelled region=a and region=b; a file committed by a container on
-the first is read, after reload(), by a container on the second (its chunks fetched over the network
-into that worker's own cache). The writer's secret reaches the first worker only: the second's log
+the first is read, after reload(), by a container on the second (its chunks sent and fetched over
+the network, into that worker's own cache: the namespaces share one disk, so the workers are told not
+to use the server's chunk store directly). The writer's secret reaches the first worker only: the second's log
 and files never hold its value."""
 
 import os
@@ -36,7 +37,8 @@ def test_a_file_committed_on_one_host_is_read_on_another(tmp_path):
             for host, region in ((host_a, "a"), (host_b, "b")):
                 worker = network.run_in(
                     host, leveret_cmd("worker", "--server", url, "--token", TOKEN, "--workdir",
-                                      str(tmp_path / region / "worker"), "--label", f"region={region}"),
+                                      str(tmp_path / region / "worker"), "--label", f"region={region}",
+                                      "--chunks-over-rpc"),   # as on hosts that do not share the server's disk
                     env=clean_env(tmp_path / region), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 procs.append(worker)
                 logs.append(LineLog(worker.stdout))

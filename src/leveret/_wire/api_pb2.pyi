@@ -985,7 +985,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -998,6 +998,7 @@ class ServerToWorker(_message.Message):
     RECONCILED_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_END_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_STORE_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -1010,7 +1011,16 @@ class ServerToWorker(_message.Message):
     reconciled: ReconcileResult
     previous_end: str
     cancel: InputsCancel
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ...) -> None: ...
+    chunk_store: ChunkStore
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ...) -> None: ...
+
+class ChunkStore(_message.Message):
+    __slots__ = ("directory", "store_id")
+    DIRECTORY_FIELD_NUMBER: _ClassVar[int]
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    directory: str
+    store_id: str
+    def __init__(self, directory: _Optional[str] = ..., store_id: _Optional[str] = ...) -> None: ...
 
 class InputsCancel(_message.Message):
     __slots__ = ("container_id", "input_ids")

@@ -44,12 +44,15 @@ log = logging.getLogger("leveret.worker")
                    " requests with 'Authorization: Bearer <the --token>'. Off by default.")
 @click.option("--wait-for-workdir", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="If another worker runs on the workdir, wait up to this long for it to exit (default: refuse at once).")
+@click.option("--chunks-over-rpc", is_flag=True, default=False,
+              help="Send and fetch Volumes' chunks through the server's RPCs even where its chunk store is on this"
+                   " host's disk (by default a worker there reads and writes the store directly).")
 @click.option("--exit-with-parent", "parent_pid", type=int, default=None, hidden=True,
               help="Stop (as on SIGTERM) when the process PID, which started this one, ends: the embedded daemon's worker.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
            warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None,
            container_disk: int | None, disk_reserve: int | None, metrics_listen: str, wait_for_workdir: float,
-           parent_pid: int | None) -> None:
+           chunks_over_rpc: bool, parent_pid: int | None) -> None:
     """Run containers for the server at --server; when the link to it breaks, connect again until it answers."""
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
@@ -74,7 +77,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         raise click.ClickException(str(exc)) from None
     try:
         _serve(workdir, server_url, token, runtime, max_containers, warm_containers, parsed, gpus,
-               gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid)
+               gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid, chunks_over_rpc)
     finally:   # however it ends (a refused option too), the lock goes with it
         workdir_lock.close()
 
@@ -105,7 +108,8 @@ def _parent_gone(pid: int) -> bool:
 
 def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containers: int | None,
            warm_containers: int, parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
-           disk_reserve: int | None, metrics_listen: str, parent_pid: int | None) -> None:
+           disk_reserve: int | None, metrics_listen: str, parent_pid: int | None,
+           chunks_over_rpc: bool) -> None:
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -130,7 +134,8 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     found_count, found_type = detect()
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
                   labels=parsed, gpus=found_count if gpus is None else gpus,
-                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen)
+                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen,
+                  chunks_over_rpc=chunks_over_rpc)
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
     if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
         rt.disks.fit_default(agent.max_containers + warm_containers)

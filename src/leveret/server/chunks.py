@@ -7,6 +7,10 @@ file named by its SHA-256, whatever volume or file holds it.
         commit's index is written (a thousand chunks cost one flush, not a thousand)
     VolumeChunkGet(hash) ─▶ its bytes
 
+A worker on the server's host (one that finds ``.store-id`` here holding ``store_id``, as the server
+tells it when it connects) skips the RPCs: it writes chunks here itself, in the same way (temp file,
+rename), syncs the disk before its VolumeCommit, and reads them from here (worker/volumes.py).
+
 Disk work runs in threads: the event loop never waits on it.
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import secrets
 import tempfile
 
 from .._shared.volumes import CHUNK_BYTES, check_hash
@@ -26,6 +31,7 @@ class ChunkStore:
         self.dir = directory
         os.makedirs(directory, mode=0o700, exist_ok=True)   # the users' data
         self._unsynced: set[str] = set()   # written since the last sync
+        self.store_id = _store_id(directory)
 
     async def durable(self, digests) -> None:
         """These chunks are on disk for good once this returns (a commit refers to them next)."""
@@ -79,3 +85,21 @@ class ChunkStore:
                 raise NotFound(f"no chunk {digest[:12]}… on this server: upload it first (VolumeChunkPut)") from None
 
         return await asyncio.to_thread(read)
+
+
+def _store_id(directory: str) -> str:
+    """This store's id, kept in ``.store-id`` (made once, then read: a restart keeps it)."""
+    path = os.path.join(directory, ".store-id")
+    try:
+        with open(path) as f:
+            if found := f.read().strip():
+                return found
+    except FileNotFoundError:
+        pass
+    made = secrets.token_hex(16)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".incoming-")
+    with os.fdopen(fd, "w") as f:
+        f.write(made)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return made

@@ -44,7 +44,7 @@ class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, labels: dict | None = None, gpus: int = 0,
-                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0):
+                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -69,7 +69,7 @@ class Agent:
         self._log_flush: asyncio.TimerHandle | None = None
         self._mounts: dict[str, asyncio.Future] = {}
         self.socket_dir = socket_dir_for(workdir)   # emptied at start: a killed worker leaves its sockets
-        self.volumes = VolumeMounts(workdir)   # containers' volume mounts, and the chunks they came from (volumes.py)
+        self.volumes = VolumeMounts(workdir, over_rpc=chunks_over_rpc)   # containers' volume mounts, and the chunks they came from (volumes.py)
         self.buckets = BucketMounts(workdir)   # containers' cloud buckets, each mounted by s3fs (buckets.py)
         self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
         self.registered = asyncio.Event()
@@ -194,6 +194,8 @@ class Agent:
             self._fill_pool()
             if self.log_buffer.count:   # lines kept while the server was away
                 self.flush_logs()
+        elif kind is m.ChunkStoreAt:
+            self.volumes.use_store(cmd.directory, cmd.store_id)
         elif kind is m.PreviousEnd:
             log.info("the server had ended this worker's last stream: %s", cmd.reason)
         elif kind is m.Reconciled:

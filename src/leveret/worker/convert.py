@@ -46,6 +46,7 @@ FROM_SERVER = {
     "reconciled": lambda r: m.Reconciled(list(r.kept), list(r.stopped)),
     "previous_end": m.PreviousEnd,
     "disconnect": m.Disconnect,
+    "chunk_store": lambda c: m.ChunkStoreAt(c.directory, c.store_id),
 }
 
 

@@ -6,7 +6,7 @@ server's other calls) are the only modules that see protobuf.
            ─cancel─▶ CancelInputs
            ─exec─▶ Exec, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
-           ─disconnect─▶ Disconnect
+           ─chunk_store─▶ ChunkStoreAt   ─disconnect─▶ Disconnect
     worker ─▶ WorkerInfo (of Reported), Heartbeat, UsageReport (of Usage), Results, ContainerEvent
               (ContainerState), ExecReport (of ExecOutput), Logs (logflow.py's Runs)
 
@@ -139,6 +139,13 @@ class HeartbeatEvery(NamedTuple):
 
 class Registered(NamedTuple):
     worker_id: str
+
+
+class ChunkStoreAt(NamedTuple):
+    """Where the server keeps Volumes' chunks, and the id its ``.store-id`` holds there."""
+
+    directory: str
+    store_id: str
 
 
 class Reconciled(NamedTuple):

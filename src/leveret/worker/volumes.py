@@ -11,6 +11,11 @@ fills from the server and commits back from.
         and renamed over it (a reader has the old file or the new one, never a part)
     the container ends ─▶ release: commit (not for read-only mounts), then the directory goes
 
+On the server's host (it says where its chunk store is, and the worker finds the store's id there,
+and owns it) the chunks go straight to and come straight from the server's store: a commit hashes
+each changed file and writes the chunks the store lacks, syncs the disk, then VolumeCommit; a reload
+copies from there into the mount. Elsewhere they travel as VolumeChunkPut / VolumeChunkGet.
+
 ``Synced`` is what the worker knows of a mount: the version its files came from and, for each file,
 the (size, mtime_ns) it had once written, and its entry; a difference is a change to commit.
 The server is asked with the container's token (rpc.ContainerCalls).
@@ -21,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import mmap
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from .._shared.volumes import DIRECTORY, FILE, read_chunks
+from .._shared.volumes import CHUNK_BYTES, DIRECTORY, FILE, read_chunks
 from .runtime import Mount
 
 log = logging.getLogger("leveret.worker")
@@ -51,11 +57,27 @@ class Synced:
 
 
 class VolumeMounts:
-    def __init__(self, workdir: str):
+    def __init__(self, workdir: str, *, over_rpc: bool = False):
         self.root = os.path.join(workdir, "volumes")
         self.cache = os.path.join(workdir, "volume-chunks")
         self._mounts: dict[str, list[Synced]] = {}   # container id -> its mounts
         self._fetching: dict[str, asyncio.Future] = {}
+        self.store: str | None = None   # the server's chunk store, where this worker can use it directly
+        self._over_rpc = over_rpc         # never use it directly (the worker's --chunks-over-rpc)
+
+    def use_store(self, directory: str, store_id: str) -> None:
+        """The server's chunk store is ``directory``: used directly if it is this host's (it holds
+        ``store_id``) and this worker's user owns it; else chunks go through RPCs."""
+        if self._over_rpc:
+            return
+        try:
+            with open(os.path.join(directory, ".store-id")) as f:
+                same = f.read().strip() == store_id
+            owned = os.stat(directory).st_uid == os.geteuid()
+        except OSError:
+            same = owned = False
+        self.store = directory if same and owned else None
+        log.info("volumes' chunks: %s", f"the server's store at {directory}" if self.store else "through the server's RPCs")
 
     # ------------------------------------------------------------------ a container's life
 
@@ -156,17 +178,22 @@ class VolumeMounts:
         await asyncio.gather(*(one(d) for d in wanted))
 
     def _cached(self, digest: str) -> str:
-        return os.path.join(self.cache, digest[:2], digest)
+        return os.path.join(self.store or self.cache, digest[:2], digest)
 
     def _store(self, digest: str, data: bytes) -> None:
+        """A fetched chunk written where _cached says (a temp file renamed there)."""
         if hashlib.sha256(data).hexdigest() != digest:
             raise VolumeError(f"chunk {digest[:12]}… came from the server with other contents: reload again")
         path = self._cached(digest)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".in-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove(tmp)
+            raise
 
     def _write(self, target: str, chunks: tuple, mode: int, mtime: float) -> os.stat_result:
         """A file from its chunks, written beside where it goes and renamed there: its stat."""
@@ -208,12 +235,19 @@ class VolumeMounts:
             if not (changed or gone or new_dirs):
                 return
             sem = asyncio.Semaphore(FETCH_CONCURRENCY)
+            touched: set[str] = set()   # the store's directories a chunk went into (local store)
 
             async def send(path: str) -> tuple:
                 async with sem:
-                    return await self._send_file(s, path, calls)
+                    if self.store is None:
+                        return await self._send_file(s, path, calls)
+                    entry, dirs = await asyncio.to_thread(self._store_file, os.path.join(s.directory, path), path)
+                    touched.update(dirs)
+                    return entry
 
             entries = list(await asyncio.gather(*(send(p) for p in changed)))
+            if touched:   # the chunks' names are on disk too before the commit names them
+                await asyncio.to_thread(_fsync_dirs, touched | {self.store})
             entries += [(d, DIRECTORY, 0, 0o755, 0.0, ()) for d in new_dirs]
             version = await calls.volume_commit(
                 s.volume_id, [(s.prefix + p, *rest) for p, *rest in entries], [s.prefix + p for p in gone])
@@ -241,6 +275,69 @@ class VolumeMounts:
                 digests += [d for d, _ in batch]
                 size += sum(len(data) for _, data in batch)
         return path, FILE, size, st.st_mode & 0o7777, st.st_mtime, tuple(digests)
+
+
+    def _store_file(self, full: str, path: str) -> tuple[tuple, set]:
+        """One changed file's chunks put in the server's store, each durable (fdatasync) before this
+        returns: its entry, and the store's directories a chunk was renamed into. Each chunk is
+        copied by the kernel into a temp file of the store and hashed there (the container may still
+        be writing the file: what is hashed is what is kept)."""
+        digests, size, dirs = [], 0, set()
+        with open(full, "rb") as f:
+            st = os.fstat(f.fileno())
+            while True:
+                fd, tmp = tempfile.mkstemp(dir=self.store, prefix=".incoming-")
+                try:
+                    n = _copy(f.fileno(), fd, size, CHUNK_BYTES)
+                    if n == 0:
+                        break
+                    with mmap.mmap(fd, n, access=mmap.ACCESS_READ) as data:
+                        digest = hashlib.sha256(data).hexdigest()
+                    target = self._cached(digest)
+                    if os.path.exists(target):   # kept before, maybe not yet synced by its writer
+                        _fdatasync(target)
+                    else:
+                        os.fdatasync(fd)
+                        os.makedirs(os.path.dirname(target), exist_ok=True)
+                        os.rename(tmp, target)
+                        dirs.add(os.path.dirname(target))
+                finally:
+                    os.close(fd)
+                    _remove(tmp)   # gone already where it was renamed
+                digests.append(digest)
+                size += n
+                if n < CHUNK_BYTES:
+                    break
+        return (path, FILE, size, st.st_mode & 0o7777, st.st_mtime, tuple(digests)), dirs
+
+
+def _copy(src: int, dst: int, offset: int, count: int) -> int:
+    """Up to ``count`` bytes of ``src`` from ``offset`` appended to ``dst`` by the kernel: how many
+    (fewer at the file's end)."""
+    done = 0
+    while done < count:
+        sent = os.sendfile(dst, src, offset + done, count - done)
+        if sent == 0:
+            break
+        done += sent
+    return done
+
+
+def _fdatasync(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dirs(dirs: set[str]) -> None:
+    for d in dirs:
+        fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _scan(directory: str) -> tuple[dict, set]:

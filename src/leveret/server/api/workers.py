@@ -43,6 +43,9 @@ class WorkersApi:
         try:
             yield pb.ServerToWorker(worker_id=worker.worker_id)
             yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
+            if self.d.chunks is not None:
+                yield pb.ServerToWorker(chunk_store=pb.ChunkStore(directory=self.d.chunks.dir,
+                                                                  store_id=self.d.chunks.store_id))
             to_worker = convert.to_worker
             async for command in queue_items(outbox):   # the Dispatcher's commands (model.py)
                 yield to_worker(command)
