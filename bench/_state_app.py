@@ -11,7 +11,7 @@ VALUE = b"x" * 100   # pickles to 115 bytes, with pickle as with Leveret's seria
 WARMUP = 20
 
 
-def time_ops(put, get, n: int) -> dict:
+def time_ops(put, get, n: int, prefix: str = "k") -> dict:
     """Microseconds of each of n puts, then of each of n gets of the keys put."""
     for i in range(WARMUP):
         put(f"w{i}", VALUE)
@@ -19,27 +19,34 @@ def time_ops(put, get, n: int) -> dict:
     clock, puts, gets = time.perf_counter, [], []
     for i in range(n):
         t = clock()
-        put(f"k{i}", VALUE)
+        put(f"{prefix}{i}", VALUE)
         puts.append((clock() - t) * 1e6)
     for i in range(n):
         t = clock()
-        got = get(f"k{i}")
+        got = get(f"{prefix}{i}")
         gets.append((clock() - t) * 1e6)
         assert got == VALUE, got
     return {"put_us": puts, "get_us": gets}
 
 
-def dict_ops(name: str, n: int) -> dict:
-    d = leveret.Dict.from_name(name, create_if_missing=True)
-    return time_ops(d.put, d.get, n)
+def interleaved(ops: dict, n: int, rounds: int) -> dict:
+    """``time_ops`` of each of ``ops`` ({name: (put, get)}), n each, in turns of n // rounds: a
+    shared machine's slow moments fall on all of them alike."""
+    out = {name: {"put_us": [], "get_us": []} for name in ops}
+    for r in range(rounds):
+        for name, (put, get) in ops.items():
+            got = time_ops(put, get, n // rounds, prefix=f"r{r}-")
+            for k, samples in got.items():
+                out[name][k] += samples
+    return out
 
 
-def redis_ops(port: int, n: int) -> dict:
-    """SET/GET with keys and values pickled, as Leveret's Dict pickles them."""
+def redis_put_get(port: int):
+    """SET and GET with keys and values pickled, as Leveret's Dict pickles them; None without redis-py."""
     try:
         import redis
     except ImportError:
-        return {"skipped": "redis-py is not in the function's image: Redis measured from the client only"}
+        return None
     r = redis.Redis(host="127.0.0.1", port=port)
 
     def put(key, value):
@@ -49,17 +56,25 @@ def redis_ops(port: int, n: int) -> dict:
         data = r.get(pickle.dumps(key))
         return None if data is None else pickle.loads(data)
 
-    return time_ops(put, get, n)
+    return put, get
+
+
+def dict_and_redis(name: str, redis_port: int | None, n: int, rounds: int) -> dict:
+    """The Dict's and (where redis-py is, and a port given) Redis's timings, taken in turns."""
+    d = leveret.Dict.from_name(name, create_if_missing=True)
+    ops = {"dict": (d.put, d.get)}
+    peer = redis_put_get(redis_port) if redis_port is not None else None
+    if peer is not None:
+        ops["redis"] = peer
+    out = interleaved(ops, n, rounds)
+    if redis_port is not None and peer is None:
+        out["redis"] = {"skipped": "redis-py is not in the function's image"}
+    return out
 
 
 @app.function()
-def dict_in_container(name: str, n: int) -> dict:
-    return dict_ops(name, n)
-
-
-@app.function()
-def redis_in_container(port: int, n: int) -> dict:
-    return redis_ops(port, n)
+def dicts_in_container(name: str, redis_port: int | None, n: int, rounds: int) -> dict:
+    return dict_and_redis(name, redis_port, n, rounds)
 
 
 vol = leveret.Volume.from_name("bench-state-volume", create_if_missing=True)

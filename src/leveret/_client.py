@@ -37,6 +37,8 @@ class Client:
         # tag -> (future, request, generation it was sent in) of .remote() calls without a result yet
         self._remote_pending: dict[int, list] = {}
         self._remote_tags = itertools.count(1)
+        self.direct = None          # the server's direct port (_wire/direct.py), once found: Dict calls
+        self._direct_asked = -1     # the generation it was last asked for in (a restarted server: again)
 
     def _open(self, url: str) -> None:
         from ._wire.channel import open_channel
@@ -204,6 +206,26 @@ class Client:
         await self.call("FunctionCallCancel", pb.FunctionCallCancelRequest(
             call_id=call_id, terminate_containers=terminate_containers))
 
+    async def find_direct(self) -> None:
+        """Ask the server for its direct port, once per connection to it (``self.direct`` then is
+        its client, or None where it has none or it cannot be reached)."""
+        if self._direct_asked == self.generation:
+            return
+        import grpc
+
+        from ._wire import api_pb2 as pb
+        from ._wire.channel import target_of
+        from ._wire.direct import DirectClient
+
+        self._direct_asked = self.generation
+        try:
+            port = (await self.stub.DirectPortGet(pb.DirectPortGetRequest())).port
+        except grpc.aio.AioRpcError:   # an older server: gRPC only
+            return
+        if port:
+            host = target_of(self.url).rpartition(":")[0].strip("[]")
+            self.direct = DirectClient(host, port, self.token, self.url)
+
     async def object_call(self, method: str, fields: dict) -> dict:
         """A named-object RPC with its request and response as protobuf's JSON mapping (bytes in
         base64): the form the SDK's objects use, the same from inside a container (ContainerClient)."""
@@ -283,6 +305,8 @@ class Client:
         if self._remote_reader is not None:
             self._remote_reader.cancel()
             await asyncio.gather(self._remote_reader, return_exceptions=True)
+        if self.direct is not None:
+            self.direct.close()
         await self.channel.close()
 
     # ------------------------------------------------------------------ payloads

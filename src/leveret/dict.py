@@ -9,7 +9,8 @@
 Entries live in the server's store (SQLite or PostgreSQL): they outlive runs and server restarts;
 an entry neither written nor read for 7 days is deleted, as Modal's.
 The same from a client and from inside a container (there through its worker: the SDK's requests
-go as protobuf's JSON mapping, ``client.object_call``). Every method has an ``.aio`` form. Keys are compared as their pickled bytes. Limits: a pickled key
+go as protobuf's JSON mapping, ``client.object_call``). Every method has an ``.aio`` form; a plain
+call from a client goes on the server's direct port, in the caller's thread (_rpc_op.py). Keys are compared as their pickled bytes. Limits: a pickled key
 is at most 64 KiB, a value 2 MiB (larger data belongs in a Volume), an update 10,000 entries.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import contextlib
 
 from ._object import _Object
-from ._utils.synchronize import synchronize
+from ._rpc_op import rpc_op
 
 _MISSING = object()
 
@@ -46,81 +47,81 @@ class Dict(_Object, kind="dict", type_prefix="di"):
                 d.update(data)
             yield d
 
-    async def _rpc(self, method: str, **fields) -> dict:
-        client = await self._live()
-        return await client.object_call(method, {"dict_id": self._object_id, **fields})
-
-    @synchronize
-    async def put(self, key, value, *, skip_if_exists: bool = False) -> bool:
+    @rpc_op
+    def put(self, key, value, *, skip_if_exists: bool = False) -> bool:
         """Store ``value`` under ``key``; with ``skip_if_exists``, only if the key is not there
         (False then: nothing was stored)."""
-        resp = await self._rpc("DictUpdate", entries=[_entry(key, value)], skip_if_exists=skip_if_exists)
+        resp = yield "DictUpdate", {"dict_id": self._object_id, "entries": [_entry(key, value)],
+                                    "skip_if_exists": skip_if_exists}
         return resp["written"] == 1
 
-    @synchronize
-    async def update(self, other=None, /, **kwargs) -> None:
+    @rpc_op
+    def update(self, other=None, /, **kwargs) -> None:
         """Store every entry of a mapping (or pairs) and of ``kwargs``."""
-        await self._rpc("DictUpdate", entries=[_entry(k, v) for k, v in dict(other or {}, **kwargs).items()])
+        yield "DictUpdate", {"dict_id": self._object_id,
+                             "entries": [_entry(k, v) for k, v in dict(other or {}, **kwargs).items()]}
 
-    async def _get(self, key, *, pop: bool = False, exists_only: bool = False) -> dict:
-        return await self._rpc("DictGet", key=_b64(_dumps(key)), pop=pop, exists_only=exists_only)
+    def _get(self, key, *, pop: bool = False, exists_only: bool = False):
+        return "DictGet", {"dict_id": self._object_id, "key": _dumps(key), "pop": pop, "exists_only": exists_only}
 
-    @synchronize
-    async def get(self, key, default=None):
-        resp = await self._get(key)
+    @rpc_op
+    def get(self, key, default=None):
+        resp = yield self._get(key)
         return _value(resp) if resp["found"] else default
 
-    @synchronize
-    async def pop(self, key, default=_MISSING):
+    @rpc_op
+    def pop(self, key, default=_MISSING):
         """Remove ``key`` and return its value (``default`` if it is not there, else KeyError)."""
-        resp = await self._get(key, pop=True)
+        resp = yield self._get(key, pop=True)
         if resp["found"]:
             return _value(resp)
         if default is _MISSING:
             raise KeyError(key)
         return default
 
-    @synchronize
-    async def contains(self, key) -> bool:
-        return (await self._get(key, exists_only=True))["found"]
+    @rpc_op
+    def contains(self, key) -> bool:
+        return (yield self._get(key, exists_only=True))["found"]
 
-    @synchronize
-    async def len(self) -> int:
-        return int((await self._rpc("DictLen"))["len"])
+    @rpc_op
+    def len(self) -> int:
+        return int((yield "DictLen", {"dict_id": self._object_id})["len"])
 
-    @synchronize
-    async def clear(self) -> None:
-        await self._rpc("DictLen", clear=True)
+    @rpc_op
+    def clear(self) -> None:
+        yield "DictLen", {"dict_id": self._object_id, "clear": True}
 
-    async def _pages(self):
-        after = None
+    def _pages(self, each):
+        """The entries, page by page in key order, each as ``each(entry)``: a list."""
+        out, after = [], None
         while True:
-            fields = {} if after is None else {"after_key": after, "has_after": True}
-            entries = (await self._rpc("DictContents", **fields))["entries"]
-            for entry in entries:
-                yield entry
+            fields = {"dict_id": self._object_id}
+            if after is not None:
+                fields.update(after_key=after, has_after=True)
+            entries = (yield "DictContents", fields)["entries"]
             if not entries:
-                return
-            after = entries[-1]["key"]
+                return out
+            out += [each(e) for e in entries]
+            after = _unb64(entries[-1]["key"])
 
-    @synchronize
-    async def items(self) -> list:
+    @rpc_op
+    def items(self) -> list:
         """Every (key, value), in the order of their pickled keys."""
-        return [(_loads(_unb64(e["key"])), _value(e)) async for e in self._pages()]
+        return (yield from self._pages(lambda e: (_loads(_unb64(e["key"])), _value(e))))
 
-    @synchronize
-    async def keys(self) -> list:
-        return [_loads(_unb64(e["key"])) async for e in self._pages()]
+    @rpc_op
+    def keys(self) -> list:
+        return (yield from self._pages(lambda e: _loads(_unb64(e["key"]))))
 
-    @synchronize
-    async def values(self) -> list:
-        return [_value(e) async for e in self._pages()]
+    @rpc_op
+    def values(self) -> list:
+        return (yield from self._pages(_value))
 
     def __getitem__(self, key):
-        resp = _run(self._get(key))
-        if not resp["found"]:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
             raise KeyError(key)
-        return _value(resp)
+        return value
 
     def __setitem__(self, key, value) -> None:
         self.put(key, value)
@@ -138,12 +139,6 @@ class Dict(_Object, kind="dict", type_prefix="di"):
         return iter(self.keys())
 
 
-def _b64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode()
-
-
 def _unb64(text: str) -> bytes:
     import base64
 
@@ -151,18 +146,12 @@ def _unb64(text: str) -> bytes:
 
 
 def _entry(key, value) -> dict:
-    return {"key": _b64(_dumps(key)), "value": _b64(_dumps(value))}
+    return {"key": _dumps(key), "value": _dumps(value)}
 
 
 def _value(message: dict):
     """The value of a DictGet answer or a DictContents entry."""
     return _loads(_unb64(message["value"]))
-
-
-def _run(coro):
-    from ._shared.aio import run_sync
-
-    return run_sync(coro)
 
 
 __all__ = ["Dict"]

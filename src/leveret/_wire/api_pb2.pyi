@@ -1414,6 +1414,16 @@ class DictLenResponse(_message.Message):
     len: int
     def __init__(self, len: _Optional[int] = ...) -> None: ...
 
+class DirectPortGetRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DirectPortGetResponse(_message.Message):
+    __slots__ = ("port",)
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    def __init__(self, port: _Optional[int] = ...) -> None: ...
+
 class DictContentsRequest(_message.Message):
     __slots__ = ("dict_id", "after_key", "has_after", "limit")
     DICT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -242,6 +242,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.DictGetRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.DictGetResponse.FromString,
                 _registered_method=True)
+        self.DirectPortGet = channel.unary_unary(
+                '/leveret.v1.Leveret/DirectPortGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.FromString,
+                _registered_method=True)
         self.DictLen = channel.unary_unary(
                 '/leveret.v1.Leveret/DictLen',
                 request_serializer=leveret_dot_v1_dot_api__pb2.DictLenRequest.SerializeToString,
@@ -570,6 +575,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DirectPortGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DictLen(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -867,6 +878,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.DictGet,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.DictGetRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.DictGetResponse.SerializeToString,
+            ),
+            'DirectPortGet': grpc.unary_unary_rpc_method_handler(
+                    servicer.DirectPortGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.SerializeToString,
             ),
             'DictLen': grpc.unary_unary_rpc_method_handler(
                     servicer.DictLen,
@@ -2053,6 +2069,33 @@ class Leveret:
             '/leveret.v1.Leveret/DictGet',
             leveret_dot_v1_dot_api__pb2.DictGetRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.DictGetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DirectPortGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DirectPortGet',
+            leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,7 +50,11 @@ def open_channel(url: str, token: str, *, extra_options: list[tuple] = ()) -> tu
 
 def translate(err: grpc.aio.AioRpcError, url: str) -> exception.Error:
     """Turn an RPC error into the Leveret exception a user can act on."""
-    code, details = err.code(), err.details() or ""
+    return error_for(err.code(), err.details() or "", url)
+
+
+def error_for(code: grpc.StatusCode, details: str, url: str) -> exception.Error:
+    """The Leveret exception of an RPC's status and message (on gRPC or the direct port)."""
     if code == grpc.StatusCode.UNAVAILABLE:
         return exception.ConnectionError(
             f"cannot reach a Leveret server at {url}: start one with `leveret server start`"

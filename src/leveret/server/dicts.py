@@ -50,8 +50,10 @@ def put(store: "Store", dict_id: str, entries: list[tuple[bytes, bytes]], skip_i
 
 def get(store: "Store", dict_id: str, key: bytes, pop: bool) -> bytes | None:
     _check_key(key)
-    DICT.check(store, dict_id)
-    return store.dict_get(dict_id, key, pop)
+    value = store.dict_get(dict_id, key, pop)
+    if value is None:   # (a found entry's dict is there: a dict's entries go with it)
+        DICT.check(store, dict_id)
+    return value
 
 
 def length(store: "Store", dict_id: str, clear: bool) -> int:

@@ -14,6 +14,7 @@ from .._shared.aio import run_loop, signalled
 from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .api.convert import read_spec
+from .api.direct import DirectPort
 from .auth import ADMIN, CONTAINER, CONTAINER_METHODS, WORKER, WORKER_METHODS, Tokens
 from .clock import SystemClock
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
@@ -103,6 +104,7 @@ class Server:
         self.port = port
         self.url = f"http://{host}:{port}"
         self.http = None                 # the HTTP side, once serving
+        self.direct: DirectPort | None = None   # Dicts' calls without gRPC (api/direct.py), once listening
         http_host, http_port = http_socket.getsockname()[:2]
         shown = "127.0.0.1" if http_host in ("0.0.0.0", "") else "[::1]" if http_host == "::" else \
             f"[{http_host}]" if ":" in http_host else http_host
@@ -115,12 +117,13 @@ class Server:
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
-                    blob_dir: str | None = None, progress=None, clock=None) -> "Server":
+                    blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
         ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does.
-        ``clock`` is the server's time (server/clock.py; tests give a FakeClock)."""
+        ``clock`` is the server's time (server/clock.py; tests give a FakeClock). Dicts' calls are
+        served on ``direct_port`` of the same host too (0: any free one; api/direct.py)."""
         from .._shared.listen import bind
 
         say = progress or (lambda text: None)
@@ -152,8 +155,8 @@ class Server:
         await tokens.load()
         dispatcher.container_token = tokens.container_token
         server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
-        api_pb2_grpc.add_LeveretServicer_to_server(
-            LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s), server)
+        service = LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s)
+        api_pb2_grpc.add_LeveretServicer_to_server(service, server)
         host, _, port = listen.rpartition(":")
         try:
             bound = server.add_insecure_port(listen)
@@ -170,13 +173,24 @@ class Server:
             await dispatcher.close_store()
             raise OSError(f"could not listen on {http_listen} for HTTP ({exc.strerror or exc}): is the port in use?"
                           " pick another with --http HOST:PORT") from None
+        direct = DirectPort(service, tokens)
+        try:   # the same host; any free port (clients ask for it: DirectPortGet), or the one asked for
+            service.direct_port = await direct.start(host.strip("[]"), direct_port)
+        except OSError as exc:
+            await server.stop(None)
+            await dispatcher.close_store()
+            http_socket.close()
+            raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
+                          " pick another with --direct-port PORT") from None
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()
         pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()),
                    loop.create_task(dispatcher.blobs.prune_orphans_forever()),
                    loop.create_task(dispatcher.expiry.sweep_forever()))
-        return cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
+        made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
+        made.direct = direct
+        return made
 
     async def _serve_http(self, sock) -> None:
         from .._shared.http import Listener
@@ -197,6 +211,8 @@ class Server:
             task.cancel()
         await asyncio.gather(*self.pruners, return_exceptions=True)
         await self.dispatcher.close()
+        if self.direct is not None:
+            await self.direct.stop()
         await self.grpc_server.stop(grace)
         await self.dispatcher.close_store()   # after the handlers: what they queued is committed
 

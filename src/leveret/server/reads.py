@@ -30,6 +30,13 @@ class Reads:
         return await asyncio.get_running_loop().run_in_executor(
             self._thread, functools.partial(op, self.store, *args, **kwargs))
 
+    async def run_now(self, op: Callable, *args, **kwargs) -> Any:
+        """A small read: on the writer's connection, at once, where the loop's thread may use it
+        (WriteBehind.idle_here: every write before it is committed, too), else as ``run``."""
+        if self.writes.idle_here():
+            return op(self.writes.store, *args, **kwargs)
+        return await self.run(op, *args, **kwargs)
+
     async def close(self) -> None:
         if self._thread is not None:
             await asyncio.get_running_loop().run_in_executor(None, self._thread.shutdown)

@@ -1,4 +1,5 @@
-"""DictUpdate, DictGet, DictLen, DictContents (server/dicts.py); a Dict is made, listed and deleted
+"""DictUpdate, DictGet, DictLen, DictContents (server/dicts.py), served on the direct port too
+(api/direct.py), and DirectPortGet; a Dict is made, listed and deleted
 as any named object (api/objects.py)."""
 
 from __future__ import annotations
@@ -8,19 +9,27 @@ from .. import dicts
 from . import refusals_as_status
 
 
+SMALL_ENTRIES, SMALL_BYTES = 16, 64 * 1024   # an update this small may run on the loop's thread (writes.run_now)
+
+
 class DictsApi:
-    """Mixed into the servicer: needs ``self.d`` (the Dispatcher: its store's threads)."""
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher: its store's threads), and
+    ``self.direct_port`` (main.py sets it once the direct port listens)."""
+
+    direct_port = 0
 
     async def DictUpdate(self, request, context):
         async with refusals_as_status(context):
-            written = await self.d.writes.run(dicts.put, request.dict_id, [(e.key, e.value) for e in request.entries],
-                                              request.skip_if_exists)
+            entries = [(e.key, e.value) for e in request.entries]
+            small = len(entries) <= SMALL_ENTRIES and sum(len(k) + len(v) for k, v in entries) <= SMALL_BYTES
+            run = self.d.writes.run_now if small else self.d.writes.run
+            written = await run(dicts.put, request.dict_id, entries, request.skip_if_exists)
             return pb.DictUpdateResponse(written=written)
 
     async def DictGet(self, request, context):
         async with refusals_as_status(context):
-            store = self.d.writes if request.pop else self.d.reads
-            value = await store.run(dicts.get, request.dict_id, request.key, request.pop)
+            run = self.d.writes.run_now if request.pop else self.d.reads.run_now
+            value = await run(dicts.get, request.dict_id, request.key, request.pop)
             if value is None:
                 return pb.DictGetResponse(found=False)
             if not request.pop:
@@ -31,6 +40,10 @@ class DictsApi:
         async with refusals_as_status(context):
             store = self.d.writes if request.clear else self.d.reads
             return pb.DictLenResponse(len=await store.run(dicts.length, request.dict_id, request.clear))
+
+    async def DirectPortGet(self, request, context):
+        """Where the SDK makes its Dict calls without gRPC's framing (server/api/direct.py)."""
+        return pb.DirectPortGetResponse(port=self.direct_port)
 
     async def DictContents(self, request, context):
         async with refusals_as_status(context):

@@ -41,7 +41,7 @@ class Kind:
     def check(self, store: "Store", object_id: str) -> None:
         """NotFound unless ``object_id`` is one of this kind's that is there (not deleted): what each
         op on a Dict, a Queue … checks first."""
-        if not object_id.startswith(self.prefix + "-") or store.get_object_by_id(object_id) is None:
+        if not object_id.startswith(self.prefix + "-") or not store.object_exists(object_id):
             raise NotFound(f"no {self.label} with id {object_id!r}: it was deleted ({self.label}.from_name(name,"
                            " create_if_missing=True) makes one)")
 

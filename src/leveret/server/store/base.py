@@ -79,6 +79,7 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
 
     dialect: Dialect
     IntegrityError: type[Exception] = Exception
+    local_commits = False   # True: a commit costs microseconds, not a round trip (SQLite; writes.run_now)
 
     def __init__(self, db: Any, clock=None, *, reader: bool = False):
         """``reader``: a connection that only reads, next to a store that migrated the database."""

@@ -22,9 +22,13 @@ class DictRows:
         return written
 
     def dict_get(self, dict_id: str, key: bytes, pop: bool = False) -> bytes | None:
+        query = "SELECT value FROM dict_entries WHERE dict_id = ? AND key = ?"
+        if not pop:   # one statement: no transaction around it
+            row = self._execute(query, (dict_id, key)).fetchone()
+            return None if row is None else bytes(row[0])
         with self.transaction():
-            row = self._execute("SELECT value FROM dict_entries WHERE dict_id = ? AND key = ?", (dict_id, key)).fetchone()
-            if row is not None and pop:
+            row = self._execute(query, (dict_id, key)).fetchone()
+            if row is not None:
                 self._execute("DELETE FROM dict_entries WHERE dict_id = ? AND key = ?", (dict_id, key))
         return None if row is None else bytes(row[0])
 

@@ -46,6 +46,9 @@ class NamedObjectRows:
         r = self._execute(_COLUMNS + " WHERE id = ?", (object_id,)).fetchone()
         return None if r is None else _row(r)
 
+    def object_exists(self, object_id: str) -> bool:
+        return self._execute("SELECT 1 FROM named_objects WHERE id = ?", (object_id,)).fetchone() is not None
+
     def list_objects(self, kind: str, environment: str, *, limit: int,
                      before: tuple[float, str] | None = None) -> list[ObjectRow]:
         """A kind's objects in an environment, newest first, at most ``limit``; with ``before``

@@ -62,6 +62,7 @@ def _wal(db: sqlite3.Connection) -> None:
 class SqliteStore(SqlStore):
     dialect = SQLITE
     IntegrityError = sqlite3.IntegrityError
+    local_commits = True   # a commit is a local file's: quick enough for the event loop's thread (writes.run_now)
 
     def __init__(self, path: str, clock=None, *, reader: bool = False):
         self.path = path

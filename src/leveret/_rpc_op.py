@@ -1,0 +1,94 @@
+"""Methods of named objects written once, as generators of the RPCs they make (Dict's):
+
+    @rpc_op
+    def get(self, key, default=None):
+        resp = yield "DictGet", {"dict_id": self._object_id, "key": dumps(key)}
+        return loads_b64(resp["value"]) if resp["found"] else default
+
+    d.get("k")             # blocking
+    await d.get.aio("k")   # async
+
+A plain call runs in the caller's thread, each RPC on the server's direct port (_wire/direct.py):
+no hop to the SDK's loop, no gRPC framing — when the object is hydrated and its client has that port.
+Otherwise (its first use, inside a container, a server without the port, a broken connection) the
+RPCs go as ``client.object_call`` on the SDK's loop, as ``.aio`` always does. Requests are protobuf's
+field names with bytes as bytes; responses, protobuf's JSON mapping (bytes in base64), the same on
+both ways.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+class rpc_op:
+    def __init__(self, gen_fn):
+        self._fn = gen_fn
+        functools.update_wrapper(self, gen_fn)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return _BoundOp(self._fn, obj)
+
+
+class _BoundOp:
+    __slots__ = ("_fn", "_obj")
+
+    def __init__(self, fn, obj):
+        self._fn, self._obj = fn, obj
+
+    def __call__(self, *args, **kwargs):
+        client = self._obj._client
+        direct = getattr(client, "direct", None) if self._obj._object_id is not None else None
+        if direct is None:
+            from ._shared.aio import run_sync
+
+            return run_sync(self._on_loop(args, kwargs))
+        from ._wire.direct import Lost
+
+        gen = self._fn(self._obj, *args, **kwargs)
+        response = None
+        try:
+            while True:
+                method, fields = gen.send(response)
+                try:
+                    response = direct.call_fields(method, fields)
+                except Lost:   # the server went away: by gRPC, which waits for it (and asks for the port again)
+                    from ._shared.aio import run_sync
+
+                    client.direct = None
+                    response = run_sync(client.object_call(method, _json_mapping(fields)))
+        except StopIteration as done:
+            return done.value
+
+    def aio(self, *args, **kwargs):
+        from ._shared.aio import run_async
+
+        return run_async(self._on_loop(args, kwargs))
+
+    async def _on_loop(self, args, kwargs):
+        client = await self._obj._live()
+        if hasattr(client, "find_direct"):
+            await client.find_direct()   # for the next plain call
+        gen = self._fn(self._obj, *args, **kwargs)
+        response = None
+        try:
+            while True:
+                method, fields = gen.send(response)
+                response = await client.object_call(method, _json_mapping(fields))
+        except StopIteration as done:
+            return done.value
+
+
+def _json_mapping(value):
+    """Request fields as protobuf's JSON mapping: bytes in base64, the rest as they are."""
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _json_mapping(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_mapping(v) for v in value]
+    return value

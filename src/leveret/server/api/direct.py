@@ -1,0 +1,134 @@
+"""The server's side of the direct port (_wire/direct.py says the protocol): the hot unary RPCs of
+Dicts on a plain TCP connection, answered by the servicer's own methods, as on gRPC.
+
+    connection ─hello─▶ the token checked as TokenCheck does (main.py) ─▶ each request: a method
+        of METHODS that the token may call ─▶ servicer.<Method>(request, context) in a task of its
+        own ─▶ the reply (a refusal: its status and message, as context.abort gives them on gRPC)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+import grpc
+
+from ..._wire import api_pb2 as pb
+from ..._wire.direct import HELLO, OK, parse_request, reply_frame, take_frames
+from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
+
+log = logging.getLogger("leveret.server")
+
+METHODS = frozenset({"DictUpdate", "DictGet", "DictLen", "DictContents"})
+_REQUESTS = {m: getattr(pb, m + "Request") for m in METHODS}
+_UNAUTHENTICATED = "missing or wrong token: set LEVERET_TOKEN to the server's token"
+
+
+class _Aborted(Exception):
+    def __init__(self, code: grpc.StatusCode, details: str):
+        self.code, self.details = code, details
+
+
+class _Context:
+    """What the servicer's methods use of a gRPC context."""
+
+    __slots__ = ("_authorization",)
+
+    def __init__(self, authorization: str):
+        self._authorization = authorization
+
+    async def abort(self, code: grpc.StatusCode, details: str = ""):
+        raise _Aborted(code, details)
+
+    def invocation_metadata(self):
+        return (("authorization", self._authorization),)
+
+
+class DirectPort:
+    def __init__(self, servicer, tokens):
+        self.servicer = servicer
+        self.tokens = tokens
+        self._server: asyncio.AbstractServer | None = None
+        self.port = 0
+        self.connections: set[_Connection] = set()
+
+    async def start(self, host: str, port: int = 0) -> int:
+        self._server = await asyncio.get_running_loop().create_server(lambda: _Connection(self), host or None, port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for conn in list(self.connections):
+                conn.transport.close()
+            await self._server.wait_closed()
+
+    async def serve(self, conn: "_Connection", req_id: int, method: str, payload: bytes) -> None:
+        try:
+            if method not in METHODS:
+                raise _Aborted(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not served on the direct port: call it by gRPC")
+            if conn.role != ADMIN and not (conn.role == CONTAINER and f"/leveret.v1.Leveret/{method}" in CONTAINER_METHODS):
+                raise _Aborted(grpc.StatusCode.PERMISSION_DENIED, f"this token may not call {method}")
+            response = await getattr(self.servicer, method)(_REQUESTS[method].FromString(payload),
+                                                            _Context(conn.authorization))
+            reply = reply_frame(req_id, OK, response.SerializeToString())
+        except _Aborted as exc:
+            reply = reply_frame(req_id, exc.code.value[0], exc.details.encode())
+        except Exception as exc:
+            log.exception("direct port: %s failed", method)
+            reply = reply_frame(req_id, grpc.StatusCode.INTERNAL.value[0], f"{type(exc).__name__}: {exc}".encode())
+        if not conn.transport.is_closing():
+            conn.transport.write(reply)
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, port: DirectPort):
+        self.port = port
+        self.buffer = bytearray()
+        self.role: str | None = None
+        self.authorization = ""
+        self.tasks: set[asyncio.Task] = set()
+        self.transport: asyncio.Transport
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.port.connections.add(self)
+
+    def connection_lost(self, exc) -> None:
+        self.port.connections.discard(self)
+        for task in self.tasks:
+            task.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        try:
+            frames = take_frames(self.buffer)
+        except ValueError as exc:   # not this protocol, or a frame past the limit
+            log.info("direct port: closing a connection: %s", exc)
+            self.transport.close()
+            return
+        for body in frames:
+            req_id, method, payload = parse_request(body)
+            if self.role is None:
+                self._hello(req_id, method, payload)
+                if self.role is None:
+                    return
+                continue
+            task = asyncio.ensure_future(self.port.serve(self, req_id, method, payload))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def _hello(self, req_id: int, method: str, payload: bytes) -> None:
+        authorization = payload.decode("utf-8", "replace")
+        found = self.port.tokens.check(authorization) if method == HELLO else None
+        if found is None or found[0] not in (ADMIN, CONTAINER):
+            self.transport.write(reply_frame(req_id, grpc.StatusCode.UNAUTHENTICATED.value[0], _UNAUTHENTICATED.encode()))
+            self.transport.close()
+            return
+        self.role, self.authorization = found[0], authorization
+        self.transport.write(reply_frame(req_id, OK, b""))

@@ -1,0 +1,78 @@
+"""The direct port (_wire/direct.py, server/api/direct.py): a client's plain Dict calls go there, not
+by gRPC; a broken connection falls back to gRPC; the port checks the token and the method, and
+closes a connection that does not speak its protocol."""
+
+import asyncio
+import secrets
+import socket
+import struct
+
+import pytest
+
+import leveret
+from leveret import _client
+from leveret._shared.aio import run_sync
+from leveret._wire import api_pb2 as pb
+from leveret._wire.direct import DirectClient
+
+
+@pytest.fixture
+def d(cluster):
+    name = "direct-" + secrets.token_hex(4)
+    yield leveret.Dict.from_name(name, create_if_missing=True)
+    leveret.Dict.objects.delete(name, allow_missing=True)
+
+
+def process_client():
+    return run_sync(_client.Client.get())
+
+
+def test_plain_calls_go_on_the_direct_port_and_aio_ones_by_grpc(d, cluster, monkeypatch):
+    d.put("k", [1, 2])   # the first call hydrates the Dict (by gRPC) and asks for the port
+    client = process_client()
+    assert client.direct is not None and client.direct.address[1] == cluster.server.direct.port
+
+    async def no_grpc(method, fields):
+        raise AssertionError(f"{method} went by gRPC")
+
+    monkeypatch.setattr(client, "object_call", no_grpc)
+    assert d.get("k") == [1, 2] and d.put("k2", "v") is True and len(d) == 2 and d.pop("k2") == "v"
+    assert dict(d.items()) == {"k": [1, 2]}
+    with pytest.raises(AssertionError, match="DictGet went by gRPC"):
+        asyncio.run(d.get.aio("k"))
+
+
+def test_a_broken_direct_connection_falls_back_to_grpc(d):
+    d.put("k", "v")
+    client = process_client()
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]   # nothing listens there once closed
+    client.direct = DirectClient("127.0.0.1", port, client.token, client.url)
+    assert d.get("k") == "v"
+    assert client.direct is None   # the next calls go by gRPC
+
+
+def test_the_port_checks_the_token_and_the_method(d, cluster):
+    d.put("k", "v")
+    port = cluster.server.direct.port
+    with pytest.raises(leveret.exception.AuthError, match="missing or wrong token"):
+        DirectClient("127.0.0.1", port, "not-the-token", "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
+    worker_token = run_sync(cluster.server.tokens.create("direct-test"))[1]
+    with pytest.raises(leveret.exception.AuthError):
+        DirectClient("127.0.0.1", port, worker_token, "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
+    container = DirectClient("127.0.0.1", port, cluster.server.tokens.container_token("ct-direct"), "test")
+    assert container.call("DictLen", pb.DictLenRequest(dict_id=d.object_id)).len == 1
+    admin = DirectClient("127.0.0.1", port, cluster.token, "test")
+    with pytest.raises(leveret.exception.Error, match="ObjectList is not served on the direct port"):
+        admin.call("ObjectList", pb.ObjectListRequest())
+    with pytest.raises(leveret.exception.NotFoundError, match="no Dict with id"):
+        admin.call("DictLen", pb.DictLenRequest(dict_id="di-gone"))
+    for c in (container, admin):
+        c.close()
+
+
+def test_a_connection_not_speaking_the_protocol_is_closed(cluster):
+    with socket.create_connection(("127.0.0.1", cluster.server.direct.port), timeout=10) as sock:
+        sock.sendall(struct.pack(">I", 0xFFFFFFF0) + b"GET / HTTP/1.1\r\n")
+        assert sock.recv(100) == b""
