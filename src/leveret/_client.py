@@ -224,7 +224,7 @@ class Client:
             return
         if port:
             host = target_of(self.url).rpartition(":")[0].strip("[]")
-            self.direct = DirectClient(host, port, self.token, self.url)
+            self.direct = DirectClient((host, port), self.token, self.url)
 
     async def object_call(self, method: str, fields: dict) -> dict:
         """A named-object RPC with its request and response as protobuf's JSON mapping (bytes in

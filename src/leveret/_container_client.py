@@ -18,6 +18,7 @@ import itertools
 import os
 from typing import NamedTuple
 
+from ._shared.direct_frames import FrameClient, Refused
 from . import _serialization as ser
 from .container import calls as C
 from .container import protocol as P
@@ -50,6 +51,28 @@ class Output(NamedTuple):
     data_blob_id: str
 
 
+class RelayClient(FrameClient):
+    """A Dict's plain calls from this container's threads, each on a direct connection of its
+    thread to the worker (DirectOpen), which relays them to the server's direct port. Messages go
+    as protobuf's JSON mapping (this image may have no protobuf): the worker converts them."""
+
+    def __init__(self, path: str, url: str):
+        super().__init__(path, P.encode(P.DirectOpen()))
+        self.url = url
+
+    def call_fields(self, method: str, fields: dict) -> dict:
+        import json
+
+        from ._rpc_op import json_mapping
+        from ._wire.statuses import error_of
+
+        try:
+            reply = self.exchange(method, json.dumps(json_mapping(fields)).encode())
+        except Refused as exc:
+            raise error_of(exc.status, exc.message, self.url) from None
+        return json.loads(reply)
+
+
 class ContainerClient:
     embedded = False
 
@@ -62,6 +85,8 @@ class ContainerClient:
         self._writer: asyncio.StreamWriter | None = None
         self._reader: asyncio.Task | None = None
         self._connecting: asyncio.Future | None = None
+        self.direct = None            # Dict calls on a direct connection to the worker (find_direct)
+        self._direct_asked = False
 
     # ------------------------------------------------------------------ the connection
 
@@ -129,7 +154,18 @@ class ContainerClient:
             raise ERRORS.get(answer.error, ExecutionError)(answer.message)
         return answer
 
+    async def find_direct(self) -> None:
+        """From now on, a Dict's plain calls go from the caller's thread on a direct connection to
+        the worker, which relays them to the server's direct port (worker/direct_relay.py). Where
+        it cannot, it closes that connection, and they go as ObjectCall frames again (_rpc_op.py)."""
+        if self._direct_asked:
+            return
+        self._direct_asked = True
+        self.direct = RelayClient(self.path, self.url)
+
     async def close(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)

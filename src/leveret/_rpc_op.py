@@ -45,7 +45,7 @@ class _BoundOp:
             from ._shared.aio import run_sync
 
             return run_sync(self._on_loop(args, kwargs))
-        from ._wire.direct import Lost
+        from ._shared.direct_frames import Lost
 
         gen = self._fn(self._obj, *args, **kwargs)
         response = None
@@ -58,7 +58,7 @@ class _BoundOp:
                     from ._shared.aio import run_sync
 
                     client.direct = None
-                    response = run_sync(client.object_call(method, _json_mapping(fields)))
+                    response = run_sync(client.object_call(method, json_mapping(fields)))
         except StopIteration as done:
             return done.value
 
@@ -76,19 +76,19 @@ class _BoundOp:
         try:
             while True:
                 method, fields = gen.send(response)
-                response = await client.object_call(method, _json_mapping(fields))
+                response = await client.object_call(method, json_mapping(fields))
         except StopIteration as done:
             return done.value
 
 
-def _json_mapping(value):
+def json_mapping(value):
     """Request fields as protobuf's JSON mapping: bytes in base64, the rest as they are."""
     if isinstance(value, bytes):
         import base64
 
         return base64.b64encode(value).decode()
     if isinstance(value, dict):
-        return {k: _json_mapping(v) for k, v in value.items()}
+        return {k: json_mapping(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_json_mapping(v) for v in value]
+        return [json_mapping(v) for v in value]
     return value

@@ -34,3 +34,35 @@ def try_delete(name: str) -> str:
     except leveret.exception.Error as exc:
         return f"{type(exc).__name__}: {exc}"
     return "deleted"
+
+
+def _plain_calls(name: str, forbid_frames: bool) -> tuple:
+    """A few plain calls: (the values read, the client's direct connection's type or None, the
+    calls that went as ObjectCall frames once the Dict was hydrated — refused if ``forbid_frames``)."""
+    from leveret import _client
+
+    d = leveret.Dict.from_name(name)
+    d.put("a", 1)   # hydrates it (ObjectCall frames), and opens the way for what follows
+    client = _client._client
+    asked, frames = [], client.object_call
+
+    async def counted(method, fields):
+        asked.append(method)
+        if forbid_frames:
+            raise AssertionError(f"{method} went as an ObjectCall frame")
+        return await frames(method, fields)
+
+    client.object_call = counted
+    got = (d.get("a"), d.put("b", [2]), d["b"], "a" in d, len(d), d.pop("a"))
+    return got, type(client.direct).__name__ if client.direct is not None else None, asked
+
+
+@app.function()
+def direct_path(name: str) -> tuple:
+    return _plain_calls(name, forbid_frames=True)
+
+
+@app.function()
+def frames_path(name: str) -> tuple:
+    """Run in a container of its own (no other test uses it): its first direct connection is refused."""
+    return _plain_calls(name, forbid_frames=False)

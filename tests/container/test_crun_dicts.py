@@ -1,5 +1,5 @@
 """A Dict from inside real crun containers, whose image has neither gRPC nor protobuf: the requests
-go through the worker over the container's socket."""
+go through the worker over the container's socket (a plain call: on a direct connection, as JSON)."""
 
 import pytest
 from crun import crun_cluster_running
@@ -19,3 +19,10 @@ def test_a_dict_from_inside_crun(crun_cluster):
     assert dict_user.fill.remote("crun-dict", 5) == 6
     assert leveret.Dict.from_name("crun-dict")[4] == 16
     assert dict_user.read.remote("crun-dict", "from") == ("container", True, False, 6)
+
+
+def test_plain_calls_go_on_the_direct_connection_without_protobuf_in_the_image(crun_cluster):
+    leveret.Dict.objects.create("crun-direct")
+    got, direct, asked = dict_user.direct_path.remote("crun-direct")
+    assert got == (1, True, [2], True, 2, 1) and direct == "RelayClient" and asked == []
+    leveret.Dict.objects.delete("crun-direct")

@@ -36,3 +36,20 @@ def test_a_container_cannot_delete_named_objects(running):
     assert said.startswith("AuthError: ObjectDelete is not a request a container makes"), said
     assert leveret.Dict.from_name("inside-3").len() == 0   # still there
     leveret.Dict.objects.delete("inside-3")
+
+
+def test_plain_calls_in_a_container_go_on_its_direct_connection_relayed_by_the_worker(running, cluster):
+    leveret.Dict.objects.create("inside-4")
+    got, direct, asked = running.direct_path.remote("inside-4")
+    assert got == (1, True, [2], True, 2, 1) and direct == "RelayClient" and asked == []
+    assert dict(leveret.Dict.from_name("inside-4").items()) == {"b": [2]}
+    leveret.Dict.objects.delete("inside-4")
+
+
+def test_without_a_direct_port_the_calls_go_as_frames(running, cluster, monkeypatch):
+    monkeypatch.setattr(cluster.agent, "direct_address", None)   # as a worker the server told no port
+    leveret.Dict.objects.create("inside-5")
+    got, direct, asked = running.frames_path.remote("inside-5")
+    assert got == (1, True, [2], True, 2, 1) and direct is None
+    assert asked == ["DictGet", "DictUpdate", "DictGet", "DictGet", "DictLen", "DictGet"]   # the first: refused direct
+    leveret.Dict.objects.delete("inside-5")

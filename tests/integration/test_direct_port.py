@@ -48,7 +48,7 @@ def test_a_broken_direct_connection_falls_back_to_grpc(d):
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]   # nothing listens there once closed
-    client.direct = DirectClient("127.0.0.1", port, client.token, client.url)
+    client.direct = DirectClient(("127.0.0.1", port), client.token, client.url)
     assert d.get("k") == "v"
     assert client.direct is None   # the next calls go by gRPC
 
@@ -57,13 +57,13 @@ def test_the_port_checks_the_token_and_the_method(d, cluster):
     d.put("k", "v")
     port = cluster.server.direct.port
     with pytest.raises(leveret.exception.AuthError, match="missing or wrong token"):
-        DirectClient("127.0.0.1", port, "not-the-token", "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
+        DirectClient(("127.0.0.1", port), "not-the-token", "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
     worker_token = run_sync(cluster.server.tokens.create("direct-test"))[1]
     with pytest.raises(leveret.exception.AuthError):
-        DirectClient("127.0.0.1", port, worker_token, "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
-    container = DirectClient("127.0.0.1", port, cluster.server.tokens.container_token("ct-direct"), "test")
+        DirectClient(("127.0.0.1", port), worker_token, "test").call("DictLen", pb.DictLenRequest(dict_id=d.object_id))
+    container = DirectClient(("127.0.0.1", port), cluster.server.tokens.container_token("ct-direct"), "test")
     assert container.call("DictLen", pb.DictLenRequest(dict_id=d.object_id)).len == 1
-    admin = DirectClient("127.0.0.1", port, cluster.token, "test")
+    admin = DirectClient(("127.0.0.1", port), cluster.token, "test")
     with pytest.raises(leveret.exception.Error, match="ObjectList is not served on the direct port"):
         admin.call("ObjectList", pb.ObjectListRequest())
     with pytest.raises(leveret.exception.NotFoundError, match="no Dict with id"):

@@ -8,6 +8,7 @@ import grpc
 
 from .._shared import errors as exception
 from . import api_pb2_grpc
+from .statuses import error_of
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 OPTIONS = [
@@ -54,18 +55,5 @@ def translate(err: grpc.aio.AioRpcError, url: str) -> exception.Error:
 
 
 def error_for(code: grpc.StatusCode, details: str, url: str) -> exception.Error:
-    """The Leveret exception of an RPC's status and message (on gRPC or the direct port)."""
-    if code == grpc.StatusCode.UNAVAILABLE:
-        return exception.ConnectionError(
-            f"cannot reach a Leveret server at {url}: start one with `leveret server start`"
-            " (or point LEVERET_SERVER_URL at a running server)"
-        )
-    if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-        return exception.AuthError(f"the server at {url} refused the token: {details}")
-    if code == grpc.StatusCode.NOT_FOUND:
-        return exception.NotFoundError(details)
-    if code == grpc.StatusCode.ALREADY_EXISTS:
-        return exception.AlreadyExistsError(details)
-    if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION):
-        return exception.InvalidError(details)
-    return exception.Error(f"{code.name}: {details}")
+    """The Leveret exception of an RPC's status and message."""
+    return error_of(code.value[0], details, url)

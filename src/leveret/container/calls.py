@@ -152,6 +152,16 @@ class VolumeSync(Message):
         self.tag, self.op, self.volume_id = tag, op, volume_id
 
 
+class DirectOpen(Message):
+    """The first frame of a direct connection: what follows are the direct port's frames (a Dict's
+    calls: _shared/direct_frames.py), which the worker relays to the server's direct port with the
+    container's token (worker/direct_relay.py), starting with an OK reply to this."""
+    KIND, _SCHEMA = 47, ("H",)
+    __slots__ = ("version",)
+    def __init__(self, version: int = VERSION):
+        self.version = version
+
+
 class Chunk(Message):
     """A chunk of a blob being downloaded, in order."""
     KIND, _SCHEMA = 43, ("I", "b")
@@ -218,6 +228,6 @@ class Result(Message):
             tag, status, gen_index, message, data, blob_id
 
 
-FROM_CALLER = frozenset({CallsOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, ObjectCall, VolumeSync, MapStart,
+FROM_CALLER = frozenset({CallsOpen, DirectOpen, Lookup, Bind, Call, CallGet, CallCancel, CallGraph, ObjectCall, VolumeSync, MapStart,
                          MapInputs, Upload, Download})
 TO_CALLER = frozenset({Reply, Result, MapOutputs, Chunk})

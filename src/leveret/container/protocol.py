@@ -16,8 +16,8 @@ this directory. README.md beside it has the frame layout and every kind.
 
 from __future__ import annotations
 
-from .calls import (FROM_CALLER, TO_CALLER, Bind, Call, CallCancel, CallGet, CallGraph, CallsOpen, Chunk, Download, Lookup,
-                    MapInputs, MapOutputs, MapStart, ObjectCall, Reply, Result, Upload, VolumeSync)
+from .calls import (FROM_CALLER, TO_CALLER, Bind, Call, CallCancel, CallGet, CallGraph, CallsOpen, Chunk, DirectOpen, Download,
+                    Lookup, MapInputs, MapOutputs, MapStart, ObjectCall, Reply, Result, Upload, VolumeSync)
 from .environment import ENV_CONTAINER_ID, ENV_FUNCTION, ENV_SOCKET, format_spec, parse_spec
 from .fields import ProtocolError, VersionMismatch
 from .frames import HEADER, MAX_FRAME, decode, decode_frame, encode, read_message, recv_message, split_header
@@ -28,7 +28,7 @@ from .messages import (CHUNK_BYTES, FROM_CONTAINER, INLINE_LIMIT, KINDS, MAX_PAY
                        Inputs, Lifecycle, Load, Log, Message, Outputs, Stop, Warm)
 
 __all__ = [
-    "FROM_CALLER", "TO_CALLER", "Bind", "Call", "CallCancel", "CallGet", "CallGraph", "CallsOpen", "Chunk", "Download", "Lookup",
+    "FROM_CALLER", "TO_CALLER", "Bind", "Call", "CallCancel", "CallGet", "CallGraph", "CallsOpen", "Chunk", "DirectOpen", "Download", "Lookup",
     "MapInputs", "MapOutputs", "MapStart", "ObjectCall", "Reply", "Result", "Upload", "VolumeSync",
     "CHUNK_BYTES", "ENV_CONTAINER_ID", "ENV_FUNCTION", "ENV_SOCKET", "FROM_CONTAINER", "HEADER", "INLINE_LIMIT",
     "KINDS", "MARKER_SIZE", "MAX_FRAME", "MAX_PAYLOAD", "RUNNING_FILE", "STATUS_CANCELLED", "STATUS_FAILURE", "STATUS_GENERATOR_DONE",

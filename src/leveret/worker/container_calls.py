@@ -42,7 +42,7 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
         while True:
             msg = await protocol.read_message(reader)
             kind = type(msg)
-            if kind not in C.FROM_CALLER or kind is C.CallsOpen:
+            if kind not in C.FROM_CALLER or kind is C.CallsOpen or kind is C.DirectOpen:
                 raise protocol.ProtocolError(f"a calls connection sent {kind.__name__}")
             queue = streams.get(msg.tag)
             if kind is C.MapInputs or (kind is C.Upload and queue is not None):   # to its task, in order

@@ -6,7 +6,7 @@ server's other calls) are the only modules that see protobuf.
            ─cancel─▶ CancelInputs
            ─exec─▶ Exec, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
-           ─chunk_store─▶ ChunkStoreAt   ─disconnect─▶ Disconnect
+           ─chunk_store─▶ ChunkStoreAt   ─direct_port─▶ DirectPortAt   ─disconnect─▶ Disconnect
     worker ─▶ WorkerInfo (of Reported), Heartbeat, UsageReport (of Usage), Results, ContainerEvent
               (ContainerState), ExecReport (of ExecOutput), Logs (logflow.py's Runs)
 
@@ -139,6 +139,12 @@ class HeartbeatEvery(NamedTuple):
 
 class Registered(NamedTuple):
     worker_id: str
+
+
+class DirectPortAt(NamedTuple):
+    """The server's direct port, on the host the worker reaches it at (direct_relay.py)."""
+
+    port: int
 
 
 class ChunkStoreAt(NamedTuple):

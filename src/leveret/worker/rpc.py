@@ -129,6 +129,26 @@ class ContainerCalls:
         return json_format.MessageToJson(await self._unary(method, request), preserving_proto_field_name=True,
                                          always_print_fields_with_no_presence=True, indent=None)
 
+    # A container's direct connection (direct_relay.py): its JSON requests as the direct port's
+    # protobuf, and the replies back.
+
+    def direct_request(self, method: str, body: bytes) -> bytes:
+        from google.protobuf import json_format
+
+        if method not in OBJECT_METHODS:
+            raise CallRefused(C.REFUSED, f"{method} is not a request a container makes")
+        try:
+            return json_format.Parse(body, getattr(pb, method + "Request")()).SerializeToString()
+        except json_format.ParseError as exc:
+            raise CallRefused(C.INVALID, f"{method}: {exc}") from None
+
+    def direct_reply(self, method: str, payload: bytes) -> bytes:
+        from google.protobuf import json_format
+
+        return json_format.MessageToJson(getattr(pb, method + "Response").FromString(payload),
+                                         preserving_proto_field_name=True, always_print_fields_with_no_presence=True,
+                                         indent=None).encode()
+
     # A volume mounted in the container (volumes.py): its files as (path, kind, size, mode, mtime, chunks).
 
     async def volume_changes(self, volume_id: str, since: int) -> tuple[int, list[tuple]]:

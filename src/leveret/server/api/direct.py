@@ -15,7 +15,7 @@ import socket
 import grpc
 
 from ..._wire import api_pb2 as pb
-from ..._wire.direct import HELLO, OK, parse_request, reply_frame, take_frames
+from ..._shared.direct_frames import HELLO, OK, parse_request, reply_frame, take_frames
 from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
 
 log = logging.getLogger("leveret.server")

@@ -1,0 +1,162 @@
+"""The direct port's frames (_wire/direct.py says the protocol), for the SDK, the server and the
+worker that relays its containers' (worker/direct_relay.py), and ``FrameClient``, the blocking
+client both of the SDK's kinds build on: bytes only, no protobuf here."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import struct
+import threading
+import weakref
+
+HELLO = "Hello"
+OK = 0
+MAX_FRAME = 64 * 1024 * 1024   # a Dict value is at most 2 MiB, an update's 10,000 entries a few more
+_LEN = struct.Struct(">I")
+_HEAD = struct.Struct(">IB")   # request: id, method name's length; reply: id, status
+
+
+def request_frame(req_id: int, method: str, payload: bytes) -> bytes:
+    name = method.encode("ascii")
+    return _LEN.pack(_HEAD.size + len(name) + len(payload)) + _HEAD.pack(req_id, len(name)) + name + payload
+
+
+def reply_frame(req_id: int, status: int, payload: bytes) -> bytes:
+    return _LEN.pack(_HEAD.size + len(payload)) + _HEAD.pack(req_id, status) + payload
+
+
+def parse_request(body: bytes) -> tuple[int, str, bytes]:
+    req_id, n = _HEAD.unpack_from(body)
+    start = _HEAD.size + n
+    return req_id, body[_HEAD.size:start].decode("ascii"), body[start:]
+
+
+def parse_reply(body: bytes) -> tuple[int, int, bytes]:
+    req_id, status = _HEAD.unpack_from(body)
+    return req_id, status, body[_HEAD.size:]
+
+
+def take_frames(buffer: bytearray) -> list[bytes]:
+    """The whole frames at the start of ``buffer``, removed from it (a part of one stays)."""
+    frames, at = [], 0
+    while len(buffer) - at >= _LEN.size:
+        (n,) = _LEN.unpack_from(buffer, at)
+        if n > MAX_FRAME:
+            raise ValueError(f"a frame of {n} bytes: at most {MAX_FRAME}")
+        if len(buffer) - at - _LEN.size < n:
+            break
+        frames.append(bytes(buffer[at + _LEN.size:at + _LEN.size + n]))
+        at += _LEN.size + n
+    del buffer[:at]
+    return frames
+
+
+
+
+class Lost(Exception):
+    """The connection broke (the server, or the worker, went away): the call may go another way."""
+
+
+class Refused(Exception):
+    """A reply with a status other than OK: the refusal's gRPC status code and message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"status {status}: {message}")
+        self.status, self.message = status, message
+
+
+CONNECT_TIMEOUT_S = 5.0   # a port a firewall drops: the call goes another way, soon
+
+
+class _Conn:
+    """A thread's connection, closed when the thread ends (its thread-local goes) or on close()."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.buffer = sock, bytearray()
+
+    def read(self) -> bytes:
+        """The next frame's body (one request at a time on a connection: its reply)."""
+        while True:
+            frames = take_frames(self.buffer)
+            if frames:
+                return frames[0]
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise Lost("the other end closed the connection")
+            self.buffer += data
+
+    def close(self) -> None:
+        self.sock.close()
+
+    __del__ = close
+
+
+class FrameClient:
+    """Blocking requests from whatever thread asks, on a connection of that thread's: ``address``
+    (host, port), or a unix socket's path; ``opening``, the first frame, answered by an OK reply."""
+
+    def __init__(self, address: tuple[str, int] | str, opening: bytes):
+        self.address = address
+        self.opening = opening
+        self._local = threading.local()
+        self._ids = itertools.count(1)
+        self._open: weakref.WeakSet[_Conn] = weakref.WeakSet()   # every thread's: close() ends them all
+
+    def exchange(self, method: str, payload: bytes) -> bytes:
+        """The reply's payload; Refused (not OK), or Lost if the connection broke and a fresh one
+        (a server restarted since) broke too."""
+        try:
+            return self._exchange(self._connection(), method, payload)
+        except (OSError, Lost):
+            self.close_thread()
+        try:
+            return self._exchange(self._connection(), method, payload)
+        except OSError as exc:
+            self.close_thread()
+            raise Lost(str(exc)) from None
+
+    def _exchange(self, conn: _Conn, method: str, payload: bytes) -> bytes:
+        req_id = next(self._ids) & 0xFFFFFFFF
+        conn.sock.sendall(request_frame(req_id, method, payload))
+        got, status, reply = parse_reply(conn.read())
+        if got != req_id:
+            raise Lost(f"a reply to request {got}, not {req_id}")
+        if status != OK:
+            raise Refused(status, reply.decode("utf-8", "replace"))
+        return reply
+
+    def _connection(self) -> _Conn:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if isinstance(self.address, str):
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    sock.connect(self.address)
+                except OSError:
+                    sock.close()
+                    raise
+            else:
+                sock = socket.create_connection(self.address, timeout=CONNECT_TIMEOUT_S)
+                sock.settimeout(None)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._local.conn = conn = _Conn(sock)
+            self._open.add(conn)
+            sock.sendall(self.opening)
+            _, status, reply = parse_reply(conn.read())
+            if status != OK:
+                self.close_thread()
+                raise Refused(status, reply.decode("utf-8", "replace"))
+        return conn
+
+    def close_thread(self) -> None:
+        """Close this thread's connection (the next call opens another)."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        """Close every thread's connection (the client is done)."""
+        for conn in list(self._open):
+            conn.close()
