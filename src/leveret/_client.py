@@ -208,23 +208,26 @@ class Client:
 
     async def find_direct(self) -> None:
         """Ask the server for its direct port, once per connection to it (``self.direct`` then is
-        its client, or None where it has none or it cannot be reached)."""
+        its client, or None where it has none): its unix socket where this process reaches it (the
+        same host), else its TCP port."""
         if self._direct_asked == self.generation:
             return
         import grpc
 
         from ._wire import api_pb2 as pb
         from ._wire.channel import target_of
-        from ._wire.direct import DirectClient
+        from ._wire.direct import DirectClient, reaches
 
         self._direct_asked = self.generation
         try:
-            port = (await self.stub.DirectPortGet(pb.DirectPortGetRequest())).port
+            found = await self.stub.DirectPortGet(pb.DirectPortGetRequest())
         except grpc.aio.AioRpcError:   # an older server: gRPC only
             return
-        if port:
-            host = target_of(self.url).rpartition(":")[0].strip("[]")
-            self.direct = DirectClient((host, port), self.token, self.url)
+        if found.port:
+            local = "\0" + found.local_socket
+            address = local if found.local_socket and reaches(local) else \
+                (target_of(self.url).rpartition(":")[0].strip("[]"), found.port)
+            self.direct = DirectClient(address, self.token, self.url)
 
     async def object_call(self, method: str, fields: dict) -> dict:
         """A named-object RPC with its request and response as protobuf's JSON mapping (bytes in

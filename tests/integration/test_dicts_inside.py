@@ -47,7 +47,7 @@ def test_plain_calls_in_a_container_go_on_its_direct_connection_relayed_by_the_w
 
 
 def test_without_a_direct_port_the_calls_go_as_frames(running, cluster, monkeypatch):
-    monkeypatch.setattr(cluster.agent, "direct_address", None)   # as a worker the server told no port
+    monkeypatch.setattr(cluster.agent, "direct_addresses", [])   # as a worker the server told no port
     leveret.Dict.objects.create("inside-5")
     got, direct, asked = running.frames_path.remote("inside-5")
     assert got == (1, True, [2], True, 2, 1) and direct is None

@@ -30,7 +30,8 @@ def process_client():
 def test_plain_calls_go_on_the_direct_port_and_aio_ones_by_grpc(d, cluster, monkeypatch):
     d.put("k", [1, 2])   # the first call hydrates the Dict (by gRPC) and asks for the port
     client = process_client()
-    assert client.direct is not None and client.direct.address[1] == cluster.server.direct.port
+    assert client.direct is not None
+    assert client.direct.address == "\0" + cluster.server.direct.local_socket   # this host's: its unix socket
 
     async def no_grpc(method, fields):
         raise AssertionError(f"{method} went by gRPC")
@@ -53,7 +54,7 @@ def test_a_broken_direct_connection_falls_back_to_grpc(d):
     assert client.direct is None   # the next calls go by gRPC
 
 
-def test_the_port_checks_the_token_and_the_method(d, cluster):
+def test_the_port_checks_the_token_and_the_method(d, cluster):   # on its TCP port
     d.put("k", "v")
     port = cluster.server.direct.port
     with pytest.raises(leveret.exception.AuthError, match="missing or wrong token"):
@@ -76,3 +77,20 @@ def test_a_connection_not_speaking_the_protocol_is_closed(cluster):
     with socket.create_connection(("127.0.0.1", cluster.server.direct.port), timeout=10) as sock:
         sock.sendall(struct.pack(">I", 0xFFFFFFF0) + b"GET / HTTP/1.1\r\n")
         assert sock.recv(100) == b""
+
+
+def test_a_worker_relays_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(cluster):
+    from leveret.worker.direct_relay import _Upstream
+
+    async def ask(address):
+        up = await _Upstream.open(address, cluster.server.tokens.container_token("ct-relay"))
+        try:
+            return await up.call("DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString())
+        finally:
+            up.close()
+
+    for address in (("127.0.0.1", cluster.server.direct.port), "\0" + cluster.server.direct.local_socket):
+        status, reply = run_sync(ask(address))
+        assert status == 5 and b"no Dict with id 'di-none'" in reply   # NOT_FOUND, from the server
+    with pytest.raises(OSError):
+        run_sync(ask("\0leveret-direct-nobody"))

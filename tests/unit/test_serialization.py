@@ -165,3 +165,12 @@ def test_leveret_timeouts_are_builtin_timeout_errors_as_modal_s_are():
 
     assert issubclass(ex.TimeoutError, TimeoutError) and issubclass(ex.FunctionTimeoutError, TimeoutError)
     assert issubclass(ex.FunctionTimeoutError, ex.Error)
+
+
+def test_plain_values_are_pickled_as_cloudpickle_pickles_them():
+    import cloudpickle
+
+    from leveret._serialization import serialize
+
+    for value in ("k", "", "é" * 100, b"", b"x" * 100_000, 0, -1, 2**70, 3.5, True, None):
+        assert serialize(value) == cloudpickle.dumps(value), value   # a Dict's keys compare as these bytes

@@ -1013,8 +1013,8 @@ class ServerToWorker(_message.Message):
     previous_end: str
     cancel: InputsCancel
     chunk_store: ChunkStore
-    direct_port: int
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[int] = ...) -> None: ...
+    direct_port: DirectPortGetResponse
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ...) -> None: ...
 
 class ChunkStore(_message.Message):
     __slots__ = ("directory", "store_id")
@@ -1421,10 +1421,12 @@ class DirectPortGetRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DirectPortGetResponse(_message.Message):
-    __slots__ = ("port",)
+    __slots__ = ("port", "local_socket")
     PORT_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_SOCKET_FIELD_NUMBER: _ClassVar[int]
     port: int
-    def __init__(self, port: _Optional[int] = ...) -> None: ...
+    local_socket: str
+    def __init__(self, port: _Optional[int] = ..., local_socket: _Optional[str] = ...) -> None: ...
 
 class DictContentsRequest(_message.Message):
     __slots__ = ("dict_id", "after_key", "has_after", "limit")

@@ -18,6 +18,8 @@ protobuf): _container_client.RelayClient; the worker relays them (worker/direct_
 
 from __future__ import annotations
 
+import socket
+
 from .._shared.direct_frames import HELLO, FrameClient, Refused, request_frame
 from . import api_pb2 as pb
 from .statuses import error_of
@@ -28,11 +30,23 @@ def hello(token: str) -> bytes:
     return request_frame(0, HELLO, f"Bearer {token}".encode())
 
 
+def reaches(unix_address: str) -> bool:
+    """Whether a unix socket (an abstract one: after a NUL) takes connections from here."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(unix_address)
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
 class DirectClient(FrameClient):
     """Blocking calls on a server's direct port (a connection per thread: FrameClient):
     ``call("DictGet", request)`` → the response message."""
 
-    def __init__(self, address: tuple[str, int], token: str, url: str):
+    def __init__(self, address: tuple[str, int] | str, token: str, url: str):
         super().__init__(address, hello(token))
         self.url = url   # what errors name
 

@@ -175,13 +175,14 @@ class Server:
                           " pick another with --http HOST:PORT") from None
         direct = DirectPort(service, tokens)
         try:   # the same host; any free port (clients ask for it: DirectPortGet), or the one asked for
-            service.direct_port = await direct.start(host.strip("[]"), direct_port)
+            await direct.start(host.strip("[]"), direct_port)
         except OSError as exc:
             await server.stop(None)
             await dispatcher.close_store()
             http_socket.close()
             raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
                           " pick another with --direct-port PORT") from None
+        service.direct = direct
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()

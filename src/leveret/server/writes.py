@@ -18,9 +18,10 @@ rolled back) and must touch nothing but the store and its arguments.
 - ``durable()`` — done once every write queued so far is committed; it fails with the first error
   among them. A handler whose answer acknowledges a write (a spawn, a map's inputs) awaits it.
 - ``settled()`` — the same, errors aside: a read waits for it to see the writes before it (reads.py).
-- ``run_now`` — a small op (a Dict's get or put) at once on the loop's thread, in a transaction of
-  its own, where commits are local (SQLite) and no write is in flight (the writer thread then holds
-  nothing): no hop to a thread and back, which costs more than such an op. Else as ``run``.
+- ``run_now`` — a small op (a Dict's get or put) at once on the loop's thread, where commits are
+  local (SQLite) and no write is in flight (the writer thread then holds nothing): no hop to a
+  thread and back, which costs more than such an op. Else as ``run``. Nothing else runs on the
+  store meanwhile; an op of several writes opens its own transaction (the store's methods do).
 - ``close()`` — commits what is queued, stops the thread and closes the store.
 """
 
@@ -76,8 +77,7 @@ class WriteBehind:
         idle and the store's commits are local, else queued (``run``)."""
         if not self.idle_here():
             return await self.run(op, *args, **kwargs)
-        with self.store.transaction():
-            return op(self.store, *args, **kwargs)
+        return op(self.store, *args, **kwargs)   # its statements commit as they go, or in its own transaction
 
     def idle_here(self) -> bool:
         """Whether the loop's thread may use the store now: its commits are local, and the writer

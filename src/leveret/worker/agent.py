@@ -72,7 +72,7 @@ class Agent:
         self.volumes = VolumeMounts(workdir, over_rpc=chunks_over_rpc)   # containers' volume mounts, and the chunks they came from (volumes.py)
         self.buckets = BucketMounts(workdir)   # containers' cloud buckets, each mounted by s3fs (buckets.py)
         self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
-        self.direct_address: tuple[str, int] | None = None   # the server's direct port, once told (direct_relay.py)
+        self.direct_addresses: list = []   # where the server's direct port is, once told (direct_relay.py)
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
@@ -195,8 +195,9 @@ class Agent:
             self._fill_pool()
             if self.log_buffer.count:   # lines kept while the server was away
                 self.flush_logs()
-        elif kind is m.DirectPortAt:
-            self.direct_address = (_server_host(self.server_url), cmd.port)
+        elif kind is m.DirectPortAt:   # its unix socket first (the same host's), then its TCP port
+            self.direct_addresses = ([f"\0{cmd.local_socket}"] if cmd.local_socket else []) + \
+                [(_server_host(self.server_url), cmd.port)]
         elif kind is m.ChunkStoreAt:
             self.volumes.use_store(cmd.directory, cmd.store_id)
         elif kind is m.PreviousEnd:

@@ -47,7 +47,7 @@ FROM_SERVER = {
     "previous_end": m.PreviousEnd,
     "disconnect": m.Disconnect,
     "chunk_store": lambda c: m.ChunkStoreAt(c.directory, c.store_id),
-    "direct_port": m.DirectPortAt,
+    "direct_port": lambda d: m.DirectPortAt(d.port, d.local_socket),
 }
 
 

@@ -36,18 +36,23 @@ CONNECT_TIMEOUT_S = 5.0
 
 
 async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    address, token = task.agent.direct_address, task.a.token if task.a is not None else ""
-    if address is None or not token:
+    addresses, token = task.agent.direct_addresses, task.a.token if task.a is not None else ""
+    if not addresses or not token:
         return   # closed by the caller: the SDK goes by ObjectCall frames
     try:
         calls = task.calls()
     except CallRefused:
         return
-    try:
-        upstream = await asyncio.wait_for(_Upstream.open(address, token), CONNECT_TIMEOUT_S)
-    except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
-        log.info("container %s: no direct connection to the server at %s:%s (%s): its Dict calls go by gRPC",
-                 task.container_id, *address, exc)
+    upstream, why = None, None
+    for address in addresses:   # the server's unix socket where this host is its, else its port
+        try:
+            upstream = await asyncio.wait_for(_Upstream.open(address, token), CONNECT_TIMEOUT_S)
+            break
+        except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
+            why = exc
+    if upstream is None:
+        log.info("container %s: no direct connection to the server (%s): its Dict calls go by gRPC",
+                 task.container_id, why)
         return
     writer.write(reply_frame(0, OK, b""))
     pending: set[asyncio.Task] = set()
@@ -97,11 +102,19 @@ class _Upstream:
         self.reading: asyncio.Task | None = None
 
     @classmethod
-    async def open(cls, address: tuple[str, int], token: str) -> "_Upstream":
-        reader, writer = await asyncio.open_connection(*address)
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    async def open(cls, address: tuple[str, int] | str, token: str) -> "_Upstream":
+        if isinstance(address, str):   # connected here: uvloop cannot connect to an abstract name itself
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(address)   # a local socket: at once
+                sock.setblocking(False)
+            except OSError:
+                sock.close()
+                raise
+            reader, writer = await asyncio.open_unix_connection(sock=sock)
+        else:
+            reader, writer = await asyncio.open_connection(*address)
+            writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         up = cls(reader, writer)
         try:
             writer.write(request_frame(0, HELLO, f"Bearer {token}".encode()))

@@ -142,9 +142,11 @@ class Registered(NamedTuple):
 
 
 class DirectPortAt(NamedTuple):
-    """The server's direct port, on the host the worker reaches it at (direct_relay.py)."""
+    """The server's direct port, on the host the worker reaches it at, and its abstract unix socket
+    (a name: on the server's host) (direct_relay.py)."""
 
     port: int
+    local_socket: str
 
 
 class ChunkStoreAt(NamedTuple):

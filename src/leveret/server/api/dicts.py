@@ -14,9 +14,9 @@ SMALL_ENTRIES, SMALL_BYTES = 16, 64 * 1024   # an update this small may run on t
 
 class DictsApi:
     """Mixed into the servicer: needs ``self.d`` (the Dispatcher: its store's threads), and
-    ``self.direct_port`` (main.py sets it once the direct port listens)."""
+    ``self.direct`` (api/direct.py's DirectPort: main.py sets it once it listens)."""
 
-    direct_port = 0
+    direct = None
 
     async def DictUpdate(self, request, context):
         async with refusals_as_status(context):
@@ -43,7 +43,12 @@ class DictsApi:
 
     async def DirectPortGet(self, request, context):
         """Where the SDK makes its Dict calls without gRPC's framing (server/api/direct.py)."""
-        return pb.DirectPortGetResponse(port=self.direct_port)
+        return self.direct_address()
+
+    def direct_address(self) -> pb.DirectPortGetResponse:
+        direct = self.direct
+        return pb.DirectPortGetResponse(port=direct.port, local_socket=direct.local_socket) if direct else \
+            pb.DirectPortGetResponse()
 
     async def DictContents(self, request, context):
         async with refusals_as_status(context):

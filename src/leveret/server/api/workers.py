@@ -43,8 +43,8 @@ class WorkersApi:
         try:
             yield pb.ServerToWorker(worker_id=worker.worker_id)
             yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
-            if self.direct_port:
-                yield pb.ServerToWorker(direct_port=self.direct_port)
+            if self.direct is not None:
+                yield pb.ServerToWorker(direct_port=self.direct_address())
             if self.d.chunks is not None:
                 yield pb.ServerToWorker(chunk_store=pb.ChunkStore(directory=self.d.chunks.dir,
                                                                   store_id=self.d.chunks.store_id))

@@ -13,12 +13,15 @@ class DictRows:
         now = self.clock.time()
         conflict = ("DO NOTHING" if skip_if_exists else
                     "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+        statement = (f"INSERT INTO dict_entries (dict_id, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                     f" ON CONFLICT (dict_id, key) {conflict}")
+        if len(entries) == 1:   # one statement: no transaction around it
+            (key, value), = entries
+            return self._execute(statement, (dict_id, key, value, now)).rowcount
         written = 0
         with self.transaction():
             for key, value in entries:
-                written += self._execute(
-                    f"INSERT INTO dict_entries (dict_id, key, value, updated_at) VALUES (?, ?, ?, ?)"
-                    f" ON CONFLICT (dict_id, key) {conflict}", (dict_id, key, value, now)).rowcount
+                written += self._execute(statement, (dict_id, key, value, now)).rowcount
         return written
 
     def dict_get(self, dict_id: str, key: bytes, pop: bool = False) -> bytes | None:
