@@ -43,13 +43,13 @@ def test_plain_calls_go_on_the_direct_port_and_aio_ones_by_grpc(d, cluster, monk
         asyncio.run(d.get.aio("k"))
 
 
-def test_a_broken_direct_connection_falls_back_to_grpc(d):
+def test_a_broken_direct_connection_falls_back_to_grpc(d, monkeypatch):
     d.put("k", "v")
     client = process_client()
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]   # nothing listens there once closed
-    client.direct = DirectClient(("127.0.0.1", port), client.token, client.url)
+    monkeypatch.setattr(client, "direct", DirectClient(("127.0.0.1", port), client.token, client.url))
     assert d.get("k") == "v"
     assert client.direct is None   # the next calls go by gRPC
 
@@ -94,3 +94,22 @@ def test_a_worker_relays_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(
         assert status == 5 and b"no Dict with id 'di-none'" in reply   # NOT_FOUND, from the server
     with pytest.raises(OSError):
         run_sync(ask("\0leveret-direct-nobody"))
+
+
+def test_a_forked_child_makes_its_own_connection(d):
+    import os
+
+    d.update(p="parent", c="child")
+    direct = process_client().direct
+    assert d.get("p") == "parent" and direct is not None   # this thread's connection is open
+    pid = os.fork()
+    if pid == 0:   # the child: on a connection of its own, not reading the parent's replies
+        try:
+            ok = all(d.get("c") == "child" for _ in range(300)) and direct._local.conn.pid == os.getpid()
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    try:
+        assert all(d.get("p") == "parent" for _ in range(300))
+    finally:
+        assert os.waitpid(pid, 0)[1] == 0

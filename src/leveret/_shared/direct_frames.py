@@ -5,6 +5,7 @@ client both of the SDK's kinds build on: bytes only, no protobuf here."""
 from __future__ import annotations
 
 import itertools
+import os
 import socket
 import struct
 import threading
@@ -74,6 +75,7 @@ class _Conn:
 
     def __init__(self, sock: socket.socket):
         self.sock, self.buffer = sock, bytearray()
+        self.pid = os.getpid()   # a forked child makes its own: two processes on one socket would mix replies
 
     def read(self) -> bytes:
         """The next frame's body (one request at a time on a connection: its reply)."""
@@ -128,6 +130,8 @@ class FrameClient:
 
     def _connection(self) -> _Conn:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.pid != os.getpid():
+            conn = self._local.conn = None   # the parent's (closing it here leaves the parent's open)
         if conn is None:
             if isinstance(self.address, str):
                 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
