@@ -11,7 +11,8 @@
 
 Values live in the server's store (durable across server restarts). A blocked ``get`` waits on the
 server and is answered as soon as a put lands: no polling. The same from a client and from inside a
-container (there through its worker, ``client.object_call``). Every method has an ``.aio`` form.
+container (there through its worker, ``client.object_call``). Every method has an ``.aio`` form; a
+plain call (but ``iterate``) goes on the server's direct port, from the caller's thread (_rpc_op.py).
 Limits (Modal's): a pickled value 1 MiB, 5,000 values per partition, 100,000 partitions, partition
 keys 1–64 bytes; a partition lives ``partition_ttl`` (default a day) after its last put.
 """
@@ -22,6 +23,7 @@ import contextlib
 import queue as _stdlib_queue
 
 from ._object import _Object
+from ._rpc_op import rpc_op
 from ._utils.synchronize import synchronize
 from .exception import InvalidError
 
@@ -34,10 +36,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _dumps(obj) -> str:
+def _dumps(obj) -> bytes:
     from ._serialization import serialize
 
-    return _b64(serialize(obj))
+    return serialize(obj)
 
 
 def _loads(text: str):
@@ -80,76 +82,79 @@ class Queue(_Object, kind="queue", type_prefix="qu"):
         with cls._ephemeral(environment_name, client) as q:
             yield q
 
+    def _fields(self, partition: str | None, **fields) -> dict:
+        return {"queue_id": self._object_id, "partition": self.validate_partition_key(partition), **fields}
+
     async def _rpc(self, method: str, partition: str | None, **fields) -> dict:
         key = self.validate_partition_key(partition)
         client = await self._live()
         return await client.object_call(method, {"queue_id": self._object_id, "partition": _b64(key), **fields})
 
-    @synchronize
-    async def put(self, v, block: bool = True, timeout: float | None = None, *, partition: str | None = None,
-                  partition_ttl: int = DEFAULT_PARTITION_TTL) -> None:
+    @rpc_op
+    def put(self, v, block: bool = True, timeout: float | None = None, *, partition: str | None = None,
+            partition_ttl: int = DEFAULT_PARTITION_TTL) -> None:
         """Add ``v`` at the end of the partition. A full partition (5,000 values) makes it wait for
         room (``block``, up to ``timeout`` seconds), then raise ``queue.Full``."""
-        await self._put([v], block, timeout, partition, partition_ttl)
+        yield from self._put([v], block, timeout, partition, partition_ttl)
 
-    @synchronize
-    async def put_many(self, vs: list, block: bool = True, timeout: float | None = None, *,
-                       partition: str | None = None, partition_ttl: int = DEFAULT_PARTITION_TTL) -> None:
+    @rpc_op
+    def put_many(self, vs: list, block: bool = True, timeout: float | None = None, *,
+                 partition: str | None = None, partition_ttl: int = DEFAULT_PARTITION_TTL) -> None:
         """Add every value of ``vs``, in order, at once (all or none)."""
-        await self._put(list(vs), block, timeout, partition, partition_ttl)
+        yield from self._put(list(vs), block, timeout, partition, partition_ttl)
 
-    async def _put(self, vs: list, block: bool, timeout: float | None, partition: str | None, ttl) -> None:
+    def _put(self, vs: list, block: bool, timeout: float | None, partition: str | None, ttl):
         if not vs:
             return
         if not isinstance(ttl, (int, float)) or ttl <= 0:
             raise InvalidError(f"partition_ttl is a number of seconds > 0, not {ttl!r}")
-        resp = await self._rpc("QueuePut", partition, values=[_dumps(v) for v in vs], partition_ttl=float(ttl),
-                               timeout_s=_timeout(block, timeout))
+        resp = yield "QueuePut", self._fields(partition, values=[_dumps(v) for v in vs], partition_ttl=float(ttl),
+                                              timeout_s=_timeout(block, timeout))
         if resp["full"]:
             raise _stdlib_queue.Full(f"Queue {self._name!r} partition {partition!r} is full (5,000 values): get some"
                                      " first, or put to another partition")
 
-    async def _get(self, n: int, block: bool, timeout: float | None, partition: str | None) -> list:
-        resp = await self._rpc("QueueGet", partition, n_values=n, timeout_s=_timeout(block, timeout))
+    def _get(self, n: int, block: bool, timeout: float | None, partition: str | None):
+        resp = yield "QueueGet", self._fields(partition, n_values=n, timeout_s=_timeout(block, timeout))
         return [_loads(v) for v in resp["values"]]
 
-    @synchronize
-    async def get(self, block: bool = True, timeout: float | None = None, *, partition: str | None = None):
+    @rpc_op
+    def get(self, block: bool = True, timeout: float | None = None, *, partition: str | None = None):
         """Remove and return the oldest value. With ``block`` (the default) wait for one, up to
         ``timeout`` seconds (None: no limit), then raise ``queue.Empty``; without, None when empty."""
-        values = await self._get(1, block, timeout, partition)
+        values = yield from self._get(1, block, timeout, partition)
         if values:
             return values[0]
         if block:
             raise _stdlib_queue.Empty()
         return None
 
-    @synchronize
-    async def get_many(self, n_values: int, block: bool = True, timeout: float | None = None, *,
-                       partition: str | None = None) -> list:
+    @rpc_op
+    def get_many(self, n_values: int, block: bool = True, timeout: float | None = None, *,
+                 partition: str | None = None) -> list:
         """Remove and return up to ``n_values`` values, as many as there are once there is one.
         With ``block``, wait for the first up to ``timeout`` seconds, then raise ``queue.Empty``;
         without, [] when empty."""
         if not isinstance(n_values, int) or n_values < 1:
             raise InvalidError(f"n_values is an int >= 1, not {n_values!r}")
-        values = await self._get(n_values, block, timeout, partition)
+        values = yield from self._get(n_values, block, timeout, partition)
         if not values and block:
             raise _stdlib_queue.Empty()
         return values
 
-    @synchronize
-    async def len(self, *, partition: str | None = None, total: bool = False) -> int:
+    @rpc_op
+    def len(self, *, partition: str | None = None, total: bool = False) -> int:
         """Values in the partition, or with ``total`` in every partition."""
         if partition is not None and total:
             raise InvalidError("len(partition=..., total=True): give one of them")
-        return int((await self._rpc("QueueLen", partition, total=total))["len"])
+        return int((yield "QueueLen", self._fields(partition, total=total))["len"])
 
-    @synchronize
-    async def clear(self, *, partition: str | None = None, all: bool = False) -> None:
+    @rpc_op
+    def clear(self, *, partition: str | None = None, all: bool = False) -> None:
         """Remove every value of the partition, or with ``all`` of every partition."""
         if partition is not None and all:
             raise InvalidError("clear(partition=..., all=True): give one of them")
-        await self._rpc("QueueClear", partition, all=all)
+        yield "QueueClear", self._fields(partition, all=all)
 
     @synchronize
     async def iterate(self, *, partition: str | None = None, item_poll_timeout: float = 0.0):

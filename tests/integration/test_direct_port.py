@@ -113,3 +113,29 @@ def test_a_forked_child_makes_its_own_connection(d):
         assert all(d.get("p") == "parent" for _ in range(300))
     finally:
         assert os.waitpid(pid, 0)[1] == 0
+
+
+def test_an_interrupted_blocking_get_leaves_no_reply_behind(cluster):
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum, frame):
+        raise Interrupted()
+
+    with leveret.Queue.ephemeral() as q:
+        q.put("first")
+        assert q.get() == "first" and process_client().direct is not None   # plain calls on the direct port
+        old = signal.signal(signal.SIGALRM, interrupt)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            with pytest.raises(Interrupted):
+                q.get(timeout=30)   # blocked on the server
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        cluster.wait_for(lambda d: d.queue_waiters.waiting() == 0, timeout=10)   # its connection closed: no get waits
+        q.put("second")
+        assert q.get(timeout=10) == "second"   # not the interrupted get's reply, nor taken by its waiter
+        assert q.len() == 0

@@ -75,6 +75,9 @@ class _Conn:
 
     def __init__(self, sock: socket.socket):
         self.sock, self.buffer = sock, bytearray()
+        # Closed when this goes, even in a cycle of garbage (an exception's frames held it): the
+        # collector calls this before the socket's own finalizer would warn.
+        self.close = weakref.finalize(self, sock.close)
         self.pid = os.getpid()   # a forked child makes its own: two processes on one socket would mix replies
 
     def read(self) -> bytes:
@@ -87,11 +90,6 @@ class _Conn:
             if not data:
                 raise Lost("the other end closed the connection")
             self.buffer += data
-
-    def close(self) -> None:
-        self.sock.close()
-
-    __del__ = close
 
 
 class FrameClient:
@@ -108,15 +106,19 @@ class FrameClient:
     def exchange(self, method: str, payload: bytes) -> bytes:
         """The reply's payload; Refused (not OK), or Lost if the connection broke and a fresh one
         (a server restarted since) broke too."""
-        try:
-            return self._exchange(self._connection(), method, payload)
-        except (OSError, Lost):
-            self.close_thread()
-        try:
-            return self._exchange(self._connection(), method, payload)
-        except OSError as exc:
-            self.close_thread()
-            raise Lost(str(exc)) from None
+        for attempt in (1, 2):
+            try:
+                return self._exchange(self._connection(), method, payload)
+            except Refused:
+                raise
+            except (OSError, Lost) as exc:
+                self.close_thread()
+                if attempt == 2:
+                    raise Lost(str(exc)) from None
+            except BaseException:   # interrupted (Ctrl-C in a blocked get): its reply must not answer the
+                self.close_thread()   # next call; the server, seeing the connection closed, stops waiting
+                raise
+        raise AssertionError("unreachable")
 
     def _exchange(self, conn: _Conn, method: str, payload: bytes) -> bytes:
         req_id = next(self._ids) & 0xFFFFFFFF

@@ -1,5 +1,5 @@
 """The server's side of the direct port (_wire/direct.py says the protocol): the hot unary RPCs of
-Dicts on a plain TCP connection, answered by the servicer's own methods, as on gRPC.
+Dicts and Queues on a plain TCP connection, answered by the servicer's own methods, as on gRPC.
 
     connection ─hello─▶ the token checked as TokenCheck does (main.py) ─▶ each request: a method
         of METHODS that the token may call ─▶ servicer.<Method>(request, context) in a task of its
@@ -21,7 +21,8 @@ from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
 
 log = logging.getLogger("leveret.server")
 
-METHODS = frozenset({"DictUpdate", "DictGet", "DictLen", "DictContents"})
+METHODS = frozenset({"DictUpdate", "DictGet", "DictLen", "DictContents", "QueuePut", "QueueGet", "QueueLen",
+                     "QueueClear"})
 _REQUESTS = {m: getattr(pb, m + "Request") for m in METHODS}
 _UNAUTHENTICATED = "missing or wrong token: set LEVERET_TOKEN to the server's token"
 

@@ -12,6 +12,9 @@ def _timeout(timeout_s: float) -> float | None:
     return None if timeout_s < 0 else timeout_s
 
 
+SMALL_VALUES, SMALL_BYTES = 16, 64 * 1024   # a put this small may run on the loop's thread (writes.run_now)
+
+
 class QueuesApi:
     """Mixed into the servicer: needs ``self.d`` (the Dispatcher: its store's threads, its
     ``queue_waiters``)."""
@@ -23,8 +26,11 @@ class QueuesApi:
             ttl = queues.check_put(values, request.partition_ttl)
             key = (request.queue_id, request.partition)
 
+            small = len(values) <= SMALL_VALUES and sum(map(len, values)) <= SMALL_BYTES
+            run = self.d.writes.run_now if small else self.d.writes.run
+
             async def attempt() -> bool:
-                return await self.d.writes.run(queues.put, request.queue_id, request.partition, values, ttl)
+                return await run(queues.put, request.queue_id, request.partition, values, ttl)
 
             stored = await self.d.queue_waiters.until(key, "putters", attempt, _timeout(request.timeout_s))
             if stored:
@@ -36,8 +42,10 @@ class QueuesApi:
             queues.check_partition(request.partition)
             key = (request.queue_id, request.partition)
 
+            run = self.d.writes.run_now if request.n_values <= 1 else self.d.writes.run   # one value: small enough
+
             async def attempt() -> list[bytes]:
-                return await self.d.writes.run(queues.pop, request.queue_id, request.partition, request.n_values)
+                return await run(queues.pop, request.queue_id, request.partition, request.n_values)
 
             values = await self.d.queue_waiters.until(key, "getters", attempt, _timeout(request.timeout_s),
                                                       self.tokens.container_of(context) or "")
