@@ -1,4 +1,4 @@
-"""Methods of named objects written once, as generators of the RPCs they make (Dict's):
+"""Methods of named objects written once, as generators of the RPCs they make (Dict's, Queue's):
 
     @rpc_op
     def get(self, key, default=None):
@@ -8,10 +8,11 @@
     d.get("k")             # blocking
     await d.get.aio("k")   # async
 
-A plain call runs in the caller's thread, each RPC on the server's direct port (_wire/direct.py):
-no hop to the SDK's loop, no gRPC framing — when the object is hydrated and its client has that port.
-Otherwise (its first use, inside a container, a server without the port, a broken connection) the
-RPCs go as ``client.object_call`` on the SDK's loop, as ``.aio`` always does. Requests are protobuf's
+A plain call runs in the caller's thread, each RPC on the server's direct port (_wire/direct.py;
+in a container, through its worker: _container_client.RelayClient): no hop to the SDK's loop, no
+gRPC framing — when the object is hydrated and its client has that port (``client.direct``).
+Otherwise (its first use, a server without the port, a broken connection) the RPCs go as
+``client.object_call`` on the SDK's loop, as ``.aio`` always does. Requests are protobuf's
 field names with bytes as bytes; responses, protobuf's JSON mapping (bytes in base64), the same on
 both ways.
 """
