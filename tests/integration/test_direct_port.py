@@ -80,14 +80,21 @@ def test_a_connection_not_speaking_the_protocol_is_closed(cluster):
 
 
 def test_a_worker_relays_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(cluster):
-    from leveret.worker.direct_relay import _Upstream
+    from leveret._shared.direct_frames import parse_reply, request_frame, take_frames
+    from leveret.worker.direct_relay import _open
 
     async def ask(address):
-        up = await _Upstream.open(address, cluster.server.tokens.container_token("ct-relay"))
+        reader, writer = await _open(address, cluster.server.tokens.container_token("ct-relay"))
         try:
-            return await up.call("DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString())
+            writer.write(request_frame(7, "DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()))
+            buffer = bytearray()
+            while not (frames := take_frames(buffer)):
+                buffer += await reader.read(1 << 20)
+            req_id, status, reply = parse_reply(frames[0])
+            assert req_id == 7
+            return status, reply
         finally:
-            up.close()
+            writer.close()
 
     for address in (("127.0.0.1", cluster.server.direct.port), "\0" + cluster.server.direct.local_socket):
         status, reply = run_sync(ask(address))
