@@ -80,17 +80,14 @@ def test_a_connection_not_speaking_the_protocol_is_closed(cluster):
 
 
 def test_a_worker_relays_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(cluster):
-    from leveret._shared.direct_frames import parse_reply, request_frame, take_frames
+    from leveret._shared.direct_frames import frames_from, parse_reply, request_frame
     from leveret.worker.direct_relay import _open
 
     async def ask(address):
         reader, writer = await _open(address, cluster.server.tokens.container_token("ct-relay"))
         try:
             writer.write(request_frame(7, "DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()))
-            buffer = bytearray()
-            while not (frames := take_frames(buffer)):
-                buffer += await reader.read(1 << 20)
-            req_id, status, reply = parse_reply(frames[0])
+            req_id, status, reply = parse_reply(await anext(aiter(frames_from(reader))))
             assert req_id == 7
             return status, reply
         finally:

@@ -38,6 +38,20 @@ def parse_reply(body: bytes) -> tuple[int, int, bytes]:
     return req_id, status, body[_HEAD.size:]
 
 
+def hello(token: str) -> bytes:
+    """The first frame on a server's direct port."""
+    return request_frame(0, HELLO, f"Bearer {token}".encode())
+
+
+async def frames_from(reader):
+    """Each whole frame's body from an asyncio stream as it comes, until the stream ends."""
+    buffer = bytearray()
+    while data := await reader.read(1 << 20):
+        buffer += data
+        for body in take_frames(buffer):
+            yield body
+
+
 def take_frames(buffer: bytearray) -> list[bytes]:
     """The whole frames at the start of ``buffer``, removed from it (a part of one stays)."""
     frames, at = [], 0

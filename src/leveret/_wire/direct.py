@@ -20,14 +20,9 @@ from __future__ import annotations
 
 import socket
 
-from .._shared.direct_frames import HELLO, FrameClient, Refused, request_frame
+from .._shared.direct_frames import FrameClient, Refused, hello
 from . import api_pb2 as pb
 from .statuses import error_of
-
-
-def hello(token: str) -> bytes:
-    """The first frame on a server's direct port."""
-    return request_frame(0, HELLO, f"Bearer {token}".encode())
 
 
 def reaches(unix_address: str) -> bool:

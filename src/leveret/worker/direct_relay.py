@@ -20,7 +20,7 @@ import logging
 import socket
 from typing import TYPE_CHECKING
 
-from .._shared.direct_frames import HELLO, OK, parse_reply, parse_request, reply_frame, request_frame, take_frames
+from .._shared.direct_frames import OK, frames_from, hello, parse_reply, parse_request, reply_frame, request_frame
 from ..container.calls import INVALID, REFUSED
 from .model import CallRefused
 
@@ -58,22 +58,16 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
     methods: dict[int, str] = {}   # request id (the container's, on the server's connection too) -> its method
     writer.write(reply_frame(0, OK, b""))
     back = asyncio.ensure_future(_replies(up_reader, writer, methods, calls))
-    buffer = bytearray()
     try:
-        while not back.done():
-            data = await reader.read(1 << 20)
-            if not data:
-                return
-            buffer += data
-            for body in take_frames(buffer):
-                req_id, method, payload = parse_request(body)
-                try:
-                    request = calls.direct_request(method, payload)
-                except CallRefused as exc:
-                    writer.write(reply_frame(req_id, _STATUS_OF.get(exc.error, _INTERNAL), exc.message.encode()))
-                    continue
-                methods[req_id] = method
-                up_writer.write(request_frame(req_id, method, request))
+        async for body in frames_from(reader):   # ends with the container's connection
+            req_id, method, payload = parse_request(body)
+            try:
+                request = calls.direct_request(method, payload)
+            except CallRefused as exc:
+                writer.write(reply_frame(req_id, _STATUS_OF.get(exc.error, _INTERNAL), exc.message.encode()))
+                continue
+            methods[req_id] = method
+            up_writer.write(request_frame(req_id, method, request))
     except (ConnectionError, ValueError):   # the container went away, or sent what is not a frame
         return
     finally:
@@ -84,22 +78,16 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
 async def _replies(up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter, methods: dict, calls) -> None:
     """The server's replies, as JSON, to the container; the server gone: the container's connection
     closed (its SDK's call goes again another way)."""
-    buffer = bytearray()
     try:
-        while True:
-            data = await up_reader.read(1 << 20)
-            if not data:
-                break
-            buffer += data
-            for body in take_frames(buffer):
-                req_id, status, reply = parse_reply(body)
-                method = methods.pop(req_id, None)
-                if method is None:
-                    continue
-                if status == OK:
-                    reply = calls.direct_reply(method, reply)
-                if not writer.is_closing():
-                    writer.write(reply_frame(req_id, status, reply))
+        async for body in frames_from(up_reader):
+            req_id, status, reply = parse_reply(body)
+            method = methods.pop(req_id, None)
+            if method is None:
+                continue
+            if status == OK:
+                reply = calls.direct_reply(method, reply)
+            if not writer.is_closing():
+                writer.write(reply_frame(req_id, status, reply))
     except (ConnectionError, ValueError):
         pass
     writer.close()
@@ -120,14 +108,11 @@ async def _open(address: tuple[str, int] | str, token: str) -> tuple[asyncio.Str
         reader, writer = await asyncio.open_connection(*address)
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        writer.write(request_frame(0, HELLO, f"Bearer {token}".encode()))
-        buffer = bytearray()
-        while not (frames := take_frames(buffer)):
-            data = await reader.read(1 << 20)
-            if not data:
-                raise ConnectionError("the server closed the direct connection")
-            buffer += data
-        _, status, message = parse_reply(frames[0])   # nothing else comes before a request
+        writer.write(hello(token))
+        first = await anext(aiter(frames_from(reader)), None)   # nothing else comes before a request
+        if first is None:
+            raise ConnectionError("the server closed the direct connection")
+        _, status, message = parse_reply(first)
         if status != OK:
             raise ConnectionError(f"the server refused the container's token: {message.decode(errors='replace')}")
     except BaseException:

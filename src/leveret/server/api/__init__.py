@@ -9,6 +9,14 @@ import grpc
 
 from ..errors import AlreadyExists, Invalid, NotFound
 
+SMALL_ITEMS, SMALL_BYTES = 16, 64 * 1024
+
+
+def small(sizes: list[int]) -> bool:
+    """Whether a write of values of these sizes is small enough for the loop's thread (writes.run_now)."""
+    return len(sizes) <= SMALL_ITEMS and sum(sizes) <= SMALL_BYTES
+
+
 STATUS = {NotFound: grpc.StatusCode.NOT_FOUND, AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
           Invalid: grpc.StatusCode.INVALID_ARGUMENT}
 

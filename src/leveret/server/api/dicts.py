@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from ..._wire import api_pb2 as pb
 from .. import dicts
-from . import refusals_as_status
-
-
-SMALL_ENTRIES, SMALL_BYTES = 16, 64 * 1024   # an update this small may run on the loop's thread (writes.run_now)
+from . import refusals_as_status, small
 
 
 class DictsApi:
@@ -21,8 +18,7 @@ class DictsApi:
     async def DictUpdate(self, request, context):
         async with refusals_as_status(context):
             entries = [(e.key, e.value) for e in request.entries]
-            small = len(entries) <= SMALL_ENTRIES and sum(len(k) + len(v) for k, v in entries) <= SMALL_BYTES
-            run = self.d.writes.run_now if small else self.d.writes.run
+            run = self.d.writes.run_now if small([len(k) + len(v) for k, v in entries]) else self.d.writes.run
             written = await run(dicts.put, request.dict_id, entries, request.skip_if_exists)
             return pb.DictUpdateResponse(written=written)
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from ..._wire import api_pb2 as pb
 from .. import queues
-from . import refusals_as_status
+from . import refusals_as_status, small
 
 
 def _timeout(timeout_s: float) -> float | None:
     return None if timeout_s < 0 else timeout_s
-
-
-SMALL_VALUES, SMALL_BYTES = 16, 64 * 1024   # a put this small may run on the loop's thread (writes.run_now)
 
 
 class QueuesApi:
@@ -26,8 +23,7 @@ class QueuesApi:
             ttl = queues.check_put(values, request.partition_ttl)
             key = (request.queue_id, request.partition)
 
-            small = len(values) <= SMALL_VALUES and sum(map(len, values)) <= SMALL_BYTES
-            run = self.d.writes.run_now if small else self.d.writes.run
+            run = self.d.writes.run_now if small([len(v) for v in values]) else self.d.writes.run
 
             async def attempt() -> bool:
                 return await run(queues.put, request.queue_id, request.partition, values, ttl)
