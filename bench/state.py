@@ -18,7 +18,8 @@ Prints JSON:
 - Volume commit and reload of --volume-files files (1,000 of 1 MiB: 1 GiB) from inside containers,
   beside `cp -r` of as many files on the same disk, the fastest of 3 (target: each >= 0.5x its
   throughput).
-Redis is reported as skipped, with the reason, under --no-redis or where redis-server or redis-py
+The SDK polls for a Dict's reply before it sleeps (_shared/direct_frames.py): LEVERET_DIRECT_SPIN_US=0
+measures it without; the JSON says which. Redis is reported as skipped, with the reason, under --no-redis or where redis-server or redis-py
 is missing.
 """
 
@@ -42,6 +43,7 @@ sys.path.insert(0, HERE)
 from _peers import percentile  # noqa: E402
 from _procs import server_and_worker  # noqa: E402
 from procs import free_port  # noqa: E402  (put on the path by _procs)
+from leveret._shared.direct_frames import SPIN_S  # noqa: E402
 
 QUEUE_WARMUP = 10
 QUEUE_GAP_S = 0.005   # between puts: the getter is back waiting before the next one
@@ -230,6 +232,8 @@ def main() -> None:
             "setup": "real `leveret server` and `leveret worker` processes (the worker's default runtime) and a"
                      " local `redis-server` without persistence; the client is this process (SDK, redis-py)",
             "ops": args.ops,
+            # the SDK polls this long for a direct-port reply before sleeping (LEVERET_DIRECT_SPIN_US; 0: not at all)
+            "direct_spin_us": round(SPIN_S * 1e6),
             **measure(args.ops, port, queue_n),
         }
         result["volume"] = ({"skipped": "--no-volume"} if args.no_volume else

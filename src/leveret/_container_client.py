@@ -52,25 +52,33 @@ class Output(NamedTuple):
 
 
 class RelayClient(FrameClient):
-    """A Dict's plain calls from this container's threads, each on a direct connection of its
-    thread to the worker (DirectOpen), which relays them to the server's direct port. Messages go
-    as protobuf's JSON mapping (this image may have no protobuf): the worker converts them."""
+    """A Dict's and a Queue's plain calls from this container's threads, each on a direct
+    connection of its thread to the worker (DirectOpen), which passes them on to the server's
+    direct port. The messages are protobuf's, written and read by the schema the worker answers
+    DirectOpen with (_shared/protowire.py): this image may have no protobuf."""
 
     def __init__(self, path: str, url: str):
         super().__init__(path, P.encode(P.DirectOpen()))
         self.url = url
+        self.schema: dict | None = None
 
-    def call_fields(self, method: str, fields: dict) -> dict:
+    def opened(self, reply: bytes) -> None:
         import json
 
-        from ._rpc_op import json_mapping
+        said = json.loads(reply)
+        self.schema = said["schema"]
+        if not said.get("spin", True):
+            self.spin_s = 0.0   # this container has less than a core: it sleeps at once
+
+    def call_fields(self, method: str, fields: dict) -> dict:
+        from ._shared import protowire
         from ._wire.statuses import error_of
 
         try:
-            reply = self.exchange(method, json.dumps(json_mapping(fields)).encode())
+            reply = self.exchange(method, lambda: protowire.encode(self.schema, method + "Request", fields))
         except Refused as exc:
             raise error_of(exc.status, exc.message, self.url) from None
-        return json.loads(reply)
+        return protowire.decode(self.schema, method + "Response", reply)
 
 
 class ContainerClient:

@@ -3,7 +3,7 @@
     @rpc_op
     def get(self, key, default=None):
         resp = yield "DictGet", {"dict_id": self._object_id, "key": dumps(key)}
-        return loads_b64(resp["value"]) if resp["found"] else default
+        return loads(as_bytes(resp["value"])) if resp["found"] else default
 
     d.get("k")             # blocking
     await d.get.aio("k")   # async
@@ -13,13 +13,18 @@ in a container, through its worker: _container_client.RelayClient): no hop to th
 gRPC framing — when the object is hydrated and its client has that port (``client.direct``).
 Otherwise (its first use, a server without the port, a broken connection) the RPCs go as
 ``client.object_call`` on the SDK's loop, as ``.aio`` always does. Requests are protobuf's
-field names with bytes as bytes; responses, protobuf's JSON mapping (bytes in base64), the same on
-both ways.
+field names with bytes as bytes; responses, fields by name: on the direct port as protobuf gives
+them, else in protobuf's JSON mapping (bytes in base64, 64-bit integers as strings): read bytes with
+``as_bytes``, integers with ``int``.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
+
+from ._shared.aio import run_async, run_sync
+from ._shared.direct_frames import Lost
 
 
 class rpc_op:
@@ -43,11 +48,7 @@ class _BoundOp:
         client = self._obj._client
         direct = getattr(client, "direct", None) if self._obj._object_id is not None else None
         if direct is None:
-            from ._shared.aio import run_sync
-
             return run_sync(self._on_loop(args, kwargs))
-        from ._shared.direct_frames import Lost
-
         gen = self._fn(self._obj, *args, **kwargs)
         response = None
         try:
@@ -56,16 +57,12 @@ class _BoundOp:
                 try:
                     response = direct.call_fields(method, fields)
                 except Lost:   # the server went away: by gRPC, which waits for it (and asks for the port again)
-                    from ._shared.aio import run_sync
-
                     client.direct = None
                     response = run_sync(client.object_call(method, json_mapping(fields)))
         except StopIteration as done:
             return done.value
 
     def aio(self, *args, **kwargs):
-        from ._shared.aio import run_async
-
         return run_async(self._on_loop(args, kwargs))
 
     async def _on_loop(self, args, kwargs):
@@ -82,11 +79,14 @@ class _BoundOp:
             return done.value
 
 
+def as_bytes(value: bytes | str) -> bytes:
+    """A bytes field of a response: as it is, or from its JSON mapping's base64."""
+    return value if isinstance(value, bytes) else base64.b64decode(value)
+
+
 def json_mapping(value):
     """Request fields as protobuf's JSON mapping: bytes in base64, the rest as they are."""
     if isinstance(value, bytes):
-        import base64
-
         return base64.b64encode(value).decode()
     if isinstance(value, dict):
         return {k: json_mapping(v) for k, v in value.items()}

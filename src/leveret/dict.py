@@ -8,10 +8,10 @@
 
 Entries live in the server's store (SQLite or PostgreSQL): they outlive runs and server restarts;
 an entry neither written nor read for 7 days is deleted, as Modal's.
-The same from a client and from inside a container (there through its worker: the SDK's requests
-go as protobuf's JSON mapping, ``client.object_call``). Every method has an ``.aio`` form; a plain
-call from a client goes on the server's direct port, in the caller's thread (_rpc_op.py). Keys are compared as their pickled bytes. Limits: a pickled key
-is at most 64 KiB, a value 2 MiB (larger data belongs in a Volume), an update 10,000 entries.
+The same from a client and from inside a container (there through its worker). Every method has
+an ``.aio`` form; a plain call goes on the server's direct port, in the caller's thread
+(_rpc_op.py). Keys are compared as their pickled bytes. Limits: a pickled key is at most 64 KiB,
+a value 2 MiB (larger data belongs in a Volume), an update 10,000 entries.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 
 from ._object import _Object
-from ._rpc_op import rpc_op
+from ._rpc_op import as_bytes, rpc_op
 
 _MISSING = object()
 
@@ -102,16 +102,16 @@ class Dict(_Object, kind="dict", type_prefix="di"):
             if not entries:
                 return out
             out += [each(e) for e in entries]
-            after = _unb64(entries[-1]["key"])
+            after = as_bytes(entries[-1]["key"])
 
     @rpc_op
     def items(self) -> list:
         """Every (key, value), in the order of their pickled keys."""
-        return (yield from self._pages(lambda e: (_loads(_unb64(e["key"])), _value(e))))
+        return (yield from self._pages(lambda e: (_loads(as_bytes(e["key"])), _value(e))))
 
     @rpc_op
     def keys(self) -> list:
-        return (yield from self._pages(lambda e: _loads(_unb64(e["key"]))))
+        return (yield from self._pages(lambda e: _loads(as_bytes(e["key"]))))
 
     @rpc_op
     def values(self) -> list:
@@ -139,19 +139,13 @@ class Dict(_Object, kind="dict", type_prefix="di"):
         return iter(self.keys())
 
 
-def _unb64(text: str) -> bytes:
-    import base64
-
-    return base64.b64decode(text)
-
-
 def _entry(key, value) -> dict:
     return {"key": _dumps(key), "value": _dumps(value)}
 
 
 def _value(message: dict):
     """The value of a DictGet answer or a DictContents entry."""
-    return _loads(_unb64(message["value"]))
+    return _loads(as_bytes(message["value"]))
 
 
 __all__ = ["Dict"]

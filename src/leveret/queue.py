@@ -11,7 +11,7 @@
 
 Values live in the server's store (durable across server restarts). A blocked ``get`` waits on the
 server and is answered as soon as a put lands: no polling. The same from a client and from inside a
-container (there through its worker, ``client.object_call``). Every method has an ``.aio`` form; a
+container (there through its worker). Every method has an ``.aio`` form; a
 plain call (but ``iterate``) goes on the server's direct port, from the caller's thread (_rpc_op.py).
 Limits (Modal's): a pickled value 1 MiB, 5,000 values per partition, 100,000 partitions, partition
 keys 1–64 bytes; a partition lives ``partition_ttl`` (default a day) after its last put.
@@ -23,7 +23,7 @@ import contextlib
 import queue as _stdlib_queue
 
 from ._object import _Object
-from ._rpc_op import rpc_op
+from ._rpc_op import as_bytes, rpc_op
 from ._utils.synchronize import synchronize
 from .exception import InvalidError
 
@@ -42,12 +42,10 @@ def _dumps(obj) -> bytes:
     return serialize(obj)
 
 
-def _loads(text: str):
-    import base64
-
+def _loads(data: bytes | str):
     from ._serialization import deserialize
 
-    return deserialize(base64.b64decode(text))
+    return deserialize(as_bytes(data))
 
 
 def _timeout(block: bool, timeout: float | None) -> float:

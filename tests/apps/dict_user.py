@@ -66,3 +66,29 @@ def direct_path(name: str) -> tuple:
 def frames_path(name: str) -> tuple:
     """Run in a container of its own (no other test uses it): its first direct connection is refused."""
     return _plain_calls(name, forbid_frames=False)
+
+
+def _relay_said() -> tuple:
+    """What this container's direct connection says: (whether it polls for replies, the refusal of
+    a method the direct port does not serve for containers)."""
+    from leveret import _client
+    from leveret._shared.direct_frames import Refused
+
+    leveret.Dict.from_name("relay-probe", create_if_missing=True).put("k", 1)   # opens the way
+    direct = _client._client.direct
+    try:
+        direct.exchange("ObjectList", b"")
+        refusal = None
+    except Refused as exc:
+        refusal = (exc.status, exc.message)
+    return direct.spin_s > 0, refusal
+
+
+@app.function()
+def relay_said() -> tuple:
+    return _relay_said()
+
+
+@app.function(cpu=0.5)
+def relay_said_half_a_core() -> tuple:
+    return _relay_said()

@@ -1,5 +1,6 @@
 """A Dict from inside real crun containers, whose image has neither gRPC nor protobuf: the requests
-go through the worker over the container's socket (a plain call: on a direct connection, as JSON)."""
+go through the worker over the container's socket (a plain call: on a direct connection, the
+messages written without protobuf)."""
 
 import pytest
 from crun import crun_cluster_running
@@ -26,3 +27,9 @@ def test_plain_calls_go_on_the_direct_connection_without_protobuf_in_the_image(c
     got, direct, asked = dict_user.direct_path.remote("crun-direct")
     assert got == (1, True, [2], True, 2, 1) and direct == "RelayClient" and asked == []
     leveret.Dict.objects.delete("crun-direct")
+
+
+def test_a_container_of_less_than_a_core_does_not_poll_for_replies(crun_cluster):
+    polls, refusal = dict_user.relay_said_half_a_core.remote()
+    assert not polls and refusal[0] == 7   # it sleeps at once: polling would spend its share of a core
+    leveret.Dict.objects.delete("relay-probe")

@@ -53,3 +53,14 @@ def test_without_a_direct_port_the_calls_go_as_frames(running, cluster, monkeypa
     assert got == (1, True, [2], True, 2, 1) and direct is None
     assert asked == ["DictGet", "DictUpdate", "DictGet", "DictGet", "DictLen", "DictGet"]   # the first: refused direct
     leveret.Dict.objects.delete("inside-5")
+
+
+def test_the_worker_lets_through_only_the_direct_ports_methods_and_says_whether_to_poll(running):
+    import os
+
+    from leveret._shared.direct_frames import SPIN_S
+
+    polls, refusal = running.relay_said.remote()
+    assert refusal == (7, "ObjectList is not a request a container makes on its direct connection")   # PERMISSION_DENIED
+    assert polls == (SPIN_S > 0 and len(os.sched_getaffinity(0)) > 1)   # (a container of less than a core: crun's test)
+    leveret.Dict.objects.delete("relay-probe")

@@ -9,13 +9,20 @@ import os
 import socket
 import struct
 import threading
+import time
 import weakref
+from typing import Callable
 
 HELLO = "Hello"
 OK = 0
 MAX_FRAME = 64 * 1024 * 1024   # a Dict value is at most 2 MiB, an update's 10,000 entries a few more
 _LEN = struct.Struct(">I")
 _HEAD = struct.Struct(">IB")   # request: id, method name's length; reply: id, status
+
+
+def frame(body: bytes) -> bytes:
+    """A frame of a body read from one (passed on as it is: worker/direct_relay.py)."""
+    return _LEN.pack(len(body)) + body
 
 
 def request_frame(req_id: int, method: str, payload: bytes) -> bytes:
@@ -81,14 +88,32 @@ class Refused(Exception):
         self.status, self.message = status, message
 
 
+_CHUNK = 256 * 1024
+
+
+def _spin_s() -> float:
+    """How long a caller polls for a reply before it sleeps in recv: a reply often comes within a
+    Dict call's time, and a thread woken from sleep (a process whose core went idle, more so in a
+    virtual machine) costs tens of microseconds more than one that is awake — a third of a call.
+    Up to this long, a call spends its core's time instead; none where there is one core only, for
+    the other end needs it. LEVERET_DIRECT_SPIN_US sets it (0: never poll)."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return 0.0
+    return max(0, int(os.environ.get("LEVERET_DIRECT_SPIN_US", "200"))) / 1e6
+
+
+SPIN_S = _spin_s()
 CONNECT_TIMEOUT_S = 5.0   # a port a firewall drops: the call goes another way, soon
 
 
 class _Conn:
     """A thread's connection, closed when the thread ends (its thread-local goes) or on close()."""
 
-    def __init__(self, sock: socket.socket):
-        self.sock, self.buffer = sock, bytearray()
+    def __init__(self, sock: socket.socket, spin_s: float):
+        self.sock, self.buffer, self.spin_s = sock, bytearray(), spin_s
+        # Received into, again and again: a fresh buffer for each recv (of as much as a large
+        # reply may bring) would be mapped and unmapped each time, costing more than the call.
+        self._chunk = memoryview(bytearray(_CHUNK))
         # Closed when this goes, even in a cycle of garbage (an exception's frames held it): the
         # collector calls this before the socket's own finalizer would warn.
         self.close = weakref.finalize(self, sock.close)
@@ -100,15 +125,29 @@ class _Conn:
             frames = take_frames(self.buffer)
             if frames:
                 return frames[0]
-            data = self.sock.recv(1 << 20)
-            if not data:
+            n = self._recv()
+            if not n:
                 raise Lost("the other end closed the connection")
-            self.buffer += data
+            self.buffer += self._chunk[:n]
+
+    def _recv(self) -> int:
+        """Receive into the chunk: polling for up to ``spin_s`` first (SPIN_S says why)."""
+        if self.spin_s:
+            deadline = time.perf_counter() + self.spin_s
+            while True:
+                try:
+                    return self.sock.recv_into(self._chunk, 0, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    if time.perf_counter() > deadline:
+                        break
+        return self.sock.recv_into(self._chunk)
 
 
 class FrameClient:
     """Blocking requests from whatever thread asks, on a connection of that thread's: ``address``
     (host, port), or a unix socket's path; ``opening``, the first frame, answered by an OK reply."""
+
+    spin_s = SPIN_S   # polling for a reply before sleeping (_spin_s)
 
     def __init__(self, address: tuple[str, int] | str, opening: bytes):
         self.address = address
@@ -117,12 +156,14 @@ class FrameClient:
         self._ids = itertools.count(1)
         self._open: weakref.WeakSet[_Conn] = weakref.WeakSet()   # every thread's: close() ends them all
 
-    def exchange(self, method: str, payload: bytes) -> bytes:
+    def exchange(self, method: str, payload: bytes | Callable[[], bytes]) -> bytes:
         """The reply's payload; Refused (not OK), or Lost if the connection broke and a fresh one
-        (a server restarted since) broke too."""
+        (a server restarted since) broke too. ``payload`` may be made once connected (``opened``
+        has been told what the other end said)."""
         for attempt in (1, 2):
             try:
-                return self._exchange(self._connection(), method, payload)
+                conn = self._connection()
+                return self._exchange(conn, method, payload() if callable(payload) else payload)
             except Refused:
                 raise
             except (OSError, Lost) as exc:
@@ -160,14 +201,19 @@ class FrameClient:
                 sock = socket.create_connection(self.address, timeout=CONNECT_TIMEOUT_S)
                 sock.settimeout(None)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._local.conn = conn = _Conn(sock)
+            self._local.conn = conn = _Conn(sock, self.spin_s)
             self._open.add(conn)
             sock.sendall(self.opening)
             _, status, reply = parse_reply(conn.read())
             if status != OK:
                 self.close_thread()
                 raise Refused(status, reply.decode("utf-8", "replace"))
+            self.opened(reply)
+            conn.spin_s = self.spin_s   # as the answer may have changed it
         return conn
+
+    def opened(self, reply: bytes) -> None:
+        """What the other end answered the opening with (a subclass may need it)."""
 
     def close_thread(self) -> None:
         """Close this thread's connection (the next call opens another)."""

@@ -1,27 +1,29 @@
-"""A container's direct connection: the frames of the server's direct port (a Dict's plain calls,
-_shared/direct_frames.py), relayed to that port with the container's token.
+"""A container's direct connection: the frames of the server's direct port (a Dict's and a Queue's
+plain calls, _shared/direct_frames.py), passed on to that port under the container's token.
 
     SDK in the container ─connects to the container's socket─▶ DirectOpen ─▶ serve(): a connection
-        to the server's direct port, its hello made with the container's token ─▶ OK to the SDK
-    [id, method, JSON request] ─▶ protobuf (rpc.ContainerCalls: only what a container may ask)
-        ─▶ the server, under the same id (a connection of its own) ─▶ [id, status, reply as JSON] back
+        to the server's direct port, its hello made with the container's token ─▶ OK to the SDK,
+        with what it needs: {"schema": the layouts of the messages, "spin": whether to poll for replies}
+    [id, method, request] ─▶ the server, under the same id (a connection of its own), untouched
+        ◀─ [id, status, reply] ─ untouched
     no task per request: each side's frames are passed on as they come
 
-The container's messages are protobuf's JSON mapping (its image may have no protobuf), as its
-ObjectCall frames are. Where the server has no direct port, or it cannot be reached, the
-container's connection is closed: its SDK then makes those calls as ObjectCall frames
-(container_calls.py).
+The SDK writes and reads the messages by the schema (_shared/protowire.py: its image may have no
+protobuf); the worker refuses methods a container may not make here, and the server checks the
+rest as for any caller with the container's token. Where the server has no direct port, or it
+cannot be reached, the container's connection is closed: its SDK then makes those calls as
+ObjectCall frames (container_calls.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 from typing import TYPE_CHECKING
 
-from .._shared.direct_frames import OK, frames_from, hello, parse_reply, parse_request, reply_frame, request_frame
-from ..container.calls import INVALID, REFUSED
+from .._shared.direct_frames import OK, frame, frames_from, hello, parse_reply, parse_request, reply_frame
 from .model import CallRefused
 
 if TYPE_CHECKING:
@@ -29,8 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leveret.worker")
 
-_INTERNAL = 13
-_STATUS_OF = {REFUSED: 7, INVALID: 3}   # a refusal here as the gRPC status the SDK reads: PERMISSION_DENIED, INVALID_ARGUMENT
+_PERMISSION_DENIED = 7   # gRPC's status code, which the SDK reads
 
 CONNECT_TIMEOUT_S = 5.0
 
@@ -55,19 +56,16 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
                  task.container_id, why)
         return
     up_reader, up_writer = upstream
-    methods: dict[int, str] = {}   # request id (the container's, on the server's connection too) -> its method
-    writer.write(reply_frame(0, OK, b""))
-    back = asyncio.ensure_future(_replies(up_reader, writer, methods, calls))
+    writer.write(reply_frame(0, OK, json.dumps({"schema": calls.direct_schema, "spin": _may_spin(task)}).encode()))
+    back = asyncio.ensure_future(_replies(up_reader, writer))
     try:
         async for body in frames_from(reader):   # ends with the container's connection
-            req_id, method, payload = parse_request(body)
-            try:
-                request = calls.direct_request(method, payload)
-            except CallRefused as exc:
-                writer.write(reply_frame(req_id, _STATUS_OF.get(exc.error, _INTERNAL), exc.message.encode()))
+            req_id, method, _ = parse_request(body)
+            if method not in calls.direct_methods:
+                writer.write(reply_frame(req_id, _PERMISSION_DENIED, f"{method} is not a request a container makes"
+                                         " on its direct connection".encode()))
                 continue
-            methods[req_id] = method
-            up_writer.write(request_frame(req_id, method, request))
+            up_writer.write(frame(body))
     except (ConnectionError, ValueError):   # the container went away, or sent what is not a frame
         return
     finally:
@@ -75,19 +73,20 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
         up_writer.close()
 
 
-async def _replies(up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter, methods: dict, calls) -> None:
-    """The server's replies, as JSON, to the container; the server gone: the container's connection
-    closed (its SDK's call goes again another way)."""
+def _may_spin(task: "ContainerTask") -> bool:
+    """Whether the container's SDK may poll for a reply before it sleeps (_shared/direct_frames.py):
+    not where it has less than a core, whose time the polling would spend."""
+    cpu = task.a.definition.cpu if task.a is not None else 0.0
+    return not 0 < cpu < 1
+
+
+async def _replies(up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The server's replies, to the container; the server gone: the container's connection closed
+    (its SDK's call goes again another way)."""
     try:
         async for body in frames_from(up_reader):
-            req_id, status, reply = parse_reply(body)
-            method = methods.pop(req_id, None)
-            if method is None:
-                continue
-            if status == OK:
-                reply = calls.direct_reply(method, reply)
             if not writer.is_closing():
-                writer.write(reply_frame(req_id, status, reply))
+                writer.write(frame(body))
     except (ConnectionError, ValueError):
         pass
     writer.close()

@@ -15,6 +15,7 @@ import grpc
 from .._wire import api_pb2 as pb
 from .._wire import blobs
 from .._wire.channel import Stub
+from .._wire.direct import METHODS, wire_schema
 from ..container import calls as C
 from . import convert
 from .model import CallOutput, CallRefused, MountFile
@@ -56,6 +57,10 @@ OBJECT_METHODS = frozenset({"ObjectGetOrCreate", "ObjectList", "DictUpdate", "Di
                             "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems",
                             "VolumeChunksMissing", "VolumeChunkPut", "VolumeChunkGet", "VolumeCommit", "VolumeList",
                             "VolumeGetFile", "VolumeChanges", "VolumeCopy"})
+
+
+DIRECT_METHODS = METHODS & OBJECT_METHODS
+_direct_schema: dict | None = None
 
 
 def _refused(err: grpc.aio.AioRpcError) -> CallRefused:
@@ -129,25 +134,17 @@ class ContainerCalls:
         return json_format.MessageToJson(await self._unary(method, request), preserving_proto_field_name=True,
                                          always_print_fields_with_no_presence=True, indent=None)
 
-    # A container's direct connection (direct_relay.py): its JSON requests as the direct port's
-    # protobuf, and the replies back.
+    # A container's direct connection (direct_relay.py): the methods it may make there, and the
+    # layouts its SDK writes their messages by (its image may have no protobuf).
 
-    def direct_request(self, method: str, body: bytes) -> bytes:
-        from google.protobuf import json_format
+    direct_methods = DIRECT_METHODS
 
-        if method not in OBJECT_METHODS:
-            raise CallRefused(C.REFUSED, f"{method} is not a request a container makes")
-        try:
-            return json_format.Parse(body, getattr(pb, method + "Request")()).SerializeToString()
-        except json_format.ParseError as exc:
-            raise CallRefused(C.INVALID, f"{method}: {exc}") from None
-
-    def direct_reply(self, method: str, payload: bytes) -> bytes:
-        from google.protobuf import json_format
-
-        return json_format.MessageToJson(getattr(pb, method + "Response").FromString(payload),
-                                         preserving_proto_field_name=True, always_print_fields_with_no_presence=True,
-                                         indent=None).encode()
+    @property
+    def direct_schema(self) -> dict:
+        global _direct_schema
+        if _direct_schema is None:
+            _direct_schema = wire_schema(DIRECT_METHODS)
+        return _direct_schema
 
     # A volume mounted in the container (volumes.py): its files as (path, kind, size, mode, mtime, chunks).
 

@@ -2,8 +2,13 @@
 Dicts and Queues on a plain TCP connection, answered by the servicer's own methods, as on gRPC.
 
     connection ─hello─▶ the token checked as TokenCheck does (main.py) ─▶ each request: a method
-        of METHODS that the token may call ─▶ servicer.<Method>(request, context) in a task of its
-        own ─▶ the reply (a refusal: its status and message, as context.abort gives them on gRPC)
+        of METHODS that the token may call ─▶ servicer.<Method>(request, context), begun at once
+        ─▶ the reply (a refusal: its status and message, as context.abort gives them on gRPC)
+
+A method that has its answer without waiting (a Dict op on SQLite: writes.run_now) is answered
+before the next request is read, and the replies to what one read brought go in one write; one
+that waits (a blocking Queue get) goes on in a task of its own from where it waited (``_Resume``),
+as Python 3.12's eager tasks do.
 """
 
 from __future__ import annotations
@@ -14,15 +19,15 @@ import secrets
 import socket
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from ..._wire import api_pb2 as pb
+from ..._wire.direct import METHODS
 from ..._shared.direct_frames import HELLO, OK, parse_request, reply_frame, take_frames
 from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
 
 log = logging.getLogger("leveret.server")
 
-METHODS = frozenset({"DictUpdate", "DictGet", "DictLen", "DictContents", "QueuePut", "QueueGet", "QueueLen",
-                     "QueueClear"})
 _REQUESTS = {m: getattr(pb, m + "Request") for m in METHODS}
 _UNAUTHENTICATED = "missing or wrong token: set LEVERET_TOKEN to the server's token"
 
@@ -77,7 +82,8 @@ class DirectPort:
             if server is not None:
                 await server.wait_closed()
 
-    async def serve(self, conn: "_Connection", req_id: int, method: str, payload: bytes) -> None:
+    async def answer(self, conn: "_Connection", req_id: int, method: str, payload: bytes) -> bytes:
+        """The reply frame to a request (a refusal too)."""
         try:
             if method not in METHODS:
                 raise _Aborted(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not served on the direct port: call it by gRPC")
@@ -85,14 +91,36 @@ class DirectPort:
                 raise _Aborted(grpc.StatusCode.PERMISSION_DENIED, f"this token may not call {method}")
             response = await getattr(self.servicer, method)(_REQUESTS[method].FromString(payload),
                                                             _Context(conn.authorization))
-            reply = reply_frame(req_id, OK, response.SerializeToString())
+            return reply_frame(req_id, OK, response.SerializeToString())
         except _Aborted as exc:
-            reply = reply_frame(req_id, exc.code.value[0], exc.details.encode())
+            return reply_frame(req_id, exc.code.value[0], exc.details.encode())
+        except DecodeError as exc:
+            return reply_frame(req_id, grpc.StatusCode.INVALID_ARGUMENT.value[0], f"not a {method}Request: {exc}".encode())
         except Exception as exc:
             log.exception("direct port: %s failed", method)
-            reply = reply_frame(req_id, grpc.StatusCode.INTERNAL.value[0], f"{type(exc).__name__}: {exc}".encode())
-        if not conn.transport.is_closing():
-            conn.transport.write(reply)
+            return reply_frame(req_id, grpc.StatusCode.INTERNAL.value[0], f"{type(exc).__name__}: {exc}".encode())
+
+
+class _Resume:
+    """Awaited by a task: the rest of a coroutine begun outside any task, from where it waited on
+    ``pending`` (what it yielded), as if that task had begun it."""
+
+    def __init__(self, coro, pending):
+        self.coro, self.pending = coro, pending
+
+    def __await__(self):
+        pending = self.pending
+        while True:
+            try:
+                sent = yield pending
+            except BaseException as exc:   # the task cancelled: into the coroutine, where it waits
+                step = self.coro.throw, exc
+            else:
+                step = self.coro.send, sent
+            try:
+                pending = step[0](step[1])
+            except StopIteration as done:
+                return done.value
 
 
 class _Connection(asyncio.Protocol):
@@ -124,6 +152,7 @@ class _Connection(asyncio.Protocol):
             log.info("direct port: closing a connection: %s", exc)
             self.transport.close()
             return
+        replies = []
         for body in frames:
             req_id, method, payload = parse_request(body)
             if self.role is None:
@@ -131,9 +160,22 @@ class _Connection(asyncio.Protocol):
                 if self.role is None:
                     return
                 continue
-            task = asyncio.ensure_future(self.port.serve(self, req_id, method, payload))
+            coro = self.port.answer(self, req_id, method, payload)
+            try:
+                pending = coro.send(None)
+            except StopIteration as done:   # answered without waiting
+                replies.append(done.value)
+                continue
+            task = asyncio.ensure_future(self._finish(coro, pending))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
+        if replies:
+            self.transport.write(b"".join(replies))
+
+    async def _finish(self, coro, pending) -> None:
+        reply = await _Resume(coro, pending)
+        if not self.transport.is_closing():
+            self.transport.write(reply)
 
     def _hello(self, req_id: int, method: str, payload: bytes) -> None:
         authorization = payload.decode("utf-8", "replace")
