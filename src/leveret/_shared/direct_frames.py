@@ -4,6 +4,7 @@ client both of the SDK's kinds build on: bytes only, no protobuf here."""
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import socket
@@ -97,9 +98,10 @@ def _spin_s() -> float:
     virtual machine) costs tens of microseconds more than one that is awake — a third of a call.
     Up to this long, a call spends its core's time instead; none where there is one core only, for
     the other end needs it. LEVERET_DIRECT_SPIN_US sets it (0: never poll)."""
-    if len(os.sched_getaffinity(0)) < 2:
-        return 0.0
-    return max(0, int(os.environ.get("LEVERET_DIRECT_SPIN_US", "200"))) / 1e6
+    raw = os.environ.get("LEVERET_DIRECT_SPIN_US", "200")
+    if not raw.strip().isdigit():
+        raise ValueError(f"LEVERET_DIRECT_SPIN_US is a whole number of microseconds (0: never poll), not {raw!r}")
+    return int(raw) / 1e6 if len(os.sched_getaffinity(0)) > 1 else 0.0
 
 
 SPIN_S = _spin_s()
@@ -111,6 +113,7 @@ class _Conn:
 
     def __init__(self, sock: socket.socket, spin_s: float):
         self.sock, self.buffer, self.spin_s = sock, bytearray(), spin_s
+        self.frames: collections.deque[bytes] = collections.deque()   # read whole, not yet asked for
         # Received into, again and again: a fresh buffer for each recv (of as much as a large
         # reply may bring) would be mapped and unmapped each time, costing more than the call.
         self._chunk = memoryview(bytearray(_CHUNK))
@@ -122,9 +125,11 @@ class _Conn:
     def read(self) -> bytes:
         """The next frame's body (one request at a time on a connection: its reply)."""
         while True:
-            frames = take_frames(self.buffer)
-            if frames:
-                return frames[0]
+            if self.frames:
+                return self.frames.popleft()
+            self.frames.extend(take_frames(self.buffer))
+            if self.frames:
+                continue
             n = self._recv()
             if not n:
                 raise Lost("the other end closed the connection")

@@ -6,7 +6,7 @@ plain calls, _shared/direct_frames.py), passed on to that port under the contain
         with what it needs: {"schema": the layouts of the messages, "spin": whether to poll for replies}
     [id, method, request] ─▶ the server, under the same id (a connection of its own), untouched
         ◀─ [id, status, reply] ─ untouched
-    no task per request: each side's frames are passed on as they come
+    each side's frames passed on as they are read (protocols, not streams): no task nor wake-up per frame
 
 The SDK writes and reads the messages by the schema (_shared/protowire.py: its image may have no
 protobuf); the worker refuses methods a container may not make here, and the server checks the
@@ -21,9 +21,9 @@ import asyncio
 import json
 import logging
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from .._shared.direct_frames import OK, frame, frames_from, hello, parse_reply, parse_request, reply_frame
+from .._shared.direct_frames import OK, frame, hello, parse_reply, parse_request, reply_frame, take_frames
 from .model import CallRefused
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ CONNECT_TIMEOUT_S = 5.0
 
 
 async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Relay the container's direct connection (its DirectOpen read) until it ends."""
     addresses, token = task.agent.direct_addresses, task.a.token if task.a is not None else ""
     if not addresses or not token:
         return   # closed by the caller: the SDK goes by ObjectCall frames
@@ -44,33 +45,27 @@ async def serve(task: "ContainerTask", reader: asyncio.StreamReader, writer: asy
         calls = task.calls()
     except CallRefused:
         return
-    upstream, why = None, None
+    down = _Down(writer.transport, calls.direct_methods)
+    up, why = None, None
     for address in addresses:   # the server's unix socket where this host is its, else its port
         try:
-            upstream = await asyncio.wait_for(_open(address, token), CONNECT_TIMEOUT_S)
+            up = await asyncio.wait_for(_open(address, token, down.reply), CONNECT_TIMEOUT_S)
             break
         except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
             why = exc
-    if upstream is None:
+    if up is None:
         log.info("container %s: no direct connection to the server (%s): its Dict calls go by gRPC",
                  task.container_id, why)
         return
-    up_reader, up_writer = upstream
+    down.up = up
+    # From here the container's frames come to _Down as they are read (the SDK sends none before
+    # this answer), and go on in the same turn of the loop: no coroutine woken per frame.
+    writer.transport.set_protocol(down)
     writer.write(reply_frame(0, OK, json.dumps({"schema": calls.direct_schema, "spin": _may_spin(task)}).encode()))
-    back = asyncio.ensure_future(_replies(up_reader, writer))
     try:
-        async for body in frames_from(reader):   # ends with the container's connection
-            req_id, method, _ = parse_request(body)
-            if method not in calls.direct_methods:
-                writer.write(reply_frame(req_id, _PERMISSION_DENIED, f"{method} is not a request a container makes"
-                                         " on its direct connection".encode()))
-                continue
-            up_writer.write(frame(body))
-    except (ConnectionError, ValueError):   # the container went away, or sent what is not a frame
-        return
+        await down.closed
     finally:
-        back.cancel()
-        up_writer.close()
+        up.close()
 
 
 def _may_spin(task: "ContainerTask") -> bool:
@@ -80,20 +75,95 @@ def _may_spin(task: "ContainerTask") -> bool:
     return not 0 < cpu < 1
 
 
-async def _replies(up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """The server's replies, to the container; the server gone: the container's connection closed
-    (its SDK's call goes again another way)."""
-    try:
-        async for body in frames_from(up_reader):
-            if not writer.is_closing():
-                writer.write(frame(body))
-    except (ConnectionError, ValueError):
-        pass
-    writer.close()
+class _Frames(asyncio.Protocol):
+    """Whole frames as they are read (``frames``); what is not frames closes the connection."""
+
+    transport: asyncio.Transport
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        try:
+            bodies = take_frames(self.buffer)
+        except ValueError:
+            self.transport.close()
+            return
+        self.frames(bodies)
+
+    def frames(self, bodies: list[bytes]) -> None:
+        raise NotImplementedError
 
 
-async def _open(address: tuple[str, int] | str, token: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A connection to the server's direct port, its hello answered."""
+class _Down(_Frames):
+    """The container's side: its requests to the server (``up``) if the port serves them there,
+    else refused here; the server's replies (``reply``) back to it."""
+
+    def __init__(self, transport: asyncio.Transport, methods: frozenset):
+        super().__init__()
+        self.transport, self.methods = transport, methods   # (a transport made with another protocol)
+        self.up: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def frames(self, bodies: list[bytes]) -> None:
+        out = []
+        for body in bodies:
+            req_id, method, _ = parse_request(body)
+            if method in self.methods:
+                out.append(frame(body))
+            else:
+                self.transport.write(reply_frame(req_id, _PERMISSION_DENIED, f"{method} is not a request a container"
+                                                 " makes on its direct connection".encode()))
+        if out and not self.up.is_closing():
+            self.up.write(b"".join(out))
+
+    def reply(self, body: bytes | None) -> None:
+        """A reply from the server; None: the server closed the connection, so this one ends too
+        (the SDK's call goes again another way)."""
+        if body is None:
+            self.transport.close()
+        elif not self.transport.is_closing():
+            self.transport.write(frame(body))
+
+    def eof_received(self) -> bool:
+        return False   # the transport closes itself
+
+    def connection_lost(self, exc) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class _Up(_Frames):
+    """The server's side: the hello's answer (``opened``), then each reply to ``on_frame``."""
+
+    def __init__(self, on_frame: Callable[[bytes | None], None]):
+        super().__init__()
+        self.on_frame = on_frame
+        self.opened = asyncio.get_running_loop().create_future()
+
+    def frames(self, bodies: list[bytes]) -> None:
+        if bodies and not self.opened.done():
+            self.opened.set_result(bodies.pop(0))
+        for body in bodies:
+            self.on_frame(body)
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError("the server closed the direct connection"))
+        else:
+            self.on_frame(None)
+        self.on_frame = lambda body: None
+
+
+async def _open(address: tuple[str, int] | str, token: str, on_frame: Callable[[bytes | None], None]) -> asyncio.Transport:
+    """A connection to the server's direct port, its hello answered; each reply then goes to
+    ``on_frame`` as it comes (None once the server closed it)."""
+    loop = asyncio.get_running_loop()
+    up = _Up(on_frame)
     if isinstance(address, str):   # connected here: uvloop cannot connect to an abstract name itself
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -102,19 +172,16 @@ async def _open(address: tuple[str, int] | str, token: str) -> tuple[asyncio.Str
         except OSError:
             sock.close()
             raise
-        reader, writer = await asyncio.open_unix_connection(sock=sock)
+        transport, _ = await loop.create_unix_connection(lambda: up, sock=sock)
     else:
-        reader, writer = await asyncio.open_connection(*address)
-        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport, _ = await loop.create_connection(lambda: up, *address)
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        writer.write(hello(token))
-        first = await anext(aiter(frames_from(reader)), None)   # nothing else comes before a request
-        if first is None:
-            raise ConnectionError("the server closed the direct connection")
-        _, status, message = parse_reply(first)
+        transport.write(hello(token))
+        _, status, message = parse_reply(await up.opened)
         if status != OK:
             raise ConnectionError(f"the server refused the container's token: {message.decode(errors='replace')}")
     except BaseException:
-        writer.close()
+        transport.close()
         raise
-    return reader, writer
+    return transport

@@ -3,8 +3,6 @@ between the wire's messages and the server's own calls."""
 
 from __future__ import annotations
 
-import contextlib
-
 import grpc
 
 from ..errors import AlreadyExists, Invalid, NotFound
@@ -19,12 +17,22 @@ def small(sizes: list[int]) -> bool:
 
 STATUS = {NotFound: grpc.StatusCode.NOT_FOUND, AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
           Invalid: grpc.StatusCode.INVALID_ARGUMENT}
+REFUSALS = tuple(STATUS)
 
 
-@contextlib.asynccontextmanager
-async def refusals_as_status(context):
-    """Inside: the server's refusals (server/errors.py) end the RPC with their status and message."""
-    try:
-        yield
-    except (NotFound, AlreadyExists, Invalid) as exc:
-        await context.abort(STATUS[type(exc)], exc.message)
+class refusals_as_status:
+    """``async with refusals_as_status(context):`` inside, the server's refusals (server/errors.py)
+    end the RPC with their status and message. A class, not a generator: it is on every call."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context):
+        self.context = context
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind, exc, tb) -> bool:
+        if kind is not None and issubclass(kind, REFUSALS):
+            await self.context.abort(next(STATUS[k] for k in kind.__mro__ if k in STATUS), exc.message)
+        return False
