@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import socket
 from typing import NamedTuple
 
-from ._shared.direct_frames import FrameClient, Refused
+from ._shared.direct_frames import OK, FrameClient, Lost, Refused, dial, parse_reply, read_frame
 from . import _serialization as ser
 from .container import calls as C
 from .container import protocol as P
@@ -51,16 +52,38 @@ class Output(NamedTuple):
     data_blob_id: str
 
 
-class RelayClient(FrameClient):
-    """A Dict's and a Queue's plain calls from this container's threads, each on a direct
-    connection of its thread to the worker (DirectOpen), which passes them on to the server's
-    direct port. The messages are protobuf's, written and read by the schema the worker answers
-    DirectOpen with (_shared/protowire.py): this image may have no protobuf."""
+class HandedClient(FrameClient):
+    """A Dict's and a Queue's plain calls from this container's threads, each on a connection of
+    its thread to the server's direct port that the worker made with the container's token and
+    handed over (DirectOpen, answered with the connection's descriptor: worker/direct_handover.py).
+    The messages are protobuf's, written and read by the schema that came with it
+    (_shared/protowire.py): this image may have no protobuf."""
 
     def __init__(self, path: str, url: str):
         super().__init__(path, P.encode(P.DirectOpen()))
         self.url = url
         self.schema: dict | None = None
+
+    def connect(self) -> socket.socket:
+        worker = dial(self.address)
+        fds: list[int] = []
+        try:
+            worker.sendall(self.opening)
+            start, fds, _, _ = socket.recv_fds(worker, 1 << 16, 1)
+            if not start:
+                raise Lost("the worker made no direct connection")
+            _, status, reply = parse_reply(read_frame(worker, start))
+            if status != OK:
+                raise Refused(status, reply.decode("utf-8", "replace"))
+            if len(fds) != 1:
+                raise Lost("the worker's answer came without a connection")
+            server = socket.socket(fileno=fds.pop())
+            self.opened(reply)
+            return server
+        finally:
+            for fd in fds:
+                os.close(fd)
+            worker.close()
 
     def opened(self, reply: bytes) -> None:
         import json
@@ -163,13 +186,13 @@ class ContainerClient:
         return answer
 
     async def find_direct(self) -> None:
-        """From now on, a Dict's plain calls go from the caller's thread on a direct connection to
-        the worker, which relays them to the server's direct port (worker/direct_relay.py). Where
-        it cannot, it closes that connection, and they go as ObjectCall frames again (_rpc_op.py)."""
+        """From now on, a Dict's plain calls go from the caller's thread on a connection to the
+        server's direct port that the worker opens and hands over (worker/direct_handover.py).
+        Where it cannot, they go as ObjectCall frames again (_rpc_op.py)."""
         if self._direct_asked:
             return
         self._direct_asked = True
-        self.direct = RelayClient(self.path, self.url)
+        self.direct = HandedClient(self.path, self.url)
 
     async def close(self) -> None:
         if self.direct is not None:

@@ -9,7 +9,7 @@
     await d.get.aio("k")   # async
 
 A plain call runs in the caller's thread, each RPC on the server's direct port (_wire/direct.py;
-in a container, through its worker: _container_client.RelayClient): no hop to the SDK's loop, no
+in a container, on a connection its worker hands it: _container_client.HandedClient): no hop to the SDK's loop, no
 gRPC framing — when the object is hydrated and its client has that port (``client.direct``).
 Otherwise (its first use, a server without the port, a broken connection) the RPCs go as
 ``client.object_call`` on the SDK's loop, as ``.aio`` always does. Requests are protobuf's

@@ -68,13 +68,13 @@ def frames_path(name: str) -> tuple:
     return _plain_calls(name, forbid_frames=False)
 
 
-def _relay_said() -> tuple:
+def _direct_said() -> tuple:
     """What this container's direct connection says: (whether it polls for replies, the refusal of
-    a method the direct port does not serve for containers)."""
+    a method the direct port does not serve)."""
     from leveret import _client
     from leveret._shared.direct_frames import Refused
 
-    leveret.Dict.from_name("relay-probe", create_if_missing=True).put("k", 1)   # opens the way
+    leveret.Dict.from_name("direct-probe", create_if_missing=True).put("k", 1)   # opens the way
     direct = _client._client.direct
     try:
         direct.exchange("ObjectList", b"")
@@ -85,10 +85,16 @@ def _relay_said() -> tuple:
 
 
 @app.function()
-def relay_said() -> tuple:
-    return _relay_said()
+def direct_said() -> tuple:
+    return _direct_said()
 
 
 @app.function(cpu=0.5)
-def relay_said_half_a_core() -> tuple:
-    return _relay_said()
+def direct_said_half_a_core() -> tuple:
+    return _direct_said()
+
+
+@app.function(block_network=True)
+def direct_path_without_network(name: str) -> tuple:
+    """Its own network namespace, with nothing in it: the connection it is handed still reaches the server."""
+    return _plain_calls(name, forbid_frames=True)

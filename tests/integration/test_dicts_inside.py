@@ -38,10 +38,10 @@ def test_a_container_cannot_delete_named_objects(running):
     leveret.Dict.objects.delete("inside-3")
 
 
-def test_plain_calls_in_a_container_go_on_its_direct_connection_relayed_by_the_worker(running, cluster):
+def test_plain_calls_in_a_container_go_on_the_direct_connection_its_worker_opens(running, cluster):
     leveret.Dict.objects.create("inside-4")
     got, direct, asked = running.direct_path.remote("inside-4")
-    assert got == (1, True, [2], True, 2, 1) and direct == "RelayClient" and asked == []
+    assert got == (1, True, [2], True, 2, 1) and direct == "HandedClient" and asked == []
     assert dict(leveret.Dict.from_name("inside-4").items()) == {"b": [2]}
     leveret.Dict.objects.delete("inside-4")
 
@@ -55,12 +55,12 @@ def test_without_a_direct_port_the_calls_go_as_frames(running, cluster, monkeypa
     leveret.Dict.objects.delete("inside-5")
 
 
-def test_the_worker_lets_through_only_the_direct_ports_methods_and_says_whether_to_poll(running):
+def test_a_container_calls_the_server_on_the_connection_its_worker_hands_it_and_is_told_whether_to_poll(running):
     import os
 
     from leveret._shared.direct_frames import SPIN_S
 
-    polls, refusal = running.relay_said.remote()
-    assert refusal == (7, "ObjectList is not a request a container makes on its direct connection")   # PERMISSION_DENIED
+    polls, refusal = running.direct_said.remote()
+    assert refusal == (12, "ObjectList is not served on the direct port: call it by gRPC")   # the server's UNIMPLEMENTED
     assert polls == (SPIN_S > 0 and len(os.sched_getaffinity(0)) > 1)   # (a container of less than a core: crun's test)
-    leveret.Dict.objects.delete("relay-probe")
+    leveret.Dict.objects.delete("direct-probe")

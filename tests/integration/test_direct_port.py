@@ -79,26 +79,23 @@ def test_a_connection_not_speaking_the_protocol_is_closed(cluster):
         assert sock.recv(100) == b""
 
 
-def test_a_worker_relays_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(cluster):
-    from leveret._shared.direct_frames import parse_reply, request_frame
-    from leveret.worker.direct_relay import _open
+def test_a_worker_connects_to_the_tcp_port_where_the_unix_socket_is_not_its_hosts(cluster):
+    from leveret._shared.direct_frames import parse_reply, read_frame, request_frame
+    from leveret.worker.direct_handover import _open
 
-    async def ask(address):
-        replies = asyncio.Queue()
-        transport = await _open(address, cluster.server.tokens.container_token("ct-relay"), replies.put_nowait)
-        try:
-            transport.write(request_frame(7, "DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()))
-            req_id, status, reply = parse_reply(await asyncio.wait_for(replies.get(), 10))
+    def ask(address):
+        sock = run_sync(_open(address, cluster.server.tokens.container_token("ct-relay")))
+        with sock:   # blocking, as the container's SDK uses it
+            sock.sendall(request_frame(7, "DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()))
+            req_id, status, reply = parse_reply(read_frame(sock))
             assert req_id == 7
             return status, reply
-        finally:
-            transport.close()
 
     for address in (("127.0.0.1", cluster.server.direct.port), "\0" + cluster.server.direct.local_socket):
-        status, reply = run_sync(ask(address))
+        status, reply = ask(address)
         assert status == 5 and b"no Dict with id 'di-none'" in reply   # NOT_FOUND, from the server
     with pytest.raises(OSError):
-        run_sync(ask("\0leveret-direct-nobody"))
+        ask("\0leveret-direct-nobody")
 
 
 def test_a_forked_child_makes_its_own_connection(d):
@@ -146,66 +143,42 @@ def test_an_interrupted_blocking_get_leaves_no_reply_behind(cluster):
         assert q.len() == 0
 
 
-def test_the_relay_passes_frames_both_ways_refuses_other_methods_and_ends_with_the_server(cluster):
-    """worker/direct_relay.serve between a container's socket and a server: the real one, then one
-    that closes the connection after the hello."""
+def test_the_worker_hands_the_container_a_connection_to_the_server_made_with_its_token(cluster):
+    """worker/direct_handover.serve on a container's socket: the answer comes with a connection on
+    which the container calls the server as that container; without a server, no answer."""
     import json
     import types
 
-    from leveret._shared.direct_frames import frames_from, parse_reply, reply_frame, request_frame
-    from leveret.worker import direct_relay
+    from leveret._shared.direct_frames import parse_reply, read_frame, request_frame, take_frames
+    from leveret.worker import direct_handover
 
-    calls = types.SimpleNamespace(direct_methods=frozenset({"DictLen"}), direct_schema={"x": {}})
+    calls = types.SimpleNamespace(direct_schema={"x": {}})
     container_token = cluster.server.tokens.container_token("ct-serve")
 
-    def task(address):
+    def task(addresses):
         return types.SimpleNamespace(
-            agent=types.SimpleNamespace(direct_addresses=[address]), container_id="ct-serve", calls=lambda: calls,
+            agent=types.SimpleNamespace(direct_addresses=addresses), container_id="ct-serve", calls=lambda: calls,
             a=types.SimpleNamespace(token=container_token, definition=types.SimpleNamespace(cpu=0.25)))
 
-    async def relay(address, requests):
-        """What the container reads: the opening answer, then a reply to each request."""
+    async def open_direct(addresses):
+        """What the container receives: (the answer's bytes, the descriptors with it)."""
         mine, workers = socket.socketpair()
         reader, writer = await asyncio.open_unix_connection(sock=workers)
-        served = asyncio.ensure_future(direct_relay.serve(task(address), reader, writer))
-        c_reader, c_writer = await asyncio.open_unix_connection(sock=mine)
-        got = []
-        frames = aiter(frames_from(c_reader))
-        got.append(parse_reply(await asyncio.wait_for(anext(frames), 10)))
-        for i, (method, payload) in enumerate(requests, 1):
-            c_writer.write(request_frame(i, method, payload))
-            got.append(parse_reply(await asyncio.wait_for(anext(frames), 10)))
-        c_writer.close()
-        await asyncio.wait_for(served, 10)
+        await asyncio.wait_for(direct_handover.serve(task(addresses), reader, writer), 10)
         writer.close()   # as the worker does once serve returns
-        return got
+        with mine:
+            got = await asyncio.get_running_loop().run_in_executor(None, lambda: socket.recv_fds(mine, 1 << 16, 1))
+        return got[0], got[1]
 
-    got = run_sync(relay("\0" + cluster.server.direct.local_socket,
-                         [("DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()), ("ObjectList", b"")]))
-    assert got[0][:2] == (0, 0) and json.loads(got[0][2]) == {"schema": {"x": {}}, "spin": False}   # cpu=0.25: no polling
-    assert got[1][:2] == (1, 5) and b"no Dict with id 'di-none'" in got[1][2]   # NOT_FOUND, from the server
-    assert got[2] == (2, 7, b"ObjectList is not a request a container makes on its direct connection")
+    answer, fds = run_sync(open_direct(["\0leveret-direct-nobody", "\0" + cluster.server.direct.local_socket]))
+    (body,) = take_frames(bytearray(answer))
+    assert len(fds) == 1 and parse_reply(body)[:2] == (0, 0)
+    assert json.loads(parse_reply(body)[2]) == {"schema": {"x": {}}, "spin": False}   # cpu=0.25: no polling
+    with socket.socket(fileno=fds[0]) as server:   # the container's own, to the server
+        server.sendall(request_frame(1, "DictLen", pb.DictLenRequest(dict_id="di-none").SerializeToString()))
+        req_id, status, reply = parse_reply(read_frame(server))
+        assert (req_id, status) == (1, 5) and b"no Dict with id 'di-none'" in reply   # NOT_FOUND: it is the server
+        server.sendall(request_frame(2, "ObjectDelete", b""))
+        assert parse_reply(read_frame(server))[:2] == (2, 12)   # UNIMPLEMENTED: only the direct port's methods
 
-    async def closing_server():
-        async def one(reader, writer):
-            await anext(aiter(frames_from(reader)))   # the hello
-            writer.write(reply_frame(0, 0, b""))
-            await anext(aiter(frames_from(reader)))   # a request: then it goes away
-            writer.close()
-        server = await asyncio.start_server(one, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        mine, workers = socket.socketpair()
-        reader, writer = await asyncio.open_unix_connection(sock=workers)
-        served = asyncio.ensure_future(direct_relay.serve(task(("127.0.0.1", port)), reader, writer))
-        c_reader, c_writer = await asyncio.open_unix_connection(sock=mine)
-        frames = aiter(frames_from(c_reader))
-        await asyncio.wait_for(anext(frames), 10)   # opened
-        c_writer.write(request_frame(1, "DictLen", b""))
-        ended = await asyncio.wait_for(anext(frames, None), 10)   # no reply: the connection ends
-        await asyncio.wait_for(served, 10)
-        writer.close()
-        c_writer.close()
-        server.close()
-        return ended
-
-    assert run_sync(closing_server()) is None
+    assert run_sync(open_direct(["\0leveret-direct-nobody"])) == (b"", [])   # closed without an answer

@@ -1,6 +1,6 @@
 """The direct port's frames (_wire/direct.py says the protocol), for the SDK, the server and the
-worker that relays its containers' (worker/direct_relay.py), and ``FrameClient``, the blocking
-client both of the SDK's kinds build on: bytes only, no protobuf here."""
+worker that opens its containers' connections (worker/direct_handover.py), and ``FrameClient``,
+the blocking client both of the SDK's kinds build on: bytes only, no protobuf here."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ OK = 0
 MAX_FRAME = 64 * 1024 * 1024   # a Dict value is at most 2 MiB, an update's 10,000 entries a few more
 _LEN = struct.Struct(">I")
 _HEAD = struct.Struct(">IB")   # request: id, method name's length; reply: id, status
-
-
-def frame(body: bytes) -> bytes:
-    """A frame of a body read from one (passed on as it is: worker/direct_relay.py)."""
-    return _LEN.pack(len(body)) + body
 
 
 def request_frame(req_id: int, method: str, payload: bytes) -> bytes:
@@ -148,6 +143,43 @@ class _Conn:
         return self.sock.recv_into(self._chunk)
 
 
+def dial(address: tuple[str, int] | str) -> socket.socket:
+    """A blocking connection to ``address``: (host, port), or a unix socket's path (an abstract
+    one's name after a NUL)."""
+    if isinstance(address, str):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(address)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    sock = socket.create_connection(address, timeout=CONNECT_TIMEOUT_S)
+    sock.settimeout(None)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def read_frame(sock: socket.socket, start: bytes = b"") -> bytes:
+    """One whole frame's body from a blocking socket on which nothing else comes after it (an
+    opening's answer), ``start`` being its first bytes if some were read already."""
+    data = bytearray(start)
+
+    def size() -> int | None:
+        return _LEN.unpack_from(data)[0] if len(data) >= _LEN.size else None
+
+    while size() is None or len(data) - _LEN.size < size():
+        if (size() or 0) > MAX_FRAME:
+            raise Lost(f"a frame of {size()} bytes: at most {MAX_FRAME}")
+        more = sock.recv(1 << 16)
+        if not more:
+            raise Lost("the other end closed the connection")
+        data += more
+    if len(data) - _LEN.size > size():
+        raise Lost("more than the answer came before a request")
+    return bytes(data[_LEN.size:])
+
+
 class FrameClient:
     """Blocking requests from whatever thread asks, on a connection of that thread's: ``address``
     (host, port), or a unix socket's path; ``opening``, the first frame, answered by an OK reply."""
@@ -195,27 +227,23 @@ class FrameClient:
         if conn is not None and conn.pid != os.getpid():
             conn = self._local.conn = None   # the parent's (closing it here leaves the parent's open)
         if conn is None:
-            if isinstance(self.address, str):
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    sock.connect(self.address)
-                except OSError:
-                    sock.close()
-                    raise
-            else:
-                sock = socket.create_connection(self.address, timeout=CONNECT_TIMEOUT_S)
-                sock.settimeout(None)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._local.conn = conn = _Conn(sock, self.spin_s)
+            self._local.conn = conn = _Conn(self.connect(), self.spin_s)
             self._open.add(conn)
+        return conn
+
+    def connect(self) -> socket.socket:
+        """A connection whose opening was answered OK (``opened`` told the answer); Refused if not."""
+        sock = dial(self.address)
+        try:
             sock.sendall(self.opening)
-            _, status, reply = parse_reply(conn.read())
+            _, status, reply = parse_reply(read_frame(sock))
             if status != OK:
-                self.close_thread()
                 raise Refused(status, reply.decode("utf-8", "replace"))
             self.opened(reply)
-            conn.spin_s = self.spin_s   # as the answer may have changed it
-        return conn
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def opened(self, reply: bytes) -> None:
         """What the other end answered the opening with (a subclass may need it)."""

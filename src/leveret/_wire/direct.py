@@ -12,9 +12,9 @@ the id, a status (1 byte: 0, or a gRPC status code) and the response message or 
 refusal (UTF-8). Requests on one connection may run at once; replies name the request they answer.
 
 ``DirectClient`` makes blocking calls from whatever thread asks, a connection per thread. A
-container's SDK speaks the same frames to its worker, the messages written by a schema its worker
-sends it (``wire_schema``; _shared/protowire.py): its image may have no protobuf. The worker passes
-them on (worker/direct_relay.py).
+container's SDK speaks the same frames on a connection its worker opens and hands it
+(worker/direct_handover.py), the messages written by a schema that comes with it (``wire_schema``;
+_shared/protowire.py): its image may have no protobuf.
 """
 
 from __future__ import annotations

@@ -153,9 +153,9 @@ class VolumeSync(Message):
 
 
 class DirectOpen(Message):
-    """The first frame of a direct connection: what follows are the direct port's frames (a Dict's
-    calls: _shared/direct_frames.py), which the worker relays to the server's direct port with the
-    container's token (worker/direct_relay.py), starting with an OK reply to this."""
+    """The first frame of a direct connection, answered with an OK reply and a connection to the
+    server's direct port made with the container's token (worker/direct_handover.py), on which
+    the SDK then sends that port's frames (a Dict's and a Queue's calls: _shared/direct_frames.py)."""
     KIND, _SCHEMA = 47, ("H",)
     __slots__ = ("version",)
     def __init__(self, version: int = VERSION):

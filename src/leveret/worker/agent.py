@@ -72,7 +72,7 @@ class Agent:
         self.volumes = VolumeMounts(workdir, over_rpc=chunks_over_rpc)   # containers' volume mounts, and the chunks they came from (volumes.py)
         self.buckets = BucketMounts(workdir)   # containers' cloud buckets, each mounted by s3fs (buckets.py)
         self.server = None   # the server's calls beside the stream (rpc.ServerCalls), set by the link
-        self.direct_addresses: list = []   # where the server's direct port is, once told (direct_relay.py)
+        self.direct_addresses: list = []   # where the server's direct port is, once told (direct_handover.py)
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
         self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)

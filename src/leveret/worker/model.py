@@ -143,7 +143,7 @@ class Registered(NamedTuple):
 
 class DirectPortAt(NamedTuple):
     """The server's direct port, on the host the worker reaches it at, and its abstract unix socket
-    (a name: on the server's host) (direct_relay.py)."""
+    (a name: on the server's host) (direct_handover.py)."""
 
     port: int
     local_socket: str

@@ -134,10 +134,8 @@ class ContainerCalls:
         return json_format.MessageToJson(await self._unary(method, request), preserving_proto_field_name=True,
                                          always_print_fields_with_no_presence=True, indent=None)
 
-    # A container's direct connection (direct_relay.py): the methods it may make there, and the
-    # layouts its SDK writes their messages by (its image may have no protobuf).
-
-    direct_methods = DIRECT_METHODS
+    # A container's direct connection (direct_handover.py): the layouts its SDK writes the messages
+    # of the direct port's methods by (its image may have no protobuf).
 
     @property
     def direct_schema(self) -> dict:

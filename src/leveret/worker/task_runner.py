@@ -18,7 +18,7 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import protocol
-from . import container_calls, direct_relay
+from . import container_calls, direct_handover
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
@@ -376,14 +376,14 @@ class ContainerTask:
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """The bootstrap's connection (its first frame Warm or Hello), or one of the function's code
-        for the calls it makes (CallsOpen: container_calls.py; DirectOpen: direct_relay.py)."""
+        for the calls it makes (CallsOpen: container_calls.py; DirectOpen: direct_handover.py)."""
         try:
             first = await protocol.read_message(reader)
             if isinstance(first, protocol.CallsOpen):
                 await container_calls.serve(self, reader, writer)
                 return
             if isinstance(first, protocol.DirectOpen):
-                await direct_relay.serve(self, reader, writer)
+                await direct_handover.serve(self, reader, writer)
                 writer.close()
                 return
             if self.writer is not None:   # the bootstrap is connected already
