@@ -30,11 +30,12 @@ _PUBLIC = {
     "Cron": "schedule", "Period": "schedule",
     "Secret": "secret", "Dict": "dict", "Queue": "queue", "Volume": "volume", "CloudBucketMount": "cloud_bucket_mount",
     "batched": "_concurrency", "concurrent": "_concurrency",
+    "fastapi_endpoint": "web", "web_endpoint": "web", "asgi_app": "web", "wsgi_app": "web", "web_server": "web",
 }
 
 # Modules named as Modal's (``from leveret.functions import FunctionCall``).
 _SUBMODULES = ("functions", "queue", "dict", "volume", "cloud_bucket_mount", "container_process", "cls", "app",
-               "image", "secret", "exception", "retries", "schedule")
+               "image", "secret", "exception", "retries", "schedule", "web")
 # Modal's objects Leveret does not have yet, and what brings them.
 _LATER = {"Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
 

@@ -17,9 +17,12 @@ from ._shared.aio import run_sync
 
 
 class Deployed:
-    """What a deploy made: ``app_id``, ``name``, ``version``, ``replaced_app_id``, ``functions``."""
+    """What a deploy made: ``app_id``, ``name``, ``version``, ``replaced_app_id``, ``functions``,
+    ``web_urls`` (a web function's name -> its URL)."""
 
-    def __init__(self, app_id: str, name: str, version: int, replaced_app_id: str, functions: list[str]):
+    def __init__(self, app_id: str, name: str, version: int, replaced_app_id: str, functions: list[str],
+                 web_urls: dict[str, str] | None = None):
+        self.web_urls = web_urls or {}
         self.app_id = app_id
         self.name = name
         self.version = version
@@ -40,12 +43,14 @@ async def deploy_app(app, name: str | None = None, description: str | None = Non
     try:
         for fn in app.registered_functions.values():
             definition = await function_definition(client, fn)
-            await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
+            made = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
+            fn._web_url = made.web_url or None
         published = await client.call("AppPublish", pb.AppPublishRequest(app_id=created.app_id))
     except BaseException:   # the half-made version never goes live; the live one stays as it was
         await client.call("AppStop", pb.AppStopRequest(app_id=created.app_id, reason="its deploy failed"))
         raise
-    return Deployed(created.app_id, name, published.version, published.replaced_app_id, list(app.registered_functions))
+    return Deployed(created.app_id, name, published.version, published.replaced_app_id, list(app.registered_functions),
+                    {f._name: f._web_url for f in app.registered_functions.values() if f._web_url})
 
 
 def deploy(app, name: str | None = None) -> Deployed:

@@ -39,7 +39,7 @@ class FunctionOptions:
     __slots__ = ("serialized", "scaledown_window", "max_containers", "cpu", "memory_mb", "block_network", "image",
                  "timeout", "secrets", "cpu_request", "memory_request_mb", "retries", "startup_timeout",
                  "min_containers", "buffer_containers", "max_inputs", "target_inputs", "region", "schedule",
-                 "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms", "volumes")
+                 "gpu_type", "gpu_count", "ephemeral_disk_mb", "batch_max_size", "batch_wait_ms", "volumes", "web")
 
     def __init__(self, *, serialized: bool = False, scaledown_window: int = DEFAULT_SCALEDOWN_WINDOW,
                  max_containers: int | None = None, cpu: float = 0.0, memory_mb: int = 0, block_network: bool = False,
@@ -47,7 +47,8 @@ class FunctionOptions:
                  cpu_request: float = 0.0, memory_request_mb: int = 0, retries=None, startup_timeout: float = 0.0,
                  min_containers: int = 0, buffer_containers: int = 0, max_inputs: int = 1, target_inputs: int = 1,
                  region: str = "", schedule=None, gpu_type: str = "", gpu_count: int = 0, ephemeral_disk_mb: int = 0,
-                 batch_max_size: int = 0, batch_wait_ms: int = 0, volumes=()):
+                 batch_max_size: int = 0, batch_wait_ms: int = 0, volumes=(), web=None):
+        self.web = web                    # a web.WebConfig: it answers HTTP requests (web.py); None: not a web function
         self.volumes = volumes            # ((path, Volume or CloudBucketMount), ...) in path order
         self.serialized = serialized
         self.scaledown_window = scaledown_window
@@ -181,7 +182,7 @@ def _count(function_name: str, option: str, value, high: int) -> int:
 def validate(function_name: str, *, serialized, scaledown_window, max_containers, cpu=None, memory=None,
              block_network=False, image=None, timeout=None, secrets=None, retries=None, startup_timeout=None,
              min_containers=None, buffer_containers=None, concurrency=(1, 1), region=None, schedule=None,
-             gpu=None, ephemeral_disk=None, batching=(0, 0), volumes=None, unset: dict) -> FunctionOptions:
+             gpu=None, ephemeral_disk=None, batching=(0, 0), volumes=None, web=None, unset: dict) -> FunctionOptions:
     for option, value in unset.items():
         if not _is_unset(value):
             raise NotImplementedOptionError(
@@ -245,4 +246,16 @@ def validate(function_name: str, *, serialized, scaledown_window, max_containers
                            max_inputs=concurrency[0], target_inputs=concurrency[1], region=region or "",
                            schedule=schedule, gpu_type=gpu_type, gpu_count=gpu_count,
                            ephemeral_disk_mb=_disk(function_name, ephemeral_disk), batch_max_size=batching[0],
-                           batch_wait_ms=batching[1], volumes=check_volumes(function_name, volumes))
+                           batch_wait_ms=batching[1], volumes=check_volumes(function_name, volumes),
+                           web=_web(function_name, web, batching, schedule))
+
+
+def _web(function_name: str, web, batching, schedule):
+    """A web function's config (web.py), checked against the options it cannot go with."""
+    if web is None:
+        return None
+    if batching[0]:
+        raise InvalidError(f"{function_name}: a web function cannot be @batched: each request is one input")
+    if schedule is not None:
+        raise InvalidError(f"{function_name}: a web function answers requests; a schedule= belongs on another function")
+    return web

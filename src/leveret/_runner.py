@@ -79,11 +79,13 @@ class RunContext:
                 definition = await function_definition(client, fn)
                 r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
                 fn._hydrate(r.function_id, client)
+                fn._web_url = r.web_url or None
             from . import _progress
 
             if _progress.current is not None:
-                _progress.current.created(name, self.app_id, [(f._name, f._function_id)
-                                                              for f in self.app.registered_functions.values()])
+                _progress.current.created(name, self.app_id, [
+                    (f._name, f._function_id + (f" => {f._web_url}" if f._web_url else ""))
+                    for f in self.app.registered_functions.values()])
         except BaseException:
             await self._stop(BaseException)
             raise
@@ -195,6 +197,11 @@ async def function_definition(client: Client, fn):
             continue
         await vol._live(client)
         d.volume_mounts.add(path=path, volume_id=vol.object_id, read_only=vol._read_only, sub_path=vol._sub_path)
+    if opts.web is not None:
+        w = opts.web
+        d.web.CopyFrom(pb.WebEndpoint(kind=w.kind, method=w.method, label=w.label, docs=w.docs,
+                                      requires_proxy_auth=w.requires_proxy_auth, port=w.port,
+                                      startup_timeout_s=w.startup_timeout))
     if fn._class_methods is not None:   # an @app.cls: its containers run the methods an input names
         d.class_name = raw.__qualname__
         d.methods.update(fn._class_methods)

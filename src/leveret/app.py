@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import _concurrency, _function_options
+from . import web as _web
 from .exception import InvalidError
 from .function import Function
 
@@ -85,6 +86,7 @@ class App:
                                                  retries=retries, startup_timeout=startup_timeout,
                                                  min_containers=min_containers, buffer_containers=buffer_containers,
                                                  concurrency=_concurrency.of(f), batching=_concurrency.batching_of(f),
+                                                 web=_web.of(f),
                                                  region=region, schedule=schedule,
                                                  gpu=gpu, ephemeral_disk=ephemeral_disk,
                                                  volumes={**self.volumes, **volumes} if isinstance(volumes, dict)

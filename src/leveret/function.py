@@ -32,6 +32,7 @@ class Function:
         self._is_generator = is_generator_function(raw_f)
         self._lookup: tuple | None = None   # (app name, function name, environment, version) of from_name
         self._class_methods: dict | None = None   # an @app.cls's function: its methods (name -> a generator)
+        self._web_url: str | None = None   # a web function's URL, once its app runs or is deployed (web.py)
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 
@@ -49,6 +50,11 @@ class Function:
 
     def get_raw_f(self) -> Callable:
         return self._raw_f
+
+    def get_web_url(self) -> str | None:
+        """A web function's URL on the gateway (web.py) once its app runs or is deployed; None for
+        other functions."""
+        return self._web_url
 
     @synchronize
     async def hydrate(self) -> "Function":

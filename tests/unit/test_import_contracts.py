@@ -56,7 +56,7 @@ def test_what_runs_in_containers_imports_only_the_standard_library_and_cloudpick
                     elif isinstance(node, ast.ImportFrom) and not node.level:
                         found[node.module.split(".")[0]] = name
     outside = {m: where for m, where in found.items() if m not in sys.stdlib_module_names and m != "cloudpickle"}
-    assert outside == {}
+    assert outside == {"fastapi": "web.py"}   # only for @fastapi_endpoint functions, whose images have it (as Modal's)
 
 
 # The server's edge: where api.proto's messages are converted to and from its own types (model.py).

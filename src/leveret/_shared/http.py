@@ -61,10 +61,11 @@ class Listener:
         self.url = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
     @classmethod
-    async def start(cls, app: web.Application, listen: str) -> "Listener":
-        """Serve ``app`` on ``listen`` (port 0: a free one); OSError if the address is taken."""
+    async def start(cls, app: web.Application, listen: str, *, handler_cancellation: bool = False) -> "Listener":
+        """Serve ``app`` on ``listen`` (port 0: a free one); OSError if the address is taken. With
+        ``handler_cancellation``, a handler is cancelled when its client goes away."""
         host, port = split_listen(listen)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=handler_cancellation)
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_address=True)
         try:
@@ -75,9 +76,9 @@ class Listener:
         return cls(runner, host, runner.addresses[0][1])
 
     @classmethod
-    async def serve(cls, app: web.Application, sock) -> "Listener":
-        """Serve ``app`` on a socket already listening (``listen.bind``)."""
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    async def serve(cls, app: web.Application, sock, *, handler_cancellation: bool = False) -> "Listener":
+        """Serve ``app`` on a socket already listening (``listen.bind``); ``handler_cancellation`` as ``start``."""
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=handler_cancellation)
         await runner.setup()
         try:
             await web.SockSite(runner, sock).start()

@@ -35,6 +35,7 @@ def deploy(path: str, name: str | None) -> None:
     replaced = " (replaces the previous version, which drains: its calls finish, then it stops)" if d.replaced_app_id else ""
     schedules = {n: f"schedule {app.registered_functions[n]._options.schedule!r}" for n in d.functions
                  if app.registered_functions[n]._options.schedule is not None}
+    schedules.update({n: f"=> {url}" for n, url in d.web_urls.items()})   # a web function: its URL
     view = for_stream(sys.stdout)
     if isinstance(view, RichView):   # a terminal: the version and its functions as a tree
         view.created(f"{d.name} version {d.version}", d.app_id, [(n, schedules.get(n, "")) for n in d.functions])

@@ -36,15 +36,18 @@ PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once
 @click.option("--direct-port", type=click.IntRange(min=0, max=65535), default=0, metavar="PORT",
               help="The port, on the --listen host, where clients make Dict calls without gRPC's framing"
                    " (default: any free one; clients ask the server for it).")
+@click.option("--gateway", "gateway_listen", default=None, metavar="HOST:PORT", callback=check_listen,
+              help="Where web functions answer HTTP requests, at /APP/LABEL (default: the --listen host, its"
+                   " port + 2).")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
            log_retention: str, call_retention: str, log_max_mb: int, blob_dir: str | None,
-           http_listen: str | None, direct_port: int) -> None:
+           http_listen: str | None, direct_port: int, gateway_listen: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db or http_listen or blob_dir or direct_port:
-            raise click.UsageError("--listen, --db, --blob-dir, --http and --direct-port run a foreground server; they do not go"
-                                   " with a subcommand")
+        if listen or db or http_listen or blob_dir or direct_port or gateway_listen:
+            raise click.UsageError("--listen, --db, --blob-dir, --http, --direct-port and --gateway run a foreground"
+                                   " server; they do not go with a subcommand")
         return
     if not listen:
         click.echo(ctx.get_help())
@@ -66,7 +69,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
 
     def ready(srv) -> None:
         click.echo(f"leveret server listening on {srv.url} (store {_without_password(db)}),"
-                   f" metrics at {srv.http_url}/metrics, dashboard at {srv.http_url}/")
+                   f" metrics at {srv.http_url}/metrics, dashboard at {srv.http_url}/, web functions at"
+                   f" {srv.gateway_url}/")
         click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
                    " leveret token create NAME)")
         sys.stdout.flush()
@@ -75,7 +79,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
                    call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir,
-                   direct_port=direct_port)
+                   direct_port=direct_port, gateway_listen=gateway_listen)
     except (OSError, SchemaTooNew) as exc:   # its port is taken, its store is newer: one line that names the fix
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:   # before it handles SIGINT itself

@@ -120,6 +120,10 @@ def main(started_at: float) -> int:
             import traceback
 
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
+    if fn is not None and spec.get("web_kind"):   # a web function: each input is an HTTP request
+        from .web import handler
+
+        fn = handler(fn, spec)
     channel.send(P.Hello(started_at=started_at, import_started_at=import_started, ready_at=time.time(),
                          import_error=import_error is not None, python=sys.version.split()[0]))
 

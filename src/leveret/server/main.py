@@ -83,6 +83,13 @@ def _deny(handler, code, message: str):
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
+def _url_of(sock) -> str:
+    """http://HOST:PORT of a listening socket, as a client on this host reaches it."""
+    host, port = sock.getsockname()[:2]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 def default_listen(grpc_host: str, grpc_port: int, asked_port: int) -> str:
     """Where the HTTP side listens without --http: the gRPC host and port + 1 (a free port when the
     gRPC port was picked by the system, i.e. asked as 0)."""
@@ -105,10 +112,10 @@ class Server:
         self.url = f"http://{host}:{port}"
         self.http = None                 # the HTTP side, once serving
         self.direct: DirectPort | None = None   # Dicts' calls without gRPC (api/direct.py), once listening
-        http_host, http_port = http_socket.getsockname()[:2]
-        shown = "127.0.0.1" if http_host in ("0.0.0.0", "") else "[::1]" if http_host == "::" else \
-            f"[{http_host}]" if ":" in http_host else http_host
-        self.http_url = f"http://{shown}:{http_port}"   # GET /metrics (the server's token), GET /healthz
+        self.http_url = _url_of(http_socket)   # GET /metrics (the server's token), GET /healthz
+        self.gateway_url = ""            # web functions' requests (gateway.py), once listening
+        self.gateway = None
+        self._gateway_start: asyncio.Task | None = None
         # The HTTP side's port is bound already (connections wait in its backlog); aiohttp, slow to
         # import, serves it right after the start, off the path of a client waiting for the API.
         self._http_start = asyncio.get_running_loop().create_task(self._serve_http(http_socket))
@@ -117,13 +124,15 @@ class Server:
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
-                    blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0) -> "Server":
+                    blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0,
+                    gateway_listen: str | None = None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
         ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does.
         ``clock`` is the server's time (server/clock.py; tests give a FakeClock). Dicts' calls are
-        served on ``direct_port`` of the same host too (0: any free one; api/direct.py)."""
+        served on ``direct_port`` of the same host too (0: any free one; api/direct.py), web
+        functions' requests on ``gateway_listen`` (default: the same host, port + 2; gateway.py)."""
         from .._shared.listen import bind
 
         say = progress or (lambda text: None)
@@ -183,6 +192,17 @@ class Server:
             raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
                           " pick another with --direct-port PORT") from None
         service.direct = direct
+        gateway_listen = gateway_listen or default_listen(host, bound + 1, int(port) if port.isdigit() else 0)
+        try:
+            gateway_socket = bind(gateway_listen)
+        except OSError as exc:
+            await direct.stop()
+            await server.stop(None)
+            await dispatcher.close_store()
+            http_socket.close()
+            raise OSError(f"could not listen on {gateway_listen} for the gateway ({exc.strerror or exc}): is the port"
+                          " in use? pick another with --gateway HOST:PORT") from None
+        service.routes.url = _url_of(gateway_socket)
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()
@@ -191,6 +211,8 @@ class Server:
                    loop.create_task(dispatcher.expiry.sweep_forever()))
         made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
         made.direct = direct
+        made.gateway_url = service.routes.url
+        made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes))
         return made
 
     async def _serve_http(self, sock) -> None:
@@ -204,10 +226,23 @@ class Server:
             log.exception("the HTTP side (/metrics, /healthz, the dashboard) could not start")
             sock.close()
 
+    async def _serve_gateway(self, sock, routes) -> None:
+        from .._shared.http import Listener
+        from .gateway import Gateway
+
+        try:
+            self.gateway = await Listener.serve(Gateway(self.dispatcher, routes).application(), sock,
+                                                handler_cancellation=True)
+        except Exception:
+            log.exception("the gateway (web functions' requests) could not start")
+            sock.close()
+
     async def stop(self, grace: float = 1.0) -> None:
-        await asyncio.gather(self._http_start, return_exceptions=True)
-        if self.http is not None:
-            await self.http.stop()
+        await asyncio.gather(self._http_start, *([self._gateway_start] if self._gateway_start else []),
+                             return_exceptions=True)
+        for listener in (self.http, self.gateway):
+            if listener is not None:
+                await listener.stop()
         for task in self.pruners:
             task.cancel()
         await asyncio.gather(*self.pruners, return_exceptions=True)

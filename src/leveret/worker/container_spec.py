@@ -26,6 +26,8 @@ def function_spec(d: Definition) -> dict:
     if d.class_name:   # an @app.cls: an instance with these parameters, its @enter run, runs each input's method
         spec["cls"] = "1"
         spec["params"] = d.params
+    for name, value in d.web:   # a web function: each input is an HTTP request (container/web.py)
+        spec["web_" + name] = value
     return spec
 
 

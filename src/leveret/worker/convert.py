@@ -25,7 +25,9 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
         params=d.params, batch_max_size=d.batch_max_size, batch_wait_ms=d.batch_wait_ms, import_name=d.import_name,
         volume_mounts=tuple(m.VolumeMount(v.path, v.volume_id, v.read_only, v.sub_path) for v in d.volume_mounts),
         bucket_mounts=tuple(m.BucketMount(b.path, b.bucket_name, b.endpoint_url, b.key_prefix, b.read_only,
-                                          b.force_path_style, dict(b.secret_env)) for b in d.bucket_mounts))
+                                          b.force_path_style, dict(b.secret_env)) for b in d.bucket_mounts),
+        web=(("kind", d.web.kind), ("method", d.web.method), ("docs", "1" if d.web.docs else ""),
+             ("port", str(d.web.port)), ("startup_timeout", str(d.web.startup_timeout_s))) if d.web.kind else ())
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

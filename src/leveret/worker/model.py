@@ -55,6 +55,8 @@ class Definition:
     import_name: str = ""            # a copy with other options: the function's name in its module
     batch_max_size: int = 0          # @batched: inputs per call (its container takes that many at once)
     batch_wait_ms: int = 0
+    web: tuple[tuple[str, str], ...] = ()   # a web function (leveret/web.py): its config for the bootstrap, as
+                                            # (name, text) pairs: kind, method, docs, port, startup_timeout
     volume_mounts: tuple = ()        # volumes={...}: VolumeMount each
     bucket_mounts: tuple = ()        # volumes={...: CloudBucketMount(...)}: BucketMount each
 

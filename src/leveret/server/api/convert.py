@@ -17,6 +17,7 @@ from itertools import chain, repeat
 
 from ..._wire import api_pb2 as pb
 from .. import model as m
+from ..routes import default_label
 
 # ------------------------------------------------------------------ functions
 
@@ -36,7 +37,9 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         registry_secret=_registry_secret(d.image),
         bucket_secrets=tuple(dict.fromkeys(b.secret_id for b in d.bucket_mounts if b.secret_id)),
         retries=m.Retries(retries.max_retries, retries.backoff_coefficient, retries.initial_delay_s,
-                          retries.max_delay_s) if d.HasField("retries") else None)
+                          retries.max_delay_s) if d.HasField("retries") else None,
+        web_kind=d.web.kind, web_label=(d.web.label or default_label(d.name)) if d.web.kind else "",
+        web_auth=d.web.requires_proxy_auth)
 
 
 def _registry_secret(image: str) -> str:

@@ -27,7 +27,7 @@ def describe_response(v: views.FunctionView) -> pb.FunctionDescribeResponse:
 
 
 class FunctionsApi:
-    """Mixed into the servicer: needs ``self.d`` (the Dispatcher) and ``self.tokens``."""
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher), ``self.tokens`` and ``self.routes``."""
 
     async def FunctionCreate(self, request, context):
         if (request.definition.secret_env or '"credentials":' in request.definition.image
@@ -43,7 +43,8 @@ class FunctionsApi:
         except ValueError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         await self.d.writes.durable()   # stored: a deploy published next has it after a restart
-        return pb.FunctionCreateResponse(function_id=function_id)
+        web_url = self.routes.url_of(self.d.apps[request.app_id], self.d.functions[function_id]) if spec.web_kind else ""
+        return pb.FunctionCreateResponse(function_id=function_id, web_url=web_url)
 
     async def FunctionLookup(self, request, context):
         container_id = self.tokens.container_of(context)

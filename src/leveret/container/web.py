@@ -1,0 +1,236 @@
+"""A web function's requests in its container (leveret/web.py; the server's gateway.py sends them):
+each input is one request, ``(scope, body)`` — its ASGI scope and its whole body — and its value is
+the answer, ``(status, headers, body)``, in plain values only (the gateway reads it without
+unpickling code).
+
+    asgi     the function, called at the first request, returns the app (its lifespan started
+             then); each request runs it: the body as one http.request, its http.response.*
+             messages gathered
+    fastapi  the function is the one route of a FastAPI app made here (FastAPI is in the image),
+             answered as asgi
+    wsgi     the function returns a WSGI app; each request runs it on the input's thread
+    server   the function, called at the first request, starts a server on the port; requests are
+             passed to it once it listens (within startup_timeout)
+
+Standard library only, as the rest of the bootstrap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+import sys
+import threading
+import time
+
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
+                        b"proxy-authenticate", b"proxy-authorization", b"content-length"})
+
+
+def handler(fn, spec: dict):
+    """What the runner calls for each input of the web function ``fn`` (the user's, as loaded)."""
+    kind = spec.get("web_kind", "")
+    if kind in ("asgi", "fastapi"):
+        return _Asgi(fn if kind == "asgi" else lambda: _fastapi_app(fn, spec)).handle
+    if kind == "wsgi":
+        return _Wsgi(fn).handle
+    if kind == "server":
+        return _Server(fn, int(spec.get("web_port") or 0), float(spec.get("web_startup_timeout") or 5)).handle
+    raise ValueError(f"a web function of kind {kind!r}, which this container does not know: upgrade leveret")
+
+
+class _Once:
+    """The app, made by its first request (the others wait for it)."""
+
+    def __init__(self, make):
+        self.make, self.lock, self.made, self.value = make, threading.Lock(), False, None
+
+    def get(self):
+        with self.lock:
+            if not self.made:
+                self.value = self.make()
+                self.made = True
+        return self.value
+
+
+class _Asgi:
+    def __init__(self, make_app):
+        self.app = _Once(make_app)
+        self.started: asyncio.Future | None = None
+
+    async def handle(self, scope: dict, body: bytes) -> tuple:
+        app = self.app.get()
+        if self.started is None:
+            self.started = asyncio.ensure_future(_lifespan_startup(app))
+        await self.started
+        done = asyncio.Event()
+        request_sent = False
+        status, headers, chunks = 500, [], []
+
+        async def receive() -> dict:
+            nonlocal request_sent
+            if not request_sent:
+                request_sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await done.wait()   # the response is sent: the client is gone as far as the app is concerned
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", ()))
+            elif message["type"] == "http.response.body":
+                chunks.append(bytes(message.get("body", b"")))
+                if not message.get("more_body", False):
+                    done.set()
+
+        try:
+            await app(dict(scope), receive, send)
+        finally:
+            done.set()
+        return _answer(status, headers, b"".join(chunks))
+
+
+async def _lifespan_startup(app) -> None:
+    """Run the app's lifespan startup, once per container; an app without lifespan support is fine."""
+    loop = asyncio.get_running_loop()
+    started, sent = loop.create_future(), False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "lifespan.startup"}
+        await loop.create_future()   # shutdown: when the container ends (not told yet)
+
+    async def send(message: dict) -> None:
+        if message["type"] == "lifespan.startup.complete" and not started.done():
+            started.set_result(None)
+        elif message["type"] == "lifespan.startup.failed" and not started.done():
+            started.set_exception(RuntimeError(f"the app's lifespan startup failed: {message.get('message', '')}"))
+
+    async def run() -> None:
+        try:
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        except BaseException:
+            pass   # an app that does not speak lifespan raises here
+        if not started.done():
+            started.set_result(None)
+
+    asyncio.ensure_future(run())
+    await started
+
+
+def _fastapi_app(fn, spec: dict):
+    try:
+        from fastapi import FastAPI
+        from fastapi.middleware.cors import CORSMiddleware
+    except ImportError:
+        raise ImportError("@leveret.fastapi_endpoint needs FastAPI in the function's image: e.g."
+                          " image=leveret.Image.debian_slim().pip_install(\"fastapi[standard]\")") from None
+    docs = bool(spec.get("web_docs"))
+    app = FastAPI(docs_url="/docs" if docs else None, redoc_url=None, openapi_url="/openapi.json" if docs else None)
+    app.add_api_route("/", fn, methods=[spec.get("web_method") or "GET"])
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True, allow_methods=["*"],
+                       allow_headers=["*"])
+    return app
+
+
+class _Wsgi:
+    def __init__(self, make_app):
+        self.app = _Once(make_app)
+
+    def handle(self, scope: dict, body: bytes) -> tuple:
+        app = self.app.get()
+        environ = _environ(scope, body)
+        started: list = []
+
+        def start_response(status, response_headers, exc_info=None):
+            if exc_info and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [status, response_headers]
+            return lambda data: chunks.append(bytes(data))
+
+        chunks: list[bytes] = []
+        result = app(environ, start_response)
+        try:
+            for data in result:
+                chunks.append(bytes(data))
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        if not started:
+            raise RuntimeError("the WSGI app returned without calling start_response")
+        status = int(str(started[0]).split(" ", 1)[0])
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in started[1]]
+        return _answer(status, headers, b"".join(chunks))
+
+
+def _environ(scope: dict, body: bytes) -> dict:
+    server = scope.get("server") or ("localhost", 80)
+    environ = {
+        "REQUEST_METHOD": scope["method"], "SCRIPT_NAME": scope.get("root_path", ""),
+        "PATH_INFO": scope["path"], "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": str(server[0]), "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"), "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in scope.get("headers", ()):
+        key = name.decode("latin-1").upper().replace("-", "_")
+        text = value.decode("latin-1")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = text
+        elif key != "CONTENT_LENGTH":
+            environ["HTTP_" + key] = environ["HTTP_" + key] + "," + text if "HTTP_" + key in environ else text
+    return environ
+
+
+class _Server:
+    def __init__(self, start, port: int, startup_timeout: float):
+        self.port = port
+        self.started = _Once(lambda: self._start(start, startup_timeout))
+
+    def _start(self, start, timeout: float) -> None:
+        start()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the web server did not listen on port {self.port} within {timeout:g} s"
+                                       " (web_server's startup_timeout)") from None
+                time.sleep(0.02)
+
+    def handle(self, scope: dict, body: bytes) -> tuple:
+        import http.client
+
+        self.started.get()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=None)
+        try:
+            target = scope.get("raw_path", scope["path"].encode()).decode("latin-1") or "/"
+            if scope.get("query_string"):
+                target += "?" + scope["query_string"].decode("latin-1")
+            conn.putrequest(scope["method"], target, skip_host=True, skip_accept_encoding=True)
+            for name, value in scope.get("headers", ()):
+                if name.lower() not in HOP_BY_HOP:
+                    conn.putheader(name.decode("latin-1"), value.decode("latin-1"))
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            content = response.read()
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders()]
+            return _answer(response.status, headers, content)
+        finally:
+            conn.close()
+
+
+def _answer(status, headers, body: bytes) -> tuple:
+    """The input's value: plain ints, bytes, lists and tuples only (gateway.py reads no other)."""
+    return (int(status), [(bytes(k), bytes(v)) for k, v in headers if bytes(k).lower() not in HOP_BY_HOP],
+            bytes(body))

@@ -1,0 +1,133 @@
+"""The gateway: an HTTP server of the server process, on its own port, that answers web functions'
+requests (leveret/web.py) by running each as an input of the function.
+
+    GET /APP/LABEL/rest?q ─resolve─▶ the function (APP: a deployed app's live version; APP-dev: the
+        newest running ephemeral app of that name) ─▶ an input whose arguments are (ASGI scope,
+        body) ─▶ a "web" call, queued as any call: containers start for it and scale with the
+        requests (new_call) ─▶ its output: (status, headers, body), read without unpickling code
+        (_plain_loads) ─▶ the response
+    a failed input: 502, a timed-out one: 504, no such function or app: 404, each with a short body
+    saying why; a client that goes away cancels its input
+
+Bodies are whole in this first form (up to MAX_BODY, as a blob past the inline limit), not
+streamed; WebSockets, streaming, proxy tokens and host-name routing come next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import pickle
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .._shared.payloads import INLINE_LIMIT
+from .._shared.status import FINAL, S
+from .routes import Routes
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+
+log = logging.getLogger("leveret.server")
+
+MAX_BODY = 64 * 1024 * 1024   # a request's body, held whole until bodies stream
+
+
+class Gateway:
+    """Answers requests to the web functions ``routes`` finds."""
+
+    def __init__(self, dispatcher: "Dispatcher", routes: Routes):
+        self.d, self.routes = dispatcher, routes
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        parts = request.path.split("/", 3)   # "", APP, LABEL, rest
+        if len(parts) < 3 or not parts[1] or not parts[2]:
+            return _text(404, "a web function's URL is /APP/LABEL/...: `leveret app list` shows them")
+        fn, why = self.routes.resolve(parts[1], parts[2])
+        if fn is None:
+            return _text(404, why)
+        if fn.spec.web_auth:
+            return _text(401, "this web function requires proxy authorization, which this server does not offer yet")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _text(413, f"a request's body is at most {MAX_BODY // (1024 * 1024)} MiB here (bodies are not"
+                              " streamed yet)")
+        scope = _scope(request, f"/{parts[1]}/{parts[2]}", "/" + (parts[3] if len(parts) > 3 else ""))
+        args = pickle.dumps(((scope, body), {}), protocol=4)
+        blob = ""
+        if len(args) > INLINE_LIMIT:
+            blob, _ = await self.d.blobs.receive(_one(args), len(args))
+            args = b""
+        call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
+        try:
+            while not call.done:
+                await call.wait_beyond(len(call.outputs))
+        except asyncio.CancelledError:   # the client went away
+            self.d.cancel_call(call, "its HTTP client went away")
+            raise
+        final = next((o for o in reversed(call.outputs) if o.status in FINAL), None)
+        if final is None or final.status == S.CANCELLED:
+            return _text(503, "the request was cancelled before its function answered (its app stopped?)")
+        if final.status == S.TIMEOUT:
+            return _text(504, f"the web function {fn.name} did not answer within its timeout: {final.message}")
+        if final.status != S.SUCCESS:
+            return _text(502, f"the web function {fn.name} failed: {final.message or S(final.status).name.lower()}")
+        data = final.data
+        if final.data_blob_id:
+            data = b"".join([chunk async for chunk in self.d.blobs.send(final.data_blob_id)])
+        try:
+            status, headers, content = _plain_loads(data)
+            response = web.Response(status=int(status), body=bytes(content))
+            for name, value in headers:
+                response.headers.add(_header(name), _header(value))
+        except Exception as exc:
+            log.info("web function %s answered what is not a response: %s", fn.name, exc)
+            return _text(502, f"the web function {fn.name} answered what is not an HTTP response: {exc}")
+        return response
+
+
+async def _one(data: bytes):
+    yield data
+
+
+def _header(value) -> str:
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+def _text(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text + "\n", headers={"X-Leveret-Gateway": "1"})
+
+
+def _scope(request: web.Request, root_path: str, path: str) -> dict:
+    """The ASGI HTTP scope of a request to the function mounted at ``root_path``."""
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    host = request.host.rsplit(":", 1)
+    return {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": f"{request.version.major}.{request.version.minor}",
+        "method": request.method, "scheme": request.scheme, "path": path, "raw_path": path.encode(),
+        "root_path": root_path, "query_string": request.query_string.encode(),
+        "headers": [(k.lower(), v) for k, v in request.raw_headers],
+        "client": list(peer[:2]) if peer else None,
+        "server": [host[0], int(host[1])] if len(host) == 2 and host[1].isdigit() else [host[0], 80],
+    }
+
+
+class _Plain(pickle.Unpickler):
+    """Reads a pickle of plain values only (numbers, bytes, str, tuples, lists, dicts): a container's
+    answer is user code's, and unpickling anything else could run code in the server."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"{module}.{name}: a web function's answer holds plain values only")
+
+
+def _plain_loads(data: bytes):
+    return _Plain(io.BytesIO(data)).load()

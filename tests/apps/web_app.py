@@ -1,0 +1,80 @@
+"""Web functions of every kind the gateway answers without packages beyond the standard library
+(tests/integration/test_web.py): a bare ASGI app, a WSGI app, a server the function starts."""
+
+import json
+import subprocess
+import sys
+
+import leveret
+
+app = leveret.App("web-app")
+
+
+async def _asgi(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                _asgi.started = True
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    if scope["path"] == "/crash":
+        raise RuntimeError("the app broke on purpose")
+    if scope["path"] == "/slow":
+        import asyncio
+
+        await asyncio.sleep(60)
+    answer = {"method": scope["method"], "path": scope["path"], "root_path": scope["root_path"],
+              "query": scope["query_string"].decode(), "body": body.decode(), "started": getattr(_asgi, "started", False),
+              "headers": {k.decode(): v.decode() for k, v in scope["headers"] if k.startswith(b"x-")}}
+    await send({"type": "http.response.start", "status": 201 if scope["method"] == "POST" else 200,
+                "headers": [(b"content-type", b"application/json"), (b"x-answered-by", b"asgi")]})
+    await send({"type": "http.response.body", "body": json.dumps(answer).encode(), "more_body": True})
+    await send({"type": "http.response.body", "body": b"\n"})
+
+
+@app.function()
+@leveret.concurrent(max_inputs=100)
+@leveret.asgi_app()
+def api():
+    return _asgi
+
+
+def _wsgi(environ, start_response):
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Script", environ["SCRIPT_NAME"])])
+    return [f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}?{environ['QUERY_STRING']} ".encode(), body]
+
+
+@app.function()
+@leveret.wsgi_app(label="flask-like")
+def site():
+    return _wsgi
+
+
+@app.function()
+@leveret.web_server(18765, startup_timeout=20)
+def files():
+    subprocess.Popen([sys.executable, "-m", "http.server", "18765", "--bind", "127.0.0.1"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@app.function()
+def plain(x):
+    return x * 2
+
+
+other = leveret.App("web-other")   # run and stopped by a test of its own, while `app` runs
+
+
+@other.function()
+@leveret.asgi_app(label="short")
+def short_lived():
+    return _asgi

@@ -1,0 +1,104 @@
+"""Web functions through the server's gateway (server/gateway.py), with real HTTP requests: each
+kind answers, a failure is a 502 with a body, unknown and stopped apps a 404, many requests at
+once are all answered, a client that goes away cancels its input."""
+
+import concurrent.futures
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from apps import web_app
+
+
+@pytest.fixture(scope="module")
+def running(cluster):
+    with web_app.app.run(show_logs=False):
+        yield web_app
+
+
+def fetch(url: str, data: bytes | None = None, method: str | None = None, headers=None, timeout: float = 60):
+    """(status, headers, body) of a request; an HTTP error's too."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_an_asgi_app_answers_get_and_post_at_its_url(running, cluster):
+    url = running.api.get_web_url()
+    assert url == f"{cluster.server.gateway_url}/web-app-dev/api" and running.plain.get_web_url() is None
+    status, headers, body = fetch(url + "/some/path?a=1&b=2")
+    assert status == 200 and headers["x-answered-by"] == "asgi" and headers["content-type"] == "application/json"
+    assert json.loads(body) == {"method": "GET", "path": "/some/path", "root_path": "/web-app-dev/api",
+                                "query": "a=1&b=2", "body": "", "started": True, "headers": {}}
+    status, _, body = fetch(url + "/items", data=json.dumps({"x": 1}).encode(), method="POST",
+                            headers={"X-Request-Id": "r1", "Content-Type": "application/json"})
+    answer = json.loads(body)
+    assert status == 201 and json.loads(answer["body"]) == {"x": 1} and answer["headers"] == {"x-request-id": "r1"}
+
+
+def test_a_wsgi_app_and_a_server_the_function_starts(running):
+    status, headers, body = fetch(running.site.get_web_url() + "/a/b?q=1", data=b"payload", method="PUT")
+    assert (status, body) == (200, b"PUT /a/b?q=1 payload") and headers["x-script"] == "/web-app-dev/flask-like"
+    status, _, body = fetch(running.files.get_web_url() + "/")
+    assert status == 200 and b"Directory listing" in body
+
+
+def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster):
+    gateway = cluster.server.gateway_url
+    status, _, body = fetch(running.api.get_web_url() + "/crash")
+    assert status == 502 and body == b"the web function api failed: RuntimeError: the app broke on purpose\n"
+    status, _, body = fetch(f"{gateway}/web-app-dev/nope")
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, files, flask-like)" in body
+    status, _, body = fetch(f"{gateway}/web-app/api")
+    assert status == 404 and b"no app 'web-app' is deployed" in body
+    status, _, body = fetch(f"{gateway}/")
+    assert status == 404 and b"/APP/LABEL" in body
+
+
+def test_many_requests_at_once_are_all_answered_right(running):
+    url = running.api.get_web_url()
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        got = list(pool.map(lambda i: fetch(f"{url}/n?i={i}"), range(200)))
+    assert [json.loads(body)["query"] for status, _, body in got] == [f"i={i}" for i in range(200)]
+    assert {status for status, _, _ in got} == {200}
+
+
+def test_a_client_that_goes_away_cancels_its_input(running, cluster):
+    with pytest.raises(OSError):   # a timeout: the client goes away
+        fetch(running.api.get_web_url() + "/slow", timeout=1)
+    d = cluster.server.dispatcher
+
+    def cancelled():
+        calls = [c for c in d.calls.values() if c.kind == "web"]
+        return not calls or all(c.cancelled or c.done for c in calls)
+
+    deadline = time.time() + 15
+    while not cancelled():
+        assert time.time() < deadline, "the slow request's input was not cancelled"
+        time.sleep(0.1)
+
+
+def test_a_stopped_apps_url_answers_404(cluster):
+    with web_app.other.run(show_logs=False):
+        url = web_app.short_lived.get_web_url()
+        assert url.endswith("/web-other-dev/short") and fetch(url + "/x")[0] == 200
+    status, _, body = fetch(url + "/x")
+    assert status == 404 and b"no app 'web-other' is running" in body
+
+
+def test_a_deployed_apps_url_has_no_dev_suffix(cluster):
+    deployed = web_app.app.deploy(name="web-deployed")
+    try:
+        url = deployed.web_urls["api"]
+        assert url == f"{cluster.server.gateway_url}/web-deployed/api"
+        status, _, body = fetch(url + "/hello")
+        assert status == 200 and json.loads(body)["root_path"] == "/web-deployed/api"
+    finally:
+        cluster.stop_app(deployed.app_id)
+    assert fetch(url + "/hello")[0] == 404
