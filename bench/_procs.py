@@ -24,7 +24,7 @@ def server_and_worker(*worker_args: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
     env.update(LEVERET_HOME=home)
     server = subprocess.Popen(leveret_cmd("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{home}/state.db",
-                                          "--token", token), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                          "--token", token, "--http", "127.0.0.1:0", "--gateway", "127.0.0.1:0"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     worker = None
     try:
         wait_for_line(server, "listening on")

@@ -166,13 +166,14 @@ class Client:
             raise InvalidError(resp.invalid)
         return resp.output
 
-    async def lookup(self, app_name: str, function_name: str, environment: str, version: int = 0) -> tuple[str, bool]:
-        """A deployed function's id, and whether it is a generator."""
+    async def lookup(self, app_name: str, function_name: str, environment: str,
+                     version: int = 0) -> tuple[str, bool, str]:
+        """A deployed function's id, whether it is a generator, and its URL if it is a web function."""
         from ._wire import api_pb2 as pb
 
         found = await self.call("FunctionLookup", pb.FunctionLookupRequest(
             app_name=app_name, function_name=function_name, environment_name=environment, version=version))
-        return found.function_id, found.is_generator
+        return found.function_id, found.is_generator, found.web_url
 
     async def bind(self, function_id: str, params: str, options: str = "") -> str:
         """The function of an @app.cls for a parameter set (canonical text: _shared/params.py), or of

@@ -203,10 +203,12 @@ class ContainerClient:
 
     # ------------------------------------------------------------------ what function.py calls
 
-    async def lookup(self, app_name: str, function_name: str, environment: str, version: int = 0) -> tuple[str, bool]:
-        """A function's id and whether it is a generator: of a deployed app, or ("" app) of this container's."""
+    async def lookup(self, app_name: str, function_name: str, environment: str,
+                     version: int = 0) -> tuple[str, bool, str]:
+        """A function's id, whether it is a generator, and (not known here: "") its web URL: of a
+        deployed app, or ("" app) of this container's."""
         reply = await self._ask(lambda tag: P.Lookup(tag, app_name, function_name, environment, version))
-        return reply.value, reply.flag
+        return reply.value, reply.flag, ""
 
     async def bind(self, function_id: str, params: str, options: str = "") -> str:
         """The function of an @app.cls for a parameter set, or of a function with other options."""

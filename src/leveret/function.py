@@ -52,8 +52,12 @@ class Function:
         return self._raw_f
 
     def get_web_url(self) -> str | None:
-        """A web function's URL on the gateway (web.py) once its app runs or is deployed; None for
-        other functions."""
+        """A web function's URL on the gateway (web.py) once its app runs or is deployed (looked up
+        now for ``Function.from_name``); None for other functions."""
+        if self._web_url is None and self._lookup is not None and self._function_id is None:
+            from ._shared.aio import run_sync
+
+            run_sync(self._live())
         return self._web_url
 
     @synchronize
@@ -154,6 +158,7 @@ class Function:
         fn._is_generator = False
         fn._lookup = (app_name, name, environment_name or "", version or 0)
         fn._class_methods = None
+        fn._web_url = None
         fn.__doc__ = None
         return fn
 
@@ -164,11 +169,12 @@ class Function:
 
             if self._lookup is not None:
                 client = await Client.get()
-                function_id, self._is_generator = await client.lookup(*self._lookup)
+                function_id, self._is_generator, web_url = await client.lookup(*self._lookup)
                 self._hydrate(function_id, client)
+                self._web_url = web_url or None
             elif self._app is not None and socket_path() is not None:   # its app's, called from inside a container
                 client = await Client.get()
-                function_id, self._is_generator = await client.lookup("", self._name, "")
+                function_id, self._is_generator, _ = await client.lookup("", self._name, "")
                 self._hydrate(function_id, client)
         if self._function_id is None:
             raise InvalidError(

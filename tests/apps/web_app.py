@@ -1,5 +1,6 @@
-"""Web functions of every kind the gateway answers without packages beyond the standard library
-(tests/integration/test_web.py): a bare ASGI app, a WSGI app, a server the function starts."""
+"""Web functions of every kind (tests/integration/test_web.py): a bare ASGI app, a WSGI app, a
+server the function starts, and FastAPI's (FastAPI is in the tests' environment, which the process
+runtime's containers share)."""
 
 import json
 import subprocess
@@ -64,6 +65,18 @@ def site():
 def files():
     subprocess.Popen([sys.executable, "-m", "http.server", "18765", "--bind", "127.0.0.1"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@app.function()
+@leveret.fastapi_endpoint(docs=True)
+def square(x: int, name: str = "you"):
+    return {"square": x * x, "hello": name}
+
+
+@app.function()
+@leveret.fastapi_endpoint(method="POST", label="echo")
+def echo_item(item: dict):
+    return {"got": item, "keys": sorted(item)}
 
 
 @app.function()

@@ -18,7 +18,7 @@ def cluster_processes(tmp_path, home):
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         leveret_cmd("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{tmp_path}/state.db", "--token", token,
-                    "--http", "127.0.0.1:0"),   # not port + 1: another test's free port may be that
+                    "--http", "127.0.0.1:0", "--gateway", "127.0.0.1:0"),   # not port + 1, + 2: another test's free port may be that
         env=clean_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     procs = [server]
     try:

@@ -111,7 +111,8 @@ class Procs:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         _, log = self.start("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{self.tmp_path}/state.db",
-                            "--token", TOKEN, "--http", "127.0.0.1:0")
+                            "--token", TOKEN, "--http", "127.0.0.1:0",
+                            "--gateway", "127.0.0.1:0")
         log.wait_for_line("listening on")
 
     def worker(self, workdir, *args, env=None) -> tuple[subprocess.Popen, LineLog]:

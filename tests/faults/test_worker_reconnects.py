@@ -47,7 +47,7 @@ class Cluster:
     def start_server(self) -> None:
         self.server, self.server_log = self._start(
             "server", "--listen", f"127.0.0.1:{self.port}", "--db", f"sqlite:///{self.tmp_path}/state.db",
-            "--token", TOKEN, "--http", "127.0.0.1:0", *self.server_args)
+            "--token", TOKEN, "--http", "127.0.0.1:0", "--gateway", "127.0.0.1:0", *self.server_args)
         self.server_log.wait_for_line("listening on")
 
     def start_worker(self) -> str:

@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+import leveret
 from apps import web_app
 
 
@@ -49,12 +50,24 @@ def test_a_wsgi_app_and_a_server_the_function_starts(running):
     assert status == 200 and b"Directory listing" in body
 
 
+def test_fastapi_endpoints_take_the_query_and_a_json_body(running):
+    status, headers, body = fetch(running.square.get_web_url() + "?x=7&name=ada")
+    assert (status, json.loads(body)) == (200, {"square": 49, "hello": "ada"})
+    status, _, body = fetch(running.square.get_web_url() + "?x=seven")
+    assert status == 422 and b"int_parsing" in body   # FastAPI's own validation
+    assert fetch(running.square.get_web_url() + "/docs")[0] == 200   # docs=True
+    status, _, body = fetch(running.echo_item.get_web_url(), data=b'{"b": 1, "a": [2]}', method="POST",
+                            headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (200, {"got": {"b": 1, "a": [2]}, "keys": ["a", "b"]})
+    assert fetch(running.echo_item.get_web_url())[0] == 405   # GET on a POST endpoint
+
+
 def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster):
     gateway = cluster.server.gateway_url
     status, _, body = fetch(running.api.get_web_url() + "/crash")
     assert status == 502 and body == b"the web function api failed: RuntimeError: the app broke on purpose\n"
     status, _, body = fetch(f"{gateway}/web-app-dev/nope")
-    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, files, flask-like)" in body
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, square)" in body
     status, _, body = fetch(f"{gateway}/web-app/api")
     assert status == 404 and b"no app 'web-app' is deployed" in body
     status, _, body = fetch(f"{gateway}/")
@@ -97,6 +110,8 @@ def test_a_deployed_apps_url_has_no_dev_suffix(cluster):
     try:
         url = deployed.web_urls["api"]
         assert url == f"{cluster.server.gateway_url}/web-deployed/api"
+        assert leveret.Function.from_name("web-deployed", "api").get_web_url() == url
+        assert leveret.Function.from_name("web-deployed", "plain").get_web_url() is None
         status, _, body = fetch(url + "/hello")
         assert status == 200 and json.loads(body)["root_path"] == "/web-deployed/api"
     finally:

@@ -108,7 +108,14 @@ class AppPublishResponse(_message.Message):
     def __init__(self, version: _Optional[int] = ..., replaced_app_id: _Optional[str] = ...) -> None: ...
 
 class AppInfo(_message.Message):
-    __slots__ = ("app_id", "name", "state", "version", "description", "created_at", "stopped_at", "stop_reason", "functions", "live")
+    __slots__ = ("app_id", "name", "state", "version", "description", "created_at", "stopped_at", "stop_reason", "functions", "live", "web_urls")
+    class WebUrlsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +126,7 @@ class AppInfo(_message.Message):
     STOP_REASON_FIELD_NUMBER: _ClassVar[int]
     FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
     LIVE_FIELD_NUMBER: _ClassVar[int]
+    WEB_URLS_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     name: str
     state: AppState
@@ -129,7 +137,8 @@ class AppInfo(_message.Message):
     stop_reason: str
     functions: _containers.RepeatedScalarFieldContainer[str]
     live: bool
-    def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ..., version: _Optional[int] = ..., description: _Optional[str] = ..., created_at: _Optional[float] = ..., stopped_at: _Optional[float] = ..., stop_reason: _Optional[str] = ..., functions: _Optional[_Iterable[str]] = ..., live: _Optional[bool] = ...) -> None: ...
+    web_urls: _containers.ScalarMap[str, str]
+    def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ..., version: _Optional[int] = ..., description: _Optional[str] = ..., created_at: _Optional[float] = ..., stopped_at: _Optional[float] = ..., stop_reason: _Optional[str] = ..., functions: _Optional[_Iterable[str]] = ..., live: _Optional[bool] = ..., web_urls: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class AppListRequest(_message.Message):
     __slots__ = ("all",)
@@ -426,7 +435,7 @@ class FunctionLookupRequest(_message.Message):
     def __init__(self, app_name: _Optional[str] = ..., function_name: _Optional[str] = ..., environment_name: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class FunctionLookupResponse(_message.Message):
-    __slots__ = ("function_id", "app_id", "is_generator", "is_async", "is_class", "methods")
+    __slots__ = ("function_id", "app_id", "is_generator", "is_async", "is_class", "methods", "web_url")
     class MethodsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -440,13 +449,15 @@ class FunctionLookupResponse(_message.Message):
     IS_ASYNC_FIELD_NUMBER: _ClassVar[int]
     IS_CLASS_FIELD_NUMBER: _ClassVar[int]
     METHODS_FIELD_NUMBER: _ClassVar[int]
+    WEB_URL_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     app_id: str
     is_generator: bool
     is_async: bool
     is_class: bool
     methods: _containers.ScalarMap[str, bool]
-    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., is_class: _Optional[bool] = ..., methods: _Optional[_Mapping[str, bool]] = ...) -> None: ...
+    web_url: str
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., is_class: _Optional[bool] = ..., methods: _Optional[_Mapping[str, bool]] = ..., web_url: _Optional[str] = ...) -> None: ...
 
 class FunctionBindRequest(_message.Message):
     __slots__ = ("function_id", "params", "options")

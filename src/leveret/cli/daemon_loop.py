@@ -64,13 +64,17 @@ class Daemon:
 
         db = os.path.join(self.s.home, "state.db")
         http_port = http_port if port_free(http_port) else 0
+        # web functions' URLs stay the same from one daemon to the next where the port is free
+        gateway_port = grpc_port + 2 if grpc_port and port_free(grpc_port + 2) else 0
         try:
             self.server = await Server.start(listen=f"127.0.0.1:{grpc_port}", db=db, token=self.s.token,
-                                             http_listen=f"127.0.0.1:{http_port}", progress=self.notify.progress)
+                                             http_listen=f"127.0.0.1:{http_port}", progress=self.notify.progress,
+                                             gateway_listen=f"127.0.0.1:{gateway_port}")
         except OSError as exc:   # taken since it was found free: any port will do
             log.warning("%s; listening on another port", exc)
             self.server = await Server.start(listen="127.0.0.1:0", db=db, token=self.s.token,
-                                             http_listen="127.0.0.1:0", progress=self.notify.progress)
+                                             http_listen="127.0.0.1:0", progress=self.notify.progress,
+                                             gateway_listen="127.0.0.1:0")
         self.server.dispatcher.no_worker = NO_WORKER
         if self.server.url != self.s.url:   # the worker was told the old URL: the next one is told this one
             self.s.url = self.server.url

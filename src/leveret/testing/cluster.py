@@ -98,7 +98,8 @@ class Cluster:
             extra["clock"] = self.clock
         if self.call_retention_s is not None:
             extra["call_retention_s"] = self.call_retention_s
-        self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token, **extra)
+        self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token,
+                                         gateway_listen="127.0.0.1:0", **extra)
         if self.start_worker:
             await self._start_agent()
 

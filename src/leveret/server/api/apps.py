@@ -35,10 +35,13 @@ class AppsApi:
 
     async def _app_info(self, info: dict) -> pb.AppInfo:
         functions = await views.function_names(self.d, info["id"])
+        app = self.d.apps.get(info["id"])
+        web_urls = {fn.name: self.routes.url_of(app, fn) for fn in app.functions if fn.spec.web_kind} \
+            if app is not None and app.state in ("ephemeral", "deployed") and not app.stopped else {}
         return pb.AppInfo(app_id=info["id"], name=info["name"], state=APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
                           version=info["version"], description=info["description"], created_at=info["created_at"],
                           stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",
-                          functions=functions, live=info["state"] == "deployed")
+                          functions=functions, live=info["state"] == "deployed", web_urls=web_urls)
 
     async def AppList(self, request, context):
         apps = await self.reads.run(Store.list_apps, include_stopped=request.all)

@@ -58,9 +58,11 @@ class FunctionsApi:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except scope.OutOfScope as exc:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, exc.message)
+        app = self.d.apps.get(fn.app_id)
         return pb.FunctionLookupResponse(function_id=fn.function_id, app_id=fn.app_id,
                                          is_generator=fn.spec.is_generator, is_async=fn.spec.is_async,
-                                         is_class=bool(fn.spec.class_name), methods=dict(fn.spec.methods))
+                                         is_class=bool(fn.spec.class_name), methods=dict(fn.spec.methods),
+                                         web_url=self.routes.url_of(app, fn) if app is not None else "")
 
     async def FunctionBind(self, request, context):
         """An @app.cls's function for a parameter set, or a function's with other options (bind.py)."""
