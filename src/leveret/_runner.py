@@ -169,6 +169,21 @@ class RunContext:
             self._heartbeat_task = self._logs_task = None
 
 
+async def replace_functions(app, app_id: str) -> None:
+    """Send ``app``'s functions, as its code now defines them, to the running app ``app_id`` in place
+    of those of their names (`leveret serve` reloading); each is hydrated with its id there (the one
+    it had if its definition did not change) and its web URL."""
+    from ._wire import api_pb2 as pb
+
+    client = await Client.get()
+    for fn in app.registered_functions.values():
+        definition = await function_definition(client, fn)
+        r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=app_id, definition=definition,
+                                                                         replace=True))
+        fn._hydrate(r.function_id, client)
+        fn._web_url = r.web_url or None
+
+
 async def function_definition(client: Client, fn):
     """What the server needs to run ``fn``: its options, and its code uploaded as a mount."""
     from ._wire import api_pb2 as pb

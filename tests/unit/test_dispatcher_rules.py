@@ -204,3 +204,34 @@ def test_a_function_sent_again_is_the_one_the_app_has_and_another_of_its_name_is
             d.create_function(app_id, function_spec(pb.FunctionDefinition(name="f", module="other")))
 
     asyncio.run(main())
+
+
+def test_serve_replaces_a_function_whose_code_changed_and_its_idle_container_stops_at_once(clock):
+    async def main():
+        d, outbox, worker, app_id, container_id = await scenario(clock, scaledown_window_s=600, mount_id="mo-1")
+        old = d.apps[app_id].function("f")
+        assert d.create_function(app_id, FunctionSpec(name="f", mount_id="mo-1", scaledown_window_s=600),
+                                 replace=True) == old.function_id   # the same code: nothing replaced
+        with pytest.raises(ValueError, match="already has a function named 'f'"):
+            d.create_function(app_id, FunctionSpec(name="f", mount_id="mo-2"))   # not `leveret serve`
+        new_id = d.create_function(app_id, FunctionSpec(name="f", mount_id="mo-2", scaledown_window_s=600),
+                                   replace=True)
+        assert new_id != old.function_id and old.retired and d.apps[app_id].function("f").function_id == new_id
+        assert await views.function_names(d, app_id) == ["f"]
+        (stop,) = told(outbox, "stop")   # the old one's idle container: at once, not after its window
+        assert stop.container_id == container_id
+        d.new_call(new_id, "spawn", [(0, b"x", "")], 1)
+        assert [s.function_id for s in told(outbox, "start")] == [new_id]   # new inputs: the new code
+
+    asyncio.run(main())
+
+
+def test_a_deployed_apps_functions_are_not_replaced(clock):
+    async def main():
+        d = dispatcher(clock=clock)
+        app_id, _ = await d.create_app("a", "", deploy=True)
+        d.create_function(app_id, FunctionSpec(name="f", mount_id="mo-1"))
+        with pytest.raises(ValueError, match="already has a function named 'f'"):
+            d.create_function(app_id, FunctionSpec(name="f", mount_id="mo-2"), replace=True)
+
+    asyncio.run(main())

@@ -657,12 +657,14 @@ class FunctionDescribeResponse(_message.Message):
     def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
-    __slots__ = ("app_id", "definition")
+    __slots__ = ("app_id", "definition", "replace")
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     definition: FunctionDefinition
-    def __init__(self, app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ...) -> None: ...
+    replace: bool
+    def __init__(self, app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., replace: _Optional[bool] = ...) -> None: ...
 
 class FunctionCreateResponse(_message.Message):
     __slots__ = ("function_id", "web_url")

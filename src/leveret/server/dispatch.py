@@ -14,6 +14,7 @@ acknowledges a write awaits ``writes.durable()``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -180,16 +181,19 @@ class Dispatcher:
             raise NotFound(f"app {app_id} is not running")
         return app
 
-    def create_function(self, app_id: str, spec: FunctionSpec, function_id: str = "") -> str:
+    def create_function(self, app_id: str, spec: FunctionSpec, function_id: str = "", *, replace: bool = False) -> str:
         """Add a function to a running app (``function_id``: one restored from the store). The same
-        function sent again (its client reconnected) is the one it already has."""
+        function sent again (its client reconnected) is the one it already has; with ``replace``
+        (`leveret serve` reloaded its code), an ephemeral app's function of that name is retired."""
         app = self._live_app(app_id)
         existing = app.function(spec.name)
         if existing is not None and not function_id:
             if existing.spec == spec:
                 return existing.function_id
-            raise ValueError(f"app {app.name!r} already has a function named {spec.name!r}:"
-                             " give each function of an app its own name")
+            if not (replace and app.state == "ephemeral"):
+                raise ValueError(f"app {app.name!r} already has a function named {spec.name!r}:"
+                                 " give each function of an app its own name")
+            self._retire(existing)
         if spec.schedule:   # a deployed app's fire from the store's ticks; a run's from its start (deploy.py)
             from .._shared.schedule import from_spec
 
@@ -206,6 +210,14 @@ class Dispatcher:
         app.functions.append(fn)
         app.last_heartbeat = self.clock.time()   # a deploy in progress shows it is alive by its functions
         return function_id
+
+    def _retire(self, fn: FunctionState) -> None:
+        """A function replaced by a newer one of its name: what it runs finishes, its containers
+        stop as soon as they are idle, nothing new finds it (AppState.function, routes.py)."""
+        fn.retired, fn.schedule = True, None
+        fn.spec = dataclasses.replace(fn.spec, min_containers=0, buffer_containers=0, scaledown_window_s=0)
+        self.logs.system(fn.app_id, fn.name, "", "replaced by new code: its containers stop once idle")
+        self.placement.autoscale(fn, self.clock.time())
 
     def stop_app(self, app_id: str, reason: str) -> int:
         """Stop an app: cancel its queued and running inputs, stop its containers.

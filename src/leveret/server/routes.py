@@ -51,9 +51,9 @@ class Routes:
                        f" a running one is at /{app_part}{DEV}/...)")
         if app is None:
             return None, missing
-        for fn in app.functions:
-            if fn.spec.web_kind and fn.spec.web_label == label:
+        for fn in reversed(app.functions):   # the newest: `leveret serve` replaces functions as their code changes
+            if fn.spec.web_kind and fn.spec.web_label == label and not fn.retired:
                 return fn, ""
-        labels = sorted(f.spec.web_label for f in app.functions if f.spec.web_kind)
+        labels = sorted({f.spec.web_label for f in app.functions if f.spec.web_kind and not f.retired})
         return None, (f"app {app.name!r} has no web function {label!r}"
                       + (f" (its web functions: {', '.join(labels)})" if labels else " (it has no web functions)"))

@@ -100,6 +100,8 @@ class FunctionState:
     crash_streak: int = 0         # containers in a row that ended unexpectedly
     hold_until: float = 0.0       # no new container before this (crash-loop back-off)
     retry_waiting: int = 0        # inputs waiting out a retry delay
+    retired: bool = False         # replaced by a newer one of its name (`leveret serve` reloaded): its calls
+                                  # finish, its containers stop once idle, nothing new finds it
 
     @property
     def name(self) -> str:
@@ -146,4 +148,4 @@ class AppState:
         return self.state != "ephemeral"
 
     def function(self, name: str) -> "FunctionState | None":
-        return next((f for f in self.functions if f.name == name), None)
+        return next((f for f in reversed(self.functions) if f.name == name and not f.retired), None)

@@ -191,4 +191,4 @@ async def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: st
 async def function_names(d: "Dispatcher", app_id: str) -> list[str]:
     """An app's function names: from memory while it runs, else from the store."""
     app = d.apps.get(app_id)
-    return [f.name for f in app.functions] if app else [n for _, n, _ in await d.reads.run(Store.functions_of, app_id)]
+    return [f.name for f in app.functions if not f.retired] if app else [n for _, n, _ in await d.reads.run(Store.functions_of, app_id)]

@@ -37,7 +37,7 @@ class FunctionsApi:
         try:
             spec = function_spec(request.definition)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
-            function_id = self.d.create_function(request.app_id, spec)
+            function_id = self.d.create_function(request.app_id, spec, replace=request.replace)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         except ValueError as exc:
