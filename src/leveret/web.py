@@ -19,10 +19,12 @@ requests at a URL of the server's gateway. Each goes below ``@app.function()``::
 
 Each request is an input of the function: containers start for the first request and scale
 with concurrent ones (``@leveret.concurrent`` says how many a container takes), as for calls.
-``label`` names the URL (default: the function's name); ``Function.get_web_url()`` is the URL:
+``label`` names the URL (default: the function's name); ``requires_proxy_auth=True`` lets through
+only requests with a proxy token's id and secret as their ``Modal-Key`` and ``Modal-Secret``
+headers (``leveret token create --proxy NAME``). ``Function.get_web_url()`` is the URL:
 ``<gateway>/<app>/<label>`` for a deployed app, ``<gateway>/<app>-dev/<label>`` while ``leveret run``
 runs it (server/routes.py). Not yet: request and response bodies streamed (they are whole, up to 64
-MiB), WebSockets, ``requires_proxy_auth``, ``custom_domains``, web functions on ``@app.cls`` methods.
+MiB), WebSockets, ``custom_domains``, web functions on ``@app.cls`` methods.
 """
 
 from __future__ import annotations
@@ -83,10 +85,6 @@ def _common(name: str, label, custom_domains, requires_proxy_auth) -> None:
             " host-name routing (leveret server --gateway-domain), then remove custom_domains=")
     if not isinstance(requires_proxy_auth, bool):
         raise InvalidError(f"@leveret.{name}(requires_proxy_auth={requires_proxy_auth!r}) must be True or False")
-    if requires_proxy_auth:
-        raise NotImplementedOptionError(
-            f"@leveret.{name}(requires_proxy_auth=True) is not supported yet (it comes with proxy tokens); remove it"
-            " to serve the function without them, or keep the gateway's port private")
 
 
 def _no_arguments(name: str, given) -> None:

@@ -80,6 +80,12 @@ def echo_item(item: dict):
 
 
 @app.function()
+@leveret.asgi_app(label="private", requires_proxy_auth=True)
+def private():
+    return _asgi
+
+
+@app.function()
 def plain(x):
     return x * 2
 

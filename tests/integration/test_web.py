@@ -62,12 +62,29 @@ def test_fastapi_endpoints_take_the_query_and_a_json_body(running):
     assert fetch(running.echo_item.get_web_url())[0] == 405   # GET on a POST endpoint
 
 
+def test_requires_proxy_auth_lets_through_only_a_proxy_tokens_requests(running, cluster):
+    from leveret._shared.aio import run_sync
+
+    url = running.private.get_web_url()
+    status, _, body = fetch(url + "/x")
+    assert status == 401 and b"leveret token create --proxy" in body
+    token_id, secret = run_sync(cluster.server.tokens.create("tests", proxy=True))
+    assert token_id.startswith("wk-") and secret.startswith("ws-")
+    status, _, body = fetch(url + "/x", headers={"Modal-Key": token_id, "Modal-Secret": secret, "X-Seen": "1"})
+    assert status == 200 and json.loads(body)["headers"] == {"x-seen": "1"}   # the credentials are not passed on
+    assert fetch(url + "/x", headers={"Modal-Key": token_id, "Modal-Secret": secret + "x"})[0] == 401
+    worker_id, worker_token = run_sync(cluster.server.tokens.create("a-worker"))
+    assert fetch(url + "/x", headers={"Modal-Key": worker_id, "Modal-Secret": worker_token})[0] == 401
+    assert run_sync(cluster.server.tokens.revoke(token_id))
+    assert fetch(url + "/x", headers={"Modal-Key": token_id, "Modal-Secret": secret})[0] == 401
+
+
 def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster):
     gateway = cluster.server.gateway_url
     status, _, body = fetch(running.api.get_web_url() + "/crash")
     assert status == 502 and body == b"the web function api failed: RuntimeError: the app broke on purpose\n"
     status, _, body = fetch(f"{gateway}/web-app-dev/nope")
-    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, square)" in body
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, private, square)" in body
     status, _, body = fetch(f"{gateway}/web-app/api")
     assert status == 404 and b"no app 'web-app' is deployed" in body
     status, _, body = fetch(f"{gateway}/")

@@ -48,8 +48,6 @@ def test_bad_options_are_refused_naming_the_fix(make, message):
 def test_options_that_are_not_served_yet_say_so():
     with pytest.raises(NotImplementedOptionError, match="custom_domains=.*not supported"):
         leveret.asgi_app(custom_domains=["api.example.com"])
-    with pytest.raises(NotImplementedOptionError, match="requires_proxy_auth=True\\) is not supported yet"):
-        leveret.fastapi_endpoint(requires_proxy_auth=True)
 
 
 def test_misplaced_or_doubled_decorators_and_options_that_do_not_go_with_them():

@@ -76,12 +76,14 @@ class Listener:
         return cls(runner, host, runner.addresses[0][1])
 
     @classmethod
-    async def serve(cls, app: web.Application, sock, *, handler_cancellation: bool = False) -> "Listener":
-        """Serve ``app`` on a socket already listening (``listen.bind``); ``handler_cancellation`` as ``start``."""
+    async def serve(cls, app: web.Application, sock, *, handler_cancellation: bool = False,
+                    ssl_context=None) -> "Listener":
+        """Serve ``app`` on a socket already listening (``listen.bind``); ``handler_cancellation`` as
+        ``start``; over TLS with ``ssl_context``."""
         runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=handler_cancellation)
         await runner.setup()
         try:
-            await web.SockSite(runner, sock).start()
+            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
         except OSError:
             await runner.cleanup()
             raise

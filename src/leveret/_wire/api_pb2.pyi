@@ -1086,10 +1086,12 @@ class ExecOutput(_message.Message):
     def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ...) -> None: ...
 
 class WorkerTokenCreateRequest(_message.Message):
-    __slots__ = ("name",)
+    __slots__ = ("name", "proxy")
     NAME_FIELD_NUMBER: _ClassVar[int]
+    PROXY_FIELD_NUMBER: _ClassVar[int]
     name: str
-    def __init__(self, name: _Optional[str] = ...) -> None: ...
+    proxy: bool
+    def __init__(self, name: _Optional[str] = ..., proxy: _Optional[bool] = ...) -> None: ...
 
 class WorkerTokenCreateResponse(_message.Message):
     __slots__ = ("token_id", "token")

@@ -11,16 +11,24 @@ from .app import JSON_OPTION, _call, show_list
 
 @click.group()
 def token() -> None:
-    """Per-worker tokens: each host's worker joins with a token of its own."""
+    """Per-worker tokens (each host's worker joins with a token of its own) and proxy tokens (for web
+    functions with requires_proxy_auth)."""
 
 
 @token.command()
 @click.argument("name")
-def create(name: str) -> None:
-    """Make a token for the worker on host NAME (shown once; the server keeps its hash only)."""
+@click.option("--proxy", is_flag=True, help="A proxy token instead: for requests to web functions with"
+                                             " requires_proxy_auth=True (Modal-Key and Modal-Secret headers).")
+def create(name: str, proxy: bool) -> None:
+    """Make a token for the worker on host NAME, or with --proxy for clients of web functions (shown
+    once; the server keeps its hash only)."""
     from .._wire import api_pb2 as pb
 
-    r = _call("WorkerTokenCreate", pb.WorkerTokenCreateRequest(name=name))
+    r = _call("WorkerTokenCreate", pb.WorkerTokenCreateRequest(name=name, proxy=proxy))
+    if proxy:
+        click.echo(f"proxy token {name}: send these headers with each request\nModal-Key: {r.token_id}\n"
+                   f"Modal-Secret: {r.token}")
+        return
     click.echo(f"token {r.token_id} for {name}:\n{r.token}\n"
                f"on {name}: leveret worker --server URL --token {r.token}")
 
@@ -28,7 +36,7 @@ def create(name: str) -> None:
 @token.command("list")
 @JSON_OPTION
 def list_tokens(as_json: bool) -> None:
-    """Every worker token, and the worker connected with it now."""
+    """Every worker and proxy token, and the worker connected with each worker token now."""
     from .._wire import api_pb2 as pb
 
     def row(t) -> str:
@@ -42,7 +50,8 @@ def list_tokens(as_json: bool) -> None:
 @token.command()
 @click.argument("token_id")
 def revoke(token_id: str) -> None:
-    """Revoke a worker token: its worker is disconnected and its inputs run elsewhere."""
+    """Revoke a token: a worker token's worker is disconnected and its inputs run elsewhere; a proxy
+    token is refused from the next request on."""
     from .._wire import api_pb2 as pb
 
     r = _call("WorkerTokenRevoke", pb.WorkerTokenRevokeRequest(token_id=token_id))

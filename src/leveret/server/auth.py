@@ -12,6 +12,11 @@ with the assignment; the worker makes the container's calls with it (the contain
 holds it: it asks its worker over its socket). It is the container's id and an HMAC of it under a
 key derived from the server's token, so it needs no storage and holds across a server restart,
 and it is refused once its container has ended (scope.py).
+
+A proxy token (``leveret token create --proxy``) opens nothing of the API: requests to web functions
+with ``requires_proxy_auth`` carry its id (wk-…) and its secret (ws-…) as their Modal-Key and
+Modal-Secret headers, checked by the gateway against the secret's SHA-256; revoked, it is refused
+from the next request on. It is kept beside the workers' tokens, told apart by its id.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Le
                             "/leveret.v1.Leveret/BlobPut", "/leveret.v1.Leveret/BlobGet"})
 TOKEN_PREFIX = "lvw_"
 CONTAINER_PREFIX = "lvc_"
+PROXY_ID, PROXY_SECRET = "wk", "ws-"   # a proxy token: its id (wk-…, Modal-Key) and its secret (Modal-Secret)
 # What a container's code may call: functions, their calls, the blobs of large payloads, and named
 # objects (looked up or made by name, listed; a Dict's entries, a Queue's values, a Volume's files: its
 # worker syncs its mounts with them) — not deleted, and not secrets' values.
@@ -55,10 +61,17 @@ class Tokens:
         self._container_key = hashlib.sha256(b"leveret container tokens\0" + admin_token.encode()).digest()
         self.writes = writes   # the store's writer (writes.py)
         self._workers: dict[str, str] = {}
+        self._proxies: dict[str, str] = {}   # proxy token id -> its secret's SHA-256
 
     async def load(self) -> None:
-        tokens = await self.writes.run(Store.worker_tokens)
-        self._workers = {t["sha256"]: t["id"] for t in tokens if t["revoked_at"] is None}
+        tokens = [t for t in await self.writes.run(Store.worker_tokens) if t["revoked_at"] is None]
+        self._workers = {t["sha256"]: t["id"] for t in tokens if not t["id"].startswith(PROXY_ID + "-")}
+        self._proxies = {t["id"]: t["sha256"] for t in tokens if t["id"].startswith(PROXY_ID + "-")}
+
+    def proxy_allows(self, key: str | None, secret: str | None) -> bool:
+        """Whether a request's Modal-Key and Modal-Secret are a proxy token's (not revoked)."""
+        want = self._proxies.get(key or "")
+        return want is not None and hmac.compare_digest(_sha(secret or ""), want)
 
     def check(self, authorization: str | bytes | None) -> tuple[str, str] | None:
         """(ADMIN, ""), (WORKER, token_id) or (CONTAINER, container_id) for a valid ``authorization``
@@ -96,15 +109,20 @@ class Tokens:
                 return self.check(value)
         return None
 
-    async def create(self, name: str) -> tuple[str, str]:
-        token_id = new_id("wt")
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async def create(self, name: str, *, proxy: bool = False) -> tuple[str, str]:
+        """A worker's token (or with ``proxy``, a proxy token for web functions): (its id, the token)."""
+        token_id = new_id(PROXY_ID if proxy else "wt")
+        token = (PROXY_SECRET if proxy else TOKEN_PREFIX) + secrets.token_urlsafe(32)
         await self.writes.run(Store.add_worker_token, token_id, name, _sha(token))
-        self._workers[_sha(token)] = token_id
+        if proxy:
+            self._proxies[token_id] = _sha(token)
+        else:
+            self._workers[_sha(token)] = token_id
         return token_id, token
 
     async def revoke(self, token_id: str) -> bool:
         if not await self.writes.run(Store.revoke_worker_token, token_id):
             return False
         self._workers = {sha: tid for sha, tid in self._workers.items() if tid != token_id}
+        self._proxies.pop(token_id, None)   # at once: the gateway checks each request against these
         return True

@@ -6,11 +6,12 @@ requests (leveret/web.py) by running each as an input of the function.
         body) ─▶ a "web" call, queued as any call: containers start for it and scale with the
         requests (new_call) ─▶ its output: (status, headers, body), read without unpickling code
         (_plain_loads) ─▶ the response
-    a failed input: 502, a timed-out one: 504, no such function or app: 404, each with a short body
+    a failed input: 502, a timed-out one: 504, no such function or app: 404, a function with
+    requires_proxy_auth without a proxy token's Modal-Key/Modal-Secret: 401, each with a short body
     saying why; a client that goes away cancels its input
 
 Bodies are whole in this first form (up to MAX_BODY, as a blob past the inline limit), not
-streamed; WebSockets, streaming, proxy tokens and host-name routing come next.
+streamed; WebSockets, streaming and host-name routing come next.
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ from .._shared.status import FINAL, S
 from .routes import Routes
 
 if TYPE_CHECKING:
+    from .auth import Tokens
     from .dispatch import Dispatcher
 
 log = logging.getLogger("leveret.server")
 
 MAX_BODY = 64 * 1024 * 1024   # a request's body, held whole until bodies stream
+PROXY_KEY, PROXY_SECRET = "Modal-Key", "Modal-Secret"   # a proxy token, as Modal's clients send it
+_CREDENTIALS = frozenset({PROXY_KEY.lower().encode(), PROXY_SECRET.lower().encode()})   # not passed to the app
 
 
 class Gateway:
     """Answers requests to the web functions ``routes`` finds."""
 
-    def __init__(self, dispatcher: "Dispatcher", routes: Routes):
-        self.d, self.routes = dispatcher, routes
+    def __init__(self, dispatcher: "Dispatcher", routes: Routes, tokens: "Tokens"):
+        self.d, self.routes, self.tokens = dispatcher, routes, tokens
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
@@ -53,8 +57,11 @@ class Gateway:
         fn, why = self.routes.resolve(parts[1], parts[2])
         if fn is None:
             return _text(404, why)
-        if fn.spec.web_auth:
-            return _text(401, "this web function requires proxy authorization, which this server does not offer yet")
+        if fn.spec.web_auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY),
+                                                             request.headers.get(PROXY_SECRET)):
+            return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
+                              f" secret as the {PROXY_KEY} and {PROXY_SECRET} headers (`leveret token create --proxy"
+                              " NAME` makes one)")
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -115,7 +122,7 @@ def _scope(request: web.Request, root_path: str, path: str) -> dict:
         "http_version": f"{request.version.major}.{request.version.minor}",
         "method": request.method, "scheme": request.scheme, "path": path, "raw_path": path.encode(),
         "root_path": root_path, "query_string": request.query_string.encode(),
-        "headers": [(k.lower(), v) for k, v in request.raw_headers],
+        "headers": [(k.lower(), v) for k, v in request.raw_headers if k.lower() not in _CREDENTIALS],
         "client": list(peer[:2]) if peer else None,
         "server": [host[0], int(host[1])] if len(host) == 2 and host[1].isdigit() else [host[0], 80],
     }

@@ -83,11 +83,19 @@ def _deny(handler, code, message: str):
     return grpc.unary_unary_rpc_method_handler(abort)
 
 
-def _url_of(sock) -> str:
-    """http://HOST:PORT of a listening socket, as a client on this host reaches it."""
+def _url_of(sock, scheme: str = "http") -> str:
+    """SCHEME://HOST:PORT of a listening socket, as a client on this host reaches it."""
     host, port = sock.getsockname()[:2]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
+
+
+def _tls_context(cert_and_key: tuple[str, str]):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*cert_and_key)
+    return context
 
 
 def default_listen(grpc_host: str, grpc_port: int, asked_port: int) -> str:
@@ -125,14 +133,15 @@ class Server:
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
                     blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0,
-                    gateway_listen: str | None = None) -> "Server":
+                    gateway_listen: str | None = None, gateway_tls: tuple[str, str] | None = None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
         ``blob_dir`` (default: beside a SQLite database). ``progress(text)`` is told what it does.
         ``clock`` is the server's time (server/clock.py; tests give a FakeClock). Dicts' calls are
         served on ``direct_port`` of the same host too (0: any free one; api/direct.py), web
-        functions' requests on ``gateway_listen`` (default: the same host, port + 2; gateway.py)."""
+        functions' requests on ``gateway_listen`` (default: the same host, port + 2; gateway.py),
+        over TLS with ``gateway_tls`` (a certificate chain's file and its key's)."""
         from .._shared.listen import bind
 
         say = progress or (lambda text: None)
@@ -202,7 +211,16 @@ class Server:
             http_socket.close()
             raise OSError(f"could not listen on {gateway_listen} for the gateway ({exc.strerror or exc}): is the port"
                           " in use? pick another with --gateway HOST:PORT") from None
-        service.routes.url = _url_of(gateway_socket)
+        try:
+            tls = _tls_context(gateway_tls) if gateway_tls else None
+        except (OSError, ValueError) as exc:
+            gateway_socket.close()
+            await direct.stop()
+            await server.stop(None)
+            await dispatcher.close_store()
+            http_socket.close()
+            raise OSError(f"could not use the gateway's TLS certificate and key {gateway_tls}: {exc}") from None
+        service.routes.url = _url_of(gateway_socket, "https" if tls else "http")
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()
@@ -212,7 +230,7 @@ class Server:
         made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
         made.direct = direct
         made.gateway_url = service.routes.url
-        made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes))
+        made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes, tls))
         return made
 
     async def _serve_http(self, sock) -> None:
@@ -226,13 +244,13 @@ class Server:
             log.exception("the HTTP side (/metrics, /healthz, the dashboard) could not start")
             sock.close()
 
-    async def _serve_gateway(self, sock, routes) -> None:
+    async def _serve_gateway(self, sock, routes, tls) -> None:
         from .._shared.http import Listener
         from .gateway import Gateway
 
         try:
-            self.gateway = await Listener.serve(Gateway(self.dispatcher, routes).application(), sock,
-                                                handler_cancellation=True)
+            self.gateway = await Listener.serve(Gateway(self.dispatcher, routes, self.tokens).application(), sock,
+                                                handler_cancellation=True, ssl_context=tls)
         except Exception:
             log.exception("the gateway (web functions' requests) could not start")
             sock.close()

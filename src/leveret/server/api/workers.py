@@ -56,7 +56,8 @@ class WorkersApi:
             self.d.registry.remove(worker)
 
     async def WorkerTokenCreate(self, request, context):
-        token_id, token = await self.tokens.create(request.name or "worker")
+        token_id, token = await self.tokens.create(request.name or ("proxy" if request.proxy else "worker"),
+                                                   proxy=request.proxy)
         return pb.WorkerTokenCreateResponse(token_id=token_id, token=token)
 
     async def WorkerTokenList(self, request, context):
