@@ -134,3 +134,26 @@ def test_a_deployed_apps_url_has_no_dev_suffix(cluster):
     finally:
         cluster.stop_app(deployed.app_id)
     assert fetch(url + "/hello")[0] == 404
+
+
+def test_by_host_name_under_the_gateways_domain(running, cluster):
+    routes, gateway = cluster.server.routes, cluster.server.gateway_url
+    routes.domain = "apps.test"   # as `leveret server --gateway-domain apps.test`
+    first = web_app.app.deploy(name="web-h1")
+    second = web_app.app.deploy(name="web-h2")
+    try:
+        port = gateway.rpartition(":")[2]
+        assert first.web_urls["api"] == f"http://web-h1--api.apps.test:{port}"
+        status, _, body = fetch(gateway + "/x/y?q=1", headers={"Host": f"web-app--api-dev.apps.test:{port}"})
+        assert status == 200 and json.loads(body)["path"] == "/x/y" and json.loads(body)["root_path"] == ""
+        assert fetch(gateway + "/", headers={"Host": "web-h2--flask-like.apps.test"})[2] == b"GET /? "
+        status, _, body = fetch(gateway + "/", headers={"Host": "api.apps.test"})   # a label alone: deployed apps'
+        assert status == 409 and b"web-h1--api.apps.test or web-h2--api.apps.test" in body
+        cluster.stop_app(second.app_id)
+        assert fetch(gateway + "/z", headers={"Host": "api.apps.test"})[0] == 200   # one app has it now
+        status, _, body = fetch(gateway + "/", headers={"Host": "web-app--nope-dev.apps.test"})
+        assert status == 404 and b"has no web function 'nope'" in body
+    finally:
+        routes.domain = ""
+        cluster.stop_app(first.app_id)
+        cluster.stop_app(second.app_id)

@@ -39,16 +39,18 @@ PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once
 @click.option("--gateway", "gateway_listen", default=None, metavar="HOST:PORT", callback=check_listen,
               help="Where web functions answer HTTP requests, at /APP/LABEL (default: the --listen host, its"
                    " port + 2).")
+@click.option("--gateway-domain", default="", metavar="DOMAIN",
+              help="A wildcard DNS name for the gateway: web functions are APP--LABEL.DOMAIN too (their URLs then).")
 @click.option("--gateway-tls", nargs=2, default=None, metavar="CERT KEY",
               help="Serve the gateway over HTTPS with this certificate chain (PEM) and its private key.")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
            log_retention: str, call_retention: str, log_max_mb: int, blob_dir: str | None,
-           http_listen: str | None, direct_port: int, gateway_listen: str | None,
+           http_listen: str | None, direct_port: int, gateway_listen: str | None, gateway_domain: str,
            gateway_tls: tuple[str, str] | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db or http_listen or blob_dir or direct_port or gateway_listen or gateway_tls:
+        if listen or db or http_listen or blob_dir or direct_port or gateway_listen or gateway_tls or gateway_domain:
             raise click.UsageError("--listen, --db, --blob-dir, --http, --direct-port and --gateway run a foreground"
                                    " server; they do not go with a subcommand")
         return
@@ -82,7 +84,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         run_server(listen, db, token, ready, worker_lease or WORKER_LEASE_S,
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
                    call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir,
-                   direct_port=direct_port, gateway_listen=gateway_listen, gateway_tls=gateway_tls or None)
+                   direct_port=direct_port, gateway_listen=gateway_listen, gateway_tls=gateway_tls or None,
+                   gateway_domain=gateway_domain)
     except (OSError, SchemaTooNew) as exc:   # its port is taken, its store is newer: one line that names the fix
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:   # before it handles SIGINT itself

@@ -51,12 +51,18 @@ class Gateway:
         return app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        parts = request.path.split("/", 3)   # "", APP, LABEL, rest
-        if len(parts) < 3 or not parts[1] or not parts[2]:
-            return _text(404, "a web function's URL is /APP/LABEL/...: `leveret app list` shows them")
-        fn, why = self.routes.resolve(parts[1], parts[2])
+        sub = self.routes.host_part(request.host)
+        if sub is not None:   # LABEL.DOMAIN: the whole path is the app's
+            fn, why = self.routes.resolve_host(sub)
+            root_path, path = "", request.path
+        else:
+            parts = request.path.split("/", 3)   # "", APP, LABEL, rest
+            if len(parts) < 3 or not parts[1] or not parts[2]:
+                return _text(404, "a web function's URL is /APP/LABEL/...: `leveret app list` shows them")
+            fn, why = self.routes.resolve(parts[1], parts[2])
+            root_path, path = f"/{parts[1]}/{parts[2]}", "/" + (parts[3] if len(parts) > 3 else "")
         if fn is None:
-            return _text(404, why)
+            return _text(409 if why.startswith("several apps") else 404, why)
         if fn.spec.web_auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY),
                                                              request.headers.get(PROXY_SECRET)):
             return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
@@ -67,7 +73,7 @@ class Gateway:
         except web.HTTPRequestEntityTooLarge:
             return _text(413, f"a request's body is at most {MAX_BODY // (1024 * 1024)} MiB here (bodies are not"
                               " streamed yet)")
-        scope = _scope(request, f"/{parts[1]}/{parts[2]}", "/" + (parts[3] if len(parts) > 3 else ""))
+        scope = _scope(request, root_path, path)
         args = pickle.dumps(((scope, body), {}), protocol=4)
         blob = ""
         if len(args) > INLINE_LIMIT:

@@ -122,6 +122,7 @@ class Server:
         self.direct: DirectPort | None = None   # Dicts' calls without gRPC (api/direct.py), once listening
         self.http_url = _url_of(http_socket)   # GET /metrics (the server's token), GET /healthz
         self.gateway_url = ""            # web functions' requests (gateway.py), once listening
+        self.routes = None               # their URLs (routes.py)
         self.gateway = None
         self._gateway_start: asyncio.Task | None = None
         # The HTTP side's port is bound already (connections wait in its backlog); aiohttp, slow to
@@ -133,7 +134,8 @@ class Server:
                     log_retention_s: float = DEFAULT_RETENTION_S, log_max_bytes: int = DEFAULT_MAX_BYTES,
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
                     blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0,
-                    gateway_listen: str | None = None, gateway_tls: tuple[str, str] | None = None) -> "Server":
+                    gateway_listen: str | None = None, gateway_tls: tuple[str, str] | None = None,
+                    gateway_domain: str = "") -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
@@ -141,7 +143,8 @@ class Server:
         ``clock`` is the server's time (server/clock.py; tests give a FakeClock). Dicts' calls are
         served on ``direct_port`` of the same host too (0: any free one; api/direct.py), web
         functions' requests on ``gateway_listen`` (default: the same host, port + 2; gateway.py),
-        over TLS with ``gateway_tls`` (a certificate chain's file and its key's)."""
+        over TLS with ``gateway_tls`` (a certificate chain's file and its key's), by host name too
+        under ``gateway_domain`` (routes.py)."""
         from .._shared.listen import bind
 
         say = progress or (lambda text: None)
@@ -221,6 +224,7 @@ class Server:
             http_socket.close()
             raise OSError(f"could not use the gateway's TLS certificate and key {gateway_tls}: {exc}") from None
         service.routes.url = _url_of(gateway_socket, "https" if tls else "http")
+        service.routes.domain = gateway_domain.strip(".").lower()
         await server.start()
         dispatcher.start()
         loop = asyncio.get_running_loop()
@@ -230,6 +234,7 @@ class Server:
         made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
         made.direct = direct
         made.gateway_url = service.routes.url
+        made.routes = service.routes
         made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes, tls))
         return made
 

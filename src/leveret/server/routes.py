@@ -1,6 +1,10 @@
 """Web functions' URLs on the gateway (gateway.py): /APP/LABEL for the live version of a deployed
 app, /APP-dev/LABEL for the newest running ephemeral app of that name (as Modal's `modal serve`
-URLs end in -dev); LABEL is the decorator's label, or the function's name made URL-safe."""
+URLs end in -dev); LABEL is the decorator's label, or the function's name made URL-safe.
+
+With a domain (`leveret server --gateway-domain DOMAIN`, a wildcard DNS name for the gateway), a
+function is also APP--LABEL.DOMAIN (APP--LABEL-dev.DOMAIN for a run), which its URL then is, and
+LABEL.DOMAIN where one deployed app only has that label."""
 
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ def default_label(function_name: str) -> str:
     return _UNSAFE.sub("-", function_name.lower()).strip("-")[:63] or "fn"
 
 
+def _host_label(app_name: str) -> str:
+    """An app's name as a part of a host name."""
+    return _UNSAFE.sub("-", app_name.lower()).strip("-")
+
+
 def app_path(app: "AppState") -> str:
     return app.name if app.deployed else app.name + DEV
 
@@ -28,15 +37,46 @@ def app_path(app: "AppState") -> str:
 class Routes:
     """Resolves URLs to web functions; ``url``: where the gateway listens ("" before it does)."""
 
-    def __init__(self, dispatcher: "Dispatcher"):
+    def __init__(self, dispatcher: "Dispatcher", domain: str = ""):
         self.d = dispatcher
         self.url = ""
+        self.domain = domain.strip(".").lower()
 
     def url_of(self, app: "AppState", fn: "FunctionState") -> str:
         """A web function's URL ("" for another function, or before the gateway listens)."""
         if not fn.spec.web_kind or not self.url:
             return ""
+        if self.domain:
+            scheme, _, address = self.url.partition("://")
+            port = address.rpartition(":")[2]
+            dev = "" if app.deployed else DEV
+            return f"{scheme}://{_host_label(app.name)}--{fn.spec.web_label}{dev}.{self.domain}:{port}"
         return f"{self.url}/{app_path(app)}/{fn.spec.web_label}"
+
+    def host_part(self, host: str) -> str | None:
+        """The name before the domain in a request's Host (its port cut off); None: not under it."""
+        name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+        if not self.domain or not name.endswith("." + self.domain):
+            return None
+        return name[:-len(self.domain) - 1]
+
+    def resolve_host(self, sub: str) -> "tuple[FunctionState | None, str]":
+        """The web function of host name SUB.DOMAIN: APP--LABEL[-dev], or a LABEL one deployed app has."""
+        dev = sub.endswith(DEV)
+        base = sub[:-len(DEV)] if dev else sub
+        app_name, sep, label = base.partition("--")
+        if sep:
+            apps = [a for a in self.d.apps.values() if _host_label(a.name) == app_name]
+            name = next((a.name for a in apps), app_name)
+            return self.resolve(name + (DEV if dev else ""), label)
+        found = [(a, f) for a in self.d.apps.values() if a.state == "deployed" and not a.stopped
+                 for f in a.functions if f.spec.web_kind and f.spec.web_label == base and not f.retired]
+        if len(found) == 1:
+            return found[0][1], ""
+        if not found:
+            return None, f"no deployed app has a web function {base!r} (APP--{base}.{self.domain} names its app)"
+        return None, (f"several apps have a web function {base!r}: name one, as "
+                      + " or ".join(f"{_host_label(a.name)}--{base}.{self.domain}" for a, _ in found))
 
     def resolve(self, app_part: str, label: str) -> "tuple[FunctionState | None, str]":
         """The web function at /APP/LABEL, or (None, why there is none)."""
