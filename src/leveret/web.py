@@ -23,8 +23,9 @@ with concurrent ones (``@leveret.concurrent`` says how many a container takes), 
 only requests with a proxy token's id and secret as their ``Modal-Key`` and ``Modal-Secret``
 headers (``leveret token create --proxy NAME``). ``Function.get_web_url()`` is the URL:
 ``<gateway>/<app>/<label>`` for a deployed app, ``<gateway>/<app>-dev/<label>`` while ``leveret run``
-runs it (server/routes.py). Not yet: request and response bodies streamed (they are whole, up to 64
-MiB), WebSockets, ``custom_domains``, web functions on ``@app.cls`` methods.
+runs it (server/routes.py). Answers stream (server-sent events reach the client one by one); a
+request's body is whole, up to 64 MiB. Not yet: WebSockets, ``custom_domains``, web functions on
+``@app.cls`` methods.
 """
 
 from __future__ import annotations

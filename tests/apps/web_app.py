@@ -32,6 +32,19 @@ async def _asgi(scope, receive, send):
         import asyncio
 
         await asyncio.sleep(60)
+    if scope["path"] == "/events":   # server-sent events, a while apart
+        import asyncio
+
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]})
+        for i in range(3):
+            await send({"type": "http.response.body", "body": f"data: {i}\n\n".encode(), "more_body": True})
+            await asyncio.sleep(0.5)
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if scope["path"] == "/half":   # fails once its answer has begun
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"the first half", "more_body": True})
+        raise RuntimeError("broke in the middle")
     answer = {"method": scope["method"], "path": scope["path"], "root_path": scope["root_path"],
               "query": scope["query_string"].decode(), "body": body.decode(), "started": getattr(_asgi, "started", False),
               "headers": {k.decode(): v.decode() for k, v in scope["headers"] if k.startswith(b"x-")}}

@@ -91,6 +91,33 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     assert status == 404 and b"/APP/LABEL" in body
 
 
+def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running):
+    import http.client
+    import urllib.parse
+
+    url = urllib.parse.urlsplit(running.api.get_web_url())
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        started = time.monotonic()
+        conn.request("GET", url.path + "/events")
+        response = conn.getresponse()
+        assert response.status == 200 and response.getheader("content-type") == "text/event-stream"
+        first = response.readline()
+        first_at = time.monotonic() - started
+        rest = response.read()
+        assert first == b"data: 0\n" and rest == b"\ndata: 1\n\ndata: 2\n\n"
+        assert first_at < time.monotonic() - started - 0.7   # the first event came a second before the end
+    finally:
+        conn.close()
+
+
+def test_a_failure_once_the_answer_has_begun_cuts_the_body_short(running):
+    import http.client
+
+    with pytest.raises(http.client.IncompleteRead):
+        fetch(running.api.get_web_url() + "/half")
+
+
 def test_many_requests_at_once_are_all_answered_right(running):
     url = running.api.get_web_url()
     with concurrent.futures.ThreadPoolExecutor(50) as pool:

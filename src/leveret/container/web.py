@@ -1,16 +1,18 @@
 """A web function's requests in its container (leveret/web.py; the server's gateway.py sends them):
-each input is one request, ``(scope, body)`` — its ASGI scope and its whole body — and its value is
-the answer, ``(status, headers, body)``, in plain values only (the gateway reads it without
-unpickling code).
+each input is one request, ``(scope, body)`` — its ASGI scope and its whole body — and the
+function's answer streams back as a generator's items, in plain values only (the gateway reads
+them without unpickling code): first ``(status, headers)``, then each piece of the body (bytes)
+as the app sends it — a server-sent-events response reaches its client event by event.
 
     asgi     the function, called at the first request, returns the app (its lifespan started
              then); each request runs it: the body as one http.request, its http.response.*
-             messages gathered
+             messages passed on as they come (what is queued already goes as one piece)
     fastapi  the function is the one route of a FastAPI app made here (FastAPI is in the image),
              answered as asgi
-    wsgi     the function returns a WSGI app; each request runs it on the input's thread
+    wsgi     the function returns a WSGI app; each request runs it on the input's thread, its
+             result's pieces passed on as it yields them
     server   the function, called at the first request, starts a server on the port; requests are
-             passed to it once it listens (within startup_timeout)
+             passed to it once it listens (within startup_timeout), its answer read as it comes
 
 Standard library only, as the rest of the bootstrap.
 """
@@ -59,37 +61,72 @@ class _Asgi:
         self.app = _Once(make_app)
         self.started: asyncio.Future | None = None
 
-    async def handle(self, scope: dict, body: bytes) -> tuple:
+    async def handle(self, scope: dict, body: bytes):
         app = self.app.get()
         if self.started is None:
             self.started = asyncio.ensure_future(_lifespan_startup(app))
         await self.started
-        done = asyncio.Event()
+        sent: asyncio.Queue = asyncio.Queue()   # ("head", status, headers) | ("body", bytes) | _END | an exception
+        finished = asyncio.Event()
         request_sent = False
-        status, headers, chunks = 500, [], []
 
         async def receive() -> dict:
             nonlocal request_sent
             if not request_sent:
                 request_sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            await done.wait()   # the response is sent: the client is gone as far as the app is concerned
+            await finished.wait()   # the response is sent: the client is gone as far as the app is concerned
             return {"type": "http.disconnect"}
 
         async def send(message: dict) -> None:
-            nonlocal status, headers
             if message["type"] == "http.response.start":
-                status, headers = message["status"], list(message.get("headers", ()))
+                sent.put_nowait(("head", message["status"], list(message.get("headers", ()))))
             elif message["type"] == "http.response.body":
-                chunks.append(bytes(message.get("body", b"")))
+                sent.put_nowait(("body", bytes(message.get("body", b""))))
                 if not message.get("more_body", False):
-                    done.set()
+                    finished.set()
 
+        async def run() -> None:
+            try:
+                await app(dict(scope), receive, send)
+                sent.put_nowait(_END)
+            except BaseException as exc:   # (cancelled: the generator below is being closed)
+                sent.put_nowait(exc)
+            finally:
+                finished.set()
+
+        task = asyncio.ensure_future(run())
+        head, pending = False, None
         try:
-            await app(dict(scope), receive, send)
+            while True:
+                item, pending = (pending if pending is not None else await sent.get()), None
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                if item[0] == "head":
+                    head = True
+                    yield int(item[1]), _kept(item[2])
+                    continue
+                if not head:
+                    raise RuntimeError("the ASGI app sent a body before http.response.start")
+                data = item[1]
+                while not sent.empty():   # what came meanwhile goes as one piece
+                    following = sent.get_nowait()
+                    if not (isinstance(following, tuple) and following[0] == "body"):
+                        pending = following
+                        break
+                    data += following[1]
+                if data:
+                    yield data
+            if not head:
+                raise RuntimeError("the ASGI app returned without answering (no http.response.start)")
         finally:
-            done.set()
-        return _answer(status, headers, b"".join(chunks))
+            if not task.done():
+                task.cancel()
+
+
+_END = object()
 
 
 async def _lifespan_startup(app) -> None:
@@ -141,31 +178,41 @@ class _Wsgi:
     def __init__(self, make_app):
         self.app = _Once(make_app)
 
-    def handle(self, scope: dict, body: bytes) -> tuple:
+    def handle(self, scope: dict, body: bytes):
         app = self.app.get()
-        environ = _environ(scope, body)
         started: list = []
+        written: list[bytes] = []   # the old write() callable's pieces, sent before the result's
 
         def start_response(status, response_headers, exc_info=None):
             if exc_info and started:
                 raise exc_info[1].with_traceback(exc_info[2])
             started[:] = [status, response_headers]
-            return lambda data: chunks.append(bytes(data))
+            return lambda data: written.append(bytes(data))
 
-        chunks: list[bytes] = []
-        result = app(environ, start_response)
+        def head() -> tuple:
+            if not started:
+                raise RuntimeError("the WSGI app returned without calling start_response")
+            return int(str(started[0]).split(" ", 1)[0]), _kept((k.encode("latin-1"), v.encode("latin-1"))
+                                                                 for k, v in started[1])
+
+        result = app(_environ(scope, body), start_response)
         try:
+            head_sent = False
             for data in result:
-                chunks.append(bytes(data))
+                if not head_sent:
+                    head_sent = True
+                    yield head()
+                pieces, written[:] = [*written, bytes(data)], []
+                if any(pieces):
+                    yield b"".join(pieces)
+            if not head_sent:
+                yield head()
+            if written:
+                yield b"".join(written)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        if not started:
-            raise RuntimeError("the WSGI app returned without calling start_response")
-        status = int(str(started[0]).split(" ", 1)[0])
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in started[1]]
-        return _answer(status, headers, b"".join(chunks))
 
 
 def _environ(scope: dict, body: bytes) -> dict:
@@ -207,7 +254,7 @@ class _Server:
                                        " (web_server's startup_timeout)") from None
                 time.sleep(0.02)
 
-    def handle(self, scope: dict, body: bytes) -> tuple:
+    def handle(self, scope: dict, body: bytes):
         import http.client
 
         self.started.get()
@@ -223,14 +270,13 @@ class _Server:
             conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
             response = conn.getresponse()
-            content = response.read()
-            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders()]
-            return _answer(response.status, headers, content)
+            yield response.status, _kept((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders())
+            while data := response.read1(1 << 16):   # as it comes: an event stream event by event
+                yield data
         finally:
             conn.close()
 
 
-def _answer(status, headers, body: bytes) -> tuple:
-    """The input's value: plain ints, bytes, lists and tuples only (gateway.py reads no other)."""
-    return (int(status), [(bytes(k), bytes(v)) for k, v in headers if bytes(k).lower() not in HOP_BY_HOP],
-            bytes(body))
+def _kept(headers) -> list[tuple[bytes, bytes]]:
+    """An answer's headers, as plain bytes, but those of one hop (the gateway sets its own)."""
+    return [(bytes(k), bytes(v)) for k, v in headers if bytes(k).lower() not in HOP_BY_HOP]

@@ -4,14 +4,14 @@ requests (leveret/web.py) by running each as an input of the function.
     GET /APP/LABEL/rest?q ─resolve─▶ the function (APP: a deployed app's live version; APP-dev: the
         newest running ephemeral app of that name) ─▶ an input whose arguments are (ASGI scope,
         body) ─▶ a "web" call, queued as any call: containers start for it and scale with the
-        requests (new_call) ─▶ its output: (status, headers, body), read without unpickling code
-        (_plain_loads) ─▶ the response
+        requests (new_call) ─▶ its outputs, a generator's items read without unpickling code
+        (_plain_loads): (status, headers), then each piece of the body, written on as it comes
     a failed input: 502, a timed-out one: 504, no such function or app: 404, a function with
     requires_proxy_auth without a proxy token's Modal-Key/Modal-Secret: 401, each with a short body
     saying why; a client that goes away cancels its input
 
-Bodies are whole in this first form (up to MAX_BODY, as a blob past the inline limit), not
-streamed; WebSockets, streaming and host-name routing come next.
+A request's body is whole (up to MAX_BODY, as a blob past the inline limit); the answer streams
+(a server-sent-events response event by event). WebSockets and streamed request bodies come next.
 """
 
 from __future__ import annotations
@@ -81,30 +81,66 @@ class Gateway:
             args = b""
         call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
         try:
-            while not call.done:
-                await call.wait_beyond(len(call.outputs))
+            return await self._answer(request, fn.name, call)
         except asyncio.CancelledError:   # the client went away
             self.d.cancel_call(call, "its HTTP client went away")
             raise
-        final = next((o for o in reversed(call.outputs) if o.status in FINAL), None)
-        if final is None or final.status == S.CANCELLED:
-            return _text(503, "the request was cancelled before its function answered (its app stopped?)")
-        if final.status == S.TIMEOUT:
-            return _text(504, f"the web function {fn.name} did not answer within its timeout: {final.message}")
-        if final.status != S.SUCCESS:
-            return _text(502, f"the web function {fn.name} failed: {final.message or S(final.status).name.lower()}")
-        data = final.data
-        if final.data_blob_id:
-            data = b"".join([chunk async for chunk in self.d.blobs.send(final.data_blob_id)])
-        try:
-            status, headers, content = _plain_loads(data)
-            response = web.Response(status=int(status), body=bytes(content))
-            for name, value in headers:
-                response.headers.add(_header(name), _header(value))
-        except Exception as exc:
-            log.info("web function %s answered what is not a response: %s", fn.name, exc)
-            return _text(502, f"the web function {fn.name} answered what is not an HTTP response: {exc}")
-        return response
+
+    async def _answer(self, request: web.Request, name: str, call) -> web.StreamResponse:
+        """The function's answer as it comes: its first item the status and headers, then each piece
+        of the body written on at once (container/web.py); a failure before the first item is a
+        status of its own, after it the connection is cut (its status is sent already)."""
+        response: web.StreamResponse | None = None
+        seen = 0
+        while True:
+            if seen == len(call.outputs):
+                if call.done:
+                    break
+                await call.wait_beyond(seen)
+                continue
+            out = call.outputs[seen]
+            seen += 1
+            if out.status == S.GENERATOR_DONE:
+                if response is None:
+                    return _text(502, f"the web function {name} answered nothing")
+                await response.write_eof()
+                return response
+            if out.status != S.GENERATOR_ITEM:
+                if out.status not in FINAL:
+                    continue
+                if response is not None:   # too late for a status: the client sees the body cut short
+                    log.info("web function %s failed while answering: %s", name, out.message)
+                    request.transport.close()
+                    return response
+                return _failure(name, out)
+            data = out.data
+            if out.data_blob_id:
+                data = b"".join([chunk async for chunk in self.d.blobs.send(out.data_blob_id)])
+            try:
+                item = _plain_loads(data)
+                if response is None:
+                    status, headers = item
+                    response = web.StreamResponse(status=int(status))
+                    for key, value in headers:
+                        response.headers.add(_header(key), _header(value))
+                    await response.prepare(request)
+                else:
+                    await response.write(bytes(item))
+            except (pickle.UnpicklingError, TypeError, ValueError) as exc:
+                log.info("web function %s answered what is not an HTTP response: %s", name, exc)
+                if response is not None:
+                    request.transport.close()
+                    return response
+                return _text(502, f"the web function {name} answered what is not an HTTP response: {exc}")
+        return _text(503, "the request was cancelled before its function answered (its app stopped?)")
+
+
+def _failure(name: str, out) -> web.Response:
+    if out.status == S.CANCELLED:
+        return _text(503, "the request was cancelled before its function answered (its app stopped?)")
+    if out.status == S.TIMEOUT:
+        return _text(504, f"the web function {name} did not answer within its timeout: {out.message}")
+    return _text(502, f"the web function {name} failed: {out.message or S(out.status).name.lower()}")
 
 
 async def _one(data: bytes):
