@@ -41,16 +41,18 @@ async def deploy_app(app, name: str | None = None, description: str | None = Non
     created = await client.call("AppCreate", pb.AppCreateRequest(
         name=name, description=description or " ".join(sys.argv), deploy=True))
     try:
+        web_urls = {}   # (the app's Function objects stay as they are: a deploy does not hydrate them)
         for fn in app.registered_functions.values():
             definition = await function_definition(client, fn)
             made = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
-            fn._web_url = made.web_url or None
+            if made.web_url:
+                web_urls[fn._name] = made.web_url
         published = await client.call("AppPublish", pb.AppPublishRequest(app_id=created.app_id))
     except BaseException:   # the half-made version never goes live; the live one stays as it was
         await client.call("AppStop", pb.AppStopRequest(app_id=created.app_id, reason="its deploy failed"))
         raise
     return Deployed(created.app_id, name, published.version, published.replaced_app_id, list(app.registered_functions),
-                    {f._name: f._web_url for f in app.registered_functions.values() if f._web_url})
+                    web_urls)
 
 
 def deploy(app, name: str | None = None) -> Deployed:

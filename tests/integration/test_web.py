@@ -184,3 +184,13 @@ def test_by_host_name_under_the_gateways_domain(running, cluster):
         routes.domain = ""
         cluster.stop_app(first.app_id)
         cluster.stop_app(second.app_id)
+
+
+def test_the_dashboard_links_a_web_function_to_its_url(running, cluster):
+    app_id = running.app._running.app_id
+    status, _, body = fetch(f"{cluster.server.http_url}/api/apps/{app_id}/functions/api",
+                            headers={"Authorization": f"Bearer {cluster.token}"})
+    assert status == 200 and json.loads(body)["web_url"] == running.api.get_web_url()
+    _, _, body = fetch(f"{cluster.server.http_url}/api/apps/{app_id}/functions/plain",
+                       headers={"Authorization": f"Bearer {cluster.token}"})
+    assert json.loads(body)["web_url"] == ""

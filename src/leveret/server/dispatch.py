@@ -28,6 +28,7 @@ from .clock import SystemClock
 from .execs import ExecSessions
 from .expiry import Expiry
 from .placement import Placement
+from .routes import Routes
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
@@ -80,6 +81,7 @@ class Dispatcher:
         self.reads = reads     # the store's reader thread (reads.py)
         self.objects = NamedObjects(self.clock)   # things with a name: deployed apps' names, … (objects/)
         self.expiry = Expiry(writes, self.clock)   # Dict entries idle 7 days, Queue partitions past their ttl
+        self.routes = Routes(self)   # web functions' URLs (routes.py); main.py sets the gateway's address
         self.queue_waiters = queues.Waiters()   # gets and puts waiting on queues' partitions (queues.py)
         self.secrets = Secrets(self.objects, secret_key_dir or default_key_dir(":memory:"))   # values sealed in the store (secrets.py)
         self.logs = logs

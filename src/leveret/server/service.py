@@ -21,7 +21,6 @@ from .auth import Tokens
 from .dispatch import Dispatcher
 from .logs import LogHub
 from .retention import DEFAULT_CALL_RETENTION_S, gone
-from .routes import Routes
 
 
 class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
@@ -34,7 +33,7 @@ class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, Funct
         self.writes = dispatcher.writes   # and its writer (writes.py)
         self.logs = logs
         self.tokens = tokens
-        self.routes = Routes(dispatcher)  # web functions' URLs (routes.py); main.py sets the gateway's url
+        self.routes = dispatcher.routes   # web functions' URLs (routes.py)
 
     def pruned_call(self, call_id: str) -> str:
         """Why a call is not in the store (CallsApi asks)."""

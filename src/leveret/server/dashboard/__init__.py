@@ -4,7 +4,7 @@
     GET /login?token=T            sets the token as an HttpOnly cookie, then redirects to /
     GET /api/apps                 apps (running ones, or ?all=1) with their functions
     GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
-                                  scale events, schedule, and its queue/containers series (?since=)
+                                  scale events, schedule, its web URL, and its queue/containers series (?since=)
     GET /api/containers[?app=]    running containers with state, inputs running, worker
     GET /api/logs?app=&after=&function=&container=&search=   stored lines after a sequence number
     GET /api/logs/stream?app=...  the same, then live lines as Server-Sent Events
@@ -81,7 +81,10 @@ class Dashboard:
         since = float(request.query.get("since", now - 600))
         series = [{"ts": ts, "queued": q, "running": r, "containers": c}
                   for ts, q, r, c in self.d.series.points(described.function_id, since)]
-        return web.json_response({**dataclasses.asdict(described), "series": series})
+        fn = self.d.functions.get(described.function_id)
+        app = self.d.apps.get(fn.app_id) if fn is not None else None
+        web_url = self.d.routes.url_of(app, fn) if app is not None and app.state in ("ephemeral", "deployed") else ""
+        return web.json_response({**dataclasses.asdict(described), "series": series, "web_url": web_url})
 
     async def containers(self, request: web.Request) -> web.Response:
         try:

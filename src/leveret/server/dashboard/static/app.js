@@ -59,7 +59,7 @@ async function refreshApp() {
       try {
         const f = await get(`/api/apps/${app.id}/functions/${encodeURIComponent(name)}`);
         parts.push(el("div", { class: "function", "data-function": name },
-          el("h4", {}, name),
+          el("h4", {}, name, ...(f.web_url ? [" ", el("a", { href: f.web_url, class: "web-url", target: "_blank" }, f.web_url)] : [])),
           el("div", {}, `${f.queued} queued · ${f.running} running · ${f.containers.length} container(s)`),
           el("div", { class: "event" }, f.settings),
           ...(f.schedule ? [el("div", { class: "event" }, `schedule ${f.schedule}`)] : []),
