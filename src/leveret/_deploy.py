@@ -47,6 +47,7 @@ async def deploy_app(app, name: str | None = None, description: str | None = Non
             made = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=created.app_id, definition=definition))
             if made.web_url:
                 web_urls[fn._name] = made.web_url
+            web_urls.update({f"{fn._name}.{m}": url for m, url in made.web_urls.items()})
         published = await client.call("AppPublish", pb.AppPublishRequest(app_id=created.app_id))
     except BaseException:   # the half-made version never goes live; the live one stays as it was
         await client.call("AppStop", pb.AppStopRequest(app_id=created.app_id, reason="its deploy failed"))

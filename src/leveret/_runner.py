@@ -78,13 +78,13 @@ class RunContext:
             for fn in self.app.registered_functions.values():
                 definition = await function_definition(client, fn)
                 r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=self.app_id, definition=definition))
-                fn._hydrate(r.function_id, client)
-                fn._web_url = r.web_url or None
+                _hydrated(fn, r, client)
             from . import _progress
 
             if _progress.current is not None:
                 _progress.current.created(name, self.app_id, [
-                    (f._name, f._function_id + (f" => {f._web_url}" if f._web_url else ""))
+                    (f._name, f._function_id + (f" => {f._web_url}" if f._web_url else "")
+                     + "".join(f"\n  {m} => {url}" for m, url in sorted(f._web_urls.items())))
                     for f in self.app.registered_functions.values()])
         except BaseException:
             await self._stop(BaseException)
@@ -180,8 +180,21 @@ async def replace_functions(app, app_id: str) -> None:
         definition = await function_definition(client, fn)
         r = await client.call("FunctionCreate", pb.FunctionCreateRequest(app_id=app_id, definition=definition,
                                                                          replace=True))
-        fn._hydrate(r.function_id, client)
-        fn._web_url = r.web_url or None
+        _hydrated(fn, r, client)
+
+
+def _web_endpoint(w):
+    from ._wire import api_pb2 as pb
+
+    return pb.WebEndpoint(kind=w.kind, method=w.method, label=w.label, docs=w.docs,
+                          requires_proxy_auth=w.requires_proxy_auth, port=w.port, startup_timeout_s=w.startup_timeout)
+
+
+def _hydrated(fn, r, client) -> None:
+    """``fn`` as FunctionCreate made it: its id, its web URL(s)."""
+    fn._hydrate(r.function_id, client)
+    fn._web_url = r.web_url or None
+    fn._web_urls = dict(r.web_urls)
 
 
 async def function_definition(client: Client, fn):
@@ -213,10 +226,9 @@ async def function_definition(client: Client, fn):
         await vol._live(client)
         d.volume_mounts.add(path=path, volume_id=vol.object_id, read_only=vol._read_only, sub_path=vol._sub_path)
     if opts.web is not None:
-        w = opts.web
-        d.web.CopyFrom(pb.WebEndpoint(kind=w.kind, method=w.method, label=w.label, docs=w.docs,
-                                      requires_proxy_auth=w.requires_proxy_auth, port=w.port,
-                                      startup_timeout_s=w.startup_timeout))
+        d.web.CopyFrom(_web_endpoint(opts.web))
+    for name, config in fn._web_methods.items():
+        d.web_methods[name].CopyFrom(_web_endpoint(config))
     if fn._class_methods is not None:   # an @app.cls: its containers run the methods an input names
         d.class_name = raw.__qualname__
         d.methods.update(fn._class_methods)

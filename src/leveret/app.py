@@ -112,17 +112,19 @@ class App:
         options = {k: v for k, v in locals().items() if k not in ("self", "_warn_parentheses_missing")}
 
         def wrapper(user_cls):
-            from .cls import Cls, methods_of
+            from .cls import Cls, methods_of, web_methods_of
 
             if not isinstance(user_cls, type):
                 raise InvalidError(f"@app.cls() decorates a class, not {user_cls!r}")
-            if not methods_of(user_cls):
-                raise InvalidError(f"{user_cls.__qualname__} has no @leveret.method(): mark the methods to call remotely")
+            if not methods_of(user_cls) and not web_methods_of(user_cls):
+                raise InvalidError(f"{user_cls.__qualname__} has no @leveret.method(): mark the methods to call remotely"
+                                   " (or make one a web endpoint: @leveret.fastapi_endpoint(), @leveret.asgi_app(), ...)")
             if _concurrency.batching_of(user_cls)[0] and len(methods_of(user_cls)) > 1:
                 raise InvalidError(f"{user_cls.__qualname__} has a @leveret.batched method beside others: a class"
                                    " with a batched method has that one method only (its containers run batches)")
             fn = self.function(**options)(user_cls)
             fn._class_methods = methods_of(user_cls)
+            fn._web_methods = web_methods_of(user_cls)
             return Cls(user_cls, fn)
 
         return wrapper

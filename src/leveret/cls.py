@@ -95,6 +95,19 @@ def parameters_of(user_cls) -> dict[str, _Parameter]:
     return merged
 
 
+def web_methods_of(user_cls) -> dict:
+    """The class's web methods (web.py's decorators on its methods): name -> WebConfig."""
+    from . import web
+
+    found = {}
+    for klass in reversed(user_cls.__mro__):
+        for name, value in vars(klass).items():
+            config = web.of(value) if callable(value) else None
+            if config is not None:
+                found[name] = config
+    return found
+
+
 def methods_of(user_cls) -> dict[str, bool]:
     """The class's @method()s: name -> is a generator."""
     from ._utils.kinds import is_generator_function
@@ -188,12 +201,13 @@ class Obj:
         if name.startswith("_"):
             raise AttributeError(name)
         methods = self._cls._methods
-        if methods is not None and name not in methods:
+        web_methods = self._cls._fn._web_methods
+        if methods is not None and name not in methods and name not in web_methods:
             raise AttributeError(f"{self._cls._fn._name} has no @leveret.method() named {name!r}"
                                  f" (its methods: {', '.join(sorted(methods)) or 'none'})")
         handle = self._handles.get(name)
         if handle is None:
-            handle = self._handles[name] = _Method(self, name, None if methods is None else methods[name])
+            handle = self._handles[name] = _Method(self, name, None if methods is None else methods.get(name, False))
         return handle
 
     async def _function_id(self, client) -> str:
@@ -238,6 +252,10 @@ class _Method(Function):
 
     def _call_args(self, args: tuple) -> tuple:
         return (self._method, *args)
+
+    def get_web_url(self) -> str | None:
+        """A web method's URL on the gateway, once its app runs or is deployed; None for other methods."""
+        return self._obj._cls._fn._web_urls.get(self._method)
 
     async def _live(self):
         cls_fn = self._obj._cls._fn

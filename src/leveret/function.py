@@ -33,6 +33,8 @@ class Function:
         self._lookup: tuple | None = None   # (app name, function name, environment, version) of from_name
         self._class_methods: dict | None = None   # an @app.cls's function: its methods (name -> a generator)
         self._web_url: str | None = None   # a web function's URL, once its app runs or is deployed (web.py)
+        self._web_methods: dict = {}         # an @app.cls's web methods: name -> WebConfig
+        self._web_urls: dict[str, str] = {}  # and their URLs, once its app runs
         self.__doc__ = raw_f.__doc__
         self.__wrapped__ = raw_f
 
@@ -159,6 +161,7 @@ class Function:
         fn._lookup = (app_name, name, environment_name or "", version or 0)
         fn._class_methods = None
         fn._web_url = None
+        fn._web_methods, fn._web_urls = {}, {}
         fn.__doc__ = None
         return fn
 

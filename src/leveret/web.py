@@ -24,8 +24,9 @@ only requests with a proxy token's id and secret as their ``Modal-Key`` and ``Mo
 headers (``leveret token create --proxy NAME``). ``Function.get_web_url()`` is the URL:
 ``<gateway>/<app>/<label>`` for a deployed app, ``<gateway>/<app>-dev/<label>`` while ``leveret run``
 runs it (server/routes.py). Answers stream (server-sent events reach the client one by one); a
-request's body is whole, up to 64 MiB. Not yet: WebSockets, ``custom_domains``, web functions on
-``@app.cls`` methods.
+request's body is whole, up to 64 MiB. On an ``@app.cls``, a method with one of these decorators is
+a web endpoint of its own (``Model().predict.get_web_url()``), answered with the instance its
+``@enter`` made. Not yet: WebSockets, ``custom_domains``.
 """
 
 from __future__ import annotations

@@ -110,3 +110,32 @@ other = leveret.App("web-other")   # run and stopped by a test of its own, while
 @leveret.asgi_app(label="short")
 def short_lived():
     return _asgi
+
+
+@app.cls()
+class Model:
+    """Web methods of a class: each answers with the instance its @enter made."""
+
+    @leveret.enter()
+    def load(self):
+        self.weights = 3
+
+    @leveret.fastapi_endpoint(method="POST")
+    def predict(self, item: dict):
+        return {"score": item["x"] * self.weights}
+
+    @leveret.asgi_app(label="model-ui")
+    def ui(self):
+        weights = self.weights
+
+        async def page(scope, receive, send):
+            if scope["type"] != "http":
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": f"weights {weights} at {scope['path']}".encode()})
+
+        return page
+
+    @leveret.method()
+    def plain(self, x):
+        return x + self.weights

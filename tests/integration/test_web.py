@@ -84,7 +84,7 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     status, _, body = fetch(running.api.get_web_url() + "/crash")
     assert status == 502 and body == b"the web function api failed: RuntimeError: the app broke on purpose\n"
     status, _, body = fetch(f"{gateway}/web-app-dev/nope")
-    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, private, square)" in body
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, model-predict, model-ui, private, square)" in body
     status, _, body = fetch(f"{gateway}/web-app/api")
     assert status == 404 and b"no app 'web-app' is deployed" in body
     status, _, body = fetch(f"{gateway}/")
@@ -194,3 +194,13 @@ def test_the_dashboard_links_a_web_function_to_its_url(running, cluster):
     _, _, body = fetch(f"{cluster.server.http_url}/api/apps/{app_id}/functions/plain",
                        headers={"Authorization": f"Bearer {cluster.token}"})
     assert json.loads(body)["web_url"] == ""
+
+
+def test_web_methods_of_a_class_answer_with_its_instance(running):
+    model = running.Model()
+    status, _, body = fetch(model.predict.get_web_url(), data=b'{"x": 5}', method="POST",
+                            headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (200, {"score": 15})   # @enter ran first
+    assert model.predict.get_web_url().endswith("/web-app-dev/model-predict")
+    assert fetch(model.ui.get_web_url() + "/a")[2] == b"weights 3 at /a"
+    assert model.plain.remote(1) == 4 and model.plain.get_web_url() is None   # its other methods: calls

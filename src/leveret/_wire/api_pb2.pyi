@@ -255,7 +255,7 @@ class MountGetResponse(_message.Message):
     def __init__(self, files: _Optional[_Iterable[_Union[MountFile, _Mapping]]] = ...) -> None: ...
 
 class FunctionDefinition(_message.Message):
-    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb", "class_name", "methods", "params", "batch_max_size", "batch_wait_ms", "import_name", "secret_ids", "volume_mounts", "bucket_mounts", "web")
+    __slots__ = ("name", "module", "mount_id", "serialized_function", "is_generator", "is_async", "scaledown_window_s", "max_containers", "timeout_s", "cpu", "memory_mb", "block_network", "image", "secret_env", "retries", "startup_timeout_s", "min_containers", "buffer_containers", "max_inputs", "target_inputs", "cpu_request", "memory_request_mb", "gpu_type", "gpu_count", "selector", "schedule", "ephemeral_disk_mb", "class_name", "methods", "params", "batch_max_size", "batch_wait_ms", "import_name", "secret_ids", "volume_mounts", "bucket_mounts", "web", "web_methods")
     class SecretEnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -277,6 +277,13 @@ class FunctionDefinition(_message.Message):
         key: str
         value: bool
         def __init__(self, key: _Optional[str] = ..., value: _Optional[bool] = ...) -> None: ...
+    class WebMethodsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: WebEndpoint
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[WebEndpoint, _Mapping]] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     MODULE_FIELD_NUMBER: _ClassVar[int]
     MOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +321,7 @@ class FunctionDefinition(_message.Message):
     VOLUME_MOUNTS_FIELD_NUMBER: _ClassVar[int]
     BUCKET_MOUNTS_FIELD_NUMBER: _ClassVar[int]
     WEB_FIELD_NUMBER: _ClassVar[int]
+    WEB_METHODS_FIELD_NUMBER: _ClassVar[int]
     name: str
     module: str
     mount_id: str
@@ -351,7 +359,8 @@ class FunctionDefinition(_message.Message):
     volume_mounts: _containers.RepeatedCompositeFieldContainer[VolumeMount]
     bucket_mounts: _containers.RepeatedCompositeFieldContainer[BucketMount]
     web: WebEndpoint
-    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ..., class_name: _Optional[str] = ..., methods: _Optional[_Mapping[str, bool]] = ..., params: _Optional[str] = ..., batch_max_size: _Optional[int] = ..., batch_wait_ms: _Optional[int] = ..., import_name: _Optional[str] = ..., secret_ids: _Optional[_Iterable[str]] = ..., volume_mounts: _Optional[_Iterable[_Union[VolumeMount, _Mapping]]] = ..., bucket_mounts: _Optional[_Iterable[_Union[BucketMount, _Mapping]]] = ..., web: _Optional[_Union[WebEndpoint, _Mapping]] = ...) -> None: ...
+    web_methods: _containers.MessageMap[str, WebEndpoint]
+    def __init__(self, name: _Optional[str] = ..., module: _Optional[str] = ..., mount_id: _Optional[str] = ..., serialized_function: _Optional[bytes] = ..., is_generator: _Optional[bool] = ..., is_async: _Optional[bool] = ..., scaledown_window_s: _Optional[int] = ..., max_containers: _Optional[int] = ..., timeout_s: _Optional[float] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., block_network: _Optional[bool] = ..., image: _Optional[str] = ..., secret_env: _Optional[_Mapping[str, str]] = ..., retries: _Optional[_Union[RetryPolicy, _Mapping]] = ..., startup_timeout_s: _Optional[float] = ..., min_containers: _Optional[int] = ..., buffer_containers: _Optional[int] = ..., max_inputs: _Optional[int] = ..., target_inputs: _Optional[int] = ..., cpu_request: _Optional[float] = ..., memory_request_mb: _Optional[int] = ..., gpu_type: _Optional[str] = ..., gpu_count: _Optional[int] = ..., selector: _Optional[_Mapping[str, str]] = ..., schedule: _Optional[str] = ..., ephemeral_disk_mb: _Optional[int] = ..., class_name: _Optional[str] = ..., methods: _Optional[_Mapping[str, bool]] = ..., params: _Optional[str] = ..., batch_max_size: _Optional[int] = ..., batch_wait_ms: _Optional[int] = ..., import_name: _Optional[str] = ..., secret_ids: _Optional[_Iterable[str]] = ..., volume_mounts: _Optional[_Iterable[_Union[VolumeMount, _Mapping]]] = ..., bucket_mounts: _Optional[_Iterable[_Union[BucketMount, _Mapping]]] = ..., web: _Optional[_Union[WebEndpoint, _Mapping]] = ..., web_methods: _Optional[_Mapping[str, WebEndpoint]] = ...) -> None: ...
 
 class WebEndpoint(_message.Message):
     __slots__ = ("kind", "method", "label", "docs", "requires_proxy_auth", "port", "startup_timeout_s")
@@ -667,12 +676,21 @@ class FunctionCreateRequest(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., replace: _Optional[bool] = ...) -> None: ...
 
 class FunctionCreateResponse(_message.Message):
-    __slots__ = ("function_id", "web_url")
+    __slots__ = ("function_id", "web_url", "web_urls")
+    class WebUrlsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     WEB_URL_FIELD_NUMBER: _ClassVar[int]
+    WEB_URLS_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     web_url: str
-    def __init__(self, function_id: _Optional[str] = ..., web_url: _Optional[str] = ...) -> None: ...
+    web_urls: _containers.ScalarMap[str, str]
+    def __init__(self, function_id: _Optional[str] = ..., web_url: _Optional[str] = ..., web_urls: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Input(_message.Message):
     __slots__ = ("idx", "args", "args_blob_id")

@@ -64,7 +64,8 @@ _STATE = {1: "ephemeral", 2: "stopped", 3: "deployed"}
 def _row(a) -> str:
     version = f"v{a.version}" if a.version else "-"
     state = "deployed (live)" if a.live else ("draining" if a.state == 3 else _STATE.get(a.state, "?"))
-    functions = ", ".join(f"{f} {a.web_urls[f]}" if f in a.web_urls else f for f in a.functions)
+    functions = ", ".join([*(f"{f} {a.web_urls[f]}" if f in a.web_urls else f for f in a.functions),
+                           *(f"{m} {url}" for m, url in sorted(a.web_urls.items()) if m not in a.functions)])
     return f"{a.app_id:<26} {a.name:<20} {version:<6} {state:<16} {_when(a.created_at):<20} {functions}"
 
 

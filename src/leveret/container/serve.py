@@ -124,6 +124,12 @@ def main(started_at: float) -> int:
         from .web import handler
 
         fn = handler(fn, spec)
+    elif instance is not None and spec.get("web_methods"):   # an @app.cls's web methods too
+        import json
+
+        from .web import class_handler
+
+        fn = class_handler(instance, json.loads(spec["web_methods"]))
     channel.send(P.Hello(started_at=started_at, import_started_at=import_started, ready_at=time.time(),
                          import_error=import_error is not None, python=sys.version.split()[0]))
 

@@ -42,6 +42,68 @@ def handler(fn, spec: dict):
     raise ValueError(f"a web function of kind {kind!r}, which this container does not know: upgrade leveret")
 
 
+def class_handler(instance, methods: dict):
+    """What the runner calls for each input of an @app.cls with web methods (``methods``: name ->
+    its config, as a web function's spec without the ``web_`` prefix): an input naming one of them
+    is a request, answered by that method as ``handler`` answers a function's; the others are
+    calls. The class's inputs run on threads (its methods may be plain functions), so an ASGI
+    method's app runs on an event loop of its own, for the container's life (_OnLoop)."""
+    handlers = {}
+    for name, config in methods.items():
+        spec = {"web_" + key: value for key, value in config.items()}
+        made = handler(getattr(instance.obj, name), spec)
+        handlers[name] = _OnLoop(made).handle if spec["web_kind"] in ("asgi", "fastapi") else made
+
+    def call(method: str, *args, **kwargs):
+        found = handlers.get(method)
+        return found(*args, **kwargs) if found is not None else instance(method, *args, **kwargs)
+
+    return call
+
+
+class _OnLoop:
+    """An async generator function's items, from a thread: it runs on a loop of its own."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+    lock = threading.Lock()
+
+    def __init__(self, agen_fn):
+        self.agen_fn = agen_fn
+
+    @classmethod
+    def _loop(cls) -> asyncio.AbstractEventLoop:
+        with cls.lock:
+            if cls.loop is None:
+                cls.loop = asyncio.new_event_loop()
+                threading.Thread(target=cls.loop.run_forever, daemon=True, name="leveret-web").start()
+        return cls.loop
+
+    def handle(self, *args):
+        import queue
+
+        items: queue.Queue = queue.Queue()
+
+        async def pump() -> None:
+            try:
+                async for item in self.agen_fn(*args):
+                    items.put(("item", item))
+                items.put(("end", None))
+            except BaseException as exc:
+                items.put(("error", exc))
+
+        future = asyncio.run_coroutine_threadsafe(pump(), self._loop())
+        try:
+            while True:
+                kind, value = items.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            future.cancel()   # closed early (the input cancelled): the app's task with it
+
+
 class _Once:
     """The app, made by its first request (the others wait for it)."""
 

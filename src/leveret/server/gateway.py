@@ -53,17 +53,18 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         sub = self.routes.host_part(request.host)
         if sub is not None:   # LABEL.DOMAIN: the whole path is the app's
-            fn, why = self.routes.resolve_host(sub)
+            route, why = self.routes.resolve_host(sub)
             root_path, path = "", request.path
         else:
             parts = request.path.split("/", 3)   # "", APP, LABEL, rest
             if len(parts) < 3 or not parts[1] or not parts[2]:
                 return _text(404, "a web function's URL is /APP/LABEL/...: `leveret app list` shows them")
-            fn, why = self.routes.resolve(parts[1], parts[2])
+            route, why = self.routes.resolve(parts[1], parts[2])
             root_path, path = f"/{parts[1]}/{parts[2]}", "/" + (parts[3] if len(parts) > 3 else "")
-        if fn is None:
+        if route is None:
             return _text(409 if why.startswith("several apps") else 404, why)
-        if fn.spec.web_auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY),
+        fn = route.fn
+        if route.auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY),
                                                              request.headers.get(PROXY_SECRET)):
             return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
                               f" secret as the {PROXY_KEY} and {PROXY_SECRET} headers (`leveret token create --proxy"
@@ -74,14 +75,15 @@ class Gateway:
             return _text(413, f"a request's body is at most {MAX_BODY // (1024 * 1024)} MiB here (bodies are not"
                               " streamed yet)")
         scope = _scope(request, root_path, path)
-        args = pickle.dumps(((scope, body), {}), protocol=4)
+        # a class's web method: the method first, as an @app.cls's inputs name theirs
+        args = pickle.dumps((((route.method, scope, body) if route.method else (scope, body)), {}), protocol=4)
         blob = ""
         if len(args) > INLINE_LIMIT:
             blob, _ = await self.d.blobs.receive(_one(args), len(args))
             args = b""
         call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
         try:
-            return await self._answer(request, fn.name, call)
+            return await self._answer(request, f"{fn.name}.{route.method}" if route.method else fn.name, call)
         except asyncio.CancelledError:   # the client went away
             self.d.cancel_call(call, "its HTTP client went away")
             raise

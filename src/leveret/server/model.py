@@ -67,6 +67,8 @@ class FunctionSpec:
     web_kind: str = ""              # a web function (gateway.py): fastapi, asgi, wsgi or server; "" not one
     web_label: str = ""             # its URL's name (the function's name, made URL-safe, unless given)
     web_auth: bool = False          # its requests need a proxy token
+    web_methods: tuple[tuple[str, str, bool], ...] = ()   # an @app.cls's web methods: (name, label, needs a
+                                                          # proxy token), sorted
 
     @property
     def all_secret_ids(self) -> tuple[str, ...]:

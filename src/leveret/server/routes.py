@@ -9,7 +9,7 @@ LABEL.DOMAIN where one deployed app only has that label."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -34,6 +34,23 @@ def app_path(app: "AppState") -> str:
     return app.name if app.deployed else app.name + DEV
 
 
+class Route(NamedTuple):
+    """What a URL reaches: a function, the method of it (an @app.cls's web method; "" for a web
+    function), and whether its requests need a proxy token."""
+
+    fn: "FunctionState"
+    method: str
+    auth: bool
+
+
+def _labels(fn: "FunctionState") -> list[tuple[str, str, bool]]:
+    """A function's web entries: (label, method, needs a proxy token)."""
+    if fn.retired:
+        return []
+    entries = [(fn.spec.web_label, "", fn.spec.web_auth)] if fn.spec.web_kind else []
+    return entries + [(label, method, auth) for method, label, auth in fn.spec.web_methods]
+
+
 class Routes:
     """Resolves URLs to web functions; ``url``: where the gateway listens ("" before it does)."""
 
@@ -42,16 +59,23 @@ class Routes:
         self.url = ""
         self.domain = domain.strip(".").lower()
 
-    def url_of(self, app: "AppState", fn: "FunctionState") -> str:
-        """A web function's URL ("" for another function, or before the gateway listens)."""
-        if not fn.spec.web_kind or not self.url:
-            return ""
+    def _url(self, app: "AppState", label: str) -> str:
         if self.domain:
             scheme, _, address = self.url.partition("://")
             port = address.rpartition(":")[2]
             dev = "" if app.deployed else DEV
-            return f"{scheme}://{_host_label(app.name)}--{fn.spec.web_label}{dev}.{self.domain}:{port}"
-        return f"{self.url}/{app_path(app)}/{fn.spec.web_label}"
+            return f"{scheme}://{_host_label(app.name)}--{label}{dev}.{self.domain}:{port}"
+        return f"{self.url}/{app_path(app)}/{label}"
+
+    def url_of(self, app: "AppState", fn: "FunctionState") -> str:
+        """A web function's URL ("" for another function, or before the gateway listens)."""
+        if not fn.spec.web_kind or not self.url:
+            return ""
+        return self._url(app, fn.spec.web_label)
+
+    def method_urls(self, app: "AppState", fn: "FunctionState") -> dict[str, str]:
+        """An @app.cls's web methods' URLs, by method."""
+        return {method: self._url(app, label) for method, label, _ in fn.spec.web_methods} if self.url else {}
 
     def host_part(self, host: str) -> str | None:
         """The name before the domain in a request's Host (its port cut off); None: not under it."""
@@ -60,8 +84,8 @@ class Routes:
             return None
         return name[:-len(self.domain) - 1]
 
-    def resolve_host(self, sub: str) -> "tuple[FunctionState | None, str]":
-        """The web function of host name SUB.DOMAIN: APP--LABEL[-dev], or a LABEL one deployed app has."""
+    def resolve_host(self, sub: str) -> "tuple[Route | None, str]":
+        """What host name SUB.DOMAIN reaches: APP--LABEL[-dev], or a LABEL one deployed app has."""
         dev = sub.endswith(DEV)
         base = sub[:-len(DEV)] if dev else sub
         app_name, sep, label = base.partition("--")
@@ -69,8 +93,8 @@ class Routes:
             apps = [a for a in self.d.apps.values() if _host_label(a.name) == app_name]
             name = next((a.name for a in apps), app_name)
             return self.resolve(name + (DEV if dev else ""), label)
-        found = [(a, f) for a in self.d.apps.values() if a.state == "deployed" and not a.stopped
-                 for f in a.functions if f.spec.web_kind and f.spec.web_label == base and not f.retired]
+        found = [(a, Route(f, method, auth)) for a in self.d.apps.values() if a.state == "deployed" and not a.stopped
+                 for f in a.functions for label, method, auth in _labels(f) if label == base]
         if len(found) == 1:
             return found[0][1], ""
         if not found:
@@ -78,8 +102,8 @@ class Routes:
         return None, (f"several apps have a web function {base!r}: name one, as "
                       + " or ".join(f"{_host_label(a.name)}--{base}.{self.domain}" for a, _ in found))
 
-    def resolve(self, app_part: str, label: str) -> "tuple[FunctionState | None, str]":
-        """The web function at /APP/LABEL, or (None, why there is none)."""
+    def resolve(self, app_part: str, label: str) -> "tuple[Route | None, str]":
+        """What /APP/LABEL reaches, or (None, why nothing does)."""
         if app_part.endswith(DEV):
             name = app_part[:-len(DEV)]
             apps = [a for a in self.d.apps.values() if a.name == name and not a.deployed and not a.stopped]
@@ -92,8 +116,9 @@ class Routes:
         if app is None:
             return None, missing
         for fn in reversed(app.functions):   # the newest: `leveret serve` replaces functions as their code changes
-            if fn.spec.web_kind and fn.spec.web_label == label and not fn.retired:
-                return fn, ""
-        labels = sorted({f.spec.web_label for f in app.functions if f.spec.web_kind and not f.retired})
+            for entry, method, auth in _labels(fn):
+                if entry == label:
+                    return Route(fn, method, auth), ""
+        labels = sorted({entry for f in app.functions for entry, _, _ in _labels(f)})
         return None, (f"app {app.name!r} has no web function {label!r}"
                       + (f" (its web functions: {', '.join(labels)})" if labels else " (it has no web functions)"))

@@ -28,6 +28,8 @@ def function_spec(d: Definition) -> dict:
         spec["params"] = d.params
     for name, value in d.web:   # a web function: each input is an HTTP request (container/web.py)
         spec["web_" + name] = value
+    if d.web_methods:   # an @app.cls's web methods: an input naming one is an HTTP request
+        spec["web_methods"] = d.web_methods
     return spec
 
 

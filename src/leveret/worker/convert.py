@@ -10,6 +10,8 @@ place (``add()``, fields left at their defaults not set), never built and then c
 
 from __future__ import annotations
 
+import json
+
 from .._wire import api_pb2 as pb
 from . import model as m
 
@@ -26,8 +28,14 @@ def definition(d: pb.FunctionDefinition) -> m.Definition:
         volume_mounts=tuple(m.VolumeMount(v.path, v.volume_id, v.read_only, v.sub_path) for v in d.volume_mounts),
         bucket_mounts=tuple(m.BucketMount(b.path, b.bucket_name, b.endpoint_url, b.key_prefix, b.read_only,
                                           b.force_path_style, dict(b.secret_env)) for b in d.bucket_mounts),
-        web=(("kind", d.web.kind), ("method", d.web.method), ("docs", "1" if d.web.docs else ""),
-             ("port", str(d.web.port)), ("startup_timeout", str(d.web.startup_timeout_s))) if d.web.kind else ())
+        web=_web(d.web) if d.web.kind else (),
+        web_methods=json.dumps({name: dict(_web(w)) for name, w in sorted(d.web_methods.items())})
+        if d.web_methods else "")
+
+
+def _web(w: pb.WebEndpoint) -> tuple[tuple[str, str], ...]:
+    return (("kind", w.kind), ("method", w.method), ("docs", "1" if w.docs else ""), ("port", str(w.port)),
+            ("startup_timeout", str(w.startup_timeout_s)))
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

@@ -57,6 +57,7 @@ class Definition:
     batch_wait_ms: int = 0
     web: tuple[tuple[str, str], ...] = ()   # a web function (leveret/web.py): its config for the bootstrap, as
                                             # (name, text) pairs: kind, method, docs, port, startup_timeout
+    web_methods: str = ""            # an @app.cls's web methods: JSON, name -> that config as a dict
     volume_mounts: tuple = ()        # volumes={...}: VolumeMount each
     bucket_mounts: tuple = ()        # volumes={...: CloudBucketMount(...)}: BucketMount each
 

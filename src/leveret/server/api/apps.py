@@ -36,8 +36,12 @@ class AppsApi:
     async def _app_info(self, info: dict) -> pb.AppInfo:
         functions = await views.function_names(self.d, info["id"])
         app = self.d.apps.get(info["id"])
-        web_urls = {fn.name: self.routes.url_of(app, fn) for fn in app.functions if fn.spec.web_kind} \
-            if app is not None and app.state in ("ephemeral", "deployed") and not app.stopped else {}
+        web_urls = {}
+        if app is not None and app.state in ("ephemeral", "deployed") and not app.stopped:
+            for fn in app.functions:
+                if fn.spec.web_kind:
+                    web_urls[fn.name] = self.routes.url_of(app, fn)
+                web_urls.update({f"{fn.name}.{m}": url for m, url in self.routes.method_urls(app, fn).items()})
         return pb.AppInfo(app_id=info["id"], name=info["name"], state=APP_STATES.get(info["state"], pb.APP_STATE_STOPPED),
                           version=info["version"], description=info["description"], created_at=info["created_at"],
                           stopped_at=info["stopped_at"] or 0.0, stop_reason=info["stop_reason"] or "",

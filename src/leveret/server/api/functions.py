@@ -43,8 +43,9 @@ class FunctionsApi:
         except ValueError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         await self.d.writes.durable()   # stored: a deploy published next has it after a restart
-        web_url = self.routes.url_of(self.d.apps[request.app_id], self.d.functions[function_id]) if spec.web_kind else ""
-        return pb.FunctionCreateResponse(function_id=function_id, web_url=web_url)
+        app, fn = self.d.apps[request.app_id], self.d.functions[function_id]
+        return pb.FunctionCreateResponse(function_id=function_id, web_url=self.routes.url_of(app, fn),
+                                         web_urls=self.routes.method_urls(app, fn))
 
     async def FunctionLookup(self, request, context):
         container_id = self.tokens.container_of(context)
