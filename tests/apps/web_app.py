@@ -139,3 +139,9 @@ class Model:
     @leveret.method()
     def plain(self, x):
         return x + self.weights
+
+
+@app.function()
+@leveret.web_server(18799, startup_timeout=0.5)
+def never_listens():
+    pass   # starts nothing: its container's requests fail, naming the timeout

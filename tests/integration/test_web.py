@@ -83,8 +83,10 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     gateway = cluster.server.gateway_url
     status, _, body = fetch(running.api.get_web_url() + "/crash")
     assert status == 502 and body == b"the web function api failed: RuntimeError: the app broke on purpose\n"
+    status, _, body = fetch(running.never_listens.get_web_url())
+    assert status == 502 and b"did not listen on port 18799 within 0.5 s (web_server's startup_timeout)" in body
     status, _, body = fetch(f"{gateway}/web-app-dev/nope")
-    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, model-predict, model-ui, private, square)" in body
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, echo, files, flask-like, model-predict, model-ui, never-listens, private, square)" in body
     status, _, body = fetch(f"{gateway}/web-app/api")
     assert status == 404 and b"no app 'web-app' is deployed" in body
     status, _, body = fetch(f"{gateway}/")

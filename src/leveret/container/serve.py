@@ -107,7 +107,7 @@ def main(started_at: float) -> int:
         import traceback
 
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
-    instance, enter_failed = None, False
+    instance, enter_failed, web_start_failed = None, False, ""
     if fn is not None and spec.get("cls"):   # an @app.cls: its instance runs each input's method
         try:
             instance = Instance(fn, spec.get("params", ""))
@@ -121,9 +121,17 @@ def main(started_at: float) -> int:
 
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
     if fn is not None and spec.get("web_kind"):   # a web function: each input is an HTTP request
-        from .web import handler
+        from . import web
 
-        fn = handler(fn, spec)
+        fn = web.handler(fn, spec)
+        try:
+            web.start(fn)
+        except BaseException as exc:   # its requests fail with the traceback (502 with its message)
+            web_start_failed = f"{type(exc).__name__}: {exc}"
+            import_error = exception_payload(exc, cloudpickle)
+            import traceback
+
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=stderr)
     elif instance is not None and spec.get("web_methods"):   # an @app.cls's web methods too
         import json
 
@@ -143,6 +151,8 @@ def main(started_at: float) -> int:
         runner = Runner(channel, fn, import_error, stdout, stderr, cloudpickle)
     if enter_failed:
         runner.failure = (P.STATUS_FAILURE, "its class's @enter failed")
+    if web_start_failed:
+        runner.failure = (P.STATUS_FAILURE, web_start_failed)
     if runner.one_at_a_time:
         runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), P.RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it

@@ -104,17 +104,31 @@ class _OnLoop:
             future.cancel()   # closed early (the input cancelled): the app's task with it
 
 
+def start(handle) -> None:
+    """At the container's start: a web_server function's server started, and listening (within its
+    startup_timeout) before the container says it is ready; the other kinds make their app at
+    their first request. Raises what the start raised (the container's inputs then fail with it)."""
+    owner = getattr(handle, "__self__", None)
+    if isinstance(owner, _Server):
+        owner.started.get()
+
+
 class _Once:
-    """The app, made by its first request (the others wait for it)."""
+    """The app, made by its first request (the others wait for it); made once, even if that fails."""
 
     def __init__(self, make):
-        self.make, self.lock, self.made, self.value = make, threading.Lock(), False, None
+        self.make, self.lock, self.made, self.value, self.error = make, threading.Lock(), False, None, None
 
     def get(self):
         with self.lock:
             if not self.made:
-                self.value = self.make()
                 self.made = True
+                try:
+                    self.value = self.make()
+                except BaseException as exc:
+                    self.error = exc
+        if self.error is not None:
+            raise self.error
         return self.value
 
 
