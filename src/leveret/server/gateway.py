@@ -26,6 +26,7 @@ from aiohttp import web
 
 from .._shared.payloads import INLINE_LIMIT
 from .._shared.status import FINAL, S
+from .errors import NotFound
 from .routes import Routes
 
 if TYPE_CHECKING:
@@ -64,8 +65,7 @@ class Gateway:
         if route is None:
             return _text(409 if why.startswith("several apps") else 404, why)
         fn = route.fn
-        if route.auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY),
-                                                             request.headers.get(PROXY_SECRET)):
+        if route.auth and not self.tokens.proxy_allows(request.headers.get(PROXY_KEY), request.headers.get(PROXY_SECRET)):
             return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
                               f" secret as the {PROXY_KEY} and {PROXY_SECRET} headers (`leveret token create --proxy"
                               " NAME` makes one)")
@@ -81,7 +81,10 @@ class Gateway:
         if len(args) > INLINE_LIMIT:
             blob, _ = await self.d.blobs.receive(_one(args), len(args))
             args = b""
-        call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
+        try:
+            call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
+        except NotFound as exc:   # its app stopped since the route was found
+            return _text(404, exc.message)
         try:
             return await self._answer(request, f"{fn.name}.{route.method}" if route.method else fn.name, call)
         except asyncio.CancelledError:   # the client went away
