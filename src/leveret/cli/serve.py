@@ -34,8 +34,8 @@ def serve(target: str, timeout: float | None) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     with app.run():
         for fn in app.registered_functions.values():
-            if fn.get_web_url():
-                click.echo(f"leveret: {fn._name} => {fn.get_web_url()}")
+            for what, url in _urls(fn).items():
+                click.echo(f"leveret: {what} => {url}")
         click.echo(f"leveret: serving app {app.name}; edit files under {directory} to reload, Ctrl-C to stop")
         sys.stdout.flush()
         try:
@@ -78,26 +78,33 @@ def _watch(directory: str, app_id: str, path: str, name: str, timeout: float | N
             click.echo(f"leveret: {changed} changed, but the app does not load; still serving the code before:\n"
                        f"{done.stderr.strip()}")
         else:
-            now = json.loads(done.stdout.strip().splitlines()[-1])   # name -> [id, url]
+            now = json.loads(done.stdout.strip().splitlines()[-1])   # name -> [id, {what: url}]
             replaced = sorted(n for n, (function_id, _) in now.items() if ids.get(n) != function_id)
             ids.update({n: function_id for n, (function_id, _) in now.items()})
             took = time.monotonic() - started
             click.echo(f"leveret: {changed} changed: reloaded in {took:.2f} s"
-                       + "".join(f"\n  {n}" + (f" => {now[n][1]}" if now[n][1] else "") for n in replaced)
+                       + "".join(f"\n  {n}" + "".join(f"\n    {what} => {url}" for what, url in now[n][1].items())
+                                 for n in replaced)
                        if replaced else f"leveret: {changed} changed; no function changed")
         sys.stdout.flush()
 
 
 def _reload(app_id: str, path: str, name: str) -> None:
     """In a process of its own: the app's functions as FILE now defines them, sent to ``app_id``;
-    prints JSON: each function's name -> [its id (a new one if its code changed), its web URL]."""
+    prints JSON: each function's name -> [its id (a new one if its code changed), its web URLs]."""
     from .._runner import replace_functions
     from .._shared.aio import run_sync
     from .run import import_file
 
     app = _pick_app(import_file(path), path, name)
     run_sync(replace_functions(app, app_id))
-    print(json.dumps({n: [fn.object_id, fn.get_web_url() or ""] for n, fn in app.registered_functions.items()}))
+    print(json.dumps({n: [fn.object_id, _urls(fn)] for n, fn in app.registered_functions.items()}))
+
+
+def _urls(fn) -> dict[str, str]:
+    """A function's web URL, or an @app.cls's web methods' ("Class.method" -> URL)."""
+    urls = {fn._name: fn.get_web_url()} if fn.get_web_url() else {}
+    return {**urls, **{f"{fn._name}.{m}": url for m, url in sorted(fn._web_urls.items())}}
 
 
 if __name__ == "__main__":
