@@ -51,10 +51,14 @@ class View:
         self.stream.write(text + "\n")
         self.stream.flush()
 
-    def created(self, app_name: str, app_id: str, functions: list[tuple[str, str]]) -> None:
+    def created(self, app_name: str, app_id: str, functions: list[tuple[str, str]],
+                urls: dict[str, str] | None = None) -> None:
+        """The app and its functions (name, detail); ``urls``: web functions' URLs ("Class.method" too)."""
         self._line(f"leveret: created app {app_name} ({app_id})")
         for i, (name, function_id) in enumerate(functions):
             self._line(f"leveret: {'└──' if i == len(functions) - 1 else '├──'} function {name} ({function_id})")
+        for what, url in (urls or {}).items():
+            self._line(f"leveret: {what} => {url}")
 
     def map_started(self, name: str) -> MapProgress:
         return MapProgress(self, name)
@@ -92,12 +96,15 @@ class RichView(View):
         self._progress = None
         self._builds: dict[str, int] = {}   # function -> its image build's bar
 
-    def created(self, app_name: str, app_id: str, functions: list[tuple[str, str]]) -> None:
+    def created(self, app_name: str, app_id: str, functions: list[tuple[str, str]],
+                urls: dict[str, str] | None = None) -> None:
         from rich.tree import Tree
 
         tree = Tree(f"[green]✓[/] created app [bold]{app_name}[/] [dim]({app_id})[/]")
         for name, detail in functions:
             tree.add(f"function [bold]{name}[/]" + (f" [dim]({detail})[/]" if detail else ""))
+        for what, url in (urls or {}).items():
+            tree.add(f"[bold]{what}[/] => [link={url}]{url}[/link]")
         self.console.print(tree)
 
     def _bars(self):

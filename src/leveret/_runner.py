@@ -82,10 +82,10 @@ class RunContext:
             from . import _progress
 
             if _progress.current is not None:
-                _progress.current.created(name, self.app_id, [
-                    (f._name, f._function_id + (f" => {f._web_url}" if f._web_url else "")
-                     + "".join(f"\n  {m} => {url}" for m, url in sorted(f._web_urls.items())))
-                    for f in self.app.registered_functions.values()])
+                functions = self.app.registered_functions.values()
+                urls = {f._name: f._web_url for f in functions if f._web_url}
+                urls.update({f"{f._name}.{m}": url for f in functions for m, url in sorted(f._web_urls.items())})
+                _progress.current.created(name, self.app_id, [(f._name, f._function_id) for f in functions], urls)
         except BaseException:
             await self._stop(BaseException)
             raise
