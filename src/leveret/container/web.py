@@ -46,8 +46,9 @@ def class_handler(instance, methods: dict):
     """What the runner calls for each input of an @app.cls with web methods (``methods``: name ->
     its config, as a web function's spec without the ``web_`` prefix): an input naming one of them
     is a request, answered by that method as ``handler`` answers a function's (a web_server
-    method's server started now, with the container); the others are calls. The class's inputs run on threads (its methods may be plain functions), so an ASGI
-    method's app runs on an event loop of its own, for the container's life (_OnLoop)."""
+    method's server started now, with the container); the others are calls. The class's inputs
+    run on threads (its methods may be plain functions), so an ASGI method's app runs on an event
+    loop of its own, for the container's life (_OnLoop)."""
     handlers = {}
     for name, config in methods.items():
         spec = {"web_" + key: value for key, value in config.items()}
