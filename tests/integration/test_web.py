@@ -69,7 +69,7 @@ def test_requires_proxy_auth_lets_through_only_a_proxy_tokens_requests(running, 
     status, _, body = fetch(url + "/x")
     assert status == 401 and b"leveret token create --proxy" in body
     token_id, secret = run_sync(cluster.server.tokens.create("tests", proxy=True))
-    assert token_id.startswith("wk-") and secret.startswith("ws-")
+    assert token_id.startswith("pk-") and secret.startswith("ps-")   # (worker ids are wk-)
     status, _, body = fetch(url + "/x", headers={"Modal-Key": token_id, "Modal-Secret": secret, "X-Seen": "1"})
     assert status == 200 and json.loads(body)["headers"] == {"x-seen": "1"}   # the credentials are not passed on
     assert fetch(url + "/x", headers={"Modal-Key": token_id, "Modal-Secret": secret + "x"})[0] == 401

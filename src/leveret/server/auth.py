@@ -14,7 +14,7 @@ key derived from the server's token, so it needs no storage and holds across a s
 and it is refused once its container has ended (scope.py).
 
 A proxy token (``leveret token create --proxy``) opens nothing of the API: requests to web functions
-with ``requires_proxy_auth`` carry its id (wk-…) and its secret (ws-…) as their Modal-Key and
+with ``requires_proxy_auth`` carry its id (pk-…) and its secret (ps-…) as their Modal-Key and
 Modal-Secret headers, checked by the gateway against the secret's SHA-256; revoked, it is refused
 from the next request on. It is kept beside the workers' tokens, told apart by its id.
 """
@@ -35,7 +35,7 @@ WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Le
                             "/leveret.v1.Leveret/BlobPut", "/leveret.v1.Leveret/BlobGet"})
 TOKEN_PREFIX = "lvw_"
 CONTAINER_PREFIX = "lvc_"
-PROXY_ID, PROXY_SECRET = "wk", "ws-"   # a proxy token: its id (wk-…, Modal-Key) and its secret (Modal-Secret)
+PROXY_ID, PROXY_SECRET = "pk", "ps-"   # a proxy token: its id (pk-…, Modal-Key) and its secret (Modal-Secret)
 # What a container's code may call: functions, their calls, the blobs of large payloads, and named
 # objects (looked up or made by name, listed; a Dict's entries, a Queue's values, a Volume's files: its
 # worker syncs its mounts with them) — not deleted, and not secrets' values.
