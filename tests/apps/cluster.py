@@ -34,3 +34,22 @@ def fan_out(n: int, peer: str, delay: float = 0.15, slow_on: str = "", slow_dela
     for x, square, address in square_where.map(range(n), kwargs=kwargs, order_outputs=False):
         sys.stdout.write(f"result {x} {square} {address}\n")
         sys.stdout.flush()
+
+
+@app.function()
+@leveret.asgi_app(label="where")
+def where():
+    """A web function that answers, after ?delay= seconds, the address of the host it ran on."""
+    import asyncio
+    import urllib.parse
+
+    async def answer(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        query = dict(urllib.parse.parse_qsl(scope["query_string"].decode()))
+        await asyncio.sleep(float(query.get("delay", 0)))
+        gateway = dict(scope["headers"])[b"host"].decode().rsplit(":", 1)[0]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": address_towards(gateway).encode()})
+
+    return answer

@@ -252,3 +252,25 @@ def test_a_worker_cut_off_past_its_lease_is_marked_down_and_its_late_results_are
         per_input = db.execute("SELECT input_id, COUNT(*) FROM outputs WHERE call_id = %s GROUP BY input_id",
                                (call_id,)).fetchall()
     assert len(per_input) == N_INPUTS and all(n == 1 for _, n in per_input)
+
+
+def test_the_gateway_reaches_web_containers_on_other_hosts(netns_cluster):
+    """Six slow requests at once want six containers, more than one host holds (two each): they are
+    answered, through the server's gateway, from containers on several hosts."""
+    import concurrent.futures
+    import urllib.request
+
+    deployed = subprocess.run(leveret_cmd("deploy", CLUSTER_APP), env=netns_cluster.client_env, capture_output=True,
+                              text=True, timeout=120, cwd=ROOT)
+    assert deployed.returncode == 0, deployed.stderr
+    url = re.search(r"where\s+=> (http://\S+)", deployed.stdout).group(1)
+    assert url == f"http://{netns_cluster.server.address}:{PORT + 2}/cluster/where"
+
+    def ask(i):
+        with urllib.request.urlopen(f"{url}?delay=3", timeout=120) as r:
+            return r.read().decode()
+
+    with concurrent.futures.ThreadPoolExecutor(N_WORKERS * SLOTS) as pool:
+        answered = list(pool.map(ask, range(N_WORKERS * SLOTS)))
+    hosts = {w.host.address for w in netns_cluster.workers}
+    assert set(answered) <= hosts and len(set(answered)) >= 2, answered
