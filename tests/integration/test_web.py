@@ -12,6 +12,8 @@ import pytest
 
 import leveret
 from apps import web_app
+from leveret._shared.status import OutputStatus
+from leveret.server.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +95,7 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     assert status == 404 and b"/APP/LABEL" in body
 
 
-def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running):
+def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running, cluster):
     import http.client
     import urllib.parse
 
@@ -104,6 +106,7 @@ def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running):
         conn.request("GET", url.path + "/events")
         response = conn.getresponse()
         assert response.status == 200 and response.getheader("content-type") == "text/event-stream"
+        (call,) = [c for c in cluster.server.dispatcher.calls.values() if c.kind == "web" and not c.done]
         first = response.readline()
         first_at = time.monotonic() - started
         rest = response.read()
@@ -111,6 +114,10 @@ def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running):
         assert first_at < time.monotonic() - started - 0.7   # the first event came a second before the end
     finally:
         conn.close()
+    # passed on once, not kept: neither in the server's memory nor in its store (only the end is)
+    assert call.outputs == [] and call.taken == 5   # the head, three events, the end
+    stored = cluster.wait_stored(lambda rows: rows, Store.get_outputs, call.call_id, 0, timeout=10)
+    assert [row[1] for row in stored] == [int(OutputStatus.GENERATOR_DONE)]
 
 
 def test_a_failure_once_the_answer_has_begun_cuts_the_body_short(running):

@@ -20,7 +20,7 @@ from .model import Output
 
 class CallState:
     __slots__ = ("call_id", "function_id", "app_id", "kind", "total", "sent", "outputs", "finals", "_changed", "cancelled",
-                 "on_output", "pending", "detached_at", "parent_input")
+                 "on_output", "pending", "detached_at", "parent_input", "taken")
 
     def __init__(self, call_id: str, function_id: str, app_id: str, kind: str, total: int | None,
                  parent_input: str = ""):
@@ -32,6 +32,7 @@ class CallState:
         self.total = total
         self.sent = 0
         self.outputs: list[Output] = []
+        self.taken = 0   # outputs its reader took off the front of ``outputs`` (a web call's gateway: take())
         self.pending: dict = {}   # input_id -> InputRec of inputs without a final output yet
         self.finals = 0
         self.cancelled = False
@@ -49,6 +50,13 @@ class CallState:
         if self.on_output is not None:
             self.on_output(self)
         self._notify()
+
+    def take(self, n: int) -> list[Output]:
+        """Remove and return the first ``n`` outputs: read once and passed on (a web call's answer,
+        which nothing reads again), so a long streamed answer is not held whole."""
+        taken, self.outputs[:n] = self.outputs[:n], []
+        self.taken += n
+        return taken
 
     def set_total(self, total: int) -> None:
         self.total = total

@@ -426,12 +426,13 @@ class Dispatcher:
         self.metrics.finished(items, self.clock.time())
 
     def _record(self, call: CallState, results: list[tuple[str, Output, str]]) -> None:
-        """Store and publish outputs ``(input_id, output, container_id)`` of one call."""
-        seq = len(call.outputs)
+        """Store and publish outputs ``(input_id, output, container_id)`` of one call. A web call's
+        answer's pieces are not stored: its gateway passes them on once (its last output is)."""
+        seq = call.taken + len(call.outputs)
         call.add([o for _, o, _ in results])
         self.writes.add(Store.add_outputs, [
             (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct, o.data_blob_id)
-            for i, (iid, o, ct) in enumerate(results)
+            for i, (iid, o, ct) in enumerate(results) if call.kind != "web" or o.status != GENERATOR_ITEM
         ])
 
     # ------------------------------------------------------------------ dispatching

@@ -96,15 +96,13 @@ class Gateway:
         of the body written on at once (container/web.py); a failure before the first item is a
         status of its own, after it the connection is cut (its status is sent already)."""
         response: web.StreamResponse | None = None
-        seen = 0
         while True:
-            if seen == len(call.outputs):
+            if not call.outputs:
                 if call.done:
                     break
-                await call.wait_beyond(seen)
+                await call.wait_beyond(0)
                 continue
-            out = call.outputs[seen]
-            seen += 1
+            (out,) = call.take(1)   # passed on once: a long answer is not held whole here
             if out.status == S.GENERATOR_DONE:
                 if response is None:
                     return _text(502, f"the web function {name} answered nothing")
@@ -119,8 +117,9 @@ class Gateway:
                     return response
                 return _failure(name, out)
             data = out.data
-            if out.data_blob_id:
+            if out.data_blob_id:   # a piece over 2 MiB: read, then gone (nothing reads it again)
                 data = b"".join([chunk async for chunk in self.d.blobs.send(out.data_blob_id)])
+                self.d.blobs.delete([out.data_blob_id])
             try:
                 item = _plain_loads(data)
                 if response is None:
