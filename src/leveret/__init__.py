@@ -31,6 +31,7 @@ _PUBLIC = {
     "Secret": "secret", "Dict": "dict", "Queue": "queue", "Volume": "volume", "CloudBucketMount": "cloud_bucket_mount",
     "batched": "_concurrency", "concurrent": "_concurrency",
     "fastapi_endpoint": "web", "web_endpoint": "web", "asgi_app": "web", "wsgi_app": "web", "web_server": "web",
+    "forward": "tunnel", "Tunnel": "tunnel",
 }
 
 # Modules named as Modal's (``from leveret.functions import FunctionCall``).

@@ -7,11 +7,10 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
+from _http import fetch
 from procs import leveret_cmd
 
 pytestmark = pytest.mark.e2e
@@ -38,11 +37,8 @@ def page():
 
 
 def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
+    status, _, body = fetch(url, timeout=30)
+    return status, body
 
 
 def test_serve_reloads_on_a_change_with_the_same_url_and_stops_at_ctrl_c(cluster_processes, tmp_path):

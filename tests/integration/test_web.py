@@ -5,12 +5,11 @@ once are all answered, a client that goes away cancels its input."""
 import concurrent.futures
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 import leveret
+from _http import fetch
 from apps import web_app
 from leveret._shared.status import OutputStatus
 from leveret.server.store import Store
@@ -20,16 +19,6 @@ from leveret.server.store import Store
 def running(cluster):
     with web_app.app.run(show_logs=False):
         yield web_app
-
-
-def fetch(url: str, data: bytes | None = None, method: str | None = None, headers=None, timeout: float = 60):
-    """(status, headers, body) of a request; an HTTP error's too."""
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
 
 
 def test_an_asgi_app_answers_get_and_post_at_its_url(running, cluster):

@@ -13,7 +13,8 @@ KINDS = {
     "wk": "worker",
     "mo": "mount",
     "wt": "worker token",
-    "pk": "proxy token",   # its id is the Modal-Key header of requests to web functions with requires_proxy_auth
+    "pk": "proxy token",
+    "tu": "tunnel",   # its id is the Modal-Key header of requests to web functions with requires_proxy_auth
     "ex": "exec",
     "bl": "blob",
     "dp": "deployed app",   # a deployed app's name, the same across its versions (each version is an ap-)

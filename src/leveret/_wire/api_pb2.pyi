@@ -1471,6 +1471,32 @@ class DictLenResponse(_message.Message):
     len: int
     def __init__(self, len: _Optional[int] = ...) -> None: ...
 
+class TunnelOpenRequest(_message.Message):
+    __slots__ = ("port", "unencrypted")
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    UNENCRYPTED_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    unencrypted: bool
+    def __init__(self, port: _Optional[int] = ..., unencrypted: _Optional[bool] = ...) -> None: ...
+
+class TunnelOpenResponse(_message.Message):
+    __slots__ = ("tunnel_id", "url")
+    TUNNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    tunnel_id: str
+    url: str
+    def __init__(self, tunnel_id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+
+class TunnelCloseRequest(_message.Message):
+    __slots__ = ("tunnel_id",)
+    TUNNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    tunnel_id: str
+    def __init__(self, tunnel_id: _Optional[str] = ...) -> None: ...
+
+class TunnelCloseResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class DirectPortGetRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -247,6 +247,16 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.FromString,
                 _registered_method=True)
+        self.TunnelOpen = channel.unary_unary(
+                '/leveret.v1.Leveret/TunnelOpen',
+                request_serializer=leveret_dot_v1_dot_api__pb2.TunnelOpenRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.TunnelOpenResponse.FromString,
+                _registered_method=True)
+        self.TunnelClose = channel.unary_unary(
+                '/leveret.v1.Leveret/TunnelClose',
+                request_serializer=leveret_dot_v1_dot_api__pb2.TunnelCloseRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.TunnelCloseResponse.FromString,
+                _registered_method=True)
         self.DictLen = channel.unary_unary(
                 '/leveret.v1.Leveret/DictLen',
                 request_serializer=leveret_dot_v1_dot_api__pb2.DictLenRequest.SerializeToString,
@@ -581,6 +591,18 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TunnelOpen(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TunnelClose(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DictLen(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -883,6 +905,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.DirectPortGet,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.SerializeToString,
+            ),
+            'TunnelOpen': grpc.unary_unary_rpc_method_handler(
+                    servicer.TunnelOpen,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.TunnelOpenRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.TunnelOpenResponse.SerializeToString,
+            ),
+            'TunnelClose': grpc.unary_unary_rpc_method_handler(
+                    servicer.TunnelClose,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.TunnelCloseRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.TunnelCloseResponse.SerializeToString,
             ),
             'DictLen': grpc.unary_unary_rpc_method_handler(
                     servicer.DictLen,
@@ -2096,6 +2128,60 @@ class Leveret:
             '/leveret.v1.Leveret/DirectPortGet',
             leveret_dot_v1_dot_api__pb2.DirectPortGetRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.DirectPortGetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TunnelOpen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/TunnelOpen',
+            leveret_dot_v1_dot_api__pb2.TunnelOpenRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.TunnelOpenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TunnelClose(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/TunnelClose',
+            leveret_dot_v1_dot_api__pb2.TunnelCloseRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.TunnelCloseResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -92,12 +92,24 @@ def _watch(directory: str, app_id: str, path: str, name: str, timeout: float | N
 def _reload(app_id: str, path: str, name: str) -> None:
     """In a process of its own: the app's functions as FILE now defines them, sent to ``app_id``;
     prints JSON: each function's name -> [its id (a new one if its code changed), its web URLs]."""
+    import shutil
+    import tempfile
+
     from .._runner import replace_functions
     from .._shared.aio import run_sync
     from .run import import_file
 
-    app = _pick_app(import_file(path), path, name)
-    run_sync(replace_functions(app, app_id))
+    # Imported from a copy, so that the code sent is the code imported, not what an editor writes
+    # into the file meanwhile; its directory stays on the path for the modules it imports.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    directory = tempfile.mkdtemp(prefix="leveret-serve-")
+    try:
+        snapshot = os.path.join(directory, os.path.basename(path))
+        shutil.copyfile(path, snapshot)
+        app = _pick_app(import_file(snapshot), path, name)
+        run_sync(replace_functions(app, app_id))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
     print(json.dumps({n: [fn.object_id, _urls(fn)] for n, fn in app.registered_functions.items()}))
 
 

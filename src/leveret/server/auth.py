@@ -46,7 +46,7 @@ CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
     "ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
     "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems",
     "VolumeChunksMissing", "VolumeChunkPut", "VolumeChunkGet", "VolumeCommit", "VolumeList", "VolumeGetFile",
-    "VolumeChanges", "VolumeCopy"))
+    "VolumeChanges", "VolumeCopy", "TunnelOpen", "TunnelClose"))
 
 
 def _sha(token: str) -> str:

@@ -27,7 +27,7 @@ from aiohttp import web
 from .._shared.payloads import INLINE_LIMIT
 from .._shared.status import FINAL, S
 from .errors import NotFound
-from .routes import Routes
+from .routes import TUNNEL, Routes
 
 if TYPE_CHECKING:
     from .auth import Tokens
@@ -38,6 +38,11 @@ log = logging.getLogger("leveret.server")
 MAX_BODY = 64 * 1024 * 1024   # a request's body, held whole until bodies stream
 PROXY_KEY, PROXY_SECRET = "Modal-Key", "Modal-Secret"   # a proxy token, as Modal's clients send it
 _CREDENTIALS = frozenset({PROXY_KEY.lower().encode(), PROXY_SECRET.lower().encode()})   # not passed to the app
+# Headers of one hop: not passed through a tunnel; nor a request's Host, nor an answer's length
+# (aiohttp writes its own, the answer streams)
+_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
+                  b"proxy-authenticate", b"proxy-authorization"})
+_NOT_SENT, _NOT_RETURNED = _HOP | {b"host"}, _HOP | {b"content-length"}
 
 
 class Gateway:
@@ -45,19 +50,30 @@ class Gateway:
 
     def __init__(self, dispatcher: "Dispatcher", routes: Routes, tokens: "Tokens"):
         self.d, self.routes, self.tokens = dispatcher, routes, tokens
+        self.session = None   # tunnels' client (aiohttp), made at the first
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_cleanup.append(self._close)
         return app
+
+    async def _close(self, app) -> None:
+        if self.session is not None:
+            await self.session.close()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         sub = self.routes.host_part(request.host)
+        if sub is not None and sub.startswith("tu-"):   # a tunnel's host name
+            return await self._tunnel(request, sub, request.path_qs)
+        parts = request.path.split("/", 3)
+        if sub is None and len(parts) >= 3 and parts[1] == TUNNEL:   # /_tunnel/ID/...
+            query = f"?{request.query_string}" if request.query_string else ""
+            return await self._tunnel(request, parts[2], "/" + (parts[3] if len(parts) > 3 else "") + query)
         if sub is not None:   # LABEL.DOMAIN: the whole path is the app's
             route, why = self.routes.resolve_host(sub)
             root_path, path = "", request.path
-        else:
-            parts = request.path.split("/", 3)   # "", APP, LABEL, rest
+        else:   # /APP/LABEL/rest
             if len(parts) < 3 or not parts[1] or not parts[2]:
                 return _text(404, "a web function's URL is /APP/LABEL/...: `leveret app list` shows them")
             route, why = self.routes.resolve(parts[1], parts[2])
@@ -90,6 +106,33 @@ class Gateway:
         except asyncio.CancelledError:   # the client went away
             self.d.cancel_call(call, "its HTTP client went away")
             raise
+
+    async def _tunnel(self, request: web.Request, tunnel_id: str, target: str) -> web.StreamResponse:
+        """A request passed to a tunnel's port as it is, its answer back as it comes (both streamed)."""
+        import aiohttp
+
+        found, why = self.routes.tunnel(tunnel_id)
+        if found is None:
+            return _text(404, why)
+        if self.session is None:
+            self.session = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None))
+        host = f"[{found.host}]" if ":" in found.host else found.host
+        headers = {k: v for k, v in request.headers.items() if k.lower().encode() not in _NOT_SENT}
+        try:
+            async with self.session.request(request.method, f"http://{host}:{found.port}{target}", headers=headers,
+                                            data=request.content if request.body_exists else None,
+                                            allow_redirects=False) as upstream:
+                response = web.StreamResponse(status=upstream.status)
+                for key, value in upstream.headers.items():
+                    if key.lower().encode() not in _NOT_RETURNED:
+                        response.headers.add(key, value)
+                await response.prepare(request)
+                async for piece in upstream.content.iter_any():
+                    await response.write(piece)
+                await response.write_eof()
+                return response
+        except aiohttp.ClientConnectionError as exc:
+            return _text(502, f"tunnel {tunnel_id}: nothing answers on port {found.port} of its container ({exc})")
 
     async def _answer(self, request: web.Request, name: str, call) -> web.StreamResponse:
         """The function's answer as it comes: its first item the status and headers, then each piece

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
+from .._shared.ids import new_id
+
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
     from .state import AppState, FunctionState
 
 DEV = "-dev"
+TUNNEL = "_tunnel"   # /_tunnel/ID/...: a tunnel's URL by path
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 
@@ -51,13 +54,42 @@ def _labels(fn: "FunctionState") -> list[tuple[str, str, bool]]:
     return entries + [(label, method, auth) for method, label, auth in fn.spec.web_methods]
 
 
+class Tunnel(NamedTuple):
+    """A container's port reached through the gateway (leveret.forward): at ``host``, its worker's
+    address (its containers share its network), until the container ends."""
+
+    container_id: str
+    host: str
+    port: int
+
+
 class Routes:
-    """Resolves URLs to web functions; ``url``: where the gateway listens ("" before it does)."""
+    """Resolves URLs to web functions and tunnels; ``url``: where the gateway listens ("" before it does)."""
 
     def __init__(self, dispatcher: "Dispatcher", domain: str = ""):
         self.d = dispatcher
         self.url = ""
         self.domain = domain.strip(".").lower()
+        self.tunnels: dict[str, Tunnel] = {}
+
+    def open_tunnel(self, container_id: str, host: str, port: int) -> tuple[str, str]:
+        """A tunnel to ``port`` of a container: (its id, its URL)."""
+        tunnel_id = new_id("tu")
+        self.tunnels[tunnel_id] = Tunnel(container_id, host, port)
+        if self.domain:
+            scheme, _, address = self.url.partition("://")
+            return tunnel_id, f"{scheme}://{tunnel_id}.{self.domain}:{address.rpartition(':')[2]}"
+        return tunnel_id, f"{self.url}/{TUNNEL}/{tunnel_id}"
+
+    def tunnel(self, tunnel_id: str) -> "tuple[Tunnel | None, str]":
+        """Where a tunnel leads, or (None, why nowhere: it was closed, or its container ended)."""
+        found = self.tunnels.get(tunnel_id)
+        if found is None:
+            return None, f"no tunnel {tunnel_id}: it was closed, or its container ended"
+        if found.container_id not in self.d.containers:
+            del self.tunnels[tunnel_id]
+            return None, f"tunnel {tunnel_id}'s container {found.container_id} has ended"
+        return found, ""
 
     def _url(self, app: "AppState", label: str) -> str:
         if self.domain:

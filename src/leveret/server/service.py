@@ -15,6 +15,7 @@ from .api.mounts import MountsApi
 from .api.objects import ObjectsApi
 from .api.queues import QueuesApi
 from .api.secrets import SecretsApi
+from .api.tunnels import TunnelsApi
 from .api.volumes import VolumesApi
 from .api.workers import WorkersApi
 from .auth import Tokens
@@ -24,7 +25,7 @@ from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
 class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
-                     ObjectsApi, QueuesApi, SecretsApi, VolumesApi, WorkersApi, api_pb2_grpc.LeveretServicer):
+                     ObjectsApi, QueuesApi, SecretsApi, TunnelsApi, VolumesApi, WorkersApi, api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher

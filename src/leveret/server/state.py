@@ -54,6 +54,7 @@ class WorkerConn:
     token_id: str = ""            # its own token's id ("" with the server's token)
     last_seen: float = 0.0        # its last message (heartbeats included)
     down: bool = False            # marked down: its stream is ended and what it still sends is dropped
+    address: str = ""             # where it connected from: its containers' ports are there (tunnels)
 
     def node(self) -> sched.Node:
         i = self.info

@@ -56,7 +56,7 @@ REFUSALS = {
 OBJECT_METHODS = frozenset({"ObjectGetOrCreate", "ObjectList", "DictUpdate", "DictGet", "DictLen", "DictContents",
                             "QueuePut", "QueueGet", "QueueLen", "QueueClear", "QueueNextItems",
                             "VolumeChunksMissing", "VolumeChunkPut", "VolumeChunkGet", "VolumeCommit", "VolumeList",
-                            "VolumeGetFile", "VolumeChanges", "VolumeCopy"})
+                            "VolumeGetFile", "VolumeChanges", "VolumeCopy", "TunnelOpen", "TunnelClose"})
 
 
 DIRECT_METHODS = METHODS & OBJECT_METHODS

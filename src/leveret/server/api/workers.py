@@ -38,6 +38,7 @@ class WorkersApi:
                                 " worker with `leveret token create`")
         outbox: asyncio.Queue = asyncio.Queue()
         worker = self.d.registry.add(info, outbox, token_id=token_id, worker_id=reuse)
+        worker.address = _peer_host(context.peer() or "")
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
         try:
@@ -111,3 +112,13 @@ class WorkersApi:
                     d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off
                 log.exception("could not handle a worker's %s message", kind)
+
+
+def _peer_host(peer: str) -> str:
+    """The address of gRPC's peer string ("ipv4:10.0.0.3:5123", "ipv6:[::1]:5123"); "" for others."""
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rpartition(":")[0]
+    if kind == "ipv6":
+        return rest.rpartition(":")[0].strip("[]")
+    return ""

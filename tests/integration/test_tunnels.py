@@ -1,0 +1,34 @@
+"""leveret.forward: a port of a running container reached through the server's gateway, until the
+block ends."""
+
+import pytest
+
+import leveret
+from _http import fetch
+from apps import tunnel_app
+from leveret.exception import ExecutionError, NotImplementedOptionError
+
+
+def test_a_forwarded_port_answers_through_the_gateway_until_its_block_ends(cluster):
+    q = leveret.Queue.from_name("tunnel-test", create_if_missing=True)
+    with tunnel_app.app.run(show_logs=False):
+        call = tunnel_app.serve_through_a_tunnel.spawn("tunnel-test")
+        url = q.get(partition="url", timeout=60)
+        assert url.startswith(f"{cluster.server.gateway_url}/_tunnel/tu-")
+        status, _, body = fetch(url + "/")
+        assert status == 200 and b"Directory listing" in body
+        assert fetch(url + "/no-such-file")[0] == 404   # the container's server's own answer
+        q.put("done", partition="done")
+        assert call.get(timeout=60) == url
+    status, _, body = fetch(url + "/")
+    assert status == 404 and b"was closed" in body
+    leveret.Queue.objects.delete("tunnel-test")
+
+
+def test_forward_outside_a_container_or_with_raw_tcp_is_refused():
+    with pytest.raises(ExecutionError, match="inside a function"):
+        with leveret.forward(8000):
+            pass
+    with pytest.raises(NotImplementedOptionError, match="unencrypted=True"):
+        with leveret.forward(8000, unencrypted=True):
+            pass
