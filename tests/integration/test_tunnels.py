@@ -18,6 +18,13 @@ def test_a_forwarded_port_answers_through_the_gateway_until_its_block_ends(clust
         status, _, body = fetch(url + "/")
         assert status == 200 and b"Directory listing" in body
         assert fetch(url + "/no-such-file")[0] == 404   # the container's server's own answer
+        tunnel_id = url.rsplit("/", 1)[1]   # by host name too, under the gateway's domain
+        cluster.server.routes.domain = "apps.test"
+        try:
+            status, _, body = fetch(cluster.server.gateway_url + "/", headers={"Host": f"{tunnel_id}.apps.test"})
+            assert status == 200 and b"Directory listing" in body
+        finally:
+            cluster.server.routes.domain = ""
         q.put("done", partition="done")
         assert call.get(timeout=60) == url
     status, _, body = fetch(url + "/")
