@@ -83,8 +83,7 @@ class RunContext:
 
             if _progress.current is not None:
                 functions = self.app.registered_functions.values()
-                urls = {f._name: f._web_url for f in functions if f._web_url}
-                urls.update({f"{f._name}.{m}": url for f in functions for m, url in sorted(f._web_urls.items())})
+                urls = {what: url for f in functions for what, url in f._named_web_urls().items()}
                 _progress.current.created(name, self.app_id, [(f._name, f._function_id) for f in functions], urls)
         except BaseException:
             await self._stop(BaseException)

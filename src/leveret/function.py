@@ -62,6 +62,11 @@ class Function:
             run_sync(self._live())
         return self._web_url
 
+    def _named_web_urls(self) -> dict[str, str]:
+        """Its web URL, or an @app.cls's web methods' ("Class.method" -> URL), as the CLI shows them."""
+        urls = {self._name: self._web_url} if self._web_url else {}
+        return {**urls, **{f"{self._name}.{m}": url for m, url in sorted(self._web_urls.items())}}
+
     @synchronize
     async def hydrate(self) -> "Function":
         """Look the function up now (by name, or in its running app) rather than at its first call."""

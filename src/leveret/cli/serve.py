@@ -34,7 +34,7 @@ def serve(target: str, timeout: float | None) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     with app.run():
         for fn in app.registered_functions.values():
-            for what, url in _urls(fn).items():
+            for what, url in fn._named_web_urls().items():
                 click.echo(f"leveret: {what} => {url}")
         click.echo(f"leveret: serving app {app.name}; edit files under {directory} to reload, Ctrl-C to stop")
         sys.stdout.flush()
@@ -110,13 +110,7 @@ def _reload(app_id: str, path: str, name: str) -> None:
         run_sync(replace_functions(app, app_id))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    print(json.dumps({n: [fn.object_id, _urls(fn)] for n, fn in app.registered_functions.items()}))
-
-
-def _urls(fn) -> dict[str, str]:
-    """A function's web URL, or an @app.cls's web methods' ("Class.method" -> URL)."""
-    urls = {fn._name: fn.get_web_url()} if fn.get_web_url() else {}
-    return {**urls, **{f"{fn._name}.{m}": url for m, url in sorted(fn._web_urls.items())}}
+    print(json.dumps({n: [fn.object_id, fn._named_web_urls()] for n, fn in app.registered_functions.items()}))
 
 
 if __name__ == "__main__":
