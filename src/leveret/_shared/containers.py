@@ -56,6 +56,16 @@ class Reported(NamedTuple):
     ready: bool
 
 
+class ExecInput(NamedTuple):
+    """For a running command: stdin bytes, their end, or a new window size (rows and cols set)."""
+
+    exec_id: str
+    data: bytes = b""
+    eof: bool = False
+    rows: int = 0
+    cols: int = 0
+
+
 class ExecOutput(NamedTuple):
     """A piece of the output of a command run in a container (``stream`` 1: stdout, 2: stderr), or
     its end (``done``)."""

@@ -545,12 +545,33 @@ class ContainerStopResponse(_message.Message):
     def __init__(self, requeued_inputs: _Optional[int] = ...) -> None: ...
 
 class ContainerExecRequest(_message.Message):
-    __slots__ = ("container_id", "argv")
+    __slots__ = ("container_id", "argv", "interactive", "tty", "env", "stdin", "stdin_eof", "rows", "cols")
+    class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     ARGV_FIELD_NUMBER: _ClassVar[int]
+    INTERACTIVE_FIELD_NUMBER: _ClassVar[int]
+    TTY_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    STDIN_FIELD_NUMBER: _ClassVar[int]
+    STDIN_EOF_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ...) -> None: ...
+    interactive: bool
+    tty: bool
+    env: _containers.ScalarMap[str, str]
+    stdin: bytes
+    stdin_eof: bool
+    rows: int
+    cols: int
+    def __init__(self, container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., interactive: _Optional[bool] = ..., tty: _Optional[bool] = ..., env: _Optional[_Mapping[str, str]] = ..., stdin: _Optional[bytes] = ..., stdin_eof: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
 
 class ContainerExecResponse(_message.Message):
     __slots__ = ("stream", "data", "done", "exit_code", "error")
@@ -1038,7 +1059,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -1053,6 +1074,7 @@ class ServerToWorker(_message.Message):
     CANCEL_FIELD_NUMBER: _ClassVar[int]
     CHUNK_STORE_FIELD_NUMBER: _ClassVar[int]
     DIRECT_PORT_FIELD_NUMBER: _ClassVar[int]
+    EXEC_INPUT_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -1067,7 +1089,8 @@ class ServerToWorker(_message.Message):
     cancel: InputsCancel
     chunk_store: ChunkStore
     direct_port: DirectPortGetResponse
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ...) -> None: ...
+    exec_input: ExecInput
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ...) -> None: ...
 
 class ChunkStore(_message.Message):
     __slots__ = ("directory", "store_id")
@@ -1086,14 +1109,45 @@ class InputsCancel(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., input_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExecStart(_message.Message):
-    __slots__ = ("exec_id", "container_id", "argv")
+    __slots__ = ("exec_id", "container_id", "argv", "interactive", "tty", "env", "rows", "cols")
+    class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     EXEC_ID_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     ARGV_FIELD_NUMBER: _ClassVar[int]
+    INTERACTIVE_FIELD_NUMBER: _ClassVar[int]
+    TTY_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
     exec_id: str
     container_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, exec_id: _Optional[str] = ..., container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ...) -> None: ...
+    interactive: bool
+    tty: bool
+    env: _containers.ScalarMap[str, str]
+    rows: int
+    cols: int
+    def __init__(self, exec_id: _Optional[str] = ..., container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., interactive: _Optional[bool] = ..., tty: _Optional[bool] = ..., env: _Optional[_Mapping[str, str]] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
+
+class ExecInput(_message.Message):
+    __slots__ = ("exec_id", "data", "eof", "rows", "cols")
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    EOF_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
+    exec_id: str
+    data: bytes
+    eof: bool
+    rows: int
+    cols: int
+    def __init__(self, exec_id: _Optional[str] = ..., data: _Optional[bytes] = ..., eof: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
 
 class ExecOutput(_message.Message):
     __slots__ = ("exec_id", "output")

@@ -132,7 +132,7 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.ContainerStopRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.ContainerStopResponse.FromString,
                 _registered_method=True)
-        self.ContainerExec = channel.unary_stream(
+        self.ContainerExec = channel.stream_stream(
                 '/leveret.v1.Leveret/ContainerExec',
                 request_serializer=leveret_dot_v1_dot_api__pb2.ContainerExecRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.ContainerExecResponse.FromString,
@@ -453,7 +453,7 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ContainerExec(self, request, context):
+    def ContainerExec(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -791,7 +791,7 @@ def add_LeveretServicer_to_server(servicer, server):
                     request_deserializer=leveret_dot_v1_dot_api__pb2.ContainerStopRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.ContainerStopResponse.SerializeToString,
             ),
-            'ContainerExec': grpc.unary_stream_rpc_method_handler(
+            'ContainerExec': grpc.stream_stream_rpc_method_handler(
                     servicer.ContainerExec,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.ContainerExecRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.ContainerExecResponse.SerializeToString,
@@ -1518,7 +1518,7 @@ class Leveret:
             _registered_method=True)
 
     @staticmethod
-    def ContainerExec(request,
+    def ContainerExec(request_iterator,
             target,
             options=(),
             channel_credentials=None,
@@ -1528,8 +1528,8 @@ class Leveret:
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
+        return grpc.experimental.stream_stream(
+            request_iterator,
             target,
             '/leveret.v1.Leveret/ContainerExec',
             leveret_dot_v1_dot_api__pb2.ContainerExecRequest.SerializeToString,

@@ -63,37 +63,22 @@ def stop(container_id: str) -> None:
 
 
 @container.command(context_settings={"ignore_unknown_options": True})
+@click.option("-i", "--interactive", is_flag=True, help="Feed this terminal's stdin to the command.")
+@click.option("-t", "--tty", is_flag=True, help="Run the command on a terminal of its own (with -i: a shell).")
 @click.argument("container_id")
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
-def exec(container_id: str, argv: tuple[str, ...]) -> None:   # noqa: A001 - the command's name
-    """Run a command inside a running container: leveret container exec CT -- ls -la /"""
-    from .._shared.aio import run_sync
-    from ..exception import Error
+def exec(container_id: str, argv: tuple[str, ...], interactive: bool, tty: bool) -> None:   # noqa: A001 - the command's name
+    """Run a command inside a running container: leveret container exec CT -- ls -la /
 
+    `leveret container exec -it CT -- bash` opens a shell in it.
+    """
+    from ..exception import Error
+    from .terminal import run_in_container
+
+    if tty and not sys.stdin.isatty():
+        raise click.UsageError("-t needs this command's stdin to be a terminal: drop -t (keep -i to pipe input in)")
     try:
-        code = run_sync(_exec(container_id, list(argv)))
+        code = run_in_container(container_id, list(argv), interactive=interactive, tty=tty)
     except Error as exc:
         raise click.ClickException(str(exc)) from None
     sys.exit(code)
-
-
-async def _exec(container_id: str, argv: list[str]) -> int:
-    import grpc
-
-    from .._client import Client
-    from .._wire import api_pb2 as pb
-
-    client = await Client.get()
-    try:
-        async for out in client.stub.ContainerExec(pb.ContainerExecRequest(container_id=container_id, argv=argv)):
-            if out.data:
-                target = sys.stdout.buffer if out.stream == 1 else sys.stderr.buffer
-                target.write(out.data)
-                target.flush()
-            if out.done:
-                if out.error:
-                    print(f"leveret: {out.error}", file=sys.stderr)
-                return out.exit_code if out.exit_code >= 0 else 1
-    except grpc.aio.AioRpcError as err:
-        raise client.translate(err) from None
-    return 1

@@ -18,7 +18,7 @@ COMMANDS = {
     "workers": ("token", "workers"), "container": ("container", "container"),
     "dashboard": ("dashboard", "dashboard"), "secret": ("secret", "secret"),
     "dict": ("dict", "dict_"), "queue": ("queue", "queue"),
-    "volume": ("volume", "volume"), "serve": ("serve", "serve"),
+    "volume": ("volume", "volume"), "serve": ("serve", "serve"), "shell": ("shell", "shell"),
 }
 
 

@@ -2,8 +2,9 @@
 command, between the client's stream and the worker that runs the container.
 
     client ─ContainerExec─▶ start: ExecStart to the container's worker ─▶ its output, in order, on
-    the session's queue ─▶ the client; the client goes away ─▶ end: the worker kills the command;
-    the worker goes away ─▶ worker_lost: the session ends with an error
+    the session's queue ─▶ the client; the client's stdin and window size ─▶ feed: ExecInput to
+    the worker; the client goes away ─▶ end: the worker kills the command; the worker goes away ─▶
+    worker_lost: the session ends with an error
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .._shared.ids import new_id
 from .errors import NotFound
-from .model import CancelExec, ExecOutput, StartExec
+from .model import CancelExec, ExecInput, ExecOutput, StartExec
 
 if TYPE_CHECKING:
     from .state import ContainerRec, WorkerConn
@@ -23,15 +24,23 @@ class ExecSessions:
     def __init__(self):
         self._sessions: dict[str, tuple[asyncio.Queue, "WorkerConn"]] = {}   # exec_id -> (its client's queue, worker)
 
-    def start(self, ct: "ContainerRec | None", container_id: str, argv: list[str]) -> tuple[str, asyncio.Queue]:
-        """Ask a container's worker to run ``argv`` inside it; its output arrives on the queue."""
+    def start(self, ct: "ContainerRec | None", start: StartExec) -> tuple[str, asyncio.Queue]:
+        """Ask a container's worker to run ``start.argv`` inside it (``start.exec_id`` is made here);
+        its output arrives on the queue."""
         if ct is None or not ct.ready or ct.stopping:
-            raise NotFound(f"container {container_id} is not running (or not ready yet): `leveret container list`")
+            raise NotFound(f"container {start.container_id} is not running (or not ready yet):"
+                           " `leveret container list`")
         exec_id = new_id("ex")
         q: asyncio.Queue = asyncio.Queue()
         self._sessions[exec_id] = (q, ct.worker)
-        ct.worker.outbox.put_nowait(StartExec(exec_id, container_id, argv))
+        ct.worker.outbox.put_nowait(start._replace(exec_id=exec_id))
         return exec_id, q
+
+    def feed(self, given: ExecInput) -> None:
+        """The client's stdin, its end, or its window's new size, for the command."""
+        entry = self._sessions.get(given.exec_id)
+        if entry is not None:
+            entry[1].outbox.put_nowait(given)
 
     def output(self, exec_id: str, out: ExecOutput, worker: "WorkerConn") -> None:
         entry = self._sessions.get(exec_id)

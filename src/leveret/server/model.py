@@ -6,7 +6,7 @@ else in the server sees protobuf.
     worker ─register─▶ WorkerInfo (+ Reported)  worker ─results─▶ Results (of Output)
     worker ─event─▶ ContainerEvent (ContainerState)  ─usage─▶ Usage  ─exec output─▶ ExecOutput
     Dispatcher ─▶ worker outbox: StartContainer, SendInputs, CancelInputs, StopContainer, StartExec,
-                                 CancelExec, LogsStored, Reconciled, PreviousEnd, Disconnect
+                                 ExecInput, CancelExec, LogsStored, Reconciled, PreviousEnd, Disconnect
 
 Inputs and outputs are the hot path: plain tuples and ``__slots__`` classes, built once at the edge,
 payload bytes passed along as they are. Output statuses are ``_shared.status``'s numbers.
@@ -18,7 +18,7 @@ import dataclasses
 from typing import NamedTuple
 
 # What workers report of their containers, as the worker says it too.
-from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, LogSource, Reported, Usage  # noqa: F401
+from .._shared.containers import ContainerEvent, ContainerState, ExecInput, ExecOutput, LogSource, Reported, Usage  # noqa: F401
 from .._shared.status import OutputStatus
 
 # ------------------------------------------------------------------ functions
@@ -166,6 +166,11 @@ class StartExec(NamedTuple):
     exec_id: str
     container_id: str
     argv: list[str]
+    interactive: bool = False   # it reads the client's stdin
+    tty: bool = False           # on a pseudo-terminal of rows x cols
+    env: dict = {}
+    rows: int = 0
+    cols: int = 0
 
 
 class CancelExec(NamedTuple):

@@ -19,6 +19,7 @@ import socket
 import tempfile
 
 from . import model as m
+from .execs import ExecSession
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .task_runner import ContainerTask
@@ -75,7 +76,7 @@ class Agent:
         self.direct_addresses: list = []   # where the server's direct port is, once told (direct_handover.py)
         self.registered = asyncio.Event()
         self.heartbeat_s = HEARTBEAT_S   # the server says how often, below its lease
-        self._execs: dict[str, asyncio.Task] = {}   # commands run in containers (leveret container exec)
+        self._execs: dict[str, ExecSession] = {}   # commands run in containers (leveret container exec)
         self.metrics_listen = metrics_listen   # HOST:PORT of its /metrics ("": none; port 0: a free one)
         self.metrics_url = ""                  # where it listens, once running
         self.metrics_started = asyncio.Event()   # set when its /metrics serves (after registering)
@@ -149,8 +150,8 @@ class Agent:
         """The stream ended: commands run for its clients stop (the server told them the worker was
         lost); what is sent until the next stream is dropped (the server gave up on it already)."""
         self._outbox = asyncio.Queue()
-        for running in self._execs.values():
-            running.cancel()
+        for session in self._execs.values():
+            session.task.cancel()
 
     def reconcile_report(self) -> tuple[m.Reported, ...]:
         """The containers it runs for functions, for the server to keep or stop (warm ones stay its own)."""
@@ -176,11 +177,15 @@ class Agent:
             if task is not None:
                 task.cancel_inputs(cmd.input_ids)
         elif kind is m.Exec:
-            self._execs[cmd.exec_id] = asyncio.ensure_future(self._exec(cmd))
+            self._start_exec(cmd)
+        elif kind is m.ExecInput:
+            session = self._execs.get(cmd.exec_id)
+            if session is not None:
+                session.feed(cmd)
         elif kind is m.CancelExec:
-            running = self._execs.pop(cmd.exec_id, None)
-            if running is not None:
-                running.cancel()
+            session = self._execs.pop(cmd.exec_id, None)
+            if session is not None:
+                session.task.cancel()
         elif kind is m.LogsStored:   # each stored batch lets the next one go
             self._logs_in_flight = max(0, self._logs_in_flight - cmd.batches)
             if self.log_buffer.count:
@@ -276,36 +281,17 @@ class Agent:
         self._outbox.put_nowait(m.ContainerEvent(container_id, state, exit_code, message, phases or {}, oom_killed,
                                                  timed_out_input, running_input))
 
-    async def _exec(self, start: m.Exec) -> None:
-        """Run a command in one of this worker's containers; stream its output to the server."""
-        from .runtime import RuntimeStartError
-
+    def _start_exec(self, start: m.Exec) -> None:
+        """Run a command in one of this worker's containers (execs.py)."""
         def send(**fields) -> None:
             self._outbox.put_nowait(m.ExecReport(start.exec_id, m.ExecOutput(**fields)))
 
         task = self.tasks.get(start.container_id)
-        proc = None
-        try:
-            if task is None or task.handle is None:
-                raise RuntimeStartError(f"container {start.container_id} is not running on this worker")
-            proc = await self.runtime.exec(task.handle, list(start.argv))
-
-            async def pump(stream, number: int) -> None:
-                while chunk := await stream.read(64 * 1024):
-                    send(stream=number, data=chunk)
-
-            await asyncio.gather(pump(proc.stdout, 1), pump(proc.stderr, 2))
-            send(done=True, exit_code=await proc.wait())
-        except RuntimeStartError as exc:
-            send(done=True, exit_code=-1, error=str(exc))
-        except asyncio.CancelledError:
-            if proc is not None and proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        except Exception as exc:   # a bug here must not take the worker down
-            send(done=True, exit_code=-1, error=f"worker error running the command: {type(exc).__name__}: {exc}")
-        finally:
-            self._execs.pop(start.exec_id, None)
+        if task is not None and task.a is not None:   # what its function sees: its secrets (a warm container got them late)
+            start = start._replace(env={**task.a.definition.secret_env, **start.env})
+        session = self._execs[start.exec_id] = ExecSession(start, send)
+        session.task = asyncio.ensure_future(session.run(self.runtime, task.handle if task is not None else None))
+        session.task.add_done_callback(lambda _: self._execs.pop(start.exec_id, None))
 
     def take_gpus(self, n: int) -> list[int]:
         """``n`` GPUs for a container (the server placed it here because they are free)."""

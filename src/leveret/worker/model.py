@@ -4,7 +4,7 @@ server's other calls) are the only modules that see protobuf.
 
     server ─start─▶ Assignment (Definition)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
            ─cancel─▶ CancelInputs
-           ─exec─▶ Exec, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
+           ─exec─▶ Exec, ExecInput, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
            ─chunk_store─▶ ChunkStoreAt   ─direct_port─▶ DirectPortAt   ─disconnect─▶ Disconnect
     worker ─▶ WorkerInfo (of Reported), Heartbeat, UsageReport (of Usage), Results, ContainerEvent
@@ -20,11 +20,11 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from .._shared.containers import ContainerEvent, ContainerState, ExecOutput, Reported, Usage
+from .._shared.containers import ContainerEvent, ContainerState, ExecInput, ExecOutput, Reported, Usage
 
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
-    "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
+    "ExecInput", "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
     "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
 ]
@@ -119,11 +119,16 @@ class CancelInputs(NamedTuple):
 
 
 class Exec(NamedTuple):
-    """Run a command in a container (`leveret container exec`)."""
+    """Run a command in a container (`leveret container exec`, `leveret shell`)."""
 
     exec_id: str
     container_id: str
     argv: list
+    interactive: bool = False   # it reads the client's stdin
+    tty: bool = False           # on a pseudo-terminal of rows x cols
+    env: dict = {}
+    rows: int = 0
+    cols: int = 0
 
 
 class CancelExec(NamedTuple):

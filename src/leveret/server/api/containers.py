@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 
 from ..._wire import api_pb2 as pb
 from .. import views
 from .functions import container_info
 from ..errors import NotFound
+from ..model import ExecInput, StartExec
 from .convert import exec_response
 
 
@@ -27,14 +30,23 @@ class ContainersApi:
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 
-    async def ContainerExec(self, request, context):
-        if not request.argv:
+    async def ContainerExec(self, request_iterator, context):
+        """The first message starts the command; later ones are its stdin and window sizes."""
+        request = await anext(aiter(request_iterator), None)
+        if request is None or not request.argv:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no command: leveret container exec CT -- CMD [ARGS]")
+        start = StartExec("", request.container_id, list(request.argv), request.interactive, request.tty,
+                          dict(request.env), request.rows, request.cols)
         try:
-            exec_id, q = self.d.execs.start(self.d.containers.get(request.container_id), request.container_id,
-                                            list(request.argv))
+            exec_id, q = self.d.execs.start(self.d.containers.get(request.container_id), start)
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
+
+        async def feed() -> None:
+            async for more in request_iterator:
+                self.d.execs.feed(ExecInput(exec_id, more.stdin, more.stdin_eof, more.rows, more.cols))
+
+        feeding = asyncio.ensure_future(feed())
         try:
             while True:
                 out = await q.get()
@@ -42,4 +54,5 @@ class ContainersApi:
                 if out.done:
                     return
         finally:
+            feeding.cancel()
             self.d.execs.end(exec_id)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import abc
 import asyncio
 import dataclasses
+import fcntl
 import os
 import stat
+import struct
 import sys
+import termios
 from typing import TYPE_CHECKING
 
 # Importing the bootstrap imports the modules it runs: compiled here where this host can write
@@ -141,6 +144,27 @@ class ContainerHandle(abc.ABC):
         """Send ``sig`` to every process of the container; no error if it already exited."""
 
 
+@dataclasses.dataclass
+class ExecProcess:
+    """A command started in a container. ``pty``: the master end of its terminal (tty), whose
+    output is the command's; ``proc``'s own pipes then carry only what the runtime says."""
+
+    proc: asyncio.subprocess.Process
+    pty: int | None = None
+
+
+def set_window(fd: int, rows: int, cols: int) -> None:
+    """A terminal's size: its foreground process gets SIGWINCH."""
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def take_terminal() -> None:
+    """In a child about to exec, with a terminal's slave end on fd 0: a session of its own, whose
+    controlling terminal that is (what a shell needs for job control and ^C)."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class ContainerRuntime(abc.ABC):
     name: str
     isolated: bool
@@ -159,9 +183,12 @@ class ContainerRuntime(abc.ABC):
     async def remove(self, handle: ContainerHandle) -> None:
         """Release everything the container held (bundle, mounts, cgroups). Idempotent."""
 
-    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
-        """Start ``argv`` inside a running container (its namespaces, root, cgroup and environment),
-        with stdout and stderr piped; raise RuntimeStartError if it cannot."""
+    async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> "ExecProcess":
+        """Start ``argv`` inside a running container (its namespaces, root, cgroup and environment,
+        plus ``env``): with stdout and stderr piped, and stdin if ``stdin``; or with all three on a new
+        pseudo-terminal, its controlling terminal, if ``tty``, of ``size`` (rows, columns) if given.
+        Raise RuntimeStartError if it cannot."""
         raise RuntimeStartError(f"the {self.name} runtime cannot run commands in containers")
 
     def stats(self, handle: ContainerHandle) -> ContainerStats | None:

@@ -27,6 +27,8 @@ import logging
 import os
 import shutil
 import signal
+import socket
+import tempfile
 
 from . import cgroups
 from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, MiB, choose_maker
@@ -35,7 +37,7 @@ from .sysmount import libc as _libc
 from .sysmount import mount as _mount
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
-                   DeviceNode, Mount, RuntimeStartError, read_device)
+                   DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
 from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -212,11 +214,31 @@ class OciRuntime(ContainerRuntime):
         assert isinstance(handle, OciHandle)
         await self._cleanup(handle.container_id, handle.bundle)
 
-    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
+    async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> ExecProcess:
         assert isinstance(handle, OciHandle)
-        return await asyncio.create_subprocess_exec(
-            *self.command("exec", handle.container_id, *argv), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        flags = [f"--env={k}={v}" for k, v in _with_container_env(handle.bundle, env).items()] if env else []
+        pipe = asyncio.subprocess.PIPE
+        if not tty:
+            proc = await asyncio.create_subprocess_exec(
+                *self.command("exec", *flags, handle.container_id, *argv),
+                stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            return ExecProcess(proc)
+        # The runtime makes the terminal inside the container (its /dev/pts) and hands its master
+        # end over a unix socket of ours.
+        with tempfile.TemporaryDirectory(prefix="leveret-tty-") as d, \
+                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            path = os.path.join(d, "console")
+            listener.bind(path)
+            listener.listen(1)
+            listener.setblocking(False)
+            proc = await asyncio.create_subprocess_exec(
+                *self.command("exec", "--tty", f"--console-socket={path}", *flags, handle.container_id, *argv),
+                stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            master = await _receive_terminal(listener, proc)
+        if all(size):   # (the command may have started a moment before)
+            set_window(master, *size)
+        return ExecProcess(proc, master)
 
     def stats(self, handle: ContainerHandle) -> ContainerStats:
         """From the container's cgroups: its processes' leaf while it runs, else its own."""
@@ -283,6 +305,37 @@ class CrunRuntime(OciRuntime):
         if self.hide_unified:
             return ["unshare", "--mount", "--propagation", "private", "sh", "-c", HIDE_UNIFIED, *cmd]
         return cmd
+
+
+def _with_container_env(bundle: str, env: dict[str, str]) -> dict[str, str]:
+    """``env`` over the container's own environment: given any --env, the runtime passes only those."""
+    with open(os.path.join(bundle, "config.json")) as f:
+        own = dict(item.partition("=")[::2] for item in json.load(f)["process"].get("env", []))
+    return {**own, **env}
+
+
+async def _receive_terminal(listener: socket.socket, proc: asyncio.subprocess.Process) -> int:
+    """The terminal's master end, sent by the runtime ``proc`` on ``listener``; RuntimeStartError
+    with what the runtime said if it ends first."""
+    loop = asyncio.get_running_loop()
+    accepting = asyncio.ensure_future(loop.sock_accept(listener))
+    ended = asyncio.ensure_future(proc.wait())
+    await asyncio.wait((accepting, ended), timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if not accepting.done():
+        accepting.cancel()
+        ended.cancel()
+        if proc.returncode is None:
+            proc.kill()
+        said = (await proc.stderr.read()).decode(errors="replace").strip() if proc.stderr else ""
+        raise RuntimeStartError(f"the runtime gave no terminal for the command: {said or 'it did not answer in 30 s'}")
+    ended.cancel()
+    conn, _ = accepting.result()
+    with conn:
+        conn.settimeout(10)
+        _, fds, _, _ = await loop.run_in_executor(None, socket.recv_fds, conn, 4096, 1)
+    if not fds:
+        raise RuntimeStartError("the runtime connected to the console socket but sent no terminal")
+    return fds[0]
 
 
 def hide_unified_hierarchy() -> bool:

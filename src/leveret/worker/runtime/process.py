@@ -13,7 +13,8 @@ import asyncio
 import os
 import signal
 
-from .base import ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, RuntimeStartError, read_device
+from .base import (ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, ExecProcess, RuntimeStartError,
+                   read_device, set_window, take_terminal)
 
 
 class ProcessHandle(ContainerHandle):
@@ -63,14 +64,28 @@ class ProcessRuntime(ContainerRuntime):
             raise RuntimeStartError(f"could not start {spec.argv[0]!r}: {exc}") from exc
         return ProcessHandle(spec.container_id, proc, spec.workdir, env)
 
-    async def exec(self, handle: ContainerHandle, argv: list[str]) -> asyncio.subprocess.Process:
+    async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> ExecProcess:
         assert isinstance(handle, ProcessHandle)
+        pipe, master, slave = asyncio.subprocess.PIPE, None, None
+        if tty:
+            master, slave = os.openpty()
+            if all(size):   # before it starts: the first thing a shell asks
+                set_window(master, *size)
         try:   # no namespaces to enter: the container's directory and environment
-            return await asyncio.create_subprocess_exec(
-                *argv, cwd=handle.cwd or None, env=handle.env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            proc = await asyncio.create_subprocess_exec(
+                *argv, cwd=handle.cwd or None, env={**handle.env, **(env or {})},
+                stdin=slave if tty else pipe if stdin else asyncio.subprocess.DEVNULL,
+                stdout=slave if tty else pipe, stderr=slave if tty else pipe,
+                start_new_session=not tty, preexec_fn=take_terminal if tty else None)
         except OSError as exc:
+            if master is not None:
+                os.close(master)
             raise RuntimeStartError(f"could not run {argv[0]!r}: {exc}") from exc
+        finally:
+            if slave is not None:
+                os.close(slave)
+        return ExecProcess(proc, master)
 
     async def remove(self, handle: ContainerHandle) -> None:
         handle.kill(signal.SIGKILL)

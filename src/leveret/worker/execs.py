@@ -1,0 +1,144 @@
+"""A command run in one of this worker's containers for a client (`leveret container exec`,
+`leveret shell`): its output goes to the server as ExecReports, its input comes as ExecInputs.
+
+    Exec ─▶ runtime.exec ─▶ its stdout / stderr pipes, or its terminal's master end (tty) ─▶ send()
+    ExecInput ─▶ feed(): stdin bytes to the pipe or the terminal (what came before the command
+               started waits for it); eof closes the pipe; rows x cols resizes the terminal
+    the command ends ─▶ send(done, exit_code)
+    CancelExec, or the server lost ─▶ the task is cancelled: the command is killed (its terminal hung up)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Callable
+
+from . import model as m
+from .runtime.base import ContainerHandle, ContainerRuntime, ExecProcess, RuntimeStartError, set_window
+
+_TAIL_S = 0.5   # after the command exits, how long its terminal's last output may take to be read
+
+
+class ExecSession:
+    def __init__(self, start: m.Exec, send: Callable[..., None]):
+        self.start = start
+        self._send = send   # send(**ExecOutput's fields)
+        self._running: ExecProcess | None = None
+        self._early: list[m.ExecInput] = []   # input that came before the command started
+        self._unwritten = bytearray()         # stdin the terminal did not take yet
+        self.task: asyncio.Future | None = None
+
+    async def run(self, runtime: ContainerRuntime, handle: ContainerHandle | None) -> None:
+        start, send = self.start, self._send
+        try:
+            if handle is None:
+                raise RuntimeStartError(f"container {start.container_id} is not running on this worker")
+            self._running = running = await runtime.exec(handle, list(start.argv), stdin=start.interactive,
+                                                         tty=start.tty, env=start.env, size=(start.rows, start.cols))
+            if running.pty is not None:
+                os.set_blocking(running.pty, False)
+            for given in self._early:
+                self.feed(given)
+            self._early.clear()
+            pumps = [self._pump(stream, number) for stream, number in ((running.proc.stdout, 1),
+                                                                        (running.proc.stderr, 2)) if stream]
+            if running.pty is None:
+                await asyncio.gather(*pumps)
+                code = await running.proc.wait()
+            else:
+                terminal = asyncio.ensure_future(self._read_terminal(running.pty))
+                await asyncio.gather(*pumps)
+                code = await running.proc.wait()
+                await asyncio.wait((terminal,), timeout=_TAIL_S)   # background jobs may hold it open
+                terminal.cancel()
+            send(done=True, exit_code=code)
+        except RuntimeStartError as exc:
+            send(done=True, exit_code=-1, error=str(exc))
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:   # a bug here must not take the worker down
+            send(done=True, exit_code=-1, error=f"worker error running the command: {type(exc).__name__}: {exc}")
+        finally:
+            self._close()
+
+    def feed(self, given: m.ExecInput) -> None:
+        running = self._running
+        if running is None:
+            self._early.append(given)
+            return
+        if given.rows and given.cols:
+            if running.pty is not None:
+                set_window(running.pty, given.rows, given.cols)
+            return
+        if running.pty is not None:   # the end of stdin means nothing to a terminal: ^D is a byte
+            self._unwritten += given.data
+            self._write_terminal()
+        elif running.proc.stdin is not None:
+            try:
+                if given.data:
+                    running.proc.stdin.write(given.data)
+                if given.eof:
+                    running.proc.stdin.close()
+            except (BrokenPipeError, ConnectionResetError):
+                pass   # the command stopped reading: what it would have read is dropped
+
+    async def _pump(self, stream: asyncio.StreamReader, number: int) -> None:
+        while chunk := await stream.read(64 * 1024):
+            self._send(stream=number, data=chunk)
+
+    async def _read_terminal(self, fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        ended = loop.create_future()
+
+        def readable() -> None:
+            try:
+                data = os.read(fd, 64 * 1024)
+            except BlockingIOError:
+                return
+            except OSError:   # EIO: no process holds the terminal's other end any more
+                data = b""
+            if data:
+                self._send(stream=1, data=data)
+            else:
+                loop.remove_reader(fd)
+                if not ended.done():
+                    ended.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await ended
+        finally:
+            loop.remove_reader(fd)
+
+    def _write_terminal(self) -> None:
+        running = self._running
+        fd = running.pty if running is not None else None
+        if fd is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            while self._unwritten:
+                del self._unwritten[:os.write(fd, self._unwritten)]
+        except BlockingIOError:   # the terminal's input queue is full: on when it drains
+            loop.add_writer(fd, self._write_terminal)
+            return
+        except OSError:
+            self._unwritten.clear()
+        loop.remove_writer(fd)
+
+    def _close(self) -> None:
+        running, self._running = self._running, None
+        if running is None:
+            return
+        if running.proc.returncode is None:   # cancelled: the command and what it started go
+            try:
+                os.killpg(running.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if running.pty is not None:   # its terminal hangs up: a shell in it gets SIGHUP
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(running.pty)
+            loop.remove_writer(running.pty)
+            os.close(running.pty)
