@@ -20,6 +20,22 @@ async def _asgi(scope, receive, send):
                 await send({"type": "lifespan.startup.complete"})
             else:
                 return
+    if scope["path"] == "/count":   # a large upload, read as it comes
+        import hashlib
+        import resource
+
+        digest, size = hashlib.sha256(), 0
+        while True:
+            message = await receive()
+            digest.update(message.get("body", b""))
+            size += len(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        answer = {"bytes": size, "sha256": digest.hexdigest(),
+                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
+        return
     body = b""
     while True:
         message = await receive()
@@ -71,6 +87,40 @@ def _wsgi(environ, start_response):
 @leveret.wsgi_app(label="flask-like")
 def site():
     return _wsgi
+
+
+@app.function()
+@leveret.concurrent(max_inputs=10)
+@leveret.asgi_app()
+def chat():
+    """FastAPI's WebSocket route: each text echoed, bytes reversed; "bye" closes with code 4001."""
+    from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+    api = FastAPI()
+
+    @api.websocket("/ws")
+    async def talk(ws: WebSocket):
+        await ws.accept(subprotocol="chat.v1" if "chat.v1" in ws.scope["subprotocols"] else None)
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if message.get("text") == "bye":
+                    await ws.close(code=4001, reason="asked to")
+                    return
+                if message.get("text") is not None:
+                    await ws.send_text("echo: " + message["text"])
+                else:
+                    await ws.send_bytes(message["bytes"][::-1])
+        except WebSocketDisconnect:
+            return
+
+    @api.websocket("/refuse")
+    async def refuse(ws: WebSocket):
+        await ws.close()
+
+    return api
 
 
 @app.function()

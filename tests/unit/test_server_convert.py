@@ -68,12 +68,14 @@ def test_every_command_to_a_worker_has_its_message():
     commands = [m.StartContainer("ct-1", "fu-1", "ap-1", spec),
                 m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
                 m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why"),
-                m.CancelInputs("ct-1", ["in-1", "in-2"]), m.ExecInput("ex-1", b"ls\n", rows=24, cols=80)]
+                m.CancelInputs("ct-1", ["in-1", "in-2"]), m.ExecInput("ex-1", b"ls\n", rows=24, cols=80),
+                m.FeedInput("ct-1", "in-1", b"more", True)]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
     assert [w.WhichOneof("msg") for w in wire] == ["start", "inputs", "stop", "exec", "exec_cancel", "logs_stored",
-                                                   "reconciled", "previous_end", "disconnect", "cancel", "exec_input"]
-    assert wire[-1].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
+                                                   "reconciled", "previous_end", "disconnect", "cancel", "exec_input", "feed"]
+    assert wire[-1].feed == pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"more", end=True)
+    assert wire[-2].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
     assert wire[0].start == pb.ContainerAssignment(container_id="ct-1", function_id="fu-1", app_id="ap-1",
                                                    definition=pb.FunctionDefinition(name="f", module="mod"))
     assert wire[1].inputs == pb.InputBatch(container_id="ct-1", inputs=[

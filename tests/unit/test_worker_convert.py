@@ -33,6 +33,13 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
         m.CancelInputs("ct-1", ["in-1"])
     assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(exec_id="ex-1", container_id="ct-1",
                                                                    argv=["ls"]))) == m.Exec("ex-1", "ct-1", ["ls"])
+    assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(
+        exec_id="ex-1", container_id="ct-1", argv=["sh"], interactive=True, tty=True, env={"TERM": "xterm"}, rows=24,
+        cols=80))) == m.Exec("ex-1", "ct-1", ["sh"], True, True, {"TERM": "xterm"}, 24, 80)
+    assert convert.from_server(pb.ServerToWorker(exec_input=pb.ExecInput(exec_id="ex-1", data=b"ls\n"))) == \
+        m.ExecInput("ex-1", b"ls\n")
+    assert convert.from_server(pb.ServerToWorker(feed=pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"x",
+                                                                   end=True))) == m.FeedInput("ct-1", "in-1", b"x", True)
     assert convert.from_server(pb.ServerToWorker(reconciled=pb.ReconcileResult(kept=["a"], stopped=["b"]))) == \
         m.Reconciled(["a"], ["b"])
     assert convert.from_server(pb.ServerToWorker(logs_stored=3)) == m.LogsStored(3)

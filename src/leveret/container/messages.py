@@ -197,8 +197,8 @@ class BlobAbort(Message):
 
 
 class Body(Message):
-    """(Not sent yet.) A chunk of a web endpoint's request body (to the container) or response body
-    (from it), in order; ``end``: the last."""
+    """More of a running input's request, in order (container/feeds.py): a piece of its web request's
+    body, a message of its WebSocket; ``end``: the last. (Sent to the container only.)"""
     KIND, _SCHEMA = 12, ("s", "b", "?")
     __slots__ = ("input_id", "data", "end")
     def __init__(self, input_id: str, data: bytes, end: bool = False):

@@ -17,6 +17,7 @@ import threading
 import time
 
 from . import protocol as P
+from . import feeds
 from .batching import BatchedRunner
 from .channel import Channel, SocketWriter, flush_forever
 from .lifecycle import Instance
@@ -214,6 +215,8 @@ class Frames:
                 msg = self._recv()
                 if type(msg) is P.Cancel:
                     self.cancels.cancel(msg.input_id)
+                elif type(msg) is P.Body:   # a running input waits for it
+                    feeds.put(msg.input_id, msg.data, msg.end)
                 else:
                     self._read.append(msg)
         finally:
@@ -259,6 +262,8 @@ def serve_inputs(frames: Frames, runner: Runner) -> None:
             break
         if isinstance(msg, P.Cancel):   # of an input not started, or finished (ignored)
             runner.cancels.cancel(msg.input_id)
+        elif isinstance(msg, P.Body):
+            feeds.put(msg.input_id, msg.data, msg.end)
         elif isinstance(msg, P.Blob):   # part of the arguments of an input that comes next
             spools.setdefault(msg.input_id, Spool()).add(msg.data)
         elif isinstance(msg, P.BlobAbort):

@@ -1,18 +1,22 @@
 """A web function's requests in its container (leveret/web.py; the server's gateway.py sends them):
-each input is one request, ``(scope, body)`` — its ASGI scope and its whole body — and the
-function's answer streams back as a generator's items, in plain values only (the gateway reads
-them without unpickling code): first ``(status, headers)``, then each piece of the body (bytes)
-as the app sends it — a server-sent-events response reaches its client event by event.
+each input is one request, ``(scope, body, more)`` — its ASGI scope, the first piece of its body
+and whether more follows (the gateway sends it when asked: feeds.py) — and the function's answer
+streams back as a generator's items, in plain values only (the gateway reads them without
+unpickling code): first ``(status, headers)``, then each piece of the body (bytes) as the app
+sends it — a server-sent-events response reaches its client event by event. An int among them is
+a credit: the gateway may send that many more bytes of the request's body. A WebSocket's items
+are asgi.py's.
 
     asgi     the function, called at the first request, returns the app (its lifespan started
-             then); each request runs it: the body as one http.request, its http.response.*
-             messages passed on as they come (what is queued already goes as one piece)
+             then); each request runs it (asgi.py): HTTP, or a WebSocket both ways
     fastapi  the function is the one route of a FastAPI app made here (FastAPI is in the image),
              answered as asgi
     wsgi     the function returns a WSGI app; each request runs it on the input's thread, its
-             result's pieces passed on as it yields them
+             result's pieces passed on as it yields them (a streamed body: on a thread of its own,
+             so its credits go while the app reads)
     server   the function, called at the first request, starts a server on the port; requests are
              passed to it once it listens (within startup_timeout), its answer read as it comes
+             (a streamed body: as the wsgi kind's)
 
 Standard library only, as the rest of the bootstrap.
 """
@@ -21,20 +25,23 @@ from __future__ import annotations
 
 import asyncio
 import io
+import queue
 import socket
 import sys
 import threading
 import time
 
-HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
-                        b"proxy-authenticate", b"proxy-authorization", b"content-length"})
+from . import feeds
+from .asgi import HOP_BY_HOP, WINDOW, Asgi, kept
+from .channel import CURRENT_INPUT, current_input
+
 
 
 def handler(fn, spec: dict):
     """What the runner calls for each input of the web function ``fn`` (the user's, as loaded)."""
     kind = spec.get("web_kind", "")
     if kind in ("asgi", "fastapi"):
-        return _Asgi(fn if kind == "asgi" else lambda: _fastapi_app(fn, spec)).handle
+        return Asgi(_Once(fn if kind == "asgi" else lambda: _fastapi_app(fn, spec))).handle
     if kind == "wsgi":
         return _Wsgi(fn).handle
     if kind == "server":
@@ -86,11 +93,11 @@ class _OnLoop:
         return cls.loop
 
     def handle(self, *args):
-        import queue
-
         items: queue.Queue = queue.Queue()
+        input_id = current_input()   # (this thread's: the loop's task has its own context)
 
         async def pump() -> None:
+            CURRENT_INPUT.set(input_id)
             try:
                 async for item in self.agen_fn(*args):
                     items.put(("item", item))
@@ -139,109 +146,6 @@ class _Once:
         return self.value
 
 
-class _Asgi:
-    def __init__(self, make_app):
-        self.app = _Once(make_app)
-        self.started: asyncio.Future | None = None
-
-    async def handle(self, scope: dict, body: bytes):
-        app = self.app.get()
-        if self.started is None:
-            self.started = asyncio.ensure_future(_lifespan_startup(app))
-        await self.started
-        sent: asyncio.Queue = asyncio.Queue()   # ("head", status, headers) | ("body", bytes) | _END | an exception
-        finished = asyncio.Event()
-        request_sent = False
-
-        async def receive() -> dict:
-            nonlocal request_sent
-            if not request_sent:
-                request_sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await finished.wait()   # the response is sent: the client is gone as far as the app is concerned
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                sent.put_nowait(("head", message["status"], list(message.get("headers", ()))))
-            elif message["type"] == "http.response.body":
-                sent.put_nowait(("body", bytes(message.get("body", b""))))
-                if not message.get("more_body", False):
-                    finished.set()
-
-        async def run() -> None:
-            try:
-                await app(dict(scope), receive, send)
-                sent.put_nowait(_END)
-            except BaseException as exc:   # (cancelled: the generator below is being closed)
-                sent.put_nowait(exc)
-            finally:
-                finished.set()
-
-        task = asyncio.ensure_future(run())
-        head, pending = False, None
-        try:
-            while True:
-                item, pending = (pending if pending is not None else await sent.get()), None
-                if item is _END:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                if item[0] == "head":
-                    head = True
-                    yield int(item[1]), _kept(item[2])
-                    continue
-                if not head:
-                    raise RuntimeError("the ASGI app sent a body before http.response.start")
-                data = item[1]
-                while not sent.empty():   # what came meanwhile goes as one piece
-                    following = sent.get_nowait()
-                    if not (isinstance(following, tuple) and following[0] == "body"):
-                        pending = following
-                        break
-                    data += following[1]
-                if data:
-                    yield data
-            if not head:
-                raise RuntimeError("the ASGI app returned without answering (no http.response.start)")
-        finally:
-            if not task.done():
-                task.cancel()
-
-
-_END = object()
-
-
-async def _lifespan_startup(app) -> None:
-    """Run the app's lifespan startup, once per container; an app without lifespan support is fine."""
-    loop = asyncio.get_running_loop()
-    started, sent = loop.create_future(), False
-
-    async def receive() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "lifespan.startup"}
-        await loop.create_future()   # shutdown: when the container ends (not told yet)
-
-    async def send(message: dict) -> None:
-        if message["type"] == "lifespan.startup.complete" and not started.done():
-            started.set_result(None)
-        elif message["type"] == "lifespan.startup.failed" and not started.done():
-            started.set_exception(RuntimeError(f"the app's lifespan startup failed: {message.get('message', '')}"))
-
-    async def run() -> None:
-        try:
-            await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
-        except BaseException:
-            pass   # an app that does not speak lifespan raises here
-        if not started.done():
-            started.set_result(None)
-
-    asyncio.ensure_future(run())
-    await started
-
-
 def _fastapi_app(fn, spec: dict):
     try:
         from fastapi import FastAPI
@@ -261,8 +165,13 @@ class _Wsgi:
     def __init__(self, make_app):
         self.app = _Once(make_app)
 
-    def handle(self, scope: dict, body: bytes):
+    def handle(self, scope: dict, body: bytes, more: bool = False):
         app = self.app.get()
+        if not more:
+            return self._respond(app, _environ(scope, io.BytesIO(body), len(body)))
+        return _threaded(lambda emit: self._respond(app, _environ(scope, _streamed(body, emit), None)))
+
+    def _respond(self, app, environ: dict):
         started: list = []
         written: list[bytes] = []   # the old write() callable's pieces, sent before the result's
 
@@ -275,10 +184,10 @@ class _Wsgi:
         def head() -> tuple:
             if not started:
                 raise RuntimeError("the WSGI app returned without calling start_response")
-            return int(str(started[0]).split(" ", 1)[0]), _kept((k.encode("latin-1"), v.encode("latin-1"))
+            return int(str(started[0]).split(" ", 1)[0]), kept((k.encode("latin-1"), v.encode("latin-1"))
                                                                  for k, v in started[1])
 
-        result = app(_environ(scope, body), start_response)
+        result = app(environ, start_response)
         try:
             head_sent = False
             for data in result:
@@ -298,23 +207,28 @@ class _Wsgi:
                 close()
 
 
-def _environ(scope: dict, body: bytes) -> dict:
+def _environ(scope: dict, body, length: int | None) -> dict:
+    """The WSGI environ of a request whose body reads from ``body`` (``length``: its size, if known
+    here; else its Content-Length header's, if it has one)."""
     server = scope.get("server") or ("localhost", 80)
     environ = {
         "REQUEST_METHOD": scope["method"], "SCRIPT_NAME": scope.get("root_path", ""),
         "PATH_INFO": scope["path"], "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": str(server[0]), "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"), "wsgi.input": io.BytesIO(body),
+        "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"), "wsgi.input": body,
         "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        "CONTENT_LENGTH": str(len(body)),
     }
+    if length is not None:
+        environ["CONTENT_LENGTH"] = str(length)
     for name, value in scope.get("headers", ()):
         key = name.decode("latin-1").upper().replace("-", "_")
         text = value.decode("latin-1")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = text
-        elif key != "CONTENT_LENGTH":
+        elif key == "CONTENT_LENGTH":
+            environ.setdefault(key, text)
+        else:
             environ["HTTP_" + key] = environ["HTTP_" + key] + "," + text if "HTTP_" + key in environ else text
     return environ
 
@@ -337,7 +251,14 @@ class _Server:
                                        " (web_server's startup_timeout)") from None
                 time.sleep(0.02)
 
-    def handle(self, scope: dict, body: bytes):
+    def handle(self, scope: dict, body: bytes, more: bool = False):
+        if not more:
+            return self._respond(scope, (body,), len(body))
+        given = [v for k, v in scope.get("headers", ()) if k.lower() == b"content-length"]
+        length = int(given[0]) if given and given[0].isdigit() else None
+        return _threaded(lambda emit: self._respond(scope, _body_pieces(body, emit), length))
+
+    def _respond(self, scope: dict, pieces, length: int | None):
         import http.client
 
         self.started.get()
@@ -350,16 +271,95 @@ class _Server:
             for name, value in scope.get("headers", ()):
                 if name.lower() not in HOP_BY_HOP:
                     conn.putheader(name.decode("latin-1"), value.decode("latin-1"))
-            conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body)
+            if length is None:
+                conn.putheader("Transfer-Encoding", "chunked")
+            else:
+                conn.putheader("Content-Length", str(length))
+            conn.endheaders()
+            for piece in pieces:   # a streamed body's as they come
+                if piece:
+                    conn.send(piece if length is not None else b"%x\r\n%b\r\n" % (len(piece), piece))
+            if length is None:
+                conn.send(b"0\r\n\r\n")
             response = conn.getresponse()
-            yield response.status, _kept((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders())
+            yield response.status, kept((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.getheaders())
             while data := response.read1(1 << 16):   # as it comes: an event stream event by event
                 yield data
         finally:
             conn.close()
 
 
-def _kept(headers) -> list[tuple[bytes, bytes]]:
-    """An answer's headers, as plain bytes, but those of one hop (the gateway sets its own)."""
-    return [(bytes(k), bytes(v)) for k, v in headers if bytes(k).lower() not in HOP_BY_HOP]
+def _body_pieces(first: bytes, emit):
+    """A request's body as it comes: ``first``, then what the gateway sends when asked (feeds.py), a
+    credit emitted as each piece is taken (so WINDOW bytes at most wait here)."""
+    yield first
+    feed = feeds.open_feed(current_input())
+    try:
+        emit(WINDOW)
+        while True:
+            data, end = feed.get()
+            if end:
+                yield data
+                return
+            emit(len(data))
+            yield data
+    finally:
+        feed.close()
+
+
+class _StreamedBody(io.RawIOBase):
+    """A WSGI app's wsgi.input for a streamed body (buffered by io.BufferedReader: read, readline)."""
+
+    def __init__(self, pieces):
+        self.pieces, self.left = pieces, memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.left:
+            piece = next(self.pieces, None)
+            if piece is None:
+                return 0
+            self.left = memoryview(piece)
+        n = min(len(b), len(self.left))
+        b[:n], self.left = self.left[:n], self.left[n:]
+        return n
+
+
+def _streamed(first: bytes, emit) -> io.BufferedReader:
+    return io.BufferedReader(_StreamedBody(_body_pieces(first, emit)), 1 << 16)
+
+
+class _Raised:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def _threaded(respond):
+    """The items of ``respond(emit)`` (a generator), made on a thread of its own, with what it gives
+    ``emit`` (a streamed body's credits, while the app reads it) among them as it comes. Closed
+    early (its input cancelled), the body ends for the app: a read of it returns what came."""
+    items: queue.Queue = queue.Queue()
+    input_id = current_input()
+
+    def run() -> None:
+        CURRENT_INPUT.set(input_id)
+        try:
+            for item in respond(items.put):
+                items.put(item)
+            items.put(_Raised(StopIteration()))
+        except BaseException as exc:
+            items.put(_Raised(exc))
+
+    threading.Thread(target=run, daemon=True, name=f"leveret-web-{input_id}").start()
+    try:
+        while True:
+            item = items.get()
+            if isinstance(item, _Raised):
+                if isinstance(item.exc, StopIteration):
+                    return
+                raise item.exc
+            yield item
+    finally:
+        feeds.put(input_id, b"", True)

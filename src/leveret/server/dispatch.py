@@ -31,7 +31,7 @@ from .routes import Routes
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
-from .model import CANCELLED, GENERATOR_ITEM, FunctionSpec, Input, Output, Results, SendInputs
+from .model import CANCELLED, GENERATOR_ITEM, FeedInput, FunctionSpec, Input, Output, Results, SendInputs
 from .objects import NamedObjects
 from . import dicts, queues, volumes  # noqa: F401  (register their kinds)
 from .secrets import Secrets, default_key_dir
@@ -245,6 +245,16 @@ class Dispatcher(AppsAndFunctions):
     def reattach(self, call: CallState) -> None:
         call.detached_at = None
         self.detached.pop(call.call_id, None)
+
+    def feed_input(self, call: CallState, data: bytes, end: bool) -> bool:
+        """More of a one-input call's request, to the container running its input (gateway.py: a web
+        request's body, a WebSocket's messages); False if it runs nowhere now."""
+        for r in call.pending.values():
+            ct = r.container
+            if ct is not None and not ct.stopping:
+                ct.worker.outbox.put_nowait(FeedInput(ct.container_id, r.input_id, data, end))
+                return True
+        return False
 
     def cancel_call(self, call: CallState, reason: str, *, terminate_containers: bool = False) -> int:
         """Cancel what is left of a call, and of the calls its inputs made; return how many inputs

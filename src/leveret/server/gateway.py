@@ -3,15 +3,22 @@ requests (leveret/web.py) by running each as an input of the function.
 
     GET /APP/LABEL/rest?q ─resolve─▶ the function (APP: a deployed app's live version; APP-dev: the
         newest running ephemeral app of that name) ─▶ an input whose arguments are (ASGI scope,
-        body) ─▶ a "web" call, queued as any call: containers start for it and scale with the
-        requests (new_call) ─▶ its outputs, a generator's items read without unpickling code
-        (_plain_loads): (status, headers), then each piece of the body, written on as it comes
+        the body's first piece, whether more follows) ─▶ a "web" call, queued as any call:
+        containers start for it and scale with the requests (new_call) ─▶ its outputs, a
+        generator's items read without unpickling code (_plain_loads): (status, headers), then
+        each piece of the body, written on as it comes
+    the rest of the body ─▶ sent to the running input (Dispatcher.feed_input) as its container
+        asks: an int item is a credit of that many bytes (container/asgi.py), so a large upload
+        streams through, never held whole
+    a WebSocket (Upgrade: websocket) ─▶ the same input, scope type "websocket"; its first item
+        ("accept", subprotocol, headers) upgrades the connection, then str / bytes items are
+        messages to the client and ("close", code, reason) closes it; the client's messages are
+        fed to the input (b"t" + text, b"b" + bytes, b"c" + close code: the last)
     a failed input: 502, a timed-out one: 504, no such function or app: 404, a function with
     requires_proxy_auth without a proxy token's Modal-Key/Modal-Secret: 401, each with a short body
     saying why; a client that goes away cancels its input
 
-A request's body is whole (up to MAX_BODY, as a blob past the inline limit); the answer streams
-(a server-sent-events response event by event). WebSockets and streamed request bodies come next.
+HTTP/1.1 only (aiohttp serves no HTTP/2).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import logging
 import pickle
 from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from .._shared.payloads import INLINE_LIMIT
 from .._shared.status import FINAL, S
@@ -35,7 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leveret.server")
 
-MAX_BODY = 64 * 1024 * 1024   # a request's body, held whole until bodies stream
+FIRST_PIECE = 256 * 1024     # of a request's body: sent with its input (the rest when the container asks)
+PIECE = 256 * 1024           # each piece of the rest
+WS_GRACE_S = 10.0            # a WebSocket app told its client left has this long to end before it is cancelled
 PROXY_KEY, PROXY_SECRET = "Modal-Key", "Modal-Secret"   # a proxy token, as Modal's clients send it
 _CREDENTIALS = frozenset({PROXY_KEY.lower().encode(), PROXY_SECRET.lower().encode()})   # not passed to the app
 # Headers of one hop: not passed through a tunnel; nor a request's Host, nor an answer's length
@@ -53,7 +62,7 @@ class Gateway:
         self.session = None   # tunnels' client (aiohttp), made at the first
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY)
+        app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_cleanup.append(self._close)
         return app
@@ -85,14 +94,12 @@ class Gateway:
             return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
                               f" secret as the {PROXY_KEY} and {PROXY_SECRET} headers (`leveret token create --proxy"
                               " NAME` makes one)")
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _text(413, f"a request's body is at most {MAX_BODY // (1024 * 1024)} MiB here (bodies are not"
-                              " streamed yet)")
-        scope = _scope(request, root_path, path)
+        websocket = request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
+        first, more = (b"", False) if websocket else await _first_piece(request)
+        scope = _scope(request, root_path, path, websocket)
         # a class's web method: the method first, as an @app.cls's inputs name theirs
-        args = pickle.dumps((((route.method, scope, body) if route.method else (scope, body)), {}), protocol=4)
+        request_args = (scope, first, more)
+        args = pickle.dumps((((route.method, *request_args) if route.method else request_args), {}), protocol=4)
         blob = ""
         if len(args) > INLINE_LIMIT:
             blob, _ = await self.d.blobs.receive(_one(args), len(args))
@@ -101,8 +108,11 @@ class Gateway:
             call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
         except NotFound as exc:   # its app stopped since the route was found
             return _text(404, exc.message)
+        name = f"{fn.name}.{route.method}" if route.method else fn.name
         try:
-            return await self._answer(request, f"{fn.name}.{route.method}" if route.method else fn.name, call)
+            if websocket:
+                return await self._websocket(request, name, call)
+            return await self._answer(request, name, call, _Upload(self.d, call, request.content) if more else None)
         except asyncio.CancelledError:   # the client went away
             self.d.cancel_call(call, "its HTTP client went away")
             raise
@@ -134,56 +144,174 @@ class Gateway:
         except aiohttp.ClientConnectionError as exc:
             return _text(502, f"tunnel {tunnel_id}: nothing answers on port {found.port} of its container ({exc})")
 
-    async def _answer(self, request: web.Request, name: str, call) -> web.StreamResponse:
-        """The function's answer as it comes: its first item the status and headers, then each piece
-        of the body written on at once (container/web.py); a failure before the first item is a
-        status of its own, after it the connection is cut (its status is sent already)."""
-        response: web.StreamResponse | None = None
+    async def _items(self, call):
+        """The web call's answer as it comes: ("item", a plain value) each, then ("done", None), or
+        ("failed", its final output)."""
         while True:
             if not call.outputs:
                 if call.done:
-                    break
+                    yield "failed", None   # (cancelled: its app stopped)
+                    return
                 await call.wait_beyond(0)
                 continue
             (out,) = call.take(1)   # passed on once: a long answer is not held whole here
             if out.status == S.GENERATOR_DONE:
-                if response is None:
-                    return _text(502, f"the web function {name} answered nothing")
-                await response.write_eof()
-                return response
+                yield "done", None
+                return
             if out.status != S.GENERATOR_ITEM:
-                if out.status not in FINAL:
-                    continue
-                if response is not None:   # too late for a status: the client sees the body cut short
-                    log.info("web function %s failed while answering: %s", name, out.message)
-                    request.transport.close()
-                    return response
-                return _failure(name, out)
+                if out.status in FINAL:
+                    yield "failed", out
+                    return
+                continue
             data = out.data
             if out.data_blob_id:   # a piece over 2 MiB: read, then gone (nothing reads it again)
                 data = b"".join([chunk async for chunk in self.d.blobs.send(out.data_blob_id)])
                 self.d.blobs.delete([out.data_blob_id])
             try:
-                item = _plain_loads(data)
-                if response is None:
-                    status, headers = item
-                    response = web.StreamResponse(status=int(status))
-                    for key, value in headers:
-                        response.headers.add(_header(key), _header(value))
-                    await response.prepare(request)
-                else:
-                    await response.write(bytes(item))
-            except (pickle.UnpicklingError, TypeError, ValueError) as exc:
-                log.info("web function %s answered what is not an HTTP response: %s", name, exc)
-                if response is not None:
-                    request.transport.close()
+                yield "item", _plain_loads(data)
+            except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+                yield "failed", f"answered what is not an HTTP response: {exc}"
+                return
+
+    async def _answer(self, request: web.Request, name: str, call, upload: "_Upload | None") -> web.StreamResponse:
+        """The function's answer as it comes: its first item the status and headers, then each piece
+        of the body written on at once (container/web.py); a failure before the first item is a
+        status of its own, after it the connection is cut (its status is sent already)."""
+        response: web.StreamResponse | None = None
+        try:
+            async for kind, item in self._items(call):
+                if kind == "done":
+                    if response is None:
+                        return _text(502, f"the web function {name} answered nothing")
+                    await response.write_eof()
                     return response
-                return _text(502, f"the web function {name} answered what is not an HTTP response: {exc}")
-        return _text(503, "the request was cancelled before its function answered (its app stopped?)")
+                if kind == "failed":
+                    if response is not None:   # too late for a status: the client sees the body cut short
+                        log.info("web function %s failed while answering: %s", name, getattr(item, "message", item))
+                        request.transport.close()
+                        return response
+                    return _failure(name, item)
+                if type(item) is int:   # a credit: more of the request's body may go
+                    if upload is not None:
+                        upload.credit(item)
+                    continue
+                try:
+                    if response is None:
+                        status, headers = item
+                        response = web.StreamResponse(status=int(status))
+                        for key, value in headers:
+                            response.headers.add(_header(key), _header(value))
+                        await response.prepare(request)
+                    else:
+                        await response.write(bytes(item))
+                except (TypeError, ValueError) as exc:
+                    log.info("web function %s answered what is not an HTTP response: %s", name, exc)
+                    if response is not None:
+                        request.transport.close()
+                        return response
+                    return _text(502, f"the web function {name} answered what is not an HTTP response: {exc}")
+        finally:
+            if upload is not None:
+                upload.close()
+        return _failure(name, None)
+
+    async def _websocket(self, request: web.Request, name: str, call) -> web.StreamResponse:
+        """A WebSocket: upgraded once the app accepts it, then messages both ways until either closes."""
+        ws: web.WebSocketResponse | None = None
+        feeding: asyncio.Future | None = None
+        try:
+            async for kind, item in self._items(call):
+                if kind != "item":
+                    if ws is None:
+                        return (_text(502, f"the web function {name} ended the WebSocket without accepting it")
+                                if kind == "done" else _failure(name, item))
+                    await ws.close(code=1000 if kind == "done" else 1011)
+                    return ws
+                if ws is None:
+                    if isinstance(item, tuple) and len(item) == 3 and item[0] == "accept":
+                        ws = web.WebSocketResponse(protocols=(item[1],) if item[1] else ())
+                        for key, value in item[2]:
+                            ws.headers.add(_header(key), _header(value))
+                        await ws.prepare(request)
+                        feeding = asyncio.ensure_future(self._ws_feed(ws, call))
+                    else:   # refused (status, headers): an HTTP answer
+                        return _text(int(item[0]), f"the web function {name} refused the WebSocket")
+                elif isinstance(item, str):
+                    await ws.send_str(item)
+                elif isinstance(item, (bytes, bytearray)):
+                    await ws.send_bytes(bytes(item))
+                elif isinstance(item, tuple) and item and item[0] == "close":
+                    await ws.close(code=int(item[1]), message=str(item[2]).encode())
+            return ws if ws is not None else _failure(name, None)
+        finally:
+            if feeding is not None:
+                feeding.cancel()
+
+    async def _ws_feed(self, ws: web.WebSocketResponse, call) -> None:
+        """The client's messages to the input, then its leaving; an app that does not end soon after is cancelled."""
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                data = b"t" + msg.data.encode()
+            elif msg.type == WSMsgType.BINARY:
+                data = b"b" + msg.data
+            else:
+                continue
+            if not self.d.feed_input(call, data, False):
+                return
+        self.d.feed_input(call, b"c%d" % (ws.close_code or 1005), True)
+        await asyncio.sleep(WS_GRACE_S)
+        self.d.cancel_call(call, "its WebSocket client left and it did not end")
+
+
+class _Upload:
+    """The rest of a request's body, to its running input as its container asks: credits (ints among
+    the answer's items) say how many more bytes may go, so at most a window's worth is on its way."""
+
+    def __init__(self, dispatcher: "Dispatcher", call, content):
+        self.d, self.call, self.content = dispatcher, call, content
+        self.window = 0
+        self.more = asyncio.Event()
+        self.task: asyncio.Future | None = None
+
+    def credit(self, n: int) -> None:
+        self.window += n
+        self.more.set()
+        if self.task is None:
+            self.task = asyncio.ensure_future(self._send())
+
+    async def _send(self) -> None:
+        while True:
+            while self.window <= 0:
+                self.more.clear()
+                await self.more.wait()
+            piece = await self.content.read(min(PIECE, self.window))
+            if not self.d.feed_input(self.call, piece, not piece) or not piece:
+                return
+            self.window -= len(piece)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+async def _first_piece(request: web.Request) -> tuple[bytes, bool]:
+    """Up to FIRST_PIECE bytes of the body, and whether more may follow."""
+    if not request.body_exists:
+        return b"", False
+    parts, size = [], 0
+    while size < FIRST_PIECE:
+        chunk = await request.content.read(FIRST_PIECE - size)
+        if not chunk:
+            return b"".join(parts), False
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts), not request.content.at_eof()
 
 
 def _failure(name: str, out) -> web.Response:
-    if out.status == S.CANCELLED:
+    if isinstance(out, str):
+        return _text(502, f"the web function {name} {out}")
+    if out is None or out.status == S.CANCELLED:
         return _text(503, "the request was cancelled before its function answered (its app stopped?)")
     if out.status == S.TIMEOUT:
         return _text(504, f"the web function {name} did not answer within its timeout: {out.message}")
@@ -202,14 +330,19 @@ def _text(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text + "\n", headers={"X-Leveret-Gateway": "1"})
 
 
-def _scope(request: web.Request, root_path: str, path: str) -> dict:
-    """The ASGI HTTP scope of a request to the function mounted at ``root_path``."""
+def _scope(request: web.Request, root_path: str, path: str, websocket: bool = False) -> dict:
+    """The ASGI HTTP (or WebSocket) scope of a request to the function mounted at ``root_path``."""
     peer = request.transport.get_extra_info("peername") if request.transport else None
     host = request.host.rsplit(":", 1)
+    extra = {"method": request.method, "scheme": request.scheme}
+    if websocket:
+        extra = {"scheme": "wss" if request.secure else "ws",
+                 "subprotocols": [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+                                  if p.strip()]}
     return {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": f"{request.version.major}.{request.version.minor}",
-        "method": request.method, "scheme": request.scheme, "path": path, "raw_path": path.encode(),
+        "type": "websocket" if websocket else "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": f"{request.version.major}.{request.version.minor}", **extra, "path": path,
+        "raw_path": path.encode(),
         "root_path": root_path, "query_string": request.query_string.encode(),
         "headers": [(k.lower(), v) for k, v in request.raw_headers if k.lower() not in _CREDENTIALS],
         "client": list(peer[:2]) if peer else None,

@@ -5,7 +5,7 @@ else in the server sees protobuf.
     client ─FunctionCreate─▶ FunctionSpec       client ─inputs─▶ Input          ─outputs─▶ Output
     worker ─register─▶ WorkerInfo (+ Reported)  worker ─results─▶ Results (of Output)
     worker ─event─▶ ContainerEvent (ContainerState)  ─usage─▶ Usage  ─exec output─▶ ExecOutput
-    Dispatcher ─▶ worker outbox: StartContainer, SendInputs, CancelInputs, StopContainer, StartExec,
+    Dispatcher ─▶ worker outbox: StartContainer, SendInputs, CancelInputs, FeedInput, StopContainer, StartExec,
                                  ExecInput, CancelExec, LogsStored, Reconciled, PreviousEnd, Disconnect
 
 Inputs and outputs are the hot path: plain tuples and ``__slots__`` classes, built once at the edge,
@@ -155,6 +155,15 @@ class SendInputs(NamedTuple):
 class CancelInputs(NamedTuple):
     container_id: str
     input_ids: list[str]   # running there (or sent there): their calls were cancelled
+
+
+class FeedInput(NamedTuple):
+    """More of a running input's request (gateway.py): a piece of its body, a WebSocket message."""
+
+    container_id: str
+    input_id: str
+    data: bytes
+    end: bool
 
 
 class StopContainer(NamedTuple):

@@ -1,7 +1,7 @@
 """The worker agent: one stream to the server carries everything both ways (link.py keeps it up,
 reconnecting whenever it breaks).
 
-    server ─ServerToWorker─▶ link.py, convert.py ─▶ Assignment │ Inputs │ Stop │ CancelInputs ─▶ ContainerTask
+    server ─ServerToWorker─▶ link.py, convert.py ─▶ Assignment │ Inputs │ Stop │ CancelInputs │ FeedInput ─▶ ContainerTask
     ContainerTask ─▶ Results │ ContainerEvent │ log lines (batched) ─▶ convert.py ─WorkerToServer─▶ server
 
 It works on its own types (model.py); protobuf stays in link.py, convert.py and rpc.py.
@@ -172,6 +172,10 @@ class Agent:
             task = self.tasks.get(cmd.container_id)
             if task is not None:
                 task.stop(cmd.reason)
+        elif kind is m.FeedInput:
+            task = self.tasks.get(cmd.container_id)
+            if task is not None:
+                task.feed(cmd.input_id, cmd.data, cmd.end)
         elif kind is m.CancelInputs:
             task = self.tasks.get(cmd.container_id)
             if task is not None:

@@ -48,6 +48,7 @@ FROM_SERVER = {
                                       a.container_token),
     "stop": lambda s: m.Stop(s.container_id, s.reason),
     "cancel": lambda c: m.CancelInputs(c.container_id, list(c.input_ids)),
+    "feed": lambda f: m.FeedInput(f.container_id, f.input_id, f.data, f.end),
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv), e.interactive, e.tty, dict(e.env), e.rows,
                              e.cols),
     "exec_input": lambda i: m.ExecInput(i.exec_id, i.data, i.eof, i.rows, i.cols),

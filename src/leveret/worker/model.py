@@ -3,7 +3,7 @@ convert.py turns api.proto's messages into these and back; link.py (the stream) 
 server's other calls) are the only modules that see protobuf.
 
     server ─start─▶ Assignment (Definition)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
-           ─cancel─▶ CancelInputs
+           ─cancel─▶ CancelInputs   ─feed─▶ FeedInput
            ─exec─▶ Exec, ExecInput, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
            ─chunk_store─▶ ChunkStoreAt   ─direct_port─▶ DirectPortAt   ─disconnect─▶ Disconnect
@@ -24,7 +24,7 @@ from .._shared.containers import ContainerEvent, ContainerState, ExecInput, Exec
 
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
-    "ExecInput", "ExecOutput", "ExecReport", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
+    "ExecInput", "ExecOutput", "ExecReport", "FeedInput", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
     "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
 ]
@@ -109,6 +109,15 @@ class Inputs(NamedTuple):
 class Stop(NamedTuple):
     container_id: str
     reason: str
+
+
+class FeedInput(NamedTuple):
+    """More of a running input's request: a Body frame to its container."""
+
+    container_id: str
+    input_id: str
+    data: bytes
+    end: bool
 
 
 class CancelInputs(NamedTuple):

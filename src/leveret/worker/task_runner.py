@@ -110,6 +110,10 @@ class ContainerTask:
             return
         self._send(items)
 
+    def feed(self, input_id: str, data: bytes, end: bool) -> None:
+        """More of a running input's request (a web request's body, a WebSocket's message), as it comes."""
+        self._write(protocol.Body(input_id, data, end))
+
     def cancel_inputs(self, input_ids: list) -> None:
         """Their calls were cancelled: a Cancel frame each, which interrupts the code running one (or
         skips one not started); inputs still held here for a container not connected yet end now."""

@@ -190,6 +190,8 @@ TO_WORKER = {
     m.StopContainer: lambda c: pb.ServerToWorker(stop=pb.ContainerStop(container_id=c.container_id, reason=c.reason)),
     m.CancelInputs: lambda c: pb.ServerToWorker(cancel=pb.InputsCancel(container_id=c.container_id,
                                                                        input_ids=c.input_ids)),
+    m.FeedInput: lambda c: pb.ServerToWorker(feed=pb.InputFeed(container_id=c.container_id, input_id=c.input_id,
+                                                                data=c.data, end=c.end)),
     m.StartExec: lambda c: pb.ServerToWorker(exec=pb.ExecStart(
         exec_id=c.exec_id, container_id=c.container_id, argv=c.argv, interactive=c.interactive, tty=c.tty, env=c.env,
         rows=c.rows, cols=c.cols)),

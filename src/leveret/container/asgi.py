@@ -1,0 +1,197 @@
+"""An ASGI app's requests (web.py's asgi and fastapi kinds): each input ``(scope, body, more)`` runs
+the app once, its messages turned into the answer's items (web.py's docstring lists them).
+
+    http       receive(): the first piece of the body (``more``: the rest follows), then each piece
+               the gateway sends (feeds.py) — asked for by a credit of WINDOW bytes, then one as
+               each piece is read, so a 1 GiB upload is never held whole; then http.disconnect
+               once the answer is sent. send(): http.response.start ─▶ (status, headers) item;
+               its body ─▶ bytes items (what is queued already goes as one piece)
+    websocket  receive(): websocket.connect, then each message the client sends (feeds.py: b"t" +
+               text, b"b" + bytes, b"c" + close code: the last) as websocket.receive / disconnect.
+               send(): websocket.accept ─▶ ("accept", subprotocol, headers) item; websocket.send
+               ─▶ a str or bytes item; websocket.close ─▶ ("close", code, reason) (before accept:
+               a 403 answer)
+    lifespan   started at the first request, once per container (shutdown is never sent yet)
+
+Standard library only, as the rest of the bootstrap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from . import feeds
+from .channel import current_input
+
+WINDOW = 1 << 20   # request body bytes the gateway may send ahead of what the app has read
+HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
+                        b"proxy-authenticate", b"proxy-authorization", b"content-length"})
+_END = object()
+
+
+class Asgi:
+    def __init__(self, app):
+        self.app = app   # web._Once: the app, made at the first request
+        self.started: asyncio.Future | None = None
+
+    async def handle(self, scope: dict, body: bytes, more: bool = False):
+        app = self.app.get()
+        if self.started is None:
+            self.started = asyncio.ensure_future(_lifespan_startup(app))
+        await self.started
+        # ("first", item) | ("body", bytes) | ("item", item) | _END | an exception
+        sent: asyncio.Queue = asyncio.Queue()
+        websocket = scope.get("type") == "websocket"
+        feed = feeds.open_feed(current_input()) if more or websocket else None
+        session = (_WebSocket if websocket else _Http)(sent, feed, body, more)
+
+        async def run() -> None:
+            try:
+                await app(dict(scope), session.receive, session.send)
+                sent.put_nowait(_END)
+            except BaseException as exc:   # (cancelled: the generator below is being closed)
+                sent.put_nowait(exc)
+            finally:
+                session.finished.set()
+
+        task = asyncio.ensure_future(run())
+        first, pending = False, None
+        try:
+            while True:
+                entry, pending = (pending if pending is not None else await sent.get()), None
+                if entry is _END:
+                    break
+                if isinstance(entry, BaseException):
+                    raise entry
+                kind, value = entry
+                if kind == "item":
+                    yield value
+                    continue
+                if kind == "first":
+                    first = True
+                    yield value
+                    continue
+                if not first:
+                    raise RuntimeError("the ASGI app sent a body before http.response.start")
+                while not sent.empty():   # what came meanwhile goes as one piece
+                    following = sent.get_nowait()
+                    if not (isinstance(following, tuple) and following[0] == "body"):
+                        pending = following
+                        break
+                    value += following[1]
+                if value:
+                    yield value
+            if not first:
+                if not websocket:
+                    raise RuntimeError("the ASGI app returned without answering (no http.response.start)")
+                yield 403, []   # it ended the WebSocket without accepting it
+        finally:
+            if not task.done():
+                task.cancel()
+            if feed is not None:
+                feed.close()
+
+
+class _Http:
+    def __init__(self, sent: asyncio.Queue, feed, body: bytes, more: bool):
+        self.sent, self.feed, self.body, self.more = sent, feed, body, more
+        self.finished = asyncio.Event()
+        self.request_sent = self.asked = False
+
+    async def receive(self) -> dict:
+        if not self.request_sent:
+            self.request_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": self.more}
+        if self.more:
+            if not self.asked:   # the gateway sends nothing before it is asked
+                self.asked = True
+                self.sent.put_nowait(("item", WINDOW))
+            data, end = await self.feed.aget()
+            self.more = not end
+            if data and self.more:   # read: as much more may come
+                self.sent.put_nowait(("item", len(data)))
+            return {"type": "http.request", "body": data, "more_body": self.more}
+        await self.finished.wait()   # the response is sent: the client is gone as far as the app is concerned
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict) -> None:
+        if message["type"] == "http.response.start":
+            self.sent.put_nowait(("first", (int(message["status"]), kept(message.get("headers", ())))))
+        elif message["type"] == "http.response.body":
+            self.sent.put_nowait(("body", bytes(message.get("body", b""))))
+            if not message.get("more_body", False):
+                self.finished.set()
+
+
+class _WebSocket:
+    def __init__(self, sent: asyncio.Queue, feed, body: bytes, more: bool):
+        self.sent, self.feed = sent, feed
+        self.finished = asyncio.Event()
+        self.connected = self.accepted = self.gone = False
+
+    async def receive(self) -> dict:
+        if not self.connected:
+            self.connected = True
+            return {"type": "websocket.connect"}
+        if not self.gone:
+            data, end = await self.feed.aget()
+            tag, rest = data[:1], data[1:]
+            if tag == b"t":
+                return {"type": "websocket.receive", "text": rest.decode()}
+            if tag == b"b":
+                return {"type": "websocket.receive", "bytes": bytes(rest)}
+            self.gone = True
+            self.code = int(rest or 1005)
+        return {"type": "websocket.disconnect", "code": self.code}
+
+    async def send(self, message: dict) -> None:
+        kind = message["type"]
+        if kind == "websocket.accept":
+            self.accepted = True
+            self.sent.put_nowait(("first", ("accept", message.get("subprotocol"), kept(message.get("headers", ())))))
+        elif kind == "websocket.send":
+            text = message.get("text")
+            self.sent.put_nowait(("item", text if text is not None else bytes(message.get("bytes") or b"")))
+        elif kind == "websocket.close":
+            if self.accepted:
+                self.sent.put_nowait(("item", ("close", int(message.get("code", 1000)), message.get("reason") or "")))
+            else:   # refused: an HTTP answer
+                self.sent.put_nowait(("first", (403, [])))
+            self.finished.set()
+        else:
+            raise RuntimeError(f"an ASGI WebSocket app sent {kind!r}, which this server does not take")
+
+
+async def _lifespan_startup(app) -> None:
+    """Run the app's lifespan startup, once per container; an app without lifespan support is fine."""
+    loop = asyncio.get_running_loop()
+    started, sent = loop.create_future(), False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "lifespan.startup"}
+        await loop.create_future()   # shutdown: when the container ends (not told yet)
+
+    async def send(message: dict) -> None:
+        if message["type"] == "lifespan.startup.complete" and not started.done():
+            started.set_result(None)
+        elif message["type"] == "lifespan.startup.failed" and not started.done():
+            started.set_exception(RuntimeError(f"the app's lifespan startup failed: {message.get('message', '')}"))
+
+    async def run() -> None:
+        try:
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        except BaseException:
+            pass   # an app that does not speak lifespan raises here
+        if not started.done():
+            started.set_result(None)
+
+    asyncio.ensure_future(run())
+    await started
+
+
+def kept(headers) -> list[tuple[bytes, bytes]]:
+    """An answer's headers, as plain bytes, but those of one hop (the gateway sets its own)."""
+    return [(bytes(k), bytes(v)) for k, v in headers if bytes(k).lower() not in HOP_BY_HOP]
