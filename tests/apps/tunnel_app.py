@@ -27,3 +27,26 @@ def serve_through_a_tunnel(queue_name: str) -> str:
         return tunnel.url
     finally:
         server.kill()
+
+
+@app.function()
+def raw_tcp_through_a_tunnel(queue_name: str) -> None:
+    """A TCP server that answers what it is sent, upper-cased, after the sender's half close."""
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            conn, _ = listener.accept()
+            with conn:
+                got = b""
+                while data := conn.recv(65536):
+                    got += data
+                conn.sendall(got.upper())
+
+    threading.Thread(target=serve, daemon=True).start()
+    q = leveret.Queue.from_name(queue_name)
+    with leveret.forward(listener.getsockname()[1], unencrypted=True) as tunnel:
+        q.put(tunnel.tcp_socket, partition="tcp")
+        q.get(partition="done", timeout=60)

@@ -1,7 +1,8 @@
 """`leveret shell` and `leveret container exec -i / -it` against real server and worker processes
 (crun): a shell on a terminal of its own in a new container of a function (its secrets there), its
 window size following this terminal's, its exit code passed back; piped input without a terminal;
-a shell in a running container by its id; and a command fed stdin in a running container."""
+a container of its own without an app; a shell in a running container by its id; and a command fed
+stdin in a running container."""
 
 import fcntl
 import os
@@ -90,6 +91,10 @@ def test_piped_input_without_a_terminal_and_a_shell_in_a_running_container(clust
                            text=True, timeout=300, input="test -t 0 || echo no-tty; echo $SHELL_SECRET; exit 5\n")
     assert piped.returncode == 5, piped.stderr
     assert piped.stdout == "no-tty\ns3cret\n"
+
+    own = subprocess.run(leveret_cmd("shell"), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         input="python3 -c 'print(6 * 7)'\n")   # no app: a container of its own (debian_slim)
+    assert (own.returncode, own.stdout) == (0, "42\n"), own.stderr
 
     deploy = subprocess.run(leveret_cmd("deploy", "shelled.py"), env=env, cwd=tmp_path, capture_output=True, text=True,
                             timeout=300)

@@ -1,6 +1,9 @@
 """leveret.forward: a port of a running container reached through the server's gateway, until the
 block ends."""
 
+import os
+import socket
+
 import pytest
 
 import leveret
@@ -32,10 +35,32 @@ def test_a_forwarded_port_answers_through_the_gateway_until_its_block_ends(clust
     leveret.Queue.objects.delete("tunnel-test")
 
 
-def test_forward_outside_a_container_or_with_raw_tcp_is_refused():
+def test_a_raw_tcp_tunnel_passes_bytes_both_ways_and_its_port_closes_with_it(cluster):
+    q = leveret.Queue.from_name("tcp-tunnel-test", create_if_missing=True)
+    with tunnel_app.app.run(show_logs=False):
+        call = tunnel_app.raw_tcp_through_a_tunnel.spawn("tcp-tunnel-test")
+        host, port = q.get(partition="tcp", timeout=60)
+        for payload in (b"hello raw tcp", os.urandom(3 << 20)):
+            with socket.create_connection((host, port), timeout=30) as s:
+                s.sendall(payload)
+                s.shutdown(socket.SHUT_WR)   # the half close reaches the container's server
+                got = b""
+                while data := s.recv(1 << 16):
+                    got += data
+            assert got == payload.upper()
+        q.put("done", partition="done")
+        call.get(timeout=60)
+    with pytest.raises(OSError):   # the tunnel closed: its port with it
+        with socket.create_connection((host, port), timeout=5) as s:
+            if s.recv(1) == b"":
+                raise ConnectionResetError("closed at once")
+    leveret.Queue.objects.delete("tcp-tunnel-test")
+
+
+def test_forward_outside_a_container_or_over_http2_is_refused():
     with pytest.raises(ExecutionError, match="inside a function"):
         with leveret.forward(8000):
             pass
-    with pytest.raises(NotImplementedOptionError, match="unencrypted=True"):
-        with leveret.forward(8000, unencrypted=True):
+    with pytest.raises(NotImplementedOptionError, match="h2_enabled=True"):
+        with leveret.forward(8000, h2_enabled=True):
             pass

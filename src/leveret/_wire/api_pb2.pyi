@@ -1548,12 +1548,16 @@ class TunnelOpenRequest(_message.Message):
     def __init__(self, port: _Optional[int] = ..., unencrypted: _Optional[bool] = ...) -> None: ...
 
 class TunnelOpenResponse(_message.Message):
-    __slots__ = ("tunnel_id", "url")
+    __slots__ = ("tunnel_id", "url", "tcp_host", "tcp_port")
     TUNNEL_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
+    TCP_HOST_FIELD_NUMBER: _ClassVar[int]
+    TCP_PORT_FIELD_NUMBER: _ClassVar[int]
     tunnel_id: str
     url: str
-    def __init__(self, tunnel_id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+    tcp_host: str
+    tcp_port: int
+    def __init__(self, tunnel_id: _Optional[str] = ..., url: _Optional[str] = ..., tcp_host: _Optional[str] = ..., tcp_port: _Optional[int] = ...) -> None: ...
 
 class TunnelCloseRequest(_message.Message):
     __slots__ = ("tunnel_id",)

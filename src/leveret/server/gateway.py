@@ -68,6 +68,7 @@ class Gateway:
         return app
 
     async def _close(self, app) -> None:
+        self.routes.tcp.close_all()
         if self.session is not None:
             await self.session.close()
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import signal
+import urllib.parse
 
 import grpc
 
@@ -224,6 +225,8 @@ class Server:
             http_socket.close()
             raise OSError(f"could not use the gateway's TLS certificate and key {gateway_tls}: {exc}") from None
         service.routes.url = _url_of(gateway_socket, "https" if tls else "http")
+        service.routes.tcp.host = gateway_socket.getsockname()[0]
+        service.routes.tcp.advertised = urllib.parse.urlsplit(service.routes.url).hostname or "127.0.0.1"
         service.routes.domain = gateway_domain.strip(".").lower()
         await server.start()
         dispatcher.start()

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from .._shared.ids import new_id
+from .tcp_tunnels import TcpTunnels
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -71,6 +72,7 @@ class Routes:
         self.url = ""
         self.domain = domain.strip(".").lower()
         self.tunnels: dict[str, Tunnel] = {}
+        self.tcp = TcpTunnels(self)   # their raw TCP ports (unencrypted=True)
 
     def open_tunnel(self, container_id: str, host: str, port: int) -> tuple[str, str]:
         """A tunnel to ``port`` of a container: (its id, its URL)."""
