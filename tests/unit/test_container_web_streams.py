@@ -158,7 +158,7 @@ def test_an_asgi_websocket_both_ways_and_a_refusal():
             await send({"type": "websocket.send", "text": message["text"].upper()} if message.get("text") is not None
                        else {"type": "websocket.send", "bytes": message["bytes"] * 2})
 
-    handle = web.handler(lambda: app, {"web_kind": "asgi"})
+    handle = web.handler(lambda: app, {"web_kind": "asgi", "max_inputs": "10"})   # (@concurrent: an async generator)
     scope = {"type": "websocket", "path": "/", "subprotocols": ["p1"], "headers": [], "query_string": b""}
 
     async def talk(messages: list[bytes]):

@@ -28,7 +28,7 @@ def gone_or_zombie(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rpartition(")")[2].split()[0] == "Z"
-    except FileNotFoundError:
+    except OSError:   # gone (between the open and the read too: ESRCH)
         return True
 
 

@@ -37,11 +37,17 @@ from .channel import CURRENT_INPUT, current_input
 
 
 
-def handler(fn, spec: dict):
-    """What the runner calls for each input of the web function ``fn`` (the user's, as loaded)."""
+def handler(fn, spec: dict, *, on_a_loop: bool | None = None):
+    """What the runner calls for each input of the web function ``fn`` (the user's, as loaded).
+    An ASGI app's handler is an async generator function for the runner's loop (@concurrent), else
+    (``on_a_loop``) a generator whose app runs on a loop of its own that lasts (the app's tasks,
+    its lifespan and a streamed answer outlive each item: _OnLoop)."""
     kind = spec.get("web_kind", "")
     if kind in ("asgi", "fastapi"):
-        return Asgi(_Once(fn if kind == "asgi" else lambda: _fastapi_app(fn, spec))).handle
+        handle = Asgi(_Once(fn if kind == "asgi" else lambda: _fastapi_app(fn, spec))).handle
+        if on_a_loop is None:
+            on_a_loop = int(spec.get("max_inputs") or 1) == 1
+        return _OnLoop(handle).handle if on_a_loop else handle
     if kind == "wsgi":
         return _Wsgi(fn).handle
     if kind == "server":
@@ -59,8 +65,7 @@ def class_handler(instance, methods: dict):
     handlers = {}
     for name, config in methods.items():
         spec = {"web_" + key: value for key, value in config.items()}
-        made = handler(getattr(instance.obj, name), spec)
-        handlers[name] = _OnLoop(made).handle if spec["web_kind"] in ("asgi", "fastapi") else made
+        made = handlers[name] = handler(getattr(instance.obj, name), spec, on_a_loop=True)
         try:
             start(made)   # a web_server method's server: with the container, as a function's
         except BaseException:   # kept: each of its requests fails with it

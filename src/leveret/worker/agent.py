@@ -35,6 +35,7 @@ LOG_BATCH_BYTES = 1024 * 1024   # of text per batch: long lines make fewer lines
 LOG_IN_FLIGHT = 2               # log batches sent and not yet stored by the server; the rest wait here
 HEARTBEAT_S = 10.0
 WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new function skips the cold start
+WARM_IMAGES = 2      # images whose function's container ended that keep a warm container (its imports made)
 POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
 PIDS_LIMIT = 4096    # processes per container (a fork bomb stops there)
 STOP_GRACE_S = 5.0   # a stopping container gets this long, then SIGTERM, then as long again, then SIGKILL
@@ -218,10 +219,11 @@ class Agent:
 
     def _start_container(self, assignment: m.Assignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
+        image = assignment.definition.image
         alive = [t for t in self.pool if t.task is not None and not t.task.done() and t.stop_requested is None
-                 and getattr(getattr(t.handle, "proc", None), "returncode", None) is None]
+                 and getattr(getattr(t.handle, "proc", None), "returncode", None) is None and t.warm_image == image]
         warm = next((t for t in alive if t.writer is not None), None) or (alive[0] if alive else None)
-        if warm is not None and ContainerTask.can_be_warm(assignment.definition):
+        if warm is not None and ContainerTask.can_be_warm(assignment.definition, image):
             self.pool.remove(warm)
             warm.assign(assignment)
             self.tasks[assignment.container_id] = warm
@@ -232,10 +234,27 @@ class Agent:
         task.start()
 
     def _fill_pool(self) -> None:
-        while len(self.pool) < self.warm_containers and not self._stopping:
+        while sum(not t.warm_image for t in self.pool) < self.warm_containers and not self._stopping:
             task = ContainerTask(self, None)
             self.pool.append(task)
             task.start()
+
+    def _keep_image_warm(self, ended: ContainerTask) -> None:
+        """A function's container on an image of its own ended: a warm container on that image takes
+        its place, with what it imported from the image's packages imported (preimport.py), so the
+        function's next cold start (or another's on the image) is a Load. WARM_IMAGES images at most:
+        the oldest one's goes; none while the worker keeps no warm containers."""
+        d = ended.a.definition
+        if (not d.image or not ended.imported or self._stopping or not self.warm_containers
+                or not ContainerTask.can_be_warm(d, d.image) or any(t.warm_image == d.image for t in self.pool)):
+            return
+        kept = [t for t in self.pool if t.warm_image]
+        for old in kept[:max(0, len(kept) - WARM_IMAGES + 1)]:
+            self.pool.remove(old)
+            old.stop("a warm container on a more recently used image takes its place")
+        task = ContainerTask(self, None, image=d.image, preimport=ended.imported)
+        self.pool.append(task)
+        task.start()
 
     async def shutdown(self) -> None:
         self._stopping = True
@@ -345,8 +364,10 @@ class Agent:
             del self.tasks[task.container_id]
         if task in self.pool:   # a warm container that ended without a function: replace it
             self.pool.remove(task)
-            if not self._stopping and task.stop_requested is None:
+            if not self._stopping and task.stop_requested is None and not task.warm_image:
                 asyncio.get_running_loop().call_later(POOL_RETRY_S, self._fill_pool)
+        elif task.a is not None and task.a.definition.image:
+            self._keep_image_warm(task)
 
     async def image(self, image_json: str, log):
         """The layers (built or cached) of a function's image, a BuiltImage; "" is the default image."""

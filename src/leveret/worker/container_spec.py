@@ -9,6 +9,7 @@ import os
 from typing import TYPE_CHECKING
 
 from ..container import protocol
+from ..container.preimport import ENV_PREIMPORT
 from .model import Definition
 from .runtime import ContainerSpec, Mount, NetworkSpec
 
@@ -64,11 +65,12 @@ async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[st
 
 def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
                    directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
-                   pids_limit: int, volumes: list[Mount] = ()) -> ContainerSpec:
+                   pids_limit: int, volumes: list[Mount] = (), preimport: tuple[str, ...] = ()) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
     later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths, and
-    ``volumes`` (the worker's directories of its volumes) at theirs."""
+    ``volumes`` (the worker's directories of its volumes) at theirs; a warm container imports
+    ``preimport`` before it says it is up."""
     argv, env = bootstrap
     if d is not None:
         env = {**d.secret_env, **env}
@@ -82,6 +84,8 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
     })
     if fn_spec is not None:
         env[protocol.ENV_FUNCTION] = protocol.format_spec(fn_spec)
+    if preimport:
+        env[ENV_PREIMPORT] = ",".join(preimport)
     if gpus:   # the GPUs this container got: CUDA sees only these
         env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
     # Host paths appear at the same paths inside the container, so the spec's paths hold there too.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
-from ..container import protocol
+from ..container import preimport, protocol
 from . import container_calls, direct_handover
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
@@ -48,12 +48,15 @@ CANCELLED = int(OutputStatus.CANCELLED)
 
 
 class ContainerTask:
-    def __init__(self, agent: "Agent", assignment: Assignment | None):
+    def __init__(self, agent: "Agent", assignment: Assignment | None, *, image: str = "",
+                 preimport: tuple[str, ...] = ()):
         """``assignment`` None starts a warm container: running, no function yet (what loading one
-        imports is imported); ``assign`` gives it one (its code travels over the socket), which
-        skips the cold start."""
+        imports is imported, and ``preimport``), on ``image`` ("": the default); ``assign`` gives it
+        one (its code travels over the socket), which skips the cold start."""
         self.agent = agent
         self.a = assignment
+        self.warm_image, self.preimport = image, preimport
+        self.imported: tuple[str, ...] = ()   # what it had imported from its image's packages, when it ended
         self.container_id = assignment.container_id if assignment else new_id("ct")
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)
         # Each container gets a directory of its own holding only its socket; that directory is
@@ -88,9 +91,10 @@ class ContainerTask:
         self.assigned.set()
 
     @staticmethod
-    def can_be_warm(definition: Definition) -> bool:
-        """Warm containers run the default image without limits: others are made for their function."""
-        return not (definition.image or definition.cpu or definition.memory_mb or definition.block_network
+    def can_be_warm(definition: Definition, image: str = "") -> bool:
+        """Whether a warm container on ``image`` can run the function: one on that image without
+        limits, volumes or GPUs (others are made for their function)."""
+        return definition.image == image and not (definition.cpu or definition.memory_mb or definition.block_network
                     or definition.gpu_count or definition.ephemeral_disk_mb or definition.volume_mounts
                     or definition.bucket_mounts)
 
@@ -232,7 +236,8 @@ class ContainerTask:
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
-                image = await self.agent.image(self.a.definition.image if self.a else "", self.logs.build_log)
+                image = await self.agent.image(self.a.definition.image if self.a else self.warm_image,
+                                               self.logs.build_log)
                 phases["image"] = time.time() - t_image
             elif self.a and self.a.definition.image:
                 raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
@@ -242,7 +247,8 @@ class ContainerTask:
             self.handle = await self.agent.runtime.start(container_spec(
                 self.container_id, self.a.definition if self.a else None,
                 bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
-                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts))
+                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
+                preimport=() if self.a else self.preimport))
             t2 = time.time()
             phases["runtime_start"] = t2 - t1
             pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
@@ -298,6 +304,7 @@ class ContainerTask:
             if server is not None:
                 server.close()
             running = self._running_input()   # before its socket directory (and marker) goes
+            self.imported = preimport.read(self.socket_dir)
             if self.a is not None and self.a.definition.volume_mounts:
                 await self.agent.volumes.release(self.container_id, self._calls_or_none())
             await self._release()
