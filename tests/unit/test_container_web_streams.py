@@ -178,3 +178,27 @@ def test_an_asgi_websocket_both_ways_and_a_refusal():
     assert answer(handle({**scope, "path": "/no"}, b"", False), Gateway("in-no", b"")) == [(403, [])]
     feeds.put("in-no", b"late", True)   # its feed is closed: dropped, nothing kept
     assert "in-no" not in feeds._open and "in-ws" not in feeds._open
+
+
+def test_one_at_a_time_an_asgi_app_runs_on_a_loop_that_lasts_across_items_and_requests():
+    loops = set()
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()   # shutdown: never sent; this task lives on with the loop
+            return
+        loops.add(asyncio.get_running_loop())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for piece in (b"a", b"b", b"c"):   # each after an await: a streamed answer
+            await asyncio.sleep(0.01)
+            await send({"type": "http.response.body", "body": piece, "more_body": piece != b"c"})
+
+    handle = web.handler(lambda: app, {"web_kind": "asgi"})   # max_inputs 1: the runner iterates it as it is
+    CURRENT_INPUT.set("in-loop")
+    for _ in range(2):
+        gen = handle(SCOPE, b"", False)
+        assert not hasattr(gen, "__anext__")
+        assert list(gen) == [(200, []), b"a", b"b", b"c"]
+    assert len(loops) == 1 and next(iter(loops)).is_running()
