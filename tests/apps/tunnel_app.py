@@ -10,13 +10,13 @@ import leveret
 app = leveret.App("tunnel-app")
 
 
-@app.function()
-def serve_through_a_tunnel(queue_name: str) -> str:
+def _forward_a_server(queue_name: str, argv: list[str]) -> str:
+    """Run ``argv`` + [a free port] until it listens, forward that port, put the tunnel's URL on the
+    queue and hold it until the test puts "done"; the URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([*argv, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
             time.sleep(0.02)
@@ -27,6 +27,11 @@ def serve_through_a_tunnel(queue_name: str) -> str:
         return tunnel.url
     finally:
         server.kill()
+
+
+@app.function()
+def serve_through_a_tunnel(queue_name: str) -> str:
+    return _forward_a_server(queue_name, [sys.executable, "-m", "http.server", "--bind", "127.0.0.1"])
 
 
 @app.function()
@@ -50,3 +55,12 @@ def raw_tcp_through_a_tunnel(queue_name: str) -> None:
     with leveret.forward(listener.getsockname()[1], unencrypted=True) as tunnel:
         q.put(tunnel.tcp_socket, partition="tcp")
         q.get(partition="done", timeout=60)
+
+
+@app.function()
+def websocket_through_a_tunnel(queue_name: str) -> None:
+    """A WebSocket server (ws_echo_server.py) forwarded."""
+    import os
+
+    _forward_a_server(queue_name, [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                "ws_echo_server.py")])

@@ -3,6 +3,7 @@ server the function starts, and FastAPI's (FastAPI is in the tests' environment,
 runtime's containers share)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -121,6 +122,16 @@ def chat():
         await ws.close()
 
     return api
+
+
+
+
+@app.function()
+@leveret.web_server(18766, startup_timeout=20, label="ws-server")
+def ws_server():
+    """A server of its own that speaks WebSocket (aiohttp's): the container relays to it."""
+    subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ws_echo_server.py"),
+                      "18766"])
 
 
 @app.function()

@@ -57,6 +57,37 @@ def test_a_raw_tcp_tunnel_passes_bytes_both_ways_and_its_port_closes_with_it(clu
     leveret.Queue.objects.delete("tcp-tunnel-test")
 
 
+def test_a_websocket_through_a_tunnel(cluster):
+    import asyncio
+
+    import aiohttp
+
+    q = leveret.Queue.from_name("ws-tunnel-test", create_if_missing=True)
+    with tunnel_app.app.run(show_logs=False):
+        call = tunnel_app.websocket_through_a_tunnel.spawn("ws-tunnel-test")
+        url = q.get(partition="url", timeout=60).replace("http://", "ws://")
+
+        async def talk():
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(url + "/ws?q=t", protocols=("relay.v1",)) as ws:
+                    assert ws.protocol == "relay.v1"
+                    await ws.send_str("through")
+                    assert await ws.receive_str(timeout=30) == "server: through t"
+                    await ws.send_bytes(b"ab")
+                    assert await ws.receive_bytes(timeout=30) == b"abab"
+                    await ws.send_str("bye")
+                    closing = await ws.receive(timeout=30)
+                    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4002
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await session.ws_connect(url + "/nowhere")
+                assert refused.value.status == 404
+
+        asyncio.run(talk())
+        q.put("done", partition="done")
+        call.get(timeout=60)
+    leveret.Queue.objects.delete("ws-tunnel-test")
+
+
 def test_forward_outside_a_container_or_over_http2_is_refused():
     with pytest.raises(ExecutionError, match="inside a function"):
         with leveret.forward(8000):

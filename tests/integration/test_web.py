@@ -77,7 +77,7 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     status, _, body = fetch(running.never_listens.get_web_url())
     assert status == 502 and b"did not listen on port 18799 within 0.5 s (web_server's startup_timeout)" in body
     status, _, body = fetch(f"{gateway}/web-app-dev/nope")
-    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, chat, echo, files, flask-like, model-predict, model-ui, never-listens, private, square)" in body
+    assert status == 404 and b"app 'web-app' has no web function 'nope' (its web functions: api, chat, echo, files, flask-like, model-predict, model-ui, never-listens, private, square, ws-server)" in body
     status, _, body = fetch(f"{gateway}/web-app/api")
     assert status == 404 and b"no app 'web-app' is deployed" in body
     status, _, body = fetch(f"{gateway}/")

@@ -1,7 +1,8 @@
 """Request bodies and WebSockets streamed through the gateway (server/gateway.py, container/asgi.py):
 a 1 GiB upload reaches an ASGI app whole and right while neither the server nor the container ever
 holds it; a WSGI app reads a body of several pieces; a FastAPI WebSocket echoes text and bytes,
-picks the subprotocol asked for, closes with its own code, and refuses with a 403."""
+picks the subprotocol asked for, closes with its own code, and refuses with a 403; a web_server's
+own WebSocket server is reached through its container (container/wsclient.py)."""
 
 import asyncio
 import hashlib
@@ -91,5 +92,30 @@ def test_a_websocket_echoes_both_ways_and_closes_with_the_apps_code(running):
             async with session.ws_connect(base + "/ws") as ws:   # the client leaves first: the app ends
                 await ws.send_str("x")
                 assert await ws.receive_str(timeout=30) == "echo: x"
+
+    asyncio.run(talk())
+
+
+def test_a_web_servers_own_websocket_is_relayed_both_ways(running):
+    base = running.ws_server.get_web_url().replace("http://", "ws://")
+
+    async def talk():
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(base + "/ws?q=7", protocols=("relay.v1",)) as ws:
+                assert ws.protocol == "relay.v1"
+                await ws.send_str("hi")
+                assert await ws.receive_str(timeout=30) == "server: hi 7"
+                big = os.urandom(200_000)   # frames of 64-bit lengths, masked
+                await ws.send_bytes(big)
+                assert await ws.receive_bytes(timeout=30) == big * 2
+                await ws.send_str("bye")
+                closing = await ws.receive(timeout=30)
+                assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4002
+            async with session.ws_connect(base + "/ws") as ws:   # the client closes first
+                await ws.send_str("x")
+                assert await ws.receive_str(timeout=30) == "server: x "
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(base + "/no-such-path")
+            assert refused.value.status == 404
 
     asyncio.run(talk())

@@ -16,7 +16,7 @@ are asgi.py's.
              so its credits go while the app reads)
     server   the function, called at the first request, starts a server on the port; requests are
              passed to it once it listens (within startup_timeout), its answer read as it comes
-             (a streamed body: as the wsgi kind's)
+             (a streamed body: as the wsgi kind's); a WebSocket is relayed to it (wsclient.py)
 
 Standard library only, as the rest of the bootstrap.
 """
@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 
-from . import feeds
+from . import feeds, wsclient
 from .asgi import HOP_BY_HOP, WINDOW, Asgi, kept
 from .channel import CURRENT_INPUT, current_input
 
@@ -257,11 +257,17 @@ class _Server:
                 time.sleep(0.02)
 
     def handle(self, scope: dict, body: bytes, more: bool = False):
+        if scope.get("type") == "websocket":
+            return self._websocket(scope, current_input())
         if not more:
             return self._respond(scope, (body,), len(body))
         given = [v for k, v in scope.get("headers", ()) if k.lower() == b"content-length"]
         length = int(given[0]) if given and given[0].isdigit() else None
         return _threaded(lambda emit: self._respond(scope, _body_pieces(body, emit), length))
+
+    def _websocket(self, scope: dict, input_id: str):
+        self.started.get()
+        yield from wsclient.relay(self.port, scope, input_id)
 
     def _respond(self, scope: dict, pieces, length: int | None):
         import http.client

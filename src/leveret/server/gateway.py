@@ -95,7 +95,7 @@ class Gateway:
             return _text(401, f"missing or wrong credentials for proxy authorization: send a proxy token's id and"
                               f" secret as the {PROXY_KEY} and {PROXY_SECRET} headers (`leveret token create --proxy"
                               " NAME` makes one)")
-        websocket = request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
+        websocket = _is_websocket(request)
         first, more = (b"", False) if websocket else await _first_piece(request)
         scope = _scope(request, root_path, path, websocket)
         # a class's web method: the method first, as an @app.cls's inputs name theirs
@@ -129,6 +129,8 @@ class Gateway:
             self.session = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None))
         host = f"[{found.host}]" if ":" in found.host else found.host
         headers = {k: v for k, v in request.headers.items() if k.lower().encode() not in _NOT_SENT}
+        if _is_websocket(request):
+            return await self._tunnel_websocket(request, tunnel_id, f"ws://{host}:{found.port}{target}", headers)
         try:
             async with self.session.request(request.method, f"http://{host}:{found.port}{target}", headers=headers,
                                             data=request.content if request.body_exists else None,
@@ -144,6 +146,41 @@ class Gateway:
                 return response
         except aiohttp.ClientConnectionError as exc:
             return _text(502, f"tunnel {tunnel_id}: nothing answers on port {found.port} of its container ({exc})")
+
+    async def _tunnel_websocket(self, request: web.Request, tunnel_id: str, url: str, headers: dict):
+        """A WebSocket through a tunnel: one to the container's port, messages relayed both ways."""
+        import aiohttp
+
+        offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        kept = {k: v for k, v in headers.items() if not k.lower().startswith("sec-websocket-")}
+        try:
+            upstream = await self.session.ws_connect(url, protocols=offered, headers=kept, autoping=False)
+        except aiohttp.WSServerHandshakeError as exc:
+            return _text(exc.status, f"tunnel {tunnel_id}: its port refused the WebSocket ({exc.message})")
+        except aiohttp.ClientConnectionError as exc:
+            return _text(502, f"tunnel {tunnel_id}: nothing answers on its container's port ({exc})")
+        ws = web.WebSocketResponse(protocols=(upstream.protocol,) if upstream.protocol else (), autoping=False)
+        await ws.prepare(request)
+
+        async def relay(source, sink) -> None:
+            async for msg in source:
+                if msg.type == WSMsgType.TEXT:
+                    await sink.send_str(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await sink.send_bytes(msg.data)
+                elif msg.type == WSMsgType.PING:
+                    await sink.ping(msg.data)
+                elif msg.type == WSMsgType.PONG:
+                    await sink.pong(msg.data)
+            await sink.close(code=source.close_code or 1000)
+
+        async with upstream:
+            done, pending = await asyncio.wait((asyncio.ensure_future(relay(ws, upstream)),
+                                                asyncio.ensure_future(relay(upstream, ws))),
+                                               return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+        return ws
 
     async def _items(self, call):
         """The web call's answer as it comes: ("item", a plain value) each, then ("done", None), or
@@ -293,6 +330,10 @@ class _Upload:
     def close(self) -> None:
         if self.task is not None:
             self.task.cancel()
+
+
+def _is_websocket(request: web.Request) -> bool:
+    return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
 
 
 async def _first_piece(request: web.Request) -> tuple[bytes, bool]:
