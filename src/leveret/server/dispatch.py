@@ -246,15 +246,21 @@ class Dispatcher(AppsAndFunctions):
         call.detached_at = None
         self.detached.pop(call.call_id, None)
 
-    def feed_input(self, call: CallState, data: bytes, end: bool) -> bool:
+    def feed_input(self, call: CallState, data: bytes, end: bool, container_id: str = "") -> str:
         """More of a one-input call's request, to the container running its input (gateway.py: a web
-        request's body, a WebSocket's messages); False if it runs nowhere now."""
+        request's body, a WebSocket's messages): that container's id; "" if it runs nowhere now, or
+        (``container_id``: where the rest went) elsewhere — a new attempt, which cannot be given
+        what the ended one took, so the call is cancelled."""
         for r in call.pending.values():
             ct = r.container
             if ct is not None and not ct.stopping:
+                if container_id and ct.container_id != container_id:
+                    self.cancel_call(call, f"container {container_id}, which was reading its request, ended: a"
+                                           " streamed request cannot be sent again")
+                    return ""
                 ct.worker.outbox.put_nowait(FeedInput(ct.container_id, r.input_id, data, end))
-                return True
-        return False
+                return ct.container_id
+        return ""
 
     def cancel_call(self, call: CallState, reason: str, *, terminate_containers: bool = False) -> int:
         """Cancel what is left of a call, and of the calls its inputs made; return how many inputs

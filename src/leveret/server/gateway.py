@@ -287,6 +287,7 @@ class Gateway:
 
     async def _ws_feed(self, ws: web.WebSocketResponse, call) -> None:
         """The client's messages to the input, then its leaving; an app that does not end soon after is cancelled."""
+        at = ""   # the container the messages go to
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 data = b"t" + msg.data.encode()
@@ -294,9 +295,10 @@ class Gateway:
                 data = b"b" + msg.data
             else:
                 continue
-            if not self.d.feed_input(call, data, False):
+            at = self.d.feed_input(call, data, False, at)
+            if not at:
                 return
-        self.d.feed_input(call, b"c%d" % (ws.close_code or 1005), True)
+        self.d.feed_input(call, b"c%d" % (ws.close_code or 1005), True, at)
         await asyncio.sleep(WS_GRACE_S)
         self.d.cancel_call(call, "its WebSocket client left and it did not end")
 
@@ -307,6 +309,7 @@ class _Upload:
 
     def __init__(self, dispatcher: "Dispatcher", call, content):
         self.d, self.call, self.content = dispatcher, call, content
+        self.at = ""   # the container the body goes to
         self.window = 0
         self.more = asyncio.Event()
         self.task: asyncio.Future | None = None
@@ -323,7 +326,8 @@ class _Upload:
                 self.more.clear()
                 await self.more.wait()
             piece = await self.content.read(min(PIECE, self.window))
-            if not self.d.feed_input(self.call, piece, not piece) or not piece:
+            self.at = self.d.feed_input(self.call, piece, not piece, self.at)
+            if not self.at or not piece:
                 return
             self.window -= len(piece)
 
