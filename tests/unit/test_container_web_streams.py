@@ -202,3 +202,37 @@ def test_one_at_a_time_an_asgi_app_runs_on_a_loop_that_lasts_across_items_and_re
         assert not hasattr(gen, "__anext__")
         assert list(gen) == [(200, []), b"a", b"b", b"c"]
     assert len(loops) == 1 and next(iter(loops)).is_running()
+
+
+def test_an_asgi_apps_lifespan_shuts_down_when_the_container_stops():
+    from leveret.container import asgi
+
+    said = []
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                said.append(message["type"])
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await asyncio.sleep(0.05)   # closing its pools
+                    said.append("closed")
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def no_lifespan(scope, receive, send):
+        if scope["type"] == "lifespan":
+            raise RuntimeError("no lifespan here")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    CURRENT_INPUT.set("in-life")
+    assert list(web.handler(lambda: app, {"web_kind": "asgi"})(SCOPE, b"", False)) == [(204, [])]
+    assert list(web.handler(lambda: no_lifespan, {"web_kind": "asgi"})(SCOPE, b"", False)) == [(200, []), b"ok"]
+    assert said == ["lifespan.startup"]
+    asgi.shutdown_all(timeout=5)
+    assert said == ["lifespan.startup", "lifespan.shutdown", "closed"] and not asgi._running

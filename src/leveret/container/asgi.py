@@ -11,7 +11,8 @@ the app once, its messages turned into the answer's items (web.py's docstring li
                send(): websocket.accept ─▶ ("accept", subprotocol, headers) item; websocket.send
                ─▶ a str or bytes item; websocket.close ─▶ ("close", code, reason) (before accept:
                a 403 answer)
-    lifespan   started at the first request, once per container (shutdown is never sent yet)
+    lifespan   started at the first request, once per container; shut down when the container
+               stops (shutdown_all, from serve.py: within SHUTDOWN_S)
 
 Standard library only, as the rest of the bootstrap.
 """
@@ -19,26 +20,32 @@ Standard library only, as the rest of the bootstrap.
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from . import feeds
 from .channel import current_input
 
 WINDOW = 1 << 20   # request body bytes the gateway may send ahead of what the app has read
+SHUTDOWN_S = 5.0   # an app's lifespan shutdown may take this long when its container stops
 HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
                         b"proxy-authenticate", b"proxy-authorization", b"content-length"})
 _END = object()
 
 
+_running: list = []   # the Lifespans started in this container
+
+
 class Asgi:
     def __init__(self, app):
         self.app = app   # web._Once: the app, made at the first request
-        self.started: asyncio.Future | None = None
+        self.lifespan: Lifespan | None = None
 
     async def handle(self, scope: dict, body: bytes, more: bool = False):
         app = self.app.get()
-        if self.started is None:
-            self.started = asyncio.ensure_future(_lifespan_startup(app))
-        await self.started
+        if self.lifespan is None:
+            self.lifespan = Lifespan(app)
+            _running.append(self.lifespan)
+        await self.lifespan.started
         # ("first", item) | ("body", bytes) | ("item", item) | _END | an exception
         sent: asyncio.Queue = asyncio.Queue()
         websocket = scope.get("type") == "websocket"
@@ -162,34 +169,67 @@ class _WebSocket:
             raise RuntimeError(f"an ASGI WebSocket app sent {kind!r}, which this server does not take")
 
 
-async def _lifespan_startup(app) -> None:
-    """Run the app's lifespan startup, once per container; an app without lifespan support is fine."""
-    loop = asyncio.get_running_loop()
-    started, sent = loop.create_future(), False
+class Lifespan:
+    """An app's lifespan on the loop of its first request: started now, shut down by shutdown()
+    (from another thread) when the container stops. An app that does not speak lifespan is fine."""
 
-    async def receive() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "lifespan.startup"}
-        await loop.create_future()   # shutdown: when the container ends (not told yet)
+    def __init__(self, app):
+        self.loop = asyncio.get_running_loop()
+        self.started = self.loop.create_future()
+        self._stop = self.loop.create_future()
+        self.ended = threading.Event()   # its shutdown completed or failed, or the app returned
+        asyncio.ensure_future(self._run(app))
 
-    async def send(message: dict) -> None:
-        if message["type"] == "lifespan.startup.complete" and not started.done():
-            started.set_result(None)
-        elif message["type"] == "lifespan.startup.failed" and not started.done():
-            started.set_exception(RuntimeError(f"the app's lifespan startup failed: {message.get('message', '')}"))
+    async def _run(self, app) -> None:
+        sent = []
 
-    async def run() -> None:
+        async def receive() -> dict:
+            if not sent:
+                sent.append(1)
+                return {"type": "lifespan.startup"}
+            await self._stop
+            return {"type": "lifespan.shutdown"}
+
+        async def send(message: dict) -> None:
+            kind = message["type"]
+            if kind == "lifespan.startup.complete" and not self.started.done():
+                self.started.set_result(None)
+            elif kind == "lifespan.startup.failed" and not self.started.done():
+                self.started.set_exception(RuntimeError(f"the app's lifespan startup failed: {message.get('message', '')}"))
+            elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                self.ended.set()
+
         try:
             await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
         except BaseException:
             pass   # an app that does not speak lifespan raises here
-        if not started.done():
-            started.set_result(None)
+        finally:
+            self.ended.set()
+        if not self.started.done():
+            self.started.set_result(None)
 
-    asyncio.ensure_future(run())
-    await started
+    def shutdown(self) -> None:
+        """Ask the app to shut down (from any thread); ``ended`` is set once it has."""
+        def stop() -> None:
+            if not self._stop.done():
+                self._stop.set_result(None)
+
+        try:
+            self.loop.call_soon_threadsafe(stop)
+        except RuntimeError:   # its loop is closed: nothing of it runs any more
+            self.ended.set()
+
+
+def shutdown_all(timeout: float = SHUTDOWN_S) -> None:
+    """The container stops: each app that started its lifespan shuts down, within ``timeout`` in all."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    for lifespan in _running:
+        lifespan.shutdown()
+    for lifespan in _running:
+        lifespan.ended.wait(max(0.0, deadline - time.monotonic()))
+    _running.clear()
 
 
 def kept(headers) -> list[tuple[bytes, bytes]]:

@@ -172,6 +172,9 @@ def main(started_at: float) -> int:
     finally:
         if instance is not None:   # @exit, on Stop, the socket's end, or SIGTERM
             instance.exit()
+        asgi = sys.modules.get(f"{__package__}.asgi")
+        if asgi is not None:   # ASGI apps' lifespan shutdown, while their loops still run
+            asgi.shutdown_all()
         if isinstance(runner, ConcurrentRunner):
             runner.close()
         runner.flush()
