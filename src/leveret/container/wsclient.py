@@ -21,11 +21,11 @@ import struct
 import threading
 
 from . import feeds
+from .asgi import HOP_BY_HOP
 
 TEXT, BINARY, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
-_NOT_PASSED = frozenset({b"host", b"connection", b"upgrade", b"sec-websocket-key", b"sec-websocket-version",
-                         b"sec-websocket-extensions", b"content-length", b"transfer-encoding", b"keep-alive", b"te",
-                         b"trailer", b"proxy-authorization", b"proxy-authenticate"})
+# Not passed to the server: one hop's, and the handshake's own (this client makes its own; no compression)
+_NOT_PASSED = HOP_BY_HOP | {b"host", b"sec-websocket-key", b"sec-websocket-version", b"sec-websocket-extensions"}
 
 
 def relay(port: int, scope: dict, input_id: str):
