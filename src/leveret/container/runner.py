@@ -191,10 +191,9 @@ class ConcurrentRunner(Runner):
         super().__init__(*args)
         self.is_async = self.fn is not None and (_function_kind(self.fn)[1] or _is_coroutine_function(self.fn))
         if self.is_async:
-            import asyncio
+            from .loops import loop_thread
 
-            self.loop = asyncio.new_event_loop()
-            threading.Thread(target=self.loop.run_forever, daemon=True).start()
+            self.loop = loop_thread("inputs")
         else:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -306,7 +305,9 @@ def _is_coroutine_function(fn) -> bool:
 async def _all_tasks_done() -> None:
     import asyncio
 
+    from .loops import is_root
+
     me = asyncio.current_task()
-    others = [t for t in asyncio.all_tasks() if t is not me]
+    others = [t for t in asyncio.all_tasks() if t is not me and not is_root(t)]
     if others:
         await asyncio.wait(others)

@@ -34,6 +34,7 @@ import time
 from . import feeds, wsclient
 from .asgi import HOP_BY_HOP, WINDOW, Asgi, kept
 from .channel import CURRENT_INPUT, current_input
+from .loops import loop_thread
 
 
 
@@ -93,8 +94,7 @@ class _OnLoop:
     def _loop(cls) -> asyncio.AbstractEventLoop:
         with cls.lock:
             if cls.loop is None:
-                cls.loop = asyncio.new_event_loop()
-                threading.Thread(target=cls.loop.run_forever, daemon=True, name="leveret-web").start()
+                cls.loop = loop_thread("leveret-web")
         return cls.loop
 
     def handle(self, *args):
