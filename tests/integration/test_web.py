@@ -84,10 +84,16 @@ def test_failures_answer_with_a_status_and_a_body_that_says_why(running, cluster
     assert status == 404 and b"/APP/LABEL" in body
 
 
-def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running, cluster):
+def as_inputs(cluster, monkeypatch) -> None:
+    """Requests go as inputs from now on, not on warm containers' links (test_web_links.py has those)."""
+    monkeypatch.setattr(cluster.server.dispatcher.web_links, "pick", lambda fn: None)
+
+
+def test_a_server_sent_events_answer_reaches_the_client_event_by_event(running, cluster, monkeypatch):
     import http.client
     import urllib.parse
 
+    as_inputs(cluster, monkeypatch)
     url = urllib.parse.urlsplit(running.api.get_web_url())
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     try:
@@ -124,14 +130,17 @@ def test_many_requests_at_once_are_all_answered_right(running):
     assert {status for status, _, _ in got} == {200}
 
 
-def test_a_client_that_goes_away_cancels_its_input(running, cluster):
+def test_a_client_that_goes_away_cancels_its_input(running, cluster, monkeypatch):
+    as_inputs(cluster, monkeypatch)
+    d = cluster.server.dispatcher
+    calls, new_call = [], d.new_call
+    monkeypatch.setattr(d, "new_call", lambda *args, **kwargs: calls.append(new_call(*args, **kwargs)) or calls[-1])
     with pytest.raises(OSError):   # a timeout: the client goes away
         fetch(running.api.get_web_url() + "/slow", timeout=1)
-    d = cluster.server.dispatcher
+    assert len(calls) == 1
 
     def cancelled():
-        calls = [c for c in d.calls.values() if c.kind == "web"]
-        return not calls or all(c.cancelled or c.done for c in calls)
+        return all(c.cancelled or c.done for c in calls)
 
     deadline = time.time() + 15
     while not cancelled():

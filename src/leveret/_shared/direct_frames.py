@@ -15,6 +15,7 @@ import weakref
 from typing import Callable
 
 HELLO = "Hello"
+WEB_SERVE = "WebServe"   # a web function's container makes its connection its link (server/web_links.py)
 OK = 0
 MAX_FRAME = 64 * 1024 * 1024   # a Dict value is at most 2 MiB, an update's 10,000 entries a few more
 _LEN = struct.Struct(">I")

@@ -162,6 +162,10 @@ def main(started_at: float) -> int:
         runner.failure = (P.STATUS_FAILURE, "its class's @enter failed")
     if web_start_failed:
         runner.failure = (P.STATUS_FAILURE, web_start_failed)
+    if fn is not None and import_error is None and (spec.get("web_kind") or spec.get("web_methods")):
+        from . import web_link
+
+        web_link.start(fn, runner, max_inputs)   # the gateway's requests straight to this container
     if runner.one_at_a_time:
         runner.marker = P.RunningMarker(os.path.join(os.path.dirname(os.environ[P.ENV_SOCKET]), P.RUNNING_FILE))
     flushing.append(runner)   # a fast input's output must not wait for a slow input after it

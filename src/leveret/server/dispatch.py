@@ -28,6 +28,7 @@ from .execs import ExecSessions
 from .expiry import Expiry
 from .placement import Placement
 from .routes import Routes
+from .web_links import WebLinks
 from .workers import WorkerRegistry
 from .logs import LogHub
 from .metrics import Recorder
@@ -81,6 +82,7 @@ class Dispatcher(AppsAndFunctions):
         self.objects = NamedObjects(self.clock)   # things with a name: deployed apps' names, … (objects/)
         self.expiry = Expiry(writes, self.clock)   # Dict entries idle 7 days, Queue partitions past their ttl
         self.routes = Routes(self)   # web functions' URLs (routes.py); main.py sets the gateway's address
+        self.web_links = WebLinks(self)   # web functions' containers the gateway reaches directly (web_links.py)
         self.queue_waiters = queues.Waiters()   # gets and puts waiting on queues' partitions (queues.py)
         self.secrets = Secrets(self.objects, secret_key_dir or default_key_dir(":memory:"))   # values sealed in the store (secrets.py)
         self.logs = logs
@@ -366,7 +368,7 @@ class Dispatcher(AppsAndFunctions):
                 break
             if not ct.ready or ct.stopping:
                 continue
-            room = window - len(ct.outstanding)
+            room = window - len(ct.outstanding) - ct.direct
             if room <= 0:
                 continue
             if fn.spec.max_inputs <= 1 and ct.outstanding and self.waiting(ct):
@@ -378,7 +380,7 @@ class Dispatcher(AppsAndFunctions):
                     fn.queue.popleft()
                     fn.cancelled_in_queue -= 1
                     continue
-                if r.alone and (batch or ct.outstanding):
+                if r.alone and (batch or ct.outstanding or ct.direct):
                     break   # an input from a crashed container runs by itself (on an idle container)
                 fn.queue.popleft()
                 r.container = ct
@@ -434,7 +436,7 @@ class Dispatcher(AppsAndFunctions):
         if finals:
             sample = batch.busy_s / finals
             fn.seconds_per_input = sample if fn.seconds_per_input is None else 0.7 * fn.seconds_per_input + 0.3 * sample
-        if not ct.outstanding:
+        if not ct.outstanding and not ct.direct:
             ct.idle_since = now
         self.pump(fn)
         if fn.queued:

@@ -2,8 +2,9 @@
 requests (leveret/web.py) by running each as an input of the function.
 
     GET /APP/LABEL/rest?q ─resolve─▶ the function (APP: a deployed app's live version; APP-dev: the
-        newest running ephemeral app of that name) ─▶ an input whose arguments are (ASGI scope,
-        the body's first piece, whether more follows) ─▶ a "web" call, queued as any call:
+        newest running ephemeral app of that name) ─▶ arguments (ASGI scope, the body's first
+        piece, whether more follows) ─▶ a warm container with room: straight to it on its link
+        (web_links.py), its answer read as below ─▶ else an input, a "web" call, queued as any call:
         containers start for it and scale with the requests (new_call) ─▶ its outputs, a
         generator's items read without unpickling code (_plain_loads): (status, headers), then
         each piece of the body, written on as it comes
@@ -101,6 +102,16 @@ class Gateway:
         # a class's web method: the method first, as an @app.cls's inputs name theirs
         request_args = (scope, first, more)
         args = pickle.dumps((((route.method, *request_args) if route.method else request_args), {}), protocol=4)
+        name = f"{fn.name}.{route.method}" if route.method else fn.name
+        link = None if websocket or len(args) > INLINE_LIMIT else self.d.web_links.pick(self.d.deployments.current(fn))
+        if link is not None:   # a container with room holds a link: straight to it (web_links.py)
+            direct = link.request(args)
+            try:
+                return await self._answer(request, name, direct.items(_plain_loads),
+                                          _Upload(direct.feed, request.content) if more else None)
+            except asyncio.CancelledError:   # the client went away
+                direct.cancel()
+                raise
         blob = ""
         if len(args) > INLINE_LIMIT:
             blob, _ = await self.d.blobs.receive(_one(args), len(args))
@@ -109,11 +120,11 @@ class Gateway:
             call = self.d.new_call(fn.function_id, "web", [(0, args, blob)], 1)
         except NotFound as exc:   # its app stopped since the route was found
             return _text(404, exc.message)
-        name = f"{fn.name}.{route.method}" if route.method else fn.name
         try:
             if websocket:
                 return await self._websocket(request, name, call)
-            return await self._answer(request, name, call, _Upload(self.d, call, request.content) if more else None)
+            return await self._answer(request, name, self._items(call),
+                                      _Upload(_call_feed(self.d, call), request.content) if more else None)
         except asyncio.CancelledError:   # the client went away
             self.d.cancel_call(call, "its HTTP client went away")
             raise
@@ -211,13 +222,14 @@ class Gateway:
                 yield "failed", f"answered what is not an HTTP response: {exc}"
                 return
 
-    async def _answer(self, request: web.Request, name: str, call, upload: "_Upload | None") -> web.StreamResponse:
-        """The function's answer as it comes: its first item the status and headers, then each piece
-        of the body written on at once (container/web.py); a failure before the first item is a
-        status of its own, after it the connection is cut (its status is sent already)."""
+    async def _answer(self, request: web.Request, name: str, items, upload: "_Upload | None") -> web.StreamResponse:
+        """The function's answer as it comes (``items``: as ``_items`` gives them): its first item
+        the status and headers, then each piece of the body written on at once (container/web.py);
+        a failure before the first item is a status of its own, after it the connection is cut
+        (its status is sent already)."""
         response: web.StreamResponse | None = None
         try:
-            async for kind, item in self._items(call):
+            async for kind, item in items:
                 if kind == "done":
                     if response is None:
                         return _text(502, f"the web function {name} answered nothing")
@@ -303,13 +315,24 @@ class Gateway:
         self.d.cancel_call(call, "its WebSocket client left and it did not end")
 
 
-class _Upload:
-    """The rest of a request's body, to its running input as its container asks: credits (ints among
-    the answer's items) say how many more bytes may go, so at most a window's worth is on its way."""
+def _call_feed(dispatcher: "Dispatcher", call):
+    """``feed(data, end)``: more of a web call's request body to its running input; False once
+    nothing takes it."""
+    at = [""]   # the container the body goes to
 
-    def __init__(self, dispatcher: "Dispatcher", call, content):
-        self.d, self.call, self.content = dispatcher, call, content
-        self.at = ""   # the container the body goes to
+    def feed(data: bytes, end: bool) -> bool:
+        at[0] = dispatcher.feed_input(call, data, end, at[0])
+        return bool(at[0])
+
+    return feed
+
+
+class _Upload:
+    """The rest of a request's body, on (``feed``) as its container asks: credits (ints among the
+    answer's items) say how many more bytes may go, so at most a window's worth is on its way."""
+
+    def __init__(self, feed, content):
+        self.feed, self.content = feed, content
         self.window = 0
         self.more = asyncio.Event()
         self.task: asyncio.Future | None = None
@@ -326,8 +349,7 @@ class _Upload:
                 self.more.clear()
                 await self.more.wait()
             piece = await self.content.read(min(PIECE, self.window))
-            self.at = self.d.feed_input(self.call, piece, not piece, self.at)
-            if not self.at or not piece:
+            if not self.feed(piece, not piece) or not piece:
                 return
             self.window -= len(piece)
 

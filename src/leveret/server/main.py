@@ -204,6 +204,7 @@ class Server:
             http_socket.close()
             raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
                           " pick another with --direct-port PORT") from None
+        direct.web_links = dispatcher.web_links
         service.direct = direct
         gateway_listen = gateway_listen or default_listen(host, bound + 1, int(port) if port.isdigit() else 0)
         try:

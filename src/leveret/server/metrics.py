@@ -93,6 +93,13 @@ class Recorder:
             if status != OutputStatus.CANCELLED:
                 stats.latency.observe(now - r.queued_at)
 
+    def direct_finished(self, fn, status: int, seconds: float) -> None:
+        """A web request answered on a container's link (web_links.py): counted as an input."""
+        stats = self._by_function.get(fn.function_id) or self._stats(fn.function_id, fn.app_id)
+        stats.finished[status] += 1
+        if status != OutputStatus.CANCELLED:
+            stats.latency.observe(seconds)
+
     def _stats(self, function_id: str, app_id: str) -> FunctionStats:
         d = self.dispatcher
         fn, app = d.functions.get(function_id), d.apps.get(app_id)

@@ -64,6 +64,7 @@ class FunctionSpec:
     secret_ids: tuple[str, ...] = ()   # its secrets (secrets.py): their values go in its containers' assignments
     registry_secret: str = ""       # its image's registry credentials (a secret's id), the same way
     bucket_secrets: tuple[str, ...] = ()   # its bucket mounts' credentials (secrets' ids), the same way
+    timeout_s: float = 0.0          # per input; 0: none (the worker holds inputs to it; the gateway a direct request)
     web_kind: str = ""              # a web function (gateway.py): fastapi, asgi, wsgi or server; "" not one
     web_label: str = ""             # its URL's name (the function's name, made URL-safe, unless given)
     web_auth: bool = False          # its requests need a proxy token

@@ -83,7 +83,7 @@ class Placement:
             oldest_queued_at=fn.queue[0].queued_at if fn.queue else None,
             seconds_per_input=fn.seconds_per_input,
             containers=tuple(
-                autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding), c.idle_since,
+                autoscaler.ContainerLoad(c.container_id, c.ready, len(c.outstanding) + c.direct, c.idle_since,
                                          d.max_inputs <= 1 and bool(c.outstanding) and self.d.waiting(c))
                 for c in fn.containers.values() if not c.stopping
             ),
@@ -294,6 +294,7 @@ class Placement:
                 self.d.pump(other)
 
     def _forget(self, ct: ContainerRec) -> None:
+        self.d.web_links.gone(ct)
         self.d.containers.pop(ct.container_id, None)
         ct.function.containers.pop(ct.container_id, None)
         if ct in ct.worker.containers:

@@ -72,6 +72,7 @@ class ContainerRec:
     ready: bool = False
     stopping: bool = False
     outstanding: dict = dataclasses.field(default_factory=dict)
+    direct: int = 0                # web requests running on it through its link (web_links.py), not inputs
     idle_since: float | None = None
     placed_at: float = 0.0
     waiting_since: float = 0.0     # when the oldest input it was placed for was queued

@@ -154,8 +154,8 @@ def container(d: "Dispatcher", c: ContainerRec, now: float) -> ContainerView:
     app = d.apps.get(c.function.app_id)
     return ContainerView(
         container_id=c.container_id, worker_id=c.worker.worker_id, worker_hostname=c.worker.info.hostname,
-        state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding),
-        idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding else 0.0,
+        state="stopping" if c.stopping else "ready" if c.ready else "starting", running=len(c.outstanding) + c.direct,
+        idle_s=now - c.idle_since if c.idle_since is not None and not c.outstanding and not c.direct else 0.0,
         age_s=now - c.placed_at, app_id=c.function.app_id, app_name=app.name if app else "",
         function_name=c.function.name, cpu_cores=c.usage[0], memory_bytes=c.usage[1])
 

@@ -1,6 +1,8 @@
 """A container's direct connection: the worker connects to the server's direct port with the
 container's token and hands the connection to the container, which then calls the server on it
 itself (a Dict's and a Queue's plain calls, _shared/direct_frames.py) — no hop through the worker.
+A web function's container opens one the same way as its link, on which the gateway sends it
+requests (container/web_link.py).
 
     SDK in the container ─connects to the container's socket─▶ DirectOpen ─▶ serve(): a connection
         to the server's direct port (its unix socket where this host is the server's, else its

@@ -38,7 +38,7 @@ def function_spec(d: pb.FunctionDefinition) -> m.FunctionSpec:
         bucket_secrets=tuple(dict.fromkeys(b.secret_id for b in d.bucket_mounts if b.secret_id)),
         retries=m.Retries(retries.max_retries, retries.backoff_coefficient, retries.initial_delay_s,
                           retries.max_delay_s) if d.HasField("retries") else None,
-        web_kind=d.web.kind, web_label=(d.web.label or default_label(d.name)) if d.web.kind else "",
+        timeout_s=d.timeout_s, web_kind=d.web.kind, web_label=(d.web.label or default_label(d.name)) if d.web.kind else "",
         web_auth=d.web.requires_proxy_auth,
         web_methods=tuple(sorted((name, w.label or default_label(f"{d.name}-{name}"), w.requires_proxy_auth)
                                  for name, w in d.web_methods.items())))

@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError
 
 from ..._wire import api_pb2 as pb
 from ..._wire.direct import METHODS
-from ..._shared.direct_frames import HELLO, OK, parse_request, reply_frame, take_frames
+from ..._shared.direct_frames import HELLO, OK, WEB_SERVE, parse_request, reply_frame, take_frames
 from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
 
 log = logging.getLogger("leveret.server")
@@ -61,6 +61,7 @@ class DirectPort:
         self.port = 0
         self.local_socket = ""
         self.connections: set[_Connection] = set()
+        self.web_links = None   # web functions' links (web_links.py): a container's WebServe makes its connection one
 
     async def start(self, host: str, port: int = 0) -> int:
         """Listen on ``port`` of ``host`` (0: any free one), and on an abstract unix socket (cheaper
@@ -128,9 +129,11 @@ class _Connection(asyncio.Protocol):
         self.port = port
         self.buffer = bytearray()
         self.role: str | None = None
+        self.caller_id = ""   # a container token's container
         self.authorization = ""
         self.tasks: set[asyncio.Task] = set()
         self.transport: asyncio.Transport
+        self.link = None   # after WebServe: the web function's link this connection is (web_links.py)
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -141,10 +144,15 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self.port.connections.discard(self)
+        if self.link is not None:
+            self.link.connection_lost()
         for task in self.tasks:
             task.cancel()
 
     def data_received(self, data: bytes) -> None:
+        if self.link is not None:
+            self.link.data_received(data)
+            return
         self.buffer += data
         try:
             frames = take_frames(self.buffer)
@@ -160,6 +168,9 @@ class _Connection(asyncio.Protocol):
                 if self.role is None:
                     return
                 continue
+            if method == WEB_SERVE:
+                self._web_serve(req_id)
+                return
             coro = self.port.answer(self, req_id, method, payload)
             try:
                 pending = coro.send(None)
@@ -177,6 +188,20 @@ class _Connection(asyncio.Protocol):
         if not self.transport.is_closing():
             self.transport.write(reply)
 
+    def _web_serve(self, req_id: int) -> None:
+        """A web function's container makes this connection its link (container/web_link.py), on
+        which the gateway sends it requests from now on; anything else is refused and closed."""
+        link = None
+        if self.port.web_links is not None and self.role == CONTAINER:
+            link = self.port.web_links.attach(self.caller_id, self.transport)
+        if link is None:
+            self.transport.write(reply_frame(req_id, grpc.StatusCode.FAILED_PRECONDITION.value[0],
+                                             b"only a running web function's container may serve requests here"))
+            self.transport.close()
+            return
+        self.link = link
+        self.transport.write(reply_frame(req_id, OK, b""))
+
     def _hello(self, req_id: int, method: str, payload: bytes) -> None:
         authorization = payload.decode("utf-8", "replace")
         found = self.port.tokens.check(authorization) if method == HELLO else None
@@ -184,5 +209,5 @@ class _Connection(asyncio.Protocol):
             self.transport.write(reply_frame(req_id, grpc.StatusCode.UNAUTHENTICATED.value[0], _UNAUTHENTICATED.encode()))
             self.transport.close()
             return
-        self.role, self.authorization = found[0], authorization
+        self.role, self.caller_id, self.authorization = found[0], found[1], authorization
         self.transport.write(reply_frame(req_id, OK, b""))
