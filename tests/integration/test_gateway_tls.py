@@ -3,7 +3,9 @@
 import asyncio
 import datetime
 import ipaddress
+import shutil
 import ssl
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -50,6 +52,11 @@ def test_the_gateway_serves_https_with_the_certificate_given(tmp_path):
             await server._gateway_start
             status, body = await asyncio.to_thread(get, server.gateway_url + "/nope/nothing")
             assert status == 404 and b"no app 'nope' is deployed" in body
+            if shutil.which("curl"):   # HTTP/2 where the client offers it in its handshake (ALPN)
+                done = await asyncio.to_thread(subprocess.run, [
+                    "curl", "-sS", "--http2", "--cacert", cert, "-w", "\n%{http_code} %{http_version}",
+                    server.gateway_url + "/nope/nothing"], capture_output=True, timeout=30)
+                assert done.stdout.endswith(b"\n404 2") and b"no app 'nope' is deployed" in done.stdout, done
         finally:
             await server.stop()
 

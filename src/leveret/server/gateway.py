@@ -19,7 +19,8 @@ requests (leveret/web.py) by running each as an input of the function.
     requires_proxy_auth without a proxy token's Modal-Key/Modal-Secret: 401, each with a short body
     saying why; a client that goes away cancels its input
 
-HTTP/1.1 only (aiohttp serves no HTTP/2).
+HTTP/1.1 here (aiohttp); HTTP/2 connections are gateway_h2.py's, which passes each stream on to
+this side.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from aiohttp import WSMsgType, web
 from .._shared.payloads import INLINE_LIMIT
 from .._shared.status import FINAL, S
 from .errors import NotFound
+from .gateway_h2 import FORWARDED, forwarded
 from .routes import TUNNEL, Routes
 
 if TYPE_CHECKING:
@@ -47,12 +49,13 @@ FIRST_PIECE = 256 * 1024     # of a request's body: sent with its input (the res
 PIECE = 256 * 1024           # each piece of the rest
 WS_GRACE_S = 10.0            # a WebSocket app told its client left has this long to end before it is cancelled
 PROXY_KEY, PROXY_SECRET = "Modal-Key", "Modal-Secret"   # a proxy token, as Modal's clients send it
-_CREDENTIALS = frozenset({PROXY_KEY.lower().encode(), PROXY_SECRET.lower().encode()})   # not passed to the app
+# not passed to the app: a proxy token, what gateway_h2.py says of a request's client
+_NOT_TO_APP = frozenset({PROXY_KEY.lower().encode(), PROXY_SECRET.lower().encode(), FORWARDED.lower().encode()})
 # Headers of one hop: not passed through a tunnel; nor a request's Host, nor an answer's length
 # (aiohttp writes its own, the answer streams)
 _HOP = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade",
                   b"proxy-authenticate", b"proxy-authorization"})
-_NOT_SENT, _NOT_RETURNED = _HOP | {b"host"}, _HOP | {b"content-length"}
+_NOT_SENT, _NOT_RETURNED = _HOP | {b"host", FORWARDED.lower().encode()}, _HOP | {b"content-length"}
 
 
 class Gateway:
@@ -401,19 +404,23 @@ def _text(status: int, text: str) -> web.Response:
 def _scope(request: web.Request, root_path: str, path: str, websocket: bool = False) -> dict:
     """The ASGI HTTP (or WebSocket) scope of a request to the function mounted at ``root_path``."""
     peer = request.transport.get_extra_info("peername") if request.transport else None
+    client, scheme, version = (list(peer[:2]) if isinstance(peer, tuple) else None), request.scheme, \
+        f"{request.version.major}.{request.version.minor}"
+    h2 = forwarded(request)   # an HTTP/2 request, passed on by gateway_h2.py
+    if h2 is not None:
+        scheme, client, version = h2
     host = request.host.rsplit(":", 1)
-    extra = {"method": request.method, "scheme": request.scheme}
+    extra = {"method": request.method, "scheme": scheme}
     if websocket:
         extra = {"scheme": "wss" if request.secure else "ws",
                  "subprotocols": [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")
                                   if p.strip()]}
     return {
         "type": "websocket" if websocket else "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": f"{request.version.major}.{request.version.minor}", **extra, "path": path,
-        "raw_path": path.encode(),
+        "http_version": version, **extra, "path": path, "raw_path": path.encode(),
         "root_path": root_path, "query_string": request.query_string.encode(),
-        "headers": [(k.lower(), v) for k, v in request.raw_headers if k.lower() not in _CREDENTIALS],
-        "client": list(peer[:2]) if peer else None,
+        "headers": [(k.lower(), v) for k, v in request.raw_headers if k.lower() not in _NOT_TO_APP],
+        "client": client,
         "server": [host[0], int(host[1])] if len(host) == 2 and host[1].isdigit() else [host[0], 80],
     }
 

@@ -96,6 +96,7 @@ def _tls_context(cert_and_key: tuple[str, str]):
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*cert_and_key)
+    context.set_alpn_protocols(["h2", "http/1.1"])   # HTTP/2 where the client offers it (gateway_h2.py)
     return context
 
 
@@ -255,11 +256,12 @@ class Server:
 
     async def _serve_gateway(self, sock, routes, tls) -> None:
         from .._shared.http import Listener
+        from . import gateway_h2
         from .gateway import Gateway
 
-        try:
-            self.gateway = await Listener.serve(Gateway(self.dispatcher, routes, self.tokens).application(), sock,
-                                                handler_cancellation=True, ssl_context=tls)
+        try:   # HTTP/1.1 and HTTP/2 (gateway_h2.py)
+            runner = await gateway_h2.serve(Gateway(self.dispatcher, routes, self.tokens).application(), sock, tls)
+            self.gateway = Listener(runner, *sock.getsockname()[:2])
         except Exception:
             log.exception("the gateway (web functions' requests) could not start")
             sock.close()
