@@ -118,6 +118,7 @@ class OciRuntime(ContainerRuntime):
     """What crun, runc and runsc share: bundles, disks, cgroups, the lifecycle verbs. A subclass
     names its binary and changes what its runtime does differently."""
 
+    exec_terminal = True    # exec can give the command a terminal (--tty --console-socket)
     name: str               # the binary
     install_hint = ""       # how to get the binary, for the error when it is missing
     isolated = True
@@ -217,12 +218,23 @@ class OciRuntime(ContainerRuntime):
     async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
                    env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> ExecProcess:
         assert isinstance(handle, OciHandle)
-        flags = [f"--env={k}={v}" for k, v in _with_container_env(handle.bundle, env).items()] if env else []
+        if tty and not self.exec_terminal:
+            raise RuntimeStartError(f"{self.name} gives a command a terminal only when it lets go of it, losing its"
+                                    " exit code: run the worker with --runtime crun for `leveret shell` and `exec -t`")
+        # With an environment of its own (a function's secrets), the command is a process file the
+        # runtime reads, private to the worker: never on a command line, which any user of the host sees.
+        process = _process_file(handle.bundle, argv, env, tty) if env else None
+        flags, argv = ([f"--process={process}"], []) if process else ([], argv)
         pipe = asyncio.subprocess.PIPE
         if not tty:
-            proc = await asyncio.create_subprocess_exec(
-                *self.command("exec", *flags, handle.container_id, *argv),
-                stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *self.command("exec", *flags, handle.container_id, *argv),
+                    stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            except BaseException:
+                _remove(process)
+                raise
+            _remove_when_done(proc, process)
             return ExecProcess(proc)
         # The runtime makes the terminal inside the container (its /dev/pts) and hands its master
         # end over a unix socket of ours.
@@ -232,9 +244,15 @@ class OciRuntime(ContainerRuntime):
             listener.bind(path)
             listener.listen(1)
             listener.setblocking(False)
-            proc = await asyncio.create_subprocess_exec(
-                *self.command("exec", "--tty", f"--console-socket={path}", *flags, handle.container_id, *argv),
-                stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    *self.command("exec", "--tty", f"--console-socket={path}", *flags,
+                                  handle.container_id, *argv),
+                    stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+            except BaseException:
+                _remove(process)
+                raise
+            _remove_when_done(proc, process)
             master = await _receive_terminal(listener, proc)
         if all(size):   # (the command may have started a moment before)
             set_window(master, *size)
@@ -284,6 +302,7 @@ class RuncRuntime(OciRuntime):
     """runc: the reference OCI runtime, run as the shared class is."""
 
     name = "runc"
+    exec_terminal = False   # it takes a console socket only when it detaches from the command (losing its exit)
 
 
 class CrunRuntime(OciRuntime):
@@ -307,11 +326,32 @@ class CrunRuntime(OciRuntime):
         return cmd
 
 
-def _with_container_env(bundle: str, env: dict[str, str]) -> dict[str, str]:
-    """``env`` over the container's own environment: given any --env, the runtime passes only those."""
+def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool) -> str:
+    """An OCI process for ``exec --process``: the container's own (its user, working directory,
+    capabilities, limits) running ``argv``, ``env`` over its environment; in a file only the
+    worker's user may read, beside the container's bundle, removed once the command ends."""
     with open(os.path.join(bundle, "config.json")) as f:
-        own = dict(item.partition("=")[::2] for item in json.load(f)["process"].get("env", []))
-    return {**own, **env}
+        process = json.load(f)["process"]
+    own = dict(item.partition("=")[::2] for item in process.get("env", []))
+    process.update(args=list(argv), env=[f"{k}={v}" for k, v in {**own, **env}.items()], terminal=tty)
+    process.pop("consoleSize", None)
+    fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=bundle)   # (mode 0600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(process, f)
+    return path
+
+
+def _remove(path: str | None) -> None:
+    if path:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _remove_when_done(proc: asyncio.subprocess.Process, path: str | None) -> None:
+    if path:
+        asyncio.ensure_future(proc.wait()).add_done_callback(lambda _: _remove(path))
 
 
 async def _receive_terminal(listener: socket.socket, proc: asyncio.subprocess.Process) -> int:
