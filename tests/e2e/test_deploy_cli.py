@@ -101,6 +101,10 @@ def test_container_list_exec_stop_and_function_stats(cluster_processes):
     uname = subprocess.run(leveret_cmd("container", "exec", ct, "--", "ls", "-la", "/"), env=env, capture_output=True,
                            text=True, timeout=60)
     assert uname.returncode == 0 and " etc" in uname.stdout, uname.stderr
+    # past the worker's window (EXEC_WINDOW) three times over: the server says what was taken, byte for byte
+    big = subprocess.run(leveret_cmd("container", "exec", ct, "--", "head", "-c", str(12 << 20), "/dev/urandom"),
+                         env=env, capture_output=True, timeout=120)
+    assert big.returncode == 0 and len(big.stdout) == 12 << 20, big.stderr
 
     fetched = "import leveret; f = leveret.Function.from_name('etl', 'fetch'); print(f.remote('abcd'))"
     assert call(env, fetched) == "4"

@@ -6,6 +6,8 @@ import asyncio
 import os
 import types
 
+import pytest
+
 from leveret.worker import model as m
 from leveret.worker.execs import ExecSession
 from leveret.worker.runtime.process import ProcessHandle, ProcessRuntime
@@ -93,3 +95,35 @@ def test_cancelled_the_command_is_killed_and_a_missing_one_is_an_error(tmp_path)
     assert not any(f.get("done") for f in sent)   # the client went away: nobody to tell
     assert said[-1]["done"] and said[-1]["exit_code"] == -1 and "could not run '/no/such/command'" in said[-1]["error"]
     assert told[-1]["error"] == "container ct-1 is not running on this worker"
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["pipes", "tty"])
+def test_output_past_the_window_waits_for_its_client_to_take_it(tmp_path, tty):
+    """A command that writes faster than its client reads: at most EXEC_WINDOW (and a piece) is
+    sent beyond what the client took; each ack lets more go, and all of it arrives in order."""
+    from leveret._shared.containers import EXEC_WINDOW
+
+    total = 3 * EXEC_WINDOW
+
+    async def go():
+        s, sent = session(["sh", "-c", f"head -c {total} /dev/zero; echo; echo done >&2"], tty=tty, rows=24, cols=80)
+        task = asyncio.ensure_future(s.run(ProcessRuntime(), handle(tmp_path)))
+        await until(lambda: len(output(sent)) >= EXEC_WINDOW)
+        await asyncio.sleep(0.3)   # it would send more now if it could
+        held = len(output(sent))
+        assert EXEC_WINDOW <= held <= EXEC_WINDOW + 2 * 64 * 1024 and not task.done()
+        acked = 0
+        while not task.done():   # the client takes all that came, each time
+            taken = sum(len(f.get("data", b"")) for f in sent)
+            if taken > acked:
+                s.feed(m.ExecInput("ex-1", ack=taken - acked))
+                acked = taken
+            await asyncio.sleep(0.01)
+        return sent
+
+    sent = asyncio.run(go())
+    if tty:   # one stream, as the terminal wrote it (its newlines as CR LF)
+        assert output(sent) == b"\0" * total + b"\r\ndone\r\n"
+    else:
+        assert output(sent) == b"\0" * total + b"\n" and output(sent, 2) == b"done\n"   # byte for byte
+    assert sent[-1] == {"done": True, "exit_code": 0}

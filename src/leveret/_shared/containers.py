@@ -56,14 +56,20 @@ class Reported(NamedTuple):
     ready: bool
 
 
+EXEC_WINDOW = 4 << 20      # a command's output the worker sends beyond what its client took
+EXEC_ACK_EVERY = 256 << 10  # the server says what the client took each time this much more went
+
+
 class ExecInput(NamedTuple):
-    """For a running command: stdin bytes, their end, or a new window size (rows and cols set)."""
+    """For a running command: stdin bytes, their end, a new window size (rows and cols set), or
+    ``ack``: how many bytes of its output its client took (the worker sends a window beyond)."""
 
     exec_id: str
     data: bytes = b""
     eof: bool = False
     rows: int = 0
     cols: int = 0
+    ack: int = 0
 
 
 class ExecOutput(NamedTuple):

@@ -2,8 +2,10 @@
 command, between the client's stream and the worker that runs the container.
 
     client ─ContainerExec─▶ start: ExecStart to the container's worker ─▶ its output, in order, on
-    the session's queue ─▶ the client; the client's stdin and window size ─▶ feed: ExecInput to
-    the worker; the client goes away ─▶ end: the worker kills the command; the worker goes away ─▶
+    the session's queue ─▶ the client (its gRPC stream holds back while the client does not
+    read), each EXEC_ACK_EVERY bytes taken said to the worker (ExecInput.ack), which sends at most
+    EXEC_WINDOW beyond: a command's output never piles up here; the client's stdin and window
+    size ─▶ feed: ExecInput to the worker; the client goes away ─▶ end: the worker kills the command; the worker goes away ─▶
     worker_lost: the session ends with an error
 """
 

@@ -51,7 +51,7 @@ FROM_SERVER = {
     "feed": lambda f: m.FeedInput(f.container_id, f.input_id, f.data, f.end),
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv), e.interactive, e.tty, dict(e.env), e.rows,
                              e.cols),
-    "exec_input": lambda i: m.ExecInput(i.exec_id, i.data, i.eof, i.rows, i.cols),
+    "exec_input": lambda i: m.ExecInput(i.exec_id, i.data, i.eof, i.rows, i.cols, i.ack),
     "exec_cancel": m.CancelExec,
     "logs_stored": m.LogsStored,
     "heartbeat_s": m.HeartbeatEvery,

@@ -5,6 +5,9 @@
     ExecInput ─▶ feed(): stdin bytes to the pipe or the terminal (what came before the command
                started waits for it); eof closes the pipe; rows x cols resizes the terminal
     the command ends ─▶ send(done, exit_code)
+    ExecInput.ack ─▶ how much of the output its client took: at most EXEC_WINDOW more is sent (the
+               pipes or the terminal are not read meanwhile, so a command that writes faster than
+               its client reads waits, as it would writing to a slow terminal)
     CancelExec, or the server lost ─▶ the task is cancelled: the command is killed (its terminal hung up)
 """
 
@@ -15,6 +18,7 @@ import os
 import signal
 from typing import Callable
 
+from .._shared.containers import EXEC_WINDOW
 from . import model as m
 from .runtime.base import ContainerHandle, ContainerRuntime, ExecProcess, RuntimeStartError, set_window
 
@@ -24,11 +28,24 @@ _TAIL_S = 0.5   # after the command exits, how long its terminal's last output m
 class ExecSession:
     def __init__(self, start: m.Exec, send: Callable[..., None]):
         self.start = start
-        self._send = send   # send(**ExecOutput's fields)
+        self._send_fields = send   # send(**ExecOutput's fields)
+        self._unacked = 0   # output sent that its client has not taken yet
+        self._room = asyncio.Event()   # set while that is under EXEC_WINDOW
+        self._room.set()
+        self._terminal: tuple | None = None   # (fd, its reader) while the terminal is read
         self._running: ExecProcess | None = None
         self._early: list[m.ExecInput] = []   # input that came before the command started
         self._unwritten = bytearray()         # stdin the terminal did not take yet
         self.task: asyncio.Future | None = None
+
+    def _send(self, **fields) -> None:
+        data = fields.get("data")
+        if data:
+            self._unacked += len(data)
+            if self._unacked >= EXEC_WINDOW:
+                self._room.clear()
+                self._pause_terminal()
+        self._send_fields(**fields)
 
     async def run(self, runtime: ContainerRuntime, handle: ContainerHandle | None) -> None:
         start, send = self.start, self._send
@@ -64,6 +81,13 @@ class ExecSession:
             self._close()
 
     def feed(self, given: m.ExecInput) -> None:
+        if given.ack:   # its client took that much of the output
+            self._unacked = max(0, self._unacked - given.ack)
+            if self._unacked < EXEC_WINDOW and not self._room.is_set():
+                self._room.set()
+                self._resume_terminal()
+            if not (given.data or given.eof or given.rows):
+                return
         running = self._running
         if running is None:
             self._early.append(given)
@@ -85,8 +109,20 @@ class ExecSession:
                 pass   # the command stopped reading: what it would have read is dropped
 
     async def _pump(self, stream: asyncio.StreamReader, number: int) -> None:
-        while chunk := await stream.read(64 * 1024):
+        while True:
+            await self._room.wait()
+            chunk = await stream.read(64 * 1024)
+            if not chunk:
+                return
             self._send(stream=number, data=chunk)
+
+    def _pause_terminal(self) -> None:
+        if self._terminal is not None:
+            asyncio.get_running_loop().remove_reader(self._terminal[0])
+
+    def _resume_terminal(self) -> None:
+        if self._terminal is not None:
+            asyncio.get_running_loop().add_reader(*self._terminal)
 
     async def _read_terminal(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
@@ -106,10 +142,13 @@ class ExecSession:
                 if not ended.done():
                     ended.set_result(None)
 
-        loop.add_reader(fd, readable)
+        self._terminal = (fd, readable)
+        if self._room.is_set():
+            loop.add_reader(fd, readable)
         try:
             await ended
         finally:
+            self._terminal = None
             loop.remove_reader(fd)
 
     def _write_terminal(self) -> None:

@@ -10,6 +10,7 @@ from ..._wire import api_pb2 as pb
 from .. import views
 from .functions import container_info
 from ..errors import NotFound
+from ..._shared.containers import EXEC_ACK_EVERY as ACK_EVERY
 from ..model import ExecInput, StartExec
 from .convert import exec_response
 
@@ -47,12 +48,17 @@ class ContainersApi:
                 self.d.execs.feed(ExecInput(exec_id, more.stdin, more.stdin_eof, more.rows, more.cols))
 
         feeding = asyncio.ensure_future(feed())
+        taken = 0   # output handed to the client's stream (which holds back while the client does not read)
         try:
             while True:
                 out = await q.get()
                 yield exec_response(out)
                 if out.done:
                     return
+                taken += len(out.data)
+                if taken >= ACK_EVERY:   # the worker may read that much more of the command's output
+                    self.d.execs.feed(ExecInput(exec_id, ack=taken))
+                    taken = 0
         finally:
             feeding.cancel()
             self.d.execs.end(exec_id)

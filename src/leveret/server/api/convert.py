@@ -196,7 +196,7 @@ TO_WORKER = {
         exec_id=c.exec_id, container_id=c.container_id, argv=c.argv, interactive=c.interactive, tty=c.tty, env=c.env,
         rows=c.rows, cols=c.cols)),
     m.ExecInput: lambda c: pb.ServerToWorker(exec_input=pb.ExecInput(exec_id=c.exec_id, data=c.data, eof=c.eof,
-                                                                     rows=c.rows, cols=c.cols)),
+                                                                     rows=c.rows, cols=c.cols, ack=c.ack)),
     m.CancelExec: lambda c: pb.ServerToWorker(exec_cancel=c.exec_id),
     m.LogsStored: lambda c: pb.ServerToWorker(logs_stored=c.batches),
     m.Reconciled: lambda c: pb.ServerToWorker(reconciled=pb.ReconcileResult(kept=c.kept, stopped=c.stopped)),
