@@ -121,6 +121,18 @@ def chat():
     async def refuse(ws: WebSocket):
         await ws.close()
 
+    @api.websocket("/slow-reader")
+    async def slow_reader(ws: WebSocket):
+        """Reads nothing for 3 s, then all the client sent until "end": their size back."""
+        import asyncio
+
+        await ws.accept()
+        await asyncio.sleep(3)
+        total = 0
+        while (message := await ws.receive()).get("text") != "end":
+            total += len(message.get("bytes") or b"")
+        await ws.send_text(str(total))
+
     return api
 
 

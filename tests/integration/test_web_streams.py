@@ -98,6 +98,37 @@ def test_a_websocket_echoes_both_ways_and_closes_with_the_apps_code(running):
     asyncio.run(talk())
 
 
+def test_a_websocket_client_faster_than_its_app_is_held_back_not_queued(running):
+    """The app reads nothing for 3 s: the client's sends stall once the window and the sockets'
+    buffers are full (nothing piles up in the container), then all of it arrives."""
+    import aiohttp
+
+    total, piece = 48 << 20, b"x" * (256 << 10)
+
+    async def go():
+        base = running.chat.get_web_url()
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(base + "/slow-reader") as ws:
+                sent = 0
+
+                async def pump():
+                    nonlocal sent
+                    while sent < total:
+                        await ws.send_bytes(piece)
+                        sent += len(piece)
+                    await ws.send_str("end")
+
+                task = asyncio.ensure_future(pump())
+                await asyncio.sleep(2)
+                held_at = sent
+                assert not task.done() and held_at < total // 2, held_at
+                await asyncio.wait_for(task, 60)
+                answer = await ws.receive(timeout=60)
+                assert answer.data == str(total)
+
+    asyncio.run(go())
+
+
 def test_a_web_servers_own_websocket_is_relayed_both_ways(running):
     base = running.ws_server.get_web_url().replace("http://", "ws://")
 

@@ -8,6 +8,9 @@ the app once, its messages turned into the answer's items (web.py's docstring li
                its body ─▶ bytes items (what is queued already goes as one piece)
     websocket  receive(): websocket.connect, then each message the client sends (feeds.py: b"t" +
                text, b"b" + bytes, b"c" + close code: the last) as websocket.receive / disconnect.
+               As for a body, an int item is a credit: WINDOW bytes of messages once accepted, then
+               each message's size as the app takes it (a client that sends faster than the app
+               reads is held back at the gateway, not queued here).
                send(): websocket.accept ─▶ ("accept", subprotocol, headers) item; websocket.send
                ─▶ a str or bytes item; websocket.close ─▶ ("close", code, reason) (before accept:
                a 403 answer)
@@ -142,6 +145,7 @@ class _WebSocket:
             return {"type": "websocket.connect"}
         if not self.gone:
             data, end = await self.feed.aget()
+            self.sent.put_nowait(("item", len(data)))   # read: the gateway may send that much more
             tag, rest = data[:1], data[1:]
             if tag == b"t":
                 return {"type": "websocket.receive", "text": rest.decode()}
@@ -156,6 +160,7 @@ class _WebSocket:
         if kind == "websocket.accept":
             self.accepted = True
             self.sent.put_nowait(("first", ("accept", message.get("subprotocol"), kept(message.get("headers", ())))))
+            self.sent.put_nowait(("item", WINDOW))   # the client's messages the gateway may send ahead
         elif kind == "websocket.send":
             text = message.get("text")
             self.sent.put_nowait(("item", text if text is not None else bytes(message.get("bytes") or b"")))

@@ -7,7 +7,8 @@ forms) and the server on 127.0.0.1:PORT, which it speaks to as a client (RFC 645
     the server's frames ─▶ str / bytes items (fragments joined; a ping answered) ─▶ a close: the
         ("close", code, reason) item, the end
     the gateway's messages (b"t" + text, b"b" + bytes, b"c" + code: the last) ─▶ masked frames, on
-        a thread of their own
+        a thread of their own; each one sent is a credit item of its size (asgi.py's WebSocket:
+        WINDOW once accepted), told to the relay through a pipe it waits on beside the socket
 
 Standard library only, as the rest of the bootstrap.
 """
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 import base64
 import os
+import select
 import socket
 import struct
 import threading
 
 from . import feeds
-from .asgi import HOP_BY_HOP
+from .asgi import HOP_BY_HOP, WINDOW
+
+_CREDIT = struct.Struct("!Q")
 
 TEXT, BINARY, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
 # Not passed to the server: one hop's, and the handshake's own (this client makes its own; no compression)
@@ -31,6 +35,7 @@ _NOT_PASSED = HOP_BY_HOP | {b"host", b"sec-websocket-key", b"sec-websocket-versi
 def relay(port: int, scope: dict, input_id: str):
     """The items of a WebSocket relayed to the server on ``port`` (a generator: the input's answer)."""
     sock = socket.create_connection(("127.0.0.1", port))
+    pipes: list = []
     try:
         status, headers, rest = _handshake(sock, port, scope)
         if status != 101:
@@ -38,13 +43,20 @@ def relay(port: int, scope: dict, input_id: str):
             return
         chosen = dict(headers).get(b"sec-websocket-protocol", b"").decode("latin-1").strip() or None
         yield "accept", chosen, []
+        yield WINDOW
         lock = threading.Lock()   # frames go whole: the feed's thread and pongs from here
         feed = feeds.open_feed(input_id)
-        threading.Thread(target=_pass_feed, args=(feed, sock, lock), daemon=True,
+        credits, told = os.pipe()   # what the feed's thread sent on, in bytes (it closes its end)
+        pipes.append(credits)
+        threading.Thread(target=_pass_feed, args=(feed, sock, lock, told), daemon=True,
                          name=f"leveret-ws-{input_id}").start()
         reader = _Reader(sock, rest)
         message, kind = bytearray(), TEXT
         while True:
+            sent_on = reader.wait(credits)
+            if sent_on:
+                yield sent_on
+                continue
             fin, opcode, payload = reader.frame()
             if opcode == PING:
                 _send(sock, lock, PONG, payload)
@@ -61,6 +73,8 @@ def relay(port: int, scope: dict, input_id: str):
     finally:
         sock.close()
         feeds.put(input_id, b"", True)   # the feed's thread, if it waits, ends too
+        for fd in pipes:
+            os.close(fd)
 
 
 def _handshake(sock: socket.socket, port: int, scope: dict) -> tuple[int, list, bytes]:
@@ -89,6 +103,18 @@ def _handshake(sock: socket.socket, port: int, scope: dict) -> tuple[int, list, 
 class _Reader:
     def __init__(self, sock: socket.socket, buffered: bytes):
         self.sock, self.buf = sock, bytearray(buffered)
+
+    def wait(self, credits: int) -> int:
+        """0 once a frame may be read; before that, the bytes the pipe ``credits`` says were sent on."""
+        if self.buf:
+            return 0
+        readable, _, _ = select.select([self.sock, credits], [], [])
+        if credits not in readable:
+            return 0
+        data = os.read(credits, 8 * 1024)
+        while len(data) % _CREDIT.size:   # (a credit's 8 bytes are written at once: never split)
+            data += os.read(credits, _CREDIT.size - len(data) % _CREDIT.size)
+        return sum(n for (n,) in _CREDIT.iter_unpack(data))
 
     def _take(self, n: int) -> bytes:
         while len(self.buf) < n:
@@ -131,8 +157,9 @@ def _send(sock: socket.socket, lock: threading.Lock, opcode: int, payload: bytes
         sock.sendall(head + mask + _masked(payload, mask))
 
 
-def _pass_feed(feed, sock: socket.socket, lock: threading.Lock) -> None:
-    """The gateway's messages to the server, until the client's close (or the socket's end)."""
+def _pass_feed(feed, sock: socket.socket, lock: threading.Lock, told: int) -> None:
+    """The gateway's messages to the server, until the client's close (or the socket's end); each
+    one's size, once sent, on the pipe ``told`` (a credit)."""
     try:
         while True:
             data, end = feed.get()
@@ -141,6 +168,8 @@ def _pass_feed(feed, sock: socket.socket, lock: threading.Lock) -> None:
                 _send(sock, lock, TEXT, rest)
             elif tag == b"b":
                 _send(sock, lock, BINARY, rest)
+            if data:
+                os.write(told, _CREDIT.pack(len(data)))
             if end or tag == b"c":
                 code = int(rest) if tag == b"c" and rest.isdigit() and int(rest) not in (1005, 1006) else 1000
                 _send(sock, lock, CLOSE, struct.pack("!H", code))
@@ -149,3 +178,4 @@ def _pass_feed(feed, sock: socket.socket, lock: threading.Lock) -> None:
         pass
     finally:
         feed.close()
+        os.close(told)

@@ -14,7 +14,8 @@ requests (leveret/web.py) by running each as an input of the function.
     a WebSocket (Upgrade: websocket) ─▶ the same input, scope type "websocket"; its first item
         ("accept", subprotocol, headers) upgrades the connection, then str / bytes items are
         messages to the client and ("close", code, reason) closes it; the client's messages are
-        fed to the input (b"t" + text, b"b" + bytes, b"c" + close code: the last)
+        fed to the input (b"t" + text, b"b" + bytes, b"c" + close code: the last) as its credits
+        (int items) let them: while none are left the client's are not read
     a failed input: 502, a timed-out one: 504, no such function or app: 404, a function with
     requires_proxy_auth without a proxy token's Modal-Key/Modal-Secret: 401, each with a short body
     saying why; a client that goes away cancels its input
@@ -272,6 +273,7 @@ class Gateway:
         """A WebSocket: upgraded once the app accepts it, then messages both ways until either closes."""
         ws: web.WebSocketResponse | None = None
         feeding: asyncio.Future | None = None
+        window = _Window()   # the client's messages the app may be sent ahead of what it read
         try:
             async for kind, item in self._items(call):
                 if kind != "item":
@@ -286,9 +288,11 @@ class Gateway:
                         for key, value in item[2]:
                             ws.headers.add(_header(key), _header(value))
                         await ws.prepare(request)
-                        feeding = asyncio.ensure_future(self._ws_feed(ws, call))
+                        feeding = asyncio.ensure_future(self._ws_feed(ws, call, window))
                     else:   # refused (status, headers): an HTTP answer
                         return _text(int(item[0]), f"the web function {name} refused the WebSocket")
+                elif type(item) is int:   # a credit: the app read that much
+                    window.credit(item)
                 elif isinstance(item, str):
                     await ws.send_str(item)
                 elif isinstance(item, (bytes, bytearray)):
@@ -300,8 +304,10 @@ class Gateway:
             if feeding is not None:
                 feeding.cancel()
 
-    async def _ws_feed(self, ws: web.WebSocketResponse, call) -> None:
-        """The client's messages to the input, then its leaving; an app that does not end soon after is cancelled."""
+    async def _ws_feed(self, ws: web.WebSocketResponse, call, window: "_Window") -> None:
+        """The client's messages to the input as its window lets them go (while it is shut, the
+        client's are not read: TCP holds it back), then its leaving; an app that does not end soon
+        after is cancelled."""
         at = ""   # the container the messages go to
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
@@ -310,12 +316,31 @@ class Gateway:
                 data = b"b" + msg.data
             else:
                 continue
+            await window.take(len(data))
             at = self.d.feed_input(call, data, False, at)
             if not at:
                 return
         self.d.feed_input(call, b"c%d" % (ws.close_code or 1005), True, at)
         await asyncio.sleep(WS_GRACE_S)
         self.d.cancel_call(call, "its WebSocket client left and it did not end")
+
+
+class _Window:
+    """Bytes that may go to the app ahead of what it took (credits); one message may overdraw it."""
+
+    def __init__(self):
+        self.room = 0
+        self.more = asyncio.Event()
+
+    def credit(self, n: int) -> None:
+        self.room += n
+        self.more.set()
+
+    async def take(self, n: int) -> None:
+        while self.room <= 0:
+            self.more.clear()
+            await self.more.wait()
+        self.room -= n
 
 
 def _call_feed(dispatcher: "Dispatcher", call):
