@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import json
 import os
+import socket
 import time
 import urllib.parse
 
@@ -126,7 +127,36 @@ def test_a_client_that_leaves_cancels_its_request(running, cluster):
     assert stats.finished[OutputStatus.CANCELLED] == before + 1
 
 
+def test_an_answer_its_client_does_not_read_pauses_its_link_past_the_high_water_mark(running, cluster):
+    from leveret.server.web_links import HIGH_WATER
+
+    linked(cluster, running.fast)
+    links = cluster.server.dispatcher.web_links.by_function
+
+    def paused(d) -> list:
+        return [each for each in links.get(running.fast.object_id, {}).values() if each.paused_by is not None]
+
+    url = urllib.parse.urlsplit(running.fast.get_web_url())
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+    conn.sock = socket.socket()
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)   # (else loopback's may take all 32 MiB)
+    conn.sock.connect((url.hostname, url.port))
+    try:
+        conn.request("GET", url.path + "/flood")
+        response = conn.getresponse()   # its head; the body is not read for now
+        cluster.wait_for(paused, timeout=20)
+        (link,) = paused(None)
+        time.sleep(0.5)
+        held = link.paused_by._held
+        assert HIGH_WATER < held <= HIGH_WATER + (1 << 20)   # what came before the pause took effect, no more
+        assert len(response.read()) == 32 << 20   # then all of it, and the link reads again
+    finally:
+        conn.close()
+    cluster.wait_for(lambda d: link.paused_by is None and not link.requests)
+
+
 def test_a_link_that_ends_fails_what_ran_on_it_and_requests_go_as_inputs(running, cluster, monkeypatch):
+    """(Last: the function's containers keep no link after it.)"""
     linked(cluster, running.fast)
     links = cluster.server.dispatcher.web_links
     monkeypatch.setattr(links, "attach", lambda container_id, transport: None)   # no container gets a new one
