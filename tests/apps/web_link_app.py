@@ -37,11 +37,10 @@ async def _asgi(scope, receive, send):
             await asyncio.sleep(0.5)
         await send({"type": "http.response.body", "body": b""})
         return
-    if path == "/flood":   # 32 MiB in pieces, as fast as the app can send them
+    if path == "/flood":   # 32 MiB in pieces, as fast as the app can send them (its sends wait when held back)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         for _ in range(128):
             await send({"type": "http.response.body", "body": b"f" * (256 << 10), "more_body": True})
-            await asyncio.sleep(0)   # (without a pause, what it sends is one piece: asgi.py joins what is queued)
         await send({"type": "http.response.body", "body": b""})
         return
     if path == "/big":   # an answer past HTTP/2's first windows, in pieces

@@ -239,3 +239,34 @@ def test_an_asgi_apps_lifespan_shuts_down_when_the_container_stops():
     assert said == ["lifespan.startup"]
     asgi.shutdown_all(timeout=5)
     assert said == ["lifespan.startup", "lifespan.shutdown", "closed"] and not asgi._running
+
+
+def test_an_asgi_app_streaming_faster_than_its_answer_is_taken_waits_in_its_send():
+    """Its sends wait once WINDOW is queued and not taken; no item is more than WINDOW."""
+    made = []
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(128):   # 8 MiB, no await point of its own but send
+            await send({"type": "http.response.body", "body": b"z" * (64 << 10), "more_body": True})
+            made.append(1)
+        await send({"type": "http.response.body", "body": b""})
+
+    handle = web.handler(lambda: app, {"web_kind": "asgi", "max_inputs": "10"})
+
+    async def slow_client():
+        CURRENT_INPUT.set("in-slow")
+        sizes, made_then = [], None
+        async for item in handle({"type": "http", "path": "/", "headers": [], "query_string": b""}, b"", False):
+            if isinstance(item, bytes):
+                sizes.append(len(item))
+                if made_then is None:   # the first piece taken: the app runs on while this one waits
+                    await asyncio.sleep(0.2)
+                    made_then = len(made)
+        return sizes, made_then
+
+    sizes, made_then = asyncio.run(slow_client())
+    assert sum(sizes) == 8 << 20 and max(sizes) <= WINDOW + (64 << 10)
+    assert made_then * (64 << 10) <= 2 * WINDOW + (64 << 10)   # held back, not all 8 MiB made at once

@@ -5,7 +5,9 @@ the app once, its messages turned into the answer's items (web.py's docstring li
                the gateway sends (feeds.py) — asked for by a credit of WINDOW bytes, then one as
                each piece is read, so a 1 GiB upload is never held whole; then http.disconnect
                once the answer is sent. send(): http.response.start ─▶ (status, headers) item;
-               its body ─▶ bytes items (what is queued already goes as one piece)
+               its body ─▶ bytes items (what is queued already goes as one piece, up to WINDOW);
+               past WINDOW not yet taken, send() waits (an app streaming faster than its
+               client reads is held back, as a server's send awaits its socket)
     websocket  receive(): websocket.connect, then each message the client sends (feeds.py: b"t" +
                text, b"b" + bytes, b"c" + close code: the last) as websocket.receive / disconnect.
                As for a body, an int item is a credit: WINDOW bytes of messages once accepted, then
@@ -83,12 +85,13 @@ class Asgi:
                     continue
                 if not first:
                     raise RuntimeError("the ASGI app sent a body before http.response.start")
-                while not sent.empty():   # what came meanwhile goes as one piece
+                while not sent.empty() and len(value) < WINDOW:   # what came meanwhile goes as one piece
                     following = sent.get_nowait()
                     if not (isinstance(following, tuple) and following[0] == "body"):
                         pending = following
                         break
                     value += following[1]
+                session.took(len(value))
                 if value:
                     yield value
             if not first:
@@ -107,6 +110,14 @@ class _Http:
         self.sent, self.feed, self.body, self.more = sent, feed, body, more
         self.finished = asyncio.Event()
         self.request_sent = self.asked = False
+        self.queued = 0   # body bytes sent by the app and not yet taken as items
+        self.room = asyncio.Event()   # set while that is at most WINDOW: the app's send() waits for it
+        self.room.set()
+
+    def took(self, n: int) -> None:
+        self.queued -= n
+        if self.queued <= WINDOW:
+            self.room.set()
 
     async def receive(self) -> dict:
         if not self.request_sent:
@@ -128,7 +139,12 @@ class _Http:
         if message["type"] == "http.response.start":
             self.sent.put_nowait(("first", (int(message["status"]), kept(message.get("headers", ())))))
         elif message["type"] == "http.response.body":
-            self.sent.put_nowait(("body", bytes(message.get("body", b""))))
+            body = bytes(message.get("body", b""))
+            self.queued += len(body)
+            self.sent.put_nowait(("body", body))
+            if self.queued > WINDOW:   # its answer is not taken as fast as it is made: the app waits
+                self.room.clear()
+                await self.room.wait()
             if not message.get("more_body", False):
                 self.finished.set()
 

@@ -161,9 +161,14 @@ class LoopLink:
         self.running: dict = {}   # request id -> its task
         self.out: list = []   # frames for the next write
         self.transport = None
+        self.writable = None   # an asyncio.Event, cleared while the link's buffer is over its high-water mark
 
     def connection_made(self, transport) -> None:
+        import asyncio
+
         self.transport = transport
+        self.writable = asyncio.Event()
+        self.writable.set()
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -183,14 +188,15 @@ class LoopLink:
 
     def connection_lost(self, exc) -> None:
         self.transport = None
+        self.writable.set()
         for task in list(self.running.values()):
             task.cancel()
 
-    def pause_writing(self) -> None:
-        pass
+    def pause_writing(self) -> None:   # the gateway takes less than is sent: answers wait (the apps' sends, next)
+        self.writable.clear()
 
     def resume_writing(self) -> None:
-        pass
+        self.writable.set()
 
     async def _run(self, rid: int, args) -> None:
         import asyncio
@@ -199,6 +205,8 @@ class LoopLink:
         try:
             async for item in self.agen_fn(*args):
                 self._send(_item_frame(rid, item))
+                if not self.writable.is_set():
+                    await self.writable.wait()
             self._send(FRAME.pack(0, rid, DONE))
         except asyncio.CancelledError:
             self._send(FRAME.pack(9, rid, FAILED) + b"cancelled")
