@@ -35,7 +35,9 @@ FRAME = struct.Struct(">IIB")   # payload length, request id, kind (network orde
 REQUEST, BODY, BODY_END, CANCEL = 1, 2, 3, 4
 # container → gateway
 ITEM, BYTES, DONE, FAILED = 1, 2, 3, 4
-_DIRECT = struct.Struct(">IIB")   # the direct port's frame: length, id, name's length (or a reply's status)
+# the direct port's frame (_shared/direct_frames.py, which the bootstrap may not import): length, id,
+# a request's method name's length or a reply's status
+_DIRECT = struct.Struct(">IIB")
 SERVE = b"WebServe"
 
 

@@ -336,10 +336,15 @@ class _Window:
         self.room += n
         self.more.set()
 
-    async def take(self, n: int) -> None:
+    async def wait(self) -> int:
+        """The room there is, once there is some."""
         while self.room <= 0:
             self.more.clear()
             await self.more.wait()
+        return self.room
+
+    async def take(self, n: int) -> None:
+        await self.wait()
         self.room -= n
 
 
@@ -361,25 +366,20 @@ class _Upload:
 
     def __init__(self, feed, content):
         self.feed, self.content = feed, content
-        self.window = 0
-        self.more = asyncio.Event()
+        self.window = _Window()
         self.task: asyncio.Future | None = None
 
     def credit(self, n: int) -> None:
-        self.window += n
-        self.more.set()
+        self.window.credit(n)
         if self.task is None:
             self.task = asyncio.ensure_future(self._send())
 
     async def _send(self) -> None:
         while True:
-            while self.window <= 0:
-                self.more.clear()
-                await self.more.wait()
-            piece = await self.content.read(min(PIECE, self.window))
+            piece = await self.content.read(min(PIECE, await self.window.wait()))
             if not self.feed(piece, not piece) or not piece:
                 return
-            self.window -= len(piece)
+            self.window.room -= len(piece)
 
     def close(self) -> None:
         if self.task is not None:

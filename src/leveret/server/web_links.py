@@ -22,10 +22,10 @@ import asyncio
 import collections
 import itertools
 import logging
-import struct
 from typing import TYPE_CHECKING
 
 from .._shared.status import S
+from ..container.web_link import BODY, BODY_END, BYTES, CANCEL, DONE, FAILED, FRAME, REQUEST   # the protocol, both ends'
 from .model import Output
 
 if TYPE_CHECKING:
@@ -34,9 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("leveret.server")
 
-FRAME = struct.Struct(">IIB")   # payload length, request id, kind: container/web_link.py's
-REQUEST, BODY, BODY_END, CANCEL = 1, 2, 3, 4   # to the container
-ITEM, BYTES, DONE, FAILED = 1, 2, 3, 4         # from it
 HIGH_WATER = 4 << 20   # bytes of one answer held for its client before the link pauses
 MAX_PAYLOAD = 64 << 20
 
