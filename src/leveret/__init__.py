@@ -32,13 +32,13 @@ _PUBLIC = {
     "batched": "_concurrency", "concurrent": "_concurrency",
     "fastapi_endpoint": "web", "web_endpoint": "web", "asgi_app": "web", "wsgi_app": "web", "web_server": "web",
     "forward": "tunnel", "Tunnel": "tunnel",
+    "Sandbox": "sandbox", "ContainerProcess": "sandbox",
+    "SandboxTerminatedError": "exception", "SandboxTimeoutError": "exception",
 }
 
 # Modules named as Modal's (``from leveret.functions import FunctionCall``).
 _SUBMODULES = ("functions", "queue", "dict", "volume", "cloud_bucket_mount", "container_process", "cls", "app",
-               "image", "secret", "exception", "retries", "schedule", "web")
-# Modal's objects Leveret does not have yet, and what brings them.
-_LATER = {"Sandbox": "sandboxes", "ContainerProcess": "sandboxes"}
+               "image", "secret", "exception", "retries", "schedule", "web", "sandbox", "stream_type", "io_streams")
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 
@@ -53,8 +53,6 @@ def __getattr__(name: str):
         return value
     if name in _PUBLIC.values() or name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    if name in _LATER:
-        raise AttributeError(f"leveret.{name} is not available yet: it comes with {_LATER[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -182,6 +182,31 @@ async def replace_functions(app, app_id: str) -> None:
         _hydrated(fn, r, client)
 
 
+async def container_definition(client: Client, opts):
+    """What a container of these options runs on and with (a function's or a sandbox's): image,
+    resources, secrets (by id), volumes (looked up, or made, now: a missing one fails before
+    anything starts)."""
+    from ._wire import api_pb2 as pb
+    from .cloud_bucket_mount import CloudBucketMount
+    from .secret import secret_ids
+
+    d = pb.FunctionDefinition(
+        cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network,
+        secret_ids=await secret_ids(opts.secrets, client), cpu_request=opts.cpu_request,
+        memory_request_mb=opts.memory_request_mb, selector={"region": opts.region} if opts.region else {},
+        gpu_type=opts.gpu_type, gpu_count=opts.gpu_count, ephemeral_disk_mb=opts.ephemeral_disk_mb,
+        image=await _image_json(client, opts.image) if opts.image is not None else "")
+    for path, vol in opts.volumes:
+        if isinstance(vol, CloudBucketMount):   # its secret by id: the server gives its values to the worker only
+            d.bucket_mounts.add(path=path, bucket_name=vol.bucket_name, endpoint_url=vol.bucket_endpoint_url or "",
+                                key_prefix=vol.key_prefix or "", read_only=vol.read_only,
+                                secret_id=await vol._secret_id(client), force_path_style=vol.force_path_style)
+            continue
+        await vol._live(client)
+        d.volume_mounts.add(path=path, volume_id=vol.object_id, read_only=vol._read_only, sub_path=vol._sub_path)
+    return d
+
+
 def _web_endpoint(w):
     from ._wire import api_pb2 as pb
 
@@ -199,31 +224,17 @@ def _hydrated(fn, r, client) -> None:
 async def function_definition(client: Client, fn):
     """What the server needs to run ``fn``: its options, and its code uploaded as a mount."""
     from ._wire import api_pb2 as pb
-    from .secret import secret_ids
 
     raw = fn.get_raw_f()
     opts = fn._options
-    d = pb.FunctionDefinition(
+    d = await container_definition(client, opts)
+    d.MergeFrom(pb.FunctionDefinition(
         name=fn._name, is_generator=fn.is_generator, is_async=asyncio.iscoroutinefunction(raw),
-        scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0,
-        cpu=opts.cpu, memory_mb=opts.memory_mb, block_network=opts.block_network, timeout_s=opts.timeout,
-        secret_ids=await secret_ids(opts.secrets, client), cpu_request=opts.cpu_request, memory_request_mb=opts.memory_request_mb,
+        scaledown_window_s=opts.scaledown_window, max_containers=opts.max_containers or 0, timeout_s=opts.timeout,
         startup_timeout_s=opts.startup_timeout, min_containers=opts.min_containers,
         buffer_containers=opts.buffer_containers, max_inputs=opts.max_inputs, target_inputs=opts.target_inputs,
-        selector={"region": opts.region} if opts.region else {}, gpu_type=opts.gpu_type, gpu_count=opts.gpu_count,
-        ephemeral_disk_mb=opts.ephemeral_disk_mb, batch_max_size=opts.batch_max_size, batch_wait_ms=opts.batch_wait_ms,
-        schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else "",
-        image=await _image_json(client, opts.image) if opts.image is not None else "")
-    from .cloud_bucket_mount import CloudBucketMount
-
-    for path, vol in opts.volumes:   # looked up (or made) now: a missing one fails the run before anything starts
-        if isinstance(vol, CloudBucketMount):   # its secret by id: the server gives its values to the worker only
-            d.bucket_mounts.add(path=path, bucket_name=vol.bucket_name, endpoint_url=vol.bucket_endpoint_url or "",
-                                key_prefix=vol.key_prefix or "", read_only=vol.read_only,
-                                secret_id=await vol._secret_id(client), force_path_style=vol.force_path_style)
-            continue
-        await vol._live(client)
-        d.volume_mounts.add(path=path, volume_id=vol.object_id, read_only=vol._read_only, sub_path=vol._sub_path)
+        batch_max_size=opts.batch_max_size, batch_wait_ms=opts.batch_wait_ms,
+        schedule=json.dumps(opts.schedule.to_spec(), sort_keys=True) if opts.schedule is not None else ""))
     if opts.web is not None:
         d.web.CopyFrom(_web_endpoint(opts.web))
     for name, config in fn._web_methods.items():

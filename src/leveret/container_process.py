@@ -1,6 +1,5 @@
-"""Modal's ``modal.container_process``: its ContainerProcess comes with sandboxes."""
+"""Modal's ``modal.container_process``: a command run in a sandbox (sandbox.py)."""
 
-from ._later import missing
+from .sandbox import ContainerProcess
 
-__all__: list[str] = []
-__getattr__ = missing(__name__, {"ContainerProcess": "sandboxes"})
+__all__ = ["ContainerProcess"]

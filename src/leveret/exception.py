@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ._shared.errors import (AlreadyExistsError, AuthError, ConnectionError, Error, ExecutionError,  # noqa: A004
                              FunctionTimeoutError, InputCancellation, InvalidError, NotFoundError,
-                             NotImplementedOptionError, OutOfMemoryError, RemoteError, TimeoutError)
+                             NotImplementedOptionError, OutOfMemoryError, RemoteError, SandboxTerminatedError,
+                             SandboxTimeoutError, TimeoutError)
 
 __all__ = ["AlreadyExistsError", "AuthError", "ConnectionError", "Error", "ExecutionError", "FunctionTimeoutError",
            "InputCancellation", "InvalidError", "NotFoundError", "NotImplementedOptionError", "OutOfMemoryError",
-           "RemoteError", "TimeoutError"]
+           "RemoteError", "SandboxTerminatedError", "SandboxTimeoutError", "TimeoutError"]
 
 for _name in __all__:   # tracebacks and pickles name them as users import them
     globals()[_name].__module__ = __name__

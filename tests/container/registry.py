@@ -48,8 +48,8 @@ def start(directory: str, port: int, users: dict[str, str] | None = None) -> sub
     raise RuntimeError("the local docker-registry did not start")
 
 
-def tar_layer(entries: dict[str, bytes | None], compression: str = "gzip") -> tuple[bytes, str]:
-    """A layer from {path: content}; content None makes a directory."""
+def tar_layer(entries: dict[str, bytes | tuple | None], compression: str = "gzip") -> tuple[bytes, str]:
+    """A layer from {path: content}; content None makes a directory, (content, mode) a file of that mode."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         for path, content in entries.items():
@@ -58,7 +58,8 @@ def tar_layer(entries: dict[str, bytes | None], compression: str = "gzip") -> tu
                 info.type, info.mode = tarfile.DIRTYPE, 0o755
                 tar.addfile(info)
             else:
-                info.size, info.mode = len(content), 0o644
+                content, mode = content if isinstance(content, tuple) else (content, 0o644)
+                info.size, info.mode = len(content), mode
                 tar.addfile(info, io.BytesIO(content))
     return compress(raw.getvalue(), compression)
 

@@ -37,17 +37,19 @@ def test_enable_output_shows_a_runs_logs(capsys):
     assert not RunContext(app, show_logs=False).show_logs
 
 
-def test_modal_submodules_name_what_leveret_has_and_what_it_has_not_yet():
+def test_modal_submodules_name_what_leveret_has():
     from leveret.functions import Function, FunctionCall, gather  # noqa: F401
-    from leveret.exception import NotFoundError  # noqa: F401
+    from leveret.exception import NotFoundError, SandboxTimeoutError  # noqa: F401
     from leveret.cls import Cls  # noqa: F401
     from leveret.queue import Queue  # noqa: F401
     from leveret.volume import Volume  # noqa: F401
-    with pytest.raises(ImportError, match="ContainerProcess is not available yet: it comes with sandboxes"):
-        from leveret.container_process import ContainerProcess  # noqa: F401
+    from leveret.container_process import ContainerProcess
+    from leveret.io_streams import StreamReader, StreamWriter  # noqa: F401
+    from leveret.stream_type import StreamType  # noqa: F401
     from leveret.dict import Dict  # noqa: F401
-    with pytest.raises(AttributeError, match="leveret.Sandbox is not available yet"):
-        leveret.Sandbox
+    assert leveret.ContainerProcess is ContainerProcess and leveret.Sandbox.__module__ == "leveret.sandbox"
+    with pytest.raises(AttributeError, match="has no attribute 'Nothing'"):
+        leveret.Nothing
 
 
 def test_spawn_map_returns_once_stored_and_every_input_runs(running, cluster):

@@ -44,7 +44,7 @@ def test_crun_and_runc_share_the_config_and_verbs(host):
     crun, runc = CrunRuntime("/state", unified_hidden=True, **host), RuncRuntime("/state", **host)
     assert crun.config(spec()) == runc.config(spec())
     assert "seccomp" in runc.config(spec())["linux"]
-    assert runc.run_command(spec(), "/b") == ["/usr/bin/runc", "run", "--bundle", "/b", "ct-1"]
+    assert runc.run_command(spec(), "/b") == ["/usr/bin/runc", "run", "--bundle", "/b", "--pid-file=/b/pid", "ct-1"]
     assert crun.command("kill", "--all", "ct-1", "9") == ["/usr/bin/crun", "kill", "--all", "ct-1", "9"]
 
 
@@ -61,7 +61,7 @@ def test_runsc_gets_gvisors_flags_before_each_verb(host):
     runsc = RunscRuntime("/state", platform="ptrace", **host)
     flags = ["--host-uds=open", "--overlay2=none", "--platform=ptrace"]
     assert runsc.command("kill", "--all", "ct-1", "15") == ["/usr/bin/runsc", *flags, "kill", "--all", "ct-1", "15"]
-    assert runsc.run_command(spec(), "/b") == ["/usr/bin/runsc", *flags, "--network=host", "run", "--bundle", "/b", "ct-1"]
+    assert runsc.run_command(spec(), "/b") == ["/usr/bin/runsc", *flags, "--network=host", "run", "--bundle", "/b", "--pid-file=/b/pid", "ct-1"]
     assert RunscRuntime("/state", **host).command("delete", "ct-1") == [
         "/usr/bin/runsc", "--host-uds=open", "--overlay2=none", "delete", "ct-1"]   # the platform: runsc's default
     assert runsc.describe().startswith("runsc (gVisor, platform ptrace; cgroup ")

@@ -69,15 +69,23 @@ def test_every_command_to_a_worker_has_its_message():
                 m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
                 m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why"),
                 m.CancelInputs("ct-1", ["in-1", "in-2"]), m.ExecInput("ex-1", b"ls\n", rows=24, cols=80),
-                m.FeedInput("ct-1", "in-1", b"more", True)]
+                m.SignalExec("ex-1", 15), m.FeedInput("ct-1", "in-1", b"more", True)]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
     assert [w.WhichOneof("msg") for w in wire] == ["start", "inputs", "stop", "exec", "exec_cancel", "logs_stored",
-                                                   "reconciled", "previous_end", "disconnect", "cancel", "exec_input", "feed"]
+                                                   "reconciled", "previous_end", "disconnect", "cancel", "exec_input",
+                                                   "exec_signal", "feed"]
+    assert wire[-2].exec_signal == pb.ExecSignal(exec_id="ex-1", signal=15)
     assert wire[-1].feed == pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"more", end=True)
-    assert wire[-2].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
+    assert wire[-3].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
     assert wire[0].start == pb.ContainerAssignment(container_id="ct-1", function_id="fu-1", app_id="ap-1",
                                                    definition=pb.FunctionDefinition(name="f", module="mod"))
+    sandbox = convert.to_worker(m.StartContainer("ct-2", "sb-1", "ap-1", spec, sandbox=m.SandboxStart(
+        "sb-1", ["sleep", "1"], "/tmp", {"A": "1"}, 4096))).start.sandbox
+    assert sandbox == pb.SandboxStart(sandbox_id="sb-1", argv=["sleep", "1"], workdir="/tmp", env={"A": "1"}, window=4096)
+    exec_ = convert.to_worker(m.StartExec("ex-2", "ct-2", ["ls"], workdir="/w", timeout_s=2.0, window=8,
+                                          tool=True)).exec
+    assert (exec_.workdir, exec_.timeout_s, exec_.window, exec_.tool) == ("/w", 2.0, 8, True)
     assert wire[1].inputs == pb.InputBatch(container_id="ct-1", inputs=[
         pb.DispatchedInput(input_id="in-1", attempt=2, args=b"a", call_id="fc-1"),
         pb.DispatchedInput(input_id="in-2", attempt=1, args_blob_id="bl-1", call_id="fc-1")])

@@ -337,7 +337,7 @@ def test_mount_round_trip(store):
 def test_new_container_is_starting(store):
     store.add_container("ct-1", "fu-1", "ap-1", "wk-1")
     assert store.get_container("ct-1") == {"id": "ct-1", "function_id": "fu-1", "state": "starting",
-                                           "exit_code": None, "message": None, "phases": {}}
+                                           "exit_code": None, "message": None, "phases": {}, "app_id": "ap-1"}
 
 
 def test_container_phases_round_trip_and_survive_later_updates(store):

@@ -36,6 +36,14 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
     assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(
         exec_id="ex-1", container_id="ct-1", argv=["sh"], interactive=True, tty=True, env={"TERM": "xterm"}, rows=24,
         cols=80))) == m.Exec("ex-1", "ct-1", ["sh"], True, True, {"TERM": "xterm"}, 24, 80)
+    assert convert.from_server(pb.ServerToWorker(exec=pb.ExecStart(
+        exec_id="ex-1", container_id="ct-1", argv=["ls"], workdir="/w", timeout_s=2.0, window=8, tool=True))) == \
+        m.Exec("ex-1", "ct-1", ["ls"], workdir="/w", timeout_s=2.0, window=8, tool=True)
+    assert convert.from_server(pb.ServerToWorker(exec_signal=pb.ExecSignal(exec_id="ex-1", signal=15))) == \
+        m.SignalExec("ex-1", 15)
+    start = pb.ServerToWorker(start=pb.ContainerAssignment(container_id="ct-1", function_id="sb-1", sandbox=pb.SandboxStart(
+        sandbox_id="sb-1", argv=["sleep", "1"], workdir="/tmp", env={"A": "1"}, window=64)))
+    assert convert.from_server(start).sandbox == m.SandboxStart("sb-1", ["sleep", "1"], "/tmp", {"A": "1"}, 64)
     assert convert.from_server(pb.ServerToWorker(exec_input=pb.ExecInput(exec_id="ex-1", data=b"ls\n"))) == \
         m.ExecInput("ex-1", b"ls\n")
     assert convert.from_server(pb.ServerToWorker(feed=pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"x",

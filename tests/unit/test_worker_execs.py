@@ -14,7 +14,7 @@ from leveret.worker.runtime.process import ProcessHandle, ProcessRuntime
 
 
 def handle(tmp_path):
-    return ProcessHandle("ct-1", types.SimpleNamespace(stdout=None, stderr=None), str(tmp_path), dict(os.environ))
+    return ProcessHandle("ct-1", types.SimpleNamespace(stdout=None, stderr=None, stdin=None), str(tmp_path), dict(os.environ))
 
 
 def session(argv, **kw):

@@ -48,6 +48,15 @@ class FunctionTimeoutError(TimeoutError):
     """An input ran past its timeout (a builtin TimeoutError too, as Modal's)."""
 
 
+class SandboxTerminatedError(Error):
+    """The sandbox was terminated (Sandbox.terminate, `leveret container stop`, its app's stop)
+    before its command ended: what ``wait()`` raises, unless ``raise_on_termination=False``."""
+
+
+class SandboxTimeoutError(SandboxTerminatedError):
+    """The sandbox reached its timeout (or idle_timeout) and was terminated."""
+
+
 class InputCancellation(BaseException):
     """The input was cancelled (``FunctionCall.cancel()``, its app stopped, …): what waiting for its
     result raises, and what is raised inside its code if it was running. A BaseException, as

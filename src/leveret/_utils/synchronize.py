@@ -56,3 +56,10 @@ class synchronize:
         if obj is None:
             return self
         return _Bound(self._f, obj, self._gen)
+
+
+class synchronize_classmethod(synchronize):
+    """As ``synchronize``, for a classmethod: ``Sandbox.create(...)``, ``await Sandbox.create.aio(...)``."""
+
+    def __get__(self, obj, objtype=None):
+        return _Bound(self._f, objtype if objtype is not None else type(obj), self._gen)

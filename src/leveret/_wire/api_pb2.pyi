@@ -1015,18 +1015,41 @@ class ReconcileResult(_message.Message):
     def __init__(self, kept: _Optional[_Iterable[str]] = ..., stopped: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ContainerAssignment(_message.Message):
-    __slots__ = ("container_id", "function_id", "app_id", "definition", "container_token")
+    __slots__ = ("container_id", "function_id", "app_id", "definition", "container_token", "sandbox")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     function_id: str
     app_id: str
     definition: FunctionDefinition
     container_token: str
-    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ...) -> None: ...
+    sandbox: SandboxStart
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
+
+class SandboxStart(_message.Message):
+    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window")
+    class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    WORKDIR_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    workdir: str
+    env: _containers.ScalarMap[str, str]
+    window: int
+    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")
@@ -1059,7 +1082,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed", "exec_signal")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -1076,6 +1099,7 @@ class ServerToWorker(_message.Message):
     DIRECT_PORT_FIELD_NUMBER: _ClassVar[int]
     EXEC_INPUT_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
+    EXEC_SIGNAL_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -1092,7 +1116,8 @@ class ServerToWorker(_message.Message):
     direct_port: DirectPortGetResponse
     exec_input: ExecInput
     feed: InputFeed
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ...) -> None: ...
+    exec_signal: ExecSignal
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ..., exec_signal: _Optional[_Union[ExecSignal, _Mapping]] = ...) -> None: ...
 
 class ChunkStore(_message.Message):
     __slots__ = ("directory", "store_id")
@@ -1123,7 +1148,7 @@ class InputsCancel(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., input_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExecStart(_message.Message):
-    __slots__ = ("exec_id", "container_id", "argv", "interactive", "tty", "env", "rows", "cols")
+    __slots__ = ("exec_id", "container_id", "argv", "interactive", "tty", "env", "rows", "cols", "workdir", "timeout_s", "window", "tool")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1139,6 +1164,10 @@ class ExecStart(_message.Message):
     ENV_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     COLS_FIELD_NUMBER: _ClassVar[int]
+    WORKDIR_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    TOOL_FIELD_NUMBER: _ClassVar[int]
     exec_id: str
     container_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
@@ -1147,7 +1176,19 @@ class ExecStart(_message.Message):
     env: _containers.ScalarMap[str, str]
     rows: int
     cols: int
-    def __init__(self, exec_id: _Optional[str] = ..., container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., interactive: _Optional[bool] = ..., tty: _Optional[bool] = ..., env: _Optional[_Mapping[str, str]] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
+    workdir: str
+    timeout_s: float
+    window: int
+    tool: bool
+    def __init__(self, exec_id: _Optional[str] = ..., container_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., interactive: _Optional[bool] = ..., tty: _Optional[bool] = ..., env: _Optional[_Mapping[str, str]] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ..., workdir: _Optional[str] = ..., timeout_s: _Optional[float] = ..., window: _Optional[int] = ..., tool: _Optional[bool] = ...) -> None: ...
+
+class ExecSignal(_message.Message):
+    __slots__ = ("exec_id", "signal")
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    exec_id: str
+    signal: int
+    def __init__(self, exec_id: _Optional[str] = ..., signal: _Optional[int] = ...) -> None: ...
 
 class ExecInput(_message.Message):
     __slots__ = ("exec_id", "data", "eof", "rows", "cols", "ack")
@@ -1856,3 +1897,261 @@ class SecretRotateKeyResponse(_message.Message):
     secrets: int
     key_id: str
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class SandboxCreateRequest(_message.Message):
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    IDLE_TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    WORKDIR_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    PTY_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    sandbox_id: str
+    definition: FunctionDefinition
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    name: str
+    tags: _containers.ScalarMap[str, str]
+    timeout_s: float
+    idle_timeout_s: float
+    workdir: str
+    env: _containers.ScalarMap[str, str]
+    pty: bool
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ...) -> None: ...
+
+class SandboxCreateResponse(_message.Message):
+    __slots__ = ("sandbox_id",)
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    def __init__(self, sandbox_id: _Optional[str] = ...) -> None: ...
+
+class SandboxInfo(_message.Message):
+    __slots__ = ("sandbox_id", "app_id", "name", "tags", "state", "created_at", "container_id", "worker_id", "done", "exit_code", "reason", "detached", "ended_by")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETACHED_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    app_id: str
+    name: str
+    tags: _containers.ScalarMap[str, str]
+    state: str
+    created_at: float
+    container_id: str
+    worker_id: str
+    done: bool
+    exit_code: int
+    reason: str
+    detached: bool
+    ended_by: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., app_id: _Optional[str] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., state: _Optional[str] = ..., created_at: _Optional[float] = ..., container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., detached: _Optional[bool] = ..., ended_by: _Optional[str] = ...) -> None: ...
+
+class SandboxGetRequest(_message.Message):
+    __slots__ = ("sandbox_id", "app_name", "name")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    app_name: str
+    name: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., app_name: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class SandboxListRequest(_message.Message):
+    __slots__ = ("app_id", "tags", "include_done")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DONE_FIELD_NUMBER: _ClassVar[int]
+    app_id: str
+    tags: _containers.ScalarMap[str, str]
+    include_done: bool
+    def __init__(self, app_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., include_done: _Optional[bool] = ...) -> None: ...
+
+class SandboxListResponse(_message.Message):
+    __slots__ = ("sandboxes",)
+    SANDBOXES_FIELD_NUMBER: _ClassVar[int]
+    sandboxes: _containers.RepeatedCompositeFieldContainer[SandboxInfo]
+    def __init__(self, sandboxes: _Optional[_Iterable[_Union[SandboxInfo, _Mapping]]] = ...) -> None: ...
+
+class SandboxTerminateRequest(_message.Message):
+    __slots__ = ("sandbox_id",)
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    def __init__(self, sandbox_id: _Optional[str] = ...) -> None: ...
+
+class SandboxTerminateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SandboxTagsSetRequest(_message.Message):
+    __slots__ = ("sandbox_id", "tags")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    tags: _containers.ScalarMap[str, str]
+    def __init__(self, sandbox_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class SandboxTagsSetResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SandboxDetachRequest(_message.Message):
+    __slots__ = ("sandbox_id",)
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    def __init__(self, sandbox_id: _Optional[str] = ...) -> None: ...
+
+class SandboxDetachResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SandboxExecRequest(_message.Message):
+    __slots__ = ("sandbox_id", "exec_id", "argv", "workdir", "env", "secret_ids", "timeout_s", "pty", "tool")
+    class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    WORKDIR_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    SECRET_IDS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    PTY_FIELD_NUMBER: _ClassVar[int]
+    TOOL_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    exec_id: str
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    workdir: str
+    env: _containers.ScalarMap[str, str]
+    secret_ids: _containers.RepeatedScalarFieldContainer[str]
+    timeout_s: float
+    pty: bool
+    tool: bool
+    def __init__(self, sandbox_id: _Optional[str] = ..., exec_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., secret_ids: _Optional[_Iterable[str]] = ..., timeout_s: _Optional[float] = ..., pty: _Optional[bool] = ..., tool: _Optional[bool] = ...) -> None: ...
+
+class SandboxExecResponse(_message.Message):
+    __slots__ = ("exec_id",)
+    EXEC_ID_FIELD_NUMBER: _ClassVar[int]
+    exec_id: str
+    def __init__(self, exec_id: _Optional[str] = ...) -> None: ...
+
+class ProcessReadRequest(_message.Message):
+    __slots__ = ("process_id", "stream", "offset")
+    PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    process_id: str
+    stream: int
+    offset: int
+    def __init__(self, process_id: _Optional[str] = ..., stream: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ProcessReadResponse(_message.Message):
+    __slots__ = ("data", "offset", "eof")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    EOF_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    offset: int
+    eof: bool
+    def __init__(self, data: _Optional[bytes] = ..., offset: _Optional[int] = ..., eof: _Optional[bool] = ...) -> None: ...
+
+class ProcessWriteRequest(_message.Message):
+    __slots__ = ("process_id", "data", "offset", "eof")
+    PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    EOF_FIELD_NUMBER: _ClassVar[int]
+    process_id: str
+    data: bytes
+    offset: int
+    eof: bool
+    def __init__(self, process_id: _Optional[str] = ..., data: _Optional[bytes] = ..., offset: _Optional[int] = ..., eof: _Optional[bool] = ...) -> None: ...
+
+class ProcessWriteResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ProcessWaitRequest(_message.Message):
+    __slots__ = ("process_id", "timeout_s")
+    PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    process_id: str
+    timeout_s: float
+    def __init__(self, process_id: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class ProcessWaitResponse(_message.Message):
+    __slots__ = ("done", "exit_code", "reason", "ended_by")
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    done: bool
+    exit_code: int
+    reason: str
+    ended_by: str
+    def __init__(self, done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ...) -> None: ...
+
+class ProcessKillRequest(_message.Message):
+    __slots__ = ("process_id", "signal")
+    PROCESS_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    process_id: str
+    signal: int
+    def __init__(self, process_id: _Optional[str] = ..., signal: _Optional[int] = ...) -> None: ...
+
+class ProcessKillResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -332,6 +332,61 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
                 _registered_method=True)
+        self.SandboxCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxCreateResponse.FromString,
+                _registered_method=True)
+        self.SandboxGet = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxGet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxGetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
+                _registered_method=True)
+        self.SandboxList = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxListResponse.FromString,
+                _registered_method=True)
+        self.SandboxTerminate = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxTerminate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxTerminateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTerminateResponse.FromString,
+                _registered_method=True)
+        self.SandboxTagsSet = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxTagsSet',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxTagsSetRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTagsSetResponse.FromString,
+                _registered_method=True)
+        self.SandboxDetach = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxDetach',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxDetachRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxDetachResponse.FromString,
+                _registered_method=True)
+        self.SandboxExec = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxExec',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxExecRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxExecResponse.FromString,
+                _registered_method=True)
+        self.ProcessRead = channel.unary_stream(
+                '/leveret.v1.Leveret/ProcessRead',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ProcessReadRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ProcessReadResponse.FromString,
+                _registered_method=True)
+        self.ProcessWrite = channel.unary_unary(
+                '/leveret.v1.Leveret/ProcessWrite',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ProcessWriteRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ProcessWriteResponse.FromString,
+                _registered_method=True)
+        self.ProcessWait = channel.unary_unary(
+                '/leveret.v1.Leveret/ProcessWait',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ProcessWaitRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ProcessWaitResponse.FromString,
+                _registered_method=True)
+        self.ProcessKill = channel.unary_unary(
+                '/leveret.v1.Leveret/ProcessKill',
+                request_serializer=leveret_dot_v1_dot_api__pb2.ProcessKillRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.ProcessKillResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -693,6 +748,72 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SandboxCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxGet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxTerminate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxTagsSet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxDetach(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SandboxExec(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProcessRead(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProcessWrite(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProcessWait(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProcessKill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -990,6 +1111,61 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.VolumeCopy,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.SerializeToString,
+            ),
+            'SandboxCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxCreateResponse.SerializeToString,
+            ),
+            'SandboxGet': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxGet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxGetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.SerializeToString,
+            ),
+            'SandboxList': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxListResponse.SerializeToString,
+            ),
+            'SandboxTerminate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxTerminate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTerminateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxTerminateResponse.SerializeToString,
+            ),
+            'SandboxTagsSet': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxTagsSet,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTagsSetRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxTagsSetResponse.SerializeToString,
+            ),
+            'SandboxDetach': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxDetach,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxDetachRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxDetachResponse.SerializeToString,
+            ),
+            'SandboxExec': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxExec,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxExecRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxExecResponse.SerializeToString,
+            ),
+            'ProcessRead': grpc.unary_stream_rpc_method_handler(
+                    servicer.ProcessRead,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ProcessReadRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ProcessReadResponse.SerializeToString,
+            ),
+            'ProcessWrite': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProcessWrite,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ProcessWriteRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ProcessWriteResponse.SerializeToString,
+            ),
+            'ProcessWait': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProcessWait,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ProcessWaitRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ProcessWaitResponse.SerializeToString,
+            ),
+            'ProcessKill': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProcessKill,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.ProcessKillRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.ProcessKillResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -2587,6 +2763,303 @@ class Leveret:
             '/leveret.v1.Leveret/VolumeCopy',
             leveret_dot_v1_dot_api__pb2.VolumeCopyRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.VolumeCommitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxCreate',
+            leveret_dot_v1_dot_api__pb2.SandboxCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxGet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxGet',
+            leveret_dot_v1_dot_api__pb2.SandboxGetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxList',
+            leveret_dot_v1_dot_api__pb2.SandboxListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxTerminate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxTerminate',
+            leveret_dot_v1_dot_api__pb2.SandboxTerminateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxTerminateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxTagsSet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxTagsSet',
+            leveret_dot_v1_dot_api__pb2.SandboxTagsSetRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxTagsSetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxDetach(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxDetach',
+            leveret_dot_v1_dot_api__pb2.SandboxDetachRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxDetachResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxExec(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxExec',
+            leveret_dot_v1_dot_api__pb2.SandboxExecRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxExecResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProcessRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/leveret.v1.Leveret/ProcessRead',
+            leveret_dot_v1_dot_api__pb2.ProcessReadRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ProcessReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProcessWrite(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ProcessWrite',
+            leveret_dot_v1_dot_api__pb2.ProcessWriteRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ProcessWriteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProcessWait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ProcessWait',
+            leveret_dot_v1_dot_api__pb2.ProcessWaitRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ProcessWaitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProcessKill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/ProcessKill',
+            leveret_dot_v1_dot_api__pb2.ProcessKillRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.ProcessKillResponse.FromString,
             options,
             channel_credentials,
             insecure,

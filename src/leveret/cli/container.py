@@ -72,6 +72,11 @@ def exec(container_id: str, argv: tuple[str, ...], interactive: bool, tty: bool)
 
     `leveret container exec -it CT -- bash` opens a shell in it.
     """
+    run_and_exit(container_id, argv, interactive, tty)
+
+
+def run_and_exit(container_id: str, argv, interactive: bool, tty: bool) -> None:
+    """Run a command in a container, this terminal's its stdin (``interactive``, ``tty``); exit with its code."""
     from ..exception import Error
     from .terminal import run_in_container
 

@@ -19,6 +19,7 @@ COMMANDS = {
     "dashboard": ("dashboard", "dashboard"), "secret": ("secret", "secret"),
     "dict": ("dict", "dict_"), "queue": ("queue", "queue"),
     "volume": ("volume", "volume"), "serve": ("serve", "serve"), "shell": ("shell", "shell"),
+    "sandbox": ("sandbox", "sandbox"),
 }
 
 

@@ -94,6 +94,7 @@ class AppsAndFunctions:
             for ct in list(fn.containers.values()):
                 self.placement.stop(ct, reason)
             del self.functions[fn.function_id]
+        self.sandboxes.app_stopped(app_id, reason)
         for call_id in app.calls:
             self.calls.pop(call_id, None)
         self.writes.add(Store.stop_app, app_id, reason)

@@ -25,6 +25,7 @@ from .apps import AppsAndFunctions
 from .attempts import Attempts
 from .clock import SystemClock
 from .execs import ExecSessions
+from .sandboxes import Sandboxes
 from .expiry import Expiry
 from .placement import Placement
 from .routes import Routes
@@ -96,6 +97,7 @@ class Dispatcher(AppsAndFunctions):
         self.containers: dict[str, ContainerRec] = {}
         self.rng = random.Random()
         self.execs = ExecSessions()   # commands run in containers (execs.py)
+        self.sandboxes = Sandboxes(self)   # containers programs create and drive (sandboxes.py)
         self.series = Series()   # queue depth and containers over time, for the dashboard
         self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
         self._tick_handle = None   # the next periodic pass, on the clock
@@ -153,6 +155,7 @@ class Dispatcher(AppsAndFunctions):
             self.detached.pop(call.call_id, None)
             self.cancel_call(call, f"its client went away and did not come back within {REATTACH_GRACE_S:.0f} s")
         self.deployments.fire_due(now)
+        self.sandboxes.tick(now)
         for fn in list(self.functions.values()):
             self.placement.autoscale(fn, now)
         self.series.sample(now, self.functions.values())

@@ -146,6 +146,17 @@ class StartContainer(NamedTuple):
     secret_env: dict = {}   # its function's secrets' values: to this container's worker only
     registry_env: dict = {}   # its image's registry credentials (REGISTRY_USERNAME, REGISTRY_PASSWORD), the same way
     bucket_env: dict = {}     # its bucket mounts' credentials: {secret id: its values}, the same way
+    sandbox: "SandboxStart | None" = None   # a sandbox's container: its command (sandboxes.py)
+
+
+class SandboxStart(NamedTuple):
+    """A sandbox's command, run as its container's process."""
+
+    sandbox_id: str
+    argv: list        # empty: it sleeps until terminated
+    workdir: str = ""
+    env: dict = {}
+    window: int = 0   # output bytes its worker sends ahead of acks
 
 
 class SendInputs(NamedTuple):
@@ -181,6 +192,15 @@ class StartExec(NamedTuple):
     env: dict = {}
     rows: int = 0
     cols: int = 0
+    workdir: str = ""         # "": the container's
+    timeout_s: float = 0.0    # killed after this long; 0: no limit
+    window: int = 0           # output bytes sent ahead of acks; 0: EXEC_WINDOW
+    tool: bool = False        # argv is a command of the worker's static busybox
+
+
+class SignalExec(NamedTuple):
+    exec_id: str
+    signal: int
 
 
 class CancelExec(NamedTuple):

@@ -1,7 +1,7 @@
 """Containers: how many each function wants (the autoscaler), where they go (the scheduler), their
 start, stop and end, and what they use.
 
-    autoscale(fn) ─▶ autoscaler.decide(load) ─▶ _place: scheduler.schedule(snapshot of workers)
+    autoscale(fn) ─▶ autoscaler.decide(load) ─▶ place: scheduler.schedule(snapshot of workers)
         ─▶ start what is placed (a StartContainer to its worker); say why the rest wait, or
         fail the queue if no worker could ever hold one; evict others' idle containers for queued work
     on_event(ready) ─▶ the Dispatcher pumps inputs to it
@@ -58,6 +58,9 @@ class Placement:
         if ct is None:
             raise NotFound(f"no running container {container_id}: `leveret container list` shows them")
         n = len(ct.outstanding)
+        if ct.function.sandbox is not None:
+            self.d.sandboxes.terminate(ct.function.sandbox, "stopped with `leveret container stop`")
+            return n
         self.stop(ct, "stopped with `leveret container stop`")
         return n
 
@@ -75,8 +78,13 @@ class Placement:
         self.autoscale(fn, self.d.clock.time())
 
     def autoscale(self, fn: FunctionState, now: float) -> None:
-        if fn.function_id not in self.d.functions or self.d.apps[fn.app_id].state == "deploying":
-            return   # gone, or not live yet (min_containers start when it is published)
+        if fn.function_id not in self.d.functions:
+            return   # gone
+        if fn.sandbox is not None:   # one container, never scaled (sandboxes.py)
+            self.d.sandboxes.place(fn, now)
+            return
+        if self.d.apps[fn.app_id].state == "deploying":
+            return   # not live yet (min_containers start when it is published)
         d = fn.spec
         load = autoscaler.FunctionLoad(
             queued=fn.queued,
@@ -99,7 +107,7 @@ class Placement:
                 fn.pending = ""
             return
         if decision.start:
-            self._place(fn, decision.start, decision.reason, now)
+            self.place(fn, decision.start, decision.reason, now)
         if decision.stop:
             self.event(fn, now, decision.reason if not decision.start else f"stop {len(decision.stop)}: idle")
         for container_id in decision.stop:
@@ -113,7 +121,7 @@ class Placement:
     def snapshot(self) -> sched.Snapshot:
         return sched.Snapshot(tuple(w.node() for w in self.d.workers.values()))
 
-    def _place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
+    def place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
         """Ask the scheduler for ``n`` containers of ``fn``; start what it places, say why the rest wait."""
         if now < fn.hold_until:
             fn.pending = (f"starts are held back for {fn.hold_until - now:.1f} s more after {fn.crash_streak}"
@@ -158,6 +166,9 @@ class Placement:
         """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
         message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
                    " (leveret worker --server URL --token TOKEN)")
+        if fn.sandbox is not None:
+            self.d.sandboxes.unplaceable(fn, message)
+            return
         self._fail_queue(fn, message)
 
     def _fail_queue(self, fn: FunctionState, message: str) -> None:
@@ -182,7 +193,10 @@ class Placement:
                                                   self.d.container_token(ct.container_id),
                                                   self.d.secrets.env_of(fn.spec.secret_ids),
                                                   self.d.secrets.env_of((fn.spec.registry_secret,) if fn.spec.registry_secret else ()),
-                                                  {i: self.d.secrets.env_of((i,)) for i in fn.spec.bucket_secrets}))
+                                                  {i: self.d.secrets.env_of((i,)) for i in fn.spec.bucket_secrets},
+                                                  fn.sandbox.start if fn.sandbox is not None else None))
+        if fn.sandbox is not None:
+            self.d.sandboxes.placed(fn.sandbox, ct)
 
     def report_cold_start(self, ct: ContainerRec, now: float) -> None:
         """On a container's first output: its cold start, phase by phase (stored, and a verbose log line)."""
@@ -205,7 +219,8 @@ class Placement:
         stopping = sum(1 for c in self.d.containers.values() if c.stopping)
         idle = sorted(
             (c for c in self.d.containers.values()
-             if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None),
+             if c.ready and not c.stopping and not c.outstanding and c.function is not fn and c.idle_since is not None
+             and c.function.sandbox is None),
             key=lambda c: c.idle_since,
         )
         kept = {f.function_id: sum(1 for c in f.containers.values() if not c.stopping) for f in self.d.functions.values()}
@@ -257,13 +272,21 @@ class Placement:
             ct.ready_at = ct.idle_since = self.d.clock.time()
             ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
             self.d.writes.add(Store.update_container, ct.container_id, "ready", phases=ct.phases)
-            self.d.pump(fn)
+            if fn.sandbox is not None:
+                self.d.sandboxes.ready(fn.sandbox)
+            else:
+                self.d.pump(fn)
             return
         if ev.state not in (ContainerState.STOPPED, ContainerState.FAILED):
             return
         self._forget(ct)
         self.d.writes.add(Store.update_container, ct.container_id, ev.state.value, exit_code=ev.exit_code,
                           message=ev.message)
+        now = self.d.clock.time()
+        if fn.sandbox is not None:   # its end is the sandbox's: never started again, no crash loop
+            self.d.sandboxes.container_ended(ct, ev, worker_lost)
+            self._room_freed(fn, now)
+            return
         why = ev.message or f"container {ct.container_id} exited with code {ev.exit_code}"
         charged = self.d.attempts.after_container_end(ct, ev, worker_lost, why)
         if (ev.state is ContainerState.FAILED and not ct.ready and not ct.stopping and not worker_lost
@@ -274,7 +297,6 @@ class Placement:
             fn.queue.clear()
             fn.cancelled_in_queue = 0
             self.d.attempts.fail(queued, ct.container_id, why)
-        now = self.d.clock.time()
         if ev.state is ContainerState.FAILED or (not ct.stopping and ev.exit_code != 0):
             self.d.logs.system(fn.app_id, fn.name, ct.container_id, ev.message or f"container exited with code {ev.exit_code}")
             # A crash loop: containers that end by themselves, not under an input that is to blame
@@ -288,8 +310,11 @@ class Placement:
         else:   # an ordinary end, recorded (shown by `leveret run --verbose` and the dashboard)
             self.d.logs.system(fn.app_id, fn.name, ct.container_id,
                              f"container stopped ({ct.stop_reason or 'it exited'}; exit code {ev.exit_code})", verbose=True)
+        self._room_freed(fn, now)
+
+    def _room_freed(self, fn: FunctionState, now: float) -> None:
         for other in list(self.d.functions.values()):  # a freed slot may be what another function waits for
-            if other is fn or other.queued:
+            if other is fn or other.queued or (other.sandbox is not None and not other.containers):
                 self.autoscale(other, now)
                 self.d.pump(other)
 

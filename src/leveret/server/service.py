@@ -14,6 +14,7 @@ from .api.logs import LogsApi
 from .api.mounts import MountsApi
 from .api.objects import ObjectsApi
 from .api.queues import QueuesApi
+from .api.sandboxes import SandboxesApi
 from .api.secrets import SecretsApi
 from .api.tunnels import TunnelsApi
 from .api.volumes import VolumesApi
@@ -25,7 +26,8 @@ from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
 class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
-                     ObjectsApi, QueuesApi, SecretsApi, TunnelsApi, VolumesApi, WorkersApi, api_pb2_grpc.LeveretServicer):
+                     ObjectsApi, QueuesApi, SandboxesApi, SecretsApi, TunnelsApi, VolumesApi, WorkersApi,
+                     api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,
                  call_retention_s: float = DEFAULT_CALL_RETENTION_S):
         self.d = dispatcher

@@ -104,6 +104,7 @@ class FunctionState:
     retry_waiting: int = 0        # inputs waiting out a retry delay
     retired: bool = False         # replaced by a newer one of its name (`leveret serve` reloaded): its calls
                                   # finish, its containers stop once idle, nothing new finds it
+    sandbox: object = None        # a sandbox's own function (sandboxes.SandboxRec): one container, never scaled
 
     @property
     def name(self) -> str:

@@ -76,6 +76,7 @@ class WorkerRegistry:
         worker.down = True
         self.d.workers.pop(worker.worker_id, None)
         self.d.execs.worker_lost(worker)
+        self.d.sandboxes.worker_lost(worker)
         self.d.writes.add(Store.worker_disconnected, worker.worker_id)
         for ct in list(worker.containers):
             self.d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.FAILED, exit_code=-1,

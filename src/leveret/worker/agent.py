@@ -187,6 +187,15 @@ class Agent:
             session = self._execs.get(cmd.exec_id)
             if session is not None:
                 session.feed(cmd)
+            elif cmd.exec_id.startswith("sb-"):   # a sandbox's own command
+                task = next((t for t in self.tasks.values() if t.process is not None
+                             and t.process.start.sandbox_id == cmd.exec_id), None)
+                if task is not None:
+                    task.feed_process(cmd)
+        elif kind is m.SignalExec:
+            session = self._execs.get(cmd.exec_id)
+            if session is not None:
+                session.signal(cmd.signal)
         elif kind is m.CancelExec:
             session = self._execs.pop(cmd.exec_id, None)
             if session is not None:
@@ -223,7 +232,7 @@ class Agent:
         alive = [t for t in self.pool if t.task is not None and not t.task.done() and t.stop_requested is None
                  and getattr(getattr(t.handle, "proc", None), "returncode", None) is None and t.warm_image == image]
         warm = next((t for t in alive if t.writer is not None), None) or (alive[0] if alive else None)
-        if warm is not None and ContainerTask.can_be_warm(assignment.definition, image):
+        if warm is not None and assignment.sandbox is None and ContainerTask.can_be_warm(assignment.definition, image):
             self.pool.remove(warm)
             warm.assign(assignment)
             self.tasks[assignment.container_id] = warm
@@ -304,10 +313,13 @@ class Agent:
         self._outbox.put_nowait(m.ContainerEvent(container_id, state, exit_code, message, phases or {}, oom_killed,
                                                  timed_out_input, running_input))
 
+    def exec_output(self, exec_id: str, fields: dict) -> None:
+        self._outbox.put_nowait(m.ExecReport(exec_id, m.ExecOutput(**fields)))
+
     def _start_exec(self, start: m.Exec) -> None:
         """Run a command in one of this worker's containers (execs.py)."""
         def send(**fields) -> None:
-            self._outbox.put_nowait(m.ExecReport(start.exec_id, m.ExecOutput(**fields)))
+            self.exec_output(start.exec_id, fields)
 
         task = self.tasks.get(start.container_id)
         if task is not None and task.a is not None:   # what its function sees: its secrets (a warm container got them late)

@@ -82,6 +82,10 @@ class ContainerLog:
             if not chunk:
                 return
 
+    def pipe_text(self, fd: int, text: str) -> None:
+        """Text read off fd 1 or 2 by someone else (a sandbox's pipes go to its client first)."""
+        self._feed(fd + 10, text, "")
+
     def flush(self) -> None:
         """Before an output: the lines printed so far go first, and what was dropped is said now,
         not a second later, so the run's live logs have it before they end."""

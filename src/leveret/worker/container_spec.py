@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..container import protocol
 from ..container.preimport import ENV_PREIMPORT
-from .model import Definition
+from .model import Definition, SandboxStart
 from .runtime import ContainerSpec, Mount, NetworkSpec
 
 if TYPE_CHECKING:
@@ -100,3 +100,18 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
                          network=NetworkSpec("none" if d.block_network else "host"), pids_limit=pids_limit,
                          disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
                          cwd=image.workdir if image else "/")
+
+
+def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, argv: list[str], directory: str,
+                 image, gpus: list[int], pids_limit: int, volumes: list[Mount] = ()) -> ContainerSpec:
+    """What a sandbox's container starts: its command ``argv`` (as the runtime wraps it), in
+    ``sandbox.workdir`` (default: the image's), with the image's environment, its secrets' and its
+    own; stdin piped. No socket of the worker's is mounted into it: code in a sandbox makes no calls."""
+    env = {**(image.env if image is not None else {}), **d.secret_env, **sandbox.env}
+    if gpus:
+        env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+    cwd = sandbox.workdir or (image.workdir if image else "/")
+    return ContainerSpec(container_id, argv, env, sandbox.workdir or directory, list(volumes), cpu=d.cpu,
+                         memory_mb=d.memory_mb, network=NetworkSpec("none" if d.block_network else "host"),
+                         pids_limit=pids_limit, disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
+                         cwd=cwd, stdin=True)

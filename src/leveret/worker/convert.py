@@ -38,6 +38,10 @@ def _web(w: pb.WebEndpoint) -> tuple[tuple[str, str], ...]:
             ("startup_timeout", str(w.startup_timeout_s)))
 
 
+def _sandbox(s: pb.SandboxStart) -> m.SandboxStart:
+    return m.SandboxStart(s.sandbox_id, list(s.argv), s.workdir, dict(s.env), s.window)
+
+
 def _inputs(b: pb.InputBatch) -> m.Inputs:
     return m.Inputs(b.container_id, [(i.input_id, i.attempt, i.args, i.args_blob_id, i.call_id) for i in b.inputs])
 
@@ -45,12 +49,13 @@ def _inputs(b: pb.InputBatch) -> m.Inputs:
 FROM_SERVER = {
     "inputs": _inputs,
     "start": lambda a: m.Assignment(a.container_id, a.function_id, a.app_id, definition(a.definition),
-                                      a.container_token),
+                                      a.container_token, _sandbox(a.sandbox) if a.HasField("sandbox") else None),
     "stop": lambda s: m.Stop(s.container_id, s.reason),
     "cancel": lambda c: m.CancelInputs(c.container_id, list(c.input_ids)),
     "feed": lambda f: m.FeedInput(f.container_id, f.input_id, f.data, f.end),
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv), e.interactive, e.tty, dict(e.env), e.rows,
-                             e.cols),
+                             e.cols, e.workdir, e.timeout_s, e.window, e.tool),
+    "exec_signal": lambda e: m.SignalExec(e.exec_id, e.signal),
     "exec_input": lambda i: m.ExecInput(i.exec_id, i.data, i.eof, i.rows, i.cols, i.ack),
     "exec_cancel": m.CancelExec,
     "logs_stored": m.LogsStored,

@@ -9,6 +9,7 @@
                pipes or the terminal are not read meanwhile, so a command that writes faster than
                its client reads waits, as it would writing to a slow terminal)
     CancelExec, or the server lost ─▶ the task is cancelled: the command is killed (its terminal hung up)
+    SignalExec ─▶ a signal for the command itself; its timeout_s past ─▶ SIGKILL, and its end says so
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class ExecSession:
     def __init__(self, start: m.Exec, send: Callable[..., None]):
         self.start = start
         self._send_fields = send   # send(**ExecOutput's fields)
+        self.window = start.window or EXEC_WINDOW
+        self._timed_out = False
         self._unacked = 0   # output sent that its client has not taken yet
         self._room = asyncio.Event()   # set while that is under EXEC_WINDOW
         self._room.set()
@@ -42,7 +45,7 @@ class ExecSession:
         data = fields.get("data")
         if data:
             self._unacked += len(data)
-            if self._unacked >= EXEC_WINDOW:
+            if self._unacked >= self.window:
                 self._room.clear()
                 self._pause_terminal()
         self._send_fields(**fields)
@@ -52,8 +55,12 @@ class ExecSession:
         try:
             if handle is None:
                 raise RuntimeStartError(f"container {start.container_id} is not running on this worker")
-            self._running = running = await runtime.exec(handle, list(start.argv), stdin=start.interactive,
-                                                         tty=start.tty, env=start.env, size=(start.rows, start.cols))
+            argv = runtime.tool_command(list(start.argv)) if start.tool else list(start.argv)
+            self._running = running = await runtime.exec(handle, argv, stdin=start.interactive,
+                                                         tty=start.tty, env=start.env, size=(start.rows, start.cols),
+                                                         cwd=start.workdir)
+            if start.timeout_s > 0:
+                asyncio.get_running_loop().call_later(start.timeout_s, self._time_out)
             if running.pty is not None:
                 os.set_blocking(running.pty, False)
             for given in self._early:
@@ -70,7 +77,10 @@ class ExecSession:
                 code = await running.proc.wait()
                 await asyncio.wait((terminal,), timeout=_TAIL_S)   # background jobs may hold it open
                 terminal.cancel()
-            send(done=True, exit_code=code)
+            if self._timed_out:
+                send(done=True, exit_code=code, error=f"it ran past its timeout of {start.timeout_s:g} s and was killed")
+            else:
+                send(done=True, exit_code=code)
         except RuntimeStartError as exc:
             send(done=True, exit_code=-1, error=str(exc))
         except asyncio.CancelledError:
@@ -80,10 +90,19 @@ class ExecSession:
         finally:
             self._close()
 
+    def signal(self, sig: int) -> None:
+        if self._running is not None:
+            self._running.signal(sig)
+
+    def _time_out(self) -> None:
+        if self._running is not None and self._running.proc.returncode is None:
+            self._timed_out = True
+            self._running.signal(signal.SIGKILL)
+
     def feed(self, given: m.ExecInput) -> None:
         if given.ack:   # its client took that much of the output
             self._unacked = max(0, self._unacked - given.ack)
-            if self._unacked < EXEC_WINDOW and not self._room.is_set():
+            if self._unacked < self.window and not self._room.is_set():
                 self._room.set()
                 self._resume_terminal()
             if not (given.data or given.eof or given.rows):

@@ -2,9 +2,9 @@
 convert.py turns api.proto's messages into these and back; link.py (the stream) and rpc.py (the
 server's other calls) are the only modules that see protobuf.
 
-    server ─start─▶ Assignment (Definition)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
+    server ─start─▶ Assignment (Definition, SandboxStart)   ─inputs─▶ Inputs (of Input)   ─stop─▶ Stop
            ─cancel─▶ CancelInputs   ─feed─▶ FeedInput
-           ─exec─▶ Exec, ExecInput, CancelExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
+           ─exec─▶ Exec, ExecInput, CancelExec, SignalExec   ─logs_stored─▶ LogsStored   ─heartbeat_s─▶ HeartbeatEvery
            ─worker_id─▶ Registered   ─reconciled─▶ Reconciled   ─previous_end─▶ PreviousEnd
            ─chunk_store─▶ ChunkStoreAt   ─direct_port─▶ DirectPortAt   ─disconnect─▶ Disconnect
     worker ─▶ WorkerInfo (of Reported), Heartbeat, UsageReport (of Usage), Results, ContainerEvent
@@ -25,7 +25,7 @@ from .._shared.containers import ContainerEvent, ContainerState, ExecInput, Exec
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecInput", "ExecOutput", "ExecReport", "FeedInput", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
-    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "Stop",
+    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "SandboxStart", "SignalExec", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
 ]
 
@@ -93,6 +93,17 @@ class Assignment(NamedTuple):
     app_id: str
     definition: Definition
     token: str = ""   # the container's token: its calls (nested .remote, ...) are made with it (calls.py)
+    sandbox: "SandboxStart | None" = None   # a sandbox's container: its command, not a function
+
+
+class SandboxStart(NamedTuple):
+    """A sandbox's command, run as its container's process (sandbox_runner.py)."""
+
+    sandbox_id: str
+    argv: list        # empty: it sleeps until terminated
+    workdir: str = ""
+    env: dict = {}
+    window: int = 0   # output bytes sent ahead of the server's acks
 
 
 # One input for a container: (input_id, attempt, args, args_blob_id, call_id) — its pickled
@@ -138,6 +149,17 @@ class Exec(NamedTuple):
     env: dict = {}
     rows: int = 0
     cols: int = 0
+    workdir: str = ""     # "": the container's
+    timeout_s: float = 0.0   # killed after this long; 0: no limit
+    window: int = 0       # output bytes sent ahead of acks; 0: EXEC_WINDOW
+    tool: bool = False    # argv is a command of the worker's static busybox (a sandbox's files API)
+
+
+class SignalExec(NamedTuple):
+    """A signal for a running command's process."""
+
+    exec_id: str
+    signal: int
 
 
 class CancelExec(NamedTuple):

@@ -18,7 +18,7 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import preimport, protocol
-from . import container_calls, direct_handover
+from . import container_calls, direct_handover, sandbox_runner
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
@@ -78,6 +78,7 @@ class ContainerTask:
         self.warm_at = 0.0    # when a warm container was ready for a function
         self.failure = ""     # why the worker ended it: its code could not be loaded, it sent what cannot be read
         self._calls = None    # (the server's calls it was made on, rpc.ContainerCalls): calls()
+        self.process: sandbox_runner.SandboxProcess | None = None   # a sandbox's: its command's streams (sandbox_runner.py)
         if assignment is not None:
             self._bind(assignment)
 
@@ -87,7 +88,9 @@ class ContainerTask:
         self.logs.bind((assignment.app_id, assignment.definition.name, self.container_id), starting=self.writer is None)
         timeout = assignment.definition.timeout_s
         self.timer = (InputTimer(timeout, self._on_timeout, concurrent=assignment.definition.max_inputs > 1)
-                      if timeout > 0 else None)
+                      if timeout > 0 and assignment.sandbox is None else None)
+        if assignment.sandbox is not None:
+            self.process = sandbox_runner.SandboxProcess(assignment.sandbox, self._send_output, self.logs.pipe_text)
         self.assigned.set()
 
     @staticmethod
@@ -194,8 +197,8 @@ class ContainerTask:
         self.assigned.set()   # a warm container waiting for a function waits no more
         if self.writer is not None:
             self._write(protocol.Stop())
-        elif self.handle is not None:
-            self.handle.kill(signal.SIGKILL)
+        elif self.handle is not None:   # a sandbox's command is asked to end, as `docker stop` asks
+            self.handle.kill(signal.SIGTERM if self.process is not None else signal.SIGKILL)
         loop, grace = asyncio.get_running_loop(), self.agent.stop_grace_s
         loop.call_later(grace, self._signal, signal.SIGTERM)
         loop.call_later(2 * grace, self._signal, signal.SIGKILL)
@@ -229,10 +232,10 @@ class ContainerTask:
             os.makedirs(self.socket_dir, exist_ok=True)
             if self.a and self.a.definition.gpu_count:
                 self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
-            spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a else None
+            sandbox = self.a.sandbox if self.a else None
+            spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a and not sandbox else None
             phases["code"] = time.time() - t0
-            volume_mounts = await self._mount_volumes(phases)
-            volume_mounts += await self._mount_buckets(phases)
+            volume_mounts = await self._mount(phases, "volumes") + await self._mount(phases, "buckets")
             image = None
             if self.agent.runtime.needs_rootfs:
                 t_image = time.time()
@@ -242,50 +245,55 @@ class ContainerTask:
             elif self.a and self.a.definition.image:
                 raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
                                         " run them on an image=; run the worker as root with --runtime crun")
-            server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
-            t1 = time.time()
-            self.handle = await self.agent.runtime.start(container_spec(
-                self.container_id, self.a.definition if self.a else None,
-                bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
-                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
-                preimport=() if self.a else self.preimport))
-            t2 = time.time()
-            phases["runtime_start"] = t2 - t1
-            pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
-                     asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, STDERR))]
-            waiter = asyncio.ensure_future(self.handle.wait())
-            helpers += [*pipes, waiter]
-            if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
-                assigned = asyncio.ensure_future(self.assigned.wait())
-                helpers.append(assigned)
-                await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
-                assigned.cancel()
-            connected = asyncio.ensure_future(self.connected.wait())
-            helpers.append(connected)
-            startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
-            done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
-            if connected not in done:
-                connected.cancel()
-                message = self.failure
-                if waiter not in done:
-                    self.handle.kill(signal.SIGKILL)
-                    message = (f"container did not start within {startup_timeout:g} s (this includes importing"
-                               " the function's module: move slow set-up out of module scope, or allow more"
-                               " with @app.function(startup_timeout=...))")
-                exit_code = await waiter
-                failed = True
+            if sandbox is not None:
+                exit_code, message, pipes = await sandbox_runner.run(self, sandbox, image, volume_mounts, phases, helpers)
             else:
-                hello = self.hello
-                if self.warm_at:   # its start was paid before the function came: only loading counts
-                    phases = {"code": self._load_s}
+                server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
+                t1 = time.time()
+                self.handle = await self.agent.runtime.start(container_spec(
+                    self.container_id, self.a.definition if self.a else None,
+                    bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
+                    fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
+                    preimport=() if self.a else self.preimport))
+                t2 = time.time()
+                phases["runtime_start"] = t2 - t1
+                pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
+                         asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, STDERR))]
+                waiter = asyncio.ensure_future(self.handle.wait())
+                helpers += [*pipes, waiter]
+                if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
+                    assigned = asyncio.ensure_future(self.assigned.wait())
+                    helpers.append(assigned)
+                    await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
+                    assigned.cancel()
+                connected = asyncio.ensure_future(self.connected.wait())
+                helpers.append(connected)
+                startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
+                done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
+                if connected not in done:
+                    connected.cancel()
+                    message = self.failure
+                    if waiter not in done:
+                        self.handle.kill(signal.SIGKILL)
+                        message = (f"container did not start within {startup_timeout:g} s (this includes importing"
+                                   " the function's module: move slow set-up out of module scope, or allow more"
+                                   " with @app.function(startup_timeout=...))")
+                    exit_code = await waiter
+                    failed = True
                 else:
-                    phases["interpreter_start"] = max(0.0, hello.started_at - t2)
-                phases["imports"] = hello.ready_at - hello.import_started_at
-                self.agent.event(self.container_id, ContainerState.READY, phases=phases)
-                exit_code = await waiter
-                message = self.failure
+                    hello = self.hello
+                    if self.warm_at:   # its start was paid before the function came: only loading counts
+                        phases = {"code": self._load_s}
+                    else:
+                        phases["interpreter_start"] = max(0.0, hello.started_at - t2)
+                    phases["imports"] = hello.ready_at - hello.import_started_at
+                    self.agent.event(self.container_id, ContainerState.READY, phases=phases)
+                    exit_code = await waiter
+                    message = self.failure
             # Processes the function left behind die with the container and release its pipes.
             self.handle.kill(signal.SIGKILL)
+            if self.process is not None:
+                self.process.drain()
             _, unread = await asyncio.wait(pipes, timeout=PIPE_DRAIN_S)
             for p in unread:
                 p.cancel()
@@ -323,36 +331,36 @@ class ContainerTask:
         self.gpus = []
         self.agent.forget(self)
 
-    async def _mount_volumes(self, phases: dict) -> list:
-        """Its function's volumes, each filled into a directory of the worker's: their Mounts."""
-        mounts = self.a.definition.volume_mounts if self.a else ()
+    def _send_output(self, **fields) -> None:
+        """A piece of a sandbox's output, as the output of the exec named by its id."""
+        self.agent.exec_output(self.a.sandbox.sandbox_id, fields)
+
+    def feed_process(self, given) -> None:
+        """Stdin for a sandbox's command, or how much of its output was taken."""
+        if self.process is not None:
+            self.process.feed(given)
+
+    async def _mount(self, phases: dict, kind: str) -> list:
+        """Its function's volumes (``kind`` "volumes": each filled into a directory of the worker's) or
+        cloud buckets ("buckets": each mounted by s3fs on one): their Mounts."""
+        mounts = getattr(self.a.definition, kind[:-1] + "_mounts") if self.a else ()
         if not mounts:
             return []
         if not self.agent.runtime.needs_rootfs:
             raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
-                                    " mount volumes; run the worker as root with --runtime crun")
+                                    f" mount {'volumes' if kind == 'volumes' else 'cloud buckets'}; run the worker"
+                                    " as root with --runtime crun")
         t = time.time()
         try:
-            made = await self.agent.volumes.prepare(self.container_id, mounts, self.calls())
+            if kind == "volumes":
+                made = await self.agent.volumes.prepare(self.container_id, mounts, self.calls())
+            else:
+                made = await self.agent.buckets.prepare(self.container_id, mounts)
         except (CallRefused, VolumeError) as exc:
             raise RuntimeStartError(f"could not mount its volumes: {getattr(exc, 'message', None) or exc}") from None
-        phases["volumes"] = time.time() - t
-        return made
-
-    async def _mount_buckets(self, phases: dict) -> list:
-        """Its function's cloud buckets, each mounted by s3fs on a directory of the worker's: their Mounts."""
-        mounts = self.a.definition.bucket_mounts if self.a else ()
-        if not mounts:
-            return []
-        if not self.agent.runtime.needs_rootfs:
-            raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
-                                    " mount cloud buckets; run the worker as root with --runtime crun")
-        t = time.time()
-        try:
-            made = await self.agent.buckets.prepare(self.container_id, mounts)
         except BucketError as exc:
             raise RuntimeStartError(str(exc)) from None
-        phases["buckets"] = time.time() - t
+        phases[kind] = time.time() - t
         return made
 
     def _calls_or_none(self):

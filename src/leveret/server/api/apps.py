@@ -80,10 +80,9 @@ class AppsApi:
     async def AppLookup(self, request, context):
         if request.name_or_id.startswith("ct-"):   # a container's app (leveret container logs)
             ct = await self.reads.run(Store.get_container, request.name_or_id)
-            fn = await self.reads.run(Store.get_function, ct["function_id"]) if ct else None
-            if fn is None:
+            if ct is None:
                 await context.abort(grpc.StatusCode.NOT_FOUND, f"no container {request.name_or_id}: `leveret container list`")
-            request = pb.AppLookupRequest(name_or_id=fn[0])
+            request = pb.AppLookupRequest(name_or_id=ct["app_id"])
         live = self.d.find_live_app(request.name_or_id)
         app = {"id": live.app_id, "name": live.name, "state": live.state} if live is not None else \
             await self.reads.run(Store.find_app, request.name_or_id)

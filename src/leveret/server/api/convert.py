@@ -180,8 +180,13 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
     for b in d.bucket_mounts:   # and a bucket's to the worker that mounts it: never the container's environment
         if b.secret_id:
             b.secret_env.update(c.bucket_env[b.secret_id])
-    return pb.ServerToWorker(start=pb.ContainerAssignment(container_id=c.container_id, function_id=c.function_id,
-                                                          app_id=c.app_id, definition=d, container_token=c.token))
+    start = pb.ContainerAssignment(container_id=c.container_id, function_id=c.function_id, app_id=c.app_id,
+                                   definition=d, container_token=c.token)
+    if c.sandbox is not None:
+        s = c.sandbox
+        start.sandbox.CopyFrom(pb.SandboxStart(sandbox_id=s.sandbox_id, argv=s.argv, workdir=s.workdir, env=s.env,
+                                               window=s.window))
+    return pb.ServerToWorker(start=start)
 
 
 TO_WORKER = {
@@ -194,7 +199,9 @@ TO_WORKER = {
                                                                 data=c.data, end=c.end)),
     m.StartExec: lambda c: pb.ServerToWorker(exec=pb.ExecStart(
         exec_id=c.exec_id, container_id=c.container_id, argv=c.argv, interactive=c.interactive, tty=c.tty, env=c.env,
-        rows=c.rows, cols=c.cols)),
+        rows=c.rows, cols=c.cols, workdir=c.workdir, timeout_s=c.timeout_s, window=c.window,
+        tool=c.tool)),
+    m.SignalExec: lambda c: pb.ServerToWorker(exec_signal=pb.ExecSignal(exec_id=c.exec_id, signal=c.signal)),
     m.ExecInput: lambda c: pb.ServerToWorker(exec_input=pb.ExecInput(exec_id=c.exec_id, data=c.data, eof=c.eof,
                                                                      rows=c.rows, cols=c.cols, ack=c.ack)),
     m.CancelExec: lambda c: pb.ServerToWorker(exec_cancel=c.exec_id),

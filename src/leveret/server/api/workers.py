@@ -107,7 +107,9 @@ class WorkersApi:
                     if event is not None:
                         d.placement.on_event(event, worker=worker)
                 elif kind == "exec_output":
-                    d.execs.output(*convert.exec_output(msg.exec_output), worker)
+                    exec_id, out = convert.exec_output(msg.exec_output)
+                    if not d.sandboxes.output(exec_id, out, worker):
+                        d.execs.output(exec_id, out, worker)
                 elif kind == "usage":
                     d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off

@@ -312,12 +312,12 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
 
     def get_container(self, container_id: str) -> dict | None:
         row = self._execute(
-            "SELECT id, function_id, state, exit_code, message, phases FROM containers WHERE id = ?", (container_id,)
-        ).fetchone()
+            "SELECT id, function_id, state, exit_code, message, phases, app_id FROM containers WHERE id = ?",
+            (container_id,)).fetchone()
         if row is None:
             return None
         return {"id": row[0], "function_id": row[1], "state": row[2], "exit_code": row[3],
-                "message": row[4], "phases": json.loads(row[5]) if row[5] else {}}
+                "message": row[4], "phases": json.loads(row[5]) if row[5] else {}, "app_id": row[6]}
 
     # ------------------------------------------------------------------ blobs and mounts
 

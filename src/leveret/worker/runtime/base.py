@@ -81,6 +81,7 @@ class ContainerSpec:
     cwd: str = "/"               # working directory inside an image
     upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
     disk_mb: int = 0             # size of its writable layer and /tmp (ephemeral_disk=); 0 = the runtime's default
+    stdin: bool = False          # its stdin is a pipe (ContainerHandle.stdin), not /dev/null: a sandbox's
 
     @property
     def needs_isolation(self) -> list[str]:
@@ -133,7 +134,12 @@ class ContainerHandle(abc.ABC):
     container_id: str
     stdout: asyncio.StreamReader
     stderr: asyncio.StreamReader
+    stdin: asyncio.StreamWriter | None = None   # with ContainerSpec.stdin
     oom_killed: bool = False   # known after wait(): it ended because it hit its memory limit
+
+    async def started(self) -> None:
+        """Wait until the container exists (commands can be run in it): at once unless the runtime
+        makes it after start() returns."""
 
     @abc.abstractmethod
     async def wait(self) -> int:
@@ -147,10 +153,28 @@ class ContainerHandle(abc.ABC):
 @dataclasses.dataclass
 class ExecProcess:
     """A command started in a container. ``pty``: the master end of its terminal (tty), whose
-    output is the command's; ``proc``'s own pipes then carry only what the runtime says."""
+    output is the command's; ``proc``'s own pipes then carry only what the runtime says.
+    ``pid_file``: where the runtime wrote the command's own pid (the host's number), when ``proc``
+    is the runtime's process rather than the command."""
 
     proc: asyncio.subprocess.Process
     pty: int | None = None
+    pid_file: str = ""
+
+    def signal(self, sig: int) -> None:
+        """Send ``sig`` to the command itself (not to what runs it); nothing if it ended."""
+        pid = self.proc.pid
+        if self.pid_file:
+            try:
+                with open(self.pid_file) as f:
+                    pid = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                return
+        if pid > 0 and self.proc.returncode is None:
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def set_window(fd: int, rows: int, cols: int) -> None:
@@ -171,6 +195,20 @@ class ContainerRuntime(abc.ABC):
     needs_rootfs = False    # True: start() needs spec.rootfs (an image)
     disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
 
+    def tool_command(self, argv: list[str]) -> list[str]:
+        """``argv`` as a command of a static busybox (a sandbox's files API: any image, no shell in it needed)."""
+        import shutil
+
+        busybox = shutil.which("busybox")
+        if busybox is None:
+            raise RuntimeStartError("a sandbox's files are reached with busybox, which this worker's host lacks:"
+                                    " apt-get install busybox-static")
+        return [busybox, *argv]
+
+    def sandbox_command(self, argv: list[str]) -> list[str]:
+        """The argv that runs a sandbox's command (empty: one that sleeps until it is terminated)."""
+        return list(argv) or ["sleep", "2147483647"]
+
     def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
         """The argv that runs the bootstrap in a container, and environment it needs for that."""
         return [sys.executable, BOOTSTRAP_PATH], {"PYTHONPATH": os.path.dirname(LEVERET_PACKAGE)}
@@ -184,11 +222,11 @@ class ContainerRuntime(abc.ABC):
         """Release everything the container held (bundle, mounts, cgroups). Idempotent."""
 
     async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
-                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> "ExecProcess":
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0), cwd: str = "") -> "ExecProcess":
         """Start ``argv`` inside a running container (its namespaces, root, cgroup and environment,
-        plus ``env``): with stdout and stderr piped, and stdin if ``stdin``; or with all three on a new
-        pseudo-terminal, its controlling terminal, if ``tty``, of ``size`` (rows, columns) if given.
-        Raise RuntimeStartError if it cannot."""
+        plus ``env``; in ``cwd`` if given, else its working directory): with stdout and stderr piped,
+        and stdin if ``stdin``; or with all three on a new pseudo-terminal, its controlling terminal,
+        if ``tty``, of ``size`` (rows, columns) if given. Raise RuntimeStartError if it cannot."""
         raise RuntimeStartError(f"the {self.name} runtime cannot run commands in containers")
 
     def stats(self, handle: ContainerHandle) -> ContainerStats | None:

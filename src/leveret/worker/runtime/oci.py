@@ -42,7 +42,9 @@ from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
 TINI = "/usr/bin/tini-static"           # PID 1 in every container: forwards signals, reaps zombies
+BUSYBOX = "/bin/busybox"                # static (Debian's busybox-static): sandboxes' sleep and file tools, any image
 HOST_FILES = ["/etc/resolv.conf", "/etc/ssl/certs/ca-certificates.crt"]
+PID_FILE = "pid"                        # in a bundle: the runtime writes its init's pid there once it is created
 HIDE_UNIFIED = 'mount -t tmpfs tmpfs /sys/fs/cgroup/unified && exec "$0" "$@"'
 
 log = logging.getLogger("leveret.worker")
@@ -82,6 +84,14 @@ class OciHandle(ContainerHandle):
         self.proc = proc
         self.stdout = proc.stdout
         self.stderr = proc.stderr
+        self.stdin = proc.stdin
+
+    async def started(self) -> None:
+        """Once the runtime has made the container (its pid file written): commands can be run in it."""
+        delay, path = 0.0005, os.path.join(self.bundle, PID_FILE)
+        while not os.path.exists(path) and self.proc.returncode is None:
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 0.02)
 
     async def wait(self) -> int:
         code = await self.proc.wait()
@@ -150,7 +160,7 @@ class OciRuntime(ContainerRuntime):
             Mount(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret"),
             Mount(_cloudpickle_dir(), f"{RUNTIME_DIR}/lib/cloudpickle"),
             Mount(TINI, f"{RUNTIME_DIR}/init"),
-        ]
+        ] + ([Mount(BUSYBOX, f"{RUNTIME_DIR}/busybox")] if _static(BUSYBOX) else [])
 
     def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
         """config.json for ``spec``, its ``devices`` read from the host."""
@@ -167,10 +177,22 @@ class OciRuntime(ContainerRuntime):
 
     def run_command(self, spec: ContainerSpec, bundle: str) -> list[str]:
         """The command that runs ``spec``'s bundle in the foreground."""
-        return self.command("run", "--bundle", bundle, spec.container_id)
+        return self.command("run", "--bundle", bundle, f"--pid-file={os.path.join(bundle, PID_FILE)}", spec.container_id)
 
     def describe(self) -> str:
         return f"{self.name} (cgroup {self.cgroup_mode})"
+
+    def sandbox_command(self, argv: list[str]) -> list[str]:
+        if argv:
+            return [f"{RUNTIME_DIR}/init", "--", *argv]
+        return [f"{RUNTIME_DIR}/init", "--", *self.tool_command(["sleep", "2147483647"])]
+
+    def tool_command(self, argv: list[str]) -> list[str]:
+        if not _static(BUSYBOX):
+            raise RuntimeStartError(f"sandboxes need a static busybox (to sleep without a command, and for their"
+                                    f" files API), and {BUSYBOX} is not one: apt-get install busybox-static on the"
+                                    " worker")
+        return [f"{RUNTIME_DIR}/busybox", *argv]
 
     def bootstrap_command(self) -> tuple[list[str], dict[str, str]]:
         inside = BOOTSTRAP_PATH.replace(LEVERET_PACKAGE, f"{RUNTIME_DIR}/lib/leveret", 1)
@@ -202,7 +224,7 @@ class OciRuntime(ContainerRuntime):
                 json.dump(self.config(spec, devices), f)
             proc = await asyncio.create_subprocess_exec(
                 *self.run_command(spec, bundle),
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                stdin=asyncio.subprocess.PIPE if spec.stdin else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 start_new_session=True)
         except (OSError, RuntimeStartError) as exc:
             await self._cleanup(spec.container_id, bundle)
@@ -216,15 +238,17 @@ class OciRuntime(ContainerRuntime):
         await self._cleanup(handle.container_id, handle.bundle)
 
     async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
-                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> ExecProcess:
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0), cwd: str = "") -> ExecProcess:
         assert isinstance(handle, OciHandle)
         if tty and not self.exec_terminal:
             raise RuntimeStartError(f"{self.name} gives a command a terminal only when it lets go of it, losing its"
                                     " exit code: run the worker with --runtime crun for `leveret shell` and `exec -t`")
         # With an environment of its own (a function's secrets), the command is a process file the
         # runtime reads, private to the worker: never on a command line, which any user of the host sees.
-        process = _process_file(handle.bundle, argv, env, tty) if env else None
-        flags, argv = ([f"--process={process}"], []) if process else ([], argv)
+        process = _process_file(handle.bundle, argv, env, tty, cwd) if env else None
+        flags, argv = ([f"--process={process}"], []) if process else ([f"--cwd={cwd}"] if cwd else [], argv)
+        pid_file = os.path.join(handle.bundle, f"pid-{os.urandom(6).hex()}")   # the command's own pid
+        flags.append(f"--pid-file={pid_file}")
         pipe = asyncio.subprocess.PIPE
         if not tty:
             try:
@@ -234,8 +258,8 @@ class OciRuntime(ContainerRuntime):
             except BaseException:
                 _remove(process)
                 raise
-            _remove_when_done(proc, process)
-            return ExecProcess(proc)
+            _remove_when_done(proc, process, pid_file)
+            return ExecProcess(proc, pid_file=pid_file)
         # The runtime makes the terminal inside the container (its /dev/pts) and hands its master
         # end over a unix socket of ours.
         with tempfile.TemporaryDirectory(prefix="leveret-tty-") as d, \
@@ -252,11 +276,11 @@ class OciRuntime(ContainerRuntime):
             except BaseException:
                 _remove(process)
                 raise
-            _remove_when_done(proc, process)
+            _remove_when_done(proc, process, pid_file)
             master = await _receive_terminal(listener, proc)
         if all(size):   # (the command may have started a moment before)
             set_window(master, *size)
-        return ExecProcess(proc, master)
+        return ExecProcess(proc, master, pid_file)
 
     def stats(self, handle: ContainerHandle) -> ContainerStats:
         """From the container's cgroups: its processes' leaf while it runs, else its own."""
@@ -326,7 +350,17 @@ class CrunRuntime(OciRuntime):
         return cmd
 
 
-def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool) -> str:
+def _static(path: str) -> bool:
+    """Whether ``path`` is an executable that needs no shared library (it runs in any image)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False
+    return head.startswith(b"\x7fELF") and b"/ld-linux" not in head and b"ld-musl" not in head
+
+
+def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool, cwd: str = "") -> str:
     """An OCI process for ``exec --process``: the container's own (its user, working directory,
     capabilities, limits) running ``argv``, ``env`` over its environment; in a file only the
     worker's user may read, beside the container's bundle, removed once the command ends."""
@@ -334,6 +368,8 @@ def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool) 
         process = json.load(f)["process"]
     own = dict(item.partition("=")[::2] for item in process.get("env", []))
     process.update(args=list(argv), env=[f"{k}={v}" for k, v in {**own, **env}.items()], terminal=tty)
+    if cwd:
+        process["cwd"] = cwd
     process.pop("consoleSize", None)
     fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=bundle)   # (mode 0600)
     with os.fdopen(fd, "w") as f:
@@ -341,17 +377,17 @@ def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool) 
     return path
 
 
-def _remove(path: str | None) -> None:
-    if path:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+def _remove(*paths: str | None) -> None:
+    for path in paths:
+        if path:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
-def _remove_when_done(proc: asyncio.subprocess.Process, path: str | None) -> None:
-    if path:
-        asyncio.ensure_future(proc.wait()).add_done_callback(lambda _: _remove(path))
+def _remove_when_done(proc: asyncio.subprocess.Process, *paths: str | None) -> None:
+    asyncio.ensure_future(proc.wait()).add_done_callback(lambda _: _remove(*paths))
 
 
 async def _receive_terminal(listener: socket.socket, proc: asyncio.subprocess.Process) -> int:

@@ -24,6 +24,7 @@ class ProcessHandle(ContainerHandle):
         self.cwd, self.env = cwd, env or {}   # what a command run "inside" it gets
         self.stdout = proc.stdout
         self.stderr = proc.stderr
+        self.stdin = proc.stdin
 
     async def wait(self) -> int:
         return await self.proc.wait()
@@ -55,7 +56,7 @@ class ProcessRuntime(ContainerRuntime):
                 *spec.argv,
                 cwd=spec.workdir,
                 env=env,
-                stdin=asyncio.subprocess.DEVNULL,
+                stdin=asyncio.subprocess.PIPE if spec.stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
@@ -65,7 +66,7 @@ class ProcessRuntime(ContainerRuntime):
         return ProcessHandle(spec.container_id, proc, spec.workdir, env)
 
     async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
-                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0)) -> ExecProcess:
+                   env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0), cwd: str = "") -> ExecProcess:
         assert isinstance(handle, ProcessHandle)
         pipe, master, slave = asyncio.subprocess.PIPE, None, None
         if tty:
@@ -74,7 +75,7 @@ class ProcessRuntime(ContainerRuntime):
                 set_window(master, *size)
         try:   # no namespaces to enter: the container's directory and environment
             proc = await asyncio.create_subprocess_exec(
-                *argv, cwd=handle.cwd or None, env={**handle.env, **(env or {})},
+                *argv, cwd=cwd or handle.cwd or None, env={**handle.env, **(env or {})},
                 stdin=slave if tty else pipe if stdin else asyncio.subprocess.DEVNULL,
                 stdout=slave if tty else pipe, stderr=slave if tty else pipe,
                 start_new_session=not tty, preexec_fn=take_terminal if tty else None)

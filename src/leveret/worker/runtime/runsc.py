@@ -17,8 +17,10 @@ told some things through flags rather than config.json, and needs less of the co
 
 from __future__ import annotations
 
+import os
+
 from .base import ContainerSpec, DeviceNode
-from .oci import OciRuntime
+from .oci import PID_FILE, OciRuntime
 
 NETWORK_FLAG = {"host": "host", "none": "none"}   # a NetworkSpec's mode -> runsc's --network
 
@@ -43,7 +45,7 @@ class RunscRuntime(OciRuntime):
 
     def run_command(self, spec: ContainerSpec, bundle: str) -> list[str]:
         return [self.path, *self.flags(), f"--network={NETWORK_FLAG[spec.network.mode]}",
-                "run", "--bundle", bundle, spec.container_id]
+                "run", "--bundle", bundle, f"--pid-file={os.path.join(bundle, PID_FILE)}", spec.container_id]
 
     def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
         config = super().config(spec, devices)

@@ -1,0 +1,411 @@
+"""``Sandbox``: a container a program creates, drives and throws away, as Modal's ``modal.Sandbox``.
+
+    app = leveret.App.lookup("agents", create_if_missing=True)
+    sb = leveret.Sandbox.create("python3", "-c", "print(1)", app=app, image=leveret.Image.debian_slim())
+    sb.wait(); sb.stdout.read()                       # "1\\n"; sb.returncode == 0
+    sb = leveret.Sandbox.create(app=app)              # no command: it sleeps until terminated
+    p = sb.exec("bash", "-c", "cat; echo done >&2")   # a ContainerProcess
+    p.stdin.write(b"hi"); p.stdin.write_eof(); p.stdin.drain()
+    for line in p.stdout: ...                         # as it comes; p.stderr likewise
+    p.wait(); p.returncode; p.kill()                  # kill: beyond Modal, that process alone
+    sb.terminate(); sb.poll()
+
+Every method has an ``.aio`` form. The server holds each process's output until it is read (a
+window of 16 MiB: a command printing more than that, unread, waits for a reader, as on a pipe);
+what is read is gone, so ``Sandbox.from_id`` in another program reads what nobody read yet.
+"""
+
+from __future__ import annotations
+
+
+from ._shared.names import check_object_name
+from ._utils.synchronize import synchronize, synchronize_classmethod
+from .exception import (InvalidError, NotImplementedOptionError, SandboxTerminatedError, SandboxTimeoutError)
+from .io_streams import STDERR, STDOUT, StreamReader, StreamWriter
+from .stream_type import StreamType
+
+DEFAULT_TIMEOUT = 300
+ARG_MAX_BYTES = 2 ** 16   # Modal's cap on a command's arguments
+
+# option -> what brings it (refused while set, never ignored)
+_NOT_YET = {
+    "network_file_systems": "network file systems (use volumes=)",
+    "cloud": "cloud placement",
+    "cidr_allowlist": "sandbox network policy",
+    "outbound_cidr_allowlist": "sandbox network policy",
+    "outbound_domain_allowlist": "sandbox network policy",
+    "inbound_cidr_allowlist": "sandbox network policy",
+    "outbound_policy": "sandbox network policy",
+    "encrypted_ports": "sandbox tunnels",
+    "h2_ports": "sandbox tunnels",
+    "unencrypted_ports": "sandbox tunnels",
+    "custom_domain": "custom domains",
+    "proxy": "proxies",
+    "include_oidc_identity_token": "OIDC identity tokens",
+    "readiness_probe": "sandbox readiness probes",
+    "experimental_options": "experimental options",
+    "_experimental_enable_snapshot": "memory snapshots",
+    "pty": "a terminal for a sandbox's own command (exec(..., pty=True) has one)",
+}
+
+
+async def live_client():
+    from ._client import Client
+
+    client = await Client.get()
+    if not isinstance(client, Client):
+        raise NotImplementedOptionError("sandboxes cannot be created or driven from inside a function's container"
+                                        " yet: create them from the program that runs the app")
+    return client
+
+
+async def _call(method: str, request):
+    return await (await live_client()).call(method, request)
+
+
+def _args(args: tuple, what: str) -> list[str]:
+    for a in args:
+        if not isinstance(a, str):
+            raise InvalidError(f"{what} takes the command's arguments as strings, e.g. (\"ls\", \"-l\"), not {a!r}")
+    if sum(len(a.encode()) + 1 for a in args) > ARG_MAX_BYTES:
+        raise InvalidError(f"{what}: the command's arguments are over {ARG_MAX_BYTES} bytes: pass the data through"
+                           " stdin or a file (sandbox.filesystem.write_bytes) instead")
+    return list(args)
+
+
+def _env(env, what: str) -> dict:
+    if env is None:
+        return {}
+    if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, (str, type(None)))
+                                            for k, v in env.items()):
+        raise InvalidError(f"{what}: env= takes a dict of str to str, e.g. env={{\"MODE\": \"test\"}}, not {env!r}")
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def _seconds(value, what: str, default: float = 0.0) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise InvalidError(f"{what} is a number of seconds > 0 (or None), not {value!r}")
+    return float(value)
+
+
+# ------------------------------------------------------------------ processes
+
+
+class _Process:
+    """What a sandbox's own command and a command exec'd in it share: streams, wait, poll."""
+
+    def __init__(self, process_id: str, text: bool = True, stdout: StreamType = StreamType.PIPE,
+                 stderr: StreamType = StreamType.PIPE):
+        self._process_id = process_id
+        self._returncode: int | None = None
+        self._ended_by = ""
+        self._reason = ""
+        self.stdout = StreamReader(process_id, STDOUT, text, stdout)
+        self.stderr = StreamReader(process_id, STDERR, text, stderr)
+        self.stdin = StreamWriter(process_id)
+        self.stdout._start()
+        self.stderr._start()
+
+    @property
+    def returncode(self) -> int | None:
+        """Its exit code once it ended (after wait() or a poll() that saw it end), else None."""
+        return self._returncode
+
+    async def _wait(self, timeout: float) -> bool:
+        from ._wire import api_pb2 as pb
+
+        r = await _call("ProcessWait", pb.ProcessWaitRequest(process_id=self._process_id, timeout_s=timeout))
+        if r.done:
+            self._returncode, self._ended_by, self._reason = r.exit_code, r.ended_by, r.reason
+        return r.done
+
+    @synchronize
+    async def poll(self) -> int | None:
+        """Its exit code if it ended, else None (without waiting)."""
+        await self._wait(0.0)
+        return self._returncode
+
+
+class ContainerProcess(_Process):
+    """A command run in a sandbox (``sandbox.exec``)."""
+
+    def __repr__(self) -> str:
+        return f"ContainerProcess({self._process_id})"
+
+    @property
+    def object_id(self) -> str:
+        return self._process_id
+
+    @synchronize
+    async def wait(self) -> int:
+        """Wait for it to end; its exit code (-9 and the like: killed by that signal)."""
+        while not await self._wait(-1.0):
+            pass
+        return self._returncode
+
+    @synchronize
+    async def kill(self, signal: int = 9) -> None:
+        """Send it ``signal`` (default SIGKILL): that process alone, the sandbox and its other
+        commands go on (beyond Modal, which has no per-process kill)."""
+        from ._wire import api_pb2 as pb
+
+        if isinstance(signal, bool) or not isinstance(signal, int) or not 0 < signal < 65:
+            raise InvalidError(f"kill() takes a signal number, e.g. signal.SIGTERM, not {signal!r}")
+        await _call("ProcessKill", pb.ProcessKillRequest(process_id=self._process_id, signal=int(signal)))
+
+
+# ------------------------------------------------------------------ sandboxes
+
+
+class Sandbox(_Process):
+    """A sandbox: ``Sandbox.create(...)``, ``from_id``, ``from_name``, ``list``."""
+
+    def __init__(self, sandbox_id: str):
+        super().__init__(sandbox_id)
+        self._tags: dict = {}
+
+    def __repr__(self) -> str:
+        return f"Sandbox({self._process_id})"
+
+    @property
+    def object_id(self) -> str:
+        return self._process_id
+
+    @synchronize_classmethod
+    async def create(cls, *args: str, app=None, name: str | None = None, tags: dict | None = None, image=None,
+                     env: dict | None = None, secrets=None, network_file_systems=None, timeout: int = DEFAULT_TIMEOUT,
+                     idle_timeout: int | None = None, workdir: str | None = None, gpu=None, cloud=None,
+                     region=None, cpu=None, memory=None, block_network: bool = False, cidr_allowlist=None,
+                     outbound_cidr_allowlist=None, outbound_domain_allowlist=None, inbound_cidr_allowlist=None,
+                     volumes=None, pty: bool = False, encrypted_ports=(), h2_ports=(), unencrypted_ports=(),
+                     custom_domain=None, proxy=None, include_oidc_identity_token: bool = False,
+                     readiness_probe=None, verbose: bool = False, experimental_options=None,
+                     _experimental_enable_snapshot: bool = False, client=None, environment_name: str | None = None,
+                     ephemeral_disk=None, outbound_policy=None) -> "Sandbox":
+        """Start a sandbox in ``app`` (running, or looked up with App.lookup) running ``args`` (none:
+        it sleeps until terminated, or until ``timeout`` seconds, default 300, at most 24 h)."""
+        from ._function_options import validate
+        from ._runner import container_definition
+        from ._shared.ids import new_id
+        from ._wire import api_pb2 as pb
+
+        given = locals()
+        for option, what in _NOT_YET.items():
+            value = given[option]
+            if value not in (None, False, (), [], {}, ""):
+                raise NotImplementedOptionError(f"Sandbox.create({option}=...) is not supported yet (it comes with"
+                                                f" {what}); remove it to create the sandbox without it")
+        for option in ("client", "environment_name"):
+            if given[option] is not None:
+                raise NotImplementedOptionError(f"Sandbox.create({option}=...) is not supported yet: sandboxes use this"
+                                                " process's server and its one environment")
+        argv = _args(args, "Sandbox.create")
+        app_id = getattr(app, "app_id", None)
+        if app is None or not app_id:
+            raise InvalidError("Sandbox.create needs a running app: app=leveret.App.lookup(\"name\","
+                               " create_if_missing=True), or create it inside `with app.run():`")
+        if name is not None:
+            check_object_name(name, "Sandbox")
+        opts = validate("Sandbox", serialized=False, scaledown_window=60, max_containers=None, cpu=cpu,
+                        memory=memory, block_network=block_network, image=image, timeout=timeout, secrets=secrets,
+                        region=region, gpu=gpu, ephemeral_disk=ephemeral_disk, volumes=volumes, unset={})
+        tags = _tags(tags)
+        client = await live_client()
+        definition = await container_definition(client, opts)
+        sandbox_id = new_id("sb")
+        await client.call("SandboxCreate", pb.SandboxCreateRequest(
+            app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
+            timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
+            env=_env(env, "Sandbox.create")))
+        sb = cls(sandbox_id)
+        sb._tags = tags
+        return sb
+
+    @synchronize_classmethod
+    async def from_id(cls, sandbox_id: str, client=None) -> "Sandbox":
+        """The sandbox of that id (running, or ended within the hour)."""
+        from ._wire import api_pb2 as pb
+
+        info = await _call("SandboxGet", pb.SandboxGetRequest(sandbox_id=sandbox_id))
+        return cls._of(info)
+
+    @synchronize_classmethod
+    async def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None,
+                        client=None) -> "Sandbox":
+        """The running sandbox named ``name`` in the deployed app ``app_name``."""
+        from ._wire import api_pb2 as pb
+
+        info = await _call("SandboxGet", pb.SandboxGetRequest(app_name=app_name, name=name))
+        return cls._of(info)
+
+    @classmethod
+    def _of(cls, info) -> "Sandbox":
+        sb = cls(info.sandbox_id)
+        sb._tags = dict(info.tags)
+        if info.done:
+            sb._returncode, sb._ended_by, sb._reason = info.exit_code, info.ended_by, info.reason
+        return sb
+
+    @synchronize_classmethod
+    async def list(cls, *, app_id: str | None = None, tags: dict | None = None, client=None,
+                   environment_name: str | None = None):
+        """The running sandboxes (of ``app_id``; with every one of ``tags``), newest first."""
+        from ._wire import api_pb2 as pb
+
+        r = await _call("SandboxList", pb.SandboxListRequest(app_id=app_id or "", tags=_tags(tags)))
+        for info in sorted(r.sandboxes, key=lambda i: -i.created_at):
+            yield cls._of(info)
+
+    @synchronize
+    async def wait(self, raise_on_termination: bool = True) -> None:
+        """Wait for its command to end. A sandbox terminated before that (terminate(), its timeout)
+        raises SandboxTerminatedError (SandboxTimeoutError for a timeout) unless
+        ``raise_on_termination=False``."""
+        while not await self._wait(-1.0):
+            pass
+        if raise_on_termination and self._ended_by in ("terminated", "timeout"):
+            error = SandboxTimeoutError if self._ended_by == "timeout" else SandboxTerminatedError
+            raise error(f"sandbox {self._process_id} ended before its command did: {self._reason}")
+
+    @synchronize
+    async def wait_until_ready(self, *, timeout: float = 300) -> None:
+        """Wait until its container runs (SandboxTerminatedError if it ended first; TimeoutError
+        after ``timeout`` seconds)."""
+        import asyncio
+
+        from ._wire import api_pb2 as pb
+        from .exception import TimeoutError
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _seconds(timeout, "timeout")
+        delay = 0.005
+        while True:
+            info = await _call("SandboxGet", pb.SandboxGetRequest(sandbox_id=self._process_id))
+            if info.state == "running":
+                return
+            if info.done:
+                raise SandboxTerminatedError(f"sandbox {self._process_id} ended before it was ready: {info.reason}")
+            if loop.time() > deadline:
+                raise TimeoutError(f"sandbox {self._process_id} was not ready within {timeout:g} s"
+                                   f" ({info.reason or 'it is starting'})")
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, 0.25)
+
+    @synchronize
+    async def terminate(self, *, wait: bool = False) -> int | None:
+        """Stop it (its command gets SIGTERM, then SIGKILL after a grace); with ``wait``, its exit code."""
+        from ._wire import api_pb2 as pb
+
+        await _call("SandboxTerminate", pb.SandboxTerminateRequest(sandbox_id=self._process_id))
+        if wait:
+            while not await self._wait(-1.0):
+                pass
+            return self._returncode
+        return None
+
+    @synchronize
+    async def detach(self) -> None:
+        """It runs on after its app stops (until its timeout or terminate())."""
+        from ._wire import api_pb2 as pb
+
+        await _call("SandboxDetach", pb.SandboxDetachRequest(sandbox_id=self._process_id))
+
+    @synchronize
+    async def set_tags(self, tags: dict, *, client=None) -> None:
+        from ._wire import api_pb2 as pb
+
+        tags = _tags(tags)
+        await _call("SandboxTagsSet", pb.SandboxTagsSetRequest(sandbox_id=self._process_id, tags=tags))
+        self._tags = tags
+
+    @synchronize
+    async def get_tags(self) -> dict:
+        from ._wire import api_pb2 as pb
+
+        info = await _call("SandboxGet", pb.SandboxGetRequest(sandbox_id=self._process_id))
+        self._tags = dict(info.tags)
+        return dict(self._tags)
+
+    @synchronize
+    async def tunnels(self, timeout: int = 50) -> dict:
+        raise NotImplementedOptionError("sandbox.tunnels() is not supported yet (it comes with sandbox tunnels:"
+                                        " encrypted_ports=/unencrypted_ports=)")
+
+    @property
+    def filesystem(self):
+        """Its files from outside it (_sandbox_fs.py): read_bytes, write_text, copy_from_local, ..."""
+        from ._sandbox_fs import SandboxFilesystem
+
+        return SandboxFilesystem(self)
+
+    @synchronize
+    async def open(self, path: str, mode: str = "r"):
+        """A file of the sandbox as Python's io.FileIO has one (Modal's FileIO)."""
+        from ._sandbox_fs import FileIO
+
+        return await FileIO._open(self.filesystem, path, mode)
+
+    @synchronize
+    async def ls(self, path: str) -> list[str]:
+        """The names in a directory of the sandbox."""
+        return [e.path.rsplit("/", 1)[-1] for e in await self.filesystem.list_files.aio(path)]
+
+    @synchronize
+    async def mkdir(self, path: str, parents: bool = False) -> None:
+        await self.filesystem.make_directory.aio(path, create_parents=parents)
+
+    @synchronize
+    async def rm(self, path: str, recursive: bool = False) -> None:
+        await self.filesystem.remove.aio(path, recursive=recursive)
+
+    async def _exec_tool(self, argv: list[str]) -> ContainerProcess:
+        """A command of the worker's static busybox, run in the sandbox (the files API)."""
+        from ._shared.ids import new_id
+        from ._wire import api_pb2 as pb
+
+        exec_id = new_id("ex")
+        await _call("SandboxExec", pb.SandboxExecRequest(sandbox_id=self._process_id, exec_id=exec_id, argv=argv,
+                                                          tool=True))
+        return ContainerProcess(exec_id, text=False)
+
+    @synchronize
+    async def exec(self, *args: str, stdout: StreamType = StreamType.PIPE, stderr: StreamType = StreamType.PIPE,
+                   timeout: int | None = None, workdir: str | None = None, env: dict | None = None, secrets=None,
+                   pty: bool = False, text: bool = True, bufsize: int = -1, pty_info=None,
+                   _pty_info=None) -> ContainerProcess:
+        """Run ``args`` in the sandbox: a ContainerProcess (its stdin open until write_eof())."""
+        from ._shared.ids import new_id
+        from ._wire import api_pb2 as pb
+        from .secret import check_secrets, secret_ids
+
+        argv = _args(args, "sandbox.exec")
+        if not argv:
+            raise InvalidError("sandbox.exec needs a command, e.g. sandbox.exec(\"ls\", \"-l\")")
+        for option, value in (("stdout", stdout), ("stderr", stderr)):
+            if not isinstance(value, StreamType):
+                raise InvalidError(f"sandbox.exec({option}=...) takes a leveret.stream_type.StreamType, not {value!r}")
+        if pty or pty_info or _pty_info:
+            raise NotImplementedOptionError("sandbox.exec(pty=True) is not supported yet: `leveret container exec -t"
+                                            " CONTAINER -- CMD` gives a terminal")
+        if workdir is not None and (not isinstance(workdir, str) or not workdir.startswith("/")):
+            raise InvalidError(f"sandbox.exec(workdir=...) is an absolute path, e.g. workdir=\"/tmp\", not {workdir!r}")
+        client = await live_client()
+        ids = await secret_ids(check_secrets(secrets), client) if secrets else []
+        exec_id = new_id("ex")
+        await client.call("SandboxExec", pb.SandboxExecRequest(
+            sandbox_id=self._process_id, exec_id=exec_id, argv=argv, workdir=workdir or "",
+            env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout")))
+        return ContainerProcess(exec_id, text, stdout, stderr)
+
+
+def _tags(tags) -> dict:
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+        raise InvalidError(f"tags= takes a dict of str to str, e.g. tags={{\"team\": \"ml\"}}, not {tags!r}")
+    return dict(tags)
+
+
+__all__ = ["ContainerProcess", "Sandbox", "StreamReader", "StreamWriter"]

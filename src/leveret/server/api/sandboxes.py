@@ -1,0 +1,148 @@
+"""Sandbox* and Process*: the wire side of sandboxes (sandboxes.py has what they do)."""
+
+from __future__ import annotations
+
+import grpc
+
+from ..._wire import api_pb2 as pb
+from ..errors import AlreadyExists, Invalid, NotFound
+from ..model import SandboxStart
+from ..sandboxes import WINDOW
+from .convert import function_spec
+
+_CODES = {NotFound: grpc.StatusCode.NOT_FOUND, AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+          Invalid: grpc.StatusCode.INVALID_ARGUMENT}
+
+
+def sandbox_info(rec) -> pb.SandboxInfo:
+    proc = rec.process
+    reason = proc.reason if rec.state == "done" else (rec.stopping_reason or rec.fn.pending)
+    return pb.SandboxInfo(sandbox_id=rec.sandbox_id, app_id=rec.app_id, name=rec.name, tags=rec.tags, state=rec.state,
+                          created_at=rec.created_at, container_id=rec.container_id,
+                          worker_id=rec.worker_id, done=proc.done, exit_code=proc.exit_code, reason=reason,
+                          detached=rec.detached, ended_by=proc.ended_by)
+
+
+class SandboxesApi:
+    """Mixed into the servicer: needs ``self.d`` (the Dispatcher)."""
+
+    async def _refused(self, context, exc) -> None:
+        await context.abort(_CODES[type(exc)], exc.message)
+
+    async def SandboxCreate(self, request, context):
+        d = request.definition
+        if d.secret_env or any(b.secret_env for b in d.bucket_mounts):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a definition names its secrets (secret_ids), never"
+                                " their values: upgrade leveret where this client runs")
+        if not request.sandbox_id.startswith("sb-"):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "sandbox_id: a new id with the sb- prefix")
+        if request.pty:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Sandbox.create(pty=True) is not supported yet: run the"
+                                " command without it, and sandbox.exec(..., pty=True) for a terminal")
+        d.name = f"sandbox {request.name or request.sandbox_id}"   # what its container and log lines show
+        try:
+            spec = function_spec(d)
+            await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
+            start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW)
+            rec = self.d.sandboxes.create(request.app_id, request.sandbox_id, spec, start, name=request.name,
+                                          tags=dict(request.tags), timeout_s=request.timeout_s,
+                                          idle_timeout_s=request.idle_timeout_s)
+        except (NotFound, AlreadyExists, Invalid) as exc:
+            await self._refused(context, exc)
+        except ValueError as exc:   # a secret that is gone
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+        return pb.SandboxCreateResponse(sandbox_id=rec.sandbox_id)
+
+    async def SandboxGet(self, request, context):
+        try:
+            if request.sandbox_id:
+                rec = self.d.sandboxes.get(request.sandbox_id)
+            else:
+                app = self.d.find_live_app(request.app_name)
+                rec = self.d.sandboxes.find_name(app.app_id, request.name) if app is not None else None
+                if rec is None:
+                    raise NotFound(f"no running sandbox named {request.name!r} in app {request.app_name!r}:"
+                                   " Sandbox.list() shows the running ones")
+        except NotFound as exc:
+            await self._refused(context, exc)
+        return sandbox_info(rec)
+
+    async def SandboxList(self, request, context):
+        found = self.d.sandboxes.list(request.app_id, dict(request.tags), request.include_done)
+        return pb.SandboxListResponse(sandboxes=[sandbox_info(r) for r in found])
+
+    async def _sandbox(self, context, sandbox_id: str):
+        try:
+            return self.d.sandboxes.get(sandbox_id)
+        except NotFound as exc:
+            await self._refused(context, exc)
+
+    async def SandboxTerminate(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        self.d.sandboxes.terminate(rec, "terminated (Sandbox.terminate)")
+        return pb.SandboxTerminateResponse()
+
+    async def SandboxTagsSet(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        rec.tags = dict(request.tags)
+        return pb.SandboxTagsSetResponse()
+
+    async def SandboxDetach(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        rec.detached = True
+        return pb.SandboxDetachResponse()
+
+    async def SandboxExec(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        if not request.exec_id.startswith("ex-"):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "exec_id: a new id with the ex- prefix")
+        try:
+            env = dict(request.env)
+            if request.secret_ids:
+                await self.d.reads.run(self.d.secrets.load, tuple(request.secret_ids))
+                env = {**self.d.secrets.env_of(tuple(request.secret_ids)), **env}
+            self.d.sandboxes.exec(rec, request.exec_id, list(request.argv), workdir=request.workdir, env=env,
+                                  timeout_s=request.timeout_s, pty=request.pty, tool=request.tool)
+        except (NotFound, Invalid) as exc:
+            await self._refused(context, exc)
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
+        return pb.SandboxExecResponse(exec_id=request.exec_id)
+
+    async def _process(self, context, process_id: str):
+        try:
+            return self.d.sandboxes.process(process_id)
+        except NotFound as exc:
+            await self._refused(context, exc)
+
+    async def ProcessRead(self, request, context):
+        """A stream's bytes from ``offset`` on, as they come, until its end."""
+        proc = await self._process(context, request.process_id)
+        if request.stream not in (1, 2):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "stream: 1 (stdout) or 2 (stderr)")
+        stream, offset = proc.streams[request.stream], request.offset
+        while True:
+            data, at, eof = await stream.read(offset)
+            yield pb.ProcessReadResponse(data=data, offset=at, eof=eof)
+            if eof:
+                return
+            offset = at + len(data)
+            self.d.sandboxes.taken(proc, request.stream, offset)
+
+    async def ProcessWrite(self, request, context):
+        proc = await self._process(context, request.process_id)
+        try:
+            self.d.sandboxes.write(proc, request.data, request.offset, request.eof)
+        except Invalid as exc:
+            await self._refused(context, exc)
+        return pb.ProcessWriteResponse()
+
+    async def ProcessWait(self, request, context):
+        proc = await self._process(context, request.process_id)
+        done = await self.d.sandboxes.wait(proc, request.timeout_s)
+        return pb.ProcessWaitResponse(done=done, exit_code=proc.exit_code, reason=proc.reason, ended_by=proc.ended_by)
+
+    async def ProcessKill(self, request, context):
+        proc = await self._process(context, request.process_id)
+        self.d.sandboxes.kill(proc, request.signal or 9)
+        return pb.ProcessKillResponse()

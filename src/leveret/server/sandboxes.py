@@ -1,0 +1,376 @@
+"""Sandboxes: containers a program creates, drives and throws away (Sandbox.create). Each is a
+function of its own that is never scaled: one container, placed by the scheduler like any other,
+never restarted, and its end is the sandbox's.
+
+    SandboxCreate ─▶ create: a FunctionState (id = the sandbox's) ─▶ placement: one container, its
+        StartContainer carrying the command (SandboxStart) ─▶ READY: running
+    its command's output ─ExecOutput(exec_id = sandbox id)─▶ its process's streams ─▶ ProcessRead
+    SandboxExec ─▶ a process (ex-…) ─StartExec─▶ the worker ─ExecOutput─▶ its streams
+    ProcessWrite ─▶ ExecInput(data, eof) to the worker, each byte once (by offset)
+    the container ends ─▶ ended: exit code, and why (terminated, timeout, idle timeout, exited)
+    each second ─▶ tick: past its timeout or idle past its idle_timeout ─▶ terminate
+
+A *process* is the sandbox's own command (its id the sandbox's) or a command exec'd in it. Its
+output is held here per stream, from the offset of its first byte kept: a reader asks from an offset
+and gets what follows, so a client that reconnects (or another, Sandbox.from_id) goes on where it
+was. What is read is let go of and acknowledged to the worker, which sends at most WINDOW bytes
+beyond (its pipes are not read meanwhile): a process that prints faster than anyone reads waits, and
+what the server holds for it stays under WINDOW (plus the last pipe buffers once it ended).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING
+
+from .errors import AlreadyExists, Invalid, NotFound
+from .model import ContainerEvent, ContainerState, ExecInput, ExecOutput, FunctionSpec, SandboxStart, SignalExec, \
+    StartExec
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+    from .state import ContainerRec, FunctionState, WorkerConn
+
+WINDOW = 16 * 1024 * 1024    # output of one process held here unread, at most (about)
+READ_CHUNK = 1024 * 1024     # most bytes in one ProcessRead message
+DONE_KEPT_S = 3600.0         # a finished sandbox is still found (its exit code, its unread output) this long
+MAX_TIMEOUT_S = 24 * 3600.0
+
+
+class Stream:
+    """One output stream of a process: the bytes from ``start`` on that nobody has read yet."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.start = 0          # offset of data[0] in the stream
+        self.eof = False
+        self._changed = asyncio.Event()
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.data)
+
+    def add(self, data: bytes) -> None:
+        self.data += data
+        self._wake()
+
+    def close(self) -> None:
+        self.eof = True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def read(self, offset: int) -> tuple[bytes, int, bool]:
+        """(data, its offset, eof) from ``offset`` on (or from the oldest byte kept, if that was let
+        go of), waiting for some if there is none yet; data b"" and eof True at its end."""
+        while True:
+            offset = max(offset, self.start)
+            if offset < self.end:
+                at = offset - self.start
+                return bytes(self.data[at:at + READ_CHUNK]), offset, False
+            if self.eof:
+                return b"", offset, True
+            await self._changed.wait()
+
+    def let_go(self, upto: int) -> int:
+        """What comes before ``upto`` was read: dropped. Returns how many bytes that freed."""
+        n = min(upto, self.end) - self.start
+        if n <= 0:
+            return 0
+        del self.data[:n]
+        self.start += n
+        return n
+
+
+@dataclasses.dataclass(eq=False)
+class ProcessRec:
+    process_id: str
+    sandbox: "SandboxRec"
+    streams: dict = dataclasses.field(default_factory=lambda: {1: Stream(), 2: Stream()})
+    worker: "WorkerConn | None" = None
+    stdin_at: int = 0             # stdin bytes passed on so far
+    stdin_closed: bool = False
+    done: bool = False
+    exit_code: int = 0
+    reason: str = ""
+    ended_by: str = ""            # exit | terminated | timeout | failed
+    finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+
+    def finish(self, exit_code: int, reason: str, ended_by: str = "exit") -> None:
+        if self.done:
+            return
+        self.done, self.exit_code, self.reason, self.ended_by = True, exit_code, reason, ended_by
+        for s in self.streams.values():
+            s.close()
+        self.finished.set()
+
+
+@dataclasses.dataclass(eq=False)
+class SandboxRec:
+    sandbox_id: str
+    app_id: str
+    name: str
+    tags: dict
+    start: SandboxStart
+    fn: "FunctionState"
+    created_at: float
+    timeout_s: float
+    idle_timeout_s: float
+    process: ProcessRec = None           # its own command
+    execs: dict = dataclasses.field(default_factory=dict)   # exec_id -> ProcessRec
+    container: "ContainerRec | None" = None
+    container_id: str = ""               # its container's, kept once it ended (its logs are under it)
+    state: str = "pending"               # pending | running | done
+    active_at: float = 0.0               # its last activity (idle_timeout counts from it)
+    detached: bool = False               # outlives its app's stop
+    ended_at: float = 0.0
+    stopping_reason: str = ""            # why it is being terminated
+    stopping_by: str = ""                # terminated | timeout
+
+    @property
+    def worker_id(self) -> str:
+        return self.container.worker.worker_id if self.container is not None else ""
+
+
+class Sandboxes:
+    def __init__(self, dispatcher: "Dispatcher"):
+        self.d = dispatcher
+        self.by_id: dict[str, SandboxRec] = {}
+        self.processes: dict[str, ProcessRec] = {}   # process id (a sandbox's, an exec's) -> its record
+
+    # ------------------------------------------------------------------ life
+
+    def create(self, app_id: str, sandbox_id: str, spec: FunctionSpec, start: SandboxStart, *, name: str = "",
+               tags: dict | None = None, timeout_s: float, idle_timeout_s: float = 0.0) -> SandboxRec:
+        """A new sandbox of app ``app_id``, placed now (or pending, saying why). One with this id
+        already (a create sent again) is returned as it is."""
+        from .state import FunctionState
+
+        found = self.by_id.get(sandbox_id)
+        if found is not None:
+            return found
+        app = self.d.apps.get(app_id)
+        if app is None:
+            raise NotFound(f"app {app_id} is not running: run it (`with app.run():`) or look up a deployed one"
+                           " (leveret.App.lookup(name, create_if_missing=True)) before creating sandboxes in it")
+        if not 0 < timeout_s <= MAX_TIMEOUT_S:
+            raise Invalid(f"timeout={timeout_s:g} is not between 0 and {MAX_TIMEOUT_S:g} s (24 h)")
+        if idle_timeout_s < 0:
+            raise Invalid(f"idle_timeout={idle_timeout_s:g} is negative: give seconds, or None for none")
+        if name and self.find_name(app_id, name) is not None:
+            raise AlreadyExists(f"app {app.name!r} already has a running sandbox named {name!r}: terminate it, or"
+                                " pick another name (Sandbox.from_name finds the running one)")
+        spec = dataclasses.replace(spec, max_containers=1, min_containers=0, buffer_containers=0)
+        now = self.d.clock.time()
+        fn = FunctionState(sandbox_id, app_id, spec)
+        rec = SandboxRec(sandbox_id, app_id, name, dict(tags or {}), start, fn, now, timeout_s, idle_timeout_s,
+                         active_at=now)
+        rec.process = ProcessRec(sandbox_id, rec)
+        fn.sandbox = rec
+        self.by_id[sandbox_id] = rec
+        self.processes[sandbox_id] = rec.process
+        self.d.functions[sandbox_id] = fn
+        self.d.logs.system(app_id, spec.name, "", f"sandbox {sandbox_id} created", verbose=True)
+        self.place(fn, now)
+        return rec
+
+    def place(self, fn: "FunctionState", now: float) -> None:
+        """Its container, if it has none yet (called again each second while it is pending)."""
+        rec = fn.sandbox
+        if rec.state == "pending" and not fn.containers and not rec.stopping_reason:
+            self.d.placement.place(fn, 1, "sandbox created", now)
+
+    def placed(self, rec: SandboxRec, ct: "ContainerRec") -> None:
+        rec.container, rec.container_id = ct, ct.container_id
+        rec.process.worker = ct.worker
+
+    def ready(self, rec: SandboxRec) -> None:
+        rec.state = "running"
+        rec.active_at = self.d.clock.time()
+
+    def unplaceable(self, fn: "FunctionState", message: str) -> None:
+        """No worker could ever hold it: it ends now, saying why."""
+        self._end(fn.sandbox, -1, message, "failed")
+
+    def terminate(self, rec: SandboxRec, reason: str, by: str = "terminated") -> None:
+        if rec.state == "done":
+            return
+        if not rec.stopping_reason:
+            rec.stopping_reason, rec.stopping_by = reason, by
+        if rec.container is not None:
+            self.d.placement.stop(rec.container, reason)
+        else:   # still pending: it ends at once
+            self._end(rec, -1, reason, by)
+
+    def container_ended(self, ct: "ContainerRec", ev: ContainerEvent, worker_lost: bool) -> None:
+        """Its container ended (the worker said so, or was lost): the sandbox ends with it."""
+        rec = ct.function.sandbox
+        by = "failed"
+        if worker_lost:
+            reason = f"its worker {ct.worker.worker_id} was lost"
+        elif rec.stopping_reason:
+            reason, by = rec.stopping_reason, rec.stopping_by
+        elif ev.state is ContainerState.FAILED and not ct.ready:
+            reason = ev.message or "its container could not start"
+        elif ev.oom_killed:
+            reason = ev.message or "it ran out of memory"
+        else:
+            reason, by = f"its command exited with code {ev.exit_code}", "exit"
+        self._end(rec, ev.exit_code if ct.ready else -1, reason, by)
+
+    def _end(self, rec: SandboxRec, exit_code: int, reason: str, by: str) -> None:
+        if rec.state == "done":
+            return
+        rec.state, rec.ended_at, rec.container = "done", self.d.clock.time(), None
+        rec.process.finish(exit_code, reason, by)
+        for proc in rec.execs.values():
+            proc.finish(-1, f"its sandbox ended: {reason}", "terminated")
+        if self.d.functions.get(rec.sandbox_id) is rec.fn:
+            del self.d.functions[rec.sandbox_id]
+        self.d.logs.system(rec.app_id, rec.fn.name, "", f"sandbox {rec.sandbox_id} ended: {reason}")
+
+    def app_stopped(self, app_id: str, reason: str) -> None:
+        """Its app stopped: its sandboxes are terminated, but detached ones."""
+        for rec in list(self.by_id.values()):
+            if rec.app_id == app_id and not rec.detached:
+                self.terminate(rec, f"its app stopped ({reason})")
+
+    def tick(self, now: float) -> None:
+        """Each second: timeouts, idle timeouts, places for pending ones, and forgetting old ones."""
+        for rec in list(self.by_id.values()):
+            if rec.state == "done":
+                if now - rec.ended_at > DONE_KEPT_S:
+                    self._forget(rec)
+                continue
+            if now - rec.created_at > rec.timeout_s:
+                self.terminate(rec, f"it reached its timeout of {rec.timeout_s:g} s (Sandbox.create(timeout=...))",
+                               "timeout")
+            elif rec.idle_timeout_s and now - self._active_at(rec) > rec.idle_timeout_s:
+                self.terminate(rec, f"it was idle for its idle_timeout of {rec.idle_timeout_s:g} s", "timeout")
+            elif rec.state == "pending":
+                self.place(rec.fn, now)
+
+    def _active_at(self, rec: SandboxRec) -> float:
+        if any(not p.done for p in rec.execs.values()):   # a command running in it is activity
+            return self.d.clock.time()
+        return rec.active_at
+
+    def _forget(self, rec: SandboxRec) -> None:
+        self.by_id.pop(rec.sandbox_id, None)
+        for pid in (rec.sandbox_id, *rec.execs):
+            self.processes.pop(pid, None)
+
+    # ------------------------------------------------------------------ finding
+
+    def get(self, sandbox_id: str) -> SandboxRec:
+        rec = self.by_id.get(sandbox_id)
+        if rec is None:
+            raise NotFound(f"no sandbox {sandbox_id} (it ended more than {DONE_KEPT_S / 3600:g} h ago, or the id is"
+                           " wrong): Sandbox.list() shows the running ones")
+        return rec
+
+    def find_name(self, app_id: str, name: str) -> SandboxRec | None:
+        return next((r for r in self.by_id.values() if r.app_id == app_id and r.name == name and r.state != "done"),
+                    None)
+
+    def list(self, app_id: str = "", tags: dict | None = None, include_done: bool = False) -> list[SandboxRec]:
+        tags = tags or {}
+        return [r for r in self.by_id.values()
+                if (not app_id or r.app_id == app_id) and (include_done or r.state != "done")
+                and all(r.tags.get(k) == v for k, v in tags.items())]
+
+    def process(self, process_id: str) -> ProcessRec:
+        proc = self.processes.get(process_id)
+        if proc is None:
+            raise NotFound(f"no process {process_id}: its sandbox ended over {DONE_KEPT_S / 3600:g} h ago,"
+                           " or the id is wrong")
+        return proc
+
+    # ------------------------------------------------------------------ processes
+
+    def exec(self, rec: SandboxRec, exec_id: str, argv: list[str], *, workdir: str = "", env: dict | None = None,
+             timeout_s: float = 0.0, pty: bool = False, tool: bool = False) -> ProcessRec:
+        """Run ``argv`` in the running sandbox: a process of its own (found again by ``exec_id``)."""
+        found = self.processes.get(exec_id)
+        if found is not None:   # sent again
+            return found
+        if rec.state != "running" or rec.container is None or rec.stopping_reason:
+            why = rec.process.reason if rec.state == "done" else (rec.stopping_reason or "it is still starting")
+            raise NotFound(f"sandbox {rec.sandbox_id} is not running ({why}): wait_until_ready() first, or create"
+                           " another")
+        if not argv:
+            raise Invalid("exec() needs a command, e.g. sandbox.exec(\"ls\", \"-l\")")
+        ct = rec.container
+        proc = ProcessRec(exec_id, rec, worker=ct.worker)
+        rec.execs[exec_id] = self.processes[exec_id] = proc
+        rec.active_at = self.d.clock.time()
+        ct.worker.outbox.put_nowait(StartExec(exec_id, ct.container_id, list(argv), True, pty, dict(env or {}),
+                                              workdir=workdir, timeout_s=timeout_s, window=WINDOW, tool=tool))
+        return proc
+
+    def output(self, exec_id: str, out: ExecOutput, worker: "WorkerConn") -> bool:
+        """A piece of a process's output from its worker (False: not a sandbox's process)."""
+        proc = self.processes.get(exec_id)
+        if proc is None:
+            return False
+        if proc.worker is not worker or proc.done:
+            return True
+        if out.data:
+            proc.streams[out.stream or 1].add(out.data)
+            proc.sandbox.active_at = self.d.clock.time()
+        if out.done and proc is not proc.sandbox.process:   # (the sandbox's own ends with its container)
+            timed_out = "timeout" in out.error
+            proc.finish(out.exit_code, out.error or f"it exited with code {out.exit_code}",
+                        "timeout" if timed_out else "failed" if out.error else "exit")
+        return True
+
+    def taken(self, proc: ProcessRec, stream: int, upto: int) -> None:
+        """A reader has what comes before ``upto``: let it go, and let the worker send as much more."""
+        freed = proc.streams[stream].let_go(upto)
+        if freed and proc.worker is not None and not proc.done:
+            proc.worker.outbox.put_nowait(ExecInput(proc.process_id, ack=freed))
+
+    def write(self, proc: ProcessRec, data: bytes, offset: int, eof: bool) -> None:
+        """Stdin for a process: the bytes from ``offset`` on that were not passed on yet. Its end after
+        the process's is nothing (closing a pipe nobody reads); bytes are refused, as a broken pipe."""
+        if proc.done:
+            if not data:
+                return
+            raise Invalid(f"process {proc.process_id} has ended: its stdin takes nothing more")
+        if proc.stdin_closed and (data or not eof):
+            raise Invalid(f"the stdin of process {proc.process_id} was closed (write_eof): it takes nothing more")
+        if offset > proc.stdin_at:
+            raise Invalid(f"stdin bytes from {proc.stdin_at} to {offset} of process {proc.process_id} never came:"
+                          " write them in order")
+        data = data[proc.stdin_at - offset:]
+        if not data and not (eof and not proc.stdin_closed):
+            return
+        proc.stdin_at += len(data)
+        proc.stdin_closed = proc.stdin_closed or eof
+        proc.sandbox.active_at = self.d.clock.time()
+        if proc.worker is not None:
+            proc.worker.outbox.put_nowait(ExecInput(proc.process_id, data=bytes(data), eof=eof))
+
+    def kill(self, proc: ProcessRec, signal: int) -> None:
+        if proc is proc.sandbox.process:
+            self.terminate(proc.sandbox, f"its command was sent signal {signal} (terminated)")
+        elif not proc.done and proc.worker is not None:
+            proc.worker.outbox.put_nowait(SignalExec(proc.process_id, signal))
+
+    async def wait(self, proc: ProcessRec, timeout_s: float) -> bool:
+        """Whether it ended within ``timeout_s`` (< 0: without limit)."""
+        if not proc.done:
+            try:
+                await asyncio.wait_for(proc.finished.wait(), None if timeout_s < 0 else timeout_s)
+            except asyncio.TimeoutError:
+                pass
+        return proc.done
+
+    def worker_lost(self, worker: "WorkerConn") -> None:
+        """Its commands' processes end (its containers' sandboxes end with their containers)."""
+        for proc in list(self.processes.values()):
+            if proc.worker is worker and proc is not proc.sandbox.process:
+                proc.finish(-1, f"its worker {worker.worker_id} was lost", "failed")

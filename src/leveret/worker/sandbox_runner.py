@@ -1,0 +1,124 @@
+"""A sandbox's own process: its container's command (no bootstrap), whose output goes to the server
+as the output of the exec named by the sandbox's id, and whose stdin comes as that exec's input.
+
+    runtime.start(its command, stdin piped) ─▶ READY at once (nothing inside says it is up)
+    stdout / stderr pipes ─▶ pump: ExecOutput(stream, data) to the server, at most ``window`` bytes
+        beyond what the server acked (the pipes are not read meanwhile: a command that prints
+        faster than anyone reads waits, as on a slow terminal); a copy of each line to its logs
+    ExecInput(data | eof) ─▶ its stdin; ExecInput(ack) ─▶ more room
+    it exits ─▶ the container ends: its exit code is the sandbox's (ContainerEvent)
+
+The command runs under the runtime's init (PID 1 reaps and forwards signals); with no command, a
+static busybox mounted read-only sleeps until the sandbox is terminated, so any image works, one
+without a shell or Python included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import signal
+import time
+from typing import TYPE_CHECKING, Callable
+
+from .._shared.containers import EXEC_WINDOW, ContainerState
+from . import model as m
+from .container_spec import sandbox_spec
+
+if TYPE_CHECKING:
+    from .task_runner import ContainerTask
+
+SLEEP_FOREVER = ["sleep", "2147483647"]   # busybox's sleep, for a sandbox created without a command
+
+
+async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_mounts: list, phases: dict,
+              helpers: list) -> tuple[int, str, list]:
+    """Start a sandbox's container (``task``'s) and wait for its command to end: (exit code, why
+    the worker ended it if it did, its pipes' pumps)."""
+    t1 = time.time()
+    agent = task.agent
+    task.handle = handle = await agent.runtime.start(sandbox_spec(
+        task.container_id, task.a.definition, sandbox, argv=agent.runtime.sandbox_command(sandbox.argv),
+        directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts))
+    pipes = task.process.attach(handle)
+    waiter = asyncio.ensure_future(handle.wait())
+    started = asyncio.ensure_future(handle.started())
+    helpers += [*pipes, waiter, started]
+    await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    phases["runtime_start"] = time.time() - t1
+    if task.stop_requested is not None:   # terminated while it was starting
+        handle.kill(signal.SIGKILL)
+    agent.event(task.container_id, ContainerState.READY, phases=phases)
+    return await waiter, task.failure, pipes
+
+
+class SandboxProcess:
+    def __init__(self, start: m.SandboxStart, send: Callable[..., None], log_bytes: Callable[[int, str], None]):
+        self.start = start
+        self._send = send             # send(**ExecOutput's fields)
+        self._log = log_bytes         # log_bytes(fd, text): a copy for the sandbox's logs
+        self.window = start.window or EXEC_WINDOW
+        self._unacked = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._stdin: asyncio.StreamWriter | None = None
+        self._early: list[m.ExecInput] = []   # stdin that came before the container started
+        self._writes: asyncio.Lock = asyncio.Lock()
+
+    def attach(self, handle) -> list[asyncio.Future]:
+        """The container started: pump its pipes (the futures end at their EOF), feed its stdin."""
+        self._stdin = handle.stdin
+        for given in self._early:
+            self.feed(given)
+        self._early.clear()
+        return [asyncio.ensure_future(self._pump(handle.stdout, 1)),
+                asyncio.ensure_future(self._pump(handle.stderr, 2))]
+
+    def feed(self, given: m.ExecInput) -> None:
+        if given.ack:
+            self._unacked = max(0, self._unacked - given.ack)
+            if self._unacked < self.window:
+                self._room.set()
+            if not (given.data or given.eof):
+                return
+        if self._stdin is None:
+            self._early.append(given)
+            return
+        asyncio.ensure_future(self._write(given))
+
+    async def _write(self, given: m.ExecInput) -> None:
+        async with self._writes:   # in order, each waiting for the pipe to take the one before
+            stdin = self._stdin
+            try:
+                if given.data:
+                    stdin.write(given.data)
+                    await stdin.drain()
+                if given.eof:
+                    stdin.close()
+            except (BrokenPipeError, ConnectionResetError, RuntimeError):
+                pass   # it stopped reading (or ended): what it would have read is dropped
+
+    async def _pump(self, stream: asyncio.StreamReader, number: int) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while True:
+            await self._room.wait()
+            chunk = await stream.read(64 * 1024)
+            text = decoder.decode(chunk, final=not chunk)
+            if text:
+                self._log(number, text)
+            if not chunk:
+                return
+            self._unacked += len(chunk)
+            if self._unacked >= self.window:
+                self._room.clear()
+            self._send(stream=number, data=chunk)
+
+    def drain(self) -> None:
+        """Its processes are gone: what is left in its pipes (a pipe's buffer each) goes without
+        waiting for room, so its output ends whole and its container need not wait for a reader."""
+        self.window = float("inf")
+        self._room.set()
+
+    def ended(self, exit_code: int, error: str = "") -> None:
+        """The container ended: the process's end for the server (after all of its output)."""
+        self._send(done=True, exit_code=exit_code, error=error)

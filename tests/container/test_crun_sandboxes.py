@@ -1,0 +1,123 @@
+"""Sandboxes in real crun containers: an image with neither Python nor a shell (a no-command sandbox
+sleeps with the worker's static busybox), exec in it, block_network, resources, and a pool of 20
+created, exec'd in at once and terminated, which leaves no container, mount, cgroup or process."""
+
+import concurrent.futures
+import os
+import secrets
+
+import pytest
+import registry
+
+import leveret
+from leveret.worker.runtime import cgroups
+from leveret.worker.runtime.oci import cgroup_of
+
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module")
+def crun(tmp_path_factory):
+    from leveret.testing import Cluster
+
+    with Cluster(tmp_path_factory.mktemp("crun-sandboxes"), runtime="crun", max_containers=24) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def app(crun):
+    return leveret.App.lookup("crun-sandboxes-" + secrets.token_hex(3), create_if_missing=True)
+
+
+def test_an_image_without_python_or_a_shell(crun, app, local_registry):
+    layer = registry.tar_layer({"data": None, "data/hello.txt": b"from the image\n"})
+    registry.Pusher(local_registry, "bare").image("v1", [layer])
+    image = leveret.Image.from_registry(f"127.0.0.1:{local_registry}/bare:v1")
+    sb = leveret.Sandbox.create(app=app, image=image)
+    sb.wait_until_ready(timeout=120)
+    p = sb.exec("/opt/leveret/busybox", "cat", "/data/hello.txt")
+    assert p.stdout.read() == "from the image\n" and p.wait() == 0
+    p = sb.exec("/opt/leveret/busybox", "sh", "-c", "ls /usr/bin | wc -l; echo $PATH")
+    count, _ = p.stdout.read().split("\n", 1)
+    assert count.strip() == "0" and p.wait() == 0   # nothing of the host's
+    # its files from outside, with no shell or tool of its own
+    assert sb.filesystem.read_text("/data/hello.txt") == "from the image\n"
+    sb.filesystem.write_bytes(b"\x00\x01new", "/data/made/new.bin")
+    assert [e.path for e in sb.filesystem.list_files("/data")] == ["/data/hello.txt", "/data/made"]
+    assert sb.filesystem.read_bytes("/data/made/new.bin") == b"\x00\x01new"
+    with pytest.raises(FileNotFoundError):
+        sb.filesystem.read_bytes("/etc/hostname-of-nobody")
+    sb.terminate()
+
+
+def test_its_command_its_own_pids_hostname_limits_workdir_and_no_network(crun, app):
+    from leveret.worker.runtime.oci import leaf_cgroup
+
+    sb = leveret.Sandbox.create("sh", "-c", "echo $$; hostname; pwd; python3 -c 'import socket;"
+                                " print(len(socket.if_nameindex()))'; read x", app=app, memory=256, block_network=True,
+                                workdir="/tmp")
+    sb.wait_until_ready()
+    container_id = crun.server.dispatcher.sandboxes.get(sb.object_id).container_id
+    with open(os.path.join(cgroups.memory_dir(leaf_cgroup(container_id)), "memory.limit_in_bytes")) as f:
+        assert int(f.read()) == 256 * 1024 * 1024
+    sb.stdin.write(b"go\n")
+    sb.stdin.drain()
+    sb.wait()
+    pid, hostname, cwd, interfaces = sb.stdout.read().split()
+    assert int(pid) < 10 and hostname == container_id   # its own pid and uts namespaces
+    assert cwd == "/tmp" and interfaces == "1"   # loopback only
+    assert sb.returncode == 0
+
+
+def test_a_pool_of_twenty_leaves_nothing_behind(crun, app):
+    # a twentieth of a core each: twenty of Modal's default 0.125 would not fit a machine of two cores
+    pool = [leveret.Sandbox.create(app=app, tags={"pool": "1"}, cpu=0.05) for _ in range(20)]
+
+    def use(i_sb):
+        i, sb = i_sb
+        sb.wait_until_ready(timeout=60)
+        p = sb.exec("sh", "-c", f"echo {i}; cat /proc/1/cmdline | tr '\\0' ' '")
+        out = p.stdout.read()
+        assert p.wait() == 0
+        return out
+
+    with concurrent.futures.ThreadPoolExecutor(20) as ex:
+        outs = list(ex.map(use, enumerate(pool)))
+    for i, out in enumerate(outs):
+        first, init = out.split("\n", 1)
+        assert first == str(i) and "busybox sleep" in init   # each its own container, sleeping
+    containers = {crun.server.dispatcher.sandboxes.get(sb.object_id).container_id for sb in pool}
+    assert len(containers) == 20
+    for sb in pool:
+        sb.terminate()
+    for sb in pool:
+        sb.wait(raise_on_termination=False)
+    crun.wait_for(lambda d: not (containers & set(crun.agent.tasks)), timeout=60)
+    bundles = os.path.join(crun.directory, "worker", "bundles")
+    assert not containers & set(os.listdir(bundles))
+    with open("/proc/self/mountinfo") as f:
+        mounts = f.read()
+    assert not any(ct in mounts for ct in containers)
+    for ct in containers:
+        assert not any(os.path.exists(p) for p in cgroups.paths(cgroup_of(ct)))
+    leftover = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if b"/opt/leveret/busybox" in cmd or any(ct.encode() in cmd for ct in containers):
+                leftover.append(cmd)
+    assert leftover == []
+
+
+def test_a_volume_in_a_sandbox_keeps_what_it_wrote(crun, app):
+    with leveret.Volume.ephemeral() as vol:
+        sb = leveret.Sandbox.create("sh", "-c", "echo kept > /cache/a.txt && cat /cache/seed.txt", app=app,
+                                    volumes={"/cache": vol})
+        sb.wait()
+        assert sb.returncode == 1   # no seed yet: its stderr says so
+        assert "seed.txt" in sb.stderr.read()
+        assert b"".join(vol.read_file("a.txt")) == b"kept\n"

@@ -1,0 +1,241 @@
+"""Sandboxes through a real server and worker (the process runtime; tests/container has crun's):
+a command's output and exit code, exec with stdin and its own streams, byte-exact and backpressured
+output, kill of one process, timeouts and idle timeouts with their reasons, terminate, from_id /
+from_name / list / tags, an app's stop, and the options not built yet refused by name."""
+
+import asyncio
+import secrets
+import signal
+import time
+
+import pytest
+
+import leveret
+from leveret.exception import (AlreadyExistsError, InvalidError, NotFoundError, NotImplementedOptionError,
+                               SandboxTerminatedError, SandboxTimeoutError)
+from leveret.stream_type import StreamType
+
+
+@pytest.fixture(scope="module")
+def app(cluster):
+    return leveret.App.lookup("sandboxes-" + secrets.token_hex(3), create_if_missing=True)
+
+
+@pytest.fixture
+def sleeper(app):
+    sb = leveret.Sandbox.create(app=app)
+    sb.wait_until_ready()
+    yield sb
+    sb.terminate()
+
+
+def test_a_command_runs_to_its_end_with_its_output_and_exit_code(app):
+    sb = leveret.Sandbox.create("sh", "-c", "echo hello; echo oops >&2; exit 3", app=app)
+    sb.wait()   # an exit of its own, even non-zero, is no termination
+    assert sb.returncode == 3 and sb.poll() == 3
+    assert sb.stdout.read() == "hello\n" and sb.stderr.read() == "oops\n"
+    assert sb.stdout.read() == ""   # read to its end already
+
+
+def test_exec_takes_stdin_and_gives_its_own_streams_and_exit_code(sleeper):
+    p = sleeper.exec("sh", "-c", "cat; echo done >&2; exit 5")
+    assert p.poll() is None and p.returncode is None
+    p.stdin.write(b"one\ntwo\n")
+    p.stdin.write("three")
+    p.stdin.write_eof()
+    p.stdin.drain()
+    assert list(p.stdout) == ["one\n", "two\n", "three"]
+    assert p.stderr.read() == "done\n"
+    assert p.wait() == 5 and p.returncode == 5
+    assert sleeper.poll() is None   # the sandbox goes on
+
+
+def test_exec_output_is_byte_exact_binary_long_lines_and_both_streams(sleeper):
+    script = ("import sys, os\n"
+              "data = bytes(range(256)) * 4096 + b'\\n' + b'x' * (3 * 1024 * 1024) + b'\\n'\n"
+              "for i in range(50):\n"
+              "    sys.stdout.buffer.write(b'%d:' % i + data[:1000]); sys.stdout.flush()\n"
+              "    sys.stderr.buffer.write(b'e%d\\n' % i); sys.stderr.flush()\n"
+              "sys.stdout.buffer.write(data)\n")
+    p = sleeper.exec("python3", "-c", script, text=False)
+    out, err = p.stdout.read(), p.stderr.read()
+    data = bytes(range(256)) * 4096 + b"\n" + b"x" * (3 * 1024 * 1024) + b"\n"
+    assert out == b"".join(b"%d:" % i + data[:1000] for i in range(50)) + data
+    assert err == b"".join(b"e%d\n" % i for i in range(50))
+    assert p.wait() == 0
+
+
+def test_exec_workdir_env_secrets_and_a_missing_command(app, sleeper, tmp_path):
+    secret = leveret.Secret.from_dict({"API_KEY": "s3cret"})
+    p = sleeper.exec("sh", "-c", "pwd; echo $MODE $API_KEY", workdir=str(tmp_path), env={"MODE": "test"},
+                     secrets=[secret])
+    assert p.stdout.read() == f"{tmp_path}\ntest s3cret\n" and p.wait() == 0
+    p = sleeper.exec("no-such-command-here")
+    assert p.wait() != 0
+    with pytest.raises(InvalidError, match="needs a command"):
+        sleeper.exec()
+    with pytest.raises(InvalidError, match="absolute path"):
+        sleeper.exec("ls", workdir="relative")
+
+
+def test_kill_stops_one_process_and_the_sandbox_goes_on(sleeper):
+    slow = sleeper.exec("sleep", "60")
+    other = sleeper.exec("sh", "-c", "read x; echo got $x")
+    t = time.monotonic()
+    slow.kill(signal.SIGTERM)
+    assert slow.wait() == -signal.SIGTERM and time.monotonic() - t < 10
+    other.stdin.write(b"it\n")
+    other.stdin.drain()
+    assert other.stdout.read() == "got it\n" and other.wait() == 0
+    assert sleeper.poll() is None
+
+
+def test_an_exec_past_its_timeout_is_killed(sleeper):
+    p = sleeper.exec("sleep", "60", timeout=1)
+    t = time.monotonic()
+    assert p.wait() == -signal.SIGKILL and time.monotonic() - t < 10
+
+
+def test_output_nobody_reads_waits_under_the_servers_window(cluster, sleeper):
+    from leveret.server.sandboxes import WINDOW
+
+    total = 48 * 1024 * 1024   # three windows
+    p = sleeper.exec("python3", "-c", f"import sys; sys.stdout.buffer.write(b'y' * {total})", text=False)
+    sandboxes = cluster.server.dispatcher.sandboxes
+    held = lambda: sum(len(s.data) for s in sandboxes.processes[p.object_id].streams.values())   # noqa: E731
+    deadline = time.monotonic() + 10
+    while held() < WINDOW // 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)   # the command writes on if it can: it cannot
+    assert WINDOW // 2 <= held() <= WINDOW + 1024 * 1024
+    assert p.poll() is None   # it waits for a reader, as on a pipe
+    got = 0
+    for chunk in p.stdout:
+        assert chunk.count(b"y") == len(chunk)
+        got += len(chunk)
+    assert got == total and p.wait() == 0
+
+
+def test_terminate_ends_it_with_the_reason_and_wait_raises(app):
+    sb = leveret.Sandbox.create("sleep", "60", app=app)
+    sb.wait_until_ready()
+    sb.terminate()
+    with pytest.raises(SandboxTerminatedError, match="Sandbox.terminate"):
+        sb.wait()
+    assert sb.returncode is not None and sb.returncode < 0
+    sb.wait(raise_on_termination=False)
+    with pytest.raises(NotFoundError, match="not running"):
+        sb.exec("ls")
+
+
+def test_timeout_and_idle_timeout_stop_it_and_say_why(app):
+    sb = leveret.Sandbox.create(app=app, timeout=1)
+    with pytest.raises(SandboxTimeoutError, match="timeout of 1 s"):
+        sb.wait()
+    idle = leveret.Sandbox.create(app=app, idle_timeout=1)
+    idle.wait_until_ready()
+    with pytest.raises(SandboxTimeoutError, match="idle_timeout of 1 s"):
+        idle.wait()
+    info = [s for s in leveret.Sandbox.list(app_id=app.app_id)]
+    assert idle.object_id not in {s.object_id for s in info}
+
+
+def test_an_exec_running_keeps_it_from_being_idle(app):
+    sb = leveret.Sandbox.create(app=app, idle_timeout=1)
+    sb.wait_until_ready()
+    p = sb.exec("sleep", "2.5")
+    assert p.wait() == 0 and sb.poll() is None
+    sb.terminate()
+
+
+def test_from_id_from_name_list_and_tags(app):
+    name = "box-" + secrets.token_hex(3)
+    sb = leveret.Sandbox.create("sh", "-c", "echo one; sleep 60", app=app, name=name, tags={"team": "ml"})
+    sb.wait_until_ready()
+    with pytest.raises(AlreadyExistsError, match="already has a running sandbox named"):
+        leveret.Sandbox.create(app=app, name=name)
+    again = leveret.Sandbox.from_id(sb.object_id)
+    line = next(iter(again.stdout))   # output nobody read yet
+    assert line == "one\n"
+    assert leveret.Sandbox.from_name(app.name, name).object_id == sb.object_id
+    assert sb.object_id in {s.object_id for s in leveret.Sandbox.list(app_id=app.app_id, tags={"team": "ml"})}
+    assert sb.object_id not in {s.object_id for s in leveret.Sandbox.list(tags={"team": "web"})}
+    sb.set_tags({"team": "web"})
+    assert sb.get_tags() == {"team": "web"}
+    assert sb.object_id in {s.object_id for s in leveret.Sandbox.list(tags={"team": "web"})}
+    sb.terminate()
+    sb.wait(raise_on_termination=False)
+    with pytest.raises(NotFoundError, match="no running sandbox named"):
+        leveret.Sandbox.from_name(app.name, name)
+    assert leveret.Sandbox.from_id(sb.object_id).returncode == sb.returncode   # ended ones are found a while
+
+
+def test_an_apps_stop_terminates_its_sandboxes_but_detached_ones(cluster):
+    run_app = leveret.App("sandbox-run-" + secrets.token_hex(3))
+    with run_app.run():
+        kept = leveret.Sandbox.create(app=run_app)
+        gone = leveret.Sandbox.create(app=run_app)
+        kept.wait_until_ready()
+        gone.wait_until_ready()
+        kept.detach()
+    with pytest.raises(SandboxTerminatedError, match="its app stopped"):
+        gone.wait()
+    assert kept.poll() is None
+    p = kept.exec("echo", "still here")
+    assert p.stdout.read() == "still here\n"
+    kept.terminate()
+
+
+def test_the_aio_forms(app):
+    async def go():
+        sb = await leveret.Sandbox.create.aio("sh", "-c", "echo a; echo b", app=app)
+        lines = [line async for line in sb.stdout]
+        await sb.wait.aio()
+        return lines, sb.returncode
+
+    assert asyncio.run(go()) == (["a\n", "b\n"], 0)
+
+
+def test_stdout_to_devnull_never_blocks_the_command(sleeper):
+    p = sleeper.exec("python3", "-c", "import sys; sys.stdout.buffer.write(b'z' * 40_000_000)", stdout=StreamType.DEVNULL)
+    assert p.wait() == 0
+    with pytest.raises(InvalidError, match="StreamType.PIPE"):
+        p.stdout.read()
+
+
+def test_bad_input_gets_a_clear_error(app):
+    with pytest.raises(InvalidError, match="needs a running app"):
+        leveret.Sandbox.create("ls")
+    with pytest.raises(InvalidError, match="timeout"):
+        leveret.Sandbox.create(app=app, timeout=25 * 3600)
+    with pytest.raises(InvalidError, match="as strings"):
+        leveret.Sandbox.create("sleep", 1, app=app)
+    with pytest.raises(InvalidError, match="over 65536 bytes"):
+        leveret.Sandbox.create("echo", "x" * 70000, app=app)
+    with pytest.raises(NotImplementedOptionError, match="encrypted_ports"):
+        leveret.Sandbox.create(app=app, encrypted_ports=[8000])
+    with pytest.raises(NotImplementedOptionError, match="readiness_probe"):
+        leveret.Sandbox.create(app=app, readiness_probe=object())
+    with pytest.raises(NotFoundError):
+        leveret.Sandbox.from_id("sb-0000000000000000")
+
+
+def test_one_no_worker_can_hold_ends_with_the_reason(app):
+    sb = leveret.Sandbox.create(app=app, memory=10_000_000)
+    with pytest.raises(SandboxTerminatedError, match="ended before it was ready") as caught:
+        sb.wait_until_ready(timeout=10)
+    assert "memory" in str(caught.value)
+    sb.wait(raise_on_termination=False)
+    assert sb.returncode == -1
+
+
+def test_stdin_after_the_process_ended(sleeper):
+    p = sleeper.exec("true")
+    assert p.wait() == 0
+    p.stdin.write_eof()
+    p.stdin.drain()   # closing a pipe nobody reads is nothing
+    late = sleeper.exec("true")
+    late.wait()
+    late.stdin.write(b"too late")
+    with pytest.raises(InvalidError, match="has ended"):
+        late.stdin.drain()
