@@ -28,43 +28,14 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
+import _crun  # noqa: E402
 from _peers import percentile  # noqa: E402
 from _procs import server_and_worker  # noqa: E402
 
 
 def crun_floor(samples: int) -> list[float]:
     """Milliseconds of `crun run` for a prepared bundle running `python3 -c pass`."""
-    from leveret.worker.images.base import default_rootfs
-    from leveret.worker.runtime.base import ContainerSpec
-    from leveret.worker.runtime import cgroups
-    from leveret.worker.runtime.oci import CrunRuntime
-    from leveret.worker.runtime.ociconfig import oci_config
-
-    work = tempfile.mkdtemp(prefix="lv-floor-")
-    runtime = CrunRuntime(work)
-    lower = default_rootfs()
-    times = []
-    try:
-        for i in range(samples):
-            bundle = os.path.join(work, f"b{i}")
-            dirs = [os.path.join(bundle, d) for d in ("rootfs", "upper", "work")]
-            for d in dirs:
-                os.makedirs(d)
-            subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
-                            f"lowerdir={lower},upperdir={dirs[1]},workdir={dirs[2]}", dirs[0]], check=True)
-            spec = ContainerSpec(f"floor-{i}", ["python3", "-c", "pass"], {}, "/")
-            with open(os.path.join(bundle, "config.json"), "w") as f:
-                json.dump(oci_config(spec, [], f"/leveret-floor/c{i}"), f)
-            t = time.perf_counter()
-            subprocess.run(runtime.command("run", "--bundle", bundle, f"floor-{i}"), check=True)
-            times.append((time.perf_counter() - t) * 1000)
-            subprocess.run(["umount", dirs[0]], check=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        for i in range(samples):
-            cgroups.remove(f"/leveret-floor/c{i}")
-        cgroups.remove("/leveret-floor")
-    return times
+    return _crun.floor(samples, ["python3", "-c", "pass"])
 
 
 def leveret_cold_starts(samples: int, warm_containers: int) -> list[float]:

@@ -1,0 +1,144 @@
+"""Sandboxes beside raw crun, in one run (needs root, crun, tini, busybox-static, mmdebstrap).
+
+    python bench/sandboxes.py [--samples 30] [--concurrent 50]
+
+Prints JSON:
+- create → first output: `Sandbox.create("echo", "hi")` until its first line is read, one after
+  another (p50, p99), beside `crun run` of a prepared bundle of the same image running the same
+  command, to its first line; target: p50 <= 2x;
+- creates per second: ``--concurrent`` sandboxes created at once, each until its first line, beside
+  as many `crun run` at once;
+- exec round trip in a running sandbox: `sandbox.exec("echo", "x")` until its output ended, beside
+  `crun exec` of the same command in a running container; target: p50 <= 1.5x.
+
+Server and worker are separate processes (the worker with the crun runtime).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import _crun  # noqa: E402
+from _peers import percentile  # noqa: E402
+from _procs import server_and_worker  # noqa: E402
+
+CPU = (0.01, 1.0)   # what each sandbox reserves and may use: many at once fit a small machine
+
+
+def _stats(times: list[float]) -> dict:
+    return {"p50_ms": round(percentile(times, 50), 2), "p99_ms": round(percentile(times, 99), 2)}
+
+
+def leveret(samples: int, at_once: int) -> dict:
+    import leveret as lv
+
+    with server_and_worker("--runtime", "crun", "--warm-containers", "0", "--max-containers", str(at_once + 8)):
+        app = lv.App.lookup("bench-sandboxes", create_if_missing=True)
+        warm = lv.Sandbox.create("true", app=app, cpu=CPU)   # the default image is built here, outside the samples
+        warm.wait()
+
+        def first_output() -> float:
+            t = time.perf_counter()
+            sb = lv.Sandbox.create("echo", "hi", app=app, cpu=CPU)
+            assert next(iter(sb.stdout)) == "hi\n"
+            took = (time.perf_counter() - t) * 1000
+            sb.wait()
+            return took
+
+        created = [first_output() for _ in range(samples)]
+
+        async def burst() -> float:
+            async def one():
+                sb = await lv.Sandbox.create.aio("echo", "hi", app=app, cpu=CPU)
+                async for line in sb.stdout:
+                    assert line == "hi\n"
+                    break
+                return sb
+
+            t = time.perf_counter()
+            made = await asyncio.gather(*(one() for _ in range(at_once)))
+            took = time.perf_counter() - t
+            await asyncio.gather(*(sb.wait.aio() for sb in made))
+            return took
+
+        burst_s = asyncio.run(burst())
+        sb = lv.Sandbox.create(app=app, cpu=CPU)
+        sb.wait_until_ready()
+        execs = []
+        for _ in range(samples + 3):
+            t = time.perf_counter()
+            p = sb.exec("echo", "x")
+            assert p.stdout.read() == "x\n"
+            execs.append((time.perf_counter() - t) * 1000)
+        sb.terminate()
+        return {"create_first_output": created, "burst_s": burst_s, "exec": execs[3:]}
+
+
+def raw_crun(samples: int, at_once: int) -> dict:
+    created = _crun.floor(samples, ["echo", "hi"], first_line=True)
+    with _crun.bundles(at_once, ["echo", "hi"]) as (runtime, made):
+        t = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(at_once) as ex:
+            list(ex.map(lambda b: _crun.run_ms(runtime, *b, first_line=True), made))
+        burst_s = time.perf_counter() - t
+    with _crun.bundles(1, ["sleep", "1000"]) as (runtime, [(container_id, bundle)]):
+        running = subprocess.Popen(runtime.command("run", "--bundle", bundle, container_id))
+        try:
+            deadline = time.monotonic() + 10
+            while subprocess.run(runtime.command("exec", container_id, "true"), capture_output=True).returncode:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the floor's container did not start")
+                time.sleep(0.01)
+            execs = []
+            for _ in range(samples + 3):
+                t = time.perf_counter()
+                out = subprocess.run(runtime.command("exec", container_id, "echo", "x"), capture_output=True).stdout
+                assert out == b"x\n"
+                execs.append((time.perf_counter() - t) * 1000)
+        finally:
+            subprocess.run(runtime.command("kill", container_id, "KILL"), capture_output=True)
+            running.wait(10)
+    return {"create_first_output": created, "burst_s": burst_s, "exec": execs[3:]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--concurrent", type=int, default=50)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/sandboxes.py needs root (crun, overlayfs, cgroups)")
+    floor = raw_crun(args.samples, args.concurrent)
+    ours = leveret(args.samples, args.concurrent)
+    create, create_floor = _stats(ours["create_first_output"]), _stats(floor["create_first_output"])
+    exec_, exec_floor = _stats(ours["exec"]), _stats(floor["exec"])
+    print(json.dumps({
+        "create_to_first_output": {
+            "leveret": create, "crun_run": create_floor,
+            "ratio_p50": round(create["p50_ms"] / create_floor["p50_ms"], 2), "target": "ratio_p50 <= 2",
+        },
+        "creates_per_second": {
+            "concurrent": args.concurrent,
+            "leveret": round(args.concurrent / ours["burst_s"], 1),
+            "crun_run": round(args.concurrent / floor["burst_s"], 1),
+            "ratio": round(floor["burst_s"] / ours["burst_s"], 2),
+        },
+        "exec_round_trip": {
+            "leveret": exec_, "crun_exec": exec_floor,
+            "ratio_p50": round(exec_["p50_ms"] / exec_floor["p50_ms"], 2), "target": "ratio_p50 <= 1.5",
+        },
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
