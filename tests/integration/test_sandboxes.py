@@ -239,3 +239,27 @@ def test_stdin_after_the_process_ended(sleeper):
     late.stdin.write(b"too late")
     with pytest.raises(InvalidError, match="has ended"):
         late.stdin.drain()
+
+
+def test_stdin_a_command_does_not_read_holds_its_writer_back(cluster, sleeper):
+    import threading
+
+    from leveret.server.sandboxes import STDIN_WINDOW
+
+    total = 40 * 1024 * 1024
+    p = sleeper.exec("sh", "-c", "sleep 2; wc -c")
+    done = threading.Event()
+
+    def write():
+        p.stdin.write(b"z" * total)
+        p.stdin.write_eof()
+        p.stdin.drain()
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    proc = cluster.server.dispatcher.sandboxes.processes[p.object_id]
+    time.sleep(1.0)
+    assert not done.is_set()   # the command reads nothing yet: its writer waits
+    assert STDIN_WINDOW // 2 <= proc.stdin_unread <= STDIN_WINDOW + 1024 * 1024 and proc.stdin_at < total
+    assert p.stdout.read().strip() == str(total) and p.wait() == 0
+    assert done.wait(10)

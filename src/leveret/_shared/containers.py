@@ -74,10 +74,11 @@ class ExecInput(NamedTuple):
 
 class ExecOutput(NamedTuple):
     """A piece of the output of a command run in a container (``stream`` 1: stdout, 2: stderr), or
-    its end (``done``)."""
+    its end (``done``), or how many more bytes of its stdin its pipe took (``stdin_taken``)."""
 
     stream: int = 0
     data: bytes = b""
     done: bool = False
     exit_code: int = 0
     error: str = ""
+    stdin_taken: int = 0

@@ -1207,12 +1207,14 @@ class ExecInput(_message.Message):
     def __init__(self, exec_id: _Optional[str] = ..., data: _Optional[bytes] = ..., eof: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ..., ack: _Optional[int] = ...) -> None: ...
 
 class ExecOutput(_message.Message):
-    __slots__ = ("exec_id", "output")
+    __slots__ = ("exec_id", "output", "stdin_taken")
     EXEC_ID_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    STDIN_TAKEN_FIELD_NUMBER: _ClassVar[int]
     exec_id: str
     output: ContainerExecResponse
-    def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ...) -> None: ...
+    stdin_taken: int
+    def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ..., stdin_taken: _Optional[int] = ...) -> None: ...
 
 class WorkerTokenCreateRequest(_message.Message):
     __slots__ = ("name", "proxy")

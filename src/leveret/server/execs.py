@@ -46,7 +46,7 @@ class ExecSessions:
 
     def output(self, exec_id: str, out: ExecOutput, worker: "WorkerConn") -> None:
         entry = self._sessions.get(exec_id)
-        if entry is None or entry[1] is not worker:
+        if entry is None or entry[1] is not worker or not (out.data or out.done):   # (stdin taken: for sandboxes')
             return
         entry[0].put_nowait(out)
         if out.done:

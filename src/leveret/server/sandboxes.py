@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .state import ContainerRec, FunctionState, WorkerConn
 
 WINDOW = 16 * 1024 * 1024    # output of one process held here unread, at most (about)
+STDIN_WINDOW = 4 * 1024 * 1024   # stdin passed on to a process's worker that its pipe has not taken yet, at most
 READ_CHUNK = 1024 * 1024     # most bytes in one ProcessRead message
 DONE_KEPT_S = 3600.0         # a finished sandbox is still found (its exit code, its unread output) this long
 MAX_TIMEOUT_S = 24 * 3600.0
@@ -93,6 +94,8 @@ class ProcessRec:
     worker: "WorkerConn | None" = None
     stdin_at: int = 0             # stdin bytes passed on so far
     stdin_closed: bool = False
+    stdin_unread: int = 0         # of those, what its pipe has not taken yet
+    stdin_room: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     done: bool = False
     exit_code: int = 0
     reason: str = ""
@@ -106,6 +109,7 @@ class ProcessRec:
         for s in self.streams.values():
             s.close()
         self.finished.set()
+        self.stdin_room.set()   # a writer waiting for room learns it ended
 
 
 @dataclasses.dataclass(eq=False)
@@ -318,6 +322,10 @@ class Sandboxes:
             return False
         if proc.worker is not worker or proc.done:
             return True
+        if out.stdin_taken:
+            proc.stdin_unread = max(0, proc.stdin_unread - out.stdin_taken)
+            if proc.stdin_unread < STDIN_WINDOW:
+                proc.stdin_room.set()
         if out.data:
             proc.streams[out.stream or 1].add(out.data)
             proc.sandbox.active_at = self.d.clock.time()
@@ -333,9 +341,14 @@ class Sandboxes:
         if freed and proc.worker is not None and not proc.done:
             proc.worker.outbox.put_nowait(ExecInput(proc.process_id, ack=freed))
 
-    def write(self, proc: ProcessRec, data: bytes, offset: int, eof: bool) -> None:
-        """Stdin for a process: the bytes from ``offset`` on that were not passed on yet. Its end after
-        the process's is nothing (closing a pipe nobody reads); bytes are refused, as a broken pipe."""
+    async def write(self, proc: ProcessRec, data: bytes, offset: int, eof: bool) -> None:
+        """Stdin for a process: the bytes from ``offset`` on that were not passed on yet, once what was
+        passed on before is under STDIN_WINDOW (its writer waits meanwhile, as on a full pipe). Its
+        end after the process's is nothing (closing a pipe nobody reads); bytes are refused, as a
+        broken pipe."""
+        while proc.stdin_unread >= STDIN_WINDOW and not proc.done:
+            proc.stdin_room.clear()
+            await proc.stdin_room.wait()
         if proc.done:
             if not data:
                 return
@@ -349,6 +362,7 @@ class Sandboxes:
         if not data and not (eof and not proc.stdin_closed):
             return
         proc.stdin_at += len(data)
+        proc.stdin_unread += len(data)
         proc.stdin_closed = proc.stdin_closed or eof
         proc.sandbox.active_at = self.d.clock.time()
         if proc.worker is not None:

@@ -136,7 +136,7 @@ def _usage(u: m.UsageReport) -> pb.WorkerToServer:
 def _exec_output(r: m.ExecReport) -> pb.WorkerToServer:
     o = r.output
     return pb.WorkerToServer(exec_output=pb.ExecOutput(exec_id=r.exec_id, output=pb.ContainerExecResponse(
-        stream=o.stream, data=o.data, done=o.done, exit_code=o.exit_code, error=o.error)))
+        stream=o.stream, data=o.data, done=o.done, exit_code=o.exit_code, error=o.error), stdin_taken=o.stdin_taken))
 
 
 def _logs(logs: m.Logs) -> pb.WorkerToServer:

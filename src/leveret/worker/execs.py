@@ -21,6 +21,7 @@ from typing import Callable
 
 from .._shared.containers import EXEC_WINDOW
 from . import model as m
+from .stdin_pipe import StdinPipe
 from .runtime.base import ContainerHandle, ContainerRuntime, ExecProcess, RuntimeStartError, set_window
 
 _TAIL_S = 0.5   # after the command exits, how long its terminal's last output may take to be read
@@ -39,6 +40,7 @@ class ExecSession:
         self._running: ExecProcess | None = None
         self._early: list[m.ExecInput] = []   # input that came before the command started
         self._unwritten = bytearray()         # stdin the terminal did not take yet
+        self._stdin = StdinPipe(lambda n: self._send_fields(stdin_taken=n))
         self.task: asyncio.Future | None = None
 
     def _send(self, **fields) -> None:
@@ -119,13 +121,7 @@ class ExecSession:
             self._unwritten += given.data
             self._write_terminal()
         elif running.proc.stdin is not None:
-            try:
-                if given.data:
-                    running.proc.stdin.write(given.data)
-                if given.eof:
-                    running.proc.stdin.close()
-            except (BrokenPipeError, ConnectionResetError):
-                pass   # the command stopped reading: what it would have read is dropped
+            self._stdin.feed(running.proc.stdin, given)
 
     async def _pump(self, stream: asyncio.StreamReader, number: int) -> None:
         while True:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable
 from .._shared.containers import EXEC_WINDOW, ContainerState
 from . import model as m
 from .container_spec import sandbox_spec
+from .stdin_pipe import StdinPipe
 
 if TYPE_CHECKING:
     from .task_runner import ContainerTask
@@ -63,7 +64,7 @@ class SandboxProcess:
         self._room.set()
         self._stdin: asyncio.StreamWriter | None = None
         self._early: list[m.ExecInput] = []   # stdin that came before the container started
-        self._writes: asyncio.Lock = asyncio.Lock()
+        self._pipe = StdinPipe(lambda n: self._send(stdin_taken=n))
 
     def attach(self, handle) -> list[asyncio.Future]:
         """The container started: pump its pipes (the futures end at their EOF), feed its stdin."""
@@ -84,19 +85,7 @@ class SandboxProcess:
         if self._stdin is None:
             self._early.append(given)
             return
-        asyncio.ensure_future(self._write(given))
-
-    async def _write(self, given: m.ExecInput) -> None:
-        async with self._writes:   # in order, each waiting for the pipe to take the one before
-            stdin = self._stdin
-            try:
-                if given.data:
-                    stdin.write(given.data)
-                    await stdin.drain()
-                if given.eof:
-                    stdin.close()
-            except (BrokenPipeError, ConnectionResetError, RuntimeError):
-                pass   # it stopped reading (or ended): what it would have read is dropped
+        self._pipe.feed(self._stdin, given)
 
     async def _pump(self, stream: asyncio.StreamReader, number: int) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

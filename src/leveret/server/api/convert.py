@@ -134,7 +134,7 @@ def usage(batch: pb.ContainerUsageBatch) -> list[m.Usage]:
 
 def exec_output(out: pb.ExecOutput) -> tuple[str, m.ExecOutput]:
     o = out.output
-    return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error)
+    return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error, out.stdin_taken)
 
 
 def exec_response(o: m.ExecOutput) -> pb.ContainerExecResponse:

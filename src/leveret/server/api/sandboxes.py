@@ -132,7 +132,7 @@ class SandboxesApi:
     async def ProcessWrite(self, request, context):
         proc = await self._process(context, request.process_id)
         try:
-            self.d.sandboxes.write(proc, request.data, request.offset, request.eof)
+            await self.d.sandboxes.write(proc, request.data, request.offset, request.eof)
         except Invalid as exc:
             await self._refused(context, exc)
         return pb.ProcessWriteResponse()
