@@ -329,6 +329,17 @@ class Sandbox(_Process):
         return dict(self._tags)
 
     @synchronize
+    async def snapshot_filesystem(self, timeout: int = 55):
+        """An Image: the sandbox's image with what it changed on top (only that diff is stored, as one
+        layer), from which new sandboxes and functions start."""
+        from ._wire import api_pb2 as pb
+        from .image import Image
+
+        r = await _call("SandboxSnapshot", pb.SandboxSnapshotRequest(sandbox_id=self._process_id,
+                                                                     timeout_s=_seconds(timeout, "timeout")))
+        return Image.from_json(r.image)
+
+    @synchronize
     async def tunnels(self, timeout: int = 50) -> dict:
         raise NotImplementedOptionError("sandbox.tunnels() is not supported yet (it comes with sandbox tunnels:"
                                         " encrypted_ports=/unencrypted_ports=)")

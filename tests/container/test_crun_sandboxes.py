@@ -121,3 +121,31 @@ def test_a_volume_in_a_sandbox_keeps_what_it_wrote(crun, app):
         assert sb.returncode == 1   # no seed yet: its stderr says so
         assert "seed.txt" in sb.stderr.read()
         assert b"".join(vol.read_file("a.txt")) == b"kept\n"
+
+
+def test_a_snapshot_is_an_image_of_only_the_diff_for_new_sandboxes_and_functions(crun, app):
+    import json
+
+    sb = leveret.Sandbox.create(app=app)
+    sb.wait_until_ready()
+    p = sb.exec("sh", "-c", "echo made > /root/new.txt && rm /etc/debian_version && mkdir -p /srv/d && echo x > /srv/d/f")
+    assert p.wait() == 0
+    image = sb.snapshot_filesystem()
+    assert sb.poll() is None   # it goes on after (paused only while its files were read)
+    sb.terminate()
+    snapshot = json.loads(image.to_json())[-1]
+    assert snapshot["op"] == "snapshot" and snapshot["size"] < 1024 * 1024   # the diff, not the image
+    again = leveret.Sandbox.create("sh", "-c", "cat /root/new.txt /srv/d/f; test -e /etc/debian_version; echo $?",
+                                   app=app, image=image)
+    again.wait()
+    assert again.stdout.read() == "made\nx\n1\n"   # its deletion too
+
+    fn_app = leveret.App("snapshot-function-" + secrets.token_hex(3))
+
+    @fn_app.function(image=image, serialized=True)
+    def look():
+        with open("/root/new.txt") as f:
+            return f.read(), os.path.exists("/etc/debian_version")
+
+    with fn_app.run(show_logs=False):
+        assert look.remote() == ("made\n", False)

@@ -263,3 +263,8 @@ def test_stdin_a_command_does_not_read_holds_its_writer_back(cluster, sleeper):
     assert STDIN_WINDOW // 2 <= proc.stdin_unread <= STDIN_WINDOW + 1024 * 1024 and proc.stdin_at < total
     assert p.stdout.read().strip() == str(total) and p.wait() == 0
     assert done.wait(10)
+
+
+def test_a_snapshot_needs_a_runtime_with_layers(sleeper):
+    with pytest.raises(InvalidError, match="snapshots need a worker with --runtime crun"):
+        sleeper.snapshot_filesystem()

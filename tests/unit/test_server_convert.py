@@ -69,15 +69,18 @@ def test_every_command_to_a_worker_has_its_message():
                 m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
                 m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why"),
                 m.CancelInputs("ct-1", ["in-1", "in-2"]), m.ExecInput("ex-1", b"ls\n", rows=24, cols=80),
-                m.SignalExec("ex-1", 15), m.FeedInput("ct-1", "in-1", b"more", True)]
+                m.SignalExec("ex-1", 15), m.SnapshotContainer("ct-1", "sn-1"), m.FeedInput("ct-1", "in-1", b"more", True)]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
     assert [w.WhichOneof("msg") for w in wire] == ["start", "inputs", "stop", "exec", "exec_cancel", "logs_stored",
                                                    "reconciled", "previous_end", "disconnect", "cancel", "exec_input",
-                                                   "exec_signal", "feed"]
-    assert wire[-2].exec_signal == pb.ExecSignal(exec_id="ex-1", signal=15)
+                                                   "exec_signal", "snapshot", "feed"]
+    assert wire[-3].exec_signal == pb.ExecSignal(exec_id="ex-1", signal=15)
+    assert wire[-2].snapshot == pb.ContainerSnapshot(container_id="ct-1", snapshot_id="sn-1")
+    assert convert.snapshot_done(pb.SnapshotDone(snapshot_id="sn-1", blob_id="bl-1", sha256="ab", size=3)) == \
+        m.SnapshotDone("sn-1", "bl-1", "ab", 3)
     assert wire[-1].feed == pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"more", end=True)
-    assert wire[-3].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
+    assert wire[-4].exec_input == pb.ExecInput(exec_id="ex-1", data=b"ls\n", rows=24, cols=80)
     assert wire[0].start == pb.ContainerAssignment(container_id="ct-1", function_id="fu-1", app_id="ap-1",
                                                    definition=pb.FunctionDefinition(name="f", module="mod"))
     sandbox = convert.to_worker(m.StartContainer("ct-2", "sb-1", "ap-1", spec, sandbox=m.SandboxStart(

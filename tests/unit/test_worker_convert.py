@@ -41,6 +41,8 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
         m.Exec("ex-1", "ct-1", ["ls"], workdir="/w", timeout_s=2.0, window=8, tool=True)
     assert convert.from_server(pb.ServerToWorker(exec_signal=pb.ExecSignal(exec_id="ex-1", signal=15))) == \
         m.SignalExec("ex-1", 15)
+    assert convert.from_server(pb.ServerToWorker(snapshot=pb.ContainerSnapshot(container_id="ct-1", snapshot_id="sn-1"))) \
+        == m.Snapshot("ct-1", "sn-1")
     start = pb.ServerToWorker(start=pb.ContainerAssignment(container_id="ct-1", function_id="sb-1", sandbox=pb.SandboxStart(
         sandbox_id="sb-1", argv=["sleep", "1"], workdir="/tmp", env={"A": "1"}, window=64)))
     assert convert.from_server(start).sandbox == m.SandboxStart("sb-1", ["sleep", "1"], "/tmp", {"A": "1"}, 64)
@@ -90,5 +92,7 @@ def test_every_report_has_its_message():
     assert convert.to_server(m.UsageReport([m.Usage("ct-1", 1.5, -1)])).usage.containers[0].memory_bytes == -1
     out = convert.to_server(m.ExecReport("ex-1", m.ExecOutput(stream=1, data=b"d"))).exec_output
     assert (out.exec_id, out.output.stream, out.output.data) == ("ex-1", 1, b"d")
+    done = convert.to_server(m.SnapshotDone("sn-1", "bl-1", "ab", 3)).snapshot_done
+    assert (done.snapshot_id, done.blob_id, done.sha256, done.size) == ("sn-1", "bl-1", "ab", 3)
     sent = {f.name for f in pb.WorkerToServer.DESCRIPTOR.oneofs_by_name["msg"].fields}
     assert len(convert.TO_SERVER) == len(sent)

@@ -1082,7 +1082,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed", "exec_signal")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed", "exec_signal", "snapshot")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -1100,6 +1100,7 @@ class ServerToWorker(_message.Message):
     EXEC_INPUT_FIELD_NUMBER: _ClassVar[int]
     FEED_FIELD_NUMBER: _ClassVar[int]
     EXEC_SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -1117,7 +1118,8 @@ class ServerToWorker(_message.Message):
     exec_input: ExecInput
     feed: InputFeed
     exec_signal: ExecSignal
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ..., exec_signal: _Optional[_Union[ExecSignal, _Mapping]] = ...) -> None: ...
+    snapshot: ContainerSnapshot
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ..., exec_signal: _Optional[_Union[ExecSignal, _Mapping]] = ..., snapshot: _Optional[_Union[ContainerSnapshot, _Mapping]] = ...) -> None: ...
 
 class ChunkStore(_message.Message):
     __slots__ = ("directory", "store_id")
@@ -1370,7 +1372,7 @@ class LogBatch(_message.Message):
     def __init__(self, chunks: _Optional[_Iterable[_Union[LogChunk, _Mapping]]] = ...) -> None: ...
 
 class WorkerToServer(_message.Message):
-    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage")
+    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage", "snapshot_done")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -1378,6 +1380,7 @@ class WorkerToServer(_message.Message):
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     EXEC_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_DONE_FIELD_NUMBER: _ClassVar[int]
     register: WorkerInfo
     results: ResultBatch
     event: ContainerEvent
@@ -1385,7 +1388,30 @@ class WorkerToServer(_message.Message):
     heartbeat: bool
     exec_output: ExecOutput
     usage: ContainerUsageBatch
-    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ..., usage: _Optional[_Union[ContainerUsageBatch, _Mapping]] = ...) -> None: ...
+    snapshot_done: SnapshotDone
+    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ..., usage: _Optional[_Union[ContainerUsageBatch, _Mapping]] = ..., snapshot_done: _Optional[_Union[SnapshotDone, _Mapping]] = ...) -> None: ...
+
+class ContainerSnapshot(_message.Message):
+    __slots__ = ("container_id", "snapshot_id")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_ID_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    snapshot_id: str
+    def __init__(self, container_id: _Optional[str] = ..., snapshot_id: _Optional[str] = ...) -> None: ...
+
+class SnapshotDone(_message.Message):
+    __slots__ = ("snapshot_id", "blob_id", "sha256", "size", "error")
+    SNAPSHOT_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    snapshot_id: str
+    blob_id: str
+    sha256: str
+    size: int
+    error: str
+    def __init__(self, snapshot_id: _Optional[str] = ..., blob_id: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ..., error: _Optional[str] = ...) -> None: ...
 
 class ContainerUsage(_message.Message):
     __slots__ = ("container_id", "cpu_seconds", "memory_bytes")
@@ -2157,3 +2183,17 @@ class ProcessKillRequest(_message.Message):
 class ProcessKillResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class SandboxSnapshotRequest(_message.Message):
+    __slots__ = ("sandbox_id", "timeout_s")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    timeout_s: float
+    def __init__(self, sandbox_id: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class SandboxSnapshotResponse(_message.Message):
+    __slots__ = ("image",)
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    image: str
+    def __init__(self, image: _Optional[str] = ...) -> None: ...

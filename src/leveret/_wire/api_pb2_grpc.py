@@ -387,6 +387,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.ProcessKillRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.ProcessKillResponse.FromString,
                 _registered_method=True)
+        self.SandboxSnapshot = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxSnapshot',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -814,6 +819,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SandboxSnapshot(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1166,6 +1177,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.ProcessKill,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.ProcessKillRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.ProcessKillResponse.SerializeToString,
+            ),
+            'SandboxSnapshot': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxSnapshot,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -3060,6 +3076,33 @@ class Leveret:
             '/leveret.v1.Leveret/ProcessKill',
             leveret_dot_v1_dot_api__pb2.ProcessKillRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.ProcessKillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxSnapshot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxSnapshot',
+            leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
             options,
             channel_credentials,
             insecure,

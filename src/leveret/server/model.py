@@ -198,6 +198,21 @@ class StartExec(NamedTuple):
     tool: bool = False        # argv is a command of the worker's static busybox
 
 
+class SnapshotContainer(NamedTuple):
+    container_id: str
+    snapshot_id: str
+
+
+class SnapshotDone(NamedTuple):
+    """A worker's snapshot of a container: the blob holding its files (a tar), or why not."""
+
+    snapshot_id: str
+    blob_id: str = ""
+    sha256: str = ""
+    size: int = 0
+    error: str = ""
+
+
 class SignalExec(NamedTuple):
     exec_id: str
     signal: int

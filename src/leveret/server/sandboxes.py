@@ -25,8 +25,10 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from .errors import AlreadyExists, Invalid, NotFound
+from .._shared.ids import new_id
 from .model import ContainerEvent, ContainerState, ExecInput, ExecOutput, FunctionSpec, SandboxStart, SignalExec, \
-    StartExec
+    SnapshotContainer, SnapshotDone, StartExec
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -37,6 +39,7 @@ STDIN_WINDOW = 4 * 1024 * 1024   # stdin passed on to a process's worker that it
 READ_CHUNK = 1024 * 1024     # most bytes in one ProcessRead message
 DONE_KEPT_S = 3600.0         # a finished sandbox is still found (its exit code, its unread output) this long
 MAX_TIMEOUT_S = 24 * 3600.0
+DEFAULT_IMAGE = [{"op": "debian_slim", "python_version": ""}]   # what a definition's image "" means to workers
 
 
 class Stream:
@@ -144,6 +147,7 @@ class Sandboxes:
         self.d = dispatcher
         self.by_id: dict[str, SandboxRec] = {}
         self.processes: dict[str, ProcessRec] = {}   # process id (a sandbox's, an exec's) -> its record
+        self._snapshots: dict[str, tuple[asyncio.Future, "WorkerConn"]] = {}   # snapshot id -> (its answer, worker)
 
     # ------------------------------------------------------------------ life
 
@@ -383,8 +387,44 @@ class Sandboxes:
                 pass
         return proc.done
 
+    # ------------------------------------------------------------------ snapshots
+
+    async def snapshot(self, rec: SandboxRec, timeout_s: float) -> str:
+        """An image (its steps as JSON) of the sandbox's image with what it changed on top, as one
+        layer: the container's writes, tarred by its worker into a blob kept under the sandbox."""
+        import json
+
+        ct = rec.container
+        if rec.state != "running" or ct is None or rec.stopping_reason:
+            raise NotFound(f"sandbox {rec.sandbox_id} is not running: only a running sandbox can be snapshotted")
+        snapshot_id = new_id("sn")
+        done = asyncio.get_running_loop().create_future()
+        self._snapshots[snapshot_id] = (done, ct.worker)
+        ct.worker.outbox.put_nowait(SnapshotContainer(ct.container_id, snapshot_id))
+        try:
+            result: SnapshotDone = await asyncio.wait_for(done, timeout_s if timeout_s > 0 else None)
+        except asyncio.TimeoutError:
+            raise Invalid(f"the snapshot of sandbox {rec.sandbox_id} took more than {timeout_s:g} s: give it more"
+                          " (snapshot_filesystem(timeout=...))") from None
+        finally:
+            self._snapshots.pop(snapshot_id, None)
+        if result.error:
+            raise Invalid(f"sandbox {rec.sandbox_id} could not be snapshotted: {result.error}")
+        self.d.writes.add(Store.attach_blobs, f"snapshot:{rec.sandbox_id}", [result.blob_id])   # kept, not abandoned
+        steps = json.loads(rec.fn.spec.image) if rec.fn.spec.image else list(DEFAULT_IMAGE)
+        steps.append({"op": "snapshot", "blob": result.blob_id, "sha256": result.sha256, "size": result.size})
+        return json.dumps(steps, sort_keys=True, separators=(",", ":"))
+
+    def snapshot_done(self, result: SnapshotDone, worker: "WorkerConn") -> None:
+        entry = self._snapshots.get(result.snapshot_id)
+        if entry is not None and entry[1] is worker and not entry[0].done():
+            entry[0].set_result(result)
+
     def worker_lost(self, worker: "WorkerConn") -> None:
         """Its commands' processes end (its containers' sandboxes end with their containers)."""
+        for done, w in list(self._snapshots.values()):
+            if w is worker and not done.done():
+                done.set_result(SnapshotDone("", error=f"its worker {worker.worker_id} was lost"))
         for proc in list(self.processes.values()):
             if proc.worker is worker and proc is not proc.sandbox.process:
                 proc.finish(-1, f"its worker {worker.worker_id} was lost", "failed")

@@ -192,6 +192,10 @@ class Agent:
                              and t.process.start.sandbox_id == cmd.exec_id), None)
                 if task is not None:
                     task.feed_process(cmd)
+        elif kind is m.Snapshot:
+            from .snapshots import take
+
+            asyncio.ensure_future(take(self, self.tasks.get(cmd.container_id), cmd.snapshot_id))
         elif kind is m.SignalExec:
             session = self._execs.get(cmd.exec_id)
             if session is not None:
@@ -313,6 +317,10 @@ class Agent:
         self._outbox.put_nowait(m.ContainerEvent(container_id, state, exit_code, message, phases or {}, oom_killed,
                                                  timed_out_input, running_input))
 
+    def report(self, message) -> None:
+        """A report of the worker's for the server (model.py), on the stream."""
+        self._outbox.put_nowait(message)
+
     def exec_output(self, exec_id: str, fields: dict) -> None:
         self._outbox.put_nowait(m.ExecReport(exec_id, m.ExecOutput(**fields)))
 
@@ -390,7 +398,7 @@ class Agent:
             self._images = ImageBuilder(cache_dir(), self.runtime)
         if not image_json:
             image_json = '[{"op":"debian_slim","python_version":""}]'
-        return await self._images.build(json.loads(image_json), log, self.mount_dir)
+        return await self._images.build(json.loads(image_json), log, self.mount_dir, self.server.blob_chunks)
 
     async def mount_dir(self, mount_id: str) -> str:
         """The local directory holding a mount's files, fetched once per worker."""

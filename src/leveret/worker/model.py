@@ -25,7 +25,7 @@ from .._shared.containers import ContainerEvent, ContainerState, ExecInput, Exec
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecInput", "ExecOutput", "ExecReport", "FeedInput", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
-    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "SandboxStart", "SignalExec", "Stop",
+    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "SandboxStart", "SignalExec", "Snapshot", "SnapshotDone", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
 ]
 
@@ -162,6 +162,13 @@ class SignalExec(NamedTuple):
     signal: int
 
 
+class Snapshot(NamedTuple):
+    """Store a container's filesystem over its image as a blob (snapshots.py)."""
+
+    container_id: str
+    snapshot_id: str
+
+
 class CancelExec(NamedTuple):
     exec_id: str
 
@@ -291,6 +298,14 @@ class Results(NamedTuple):
     gen_indexes: list
     messages: list
     busy_s: float = 0.0
+
+
+class SnapshotDone(NamedTuple):
+    snapshot_id: str
+    blob_id: str = ""
+    sha256: str = ""
+    size: int = 0
+    error: str = ""
 
 
 class ExecReport(NamedTuple):

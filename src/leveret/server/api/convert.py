@@ -132,6 +132,10 @@ def usage(batch: pb.ContainerUsageBatch) -> list[m.Usage]:
     return [m.Usage(u.container_id, u.cpu_seconds, u.memory_bytes) for u in batch.containers]
 
 
+def snapshot_done(s: pb.SnapshotDone) -> m.SnapshotDone:
+    return m.SnapshotDone(s.snapshot_id, s.blob_id, s.sha256, s.size, s.error)
+
+
 def exec_output(out: pb.ExecOutput) -> tuple[str, m.ExecOutput]:
     o = out.output
     return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error, out.stdin_taken)
@@ -202,6 +206,8 @@ TO_WORKER = {
         rows=c.rows, cols=c.cols, workdir=c.workdir, timeout_s=c.timeout_s, window=c.window,
         tool=c.tool)),
     m.SignalExec: lambda c: pb.ServerToWorker(exec_signal=pb.ExecSignal(exec_id=c.exec_id, signal=c.signal)),
+    m.SnapshotContainer: lambda c: pb.ServerToWorker(snapshot=pb.ContainerSnapshot(container_id=c.container_id,
+                                                                                   snapshot_id=c.snapshot_id)),
     m.ExecInput: lambda c: pb.ServerToWorker(exec_input=pb.ExecInput(exec_id=c.exec_id, data=c.data, eof=c.eof,
                                                                      rows=c.rows, cols=c.cols, ack=c.ack)),
     m.CancelExec: lambda c: pb.ServerToWorker(exec_cancel=c.exec_id),

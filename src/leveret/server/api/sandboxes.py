@@ -142,6 +142,14 @@ class SandboxesApi:
         done = await self.d.sandboxes.wait(proc, request.timeout_s)
         return pb.ProcessWaitResponse(done=done, exit_code=proc.exit_code, reason=proc.reason, ended_by=proc.ended_by)
 
+    async def SandboxSnapshot(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        try:
+            image = await self.d.sandboxes.snapshot(rec, request.timeout_s)
+        except (NotFound, Invalid) as exc:
+            await self._refused(context, exc)
+        return pb.SandboxSnapshotResponse(image=image)
+
     async def ProcessKill(self, request, context):
         proc = await self._process(context, request.process_id)
         self.d.sandboxes.kill(proc, request.signal or 9)

@@ -110,6 +110,8 @@ class WorkersApi:
                     exec_id, out = convert.exec_output(msg.exec_output)
                     if not d.sandboxes.output(exec_id, out, worker):
                         d.execs.output(exec_id, out, worker)
+                elif kind == "snapshot_done":
+                    d.sandboxes.snapshot_done(convert.snapshot_done(msg.snapshot_done), worker)
                 elif kind == "usage":
                     d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off

@@ -118,8 +118,9 @@ class ImageBuilder:
         self.hits = self.misses = 0
 
     async def build(self, steps: list[dict], log: Callable[[str], None],
-                    fetch_mount: Callable | None = None) -> BuiltImage:
-        """Build (or find cached) every layer of ``steps``; return what a container runs on."""
+                    fetch_mount: Callable | None = None, fetch_blob: Callable | None = None) -> BuiltImage:
+        """Build (or find cached) every layer of ``steps``; return what a container runs on.
+        ``fetch_mount(id)``: a code mount's directory; ``fetch_blob(id)``: a blob's chunks (snapshots)."""
         lowers, env, workdir, parent = await self._base(steps[0] if steps else {}, log)
         used: list[str] = []
         for n, step in enumerate(steps[1:], start=1):
@@ -144,6 +145,9 @@ class ImageBuilder:
                         log(f"step {n}/{len(steps) - 1} add_files: into {step['remote']}")
                         files = await fetch_mount(step["mount_id"])
                         await asyncio.get_running_loop().run_in_executor(None, self._add_files, lid, step, files)
+                    elif step["op"] == "snapshot":
+                        log(f"step {n}/{len(steps) - 1} snapshot: {step['size']} bytes of files")
+                        await self._add_snapshot(lid, step, fetch_blob)
                     else:
                         log(f"step {n}/{len(steps) - 1} {step['op']}: {step_command(step)}")
                         await self._run_step(lid, step, lowers, env, workdir, log)
@@ -228,6 +232,34 @@ class ImageBuilder:
             raise BuildError(f"add_files: remote path {step['remote']!r} leaves the image")
         shutil.copytree(files_dir, target, copy_function=shutil.copy2, dirs_exist_ok=True)
         self._store_layer(upper, os.path.join(self.layers, lid), step)
+
+    async def _add_snapshot(self, lid: str, step: dict, fetch_blob: Callable) -> None:
+        """A sandbox's snapshot (worker/snapshots.py): its tar fetched, checked and unpacked as a layer."""
+        from ..snapshots import tar_args
+
+        upper = os.path.join(self.layers, f".{lid}.unpacking")
+        archive = upper + ".tar"
+        shutil.rmtree(upper, ignore_errors=True)
+        os.makedirs(upper)
+        try:
+            sha = hashlib.sha256()
+            with open(archive, "wb") as f:
+                async for chunk in fetch_blob(step["blob"]):
+                    sha.update(chunk)
+                    f.write(chunk)
+            if sha.hexdigest() != step["sha256"]:
+                raise BuildError(f"snapshot {step['blob']}: its bytes do not match its sha256 (the blob was changed)")
+            proc = await asyncio.create_subprocess_exec(*tar_args(archive, upper), stdout=asyncio.subprocess.DEVNULL,
+                                                        stderr=asyncio.subprocess.PIPE)
+            _, err = await proc.communicate()
+            if proc.returncode:
+                raise BuildError(f"snapshot {step['blob']} could not be unpacked: {err.decode(errors='replace')}")
+            await asyncio.get_running_loop().run_in_executor(None, self._store_layer, upper, os.path.join(
+                self.layers, lid), step)
+        finally:
+            shutil.rmtree(upper, ignore_errors=True)
+            if os.path.exists(archive):
+                os.unlink(archive)
 
     def _store_layer(self, upper: str, layer: str, step: dict) -> None:
         """Move regular files into the content-addressed store (hard links), then publish the layer."""

@@ -195,6 +195,14 @@ class ContainerRuntime(abc.ABC):
     needs_rootfs = False    # True: start() needs spec.rootfs (an image)
     disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
 
+    def upper_dir(self, handle: ContainerHandle) -> str:
+        """Where the container's writes over its image are (its overlay's upper directory)."""
+        raise RuntimeStartError(f"the {self.name} runtime keeps no layer of a container's writes: snapshots need"
+                                " a worker with --runtime crun (or runc)")
+
+    async def pause(self, handle: ContainerHandle, paused: bool) -> None:
+        """Freeze the container's processes (``paused``), or let them go on; nothing where it cannot."""
+
     def tool_command(self, argv: list[str]) -> list[str]:
         """``argv`` as a command of a static busybox (a sandbox's files API: any image, no shell in it needed)."""
         import shutil

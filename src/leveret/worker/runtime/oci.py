@@ -187,6 +187,17 @@ class OciRuntime(ContainerRuntime):
             return [f"{RUNTIME_DIR}/init", "--", *argv]
         return [f"{RUNTIME_DIR}/init", "--", *self.tool_command(["sleep", "2147483647"])]
 
+    def upper_dir(self, handle: ContainerHandle) -> str:
+        return os.path.join(self._disk_of[handle.container_id].path, "upper")
+
+    async def pause(self, handle: ContainerHandle, paused: bool) -> None:
+        proc = await asyncio.create_subprocess_exec(*self.command("pause" if paused else "resume", handle.container_id),
+                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        _, err = await proc.communicate()
+        if proc.returncode:
+            raise RuntimeStartError(f"could not {'pause' if paused else 'resume'} container {handle.container_id}:"
+                                    f" {err.decode(errors='replace').strip()}")
+
     def tool_command(self, argv: list[str]) -> list[str]:
         if not _static(BUSYBOX):
             raise RuntimeStartError(f"sandboxes need a static busybox (to sleep without a command, and for their"
