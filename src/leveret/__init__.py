@@ -32,7 +32,7 @@ _PUBLIC = {
     "batched": "_concurrency", "concurrent": "_concurrency",
     "fastapi_endpoint": "web", "web_endpoint": "web", "asgi_app": "web", "wsgi_app": "web", "web_server": "web",
     "forward": "tunnel", "Tunnel": "tunnel",
-    "Sandbox": "sandbox", "ContainerProcess": "sandbox",
+    "Sandbox": "sandbox", "ContainerProcess": "sandbox", "Probe": "probe",
     "SandboxTerminatedError": "exception", "SandboxTimeoutError": "exception",
 }
 

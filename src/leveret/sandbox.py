@@ -42,7 +42,6 @@ _NOT_YET = {
     "custom_domain": "custom domains",
     "proxy": "proxies",
     "include_oidc_identity_token": "OIDC identity tokens",
-    "readiness_probe": "sandbox readiness probes",
     "experimental_options": "experimental options",
     "_experimental_enable_snapshot": "memory snapshots",
     "pty": "a terminal for a sandbox's own command (exec(..., pty=True) has one)",
@@ -208,6 +207,11 @@ class Sandbox(_Process):
                                " create_if_missing=True), or create it inside `with app.run():`")
         if name is not None:
             check_object_name(name, "Sandbox")
+        from .probe import Probe
+
+        if readiness_probe is not None and not isinstance(readiness_probe, Probe):
+            raise InvalidError(f"readiness_probe= takes leveret.Probe.with_tcp(PORT) or leveret.Probe.with_exec(...),"
+                               f" not {readiness_probe!r}")
         opts = validate("Sandbox", serialized=False, scaledown_window=60, max_containers=None, cpu=cpu,
                         memory=memory, block_network=block_network, image=image, timeout=timeout, secrets=secrets,
                         region=region, gpu=gpu, ephemeral_disk=ephemeral_disk, volumes=volumes, unset={})
@@ -215,10 +219,15 @@ class Sandbox(_Process):
         client = await live_client()
         definition = await container_definition(client, opts)
         sandbox_id = new_id("sb")
-        await client.call("SandboxCreate", pb.SandboxCreateRequest(
+        request = pb.SandboxCreateRequest(
             app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
-            env=_env(env, "Sandbox.create")))
+            env=_env(env, "Sandbox.create"))
+        if readiness_probe is not None:
+            request.readiness_probe.CopyFrom(pb.ReadinessProbe(tcp_port=readiness_probe.tcp_port,
+                                                               argv=readiness_probe.argv,
+                                                               interval_ms=readiness_probe.interval_ms))
+        await client.call("SandboxCreate", request)
         sb = cls(sandbox_id)
         sb._tags = tags
         return sb
@@ -271,27 +280,18 @@ class Sandbox(_Process):
 
     @synchronize
     async def wait_until_ready(self, *, timeout: float = 300) -> None:
-        """Wait until its container runs (SandboxTerminatedError if it ended first; TimeoutError
-        after ``timeout`` seconds)."""
-        import asyncio
-
+        """Wait until it runs and its readiness probe (if it has one) passed: SandboxTerminatedError if it
+        ended first, TimeoutError after ``timeout`` seconds."""
         from ._wire import api_pb2 as pb
         from .exception import TimeoutError
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + _seconds(timeout, "timeout")
-        delay = 0.005
-        while True:
-            info = await _call("SandboxGet", pb.SandboxGetRequest(sandbox_id=self._process_id))
-            if info.state == "running":
-                return
-            if info.done:
-                raise SandboxTerminatedError(f"sandbox {self._process_id} ended before it was ready: {info.reason}")
-            if loop.time() > deadline:
-                raise TimeoutError(f"sandbox {self._process_id} was not ready within {timeout:g} s"
-                                   f" ({info.reason or 'it is starting'})")
-            await asyncio.sleep(delay)
-            delay = min(2 * delay, 0.25)
+        info = await _call("SandboxWaitReady", pb.SandboxWaitReadyRequest(sandbox_id=self._process_id,
+                                                                          timeout_s=_seconds(timeout, "timeout")))
+        if info.done:
+            raise SandboxTerminatedError(f"sandbox {self._process_id} ended before it was ready: {info.reason}")
+        if not info.ready:
+            raise TimeoutError(f"sandbox {self._process_id} was not ready within {timeout:g} s"
+                               f" ({info.reason or ('its readiness probe has not passed' if info.state == 'running' else 'it is starting')})")
 
     @synchronize
     async def terminate(self, *, wait: bool = False) -> int | None:

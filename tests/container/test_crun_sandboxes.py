@@ -149,3 +149,13 @@ def test_a_snapshot_is_an_image_of_only_the_diff_for_new_sandboxes_and_functions
 
     with fn_app.run(show_logs=False):
         assert look.remote() == ("made\n", False)
+
+
+def test_a_tcp_readiness_probe_sees_the_sandboxs_own_network(crun, app):
+    server = "import socket, time; time.sleep(1); s = socket.socket(); s.bind(('127.0.0.1', 8123)); s.listen(); time.sleep(60)"
+    sb = leveret.Sandbox.create("python3", "-c", server, app=app, block_network=True,
+                                readiness_probe=leveret.Probe.with_tcp(8123))
+    sb.wait_until_ready(timeout=60)
+    p = sb.exec("python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 8123)); print('up')")
+    assert p.stdout.read() == "up\n"
+    sb.terminate()

@@ -214,8 +214,10 @@ def test_bad_input_gets_a_clear_error(app):
         leveret.Sandbox.create("echo", "x" * 70000, app=app)
     with pytest.raises(NotImplementedOptionError, match="encrypted_ports"):
         leveret.Sandbox.create(app=app, encrypted_ports=[8000])
-    with pytest.raises(NotImplementedOptionError, match="readiness_probe"):
+    with pytest.raises(InvalidError, match="readiness_probe= takes leveret.Probe"):
         leveret.Sandbox.create(app=app, readiness_probe=object())
+    with pytest.raises(InvalidError, match="port from 1 to 65535"):
+        leveret.Probe.with_tcp(70000)
     with pytest.raises(NotFoundError):
         leveret.Sandbox.from_id("sb-0000000000000000")
 
@@ -268,3 +270,33 @@ def test_stdin_a_command_does_not_read_holds_its_writer_back(cluster, sleeper):
 def test_a_snapshot_needs_a_runtime_with_layers(sleeper):
     with pytest.raises(InvalidError, match="snapshots need a worker with --runtime crun"):
         sleeper.snapshot_filesystem()
+
+
+def test_a_tcp_readiness_probe_waits_for_its_server(app):
+    import socket
+
+    with socket.socket() as s:   # a port nothing listens on now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = f"import socket, time; time.sleep(1.5); s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); time.sleep(60)"
+    t = time.monotonic()
+    sb = leveret.Sandbox.create("python3", "-c", server, app=app, readiness_probe=leveret.Probe.with_tcp(port))
+    with pytest.raises(leveret.exception.TimeoutError, match="readiness probe has not passed"):
+        sb.wait_until_ready(timeout=0.5)
+    sb.wait_until_ready(timeout=30)
+    assert time.monotonic() - t >= 1.5
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass   # it listens
+    sb.terminate()
+
+
+def test_an_exec_readiness_probe_and_a_sandbox_that_ends_first(app, tmp_path):
+    flag = tmp_path / "ready"
+    sb = leveret.Sandbox.create("sh", "-c", f"sleep 1; touch {flag}; sleep 60", app=app,
+                                readiness_probe=leveret.Probe.with_exec("test", "-f", str(flag), interval_ms=50))
+    sb.wait_until_ready(timeout=30)
+    assert flag.exists()
+    sb.terminate()
+    never = leveret.Sandbox.create("sh", "-c", "exit 2", app=app, readiness_probe=leveret.Probe.with_exec("false"))
+    with pytest.raises(SandboxTerminatedError, match="exited with code 2"):
+        never.wait_until_ready(timeout=30)

@@ -1927,7 +1927,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1953,6 +1953,7 @@ class SandboxCreateRequest(_message.Message):
     WORKDIR_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
     PTY_FIELD_NUMBER: _ClassVar[int]
+    READINESS_PROBE_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -1964,7 +1965,18 @@ class SandboxCreateRequest(_message.Message):
     workdir: str
     env: _containers.ScalarMap[str, str]
     pty: bool
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ...) -> None: ...
+    readiness_probe: ReadinessProbe
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ...) -> None: ...
+
+class ReadinessProbe(_message.Message):
+    __slots__ = ("tcp_port", "argv", "interval_ms")
+    TCP_PORT_FIELD_NUMBER: _ClassVar[int]
+    ARGV_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    tcp_port: int
+    argv: _containers.RepeatedScalarFieldContainer[str]
+    interval_ms: int
+    def __init__(self, tcp_port: _Optional[int] = ..., argv: _Optional[_Iterable[str]] = ..., interval_ms: _Optional[int] = ...) -> None: ...
 
 class SandboxCreateResponse(_message.Message):
     __slots__ = ("sandbox_id",)
@@ -1973,7 +1985,7 @@ class SandboxCreateResponse(_message.Message):
     def __init__(self, sandbox_id: _Optional[str] = ...) -> None: ...
 
 class SandboxInfo(_message.Message):
-    __slots__ = ("sandbox_id", "app_id", "name", "tags", "state", "created_at", "container_id", "worker_id", "done", "exit_code", "reason", "detached", "ended_by")
+    __slots__ = ("sandbox_id", "app_id", "name", "tags", "state", "created_at", "container_id", "worker_id", "done", "exit_code", "reason", "detached", "ended_by", "ready")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1994,6 +2006,7 @@ class SandboxInfo(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     DETACHED_FIELD_NUMBER: _ClassVar[int]
     ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     app_id: str
     name: str
@@ -2007,7 +2020,16 @@ class SandboxInfo(_message.Message):
     reason: str
     detached: bool
     ended_by: str
-    def __init__(self, sandbox_id: _Optional[str] = ..., app_id: _Optional[str] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., state: _Optional[str] = ..., created_at: _Optional[float] = ..., container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., detached: _Optional[bool] = ..., ended_by: _Optional[str] = ...) -> None: ...
+    ready: bool
+    def __init__(self, sandbox_id: _Optional[str] = ..., app_id: _Optional[str] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., state: _Optional[str] = ..., created_at: _Optional[float] = ..., container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., detached: _Optional[bool] = ..., ended_by: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...
+
+class SandboxWaitReadyRequest(_message.Message):
+    __slots__ = ("sandbox_id", "timeout_s")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    timeout_s: float
+    def __init__(self, sandbox_id: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
 
 class SandboxGetRequest(_message.Message):
     __slots__ = ("sandbox_id", "app_name", "name")

@@ -392,6 +392,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
                 _registered_method=True)
+        self.SandboxWaitReady = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxWaitReady',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -825,6 +830,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SandboxWaitReady(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1182,6 +1193,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.SandboxSnapshot,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.SerializeToString,
+            ),
+            'SandboxWaitReady': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxWaitReady,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -3103,6 +3119,33 @@ class Leveret:
             '/leveret.v1.Leveret/SandboxSnapshot',
             leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxWaitReady(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxWaitReady',
+            leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
             options,
             channel_credentials,
             insecure,

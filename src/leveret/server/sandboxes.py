@@ -103,6 +103,7 @@ class ProcessRec:
     exit_code: int = 0
     reason: str = ""
     ended_by: str = ""            # exit | terminated | timeout | failed
+    internal: bool = False        # the server's own (a readiness probe): no activity, forgotten once it ended
     finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
     def finish(self, exit_code: int, reason: str, ended_by: str = "exit") -> None:
@@ -136,6 +137,9 @@ class SandboxRec:
     ended_at: float = 0.0
     stopping_reason: str = ""            # why it is being terminated
     stopping_by: str = ""                # terminated | timeout
+    probe: tuple | None = None           # (tcp port, argv, interval ms): run until it passes (ready)
+    ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # set once ready, or done
+    probing: asyncio.Task | None = None
 
     @property
     def worker_id(self) -> str:
@@ -152,7 +156,8 @@ class Sandboxes:
     # ------------------------------------------------------------------ life
 
     def create(self, app_id: str, sandbox_id: str, spec: FunctionSpec, start: SandboxStart, *, name: str = "",
-               tags: dict | None = None, timeout_s: float, idle_timeout_s: float = 0.0) -> SandboxRec:
+               tags: dict | None = None, timeout_s: float, idle_timeout_s: float = 0.0,
+               probe: tuple | None = None) -> SandboxRec:
         """A new sandbox of app ``app_id``, placed now (or pending, saying why). One with this id
         already (a create sent again) is returned as it is."""
         from .state import FunctionState
@@ -175,7 +180,7 @@ class Sandboxes:
         now = self.d.clock.time()
         fn = FunctionState(sandbox_id, app_id, spec)
         rec = SandboxRec(sandbox_id, app_id, name, dict(tags or {}), start, fn, now, timeout_s, idle_timeout_s,
-                         active_at=now)
+                         active_at=now, probe=probe)
         rec.process = ProcessRec(sandbox_id, rec)
         fn.sandbox = rec
         self.by_id[sandbox_id] = rec
@@ -198,6 +203,39 @@ class Sandboxes:
     def ready(self, rec: SandboxRec) -> None:
         rec.state = "running"
         rec.active_at = self.d.clock.time()
+        if rec.probe is None:
+            rec.ready.set()
+        else:
+            rec.probing = asyncio.ensure_future(self._probe(rec))
+
+    async def _probe(self, rec: SandboxRec) -> None:
+        """Its readiness probe, every interval, until it passes (or the sandbox ends)."""
+        port, argv, interval_ms = rec.probe
+        if port:   # something listens on it: a LISTEN (0A) socket of that port in its /proc/net
+            argv, tool = ["sh", "-c", f"cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ':{port:04X} [0-9A-F:]* 0A '"], True
+        else:
+            tool = False
+        n = 0
+        while rec.state == "running" and not rec.stopping_reason:
+            n += 1
+            exec_id = f"{rec.sandbox_id.replace('sb-', 'ex-', 1)}p{n}"
+            proc = self.exec(rec, exec_id, list(argv), timeout_s=max(1.0, interval_ms / 1000 * 10), tool=tool,
+                             internal=True)
+            await proc.finished.wait()
+            self.processes.pop(exec_id, None)
+            rec.execs.pop(exec_id, None)
+            if proc.exit_code == 0 and proc.ended_by == "exit":
+                rec.ready.set()
+                self.d.logs.system(rec.app_id, rec.fn.name, rec.container_id, "ready: its readiness probe passed",
+                                   verbose=True)
+                return
+            await asyncio.sleep(interval_ms / 1000)
+
+    async def wait_ready(self, rec: SandboxRec, timeout_s: float) -> None:
+        try:
+            await asyncio.wait_for(rec.ready.wait(), None if timeout_s < 0 else timeout_s)
+        except asyncio.TimeoutError:
+            pass
 
     def unplaceable(self, fn: "FunctionState", message: str) -> None:
         """No worker could ever hold it: it ends now, saying why."""
@@ -233,6 +271,9 @@ class Sandboxes:
         if rec.state == "done":
             return
         rec.state, rec.ended_at, rec.container = "done", self.d.clock.time(), None
+        rec.ready.set()   # whoever waits for it to be ready learns it ended
+        if rec.probing is not None:
+            rec.probing.cancel()
         rec.process.finish(exit_code, reason, by)
         for proc in rec.execs.values():
             proc.finish(-1, f"its sandbox ended: {reason}", "terminated")
@@ -262,7 +303,7 @@ class Sandboxes:
                 self.place(rec.fn, now)
 
     def _active_at(self, rec: SandboxRec) -> float:
-        if any(not p.done for p in rec.execs.values()):   # a command running in it is activity
+        if any(not p.done and not p.internal for p in rec.execs.values()):   # a command running in it is activity
             return self.d.clock.time()
         return rec.active_at
 
@@ -300,7 +341,7 @@ class Sandboxes:
     # ------------------------------------------------------------------ processes
 
     def exec(self, rec: SandboxRec, exec_id: str, argv: list[str], *, workdir: str = "", env: dict | None = None,
-             timeout_s: float = 0.0, pty: bool = False, tool: bool = False) -> ProcessRec:
+             timeout_s: float = 0.0, pty: bool = False, tool: bool = False, internal: bool = False) -> ProcessRec:
         """Run ``argv`` in the running sandbox: a process of its own (found again by ``exec_id``)."""
         found = self.processes.get(exec_id)
         if found is not None:   # sent again
@@ -312,9 +353,10 @@ class Sandboxes:
         if not argv:
             raise Invalid("exec() needs a command, e.g. sandbox.exec(\"ls\", \"-l\")")
         ct = rec.container
-        proc = ProcessRec(exec_id, rec, worker=ct.worker)
+        proc = ProcessRec(exec_id, rec, worker=ct.worker, internal=internal)
         rec.execs[exec_id] = self.processes[exec_id] = proc
-        rec.active_at = self.d.clock.time()
+        if not internal:
+            rec.active_at = self.d.clock.time()
         ct.worker.outbox.put_nowait(StartExec(exec_id, ct.container_id, list(argv), True, pty, dict(env or {}),
                                               workdir=workdir, timeout_s=timeout_s, window=WINDOW, tool=tool))
         return proc
@@ -332,7 +374,8 @@ class Sandboxes:
                 proc.stdin_room.set()
         if out.data:
             proc.streams[out.stream or 1].add(out.data)
-            proc.sandbox.active_at = self.d.clock.time()
+            if not proc.internal:
+                proc.sandbox.active_at = self.d.clock.time()
         if out.done and proc is not proc.sandbox.process:   # (the sandbox's own ends with its container)
             timed_out = "timeout" in out.error
             proc.finish(out.exit_code, out.error or f"it exited with code {out.exit_code}",

@@ -20,7 +20,8 @@ def sandbox_info(rec) -> pb.SandboxInfo:
     return pb.SandboxInfo(sandbox_id=rec.sandbox_id, app_id=rec.app_id, name=rec.name, tags=rec.tags, state=rec.state,
                           created_at=rec.created_at, container_id=rec.container_id,
                           worker_id=rec.worker_id, done=proc.done, exit_code=proc.exit_code, reason=reason,
-                          detached=rec.detached, ended_by=proc.ended_by)
+                          detached=rec.detached, ended_by=proc.ended_by,
+                          ready=rec.state == "running" and rec.ready.is_set())
 
 
 class SandboxesApi:
@@ -44,9 +45,13 @@ class SandboxesApi:
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
             start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW)
+            p = request.readiness_probe
+            probe = (p.tcp_port, tuple(p.argv), p.interval_ms or 100) if request.HasField("readiness_probe") else None
+            if probe is not None and not (p.tcp_port or p.argv):
+                raise Invalid("a readiness probe needs a port (Probe.with_tcp) or a command (Probe.with_exec)")
             rec = self.d.sandboxes.create(request.app_id, request.sandbox_id, spec, start, name=request.name,
                                           tags=dict(request.tags), timeout_s=request.timeout_s,
-                                          idle_timeout_s=request.idle_timeout_s)
+                                          idle_timeout_s=request.idle_timeout_s, probe=probe)
         except (NotFound, AlreadyExists, Invalid) as exc:
             await self._refused(context, exc)
         except ValueError as exc:   # a secret that is gone
@@ -141,6 +146,11 @@ class SandboxesApi:
         proc = await self._process(context, request.process_id)
         done = await self.d.sandboxes.wait(proc, request.timeout_s)
         return pb.ProcessWaitResponse(done=done, exit_code=proc.exit_code, reason=proc.reason, ended_by=proc.ended_by)
+
+    async def SandboxWaitReady(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        await self.d.sandboxes.wait_ready(rec, request.timeout_s)
+        return sandbox_info(rec)
 
     async def SandboxSnapshot(self, request, context):
         rec = await self._sandbox(context, request.sandbox_id)
