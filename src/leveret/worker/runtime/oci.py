@@ -129,6 +129,7 @@ class OciRuntime(ContainerRuntime):
     names its binary and changes what its runtime does differently."""
 
     exec_terminal = True    # exec can give the command a terminal (--tty --console-socket)
+    exec_flags = ("--no-new-privs",)   # what every exec gets (runsc: its own sandbox keeps exec'd commands in)
     name: str               # the binary
     install_hint = ""       # how to get the binary, for the error when it is missing
     isolated = True
@@ -257,7 +258,10 @@ class OciRuntime(ContainerRuntime):
         # With an environment of its own (a function's secrets), the command is a process file the
         # runtime reads, private to the worker: never on a command line, which any user of the host sees.
         process = _process_file(handle.bundle, argv, env, tty, cwd) if env else None
-        flags, argv = ([f"--process={process}"], []) if process else ([f"--cwd={cwd}"] if cwd else [], argv)
+        # (without a process file the runtime's defaults would leave no_new_privs off: a setuid
+        # binary in the image could then gain what the container's own process cannot)
+        flags, argv = ([f"--process={process}"], []) if process else \
+            ([*self.exec_flags, *([f"--cwd={cwd}"] if cwd else [])], argv)
         pid_file = os.path.join(handle.bundle, f"pid-{os.urandom(6).hex()}")   # the command's own pid
         flags.append(f"--pid-file={pid_file}")
         pipe = asyncio.subprocess.PIPE

@@ -28,6 +28,7 @@ NETWORK_FLAG = {"host": "host", "none": "none"}   # a NetworkSpec's mode -> runs
 class RunscRuntime(OciRuntime):
     name = "runsc"
     install_hint = "install gVisor, which ships it (gvisor.dev/docs/user_guide/install)"
+    exec_flags = ()   # no --no-new-privs on its exec: the command stays inside gVisor's own kernel
 
     def __init__(self, state_dir: str, *, platform: str = "", **kwargs):
         super().__init__(state_dir, **kwargs)
