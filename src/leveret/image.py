@@ -216,6 +216,21 @@ class Image:
                 "extra_options": _uv_options(extra_options), "uv_version": _uv_version(uv_version)}
         return self._then(step, force_build)
 
+    def build(self, app) -> "Image":
+        """Build the image now, on a worker of ``app``'s server (a running or looked-up app), instead of
+        at its first container's start; returns it. A failed step raises with its output."""
+        from .exception import ExecutionError, SandboxTerminatedError
+        from .sandbox import Sandbox
+
+        sb = Sandbox.create(app=app, image=self, timeout=3600, cpu=(0.01, 1.0))   # started once it is built
+        try:
+            sb.wait_until_ready(timeout=3600)
+        except SandboxTerminatedError as exc:
+            raise ExecutionError(f"the image could not be built: {exc}") from None
+        finally:
+            sb.terminate()
+        return self
+
     def imports(self) -> "_Imports":
         """``with image.imports(): import numpy`` — imports that exist in the image only: outside a
         container an ImportError inside the block is ignored."""

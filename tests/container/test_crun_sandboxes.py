@@ -159,3 +159,15 @@ def test_a_tcp_readiness_probe_sees_the_sandboxs_own_network(crun, app):
     p = sb.exec("python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 8123)); print('up')")
     assert p.stdout.read() == "up\n"
     sb.terminate()
+
+
+def test_image_build_builds_now_and_says_why_it_cannot(crun, app):
+    marker = secrets.token_hex(4)
+    image = leveret.Image.debian_slim().run_commands(f"echo {marker} > /built.txt")
+    assert image.build(app) is image
+    sb = leveret.Sandbox.create("cat", "/built.txt", app=app, image=image)
+    sb.wait()
+    assert sb.stdout.read() == f"{marker}\n"
+    broken = leveret.Image.debian_slim().run_commands("echo failing-step >&2; exit 3")
+    with pytest.raises(leveret.exception.ExecutionError, match="failing-step"):
+        broken.build(app)
