@@ -36,9 +36,7 @@ _NOT_YET = {
     "outbound_domain_allowlist": "sandbox network policy",
     "inbound_cidr_allowlist": "sandbox network policy",
     "outbound_policy": "sandbox network policy",
-    "encrypted_ports": "sandbox tunnels",
-    "h2_ports": "sandbox tunnels",
-    "unencrypted_ports": "sandbox tunnels",
+    "h2_ports": "HTTP/2 to a sandbox's port",
     "custom_domain": "custom domains",
     "proxy": "proxies",
     "include_oidc_identity_token": "OIDC identity tokens",
@@ -223,6 +221,8 @@ class Sandbox(_Process):
             app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
             env=_env(env, "Sandbox.create"))
+        request.encrypted_ports.extend(_ports(encrypted_ports, "encrypted_ports"))
+        request.unencrypted_ports.extend(_ports(unencrypted_ports, "unencrypted_ports"))
         if readiness_probe is not None:
             request.readiness_probe.CopyFrom(pb.ReadinessProbe(tcp_port=readiness_probe.tcp_port,
                                                                argv=readiness_probe.argv,
@@ -341,8 +341,15 @@ class Sandbox(_Process):
 
     @synchronize
     async def tunnels(self, timeout: int = 50) -> dict:
-        raise NotImplementedOptionError("sandbox.tunnels() is not supported yet (it comes with sandbox tunnels:"
-                                        " encrypted_ports=/unencrypted_ports=)")
+        """Its ports (encrypted_ports=, unencrypted_ports=) as the gateway exposes them, once it runs:
+        {port: Tunnel} (``.url``; ``.tcp_socket`` for unencrypted ones)."""
+        from ._wire import api_pb2 as pb
+        from .tunnel import Tunnel
+
+        r = await _call("SandboxTunnels", pb.SandboxTunnelsRequest(sandbox_id=self._process_id,
+                                                                   timeout_s=_seconds(timeout, "timeout")))
+        return {t.port: Tunnel(t.tunnel_id, t.url, (t.tcp_host, t.tcp_port) if t.tcp_port else None)
+                for t in r.tunnels}
 
     @property
     def filesystem(self):
@@ -409,6 +416,13 @@ class Sandbox(_Process):
             sandbox_id=self._process_id, exec_id=exec_id, argv=argv, workdir=workdir or "",
             env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout")))
         return ContainerProcess(exec_id, text, stdout, stderr)
+
+
+def _ports(ports, what: str) -> list[int]:
+    ports = list(ports or ())
+    if not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):
+        raise InvalidError(f"{what}= takes port numbers from 1 to 65535, e.g. {what}=[8000], not {ports!r}")
+    return ports
 
 
 def _tags(tags) -> dict:

@@ -212,8 +212,10 @@ def test_bad_input_gets_a_clear_error(app):
         leveret.Sandbox.create("sleep", 1, app=app)
     with pytest.raises(InvalidError, match="over 65536 bytes"):
         leveret.Sandbox.create("echo", "x" * 70000, app=app)
-    with pytest.raises(NotImplementedOptionError, match="encrypted_ports"):
-        leveret.Sandbox.create(app=app, encrypted_ports=[8000])
+    with pytest.raises(NotImplementedOptionError, match="h2_ports"):
+        leveret.Sandbox.create(app=app, h2_ports=[8000])
+    with pytest.raises(InvalidError, match="port numbers from 1 to 65535"):
+        leveret.Sandbox.create(app=app, encrypted_ports=[0])
     with pytest.raises(InvalidError, match="readiness_probe= takes leveret.Probe"):
         leveret.Sandbox.create(app=app, readiness_probe=object())
     with pytest.raises(InvalidError, match="port from 1 to 65535"):
@@ -300,3 +302,43 @@ def test_an_exec_readiness_probe_and_a_sandbox_that_ends_first(app, tmp_path):
     never = leveret.Sandbox.create("sh", "-c", "exit 2", app=app, readiness_probe=leveret.Probe.with_exec("false"))
     with pytest.raises(SandboxTerminatedError, match="exited with code 2"):
         never.wait_until_ready(timeout=30)
+
+
+def test_ports_are_reached_through_the_gateway_while_it_runs(app, tmp_path):
+    import socket
+
+    from _http import fetch
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    (tmp_path / "hello.txt").write_text("from the sandbox\n")
+    serve = ("import http.server, socketserver, sys, threading\n"
+             "H = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=sys.argv[3])\n"
+             "for port in sys.argv[1:3]:\n"
+             "    s = socketserver.ThreadingTCPServer(('127.0.0.1', int(port)), H)\n"
+             "    threading.Thread(target=s.serve_forever).start()\n")
+    sb = leveret.Sandbox.create("python3", "-c", serve, str(ports[0]), str(ports[1]), str(tmp_path), app=app,
+                                encrypted_ports=[ports[0]], unencrypted_ports=[ports[1]],
+                                readiness_probe=leveret.Probe.with_tcp(ports[1]))
+    sb.wait_until_ready(timeout=30)
+    tunnels = sb.tunnels()
+    assert sorted(tunnels) == sorted(ports)
+    status, _, body = fetch(tunnels[ports[0]].url + "/hello.txt")
+    assert status == 200 and body == b"from the sandbox\n"
+    host, tcp_port = tunnels[ports[1]].tcp_socket
+    with socket.create_connection((host, tcp_port), timeout=10) as c:
+        c.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
+        got = b""
+        while chunk := c.recv(65536):
+            got += chunk
+    assert got.startswith(b"HTTP/1.0 200") and got.endswith(b"from the sandbox\n")
+    url = tunnels[ports[0]].url
+    sb.terminate()
+    sb.wait(raise_on_termination=False)
+    status, _, _ = fetch(url + "/hello.txt")
+    assert status in (404, 502)   # its tunnels go with it
+    with pytest.raises(InvalidError, match="block_network=True and ports"):
+        leveret.Sandbox.create(app=app, block_network=True, encrypted_ports=[8000])

@@ -1927,7 +1927,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1954,6 +1954,8 @@ class SandboxCreateRequest(_message.Message):
     ENV_FIELD_NUMBER: _ClassVar[int]
     PTY_FIELD_NUMBER: _ClassVar[int]
     READINESS_PROBE_FIELD_NUMBER: _ClassVar[int]
+    ENCRYPTED_PORTS_FIELD_NUMBER: _ClassVar[int]
+    UNENCRYPTED_PORTS_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -1966,7 +1968,9 @@ class SandboxCreateRequest(_message.Message):
     env: _containers.ScalarMap[str, str]
     pty: bool
     readiness_probe: ReadinessProbe
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ...) -> None: ...
+    encrypted_ports: _containers.RepeatedScalarFieldContainer[int]
+    unencrypted_ports: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class ReadinessProbe(_message.Message):
     __slots__ = ("tcp_port", "argv", "interval_ms")
@@ -2022,6 +2026,34 @@ class SandboxInfo(_message.Message):
     ended_by: str
     ready: bool
     def __init__(self, sandbox_id: _Optional[str] = ..., app_id: _Optional[str] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., state: _Optional[str] = ..., created_at: _Optional[float] = ..., container_id: _Optional[str] = ..., worker_id: _Optional[str] = ..., done: _Optional[bool] = ..., exit_code: _Optional[int] = ..., reason: _Optional[str] = ..., detached: _Optional[bool] = ..., ended_by: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...
+
+class SandboxTunnelsRequest(_message.Message):
+    __slots__ = ("sandbox_id", "timeout_s")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    timeout_s: float
+    def __init__(self, sandbox_id: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class SandboxTunnel(_message.Message):
+    __slots__ = ("port", "tunnel_id", "url", "tcp_host", "tcp_port")
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    TUNNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    TCP_HOST_FIELD_NUMBER: _ClassVar[int]
+    TCP_PORT_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    tunnel_id: str
+    url: str
+    tcp_host: str
+    tcp_port: int
+    def __init__(self, port: _Optional[int] = ..., tunnel_id: _Optional[str] = ..., url: _Optional[str] = ..., tcp_host: _Optional[str] = ..., tcp_port: _Optional[int] = ...) -> None: ...
+
+class SandboxTunnelsResponse(_message.Message):
+    __slots__ = ("tunnels",)
+    TUNNELS_FIELD_NUMBER: _ClassVar[int]
+    tunnels: _containers.RepeatedCompositeFieldContainer[SandboxTunnel]
+    def __init__(self, tunnels: _Optional[_Iterable[_Union[SandboxTunnel, _Mapping]]] = ...) -> None: ...
 
 class SandboxWaitReadyRequest(_message.Message):
     __slots__ = ("sandbox_id", "timeout_s")

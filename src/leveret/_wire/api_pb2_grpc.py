@@ -397,6 +397,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
                 _registered_method=True)
+        self.SandboxTunnels = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxTunnels',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxTunnelsRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTunnelsResponse.FromString,
+                _registered_method=True)
 
 
 class LeveretServicer:
@@ -836,6 +841,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SandboxTunnels(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LeveretServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -1198,6 +1209,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.SandboxWaitReady,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.SandboxInfo.SerializeToString,
+            ),
+            'SandboxTunnels': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxTunnels,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxTunnelsRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxTunnelsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -3146,6 +3162,33 @@ class Leveret:
             '/leveret.v1.Leveret/SandboxWaitReady',
             leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.SandboxInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxTunnels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxTunnels',
+            leveret_dot_v1_dot_api__pb2.SandboxTunnelsRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxTunnelsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -140,6 +140,9 @@ class SandboxRec:
     probe: tuple | None = None           # (tcp port, argv, interval ms): run until it passes (ready)
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # set once ready, or done
     probing: asyncio.Task | None = None
+    ports: tuple = ()                    # ((port, with a raw TCP port too), ...) exposed through the gateway
+    tunnels: dict = dataclasses.field(default_factory=dict)   # port -> (tunnel id, url, tcp host, tcp port)
+    tunneled: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # its tunnels are open (or it ended)
 
     @property
     def worker_id(self) -> str:
@@ -157,7 +160,7 @@ class Sandboxes:
 
     def create(self, app_id: str, sandbox_id: str, spec: FunctionSpec, start: SandboxStart, *, name: str = "",
                tags: dict | None = None, timeout_s: float, idle_timeout_s: float = 0.0,
-               probe: tuple | None = None) -> SandboxRec:
+               probe: tuple | None = None, ports: tuple = ()) -> SandboxRec:
         """A new sandbox of app ``app_id``, placed now (or pending, saying why). One with this id
         already (a create sent again) is returned as it is."""
         from .state import FunctionState
@@ -180,7 +183,7 @@ class Sandboxes:
         now = self.d.clock.time()
         fn = FunctionState(sandbox_id, app_id, spec)
         rec = SandboxRec(sandbox_id, app_id, name, dict(tags or {}), start, fn, now, timeout_s, idle_timeout_s,
-                         active_at=now, probe=probe)
+                         active_at=now, probe=probe, ports=tuple(ports))
         rec.process = ProcessRec(sandbox_id, rec)
         fn.sandbox = rec
         self.by_id[sandbox_id] = rec
@@ -207,6 +210,31 @@ class Sandboxes:
             rec.ready.set()
         else:
             rec.probing = asyncio.ensure_future(self._probe(rec))
+        asyncio.ensure_future(self._open_tunnels(rec))
+
+    async def _open_tunnels(self, rec: SandboxRec) -> None:
+        """Its ports through the gateway, now that it runs (raw TCP ports too for unencrypted ones)."""
+        routes, ct = self.d.routes, rec.container
+        try:
+            for port, raw in rec.ports:
+                if rec.state != "running" or ct is None:
+                    return
+                tunnel_id, url = routes.open_tunnel(ct.container_id, ct.worker.address or "127.0.0.1", port)
+                tcp_host, tcp_port = "", 0
+                if raw:
+                    tcp_host, tcp_port = routes.tcp.advertised, await routes.tcp.open(tunnel_id)
+                rec.tunnels[port] = (tunnel_id, url, tcp_host, tcp_port)
+                self.d.logs.system(rec.app_id, rec.fn.name, ct.container_id, f"tunnel {tunnel_id} to port {port}: {url}"
+                                   + (f", raw TCP at {tcp_host}:{tcp_port}" if tcp_port else ""))
+        except OSError as exc:
+            self.d.logs.system(rec.app_id, rec.fn.name, rec.container_id, f"no raw TCP port for a tunnel: {exc}")
+        finally:
+            rec.tunneled.set()
+
+    def _close_tunnels(self, rec: SandboxRec) -> None:
+        for tunnel_id, *_ in rec.tunnels.values():
+            self.d.routes.tunnels.pop(tunnel_id, None)
+            self.d.routes.tcp.close(tunnel_id)
 
     async def _probe(self, rec: SandboxRec) -> None:
         """Its readiness probe, every interval, until it passes (or the sandbox ends)."""
@@ -272,6 +300,8 @@ class Sandboxes:
             return
         rec.state, rec.ended_at, rec.container = "done", self.d.clock.time(), None
         rec.ready.set()   # whoever waits for it to be ready learns it ended
+        rec.tunneled.set()
+        self._close_tunnels(rec)
         if rec.probing is not None:
             rec.probing.cancel()
         rec.process.finish(exit_code, reason, by)

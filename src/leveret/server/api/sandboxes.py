@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 
 from ..._wire import api_pb2 as pb
@@ -37,6 +39,13 @@ class SandboxesApi:
                                 " their values: upgrade leveret where this client runs")
         if not request.sandbox_id.startswith("sb-"):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "sandbox_id: a new id with the sb- prefix")
+        ports = tuple((p, False) for p in request.encrypted_ports if p not in request.unencrypted_ports) + \
+            tuple((p, True) for p in request.unencrypted_ports)
+        if ports and d.block_network:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "block_network=True and ports do not go together:"
+                                " a sandbox without a network has nothing to expose")
+        if any(not 0 < p < 65536 for p, _ in ports):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "ports are 1 to 65535")
         if request.pty:
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Sandbox.create(pty=True) is not supported yet: run the"
                                 " command without it, and sandbox.exec(..., pty=True) for a terminal")
@@ -51,7 +60,7 @@ class SandboxesApi:
                 raise Invalid("a readiness probe needs a port (Probe.with_tcp) or a command (Probe.with_exec)")
             rec = self.d.sandboxes.create(request.app_id, request.sandbox_id, spec, start, name=request.name,
                                           tags=dict(request.tags), timeout_s=request.timeout_s,
-                                          idle_timeout_s=request.idle_timeout_s, probe=probe)
+                                          idle_timeout_s=request.idle_timeout_s, probe=probe, ports=ports)
         except (NotFound, AlreadyExists, Invalid) as exc:
             await self._refused(context, exc)
         except ValueError as exc:   # a secret that is gone
@@ -151,6 +160,25 @@ class SandboxesApi:
         rec = await self._sandbox(context, request.sandbox_id)
         await self.d.sandboxes.wait_ready(rec, request.timeout_s)
         return sandbox_info(rec)
+
+    async def SandboxTunnels(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        if not rec.ports:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"sandbox {rec.sandbox_id} exposes no ports:"
+                                " create it with encrypted_ports=[PORT] (or unencrypted_ports=)")
+        if not self.routes.url:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the server's gateway is not listening: its tunnels have"
+                                " nowhere to be (leveret server --gateway HOST:PORT)")
+        try:
+            await asyncio.wait_for(rec.tunneled.wait(), request.timeout_s if request.timeout_s > 0 else None)
+        except asyncio.TimeoutError:
+            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, f"sandbox {rec.sandbox_id} did not start within"
+                                f" {request.timeout_s:g} s ({rec.fn.pending or 'it is starting'})")
+        if rec.state == "done":
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"sandbox {rec.sandbox_id} has ended: {rec.process.reason}")
+        return pb.SandboxTunnelsResponse(tunnels=[
+            pb.SandboxTunnel(port=port, tunnel_id=t[0], url=t[1], tcp_host=t[2], tcp_port=t[3])
+            for port, t in sorted(rec.tunnels.items())])
 
     async def SandboxSnapshot(self, request, context):
         rec = await self._sandbox(context, request.sandbox_id)
