@@ -342,3 +342,15 @@ def test_ports_are_reached_through_the_gateway_while_it_runs(app, tmp_path):
     assert status in (404, 502)   # its tunnels go with it
     with pytest.raises(InvalidError, match="block_network=True and ports"):
         leveret.Sandbox.create(app=app, block_network=True, encrypted_ports=[8000])
+
+
+def test_ended_execs_whose_output_was_read_are_let_go(cluster, sleeper, monkeypatch):
+    from leveret.server import sandboxes
+
+    monkeypatch.setattr(sandboxes, "READ_EXEC_KEPT_S", 0.0)
+    read, unread = sleeper.exec("echo", "read"), sleeper.exec("echo", "unread")
+    assert read.stdout.read() == "read\n" and read.stderr.read() == "" and read.wait() == 0
+    assert unread.wait() == 0
+    kept = cluster.server.dispatcher.sandboxes.processes
+    cluster.wait_for(lambda d: read.object_id not in kept, timeout=10)
+    assert unread.object_id in kept and unread.stdout.read() == "unread\n"   # its output waits for a reader

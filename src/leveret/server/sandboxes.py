@@ -38,6 +38,7 @@ WINDOW = 16 * 1024 * 1024    # output of one process held here unread, at most (
 STDIN_WINDOW = 4 * 1024 * 1024   # stdin passed on to a process's worker that its pipe has not taken yet, at most
 READ_CHUNK = 1024 * 1024     # most bytes in one ProcessRead message
 DONE_KEPT_S = 3600.0         # a finished sandbox is still found (its exit code, its unread output) this long
+READ_EXEC_KEPT_S = 300.0     # an ended exec whose output was all read is still found (its exit code) this long
 MAX_TIMEOUT_S = 24 * 3600.0
 DEFAULT_IMAGE = [{"op": "debian_slim", "python_version": ""}]   # what a definition's image "" means to workers
 
@@ -103,13 +104,15 @@ class ProcessRec:
     exit_code: int = 0
     reason: str = ""
     ended_by: str = ""            # exit | terminated | timeout | failed
+    ended_at: float = 0.0
     internal: bool = False        # the server's own (a readiness probe): no activity, forgotten once it ended
     finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
-    def finish(self, exit_code: int, reason: str, ended_by: str = "exit") -> None:
+    def finish(self, exit_code: int, reason: str, ended_by: str, now: float) -> None:
         if self.done:
             return
         self.done, self.exit_code, self.reason, self.ended_by = True, exit_code, reason, ended_by
+        self.ended_at = now
         for s in self.streams.values():
             s.close()
         self.finished.set()
@@ -304,9 +307,9 @@ class Sandboxes:
         self._close_tunnels(rec)
         if rec.probing is not None:
             rec.probing.cancel()
-        rec.process.finish(exit_code, reason, by)
+        rec.process.finish(exit_code, reason, by, rec.ended_at)
         for proc in rec.execs.values():
-            proc.finish(-1, f"its sandbox ended: {reason}", "terminated")
+            proc.finish(-1, f"its sandbox ended: {reason}", "terminated", rec.ended_at)
         if self.d.functions.get(rec.sandbox_id) is rec.fn:
             del self.d.functions[rec.sandbox_id]
         self.d.logs.system(rec.app_id, rec.fn.name, "", f"sandbox {rec.sandbox_id} ended: {reason}")
@@ -331,6 +334,17 @@ class Sandboxes:
                 self.terminate(rec, f"it was idle for its idle_timeout of {rec.idle_timeout_s:g} s", "timeout")
             elif rec.state == "pending":
                 self.place(rec.fn, now)
+            self._forget_read_execs(rec)
+
+    def _forget_read_execs(self, rec: SandboxRec) -> None:
+        """A running sandbox's ended commands whose output was all read go after a while (an agent
+        may run thousands in one sandbox); their exit codes are found until then."""
+        now = self.d.clock.time()
+        for exec_id, proc in list(rec.execs.items()):
+            if proc.done and now - proc.ended_at > READ_EXEC_KEPT_S and \
+                    all(s.eof and not s.data for s in proc.streams.values()):
+                del rec.execs[exec_id]
+                self.processes.pop(exec_id, None)
 
     def _active_at(self, rec: SandboxRec) -> float:
         if any(not p.done and not p.internal for p in rec.execs.values()):   # a command running in it is activity
@@ -409,7 +423,7 @@ class Sandboxes:
         if out.done and proc is not proc.sandbox.process:   # (the sandbox's own ends with its container)
             timed_out = "timeout" in out.error
             proc.finish(out.exit_code, out.error or f"it exited with code {out.exit_code}",
-                        "timeout" if timed_out else "failed" if out.error else "exit")
+                        "timeout" if timed_out else "failed" if out.error else "exit", self.d.clock.time())
         return True
 
     def taken(self, proc: ProcessRec, stream: int, upto: int) -> None:
@@ -500,4 +514,4 @@ class Sandboxes:
                 done.set_result(SnapshotDone("", error=f"its worker {worker.worker_id} was lost"))
         for proc in list(self.processes.values()):
             if proc.worker is worker and proc is not proc.sandbox.process:
-                proc.finish(-1, f"its worker {worker.worker_id} was lost", "failed")
+                proc.finish(-1, f"its worker {worker.worker_id} was lost", "failed", self.d.clock.time())
