@@ -28,6 +28,7 @@ from .errors import AlreadyExists, Invalid, NotFound
 from .._shared.ids import new_id
 from .model import ContainerEvent, ContainerState, ExecInput, ExecOutput, FunctionSpec, SandboxStart, SignalExec, \
     SnapshotContainer, SnapshotDone, StartExec
+from .process_streams import STDIN_WINDOW, ProcessRec
 from .store import Store
 
 if TYPE_CHECKING:
@@ -35,88 +36,10 @@ if TYPE_CHECKING:
     from .state import ContainerRec, FunctionState, WorkerConn
 
 WINDOW = 16 * 1024 * 1024    # output of one process held here unread, at most (about)
-STDIN_WINDOW = 4 * 1024 * 1024   # stdin passed on to a process's worker that its pipe has not taken yet, at most
-READ_CHUNK = 1024 * 1024     # most bytes in one ProcessRead message
 DONE_KEPT_S = 3600.0         # a finished sandbox is still found (its exit code, its unread output) this long
 READ_EXEC_KEPT_S = 300.0     # an ended exec whose output was all read is still found (its exit code) this long
 MAX_TIMEOUT_S = 24 * 3600.0
 DEFAULT_IMAGE = [{"op": "debian_slim", "python_version": ""}]   # what a definition's image "" means to workers
-
-
-class Stream:
-    """One output stream of a process: the bytes from ``start`` on that nobody has read yet."""
-
-    def __init__(self):
-        self.data = bytearray()
-        self.start = 0          # offset of data[0] in the stream
-        self.eof = False
-        self._changed = asyncio.Event()
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.data)
-
-    def add(self, data: bytes) -> None:
-        self.data += data
-        self._wake()
-
-    def close(self) -> None:
-        self.eof = True
-        self._wake()
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def read(self, offset: int) -> tuple[bytes, int, bool]:
-        """(data, its offset, eof) from ``offset`` on (or from the oldest byte kept, if that was let
-        go of), waiting for some if there is none yet; data b"" and eof True at its end."""
-        while True:
-            offset = max(offset, self.start)
-            if offset < self.end:
-                at = offset - self.start
-                return bytes(self.data[at:at + READ_CHUNK]), offset, False
-            if self.eof:
-                return b"", offset, True
-            await self._changed.wait()
-
-    def let_go(self, upto: int) -> int:
-        """What comes before ``upto`` was read: dropped. Returns how many bytes that freed."""
-        n = min(upto, self.end) - self.start
-        if n <= 0:
-            return 0
-        del self.data[:n]
-        self.start += n
-        return n
-
-
-@dataclasses.dataclass(eq=False)
-class ProcessRec:
-    process_id: str
-    sandbox: "SandboxRec"
-    streams: dict = dataclasses.field(default_factory=lambda: {1: Stream(), 2: Stream()})
-    worker: "WorkerConn | None" = None
-    stdin_at: int = 0             # stdin bytes passed on so far
-    stdin_closed: bool = False
-    stdin_unread: int = 0         # of those, what its pipe has not taken yet
-    stdin_room: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
-    done: bool = False
-    exit_code: int = 0
-    reason: str = ""
-    ended_by: str = ""            # exit | terminated | timeout | failed
-    ended_at: float = 0.0
-    internal: bool = False        # the server's own (a readiness probe): no activity, forgotten once it ended
-    finished: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
-
-    def finish(self, exit_code: int, reason: str, ended_by: str, now: float) -> None:
-        if self.done:
-            return
-        self.done, self.exit_code, self.reason, self.ended_by = True, exit_code, reason, ended_by
-        self.ended_at = now
-        for s in self.streams.values():
-            s.close()
-        self.finished.set()
-        self.stdin_room.set()   # a writer waiting for room learns it ended
 
 
 @dataclasses.dataclass(eq=False)
