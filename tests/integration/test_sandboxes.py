@@ -90,10 +90,11 @@ def test_kill_stops_one_process_and_the_sandbox_goes_on(sleeper):
     assert sleeper.poll() is None
 
 
-def test_an_exec_past_its_timeout_is_killed(sleeper):
+def test_an_exec_past_its_timeout_is_killed(cluster, sleeper):
     p = sleeper.exec("sleep", "60", timeout=1)
     t = time.monotonic()
     assert p.wait() == -signal.SIGKILL and time.monotonic() - t < 10
+    assert cluster.server.dispatcher.sandboxes.processes[p.object_id].ended_by == "timeout"
 
 
 def test_output_nobody_reads_waits_under_the_servers_window(cluster, sleeper):

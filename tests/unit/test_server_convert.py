@@ -77,6 +77,9 @@ def test_every_command_to_a_worker_has_its_message():
                                                    "exec_signal", "snapshot", "feed"]
     assert wire[-3].exec_signal == pb.ExecSignal(exec_id="ex-1", signal=15)
     assert wire[-2].snapshot == pb.ContainerSnapshot(container_id="ct-1", snapshot_id="sn-1")
+    assert convert.exec_output(pb.ExecOutput(exec_id="ex-1", output=pb.ContainerExecResponse(done=True), stdin_taken=5,
+                                             timed_out=True)) == ("ex-1", m.ExecOutput(done=True, stdin_taken=5,
+                                                                                       timed_out=True))
     assert convert.snapshot_done(pb.SnapshotDone(snapshot_id="sn-1", blob_id="bl-1", sha256="ab", size=3)) == \
         m.SnapshotDone("sn-1", "bl-1", "ab", 3)
     assert wire[-1].feed == pb.InputFeed(container_id="ct-1", input_id="in-1", data=b"more", end=True)

@@ -92,6 +92,9 @@ def test_every_report_has_its_message():
     assert convert.to_server(m.UsageReport([m.Usage("ct-1", 1.5, -1)])).usage.containers[0].memory_bytes == -1
     out = convert.to_server(m.ExecReport("ex-1", m.ExecOutput(stream=1, data=b"d"))).exec_output
     assert (out.exec_id, out.output.stream, out.output.data) == ("ex-1", 1, b"d")
+    ended = convert.to_server(m.ExecReport("ex-1", m.ExecOutput(done=True, exit_code=-9, stdin_taken=5,
+                                                               timed_out=True))).exec_output
+    assert (ended.stdin_taken, ended.timed_out, ended.output.exit_code) == (5, True, -9)
     done = convert.to_server(m.SnapshotDone("sn-1", "bl-1", "ab", 3)).snapshot_done
     assert (done.snapshot_id, done.blob_id, done.sha256, done.size) == ("sn-1", "bl-1", "ab", 3)
     sent = {f.name for f in pb.WorkerToServer.DESCRIPTOR.oneofs_by_name["msg"].fields}

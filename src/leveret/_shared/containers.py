@@ -82,3 +82,4 @@ class ExecOutput(NamedTuple):
     exit_code: int = 0
     error: str = ""
     stdin_taken: int = 0
+    timed_out: bool = False   # with done: it was killed for running past its timeout

@@ -1209,14 +1209,16 @@ class ExecInput(_message.Message):
     def __init__(self, exec_id: _Optional[str] = ..., data: _Optional[bytes] = ..., eof: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ..., ack: _Optional[int] = ...) -> None: ...
 
 class ExecOutput(_message.Message):
-    __slots__ = ("exec_id", "output", "stdin_taken")
+    __slots__ = ("exec_id", "output", "stdin_taken", "timed_out")
     EXEC_ID_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     STDIN_TAKEN_FIELD_NUMBER: _ClassVar[int]
+    TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
     exec_id: str
     output: ContainerExecResponse
     stdin_taken: int
-    def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ..., stdin_taken: _Optional[int] = ...) -> None: ...
+    timed_out: bool
+    def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ..., stdin_taken: _Optional[int] = ..., timed_out: _Optional[bool] = ...) -> None: ...
 
 class WorkerTokenCreateRequest(_message.Message):
     __slots__ = ("name", "proxy")

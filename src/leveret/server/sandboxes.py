@@ -344,9 +344,8 @@ class Sandboxes:
             if not proc.internal:
                 proc.sandbox.active_at = self.d.clock.time()
         if out.done and proc is not proc.sandbox.process:   # (the sandbox's own ends with its container)
-            timed_out = "timeout" in out.error
             proc.finish(out.exit_code, out.error or f"it exited with code {out.exit_code}",
-                        "timeout" if timed_out else "failed" if out.error else "exit", self.d.clock.time())
+                        "timeout" if out.timed_out else "failed" if out.error else "exit", self.d.clock.time())
         return True
 
     def taken(self, proc: ProcessRec, stream: int, upto: int) -> None:

@@ -137,7 +137,8 @@ def _usage(u: m.UsageReport) -> pb.WorkerToServer:
 def _exec_output(r: m.ExecReport) -> pb.WorkerToServer:
     o = r.output
     return pb.WorkerToServer(exec_output=pb.ExecOutput(exec_id=r.exec_id, output=pb.ContainerExecResponse(
-        stream=o.stream, data=o.data, done=o.done, exit_code=o.exit_code, error=o.error), stdin_taken=o.stdin_taken))
+        stream=o.stream, data=o.data, done=o.done, exit_code=o.exit_code, error=o.error), stdin_taken=o.stdin_taken,
+        timed_out=o.timed_out))
 
 
 def _logs(logs: m.Logs) -> pb.WorkerToServer:

@@ -80,7 +80,8 @@ class ExecSession:
                 await asyncio.wait((terminal,), timeout=_TAIL_S)   # background jobs may hold it open
                 terminal.cancel()
             if self._timed_out:
-                send(done=True, exit_code=code, error=f"it ran past its timeout of {start.timeout_s:g} s and was killed")
+                send(done=True, exit_code=code, timed_out=True,
+                     error=f"it ran past its timeout of {start.timeout_s:g} s and was killed")
             else:
                 send(done=True, exit_code=code)
         except RuntimeStartError as exc:

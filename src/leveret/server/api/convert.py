@@ -138,7 +138,7 @@ def snapshot_done(s: pb.SnapshotDone) -> m.SnapshotDone:
 
 def exec_output(out: pb.ExecOutput) -> tuple[str, m.ExecOutput]:
     o = out.output
-    return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error, out.stdin_taken)
+    return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error, out.stdin_taken, out.timed_out)
 
 
 def exec_response(o: m.ExecOutput) -> pb.ContainerExecResponse:
