@@ -37,6 +37,7 @@ _NOT_YET = {
     "inbound_cidr_allowlist": "sandbox network policy",
     "outbound_policy": "sandbox network policy",
     "h2_ports": "HTTP/2 to a sandbox's port",
+    "verbose": "verbose sandbox logs (`leveret sandbox logs SB` shows what it prints)",
     "custom_domain": "custom domains",
     "proxy": "proxies",
     "include_oidc_identity_token": "OIDC identity tokens",
@@ -194,10 +195,7 @@ class Sandbox(_Process):
             if value not in (None, False, (), [], {}, ""):
                 raise NotImplementedOptionError(f"Sandbox.create({option}=...) is not supported yet (it comes with"
                                                 f" {what}); remove it to create the sandbox without it")
-        for option in ("client", "environment_name"):
-            if given[option] is not None:
-                raise NotImplementedOptionError(f"Sandbox.create({option}=...) is not supported yet: sandboxes use this"
-                                                " process's server and its one environment")
+        _own_server("Sandbox.create", client, environment_name)
         argv = _args(args, "Sandbox.create")
         app_id = getattr(app, "app_id", None)
         if app is None or not app_id:
@@ -237,6 +235,7 @@ class Sandbox(_Process):
         """The sandbox of that id (running, or ended within the hour)."""
         from ._wire import api_pb2 as pb
 
+        _own_server("Sandbox.from_id", client)
         info = await _call("SandboxGet", pb.SandboxGetRequest(sandbox_id=sandbox_id))
         return cls._of(info)
 
@@ -246,6 +245,7 @@ class Sandbox(_Process):
         """The running sandbox named ``name`` in the deployed app ``app_name``."""
         from ._wire import api_pb2 as pb
 
+        _own_server("Sandbox.from_name", client, environment_name)
         info = await _call("SandboxGet", pb.SandboxGetRequest(app_name=app_name, name=name))
         return cls._of(info)
 
@@ -263,6 +263,7 @@ class Sandbox(_Process):
         """The running sandboxes (of ``app_id``; with every one of ``tags``), newest first."""
         from ._wire import api_pb2 as pb
 
+        _own_server("Sandbox.list", client, environment_name)
         r = await _call("SandboxList", pb.SandboxListRequest(app_id=app_id or "", tags=_tags(tags)))
         for info in sorted(r.sandboxes, key=lambda i: -i.created_at):
             yield cls._of(info)
@@ -315,6 +316,8 @@ class Sandbox(_Process):
     @synchronize
     async def set_tags(self, tags: dict, *, client=None) -> None:
         from ._wire import api_pb2 as pb
+
+        _own_server("Sandbox.set_tags", client)
 
         tags = _tags(tags)
         await _call("SandboxTagsSet", pb.SandboxTagsSetRequest(sandbox_id=self._process_id, tags=tags))
@@ -416,6 +419,14 @@ class Sandbox(_Process):
             sandbox_id=self._process_id, exec_id=exec_id, argv=argv, workdir=workdir or "",
             env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout")))
         return ContainerProcess(exec_id, text, stdout, stderr)
+
+
+def _own_server(what: str, client=None, environment_name: str | None = None) -> None:
+    """client= and environment_name= are refused, not ignored: sandboxes use this process's server."""
+    for option, value in (("client", client), ("environment_name", environment_name)):
+        if value is not None:
+            raise NotImplementedOptionError(f"{what}({option}=...) is not supported yet: sandboxes use this process's"
+                                            " server and its one environment")
 
 
 def _ports(ports, what: str) -> list[int]:

@@ -223,6 +223,10 @@ def test_bad_input_gets_a_clear_error(app):
         leveret.Probe.with_tcp(70000)
     with pytest.raises(NotFoundError):
         leveret.Sandbox.from_id("sb-0000000000000000")
+    with pytest.raises(NotImplementedOptionError, match="verbose"):
+        leveret.Sandbox.create(app=app, verbose=True)
+    with pytest.raises(NotImplementedOptionError, match="environment_name"):
+        leveret.Sandbox.from_name(app.name, "x", environment_name="other")
 
 
 def test_one_no_worker_can_hold_ends_with_the_reason(app):
