@@ -83,3 +83,24 @@ class ExecOutput(NamedTuple):
     error: str = ""
     stdin_taken: int = 0
     timed_out: bool = False   # with done: it was killed for running past its timeout
+
+
+class SandboxStart(NamedTuple):
+    """A sandbox's command, run as its container's process (the server's sandboxes.py sends it, the
+    worker's sandbox_runner.py runs it)."""
+
+    sandbox_id: str
+    argv: list        # empty: it sleeps until terminated
+    workdir: str = ""
+    env: dict = {}
+    window: int = 0   # output bytes its worker sends ahead of the server's acks
+
+
+class SnapshotDone(NamedTuple):
+    """A worker's snapshot of a container: the blob holding its files (a tar), or why not."""
+
+    snapshot_id: str
+    blob_id: str = ""
+    sha256: str = ""
+    size: int = 0
+    error: str = ""

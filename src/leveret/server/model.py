@@ -18,7 +18,8 @@ import dataclasses
 from typing import NamedTuple
 
 # What workers report of their containers, as the worker says it too.
-from .._shared.containers import ContainerEvent, ContainerState, ExecInput, ExecOutput, LogSource, Reported, Usage  # noqa: F401
+from .._shared.containers import (ContainerEvent, ContainerState, ExecInput, ExecOutput, LogSource, Reported,  # noqa: F401
+                                  SandboxStart, SnapshotDone, Usage)
 from .._shared.status import OutputStatus
 
 # ------------------------------------------------------------------ functions
@@ -149,16 +150,6 @@ class StartContainer(NamedTuple):
     sandbox: "SandboxStart | None" = None   # a sandbox's container: its command (sandboxes.py)
 
 
-class SandboxStart(NamedTuple):
-    """A sandbox's command, run as its container's process."""
-
-    sandbox_id: str
-    argv: list        # empty: it sleeps until terminated
-    workdir: str = ""
-    env: dict = {}
-    window: int = 0   # output bytes its worker sends ahead of acks
-
-
 class SendInputs(NamedTuple):
     container_id: str
     inputs: list[tuple[str, int, bytes, str, str]]   # (input_id, attempt, args, args_blob_id, call_id)
@@ -201,16 +192,6 @@ class StartExec(NamedTuple):
 class SnapshotContainer(NamedTuple):
     container_id: str
     snapshot_id: str
-
-
-class SnapshotDone(NamedTuple):
-    """A worker's snapshot of a container: the blob holding its files (a tar), or why not."""
-
-    snapshot_id: str
-    blob_id: str = ""
-    sha256: str = ""
-    size: int = 0
-    error: str = ""
 
 
 class SignalExec(NamedTuple):

@@ -20,7 +20,8 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from .._shared.containers import ContainerEvent, ContainerState, ExecInput, ExecOutput, Reported, Usage
+from .._shared.containers import (ContainerEvent, ContainerState, ExecInput, ExecOutput, Reported, SandboxStart,
+                                  SnapshotDone, Usage)
 
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
@@ -94,16 +95,6 @@ class Assignment(NamedTuple):
     definition: Definition
     token: str = ""   # the container's token: its calls (nested .remote, ...) are made with it (calls.py)
     sandbox: "SandboxStart | None" = None   # a sandbox's container: its command, not a function
-
-
-class SandboxStart(NamedTuple):
-    """A sandbox's command, run as its container's process (sandbox_runner.py)."""
-
-    sandbox_id: str
-    argv: list        # empty: it sleeps until terminated
-    workdir: str = ""
-    env: dict = {}
-    window: int = 0   # output bytes sent ahead of the server's acks
 
 
 # One input for a container: (input_id, attempt, args, args_blob_id, call_id) — its pickled
@@ -298,14 +289,6 @@ class Results(NamedTuple):
     gen_indexes: list
     messages: list
     busy_s: float = 0.0
-
-
-class SnapshotDone(NamedTuple):
-    snapshot_id: str
-    blob_id: str = ""
-    sha256: str = ""
-    size: int = 0
-    error: str = ""
 
 
 class ExecReport(NamedTuple):
