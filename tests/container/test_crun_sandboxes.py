@@ -1,6 +1,6 @@
 """Sandboxes in real crun containers: an image with neither Python nor a shell (a no-command sandbox
 sleeps with the worker's static busybox), exec in it, block_network, resources, and a pool of 20
-created, exec'd in at once and terminated, which leaves no container, mount, cgroup or process."""
+created, exec'd in at once and terminated, which leaves no container, mount, cgroup, network or process."""
 
 import concurrent.futures
 import os
@@ -10,7 +10,7 @@ import pytest
 import registry
 
 import leveret
-from leveret.worker.runtime import cgroups
+from leveret.worker.runtime import cgroups, network
 from leveret.worker.runtime.oci import cgroup_of
 
 pytestmark = pytest.mark.container
@@ -88,6 +88,8 @@ def test_a_pool_of_twenty_leaves_nothing_behind(crun, app):
         assert first == str(i) and "busybox sleep" in init   # each its own container, sleeping
     containers = {crun.server.dispatcher.sandboxes.get(sb.object_id).container_id for sb in pool}
     assert len(containers) == 20
+    nets = [crun.agent.runtime.networks.of(ct) for ct in containers]   # each a private network of its own
+    assert len({n.netns for n in nets}) == 20
     for sb in pool:
         sb.terminate()
     for sb in pool:
@@ -100,6 +102,9 @@ def test_a_pool_of_twenty_leaves_nothing_behind(crun, app):
     assert not any(ct in mounts for ct in containers)
     for ct in containers:
         assert not any(os.path.exists(p) for p in cgroups.paths(cgroup_of(ct)))
+    for net in nets:   # no network namespace, veth or slot left
+        assert not os.path.exists(net.netns) and not os.path.exists(f"/sys/class/net/{net.veth}")
+        assert not os.path.exists(os.path.join(network.RUN_DIR, str(net.slot)))
     leftover = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():

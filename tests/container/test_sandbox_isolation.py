@@ -2,7 +2,7 @@
 Docker's default capabilities less NET_RAW and MKNOD, seccomp (no mount, no unshare), no new
 privileges, a read-only /proc/sys, its own pids only, none of the host's files (the server's
 database, the worker's sockets and bundles, other containers' directories), no token in its
-environment, and the server's metrics refused without one. Not yet: a user namespace (root inside
+environment, and none of the host's ports (its network is its own). Not yet: a user namespace (root inside
 is root outside, held by the above)."""
 
 import json
@@ -50,7 +50,8 @@ def test_what_untrusted_code_in_a_sandbox_can_reach(crun):
     assert max(seen["pids"]) < 100   # its own pid namespace: the host's and the other sandbox's are not there
     assert seen["paths"] == {p: False for p in paths}
     assert seen["env"] == []
-    assert seen["metrics"] == 401   # the server's HTTP side wants the token it does not have
+    # the server's HTTP side (on the host's loopback) is not there at all: its loopback is its own
+    assert "Connection refused" in str(seen["metrics"])
     for s in (sb, other):
         s.terminate()
 

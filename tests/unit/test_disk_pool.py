@@ -247,7 +247,7 @@ def test_the_banner_says_what_a_disk_is_its_size_and_the_reserve(tmp_path):
 
 def test_the_process_runtime_refuses_an_asked_disk():
     spec = ContainerSpec("ct-1", ["true"], {}, "/", disk_mb=64)
-    assert spec.needs_isolation == ["ephemeral_disk"]
+    assert spec.needs_isolation == ["ephemeral_disk="]
     with pytest.raises(RuntimeStartError, match="cannot enforce ephemeral_disk="):
         run(ProcessRuntime().start(spec))
 

@@ -37,6 +37,7 @@ class ContainerEvent:
     oom_killed: bool = False
     timed_out_input: str = ""   # it was stopped because this input ran past its timeout
     running_input: str = ""     # the input it was running when it ended, if known
+    ports: dict = dataclasses.field(default_factory=dict)   # on READY: its port -> where its host publishes it
 
 
 class Usage(NamedTuple):
@@ -94,6 +95,8 @@ class SandboxStart(NamedTuple):
     workdir: str = ""
     env: dict = {}
     window: int = 0   # output bytes its worker sends ahead of the server's acks
+    egress: tuple | None = None   # the only CIDRs it may reach (None: any)
+    ports: tuple = ()             # its ports the gateway reaches: its worker publishes them on its host
 
 
 class SnapshotDone(NamedTuple):

@@ -1031,7 +1031,7 @@ class ContainerAssignment(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
 
 class SandboxStart(_message.Message):
-    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window")
+    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1044,12 +1044,18 @@ class SandboxStart(_message.Message):
     WORKDIR_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_FIELD_NUMBER: _ClassVar[int]
+    PORTS_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
     workdir: str
     env: _containers.ScalarMap[str, str]
     window: int
-    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ...) -> None: ...
+    egress_limited: bool
+    egress: _containers.RepeatedScalarFieldContainer[str]
+    ports: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")
@@ -1321,7 +1327,7 @@ class ResultBatch(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ContainerResult, _Mapping]]] = ..., busy_s: _Optional[float] = ...) -> None: ...
 
 class ContainerEvent(_message.Message):
-    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed", "timed_out_input", "running_input")
+    __slots__ = ("container_id", "state", "exit_code", "message", "phases", "oom_killed", "timed_out_input", "running_input", "ports")
     class PhasesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1329,6 +1335,13 @@ class ContainerEvent(_message.Message):
         key: str
         value: float
         def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class PortsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: int
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[int] = ...) -> None: ...
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -1337,6 +1350,7 @@ class ContainerEvent(_message.Message):
     OOM_KILLED_FIELD_NUMBER: _ClassVar[int]
     TIMED_OUT_INPUT_FIELD_NUMBER: _ClassVar[int]
     RUNNING_INPUT_FIELD_NUMBER: _ClassVar[int]
+    PORTS_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     state: ContainerState
     exit_code: int
@@ -1345,7 +1359,8 @@ class ContainerEvent(_message.Message):
     oom_killed: bool
     timed_out_input: str
     running_input: str
-    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ..., running_input: _Optional[str] = ...) -> None: ...
+    ports: _containers.ScalarMap[int, int]
+    def __init__(self, container_id: _Optional[str] = ..., state: _Optional[_Union[ContainerState, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., phases: _Optional[_Mapping[str, float]] = ..., oom_killed: _Optional[bool] = ..., timed_out_input: _Optional[str] = ..., running_input: _Optional[str] = ..., ports: _Optional[_Mapping[int, int]] = ...) -> None: ...
 
 class LogChunk(_message.Message):
     __slots__ = ("app_id", "function_name", "container_id", "texts", "run_lengths", "run_sources", "run_input_ids", "run_ts")
@@ -1929,7 +1944,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1958,6 +1973,8 @@ class SandboxCreateRequest(_message.Message):
     READINESS_PROBE_FIELD_NUMBER: _ClassVar[int]
     ENCRYPTED_PORTS_FIELD_NUMBER: _ClassVar[int]
     UNENCRYPTED_PORTS_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    OUTBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -1972,7 +1989,9 @@ class SandboxCreateRequest(_message.Message):
     readiness_probe: ReadinessProbe
     encrypted_ports: _containers.RepeatedScalarFieldContainer[int]
     unencrypted_ports: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ...) -> None: ...
+    egress_limited: bool
+    outbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReadinessProbe(_message.Message):
     __slots__ = ("tcp_port", "argv", "interval_ms")

@@ -273,7 +273,7 @@ class Placement:
             ct.phases = {"schedule": ct.placed_at - ct.waiting_since, **ev.phases}
             self.d.writes.add(Store.update_container, ct.container_id, "ready", phases=ct.phases)
             if fn.sandbox is not None:
-                self.d.sandboxes.ready(fn.sandbox)
+                self.d.sandboxes.ready(fn.sandbox, ev.ports)
             else:
                 self.d.pump(fn)
             return

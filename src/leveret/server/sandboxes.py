@@ -68,6 +68,7 @@ class SandboxRec:
     probing: asyncio.Task | None = None
     ports: tuple = ()                    # ((port, with a raw TCP port too), ...) exposed through the gateway
     tunnels: dict = dataclasses.field(default_factory=dict)   # port -> (tunnel id, url, tcp host, tcp port)
+    published: dict = dataclasses.field(default_factory=dict)   # port -> its worker host's port for it (once running)
     tunneled: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # its tunnels are open (or it ended)
 
     @property
@@ -129,8 +130,10 @@ class Sandboxes:
         rec.container, rec.container_id = ct, ct.container_id
         rec.process.worker = ct.worker
 
-    def ready(self, rec: SandboxRec) -> None:
+    def ready(self, rec: SandboxRec, published: dict) -> None:
+        """Its container runs; ``published``: where its worker's host publishes its ports (a private network's)."""
         rec.state = "running"
+        rec.published = dict(published)
         rec.active_at = self.d.clock.time()
         if rec.probe is None:
             rec.ready.set()
@@ -145,7 +148,8 @@ class Sandboxes:
             for port, raw in rec.ports:
                 if rec.state != "running" or ct is None:
                     return
-                tunnel_id, url = routes.open_tunnel(ct.container_id, ct.worker.address or "127.0.0.1", port)
+                tunnel_id, url = routes.open_tunnel(ct.container_id, ct.worker.address or "127.0.0.1",
+                                                    rec.published.get(port, port))
                 tcp_host, tcp_port = "", 0
                 if raw:
                     tcp_host, tcp_port = routes.tcp.advertised, await routes.tcp.open(tunnel_id)

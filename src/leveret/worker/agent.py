@@ -50,6 +50,8 @@ class Agent:
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
+        if runtime.networks is not None:   # what a container's egress allowlist refused: for its logs
+            runtime.networks.on_denied = self._network_denied
         self.workdir = workdir
         self.max_containers = max_containers or max(8, 4 * (os.cpu_count() or 1))
         self.stop_grace_s = stop_grace_s
@@ -312,10 +314,15 @@ class Agent:
         self._outbox.put_nowait(results)
 
     def event(self, container_id: str, state: m.ContainerState, *, exit_code: int = 0, message: str = "", phases=None,
-              oom_killed: bool = False, timed_out_input: str = "", running_input: str = "") -> None:
+              oom_killed: bool = False, timed_out_input: str = "", running_input: str = "", ports=None) -> None:
         self.flush_logs(container_id)
         self._outbox.put_nowait(m.ContainerEvent(container_id, state, exit_code, message, phases or {}, oom_killed,
-                                                 timed_out_input, running_input))
+                                                 timed_out_input, running_input, ports or {}))
+
+    def _network_denied(self, container_id: str, what: str) -> None:
+        task = self.tasks.get(container_id)
+        if task is not None:
+            task.logs.system(f"network: refused {what}: not in its outbound_cidr_allowlist")
 
     def report(self, message) -> None:
         """A report of the worker's for the server (model.py), on the stream."""

@@ -61,8 +61,13 @@ class ContainerLog:
             log.info("warm container %s: %s", self.container_id, text)
             self._early_lines.append(text)
             return
-        text = _utf8(f"image: {text}")
-        self.agent.log(Run(self.head, SYSTEM, "", time.time(), [text]), len(text), force=True)
+        self.system(f"image: {text}")
+
+    def system(self, text: str) -> None:
+        """A line of the worker's about it (once it has a function)."""
+        if self.head is not None:
+            text = _utf8(text)
+            self.agent.log(Run(self.head, SYSTEM, "", time.time(), [text]), len(text), force=True)
 
     def log_frame(self, msg: "Log") -> None:
         """What the function wrote to sys.stdout or sys.stderr."""

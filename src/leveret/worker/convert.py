@@ -39,7 +39,8 @@ def _web(w: pb.WebEndpoint) -> tuple[tuple[str, str], ...]:
 
 
 def _sandbox(s: pb.SandboxStart) -> m.SandboxStart:
-    return m.SandboxStart(s.sandbox_id, list(s.argv), s.workdir, dict(s.env), s.window)
+    return m.SandboxStart(s.sandbox_id, list(s.argv), s.workdir, dict(s.env), s.window,
+                          tuple(s.egress) if s.egress_limited else None, tuple(s.ports))
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:
@@ -125,7 +126,7 @@ def _event(ev: m.ContainerEvent) -> pb.WorkerToServer:
     return pb.WorkerToServer(event=pb.ContainerEvent(
         container_id=ev.container_id, state=CONTAINER_STATES[ev.state], exit_code=ev.exit_code, message=ev.message,
         phases=ev.phases, oom_killed=ev.oom_killed, timed_out_input=ev.timed_out_input,
-        running_input=ev.running_input))
+        running_input=ev.running_input, ports=ev.ports))
 
 
 def _usage(u: m.UsageReport) -> pb.WorkerToServer:

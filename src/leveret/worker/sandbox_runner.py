@@ -1,7 +1,8 @@
 """A sandbox's own process: its container's command (no bootstrap), whose output goes to the server
 as the output of the exec named by the sandbox's id, and whose stdin comes as that exec's input.
 
-    runtime.start(its command, stdin piped) ─▶ READY at once (nothing inside says it is up)
+    runtime.start(its command, stdin piped; a private network where the runtime isolates)
+        ─▶ its ports published on the host (port_publish.py) ─▶ READY, saying where they are
     stdout / stderr pipes ─▶ pump: ExecOutput(stream, data) to the server, at most ``window`` bytes
         beyond what the server acked (the pipes are not read meanwhile: a command that prints
         faster than anyone reads waits, as on a slow terminal); a copy of each line to its logs
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from .._shared.containers import EXEC_WINDOW, ContainerState
 from . import model as m
 from .container_spec import sandbox_spec
+from .port_publish import publish
 from .stdin_pipe import StdinPipe
 
 if TYPE_CHECKING:
@@ -38,9 +40,11 @@ async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_moun
     the worker ended it if it did, its pipes' pumps)."""
     t1 = time.time()
     agent = task.agent
-    task.handle = handle = await agent.runtime.start(sandbox_spec(
-        task.container_id, task.a.definition, sandbox, argv=agent.runtime.sandbox_command(sandbox.argv),
-        directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts))
+    runtime = agent.runtime
+    task.handle = handle = await runtime.start(sandbox_spec(
+        task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command(sandbox.argv),
+        directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts,
+        private=runtime.isolated))
     pipes = task.process.attach(handle)
     waiter = asyncio.ensure_future(handle.wait())
     started = asyncio.ensure_future(handle.started())
@@ -49,8 +53,19 @@ async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_moun
     phases["runtime_start"] = time.time() - t1
     if task.stop_requested is not None:   # terminated while it was starting
         handle.kill(signal.SIGKILL)
-    agent.event(task.container_id, ContainerState.READY, phases=phases)
+    published = {}
+    address = runtime.address(handle)
+    if address and sandbox.ports:
+        published, servers = await publish(address, sandbox.ports)
+        helpers += [asyncio.ensure_future(_serve(s)) for s in servers]
+    agent.event(task.container_id, ContainerState.READY, phases=phases, ports=published)
     return await waiter, task.failure, pipes
+
+
+async def _serve(server: asyncio.AbstractServer) -> None:
+    """Until cancelled (its container ended), then closed."""
+    async with server:
+        await server.serve_forever()
 
 
 class SandboxProcess:

@@ -125,7 +125,7 @@ def container_event(ev: pb.ContainerEvent) -> m.ContainerEvent | None:
     if state is None:
         return None
     return m.ContainerEvent(ev.container_id, state, ev.exit_code, ev.message, dict(ev.phases), ev.oom_killed,
-                            ev.timed_out_input, ev.running_input)
+                            ev.timed_out_input, ev.running_input, dict(ev.ports))
 
 
 def usage(batch: pb.ContainerUsageBatch) -> list[m.Usage]:
@@ -189,7 +189,8 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
     if c.sandbox is not None:
         s = c.sandbox
         start.sandbox.CopyFrom(pb.SandboxStart(sandbox_id=s.sandbox_id, argv=s.argv, workdir=s.workdir, env=s.env,
-                                               window=s.window))
+                                               window=s.window, egress_limited=s.egress is not None,
+                                               egress=s.egress or (), ports=s.ports))
     return pb.ServerToWorker(start=start)
 
 

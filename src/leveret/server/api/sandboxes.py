@@ -6,6 +6,7 @@ import asyncio
 
 import grpc
 
+from ..._shared.cidrs import check_cidrs
 from ..._wire import api_pb2 as pb
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..model import SandboxStart
@@ -53,7 +54,16 @@ class SandboxesApi:
         try:
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
-            start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW)
+            egress = None
+            if request.egress_limited:
+                if d.block_network:
+                    raise Invalid("block_network=True and an egress allowlist do not go together: drop one of them")
+                try:
+                    egress = check_cidrs(request.outbound_cidr_allowlist)
+                except ValueError as exc:
+                    raise Invalid(f"outbound_cidr_allowlist: {exc}") from None
+            start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW,
+                                 egress, tuple(p for p, _ in ports))
             p = request.readiness_probe
             probe = (p.tcp_port, tuple(p.argv), p.interval_ms or 100) if request.HasField("readiness_probe") else None
             if probe is not None and not (p.tcp_port or p.argv):

@@ -29,6 +29,7 @@ from ...container import bootstrap
 
 if TYPE_CHECKING:
     from .disk import DiskPool
+    from .network import Networks
 
 # Where this worker's copy of leveret lives (what containers import the bootstrap from): found from
 # this file's path (leveret/worker/runtime/base.py), so the worker never imports the SDK for it.
@@ -45,20 +46,25 @@ class Mount:
     read_only: bool = True
 
 
-NETWORK_MODES = ("host", "none")
+NETWORK_MODES = ("host", "none", "private")
 
 
 @dataclasses.dataclass(frozen=True)
 class NetworkSpec:
     """How a container reaches the network. ``host``: as the host does (a function's default);
-    ``none``: a network namespace of its own with only loopback (block_network=True). An allowlist
-    (Modal's cidr_allowlist=) would be a mode of its own, with the addresses beside it."""
+    ``none``: a network namespace of its own with only loopback (block_network=True); ``private``:
+    a namespace of its own with an address of its own, going out through the host's NAT, reaching
+    neither the host nor other containers (network.py; a sandbox's default). ``egress``: with
+    ``private``, the only CIDRs it may reach (None: any)."""
 
     mode: str = "host"
+    egress: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in NETWORK_MODES:
             raise ValueError(f"network mode {self.mode!r}: choose one of {', '.join(NETWORK_MODES)}")
+        if self.egress is not None and self.mode != "private":
+            raise ValueError("an egress allowlist needs a private network")
 
     @property
     def isolated(self) -> bool:
@@ -86,8 +92,10 @@ class ContainerSpec:
     @property
     def needs_isolation(self) -> list[str]:
         """The options in this spec that only an isolating runtime can enforce."""
-        asked = {"cpu": self.cpu, "memory": self.memory_mb, "block_network": self.network.isolated,
-                 "ephemeral_disk": self.disk_mb}
+        asked = {"cpu=": self.cpu, "memory=": self.memory_mb, "block_network=": self.network.mode == "none",
+                 "outbound_cidr_allowlist=": self.network.egress is not None,
+                 "a private network": self.network.mode == "private" and self.network.egress is None,
+                 "ephemeral_disk=": self.disk_mb}
         return [name for name, value in asked.items() if value]
 
 
@@ -194,6 +202,12 @@ class ContainerRuntime(abc.ABC):
     isolated: bool
     needs_rootfs = False    # True: start() needs spec.rootfs (an image)
     disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
+    networks: "Networks | None" = None   # containers' private networks (network.py); None: it makes none
+
+    def address(self, handle: ContainerHandle) -> str:
+        """The container's own address (a private network's), reachable from this host; "" if it has none."""
+        net = self.networks.of(handle.container_id) if self.networks is not None else None
+        return net.address if net is not None else ""
 
     def upper_dir(self, handle: ContainerHandle) -> str:
         """Where the container's writes over its image are (its overlay's upper directory)."""

@@ -3,10 +3,11 @@
     start:  a disk (disk.py: a size-limited filesystem, from a pool kept ready) ─▶ bundle dir
             ─▶ overlay(lower = image rootfs, upper + work on the disk) at rootfs/: the container's
                writes, /tmp included, land on its disk and stop at its size (ENOSPC)
+            ─▶ a private network (network.py), when asked: a namespace of its own with NAT out
             ─▶ config.json (ociconfig.py: namespaces, capabilities, masked paths, cgroup limits, binds)
             ─▶ `RUNTIME run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
     kill:   `RUNTIME kill --all ID SIG`
-    remove: `RUNTIME delete --force ID`, unmount, delete bundle, delete the disk
+    remove: `RUNTIME delete --force ID`, unmount, delete bundle, delete the disk and the network
 
 ``OciRuntime`` is what the three share; each class says what it does differently:
 ``RuncRuntime`` nothing (the reference runtime), ``CrunRuntime`` hybrid cgroup hosts (below),
@@ -38,6 +39,7 @@ from .sysmount import mount as _mount
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
                    DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
+from .network import Networks
 from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -154,6 +156,7 @@ class OciRuntime(ContainerRuntime):
         self.disks = DiskPool(disks or choose_maker(os.path.join(state_dir, "disks")), default_mb=disk_mb,
                               reserve_mb=disk_reserve_mb)
         self._disk_of: dict[str, Disk] = {}   # container id -> its disk
+        self.networks = Networks(owner=os.path.abspath(state_dir))
         self._usage: cgroups.UsageReader | None = None   # made at the first stats()
         # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
         # proxy's certificate included): builds and functions reach the same registries it does.
@@ -163,10 +166,10 @@ class OciRuntime(ContainerRuntime):
             Mount(TINI, f"{RUNTIME_DIR}/init"),
         ] + ([Mount(BUSYBOX, f"{RUNTIME_DIR}/busybox")] if _static(BUSYBOX) else [])
 
-    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
-        """config.json for ``spec``, its ``devices`` read from the host."""
+    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = (), netns: str = "") -> dict:
+        """config.json for ``spec``, its ``devices`` read from the host, in the network namespace ``netns``."""
         return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), devices=devices,
-                          swap=self.swap_accounting)
+                          swap=self.swap_accounting, netns=netns)
 
     def refuse(self, spec: ContainerSpec) -> str:
         """Why this runtime cannot run ``spec`` as asked ("" when it can): checked before anything is set up."""
@@ -231,9 +234,12 @@ class OciRuntime(ContainerRuntime):
                 os.makedirs(os.path.join(upper, "tmp"), exist_ok=True)
                 os.chmod(os.path.join(upper, "tmp"), 0o1777)
             _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
+            netns = ""
+            if spec.network.mode == "private":
+                netns = (await self.networks.make(spec.container_id, spec.network.egress)).netns
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
-                json.dump(self.config(spec, devices), f)
+                json.dump(self.config(spec, devices, netns), f)
             proc = await asyncio.create_subprocess_exec(
                 *self.run_command(spec, bundle),
                 stdin=asyncio.subprocess.PIPE if spec.stdin else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -314,6 +320,9 @@ class OciRuntime(ContainerRuntime):
         disks = await self.disks.remove_leftovers()
         if disks:
             log.info("removed %d container disk(s) left by an earlier worker here", len(disks))
+        networks = await self.networks.remove_leftovers()
+        if networks:
+            log.info("removed %d container network(s) left by an earlier worker here", networks)
         return ids
 
     def prepare(self) -> None:
@@ -321,6 +330,7 @@ class OciRuntime(ContainerRuntime):
 
     async def close(self) -> None:
         await self.disks.close()
+        await self.networks.close()
 
     async def _cleanup(self, container_id: str, bundle: str) -> None:
         proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
@@ -335,6 +345,7 @@ class OciRuntime(ContainerRuntime):
         disk = self._disk_of.pop(container_id, None)
         if disk is not None:
             await self.disks.release(disk)
+        await self.networks.remove(container_id)
 
 
 class RuncRuntime(OciRuntime):

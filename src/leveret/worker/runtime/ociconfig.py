@@ -37,13 +37,14 @@ BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options
 
 
 def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str, *,
-               devices: list[DeviceNode] = (), swap: bool = True) -> dict:
+               devices: list[DeviceNode] = (), swap: bool = True, netns: str = "") -> dict:
     """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
     is part of the root, on the container's disk; an image build step's is a tmpfs. Its limits are
     the cgroup's at ``cgroups_path``: a memory limit is a hard one, with no swap past it where the
     kernel accounts swap (``swap``; OCI's swap is memory + swap, so swap = limit). ``devices``
     (``spec.devices`` read from the host) are made at their paths and are the only ones it may use
-    besides the runtime's defaults (null, zero, full, random, urandom, tty, ptmx, pts)."""
+    besides the runtime's defaults (null, zero, full, random, urandom, tty, ptmx, pts). ``netns``:
+    the network namespace made for it (a private network), joined rather than made."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
          "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
@@ -60,7 +61,9 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     # every device refused (crun would otherwise allow all), then each one passed allowed
     resources["devices"] = [{"allow": False, "access": "rwm"}] + [
         {"allow": True, "type": d.type, "major": d.major, "minor": d.minor, "access": "rwm"} for d in devices]
-    namespaces = ["pid", "mount", "uts", "ipc"] + (["network"] if spec.network.isolated else [])
+    namespaces = [{"type": t} for t in ("pid", "mount", "uts", "ipc")]
+    if spec.network.isolated:
+        namespaces.append({"type": "network", **({"path": netns} if netns else {})})
     env = {"PATH": DEFAULT_PATH, **spec.env}
     return {
         "ociVersion": "1.0.2",
@@ -87,7 +90,7 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             *binds,
         ],
         "linux": {
-            "namespaces": [{"type": t} for t in namespaces],
+            "namespaces": namespaces,
             "devices": [{"path": d.path, "type": d.type, "major": d.major, "minor": d.minor, "fileMode": d.mode,
                          "uid": d.uid, "gid": d.gid} for d in devices],
             "maskedPaths": MASKED_PATHS,

@@ -43,7 +43,7 @@ class ProcessRuntime(ContainerRuntime):
 
     async def start(self, spec: ContainerSpec) -> ContainerHandle:
         if spec.needs_isolation:
-            options = ", ".join(f"{o}=" for o in spec.needs_isolation)
+            options = ", ".join(spec.needs_isolation)
             raise RuntimeStartError(
                 f"this worker runs containers without isolation (process runtime) and cannot enforce {options};"
                 " run the worker as root with --runtime crun")

@@ -3,7 +3,8 @@ told some things through flags rather than config.json, and needs less of the co
 
 - network: the Sentry has its own network stack, chosen by ``--network``, not by a network
   namespace in config.json: ``host`` uses the host's stack (its sandboxed stack, the default, will not
-  run in the host's namespace), ``none`` gives the container a loopback of its own and nothing else;
+  run in the host's namespace), ``none`` gives the container a loopback of its own and nothing else,
+  a private network runs its sandboxed stack in the namespace made for it (not tried here: no gVisor);
 - the bootstrap's socket is a host unix socket bind-mounted in: connecting to one needs ``--host-uds=open``;
 - writes go through to the bundle's overlay root (``--overlay2=none``), so they land on the
   container's disk and stop at its size, as with crun, instead of gVisor's in-memory overlay;
@@ -22,7 +23,8 @@ import os
 from .base import ContainerSpec, DeviceNode
 from .oci import PID_FILE, OciRuntime
 
-NETWORK_FLAG = {"host": "host", "none": "none"}   # a NetworkSpec's mode -> runsc's --network
+# a NetworkSpec's mode -> runsc's --network ("sandbox": gVisor's own stack in the namespace config.json names)
+NETWORK_FLAG = {"host": "host", "none": "none", "private": "sandbox"}
 
 
 class RunscRuntime(OciRuntime):
@@ -48,8 +50,8 @@ class RunscRuntime(OciRuntime):
         return [self.path, *self.flags(), f"--network={NETWORK_FLAG[spec.network.mode]}",
                 "run", "--bundle", bundle, f"--pid-file={os.path.join(bundle, PID_FILE)}", spec.container_id]
 
-    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = ()) -> dict:
-        config = super().config(spec, devices)
+    def config(self, spec: ContainerSpec, devices: list[DeviceNode] = (), netns: str = "") -> dict:
+        config = super().config(spec, devices, netns)
         del config["linux"]["seccomp"]
         return config
 

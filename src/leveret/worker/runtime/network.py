@@ -1,0 +1,277 @@
+"""Private networks: a container's own network namespace, a veth pair to the host, NAT out.
+
+    make(container id, egress):
+        a slot (host-wide: a file per slot under RUN_DIR, made O_EXCL, so workers sharing a host
+        never share one) ─▶ its /30 of the subnet: the host's end .1, the container's .2
+        ─▶ `ip -batch`: netns leveret-N, veth lvhN (host) ⇄ eth0 (inside), the host's address
+        ─▶ `ip -n leveret-N -batch`: its address, lo up, default route via the host's end
+        ─▶ egress limited: `nft`: a chain cN (allowed CIDRs accept, the rest logged and refused),
+           and an element of the egress map sending what comes in on lvhN to it
+    remove(container id): its chain, `ip link del` (both ends), `ip netns del`, the slot's file
+
+The host's nftables table ``inet leveret`` (made once per host, under a lock):
+
+    forward      answers back to containers pass; container to container is dropped; what a
+                 container sends goes to its chain if its veth is in the egress map (else passes)
+    input        a container reaches nothing of the host's (the server's and worker's ports, the
+                 veth's own address) except answers to connections the host made
+    postrouting  containers' addresses are masqueraded on the way out
+
+A refusal is logged to the kernel's log as "leveret-deny <container id> ... DST=... DPT=..."
+(at most 10 a second per container); ``DenyReader`` reads them from /dev/kmsg for the container's logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import fcntl
+import ipaddress
+import logging
+import os
+import re
+from typing import Callable, NamedTuple
+
+from .base import RuntimeStartError
+
+RUN_DIR = "/run/leveret/net"           # a file per slot in use, holding "<owner> <container id>"
+NETNS_DIR = "/run/netns"               # where `ip netns` keeps its namespaces
+DEFAULT_SUBNET = "10.89.0.0/16"        # LEVERET_CONTAINER_SUBNET changes it (all workers of a host: one)
+TABLE = "leveret"
+VETH = "lvh"                           # host ends are lvh<slot, hex>
+DENY_PREFIX = "leveret-deny"
+DENY_RATE = "10/second"
+
+log = logging.getLogger("leveret.worker")
+
+
+class Net(NamedTuple):
+    """A container's network: its namespace (for config.json), its address, the host's end."""
+
+    slot: int
+    netns: str            # path of the namespace
+    address: str          # the container's
+    gateway: str          # the host's end of its veth
+    veth: str             # its name on the host
+    limited: bool         # it has an egress allowlist (a chain of its own)
+
+
+def _host_table(subnet: str) -> str:
+    return f"""
+table inet {TABLE} {{
+  map egress {{ type ifname : verdict; }}
+  chain forward_ {{ type filter hook forward priority filter; policy accept;
+    oifname "{VETH}*" ct state established,related accept
+    iifname "{VETH}*" oifname "{VETH}*" drop
+    iifname vmap @egress
+  }}
+  chain input_ {{ type filter hook input priority filter; policy accept;
+    iifname "{VETH}*" ct state established,related accept
+    iifname "{VETH}*" reject with icmpx admin-prohibited
+  }}
+  chain postrouting_ {{ type nat hook postrouting priority srcnat; policy accept;
+    ip saddr {subnet} oifname != "{VETH}*" masquerade
+  }}
+}}
+"""
+
+
+def egress_rules(slot: int, container_id: str, allowed: tuple[str, ...]) -> str:
+    """nft commands giving a container (its veth) an egress allowlist: only ``allowed`` CIDRs."""
+    v4 = [c for c in allowed if ipaddress.ip_network(c, strict=False).version == 4]
+    v6 = [c for c in allowed if ipaddress.ip_network(c, strict=False).version == 6]
+    chain = f"c{slot}"
+    lines = [f"add chain inet {TABLE} {chain}"]
+    if v4:
+        lines.append(f"add rule inet {TABLE} {chain} ip daddr {{ {', '.join(v4)} }} accept")
+    if v6:
+        lines.append(f"add rule inet {TABLE} {chain} ip6 daddr {{ {', '.join(v6)} }} accept")
+    lines += [f'add rule inet {TABLE} {chain} limit rate {DENY_RATE} log prefix "{DENY_PREFIX} {container_id} "',
+              f"add rule inet {TABLE} {chain} reject with icmpx admin-prohibited",
+              f'add element inet {TABLE} egress {{ "{VETH}{slot:x}" : jump {chain} }}']
+    return "\n".join(lines) + "\n"
+
+
+class Networks:
+    """The private networks of one worker's containers."""
+
+    def __init__(self, owner: str, subnet: str | None = None, run_dir: str = RUN_DIR):
+        self.owner = owner                       # the worker's state directory: its slots' files say it
+        self.subnet = ipaddress.ip_network(subnet or os.environ.get("LEVERET_CONTAINER_SUBNET") or DEFAULT_SUBNET)
+        if self.subnet.version != 4 or self.subnet.prefixlen > 28:
+            raise RuntimeStartError(f"container subnet {self.subnet}: give an IPv4 network of /28 or more"
+                                    " (LEVERET_CONTAINER_SUBNET)")
+        self.run_dir = run_dir
+        self.slots = self.subnet.num_addresses // 4
+        self._of: dict[str, Net] = {}            # container id -> its network
+        self._next = 0
+        self._table_made = False
+        self.denials: DenyReader | None = None
+        self.on_denied: Callable[[str, str], None] | None = None   # (container id, what was refused)
+
+    async def make(self, container_id: str, egress: tuple[str, ...] | None) -> Net:
+        """A network of its own for the container; ``egress``: the CIDRs it may reach (None: any)."""
+        if not self._table_made:
+            await asyncio.get_running_loop().run_in_executor(None, self._make_table)
+        slot = self._take_slot(container_id)
+        base = self.subnet.network_address + 4 * slot
+        net = Net(slot, os.path.join(NETNS_DIR, f"leveret-{slot}"), str(base + 2), str(base + 1), f"{VETH}{slot:x}",
+                  egress is not None)
+        self._of[container_id] = net
+        ns = os.path.basename(net.netns)
+        await _run(["ip", "-batch", "-"], f"netns add {ns}\nlink add {net.veth} type veth peer name eth0 netns {ns}\n"
+                   f"addr add {net.gateway}/30 dev {net.veth}\nlink set {net.veth} up\n")
+        await _run(["ip", "-n", ns, "-batch", "-"], f"addr add {net.address}/30 dev eth0\nlink set lo up\n"
+                   f"link set eth0 up\nroute add default via {net.gateway}\n")
+        if egress is not None:
+            await _run(["nft", "-f", "-"], egress_rules(slot, container_id, egress))
+            if self.on_denied is not None and self.denials is None:
+                self.denials = DenyReader(self.on_denied)
+        return net
+
+    def of(self, container_id: str) -> Net | None:
+        return self._of.get(container_id)
+
+    async def remove(self, container_id: str) -> None:
+        """Everything its network held; nothing if it had none. Idempotent."""
+        net = self._of.pop(container_id, None)
+        if net is not None:
+            await self._remove_slot(net.slot, net.limited)
+
+    async def remove_leftovers(self) -> int:
+        """The networks an earlier worker of this owner left (it was killed), and those of owners
+        whose state directory is gone (no worker will start there again): how many."""
+        found = 0
+        for name in os.listdir(self.run_dir) if os.path.isdir(self.run_dir) else []:
+            try:
+                with open(os.path.join(self.run_dir, name)) as f:
+                    owner = f.read().partition(" ")[0]
+            except OSError:
+                continue
+            if name.isdigit() and (owner == self.owner or not os.path.isdir(owner)):
+                found += 1
+                await self._remove_slot(int(name), limited=True)
+        return found
+
+    async def close(self) -> None:
+        """The worker stops: the networks its containers held go with them."""
+        for container_id in list(self._of):
+            await self.remove(container_id)
+        if self.denials is not None:
+            self.denials.close()
+            self.denials = None
+
+    async def _remove_slot(self, slot: int, limited: bool) -> None:
+        veth, chain = f"{VETH}{slot:x}", f"c{slot}"
+        if limited:   # (the element first: a chain a map jumps to cannot go)
+            if not await _run(["nft", "-f", "-"], f'delete element inet {TABLE} egress {{ "{veth}" }}\n'
+                              f"delete chain inet {TABLE} {chain}\n", check=False):
+                await _run(["nft", "-f", "-"], f"delete chain inet {TABLE} {chain}\n", check=False)
+        await _run(["ip", "link", "del", veth], check=False)
+        await _run(["ip", "netns", "del", f"leveret-{slot}"], check=False)
+        try:
+            os.unlink(os.path.join(self.run_dir, str(slot)))
+        except FileNotFoundError:
+            pass
+
+    def _take_slot(self, container_id: str) -> int:
+        os.makedirs(self.run_dir, exist_ok=True)
+        for i in range(self.slots):
+            slot = (self._next + i) % self.slots
+            try:
+                fd = os.open(os.path.join(self.run_dir, str(slot)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{self.owner} {container_id}")
+            self._next = slot + 1
+            return slot
+        raise RuntimeStartError(f"all {self.slots} container networks of {self.subnet} are in use: give"
+                                " LEVERET_CONTAINER_SUBNET a bigger network")
+
+    def _make_table(self) -> None:
+        """The host's table, once per host: its rules hold for every worker's containers."""
+        import subprocess
+
+        os.makedirs(self.run_dir, exist_ok=True)
+        with open(os.path.join(self.run_dir, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            listed = subprocess.run(["nft", "list", "table", "inet", TABLE], capture_output=True)
+            if listed.returncode != 0:
+                made = subprocess.run(["nft", "-f", "-"], input=_host_table(str(self.subnet)).encode(),
+                                      capture_output=True)
+                if made.returncode != 0:
+                    raise RuntimeStartError(f"could not make the host's nftables table for containers' networks:"
+                                            f" {made.stderr.decode(errors='replace').strip()}")
+            with open("/proc/sys/net/ipv4/ip_forward") as f:
+                forwarding = f.read().strip() == "1"
+            if not forwarding:   # (as Docker does: containers' packets are routed out through the host)
+                with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
+                    f.write("1")
+        self._table_made = True
+
+
+async def _run(argv: list[str], stdin: str = "", *, check: bool = True) -> bool:
+    """Whether ``argv`` succeeded; RuntimeStartError with what it said if not and ``check``."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    except FileNotFoundError:
+        raise RuntimeStartError(f"{argv[0]} is not installed: containers' own networks need it (apt-get install"
+                                f" {'nftables' if argv[0] == 'nft' else 'iproute2'})") from None
+    _, err = await proc.communicate(stdin.encode() if stdin else None)
+    if check and proc.returncode:
+        raise RuntimeStartError(f"could not set up the container's network ({' '.join(argv[:2])}):"
+                                f" {err.decode(errors='replace').strip()}")
+    return proc.returncode == 0
+
+
+_DENIED = re.compile(rf"{DENY_PREFIX} (\S+) .*?DST=(\S+) .*?PROTO=(\S+)(?: .*?DPT=(\d+))?")
+
+
+def parse_denial(record: str) -> tuple[str, str] | None:
+    """(container id, "TCP to 198.51.100.3:80") from a kernel log record, or None if it is not ours."""
+    m = _DENIED.search(record)
+    if m is None:
+        return None
+    container_id, dst, proto, port = m.groups()
+    return container_id, f"{proto} to {dst}{':' + port if port else ''}"
+
+
+class DenyReader:
+    """The kernel log's refusals, as they come (from now: what was logged before is skipped)."""
+
+    def __init__(self, on_denied: Callable[[str, str], None]):
+        self.on_denied = on_denied
+        self.loop = asyncio.get_running_loop()
+        try:
+            self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            log.warning("cannot read the kernel's log (%s): refused connections will not be in containers' logs", exc)
+            self.fd = -1
+            return
+        os.lseek(self.fd, 0, os.SEEK_END)
+        self.loop.add_reader(self.fd, self._read)
+
+    def _read(self) -> None:
+        while True:
+            try:
+                record = os.read(self.fd, 8192)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:   # records were overwritten before we read them: go on
+                    continue
+                raise
+            if not record:
+                return
+            found = parse_denial(record.decode(errors="replace"))
+            if found is not None:
+                self.on_denied(*found)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            self.loop.remove_reader(self.fd)
+            os.close(self.fd)
+            self.fd = -1
