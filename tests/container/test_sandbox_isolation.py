@@ -2,8 +2,9 @@
 Docker's default capabilities less NET_RAW and MKNOD, seccomp (no mount, no unshare), no new
 privileges, a read-only /proc/sys, its own pids only, none of the host's files (the server's
 database, the worker's sockets and bundles, other containers' directories), no token in its
-environment, and none of the host's ports (its network is its own). Not yet: a user namespace (root inside
-is root outside, held by the above)."""
+environment, and none of the host's ports (its network is its own); and a user namespace: root
+inside is an unprivileged uid outside, while the image's files, volumes and snapshots stay as the
+sandbox sees them."""
 
 import json
 import os
@@ -54,6 +55,36 @@ def test_what_untrusted_code_in_a_sandbox_can_reach(crun):
     assert "Connection refused" in str(seen["metrics"])
     for s in (sb, other):
         s.terminate()
+
+
+def test_root_in_a_sandbox_is_an_unprivileged_uid_outside(crun):
+    from leveret.worker.runtime.userns import FIRST
+
+    app = leveret.App.lookup("userns-" + secrets.token_hex(3), create_if_missing=True)
+    with leveret.Volume.ephemeral() as vol:
+        sb = leveret.Sandbox.create(app=app, volumes={"/data": vol})
+        sb.wait_until_ready()
+        p = sb.exec("sh", "-c", "cat /proc/self/uid_map; id -u; echo made > /root/made.txt && echo x >> /etc/hosts"
+                    " && echo shared > /data/v.txt && stat -c '%u %g' /root/made.txt /etc/passwd /data/v.txt")
+        out, err = p.stdout.read(), p.stderr.read()
+        assert p.wait() == 0, err
+        uid_map, uid, *owners = out.splitlines()
+        inside, base, size = map(int, uid_map.split())
+        assert (inside, size, uid) == (0, 65536, "0") and base >= FIRST   # root inside, 65536 ids from base outside
+        assert owners == ["0 0", "0 0", "0 0"]   # its files, the image's and the volume's: root's, as it sees them
+        task = crun.agent.tasks[crun.server.dispatcher.sandboxes.get(sb.object_id).container_id]
+        with open(os.path.join(task.handle.bundle, "pid")) as f:
+            pid = int(f.read())
+        host_view = os.stat(f"/proc/{pid}/root/root/made.txt")
+        assert (host_view.st_uid, host_view.st_gid) == (base, base)   # outside: the unprivileged uid
+        assert os.stat(f"/proc/{pid}/root/etc/passwd").st_uid == base   # the image's root is its root
+        image = sb.snapshot_filesystem()   # as it saw its files: root's
+        sb.terminate()
+        sb.wait(raise_on_termination=False)
+        assert b"".join(vol.read_file("v.txt")) == b"shared\n"   # committed at its end
+    again = leveret.Sandbox.create("stat", "-c", "%u %g", "/root/made.txt", app=app, image=image)
+    again.wait()
+    assert again.stdout.read() == "0 0\n"
 
 
 @pytest.mark.skipif(shutil.which("runsc") is None,

@@ -103,12 +103,14 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
 
 
 def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, argv: list[str], directory: str,
-                 image, gpus: list[int], pids_limit: int, volumes: list[Mount] = (), private: bool = True) -> ContainerSpec:
+                 image, gpus: list[int], pids_limit: int, volumes: list[Mount] = (), private: bool = True,
+                 userns: bool = True) -> ContainerSpec:
     """What a sandbox's container starts: its command ``argv`` (as the runtime wraps it), in
     ``sandbox.workdir`` (default: the image's), with the image's environment, its secrets' and its
     own; stdin piped. No socket of the worker's is mounted into it: code in a sandbox makes no calls.
     Its network: none (block_network), else a ``private`` one (where the runtime isolates: it reaches
-    neither the host nor other containers), limited to its egress allowlist if it has one."""
+    neither the host nor other containers), limited to its egress allowlist if it has one. With
+    ``userns`` (where the runtime can), its root is an unprivileged uid outside."""
     env = {**(image.env if image is not None else {}), **d.secret_env, **sandbox.env}
     if gpus:
         env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
@@ -116,7 +118,7 @@ def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, arg
     return ContainerSpec(container_id, argv, env, sandbox.workdir or directory, list(volumes), cpu=d.cpu,
                          memory_mb=d.memory_mb, network=_sandbox_network(d, sandbox, private),
                          pids_limit=pids_limit, disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
-                         cwd=cwd, stdin=True)
+                         cwd=cwd, stdin=True, userns=userns)
 
 
 def _sandbox_network(d: Definition, sandbox: SandboxStart, private: bool) -> NetworkSpec:

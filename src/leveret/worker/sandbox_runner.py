@@ -44,7 +44,7 @@ async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_moun
     task.handle = handle = await runtime.start(sandbox_spec(
         task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command(sandbox.argv),
         directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts,
-        private=runtime.isolated))
+        private=runtime.isolated, userns=runtime.supports_userns))
     pipes = task.process.attach(handle)
     waiter = asyncio.ensure_future(handle.wait())
     started = asyncio.ensure_future(handle.started())

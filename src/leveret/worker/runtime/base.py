@@ -88,6 +88,7 @@ class ContainerSpec:
     upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
     disk_mb: int = 0             # size of its writable layer and /tmp (ephemeral_disk=); 0 = the runtime's default
     stdin: bool = False          # its stdin is a pipe (ContainerHandle.stdin), not /dev/null: a sandbox's
+    userns: bool = False         # root inside is an unprivileged uid outside (userns.py): a sandbox's
 
     @property
     def needs_isolation(self) -> list[str]:
@@ -203,6 +204,7 @@ class ContainerRuntime(abc.ABC):
     needs_rootfs = False    # True: start() needs spec.rootfs (an image)
     disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
     networks: "Networks | None" = None   # containers' private networks (network.py); None: it makes none
+    supports_userns = False   # it can give a container a user namespace of its own (ContainerSpec.userns)
 
     def address(self, handle: ContainerHandle) -> str:
         """The container's own address (a private network's), reachable from this host; "" if it has none."""

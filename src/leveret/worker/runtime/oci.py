@@ -2,7 +2,9 @@
 
     start:  a disk (disk.py: a size-limited filesystem, from a pool kept ready) ─▶ bundle dir
             ─▶ overlay(lower = image rootfs, upper + work on the disk) at rootfs/: the container's
-               writes, /tmp included, land on its disk and stop at its size (ENOSPC)
+               writes, /tmp included, land on its disk and stop at its size (ENOSPC); with a user
+               namespace (userns.py) the layers are idmapped binds under layers/ and the upper is
+               the worker's id range's
             ─▶ a private network (network.py), when asked: a namespace of its own with NAT out
             ─▶ config.json (ociconfig.py: namespaces, capabilities, masked paths, cgroup limits, binds)
             ─▶ `RUNTIME run --bundle DIR ID` in the foreground: its stdout / stderr are the container's
@@ -36,10 +38,12 @@ from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool
 from .sysmount import CLONE_NEWNS, MS_PRIVATE, MS_REC
 from .sysmount import libc as _libc
 from .sysmount import mount as _mount
+from .sysmount import mounts_under
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
                    DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
 from .network import Networks
+from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -136,6 +140,7 @@ class OciRuntime(ContainerRuntime):
     install_hint = ""       # how to get the binary, for the error when it is missing
     isolated = True
     needs_rootfs = True
+    supports_userns = True  # ContainerSpec.userns: root inside is an unprivileged uid outside
 
     def __init__(self, state_dir: str, *, unified_hidden: bool = False, disk_mb: int = DEFAULT_DISK_MB,
                  disk_reserve_mb: int = DEFAULT_RESERVE_MB, disks: DiskMaker | None = None):
@@ -157,6 +162,8 @@ class OciRuntime(ContainerRuntime):
                               reserve_mb=disk_reserve_mb)
         self._disk_of: dict[str, Disk] = {}   # container id -> its disk
         self.networks = Networks(owner=os.path.abspath(state_dir))
+        self.userns: UserNamespaces | None = UserNamespaces(os.path.abspath(state_dir)) if self.supports_userns else None
+        self._userns_of: set[str] = set()    # containers with a user namespace
         self._usage: cgroups.UsageReader | None = None   # made at the first stats()
         # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
         # proxy's certificate included): builds and functions reach the same registries it does.
@@ -168,8 +175,9 @@ class OciRuntime(ContainerRuntime):
 
     def config(self, spec: ContainerSpec, devices: list[DeviceNode] = (), netns: str = "") -> dict:
         """config.json for ``spec``, its ``devices`` read from the host, in the network namespace ``netns``."""
+        id_map = self.userns.ensure().uid_map() if spec.userns and self.userns is not None else ()
         return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), devices=devices,
-                          swap=self.swap_accounting, netns=netns)
+                          swap=self.swap_accounting, netns=netns, id_map=id_map)
 
     def refuse(self, spec: ContainerSpec) -> str:
         """Why this runtime cannot run ``spec`` as asked ("" when it can): checked before anything is set up."""
@@ -192,7 +200,14 @@ class OciRuntime(ContainerRuntime):
         return [f"{RUNTIME_DIR}/init", "--", *self.tool_command(["sleep", "2147483647"])]
 
     def upper_dir(self, handle: ContainerHandle) -> str:
-        return os.path.join(self._disk_of[handle.container_id].path, "upper")
+        """Its writes; with a user namespace, seen through the inverse mapping (as the container sees them)."""
+        upper = os.path.join(self._disk_of[handle.container_id].path, "upper")
+        if handle.container_id not in self._userns_of:
+            return upper
+        view = os.path.join(handle.bundle, "upper-view")
+        if not os.path.ismount(view):
+            idmapped_bind(upper, view, self.userns.from_host)
+        return view
 
     async def pause(self, handle: ContainerHandle, paused: bool) -> None:
         proc = await asyncio.create_subprocess_exec(*self.command("pause" if paused else "resume", handle.container_id),
@@ -233,7 +248,10 @@ class OciRuntime(ContainerRuntime):
             if not spec.upper_dir:   # /tmp is the root's, on the disk: whatever the image has there, writable by all
                 os.makedirs(os.path.join(upper, "tmp"), exist_ok=True)
                 os.chmod(os.path.join(upper, "tmp"), 0o1777)
-            _mount("overlay", rootfs, "overlay", f"lowerdir={spec.rootfs},upperdir={upper},workdir={work}")
+            lower = spec.rootfs
+            if spec.userns:
+                lower = self._user_namespace(spec, bundle, upper)
+            _mount("overlay", rootfs, "overlay", f"lowerdir={lower},upperdir={upper},workdir={work}")
             netns = ""
             if spec.network.mode == "private":
                 netns = (await self.networks.make(spec.container_id, spec.network.egress)).netns
@@ -250,6 +268,20 @@ class OciRuntime(ContainerRuntime):
                 raise
             raise RuntimeStartError(f"could not set up the container: {exc}") from exc
         return OciHandle(self, spec.container_id, bundle, proc, memory_limit=spec.memory_mb * MiB)
+
+    def _user_namespace(self, spec: ContainerSpec, bundle: str, upper: str) -> str:
+        """Its layers idmapped (their root is its root), its upper directory its root's: the lowerdir to stack."""
+        if self.userns is None:
+            raise RuntimeStartError(f"the {self.name} runtime gives containers no user namespace of their own")
+        self._userns_of.add(spec.container_id)
+        base = self.userns.ensure().base
+        layers = []
+        for i, layer in enumerate(spec.rootfs.split(":")):
+            layers.append(os.path.join(bundle, "layers", str(i)))
+            idmapped_bind(layer, layers[-1], self.userns.to_host)
+        for d in (upper, os.path.join(upper, "tmp")):
+            os.chown(d, base, base)
+        return ":".join(layers)
 
     async def remove(self, handle: ContainerHandle) -> None:
         assert isinstance(handle, OciHandle)
@@ -331,6 +363,8 @@ class OciRuntime(ContainerRuntime):
     async def close(self) -> None:
         await self.disks.close()
         await self.networks.close()
+        if self.userns is not None:
+            self.userns.close()
 
     async def _cleanup(self, container_id: str, bundle: str) -> None:
         proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
@@ -338,10 +372,17 @@ class OciRuntime(ContainerRuntime):
         await proc.wait()
         cgroups.remove(leaf_cgroup(container_id))  # what a failed start may have left
         cgroups.remove(cgroup_of(container_id))
-        rootfs = os.path.join(bundle, "rootfs")
-        if os.path.ismount(rootfs):
-            _umount(rootfs)
-        shutil.rmtree(bundle, ignore_errors=True)
+        for point in mounts_under(bundle):   # its root, and the idmapped binds under it
+            try:
+                _umount(point)
+            except RuntimeStartError as exc:
+                log.warning("container %s: %s", container_id, exc)
+        self._userns_of.discard(container_id)
+        left = mounts_under(bundle)
+        if left:   # never delete through a mount: that would delete an image's (or a volume's) files
+            log.error("container %s: %s still mounted; its bundle is left where it is", container_id, ", ".join(left))
+        else:
+            shutil.rmtree(bundle, ignore_errors=True)
         disk = self._disk_of.pop(container_id, None)
         if disk is not None:
             await self.disks.release(disk)
@@ -353,6 +394,7 @@ class RuncRuntime(OciRuntime):
 
     name = "runc"
     exec_terminal = False   # it takes a console socket only when it detaches from the command (losing its exit)
+    supports_userns = False   # runc 1.1 (Debian 12's) has no idmapped mounts: layers and volumes would be nobody's
 
 
 class CrunRuntime(OciRuntime):

@@ -37,17 +37,20 @@ BUILD_TMP = {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options
 
 
 def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: str, *,
-               devices: list[DeviceNode] = (), swap: bool = True, netns: str = "") -> dict:
+               devices: list[DeviceNode] = (), swap: bool = True, netns: str = "", id_map: list[dict] = ()) -> dict:
     """config.json for a container running ``spec`` (its root is the bundle's ``rootfs``). Its /tmp
     is part of the root, on the container's disk; an image build step's is a tmpfs. Its limits are
     the cgroup's at ``cgroups_path``: a memory limit is a hard one, with no swap past it where the
     kernel accounts swap (``swap``; OCI's swap is memory + swap, so swap = limit). ``devices``
     (``spec.devices`` read from the host) are made at their paths and are the only ones it may use
     besides the runtime's defaults (null, zero, full, random, urandom, tty, ptmx, pts). ``netns``:
-    the network namespace made for it (a private network), joined rather than made."""
+    the network namespace made for it (a private network), joined rather than made. ``id_map``: a
+    user namespace of its own with that mapping (config.json's uidMappings), its read-write binds
+    idmapped (what it writes there is owned as it sees it)."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
-         "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev"]}
+         "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev",
+                     *(["idmap"] if id_map and not m.read_only else [])]}
         for m in [*runtime_mounts, *spec.mounts]
     ]
     resources: dict = {}
@@ -64,6 +67,8 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     namespaces = [{"type": t} for t in ("pid", "mount", "uts", "ipc")]
     if spec.network.isolated:
         namespaces.append({"type": "network", **({"path": netns} if netns else {})})
+    if id_map:
+        namespaces.append({"type": "user"})
     env = {"PATH": DEFAULT_PATH, **spec.env}
     return {
         "ociVersion": "1.0.2",
@@ -85,12 +90,16 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
              "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
             {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]},
             {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
+            # (a sysfs of its own needs a network namespace its user namespace owns: else the host's, read-only)
+            {"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}
+            if id_map else
             {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
             *([BUILD_TMP] if spec.upper_dir else []),
             *binds,
         ],
         "linux": {
             "namespaces": namespaces,
+            **({"uidMappings": list(id_map), "gidMappings": list(id_map)} if id_map else {}),
             "devices": [{"path": d.path, "type": d.type, "major": d.major, "minor": d.minor, "fileMode": d.mode,
                          "uid": d.uid, "gid": d.gid} for d in devices],
             "maskedPaths": MASKED_PATHS,

@@ -50,6 +50,8 @@ class RunscRuntime(OciRuntime):
         return [self.path, *self.flags(), f"--network={NETWORK_FLAG[spec.network.mode]}",
                 "run", "--bundle", bundle, f"--pid-file={os.path.join(bundle, PID_FILE)}", spec.container_id]
 
+    supports_userns = False   # (its Sentry is the boundary; user namespaces inside it are its own)
+
     def config(self, spec: ContainerSpec, devices: list[DeviceNode] = (), netns: str = "") -> dict:
         config = super().config(spec, devices, netns)
         del config["linux"]["seccomp"]
