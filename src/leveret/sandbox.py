@@ -31,7 +31,6 @@ ARG_MAX_BYTES = 2 ** 16   # Modal's cap on a command's arguments
 _NOT_YET = {
     "network_file_systems": "network file systems (use volumes=)",
     "cloud": "cloud placement",
-    "outbound_domain_allowlist": "domain allowlists (outbound_cidr_allowlist= limits egress by address)",
     "inbound_cidr_allowlist": "sandbox network policy",
     "outbound_policy": "sandbox network policy",
     "h2_ports": "HTTP/2 to a sandbox's port",
@@ -217,10 +216,7 @@ class Sandbox(_Process):
             app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
             env=_env(env, "Sandbox.create"))
-        egress = _egress(cidr_allowlist, outbound_cidr_allowlist, block_network)
-        if egress is not None:
-            request.egress_limited = True
-            request.outbound_cidr_allowlist.extend(egress)
+        _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network)
         request.encrypted_ports.extend(_ports(encrypted_ports, "encrypted_ports"))
         request.unencrypted_ports.extend(_ports(unencrypted_ports, "unencrypted_ports"))
         if readiness_probe is not None:
@@ -431,22 +427,28 @@ def _own_server(what: str, client=None, environment_name: str | None = None) -> 
                                             " server and its one environment")
 
 
-def _egress(cidr_allowlist, outbound_cidr_allowlist, block_network: bool) -> tuple[str, ...] | None:
-    """The CIDRs a sandbox may reach (None: any); cidr_allowlist= is the older name of the same."""
-    from ._shared.cidrs import check_cidrs
+def _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network: bool) -> None:
+    """The CIDRs and names a sandbox may reach, on its create request (none given: anywhere);
+    cidr_allowlist= is the older name of outbound_cidr_allowlist=."""
+    from ._shared.egress import check_cidrs, check_domains
 
     if cidr_allowlist is not None and outbound_cidr_allowlist is not None:
         raise InvalidError("give outbound_cidr_allowlist= only: cidr_allowlist= is its older name")
-    given = outbound_cidr_allowlist if outbound_cidr_allowlist is not None else cidr_allowlist
-    if given is None:
-        return None
+    cidrs = outbound_cidr_allowlist if outbound_cidr_allowlist is not None else cidr_allowlist
+    if cidrs is None and outbound_domain_allowlist is None:
+        return
     if block_network:
-        raise InvalidError("block_network=True and outbound_cidr_allowlist= do not go together: a sandbox without a"
+        raise InvalidError("block_network=True and an egress allowlist do not go together: a sandbox without a"
                            " network reaches nothing; drop one of them")
     try:
-        return check_cidrs(given)
+        if cidrs is not None:
+            request.egress_limited = True
+            request.outbound_cidr_allowlist.extend(check_cidrs(cidrs))
+        if outbound_domain_allowlist is not None:
+            request.domains_limited = True
+            request.outbound_domain_allowlist.extend(check_domains(outbound_domain_allowlist))
     except ValueError as exc:
-        raise InvalidError(f"outbound_cidr_allowlist: {exc}") from None
+        raise InvalidError(str(exc)) from None
 
 
 def _ports(ports, what: str) -> list[int]:

@@ -1,8 +1,10 @@
 """A sandbox's network, from inside it, against an "outside" of the test's own: a network namespace
-holding two documentation addresses (198.51.100.2 and .3, each serving HTTP), reached from the host
-through a veth. A sandbox has a private network by default (NAT out; neither the host nor other
-sandboxes reachable), an egress allowlist lets through only its CIDRs and writes each refusal to
-the app's logs, and ports reach the gateway through its worker's host."""
+holding two documentation addresses (198.51.100.2 and .3, each serving HTTP; .2 is also the name
+server of the zone .test, the workers' upstream here), reached from the host through a veth. A
+sandbox has a private network by default (NAT out; neither the host nor other sandboxes reachable;
+names through its worker), an egress allowlist lets through only its CIDRs or the addresses of its
+domains and writes each refusal to the app's logs, and ports reach the gateway through its
+worker's host."""
 
 import os
 import secrets
@@ -20,6 +22,21 @@ from leveret.worker.runtime import network
 pytestmark = pytest.mark.container
 
 ALLOWED, DENIED, HOST_SIDE = "198.51.100.2", "198.51.100.3", "198.51.100.1"
+ZONE = {"allowed.test.": ALLOWED, "www.allowed.test.": ALLOWED, "denied.test.": DENIED}
+NAME_SERVER = ("import socket, sys, dns.message, dns.rcode, dns.rrset\n"
+               "zone = dict(a.split('=') for a in sys.argv[2:])\n"
+               "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+               "s.bind((sys.argv[1], 53))\n"
+               "while True:\n"
+               "    data, peer = s.recvfrom(4096)\n"
+               "    q = dns.message.from_wire(data)\n"
+               "    r = dns.message.make_response(q)\n"
+               "    name, kind = q.question[0].name.to_text(), q.question[0].rdtype\n"
+               "    if name not in zone:\n"
+               "        r.set_rcode(dns.rcode.NXDOMAIN)\n"
+               "    elif kind == 1:\n"
+               "        r.answer.append(dns.rrset.from_text(name, 5, 'IN', 'A', zone[name]))\n"
+               "    s.sendto(r.to_wire(), peer)\n")
 PROBE = ("import socket, sys\n"
          "for target in sys.argv[1:]:\n"
          "    host, port = target.rsplit(':', 1)\n"
@@ -53,6 +70,9 @@ def outside(tmp_path_factory):
             servers.append(subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-m", "http.server", "--bind",
                                              address, "8080", "--directory", str(root)],
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers.append(subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", NAME_SERVER, ALLOWED,
+                                         *(f"{k}={v}" for k, v in ZONE.items())]))
+        os.environ["LEVERET_DNS_UPSTREAM"] = ALLOWED   # the workers' (in this process) name server
         for address in (ALLOWED, DENIED):   # up, seen from the host
             deadline = time.time() + 20
             while True:
@@ -65,6 +85,7 @@ def outside(tmp_path_factory):
                     time.sleep(0.1)
         yield
     finally:
+        os.environ.pop("LEVERET_DNS_UPSTREAM", None)
         for s in servers:
             s.kill()
             s.wait()
@@ -122,13 +143,55 @@ def test_an_egress_allowlist_lets_only_its_cidrs_through_and_logs_each_refusal(c
     sb = leveret.Sandbox.create(app=app, outbound_cidr_allowlist=[f"{ALLOWED}/32"], cpu=0.1)
     sb.wait_until_ready(timeout=60)
     assert _probe(sb, f"{ALLOWED}:8080", f"{DENIED}:8080") == {f"{ALLOWED}:8080": "open", f"{DENIED}:8080": "closed"}
-    text = f"network: refused TCP to {DENIED}:8080: not in its outbound_cidr_allowlist"
+    text = f"network: refused TCP to {DENIED}:8080: outside its outbound allowlists"
     crun.wait_stored(lambda rows: any(r[7] == text for r in rows), Store.get_logs, app.app_id, timeout=20)
     sb.terminate()
     nothing = leveret.Sandbox.create(app=app, cidr_allowlist=[], cpu=0.1)   # the older name; empty: nowhere
     nothing.wait_until_ready(timeout=60)
     assert _probe(nothing, f"{ALLOWED}:8080") == {f"{ALLOWED}:8080": "closed"}
     nothing.terminate()
+
+
+RESOLVE = ("import socket, sys\n"
+           "for name in sys.argv[1:]:\n"
+           "    try:\n"
+           "        print(name, socket.gethostbyname(name))\n"
+           "    except OSError as e:\n"
+           "        print(name, 'unresolved')\n")
+
+
+def _resolve(sb, *names) -> dict:
+    p = sb.exec("python3", "-c", RESOLVE, *names)
+    out = p.stdout.read()
+    assert p.wait() == 0, p.stderr.read()
+    return dict(line.split() for line in out.splitlines())
+
+
+def test_names_resolve_through_the_worker_and_a_domain_allowlist_allows_only_their_addresses(crun, app, outside):
+    anywhere = leveret.Sandbox.create(app=app, cpu=0.1)
+    anywhere.wait_until_ready(timeout=60)
+    assert _resolve(anywhere, "allowed.test", "denied.test", "nowhere.test") == {
+        "allowed.test": ALLOWED, "denied.test": DENIED, "nowhere.test": "unresolved"}
+    anywhere.terminate()
+
+    sb = leveret.Sandbox.create(app=app, outbound_domain_allowlist=["*.allowed.test"], cpu=0.1)
+    sb.wait_until_ready(timeout=60)
+    # before it asked for a name, not even the address it will have
+    assert _probe(sb, f"{ALLOWED}:8080") == {f"{ALLOWED}:8080": "closed"}
+    assert _resolve(sb, "www.allowed.test", "denied.test") == {"www.allowed.test": ALLOWED, "denied.test": "unresolved"}
+    assert _probe(sb, "www.allowed.test:8080", f"{DENIED}:8080") == {"www.allowed.test:8080": "open",
+                                                                      f"{DENIED}:8080": "closed"}
+    texts = {"network: refused DNS for denied.test: not in its outbound_domain_allowlist",
+             f"network: refused TCP to {DENIED}:8080: outside its outbound allowlists"}
+    crun.wait_stored(lambda rows: texts <= {r[7] for r in rows}, Store.get_logs, app.app_id, timeout=20)
+    sb.terminate()
+
+    both = leveret.Sandbox.create(app=app, outbound_domain_allowlist=["allowed.test"],
+                                  outbound_cidr_allowlist=[f"{DENIED}/32"], cpu=0.1)
+    both.wait_until_ready(timeout=60)
+    assert _resolve(both, "allowed.test") == {"allowed.test": ALLOWED}
+    assert _probe(both, f"{ALLOWED}:8080", f"{DENIED}:8080") == {f"{ALLOWED}:8080": "open", f"{DENIED}:8080": "open"}
+    both.terminate()
 
 
 def test_bad_allowlists_are_refused_with_the_fix(app):
@@ -138,6 +201,8 @@ def test_bad_allowlists_are_refused_with_the_fix(app):
         leveret.Sandbox.create(app=app, outbound_cidr_allowlist="10.0.0.0/8")
     with pytest.raises(leveret.exception.InvalidError, match="do not go together"):
         leveret.Sandbox.create(app=app, outbound_cidr_allowlist=[ALLOWED], block_network=True)
+    with pytest.raises(leveret.exception.InvalidError, match="'-bad-/' is not a domain"):
+        leveret.Sandbox.create(app=app, outbound_domain_allowlist=["pypi.org", "-bad-/"])
     with pytest.raises(leveret.exception.InvalidError, match="outbound_cidr_allowlist= only"):
         leveret.Sandbox.create(app=app, outbound_cidr_allowlist=[ALLOWED], cidr_allowlist=[ALLOWED])
 

@@ -97,6 +97,7 @@ class SandboxStart(NamedTuple):
     window: int = 0   # output bytes its worker sends ahead of the server's acks
     egress: tuple | None = None   # the only CIDRs it may reach (None: any)
     ports: tuple = ()             # its ports the gateway reaches: its worker publishes them on its host
+    domains: tuple | None = None  # the only names whose addresses it may reach, with egress's CIDRs (None: any)
 
 
 class SnapshotDone(NamedTuple):

@@ -1031,7 +1031,7 @@ class ContainerAssignment(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
 
 class SandboxStart(_message.Message):
-    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports")
+    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1047,6 +1047,8 @@ class SandboxStart(_message.Message):
     EGRESS_LIMITED_FIELD_NUMBER: _ClassVar[int]
     EGRESS_FIELD_NUMBER: _ClassVar[int]
     PORTS_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
     workdir: str
@@ -1055,7 +1057,9 @@ class SandboxStart(_message.Message):
     egress_limited: bool
     egress: _containers.RepeatedScalarFieldContainer[str]
     ports: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ...) -> None: ...
+    domains_limited: bool
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ..., domains_limited: _Optional[bool] = ..., domains: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")
@@ -1944,7 +1948,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1975,6 +1979,8 @@ class SandboxCreateRequest(_message.Message):
     UNENCRYPTED_PORTS_FIELD_NUMBER: _ClassVar[int]
     EGRESS_LIMITED_FIELD_NUMBER: _ClassVar[int]
     OUTBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    OUTBOUND_DOMAIN_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -1991,7 +1997,9 @@ class SandboxCreateRequest(_message.Message):
     unencrypted_ports: _containers.RepeatedScalarFieldContainer[int]
     egress_limited: bool
     outbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
+    domains_limited: bool
+    outbound_domain_allowlist: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReadinessProbe(_message.Message):
     __slots__ = ("tcp_port", "argv", "interval_ms")

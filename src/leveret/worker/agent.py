@@ -322,7 +322,7 @@ class Agent:
     def _network_denied(self, container_id: str, what: str) -> None:
         task = self.tasks.get(container_id)
         if task is not None:
-            task.logs.system(f"network: refused {what}: not in its outbound_cidr_allowlist")
+            task.logs.system(f"network: refused {what}")
 
     def report(self, message) -> None:
         """A report of the worker's for the server (model.py), on the stream."""

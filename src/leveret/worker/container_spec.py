@@ -124,6 +124,7 @@ def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, arg
 def _sandbox_network(d: Definition, sandbox: SandboxStart, private: bool) -> NetworkSpec:
     if d.block_network:
         return NetworkSpec("none")
-    if private or sandbox.egress is not None:   # (an allowlist where it cannot be kept: refused by the runtime)
-        return NetworkSpec("private", sandbox.egress)
+    limited = sandbox.egress is not None or sandbox.domains is not None
+    if private or limited:   # (an allowlist where it cannot be kept: refused by the runtime)
+        return NetworkSpec("private", sandbox.egress, sandbox.domains)
     return NetworkSpec("host")

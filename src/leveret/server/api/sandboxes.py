@@ -6,7 +6,7 @@ import asyncio
 
 import grpc
 
-from ..._shared.cidrs import check_cidrs
+from ..._shared.egress import check_cidrs, check_domains
 from ..._wire import api_pb2 as pb
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..model import SandboxStart
@@ -54,16 +54,18 @@ class SandboxesApi:
         try:
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
-            egress = None
-            if request.egress_limited:
-                if d.block_network:
-                    raise Invalid("block_network=True and an egress allowlist do not go together: drop one of them")
-                try:
+            egress = domains = None
+            if (request.egress_limited or request.domains_limited) and d.block_network:
+                raise Invalid("block_network=True and an egress allowlist do not go together: drop one of them")
+            try:
+                if request.egress_limited:
                     egress = check_cidrs(request.outbound_cidr_allowlist)
-                except ValueError as exc:
-                    raise Invalid(f"outbound_cidr_allowlist: {exc}") from None
+                if request.domains_limited:
+                    domains = check_domains(request.outbound_domain_allowlist)
+            except ValueError as exc:
+                raise Invalid(str(exc)) from None
             start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW,
-                                 egress, tuple(p for p, _ in ports))
+                                 egress, tuple(p for p, _ in ports), domains)
             p = request.readiness_probe
             probe = (p.tcp_port, tuple(p.argv), p.interval_ms or 100) if request.HasField("readiness_probe") else None
             if probe is not None and not (p.tcp_port or p.argv):

@@ -54,16 +54,18 @@ class NetworkSpec:
     """How a container reaches the network. ``host``: as the host does (a function's default);
     ``none``: a network namespace of its own with only loopback (block_network=True); ``private``:
     a namespace of its own with an address of its own, going out through the host's NAT, reaching
-    neither the host nor other containers (network.py; a sandbox's default). ``egress``: with
-    ``private``, the only CIDRs it may reach (None: any)."""
+    neither the host nor other containers (network.py; a sandbox's default). With ``private``:
+    ``egress``, the CIDRs it may reach, ``domains``, the names whose addresses it may reach (both
+    None: anywhere)."""
 
     mode: str = "host"
     egress: tuple[str, ...] | None = None
+    domains: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in NETWORK_MODES:
             raise ValueError(f"network mode {self.mode!r}: choose one of {', '.join(NETWORK_MODES)}")
-        if self.egress is not None and self.mode != "private":
+        if (self.egress is not None or self.domains is not None) and self.mode != "private":
             raise ValueError("an egress allowlist needs a private network")
 
     @property
@@ -95,7 +97,9 @@ class ContainerSpec:
         """The options in this spec that only an isolating runtime can enforce."""
         asked = {"cpu=": self.cpu, "memory=": self.memory_mb, "block_network=": self.network.mode == "none",
                  "outbound_cidr_allowlist=": self.network.egress is not None,
-                 "a private network": self.network.mode == "private" and self.network.egress is None,
+                 "outbound_domain_allowlist=": self.network.domains is not None,
+                 "a private network": self.network.mode == "private" and self.network.egress is None
+                 and self.network.domains is None,
                  "ephemeral_disk=": self.disk_mb}
         return [name for name, value in asked.items() if value]
 

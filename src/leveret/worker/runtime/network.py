@@ -1,20 +1,25 @@
 """Private networks: a container's own network namespace, a veth pair to the host, NAT out.
 
-    make(container id, egress):
+    make(container id, egress, domains):
+        one of the READY made ahead (refilled in the background), else made now:
         a slot (host-wide: a file per slot under RUN_DIR, made O_EXCL, so workers sharing a host
         never share one) ─▶ its /30 of the subnet: the host's end .1, the container's .2
         ─▶ `ip -batch`: netns leveret-N, veth lvhN (host) ⇄ eth0 (inside), the host's address
         ─▶ `ip -n leveret-N -batch`: its address, lo up, default route via the host's end
-        ─▶ egress limited: `nft`: a chain cN (allowed CIDRs accept, the rest logged and refused),
-           and an element of the egress map sending what comes in on lvhN to it
-    remove(container id): its chain, `ip link del` (both ends), `ip netns del`, the slot's file
+        ─▶ egress limited: `nft`: a chain cN (allowed CIDRs accept, and the addresses of sets aN /
+           bN that its name server fills from answers for allowed domains; the rest logged and
+           refused), and an element of the egress map sending what comes in on lvhN to it
+        ─▶ its name server on the host's end (dns.py): its resolv.conf names it
+    remove(container id): its name server, its chain and sets, `ip link del` (both ends),
+        `ip netns del`, the slot's file
 
 The host's nftables table ``inet leveret`` (made once per host, under a lock):
 
     forward      answers back to containers pass; container to container is dropped; what a
                  container sends goes to its chain if its veth is in the egress map (else passes)
     input        a container reaches nothing of the host's (the server's and worker's ports, the
-                 veth's own address) except answers to connections the host made
+                 veth's own address) but its name server (UDP 53) and answers to connections the
+                 host made
     postrouting  containers' addresses are masqueraded on the way out
 
 A refusal is logged to the kernel's log as "leveret-deny <container id> ... DST=... DPT=..."
@@ -34,10 +39,12 @@ from typing import Callable, NamedTuple
 
 from .base import RuntimeStartError
 
-RUN_DIR = "/run/leveret/net"           # a file per slot in use, holding "<owner> <container id>"
+RUN_DIR = "/run/leveret/net"           # a file per slot in use, holding its owner (a worker's state directory)
+READY = 4                              # networks a worker keeps made ahead, once it has made one
 NETNS_DIR = "/run/netns"               # where `ip netns` keeps its namespaces
 DEFAULT_SUBNET = "10.89.0.0/16"        # LEVERET_CONTAINER_SUBNET changes it (all workers of a host: one)
 TABLE = "leveret"
+TABLE_VERSION = "leveret 2"            # the table's comment: an older one is made again
 VETH = "lvh"                           # host ends are lvh<slot, hex>
 DENY_PREFIX = "leveret-deny"
 DENY_RATE = "10/second"
@@ -54,11 +61,14 @@ class Net(NamedTuple):
     gateway: str          # the host's end of its veth
     veth: str             # its name on the host
     limited: bool         # it has an egress allowlist (a chain of its own)
+    named: bool           # its allowlist has domains (sets of its own, filled by its name server)
+    resolv_conf: str      # its /etc/resolv.conf: its name server
 
 
 def _host_table(subnet: str) -> str:
     return f"""
 table inet {TABLE} {{
+  comment "{TABLE_VERSION}"
   map egress {{ type ifname : verdict; }}
   chain forward_ {{ type filter hook forward priority filter; policy accept;
     oifname "{VETH}*" ct state established,related accept
@@ -67,6 +77,7 @@ table inet {TABLE} {{
   }}
   chain input_ {{ type filter hook input priority filter; policy accept;
     iifname "{VETH}*" ct state established,related accept
+    iifname "{VETH}*" ip daddr {subnet} udp dport 53 accept
     iifname "{VETH}*" reject with icmpx admin-prohibited
   }}
   chain postrouting_ {{ type nat hook postrouting priority srcnat; policy accept;
@@ -76,20 +87,36 @@ table inet {TABLE} {{
 """
 
 
-def egress_rules(slot: int, container_id: str, allowed: tuple[str, ...]) -> str:
-    """nft commands giving a container (its veth) an egress allowlist: only ``allowed`` CIDRs."""
-    v4 = [c for c in allowed if ipaddress.ip_network(c, strict=False).version == 4]
-    v6 = [c for c in allowed if ipaddress.ip_network(c, strict=False).version == 6]
+def egress_rules(slot: int, container_id: str, cidrs: tuple[str, ...], domains: bool = False) -> str:
+    """nft commands giving a container (its veth) an egress allowlist: only ``cidrs``, and with
+    ``domains`` the addresses its name server adds to its sets (a<slot>, b<slot>) as it answers."""
+    v4 = [c for c in cidrs if ipaddress.ip_network(c, strict=False).version == 4]
+    v6 = [c for c in cidrs if ipaddress.ip_network(c, strict=False).version == 6]
     chain = f"c{slot}"
-    lines = [f"add chain inet {TABLE} {chain}"]
+    lines = []
+    if domains:
+        lines += [f"add set inet {TABLE} a{slot} {{ type ipv4_addr; flags timeout; }}",
+                  f"add set inet {TABLE} b{slot} {{ type ipv6_addr; flags timeout; }}"]
+    lines.append(f"add chain inet {TABLE} {chain}")
     if v4:
         lines.append(f"add rule inet {TABLE} {chain} ip daddr {{ {', '.join(v4)} }} accept")
     if v6:
         lines.append(f"add rule inet {TABLE} {chain} ip6 daddr {{ {', '.join(v6)} }} accept")
+    if domains:
+        lines += [f"add rule inet {TABLE} {chain} ip daddr @a{slot} accept",
+                  f"add rule inet {TABLE} {chain} ip6 daddr @b{slot} accept"]
     lines += [f'add rule inet {TABLE} {chain} limit rate {DENY_RATE} log prefix "{DENY_PREFIX} {container_id} "',
               f"add rule inet {TABLE} {chain} reject with icmpx admin-prohibited",
               f'add element inet {TABLE} egress {{ "{VETH}{slot:x}" : jump {chain} }}']
     return "\n".join(lines) + "\n"
+
+
+def allow_rules(slot: int, addresses: list[str], seconds: int) -> str:
+    """nft commands letting a container reach ``addresses`` for ``seconds`` (its name server's answers)."""
+    v4 = [a for a in addresses if ipaddress.ip_address(a).version == 4]
+    v6 = [a for a in addresses if ipaddress.ip_address(a).version == 6]
+    return "".join(f"add element inet {TABLE} {s}{slot} {{ {', '.join(f'{a} timeout {seconds}s' for a in found)} }}\n"
+                   for s, found in (("a", v4), ("b", v6)) if found)
 
 
 class Networks:
@@ -104,39 +131,103 @@ class Networks:
         self.run_dir = run_dir
         self.slots = self.subnet.num_addresses // 4
         self._of: dict[str, Net] = {}            # container id -> its network
+        self._dns: dict = {}                     # container id -> its name server (dns.DnsProxy)
         self._next = 0
+        self._ready: list[int] = []              # slots whose networks are made, for containers to come
+        self._filling: asyncio.Future | None = None
+        self._closing = False
         self._table_made = False
         self.denials: DenyReader | None = None
         self.on_denied: Callable[[str, str], None] | None = None   # (container id, what was refused)
 
-    async def make(self, container_id: str, egress: tuple[str, ...] | None) -> Net:
-        """A network of its own for the container; ``egress``: the CIDRs it may reach (None: any)."""
+    async def make(self, container_id: str, egress: tuple[str, ...] | None, domains: tuple[str, ...] | None = None,
+                   directory: str = "") -> Net:
+        """A network of its own for the container; ``egress``: the CIDRs it may reach, ``domains``:
+        the names whose addresses it may reach (both None: any). Its resolv.conf is written in
+        ``directory`` (its bundle). From the ones kept ready when there is one (after the first)."""
         if not self._table_made:
             await asyncio.get_running_loop().run_in_executor(None, self._make_table)
-        slot = self._take_slot(container_id)
+        if self._ready:
+            slot = self._ready.pop()
+        else:
+            slot = self._take_slot()
+            try:
+                await self._link(slot)
+            except BaseException:
+                await self._remove_slot(slot, False, False)
+                raise
+        self._refill()
         base = self.subnet.network_address + 4 * slot
+        limited = egress is not None or domains is not None
         net = Net(slot, os.path.join(NETNS_DIR, f"leveret-{slot}"), str(base + 2), str(base + 1), f"{VETH}{slot:x}",
-                  egress is not None)
+                  limited, domains is not None, os.path.join(directory, "resolv.conf"))
         self._of[container_id] = net
-        ns = os.path.basename(net.netns)
-        await _run(["ip", "-batch", "-"], f"netns add {ns}\nlink add {net.veth} type veth peer name eth0 netns {ns}\n"
-                   f"addr add {net.gateway}/30 dev {net.veth}\nlink set {net.veth} up\n")
-        await _run(["ip", "-n", ns, "-batch", "-"], f"addr add {net.address}/30 dev eth0\nlink set lo up\n"
-                   f"link set eth0 up\nroute add default via {net.gateway}\n")
-        if egress is not None:
-            await _run(["nft", "-f", "-"], egress_rules(slot, container_id, egress))
+        if limited:
+            await _run(["nft", "-f", "-"], egress_rules(slot, container_id, egress or (), domains is not None))
             if self.on_denied is not None and self.denials is None:
                 self.denials = DenyReader(self.on_denied)
+        await self._name_server(container_id, net, domains)
         return net
+
+    async def _link(self, slot: int) -> None:
+        """Slot's namespace, its veth pair and addresses, its default route."""
+        base = self.subnet.network_address + 4 * slot
+        ns, veth, gateway = f"leveret-{slot}", f"{VETH}{slot:x}", base + 1
+        await _run(["ip", "-batch", "-"], f"netns add {ns}\nlink add {veth} type veth peer name eth0 netns {ns}\n"
+                   f"addr add {gateway}/30 dev {veth}\nlink set {veth} up\n")
+        await _run(["ip", "-n", ns, "-batch", "-"], f"addr add {base + 2}/30 dev eth0\nlink set lo up\n"
+                   f"link set eth0 up\nroute add default via {gateway}\n")
+
+    def _refill(self) -> None:
+        """Keep READY networks made ahead (once a container has asked for one: a worker that runs no
+        sandbox makes none), in the background."""
+        if self._closing or (self._filling is not None and not self._filling.done()):
+            return
+        self._filling = asyncio.ensure_future(self._fill())
+
+    async def _fill(self) -> None:
+        while len(self._ready) < READY and not self._closing:
+            slot = self._take_slot()
+            try:
+                await self._link(slot)
+            except BaseException as exc:   # (cancelled by close, or failed: on demand then, where the
+                await self._remove_slot(slot, False, False)   # error reaches a container's start)
+                if not isinstance(exc, Exception):
+                    raise
+                log.warning("could not make a container network ahead: %s", exc)
+                return
+            self._ready.append(slot)
+
+    async def _name_server(self, container_id: str, net: Net, domains: tuple[str, ...] | None) -> None:
+        from .dns import DnsProxy
+
+        async def allow(addresses: list[str], seconds: int) -> None:
+            await _run(["nft", "-f", "-"], allow_rules(net.slot, addresses, seconds))
+
+        def refused(what: str) -> None:
+            if self.on_denied is not None:
+                self.on_denied(container_id, f"{what}: not in its outbound_domain_allowlist")
+
+        proxy = DnsProxy(net.gateway, domains, allow, refused)
+        try:
+            await proxy.start()
+        except OSError as exc:
+            raise RuntimeStartError(f"could not start the container's name server on {net.gateway}: {exc}") from None
+        self._dns[container_id] = proxy
+        with open(net.resolv_conf, "w") as f:
+            f.write(f"nameserver {net.gateway}\n")
 
     def of(self, container_id: str) -> Net | None:
         return self._of.get(container_id)
 
     async def remove(self, container_id: str) -> None:
         """Everything its network held; nothing if it had none. Idempotent."""
+        proxy = self._dns.pop(container_id, None)
+        if proxy is not None:
+            proxy.close()
         net = self._of.pop(container_id, None)
         if net is not None:
-            await self._remove_slot(net.slot, net.limited)
+            await self._remove_slot(net.slot, net.limited, net.named)
 
     async def remove_leftovers(self) -> int:
         """The networks an earlier worker of this owner left (it was killed), and those of owners
@@ -145,28 +236,36 @@ class Networks:
         for name in os.listdir(self.run_dir) if os.path.isdir(self.run_dir) else []:
             try:
                 with open(os.path.join(self.run_dir, name)) as f:
-                    owner = f.read().partition(" ")[0]
+                    owner = f.read()
             except OSError:
                 continue
             if name.isdigit() and (owner == self.owner or not os.path.isdir(owner)):
                 found += 1
-                await self._remove_slot(int(name), limited=True)
+                await self._remove_slot(int(name), limited=True, named=True)
         return found
 
     async def close(self) -> None:
-        """The worker stops: the networks its containers held go with them."""
+        """The worker stops: the networks its containers held go with them, and those made ahead."""
+        self._closing = True
+        if self._filling is not None:
+            self._filling.cancel()
+            await asyncio.gather(self._filling, return_exceptions=True)
         for container_id in list(self._of):
             await self.remove(container_id)
+        while self._ready:
+            await self._remove_slot(self._ready.pop(), False, False)
         if self.denials is not None:
             self.denials.close()
             self.denials = None
 
-    async def _remove_slot(self, slot: int, limited: bool) -> None:
+    async def _remove_slot(self, slot: int, limited: bool, named: bool) -> None:
         veth, chain = f"{VETH}{slot:x}", f"c{slot}"
-        if limited:   # (the element first: a chain a map jumps to cannot go)
+        if limited:   # the element first (a chain a map jumps to cannot go), then the chain, then its sets
+            sets = [f"delete set inet {TABLE} {s}{slot}\n" for s in ("a", "b")] if named else []
             if not await _run(["nft", "-f", "-"], f'delete element inet {TABLE} egress {{ "{veth}" }}\n'
-                              f"delete chain inet {TABLE} {chain}\n", check=False):
-                await _run(["nft", "-f", "-"], f"delete chain inet {TABLE} {chain}\n", check=False)
+                              f"delete chain inet {TABLE} {chain}\n" + "".join(sets), check=False):
+                for command in [f"delete chain inet {TABLE} {chain}\n", *sets]:   # what a failed start left
+                    await _run(["nft", "-f", "-"], command, check=False)
         await _run(["ip", "link", "del", veth], check=False)
         await _run(["ip", "netns", "del", f"leveret-{slot}"], check=False)
         try:
@@ -174,7 +273,7 @@ class Networks:
         except FileNotFoundError:
             pass
 
-    def _take_slot(self, container_id: str) -> int:
+    def _take_slot(self) -> int:
         os.makedirs(self.run_dir, exist_ok=True)
         for i in range(self.slots):
             slot = (self._next + i) % self.slots
@@ -183,7 +282,7 @@ class Networks:
             except FileExistsError:
                 continue
             with os.fdopen(fd, "w") as f:
-                f.write(f"{self.owner} {container_id}")
+                f.write(self.owner)
             self._next = slot + 1
             return slot
         raise RuntimeStartError(f"all {self.slots} container networks of {self.subnet} are in use: give"
@@ -196,8 +295,10 @@ class Networks:
         os.makedirs(self.run_dir, exist_ok=True)
         with open(os.path.join(self.run_dir, ".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            listed = subprocess.run(["nft", "list", "table", "inet", TABLE], capture_output=True)
-            if listed.returncode != 0:
+            listed = subprocess.run(["nft", "list", "table", "inet", TABLE], capture_output=True, text=True)
+            if listed.returncode == 0 and f'comment "{TABLE_VERSION}"' not in listed.stdout:   # an older one
+                subprocess.run(["nft", "delete", "table", "inet", TABLE], capture_output=True)
+            if listed.returncode != 0 or f'comment "{TABLE_VERSION}"' not in listed.stdout:
                 made = subprocess.run(["nft", "-f", "-"], input=_host_table(str(self.subnet)).encode(),
                                       capture_output=True)
                 if made.returncode != 0:
@@ -231,12 +332,12 @@ _DENIED = re.compile(rf"{DENY_PREFIX} (\S+) .*?DST=(\S+) .*?PROTO=(\S+)(?: .*?DP
 
 
 def parse_denial(record: str) -> tuple[str, str] | None:
-    """(container id, "TCP to 198.51.100.3:80") from a kernel log record, or None if it is not ours."""
+    """(container id, "TCP to 198.51.100.3:80: …") from a kernel log record, or None if it is not ours."""
     m = _DENIED.search(record)
     if m is None:
         return None
     container_id, dst, proto, port = m.groups()
-    return container_id, f"{proto} to {dst}{':' + port if port else ''}"
+    return container_id, f"{proto} to {dst}{':' + port if port else ''}: outside its outbound allowlists"
 
 
 class DenyReader:

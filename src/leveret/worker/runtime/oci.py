@@ -176,7 +176,11 @@ class OciRuntime(ContainerRuntime):
     def config(self, spec: ContainerSpec, devices: list[DeviceNode] = (), netns: str = "") -> dict:
         """config.json for ``spec``, its ``devices`` read from the host, in the network namespace ``netns``."""
         id_map = self.userns.ensure().uid_map() if spec.userns and self.userns is not None else ()
-        return oci_config(spec, self.runtime_mounts, leaf_cgroup(spec.container_id), devices=devices,
+        mounts = self.runtime_mounts
+        net = self.networks.of(spec.container_id) if netns else None
+        if net is not None:   # its name server is its worker's, at its end of the veth
+            mounts = [m for m in mounts if m.target != "/etc/resolv.conf"] + [Mount(net.resolv_conf, "/etc/resolv.conf")]
+        return oci_config(spec, mounts, leaf_cgroup(spec.container_id), devices=devices,
                           swap=self.swap_accounting, netns=netns, id_map=id_map)
 
     def refuse(self, spec: ContainerSpec) -> str:
@@ -254,7 +258,8 @@ class OciRuntime(ContainerRuntime):
             _mount("overlay", rootfs, "overlay", f"lowerdir={lower},upperdir={upper},workdir={work}")
             netns = ""
             if spec.network.mode == "private":
-                netns = (await self.networks.make(spec.container_id, spec.network.egress)).netns
+                net = await self.networks.make(spec.container_id, spec.network.egress, spec.network.domains, bundle)
+                netns = net.netns
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
                 json.dump(self.config(spec, devices, netns), f)
