@@ -1,5 +1,10 @@
 """Raw crun, the floor Leveret's containers are measured beside: prepared bundles (an overlay over
-the default image's root, config.json as the worker writes it) run with `crun run` and `crun exec`."""
+the default image's root, config.json as the worker writes it) run with `crun run` and `crun exec`.
+
+On a hybrid cgroup host crun must not see the v2 hierarchy: ``hide_unified()``, called first by a
+bench while it has one thread, hides it from the bench's process once, as `leveret worker` does,
+so the floor's commands are crun's alone (not wrapped in `unshare` and a shell each, which would
+make the floor slower than crun is)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,16 @@ import tempfile
 import time
 
 
+_HIDDEN = [False]
+
+
+def hide_unified() -> None:
+    """Hide the v2 hierarchy from this process (hybrid hosts), before it starts a thread."""
+    from leveret.worker.runtime.oci import hide_unified_hierarchy
+
+    _HIDDEN[0] = hide_unified_hierarchy()
+
+
 @contextlib.contextmanager
 def bundles(n: int, argv: list[str]):
     """``n`` prepared bundles running ``argv``; yields (runtime, [(container id, bundle dir)])."""
@@ -22,7 +37,7 @@ def bundles(n: int, argv: list[str]):
     from leveret.worker.runtime.ociconfig import oci_config
 
     work = tempfile.mkdtemp(prefix="lv-floor-")
-    runtime = CrunRuntime(work)
+    runtime = CrunRuntime(work, unified_hidden=_HIDDEN[0])
     lower = default_rootfs()
     made = []
     try:

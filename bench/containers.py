@@ -108,6 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/containers.py needs root (crun, overlayfs, cgroups)")
+    _crun.hide_unified()
     floor = crun_floor(args.samples)
     ours = leveret_cold_starts(args.samples, warm_containers=1)
     no_pool = leveret_cold_starts(args.samples, warm_containers=0)

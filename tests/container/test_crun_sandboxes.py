@@ -176,3 +176,40 @@ def test_image_build_builds_now_and_says_why_it_cannot(crun, app):
     broken = leveret.Image.debian_slim().run_commands("echo failing-step >&2; exit 3")
     with pytest.raises(leveret.exception.ExecutionError, match="failing-step"):
         broken.build(app)
+
+
+def test_a_create_like_the_last_one_takes_a_warm_sandbox(tmp_path):
+    from leveret.testing import Cluster
+
+    with Cluster(tmp_path, runtime="crun", max_containers=8, warm_sandboxes=2) as c:
+        app = leveret.App.lookup("warm-sandboxes-" + secrets.token_hex(3), create_if_missing=True)
+        first = leveret.Sandbox.create("true", app=app, cpu=0.05)
+        first.wait()
+        warm = c.agent.warm_sandboxes
+
+        def ready():
+            return len(warm.tasks) == 2 and all(t.handle is not None for t in warm.tasks)
+
+        c.wait_for(lambda d: ready(), timeout=60)
+        started = {t.handle.container_id for t in warm.tasks}
+        sb = leveret.Sandbox.create("sh", "-c", 'echo "$FOO"; pwd; cat', app=app, cpu=0.05, env={"FOO": "it's  here"},
+                                    workdir="/srv/w", outbound_cidr_allowlist=["198.51.100.0/24"])
+        sb.wait_until_ready()
+        ct = c.server.dispatcher.sandboxes.get(sb.object_id).container_id
+        handle = c.agent.tasks[ct].handle
+        assert handle.container_id in started and handle.container_id != ct   # a warm one, now the sandbox's
+        assert c.agent.runtime.networks.of(handle.container_id).limited   # its allowlist, applied when taken
+        sb.stdin.write(b"from stdin\n")
+        sb.stdin.write_eof()
+        sb.stdin.drain()
+        sb.wait()
+        assert sb.returncode == 0
+        assert sb.stdout.read() == "it's  here\n/srv/w\nfrom stdin\n"
+        idle = leveret.Sandbox.create(app=app, cpu=0.05)   # no command: it sleeps, as a cold one does
+        idle.wait_until_ready()
+        p = idle.exec("sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done")
+        assert "/opt/leveret/busybox sleep 2147483647" in p.stdout.read() and p.wait() == 0
+        idle.terminate()
+        other = leveret.Sandbox.create("true", app=app, cpu=0.1)   # another kind: cold, and the warm ones follow it
+        other.wait()
+        c.wait_for(lambda d: ready() and {round(t.warm_kind[1], 3) for t in warm.tasks} == {0.1}, timeout=30)

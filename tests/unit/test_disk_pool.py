@@ -56,16 +56,29 @@ def test_a_default_disk_comes_ready_from_the_pool_and_the_pool_is_refilled(tmp_p
 
 
 def test_the_pool_is_refilled_a_while_after_a_take_not_while_the_container_starts(tmp_path):
-    p, disks = pool(tmp_path, refill_after_s=0.05)
+    p, disks = pool(tmp_path, refill_after_s=0.05, pool_size=3)
 
     async def main():
         await filled(p)
         t0 = asyncio.get_running_loop().time()
         await p.take()
         await p.take()
-        assert p.ready == [] and len(disks.calls) == 2   # one refill, later, for both
-        await until(lambda: len(p.ready) == 2)
-        assert asyncio.get_running_loop().time() - t0 >= 0.05 and len(disks.calls) == 4
+        assert len(p.ready) == 1 and len(disks.calls) == 3   # one refill, later, for both
+        await until(lambda: len(p.ready) == 3)
+        assert asyncio.get_running_loop().time() - t0 >= 0.05 and len(disks.calls) == 5
+        await p.close()
+
+    run(main())
+
+
+def test_a_take_that_empties_the_pool_refills_it_at_once(tmp_path):
+    p, disks = pool(tmp_path, refill_after_s=60, pool_size=1)
+
+    async def main():
+        await filled(p)
+        await p.take()
+        await until(lambda: len(p.ready) == 1)   # not a minute later: the next start would make its own
+        assert len(disks.calls) == 2
         await p.close()
 
     run(main())

@@ -28,6 +28,9 @@ log = logging.getLogger("leveret.worker")
 @click.option("--max-containers", type=click.IntRange(min=1), default=None, help="Most containers at once (default: 4 per CPU, at least 8).")
 @click.option("--warm-containers", type=click.IntRange(min=0), default=1, show_default=True,
               help="Containers kept started on the default image, so a new function skips the cold start.")
+@click.option("--warm-sandboxes", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Sandbox containers kept started like the last sandbox (image, cpu, memory), waiting for a"
+                   " command, so a Sandbox.create skips the cold start (crun, runc, runsc).")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE",
               help="A label functions can select, e.g. --label region=eu-north (for region=\"eu-north\"). Repeatable.")
 @click.option("--gpus", type=click.IntRange(min=0), default=None,
@@ -50,9 +53,9 @@ log = logging.getLogger("leveret.worker")
 @click.option("--exit-with-parent", "parent_pid", type=int, default=None, hidden=True,
               help="Stop (as on SIGTERM) when the process PID, which started this one, ends: the embedded daemon's worker.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
-           warm_containers: int, labels: tuple[str, ...], gpus: int | None, gpu_type: str | None,
-           container_disk: int | None, disk_reserve: int | None, metrics_listen: str, wait_for_workdir: float,
-           chunks_over_rpc: bool, parent_pid: int | None) -> None:
+           warm_containers: int, warm_sandboxes: int, labels: tuple[str, ...], gpus: int | None,
+           gpu_type: str | None, container_disk: int | None, disk_reserve: int | None, metrics_listen: str,
+           wait_for_workdir: float, chunks_over_rpc: bool, parent_pid: int | None) -> None:
     """Run containers for the server at --server; when the link to it breaks, connect again until it answers."""
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
@@ -76,7 +79,7 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     except WorkdirError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        _serve(workdir, server_url, token, runtime, max_containers, warm_containers, parsed, gpus,
+        _serve(workdir, server_url, token, runtime, max_containers, (warm_containers, warm_sandboxes), parsed, gpus,
                gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid, chunks_over_rpc)
     finally:   # however it ends (a refused option too), the lock goes with it
         workdir_lock.close()
@@ -107,7 +110,7 @@ def _parent_gone(pid: int) -> bool:
 
 
 def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containers: int | None,
-           warm_containers: int, parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
+           warm: tuple[int, int], parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
            disk_reserve: int | None, metrics_listen: str, parent_pid: int | None,
            chunks_over_rpc: bool) -> None:
     from ..worker.runtime import choose_runtime
@@ -132,13 +135,15 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     from ..worker.gpus import detect
 
     found_count, found_type = detect()
+    warm_containers, warm_sandboxes = warm   # (functions', sandboxes')
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
+                  warm_sandboxes=warm_sandboxes,
                   labels=parsed, gpus=found_count if gpus is None else gpus,
                   gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen,
                   chunks_over_rpc=chunks_over_rpc)
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
     if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
-        rt.disks.fit_default(agent.max_containers + warm_containers)
+        rt.disks.fit_default(agent.max_containers + warm_containers + warm_sandboxes)
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, container disk: {rt.describe_disk()},"
                f" up to {agent.max_containers} containers{offered}, server {server_url}")
 

@@ -26,7 +26,7 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
-                 warm_containers: int = 0, db: str | None = None, worker_lease_s: float | None = None,
+                 warm_containers: int = 0, warm_sandboxes: int = 0, db: str | None = None, worker_lease_s: float | None = None,
                  start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
                  disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0):
@@ -42,6 +42,7 @@ class Cluster:
             self.runtime.disks.fit_default(max_containers + warm_containers)   # as `leveret worker` does
         self.max_containers = max_containers
         self.warm_containers = warm_containers
+        self.warm_sandboxes = warm_sandboxes   # as --warm-sandboxes (leveret worker's default: 2)
         self.worker_lease_s = worker_lease_s
         self.call_retention_s = call_retention_s   # as leveret server --call-retention (default 7d)
         self.start_worker = start_worker
@@ -124,7 +125,7 @@ class Cluster:
 
         self.agent = Agent(self.server.url, token or self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
-                           warm_containers=self.warm_containers, gpus=self.gpus, gpu_type=self.gpu_type,
+                           warm_containers=self.warm_containers, warm_sandboxes=self.warm_sandboxes, gpus=self.gpus, gpu_type=self.gpu_type,
                            metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         # Registered, and serving its /metrics if asked (which it starts after registering).

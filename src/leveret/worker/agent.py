@@ -22,6 +22,7 @@ from . import model as m
 from .execs import ExecSession
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
+from .sandbox_warm import WarmSandboxes
 from .task_runner import ContainerTask
 from .workdir import fresh_socket_dir, socket_dir_for
 from .volumes import VolumeMounts
@@ -35,6 +36,7 @@ LOG_BATCH_BYTES = 1024 * 1024   # of text per batch: long lines make fewer lines
 LOG_IN_FLIGHT = 2               # log batches sent and not yet stored by the server; the rest wait here
 HEARTBEAT_S = 10.0
 WARM_CONTAINERS = 1  # started ahead of need, on the default image: a new function skips the cold start
+WARM_SANDBOXES = 2   # started ahead for sandboxes like the last one (sandbox_warm.py), on isolating runtimes
 WARM_IMAGES = 2      # images whose function's container ended that keep a warm container (its imports made)
 POOL_RETRY_S = 5.0   # a warm container that died is replaced after this long (no crash loop)
 PIDS_LIMIT = 4096    # processes per container (a fork bomb stops there)
@@ -45,7 +47,7 @@ METRICS_AFTER_S = 1.0   # --metrics starts once registered, or after this long (
 class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
-                 warm_containers: int = WARM_CONTAINERS, labels: dict | None = None, gpus: int = 0,
+                 warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None, gpus: int = 0,
                  gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False):
         self.server_url = server_url
         self.token = token
@@ -62,6 +64,7 @@ class Agent:
         self.cpu = cpu or float(os.cpu_count() or 1)   # cores it offers the scheduler (default: the host's)
         self._free_gpus = list(range(gpus))   # indices not held by a container
         self.pool: list[ContainerTask] = []   # warm containers waiting for a function
+        self.warm_sandboxes = WarmSandboxes(self, warm_sandboxes if runtime.isolated else 0)
         self._stopping = False
         self.pids_limit = PIDS_LIMIT
         self._images = None
@@ -232,8 +235,18 @@ class Agent:
                      f" ({', '.join(cmd.kept)})" if cmd.kept else "", len(cmd.stopped),
                      f" ({', '.join(cmd.stopped)})" if cmd.stopped else "")
 
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
     def _start_container(self, assignment: m.Assignment) -> None:
         """Run an assigned container: on a warm one when one fits, else on a new one."""
+        if assignment.sandbox is not None:
+            task = self.warm_sandboxes.take(assignment)
+            self.warm_sandboxes.keep(assignment.definition)
+            if task is not None:
+                self.tasks[assignment.container_id] = task
+                return
         image = assignment.definition.image
         alive = [t for t in self.pool if t.task is not None and not t.task.done() and t.stop_requested is None
                  and getattr(getattr(t.handle, "proc", None), "returncode", None) is None and t.warm_image == image]
@@ -273,12 +286,12 @@ class Agent:
 
     async def shutdown(self) -> None:
         self._stopping = True
-        for task in [*self.tasks.values(), *self.pool]:
+        for task in [*self.tasks.values(), *self.pool, *self.warm_sandboxes.tasks]:
             try:
                 task.stop("the worker is shutting down")
             except Exception:   # one container's trouble must not keep the others running
                 log.exception("could not stop container %s", task.container_id)
-        pending = [t.task for t in [*self.tasks.values(), *self.pool] if t.task is not None]
+        pending = [t.task for t in [*self.tasks.values(), *self.pool, *self.warm_sandboxes.tasks] if t.task is not None]
         if pending:
             await asyncio.wait(pending, timeout=5)
         await self.runtime.close()
@@ -320,7 +333,9 @@ class Agent:
                                                  timed_out_input, running_input, ports or {}))
 
     def _network_denied(self, container_id: str, what: str) -> None:
-        task = self.tasks.get(container_id)
+        """``container_id``: the runtime's (a warm sandbox's own, not the server's it goes by now)."""
+        task = self.tasks.get(container_id) or next(
+            (t for t in self.tasks.values() if getattr(t.handle, "container_id", None) == container_id), None)
         if task is not None:
             task.logs.system(f"network: refused {what}")
 
@@ -389,6 +404,7 @@ class Agent:
     def forget(self, task: ContainerTask) -> None:
         if self.tasks.get(task.container_id) is task:
             del self.tasks[task.container_id]
+        self.warm_sandboxes.forget(task)
         if task in self.pool:   # a warm container that ended without a function: replace it
             self.pool.remove(task)
             if not self._stopping and task.stop_requested is None and not task.warm_image:

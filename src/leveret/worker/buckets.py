@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 
 from .runtime import Mount
+from .runtime.spawn import Process, spawn
 
 log = logging.getLogger("leveret.worker")
 
@@ -54,7 +55,7 @@ class BucketError(Exception):
 class Mounted:
     name: str                      # the bucket, as messages name it
     directory: str
-    proc: asyncio.subprocess.Process
+    proc: Process
     said: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))   # s3fs's last lines
     reader: asyncio.Task | None = None
     ended: asyncio.Future | None = None
@@ -224,7 +225,7 @@ class BucketMounts:
 
     async def _mount(self, bm, directory: str) -> Mounted:
         argv, env = s3fs_command(bm, directory)
-        proc = await asyncio.create_subprocess_exec(
+        proc = await spawn(
             *argv, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
         m = Mounted(describe(bm), directory, proc)

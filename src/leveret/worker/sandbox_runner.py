@@ -2,6 +2,7 @@
 as the output of the exec named by the sandbox's id, and whose stdin comes as that exec's input.
 
     runtime.start(its command, stdin piped; a private network where the runtime isolates)
+        (or a warm one's, started ahead: sandbox_warm.py; its command is one line on its stdin)
         ─▶ its ports published on the host (port_publish.py) ─▶ READY, saying where they are
     stdout / stderr pipes ─▶ pump: ExecOutput(stream, data) to the server, at most ``window`` bytes
         beyond what the server acked (the pipes are not read meanwhile: a command that prints
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import shlex
 import signal
 import time
 from typing import TYPE_CHECKING, Callable
@@ -32,15 +34,20 @@ if TYPE_CHECKING:
     from .task_runner import ContainerTask
 
 SLEEP_FOREVER = ["sleep", "2147483647"]   # busybox's sleep, for a sandbox created without a command
+# A warm sandbox's command (busybox's shell): one line on its stdin says what to run (command_line)
+SHIM = ["sh", "-c", 'read -r line && eval "$line"']
 
 
-async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_mounts: list, phases: dict,
-              helpers: list) -> tuple[int, str, list]:
+async def run(task: "ContainerTask", image, volume_mounts: list, phases: dict, helpers: list) -> tuple[int, str, list]:
     """Start a sandbox's container (``task``'s) and wait for its command to end: (exit code, why
-    the worker ended it if it did, its pipes' pumps)."""
-    t1 = time.time()
+    the worker ended it if it did, its pipes' pumps). A warm one (``task.a`` None: sandbox_warm.py)
+    starts with the shell that waits, and waits for a sandbox; then its command runs as a cold one's."""
     agent = task.agent
     runtime = agent.runtime
+    t1 = time.time()
+    if task.a is None:
+        return await _warm(task, image, phases, helpers)
+    sandbox = task.a.sandbox
     task.handle = handle = await runtime.start(sandbox_spec(
         task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command(sandbox.argv),
         directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts,
@@ -50,6 +57,51 @@ async def run(task: "ContainerTask", sandbox: m.SandboxStart, image, volume_moun
     started = asyncio.ensure_future(handle.started())
     helpers += [*pipes, waiter, started]
     await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    return await _running(task, handle, waiter, pipes, phases, helpers, t1)
+
+
+async def _warm(task: "ContainerTask", image, phases: dict, helpers: list) -> tuple[int, str, list]:
+    runtime, d = task.agent.runtime, task.warm_sandbox
+    task.handle = handle = await runtime.start(sandbox_spec(
+        task.container_id, d, m.SandboxStart("", []), argv=runtime.sandbox_command(runtime.tool_command(SHIM)),
+        directory=task.dir, image=image, gpus=[], pids_limit=task.agent.pids_limit,
+        private=runtime.isolated, userns=runtime.supports_userns))
+    waiter = asyncio.ensure_future(handle.wait())
+    assigned = asyncio.ensure_future(task.assigned.wait())
+    helpers += [waiter, assigned]
+    await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
+    if task.a is None or task.stop_requested is not None:   # stopped, or it ended, before a sandbox came
+        handle.kill(signal.SIGKILL)
+        return await waiter, "", []
+    t1 = time.time()
+    sandbox = task.a.sandbox
+    if sandbox.egress is not None or sandbox.domains is not None:
+        await runtime.networks.limit(handle.container_id, sandbox.egress, sandbox.domains)
+    handle.stdin.write(command_line(sandbox, task.a.definition.secret_env, runtime) + b"\n")
+    pipes = task.process.attach(handle)
+    started = asyncio.ensure_future(handle.started())
+    helpers += [*pipes, started]
+    await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    return await _running(task, handle, waiter, pipes, phases, helpers, t1)
+
+
+def command_line(sandbox: m.SandboxStart, secret_env: dict, runtime) -> bytes:
+    """What the shim of a warm sandbox runs: into its workdir, its environment, its command."""
+    words = []
+    if sandbox.workdir:
+        mkdir = " ".join(shlex.quote(w) for w in runtime.tool_command(["mkdir", "-p", sandbox.workdir]))
+        words.append(f"{mkdir} && cd {shlex.quote(sandbox.workdir)} || exit 126;")
+    for key, value in {**secret_env, **sandbox.env}.items():
+        words.append(f"export {shlex.quote(f'{key}={value}')};")
+    argv = list(sandbox.argv) or runtime.tool_command(SLEEP_FOREVER)
+    words.append("exec " + " ".join(shlex.quote(a) for a in argv))
+    return " ".join(words).encode()
+
+
+async def _running(task: "ContainerTask", handle, waiter, pipes: list, phases: dict, helpers: list,
+                   t1: float) -> tuple[int, str, list]:
+    """Its command runs: its ports published, READY, then its end."""
+    agent, runtime, sandbox = task.agent, task.agent.runtime, task.a.sandbox
     phases["runtime_start"] = time.time() - t1
     if task.stop_requested is not None:   # terminated while it was starting
         handle.kill(signal.SIGKILL)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import model as m
 from .runtime import RuntimeStartError
+from .runtime.spawn import spawn
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -58,7 +59,7 @@ async def _store(agent: "Agent", task: "ContainerTask") -> tuple[str, str, int]:
     try:
         await runtime.pause(handle, True)   # its files hold still while they are read
         try:
-            proc = await asyncio.create_subprocess_exec(
+            proc = await spawn(
                 "tar", *XATTRS, *LEFT_OUT, "-C", upper, "-cf", path, ".",
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
             _, err = await proc.communicate()

@@ -49,13 +49,18 @@ CANCELLED = int(OutputStatus.CANCELLED)
 
 class ContainerTask:
     def __init__(self, agent: "Agent", assignment: Assignment | None, *, image: str = "",
-                 preimport: tuple[str, ...] = ()):
+                 preimport: tuple[str, ...] = (), warm_sandbox: Definition | None = None):
         """``assignment`` None starts a warm container: running, no function yet (what loading one
         imports is imported, and ``preimport``), on ``image`` ("": the default); ``assign`` gives it
-        one (its code travels over the socket), which skips the cold start."""
+        one (its code travels over the socket), which skips the cold start. With ``warm_sandbox``, a
+        warm sandbox of that definition instead (sandbox_warm.py)."""
         self.agent = agent
         self.a = assignment
         self.warm_image, self.preimport = image, preimport
+        self.warm_sandbox = warm_sandbox
+        self.warm_kind: tuple | None = None   # a warm sandbox's kind (sandbox_warm.kind)
+        if warm_sandbox is not None:
+            self.warm_image = warm_sandbox.image
         self.imported: tuple[str, ...] = ()   # what it had imported from its image's packages, when it ended
         self.container_id = assignment.container_id if assignment else new_id("ct")
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)
@@ -245,8 +250,8 @@ class ContainerTask:
             elif self.a and self.a.definition.image:
                 raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
                                         " run them on an image=; run the worker as root with --runtime crun")
-            if sandbox is not None:
-                exit_code, message, pipes = await sandbox_runner.run(self, sandbox, image, volume_mounts, phases, helpers)
+            if sandbox is not None or self.warm_sandbox is not None:
+                exit_code, message, pipes = await sandbox_runner.run(self, image, volume_mounts, phases, helpers)
             else:
                 server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
                 t1 = time.time()

@@ -29,6 +29,7 @@ from typing import Callable
 from ..logbuf import LineSplitter
 from ..runtime.base import ContainerSpec
 from . import base
+from ..runtime.spawn import spawn
 
 BUILD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OUTPUT_TAIL_LINES = 30
@@ -249,7 +250,7 @@ class ImageBuilder:
                     f.write(chunk)
             if sha.hexdigest() != step["sha256"]:
                 raise BuildError(f"snapshot {step['blob']}: its bytes do not match its sha256 (the blob was changed)")
-            proc = await asyncio.create_subprocess_exec(*tar_args(archive, upper), stdout=asyncio.subprocess.DEVNULL,
+            proc = await spawn(*tar_args(archive, upper), stdout=asyncio.subprocess.DEVNULL,
                                                         stderr=asyncio.subprocess.PIPE)
             _, err = await proc.communicate()
             if proc.returncode:

@@ -30,6 +30,7 @@ from ...container import bootstrap
 if TYPE_CHECKING:
     from .disk import DiskPool
     from .network import Networks
+    from .spawn import Process
 
 # Where this worker's copy of leveret lives (what containers import the bootstrap from): found from
 # this file's path (leveret/worker/runtime/base.py), so the worker never imports the SDK for it.
@@ -170,7 +171,7 @@ class ExecProcess:
     ``pid_file``: where the runtime wrote the command's own pid (the host's number), when ``proc``
     is the runtime's process rather than the command."""
 
-    proc: asyncio.subprocess.Process
+    proc: "Process"   # (spawn.py)
     pty: int | None = None
     pid_file: str = ""
 

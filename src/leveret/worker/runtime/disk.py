@@ -7,6 +7,7 @@ container that fills it gets ENOSPC itself while the worker's own disk stays unt
                            disks may still write, less the new disk, would fall under its reserve
     DiskPool.release(disk) ─▶ unmounted and deleted: a disk never serves a second container
     refill, in the background ─▶ the pool back to ``pool_size`` ready disks, off the cold start
+                              (a while after a take; at once when the take emptied it)
 
 Makers are the adapter that touches files and mounts: ``LoopDisks`` (loopdisk.py: a sparse file,
 formatted ext4 and loop-mounted; needs root and loop devices), ``PlainDirs`` (here: a directory on
@@ -34,7 +35,8 @@ MIN_FITTED_MB = 256         # the least a default disk is cut to (fit_default)
 DEFAULT_RESERVE_MB = 2048   # of the worker's own disk, never given to containers
 POOL_SIZE = 2               # disks of the default size kept ready
 REFILL_AFTER_S = 0.5        # the pool is refilled this long after a disk is taken: not while the
-                            # container that took it starts (on a small host that cost it ~10 ms)
+                            # container that took it starts (on a small host that cost it ~10 ms);
+                            # at once when the take emptied it (the next start would make its own)
 MiB = 1024 * 1024
 
 log = logging.getLogger("leveret.worker")
@@ -191,7 +193,7 @@ class DiskPool:
         self._check_reserve(size if self.maker.bounded and not pooled else 0)
         disk = self.ready.pop(0) if pooled else await self._make(size)
         self.taken[disk.name] = disk
-        if self.refill_after_s <= 0:
+        if self.refill_after_s <= 0 or not self.ready:   # (empty: the next container would make its own, slower)
             self.fill()
         elif self._refill_timer is None and len(self.ready) < self.pool_size:
             self._refill_timer = asyncio.get_running_loop().call_later(self.refill_after_s, self._refill_due)

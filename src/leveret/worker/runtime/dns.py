@@ -96,8 +96,14 @@ class DnsProxy:
         self._server: _Server | None = None
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        _, self._server = await loop.create_datagram_endpoint(lambda: _Server(self), local_addr=(self.gateway, PORT))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # (bound here: asyncio would resolve the
+        try:                                                      # address on its executor's threads)
+            sock.bind((self.gateway, PORT))
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        _, self._server = await asyncio.get_running_loop().create_datagram_endpoint(lambda: _Server(self), sock=sock)
 
     def close(self) -> None:
         if self._server is not None and self._server.transport is not None:

@@ -23,6 +23,7 @@ import shutil
 from .base import RuntimeStartError
 from .disk import MiB, Disk, DiskMaker
 from .sysmount import umount
+from .spawn import spawn
 
 MKFS = ["mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", "-E", "lazy_itable_init=1,nodiscard"]
 # A fresh sparse file reads as zeros, so the inode tables need no zeroing thread after mounting.
@@ -95,7 +96,7 @@ class LoopDisks(DiskMaker):
 
 
 async def _run(argv: list[str]) -> None:
-    proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL,
+    proc = await spawn(*argv, stdin=asyncio.subprocess.DEVNULL,
                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     out, _ = await proc.communicate()
     if proc.returncode != 0:

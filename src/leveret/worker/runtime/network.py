@@ -38,9 +38,11 @@ import re
 from typing import Callable, NamedTuple
 
 from .base import RuntimeStartError
+from .spawn import spawn
 
 RUN_DIR = "/run/leveret/net"           # a file per slot in use, holding its owner (a worker's state directory)
 READY = 4                              # networks a worker keeps made ahead, once it has made one
+REFILL_AFTER_S = 0.2                   # made again this long after one was taken (at once when none was left)
 NETNS_DIR = "/run/netns"               # where `ip netns` keeps its namespaces
 DEFAULT_SUBNET = "10.89.0.0/16"        # LEVERET_CONTAINER_SUBNET changes it (all workers of a host: one)
 TABLE = "leveret"
@@ -147,16 +149,18 @@ class Networks:
         ``directory`` (its bundle). From the ones kept ready when there is one (after the first)."""
         if not self._table_made:
             await asyncio.get_running_loop().run_in_executor(None, self._make_table)
+        loop = asyncio.get_running_loop()
         if self._ready:
             slot = self._ready.pop()
-        else:
+            loop.call_later(REFILL_AFTER_S, self._refill)   # (not while this container starts: the worker's
+        else:                                               # loop spawns the commands that make one)
             slot = self._take_slot()
+            self._refill()
             try:
                 await self._link(slot)
             except BaseException:
                 await self._remove_slot(slot, False, False)
                 raise
-        self._refill()
         base = self.subnet.network_address + 4 * slot
         limited = egress is not None or domains is not None
         net = Net(slot, os.path.join(NETNS_DIR, f"leveret-{slot}"), str(base + 2), str(base + 1), f"{VETH}{slot:x}",
@@ -197,6 +201,17 @@ class Networks:
                 log.warning("could not make a container network ahead: %s", exc)
                 return
             self._ready.append(slot)
+
+    async def limit(self, container_id: str, egress: tuple[str, ...] | None, domains: tuple[str, ...] | None) -> None:
+        """Give a container's network (made without) an egress allowlist: a warm sandbox's, now it has one."""
+        net = self._of[container_id]
+        if net.limited or (egress is None and domains is None):
+            raise RuntimeStartError("a container's network gets an allowlist once, and only a real one")
+        await _run(["nft", "-f", "-"], egress_rules(net.slot, container_id, egress or (), domains is not None))
+        self._of[container_id] = net._replace(limited=True, named=domains is not None)
+        if self.on_denied is not None and self.denials is None:
+            self.denials = DenyReader(self.on_denied)
+        self._dns[container_id].domains = domains
 
     async def _name_server(self, container_id: str, net: Net, domains: tuple[str, ...] | None) -> None:
         from .dns import DnsProxy
@@ -315,7 +330,7 @@ class Networks:
 async def _run(argv: list[str], stdin: str = "", *, check: bool = True) -> bool:
     """Whether ``argv`` succeeded; RuntimeStartError with what it said if not and ``check``."""
     try:
-        proc = await asyncio.create_subprocess_exec(
+        proc = await spawn(
             *argv, stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     except FileNotFoundError:

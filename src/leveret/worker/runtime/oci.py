@@ -45,6 +45,7 @@ from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRu
 from .network import Networks
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
+from .spawn import Process, spawn
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
 TINI = "/usr/bin/tini-static"           # PID 1 in every container: forwards signals, reaps zombies
@@ -79,7 +80,7 @@ def _cloudpickle_dir() -> str:
 
 
 class OciHandle(ContainerHandle):
-    def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: asyncio.subprocess.Process,
+    def __init__(self, runtime: "OciRuntime", container_id: str, bundle: str, proc: Process,
                  memory_limit: int):
         self.runtime = runtime
         self.memory_limit = memory_limit   # bytes; 0: none
@@ -124,7 +125,7 @@ class OciHandle(ContainerHandle):
         task.add_done_callback(self._kills.discard)
 
     async def _kill(self, sig: int) -> None:
-        proc = await asyncio.create_subprocess_exec(
+        proc = await spawn(
             *self.runtime.command("kill", "--all", self.container_id, str(int(sig))),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         await proc.wait()
@@ -214,7 +215,7 @@ class OciRuntime(ContainerRuntime):
         return view
 
     async def pause(self, handle: ContainerHandle, paused: bool) -> None:
-        proc = await asyncio.create_subprocess_exec(*self.command("pause" if paused else "resume", handle.container_id),
+        proc = await spawn(*self.command("pause" if paused else "resume", handle.container_id),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         _, err = await proc.communicate()
         if proc.returncode:
@@ -263,7 +264,7 @@ class OciRuntime(ContainerRuntime):
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
                 json.dump(self.config(spec, devices, netns), f)
-            proc = await asyncio.create_subprocess_exec(
+            proc = await spawn(
                 *self.run_command(spec, bundle),
                 stdin=asyncio.subprocess.PIPE if spec.stdin else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 start_new_session=True)
@@ -310,7 +311,7 @@ class OciRuntime(ContainerRuntime):
         pipe = asyncio.subprocess.PIPE
         if not tty:
             try:
-                proc = await asyncio.create_subprocess_exec(
+                proc = await spawn(
                     *self.command("exec", *flags, handle.container_id, *argv),
                     stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
             except BaseException:
@@ -327,7 +328,7 @@ class OciRuntime(ContainerRuntime):
             listener.listen(1)
             listener.setblocking(False)
             try:
-                proc = await asyncio.create_subprocess_exec(
+                proc = await spawn(
                     *self.command("exec", "--tty", f"--console-socket={path}", *flags,
                                   handle.container_id, *argv),
                     stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
@@ -372,7 +373,7 @@ class OciRuntime(ContainerRuntime):
             self.userns.close()
 
     async def _cleanup(self, container_id: str, bundle: str) -> None:
-        proc = await asyncio.create_subprocess_exec(*self.command("delete", "--force", container_id),
+        proc = await spawn(*self.command("delete", "--force", container_id),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         await proc.wait()
         cgroups.remove(leaf_cgroup(container_id))  # what a failed start may have left
@@ -459,11 +460,11 @@ def _remove(*paths: str | None) -> None:
                 pass
 
 
-def _remove_when_done(proc: asyncio.subprocess.Process, *paths: str | None) -> None:
+def _remove_when_done(proc: Process, *paths: str | None) -> None:
     asyncio.ensure_future(proc.wait()).add_done_callback(lambda _: _remove(*paths))
 
 
-async def _receive_terminal(listener: socket.socket, proc: asyncio.subprocess.Process) -> int:
+async def _receive_terminal(listener: socket.socket, proc: Process) -> int:
     """The terminal's master end, sent by the runtime ``proc`` on ``listener``; RuntimeStartError
     with what the runtime said if it ends first."""
     loop = asyncio.get_running_loop()

@@ -15,10 +15,11 @@ import signal
 
 from .base import (ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, ExecProcess, RuntimeStartError,
                    read_device, set_window, take_terminal)
+from .spawn import Process, spawn
 
 
 class ProcessHandle(ContainerHandle):
-    def __init__(self, container_id: str, proc: asyncio.subprocess.Process, cwd: str = "", env: dict | None = None):
+    def __init__(self, container_id: str, proc: Process, cwd: str = "", env: dict | None = None):
         self.container_id = container_id
         self.proc = proc
         self.cwd, self.env = cwd, env or {}   # what a command run "inside" it gets
@@ -52,7 +53,7 @@ class ProcessRuntime(ContainerRuntime):
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
         env.update(spec.env)
         try:
-            proc = await asyncio.create_subprocess_exec(
+            proc = await spawn(
                 *spec.argv,
                 cwd=spec.workdir,
                 env=env,
@@ -74,7 +75,7 @@ class ProcessRuntime(ContainerRuntime):
             if all(size):   # before it starts: the first thing a shell asks
                 set_window(master, *size)
         try:   # no namespaces to enter: the container's directory and environment
-            proc = await asyncio.create_subprocess_exec(
+            proc = await spawn(
                 *argv, cwd=cwd or handle.cwd or None, env={**handle.env, **(env or {})},
                 stdin=slave if tty else pipe if stdin else asyncio.subprocess.DEVNULL,
                 stdout=slave if tty else pipe, stderr=slave if tty else pipe,
