@@ -40,7 +40,6 @@ _NOT_YET = {
     "include_oidc_identity_token": "OIDC identity tokens",
     "experimental_options": "experimental options",
     "_experimental_enable_snapshot": "memory snapshots",
-    "pty": "a terminal for a sandbox's own command (exec(..., pty=True) has one)",
 }
 
 
@@ -215,7 +214,7 @@ class Sandbox(_Process):
         request = pb.SandboxCreateRequest(
             app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
-            env=_env(env, "Sandbox.create"))
+            env=_env(env, "Sandbox.create"), pty=bool(pty))
         _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network)
         request.encrypted_ports.extend(_ports(encrypted_ports, "encrypted_ports"))
         request.unencrypted_ports.extend(_ports(unencrypted_ports, "unencrypted_ports"))
@@ -405,9 +404,7 @@ class Sandbox(_Process):
         for option, value in (("stdout", stdout), ("stderr", stderr)):
             if not isinstance(value, StreamType):
                 raise InvalidError(f"sandbox.exec({option}=...) takes a leveret.stream_type.StreamType, not {value!r}")
-        if pty or pty_info or _pty_info:
-            raise NotImplementedOptionError("sandbox.exec(pty=True) is not supported yet: `leveret container exec -t"
-                                            " CONTAINER -- CMD` gives a terminal")
+        rows, cols = _terminal_size(pty_info or _pty_info) if (pty or pty_info or _pty_info) else (0, 0)
         if workdir is not None and (not isinstance(workdir, str) or not workdir.startswith("/")):
             raise InvalidError(f"sandbox.exec(workdir=...) is an absolute path, e.g. workdir=\"/tmp\", not {workdir!r}")
         client = await live_client()
@@ -415,8 +412,17 @@ class Sandbox(_Process):
         exec_id = new_id("ex")
         await client.call("SandboxExec", pb.SandboxExecRequest(
             sandbox_id=self._process_id, exec_id=exec_id, argv=argv, workdir=workdir or "",
-            env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout")))
+            env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout"),
+            pty=bool(rows), rows=rows, cols=cols))
         return ContainerProcess(exec_id, text, stdout, stderr)
+
+
+def _terminal_size(info) -> tuple[int, int]:
+    """A command's terminal: Modal's PTYInfo's size (winsz_rows, winsz_cols) if given, else 24 x 80."""
+    rows, cols = getattr(info, "winsz_rows", 0) or 24, getattr(info, "winsz_cols", 0) or 80
+    if not (isinstance(rows, int) and isinstance(cols, int) and 0 < rows < 65536 and 0 < cols < 65536):
+        raise InvalidError(f"a terminal's size is rows and columns from 1 to 65535, not {rows} x {cols}")
+    return rows, cols
 
 
 def _own_server(what: str, client=None, environment_name: str | None = None) -> None:

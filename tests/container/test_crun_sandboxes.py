@@ -209,7 +209,12 @@ def test_a_create_like_the_last_one_takes_a_warm_sandbox(tmp_path):
         idle.wait_until_ready()
         p = idle.exec("sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done")
         assert "/opt/leveret/busybox sleep 2147483647" in p.stdout.read() and p.wait() == 0
+        p = idle.exec("sh", "-c", "stty size; tty", pty=True)   # a terminal made by crun, inside it
+        assert p.wait() == 0 and p.stdout.read().replace("\r\n", "\n").startswith("24 80\n/dev/pts/")
         idle.terminate()
+        on_terminal = leveret.Sandbox.create("sh", "-c", "tty; exit 3", app=app, cpu=0.05, pty=True)   # never warm
+        on_terminal.wait()
+        assert on_terminal.returncode == 3 and on_terminal.stdout.read().startswith("/dev/pts/")
         other = leveret.Sandbox.create("true", app=app, cpu=0.1)   # another kind: cold, and the warm ones follow it
         other.wait()
         c.wait_for(lambda d: ready() and {round(t.warm_kind[1], 3) for t in warm.tasks} == {0.1}, timeout=30)

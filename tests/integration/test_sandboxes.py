@@ -359,3 +359,30 @@ def test_ended_execs_whose_output_was_read_are_let_go(cluster, sleeper, monkeypa
     kept = cluster.server.dispatcher.sandboxes.processes
     cluster.wait_for(lambda d: read.object_id not in kept, timeout=10)
     assert unread.object_id in kept and unread.stdout.read() == "unread\n"   # its output waits for a reader
+
+
+def test_exec_on_a_terminal_of_its_size_echoes_its_input(sleeper):
+    class PTYInfo:   # what Modal's api_pb2.PTYInfo gives of a terminal
+        winsz_rows, winsz_cols = 30, 100
+
+    p = sleeper.exec("sh", "-c", "test -t 0 && test -t 1 && stty size; read line; echo got $line", pty_info=PTYInfo())
+    lines = iter(p.stdout)
+    assert next(lines) == "30 100\r\n"
+    p.stdin.write(b"hello\n")   # (after: its terminal echoes what it is given at once)
+    p.stdin.drain()
+    assert p.wait() == 0
+    assert "".join(lines).replace("\r\n", "\n") == "hello\ngot hello\n"
+    plain = sleeper.exec("sh", "-c", "stty size; test -t 1", pty=True)
+    assert plain.wait() == 0 and plain.stdout.read().strip() == "24 80" and plain.stderr.read() == ""
+
+
+def test_a_command_on_a_terminal_is_the_sandbox_and_its_exit_code_the_sandbox_s(app):
+    sb = leveret.Sandbox.create("sh", "-c", "stty size; test -t 0 && read line && echo got $line; exit 4",
+                                app=app, pty=True)
+    lines = iter(sb.stdout)
+    assert next(lines) == "24 80\r\n"
+    sb.stdin.write(b"hi\n")
+    sb.stdin.drain()
+    sb.wait()
+    assert sb.returncode == 4
+    assert "".join(lines).replace("\r\n", "\n") == "hi\ngot hi\n" and sb.stderr.read() == ""

@@ -98,6 +98,7 @@ class SandboxStart(NamedTuple):
     egress: tuple | None = None   # the only CIDRs it may reach (None: any)
     ports: tuple = ()             # its ports the gateway reaches: its worker publishes them on its host
     domains: tuple | None = None  # the only names whose addresses it may reach, with egress's CIDRs (None: any)
+    pty: bool = False             # its command runs on a terminal
 
 
 class SnapshotDone(NamedTuple):

@@ -1031,7 +1031,7 @@ class ContainerAssignment(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
 
 class SandboxStart(_message.Message):
-    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains")
+    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains", "pty")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1049,6 +1049,7 @@ class SandboxStart(_message.Message):
     PORTS_FIELD_NUMBER: _ClassVar[int]
     DOMAINS_LIMITED_FIELD_NUMBER: _ClassVar[int]
     DOMAINS_FIELD_NUMBER: _ClassVar[int]
+    PTY_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
     workdir: str
@@ -1059,7 +1060,8 @@ class SandboxStart(_message.Message):
     ports: _containers.RepeatedScalarFieldContainer[int]
     domains_limited: bool
     domains: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ..., domains_limited: _Optional[bool] = ..., domains: _Optional[_Iterable[str]] = ...) -> None: ...
+    pty: bool
+    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ..., domains_limited: _Optional[bool] = ..., domains: _Optional[_Iterable[str]] = ..., pty: _Optional[bool] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")
@@ -2165,7 +2167,7 @@ class SandboxDetachResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SandboxExecRequest(_message.Message):
-    __slots__ = ("sandbox_id", "exec_id", "argv", "workdir", "env", "secret_ids", "timeout_s", "pty", "tool")
+    __slots__ = ("sandbox_id", "exec_id", "argv", "workdir", "env", "secret_ids", "timeout_s", "pty", "tool", "rows", "cols")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -2182,6 +2184,8 @@ class SandboxExecRequest(_message.Message):
     TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     PTY_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    COLS_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     exec_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
@@ -2191,7 +2195,9 @@ class SandboxExecRequest(_message.Message):
     timeout_s: float
     pty: bool
     tool: bool
-    def __init__(self, sandbox_id: _Optional[str] = ..., exec_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., secret_ids: _Optional[_Iterable[str]] = ..., timeout_s: _Optional[float] = ..., pty: _Optional[bool] = ..., tool: _Optional[bool] = ...) -> None: ...
+    rows: int
+    cols: int
+    def __init__(self, sandbox_id: _Optional[str] = ..., exec_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., secret_ids: _Optional[_Iterable[str]] = ..., timeout_s: _Optional[float] = ..., pty: _Optional[bool] = ..., tool: _Optional[bool] = ..., rows: _Optional[int] = ..., cols: _Optional[int] = ...) -> None: ...
 
 class SandboxExecResponse(_message.Message):
     __slots__ = ("exec_id",)

@@ -312,8 +312,10 @@ class Sandboxes:
     # ------------------------------------------------------------------ processes
 
     def exec(self, rec: SandboxRec, exec_id: str, argv: list[str], *, workdir: str = "", env: dict | None = None,
-             timeout_s: float = 0.0, pty: bool = False, tool: bool = False, internal: bool = False) -> ProcessRec:
-        """Run ``argv`` in the running sandbox: a process of its own (found again by ``exec_id``)."""
+             timeout_s: float = 0.0, pty: bool = False, tool: bool = False, internal: bool = False,
+             size: tuple[int, int] = (0, 0)) -> ProcessRec:
+        """Run ``argv`` in the running sandbox: a process of its own (found again by ``exec_id``);
+        with ``pty``, on a terminal of ``size`` (rows, columns), its output all on stdout."""
         found = self.processes.get(exec_id)
         if found is not None:   # sent again
             return found
@@ -329,7 +331,7 @@ class Sandboxes:
         if not internal:
             rec.active_at = self.d.clock.time()
         ct.worker.outbox.put_nowait(StartExec(exec_id, ct.container_id, list(argv), True, pty, dict(env or {}),
-                                              workdir=workdir, timeout_s=timeout_s, window=WINDOW, tool=tool))
+                                              *size, workdir=workdir, timeout_s=timeout_s, window=WINDOW, tool=tool))
         return proc
 
     def output(self, exec_id: str, out: ExecOutput, worker: "WorkerConn") -> bool:

@@ -41,7 +41,7 @@ def _web(w: pb.WebEndpoint) -> tuple[tuple[str, str], ...]:
 def _sandbox(s: pb.SandboxStart) -> m.SandboxStart:
     return m.SandboxStart(s.sandbox_id, list(s.argv), s.workdir, dict(s.env), s.window,
                           tuple(s.egress) if s.egress_limited else None, tuple(s.ports),
-                          tuple(s.domains) if s.domains_limited else None)
+                          tuple(s.domains) if s.domains_limited else None, s.pty)
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

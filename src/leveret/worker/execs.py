@@ -22,7 +22,8 @@ from typing import Callable
 from .._shared.containers import EXEC_WINDOW
 from . import model as m
 from .stdin_pipe import StdinPipe
-from .runtime.base import ContainerHandle, ContainerRuntime, ExecProcess, RuntimeStartError, set_window
+from .runtime.base import ContainerHandle, ContainerRuntime, ExecProcess, RuntimeStartError
+from .terminal import Terminal
 
 _TAIL_S = 0.5   # after the command exits, how long its terminal's last output may take to be read
 
@@ -36,10 +37,9 @@ class ExecSession:
         self._unacked = 0   # output sent that its client has not taken yet
         self._room = asyncio.Event()   # set while that is under EXEC_WINDOW
         self._room.set()
-        self._terminal: tuple | None = None   # (fd, its reader) while the terminal is read
+        self._terminal: Terminal | None = None   # its terminal (a tty exec's) once it runs
         self._running: ExecProcess | None = None
         self._early: list[m.ExecInput] = []   # input that came before the command started
-        self._unwritten = bytearray()         # stdin the terminal did not take yet
         self._stdin = StdinPipe(lambda n: self._send_fields(stdin_taken=n))
         self.task: asyncio.Future | None = None
 
@@ -49,7 +49,8 @@ class ExecSession:
             self._unacked += len(data)
             if self._unacked >= self.window:
                 self._room.clear()
-                self._pause_terminal()
+                if self._terminal is not None:
+                    self._terminal.pause()
         self._send_fields(**fields)
 
     async def run(self, runtime: ContainerRuntime, handle: ContainerHandle | None) -> None:
@@ -64,7 +65,9 @@ class ExecSession:
             if start.timeout_s > 0:
                 asyncio.get_running_loop().call_later(start.timeout_s, self._time_out)
             if running.pty is not None:
-                os.set_blocking(running.pty, False)
+                self._terminal = Terminal(running.pty, lambda data: send(stream=1, data=data))
+                if not self._room.is_set():
+                    self._terminal.pause()
             for given in self._early:
                 self.feed(given)
             self._early.clear()
@@ -74,11 +77,9 @@ class ExecSession:
                 await asyncio.gather(*pumps)
                 code = await running.proc.wait()
             else:
-                terminal = asyncio.ensure_future(self._read_terminal(running.pty))
                 await asyncio.gather(*pumps)
                 code = await running.proc.wait()
-                await asyncio.wait((terminal,), timeout=_TAIL_S)   # background jobs may hold it open
-                terminal.cancel()
+                await asyncio.wait((self._terminal.ended,), timeout=_TAIL_S)   # background jobs may hold it open
             if self._timed_out:
                 send(done=True, exit_code=code, timed_out=True,
                      error=f"it ran past its timeout of {start.timeout_s:g} s and was killed")
@@ -107,7 +108,8 @@ class ExecSession:
             self._unacked = max(0, self._unacked - given.ack)
             if self._unacked < self.window and not self._room.is_set():
                 self._room.set()
-                self._resume_terminal()
+                if self._terminal is not None:
+                    self._terminal.resume()
             if not (given.data or given.eof or given.rows):
                 return
         running = self._running
@@ -115,12 +117,11 @@ class ExecSession:
             self._early.append(given)
             return
         if given.rows and given.cols:
-            if running.pty is not None:
-                set_window(running.pty, given.rows, given.cols)
+            if self._terminal is not None:
+                self._terminal.resize(given.rows, given.cols)
             return
-        if running.pty is not None:   # the end of stdin means nothing to a terminal: ^D is a byte
-            self._unwritten += given.data
-            self._write_terminal()
+        if self._terminal is not None:   # the end of stdin means nothing to a terminal: ^D is a byte
+            self._terminal.write(given.data)
         elif running.proc.stdin is not None:
             self._stdin.feed(running.proc.stdin, given)
 
@@ -132,57 +133,6 @@ class ExecSession:
                 return
             self._send(stream=number, data=chunk)
 
-    def _pause_terminal(self) -> None:
-        if self._terminal is not None:
-            asyncio.get_running_loop().remove_reader(self._terminal[0])
-
-    def _resume_terminal(self) -> None:
-        if self._terminal is not None:
-            asyncio.get_running_loop().add_reader(*self._terminal)
-
-    async def _read_terminal(self, fd: int) -> None:
-        loop = asyncio.get_running_loop()
-        ended = loop.create_future()
-
-        def readable() -> None:
-            try:
-                data = os.read(fd, 64 * 1024)
-            except BlockingIOError:
-                return
-            except OSError:   # EIO: no process holds the terminal's other end any more
-                data = b""
-            if data:
-                self._send(stream=1, data=data)
-            else:
-                loop.remove_reader(fd)
-                if not ended.done():
-                    ended.set_result(None)
-
-        self._terminal = (fd, readable)
-        if self._room.is_set():
-            loop.add_reader(fd, readable)
-        try:
-            await ended
-        finally:
-            self._terminal = None
-            loop.remove_reader(fd)
-
-    def _write_terminal(self) -> None:
-        running = self._running
-        fd = running.pty if running is not None else None
-        if fd is None:
-            return
-        loop = asyncio.get_running_loop()
-        try:
-            while self._unwritten:
-                del self._unwritten[:os.write(fd, self._unwritten)]
-        except BlockingIOError:   # the terminal's input queue is full: on when it drains
-            loop.add_writer(fd, self._write_terminal)
-            return
-        except OSError:
-            self._unwritten.clear()
-        loop.remove_writer(fd)
-
     def _close(self) -> None:
         running, self._running = self._running, None
         if running is None:
@@ -192,8 +142,7 @@ class ExecSession:
                 os.killpg(running.proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if running.pty is not None:   # its terminal hangs up: a shell in it gets SIGHUP
-            loop = asyncio.get_running_loop()
-            loop.remove_reader(running.pty)
-            loop.remove_writer(running.pty)
+        if self._terminal is not None:   # its terminal hangs up: a shell in it gets SIGHUP
+            self._terminal.close()
+        elif running.pty is not None:
             os.close(running.pty)

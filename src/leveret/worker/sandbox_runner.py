@@ -12,7 +12,9 @@ as the output of the exec named by the sandbox's id, and whose stdin comes as th
 
 The command runs under the runtime's init (PID 1 reaps and forwards signals); with no command, a
 static busybox mounted read-only sleeps until the sandbox is terminated, so any image works, one
-without a shell or Python included.
+without a shell or Python included. With pty=True the container sleeps so, and the command runs
+on a terminal made in it (as a tty exec is, terminal.py): its output all stdout, its end the
+sandbox's (the container is then killed).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .._shared.containers import EXEC_WINDOW, ContainerState
 from . import model as m
 from .container_spec import sandbox_spec
 from .port_publish import publish
+from .terminal import Terminal
 from .stdin_pipe import StdinPipe
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 SLEEP_FOREVER = ["sleep", "2147483647"]   # busybox's sleep, for a sandbox created without a command
 # A warm sandbox's command (busybox's shell): one line on its stdin says what to run (command_line)
 SHIM = ["sh", "-c", 'read -r line && eval "$line"']
+TERMINAL = (24, 80)   # Sandbox.create(pty=True): its terminal's rows and columns
 
 
 async def run(task: "ContainerTask", image, volume_mounts: list, phases: dict, helpers: list) -> tuple[int, str, list]:
@@ -49,15 +53,37 @@ async def run(task: "ContainerTask", image, volume_mounts: list, phases: dict, h
         return await _warm(task, image, phases, helpers)
     sandbox = task.a.sandbox
     task.handle = handle = await runtime.start(sandbox_spec(
-        task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command(sandbox.argv),
+        task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command([] if sandbox.pty else sandbox.argv),
         directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts,
         private=runtime.isolated, userns=runtime.supports_userns))
-    pipes = task.process.attach(handle)
     waiter = asyncio.ensure_future(handle.wait())
     started = asyncio.ensure_future(handle.started())
-    helpers += [*pipes, waiter, started]
+    helpers += [waiter, started]
+    if not sandbox.pty:
+        pipes = task.process.attach(handle.stdin, handle.stdout, handle.stderr)
+        helpers += pipes
+        await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        return await _running(task, handle, waiter, pipes, phases, helpers, t1)
+    # On a terminal: the container sleeps, its command runs on a terminal made in it (as an exec),
+    # and its end is the sandbox's (the container then goes, with what the command left running).
     await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    return await _running(task, handle, waiter, pipes, phases, helpers, t1)
+    if waiter.done():
+        return await _running(task, handle, waiter, [], phases, helpers, t1)
+    running = await runtime.exec(handle, list(sandbox.argv), stdin=True, tty=True, size=TERMINAL,
+                                 cwd=sandbox.workdir)
+    pipes = [task.process.attach_terminal(running.pty)]
+    command = asyncio.ensure_future(_terminal_command(handle, waiter, running))
+    helpers.append(command)
+    return await _running(task, handle, command, pipes, phases, helpers, t1)
+
+
+async def _terminal_command(handle, container: asyncio.Future, running) -> int:
+    """A terminal command's exit code, once it and then its container ended (killed if it still ran)."""
+    command = asyncio.ensure_future(running.proc.wait())
+    await asyncio.wait({container, command}, return_when=asyncio.FIRST_COMPLETED)
+    handle.kill(signal.SIGKILL)
+    ended = await container
+    return command.result() if command.done() else ended
 
 
 async def _warm(task: "ContainerTask", image, phases: dict, helpers: list) -> tuple[int, str, list]:
@@ -78,7 +104,7 @@ async def _warm(task: "ContainerTask", image, phases: dict, helpers: list) -> tu
     if sandbox.egress is not None or sandbox.domains is not None:
         await runtime.networks.limit(handle.container_id, sandbox.egress, sandbox.domains)
     handle.stdin.write(command_line(sandbox, task.a.definition.secret_env, runtime) + b"\n")
-    pipes = task.process.attach(handle)
+    pipes = task.process.attach(handle.stdin, handle.stdout, handle.stderr)
     started = asyncio.ensure_future(handle.started())
     helpers += [*pipes, started]
     await asyncio.wait({started, waiter}, return_when=asyncio.FIRST_COMPLETED)
@@ -130,25 +156,57 @@ class SandboxProcess:
         self._room = asyncio.Event()
         self._room.set()
         self._stdin: asyncio.StreamWriter | None = None
+        self._terminal: Terminal | None = None   # its command's, with pty=True (one stream each way)
         self._early: list[m.ExecInput] = []   # stdin that came before the container started
         self._pipe = StdinPipe(lambda n: self._send(stdin_taken=n))
 
-    def attach(self, handle) -> list[asyncio.Future]:
-        """The container started: pump its pipes (the futures end at their EOF), feed its stdin."""
-        self._stdin = handle.stdin
+    def attach(self, stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader,
+               stderr: asyncio.StreamReader | None) -> list[asyncio.Future]:
+        """Its command started: pump its output (the futures end at their EOF), feed its stdin (a
+        terminal's: one stream each way, its output all stdout)."""
+        self._stdin = stdin
         for given in self._early:
             self.feed(given)
         self._early.clear()
-        return [asyncio.ensure_future(self._pump(handle.stdout, 1)),
-                asyncio.ensure_future(self._pump(handle.stderr, 2))]
+        return [asyncio.ensure_future(self._pump(stream, number))
+                for stream, number in ((stdout, 1), (stderr, 2)) if stream is not None]
+
+    def attach_terminal(self, fd: int) -> asyncio.Future:
+        """Its command started on a terminal (``fd``: its master end, now this one's): its output
+        all stdout, its input written to it; the future ends with the terminal's last output."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+        def output(data: bytes) -> None:
+            text = decoder.decode(data)
+            if text:
+                self._log(1, text)
+            self._unacked += len(data)
+            if self._unacked >= self.window:
+                self._room.clear()
+                terminal.pause()
+            self._send(stream=1, data=data)
+
+        self._terminal = terminal = Terminal(fd, output)
+        terminal.ended.add_done_callback(lambda _: terminal.close())
+        for given in self._early:
+            self.feed(given)
+        self._early.clear()
+        return terminal.ended
 
     def feed(self, given: m.ExecInput) -> None:
         if given.ack:
             self._unacked = max(0, self._unacked - given.ack)
             if self._unacked < self.window:
                 self._room.set()
+                if self._terminal is not None:
+                    self._terminal.resume()
             if not (given.data or given.eof):
                 return
+        if self._terminal is not None:   # (the end of its input is nothing to a terminal: ^D is a byte)
+            self._terminal.write(given.data)
+            if given.data:
+                self._send(stdin_taken=len(given.data))
+            return
         if self._stdin is None:
             self._early.append(given)
             return
@@ -174,6 +232,8 @@ class SandboxProcess:
         waiting for room, so its output ends whole and its container need not wait for a reader."""
         self.window = float("inf")
         self._room.set()
+        if self._terminal is not None:
+            self._terminal.resume()
 
     def ended(self, exit_code: int, error: str = "") -> None:
         """The container ended: the process's end for the server (after all of its output)."""

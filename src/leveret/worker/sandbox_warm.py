@@ -4,8 +4,8 @@
         network) started (at once when none is left, else a while later: not while it starts),
         each a container whose command is a shell waiting on its stdin (sandbox_runner.SHIM);
         those of another kind stop
-    a sandbox assigned here that fits one (no volumes, buckets or GPUs; its environment's names
-        are the shell's) ─▶ take: the warm container becomes the sandbox's (``ContainerTask.assign``:
+    a sandbox assigned here that fits one (no volumes, buckets or GPUs, no terminal; its
+        environment's names are the shell's) ─▶ take: the warm container becomes the sandbox's (``ContainerTask.assign``:
         it goes by the server's container id), its egress allowlist is applied, and one line on its
         stdin runs the command (cd to its workdir, export its environment, exec)
 
@@ -40,7 +40,7 @@ def kind(d: m.Definition) -> tuple | None:
 
 
 def fits(d: m.Definition, sandbox: m.SandboxStart) -> bool:
-    return kind(d) is not None and all(k.isidentifier() for k in [*d.secret_env, *sandbox.env])
+    return kind(d) is not None and not sandbox.pty and all(k.isidentifier() for k in [*d.secret_env, *sandbox.env])
 
 
 class WarmSandboxes:

@@ -191,7 +191,8 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
         start.sandbox.CopyFrom(pb.SandboxStart(sandbox_id=s.sandbox_id, argv=s.argv, workdir=s.workdir, env=s.env,
                                                window=s.window, egress_limited=s.egress is not None,
                                                egress=s.egress or (), ports=s.ports,
-                                               domains_limited=s.domains is not None, domains=s.domains or ()))
+                                               domains_limited=s.domains is not None, domains=s.domains or (),
+                                               pty=s.pty))
     return pb.ServerToWorker(start=start)
 
 

@@ -47,9 +47,6 @@ class SandboxesApi:
                                 " a sandbox without a network has nothing to expose")
         if any(not 0 < p < 65536 for p, _ in ports):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "ports are 1 to 65535")
-        if request.pty:
-            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Sandbox.create(pty=True) is not supported yet: run the"
-                                " command without it, and sandbox.exec(..., pty=True) for a terminal")
         d.name = f"sandbox {request.name or request.sandbox_id}"   # what its container and log lines show
         try:
             spec = function_spec(d)
@@ -65,7 +62,7 @@ class SandboxesApi:
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
             start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW,
-                                 egress, tuple(p for p, _ in ports), domains)
+                                 egress, tuple(p for p, _ in ports), domains, request.pty and bool(request.argv))
             p = request.readiness_probe
             probe = (p.tcp_port, tuple(p.argv), p.interval_ms or 100) if request.HasField("readiness_probe") else None
             if probe is not None and not (p.tcp_port or p.argv):
@@ -128,7 +125,8 @@ class SandboxesApi:
                 await self.d.reads.run(self.d.secrets.load, tuple(request.secret_ids))
                 env = {**self.d.secrets.env_of(tuple(request.secret_ids)), **env}
             self.d.sandboxes.exec(rec, request.exec_id, list(request.argv), workdir=request.workdir, env=env,
-                                  timeout_s=request.timeout_s, pty=request.pty, tool=request.tool)
+                                  timeout_s=request.timeout_s, pty=request.pty, tool=request.tool,
+                                  size=(request.rows or 24, request.cols or 80) if request.pty else (0, 0))
         except (NotFound, Invalid) as exc:
             await self._refused(context, exc)
         except ValueError as exc:
