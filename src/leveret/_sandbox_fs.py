@@ -5,18 +5,26 @@
     sb.filesystem.copy_from_local("data.csv", "/srv/data.csv"); sb.filesystem.copy_to_local(...)
     sb.filesystem.list_files("/srv"); sb.filesystem.stat("/srv/data.csv")
     sb.filesystem.make_directory("/a/b"); sb.filesystem.remove("/a", recursive=True)
+    for event in sb.filesystem.watch("/srv", recursive=True, timeout=60): ...
     with sb.open("/tmp/a.txt", "a") as f: f.write("more")
 
 Each operation is a command run in the sandbox with the worker's static busybox (so it works in any
 image, one without a shell included, sees the sandbox's volumes, and reaches nothing outside it):
 contents go through the command's stdin and stdout, errors come back as the OSError its message
-names (FileNotFoundError, IsADirectoryError, ...).
+names (FileNotFoundError, IsADirectoryError, ...). ``watch`` is such a command too, one that lists
+the tree every POLL_S seconds and prints the listing when it changed (busybox has no inotify
+here); the changes between listings are its events: a path new, gone, or changed (mtime, ctime,
+size), a path gone and another with its inode new a rename (Modify [from, to], as Modal says).
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import enum
 import errno
 import io
+import time
 
 from ._utils.synchronize import synchronize
 from .exception import InvalidError
@@ -73,6 +81,53 @@ _STAT_FORMAT = "%F|%s|%Y|%a|%n"
 def _entry(line: str) -> FileEntry:
     kind, size, mtime, mode, path = line.split("|", 4)
     return FileEntry(path, _TYPES.get(kind, "other"), int(size), float(mtime), int(mode, 8))
+
+
+class FileWatchEventType(enum.Enum):
+    Unknown = "Unknown"
+    Access = "Access"
+    Create = "Create"
+    Modify = "Modify"
+    Remove = "Remove"
+
+
+@dataclasses.dataclass
+class FileWatchEvent:
+    """A change ``watch`` saw: the path(s) it touched (a rename: [from, to]) and its type."""
+
+    paths: list
+    type: FileWatchEventType
+
+
+POLL_S = 0.2
+# $1 the path, $2 "-maxdepth 1" or nothing (recursive), $3 seconds between listings
+_WATCH = ('[ -e "$1" ] || { echo "No such file or directory" >&2; exit 1; }; old=;'
+          ' while :; do new=$(find "$1" $2 -exec stat -c "%i|%y|%z|%s|%F|%n" {} + 2>/dev/null);'
+          ' if [ "$new" != "$old" ]; then printf "%s\\n--\\n" "$new"; old=$new; fi; sleep "$3"; done')
+
+
+def _listing(lines: list[str]) -> dict:
+    found = {}
+    for line in lines:
+        parts = line.split("|", 5)
+        if len(parts) == 6:
+            inode, mtime, ctime, size, kind, path = parts
+            found[path] = (inode, mtime, ctime, size, kind)
+    return found
+
+
+def _changes(old: dict, new: dict, root: str) -> list[FileWatchEvent]:
+    created = [p for p in new if p not in old]
+    removed = {old[p][0]: p for p in old if p not in new}
+    events = []
+    for path in created:
+        source = removed.pop(new[path][0], None)   # the same inode under another name: renamed
+        events.append(FileWatchEvent([source, path], FileWatchEventType.Modify) if source is not None
+                      else FileWatchEvent([path], FileWatchEventType.Create))
+    events += [FileWatchEvent([path], FileWatchEventType.Remove) for path in removed.values()]
+    events += [FileWatchEvent([path], FileWatchEventType.Modify) for path, seen in new.items()
+               if path in old and old[path] != seen and seen[4] != "directory" and path != root]
+    return events
 
 
 class SandboxFilesystem:
@@ -167,12 +222,61 @@ class SandboxFilesystem:
                         ' if [ -d "$1" ] && [ ! -L "$1" ]; then if [ "$2" = 1 ]; then rm -rf -- "$1"; else rmdir -- "$1"; fi;'
                         ' else rm -- "$1"; fi', "sh", path, "1" if recursive else "0")
 
+    async def _watch(self, remote_path: str, filter: list | None = None, recursive: bool = False,  # noqa: A002
+                     timeout: float | None = None):
+        """The changes under a path as they come (``filter``: only these FileWatchEventTypes;
+        ``recursive``: its subdirectories' too), until ``timeout`` seconds (None: until the loop
+        stops); changes are seen every POLL_S seconds."""
+        path = _path(remote_path, "watch")
+        wanted = set(filter) if filter is not None else None
+        if wanted is not None and not all(isinstance(k, FileWatchEventType) for k in wanted):
+            raise InvalidError("watch(filter=...) takes FileWatchEventTypes, e.g. [FileWatchEventType.Create]")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        p = await self._sandbox._exec_tool(["sh", "-c", _WATCH, "sh", path, "" if recursive else "-maxdepth 1",
+                                            str(POLL_S)])
+        chunks = p.stdout.__aiter__()
+        old, block, buf = None, [], b""
+        try:
+            while True:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return
+                try:
+                    chunk = await asyncio.wait_for(chunks.__anext__(), left)
+                except (asyncio.TimeoutError, StopAsyncIteration) as exc:
+                    if isinstance(exc, asyncio.TimeoutError):
+                        return
+                    err = await p.stderr.read.aio()
+                    raise _error(err.decode(errors="replace"), path) from None
+                *lines, buf = (buf + chunk).split(b"\n")
+                for line in lines:
+                    if line != b"--":
+                        block.append(line.decode(errors="replace"))
+                        continue
+                    listing, block = _listing(block), []
+                    if old is not None:
+                        for event in _changes(old, listing, path):
+                            if wanted is None or event.type in wanted:
+                                yield event
+                    old = listing
+        finally:   # (the loop stopped: its command goes)
+            asyncio.ensure_future(_kill_quietly(p))
+
+    watch = synchronize(_watch)
+
     async def _exists(self, path: str) -> bool:
         try:
             await self._run(path, "stat", "-c", "%n", "--", path)
         except FileNotFoundError:
             return False
         return True
+
+
+async def _kill_quietly(p) -> None:
+    try:
+        await p.kill.aio()
+    except Exception:   # it ended already, or the sandbox did
+        pass
 
 
 class FileIO:

@@ -366,6 +366,13 @@ class Sandbox(_Process):
         return await FileIO._open(self.filesystem, path, mode)
 
     @synchronize
+    async def watch(self, path: str, filter: list | None = None, recursive: bool | None = None,  # noqa: A002
+                    timeout: int | None = None):
+        """The changes under ``path`` as they come: ``filesystem.watch``'s (Modal's older place for it)."""
+        async for event in self.filesystem._watch(path, filter=filter, recursive=bool(recursive), timeout=timeout):
+            yield event
+
+    @synchronize
     async def ls(self, path: str) -> list[str]:
         """The names in a directory of the sandbox."""
         return [e.path.rsplit("/", 1)[-1] for e in await self.filesystem.list_files.aio(path)]

@@ -99,3 +99,59 @@ def test_open_as_fileio_and_ls_mkdir_rm(sb, tmp_path):
     assert sb.ls(str(tmp_path)) == ["made", "notes.txt"]
     sb.rm(f"{tmp_path}/made", recursive=True)
     assert sb.ls(str(tmp_path)) == ["notes.txt"]
+
+
+def test_watch_sees_creates_changes_renames_and_removes_as_they_come(sb, tmp_path):
+    import threading
+
+    from leveret.file_io import FileWatchEvent, FileWatchEventType as T
+
+    root = str(tmp_path / "watched")
+    os.makedirs(f"{root}/sub")
+    with open(f"{root}/kept.txt", "w") as f:
+        f.write("a")
+    seen = []
+
+    def act():   # (after the watch has its first listing: its first POLL_S)
+        import time
+
+        time.sleep(1.0)
+        with open(f"{root}/new.txt", "w") as f:
+            f.write("n")
+        with open(f"{root}/kept.txt", "a") as f:
+            f.write("more")
+        os.rename(f"{root}/new.txt", f"{root}/renamed.txt")
+        with open(f"{root}/sub/deep.txt", "w") as f:   # not watched: not recursive
+            f.write("d")
+        time.sleep(0.6)
+        os.remove(f"{root}/renamed.txt")
+
+    worker = threading.Thread(target=act)
+    worker.start()
+    for event in sb.filesystem.watch(root, timeout=4):
+        seen.append(event)
+    worker.join()
+    kinds = {(e.type, tuple(e.paths)) for e in seen}
+    assert (T.Modify, (f"{root}/kept.txt",)) in kinds
+    assert (T.Create, (f"{root}/renamed.txt",)) in kinds or (T.Modify, (f"{root}/new.txt", f"{root}/renamed.txt")) in kinds
+    assert (T.Remove, (f"{root}/renamed.txt",)) in kinds
+    assert not any("deep.txt" in p for e in seen for p in e.paths)
+    assert all(isinstance(e, FileWatchEvent) for e in seen)
+    # recursive, and only creations
+    creations = []
+
+    def make():
+        import time
+
+        time.sleep(1.0)
+        with open(f"{root}/sub/deeper.txt", "w") as f:
+            f.write("x")
+        os.remove(f"{root}/kept.txt")
+
+    worker = threading.Thread(target=make)
+    worker.start()
+    creations = list(sb.watch(root, filter=[T.Create], recursive=True, timeout=3))
+    worker.join()
+    assert [(e.type, e.paths) for e in creations] == [(T.Create, [f"{root}/sub/deeper.txt"])]
+    with pytest.raises(FileNotFoundError):
+        list(sb.filesystem.watch(f"{root}/nowhere", timeout=2))
