@@ -204,6 +204,9 @@ class Sandbox(_Process):
         if readiness_probe is not None and not isinstance(readiness_probe, Probe):
             raise InvalidError(f"readiness_probe= takes leveret.Probe.with_tcp(PORT) or leveret.Probe.with_exec(...),"
                                f" not {readiness_probe!r}")
+        if image is not None and getattr(image, "_steps", ()) and image._steps[0].get("op") == "directory":
+            raise InvalidError("a directory snapshot holds one directory's files, not a system to run: mount it in"
+                               " a running sandbox with sb.mount_image(path, image)")
         opts = validate("Sandbox", serialized=False, scaledown_window=60, max_containers=None, cpu=cpu,
                         memory=memory, block_network=block_network, image=image, timeout=timeout, secrets=secrets,
                         region=region, gpu=gpu, ephemeral_disk=ephemeral_disk, volumes=volumes, unset={})
@@ -340,6 +343,38 @@ class Sandbox(_Process):
         return Image.from_json(r.image)
 
     @synchronize
+    async def snapshot_directory(self, path: str, timeout: int = 55):
+        """An Image of one directory's files, all of them as the sandbox sees them, to mount in a
+        running sandbox (``mount_image``), this one or another."""
+        from ._wire import api_pb2 as pb
+        from .image import Image
+
+        r = await _call("SandboxSnapshot", pb.SandboxSnapshotRequest(sandbox_id=self._process_id,
+                                                                     timeout_s=_seconds(timeout, "timeout"),
+                                                                     path=_absolute(path, "snapshot_directory")))
+        return Image.from_json(r.image)
+
+    @synchronize
+    async def mount_image(self, path: str, image) -> None:
+        """``image``'s files (a directory snapshot's, as a rule), read-only, at ``path`` of this running
+        sandbox, over what was there until ``unmount_image(path)``."""
+        from ._wire import api_pb2 as pb
+        from .image import Image
+
+        if not isinstance(image, Image):
+            raise InvalidError(f"mount_image takes an Image (sandbox.snapshot_directory(path) makes one), not {image!r}")
+        await _call("SandboxMount", pb.SandboxMountRequest(sandbox_id=self._process_id,
+                                                           path=_absolute(path, "mount_image"), image=image.to_json()))
+
+    @synchronize
+    async def unmount_image(self, path: str) -> None:
+        """What ``mount_image`` put at ``path``, gone (what was there before shows again)."""
+        from ._wire import api_pb2 as pb
+
+        await _call("SandboxMount", pb.SandboxMountRequest(sandbox_id=self._process_id,
+                                                           path=_absolute(path, "unmount_image"), unmount=True))
+
+    @synchronize
     async def tunnels(self, timeout: int = 50) -> dict:
         """Its ports (encrypted_ports=, unencrypted_ports=) as the gateway exposes them, once it runs:
         {port: Tunnel} (``.url``; ``.tcp_socket`` for unencrypted ones)."""
@@ -422,6 +457,14 @@ class Sandbox(_Process):
             env=_env(env, "sandbox.exec"), secret_ids=ids, timeout_s=_seconds(timeout, "timeout"),
             pty=bool(rows), rows=rows, cols=cols))
         return ContainerProcess(exec_id, text, stdout, stderr)
+
+
+def _absolute(path, what: str) -> str:
+    if hasattr(path, "__fspath__"):
+        path = path.__fspath__()
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise InvalidError(f"{what} takes an absolute path in the sandbox, e.g. \"/srv/work\", not {path!r}")
+    return path
 
 
 def _terminal_size(info) -> tuple[int, int]:

@@ -218,3 +218,30 @@ def test_a_create_like_the_last_one_takes_a_warm_sandbox(tmp_path):
         other = leveret.Sandbox.create("true", app=app, cpu=0.1)   # another kind: cold, and the warm ones follow it
         other.wait()
         c.wait_for(lambda d: ready() and {round(t.warm_kind[1], 3) for t in warm.tasks} == {0.1}, timeout=30)
+
+
+def test_a_directory_snapshot_mounts_read_only_in_another_running_sandbox(crun, app):
+    source = leveret.Sandbox.create(app=app, cpu=0.05)
+    source.wait_until_ready()
+    p = source.exec("sh", "-c", "mkdir -p /work/sub && echo one > /work/a.txt && echo two > /work/sub/b.txt"
+                    " && ln -s a.txt /work/link && chown 1000:1000 /work/sub/b.txt")
+    assert p.wait() == 0
+    image = source.snapshot_directory("/work")
+    source.terminate()
+    target = leveret.Sandbox.create(app=app, cpu=0.05)
+    target.wait_until_ready()
+    p = target.exec("sh", "-c", "mkdir -p /mnt/w && echo before > /mnt/w/old.txt")
+    assert p.wait() == 0
+    target.mount_image("/mnt/w", image)
+    p = target.exec("sh", "-c", "cat /mnt/w/a.txt /mnt/w/sub/b.txt /mnt/w/link; stat -c '%u:%g' /mnt/w/sub/b.txt;"
+                    " test -e /mnt/w/old.txt || echo hidden; touch /mnt/w/new 2>&1 | grep -c 'Read-only'")
+    assert p.stdout.read() == "one\ntwo\none\n1000:1000\nhidden\n1\n" and p.wait() == 0
+    target.mount_image("/srv/deep/er", image)   # where nothing was: made
+    assert target.filesystem.read_text("/srv/deep/er/a.txt") == "one\n"
+    target.unmount_image("/mnt/w")
+    assert target.filesystem.read_text("/mnt/w/old.txt") == "before\n"   # what was there shows again
+    with pytest.raises(leveret.exception.NotFoundError, match="nothing was mounted at /mnt/w"):
+        target.unmount_image("/mnt/w")
+    with pytest.raises(leveret.exception.InvalidError, match="not a system to run"):
+        leveret.Sandbox.create(app=app, image=image)
+    target.terminate()

@@ -386,3 +386,14 @@ def test_a_command_on_a_terminal_is_the_sandbox_and_its_exit_code_the_sandbox_s(
     sb.wait()
     assert sb.returncode == 4
     assert "".join(lines).replace("\r\n", "\n") == "hi\ngot hi\n" and sb.stderr.read() == ""
+
+
+def test_a_directory_snapshot_cannot_be_mounted_where_the_runtime_has_no_mounts(sleeper, tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f.txt").write_text("x")
+    image = sleeper.snapshot_directory(str(tmp_path / "d"))   # its files are read where it runs: here, the host's
+    assert '"op":"directory"' in image.to_json()
+    with pytest.raises(InvalidError, match="cannot mount images into containers: mount_image needs a worker with"):
+        sleeper.mount_image("/mnt/x", image)
+    with pytest.raises(InvalidError, match="absolute path"):
+        sleeper.snapshot_directory("relative/dir")

@@ -69,14 +69,18 @@ def test_every_command_to_a_worker_has_its_message():
                 m.SendInputs("ct-1", [("in-1", 2, b"a", "", "fc-1"), ("in-2", 1, b"", "bl-1", "fc-1")]), m.StopContainer("ct-1", "idle"), m.StartExec("ex-1", "ct-1", ["ls", "-l"]), m.CancelExec("ex-1"),
                 m.LogsStored(1), m.Reconciled(("ct-1",), ["ct-2"]), m.PreviousEnd("why"), m.Disconnect("why"),
                 m.CancelInputs("ct-1", ["in-1", "in-2"]), m.ExecInput("ex-1", b"ls\n", rows=24, cols=80),
-                m.SignalExec("ex-1", 15), m.SnapshotContainer("ct-1", "sn-1"), m.FeedInput("ct-1", "in-1", b"more", True)]
+                m.SignalExec("ex-1", 15), m.SnapshotContainer("ct-1", "sn-1"), m.FeedInput("ct-1", "in-1", b"more", True),
+                m.MountImage("ct-1", "mn-1", "/w", "[]")]
     assert {type(c) for c in commands} == set(convert.TO_WORKER)
     wire = [convert.to_worker(c) for c in commands]
     assert [w.WhichOneof("msg") for w in wire] == ["start", "inputs", "stop", "exec", "exec_cancel", "logs_stored",
                                                    "reconciled", "previous_end", "disconnect", "cancel", "exec_input",
-                                                   "exec_signal", "snapshot", "feed"]
+                                                   "exec_signal", "snapshot", "feed", "mount"]
+    assert wire.pop().mount == pb.ContainerMount(container_id="ct-1", request_id="mn-1", path="/w", image="[]")
     assert wire[-3].exec_signal == pb.ExecSignal(exec_id="ex-1", signal=15)
     assert wire[-2].snapshot == pb.ContainerSnapshot(container_id="ct-1", snapshot_id="sn-1")
+    assert convert.to_worker(m.SnapshotContainer("ct-1", "sn-2", "/srv")).snapshot.path == "/srv"
+    assert convert.mount_done(pb.MountDone(request_id="mn-1", error="no")) == m.MountDone("mn-1", "no")
     assert convert.exec_output(pb.ExecOutput(exec_id="ex-1", output=pb.ContainerExecResponse(done=True), stdin_taken=5,
                                              timed_out=True)) == ("ex-1", m.ExecOutput(done=True, stdin_taken=5,
                                                                                        timed_out=True))

@@ -43,6 +43,9 @@ def test_what_the_server_says_becomes_a_command_and_what_it_does_not_know_none()
         m.SignalExec("ex-1", 15)
     assert convert.from_server(pb.ServerToWorker(snapshot=pb.ContainerSnapshot(container_id="ct-1", snapshot_id="sn-1"))) \
         == m.Snapshot("ct-1", "sn-1")
+    assert convert.from_server(pb.ServerToWorker(mount=pb.ContainerMount(container_id="ct-1", request_id="mn-1", path="/w",
+                                                                         unmount=True))) == \
+        m.MountImage("ct-1", "mn-1", "/w", "", True)
     start = pb.ServerToWorker(start=pb.ContainerAssignment(container_id="ct-1", function_id="sb-1", sandbox=pb.SandboxStart(
         sandbox_id="sb-1", argv=["sleep", "1"], workdir="/tmp", env={"A": "1"}, window=64)))
     assert convert.from_server(start).sandbox == m.SandboxStart("sb-1", ["sleep", "1"], "/tmp", {"A": "1"}, 64)
@@ -97,5 +100,6 @@ def test_every_report_has_its_message():
     assert (ended.stdin_taken, ended.timed_out, ended.output.exit_code) == (5, True, -9)
     done = convert.to_server(m.SnapshotDone("sn-1", "bl-1", "ab", 3)).snapshot_done
     assert (done.snapshot_id, done.blob_id, done.sha256, done.size) == ("sn-1", "bl-1", "ab", 3)
+    assert convert.to_server(m.MountDone("mn-1", "why")).mount_done == pb.MountDone(request_id="mn-1", error="why")
     sent = {f.name for f in pb.WorkerToServer.DESCRIPTOR.oneofs_by_name["msg"].fields}
     assert len(convert.TO_SERVER) == len(sent)

@@ -101,6 +101,24 @@ class SandboxStart(NamedTuple):
     pty: bool = False             # its command runs on a terminal
 
 
+class MountImage(NamedTuple):
+    """An image mounted read-only at ``path`` in a running container, or unmounted from there (the
+    server's sandboxes.py asks, the worker's image_mounts.py does it)."""
+
+    container_id: str
+    request_id: str
+    path: str
+    image: str = ""      # its build steps (JSON); "" with unmount
+    unmount: bool = False
+
+
+class MountDone(NamedTuple):
+    """A worker's mount (or unmount) of an image in a container: done, or why not."""
+
+    request_id: str
+    error: str = ""
+
+
 class SnapshotDone(NamedTuple):
     """A worker's snapshot of a container: the blob holding its files (a tar), or why not."""
 

@@ -17,6 +17,7 @@ KINDS = {
     "tu": "tunnel",   # its id is the Modal-Key header of requests to web functions with requires_proxy_auth
     "ex": "exec",
     "sb": "sandbox",
+    "mn": "image mount (a sandbox's mount_image)",
     "sn": "snapshot",
     "bl": "blob",
     "dp": "deployed app",   # a deployed app's name, the same across its versions (each version is an ap-)

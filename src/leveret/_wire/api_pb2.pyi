@@ -1094,7 +1094,7 @@ class ContainerStop(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ServerToWorker(_message.Message):
-    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed", "exec_signal", "snapshot")
+    __slots__ = ("worker_id", "start", "inputs", "stop", "heartbeat_s", "exec", "exec_cancel", "logs_stored", "disconnect", "reconciled", "previous_end", "cancel", "chunk_store", "direct_port", "exec_input", "feed", "exec_signal", "snapshot", "mount")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     START_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
@@ -1113,6 +1113,7 @@ class ServerToWorker(_message.Message):
     FEED_FIELD_NUMBER: _ClassVar[int]
     EXEC_SIGNAL_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     start: ContainerAssignment
     inputs: InputBatch
@@ -1131,7 +1132,8 @@ class ServerToWorker(_message.Message):
     feed: InputFeed
     exec_signal: ExecSignal
     snapshot: ContainerSnapshot
-    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ..., exec_signal: _Optional[_Union[ExecSignal, _Mapping]] = ..., snapshot: _Optional[_Union[ContainerSnapshot, _Mapping]] = ...) -> None: ...
+    mount: ContainerMount
+    def __init__(self, worker_id: _Optional[str] = ..., start: _Optional[_Union[ContainerAssignment, _Mapping]] = ..., inputs: _Optional[_Union[InputBatch, _Mapping]] = ..., stop: _Optional[_Union[ContainerStop, _Mapping]] = ..., heartbeat_s: _Optional[float] = ..., exec: _Optional[_Union[ExecStart, _Mapping]] = ..., exec_cancel: _Optional[str] = ..., logs_stored: _Optional[int] = ..., disconnect: _Optional[str] = ..., reconciled: _Optional[_Union[ReconcileResult, _Mapping]] = ..., previous_end: _Optional[str] = ..., cancel: _Optional[_Union[InputsCancel, _Mapping]] = ..., chunk_store: _Optional[_Union[ChunkStore, _Mapping]] = ..., direct_port: _Optional[_Union[DirectPortGetResponse, _Mapping]] = ..., exec_input: _Optional[_Union[ExecInput, _Mapping]] = ..., feed: _Optional[_Union[InputFeed, _Mapping]] = ..., exec_signal: _Optional[_Union[ExecSignal, _Mapping]] = ..., snapshot: _Optional[_Union[ContainerSnapshot, _Mapping]] = ..., mount: _Optional[_Union[ContainerMount, _Mapping]] = ...) -> None: ...
 
 class ChunkStore(_message.Message):
     __slots__ = ("directory", "store_id")
@@ -1395,7 +1397,7 @@ class LogBatch(_message.Message):
     def __init__(self, chunks: _Optional[_Iterable[_Union[LogChunk, _Mapping]]] = ...) -> None: ...
 
 class WorkerToServer(_message.Message):
-    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage", "snapshot_done")
+    __slots__ = ("register", "results", "event", "logs", "heartbeat", "exec_output", "usage", "snapshot_done", "mount_done")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -1404,6 +1406,7 @@ class WorkerToServer(_message.Message):
     EXEC_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_DONE_FIELD_NUMBER: _ClassVar[int]
+    MOUNT_DONE_FIELD_NUMBER: _ClassVar[int]
     register: WorkerInfo
     results: ResultBatch
     event: ContainerEvent
@@ -1412,15 +1415,40 @@ class WorkerToServer(_message.Message):
     exec_output: ExecOutput
     usage: ContainerUsageBatch
     snapshot_done: SnapshotDone
-    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ..., usage: _Optional[_Union[ContainerUsageBatch, _Mapping]] = ..., snapshot_done: _Optional[_Union[SnapshotDone, _Mapping]] = ...) -> None: ...
+    mount_done: MountDone
+    def __init__(self, register: _Optional[_Union[WorkerInfo, _Mapping]] = ..., results: _Optional[_Union[ResultBatch, _Mapping]] = ..., event: _Optional[_Union[ContainerEvent, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., heartbeat: _Optional[bool] = ..., exec_output: _Optional[_Union[ExecOutput, _Mapping]] = ..., usage: _Optional[_Union[ContainerUsageBatch, _Mapping]] = ..., snapshot_done: _Optional[_Union[SnapshotDone, _Mapping]] = ..., mount_done: _Optional[_Union[MountDone, _Mapping]] = ...) -> None: ...
 
 class ContainerSnapshot(_message.Message):
-    __slots__ = ("container_id", "snapshot_id")
+    __slots__ = ("container_id", "snapshot_id", "path")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     snapshot_id: str
-    def __init__(self, container_id: _Optional[str] = ..., snapshot_id: _Optional[str] = ...) -> None: ...
+    path: str
+    def __init__(self, container_id: _Optional[str] = ..., snapshot_id: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
+
+class ContainerMount(_message.Message):
+    __slots__ = ("container_id", "request_id", "path", "image", "unmount")
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    UNMOUNT_FIELD_NUMBER: _ClassVar[int]
+    container_id: str
+    request_id: str
+    path: str
+    image: str
+    unmount: bool
+    def __init__(self, container_id: _Optional[str] = ..., request_id: _Optional[str] = ..., path: _Optional[str] = ..., image: _Optional[str] = ..., unmount: _Optional[bool] = ...) -> None: ...
+
+class MountDone(_message.Message):
+    __slots__ = ("request_id", "error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    error: str
+    def __init__(self, request_id: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
 
 class SnapshotDone(_message.Message):
     __slots__ = ("snapshot_id", "blob_id", "sha256", "size", "error")
@@ -2274,12 +2302,30 @@ class ProcessKillResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SandboxSnapshotRequest(_message.Message):
-    __slots__ = ("sandbox_id", "timeout_s")
+    __slots__ = ("sandbox_id", "timeout_s", "path")
     SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     timeout_s: float
-    def __init__(self, sandbox_id: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+    path: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., timeout_s: _Optional[float] = ..., path: _Optional[str] = ...) -> None: ...
+
+class SandboxMountRequest(_message.Message):
+    __slots__ = ("sandbox_id", "path", "image", "unmount")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    UNMOUNT_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    path: str
+    image: str
+    unmount: bool
+    def __init__(self, sandbox_id: _Optional[str] = ..., path: _Optional[str] = ..., image: _Optional[str] = ..., unmount: _Optional[bool] = ...) -> None: ...
+
+class SandboxMountResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class SandboxSnapshotResponse(_message.Message):
     __slots__ = ("image",)

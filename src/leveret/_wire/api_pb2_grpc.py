@@ -392,6 +392,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
                 _registered_method=True)
+        self.SandboxMount = channel.unary_unary(
+                '/leveret.v1.Leveret/SandboxMount',
+                request_serializer=leveret_dot_v1_dot_api__pb2.SandboxMountRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.SandboxMountResponse.FromString,
+                _registered_method=True)
         self.SandboxWaitReady = channel.unary_unary(
                 '/leveret.v1.Leveret/SandboxWaitReady',
                 request_serializer=leveret_dot_v1_dot_api__pb2.SandboxWaitReadyRequest.SerializeToString,
@@ -835,6 +840,12 @@ class LeveretServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SandboxMount(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SandboxWaitReady(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1204,6 +1215,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.SandboxSnapshot,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.SerializeToString,
+            ),
+            'SandboxMount': grpc.unary_unary_rpc_method_handler(
+                    servicer.SandboxMount,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.SandboxMountRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.SandboxMountResponse.SerializeToString,
             ),
             'SandboxWaitReady': grpc.unary_unary_rpc_method_handler(
                     servicer.SandboxWaitReady,
@@ -3135,6 +3151,33 @@ class Leveret:
             '/leveret.v1.Leveret/SandboxSnapshot',
             leveret_dot_v1_dot_api__pb2.SandboxSnapshotRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.SandboxSnapshotResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SandboxMount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/SandboxMount',
+            leveret_dot_v1_dot_api__pb2.SandboxMountRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.SandboxMountResponse.FromString,
             options,
             channel_credentials,
             insecure,

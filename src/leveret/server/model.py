@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 # What workers report of their containers, as the worker says it too.
 from .._shared.containers import (ContainerEvent, ContainerState, ExecInput, ExecOutput, LogSource, Reported,  # noqa: F401
-                                  SandboxStart, SnapshotDone, Usage)
+                                  MountDone, MountImage, SandboxStart, SnapshotDone, Usage)
 from .._shared.status import OutputStatus
 
 # ------------------------------------------------------------------ functions
@@ -192,6 +192,7 @@ class StartExec(NamedTuple):
 class SnapshotContainer(NamedTuple):
     container_id: str
     snapshot_id: str
+    path: str = ""   # a directory of it only (snapshot_directory)
 
 
 class SignalExec(NamedTuple):

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 from .errors import AlreadyExists, Invalid, NotFound
 from .._shared.ids import new_id
-from .model import ContainerEvent, ContainerState, ExecInput, ExecOutput, FunctionSpec, SandboxStart, SignalExec, \
+from .model import ContainerEvent, ContainerState, ExecInput, ExecOutput, FunctionSpec, MountImage, MountDone, \
+    SandboxStart, SignalExec, \
     SnapshotContainer, SnapshotDone, StartExec
 from .process_streams import STDIN_WINDOW, ProcessRec
 from .store import Store
@@ -69,6 +70,8 @@ class SandboxRec:
     ports: tuple = ()                    # ((port, with a raw TCP port too), ...) exposed through the gateway
     tunnels: dict = dataclasses.field(default_factory=dict)   # port -> (tunnel id, url, tcp host, tcp port)
     published: dict = dataclasses.field(default_factory=dict)   # port -> its worker host's port for it (once running)
+    mounted: dict = dataclasses.field(default_factory=dict)    # path -> the image mount_image put there (its worker
+                                                               # may read that image's blobs)
     tunneled: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # its tunnels are open (or it ended)
 
     @property
@@ -81,7 +84,7 @@ class Sandboxes:
         self.d = dispatcher
         self.by_id: dict[str, SandboxRec] = {}
         self.processes: dict[str, ProcessRec] = {}   # process id (a sandbox's, an exec's) -> its record
-        self._snapshots: dict[str, tuple[asyncio.Future, "WorkerConn"]] = {}   # snapshot id -> (its answer, worker)
+        self._asked: dict[str, tuple[asyncio.Future, "WorkerConn"]] = {}   # snapshot / mount id -> (its answer, worker)
 
     # ------------------------------------------------------------------ life
 
@@ -404,41 +407,79 @@ class Sandboxes:
 
     # ------------------------------------------------------------------ snapshots
 
-    async def snapshot(self, rec: SandboxRec, timeout_s: float) -> str:
+    async def snapshot(self, rec: SandboxRec, timeout_s: float, path: str = "") -> str:
         """An image (its steps as JSON) of the sandbox's image with what it changed on top, as one
-        layer: the container's writes, tarred by its worker into a blob kept under the sandbox."""
+        layer: the container's writes, tarred by its worker into a blob kept under the sandbox.
+        With ``path``: an image of that directory's files alone (to mount, not to run)."""
         import json
 
-        ct = rec.container
-        if rec.state != "running" or ct is None or rec.stopping_reason:
-            raise NotFound(f"sandbox {rec.sandbox_id} is not running: only a running sandbox can be snapshotted")
+        ct = self._running(rec, "snapshotted")
         snapshot_id = new_id("sn")
-        done = asyncio.get_running_loop().create_future()
-        self._snapshots[snapshot_id] = (done, ct.worker)
-        ct.worker.outbox.put_nowait(SnapshotContainer(ct.container_id, snapshot_id))
-        try:
-            result: SnapshotDone = await asyncio.wait_for(done, timeout_s if timeout_s > 0 else None)
-        except asyncio.TimeoutError:
-            raise Invalid(f"the snapshot of sandbox {rec.sandbox_id} took more than {timeout_s:g} s: give it more"
-                          " (snapshot_filesystem(timeout=...))") from None
-        finally:
-            self._snapshots.pop(snapshot_id, None)
+        result: SnapshotDone = await self._ask(rec, snapshot_id, SnapshotContainer(ct.container_id, snapshot_id, path),
+                                               timeout_s, "snapshot_filesystem" if not path else "snapshot_directory")
         if result.error:
             raise Invalid(f"sandbox {rec.sandbox_id} could not be snapshotted: {result.error}")
         self.d.writes.add(Store.attach_blobs, f"snapshot:{rec.sandbox_id}", [result.blob_id])   # kept, not abandoned
-        steps = json.loads(rec.fn.spec.image) if rec.fn.spec.image else list(DEFAULT_IMAGE)
-        steps.append({"op": "snapshot", "blob": result.blob_id, "sha256": result.sha256, "size": result.size})
+        layer = {"blob": result.blob_id, "sha256": result.sha256, "size": result.size}
+        if path:
+            steps = [{"op": "directory", **layer}]
+        else:
+            steps = json.loads(rec.fn.spec.image) if rec.fn.spec.image else list(DEFAULT_IMAGE)
+            steps.append({"op": "snapshot", **layer})
         return json.dumps(steps, sort_keys=True, separators=(",", ":"))
 
+    async def mount(self, rec: SandboxRec, path: str, image: str, unmount: bool = False) -> None:
+        """An image's files, read-only, at ``path`` of the running sandbox (or no more)."""
+        ct = self._running(rec, "given a mount")
+        if unmount and path not in rec.mounted:
+            raise NotFound(f"nothing was mounted at {path} with mount_image: unmount_image takes what it mounted"
+                           f" ({', '.join(sorted(rec.mounted)) or 'nothing yet'})")
+        request_id = new_id("mn")
+        before = rec.mounted.get(path)
+        if not unmount:
+            rec.mounted[path] = image
+        result: MountDone = await self._ask(rec, request_id, MountImage(ct.container_id, request_id, path, image,
+                                                                            unmount), 120.0, "mount_image")
+        if result.error:
+            if not unmount:
+                rec.mounted.pop(path) if before is None else rec.mounted.update({path: before})
+            raise Invalid(f"sandbox {rec.sandbox_id}: {result.error}")
+        if unmount:
+            rec.mounted.pop(path, None)
+
+    def _running(self, rec: SandboxRec, what: str):
+        if rec.state != "running" or rec.container is None or rec.stopping_reason:
+            raise NotFound(f"sandbox {rec.sandbox_id} is not running: only a running sandbox can be {what}")
+        return rec.container
+
+    async def _ask(self, rec: SandboxRec, ask_id: str, message, timeout_s: float, what: str):
+        """Its worker's answer to ``message`` (SnapshotDone, MountDone), within ``timeout_s``."""
+        done = asyncio.get_running_loop().create_future()
+        self._asked[ask_id] = (done, rec.container.worker)
+        rec.container.worker.outbox.put_nowait(message)
+        try:
+            return await asyncio.wait_for(done, timeout_s if timeout_s > 0 else None)
+        except asyncio.TimeoutError:
+            raise Invalid(f"{what} of sandbox {rec.sandbox_id} took more than {timeout_s:g} s: give it more"
+                          f" ({what}(timeout=...))") from None
+        finally:
+            self._asked.pop(ask_id, None)
+
     def snapshot_done(self, result: SnapshotDone, worker: "WorkerConn") -> None:
-        entry = self._snapshots.get(result.snapshot_id)
+        self._answered(result.snapshot_id, result, worker)
+
+    def mount_done(self, result: MountDone, worker: "WorkerConn") -> None:
+        self._answered(result.request_id, result, worker)
+
+    def _answered(self, ask_id: str, result, worker: "WorkerConn") -> None:
+        entry = self._asked.get(ask_id)
         if entry is not None and entry[1] is worker and not entry[0].done():
             entry[0].set_result(result)
 
     def worker_lost(self, worker: "WorkerConn") -> None:
         """Its commands' processes end (its containers' sandboxes end with their containers)."""
-        for done, w in list(self._snapshots.values()):
-            if w is worker and not done.done():
+        for done, w in list(self._asked.values()):
+            if w is worker and not done.done():   # (SnapshotDone's and MountDone's error)
                 done.set_result(SnapshotDone("", error=f"its worker {worker.worker_id} was lost"))
         for proc in list(self.processes.values()):
             if proc.worker is worker and proc is not proc.sandbox.process:

@@ -45,9 +45,11 @@ class WorkerRegistry:
     def may_read_blob(self, token_id: str, blob_id: str) -> bool:
         """Whether ``blob_id`` holds the arguments of an input sent to a container of the worker holding ``token_id``."""
         worker = self.with_token(token_id)
-        return worker is not None and any(   # or a snapshot its containers' images are built on
+        return worker is not None and any(   # or a snapshot its containers' images are built on (or mount)
             r.args_blob == blob_id for ct in worker.containers for r in ct.outstanding.values()) or any(
-            blob_id in ct.function.spec.image for ct in worker.containers)
+            blob_id in ct.function.spec.image or (ct.function.sandbox is not None and any(
+                blob_id in image for image in ct.function.sandbox.mounted.values()))
+            for ct in worker.containers)
 
     def may_read_mount(self, token_id: str, mount_id: str) -> bool:
         """Whether a container assigned to the worker holding ``token_id`` runs code from ``mount_id``."""

@@ -200,7 +200,11 @@ class Agent:
         elif kind is m.Snapshot:
             from .snapshots import take
 
-            asyncio.ensure_future(take(self, self.tasks.get(cmd.container_id), cmd.snapshot_id))
+            asyncio.ensure_future(take(self, self.tasks.get(cmd.container_id), cmd.snapshot_id, cmd.path))
+        elif kind is m.MountImage:
+            from .image_mounts import mount
+
+            asyncio.ensure_future(mount(self, self.tasks.get(cmd.container_id), cmd))
         elif kind is m.SignalExec:
             session = self._execs.get(cmd.exec_id)
             if session is not None:

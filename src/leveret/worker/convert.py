@@ -58,7 +58,8 @@ FROM_SERVER = {
     "exec": lambda e: m.Exec(e.exec_id, e.container_id, list(e.argv), e.interactive, e.tty, dict(e.env), e.rows,
                              e.cols, e.workdir, e.timeout_s, e.window, e.tool),
     "exec_signal": lambda e: m.SignalExec(e.exec_id, e.signal),
-    "snapshot": lambda s: m.Snapshot(s.container_id, s.snapshot_id),
+    "snapshot": lambda s: m.Snapshot(s.container_id, s.snapshot_id, s.path),
+    "mount": lambda s: m.MountImage(s.container_id, s.request_id, s.path, s.image, s.unmount),
     "exec_input": lambda i: m.ExecInput(i.exec_id, i.data, i.eof, i.rows, i.cols, i.ack),
     "exec_cancel": m.CancelExec,
     "logs_stored": m.LogsStored,
@@ -173,6 +174,7 @@ TO_SERVER = {
     m.ExecReport: _exec_output,
     m.SnapshotDone: lambda s: pb.WorkerToServer(snapshot_done=pb.SnapshotDone(
         snapshot_id=s.snapshot_id, blob_id=s.blob_id, sha256=s.sha256, size=s.size, error=s.error)),
+    m.MountDone: lambda s: pb.WorkerToServer(mount_done=pb.MountDone(request_id=s.request_id, error=s.error)),
 }
 
 

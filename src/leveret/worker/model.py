@@ -20,13 +20,13 @@ from __future__ import annotations
 import dataclasses
 from typing import NamedTuple
 
-from .._shared.containers import (ContainerEvent, ContainerState, ExecInput, ExecOutput, Reported, SandboxStart,
-                                  SnapshotDone, Usage)
+from .._shared.containers import (ContainerEvent, ContainerState, ExecInput, ExecOutput, MountDone, MountImage, Reported,
+                                  SandboxStart, SnapshotDone, Usage)
 
 __all__ = [
     "Assignment", "BucketMount", "CallOutput", "CallRefused", "CancelExec", "CancelInputs", "ContainerEvent", "ContainerState", "Definition", "Disconnect", "Exec",
     "ExecInput", "ExecOutput", "ExecReport", "FeedInput", "HEARTBEAT", "Heartbeat", "HeartbeatEvery", "Input", "Inputs", "Logs",
-    "LogsStored", "MountFile", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "SandboxStart", "SignalExec", "Snapshot", "SnapshotDone", "Stop",
+    "LogsStored", "MountDone", "MountFile", "MountImage", "PreviousEnd", "Reconciled", "Registered", "Reported", "Results", "SandboxStart", "SignalExec", "Snapshot", "SnapshotDone", "Stop",
     "StoredBlob", "Usage", "UsageReport", "WorkerInfo",
 ]
 
@@ -154,10 +154,12 @@ class SignalExec(NamedTuple):
 
 
 class Snapshot(NamedTuple):
-    """Store a container's filesystem over its image as a blob (snapshots.py)."""
+    """Store a container's filesystem over its image as a blob (snapshots.py); with ``path``, that
+    directory's files alone."""
 
     container_id: str
     snapshot_id: str
+    path: str = ""
 
 
 class CancelExec(NamedTuple):

@@ -136,6 +136,10 @@ def snapshot_done(s: pb.SnapshotDone) -> m.SnapshotDone:
     return m.SnapshotDone(s.snapshot_id, s.blob_id, s.sha256, s.size, s.error)
 
 
+def mount_done(s: pb.MountDone) -> m.MountDone:
+    return m.MountDone(s.request_id, s.error)
+
+
 def exec_output(out: pb.ExecOutput) -> tuple[str, m.ExecOutput]:
     o = out.output
     return out.exec_id, m.ExecOutput(o.stream, o.data, o.done, o.exit_code, o.error, out.stdin_taken, out.timed_out)
@@ -210,7 +214,11 @@ TO_WORKER = {
         tool=c.tool)),
     m.SignalExec: lambda c: pb.ServerToWorker(exec_signal=pb.ExecSignal(exec_id=c.exec_id, signal=c.signal)),
     m.SnapshotContainer: lambda c: pb.ServerToWorker(snapshot=pb.ContainerSnapshot(container_id=c.container_id,
-                                                                                   snapshot_id=c.snapshot_id)),
+                                                                                   snapshot_id=c.snapshot_id,
+                                                                                   path=c.path)),
+    m.MountImage: lambda c: pb.ServerToWorker(mount=pb.ContainerMount(container_id=c.container_id,
+                                                                          request_id=c.request_id, path=c.path,
+                                                                          image=c.image, unmount=c.unmount)),
     m.ExecInput: lambda c: pb.ServerToWorker(exec_input=pb.ExecInput(exec_id=c.exec_id, data=c.data, eof=c.eof,
                                                                      rows=c.rows, cols=c.cols, ack=c.ack)),
     m.CancelExec: lambda c: pb.ServerToWorker(exec_cancel=c.exec_id),

@@ -193,12 +193,35 @@ class SandboxesApi:
     async def SandboxSnapshot(self, request, context):
         rec = await self._sandbox(context, request.sandbox_id)
         try:
-            image = await self.d.sandboxes.snapshot(rec, request.timeout_s)
+            path = _directory(request.path, "snapshot_directory") if request.path else ""
+            image = await self.d.sandboxes.snapshot(rec, request.timeout_s, path)
         except (NotFound, Invalid) as exc:
             await self._refused(context, exc)
         return pb.SandboxSnapshotResponse(image=image)
+
+    async def SandboxMount(self, request, context):
+        rec = await self._sandbox(context, request.sandbox_id)
+        try:
+            path = _directory(request.path, "unmount_image" if request.unmount else "mount_image")
+            if path == "/":
+                raise Invalid("an image is mounted at a directory of the sandbox, not over its root")
+            if not request.unmount and not request.image:
+                raise Invalid("mount_image needs an image: a directory snapshot (sb.snapshot_directory(path))")
+            await self.d.sandboxes.mount(rec, path, request.image, request.unmount)
+        except (NotFound, Invalid) as exc:
+            await self._refused(context, exc)
+        return pb.SandboxMountResponse()
 
     async def ProcessKill(self, request, context):
         proc = await self._process(context, request.process_id)
         self.d.sandboxes.kill(proc, request.signal or 9)
         return pb.ProcessKillResponse()
+
+
+def _directory(path: str, what: str) -> str:
+    """An absolute path in a sandbox, normalised ("/srv/./w/" -> "/srv/w"); Invalid for another."""
+    import posixpath
+
+    if not path.startswith("/") or "\0" in path:
+        raise Invalid(f"{what} takes an absolute path in the sandbox, e.g. \"/srv/work\", not {path!r}")
+    return posixpath.normpath(path) if path != "/" else "/"

@@ -112,6 +112,8 @@ class WorkersApi:
                         d.execs.output(exec_id, out, worker)
                 elif kind == "snapshot_done":
                     d.sandboxes.snapshot_done(convert.snapshot_done(msg.snapshot_done), worker)
+                elif kind == "mount_done":
+                    d.sandboxes.mount_done(convert.mount_done(msg.mount_done), worker)
                 elif kind == "usage":
                     d.placement.on_usage(convert.usage(msg.usage), worker, d.clock.time())
             except Exception:  # a bug handling one message must not cut the worker off

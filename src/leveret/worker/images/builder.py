@@ -122,7 +122,7 @@ class ImageBuilder:
                     fetch_mount: Callable | None = None, fetch_blob: Callable | None = None) -> BuiltImage:
         """Build (or find cached) every layer of ``steps``; return what a container runs on.
         ``fetch_mount(id)``: a code mount's directory; ``fetch_blob(id)``: a blob's chunks (snapshots)."""
-        lowers, env, workdir, parent = await self._base(steps[0] if steps else {}, log)
+        lowers, env, workdir, parent = await self._base(steps[0] if steps else {}, log, fetch_blob)
         used: list[str] = []
         for n, step in enumerate(steps[1:], start=1):
             lid = layer_id(parent, step)
@@ -160,9 +160,17 @@ class ImageBuilder:
                 pass
         return BuiltImage(tuple(lowers), env, workdir)
 
-    async def _base(self, step: dict, log) -> tuple[list[str], dict, str, str]:
+    async def _base(self, step: dict, log, fetch_blob: Callable | None = None) -> tuple[list[str], dict, str, str]:
         """The base's layers (top first), env, workdir, and the id later layers chain from."""
         loop = asyncio.get_running_loop()
+        if step.get("op") == "directory":   # a sandbox's directory snapshot: its files alone, to mount
+            lid = layer_id("", step)
+            diff = os.path.join(self.layers, lid, "diff")
+            async with self._locks.setdefault(lid, asyncio.Lock()):
+                if not os.path.isdir(diff):
+                    log(f"directory snapshot: {step['size']} bytes of files")
+                    await self._add_snapshot(lid, step, fetch_blob)
+            return [diff], {}, "/", lid
         if step.get("op") == "debian_slim":
             if not all(c in "0123456789abcdef" for c in step.get("force", "")):
                 raise BuildError("debian_slim: a malformed force_build value")
@@ -183,7 +191,8 @@ class ImageBuilder:
             except PullError as exc:
                 raise BuildError(f"Image.from_registry({step['ref']!r}): {exc}") from None
             return diffs, env, workdir, layer_id("", {"op": "from_registry", "digest": digest})
-        raise BuildError("an image starts with Image.debian_slim() or Image.from_registry(...)")
+        raise BuildError("an image starts with Image.debian_slim() or Image.from_registry(...) (or is a sandbox's"
+                         " directory snapshot)")
 
     async def _run_step(self, lid: str, step: dict, lowers: list[str], env: dict, workdir: str, log) -> None:
         layer = os.path.join(self.layers, lid)

@@ -221,6 +221,15 @@ class ContainerRuntime(abc.ABC):
         raise RuntimeStartError(f"the {self.name} runtime keeps no layer of a container's writes: snapshots need"
                                 " a worker with --runtime crun (or runc)")
 
+    async def mount_image(self, handle: ContainerHandle, lowers: tuple[str, ...], path: str) -> None:
+        """An image's layers (top first), read-only, at ``path`` in the running container."""
+        raise RuntimeStartError(f"the {self.name} runtime cannot mount images into containers: mount_image needs a"
+                                " worker with --runtime crun (or runc)")
+
+    async def unmount_image(self, handle: ContainerHandle, path: str) -> None:
+        """What mount_image put at ``path``, gone."""
+        raise RuntimeStartError(f"the {self.name} runtime cannot mount images into containers")
+
     async def pause(self, handle: ContainerHandle, paused: bool) -> None:
         """Freeze the container's processes (``paused``), or let them go on; nothing where it cannot."""
 

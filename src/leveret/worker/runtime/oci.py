@@ -45,6 +45,10 @@ from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRu
 from .network import Networks
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
+from .oci_exec import process_file as _process_file
+from .oci_exec import receive_terminal as _receive_terminal
+from .oci_exec import remove as _remove
+from .oci_exec import remove_when_done as _remove_when_done
 from .spawn import Process, spawn
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -213,6 +217,24 @@ class OciRuntime(ContainerRuntime):
         if not os.path.ismount(view):
             idmapped_bind(upper, view, self.userns.from_host)
         return view
+
+    def init_pid(self, handle: ContainerHandle) -> int:
+        """Its init's pid on the host (the runtime wrote it once it made the container)."""
+        try:
+            with open(os.path.join(handle.bundle, PID_FILE)) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            raise RuntimeStartError(f"container {handle.container_id} is not running") from None
+
+    async def mount_image(self, handle: ContainerHandle, lowers: tuple[str, ...], path: str) -> None:
+        from .mount_into import mount_image
+
+        await mount_image(self, handle, lowers, path)
+
+    async def unmount_image(self, handle: ContainerHandle, path: str) -> None:
+        from .mount_into import into
+
+        await into(self.init_pid(handle), path, -1)
 
     async def pause(self, handle: ContainerHandle, paused: bool) -> None:
         proc = await spawn(*self.command("pause" if paused else "resume", handle.container_id),
@@ -432,60 +454,6 @@ def _static(path: str) -> bool:
     except OSError:
         return False
     return head.startswith(b"\x7fELF") and b"/ld-linux" not in head and b"ld-musl" not in head
-
-
-def _process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool, cwd: str = "") -> str:
-    """An OCI process for ``exec --process``: the container's own (its user, working directory,
-    capabilities, limits) running ``argv``, ``env`` over its environment; in a file only the
-    worker's user may read, beside the container's bundle, removed once the command ends."""
-    with open(os.path.join(bundle, "config.json")) as f:
-        process = json.load(f)["process"]
-    own = dict(item.partition("=")[::2] for item in process.get("env", []))
-    process.update(args=list(argv), env=[f"{k}={v}" for k, v in {**own, **env}.items()], terminal=tty)
-    if cwd:
-        process["cwd"] = cwd
-    process.pop("consoleSize", None)
-    fd, path = tempfile.mkstemp(prefix="exec-", suffix=".json", dir=bundle)   # (mode 0600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(process, f)
-    return path
-
-
-def _remove(*paths: str | None) -> None:
-    for path in paths:
-        if path:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-
-
-def _remove_when_done(proc: Process, *paths: str | None) -> None:
-    asyncio.ensure_future(proc.wait()).add_done_callback(lambda _: _remove(*paths))
-
-
-async def _receive_terminal(listener: socket.socket, proc: Process) -> int:
-    """The terminal's master end, sent by the runtime ``proc`` on ``listener``; RuntimeStartError
-    with what the runtime said if it ends first."""
-    loop = asyncio.get_running_loop()
-    accepting = asyncio.ensure_future(loop.sock_accept(listener))
-    ended = asyncio.ensure_future(proc.wait())
-    await asyncio.wait((accepting, ended), timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if not accepting.done():
-        accepting.cancel()
-        ended.cancel()
-        if proc.returncode is None:
-            proc.kill()
-        said = (await proc.stderr.read()).decode(errors="replace").strip() if proc.stderr else ""
-        raise RuntimeStartError(f"the runtime gave no terminal for the command: {said or 'it did not answer in 30 s'}")
-    ended.cancel()
-    conn, _ = accepting.result()
-    with conn:
-        conn.settimeout(10)
-        _, fds, _, _ = await loop.run_in_executor(None, socket.recv_fds, conn, 4096, 1)
-    if not fds:
-        raise RuntimeStartError("the runtime connected to the console socket but sent no terminal")
-    return fds[0]
 
 
 def hide_unified_hierarchy() -> bool:
