@@ -205,6 +205,12 @@ async def _lookup(cls, name: str, create_if_missing: bool) -> App:
     from .exception import NotFoundError
 
     client = await Client.get()
+    if not isinstance(client, Client):
+        from .exception import NotImplementedOptionError
+
+        raise NotImplementedOptionError("App.lookup from inside a function's container is not supported yet (nor are"
+                                        " sandboxes there): look the app up, and create its sandboxes, in the program"
+                                        " that runs this one")
     try:
         found = await client.call("AppLookup", pb.AppLookupRequest(name_or_id=name))
         if found.state != pb.APP_STATE_DEPLOYED:

@@ -43,13 +43,16 @@ _NOT_YET = {
 }
 
 
+IN_CONTAINER = ("sandboxes cannot be created or driven from inside a function's container yet: create them from"
+                " the program that runs the app")
+
+
 async def live_client():
     from ._client import Client
 
     client = await Client.get()
     if not isinstance(client, Client):
-        raise NotImplementedOptionError("sandboxes cannot be created or driven from inside a function's container"
-                                        " yet: create them from the program that runs the app")
+        raise NotImplementedOptionError(IN_CONTAINER)
     return client
 
 
@@ -191,6 +194,10 @@ class Sandbox(_Process):
             if value not in (None, False, (), [], {}, ""):
                 raise NotImplementedOptionError(f"Sandbox.create({option}=...) is not supported yet (it comes with"
                                                 f" {what}); remove it to create the sandbox without it")
+        from ._container_client import socket_path
+
+        if socket_path():   # (before its app is looked at: a function's own app has no id in its container)
+            raise NotImplementedOptionError(IN_CONTAINER)
         _own_server("Sandbox.create", client, environment_name)
         argv = _args(args, "Sandbox.create")
         app_id = getattr(app, "app_id", None)

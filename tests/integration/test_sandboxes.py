@@ -397,3 +397,13 @@ def test_a_directory_snapshot_cannot_be_mounted_where_the_runtime_has_no_mounts(
         sleeper.mount_image("/mnt/x", image)
     with pytest.raises(InvalidError, match="absolute path"):
         sleeper.snapshot_directory("relative/dir")
+
+
+def test_from_inside_a_function_the_refusal_names_what_to_do(cluster):
+    from apps import sandbox_inside
+
+    with sandbox_inside.app.run(show_logs=False):
+        with pytest.raises(NotImplementedOptionError, match="in the program that runs this one"):
+            sandbox_inside.make_one.remote()
+        with pytest.raises(NotImplementedOptionError, match="from the program that runs the app"):
+            sandbox_inside.make_in_this_app.remote()
