@@ -31,7 +31,6 @@ ARG_MAX_BYTES = 2 ** 16   # Modal's cap on a command's arguments
 _NOT_YET = {
     "network_file_systems": "network file systems (use volumes=)",
     "cloud": "cloud placement",
-    "inbound_cidr_allowlist": "sandbox network policy",
     "outbound_policy": "sandbox network policy",
     "h2_ports": "HTTP/2 to a sandbox's port",
     "verbose": "verbose sandbox logs (`leveret sandbox logs SB` shows what it prints)",
@@ -226,6 +225,14 @@ class Sandbox(_Process):
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
             env=_env(env, "Sandbox.create"), pty=bool(pty))
         _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network)
+        if inbound_cidr_allowlist is not None:   # who its ports (through the gateway) answer
+            from ._shared.egress import check_cidrs
+
+            try:
+                request.inbound_cidr_allowlist.extend(check_cidrs(inbound_cidr_allowlist))
+            except ValueError as exc:
+                raise InvalidError(f"inbound_cidr_allowlist: {exc}") from None
+            request.inbound_limited = True
         request.encrypted_ports.extend(_ports(encrypted_ports, "encrypted_ports"))
         request.unencrypted_ports.extend(_ports(unencrypted_ports, "unencrypted_ports"))
         if readiness_probe is not None:

@@ -407,3 +407,38 @@ def test_from_inside_a_function_the_refusal_names_what_to_do(cluster):
             sandbox_inside.make_one.remote()
         with pytest.raises(NotImplementedOptionError, match="from the program that runs the app"):
             sandbox_inside.make_in_this_app.remote()
+
+
+def test_an_inbound_allowlist_keeps_its_ports_from_other_clients(app, tmp_path):
+    import socket
+
+    from _http import fetch
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    (tmp_path / "hello.txt").write_text("hi\n")
+    serve = "import functools, http.server, sys; http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), " \
+            "functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])).serve_forever()"
+    outcomes = {}
+    for allowed in (["203.0.113.0/24"], ["127.0.0.0/8"]):
+        port = free_port()
+        sb = leveret.Sandbox.create("python3", "-c", serve, str(port), str(tmp_path), app=app, unencrypted_ports=[port],
+                                    inbound_cidr_allowlist=allowed, readiness_probe=leveret.Probe.with_tcp(port))
+        sb.wait_until_ready(timeout=30)
+        tunnel = sb.tunnels()[port]
+        status, _, body = fetch(tunnel.url + "/hello.txt")
+        with socket.create_connection(tunnel.tcp_socket, timeout=10) as c:
+            c.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
+            raw = b""
+            while chunk := c.recv(65536):
+                raw += chunk
+        outcomes[allowed[0]] = (status, body, raw.split(b"\r\n", 1)[0])
+        sb.terminate()
+    assert outcomes["127.0.0.0/8"] == (200, b"hi\n", b"HTTP/1.0 200 OK")
+    status, body, raw = outcomes["203.0.113.0/24"]
+    assert status == 403 and b"inbound_cidr_allowlist" in body and raw == b""   # (its raw port: closed at once)
+    with pytest.raises(InvalidError, match="inbound_cidr_allowlist: 'everyone' is not a CIDR"):
+        leveret.Sandbox.create(app=app, inbound_cidr_allowlist=["everyone"])

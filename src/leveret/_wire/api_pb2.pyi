@@ -1978,7 +1978,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist", "inbound_limited", "inbound_cidr_allowlist")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -2011,6 +2011,8 @@ class SandboxCreateRequest(_message.Message):
     OUTBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     DOMAINS_LIMITED_FIELD_NUMBER: _ClassVar[int]
     OUTBOUND_DOMAIN_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
+    INBOUND_LIMITED_FIELD_NUMBER: _ClassVar[int]
+    INBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -2029,7 +2031,9 @@ class SandboxCreateRequest(_message.Message):
     outbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
     domains_limited: bool
     outbound_domain_allowlist: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
+    inbound_limited: bool
+    inbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ..., inbound_limited: _Optional[bool] = ..., inbound_cidr_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReadinessProbe(_message.Message):
     __slots__ = ("tcp_port", "argv", "interval_ms")

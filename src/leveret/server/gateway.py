@@ -137,9 +137,11 @@ class Gateway:
         """A request passed to a tunnel's port as it is, its answer back as it comes (both streamed)."""
         import aiohttp
 
-        found, why = self.routes.tunnel(tunnel_id)
+        h2 = forwarded(request)   # (an HTTP/2 request's client, as gateway_h2.py says it)
+        client = str(h2[1][0]) if h2 is not None and h2[1] else (request.remote or "")
+        found, why = self.routes.tunnel(tunnel_id, client)
         if found is None:
-            return _text(404, why)
+            return _text(403 if "inbound_cidr_allowlist" in why else 404, why)
         if self.session is None:
             self.session = aiohttp.ClientSession(auto_decompress=False, timeout=aiohttp.ClientTimeout(total=None))
         host = f"[{found.host}]" if ":" in found.host else found.host

@@ -62,6 +62,7 @@ class Tunnel(NamedTuple):
     container_id: str
     host: str
     port: int
+    inbound: tuple | None = None   # the networks (ipaddress) whose clients it answers (None: any)
 
 
 class Routes:
@@ -74,23 +75,31 @@ class Routes:
         self.tunnels: dict[str, Tunnel] = {}
         self.tcp = TcpTunnels(self)   # their raw TCP ports (unencrypted=True)
 
-    def open_tunnel(self, container_id: str, host: str, port: int) -> tuple[str, str]:
-        """A tunnel to ``port`` of a container: (its id, its URL)."""
+    def open_tunnel(self, container_id: str, host: str, port: int, inbound: tuple | None = None) -> tuple[str, str]:
+        """A tunnel to ``port`` of a container: (its id, its URL); ``inbound``: the CIDRs whose clients it
+        answers (None: any)."""
+        import ipaddress
+
         tunnel_id = new_id("tu")
-        self.tunnels[tunnel_id] = Tunnel(container_id, host, port)
+        networks = None if inbound is None else tuple(ipaddress.ip_network(c, strict=False) for c in inbound)
+        self.tunnels[tunnel_id] = Tunnel(container_id, host, port, networks)
         if self.domain:
             scheme, _, address = self.url.partition("://")
             return tunnel_id, f"{scheme}://{tunnel_id}.{self.domain}:{address.rpartition(':')[2]}"
         return tunnel_id, f"{self.url}/{TUNNEL}/{tunnel_id}"
 
-    def tunnel(self, tunnel_id: str) -> "tuple[Tunnel | None, str]":
-        """Where a tunnel leads, or (None, why nowhere: it was closed, or its container ended)."""
+    def tunnel(self, tunnel_id: str, client: str = "") -> "tuple[Tunnel | None, str]":
+        """Where a tunnel leads, or (None, why nowhere: it was closed, or its container ended, or it
+        does not answer ``client``, an address outside its inbound allowlist)."""
         found = self.tunnels.get(tunnel_id)
         if found is None:
             return None, f"no tunnel {tunnel_id}: it was closed, or its container ended"
         if found.container_id not in self.d.containers:
             del self.tunnels[tunnel_id]
             return None, f"tunnel {tunnel_id}'s container {found.container_id} has ended"
+        if found.inbound is not None and not _inside(client, found.inbound):
+            return None, f"tunnel {tunnel_id} answers no client at {client or 'an unknown address'}: it is not in its" \
+                " sandbox's inbound_cidr_allowlist"
         return found, ""
 
     def _url(self, app: "AppState", label: str) -> str:
@@ -156,3 +165,15 @@ class Routes:
         labels = sorted({entry for f in app.functions for entry, _, _ in _labels(f)})
         return None, (f"app {app.name!r} has no web function {label!r}"
                       + (f" (its web functions: {', '.join(labels)})" if labels else " (it has no web functions)"))
+
+
+def _inside(address: str, networks: tuple) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip.version == n.version and ip in n for n in networks)

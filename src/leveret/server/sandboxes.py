@@ -70,6 +70,7 @@ class SandboxRec:
     ports: tuple = ()                    # ((port, with a raw TCP port too), ...) exposed through the gateway
     tunnels: dict = dataclasses.field(default_factory=dict)   # port -> (tunnel id, url, tcp host, tcp port)
     published: dict = dataclasses.field(default_factory=dict)   # port -> its worker host's port for it (once running)
+    inbound: tuple | None = None                               # CIDRs whose clients its ports answer (None: any)
     mounted: dict = dataclasses.field(default_factory=dict)    # path -> the image mount_image put there (its worker
                                                                # may read that image's blobs)
     tunneled: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)   # its tunnels are open (or it ended)
@@ -90,7 +91,7 @@ class Sandboxes:
 
     def create(self, app_id: str, sandbox_id: str, spec: FunctionSpec, start: SandboxStart, *, name: str = "",
                tags: dict | None = None, timeout_s: float, idle_timeout_s: float = 0.0,
-               probe: tuple | None = None, ports: tuple = ()) -> SandboxRec:
+               probe: tuple | None = None, ports: tuple = (), inbound: tuple | None = None) -> SandboxRec:
         """A new sandbox of app ``app_id``, placed now (or pending, saying why). One with this id
         already (a create sent again) is returned as it is."""
         from .state import FunctionState
@@ -113,7 +114,7 @@ class Sandboxes:
         now = self.d.clock.time()
         fn = FunctionState(sandbox_id, app_id, spec)
         rec = SandboxRec(sandbox_id, app_id, name, dict(tags or {}), start, fn, now, timeout_s, idle_timeout_s,
-                         active_at=now, probe=probe, ports=tuple(ports))
+                         active_at=now, probe=probe, ports=tuple(ports), inbound=inbound)
         rec.process = ProcessRec(sandbox_id, rec)
         fn.sandbox = rec
         self.by_id[sandbox_id] = rec
@@ -152,7 +153,7 @@ class Sandboxes:
                 if rec.state != "running" or ct is None:
                     return
                 tunnel_id, url = routes.open_tunnel(ct.container_id, ct.worker.address or "127.0.0.1",
-                                                    rec.published.get(port, port))
+                                                    rec.published.get(port, port), rec.inbound)
                 tcp_host, tcp_port = "", 0
                 if raw:
                     tcp_host, tcp_port = routes.tcp.advertised, await routes.tcp.open(tunnel_id)

@@ -44,7 +44,12 @@ class TcpTunnels:
             self.close(tunnel_id)
 
     async def _connection(self, tunnel_id: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        found, why = self.routes.tunnel(tunnel_id)
+        peer = writer.get_extra_info("peername") or ("",)
+        found, why = self.routes.tunnel(tunnel_id, str(peer[0]))
+        if found is None and "inbound_cidr_allowlist" in why:   # this client is refused; others are not
+            log.info("%s", why)
+            writer.close()
+            return
         if found is None:   # closed, or its container ended: so does its port
             self.close(tunnel_id)
             writer.close()

@@ -51,7 +51,7 @@ class SandboxesApi:
         try:
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
-            egress = domains = None
+            egress = domains = inbound = None
             if (request.egress_limited or request.domains_limited) and d.block_network:
                 raise Invalid("block_network=True and an egress allowlist do not go together: drop one of them")
             try:
@@ -59,6 +59,8 @@ class SandboxesApi:
                     egress = check_cidrs(request.outbound_cidr_allowlist)
                 if request.domains_limited:
                     domains = check_domains(request.outbound_domain_allowlist)
+                if request.inbound_limited:
+                    inbound = check_cidrs(request.inbound_cidr_allowlist)
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
             start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW,
@@ -69,7 +71,8 @@ class SandboxesApi:
                 raise Invalid("a readiness probe needs a port (Probe.with_tcp) or a command (Probe.with_exec)")
             rec = self.d.sandboxes.create(request.app_id, request.sandbox_id, spec, start, name=request.name,
                                           tags=dict(request.tags), timeout_s=request.timeout_s,
-                                          idle_timeout_s=request.idle_timeout_s, probe=probe, ports=ports)
+                                          idle_timeout_s=request.idle_timeout_s, probe=probe, ports=ports,
+                                          inbound=inbound)
         except (NotFound, AlreadyExists, Invalid) as exc:
             await self._refused(context, exc)
         except ValueError as exc:   # a secret that is gone
