@@ -23,6 +23,7 @@ import asyncio
 import dataclasses
 import enum
 import errno
+import functools
 import io
 import time
 
@@ -279,10 +280,30 @@ async def _kill_quietly(p) -> None:
         pass
 
 
+class _Aio:
+    """A FileIO method: called, it runs; its ``.aio`` form is the same awaited (Modal's FileIO has
+    both). ``aio``: the coroutine function of one that waits on the sandbox (flush, close)."""
+
+    def __init__(self, f, aio=None):
+        self.f, self.aio = f, aio
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        bound = functools.partial(self.f, obj)
+
+        async def aio(*args, **kwargs):
+            return await self.aio(obj, *args, **kwargs) if self.aio is not None else self.f(obj, *args, **kwargs)
+
+        bound.aio = aio
+        return bound
+
+
 class FileIO:
     """``sandbox.open(path, mode)``: a file of the sandbox as Python's io.FileIO has one (read,
-    readline, readlines, write, seek, tell, flush, close; a context manager). Its contents are read
-    at open (modes r, r+, a, a+) and written back at flush and close (modes w, a, r+, ...)."""
+    readline, readlines, write, seek, tell, flush, close, each with its ``.aio`` form; a context
+    manager, sync or async). Its contents are read at open (modes r, r+, a, a+) and written back
+    at flush and close (modes w, a, r+, ...)."""
 
     def __init__(self, fs: SandboxFilesystem, path: str, mode: str, data: bytes):
         self._fs, self._path, self._mode = fs, path, mode
@@ -359,16 +380,35 @@ class FileIO:
             self._fs.write_bytes(self._buf.getvalue(), self._path)
             self._dirty = False
 
+    async def _flush(self) -> None:
+        if self._dirty and not self.closed:
+            await self._fs.write_bytes.aio(self._buf.getvalue(), self._path)
+            self._dirty = False
+
     def close(self) -> None:
         if not self.closed:
             self.flush()
             self.closed = True
+
+    async def _close(self) -> None:
+        if not self.closed:
+            await self._flush()
+            self.closed = True
+
+    read, readline, readlines, write, seek, tell = (_Aio(f) for f in (read, readline, readlines, write, seek, tell))
+    flush, close = _Aio(flush, _flush), _Aio(close, _close)
 
     def __enter__(self) -> "FileIO":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    async def __aenter__(self) -> "FileIO":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._close()
 
     def __iter__(self):
         return iter(self.readline, self._out(b""))

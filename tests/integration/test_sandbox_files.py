@@ -155,3 +155,21 @@ def test_watch_sees_creates_changes_renames_and_removes_as_they_come(sb, tmp_pat
     assert [(e.type, e.paths) for e in creations] == [(T.Create, [f"{root}/sub/deeper.txt"])]
     with pytest.raises(FileNotFoundError):
         list(sb.filesystem.watch(f"{root}/nowhere", timeout=2))
+
+
+def test_fileio_has_aio_forms_and_is_an_async_context_manager(sb, tmp_path):
+    import asyncio
+
+    path = f"{tmp_path}/aio.txt"
+
+    async def main():
+        f = await sb.open.aio(path, "w")
+        assert await f.write.aio("one\n") == 4
+        await f.close.aio()
+        async with await sb.open.aio(path, "a+") as f:
+            await f.write.aio("two\n")
+            await f.seek.aio(0)
+            assert await f.read.aio() == "one\ntwo\n"
+        return await sb.filesystem.read_text.aio(path)
+
+    assert asyncio.run(main()) == "one\ntwo\n"
