@@ -114,8 +114,10 @@ class Link:
         channel, stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
         agent.server = ServerCalls(channel, stub)
         ended = ""
+        call = stub.WorkerConnect()
+        writing = asyncio.ensure_future(_write(call, outbox))
         try:
-            async for msg in stub.WorkerConnect(_messages(outbox)):
+            async for msg in call:
                 try:
                     cmd = from_server(msg)
                     if type(cmd) is m.Disconnect:
@@ -127,6 +129,7 @@ class Link:
                     log.exception("could not handle the server's %s message", msg.WhichOneof("msg"))
         finally:
             outbox.put_nowait(None)   # ends the request stream
+            writing.cancel()
             await channel.close()
         return ended or f"the server at {agent.server_url} ended this worker's stream"
 
@@ -141,7 +144,15 @@ class Link:
         self.said, self.down_since, self.attempts = "", None, 0
 
 
-async def _messages(outbox: asyncio.Queue):
-    """What is put in ``outbox`` (model.py's reports) as the stream's messages, until None is."""
-    while (report := await outbox.get()) is not None:
-        yield to_server(report)
+async def _write(call, outbox: asyncio.Queue) -> None:
+    """What is put in ``outbox`` (model.py's reports) written on the stream as it comes, until None
+    is. (Written by call.write, not handed over as a request iterator: grpc's consumer of one took
+    ~2 ms a message on the worker's loop, ~0.8 ms this way.)"""
+    try:
+        while (report := await outbox.get()) is not None:
+            await call.write(to_server(report))
+        await call.done_writing()
+    except asyncio.CancelledError:
+        raise
+    except Exception:   # the stream ended (its reader says why), or a write failed: it ends, the link connects again
+        call.cancel()
