@@ -217,7 +217,7 @@ def test_a_create_like_the_last_one_takes_a_warm_sandbox(tmp_path):
         assert on_terminal.returncode == 3 and on_terminal.stdout.read().startswith("/dev/pts/")
         other = leveret.Sandbox.create("true", app=app, cpu=0.1)   # another kind: cold, and the warm ones follow it
         other.wait()
-        c.wait_for(lambda d: ready() and {round(t.warm_kind[1], 3) for t in warm.tasks} == {0.1}, timeout=30)
+        c.wait_for(lambda d: ready() and {round(t.warm_sandbox.cpu, 3) for t in warm.tasks} == {0.1}, timeout=30)
 
 
 def test_a_directory_snapshot_mounts_read_only_in_another_running_sandbox(crun, app):

@@ -48,7 +48,6 @@ class WarmSandboxes:
         self.agent = agent
         self.count = count
         self.tasks: list["ContainerTask"] = []
-        self._kind: tuple | None = None
         self._definition: m.Definition | None = None
         self._refill: asyncio.TimerHandle | None = None
 
@@ -58,7 +57,7 @@ class WarmSandboxes:
             return None
         want = kind(assignment.definition)
         for task in self.tasks:
-            if task.warm_kind == want and task.stop_requested is None and task.task is not None \
+            if kind(task.warm_sandbox) == want and task.stop_requested is None and task.task is not None \
                     and not task.task.done():
                 self.tasks.remove(task)
                 task.assign(assignment)
@@ -70,14 +69,12 @@ class WarmSandboxes:
         want = kind(definition)
         if not self.count or want is None or self.agent.stopping:
             return
-        if want != self._kind:
-            for task in [t for t in self.tasks if t.warm_kind != want]:
-                self.tasks.remove(task)
-                task.stop("warm sandboxes of another kind take its place")
-            self._kind = want
+        for task in [t for t in self.tasks if kind(t.warm_sandbox) != want]:
+            self.tasks.remove(task)
+            task.stop("warm sandboxes of another kind take its place")
         # what it needs of the definition to start: its image, limits and network, none of its secrets
         self._definition = dataclasses.replace(definition, secret_env={}, name="warm sandbox")
-        if not any(t.warm_kind == want for t in self.tasks):
+        if not any(kind(t.warm_sandbox) == want for t in self.tasks):
             self.fill()
         elif self._refill is None:
             self._refill = asyncio.get_running_loop().call_later(REFILL_AFTER_S, self.fill)
@@ -88,7 +85,6 @@ class WarmSandboxes:
         self._refill = None
         while self._definition is not None and len(self.tasks) < self.count and not self.agent.stopping:
             task = ContainerTask(self.agent, None, warm_sandbox=self._definition)
-            task.warm_kind = self._kind
             self.tasks.append(task)
             task.start()
 

@@ -56,11 +56,8 @@ class ContainerTask:
         warm sandbox of that definition instead (sandbox_warm.py)."""
         self.agent = agent
         self.a = assignment
-        self.warm_image, self.preimport = image, preimport
-        self.warm_sandbox = warm_sandbox
-        self.warm_kind: tuple | None = None   # a warm sandbox's kind (sandbox_warm.kind)
-        if warm_sandbox is not None:
-            self.warm_image = warm_sandbox.image
+        self.warm_image = warm_sandbox.image if warm_sandbox is not None else image
+        self.preimport, self.warm_sandbox = preimport, warm_sandbox
         self.imported: tuple[str, ...] = ()   # what it had imported from its image's packages, when it ended
         self.container_id = assignment.container_id if assignment else new_id("ct")
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)

@@ -154,13 +154,8 @@ class Networks:
             slot = self._ready.pop()
             loop.call_later(REFILL_AFTER_S, self._refill)   # (not while this container starts: the worker's
         else:                                               # loop spawns the commands that make one)
-            slot = self._take_slot()
             self._refill()
-            try:
-                await self._link(slot)
-            except BaseException:
-                await self._remove_slot(slot, False, False)
-                raise
+            slot = await self._new_slot()
         base = self.subnet.network_address + 4 * slot
         limited = egress is not None or domains is not None
         net = Net(slot, os.path.join(NETNS_DIR, f"leveret-{slot}"), str(base + 2), str(base + 1), f"{VETH}{slot:x}",
@@ -172,6 +167,16 @@ class Networks:
                 self.denials = DenyReader(self.on_denied)
         await self._name_server(container_id, net, domains)
         return net
+
+    async def _new_slot(self) -> int:
+        """A slot taken and its network made (or nothing left of it, and why not raised)."""
+        slot = self._take_slot()
+        try:
+            await self._link(slot)
+        except BaseException:
+            await self._remove_slot(slot, False, False)
+            raise
+        return slot
 
     async def _link(self, slot: int) -> None:
         """Slot's namespace, its veth pair and addresses, its default route."""
@@ -191,16 +196,11 @@ class Networks:
 
     async def _fill(self) -> None:
         while len(self._ready) < READY and not self._closing:
-            slot = self._take_slot()
             try:
-                await self._link(slot)
-            except BaseException as exc:   # (cancelled by close, or failed: on demand then, where the
-                await self._remove_slot(slot, False, False)   # error reaches a container's start)
-                if not isinstance(exc, Exception):
-                    raise
+                self._ready.append(await self._new_slot())
+            except Exception as exc:   # on demand then, where the error reaches a container's start
                 log.warning("could not make a container network ahead: %s", exc)
                 return
-            self._ready.append(slot)
 
     async def limit(self, container_id: str, egress: tuple[str, ...] | None, domains: tuple[str, ...] | None) -> None:
         """Give a container's network (made without) an egress allowlist: a warm sandbox's, now it has one."""
