@@ -33,12 +33,14 @@ _PUBLIC = {
     "fastapi_endpoint": "web", "web_endpoint": "web", "asgi_app": "web", "wsgi_app": "web", "web_server": "web",
     "forward": "tunnel", "Tunnel": "tunnel",
     "Sandbox": "sandbox", "ContainerProcess": "sandbox", "Probe": "probe",
+    "OutboundPolicy": "outbound", "OutboundRoute": "outbound",
     "SandboxTerminatedError": "exception", "SandboxTimeoutError": "exception",
 }
 
 # Modules named as Modal's (``from leveret.functions import FunctionCall``).
 _SUBMODULES = ("functions", "queue", "dict", "volume", "cloud_bucket_mount", "container_process", "cls", "app",
-               "image", "secret", "exception", "retries", "schedule", "web", "sandbox", "stream_type", "io_streams")
+               "image", "secret", "exception", "retries", "schedule", "web", "sandbox", "stream_type", "io_streams",
+               "experimental")
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 

@@ -75,6 +75,18 @@ def _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_al
         raise InvalidError(str(exc)) from None
 
 
+async def _outbound(request, policy, client) -> None:
+    """An outbound policy (leveret.OutboundPolicy, or leveret.experimental.OutboundPolicy) on the request."""
+    from .outbound import HeaderReplacementPolicy, OutboundPolicy
+
+    if not isinstance(policy, (OutboundPolicy, HeaderReplacementPolicy)):
+        raise InvalidError(f"outbound_policy= takes a leveret.OutboundPolicy(routes=[...]), not {policy!r}")
+    if request.definition.block_network or request.egress_limited or request.domains_limited:
+        raise InvalidError("outbound_policy= takes the place of block_network= and the outbound allowlists: say"
+                           " what they did with its routes (OutboundRoute.ip, .tls, OutboundRoute.any().block())")
+    await policy._fill(request, client)
+
+
 def _ports(ports, what: str) -> list[int]:
     ports = list(ports or ())
     if not all(isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in ports):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from ._shared.names import check_object_name
 from ._utils.synchronize import synchronize, synchronize_classmethod
 from .exception import (InvalidError, NotImplementedOptionError, SandboxTerminatedError, SandboxTimeoutError)
-from ._sandbox_args import _args, _egress, _env, _own_server, _ports, _seconds, _tags, _terminal_size
+from ._sandbox_args import _outbound, _args, _egress, _env, _own_server, _ports, _seconds, _tags, _terminal_size
 from ._sandbox_fs import _path
 from .io_streams import STDERR, STDOUT, StreamReader, StreamWriter
 from .stream_type import StreamType
@@ -32,7 +32,6 @@ DEFAULT_TIMEOUT = 300
 _NOT_YET = {
     "network_file_systems": "network file systems (use volumes=)",
     "cloud": "cloud placement",
-    "outbound_policy": "sandbox network policy",
     "h2_ports": "HTTP/2 to a sandbox's port",
     "verbose": "verbose sandbox logs (`leveret sandbox logs SB` shows what it prints)",
     "custom_domain": "custom domains",
@@ -207,6 +206,8 @@ class Sandbox(_Process):
             except ValueError as exc:
                 raise InvalidError(f"inbound_cidr_allowlist: {exc}") from None
             request.inbound_limited = True
+        if outbound_policy is not None:
+            await _outbound(request, outbound_policy, client)
         request.encrypted_ports.extend(_ports(encrypted_ports, "encrypted_ports"))
         request.unencrypted_ports.extend(_ports(unencrypted_ports, "unencrypted_ports"))
         if readiness_probe is not None:

@@ -442,3 +442,23 @@ def test_an_inbound_allowlist_keeps_its_ports_from_other_clients(app, tmp_path):
     assert status == 403 and b"inbound_cidr_allowlist" in body and raw == b""   # (its raw port: closed at once)
     with pytest.raises(InvalidError, match="inbound_cidr_allowlist: 'everyone' is not a CIDR"):
         leveret.Sandbox.create(app=app, inbound_cidr_allowlist=["everyone"])
+
+
+def test_an_outbound_policy_needs_its_secrets_keys_and_a_runtime_that_isolates(app):
+    leveret.Secret.objects.create("outbound-test-key", {"API_KEY": "sk-1"}, allow_existing=True)
+    secret = leveret.Secret.from_name("outbound-test-key")
+    missing = leveret.OutboundPolicy(allow_tls_decryption=True, routes=[
+        leveret.OutboundRoute.https(domains=["api.example.com"], header_replacements=[
+            {"secret": secret, "headers": {"Authorization": "Bearer $API_TOKEN"}}]), leveret.OutboundRoute.any()])
+    with pytest.raises(InvalidError, match=r"names \$API_TOKEN, which its secret does not have"):
+        leveret.Sandbox.create(app=app, outbound_policy=missing)
+    with pytest.raises(InvalidError, match="takes the place of block_network"):
+        leveret.Sandbox.create(app=app, block_network=True, outbound_policy=leveret.OutboundPolicy(
+            routes=[leveret.OutboundRoute.any().block()]))
+    with pytest.raises(InvalidError, match="takes a leveret.OutboundPolicy"):
+        leveret.Sandbox.create(app=app, outbound_policy={"routes": []})
+    sb = leveret.Sandbox.create(app=app, outbound_policy=leveret.OutboundPolicy(
+        routes=[leveret.OutboundRoute.tls(domains=["pypi.org"]), leveret.OutboundRoute.any().block()]))
+    with pytest.raises(SandboxTerminatedError, match="cannot enforce outbound_policy=; run the worker as root with"
+                       " --runtime crun"):   # (the process runtime keeps no network of its own)
+        sb.wait_until_ready(timeout=10)

@@ -99,6 +99,7 @@ class SandboxStart(NamedTuple):
     ports: tuple = ()             # its ports the gateway reaches: its worker publishes them on its host
     domains: tuple | None = None  # the only names whose addresses it may reach, with egress's CIDRs (None: any)
     pty: bool = False             # its command runs on a terminal
+    outbound: tuple | None = None  # its outbound policy: egress.Route's, headers resolved (None: none)
 
 
 class MountImage(NamedTuple):

@@ -1031,7 +1031,7 @@ class ContainerAssignment(_message.Message):
     def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
 
 class SandboxStart(_message.Message):
-    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains", "pty")
+    __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains", "pty", "outbound")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1050,6 +1050,7 @@ class SandboxStart(_message.Message):
     DOMAINS_LIMITED_FIELD_NUMBER: _ClassVar[int]
     DOMAINS_FIELD_NUMBER: _ClassVar[int]
     PTY_FIELD_NUMBER: _ClassVar[int]
+    OUTBOUND_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     argv: _containers.RepeatedScalarFieldContainer[str]
     workdir: str
@@ -1061,7 +1062,8 @@ class SandboxStart(_message.Message):
     domains_limited: bool
     domains: _containers.RepeatedScalarFieldContainer[str]
     pty: bool
-    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ..., domains_limited: _Optional[bool] = ..., domains: _Optional[_Iterable[str]] = ..., pty: _Optional[bool] = ...) -> None: ...
+    outbound: _containers.RepeatedCompositeFieldContainer[OutboundRoute]
+    def __init__(self, sandbox_id: _Optional[str] = ..., argv: _Optional[_Iterable[str]] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., window: _Optional[int] = ..., egress_limited: _Optional[bool] = ..., egress: _Optional[_Iterable[str]] = ..., ports: _Optional[_Iterable[int]] = ..., domains_limited: _Optional[bool] = ..., domains: _Optional[_Iterable[str]] = ..., pty: _Optional[bool] = ..., outbound: _Optional[_Iterable[_Union[OutboundRoute, _Mapping]]] = ...) -> None: ...
 
 class InputBatch(_message.Message):
     __slots__ = ("container_id", "inputs")
@@ -1978,7 +1980,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist", "inbound_limited", "inbound_cidr_allowlist")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist", "inbound_limited", "inbound_cidr_allowlist", "allow_tls_decryption", "outbound_routes")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -2013,6 +2015,8 @@ class SandboxCreateRequest(_message.Message):
     OUTBOUND_DOMAIN_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     INBOUND_LIMITED_FIELD_NUMBER: _ClassVar[int]
     INBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_TLS_DECRYPTION_FIELD_NUMBER: _ClassVar[int]
+    OUTBOUND_ROUTES_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -2033,7 +2037,47 @@ class SandboxCreateRequest(_message.Message):
     outbound_domain_allowlist: _containers.RepeatedScalarFieldContainer[str]
     inbound_limited: bool
     inbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ..., inbound_limited: _Optional[bool] = ..., inbound_cidr_allowlist: _Optional[_Iterable[str]] = ...) -> None: ...
+    allow_tls_decryption: bool
+    outbound_routes: _containers.RepeatedCompositeFieldContainer[OutboundRoute]
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ..., inbound_limited: _Optional[bool] = ..., inbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., allow_tls_decryption: _Optional[bool] = ..., outbound_routes: _Optional[_Iterable[_Union[OutboundRoute, _Mapping]]] = ...) -> None: ...
+
+class OutboundRoute(_message.Message):
+    __slots__ = ("kind", "domains", "cidrs", "block", "header_replacements", "headers")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
+    CIDRS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_FIELD_NUMBER: _ClassVar[int]
+    HEADER_REPLACEMENTS_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    cidrs: _containers.RepeatedScalarFieldContainer[str]
+    block: bool
+    header_replacements: _containers.RepeatedCompositeFieldContainer[HeaderReplacement]
+    headers: _containers.ScalarMap[str, str]
+    def __init__(self, kind: _Optional[str] = ..., domains: _Optional[_Iterable[str]] = ..., cidrs: _Optional[_Iterable[str]] = ..., block: _Optional[bool] = ..., header_replacements: _Optional[_Iterable[_Union[HeaderReplacement, _Mapping]]] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class HeaderReplacement(_message.Message):
+    __slots__ = ("secret_id", "headers")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    SECRET_ID_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    secret_id: str
+    headers: _containers.ScalarMap[str, str]
+    def __init__(self, secret_id: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ReadinessProbe(_message.Message):
     __slots__ = ("tcp_port", "argv", "interval_ms")

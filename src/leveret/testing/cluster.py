@@ -29,7 +29,8 @@ class Cluster:
                  warm_containers: int = 0, warm_sandboxes: int = 0, db: str | None = None, worker_lease_s: float | None = None,
                  start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
-                 disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0):
+                 disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0,
+                 gateway_listen: str = "127.0.0.1:0", gateway_tls: tuple[str, str] | None = None):
         self.directory = str(directory)
         self.clock = clock   # the server's time; None: the system's (server/clock.py)
         self.db = db or os.path.join(self.directory, "state.db")
@@ -49,6 +50,7 @@ class Cluster:
         self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
         self.cpu = cpu   # cores the worker offers the scheduler (0: the host's)
         self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
+        self.gateway_listen, self.gateway_tls = gateway_listen, gateway_tls   # as --gateway-listen, --gateway-tls
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -100,7 +102,7 @@ class Cluster:
         if self.call_retention_s is not None:
             extra["call_retention_s"] = self.call_retention_s
         self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token,
-                                         gateway_listen="127.0.0.1:0", **extra)
+                                         gateway_listen=self.gateway_listen, gateway_tls=self.gateway_tls, **extra)
         if self.start_worker:
             await self._start_agent()
 

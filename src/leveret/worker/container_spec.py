@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from .._shared.egress import allowed_cidrs
 from ..container import protocol
 from ..container.preimport import ENV_PREIMPORT
 from .model import Definition, SandboxStart
@@ -124,6 +125,8 @@ def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, arg
 def _sandbox_network(d: Definition, sandbox: SandboxStart, private: bool) -> NetworkSpec:
     if d.block_network:
         return NetworkSpec("none")
+    if sandbox.outbound:   # its tls and https routes kept by its egress proxy, the rest by its allowlist
+        return NetworkSpec("private", allowed_cidrs(sandbox.outbound), None, sandbox.outbound)
     limited = sandbox.egress is not None or sandbox.domains is not None
     if private or limited:   # (an allowlist where it cannot be kept: refused by the runtime)
         return NetworkSpec("private", sandbox.egress, sandbox.domains)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from .._shared.egress import Route
 from .._wire import api_pb2 as pb
 from . import model as m
 
@@ -41,7 +42,9 @@ def _web(w: pb.WebEndpoint) -> tuple[tuple[str, str], ...]:
 def _sandbox(s: pb.SandboxStart) -> m.SandboxStart:
     return m.SandboxStart(s.sandbox_id, list(s.argv), s.workdir, dict(s.env), s.window,
                           tuple(s.egress) if s.egress_limited else None, tuple(s.ports),
-                          tuple(s.domains) if s.domains_limited else None, s.pty)
+                          tuple(s.domains) if s.domains_limited else None, s.pty,
+                          tuple(Route(r.kind, tuple(r.domains), tuple(r.cidrs), r.block, tuple(sorted(r.headers.items())))
+                                for r in s.outbound) or None)
 
 
 def _inputs(b: pb.InputBatch) -> m.Inputs:

@@ -40,7 +40,7 @@ def kind(d: m.Definition) -> tuple | None:
 
 
 def fits(d: m.Definition, sandbox: m.SandboxStart) -> bool:
-    return kind(d) is not None and not sandbox.pty and all(k.isidentifier() for k in [*d.secret_env, *sandbox.env])
+    return kind(d) is not None and not sandbox.pty and not sandbox.outbound and all(k.isidentifier() for k in [*d.secret_env, *sandbox.env])
 
 
 class WarmSandboxes:

@@ -196,7 +196,10 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
                                                window=s.window, egress_limited=s.egress is not None,
                                                egress=s.egress or (), ports=s.ports,
                                                domains_limited=s.domains is not None, domains=s.domains or (),
-                                               pty=s.pty))
+                                               pty=s.pty, outbound=[
+                                                   pb.OutboundRoute(kind=r.kind, domains=r.domains, cidrs=r.cidrs,
+                                                                    block=r.block, headers=dict(r.headers))
+                                                   for r in s.outbound or ()]))
     return pb.ServerToWorker(start=start)
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import grpc
 
-from ..._shared.egress import check_cidrs, check_domains
+from ..._shared.egress import Route, check_cidrs, check_domains, check_routes, expand, template_keys
 from ..._wire import api_pb2 as pb
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..model import SandboxStart
@@ -51,9 +51,15 @@ class SandboxesApi:
         try:
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
-            egress = domains = inbound = None
+            egress = domains = inbound = outbound = None
             if (request.egress_limited or request.domains_limited) and d.block_network:
                 raise Invalid("block_network=True and an egress allowlist do not go together: drop one of them")
+            if request.outbound_routes:
+                if d.block_network or request.egress_limited or request.domains_limited:
+                    raise Invalid("an outbound policy takes the place of block_network= and the outbound allowlists:"
+                                  " give it routes for what they said (OutboundRoute.ip, OutboundRoute.tls,"
+                                  " OutboundRoute.any().block())")
+                outbound = await self._outbound(request)
             try:
                 if request.egress_limited:
                     egress = check_cidrs(request.outbound_cidr_allowlist)
@@ -64,7 +70,8 @@ class SandboxesApi:
             except ValueError as exc:
                 raise Invalid(str(exc)) from None
             start = SandboxStart(request.sandbox_id, list(request.argv), request.workdir, dict(request.env), WINDOW,
-                                 egress, tuple(p for p, _ in ports), domains, request.pty and bool(request.argv))
+                                 egress, tuple(p for p, _ in ports), domains, request.pty and bool(request.argv),
+                                 outbound)
             p = request.readiness_probe
             probe = (p.tcp_port, tuple(p.argv), p.interval_ms or 100) if request.HasField("readiness_probe") else None
             if probe is not None and not (p.tcp_port or p.argv):
@@ -78,6 +85,28 @@ class SandboxesApi:
         except ValueError as exc:   # a secret that is gone
             await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
         return pb.SandboxCreateResponse(sandbox_id=rec.sandbox_id)
+
+    async def _outbound(self, request) -> tuple[Route, ...]:
+        """The request's outbound policy, checked, each https route's headers with its secrets' values."""
+        secret_ids = [h.secret_id for r in request.outbound_routes for h in r.header_replacements if h.secret_id]
+        await self.d.reads.run(self.d.secrets.load, secret_ids)
+        routes = []
+        for r in request.outbound_routes:
+            headers: dict[str, str] = {}
+            for h in r.header_replacements:
+                values = self.d.secrets.env_of((h.secret_id,)) if h.secret_id else {}
+                for name, template in h.headers.items():
+                    missing = [k for k in template_keys(template) if k not in values]
+                    if missing:
+                        raise Invalid(f"header {name!r} of the route to {', '.join(r.domains)} names ${missing[0]},"
+                                      f" which {'its secret' if h.secret_id else 'a replacement without a secret'}"
+                                      f" does not have: add the key to the secret, or write a literal $ as $$")
+                    headers[name.lower()] = expand(template, values)
+            routes.append(Route(r.kind, tuple(r.domains), tuple(r.cidrs), r.block, tuple(sorted(headers.items()))))
+        try:
+            return check_routes(routes, request.allow_tls_decryption)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
 
     async def SandboxGet(self, request, context):
         try:

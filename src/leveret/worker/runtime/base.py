@@ -57,16 +57,18 @@ class NetworkSpec:
     a namespace of its own with an address of its own, going out through the host's NAT, reaching
     neither the host nor other containers (network.py; a sandbox's default). With ``private``:
     ``egress``, the CIDRs it may reach, ``domains``, the names whose addresses it may reach (both
-    None: anywhere)."""
+    None: anywhere), ``outbound``, its outbound policy's routes (_shared/egress.Route: its tls and
+    https routes are kept by its egress proxy; ``egress`` holds what its other routes allow)."""
 
     mode: str = "host"
     egress: tuple[str, ...] | None = None
     domains: tuple[str, ...] | None = None
+    outbound: tuple | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in NETWORK_MODES:
             raise ValueError(f"network mode {self.mode!r}: choose one of {', '.join(NETWORK_MODES)}")
-        if (self.egress is not None or self.domains is not None) and self.mode != "private":
+        if (self.egress is not None or self.domains is not None or self.outbound) and self.mode != "private":
             raise ValueError("an egress allowlist needs a private network")
 
     @property
@@ -97,10 +99,11 @@ class ContainerSpec:
     def needs_isolation(self) -> list[str]:
         """The options in this spec that only an isolating runtime can enforce."""
         asked = {"cpu=": self.cpu, "memory=": self.memory_mb, "block_network=": self.network.mode == "none",
-                 "outbound_cidr_allowlist=": self.network.egress is not None,
+                 "outbound_cidr_allowlist=": self.network.egress is not None and not self.network.outbound,
                  "outbound_domain_allowlist=": self.network.domains is not None,
+                 "outbound_policy=": bool(self.network.outbound),
                  "a private network": self.network.mode == "private" and self.network.egress is None
-                 and self.network.domains is None,
+                 and self.network.domains is None and not self.network.outbound,
                  "ephemeral_disk=": self.disk_mb}
         return [name for name, value in asked.items() if value]
 

@@ -10,6 +10,9 @@
            bN that its name server fills from answers for allowed domains; the rest logged and
            refused), and an element of the egress map sending what comes in on lvhN to it
         ─▶ its name server on the host's end (dns.py): its resolv.conf names it
+        ─▶ an outbound policy with tls or https routes: its egress proxy on the host's end
+           (egress_proxy.py), its veth in the set ``intercept`` (TCP to 443 redirected there);
+           with https routes its own certificate authority, which it trusts (``Net.trust``)
     remove(container id): its name server, its chain and sets, `ip link del` (both ends),
         `ip netns del`, the slot's file
 
@@ -20,6 +23,7 @@ The host's nftables table ``inet leveret`` (made once per host, under a lock):
     input        a container reaches nothing of the host's (the server's and worker's ports, the
                  veth's own address) but its name server (UDP 53) and answers to connections the
                  host made
+    prerouting   TCP to port 443 from a veth of the set intercept goes to its egress proxy
     postrouting  containers' addresses are masqueraded on the way out
 
 A refusal is logged to the kernel's log as "leveret-deny <container id> ... DST=... DPT=..."
@@ -37,7 +41,9 @@ import os
 import re
 from typing import Callable, NamedTuple
 
+from ..._shared.egress import intercepts
 from .base import RuntimeStartError
+from .egress_proxy import PORT as PROXY_PORT
 from .spawn import spawn
 
 RUN_DIR = "/run/leveret/net"           # a file per slot in use, holding its owner (a worker's state directory)
@@ -46,10 +52,13 @@ REFILL_AFTER_S = 0.2                   # made again this long after one was take
 NETNS_DIR = "/run/netns"               # where `ip netns` keeps its namespaces
 DEFAULT_SUBNET = "10.89.0.0/16"        # LEVERET_CONTAINER_SUBNET changes it (all workers of a host: one)
 TABLE = "leveret"
-TABLE_VERSION = "leveret 2"            # the table's comment: an older one is made again
+TABLE_VERSION = "leveret 3"            # the table's comment: an older one is made again
 VETH = "lvh"                           # host ends are lvh<slot, hex>
 DENY_PREFIX = "leveret-deny"
 DENY_RATE = "10/second"
+HOST_TRUST = "/etc/ssl/certs/ca-certificates.crt"   # what the host trusts (containers see it as their own)
+EGRESS_CA = "egress-ca.pem"            # in a Net's trust directory: its egress authority's certificate
+TRUST_DIR = "/etc/leveret"             # where a container sees that certificate alone
 
 log = logging.getLogger("leveret.worker")
 
@@ -65,6 +74,8 @@ class Net(NamedTuple):
     limited: bool         # it has an egress allowlist (a chain of its own)
     named: bool           # its allowlist has domains (sets of its own, filled by its name server)
     resolv_conf: str      # its /etc/resolv.conf: its name server
+    intercepted: bool = False   # its TCP to 443 goes to its egress proxy
+    trust: str = ""       # a directory of its trust store (its egress authority's certificate too), or ""
 
 
 def _host_table(subnet: str) -> str:
@@ -72,6 +83,10 @@ def _host_table(subnet: str) -> str:
 table inet {TABLE} {{
   comment "{TABLE_VERSION}"
   map egress {{ type ifname : verdict; }}
+  set intercept {{ type ifname; }}
+  chain prerouting_ {{ type nat hook prerouting priority dstnat; policy accept;
+    iifname @intercept tcp dport 443 redirect to :{PROXY_PORT}
+  }}
   chain forward_ {{ type filter hook forward priority filter; policy accept;
     oifname "{VETH}*" ct state established,related accept
     iifname "{VETH}*" oifname "{VETH}*" drop
@@ -80,6 +95,7 @@ table inet {TABLE} {{
   chain input_ {{ type filter hook input priority filter; policy accept;
     iifname "{VETH}*" ct state established,related accept
     iifname "{VETH}*" ip daddr {subnet} udp dport 53 accept
+    iifname @intercept ct status dnat tcp dport {PROXY_PORT} accept
     iifname "{VETH}*" reject with icmpx admin-prohibited
   }}
   chain postrouting_ {{ type nat hook postrouting priority srcnat; policy accept;
@@ -87,6 +103,13 @@ table inet {TABLE} {{
   }}
 }}
 """
+
+
+def trust_env(bundle: str, authority: str) -> dict[str, str]:
+    """What points programs that keep trust stores of their own at the container's (``bundle``: the
+    host's authorities and its egress authority; ``authority``: that one alone, for those that add it)."""
+    return {"SSL_CERT_FILE": bundle, "REQUESTS_CA_BUNDLE": bundle, "CURL_CA_BUNDLE": bundle,
+            "NODE_EXTRA_CA_CERTS": authority, "DENO_CERT": authority}
 
 
 def egress_rules(slot: int, container_id: str, cidrs: tuple[str, ...], domains: bool = False) -> str:
@@ -134,6 +157,7 @@ class Networks:
         self.slots = self.subnet.num_addresses // 4
         self._of: dict[str, Net] = {}            # container id -> its network
         self._dns: dict = {}                     # container id -> its name server (dns.DnsProxy)
+        self._proxies: dict = {}                 # container id -> its egress proxy (egress_proxy.EgressProxy)
         self._next = 0
         self._ready: list[int] = []              # slots whose networks are made, for containers to come
         self._filling: asyncio.Future | None = None
@@ -143,10 +167,11 @@ class Networks:
         self.on_denied: Callable[[str, str], None] | None = None   # (container id, what was refused)
 
     async def make(self, container_id: str, egress: tuple[str, ...] | None, domains: tuple[str, ...] | None = None,
-                   directory: str = "") -> Net:
+                   directory: str = "", outbound: tuple | None = None) -> Net:
         """A network of its own for the container; ``egress``: the CIDRs it may reach, ``domains``:
-        the names whose addresses it may reach (both None: any). Its resolv.conf is written in
-        ``directory`` (its bundle). From the ones kept ready when there is one (after the first)."""
+        the names whose addresses it may reach (both None: any), ``outbound``: its outbound policy's
+        routes (what goes to 443 through its egress proxy). Its resolv.conf (and trust store) are
+        written in ``directory`` (its bundle). From the ones kept ready when there is one (after the first)."""
         if not self._table_made:
             await asyncio.get_running_loop().run_in_executor(None, self._make_table)
         loop = asyncio.get_running_loop()
@@ -166,6 +191,30 @@ class Networks:
             if self.on_denied is not None and self.denials is None:
                 self.denials = DenyReader(self.on_denied)
         await self._name_server(container_id, net, domains)
+        if intercepts(outbound):
+            net = await self._egress_proxy(container_id, net, outbound, directory)
+        return net
+
+    async def _egress_proxy(self, container_id: str, net: Net, routes: tuple, directory: str) -> Net:
+        from .egress_proxy import Authority, EgressProxy
+
+        authority, trust = None, ""
+        if any(r.kind == "https" for r in routes):   # decrypted: it trusts its own authority too
+            authority = Authority(container_id, directory)
+            trust = os.path.join(directory, "trust")
+            os.makedirs(trust, exist_ok=True)
+            host = b""
+            if os.path.exists(HOST_TRUST):
+                with open(HOST_TRUST, "rb") as f:
+                    host = f.read().rstrip(b"\n") + b"\n"
+            for name, content in ((EGRESS_CA, authority.pem()), (os.path.basename(HOST_TRUST), host + authority.pem())):
+                with open(os.path.join(trust, name), "wb") as f:
+                    f.write(content)
+        proxy = EgressProxy(net.gateway, routes, authority, self._say(container_id))
+        await _serve(proxy, "egress proxy", net.gateway)
+        self._proxies[container_id] = proxy
+        net = self._of[container_id] = net._replace(intercepted=True, trust=trust)
+        await _run(["nft", "-f", "-"], f'add element inet {TABLE} intercept {{ "{net.veth}" }}\n')
         return net
 
     async def _new_slot(self) -> int:
@@ -219,30 +268,31 @@ class Networks:
         async def allow(addresses: list[str], seconds: int) -> None:
             await _run(["nft", "-f", "-"], allow_rules(net.slot, addresses, seconds))
 
-        def refused(what: str) -> None:
-            if self.on_denied is not None:
-                self.on_denied(container_id, f"{what}: not in its outbound_domain_allowlist")
-
-        proxy = DnsProxy(net.gateway, domains, allow, refused)
-        try:
-            await proxy.start()
-        except OSError as exc:
-            raise RuntimeStartError(f"could not start the container's name server on {net.gateway}: {exc}") from None
+        proxy = DnsProxy(net.gateway, domains, allow, self._say(container_id, ": not in its outbound_domain_allowlist"))
+        await _serve(proxy, "name server", net.gateway)
         self._dns[container_id] = proxy
         with open(net.resolv_conf, "w") as f:
             f.write(f"nameserver {net.gateway}\n")
+
+    def _say(self, container_id: str, after: str = "") -> Callable[[str], None]:
+        """What writes a refusal (``text`` + ``after``) to the container's logs."""
+        def say(text: str) -> None:
+            if self.on_denied is not None:
+                self.on_denied(container_id, text + after)
+        return say
 
     def of(self, container_id: str) -> Net | None:
         return self._of.get(container_id)
 
     async def remove(self, container_id: str) -> None:
         """Everything its network held; nothing if it had none. Idempotent."""
-        proxy = self._dns.pop(container_id, None)
-        if proxy is not None:
-            proxy.close()
+        for servers in (self._dns, self._proxies):
+            server = servers.pop(container_id, None)
+            if server is not None:
+                server.close()
         net = self._of.pop(container_id, None)
         if net is not None:
-            await self._remove_slot(net.slot, net.limited, net.named)
+            await self._remove_slot(net.slot, net.limited, net.named, net.intercepted)
 
     async def remove_leftovers(self) -> int:
         """The networks an earlier worker of this owner left (it was killed), and those of owners
@@ -256,7 +306,7 @@ class Networks:
                 continue
             if name.isdigit() and (owner == self.owner or not os.path.isdir(owner)):
                 found += 1
-                await self._remove_slot(int(name), limited=True, named=True)
+                await self._remove_slot(int(name), limited=True, named=True, intercepted=True)
         return found
 
     async def close(self) -> None:
@@ -273,7 +323,7 @@ class Networks:
             self.denials.close()
             self.denials = None
 
-    async def _remove_slot(self, slot: int, limited: bool, named: bool) -> None:
+    async def _remove_slot(self, slot: int, limited: bool, named: bool, intercepted: bool = False) -> None:
         veth, chain = f"{VETH}{slot:x}", f"c{slot}"
         if limited:   # the element first (a chain a map jumps to cannot go), then the chain, then its sets
             sets = [f"delete set inet {TABLE} {s}{slot}\n" for s in ("a", "b")] if named else []
@@ -281,6 +331,8 @@ class Networks:
                               f"delete chain inet {TABLE} {chain}\n" + "".join(sets), check=False):
                 for command in [f"delete chain inet {TABLE} {chain}\n", *sets]:   # what a failed start left
                     await _run(["nft", "-f", "-"], command, check=False)
+        if intercepted:
+            await _run(["nft", "-f", "-"], f'delete element inet {TABLE} intercept {{ "{veth}" }}\n', check=False)
         await _run(["ip", "link", "del", veth], check=False)
         await _run(["ip", "netns", "del", f"leveret-{slot}"], check=False)
         try:
@@ -341,6 +393,14 @@ async def _run(argv: list[str], stdin: str = "", *, check: bool = True) -> bool:
         raise RuntimeStartError(f"could not set up the container's network ({' '.join(argv[:2])}):"
                                 f" {err.decode(errors='replace').strip()}")
     return proc.returncode == 0
+
+
+async def _serve(server, what: str, address: str) -> None:
+    """Start a container's server on the host's end of its veth (its name server, its egress proxy)."""
+    try:
+        await server.start()
+    except OSError as exc:
+        raise RuntimeStartError(f"could not start the container's {what} on {address}: {exc}") from None
 
 
 _DENIED = re.compile(rf"{DENY_PREFIX} (\S+) .*?DST=(\S+) .*?PROTO=(\S+)(?: .*?DPT=(\d+))?")

@@ -25,6 +25,7 @@ a process that cannot (one already running threads, like a test runner) wraps ea
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -42,7 +43,7 @@ from .sysmount import mounts_under
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
                    DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
-from .network import Networks
+from .network import EGRESS_CA, HOST_TRUST, TRUST_DIR, Networks, trust_env
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
 from .oci_exec import process_file as _process_file
@@ -185,6 +186,11 @@ class OciRuntime(ContainerRuntime):
         net = self.networks.of(spec.container_id) if netns else None
         if net is not None:   # its name server is its worker's, at its end of the veth
             mounts = [m for m in mounts if m.target != "/etc/resolv.conf"] + [Mount(net.resolv_conf, "/etc/resolv.conf")]
+        if net is not None and net.trust:   # it trusts its egress proxy's authority too (egress_proxy.py)
+            bundle = os.path.join(net.trust, os.path.basename(HOST_TRUST))
+            mounts = [m for m in mounts if m.target != HOST_TRUST] + [
+                Mount(bundle, HOST_TRUST), Mount(os.path.join(net.trust, EGRESS_CA), TRUST_DIR + "/" + EGRESS_CA)]
+            spec = dataclasses.replace(spec, env={**trust_env(HOST_TRUST, TRUST_DIR + "/" + EGRESS_CA), **spec.env})
         return oci_config(spec, mounts, leaf_cgroup(spec.container_id), devices=devices,
                           swap=self.swap_accounting, netns=netns, id_map=id_map)
 
@@ -281,7 +287,8 @@ class OciRuntime(ContainerRuntime):
             _mount("overlay", rootfs, "overlay", f"lowerdir={lower},upperdir={upper},workdir={work}")
             netns = ""
             if spec.network.mode == "private":
-                net = await self.networks.make(spec.container_id, spec.network.egress, spec.network.domains, bundle)
+                net = await self.networks.make(spec.container_id, spec.network.egress, spec.network.domains, bundle,
+                                               spec.network.outbound)
                 netns = net.netns
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
