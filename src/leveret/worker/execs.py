@@ -138,10 +138,7 @@ class ExecSession:
         if running is None:
             return
         if running.proc.returncode is None:   # cancelled: the command and what it started go
-            try:
-                os.killpg(running.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            running.kill_all()
         if self._terminal is not None:   # its terminal hangs up: a shell in it gets SIGHUP
             self._terminal.close()
         elif running.pty is not None:

@@ -41,17 +41,17 @@ class WorkersApi:
         worker.address = _peer_host(context.peer() or "")
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
-        try:
-            yield pb.ServerToWorker(worker_id=worker.worker_id)
-            yield pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s)
+        try:   # (written with context.write: grpc's consumer of a response generator adds a hop per message)
+            await context.write(pb.ServerToWorker(worker_id=worker.worker_id))
+            await context.write(pb.ServerToWorker(heartbeat_s=self.d.heartbeat_s))
             if self.direct is not None:
-                yield pb.ServerToWorker(direct_port=self.direct_address())
+                await context.write(pb.ServerToWorker(direct_port=self.direct_address()))
             if self.d.chunks is not None:
-                yield pb.ServerToWorker(chunk_store=pb.ChunkStore(directory=self.d.chunks.dir,
-                                                                  store_id=self.d.chunks.store_id))
+                await context.write(pb.ServerToWorker(chunk_store=pb.ChunkStore(directory=self.d.chunks.dir,
+                                                                                store_id=self.d.chunks.store_id)))
             to_worker = convert.to_worker
             async for command in queue_items(outbox):   # the Dispatcher's commands (model.py)
-                yield to_worker(command)
+                await context.write(to_worker(command))
         finally:
             reader.cancel()
             self.d.registry.remove(worker)

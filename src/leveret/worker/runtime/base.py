@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import fcntl
 import os
+import signal
 import stat
 import struct
 import sys
@@ -177,6 +178,13 @@ class ExecProcess:
     proc: "Process"   # (spawn.py)
     pty: int | None = None
     pid_file: str = ""
+
+    def kill_all(self) -> None:
+        """The command and what it started, killed (its session: what runs it started it in one)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def signal(self, sig: int) -> None:
         """Send ``sig`` to the command itself (not to what runs it); nothing if it ended."""

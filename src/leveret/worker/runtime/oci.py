@@ -43,6 +43,9 @@ from .sysmount import mounts_under
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
                    DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
+from .exec_agent import INSIDE as AGENT_DIR
+from .exec_agent import ExecAgent
+from .exec_agent import plain as plain_command
 from .network import EGRESS_CA, HOST_TRUST, TRUST_DIR, Networks, trust_env
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
@@ -142,6 +145,7 @@ class OciRuntime(ContainerRuntime):
 
     exec_terminal = True    # exec can give the command a terminal (--tty --console-socket)
     exec_flags = ("--no-new-privs",)   # what every exec gets (runsc: its own sandbox keeps exec'd commands in)
+    exec_agents = True      # a sandbox's commands start through its exec agent once it runs (exec_agent.py)
     name: str               # the binary
     install_hint = ""       # how to get the binary, for the error when it is missing
     isolated = True
@@ -170,6 +174,7 @@ class OciRuntime(ContainerRuntime):
         self.networks = Networks(owner=os.path.abspath(state_dir))
         self.userns: UserNamespaces | None = UserNamespaces(os.path.abspath(state_dir)) if self.supports_userns else None
         self._userns_of: set[str] = set()    # containers with a user namespace
+        self._agents: dict[str, ExecAgent] = {}   # a sandbox's exec agent (exec_agent.py)
         self._usage: cgroups.UsageReader | None = None   # made at the first stats()
         # Containers use the host's name servers and trust what the host trusts (a TLS-inspecting
         # proxy's certificate included): builds and functions reach the same registries it does.
@@ -186,6 +191,9 @@ class OciRuntime(ContainerRuntime):
         net = self.networks.of(spec.container_id) if netns else None
         if net is not None:   # its name server is its worker's, at its end of the veth
             mounts = [m for m in mounts if m.target != "/etc/resolv.conf"] + [Mount(net.resolv_conf, "/etc/resolv.conf")]
+        agent = self._agents.get(spec.container_id)
+        if agent is not None:
+            mounts = [*mounts, Mount(agent.path, AGENT_DIR)]
         if net is not None and net.trust:   # it trusts its egress proxy's authority too (egress_proxy.py)
             bundle = os.path.join(net.trust, os.path.basename(HOST_TRUST))
             mounts = [m for m in mounts if m.target != HOST_TRUST] + [
@@ -290,6 +298,8 @@ class OciRuntime(ContainerRuntime):
                 net = await self.networks.make(spec.container_id, spec.network.egress, spec.network.domains, bundle,
                                                spec.network.outbound)
                 netns = net.netns
+            if spec.stdin and self.exec_agents and _static(BUSYBOX):   # a sandbox's
+                self._agents[spec.container_id] = ExecAgent(os.path.join(bundle, "agent"))
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
                 json.dump(self.config(spec, devices, netns), f)
@@ -328,6 +338,15 @@ class OciRuntime(ContainerRuntime):
         if tty and not self.exec_terminal:
             raise RuntimeStartError(f"{self.name} gives a command a terminal only when it lets go of it, losing its"
                                     " exit code: run the worker with --runtime crun for `leveret shell` and `exec -t`")
+        agent = self._agents.get(handle.container_id)
+        if agent is not None and not tty:
+            ctl = agent.listening()
+            if ctl < 0:   # not yet (or the sandbox killed it): this one as before, the next through it
+                agent.start(lambda command: self._run_agent(handle, command))
+            elif plain_command(argv, env or {}, cwd):
+                return await agent.exec(ctl, argv, env or {}, cwd)
+            else:
+                os.close(ctl)
         # With an environment of its own (a function's secrets), the command is a process file the
         # runtime reads, private to the worker: never on a command line, which any user of the host sees.
         process = _process_file(handle.bundle, argv, env, tty, cwd) if env else None
@@ -369,6 +388,17 @@ class OciRuntime(ContainerRuntime):
         if all(size):   # (the command may have started a moment before)
             set_window(master, *size)
         return ExecProcess(proc, master, pid_file)
+
+    async def _run_agent(self, handle: ContainerHandle, argv: list[str]) -> None:
+        """A sandbox's exec agent, for as long as it runs (the container's end ends it)."""
+        proc = await spawn(*self.command("exec", *self.exec_flags, handle.container_id, *argv),
+                           stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                           stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+        try:
+            await proc.wait()
+        except asyncio.CancelledError:
+            proc.kill()
+            raise
 
     def stats(self, handle: ContainerHandle) -> ContainerStats:
         """From the container's cgroups: its processes' leaf while it runs, else its own."""
@@ -413,6 +443,9 @@ class OciRuntime(ContainerRuntime):
             except RuntimeStartError as exc:
                 log.warning("container %s: %s", container_id, exc)
         self._userns_of.discard(container_id)
+        agent = self._agents.pop(container_id, None)
+        if agent is not None:
+            agent.close()
         left = mounts_under(bundle)
         if left:   # never delete through a mount: that would delete an image's (or a volume's) files
             log.error("container %s: %s still mounted; its bundle is left where it is", container_id, ", ".join(left))

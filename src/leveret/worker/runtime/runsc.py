@@ -30,6 +30,7 @@ NETWORK_FLAG = {"host": "host", "none": "none", "private": "sandbox"}
 class RunscRuntime(OciRuntime):
     name = "runsc"
     install_hint = "install gVisor, which ships it (gvisor.dev/docs/user_guide/install)"
+    exec_agents = False   # (its exec runs in gVisor's own kernel as it is)
     exec_flags = ()   # no --no-new-privs on its exec: the command stays inside gVisor's own kernel
 
     def __init__(self, state_dir: str, *, platform: str = "", **kwargs):

@@ -1,0 +1,255 @@
+"""A sandbox's exec agent: a shell inside it that starts its commands, in a millisecond where
+`crun exec` takes several.
+
+    the first exec: `crun exec` as always, and the agent started beside it (`crun exec` of the
+        static busybox's shell running AGENT: the container's process, capabilities, seccomp and
+        user namespace, as any exec gets), reading lines from the FIFO ``ctl``
+    each exec after (it is listening: a reader holds ctl): FIFOs N.in, N.out, N.err, N.pid, N.st
+        made in the agent's directory on the host ─▶ "x N CMDLINE" on ctl ─▶ the agent forks a
+        shell that evals CMDLINE (cd, export, exec argv) with those FIFOs as its stdin, stdout and
+        stderr, says its pid on N.pid and its exit status on N.st
+    kill(signal): "k SIGNAL PID" on ctl: the agent signals it
+    no agent listening (not started yet, or the sandbox's code killed it): `crun exec`
+
+The directory is mounted read-only into the container: code in the sandbox can use its own agent
+(it is no more than that code could do itself) but can neither make nor replace the FIFOs, and
+the worker opens each FIFO without following links and checks it is one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import shlex
+import stat
+
+from .base import ExecProcess, RuntimeStartError
+
+log = logging.getLogger("leveret.worker")
+INSIDE = "/opt/leveret/agent"     # where the container sees the agent's directory
+AGENT = f"""exec 3<>{INSIDE}/ctl
+while read -r op id rest <&3; do
+  if [ "$op" = x ]; then
+    d={INSIDE}/$id
+    ( ( eval "$rest" ) <$d.in >$d.out 2>$d.err &
+      echo $! >$d.pid
+      wait $!
+      echo $? >$d.st ) 3<&- &
+  elif [ "$op" = k ]; then
+    kill -s "$id" "$rest" 2>/dev/null
+  fi
+done
+"""
+
+
+class ExecAgent:
+    """One container's agent: its directory on the host (``path``), mounted at INSIDE."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.ctl = os.path.join(path, "ctl")
+        self._next = 0
+        self._starting: asyncio.Future | None = None
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, 0o755)
+        _fifo(self.ctl)
+
+    def start(self, run) -> None:
+        """Start the agent (unless it runs): ``run(argv)`` is a coroutine running a command in the container."""
+        if self._starting is None or self._starting.done():
+            self._starting = asyncio.ensure_future(run(["/opt/leveret/busybox", "sh", "-c", AGENT]))
+            self._starting.add_done_callback(_said)
+
+    def listening(self) -> int:
+        """A descriptor writing to ctl, if the agent reads it (else -1)."""
+        try:
+            fd = os.open(self.ctl, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError as exc:
+            if exc.errno in (errno.ENXIO, errno.ENOENT):   # no reader: not started, or gone
+                return -1
+            raise
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            os.close(fd)
+            return -1
+        return fd
+
+    async def exec(self, ctl: int, argv: list[str], env: dict[str, str], cwd: str) -> "AgentExec":
+        """Start ``argv`` through the agent (``ctl``: from listening(), closed here)."""
+        n = self._next = self._next + 1
+        names = [os.path.join(self.path, f"{n}.{k}") for k in ("in", "out", "err", "pid", "st")]
+        try:
+            for path in names:
+                _fifo(path)
+            fds = {k: _open(path, os.O_RDONLY) for k, path in zip(("out", "err", "pid", "st"), names[1:])}
+            fds["in"] = _open(names[0], os.O_RDWR)   # (never blocks, and the agent's open of it neither)
+        except BaseException:
+            _unlink(names)
+            raise
+        words = [f"cd {shlex.quote(cwd)} || exit 126;"] if cwd else []
+        words += [f"export {shlex.quote(f'{k}={v}')};" for k, v in env.items()]
+        words.append("exec " + " ".join(shlex.quote(a) for a in argv))
+        line = f"x {n} {' '.join(words)}\n".encode()
+        try:
+            if len(line) > 60_000:
+                raise RuntimeStartError("the command and its environment are too long for the exec agent")
+            os.write(ctl, line)   # (a FIFO takes up to PIPE_BUF at once: a longer line, written whole, may wait)
+        except BlockingIOError:
+            os.set_blocking(ctl, True)
+            os.write(ctl, line)
+        finally:
+            os.close(ctl)
+        try:
+            return await AgentExec.made(self, fds, names)
+        except BaseException:
+            _unlink(names)
+            raise
+
+    def kill(self, pid: int, sig: int) -> None:
+        ctl = self.listening()
+        if ctl >= 0:
+            try:
+                os.write(ctl, f"k {int(sig)} {int(pid)}\n".encode())
+            finally:
+                os.close(ctl)
+
+    def close(self) -> None:
+        if self._starting is not None:
+            self._starting.cancel()
+
+
+def _said(ended: asyncio.Future) -> None:
+    if not ended.cancelled() and ended.exception() is not None:
+        log.warning("a sandbox's exec agent could not run (its commands start with the runtime's exec): %s",
+                    ended.exception())
+
+
+def plain(argv: list[str], env: dict[str, str], cwd: str) -> bool:
+    """Whether a command fits on one line of ctl (no newline in it)."""
+    return not any("\n" in s for s in (*argv, *env, *env.values(), cwd))
+
+
+def _unlink(paths) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def _fifo(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    os.mkfifo(path, 0o666)
+    os.chmod(path, 0o666)   # (the container's root is another uid outside: a user namespace)
+
+
+def _open(path: str, flags: int) -> int:
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RuntimeStartError(f"{path} is not the exec agent's FIFO")
+    return fd
+
+
+class _Writer:
+    """The command's stdin: write / drain / close, as StdinPipe uses a StreamWriter."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+
+    async def drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._buffer and self.fd >= 0:
+            try:
+                n = os.write(self.fd, self._buffer)
+                del self._buffer[:n]
+            except BlockingIOError:
+                ready = loop.create_future()
+                loop.add_writer(self.fd, lambda: ready.done() or ready.set_result(None))
+                try:
+                    await ready
+                finally:
+                    loop.remove_writer(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def write_eof(self) -> None:
+        self.close()
+
+    def can_write_eof(self) -> bool:
+        return True
+
+
+class _AgentProcess:
+    """What ExecSession reads of a process: its streams, its pid, its exit."""
+
+    def __init__(self, agent: ExecAgent, fds: dict[str, int], names: list[str]):
+        self.agent, self.names = agent, names
+        self.stdin = _Writer(fds["in"])
+        self.stdout = self.stderr = None
+        self.pid = 0                 # the command's, in the container (never a host's pid)
+        self.returncode: int | None = None
+        self._transports: list[asyncio.BaseTransport] = []
+
+    async def _reader(self, fd: int) -> asyncio.StreamReader:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=2 ** 16)
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                    os.fdopen(fd, "rb", 0))
+        self._transports.append(transport)
+        return reader
+
+    def close(self) -> None:
+        """Its pipes closed and its FIFOs' names gone."""
+        for transport in self._transports:
+            transport.close()
+        self._transports.clear()
+        self.stdin.close()
+        _unlink(self.names)
+
+    async def wait(self) -> int:
+        if self.returncode is None:
+            said = (await self._status.read()).strip()
+            code = int(said) if said.isdigit() else -1
+            self.returncode = 128 - code if code > 128 else code   # 128 + N: killed by signal N
+            self.close()
+        return self.returncode
+
+
+class AgentExec(ExecProcess):
+    @classmethod
+    async def made(cls, agent: ExecAgent, fds: dict[str, int], names: list[str]) -> "AgentExec":
+        proc = _AgentProcess(agent, fds, names)
+        proc.stdout = await proc._reader(fds["out"])
+        proc.stderr = await proc._reader(fds["err"])
+        proc._status = await proc._reader(fds["st"])
+        pid = await proc._reader(fds["pid"])
+        try:
+            said = (await asyncio.wait_for(pid.read(), 10)).strip()
+        except BaseException:
+            proc.close()
+            raise
+        if not said.isdigit():
+            proc.close()
+            raise RuntimeStartError("the exec agent did not start the command")
+        proc.pid = int(said)
+        return cls(proc)
+
+    def signal(self, sig: int) -> None:
+        if self.proc.returncode is None and self.proc.pid > 0:
+            self.proc.agent.kill(self.proc.pid, sig)
+
+    def kill_all(self) -> None:
+        self.signal(9)
+        self.proc.close()
