@@ -40,6 +40,7 @@ class ExecSession:
         self._terminal: Terminal | None = None   # its terminal (a tty exec's) once it runs
         self._running: ExecProcess | None = None
         self._early: list[m.ExecInput] = []   # input that came before the command started
+        self._signals: list[int] = []         # and signals
         self._stdin = StdinPipe(lambda n: self._send_fields(stdin_taken=n))
         self.task: asyncio.Future | None = None
 
@@ -71,6 +72,8 @@ class ExecSession:
             for given in self._early:
                 self.feed(given)
             self._early.clear()
+            for sig in self._signals:
+                running.signal(sig)
             pumps = [self._pump(stream, number) for stream, number in ((running.proc.stdout, 1),
                                                                         (running.proc.stderr, 2)) if stream]
             if running.pty is None:
@@ -97,6 +100,8 @@ class ExecSession:
     def signal(self, sig: int) -> None:
         if self._running is not None:
             self._running.signal(sig)
+        else:   # (sent for it once it runs)
+            self._signals.append(sig)
 
     def _time_out(self) -> None:
         if self._running is not None and self._running.proc.returncode is None:

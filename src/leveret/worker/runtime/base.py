@@ -186,14 +186,19 @@ class ExecProcess:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def signal(self, sig: int) -> None:
-        """Send ``sig`` to the command itself (not to what runs it); nothing if it ended."""
+    def signal(self, sig: int, _tries: int = 100) -> None:
+        """Send ``sig`` to the command itself (not to what runs it); nothing if it ended. Where the
+        runtime has not written its pid yet, once it has (it is starting)."""
         pid = self.proc.pid
         if self.pid_file:
             try:
                 with open(self.pid_file) as f:
                     pid = int(f.read().strip() or 0)
             except (OSError, ValueError):
+                pid = 0
+            if not pid:
+                if _tries and self.proc.returncode is None:
+                    asyncio.get_running_loop().call_later(0.01, self.signal, sig, _tries - 1)
                 return
         if pid > 0 and self.proc.returncode is None:
             try:
