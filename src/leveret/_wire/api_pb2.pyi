@@ -1664,12 +1664,14 @@ class DictLenResponse(_message.Message):
     def __init__(self, len: _Optional[int] = ...) -> None: ...
 
 class TunnelOpenRequest(_message.Message):
-    __slots__ = ("port", "unencrypted")
+    __slots__ = ("port", "unencrypted", "host_port")
     PORT_FIELD_NUMBER: _ClassVar[int]
     UNENCRYPTED_FIELD_NUMBER: _ClassVar[int]
+    HOST_PORT_FIELD_NUMBER: _ClassVar[int]
     port: int
     unencrypted: bool
-    def __init__(self, port: _Optional[int] = ..., unencrypted: _Optional[bool] = ...) -> None: ...
+    host_port: int
+    def __init__(self, port: _Optional[int] = ..., unencrypted: _Optional[bool] = ..., host_port: _Optional[int] = ...) -> None: ...
 
 class TunnelOpenResponse(_message.Message):
     __slots__ = ("tunnel_id", "url", "tcp_host", "tcp_port")

@@ -48,7 +48,8 @@ class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None, gpus: int = 0,
-                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False):
+                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
+                 host_network: bool = False):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -67,6 +68,9 @@ class Agent:
         self.warm_sandboxes = WarmSandboxes(self, warm_sandboxes if runtime.isolated else 0)
         self._stopping = False
         self.pids_limit = PIDS_LIMIT
+        # Functions' containers get networks of their own where the runtime isolates (runtime/network.py),
+        # unless the worker was told to keep them on its host's (--host-network)
+        self.private_networks = runtime.isolated and runtime.networks is not None and not host_network
         self._images = None
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""

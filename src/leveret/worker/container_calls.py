@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from ..container import calls as C
 from ..container import protocol
 from .model import CallOutput, CallRefused
+from .port_publish import tunnel_call
 from .volumes import VolumeError
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ async def _make(task: "ContainerTask", msg):
         out = await server.get(msg.call_id, msg.timeout)
         return C.Reply(msg.tag, C.TIMED_OUT, "timed out") if out is None else _result(msg.tag, out)
     if type(msg) is C.ObjectCall:
+        if msg.method in ("TunnelOpen", "TunnelClose"):   # (its port published, where it has its own network)
+            return C.Reply(msg.tag, value=await tunnel_call(task, server, msg.method, msg.body))
         return C.Reply(msg.tag, value=await server.object_call(msg.method, msg.body))
     if type(msg) is C.VolumeSync:
         try:

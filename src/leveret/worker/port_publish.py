@@ -5,12 +5,20 @@
 
 A sandbox on a private network (runtime/network.py) has an address only its worker's host can
 reach; the gateway's tunnels (server/routes.py) connect to its worker's host at the published port.
+A function's container publishes a port when it forwards it (``leveret.forward``): the worker that
+relays its TunnelOpen publishes the port and says where (``host_port``), and unpublishes it at its
+TunnelClose or the container's end (``tunnel_call``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .task_runner import ContainerTask
 
 log = logging.getLogger("leveret.worker")
 BIND = "0.0.0.0"   # where the gateway reaches the worker (the address it connected from)
@@ -24,6 +32,33 @@ async def publish(address: str, ports) -> tuple[dict[int, int], list[asyncio.Abs
         servers.append(server)
         published[port] = server.sockets[0].getsockname()[1]
     return published, servers
+
+
+async def tunnel_call(task: "ContainerTask", server, method: str, body: str) -> str:
+    """A container's TunnelOpen / TunnelClose, relayed: its port published first where it has a
+    network of its own (the request's host_port is the worker's to say, never the container's)."""
+    fields = json.loads(body)
+    fields.pop("host_port", None)
+    address = task.agent.runtime.address(task.handle) if task.handle is not None else ""
+    port, servers = fields.get("port"), []
+    if method == "TunnelOpen" and address and isinstance(port, int) and 0 < port < 65536:
+        published, servers = await publish(address, [port])
+        fields["host_port"] = published[port]
+    try:
+        reply = await server.object_call(method, json.dumps(fields))
+    except BaseException:
+        close(servers)
+        raise
+    if servers:
+        task.tunnels[json.loads(reply)["tunnel_id"]] = servers
+    if method == "TunnelClose":
+        close(task.tunnels.pop(fields.get("tunnel_id"), []))
+    return reply
+
+
+def close(servers) -> None:
+    for s in servers:
+        s.close()
 
 
 async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, address: str, port: int) -> None:

@@ -18,7 +18,7 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import preimport, protocol
-from . import container_calls, direct_handover, sandbox_runner
+from . import container_calls, direct_handover, port_publish, sandbox_runner
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
@@ -59,6 +59,7 @@ class ContainerTask:
         self.warm_image = warm_sandbox.image if warm_sandbox is not None else image
         self.preimport, self.warm_sandbox = preimport, warm_sandbox
         self.imported: tuple[str, ...] = ()   # what it had imported from its image's packages, when it ended
+        self.tunnels: dict[str, list] = {}    # its forwarded ports' listeners on the host, by tunnel (port_publish.py)
         self.container_id = assignment.container_id if assignment else new_id("ct")
         self.dir = os.path.join(agent.workdir, "containers", self.container_id)
         # Each container gets a directory of its own holding only its socket; that directory is
@@ -256,7 +257,7 @@ class ContainerTask:
                     self.container_id, self.a.definition if self.a else None,
                     bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
                     fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
-                    preimport=() if self.a else self.preimport))
+                    preimport=() if self.a else self.preimport, private=self.agent.private_networks))
                 t2 = time.time()
                 phases["runtime_start"] = t2 - t1
                 pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
@@ -313,6 +314,9 @@ class ContainerTask:
                 helper.cancel()
             if server is not None:
                 server.close()
+            for servers in self.tunnels.values():
+                port_publish.close(servers)
+            self.tunnels.clear()
             running = self._running_input()   # before its socket directory (and marker) goes
             self.imported = preimport.read(self.socket_dir)
             if self.a is not None and self.a.definition.volume_mounts:

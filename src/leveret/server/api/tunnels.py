@@ -21,7 +21,9 @@ class TunnelsApi:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"leveret.forward({request.port}): a port is 1 to 65535")
         if not self.routes.url:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the gateway is not listening yet: try again")
-        tunnel_id, url = self.routes.open_tunnel(container_id, ct.worker.address or "127.0.0.1", request.port)
+        # (host_port: its worker published the port of a container with a network of its own)
+        tunnel_id, url = self.routes.open_tunnel(container_id, ct.worker.address or "127.0.0.1",
+                                                 request.host_port or request.port)
         tcp_host, tcp_port = "", 0
         if request.unencrypted:
             try:

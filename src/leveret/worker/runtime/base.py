@@ -53,7 +53,7 @@ NETWORK_MODES = ("host", "none", "private")
 
 @dataclasses.dataclass(frozen=True)
 class NetworkSpec:
-    """How a container reaches the network. ``host``: as the host does (a function's default);
+    """How a container reaches the network. ``host``: as the host does (builds; functions with --host-network);
     ``none``: a network namespace of its own with only loopback (block_network=True); ``private``:
     a namespace of its own with an address of its own, going out through the host's NAT, reaching
     neither the host nor other containers (network.py; a sandbox's default). With ``private``:
