@@ -67,8 +67,9 @@ class NetnsCluster:
 def netns_cluster(tmp_path, network, store_url):
     """`leveret server` on the first host, listening on its bridge address only, and a worker on each other host.
 
-    Workers use the default runtime: crun where it can run, whose containers share their worker's
-    network namespace (as the process runtime's do), so a result's address names its host."""
+    Workers use the default runtime: crun where it can run, with --host-network: their containers
+    share their worker's network namespace (as the process runtime's do), so a result's address
+    names its host."""
     server_host, *worker_hosts = network.hosts
     url = f"http://{server_host.address}:{PORT}"
     server = network.run_in(
@@ -87,7 +88,7 @@ def netns_cluster(tmp_path, network, store_url):
             assert made.returncode == 0, made.stderr
             token = re.search(r"lvw_\S+", made.stdout).group(0)   # each host's worker joins with its own token
             argv = leveret_cmd("worker", "--server", url, "--token", token, "--workdir", workdir,
-                               "--max-containers", str(SLOTS))
+                               "--max-containers", str(SLOTS), "--host-network")
             proc = network.run_in(host, argv, env=clean_env(tmp_path / host.name), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
             workers.append(Worker(host, proc, LineLog(proc.stdout), "", workdir, argv))

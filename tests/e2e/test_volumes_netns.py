@@ -38,7 +38,8 @@ def test_a_file_committed_on_one_host_is_read_on_another(tmp_path):
                 worker = network.run_in(
                     host, leveret_cmd("worker", "--server", url, "--token", TOKEN, "--workdir",
                                       str(tmp_path / region / "worker"), "--label", f"region={region}",
-                                      "--chunks-over-rpc"),   # as on hosts that do not share the server's disk
+                                      "--chunks-over-rpc",   # as on hosts that do not share the server's disk
+                                      "--host-network"),   # (a container's address names its host)
                     env=clean_env(tmp_path / region), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 procs.append(worker)
                 logs.append(LineLog(worker.stdout))

@@ -64,7 +64,10 @@ def tree(workdir) -> set[str]:
 
 def test_a_second_worker_on_a_running_workers_workdir_refuses_at_once_and_touches_nothing(short_tmp, procs, tmp_path):
     workdir = tmp_path / "worker"
-    first, first_log = procs.worker(workdir, "--warm-containers", "1", env={**procs.env, "TMPDIR": short_tmp})
+    # (--host-network: a container's end of its socket is in its network namespace's /proc/net/unix,
+    # which is where connected() looks)
+    first, first_log = procs.worker(workdir, "--warm-containers", "1", "--host-network",
+                                    env={**procs.env, "TMPDIR": short_tmp})
     first_log.wait_for_line("registered as")   # its default runtime: crun as root, else process
     warm = wait_until(lambda: [s for s in sockets(short_tmp) if connected(s)], "its warm container's bootstrap")
     before = tree(workdir)
