@@ -2,7 +2,7 @@
 out through its host's NAT to an outside of the test's own (outside.py), names through its worker,
 but neither the server's ports on the host's loopback, nor the host's other services, nor other
 containers; block_network=True leaves it loopback alone; leveret.forward still reaches its port
-through the gateway (its worker publishes it). (`--host-network`: test_function_host_network.py.)"""
+through the gateway (its worker publishes it). (`--host-network`: test_worker_switches.py.)"""
 
 import socket
 

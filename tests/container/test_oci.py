@@ -101,3 +101,12 @@ def test_out_of_memory_fails_only_the_input_that_ran_out(crun_cluster):
 
     results = list(isolation.hog.map([200, 1, 1], return_exceptions=True))
     assert isinstance(results[0], leveret.OutOfMemoryError) and results[1:] == [1, 1]
+
+
+def test_root_in_a_function_is_an_unprivileged_uid_outside(crun_cluster):
+    seen = isolation.write_as_root.remote("/tmp/made-by-root")
+    base = crun_cluster.runtime.userns.ensure().base
+    assert seen["uid"] == seen["owner"] == 0 and seen["uid_map"] == ["0", str(base), "65536"] and base >= 1_000_000
+    upper = os.path.join(crun_cluster.runtime._disk_of[seen["container"]].path, "upper")
+    assert os.stat(os.path.join(upper, "tmp", "made-by-root")).st_uid == base   # on the host's disk: the mapped uid
+

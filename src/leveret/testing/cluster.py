@@ -31,7 +31,7 @@ class Cluster:
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
                  disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0,
                  gateway_listen: str = "127.0.0.1:0", gateway_tls: tuple[str, str] | None = None,
-                 host_network: bool = False):
+                 host_network: bool = False, user_namespaces: bool = True):
         self.directory = str(directory)
         self.clock = clock   # the server's time; None: the system's (server/clock.py)
         self.db = db or os.path.join(self.directory, "state.db")
@@ -53,6 +53,7 @@ class Cluster:
         self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
         self.gateway_listen, self.gateway_tls = gateway_listen, gateway_tls   # as --gateway-listen, --gateway-tls
         self.host_network = host_network   # as leveret worker --host-network
+        self.user_namespaces = user_namespaces   # False: as leveret worker --no-user-namespace
         self.token = secrets.token_urlsafe(16)
         self.server = None
         self.agent = None
@@ -131,7 +132,7 @@ class Cluster:
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers, warm_sandboxes=self.warm_sandboxes, gpus=self.gpus, gpu_type=self.gpu_type,
                            metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu,
-                           host_network=self.host_network)
+                           host_network=self.host_network, user_namespaces=self.user_namespaces)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         # Registered, and serving its /metrics if asked (which it starts after registering).
         up = self.agent.metrics_started if self.worker_metrics else self.agent.registered

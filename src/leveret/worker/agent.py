@@ -49,7 +49,7 @@ class Agent:
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None, gpus: int = 0,
                  gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
-                 host_network: bool = False):
+                 host_network: bool = False, user_namespaces: bool = True):
         self.server_url = server_url
         self.token = token
         self.runtime = runtime
@@ -71,6 +71,8 @@ class Agent:
         # Functions' containers get networks of their own where the runtime isolates (runtime/network.py),
         # unless the worker was told to keep them on its host's (--host-network)
         self.private_networks = runtime.isolated and runtime.networks is not None and not host_network
+        # and user namespaces (root inside an unprivileged uid outside), unless told not to (--no-user-namespace)
+        self.user_namespaces = runtime.supports_userns and user_namespaces
         self._images = None
         self.tasks: dict[str, ContainerTask] = {}
         self.worker_id = ""

@@ -67,14 +67,15 @@ async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[st
 def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
                    directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
                    pids_limit: int, volumes: list[Mount] = (), preimport: tuple[str, ...] = (),
-                   private: bool = False) -> ContainerSpec:
+                   private: bool = False, userns: bool = False) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
     later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths, and
     ``volumes`` (the worker's directories of its volumes) at theirs; a warm container imports
     ``preimport`` before it says it is up. With ``private`` its network is a namespace of its own,
     out through its host's NAT, reaching neither the host nor other containers (else the host's);
-    block_network=True: loopback only."""
+    block_network=True: loopback only. With ``userns`` its root is an unprivileged uid outside
+    (not with bucket mounts: a FUSE mount cannot be idmapped)."""
     argv, env = bootstrap
     if d is not None:
         env = {**d.secret_env, **env}
@@ -102,7 +103,7 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
         d = Definition()
     return ContainerSpec(container_id, argv, env, directory, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
                          network=NetworkSpec("none" if d.block_network else "private" if private else "host"),
-                         pids_limit=pids_limit,
+                         pids_limit=pids_limit, userns=userns and not d.bucket_mounts,
                          disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
                          cwd=image.workdir if image else "/")
 
@@ -123,7 +124,7 @@ def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, arg
     return ContainerSpec(container_id, argv, env, sandbox.workdir or directory, list(volumes), cpu=d.cpu,
                          memory_mb=d.memory_mb, network=_sandbox_network(d, sandbox, private),
                          pids_limit=pids_limit, disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
-                         cwd=cwd, stdin=True, userns=userns)
+                         cwd=cwd, stdin=True, userns=userns and not d.bucket_mounts)
 
 
 def _sandbox_network(d: Definition, sandbox: SandboxStart, private: bool) -> NetworkSpec:

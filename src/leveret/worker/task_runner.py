@@ -257,7 +257,8 @@ class ContainerTask:
                     self.container_id, self.a.definition if self.a else None,
                     bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
                     fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
-                    preimport=() if self.a else self.preimport, private=self.agent.private_networks))
+                    preimport=() if self.a else self.preimport, private=self.agent.private_networks,
+                    userns=self.agent.user_namespaces))
                 t2 = time.time()
                 phases["runtime_start"] = t2 - t1
                 pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),

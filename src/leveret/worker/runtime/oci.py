@@ -347,6 +347,9 @@ class OciRuntime(ContainerRuntime):
                 return await agent.exec(ctl, argv, env or {}, cwd)
             else:
                 os.close(ctl)
+        if tty and all(size) and _static(BUSYBOX):   # its terminal's size set before the command runs (not after)
+            argv = [f"{RUNTIME_DIR}/busybox", "sh", "-c", 'stty rows "$1" cols "$2" 2>/dev/null; shift 2; exec "$@"',
+                    "sh", str(size[0]), str(size[1]), *argv]
         # With an environment of its own (a function's secrets), the command is a process file the
         # runtime reads, private to the worker: never on a command line, which any user of the host sees.
         process = _process_file(handle.bundle, argv, env, tty, cwd) if env else None

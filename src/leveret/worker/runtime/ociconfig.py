@@ -45,13 +45,15 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     (``spec.devices`` read from the host) are made at their paths and are the only ones it may use
     besides the runtime's defaults (null, zero, full, random, urandom, tty, ptmx, pts). ``netns``:
     the network namespace made for it (a private network), joined rather than made. ``id_map``: a
-    user namespace of its own with that mapping (config.json's uidMappings), its read-write binds
-    idmapped (what it writes there is owned as it sees it)."""
+    user namespace of its own with that mapping (config.json's uidMappings), its own binds idmapped
+    (what it reads there is its root's, what it writes there is owned as it sees it: a function's
+    code, its socket, volumes); the runtime's (``runtime_mounts``: the package, the init, the host's
+    resolv.conf) are readable by all as they are."""
     binds = [
         {"destination": m.target, "type": "bind", "source": m.source,
          "options": ["rbind", "ro" if m.read_only else "rw", "nosuid", "nodev",
-                     *(["idmap"] if id_map and not m.read_only else [])]}
-        for m in [*runtime_mounts, *spec.mounts]
+                     *(["idmap"] if id_map and (own or not m.read_only) else [])]}
+        for own, mounts in ((False, runtime_mounts), (True, spec.mounts)) for m in mounts
     ]
     resources: dict = {}
     if spec.pids_limit:
