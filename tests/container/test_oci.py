@@ -109,4 +109,5 @@ def test_root_in_a_function_is_an_unprivileged_uid_outside(crun_cluster):
     assert seen["uid"] == seen["owner"] == 0 and seen["uid_map"] == ["0", str(base), "65536"] and base >= 1_000_000
     upper = os.path.join(crun_cluster.runtime._disk_of[seen["container"]].path, "upper")
     assert os.stat(os.path.join(upper, "tmp", "made-by-root")).st_uid == base   # on the host's disk: the mapped uid
+    assert os.stat("/dev/null").st_uid == 0   # (the runtime chowns a container's stdio to its root: never the host's)
 

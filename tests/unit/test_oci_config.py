@@ -145,11 +145,13 @@ def test_a_private_network_joins_its_namespace_and_a_user_namespace_maps_root():
     spec = ContainerSpec("ct-1", ["sh"], {}, "/w", [Mount("/vol", "/data", read_only=False), Mount("/code", "/code")],
                          network=NetworkSpec("private"), userns=True)
     id_map = [{"containerID": 0, "hostID": 1_000_000, "size": 65536}]
-    c = oci_config(spec, [], "/leveret/ct-1", netns="/run/netns/leveret-3", id_map=id_map)
+    c = oci_config(spec, [Mount("/usr/lib/leveret", "/opt/leveret/lib")], "/leveret/ct-1",
+                   netns="/run/netns/leveret-3", id_map=id_map)
     namespaces = c["linux"]["namespaces"]
     assert {"type": "network", "path": "/run/netns/leveret-3"} in namespaces and {"type": "user"} in namespaces
     assert c["linux"]["uidMappings"] == c["linux"]["gidMappings"] == id_map
     binds = {m["destination"]: m["options"] for m in c["mounts"] if m["type"] == "bind"}
-    assert "idmap" in binds["/data"] and "idmap" not in binds["/code"]   # what it writes is root's on disk
+    assert "idmap" in binds["/data"] and "idmap" in binds["/code"]   # its own: read and written as its root's
+    assert "idmap" not in binds["/opt/leveret/lib"]   # the runtime's: readable by all as they are
     plain = oci_config(spec, [], "/leveret/ct-1")
     assert {"type": "user"} not in plain["linux"]["namespaces"] and "uidMappings" not in plain["linux"]

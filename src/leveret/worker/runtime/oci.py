@@ -303,10 +303,15 @@ class OciRuntime(ContainerRuntime):
             fd = os.open(os.path.join(bundle, "config.json"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:   # it holds the function's secrets
                 json.dump(self.config(spec, devices, netns), f)
+            # A pipe, never the host's /dev/null: the runtime gives a user namespace's root its stdio
+            # (fchown), which would make the host's /dev/null that uid's. Closed at once if unused.
+            piped = spec.stdin or spec.userns
             proc = await spawn(
                 *self.run_command(spec, bundle),
-                stdin=asyncio.subprocess.PIPE if spec.stdin else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                start_new_session=True)
+                stdin=asyncio.subprocess.PIPE if piped else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            if piped and not spec.stdin:
+                proc.stdin.close()
         except (OSError, RuntimeStartError) as exc:
             await self._cleanup(spec.container_id, bundle)
             if isinstance(exc, RuntimeStartError):
