@@ -158,8 +158,11 @@ class EgressProxy:
                 await _pass(conn, address, port)
         except (OSError, EOFError, ssl.SSLError, asyncio.TimeoutError):
             pass
-        except Exception:   # one connection's trouble, never the worker's
-            log.exception("the egress proxy failed a connection")
+        except Exception as exc:   # one connection's trouble, never the worker's
+            import h11
+
+            if not isinstance(exc, h11.ProtocolError):   # (what the sandbox sent was not HTTP/1.1: its own loss)
+                log.exception("the egress proxy failed a connection")
         finally:
             conn.close()
 
