@@ -49,14 +49,23 @@ def import_module_path(name: str):
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
+        if exc.name is not None and not name.startswith(exc.name):   # (one it imports is missing: its error)
+            raise click.ClickException(_import_failed(name, exc)) from None
         raise click.ClickException(f"cannot import {name}: {exc}; run from the directory that holds it, or give"
                                    " the .py file") from None
     except Error as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:   # its own error: its frames only
+        raise click.ClickException(_import_failed(name, exc)) from None
 
 
 def import_file(path: str):
     """Import a .py file as a module named after it, its directory first on sys.path."""
+    if os.path.isdir(path):
+        files = sorted(f for f in os.listdir(path) if f.endswith(".py") and f != "__init__.py")[:5]
+        found = f" (it holds {', '.join(files)})" if files else ""
+        raise click.BadParameter(f"{path} is a directory: give the .py file in it that defines the app{found}",
+                                 param_hint="TARGET")
     if not os.path.isfile(path):
         raise click.BadParameter(f"{path}: no such file", param_hint="TARGET")
     directory, filename = os.path.split(os.path.abspath(path))
@@ -68,6 +77,21 @@ def import_file(path: str):
         return importlib.import_module(name)
     except Error as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:   # its own error (a syntax error too): its frames only
+        raise click.ClickException(_import_failed(path, exc)) from None
+
+
+def _import_failed(what: str, exc: BaseException) -> str:
+    """Why ``what`` could not be imported, as Python says it, without the frames of Leveret's CLI
+    and of importlib (LEVERET_TRACEBACK=full keeps them)."""
+    import traceback
+
+    tb = traceback.TracebackException.from_exception(exc)
+    if os.environ.get("LEVERET_TRACEBACK") != "full":
+        own = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the leveret package
+        hidden = (own + os.sep, os.path.dirname(importlib.__file__) + os.sep, "<frozen importlib")
+        tb.stack = traceback.StackSummary.from_list([f for f in tb.stack if not f.filename.startswith(hidden)])
+    return f"{what} could not be imported:\n" + "".join(tb.format()).rstrip()
 
 
 def pick(module, path: str, name: str):
