@@ -116,3 +116,19 @@ def test_what_the_agent_cannot_carry_and_a_killed_agent_fall_back_to_crun_exec(s
     assert not _through_agent(sb)   # (crun exec: which starts the agent again)
     _wait_for_agent(sb)
     assert _through_agent(sb)
+
+
+def test_long_commands_and_many_at_once(sb):
+    import concurrent.futures
+
+    big = "v" * 20_000   # its line is longer than a FIFO takes at once
+    p = sb.exec("sh", "-c", "printf '%s' \"$BIG\" | wc -c", env={"BIG": big})
+    assert p.stdout.read().strip() == "20000" and p.wait() == 0
+
+    def one(i):
+        p = sb.exec("sh", "-c", f"echo {i}; echo e{i} >&2", env={"PAD": "p" * (i * 500)})
+        return p.stdout.read(), p.stderr.read(), p.wait()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(one, range(16))) == [(f"{i}\n", f"e{i}\n", 0) for i in range(16)]
+    assert _through_agent(sb)

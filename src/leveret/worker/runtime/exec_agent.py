@@ -28,7 +28,9 @@ import stat
 from .base import ExecProcess, RuntimeStartError
 
 log = logging.getLogger("leveret.worker")
-INSIDE = "/opt/leveret/agent"     # where the container sees the agent's directory
+INSIDE = "/opt/leveret/agent"
+LINE_MAX = 64 * 1024          # a command's line on ctl (longer ones go through the runtime's exec)
+WRITE_S = 5.0                 # how long the agent may take to read one     # where the container sees the agent's directory
 AGENT = f"""exec 3<>{INSIDE}/ctl
 while read -r op id rest <&3; do
   if [ "$op" = x ]; then
@@ -52,6 +54,7 @@ class ExecAgent:
         self.ctl = os.path.join(path, "ctl")
         self._next = 0
         self._starting: asyncio.Future | None = None
+        self._writing = asyncio.Lock()
         os.makedirs(path, exist_ok=True)
         os.chmod(path, 0o755)
         _fifo(self.ctl)
@@ -92,12 +95,13 @@ class ExecAgent:
         words.append("exec " + " ".join(shlex.quote(a) for a in argv))
         line = f"x {n} {' '.join(words)}\n".encode()
         try:
-            if len(line) > 60_000:
-                raise RuntimeStartError("the command and its environment are too long for the exec agent")
-            os.write(ctl, line)   # (a FIFO takes up to PIPE_BUF at once: a longer line, written whole, may wait)
-        except BlockingIOError:
-            os.set_blocking(ctl, True)
-            os.write(ctl, line)
+            async with self._writing:   # (a line longer than PIPE_BUF may go in pieces: one line at a time)
+                await _write_all(ctl, line)
+        except BaseException:
+            for fd in fds.values():
+                os.close(fd)
+            _unlink(names)
+            raise
         finally:
             os.close(ctl)
         try:
@@ -110,7 +114,9 @@ class ExecAgent:
         ctl = self.listening()
         if ctl >= 0:
             try:
-                os.write(ctl, f"k {int(sig)} {int(pid)}\n".encode())
+                os.write(ctl, f"k {int(sig)} {int(pid)}\n".encode())   # (shorter than PIPE_BUF: whole, or not at all)
+            except (BlockingIOError, BrokenPipeError):   # it reads nothing now: the sandbox stopped it
+                log.warning("a sandbox's exec agent took no signal for its command %d: it does not read", pid)
             finally:
                 os.close(ctl)
 
@@ -126,8 +132,28 @@ def _said(ended: asyncio.Future) -> None:
 
 
 def plain(argv: list[str], env: dict[str, str], cwd: str) -> bool:
-    """Whether a command fits on one line of ctl (no newline in it)."""
-    return not any("\n" in s for s in (*argv, *env, *env.values(), cwd))
+    """Whether a command fits on one line of ctl (no newline in it, and not too long)."""
+    parts = (*argv, *env, *env.values(), cwd)
+    return not any("\n" in s for s in parts) and sum(map(len, parts)) < LINE_MAX // 2
+
+
+async def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to the FIFO ``fd`` (non-blocking), waiting for room; RuntimeStartError if the
+    agent takes nothing for WRITE_S (the sandbox stopped it)."""
+    loop = asyncio.get_running_loop()
+    view, deadline = memoryview(data), loop.time() + WRITE_S
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            room = loop.create_future()
+            loop.add_writer(fd, lambda: room.done() or room.set_result(None))
+            try:
+                await asyncio.wait_for(room, max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                raise RuntimeStartError("the sandbox's exec agent takes no command: is it stopped?") from None
+            finally:
+                loop.remove_writer(fd)
 
 
 def _unlink(paths) -> None:
