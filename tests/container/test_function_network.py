@@ -54,3 +54,6 @@ def test_a_forwarded_port_reaches_the_gateway(crun):
 
     for url in network_app.forwarded.remote_gen(1.0):
         assert urllib.request.urlopen(url + "/", timeout=10).read() == b"hello from the container"
+        listening = [s.sockets[0].getsockname()[0] for t in crun.agent.tasks.values() for servers in t.tunnels.values()
+                     for s in servers]
+        assert listening == ["127.0.0.1"]   # published at the worker's address towards its server only

@@ -51,6 +51,7 @@ class Agent:
                  gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
                  host_network: bool = False, user_namespaces: bool = True):
         self.server_url = server_url
+        self._publish_address = ""   # where its containers' published ports listen (port_publish.toward)
         self.token = token
         self.runtime = runtime
         if runtime.networks is not None:   # what a container's egress allowlist refused: for its logs
@@ -348,6 +349,15 @@ class Agent:
             (t for t in self.tasks.values() if getattr(t.handle, "container_id", None) == container_id), None)
         if task is not None:
             task.logs.system(f"network: refused {what}")
+
+    @property
+    def publish_address(self) -> str:
+        """Where its containers' published ports listen: its address towards the server (port_publish.py)."""
+        if not self._publish_address:
+            from .port_publish import toward
+
+            self._publish_address = toward(_server_host(self.server_url))
+        return self._publish_address
 
     def report(self, message) -> None:
         """A report of the worker's for the server (model.py), on the stream."""

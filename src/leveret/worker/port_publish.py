@@ -1,6 +1,7 @@
 """A private-network container's ports, published on its worker's host for the gateway to reach.
 
-    publish(its address, ports) ─▶ a listener per port on the host (a port the kernel picks) ─▶
+    publish(its address, ports, bind) ─▶ a listener per port on the host (a port the kernel picks,
+        at the worker's address towards the server: ``toward``) ─▶
     each connection: one to ADDRESS:PORT, bytes copied both ways until either side closes
 
 A sandbox on a private network (runtime/network.py) has an address only its worker's host can
@@ -21,14 +22,27 @@ if TYPE_CHECKING:
     from .task_runner import ContainerTask
 
 log = logging.getLogger("leveret.worker")
-BIND = "0.0.0.0"   # where the gateway reaches the worker (the address it connected from)
 
 
-async def publish(address: str, ports) -> tuple[dict[int, int], list[asyncio.AbstractServer]]:
-    """({its port: the host's port}, the listeners: close them when the container ends)."""
+def toward(server_host: str) -> str:
+    """This host's address on the way to the server: where the gateway reaches its worker (the address
+    the worker's link comes from), so a published port listens there only, not on every interface."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(server_host, None)[0][0]
+        with socket.socket(family, socket.SOCK_DGRAM) as s:
+            s.connect((server_host, 9))   # (a UDP connect sends nothing)
+            return s.getsockname()[0]
+    except OSError:
+        return "0.0.0.0"
+
+
+async def publish(address: str, ports, bind: str = "0.0.0.0") -> tuple[dict[int, int], list[asyncio.AbstractServer]]:
+    """({its port: the host's port at ``bind``}, the listeners: close them when the container ends)."""
     published, servers = {}, []
     for port in ports:
-        server = await asyncio.start_server(lambda r, w, p=port: _forward(r, w, address, p), BIND, 0)
+        server = await asyncio.start_server(lambda r, w, p=port: _forward(r, w, address, p), bind, 0)
         servers.append(server)
         published[port] = server.sockets[0].getsockname()[1]
     return published, servers
@@ -42,7 +56,7 @@ async def tunnel_call(task: "ContainerTask", server, method: str, body: str) -> 
     address = task.agent.runtime.address(task.handle) if task.handle is not None else ""
     port, servers = fields.get("port"), []
     if method == "TunnelOpen" and address and isinstance(port, int) and 0 < port < 65536:
-        published, servers = await publish(address, [port])
+        published, servers = await publish(address, [port], task.agent.publish_address)
         fields["host_port"] = published[port]
     try:
         reply = await server.object_call(method, json.dumps(fields))

@@ -134,7 +134,7 @@ async def _running(task: "ContainerTask", handle, waiter, pipes: list, phases: d
     published = {}
     address = runtime.address(handle)
     if address and sandbox.ports:
-        published, servers = await publish(address, sandbox.ports)
+        published, servers = await publish(address, sandbox.ports, agent.publish_address)
         helpers += [asyncio.ensure_future(_serve(s)) for s in servers]
     agent.event(task.container_id, ContainerState.READY, phases=phases, ports=published)
     return await waiter, task.failure, pipes
