@@ -88,7 +88,10 @@ def explicit_server() -> ServerConfig | None:
     url = os.environ.get("LEVERET_SERVER_URL")
     if not url:
         return None
-    token = os.environ.get("LEVERET_TOKEN")
+    token = (os.environ.get("LEVERET_TOKEN") or "").strip()   # (a line's end copied with it is not part of it)
     if not token:
         raise InvalidError(f"LEVERET_SERVER_URL is set to {url} but LEVERET_TOKEN is not: set it to the server's token")
+    if not all(33 <= ord(c) < 127 for c in token):   # what an HTTP header may carry, less spaces
+        raise InvalidError("LEVERET_TOKEN holds a space, a line break or a character a token never has: set it to"
+                           " the token alone, as `leveret server` or `leveret token create` printed it")
     return ServerConfig(url, token, embedded=False)
