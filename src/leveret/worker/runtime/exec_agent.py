@@ -1,7 +1,7 @@
 """A sandbox's exec agent: a shell inside it that starts its commands, in a millisecond where
 `crun exec` takes several.
 
-    the first exec: `crun exec` as always, and the agent started beside it (`crun exec` of the
+    the first exec (``take``): `crun exec` as always, and the agent started beside it (`crun exec` of the
         static busybox's shell running AGENT: the container's process, capabilities, seccomp and
         user namespace, as any exec gets), reading lines from the FIFO ``ctl``
     each exec after (it is listening: a reader holds ctl): FIFOs N.in, N.out, N.err, N.pid, N.st
@@ -59,11 +59,20 @@ class ExecAgent:
         os.chmod(path, 0o755)
         _fifo(self.ctl)
 
-    def start(self, run) -> None:
-        """Start the agent (unless it runs): ``run(argv)`` is a coroutine running a command in the container."""
-        if self._starting is None or self._starting.done():
-            self._starting = asyncio.ensure_future(run(["/opt/leveret/busybox", "sh", "-c", AGENT]))
-            self._starting.add_done_callback(_said)
+    async def take(self, runtime, handle, argv: list[str], env: dict[str, str], cwd: str) -> "AgentExec | None":
+        """``argv`` started through the agent; None where the runtime's exec is to start it: the agent
+        is not listening (not yet, or the sandbox killed it: started now, for the next), or the
+        command does not fit on a line."""
+        ctl = self.listening()
+        if ctl < 0:
+            if self._starting is None or self._starting.done():
+                self._starting = asyncio.ensure_future(_run(runtime, handle))
+                self._starting.add_done_callback(_said)
+            return None
+        if not plain(argv, env, cwd):
+            os.close(ctl)
+            return None
+        return await self.exec(ctl, argv, env, cwd)
 
     def listening(self) -> int:
         """A descriptor writing to ctl, if the agent reads it (else -1)."""
@@ -123,6 +132,21 @@ class ExecAgent:
     def close(self) -> None:
         if self._starting is not None:
             self._starting.cancel()
+
+
+async def _run(runtime, handle) -> None:
+    """The agent, by the runtime's own exec, for as long as it runs (the container's end ends it)."""
+    from .spawn import spawn
+
+    proc = await spawn(*runtime.command("exec", *runtime.exec_flags, handle.container_id,
+                                        f"{os.path.dirname(INSIDE)}/busybox", "sh", "-c", AGENT),
+                       stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                       stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+    try:
+        await proc.wait()
+    except asyncio.CancelledError:
+        proc.kill()
+        raise
 
 
 def _said(ended: asyncio.Future) -> None:

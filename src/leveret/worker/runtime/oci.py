@@ -45,7 +45,6 @@ from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRu
                    DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
 from .exec_agent import INSIDE as AGENT_DIR
 from .exec_agent import ExecAgent
-from .exec_agent import plain as plain_command
 from .network import EGRESS_CA, HOST_TRUST, TRUST_DIR, Networks, trust_env
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
@@ -345,13 +344,9 @@ class OciRuntime(ContainerRuntime):
                                     " exit code: run the worker with --runtime crun for `leveret shell` and `exec -t`")
         agent = self._agents.get(handle.container_id)
         if agent is not None and not tty:
-            ctl = agent.listening()
-            if ctl < 0:   # not yet (or the sandbox killed it): this one as before, the next through it
-                agent.start(lambda command: self._run_agent(handle, command))
-            elif plain_command(argv, env or {}, cwd):
-                return await agent.exec(ctl, argv, env or {}, cwd)
-            else:
-                os.close(ctl)
+            started = await agent.take(self, handle, argv, env or {}, cwd)
+            if started is not None:
+                return started
         if tty and all(size) and _static(BUSYBOX):   # its terminal's size set before the command runs (not after)
             argv = [f"{RUNTIME_DIR}/busybox", "sh", "-c", 'stty rows "$1" cols "$2" 2>/dev/null; shift 2; exec "$@"',
                     "sh", str(size[0]), str(size[1]), *argv]
@@ -396,17 +391,6 @@ class OciRuntime(ContainerRuntime):
         if all(size):   # (the command may have started a moment before)
             set_window(master, *size)
         return ExecProcess(proc, master, pid_file)
-
-    async def _run_agent(self, handle: ContainerHandle, argv: list[str]) -> None:
-        """A sandbox's exec agent, for as long as it runs (the container's end ends it)."""
-        proc = await spawn(*self.command("exec", *self.exec_flags, handle.container_id, *argv),
-                           stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                           stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
-        try:
-            await proc.wait()
-        except asyncio.CancelledError:
-            proc.kill()
-            raise
 
     def stats(self, handle: ContainerHandle) -> ContainerStats:
         """From the container's cgroups: its processes' leaf while it runs, else its own."""
