@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ._shared.status import OutputStatus
-from .exception import ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError, RemoteError
+from .exception import (DeserializationError, ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError,
+                        RemoteError)
+
+_OWN_ERRORS = {"leveret.exception.DeserializationError": DeserializationError}
 
 SUCCESS, FAILURE, GENERATOR_ITEM, GENERATOR_DONE, CANCELLED, TIMEOUT, INTERNAL_FAILURE, OUT_OF_MEMORY = OutputStatus
 
@@ -71,7 +74,8 @@ def exception_from_payload(data: bytes) -> BaseException:
         except Exception:
             exc = None
     if not isinstance(exc, BaseException):
-        exc = RemoteError(info["type"], info["message"], info["traceback"])
+        own = _OWN_ERRORS.get(info["type"])   # one of ours, named by code that cannot import it (the bootstrap)
+        exc = own(info["message"]) if own else RemoteError(info["type"], info["message"], info["traceback"])
     tb = info.get("traceback", "")
     if tb and hasattr(exc, "add_note"):
         exc.add_note("\nRemote traceback:\n" + tb.rstrip())

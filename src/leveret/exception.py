@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ._shared.errors import (AlreadyExistsError, AuthError, ConnectionError, Error, ExecutionError,  # noqa: A004
-                             FunctionTimeoutError, InputCancellation, InvalidError, NotFoundError,
-                             NotImplementedOptionError, OutOfMemoryError, RemoteError, SandboxTerminatedError,
-                             SandboxTimeoutError, TimeoutError)
+from ._shared.errors import (AlreadyExistsError, AuthError, ConnectionError, DeserializationError,  # noqa: A004
+                             Error, ExecutionError, FunctionTimeoutError, InputCancellation, InvalidError,
+                             NotFoundError, NotImplementedOptionError, OutOfMemoryError, RemoteError,
+                             SandboxTerminatedError, SandboxTimeoutError, TimeoutError)
 
-__all__ = ["AlreadyExistsError", "AuthError", "ConnectionError", "Error", "ExecutionError", "FunctionTimeoutError",
-           "InputCancellation", "InvalidError", "NotFoundError", "NotImplementedOptionError", "OutOfMemoryError",
-           "RemoteError", "SandboxTerminatedError", "SandboxTimeoutError", "TimeoutError"]
+__all__ = ["AlreadyExistsError", "AuthError", "ConnectionError", "DeserializationError", "Error", "ExecutionError",
+           "FunctionTimeoutError", "InputCancellation", "InvalidError", "NotFoundError", "NotImplementedOptionError",
+           "OutOfMemoryError", "RemoteError", "SandboxTerminatedError", "SandboxTimeoutError", "TimeoutError"]
 
 for _name in __all__:   # tracebacks and pickles name them as users import them
     globals()[_name].__module__ = __name__

@@ -24,6 +24,19 @@ def clean_env(home, **extra):
     return env
 
 
+def processes_named(word: str) -> list[int]:
+    """The host's processes with ``word`` as one of their command line's arguments."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if word.encode() in f.read().split(b"\0"):
+                    found.append(int(pid))
+        except OSError:   # it ended
+            pass
+    return found
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -69,7 +69,7 @@ def test_from_name_errors_name_the_fix(tmp_path):
         with pytest.raises(leveret.NotFoundError, match="no deployed app named 'nope': deploy it with `leveret deploy FILE`"):
             leveret.Function.from_name("nope", "f").remote()
         make_app("v1").deploy()
-        with pytest.raises(leveret.NotFoundError, match="has no function 'missing' \\(it has: version, slow\\)"):
+        with pytest.raises(leveret.NotFoundError, match="has no function or class 'missing' \\(it has: version, slow\\)"):
             leveret.Function.from_name("etl", "missing").remote()
 
 

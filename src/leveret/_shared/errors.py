@@ -31,6 +31,12 @@ class ConnectionError(Error):  # noqa: A001 - Modal's name
     """No Leveret server could be reached."""
 
 
+class DeserializationError(Error):
+    """A payload did not load where it arrived: an input's arguments in its container (a module the
+    image lacks, a library of another version than the caller's, a corrupt pickle); the message
+    names the cause and the fix."""
+
+
 class ExecutionError(Error):
     """The platform failed to run an input (e.g. its container died)."""
 

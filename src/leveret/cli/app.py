@@ -89,8 +89,9 @@ def history(name: str) -> None:
     """Every deployed version of NAME, newest first."""
     from .._wire import api_pb2 as pb
 
+    versions = _call("AppHistory", pb.AppHistoryRequest(name=name)).versions   # an unknown name: its error alone
     click.echo(HEADER + "  DESCRIPTION")
-    for v in _call("AppHistory", pb.AppHistoryRequest(name=name)).versions:
+    for v in versions:
         stopped = f"  stopped {_when(v.stopped_at)}: {v.stop_reason}" if v.stopped_at else ""
         click.echo(f"{_row(v)}  {v.description}{stopped}")
 

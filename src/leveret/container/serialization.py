@@ -78,13 +78,36 @@ class Spool:
         self.file.write(data)
 
 
+class ArgumentsNotLoaded(Exception):
+    """An input's arguments did not load here: its caller gets leveret.exception.DeserializationError
+    (the bootstrap imports nothing of leveret, so the error travels by that name: exception_payload)."""
+
+    remote_type = "leveret.exception.DeserializationError"
+
+
 def load_args(args):
     """(args, kwargs) from their pickle: bytes, or a Spool of a large one."""
-    if not isinstance(args, Spool):
-        return pickle.loads(args)
-    with args.file as f:
-        f.seek(0)
-        return pickle.load(f)
+    try:
+        if not isinstance(args, Spool):
+            return pickle.loads(args)
+        with args.file as f:
+            f.seek(0)
+            return pickle.load(f)
+    except Exception as exc:
+        raise ArgumentsNotLoaded(_why_not_loaded(exc)) from exc
+
+
+def _why_not_loaded(exc: Exception) -> str:
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return (f"could not load the input's arguments in the container: they need the module {exc.name!r}, which"
+                f" its image lacks; add it to the function's image (Image....pip_install({exc.name!r})), or pass"
+                " plain values")
+    if isinstance(exc, pickle.UnpicklingError):
+        return (f"could not load the input's arguments in the container: {type(exc).__name__}: {exc}. They are not"
+                " a whole pickle: they were corrupted or cut on the way; call again, and report it if it persists")
+    return (f"could not load the input's arguments in the container: {type(exc).__name__}: {exc}. Loading an"
+            " argument's type failed there: the caller and the image may hold different versions of the library"
+            " it comes from (pin the same version in both), or it cannot be re-created outside the caller")
 
 
 class Codec:
@@ -120,13 +143,16 @@ def exception_payload(exc: BaseException, cloudpickle) -> bytes:
     """Serialise an exception for the client: the object itself when it pickles, else its text."""
     import traceback
 
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    shown = exc.__cause__ if isinstance(exc, ArgumentsNotLoaded) and exc.__cause__ else exc   # not our frames
+    tb = "".join(traceback.format_exception(type(shown), shown, shown.__traceback__))
     info = {
-        "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+        "type": getattr(exc, "remote_type", "") or f"{type(exc).__module__}.{type(exc).__qualname__}",
         "message": str(exc),
         "traceback": tb,
         "exc": None,
     }
+    if isinstance(exc, ArgumentsNotLoaded):   # the client makes it its own DeserializationError
+        return cloudpickle.dumps(info)
     try:
         blob = cloudpickle.dumps(exc)
         pickle.loads(blob)  # an exception that pickles but cannot load is as bad as none

@@ -131,7 +131,8 @@ class Deployments:
         fn = app.function(function_name)
         if fn is None:
             names = ", ".join(f.name for f in app.functions) or "none"
-            raise NotFound(f"deployed app {app_name!r} has no function {function_name!r} (it has: {names})")
+            raise NotFound(f"deployed app {app_name!r} has no function or class {function_name!r} (it has: {names});"
+                           f" was it deployed from this version of the file? `leveret app history {app_name}`")
         return fn
 
     async def rollback(self, name: str, version: int, now: float) -> tuple[str, int, int]:

@@ -462,8 +462,8 @@ class ContainerTask:
                     self.relay.abort(msg.input_id)
                 elif type(msg) not in protocol.FROM_CONTAINER:
                     raise protocol.ProtocolError(f"it sent {type(msg).__name__}, which only a worker sends")
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass   # cancelled: the worker stops (the stream's callback would print the cancellation otherwise)
         except protocol.ProtocolError as exc:   # it ends, never the worker
             log.warning("container %s sent a frame the worker cannot read: %s", self.container_id, exc)
             self._end(writer, f"container sent a frame its worker cannot read: {exc}")

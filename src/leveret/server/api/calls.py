@@ -311,6 +311,8 @@ class CallsApi:
 
     async def FunctionCallCancel(self, request, context):
         call = await self._readable_call(request.call_id, self.tokens.container_of(context), context)
+        if call is None and await self._stored_outputs(request.call_id) is None:   # a finished one: nothing to do
+            await context.abort(grpc.StatusCode.NOT_FOUND, self.pruned_call(request.call_id))
         n = 0 if call is None else self.d.cancel_call(call, "cancelled by a client",
                                                       terminate_containers=request.terminate_containers)
         return pb.FunctionCallCancelResponse(cancelled_inputs=n)

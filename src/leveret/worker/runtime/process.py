@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 
+from ...container.environment import ENV_CONTAINER_ID
 from .base import (ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats, ExecProcess, RuntimeStartError,
                    read_device, set_window, take_terminal)
 from .spawn import Process, spawn
@@ -91,6 +92,11 @@ class ProcessRuntime(ContainerRuntime):
 
     async def remove(self, handle: ContainerHandle) -> None:
         handle.kill(signal.SIGKILL)
+        for pid in _marked(handle.container_id):   # what left its session (a daemon's double fork) goes too
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     def stats(self, handle: ContainerHandle) -> ContainerStats | None:
         """The main process's CPU time (and its waited-for children's) and resident memory."""
@@ -104,6 +110,21 @@ class ProcessRuntime(ContainerRuntime):
             return None
         ticks = sum(int(v) for v in fields[11:15])   # utime, stime, cutime, cstime
         return ContainerStats(ticks / _CLOCK_TICKS, resident_pages * _PAGE_SIZE)
+
+
+def _marked(container_id: str) -> list[int]:
+    """This user's processes whose environment names the container (ENV_CONTAINER_ID, inherited by all
+    they start unless they clear it): without namespaces or a cgroup, all that tells them apart."""
+    mark = f"{ENV_CONTAINER_ID}={container_id}".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if mark in f.read().split(b"\0"):
+                    found.append(int(pid))
+        except OSError:   # gone, or another user's
+            pass
+    return found
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
