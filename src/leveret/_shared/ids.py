@@ -14,6 +14,7 @@ KINDS = {
     "mo": "mount",
     "wt": "worker token",
     "pk": "proxy token",
+    "ut": "user token",
     "tu": "tunnel",   # its id is the Modal-Key header of requests to web functions with requires_proxy_auth
     "ex": "exec",
     "sb": "sandbox",

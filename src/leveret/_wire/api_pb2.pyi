@@ -1237,12 +1237,14 @@ class ExecOutput(_message.Message):
     def __init__(self, exec_id: _Optional[str] = ..., output: _Optional[_Union[ContainerExecResponse, _Mapping]] = ..., stdin_taken: _Optional[int] = ..., timed_out: _Optional[bool] = ...) -> None: ...
 
 class WorkerTokenCreateRequest(_message.Message):
-    __slots__ = ("name", "proxy")
+    __slots__ = ("name", "proxy", "scope")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROXY_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     name: str
     proxy: bool
-    def __init__(self, name: _Optional[str] = ..., proxy: _Optional[bool] = ...) -> None: ...
+    scope: str
+    def __init__(self, name: _Optional[str] = ..., proxy: _Optional[bool] = ..., scope: _Optional[str] = ...) -> None: ...
 
 class WorkerTokenCreateResponse(_message.Message):
     __slots__ = ("token_id", "token")
@@ -1253,18 +1255,20 @@ class WorkerTokenCreateResponse(_message.Message):
     def __init__(self, token_id: _Optional[str] = ..., token: _Optional[str] = ...) -> None: ...
 
 class WorkerTokenInfo(_message.Message):
-    __slots__ = ("token_id", "name", "created_at", "revoked_at", "connected_worker_id")
+    __slots__ = ("token_id", "name", "created_at", "revoked_at", "connected_worker_id", "scope")
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
     token_id: str
     name: str
     created_at: float
     revoked_at: float
     connected_worker_id: str
-    def __init__(self, token_id: _Optional[str] = ..., name: _Optional[str] = ..., created_at: _Optional[float] = ..., revoked_at: _Optional[float] = ..., connected_worker_id: _Optional[str] = ...) -> None: ...
+    scope: str
+    def __init__(self, token_id: _Optional[str] = ..., name: _Optional[str] = ..., created_at: _Optional[float] = ..., revoked_at: _Optional[float] = ..., connected_worker_id: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
 
 class WorkerTokenListRequest(_message.Message):
     __slots__ = ()

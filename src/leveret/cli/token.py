@@ -1,4 +1,5 @@
-"""``leveret token create | list | revoke`` and ``leveret workers``: workers of a cluster and their tokens."""
+"""``leveret token create | list | revoke`` and ``leveret workers``: the cluster's tokens (users', workers',
+proxies') and its workers."""
 
 from __future__ import annotations
 
@@ -9,22 +10,36 @@ import click
 from .app import JSON_OPTION, _call, show_list
 
 
+SCOPES = ("admin", "deploy", "run", "read-only")   # server/auth.py says what each may call
+
+
 @click.group()
 def token() -> None:
-    """Per-worker tokens (each host's worker joins with a token of its own) and proxy tokens (for web
-    functions with requires_proxy_auth)."""
+    """Users' tokens with a scope (admin, deploy, run, read-only), per-worker tokens (each host's
+    worker joins with a token of its own) and proxy tokens (for web functions with
+    requires_proxy_auth). Revoking one takes effect at once, on open streams too."""
 
 
 @token.command()
 @click.argument("name")
+@click.option("--scope", type=click.Choice(SCOPES), default=None,
+              help="A user's token instead, for NAME (a person or a CI job): admin (all), deploy (deploy, roll back and"
+                   " stop apps, named secrets, deletes), run (run apps, call functions, sandboxes, Dicts, Queues,"
+                   " Volumes) or read-only (list, describe, logs, results, the dashboard).")
 @click.option("--proxy", is_flag=True, help="A proxy token instead: for requests to web functions with"
                                              " requires_proxy_auth=True (Modal-Key and Modal-Secret headers).")
-def create(name: str, proxy: bool) -> None:
-    """Make a token for the worker on host NAME, or with --proxy for clients of web functions (shown
-    once; the server keeps its hash only)."""
+def create(name: str, scope: str | None, proxy: bool) -> None:
+    """Make a token for the worker on host NAME; with --scope, for user NAME; with --proxy, for clients
+    of web functions (shown once; the server keeps its hash only)."""
     from .._wire import api_pb2 as pb
 
-    r = _call("WorkerTokenCreate", pb.WorkerTokenCreateRequest(name=name, proxy=proxy))
+    if scope and proxy:
+        raise click.UsageError("a proxy token has no scope: give --scope or --proxy")
+    r = _call("WorkerTokenCreate", pb.WorkerTokenCreateRequest(name=name, proxy=proxy, scope=scope or ""))
+    if scope:
+        click.echo(f"{scope} token {r.token_id} for {name}:\n{r.token}\n"
+                   f"use it: export LEVERET_TOKEN={r.token} (and LEVERET_SERVER_URL to this server's URL)")
+        return
     if proxy:
         click.echo(f"proxy token {name}: send these headers with each request\nModal-Key: {r.token_id}\n"
                    f"Modal-Secret: {r.token}")
@@ -36,22 +51,26 @@ def create(name: str, proxy: bool) -> None:
 @token.command("list")
 @JSON_OPTION
 def list_tokens(as_json: bool) -> None:
-    """Every worker and proxy token, and the worker connected with each worker token now."""
+    """Every user's, worker's and proxy token, and the worker connected with each worker token now."""
     from .._wire import api_pb2 as pb
 
     def row(t) -> str:
-        state = "revoked" if t.revoked_at else (f"in use by {t.connected_worker_id}" if t.connected_worker_id else "unused")
-        return f"{t.token_id:<22} {t.name:<20} {time.strftime('%Y-%m-%d %H:%M', time.localtime(t.created_at))}  {state}"
+        state = "revoked" if t.revoked_at else (f"in use by {t.connected_worker_id}" if t.connected_worker_id else
+                                                "" if t.scope else "unused")
+        kind = t.scope or ("proxy" if t.token_id.startswith("pk-") else "worker")
+        return (f"{t.token_id:<22} {t.name:<20} {kind:<10} {time.strftime('%Y-%m-%d %H:%M', time.localtime(t.created_at))}"
+                f"  {state}").rstrip()
 
     show_list(_call("WorkerTokenList", pb.WorkerTokenListRequest()).tokens, as_json,
-              empty="no worker tokens: `leveret token create NAME` makes one", header=None, row=row)
+              empty="no tokens: `leveret token create NAME [--scope SCOPE]` makes one", header=None, row=row)
 
 
 @token.command()
 @click.argument("token_id")
 def revoke(token_id: str) -> None:
-    """Revoke a token: a worker token's worker is disconnected and its inputs run elsewhere; a proxy
-    token is refused from the next request on."""
+    """Revoke a token: a user's is refused from now on and the calls and streams open with it end; a
+    worker token's worker is disconnected and its inputs run elsewhere; a proxy token is refused from
+    the next request on."""
     from .._wire import api_pb2 as pb
 
     r = _call("WorkerTokenRevoke", pb.WorkerTokenRevokeRequest(token_id=token_id))

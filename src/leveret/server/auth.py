@@ -17,20 +17,34 @@ A proxy token (``leveret token create --proxy``) opens nothing of the API: reque
 with ``requires_proxy_auth`` carry its id (pk-…) and its secret (ps-…) as their Modal-Key and
 Modal-Secret headers, checked by the gateway against the secret's SHA-256; revoked, it is refused
 from the next request on. It is kept beside the workers' tokens, told apart by its id.
+
+A user's token (``leveret token create NAME --scope SCOPE``) is the server's token cut down to a
+scope: ``admin`` (everything the server's token may), ``deploy`` (deploy, roll back and stop apps,
+named secrets, deletes, container stops, autoscaler changes — and what ``run`` may), ``run`` (run
+apps, call functions, sandboxes, Dicts, Queues and Volumes — and what ``read-only`` may) or
+``read-only`` (list, describe, read logs, results and named objects; the dashboard and /metrics).
+Revoking one (or a worker's) refuses it from the next request on and ends the calls open with it
+(``Tokens.watch``): streams of logs and results too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import secrets
 
 from .._shared.ids import new_id
+from .errors import Forbidden, Invalid
 from .store import Store
 
 ADMIN = "admin"
 WORKER = "worker"
 CONTAINER = "container"
+DEPLOY, RUN, READ_ONLY = "deploy", "run", "read-only"
+SCOPES = (ADMIN, DEPLOY, RUN, READ_ONLY)   # a user's token's, widest first
+USER_PREFIX = "lvu_"
 WORKER_METHODS = frozenset({"/leveret.v1.Leveret/WorkerConnect", "/leveret.v1.Leveret/MountGet",
                             "/leveret.v1.Leveret/BlobPut", "/leveret.v1.Leveret/BlobGet"})
 TOKEN_PREFIX = "lvw_"
@@ -49,6 +63,60 @@ CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
     "VolumeChanges", "VolumeCopy", "TunnelOpen", "TunnelClose"))
 
 
+
+def _methods(*names: str) -> frozenset[str]:
+    return frozenset(f"/leveret.v1.Leveret/{m}" for m in names)
+
+
+# What each user scope may call. Some methods are narrowed by their request too (Tokens.require):
+# ObjectGetOrCreate creates only from run up, AppCreate deploys and SecretCreate names a secret only
+# from deploy up, AppStop stops a deployed app only from deploy up.
+READ_METHODS = _methods(
+    "AppLookup", "AppList", "AppHistory", "MountGet", "FunctionLookup", "FunctionDescribe", "FunctionStats",
+    "ContainerList", "FunctionCallGet", "FunctionCallGraph", "LogsStream", "BlobGet", "WorkerList",
+    "ObjectGetOrCreate", "ObjectList", "DictGet", "DictLen", "DictContents", "QueueLen", "QueueNextItems",
+    "VolumeChunkGet", "VolumeList", "VolumeGetFile", "VolumeChanges", "SandboxGet", "SandboxList",
+    "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet")
+RUN_METHODS = READ_METHODS | _methods(
+    "AppCreate", "AppStop", "AppHeartbeat", "MountGetMissing", "MountCreate", "FunctionCreate", "FunctionBind",
+    "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallCancel", "BlobPut", "SecretCreate", "DictUpdate",
+    "QueuePut", "QueueGet", "QueueClear", "VolumeChunksMissing", "VolumeChunkPut", "VolumeCommit", "VolumeCopy",
+    "SandboxCreate", "SandboxTerminate", "SandboxTagsSet", "SandboxDetach", "SandboxExec", "ProcessWrite",
+    "ProcessKill", "SandboxSnapshot", "SandboxMount", "TunnelOpen", "TunnelClose", "ContainerExec")
+DEPLOY_METHODS = RUN_METHODS | _methods(
+    "AppPublish", "AppRollback", "FunctionUpdateAutoscaler", "ObjectDelete", "ContainerStop")
+SCOPE_METHODS = {DEPLOY: DEPLOY_METHODS, RUN: RUN_METHODS, READ_ONLY: READ_METHODS}
+
+
+def allows(role: str, method: str) -> bool:
+    """Whether a caller of ``role`` (Tokens.check's first) may call gRPC ``method`` (its full name)."""
+    if role == ADMIN:
+        return True
+    if role == WORKER:
+        return method in WORKER_METHODS
+    if role == CONTAINER:
+        return method in CONTAINER_METHODS
+    return method in SCOPE_METHODS.get(role, ())
+
+
+def refusal(role: str, method: str) -> str:
+    """Why ``role`` may not call ``method``, and the fix."""
+    name = method.rpartition("/")[2]
+    if role == WORKER:
+        return "a worker's token only connects a worker: use the server's token here"
+    if role == CONTAINER:
+        return "a container's token only calls functions (its app's and deployed ones): use the server's token here"
+    wider = next(s for s in reversed(SCOPES) if allows(s, method))
+    return f"{_a(role)} token may not call {name}: that needs {_a(wider)} token ({_HOW.format(wider)})"
+
+
+_HOW = "`leveret token create NAME --scope {}`, by an admin"
+
+
+def _a(scope: str) -> str:
+    return f"an {scope}" if scope[0] in "aeiou" else f"a {scope}"
+
+
 def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -61,12 +129,20 @@ class Tokens:
         self._container_key = hashlib.sha256(b"leveret container tokens\0" + admin_token.encode()).digest()
         self.writes = writes   # the store's writer (writes.py)
         self._workers: dict[str, str] = {}
+        self._users: dict[str, tuple[str, str]] = {}   # a user token's SHA-256 -> (its scope, its id)
         self._proxies: dict[str, str] = {}   # proxy token id -> its secret's SHA-256
+        self._revoked: set[str] = set()   # revoked tokens' SHA-256: refused saying so
+        self._open: dict[str, set[asyncio.Task]] = {}   # token id -> the calls it has open (watch)
+        self.revoked_hooks: list = []   # called with a revoked token's id (the direct port closes its connections)
 
     async def load(self) -> None:
-        tokens = [t for t in await self.writes.run(Store.worker_tokens) if t["revoked_at"] is None]
-        self._workers = {t["sha256"]: t["id"] for t in tokens if not t["id"].startswith(PROXY_ID + "-")}
+        rows = await self.writes.run(Store.worker_tokens)
+        self._revoked = {t["sha256"] for t in rows if t["revoked_at"] is not None}
+        tokens = [t for t in rows if t["revoked_at"] is None]
         self._proxies = {t["id"]: t["sha256"] for t in tokens if t["id"].startswith(PROXY_ID + "-")}
+        self._users = {t["sha256"]: (t["scope"], t["id"]) for t in tokens if t["scope"]}
+        self._workers = {t["sha256"]: t["id"] for t in tokens
+                         if not t["scope"] and not t["id"].startswith(PROXY_ID + "-")}
 
     def proxy_allows(self, key: str | None, secret: str | None) -> bool:
         """Whether a request's Modal-Key and Modal-Secret are a proxy token's (not revoked)."""
@@ -74,13 +150,15 @@ class Tokens:
         return want is not None and hmac.compare_digest(_sha(secret or ""), want)
 
     def check(self, authorization: str | bytes | None) -> tuple[str, str] | None:
-        """(ADMIN, ""), (WORKER, token_id) or (CONTAINER, container_id) for a valid ``authorization``
-        header value, else None."""
+        """(ADMIN, ""), (WORKER, token_id), (CONTAINER, container_id) or a user token's (scope,
+        token_id) for a valid ``authorization`` header value, else None."""
         if not authorization:
             return None
         got = authorization.encode() if isinstance(authorization, str) else authorization
         if hmac.compare_digest(got, self._admin):
             return ADMIN, ""
+        if got.startswith(b"Bearer " + USER_PREFIX.encode()):
+            return self._users.get(_sha(got[len(b"Bearer "):].decode(errors="replace")))
         if got.startswith(b"Bearer " + TOKEN_PREFIX.encode()):
             token_id = self._workers.get(_sha(got[len(b"Bearer "):].decode(errors="replace")))
             if token_id is not None:
@@ -90,6 +168,34 @@ class Tokens:
             if hmac.compare_digest(got[len(b"Bearer "):], self.container_token(container_id).encode()):
                 return CONTAINER, container_id
         return None
+
+    def unknown(self, authorization: str | bytes | None) -> str:
+        """Why ``authorization`` (which check refused) is refused, and the fix."""
+        got = authorization.decode(errors="replace") if isinstance(authorization, bytes) else authorization or ""
+        if got.startswith("Bearer ") and _sha(got[len("Bearer "):]) in self._revoked:
+            return "this token was revoked (`leveret token revoke`): ask an admin of the server for a new one"
+        return "missing or wrong token: set LEVERET_TOKEN to the server's token"
+
+    def require(self, context, scope: str, what: str) -> None:
+        """Raise Forbidden unless the caller's scope is ``scope`` or wider (the server's token, a
+        worker's and a container's pass: their methods are checked at the door)."""
+        found = self.caller(context)
+        role = found[0] if found is not None else ""
+        if role in SCOPE_METHODS and SCOPES.index(role) > SCOPES.index(scope):
+            raise Forbidden(f"{_a(role)} token may not {what}: that needs {_a(scope)} token ({_HOW.format(scope)})")
+
+    @contextlib.contextmanager
+    def watch(self, token_id: str):
+        """Around a call made with token ``token_id``: revoking it cancels the call (``revoke``)."""
+        task = asyncio.current_task()
+        tasks = self._open.setdefault(token_id, set())
+        tasks.add(task)
+        try:
+            yield
+        finally:
+            tasks.discard(task)
+            if not tasks:
+                self._open.pop(token_id, None)
 
     def container_token(self, container_id: str) -> str:
         """The token the server gives container ``container_id`` (its calls are made with it)."""
@@ -109,20 +215,37 @@ class Tokens:
                 return self.check(value)
         return None
 
-    async def create(self, name: str, *, proxy: bool = False) -> tuple[str, str]:
-        """A worker's token (or with ``proxy``, a proxy token for web functions): (its id, the token)."""
-        token_id = new_id(PROXY_ID if proxy else "wt")
-        token = (PROXY_SECRET if proxy else TOKEN_PREFIX) + secrets.token_urlsafe(32)
-        await self.writes.run(Store.add_worker_token, token_id, name, _sha(token))
+    async def create(self, name: str, *, proxy: bool = False, scope: str = "") -> tuple[str, str]:
+        """A worker's token, with ``proxy`` a proxy token for web functions, with ``scope`` (SCOPES) a
+        user's token: (its id, the token)."""
+        if scope and scope not in SCOPES:
+            raise Invalid(f"no scope {scope!r}: a token's scope is one of {', '.join(SCOPES)}")
+        token_id = new_id(PROXY_ID if proxy else "ut" if scope else "wt")
+        token = (PROXY_SECRET if proxy else USER_PREFIX if scope else TOKEN_PREFIX) + secrets.token_urlsafe(32)
+        await self.writes.run(Store.add_worker_token, token_id, name, _sha(token), scope)
         if proxy:
             self._proxies[token_id] = _sha(token)
+        elif scope:
+            self._users[_sha(token)] = (scope, token_id)
         else:
             self._workers[_sha(token)] = token_id
         return token_id, token
 
     async def revoke(self, token_id: str) -> bool:
+        """Refuse the token from now on (the gateway and the direct port check each request against
+        these) and cancel the calls open with it."""
         if not await self.writes.run(Store.revoke_worker_token, token_id):
             return False
+        self._revoked |= {sha for sha, tid in self._workers.items() if tid == token_id}
+        self._revoked |= {sha for sha, (_, tid) in self._users.items() if tid == token_id}
         self._workers = {sha: tid for sha, tid in self._workers.items() if tid != token_id}
-        self._proxies.pop(token_id, None)   # at once: the gateway checks each request against these
+        self._users = {sha: found for sha, found in self._users.items() if found[1] != token_id}
+        self._proxies.pop(token_id, None)
+        for task in self._open.pop(token_id, ()):
+            task.cancel(REVOKED)
+        for hook in self.revoked_hooks:
+            hook(token_id)
         return True
+
+
+REVOKED = "its token was revoked"   # the cancellation's message: the call ends saying so (api/token_check.py)

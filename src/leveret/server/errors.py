@@ -32,3 +32,10 @@ class Invalid(_Refusal):
     INVALID_ARGUMENT with it."""
 
     default = "not valid"
+
+
+class Forbidden(_Refusal):
+    """What the caller's token may not do (a user token's scope, server/auth.py); the message names
+    the scope it needs. The API answers PERMISSION_DENIED with it."""
+
+    default = "not allowed"

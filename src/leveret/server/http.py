@@ -4,8 +4,8 @@
     GET /metrics   Prometheus exposition (server/metrics.py)
     GET /, /api/…  the web dashboard (server/dashboard/)
 
-One aiohttp Application. Every route but /healthz needs the server's token (a worker's own token
-is refused: it only connects a worker): as ``Authorization: Bearer <token>``, or, for a browser,
+One aiohttp Application. Every route but /healthz needs the server's token or a user's (any scope:
+all here is read; a worker's own token is refused: it only connects a worker): as ``Authorization: Bearer <token>``, or, for a browser,
 in the cookie that ``/login?token=<token>`` sets (``leveret dashboard`` opens that URL).
 """
 
@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from .._shared.http import bearer_check, metrics_handler
-from .auth import ADMIN, Tokens
+from .auth import SCOPES, Tokens
 from .dashboard import COOKIE, Dashboard
 
 OPEN_PATHS = frozenset({"/healthz"})
@@ -28,7 +28,7 @@ async def healthz(request: web.Request) -> web.Response:
 def make_app(tokens: Tokens, registry: CollectorRegistry, dispatcher=None) -> web.Application:
     def authorized(header: str) -> bool:
         found = tokens.check(header)
-        return found is not None and found[0] == ADMIN
+        return found is not None and found[0] in SCOPES   # the server's token, or a user's of any scope
 
     def browser_token(request: web.Request) -> str:
         """A browser's token: from the login link (once), then from the cookie it sets."""

@@ -16,7 +16,8 @@ from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .api.convert import read_spec
 from .api.direct import DirectPort
-from .auth import ADMIN, CONTAINER, CONTAINER_METHODS, WORKER, WORKER_METHODS, Tokens
+from .api.token_check import TokenCheck
+from .auth import Tokens
 from .clock import SystemClock
 from .dispatch import APP_HEARTBEAT_TIMEOUT_S, WORKER_LEASE_S, Dispatcher
 from .logs import DEFAULT_MAX_BYTES, DEFAULT_RETENTION_S, LogHub
@@ -37,51 +38,6 @@ GRPC_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.so_reuseport", 0),
 ]
-
-
-REFUSED = {
-    WORKER: "a worker's token only connects a worker: use the server's token here",
-    CONTAINER: "a container's token only calls functions (its app's and deployed ones): use the server's token here",
-}
-
-
-class TokenCheck(grpc.aio.ServerInterceptor):
-    """Refuse every RPC that does not carry ``authorization: Bearer <token>`` with the server's
-    token, a worker's own token for a worker's RPCs, or a container's token for the calls its
-    code may make (auth.CONTAINER_METHODS; scope.py checks what they reach)."""
-
-    def __init__(self, tokens: Tokens):
-        self.tokens = tokens
-
-    async def intercept_service(self, continuation, details):
-        for key, value in details.invocation_metadata or ():
-            if key == "authorization":
-                found = self.tokens.check(value)
-                role = found[0] if found is not None else None
-                if (role == ADMIN or (role == WORKER and details.method in WORKER_METHODS)
-                        or (role == CONTAINER and details.method in CONTAINER_METHODS)):
-                    return await continuation(details)
-                if role is not None:
-                    return _deny(await continuation(details), grpc.StatusCode.PERMISSION_DENIED, REFUSED[role])
-        return _deny(await continuation(details), grpc.StatusCode.UNAUTHENTICATED,
-                     "missing or wrong token: set LEVERET_TOKEN to the server's token")
-
-
-def _deny(handler, code, message: str):
-    async def abort(request, context):
-        await context.abort(code, message)
-
-    async def abort_stream(request, context):
-        await abort(request, context)
-        yield  # pragma: no cover - never reached
-
-    if handler.request_streaming and handler.response_streaming:
-        return grpc.stream_stream_rpc_method_handler(abort_stream)
-    if handler.request_streaming:
-        return grpc.stream_unary_rpc_method_handler(abort)
-    if handler.response_streaming:
-        return grpc.unary_stream_rpc_method_handler(abort_stream)
-    return grpc.unary_unary_rpc_method_handler(abort)
 
 
 def _url_of(sock, scheme: str = "http") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 
-from ..errors import AlreadyExists, Invalid, NotFound
+from ..errors import AlreadyExists, Forbidden, Invalid, NotFound
 
 SMALL_ITEMS, SMALL_BYTES = 16, 64 * 1024
 
@@ -16,7 +16,7 @@ def small(sizes: list[int]) -> bool:
 
 
 STATUS = {NotFound: grpc.StatusCode.NOT_FOUND, AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
-          Invalid: grpc.StatusCode.INVALID_ARGUMENT}
+          Invalid: grpc.StatusCode.INVALID_ARGUMENT, Forbidden: grpc.StatusCode.PERMISSION_DENIED}
 REFUSALS = tuple(STATUS)
 
 

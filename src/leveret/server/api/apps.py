@@ -6,6 +6,7 @@ import grpc
 
 from ..._wire import api_pb2 as pb
 from .. import views
+from ..auth import DEPLOY
 from ..errors import NotFound
 from ..store import Store
 from . import refusals_as_status
@@ -22,6 +23,8 @@ class AppsApi:
         if not request.name:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an app needs a name: App('my-app')")
         async with refusals_as_status(context):   # a deployed app's name against the naming rule
+            if request.deploy:
+                self.tokens.require(context, DEPLOY, "deploy an app")
             app_id, version = await self.d.create_app(request.name, request.description, deploy=request.deploy,
                                                       detach=request.detach)
         return pb.AppCreateResponse(app_id=app_id, version=version)
@@ -66,6 +69,10 @@ class AppsApi:
         return pb.AppRollbackResponse(app_id=app_id, version=version, from_version=source)
 
     async def AppStop(self, request, context):
+        app = self.d.apps.get(request.app_id)
+        if app is not None and app.state == "deployed":
+            async with refusals_as_status(context):
+                self.tokens.require(context, DEPLOY, "stop a deployed app")
         n = self.d.stop_app(request.app_id, request.reason or "stopped by its client")
         await self.writes.durable()   # stopped in the store too: a restart does not bring it back
         return pb.AppStopResponse(cancelled_inputs=n)

@@ -1,7 +1,7 @@
 """The server's side of the direct port (_wire/direct.py says the protocol): the hot unary RPCs of
 Dicts and Queues on a plain TCP connection, answered by the servicer's own methods, as on gRPC.
 
-    connection ─hello─▶ the token checked as TokenCheck does (main.py) ─▶ each request: a method
+    connection ─hello─▶ the token checked as TokenCheck does (token_check.py) ─▶ each request: a method
         of METHODS that the token may call ─▶ servicer.<Method>(request, context), begun at once
         ─▶ the reply (a refusal: its status and message, as context.abort gives them on gRPC)
 
@@ -24,12 +24,11 @@ from google.protobuf.message import DecodeError
 from ..._wire import api_pb2 as pb
 from ..._wire.direct import METHODS
 from ..._shared.direct_frames import HELLO, OK, WEB_SERVE, parse_request, reply_frame, take_frames
-from ..auth import ADMIN, CONTAINER, CONTAINER_METHODS
+from ..auth import CONTAINER, allows
 
 log = logging.getLogger("leveret.server")
 
 _REQUESTS = {m: getattr(pb, m + "Request") for m in METHODS}
-_UNAUTHENTICATED = "missing or wrong token: set LEVERET_TOKEN to the server's token"
 
 
 class _Aborted(Exception):
@@ -62,6 +61,13 @@ class DirectPort:
         self.local_socket = ""
         self.connections: set[_Connection] = set()
         self.web_links = None   # web functions' links (web_links.py): a container's WebServe makes its connection one
+        tokens.revoked_hooks.append(self._revoked)
+
+    def _revoked(self, token_id: str) -> None:
+        """A revoked token's connections close at once (their callers connect again, and are refused)."""
+        for conn in list(self.connections):
+            if conn.token_id == token_id and conn.role != CONTAINER:
+                conn.transport.close()
 
     async def start(self, host: str, port: int = 0) -> int:
         """Listen on ``port`` of ``host`` (0: any free one), and on an abstract unix socket (cheaper
@@ -88,7 +94,7 @@ class DirectPort:
         try:
             if method not in METHODS:
                 raise _Aborted(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not served on the direct port: call it by gRPC")
-            if conn.role != ADMIN and not (conn.role == CONTAINER and f"/leveret.v1.Leveret/{method}" in CONTAINER_METHODS):
+            if not allows(conn.role, f"/leveret.v1.Leveret/{method}"):
                 raise _Aborted(grpc.StatusCode.PERMISSION_DENIED, f"this token may not call {method}")
             response = await getattr(self.servicer, method)(_REQUESTS[method].FromString(payload),
                                                             _Context(conn.authorization))
@@ -130,6 +136,7 @@ class _Connection(asyncio.Protocol):
         self.buffer = bytearray()
         self.role: str | None = None
         self.caller_id = ""   # a container token's container
+        self.token_id = ""    # a user's or a worker's token (revoke closes the connection)
         self.authorization = ""
         self.tasks: set[asyncio.Task] = set()
         self.transport: asyncio.Transport
@@ -205,9 +212,11 @@ class _Connection(asyncio.Protocol):
     def _hello(self, req_id: int, method: str, payload: bytes) -> None:
         authorization = payload.decode("utf-8", "replace")
         found = self.port.tokens.check(authorization) if method == HELLO else None
-        if found is None or found[0] not in (ADMIN, CONTAINER):
-            self.transport.write(reply_frame(req_id, grpc.StatusCode.UNAUTHENTICATED.value[0], _UNAUTHENTICATED.encode()))
+        if found is None:
+            why = self.port.tokens.unknown(authorization)
+            self.transport.write(reply_frame(req_id, grpc.StatusCode.UNAUTHENTICATED.value[0], why.encode()))
             self.transport.close()
             return
         self.role, self.caller_id, self.authorization = found[0], found[1], authorization
+        self.token_id = found[1]
         self.transport.write(reply_frame(req_id, OK, b""))

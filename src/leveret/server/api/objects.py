@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..._wire import api_pb2 as pb
+from ..auth import RUN
 from ..errors import Invalid
 from ..objects import FAIL_IF_EXISTS, IF_MISSING, LOOKUP
 from ..store.objects import ObjectRow
@@ -35,6 +36,8 @@ class ObjectsApi:
     async def ObjectGetOrCreate(self, request, context):
         async with refusals_as_status(context):
             creation = CREATION.get(request.creation, LOOKUP)
+            if creation != LOOKUP:
+                self.tokens.require(context, RUN, f"create a {request.kind or 'named object'}")
             store = self.d.reads if creation == LOOKUP else self.d.writes   # a lookup writes nothing
             row, created = await store.run(
                 self.d.objects.get_or_create, request.kind, request.name, request.environment_name,

@@ -4,6 +4,7 @@ named object (ObjectList, ObjectDelete); nothing here, or anywhere, sends a valu
 from __future__ import annotations
 
 from ..._wire import api_pb2 as pb
+from ..auth import DEPLOY
 from ..errors import Invalid
 from ..objects.kinds import environment_named
 from . import refusals_as_status
@@ -16,6 +17,8 @@ class SecretsApi:
         async with refusals_as_status(context):
             if request.overwrite and not request.name:
                 raise Invalid("overwrite is for a named secret: give its name")
+            if request.name:
+                self.tokens.require(context, DEPLOY, "create or overwrite a named secret")
             secret_id, keys = await self.d.writes.run(self.d.secrets.create, request.name,
                                                       environment_named(request.environment_name), dict(request.env),
                                                       request.overwrite)

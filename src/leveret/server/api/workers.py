@@ -12,10 +12,11 @@ from ..._shared.aio import queue_items
 from ..._wire import api_pb2 as pb
 from ..auth import WORKER
 from .. import views
+from ..errors import Invalid
 from ..model import LogsStored
 from ..reconcile import rejoin
 from ..store import Store
-from . import convert
+from . import convert, refusals_as_status
 
 log = logging.getLogger("leveret.server")
 
@@ -57,20 +58,24 @@ class WorkersApi:
             self.d.registry.remove(worker)
 
     async def WorkerTokenCreate(self, request, context):
-        token_id, token = await self.tokens.create(request.name or ("proxy" if request.proxy else "worker"),
-                                                   proxy=request.proxy)
+        async with refusals_as_status(context):
+            if request.proxy and request.scope:
+                raise Invalid("a proxy token has no scope: it opens web functions only; drop one of the two")
+            token_id, token = await self.tokens.create(
+                request.name or ("proxy" if request.proxy else "user" if request.scope else "worker"),
+                proxy=request.proxy, scope=request.scope)
         return pb.WorkerTokenCreateResponse(token_id=token_id, token=token)
 
     async def WorkerTokenList(self, request, context):
         return pb.WorkerTokenListResponse(tokens=[
             pb.WorkerTokenInfo(token_id=t["id"], name=t["name"], created_at=t["created_at"],
-                               revoked_at=t["revoked_at"] or 0.0,
+                               revoked_at=t["revoked_at"] or 0.0, scope=t["scope"],
                                connected_worker_id=getattr(self.d.registry.with_token(t["id"]), "worker_id", ""))
             for t in await self.reads.run(Store.worker_tokens)])
 
     async def WorkerTokenRevoke(self, request, context):
         if not await self.tokens.revoke(request.token_id):
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"no worker token {request.token_id} in use: `leveret token list`")
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no token {request.token_id} in use: `leveret token list`")
         worker = self.d.registry.with_token(request.token_id)
         if worker is not None:
             self.d.registry.mark_down(worker, "its token was revoked")

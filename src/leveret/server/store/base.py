@@ -224,15 +224,17 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
 
     # ------------------------------------------------------------------ worker tokens
 
-    def add_worker_token(self, token_id: str, name: str, sha256: str) -> None:
-        self._execute("INSERT INTO worker_tokens (id, name, sha256, created_at) VALUES (?, ?, ?, ?)",
-                      (token_id, name, sha256, self.clock.time()))
+    def add_worker_token(self, token_id: str, name: str, sha256: str, scope: str = "") -> None:
+        """A worker's, a proxy's or (with its ``scope``) a user's token."""
+        self._execute("INSERT INTO worker_tokens (id, name, sha256, created_at, scope) VALUES (?, ?, ?, ?, ?)",
+                      (token_id, name, sha256, self.clock.time(), scope))
 
     def worker_tokens(self) -> list[dict]:
-        """Every worker token (revoked ones too), oldest first: id, name, sha256, created_at, revoked_at."""
-        rows = self._execute("SELECT id, name, sha256, created_at, revoked_at FROM worker_tokens"
+        """Every token of the table (revoked ones too), oldest first: id, name, sha256, created_at,
+        revoked_at, scope."""
+        rows = self._execute("SELECT id, name, sha256, created_at, revoked_at, scope FROM worker_tokens"
                              " ORDER BY created_at, id").fetchall()
-        return [dict(zip(("id", "name", "sha256", "created_at", "revoked_at"), r)) for r in rows]
+        return [dict(zip(("id", "name", "sha256", "created_at", "revoked_at", "scope"), r)) for r in rows]
 
     def revoke_worker_token(self, token_id: str) -> bool:
         cur = self._execute("UPDATE worker_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
