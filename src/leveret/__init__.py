@@ -11,6 +11,9 @@ import os as _os
 # Workers fork container processes from a process that runs gRPC threads; gRPC's fork handlers
 # are not needed for fork+exec and can crash the child, so they are off unless asked for.
 _os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+# gRPC's core would print each failed TLS handshake (a retry's too) as an INFO line of its own on
+# stderr; what failed reaches the user as Leveret's error instead, naming the fix.
+_os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 __version__ = "0.1.0"
 

@@ -224,11 +224,12 @@ class Client:
             found = await self.stub.DirectPortGet(pb.DirectPortGetRequest())
         except grpc.aio.AioRpcError:   # an older server: gRPC only
             return
-        if found.port:
-            local = "\0" + found.local_socket
-            address = local if found.local_socket and reaches(local) else \
-                (target_of(self.url).rpartition(":")[0].strip("[]"), found.port)
-            self.direct = DirectClient(address, self.token, self.url)
+        local = "\0" + found.local_socket
+        if found.local_socket and reaches(local):
+            self.direct = DirectClient(local, self.token, self.url)
+        elif found.port:   # none over TLS: its calls go by gRPC
+            self.direct = DirectClient((target_of(self.url).rpartition(":")[0].strip("[]"), found.port), self.token,
+                                       self.url)
 
     async def object_call(self, method: str, fields: dict) -> dict:
         """A named-object RPC with its request and response as protobuf's JSON mapping (bytes in

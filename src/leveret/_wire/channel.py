@@ -25,13 +25,26 @@ OPTIONS = [
 
 
 def target_of(url: str) -> str:
-    """``http://host:port`` or ``host:port`` → the gRPC target ``host:port``."""
-    for scheme in ("http://", "grpc://"):
+    """``http(s)://host:port`` or ``host:port`` → the gRPC target ``host:port``."""
+    for scheme in ("http://", "https://", "grpc://"):
         if url.startswith(scheme):
             return url[len(scheme):].rstrip("/")
-    if url.startswith("https://"):
-        raise exception.InvalidError(f"{url}: TLS is not supported yet; use http://HOST:PORT")
     return url.rstrip("/")
+
+
+def trusted_cas(ca: str | None = None) -> bytes | None:
+    """The CA certificates a client trusts a server over TLS by: the file ``ca``, else LEVERET_CA's,
+    else None (the system's)."""
+    import os
+
+    path = ca or os.environ.get("LEVERET_CA", "")
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise exception.InvalidError(f"cannot read the CA file {path} (LEVERET_CA, or --ca): {exc.strerror or exc}")
 
 
 class Stub:
@@ -44,8 +57,16 @@ class Stub:
             setattr(self, name, functools.partial(method, metadata=md))
 
 
-def open_channel(url: str, token: str, *, extra_options: list[tuple] = ()) -> tuple[grpc.aio.Channel, Stub]:
-    channel = grpc.aio.insecure_channel(target_of(url), options=OPTIONS + list(extra_options))
+def open_channel(url: str, token: str, *, extra_options: list[tuple] = (),
+                 ca: str | None = None) -> tuple[grpc.aio.Channel, Stub]:
+    """A channel to ``url``: over TLS for https://, trusting ``ca`` (a file; else LEVERET_CA's, else the
+    system's CAs)."""
+    options = OPTIONS + list(extra_options)
+    if url.startswith("https://"):
+        credentials = grpc.ssl_channel_credentials(root_certificates=trusted_cas(ca))
+        channel = grpc.aio.secure_channel(target_of(url), credentials, options=options)
+    else:
+        channel = grpc.aio.insecure_channel(target_of(url), options=options)
     return channel, Stub(channel, token)
 
 

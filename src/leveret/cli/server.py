@@ -42,21 +42,30 @@ PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once
 @click.option("--gateway-domain", default="", metavar="DOMAIN",
               help="A wildcard DNS name for the gateway: web functions are APP--LABEL.DOMAIN too (their URLs then).")
 @click.option("--gateway-tls", nargs=2, default=None, metavar="CERT KEY",
-              help="Serve the gateway over HTTPS with this certificate chain (PEM) and its private key.")
+              help="Serve the gateway over HTTPS with this certificate chain (PEM) and its private key (default:"
+                   " --tls-cert's, if given).")
+@click.option("--tls-cert", default=None, metavar="FILE",
+              help="Serve every side over TLS with this certificate chain (PEM): gRPC (clients and workers use"
+                   " https://), the HTTP side (metrics, dashboard) and the gateway. With --tls-key. Clients trust"
+                   " a CA of your own by LEVERET_CA, workers by --ca.")
+@click.option("--tls-key", default=None, metavar="FILE", help="The private key (PEM) of --tls-cert.")
 @click.pass_context
 def server(ctx: click.Context, listen: str | None, db: str | None, token: str | None, worker_lease: float | None,
            log_retention: str, call_retention: str, log_max_mb: int, blob_dir: str | None,
            http_listen: str | None, direct_port: int, gateway_listen: str | None, gateway_domain: str,
-           gateway_tls: tuple[str, str] | None) -> None:
+           gateway_tls: tuple[str, str] | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Run a server in the foreground (--listen), or manage the embedded daemon (start | stop | status)."""
     if ctx.invoked_subcommand is not None:
-        if listen or db or http_listen or blob_dir or direct_port or gateway_listen or gateway_tls or gateway_domain:
-            raise click.UsageError("--listen, --db, --blob-dir, --http, --direct-port and --gateway run a foreground"
-                                   " server; they do not go with a subcommand")
+        if (listen or db or http_listen or blob_dir or direct_port or gateway_listen or gateway_tls or gateway_domain
+                or tls_cert or tls_key):
+            raise click.UsageError("--listen, --db, --blob-dir, --http, --direct-port, --gateway and --tls-cert run a"
+                                   " foreground server; they do not go with a subcommand")
         return
     if not listen:
         click.echo(ctx.get_help())
         ctx.exit(0)
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("--tls-cert and --tls-key go together: the certificate chain and its private key")
     retention_s = _duration(log_retention, "--log-retention")
     call_retention_s = _duration(call_retention, "--call-retention")
     import logging
@@ -76,7 +85,8 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
         click.echo(f"leveret server listening on {srv.url} (store {_without_password(db)}),"
                    f" metrics at {srv.http_url}/metrics, dashboard at {srv.http_url}/, web functions at"
                    f" {srv.gateway_url}/")
-        click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN   (a token per worker:"
+        ca = "  --ca CA_FILE" if srv.url.startswith("https://") else ""
+        click.echo(f"join a worker:  leveret worker --server {srv.url} --token TOKEN{ca}   (a token per worker:"
                    " leveret token create NAME)")
         sys.stdout.flush()
 
@@ -85,7 +95,7 @@ def server(ctx: click.Context, listen: str | None, db: str | None, token: str | 
                    log_retention_s=retention_s, log_max_bytes=log_max_mb * 1024 * 1024,
                    call_retention_s=call_retention_s, http_listen=http_listen, blob_dir=blob_dir,
                    direct_port=direct_port, gateway_listen=gateway_listen, gateway_tls=gateway_tls or None,
-                   gateway_domain=gateway_domain)
+                   gateway_domain=gateway_domain, tls=(tls_cert, tls_key) if tls_cert else None)
     except (OSError, SchemaTooNew) as exc:   # its port is taken, its store is newer: one line that names the fix
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:   # before it handles SIGINT itself

@@ -59,13 +59,16 @@ log = logging.getLogger("leveret.worker")
                    " outside. --no-user-namespace: root inside is root outside, for an image that cannot work in"
                    " one (it needs setuid binaries or file capabilities of the host's ids, or its layers are on a"
                    " filesystem without idmapped mounts); sandboxes keep theirs.")
+@click.option("--ca", default=None, envvar="LEVERET_CA", metavar="FILE",
+              help="The CA certificate (PEM) that signed an https:// server's certificate (the server's --tls-cert),"
+                   " when it is not one the system trusts.")
 @click.option("--exit-with-parent", "parent_pid", type=int, default=None, hidden=True,
               help="Stop (as on SIGTERM) when the process PID, which started this one, ends: the embedded daemon's worker.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
            warm_containers: int, warm_sandboxes: int, labels: tuple[str, ...], gpus: int | None,
            gpu_type: str | None, container_disk: int | None, disk_reserve: int | None, metrics_listen: str,
            wait_for_workdir: float, chunks_over_rpc: bool, host_network: bool, user_namespace: bool,
-           parent_pid: int | None) -> None:
+           ca: str | None, parent_pid: int | None) -> None:
     """Run containers for the server at --server; when the link to it breaks, connect again until it answers."""
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
@@ -90,8 +93,8 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
         raise click.ClickException(str(exc)) from None
     try:
         _serve(workdir, server_url, token, runtime, max_containers, (warm_containers, warm_sandboxes), parsed, gpus,
-               gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid, chunks_over_rpc, host_network,
-               user_namespace)
+               gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid,
+               dict(chunks_over_rpc=chunks_over_rpc, host_network=host_network, user_namespaces=user_namespace, ca=ca))
     finally:   # however it ends (a refused option too), the lock goes with it
         workdir_lock.close()
 
@@ -122,8 +125,8 @@ def _parent_gone(pid: int) -> bool:
 
 def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containers: int | None,
            warm: tuple[int, int], parsed: dict, gpus: int | None, gpu_type: str | None, container_disk: int | None,
-           disk_reserve: int | None, metrics_listen: str, parent_pid: int | None,
-           chunks_over_rpc: bool, host_network: bool, user_namespace: bool) -> None:
+           disk_reserve: int | None, metrics_listen: str, parent_pid: int | None, options: dict) -> None:
+    """Run the worker; ``options``: the Agent's switches (chunks_over_rpc, host_network, user_namespaces, ca)."""
     from ..worker.runtime import choose_runtime
 
     runtime, why = choose_runtime(runtime)
@@ -150,8 +153,7 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
                   warm_sandboxes=warm_sandboxes,
                   labels=parsed, gpus=found_count if gpus is None else gpus,
-                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen,
-                  chunks_over_rpc=chunks_over_rpc, host_network=host_network, user_namespaces=user_namespace)
+                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen, **options)
     offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
     if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
         rt.disks.fit_default(agent.max_containers + warm_containers + warm_sandboxes)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -47,13 +48,31 @@ def _url_of(sock, scheme: str = "http") -> str:
     return f"{scheme}://{shown}:{port}"
 
 
-def _tls_context(cert_and_key: tuple[str, str]):
+def _tls_context(cert_and_key: tuple[str, str], *, h2: bool = True):
+    """A server's TLS context; with ``h2``, HTTP/2 where the client offers it (gateway_h2.py)."""
     import ssl
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*cert_and_key)
-    context.set_alpn_protocols(["h2", "http/1.1"])   # HTTP/2 where the client offers it (gateway_h2.py)
+    context.set_alpn_protocols(["h2", "http/1.1"] if h2 else ["http/1.1"])
     return context
+
+
+def _grpc_credentials(cert_and_key: tuple[str, str]) -> grpc.ServerCredentials:
+    import pathlib
+
+    cert, key = (pathlib.Path(path).read_bytes() for path in cert_and_key)
+    _tls_context(cert_and_key)   # refused here, with the reason, if the two do not make a pair
+    return grpc.ssl_server_credentials([(key, cert)])
+
+
+def _bind(bind, listen: str, what: str, option: str):
+    """A socket listening on ``listen`` for ``what``; an OSError naming ``option`` if it cannot."""
+    try:
+        return bind(listen)
+    except OSError as exc:
+        raise OSError(f"could not listen on {listen} for {what} ({exc.strerror or exc}): is the port in use?"
+                      f" pick another with {option}") from None
 
 
 def default_listen(grpc_host: str, grpc_port: int, asked_port: int) -> str:
@@ -68,24 +87,25 @@ class Server:
     """A running server. ``await Server.start(...)``, then ``await server.stop()``."""
 
     def __init__(self, grpc_server, dispatcher: Dispatcher, port: int, host: str, tokens: Tokens,
-                 http_socket, call_pruner: CallPruner, pruners: tuple[asyncio.Task, ...] = ()):
+                 http_socket, call_pruner: CallPruner, pruners: tuple[asyncio.Task, ...] = (), *,
+                 scheme: str = "http", http_ssl=None):
         self.grpc_server = grpc_server
         self.call_pruner = call_pruner   # prune(now) deletes what the call retention no longer keeps
         self.pruners = pruners           # periodic tasks: log lines, calls
         self.tokens = tokens
         self.dispatcher = dispatcher
         self.port = port
-        self.url = f"http://{host}:{port}"
+        self.url = f"{scheme}://{host}:{port}"   # https: over TLS (leveret server --tls-cert), as every side then
         self.http = None                 # the HTTP side, once serving
         self.direct: DirectPort | None = None   # Dicts' calls without gRPC (api/direct.py), once listening
-        self.http_url = _url_of(http_socket)   # GET /metrics (the server's token), GET /healthz
+        self.http_url = _url_of(http_socket, scheme)   # GET /metrics (the server's token), GET /healthz
         self.gateway_url = ""            # web functions' requests (gateway.py), once listening
         self.routes = None               # their URLs (routes.py)
         self.gateway = None
         self._gateway_start: asyncio.Task | None = None
         # The HTTP side's port is bound already (connections wait in its backlog); aiohttp, slow to
         # import, serves it right after the start, off the path of a client waiting for the API.
-        self._http_start = asyncio.get_running_loop().create_task(self._serve_http(http_socket))
+        self._http_start = asyncio.get_running_loop().create_task(self._serve_http(http_socket, http_ssl))
 
     @classmethod
     async def start(cls, *, listen: str, db: str, token: str, worker_lease_s: float = WORKER_LEASE_S,
@@ -93,7 +113,7 @@ class Server:
                     call_retention_s: float = DEFAULT_CALL_RETENTION_S, http_listen: str | None = None,
                     blob_dir: str | None = None, progress=None, clock=None, direct_port: int = 0,
                     gateway_listen: str | None = None, gateway_tls: tuple[str, str] | None = None,
-                    gateway_domain: str = "") -> "Server":
+                    gateway_domain: str = "", tls: tuple[str, str] | None = None) -> "Server":
         """Serve gRPC on ``listen`` and HTTP on ``http_listen`` (default: the same host, port + 1).
         A finished call's inputs and outputs are kept for ``call_retention_s``, log lines for
         ``log_retention_s`` (and under ``log_max_bytes``). Payloads over the inline limit are kept in
@@ -102,7 +122,9 @@ class Server:
         served on ``direct_port`` of the same host too (0: any free one; api/direct.py), web
         functions' requests on ``gateway_listen`` (default: the same host, port + 2; gateway.py),
         over TLS with ``gateway_tls`` (a certificate chain's file and its key's), by host name too
-        under ``gateway_domain`` (routes.py)."""
+        under ``gateway_domain`` (routes.py). With ``tls`` (the same pair), gRPC, the HTTP side and
+        the gateway (unless it has its own) are served over TLS, and the direct port only on its
+        unix socket."""
         from .._shared.listen import bind
 
         say = progress or (lambda text: None)
@@ -137,52 +159,41 @@ class Server:
         service = LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s)
         api_pb2_grpc.add_LeveretServicer_to_server(service, server)
         host, _, port = listen.rpartition(":")
-        try:
-            bound = server.add_insecure_port(listen)
-        except RuntimeError:   # newer gRPC raises where older ones returned 0
-            bound = 0
-        if bound == 0:
-            await dispatcher.close_store()
-            raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
-        http_listen = http_listen or default_listen(host, bound, int(port) if port.isdigit() else 0)
-        try:
-            http_socket = bind(http_listen)
-        except OSError as exc:
-            await server.stop(None)
-            await dispatcher.close_store()
-            raise OSError(f"could not listen on {http_listen} for HTTP ({exc.strerror or exc}): is the port in use?"
-                          " pick another with --http HOST:PORT") from None
-        direct = DirectPort(service, tokens)
-        try:   # the same host; any free port (clients ask for it: DirectPortGet), or the one asked for
-            await direct.start(host.strip("[]"), direct_port)
-        except OSError as exc:
-            await server.stop(None)
-            await dispatcher.close_store()
-            http_socket.close()
-            raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
-                          " pick another with --direct-port PORT") from None
+        async with contextlib.AsyncExitStack() as undo:   # what is made so far, undone if a later step fails
+            undo.push_async_callback(dispatcher.close_store)
+            gateway_tls = gateway_tls or tls   # the gateway's own certificate, else the server's
+            try:
+                credentials = _grpc_credentials(tls) if tls else None
+                http_ssl = _tls_context(tls, h2=False) if tls else None
+            except (OSError, ValueError) as exc:
+                raise OSError(f"could not use the TLS certificate and key {tls}: {exc}") from None
+            try:
+                gateway_ssl = _tls_context(gateway_tls) if gateway_tls else None
+            except (OSError, ValueError) as exc:
+                raise OSError(f"could not use the gateway's TLS certificate and key {gateway_tls}: {exc}") from None
+            try:
+                bound = server.add_secure_port(listen, credentials) if tls else server.add_insecure_port(listen)
+            except RuntimeError:   # newer gRPC raises where older ones returned 0
+                bound = 0
+            if bound == 0:
+                raise OSError(f"could not listen on {listen}: is the port in use? pick another with --listen HOST:PORT")
+            undo.push_async_callback(server.stop, None)
+            http_listen = http_listen or default_listen(host, bound, int(port) if port.isdigit() else 0)
+            http_socket = _bind(bind, http_listen, "HTTP", "--http HOST:PORT")
+            undo.callback(http_socket.close)
+            direct = DirectPort(service, tokens)
+            try:   # the same host; any free port (clients ask for it: DirectPortGet), or the one asked for
+                await direct.start(host.strip("[]"), direct_port, tcp=not tls)
+            except OSError as exc:
+                raise OSError(f"could not listen on port {direct_port} for the direct port ({exc.strerror or exc}):"
+                              " pick another with --direct-port PORT") from None
+            undo.push_async_callback(direct.stop)
+            gateway_listen = gateway_listen or default_listen(host, bound + 1, int(port) if port.isdigit() else 0)
+            gateway_socket = _bind(bind, gateway_listen, "the gateway", "--gateway HOST:PORT")
+            undo.pop_all()
         direct.web_links = dispatcher.web_links
         service.direct = direct
-        gateway_listen = gateway_listen or default_listen(host, bound + 1, int(port) if port.isdigit() else 0)
-        try:
-            gateway_socket = bind(gateway_listen)
-        except OSError as exc:
-            await direct.stop()
-            await server.stop(None)
-            await dispatcher.close_store()
-            http_socket.close()
-            raise OSError(f"could not listen on {gateway_listen} for the gateway ({exc.strerror or exc}): is the port"
-                          " in use? pick another with --gateway HOST:PORT") from None
-        try:
-            tls = _tls_context(gateway_tls) if gateway_tls else None
-        except (OSError, ValueError) as exc:
-            gateway_socket.close()
-            await direct.stop()
-            await server.stop(None)
-            await dispatcher.close_store()
-            http_socket.close()
-            raise OSError(f"could not use the gateway's TLS certificate and key {gateway_tls}: {exc}") from None
-        service.routes.url = _url_of(gateway_socket, "https" if tls else "http")
+        service.routes.url = _url_of(gateway_socket, "https" if gateway_ssl else "http")
         service.routes.tcp.host = gateway_socket.getsockname()[0]
         service.routes.tcp.advertised = urllib.parse.urlsplit(service.routes.url).hostname or "127.0.0.1"
         service.routes.domain = gateway_domain.strip(".").lower()
@@ -192,20 +203,21 @@ class Server:
         pruners = (loop.create_task(logs.prune_forever()), loop.create_task(call_pruner.prune_forever()),
                    loop.create_task(dispatcher.blobs.prune_orphans_forever()),
                    loop.create_task(dispatcher.expiry.sweep_forever()))
-        made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners)
+        made = cls(server, dispatcher, bound, host.strip("[]") or "127.0.0.1", tokens, http_socket, call_pruner, pruners,
+                   scheme="https" if tls else "http", http_ssl=http_ssl)
         made.direct = direct
         made.gateway_url = service.routes.url
         made.routes = service.routes
-        made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes, tls))
+        made._gateway_start = loop.create_task(made._serve_gateway(gateway_socket, service.routes, gateway_ssl))
         return made
 
-    async def _serve_http(self, sock) -> None:
+    async def _serve_http(self, sock, ssl_context=None) -> None:
         from .._shared.http import Listener
         from . import http, metrics
 
         try:
             self.http = await Listener.serve(http.make_app(self.tokens, metrics.registry(self.dispatcher),
-                                                           self.dispatcher), sock)
+                                                           self.dispatcher), sock, ssl_context=ssl_context)
         except Exception:
             log.exception("the HTTP side (/metrics, /healthz, the dashboard) could not start")
             sock.close()

@@ -31,8 +31,11 @@ class Cluster:
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
                  disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0,
                  gateway_listen: str = "127.0.0.1:0", gateway_tls: tuple[str, str] | None = None,
-                 host_network: bool = False, user_namespaces: bool = True):
+                 host_network: bool = False, user_namespaces: bool = True, tls: tuple[str, str] | None = None,
+                 ca: str | None = None):
         self.directory = str(directory)
+        self.tls = tls   # as leveret server --tls-cert/--tls-key: every side over TLS, its URL https://
+        self.ca = ca     # the CA its clients (LEVERET_CA, while it runs) and its worker (--ca) trust it by
         self.clock = clock   # the server's time; None: the system's (server/clock.py)
         self.db = db or os.path.join(self.directory, "state.db")
         # For a runtime named here: a container's default disk (as --container-disk) and what the
@@ -80,7 +83,8 @@ class Cluster:
 
     def __enter__(self) -> "Cluster":
         run_sync(self._start())
-        for key, value in (("LEVERET_SERVER_URL", self.url), ("LEVERET_TOKEN", self.token)):
+        for key, value in (("LEVERET_SERVER_URL", self.url), ("LEVERET_TOKEN", self.token)) + \
+                ((("LEVERET_CA", self.ca),) if self.ca else ()):
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
         _client.reset()
@@ -105,7 +109,8 @@ class Cluster:
         if self.call_retention_s is not None:
             extra["call_retention_s"] = self.call_retention_s
         self.server = await Server.start(listen=f"127.0.0.1:{port}", db=self.db, token=self.token,
-                                         gateway_listen=self.gateway_listen, gateway_tls=self.gateway_tls, **extra)
+                                         gateway_listen=self.gateway_listen, gateway_tls=self.gateway_tls, tls=self.tls,
+                                         **extra)
         if self.start_worker:
             await self._start_agent()
 
@@ -132,7 +137,7 @@ class Cluster:
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers, warm_sandboxes=self.warm_sandboxes, gpus=self.gpus, gpu_type=self.gpu_type,
                            metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu,
-                           host_network=self.host_network, user_namespaces=self.user_namespaces)
+                           host_network=self.host_network, user_namespaces=self.user_namespaces, ca=self.ca)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         # Registered, and serving its /metrics if asked (which it starts after registering).
         up = self.agent.metrics_started if self.worker_metrics else self.agent.registered

@@ -49,8 +49,9 @@ class Agent:
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None, gpus: int = 0,
                  gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
-                 host_network: bool = False, user_namespaces: bool = True):
+                 host_network: bool = False, user_namespaces: bool = True, ca: str | None = None):
         self.server_url = server_url
+        self.ca = ca   # the CA file it trusts an https:// server by (--ca; else LEVERET_CA, else the system's)
         self._publish_address = ""   # where its containers' published ports listen (port_publish.toward)
         self.token = token
         self.runtime = runtime
@@ -236,7 +237,7 @@ class Agent:
                 self.flush_logs()
         elif kind is m.DirectPortAt:   # its unix socket first (the same host's), then its TCP port
             self.direct_addresses = ([f"\0{cmd.local_socket}"] if cmd.local_socket else []) + \
-                [(_server_host(self.server_url), cmd.port)]
+                ([(_server_host(self.server_url), cmd.port)] if cmd.port else [])   # none over TLS
         elif kind is m.ChunkStoreAt:
             self.volumes.use_store(cmd.directory, cmd.store_id)
         elif kind is m.PreviousEnd:

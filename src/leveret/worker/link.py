@@ -52,6 +52,8 @@ LINK_OPTIONS = [
 def failure_of(err: grpc.aio.AioRpcError, url: str, *, was_up: bool = False) -> str:
     """A failed attempt or a broken stream (``was_up``), in a line; the same failure reads the same each time."""
     code = err.code()
+    if code == grpc.StatusCode.UNAVAILABLE and "handshake" in (err.details() or "").lower():
+        return str(translate(err, url))   # TLS: says which certificate, and --ca
     if code == grpc.StatusCode.UNAVAILABLE:
         return f"{'lost' if was_up else 'cannot reach'} the server at {url} ({err.details() or 'unavailable'})"
     if code == grpc.StatusCode.CANCELLED:
@@ -111,7 +113,7 @@ class Link:
         # (READY, their end, results) goes out on this stream after it.
         outbox.put_nowait(agent.info(containers=agent.reconcile_report(), previous_worker_id=agent.worker_id))
         agent.new_stream(outbox)
-        channel, stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS)
+        channel, stub = open_channel(agent.server_url, agent.token, extra_options=LINK_OPTIONS, ca=agent.ca)
         agent.server = ServerCalls(channel, stub)
         ended = ""
         call = stub.WorkerConnect()

@@ -69,12 +69,15 @@ class DirectPort:
             if conn.token_id == token_id and conn.role != CONTAINER:
                 conn.transport.close()
 
-    async def start(self, host: str, port: int = 0) -> int:
-        """Listen on ``port`` of ``host`` (0: any free one), and on an abstract unix socket (cheaper
-        than TCP for a client of the same host: ``local_socket``, the name after its NUL)."""
+    async def start(self, host: str, port: int = 0, *, tcp: bool = True) -> int:
+        """Listen on ``port`` of ``host`` (0: any free one) unless not ``tcp`` (a server over TLS: the
+        connections a worker hands its containers cannot be TLS's; others' calls go by gRPC), and on
+        an abstract unix socket (cheaper than TCP for a client of the same host: ``local_socket``,
+        the name after its NUL)."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), host or None, port)
-        self.port = self._server.sockets[0].getsockname()[1]
+        if tcp:
+            self._server = await loop.create_server(lambda: _Connection(self), host or None, port)
+            self.port = self._server.sockets[0].getsockname()[1]
         self.local_socket = f"leveret-direct-{secrets.token_hex(8)}"
         self._local = await loop.create_unix_server(lambda: _Connection(self), "\0" + self.local_socket)
         return self.port
