@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from _postgres import start_for_tests
@@ -64,8 +65,9 @@ class NetnsCluster:
 
 
 @pytest.fixture
-def netns_cluster(tmp_path, network, store_url):
-    """`leveret server` on the first host, listening on its bridge address only, and a worker on each other host.
+def netns_cluster(tmp_path, network, store_url, request):
+    """`leveret server` on the first host, listening on its bridge address only, and a worker on each other host;
+    its --worker-lease is LEASE, or the test's indirect parameter.
 
     Workers use the default runtime: crun where it can run, with --host-network: their containers
     share their worker's network namespace (as the process runtime's do), so a result's address
@@ -74,7 +76,7 @@ def netns_cluster(tmp_path, network, store_url):
     url = f"http://{server_host.address}:{PORT}"
     server = network.run_in(
         server_host, leveret_cmd("server", "--listen", f"{server_host.address}:{PORT}", "--db", store_url, "--token", TOKEN,
-                                 "--worker-lease", str(LEASE)),
+                                 "--worker-lease", str(getattr(request, "param", LEASE))),
         env=clean_env(tmp_path / server_host.name), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     server_log = LineLog(server.stdout)
     workers = []
@@ -275,3 +277,39 @@ def test_the_gateway_reaches_web_containers_on_other_hosts(netns_cluster):
         answered = list(pool.map(ask, range(N_WORKERS * SLOTS)))
     hosts = {w.host.address for w in netns_cluster.workers}
     assert set(answered) <= hosts and len(set(answered)) >= 2, answered
+
+
+BLACKOUT_LEASE = 10.0
+
+
+@pytest.mark.parametrize("netns_cluster", [BLACKOUT_LEASE], indirect=True)
+def test_blackouts_below_the_lease_mark_no_worker_down_and_run_nothing_twice(netns_cluster):
+    """The server's host loses its link for 2 s every 10 s for a minute (its lease: 10 s) while a map
+    runs on every worker: nobody is marked down, no input starts twice, each result arrives once."""
+    cluster = netns_cluster
+    n = 540   # 0.6 s each on six slots: about a minute of work, through every blackout
+    client = subprocess.Popen(
+        leveret_cmd("run", f"{CLUSTER_APP}::fan_out", "--n", str(n), "--peer", cluster.server.address,
+                    "--delay", "0.6"),
+        env=cluster.client_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = LineLog(client.stdout), LineLog(client.stderr)
+    try:
+        out.wait_until(lambda lines: len(results(lines)) >= 6, timeout=60, what="the map started")
+        for _ in range(6):
+            cluster.network.cut(cluster.server)
+            time.sleep(2.0)
+            cluster.network.mend(cluster.server)
+            time.sleep(8.0)
+        assert client.wait(120) == 0, err.text()
+        out.wait_closed()
+        err.wait_closed()
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+    xs = sorted(x for x, *_ in results(out.lines))
+    assert xs == list(range(n)), f"missing {sorted(set(range(n)) - set(xs))}, twice {[x for x in set(xs) if xs.count(x) > 1]}"
+    starts = [x for x, _ in started(err.lines)]
+    assert sorted(starts) == list(range(n)), f"started twice: {sorted({x for x in starts if starts.count(x) > 1})}"
+    assert "marked down" not in cluster.server_log.text()
+    assert all(w.proc.poll() is None for w in cluster.workers)
