@@ -77,13 +77,16 @@ class PostgresServer:
             hba = os.path.join(self.data, "pg_hba.conf")
             with open(hba, "a") as f:
                 f.write(f"host all all {self.trusted_net} trust\n")
+        self._start_server()
+        self._admin = psycopg.connect(self.url(), autocommit=True)
+        return self
+
+    def _start_server(self) -> None:
         listen = ",".join(a for a in ("127.0.0.1", self.also_listen_on) if a)
         options = (f"-p {self.port} -k {self.directory} -c listen_addresses={listen}"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.directory, "server.log"),
                   "-o", options, "-w", "-t", "30", "start")
-        self._admin = psycopg.connect(self.url(), autocommit=True)
-        return self
 
     def new_database(self) -> str:
         """The URL of a new, empty database."""
@@ -94,6 +97,13 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         """Drop a database made by ``new_database``, closing what is still connected to it."""
         self._admin.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+    def restart(self) -> None:
+        """Stop it at once, as a crash would (open connections break), and start it again on its port."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        self._start_server()
+        self._admin.close()
+        self._admin = psycopg.connect(self.url(), autocommit=True)
 
     def stop(self) -> None:
         try:

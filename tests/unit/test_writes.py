@@ -300,3 +300,36 @@ def test_a_database_in_memory_is_read_on_the_writer():
         await wb.close()
 
     asyncio.run(main())
+
+
+class Lost(Exception):
+    """What a backend raises when its connection to the database is gone (its server restarted)."""
+
+
+def test_writes_that_failed_on_a_lost_connection_run_again_once_it_is_back(store, reader, monkeypatch):
+    attempts, waited, down = [], [], [True]
+
+    def while_down_lost(store, app_id):
+        attempts.append(app_id)
+        if down[0]:
+            raise Lost("server closed the connection unexpectedly")
+        Store.create_app(store, app_id, "again", "")
+
+    def wait_for_database(exc, log, what):
+        waited.append((str(exc), what))
+        down[0] = False
+
+    monkeypatch.setattr(store, "lost", lambda exc: isinstance(exc, Lost))
+    monkeypatch.setattr(store, "wait_for_database", wait_for_database)
+
+    async def main():
+        wb = WriteBehind(store)
+        wb.add(Store.create_app, "ap-1", "kept", "")
+        wb.add(while_down_lost, "ap-2")
+        await wb.durable()   # no error: the lost write ran again
+        await wb.close()
+
+    asyncio.run(main())
+    assert waited == [("server closed the connection unexpectedly", "writer")]
+    assert attempts == ["ap-2", "ap-2", "ap-2"]   # in the step's transaction, alone, and once it was back
+    assert reader.get_app("ap-1") is not None and reader.get_app("ap-2") is not None   # ap-1 written once

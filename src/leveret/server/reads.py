@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from .writes import WriteBehind
+
+log = logging.getLogger("leveret.server")
 
 
 class Reads:
@@ -27,8 +30,19 @@ class Reads:
         if self._thread is None:
             return await self.writes.run(op, *args, **kwargs)
         await self.writes.settled()
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, functools.partial(op, self.store, *args, **kwargs))
+        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(self._read, op, *args,
+                                                                                                **kwargs))
+
+    def _read(self, op: Callable, *args, **kwargs) -> Any:
+        """On the reader's thread: the op, run again once the database is back if its connection
+        was lost (a read changes nothing: running it twice is safe)."""
+        while True:
+            try:
+                return op(self.store, *args, **kwargs)
+            except Exception as exc:
+                if not self.store.lost(exc):
+                    raise
+                self.store.wait_for_database(exc, log, "reader")
 
     async def run_now(self, op: Callable, *args, **kwargs) -> Any:
         """A small read: on the writer's connection, at once, where the loop's thread may use it

@@ -10,7 +10,9 @@ An *op* is a function of the store and arguments: ``add(Store.add_outputs, rows)
 together, and so do all the steps queued while the last commit ran: a slow commit makes the next
 transaction bigger, not the queue longer. If a transaction fails, its ops are redone one by one,
 each in its own, so one bad write cannot drop the others; an op may so run twice (the first run
-rolled back) and must touch nothing but the store and its arguments.
+rolled back) and must touch nothing but the store and its arguments. Ops that failed because the
+connection to the database was lost (PostgreSQL restarted) are run again once it is back
+(``Store.wait_for_database``): until then the writes wait, and none is lost.
 
 - ``add`` — queue a write and go on: the hot path never waits. Its failure reaches the
   ``durable()`` waiters made while it was queued, else the loop's exception handler (logged).
@@ -183,6 +185,18 @@ class WriteBehind:
                 return
 
     def _commit(self, ops: list[tuple]) -> list[tuple[Any, BaseException | None]]:
+        """``_commit_once``, and the ops that failed because the connection to the database was lost
+        (its server restarted) again once it is back: the writes wait, none is lost."""
+        outcomes = self._commit_once(ops)
+        while True:
+            lost = [n for n, (_, error) in enumerate(outcomes) if error is not None and self.store.lost(error)]
+            if not lost:
+                return outcomes
+            self.store.wait_for_database(outcomes[lost[0]][1], log, "writer")
+            for n, outcome in zip(lost, self._commit_once([ops[n] for n in lost])):
+                outcomes[n] = outcome
+
+    def _commit_once(self, ops: list[tuple]) -> list[tuple[Any, BaseException | None]]:
         """Run the ops in one transaction; if it fails, each in its own."""
         store = self.store
         if len(ops) > 1:

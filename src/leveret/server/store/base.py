@@ -64,6 +64,9 @@ class Dialect:
         return {row[0] for row in db.execute(self.sql(self.columns_query), (table,)).fetchall()}
 
 
+RECONNECT_FIRST_S, RECONNECT_MAX_S = 0.1, 2.0   # a lost database connection is tried again at this pace
+
+
 class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows,
                VolumeRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
@@ -104,6 +107,37 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
 
     def close(self) -> None:
         self.db.close()
+
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says the connection to the database is gone (its server restarted): the
+        store's thread then waits for it (``wait_for_database``) and does its work again."""
+        return False
+
+    def reconnect(self) -> None:
+        """Open the connection again (a backend whose ``lost`` can be true has this)."""
+        raise NotImplementedError
+
+    def wait_for_database(self, exc: BaseException, log, what: str) -> None:
+        """After ``exc`` lost the connection: connect again, backing off, until the database answers.
+        Blocks the calling thread (the store's writer's or reader's): what it serves waits."""
+        import time
+
+        from ..._shared.backoff import Backoff
+
+        began = time.monotonic()
+        log.warning("the store's %s connection was lost (%s): connecting again until the database answers; its work"
+                    " waits", what, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
+        while True:
+            time.sleep(backoff.next())
+            try:
+                self.reconnect()
+            except Exception as again:   # still down: keep trying, quietly
+                if not self.lost(again):
+                    raise
+                continue
+            log.warning("the store's %s connection is back after %.1f s", what, time.monotonic() - began)
+            return
 
     @contextlib.contextmanager
     def transaction(self, begin: str = "BEGIN"):

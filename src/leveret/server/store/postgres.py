@@ -32,16 +32,31 @@ class PostgresStore(SqlStore):
 
     def __init__(self, url: str, clock=None, *, reader: bool = False):
         self.url = url
+        self.read_only = reader
         try:
-            db = psycopg.connect(url, autocommit=True)
+            db = self._connect()
         except psycopg.OperationalError as exc:
             raise psycopg.OperationalError(
                 f"cannot open the PostgreSQL store: {exc} -- is the server up, and the database"
                 " created (createdb NAME)? check the --db URL"
             ) from exc
-        if reader:
-            db.execute("SET default_transaction_read_only = on")
         super().__init__(db, clock, reader=reader)
+
+    def _connect(self) -> psycopg.Connection:
+        db = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        if self.read_only:
+            db.execute("SET default_transaction_read_only = on")
+        return db
+
+    def lost(self, exc: BaseException) -> bool:
+        """An OperationalError that left the connection closed or broken (the server restarted, or the
+        network between went down), or one from connecting again while it is still away."""
+        return isinstance(exc, psycopg.OperationalError) and (self.db.closed or self.db.broken)
+
+    def reconnect(self) -> None:
+        self.db.close()   # a failed connect leaves it closed: lost() still says so
+        self.db = self._connect()
+        self._depth = 0
 
     def reader(self) -> PostgresStore:
         return PostgresStore(self.url, self.clock, reader=True)
