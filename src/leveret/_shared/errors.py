@@ -37,6 +37,11 @@ class DeserializationError(Error):
     names the cause and the fix."""
 
 
+class ResourceExhaustedError(Error):
+    """The server ran out of something it needs to take the request (its storage is full, a payload
+    is over its limit); the message says what, and how to make room."""
+
+
 class ExecutionError(Error):
     """The platform failed to run an input (e.g. its container died)."""
 

@@ -29,6 +29,8 @@ def error_of(status: int, details: str, url: str) -> exception.Error:
         return exception.AlreadyExistsError(details)
     if status in (3, 9):   # INVALID_ARGUMENT, FAILED_PRECONDITION
         return exception.InvalidError(details)
+    if status == 8:   # RESOURCE_EXHAUSTED
+        return exception.ResourceExhaustedError(details)
     return exception.Error(f"{_NAMES.get(status, status)}: {details}")
 
 

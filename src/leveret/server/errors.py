@@ -34,6 +34,13 @@ class Invalid(_Refusal):
     default = "not valid"
 
 
+class StorageFull(_Refusal):
+    """The store could not write: its disk is full (writes.py makes this of the backend's error).
+    The API answers RESOURCE_EXHAUSTED; what was refused works again once there is room."""
+
+    default = "the server's storage is full"
+
+
 class Forbidden(_Refusal):
     """What the caller's token may not do (a user token's scope, server/auth.py); the message names
     the scope it needs. The API answers PERMISSION_DENIED with it."""

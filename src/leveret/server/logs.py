@@ -23,6 +23,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from .clock import SystemClock
+from .errors import StorageFull
 from .model import LogSource
 from .reads import Reads
 from .store import Store
@@ -86,7 +87,7 @@ class LogHub:
     def _stored(self, rows: list[tuple], stored: asyncio.Future) -> None:
         if stored.cancelled():
             return
-        if stored.exception() is not None:
+        if stored.exception() is not None and not isinstance(stored.exception(), StorageFull):   # said once (writes.py)
             log.error("could not store %d log line(s)", len(rows), exc_info=stored.exception())
         elif self.size is not None:
             self.size += sum(map(len, map(itemgetter(6), rows))) + len(rows) * LOG_ROW_BYTES

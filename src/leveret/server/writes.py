@@ -36,6 +36,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .errors import StorageFull
 from .store import Store
 
 log = logging.getLogger("leveret.server")
@@ -63,6 +64,7 @@ class WriteBehind:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._full = False   # the last writes failed on a full disk (said once: _full_or_not)
 
     def add(self, op: Callable, *args, **kwargs) -> None:
         """Queue ``op(store, *args, **kwargs)``."""
@@ -79,7 +81,12 @@ class WriteBehind:
         idle and the store's commits are local, else queued (``run``)."""
         if not self.idle_here():
             return await self.run(op, *args, **kwargs)
-        return op(self.store, *args, **kwargs)   # its statements commit as they go, or in its own transaction
+        try:
+            return op(self.store, *args, **kwargs)   # its statements commit as they go, or in its own transaction
+        except Exception as exc:
+            if self.store.full(exc):
+                raise self._storage_full(exc) from exc
+            raise
 
     def idle_here(self) -> bool:
         """Whether the loop's thread may use the store now: its commits are local, and the writer
@@ -153,7 +160,7 @@ class WriteBehind:
                 told = [w for w in self._waiters if w.errors and w.after < n <= w.until]
                 for w in told:
                     w.error = w.error or error
-                if not told:
+                if not told and not isinstance(error, StorageFull):   # that one is said once (_full_or_not)
                     self._loop.call_exception_handler({
                         "message": f"a store write ({getattr(op, '__qualname__', op)}) failed", "exception": error})
         waiting = []
@@ -186,15 +193,38 @@ class WriteBehind:
 
     def _commit(self, ops: list[tuple]) -> list[tuple[Any, BaseException | None]]:
         """``_commit_once``, and the ops that failed because the connection to the database was lost
-        (its server restarted) again once it is back: the writes wait, none is lost."""
+        (its server restarted) again once it is back: the writes wait, none is lost. A full disk's
+        failures are StorageFull, said once in the log until a write succeeds again."""
         outcomes = self._commit_once(ops)
         while True:
             lost = [n for n, (_, error) in enumerate(outcomes) if error is not None and self.store.lost(error)]
             if not lost:
-                return outcomes
+                return self._full_or_not(outcomes)
             self.store.wait_for_database(outcomes[lost[0]][1], log, "writer")
             for n, outcome in zip(lost, self._commit_once([ops[n] for n in lost])):
                 outcomes[n] = outcome
+
+    def _full_or_not(self, outcomes: list[tuple[Any, BaseException | None]]) -> list[tuple[Any, BaseException | None]]:
+        """The outcomes, a full disk's errors made StorageFull; the log says when it fills and when
+        writes go through again."""
+        full = [n for n, (_, error) in enumerate(outcomes) if error is not None and self.store.full(error)]
+        if full and not self._full:
+            self._full = True
+            log.warning("the store's disk is full (%s: %s): writes fail until it has room", self.store.where(),
+                        outcomes[full[0]][1])
+        elif self._full and any(error is None for _, error in outcomes):
+            self._full = False
+            log.warning("the store writes again: its disk has room")
+        for n in full:
+            outcomes[n] = (None, self._storage_full(outcomes[n][1]))
+        return outcomes
+
+    def _storage_full(self, error: BaseException) -> StorageFull:
+        refused = StorageFull(f"the server's storage is full: its store ({self.store.where()}) could not write"
+                              f" ({error}); free space on that disk, or give the server room elsewhere (--db);"
+                              " this works again once it has room")
+        refused.__cause__ = error
+        return refused
 
     def _commit_once(self, ops: list[tuple]) -> list[tuple[Any, BaseException | None]]:
         """Run the ops in one transaction; if it fails, each in its own."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import grpc
 
-from ..errors import AlreadyExists, Forbidden, Invalid, NotFound
+from ..errors import AlreadyExists, Forbidden, Invalid, NotFound, StorageFull
 
 SMALL_ITEMS, SMALL_BYTES = 16, 64 * 1024
 
@@ -16,7 +16,8 @@ def small(sizes: list[int]) -> bool:
 
 
 STATUS = {NotFound: grpc.StatusCode.NOT_FOUND, AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
-          Invalid: grpc.StatusCode.INVALID_ARGUMENT, Forbidden: grpc.StatusCode.PERMISSION_DENIED}
+          Invalid: grpc.StatusCode.INVALID_ARGUMENT, Forbidden: grpc.StatusCode.PERMISSION_DENIED,
+          StorageFull: grpc.StatusCode.RESOURCE_EXHAUSTED}
 REFUSALS = tuple(STATUS)
 
 

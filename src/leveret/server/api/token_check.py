@@ -1,16 +1,21 @@
 """The door of the gRPC API: every RPC carries ``authorization: Bearer <token>``, and the token's
 role (server/auth.py) decides which methods it may call. A call made with a token that can be
 revoked (a user's or a worker's) is watched while it is open: revoking the token ends it at once,
-a stream of logs or results too, with UNAUTHENTICATED saying so."""
+a stream of logs or results too, with UNAUTHENTICATED saying so. A refusal of the server's
+(server/errors.py) that a handler lets out ends its call with its status, as refusals_as_status
+would: a full store's, from a write the handler awaited."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 
 import grpc
 
 from ..auth import CONTAINER, REVOKED, Tokens, allows, refusal
+from . import REFUSALS, STATUS
 
 _REVOKED_MESSAGE = "this call's token was revoked (`leveret token revoke`): ask an admin of the server for a new one"
 
@@ -29,9 +34,10 @@ class TokenCheck(grpc.aio.ServerInterceptor):
         if not allows(role, details.method):
             return _deny(await continuation(details), grpc.StatusCode.PERMISSION_DENIED, refusal(role, details.method))
         handler = await continuation(details)
-        if handler is None or not token_id or role == CONTAINER:   # the server's token; a container's ends with it
-            return handler
-        return _watched(handler, self.tokens, token_id)
+        if handler is None:
+            return None
+        # the server's token cannot be revoked; a container's ends with its container
+        return _guarded(handler, self.tokens, "" if role == CONTAINER else token_id)
 
 
 def _kind(handler):
@@ -45,29 +51,34 @@ def _kind(handler):
     return handler.unary_unary, grpc.unary_unary_rpc_method_handler
 
 
-def _watched(handler, tokens: Tokens, token_id: str):
-    """``handler`` run under ``tokens.watch(token_id)``: revoking the token cancels it."""
+def _guarded(handler, tokens: Tokens, token_id: str):
+    """``handler`` whose refusals raised outside ``refusals_as_status`` (a full store's, from a write
+    it awaits) end the call with their status; with ``token_id``, run under ``tokens.watch``:
+    revoking the token cancels it."""
     behavior, factory = _kind(handler)
+    watch = functools.partial(tokens.watch, token_id) if token_id else contextlib.nullcontext
 
-    async def ended(context, exc: asyncio.CancelledError) -> None:
-        if REVOKED in exc.args:
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, _REVOKED_MESSAGE)
-        raise exc
+    async def ended(context, exc: BaseException) -> None:
+        if isinstance(exc, asyncio.CancelledError):
+            if REVOKED in exc.args:
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, _REVOKED_MESSAGE)
+            raise exc
+        await context.abort(next(STATUS[k] for k in type(exc).__mro__ if k in STATUS), exc.message)
 
     if inspect.isasyncgenfunction(behavior):   # a stream it yields
         async def run(request, context):
-            with tokens.watch(token_id):
+            with watch():
                 try:
                     async for item in behavior(request, context):
                         yield item
-                except asyncio.CancelledError as exc:
+                except (asyncio.CancelledError, *REFUSALS) as exc:
                     await ended(context, exc)
     else:   # a response, or a stream it writes (context.write)
         async def run(request, context):
-            with tokens.watch(token_id):
+            with watch():
                 try:
                     return await behavior(request, context)
-                except asyncio.CancelledError as exc:
+                except (asyncio.CancelledError, *REFUSALS) as exc:
                     await ended(context, exc)
 
     return factory(run, request_deserializer=handler.request_deserializer,

@@ -108,6 +108,14 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
     def close(self) -> None:
         self.db.close()
 
+    def full(self, exc: BaseException) -> bool:
+        """Whether ``exc`` says the database's disk is full."""
+        return False
+
+    def where(self) -> str:
+        """Where the database is, for a message (a file, or a server's address)."""
+        return ""
+
     def lost(self, exc: BaseException) -> bool:
         """Whether ``exc`` says the connection to the database is gone (its server restarted): the
         store's thread then waits for it (``wait_for_database``) and does its work again."""

@@ -48,6 +48,13 @@ class PostgresStore(SqlStore):
             db.execute("SET default_transaction_read_only = on")
         return db
 
+    def full(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.errors.DiskFull)
+
+    def where(self) -> str:
+        info = self.db.info
+        return f"PostgreSQL at {info.host}:{info.port}/{info.dbname}"
+
     def lost(self, exc: BaseException) -> bool:
         """An OperationalError that left the connection closed or broken (the server restarted, or the
         network between went down), or one from connecting again while it is still away."""

@@ -80,6 +80,12 @@ class SqliteStore(SqlStore):
         db.execute("PRAGMA foreign_keys=OFF")
         super().__init__(db, clock)
 
+    def full(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc)   # SQLITE_FULL
+
+    def where(self) -> str:
+        return self.path
+
     def reader(self) -> SqliteStore | None:
         """In WAL mode, a reader never waits for the writer nor the writer for it. A database in
         memory is one connection's: it has no reader."""
