@@ -137,6 +137,10 @@ class MapStream:
             await self._send_new(write)
             await stream.done_writing()
         except Exception as exc:
+            import grpc
+
+            if isinstance(exc, grpc.aio.AioRpcError) and self.client.gone(exc):
+                return   # the server went away: the reader sees it too, reconnects and resumes
             self.failure.append(exc)
             stream.cancel()
 
