@@ -221,3 +221,15 @@ def test_a_double_forked_daemon_is_killed_with_its_container(running):
         time.sleep(0.1)
     assert processes_named(marker) == []
     assert bad_input.daemonize.remote(marker) != container_id   # the next input, on a new container
+
+
+@pytest.mark.parametrize("token, code", [("wrong", "UNAUTHENTICATED"), (None, "UNIMPLEMENTED")])
+def test_an_unknown_grpc_method_is_refused_and_the_server_serves_on(running, token, code):
+    import grpc
+
+    with grpc.insecure_channel(running.url.split("://")[1]) as channel:
+        call = channel.unary_unary("/leveret.v1.Leveret/NoSuchMethod")
+        with pytest.raises(grpc.RpcError) as caught:
+            call(b"\x00garbage", metadata=(("authorization", f"Bearer {token or running.token}"),), timeout=10)
+    assert caught.value.code().name == code
+    assert bad_input.echo.remote("after") == "after"

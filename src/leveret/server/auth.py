@@ -63,7 +63,6 @@ CONTAINER_METHODS = frozenset(f"/leveret.v1.Leveret/{m}" for m in (
     "VolumeChanges", "VolumeCopy", "TunnelOpen", "TunnelClose"))
 
 
-
 def _methods(*names: str) -> frozenset[str]:
     return frozenset(f"/leveret.v1.Leveret/{m}" for m in names)
 

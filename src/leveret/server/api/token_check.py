@@ -93,6 +93,8 @@ def _deny(handler, code, message: str):
         await abort(request, context)
         yield  # pragma: no cover - never reached
 
+    if handler is None:   # no such method: refused all the same, as a caller without a token must not learn more
+        return grpc.unary_unary_rpc_method_handler(abort)
     if handler.request_streaming and handler.response_streaming:
         return grpc.stream_stream_rpc_method_handler(abort_stream)
     if handler.request_streaming:
