@@ -7,10 +7,9 @@ import os
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+from _http import fetch
 
 import leveret
 from apps import api_extras
@@ -100,13 +99,7 @@ def test_the_dashboard_and_metrics_take_any_scope_and_not_a_revoked_token(cluste
     token_id, secret = token(cluster, "read-only")
 
     def metrics() -> int:
-        request = urllib.request.Request(f"{cluster.http_url}/metrics", headers={"Authorization": f"Bearer {secret}"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as r:
-                return r.status
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return exc.code
+        return fetch(f"{cluster.http_url}/metrics", headers={"Authorization": f"Bearer {secret}"}, timeout=10)[0]
 
     assert metrics() == 200
     run_sync(cluster.server.tokens.revoke(token_id))
