@@ -17,10 +17,11 @@ import pytest
 
 from e2e.procs import ROOT, TOKEN, LineLog, Procs, clean_env, free_port, wait_until
 from leveret.worker.runtime import cgroups
+from leveret.worker.runtime.network import RUN_DIR
 from leveret.worker.runtime.oci import cgroup_of
 from leveret.worker.workdir import socket_dir_for
 
-pytestmark = [pytest.mark.soak, pytest.mark.e2e, pytest.mark.container]
+pytestmark = [pytest.mark.soak, pytest.mark.e2e, pytest.mark.container, pytest.mark.timeout(480)]   # minutes, by design
 
 N = 10_000
 BOOTSTRAP = b"/opt/leveret/lib/leveret/container/bootstrap.py"
@@ -51,9 +52,25 @@ def containers() -> dict[int, str]:
     return found
 
 
-def netns_names() -> set[str]:
+def networks_of(workdir: str) -> list[str]:
+    """The container networks (their slots' files, network.py) a worker on ``workdir`` holds."""
+    found = []
+    for name in os.listdir(RUN_DIR) if os.path.isdir(RUN_DIR) else []:
+        try:
+            with open(os.path.join(RUN_DIR, name)) as f:
+                if f.read() == workdir:
+                    found.append(name)
+        except OSError:
+            pass
+    return found
+
+
+def orphan_namespaces() -> set[str]:
+    """Container network namespaces no slot holds (each worker's are named by a slot's file)."""
     done = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-    return {line.split()[0] for line in done.stdout.splitlines() if line.startswith("leveret-")}
+    names = {line.split()[0] for line in done.stdout.splitlines() if line.startswith("leveret-")}
+    slots = set(os.listdir(RUN_DIR)) if os.path.isdir(RUN_DIR) else set()
+    return {n for n in names if n.removeprefix("leveret-") not in slots}
 
 
 def mounts_under(path: str) -> list[str]:
@@ -77,7 +94,7 @@ def test_10k_inputs_with_retries_through_random_kills_each_get_one_result_and_le
     server_args = ("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{db}", "--token", TOKEN,
                    "--http", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--worker-lease", "3",
                    "--call-retention", "5s")
-    netns_before, bootstraps_before = netns_names(), set(containers())
+    orphans_before, bootstraps_before = orphan_namespaces(), set(containers())
 
     def start_server():
         server, log = procs.start(*server_args)
@@ -139,6 +156,6 @@ def test_10k_inputs_with_retries_through_random_kills_each_get_one_result_and_le
     assert os.listdir(os.path.join(workdir, "bundles")) == []
     assert mounts_under(workdir) == [] and mounts_under(str(tmp_path)) == []
     assert not [p for cid in seen for p in cgroups.paths(cgroup_of(cid)) if os.path.exists(p)]
-    assert netns_names() <= netns_before
+    assert networks_of(workdir) == [] and orphan_namespaces() <= orphans_before
     assert not os.path.exists(socket_dir_for(workdir)) or os.listdir(socket_dir_for(workdir)) == []
     assert set(containers()) <= bootstraps_before

@@ -38,13 +38,18 @@ def paths(cgroup: str, mountinfo: str | None = None) -> list[str]:
     return [os.path.join(point, cgroup.lstrip("/")) for point, _ in _mounts(mountinfo)]
 
 
-def remove(cgroup: str) -> None:
-    """Remove what is left of an (empty) cgroup in every hierarchy; no error where it is gone."""
+def remove(cgroup: str) -> bool:
+    """Remove what is left of an (empty) cgroup in every hierarchy; no error where it is gone. Say
+    whether it is gone everywhere (not while processes are still in it, exiting)."""
+    gone = True
     for path in paths(cgroup):
         try:
             os.rmdir(path)
-        except OSError:
+        except FileNotFoundError:
             pass
+        except OSError:
+            gone = False
+    return gone
 
 
 def controller_root(controller: str, mountinfo: str | None = None) -> str:
