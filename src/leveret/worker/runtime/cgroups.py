@@ -52,6 +52,22 @@ def remove(cgroup: str) -> bool:
     return gone
 
 
+GONE_S = 5.0   # how long a removed container's processes may take to leave its cgroups
+
+
+async def remove_when_empty(*cgroups: str) -> bool:
+    """Remove ``cgroups`` (children before parents), trying again while processes still in them exit,
+    for up to GONE_S; whether they are gone."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + GONE_S
+    while not all([remove(cgroup) for cgroup in cgroups]):   # a list: each is tried every time
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
 def controller_root(controller: str, mountinfo: str | None = None) -> str:
     """Where the hierarchy with ``controller`` (memory, cpuacct, ...) is mounted: its v1 hierarchy,
     else the v2 one (on a v2 host, or one with no v1 hierarchy at all)."""

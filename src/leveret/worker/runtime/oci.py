@@ -427,7 +427,10 @@ class OciRuntime(ContainerRuntime):
         proc = await spawn(*self.command("delete", "--force", container_id),
                                                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         await proc.wait()
-        await _remove_cgroups(container_id)
+        # its processes may still be exiting (found by the soak test: such a cgroup was left for good)
+        if not await cgroups.remove_when_empty(leaf_cgroup(container_id), cgroup_of(container_id)):
+            log.warning("container %s: its cgroup %s still holds processes after %g s: it is left", container_id,
+                        cgroup_of(container_id), cgroups.GONE_S)
         for point in mounts_under(bundle):   # its root, and the idmapped binds under it
             try:
                 _umount(point)
@@ -446,22 +449,6 @@ class OciRuntime(ContainerRuntime):
         if disk is not None:
             await self.disks.release(disk)
         await self.networks.remove(container_id)
-
-
-CGROUP_GONE_S = 5.0   # how long a removed container's processes may take to leave its cgroup
-
-
-async def _remove_cgroups(container_id: str) -> None:
-    """Remove the container's cgroups (the leaf too: a failed start may have left it). Its processes
-    may still be exiting when the runtime's delete returns, and a cgroup with a process in it cannot
-    go: try again until they are gone (found by the soak test: one such cgroup was left for good)."""
-    deadline = asyncio.get_running_loop().time() + CGROUP_GONE_S
-    while not (cgroups.remove(leaf_cgroup(container_id)) & cgroups.remove(cgroup_of(container_id))):
-        if asyncio.get_running_loop().time() > deadline:
-            log.warning("container %s: its cgroup %s still holds processes after %g s: it is left", container_id,
-                        cgroup_of(container_id), CGROUP_GONE_S)
-            return
-        await asyncio.sleep(0.02)
 
 
 class RuncRuntime(OciRuntime):
