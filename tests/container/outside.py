@@ -33,6 +33,23 @@ def _ip(*args):
     subprocess.run(["ip", *args], check=True, capture_output=True)
 
 
+def _wait_for_names(name: str, deadline: float) -> None:
+    """Until the name server answers (a slow start of its Python would have a container's first
+    lookup fail: "Temporary failure in name resolution")."""
+    import dns.exception
+    import dns.message
+    import dns.query
+
+    while True:
+        try:
+            dns.query.udp(dns.message.make_query(name, "A"), ALLOWED, timeout=0.5)
+            return
+        except (OSError, dns.exception.Timeout):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def outside_network(tmp_path_factory, zone: dict | None = None):
     """The outside, up while in the block; ``zone``: the names its name server answers (ZONE's by default)."""
@@ -68,6 +85,7 @@ def outside_network(tmp_path_factory, zone: dict | None = None):
                     if time.time() > deadline:
                         raise
                     time.sleep(0.1)
+        _wait_for_names(next(iter(zone)), time.time() + 20)
         yield
     finally:
         os.environ.pop("LEVERET_DNS_UPSTREAM", None)

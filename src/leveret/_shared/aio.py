@@ -35,6 +35,17 @@ def run_loop(main: Awaitable[T]) -> T:
         return runner.run(main)
 
 
+async def to_the_end(aw: Awaitable[T]) -> T:
+    """``aw``'s result, ``aw`` run to its end even when the caller is cancelled meanwhile (the
+    cancellation goes on once it has ended): for a step that must not stop half-way."""
+    task = asyncio.ensure_future(aw)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+
+
 def signalled(*signals: int) -> asyncio.Future:
     """A future that gets the first of ``signals`` (a ``signal.Signals``) the process receives
     from now on: they are handled on the running loop instead of ending the process."""

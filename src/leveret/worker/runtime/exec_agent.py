@@ -25,6 +25,7 @@ import os
 import shlex
 import stat
 
+from ..._shared.aio import to_the_end
 from .base import ExecProcess, RuntimeStartError
 
 log = logging.getLogger("leveret.worker")
@@ -91,12 +92,16 @@ class ExecAgent:
         """Start ``argv`` through the agent (``ctl``: from listening(), closed here)."""
         n = self._next = self._next + 1
         names = [os.path.join(self.path, f"{n}.{k}") for k in ("in", "out", "err", "pid", "st")]
+        fds: dict[str, int] = {}
         try:
             for path in names:
                 _fifo(path)
-            fds = {k: _open(path, os.O_RDONLY) for k, path in zip(("out", "err", "pid", "st"), names[1:])}
+            for k, path in zip(("out", "err", "pid", "st"), names[1:]):
+                fds[k] = _open(path, os.O_RDONLY)
             fds["in"] = _open(names[0], os.O_RDWR)   # (never blocks, and the agent's open of it neither)
         except BaseException:
+            for fd in fds.values():
+                os.close(fd)
             _unlink(names)
             raise
         words = [f"cd {shlex.quote(cwd)} || exit 126;"] if cwd else []
@@ -252,13 +257,22 @@ class _AgentProcess:
         self.returncode: int | None = None
         self._transports: list[asyncio.BaseTransport] = []
 
-    async def _reader(self, fd: int) -> asyncio.StreamReader:
+    async def _readers(self, fds: dict[str, int]) -> list[asyncio.StreamReader]:
+        """out, err, st and pid as streams (those not reached closed, if one cannot be)."""
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=2 ** 16)
-        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
-                                                    os.fdopen(fd, "rb", 0))
-        self._transports.append(transport)
-        return reader
+        readers, keys = [], ["out", "err", "st", "pid"]
+        try:
+            while keys:
+                reader = asyncio.StreamReader(limit=2 ** 16)
+                transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                            os.fdopen(fds[keys.pop(0)], "rb", 0))
+                self._transports.append(transport)
+                readers.append(reader)
+        except BaseException:
+            for k in keys:
+                os.close(fds[k])
+            raise
+        return readers
 
     def close(self) -> None:
         """Its pipes closed and its FIFOs' names gone."""
@@ -281,11 +295,9 @@ class AgentExec(ExecProcess):
     @classmethod
     async def made(cls, agent: ExecAgent, fds: dict[str, int], names: list[str]) -> "AgentExec":
         proc = _AgentProcess(agent, fds, names)
-        proc.stdout = await proc._reader(fds["out"])
-        proc.stderr = await proc._reader(fds["err"])
-        proc._status = await proc._reader(fds["st"])
-        pid = await proc._reader(fds["pid"])
         try:
+            # handed to the loop whole, even when cancelled meanwhile (as spawn.py's pipes, and why)
+            proc.stdout, proc.stderr, proc._status, pid = await to_the_end(proc._readers(fds))
             said = (await asyncio.wait_for(pid.read(), 10)).strip()
         except BaseException:
             proc.close()

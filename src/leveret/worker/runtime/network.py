@@ -41,6 +41,7 @@ import os
 import re
 from typing import Callable, NamedTuple
 
+from ..._shared.aio import to_the_end
 from ..._shared.egress import intercepts
 from .base import RuntimeStartError
 from .egress_proxy import PORT as PROXY_PORT
@@ -388,15 +389,10 @@ async def _run(argv: list[str], stdin: str = "", *, check: bool = True) -> bool:
     except FileNotFoundError:
         raise RuntimeStartError(f"{argv[0]} is not installed: containers' own networks need it (apt-get install"
                                 f" {'nftables' if argv[0] == 'nft' else 'iproute2'})") from None
-    talk = asyncio.ensure_future(proc.communicate(stdin.encode() if stdin else None))
-    try:
-        _, err = await asyncio.shield(talk)
-    except asyncio.CancelledError:
-        # cancelled (a worker stopping while it makes a network ahead): the command finishes first, or
-        # the cleanup that follows would run before it and leave what it then makes (found by the
-        # soak test: a namespace was left for good)
-        await asyncio.gather(talk, return_exceptions=True)
-        raise
+    # cancelled (a worker stopping while it makes a network ahead): the command finishes first, or
+    # the cleanup that follows would run before it and leave what it then makes (found by the soak
+    # test: a namespace was left for good)
+    _, err = await to_the_end(proc.communicate(stdin.encode() if stdin else None))
     if check and proc.returncode:
         raise RuntimeStartError(f"could not set up the container's network ({' '.join(argv[:2])}):"
                                 f" {err.decode(errors='replace').strip()}")

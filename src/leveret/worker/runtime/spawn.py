@@ -23,6 +23,8 @@ import asyncio
 import os
 import subprocess
 
+from ..._shared.aio import to_the_end
+
 PIPE, DEVNULL = subprocess.PIPE, subprocess.DEVNULL
 LIMIT = 2 ** 16   # a stream's buffer, as asyncio's subprocesses have
 
@@ -114,26 +116,41 @@ async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, start_new_sess
                 **popen) -> Process:
     """``argv`` started now (as asyncio.create_subprocess_exec, but by vfork): PIPE, DEVNULL or None
     (this process's) for each of its standard streams."""
-    loop = asyncio.get_running_loop()
     p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=start_new_session,
                          **popen)
     proc = Process(p)
+    handed: list = []
     try:
-        if p.stdin is not None:
-            transport, protocol = await loop.connect_write_pipe(
-                lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(limit=LIMIT)), p.stdin)
-            proc.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
-            proc._transports.append(transport)
-        for name in ("stdout", "stderr"):
-            pipe = getattr(p, name)
-            if pipe is not None:
-                reader = asyncio.StreamReader(limit=LIMIT)
-                transport, _ = await loop.connect_read_pipe(lambda r=reader: _PipeProtocol(r), pipe)
-                setattr(proc, name, reader)
-                proc._transports.append(transport)
+        # Its pipes go to the loop whole even when the caller is cancelled meanwhile: uvloop closes
+        # the descriptor of a pipe whose hand-over was cut short but not its file object, which
+        # closes that number again when collected, by then another file's (found by CI: a
+        # container's set-up failing with EBADF after a cancelled `nft`).
+        await to_the_end(_connect(proc, p, handed))
     except BaseException:
+        proc.close_pipes()
+        for pipe in (p.stdin, p.stdout, p.stderr):
+            if pipe is not None and pipe not in handed:
+                pipe.close()
         p.kill()
         p.wait()
         raise
     proc._watch()
     return proc
+
+
+async def _connect(proc: Process, p: subprocess.Popen, handed: list) -> None:
+    loop = asyncio.get_running_loop()
+    if p.stdin is not None:
+        handed.append(p.stdin)
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(limit=LIMIT)), p.stdin)
+        proc.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
+        proc._transports.append(transport)
+    for name in ("stdout", "stderr"):
+        pipe = getattr(p, name)
+        if pipe is not None:
+            handed.append(pipe)
+            reader = asyncio.StreamReader(limit=LIMIT)
+            transport, _ = await loop.connect_read_pipe(lambda r=reader: _PipeProtocol(r), pipe)
+            setattr(proc, name, reader)
+            proc._transports.append(transport)
