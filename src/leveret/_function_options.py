@@ -7,6 +7,7 @@ whenever they are set — never silently ignored.
 
 from __future__ import annotations
 
+from ._shared import gpus
 from .exception import InvalidError, NotImplementedOptionError
 
 DEFAULT_SCALEDOWN_WINDOW = 60
@@ -141,24 +142,22 @@ def check_volumes(function_name: str, value) -> tuple:
     return tuple(mounts)
 
 
-MAX_GPUS = 8
-
-
 def _gpu(function_name: str, value) -> tuple[str, int]:
-    """Modal's ``gpu="H100"``, ``"A100:2"``, ``"any"``: (type, "" for any, count)."""
+    """Modal's ``gpu="H100"``, ``"A100:2"``, ``"any"``: (type, "" for any, count); _shared/gpus.py."""
     if value is None:
         return "", 0
     if isinstance(value, (list, tuple)):
+        for each in value:   # each is checked, for the error that names the fix first
+            _gpu(function_name, each)
         raise NotImplementedOptionError(f"{function_name}: gpu= with a list of fallback types is not supported yet;"
                                         f" ask for one type, e.g. gpu={value[0]!r}" if value else f"{function_name}: gpu=[] is empty")
     if not isinstance(value, str) or not value.strip():
         raise InvalidError(f"{function_name}: gpu= takes a GPU type and count, e.g. gpu=\"H100\" or gpu=\"A100:2\","
                            f" not {value!r}")
-    kind, _, count = value.strip().partition(":")
-    if count and (not count.isdigit() or not 1 <= int(count) <= MAX_GPUS):
-        raise InvalidError(f"{function_name}: gpu={value!r}: the count after ':' must be 1 to {MAX_GPUS}, e.g. gpu=\"H100:2\"")
-    kind = kind.strip().upper()
-    return ("" if kind == "ANY" else kind), int(count or 1)
+    try:
+        return gpus.parse(value)
+    except gpus.GpuError as exc:
+        raise InvalidError(f"{function_name}: {exc}") from None
 
 
 def _disk(function_name: str, value) -> int:

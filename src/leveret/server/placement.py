@@ -139,8 +139,7 @@ class Placement:
             if gone:
                 self._fail_queue(fn, f"{fn.name} cannot start: {gone}")
             return   # the next pass starts it
-        gpu_family = d.gpu_type.upper().split("-")[0]   # "A100-80GB" runs on a worker offering "A100"
-        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_family, selector=d.selector)
+        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=d.gpu_type.upper(), selector=d.selector)
                     for i in range(n)]
         plan = sched.schedule(self.snapshot(), requests, rng=self.d.rng)
         applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})

@@ -7,6 +7,7 @@ snapshot's), and returns None or one of the REASON_* constants users read in
 
 from __future__ import annotations
 
+from ..._shared import gpus
 from .model import Node, Request, Resources
 
 REASON_UNHEALTHY = "node is not healthy"
@@ -30,7 +31,7 @@ def labels(req: Request, node: Node, free: Resources) -> str | None:
 
 
 def gpu_type(req: Request, node: Node, free: Resources) -> str | None:
-    if req.resources.gpus and req.gpu_type and node.gpu_type != req.gpu_type:
+    if req.resources.gpus and not gpus.accepts(req.gpu_type, node.gpu_type):
         return REASON_GPU_TYPE
     return None
 
