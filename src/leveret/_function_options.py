@@ -146,11 +146,17 @@ def _gpu(function_name: str, value) -> tuple[str, int]:
     """Modal's ``gpu="H100"``, ``"A100:2"``, ``"any"``: (type, "" for any, count); _shared/gpus.py."""
     if value is None:
         return "", 0
-    if isinstance(value, (list, tuple)):
-        for each in value:   # each is checked, for the error that names the fix first
-            _gpu(function_name, each)
-        raise NotImplementedOptionError(f"{function_name}: gpu= with a list of fallback types is not supported yet;"
-                                        f" ask for one type, e.g. gpu={value[0]!r}" if value else f"{function_name}: gpu=[] is empty")
+    if isinstance(value, (list, tuple)):   # fallbacks, in order: _shared/gpus.options
+        if not value:
+            raise InvalidError(f"{function_name}: gpu=[] is empty: give one type or more, e.g. gpu=[\"H100\", \"A100-80GB\"]")
+        asked = [_gpu(function_name, each) for each in value]
+        if len({n for _, n in asked}) > 1:
+            raise NotImplementedOptionError(f"{function_name}: gpu={list(value)!r}: a fallback list whose entries ask"
+                                            " for different counts is not supported yet; ask for the same count in"
+                                            " each, e.g. gpu=[\"H100:2\", \"A100-80GB:2\"]")
+        if any(not kind for kind, _ in asked):
+            return "", asked[0][1]   # "any" takes whatever the others would
+        return ",".join(dict.fromkeys(kind for kind, _ in asked)), asked[0][1]
     if not isinstance(value, str) or not value.strip():
         raise InvalidError(f"{function_name}: gpu= takes a GPU type and count, e.g. gpu=\"H100\" or gpu=\"A100:2\","
                            f" not {value!r}")

@@ -101,6 +101,16 @@ def wrong_type():
     return "never"
 
 
+@gpu_app.function(gpu=["H100", "t4"])   # a fallback list: the H100 the worker lacks, then its T4
+def falls_back():
+    return os.environ["CUDA_VISIBLE_DEVICES"]
+
+
+@gpu_app.function(gpu=["H100!", "L4:1"])
+def no_type_there():
+    return "never"
+
+
 @app.function()
 def yields_then_crashes():
     yield 1

@@ -15,5 +15,9 @@ def test_containers_get_the_gpus_they_ask_for_and_a_missing_type_fails_at_once(t
             assert o.two_gpus.remote() == "0,1"   # a placement waits for both to be free
             with pytest.raises(leveret.ExecutionError, match="cannot be placed: 1 node\\(s\\): node has no GPU of the type asked for"):
                 o.wrong_type.remote()
+            assert o.falls_back.remote() in ("0", "1")
+            with pytest.raises(leveret.ExecutionError, match="H100!: cannot be placed: 1 node\\(s\\): node has no GPU of"
+                               " the type asked for; L4: cannot be placed: 1 node.*the cluster's GPUs: 2 T4$"):
+                o.no_type_there.remote()
             (worker,) = cluster.workers()
             assert worker.gpus == 2 and worker.gpu_type == "T4"

@@ -389,7 +389,8 @@ def test_concurrent_above_app_function_is_refused():
     ("T4", ("T4", 1)), ("l4:8", ("L4", 8)), ("A10G", ("A10G", 1)), ("a10:4", ("A10", 4)), ("A100-40GB", ("A100-40GB", 1)),
     ("a100-80gb:8", ("A100-80GB", 8)), ("L40S", ("L40S", 1)), ("h100!", ("H100!", 1)), ("H100!:2", ("H100!", 2)),
     ("H200", ("H200", 1)), ("b200", ("B200", 1)), ("B200+:8", ("B200+", 8)), ("rtx-pro-6000", ("RTX-PRO-6000", 1)),
-    (" h100 : 2 ", ("H100", 2))])
+    (" h100 : 2 ", ("H100", 2)), (["h100", "A100-80GB"], ("H100,A100-80GB", 1)), (("L4:2", "t4:2"), ("L4,T4", 2)),
+    (["H100", "any"], ("", 1)), (["T4", "t4"], ("T4", 1))])
 def test_gpu_type_and_count(gpu, parsed):
     o = options_of(gpu=gpu)
     assert (o.gpu_type, o.gpu_count) == parsed
@@ -400,7 +401,8 @@ def test_gpu_type_and_count(gpu, parsed):
     ("T4:x", "the count after ':' must be 1 to 8"), ("", "gpu= takes a GPU type"), (3, "gpu= takes a GPU type"),
     ("V100", "V100 is not a GPU type Leveret knows; use one of T4, L4, A10, A10G, L40S, A100, A100-40GB, A100-80GB,"),
     ("A10:5", "a container gets at most 4 A10 GPUs"), (":2", "no type is not a GPU type"),
-    (["H100", "A100"], "list of fallback types is not supported yet"), (["H100", "K80"], "K80 is not a GPU type")])
+    ([], "gpu=[] is empty"), (["H100", "A100:2"], "entries ask for different counts is not supported yet"),
+    (["H100", "K80"], "K80 is not a GPU type")])
 def test_bad_gpu_is_refused_at_definition_naming_the_fix(gpu, match):
     with pytest.raises(InvalidError, match=re.escape(match)):
         options_of(gpu=gpu)

@@ -24,3 +24,8 @@ def test_the_scheduler_places_an_h100_request_on_an_h200_but_not_an_exact_one():
     assert [p.request_id for p in plan.placements] == ["up"]
     (pending,) = plan.unschedulable
     assert pending.request_id == "exact" and dict(pending.reasons) == {REASON_GPU_TYPE: 1} and not pending.ever
+
+
+def test_a_fallback_list_travels_as_its_types_in_order():
+    assert gpus.options("") == [""]
+    assert gpus.options("h100,A100-80GB") == ["H100", "A100-80GB"]

@@ -4,6 +4,9 @@ types a worker offers (the model's short name, "H100": worker/gpus.py) each requ
     "H100"      an H100, or an H200 (what Modal calls an upgrade)     "H100!"  an H100 only
     "A100"      an A100 (either memory size: a worker does not say it yet), as "A100-40GB", "A100-80GB"
     "A10"       the same as "A10G"                                    "B200+"  a B200 or a B300
+
+A fallback list (``gpu=["H100", "A100-80GB"]``) travels as its types joined by commas, in its order:
+a container goes to a worker of the first type that has room (``options``).
 """
 
 from __future__ import annotations
@@ -58,3 +61,8 @@ def accepts(requested: str, offered: str) -> bool:
     if runs_on is None:   # a type this server does not know (a newer client's): its own name only
         return offered.upper() == requested.upper()
     return offered.upper() in runs_on[0]
+
+
+def options(gpu_type: str) -> list[str]:
+    """The types a function's ``gpu_type`` (a fallback list joined by commas) asks for, in order."""
+    return [t.strip().upper() for t in gpu_type.split(",")] if gpu_type else [""]

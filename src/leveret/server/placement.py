@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from .._shared import gpus
 from .._shared.ids import new_id
 from . import autoscaler
 from . import scheduler as sched
@@ -139,22 +140,33 @@ class Placement:
             if gone:
                 self._fail_queue(fn, f"{fn.name} cannot start: {gone}")
             return   # the next pass starts it
-        requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=d.gpu_type.upper(), selector=d.selector)
-                    for i in range(n)]
-        plan = sched.schedule(self.snapshot(), requests, rng=self.d.rng)
-        applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
-        for p in applied.accepted:
-            self.start(fn, self.d.workers[p.node_id], now)
-        placed = len(applied.accepted)
+        placed, tried = 0, []
+        for gpu_type in gpus.options(d.gpu_type):   # a fallback list's types in order
+            requests = [sched.Request(f"{fn.function_id}#{i}", fn.request, gpu_type=gpu_type, selector=d.selector)
+                        for i in range(n - placed)]
+            plan = sched.schedule(self.snapshot(), requests, rng=self.d.rng)
+            applied = sched.apply(plan, self.snapshot(), {r.request_id: r for r in requests})
+            for p in applied.accepted:
+                self.start(fn, self.d.workers[p.node_id], now)
+            placed += len(applied.accepted)
+            tried.append((gpu_type, plan, applied))
+            if placed == n:
+                break
         if placed:
             self.event(fn, now, why if placed == n else f"{why} (placed {placed})")
-        if not plan.unschedulable and not applied.rejected:
+        if placed == n:
             fn.pending = ""
             return
-        if plan.unschedulable and not plan.unschedulable[0].ever:
-            self._fail_unplaceable(fn, plan.unschedulable[0].describe())
+        named = len(tried) > 1   # each type of a fallback list says why
+        never = [f"{t}: {plan.unschedulable[0].describe()}" if named else plan.unschedulable[0].describe()
+                 for t, plan, _ in tried if plan.unschedulable and not plan.unschedulable[0].ever]
+        if len(never) == len(tried):
+            self._fail_unplaceable(fn, "; ".join(never))
             return
+        t, plan, applied = next((t, plan, applied) for t, plan, applied in tried
+                                if not plan.unschedulable or plan.unschedulable[0].ever)
         reason = plan.unschedulable[0].describe() if plan.unschedulable else applied.rejected[0][1]
+        reason = f"{t}: {reason}" if named else reason
         if reason != fn.pending:
             self.event(fn, now, f"{n - placed} container(s) pending: {reason}")
         fn.pending = reason
@@ -165,6 +177,9 @@ class Placement:
         """No node could ever hold a container of ``fn``: its queued inputs fail now, with the reasons."""
         message = (f"{fn.name} {reasons} — ask for less (cpu=, memory=, gpu=, region=) or add a worker that has it"
                    " (leveret worker --server URL --token TOKEN)")
+        if fn.spec.gpu_count:   # what there is to ask for instead
+            have = [f"{w.info.gpus} {w.info.gpu_type or 'GPU'}" for w in self.d.workers.values() if w.info.gpus]
+            message += f"; the cluster's GPUs: {', '.join(have) if have else 'none'}"
         if fn.sandbox is not None:
             self.d.sandboxes.unplaceable(fn, message)
             return
