@@ -1,6 +1,6 @@
 """Item 4 of the reliability issue, Nomad's client-state test: a worker SIGKILLed 10 times while its
 container runs a long input. The container keeps running (its bootstrap connects again to each
-worker that takes its place, what it prints waits in its pipes), each restarted worker takes it over
+worker that takes its place, its prints waiting meanwhile), each restarted worker takes it over
 before it registers, the server keeps the input's attempt for it meanwhile, and the input finishes
 once, in the container it started in. Real processes: `leveret server`, `leveret worker --runtime
 crun` (as root) on one workdir, `leveret run`."""
@@ -61,8 +61,8 @@ def test_a_worker_killed_10_times_takes_its_container_over_each_time_and_the_inp
     text = out.text()
     assert len(re.findall(r"started in ct-", text)) == 1, text             # it ran once
     assert text.count(f"finished in {container} after") == 1, text         # in the container it started in
-    # Its children's writes never failed (no SIGPIPE while no worker read them); what a killed
-    # worker had read of them and not yet sent is lost with it (a line or so a kill).
+    # Its prints waited for each new worker; what a killed worker had and had not yet sent is lost
+    # with it (a line or so a kill).
     ticks = [int(n) for n in re.findall(r"\] tick (\d+)$", text, re.M)]
     assert ticks == sorted(ticks) and ticks[-1] >= 44 and len(ticks) >= 45 - 2 * KILLS, text
     assert "Traceback" not in text, text

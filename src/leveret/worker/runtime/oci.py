@@ -306,14 +306,10 @@ class OciRuntime(ContainerRuntime):
             # A pipe, never the host's /dev/null: the runtime gives a user namespace's root its stdio
             # (fchown), which would make the host's /dev/null that uid's. Closed at once if unused.
             piped = spec.stdin or spec.userns
-            # A function's: its pipes' read ends held by the runtime's process too, where a worker
-            # that takes it over after this one was killed reads them (oci_adopt.py). Not a
-            # sandbox's or a build step's, which no worker takes over.
-            held = self.reattaches and not spec.stdin and not spec.upper_dir
-            pipe = asyncio.subprocess.PIPE
-            proc = await spawn(*self.run_command(spec, bundle), stdin=pipe if piped else asyncio.subprocess.DEVNULL,
-                               stdout=None if held else pipe, stderr=None if held else pipe, held_pipes=held,
-                               start_new_session=True)
+            proc = await spawn(
+                *self.run_command(spec, bundle),
+                stdin=asyncio.subprocess.PIPE if piped else asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, start_new_session=True)
             if piped and not spec.stdin:
                 proc.stdin.close()
         except (OSError, RuntimeStartError) as exc:
@@ -340,7 +336,6 @@ class OciRuntime(ContainerRuntime):
     async def remove(self, handle: ContainerHandle) -> None:
         assert isinstance(handle, OciHandle)
         await self._cleanup(handle.container_id, handle.bundle)
-        handle.proc.close_pipes()   # (read to their end by now; never left to the collector)
 
     async def exec(self, handle: ContainerHandle, argv: list[str], *, stdin: bool = False, tty: bool = False,
                    env: dict[str, str] | None = None, size: tuple[int, int] = (0, 0), cwd: str = "") -> ExecProcess:

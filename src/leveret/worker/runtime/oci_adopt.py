@@ -1,8 +1,9 @@
 """Taking over the containers a killed worker left running (Nomad's client state), on crun / runc.
 
-A container outlives its worker: `RUNTIME run` runs in a session of its own and holds the read
-ends of the container's stdout / stderr pipes (spawn.py's ``held_pipes``), so what the container
-writes while no worker reads waits there rather than failing.
+A container outlives its worker: `RUNTIME run` runs in a session of its own, and its stdout /
+stderr (the container's, which it passes on) are pipes that live as long as it does. While no
+worker reads them, what is written to them fails (EPIPE; a child process not ignoring SIGPIPE dies
+of it): Python's prints in a function go over its socket instead, and wait for the next worker.
 
     READY ─▶ record(handle): its bundle, the runtime process's pid, its disk, network, user
              namespace and memory limit (the worker keeps it beside the container: reattach.py)

@@ -111,38 +111,9 @@ async def _read_all(stream: asyncio.StreamReader | None) -> bytes | None:
 
 
 async def spawn(*argv: str, stdin=None, stdout=None, stderr=None, start_new_session: bool = False,
-                held_pipes: bool = False, **popen) -> Process:
+                **popen) -> Process:
     """``argv`` started now (as asyncio.create_subprocess_exec, but by vfork): PIPE, DEVNULL or None
-    (this process's) for each of its standard streams. ``held_pipes``: its stdout and stderr are
-    pipes whose read ends it holds too, never reading them: if this process dies, what it writes
-    waits there (up to a pipe's buffer, then its writer waits) instead of failing with EPIPE, for
-    another to read through /proc/PID/fd/1 and 2 (a container's `crun run`: oci_adopt.py)."""
-    if held_pipes:
-        (out, out_w), (err, err_w) = os.pipe(), os.pipe()
-        try:
-            p = subprocess.Popen(argv, stdin=stdin, stdout=out_w, stderr=err_w, pass_fds=(out, err),
-                                 start_new_session=start_new_session, **popen)
-        except BaseException:
-            os.close(out)
-            os.close(err)
-            raise
-        finally:
-            os.close(out_w)
-            os.close(err_w)
-        proc = Process(p)
-        files = [os.fdopen(out, "rb", buffering=0), os.fdopen(err, "rb", buffering=0)]
-        try:
-            proc.stdout, proc.stderr = [await read_pipe(f, proc) for f in files]
-        except BaseException:
-            for f in files:   # (closing one its transport closes too does nothing)
-                f.close()
-            p.kill()
-            p.wait()
-            raise
-        if p.stdin is not None:
-            await _connect_stdin(proc, p.stdin)
-        proc._watch()
-        return proc
+    (this process's) for each of its standard streams."""
     p = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=start_new_session,
                          **popen)
     proc = Process(p)
