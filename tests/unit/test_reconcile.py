@@ -110,10 +110,10 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
         old_stream: asyncio.Queue = asyncio.Queue()
         old = d.registry.add(WorkerInfo(**INFO), old_stream, token_id="wt-a")
         # another token cannot take it over, nor its id
-        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ""
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-b") == ("", None)
         assert [w.worker_id for w in views.workers(d, d.clock.time())] == [old.worker_id] and not old.down
         # the same worker (same token) on a new stream, before the server saw the old one end
-        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == old.worker_id
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id=old.worker_id), "wt-a") == (old.worker_id, None)
         assert old.down and views.workers(d, d.clock.time()) == []
         told = drain(old_stream)
         assert told[-1] is None and of(told, "disconnect") == ["marked down: it reconnected on a new stream"]
@@ -122,6 +122,75 @@ def test_a_worker_reconnecting_under_its_id_gets_it_back_and_its_old_stream_ends
         assert of(drain(new_stream), "previous_end") == ["marked down: it reconnected on a new stream"]
         assert [w.worker_id for w in views.workers(d, d.clock.time())] == [back.worker_id] and not back.down
         assert not d.ended                         # told once: a later reconnect is not told it again
-        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ""
+        assert reconcile.rejoin(d, WorkerInfo(**INFO, previous_worker_id="not-an-id"), "") == ("", None)
+
+    asyncio.run(main())
+
+
+def _running(d, worker_info: dict):
+    """A worker that takes its containers over, and a container of it running one input of a spawn."""
+    async def setup():
+        stream: asyncio.Queue = asyncio.Queue()
+        worker = d.registry.add(WorkerInfo(**worker_info), stream)
+        app_id, _ = await d.create_app("a", "")
+        fid = d.create_function(app_id, FunctionSpec(name="f", cpu_request=1.0, max_containers=1, max_inputs=2))
+        call = d.new_call(fid, "spawn", [(0, b"x", ""), (1, b"y", "")], 2)
+        (start,) = of(drain(stream), "start")
+        d.placement.on_event(ContainerEvent(start.container_id, ContainerState.READY))
+        sent = [i for b in of(drain(stream), "inputs") for i in b.inputs]
+        return worker, app_id, fid, call, start.container_id, sent
+    return setup()
+
+
+def test_a_reattaching_workers_containers_running_inputs_wait_for_it_and_are_taken_back_with_what_they_hold():
+    async def main():
+        d = dispatcher()
+        worker, app_id, fid, call, ct, sent = await _running(d, dict(INFO, reattach=True))
+        assert len(sent) == 2
+        d.registry.stream_ended(worker)             # killed: the container runs on, in doubt
+        assert worker.away_since is not None and not worker.down and d.workers[worker.worker_id] is worker
+        assert {c.container_id for c in views.containers(d, app_id, d.clock.time())} == {ct}
+        assert views.describe(d, app_id, "f", d.clock.time()).queued == 0   # nothing run again (yet)
+        # restarted, it registers under its id: the container holds the first input only (the
+        # second's result was lost with the killed worker)
+        held = sent[0]
+        info = WorkerInfo(**INFO, reattach=True, previous_worker_id=worker.worker_id,
+                          containers=(Reported(ct, fid, app_id, True, (held.input_id,)),))
+        reuse, previous = reconcile.rejoin(d, info, "")
+        assert (reuse, previous) == (worker.worker_id, worker)
+        again: asyncio.Queue = asyncio.Queue()
+        back = d.registry.add(info, again, worker_id=reuse, previous=previous)
+        msgs = drain(again)
+        assert of(msgs, "start") == [] and of(msgs, "stop") == []
+        (batch,) = of(msgs, "inputs")               # the one it no longer holds, as a new attempt
+        assert batch.inputs[0].input_id == sent[1].input_id and batch.inputs[0].attempt == sent[1].attempt + 1
+        # the held input's attempt stands: its result from the worker that came back counts
+        d.on_results(Results(ct, [(held.input_id, held.attempt, Output(0, SUCCESS, b"once"))]), back)
+        d.on_results(Results(ct, [(sent[1].input_id, sent[1].attempt + 1, Output(1, SUCCESS, b"again"))]), back)
+        assert call.done and sorted(o.data for o in call.outputs) == [b"again", b"once"]
+        assert [w.worker_id for w in views.workers(d, d.clock.time())] == [back.worker_id]
+
+    asyncio.run(main())
+
+
+def test_a_reattaching_worker_not_back_within_its_lease_loses_its_containers_and_their_inputs_run_again():
+    async def main():
+        d = dispatcher()
+        worker, app_id, fid, call, ct, sent = await _running(d, dict(INFO, reattach=True))
+        d.registry.stream_ended(worker)
+        d.tick(worker.last_seen + d.worker_lease_s + 1)
+        assert worker.down and views.workers(d, d.clock.time()) == [] and views.containers(d, app_id, d.clock.time()) == []
+        assert views.describe(d, app_id, "f", d.clock.time()).queued == 2
+
+    asyncio.run(main())
+
+
+def test_a_worker_that_cannot_reattach_loses_its_containers_when_its_stream_ends():
+    async def main():
+        d = dispatcher()
+        worker, app_id, fid, call, ct, sent = await _running(d, dict(INFO))
+        d.registry.stream_ended(worker)
+        assert worker.down and views.containers(d, app_id, d.clock.time()) == []
+        assert views.describe(d, app_id, "f", d.clock.time()).queued == 2
 
     asyncio.run(main())

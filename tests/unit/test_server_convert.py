@@ -118,9 +118,10 @@ def test_a_log_batch_becomes_rows_one_per_line():
 def test_a_worker_says_what_it_is_and_what_it_still_runs():
     wire = pb.WorkerInfo(
         hostname="h", runtime="crun", cpu=4, memory_mb=8192, max_containers=8, gpus=1, gpu_type="L4",
-        labels={"region": "eu"}, previous_worker_id="wk-1",
-        containers=[pb.ReconcileContainer(container_id="ct-1", function_id="fu-1", app_id="ap-1", ready=True)])
+        labels={"region": "eu"}, previous_worker_id="wk-1", reattach=True,
+        containers=[pb.ReconcileContainer(container_id="ct-1", function_id="fu-1", app_id="ap-1", ready=True,
+                                          inputs=["in-1"])])
     info = convert.worker_info(wire)
     assert info == m.WorkerInfo("h", "crun", 4, 8192, 8, 1, "L4", {"region": "eu"},
-                                (m.Reported("ct-1", "fu-1", "ap-1", True),), "wk-1")
+                                (m.Reported("ct-1", "fu-1", "ap-1", True, ("in-1",)),), "wk-1", reattach=True)
     assert convert.worker_info_message(info) == wire

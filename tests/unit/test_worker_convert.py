@@ -89,8 +89,10 @@ def test_events_name_every_state_and_logs_group_runs_by_container():
 
 def test_every_report_has_its_message():
     info = m.WorkerInfo("h", "crun", 2.0, 1024, 8, {"region": "eu"},
-                        containers=(m.Reported("ct-1", "fu-1", "ap-1", True),), previous_worker_id="wk-0")
-    assert convert.to_server(info).register.containers[0].ready
+                        containers=(m.Reported("ct-1", "fu-1", "ap-1", True, ("in-1",)),), previous_worker_id="wk-0",
+                        reattach=True)
+    register = convert.to_server(info).register
+    assert register.containers[0].ready and list(register.containers[0].inputs) == ["in-1"] and register.reattach
     assert convert.to_server(m.HEARTBEAT) == pb.WorkerToServer(heartbeat=True)
     assert convert.to_server(m.UsageReport([m.Usage("ct-1", 1.5, -1)])).usage.containers[0].memory_bytes == -1
     out = convert.to_server(m.ExecReport("ex-1", m.ExecOutput(stream=1, data=b"d"))).exec_output

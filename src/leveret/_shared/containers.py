@@ -55,6 +55,7 @@ class Reported(NamedTuple):
     function_id: str
     app_id: str
     ready: bool
+    inputs: tuple[str, ...] = ()   # the inputs it holds (sent to it, not finished)
 
 
 EXEC_WINDOW = 4 << 20      # a command's output the worker sends beyond what its client took

@@ -964,7 +964,7 @@ class AppLookupResponse(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ...) -> None: ...
 
 class WorkerInfo(_message.Message):
-    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels", "containers", "previous_worker_id")
+    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels", "containers", "previous_worker_id", "reattach")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -982,6 +982,7 @@ class WorkerInfo(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
+    REATTACH_FIELD_NUMBER: _ClassVar[int]
     hostname: str
     runtime: str
     cpu: float
@@ -992,19 +993,22 @@ class WorkerInfo(_message.Message):
     labels: _containers.ScalarMap[str, str]
     containers: _containers.RepeatedCompositeFieldContainer[ReconcileContainer]
     previous_worker_id: str
-    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., containers: _Optional[_Iterable[_Union[ReconcileContainer, _Mapping]]] = ..., previous_worker_id: _Optional[str] = ...) -> None: ...
+    reattach: bool
+    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., containers: _Optional[_Iterable[_Union[ReconcileContainer, _Mapping]]] = ..., previous_worker_id: _Optional[str] = ..., reattach: _Optional[bool] = ...) -> None: ...
 
 class ReconcileContainer(_message.Message):
-    __slots__ = ("container_id", "function_id", "app_id", "ready")
+    __slots__ = ("container_id", "function_id", "app_id", "ready", "inputs")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     READY_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     function_id: str
     app_id: str
     ready: bool
-    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...
+    inputs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., ready: _Optional[bool] = ..., inputs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReconcileResult(_message.Message):
     __slots__ = ("kept", "stopped")

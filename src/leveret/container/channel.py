@@ -41,12 +41,26 @@ def current_input() -> str:
 
 
 class Channel:
-    """The socket to the worker; sends are serialised by a lock (log flusher vs main thread)."""
+    """The socket to the worker; sends are serialised by a lock (log flusher vs main thread).
 
-    def __init__(self, sock: socket.socket):
+    With ``rejoin_s`` (the worker can re-attach: ENV_REJOIN), the socket's end without a Stop is
+    not the container's: whichever thread meets it connects again to ``path`` (where the worker
+    that takes the place of a killed one listens) for up to ``rejoin_s`` seconds, says Rejoin with
+    the inputs it holds, and goes on; a frame cut by the end is sent again whole. What the worker
+    had not passed on of what was sent before is lost with it: the server runs those inputs again."""
+
+    def __init__(self, sock: socket.socket, path: str = "", rejoin_s: float = 0.0):
         self.sock = sock
+        self.path, self.rejoin_s = path, rejoin_s
+        self.held: dict = {}      # the inputs it was sent and has not finished: id -> attempt (decimal), in order
+        self.stopped = False      # a Stop came: the socket's end is the container's
         self._lock = threading.Lock()
         self._held = None   # signals blocked while the thread they may interrupt sends (hold_signals)
+        self._ended: list = []   # sockets that ended (rejoin): another thread may still be reading one
+
+    def close(self) -> None:
+        for sock in (*self._ended, self.sock):
+            sock.close()
 
     def hold_signals(self, signals: set, when) -> None:
         """Block ``signals`` while a thread that ``when()`` says they may interrupt now sends a frame:
@@ -63,15 +77,72 @@ class Channel:
             try:   # a handler may run as the mask changes: the mask is put back whatever it raises
                 self._mask(self._block, self._held)
                 with self._lock:
-                    self.sock.sendall(data)
+                    self._sendall(data)
             finally:
                 self._mask(self._unblock, self._held)
-            return
-        with self._lock:
-            self.sock.sendall(data)
+        else:
+            with self._lock:
+                self._sendall(data)
+        if type(msg) is P.Outputs:
+            for input_id, status in zip(msg.input_ids, msg.statuses):
+                if status != P.STATUS_GENERATOR_ITEM:
+                    self.held.pop(input_id, None)
+
+    def _sendall(self, data: bytes) -> None:
+        while True:
+            sock = self.sock
+            try:
+                sock.sendall(data)
+                return
+            except OSError:
+                if not self._rejoin(sock):
+                    raise
 
     def recv(self) -> P.Message:
-        return P.recv_message(self.sock)
+        while True:
+            sock = self.sock
+            try:
+                msg = P.recv_message(sock)
+            except (EOFError, OSError):
+                with self._lock:
+                    if not self._rejoin(sock):
+                        raise
+                continue
+            kind = type(msg)
+            if kind is P.Inputs:
+                self.held.update(zip(msg.input_ids, map(str, msg.attempts)))
+            elif kind is P.Stop:
+                self.stopped = True
+            return msg
+
+    def _rejoin(self, broken) -> bool:
+        """(The send lock held.) Connected again after ``broken`` ended, or False: no worker took its
+        place in time, or none may (a Stop came, or the worker cannot re-attach)."""
+        if self.sock is not broken:
+            return True   # another thread did
+        if self.stopped or self.rejoin_s <= 0:
+            return False
+        import _socket
+
+        try:   # (never closed here: another thread may be reading it; this wakes it)
+            broken.shutdown(_socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._ended.append(broken)
+        deadline, delay = time.monotonic() + self.rejoin_s, 0.05
+        while time.monotonic() < deadline:
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            try:
+                sock.connect(self.path)
+                sock.sendall(P.encode(P.Rejoin(dict(self.held))))
+            except OSError:
+                sock.close()
+                time.sleep(delay)
+                delay = min(2 * delay, 1.0)
+                continue
+            self.sock = sock
+            return True
+        return False
 
     def readable(self, timeout: float) -> bool:
         """Whether a frame starts arriving within ``timeout`` seconds (recv then reads all of it)."""

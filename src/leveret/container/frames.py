@@ -13,9 +13,9 @@ import struct
 
 from .calls import CallsOpen, DirectOpen
 from .fields import ProtocolError, VersionMismatch
-from .messages import KINDS, VERSION, Hello, Message, Warm
+from .messages import KINDS, VERSION, Hello, Message, Rejoin, Warm
 
-_VERSIONED = (Hello, Warm, CallsOpen, DirectOpen)   # a connection's first frame: its version comes first
+_VERSIONED = (Hello, Warm, Rejoin, CallsOpen, DirectOpen)   # a connection's first frame: its version comes first
 
 # Numbers are in the host's byte order (the socket never leaves it: both ends run on one host).
 HEADER = struct.Struct("=IB")   # body length, kind: the same in every version

@@ -124,6 +124,16 @@ class Warm(Message):
         self.version, self.started_at = version, started_at
 
 
+class Rejoin(Message):
+    """A container whose worker went away (killed, restarted) is connected again, to the worker that
+    took its place: ``held``, the inputs it holds (running, or sent and not finished), each id with
+    its attempt (decimal). Its first frame on the new connection, instead of Hello."""
+    KIND, _SCHEMA = 7, ("H", "m")
+    __slots__ = ("version", "held")
+    def __init__(self, held: dict, version: int = VERSION):
+        self.version, self.held = version, held
+
+
 class Outputs(_Batch):
     """Outputs, a column per field: data None when it went as Blob chunks just before; ``busy_s``:
     the time spent running inputs since the previous batch."""
@@ -277,5 +287,5 @@ class ExecStart(Message):
         self.exec_id, self.argv, self.env, self.cwd = exec_id, argv, env, cwd
 
 
-FROM_CONTAINER = frozenset({Hello, Warm, Outputs, Log, Lifecycle, ExecExit, Blob, BlobAbort, Body, ExecData})
+FROM_CONTAINER = frozenset({Hello, Warm, Rejoin, Outputs, Log, Lifecycle, ExecExit, Blob, BlobAbort, Body, ExecData})
 TO_CONTAINER = frozenset({Load, Inputs, Stop, Cancel, ExecStart, Blob, BlobAbort, Body, ExecData})

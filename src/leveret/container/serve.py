@@ -93,7 +93,7 @@ def main(started_at: float) -> int:
     """The container's program; ``started_at``: when its interpreter started (the bootstrap's first line)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ[P.ENV_SOCKET])
-    channel = Channel(sock)
+    channel = Channel(sock, os.environ[P.ENV_SOCKET], float(os.environ.get(P.ENV_REJOIN) or 0))
     stdout, stderr = SocketWriter(channel, 1), SocketWriter(channel, 2)
     sys.stdout, sys.stderr = stdout, stderr
     flushing: list = [stdout, stderr]

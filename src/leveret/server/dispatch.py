@@ -369,7 +369,7 @@ class Dispatcher(AppsAndFunctions):
         for ct in fn.containers.values():
             if not fn.queue:
                 break
-            if not ct.ready or ct.stopping:
+            if not ct.ready or ct.stopping or ct.worker.away_since is not None:
                 continue
             room = window - len(ct.outstanding) - ct.direct
             if room <= 0:

@@ -133,6 +133,7 @@ class WorkerInfo:
     labels: dict = dataclasses.field(default_factory=dict)
     containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
     previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
+    reattach: bool = False                   # it takes its containers over when it restarts
 
 
 # ------------------------------------------------------------------ to workers (their outbox)

@@ -66,25 +66,76 @@ def decide(reported: Iterable[Reported], room: Mapping[str, tuple[str, int]], kn
     return Decision(tuple(keep), tuple(stop))
 
 
-def rejoin(d: "Dispatcher", info: WorkerInfo, token_id: str) -> str:
+def rejoin(d: "Dispatcher", info: WorkerInfo, token_id: str) -> tuple[str, "WorkerConn | None"]:
     """The id a registering worker gets back: the one it had, when it reconnects under it and no
-    other worker has it now ("": a new one). Its old stream, if the server has not seen it end yet,
-    ends now, provided it was made with the same token."""
+    other worker has it now ("": a new one); and, for a worker that takes its containers over
+    (info.reattach), what the server kept of it while it was away (its containers in doubt), or
+    None. Its old stream, if the server has not seen it end yet, ends now, provided it was made
+    with the same token."""
     previous = d.workers.get(info.previous_worker_id)
     if previous is not None and previous.token_id == token_id:
+        if info.reattach:
+            d.registry.stream_ended(previous)
+        if previous.away_since is not None:
+            del d.workers[previous.worker_id]
+            return previous.worker_id, previous
         d.registry.mark_down(previous, "it reconnected on a new stream")
     wanted = info.previous_worker_id
-    return wanted if wanted.startswith("wk-") and wanted not in d.workers else ""
+    return (wanted if wanted.startswith("wk-") and wanted not in d.workers else ""), None
 
 
-def adopt(d: "Dispatcher", worker: "WorkerConn", reported: tuple[Reported, ...]) -> None:
-    """Apply ``decide`` to what a (re)connecting worker reports: keep, stop, and tell it which; and
-    why its last stream was ended (it may not have read it, if it was cut off)."""
+def take_back(d: "Dispatcher", worker: "WorkerConn", previous: "WorkerConn",
+              reported: tuple[Reported, ...]) -> tuple[Reported, ...]:
+    """A worker back within its lease: the containers the server kept for it (in doubt) that it
+    still runs are its again, with the inputs they hold; inputs they no longer hold run again (a
+    result lost with a killed worker, or inputs lost on the way); those it does not report ended
+    with their worker. What was said to them while it was away (a stop, a cancel) is said again.
+    Returns the reported containers left for ``decide``."""
+    from .model import CancelInputs, ContainerEvent, ContainerState
+
+    by_id = {r.container_id: r for r in reported}
+    back = 0
+    for ct in list(previous.containers):
+        r = by_id.pop(ct.container_id, None)
+        if r is None:
+            d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.FAILED, exit_code=-1,
+                                                message=f"worker {worker.worker_id} came back without it"),
+                                 worker_lost=True)
+            continue
+        back += 1
+        previous.containers.discard(ct)
+        ct.worker = worker
+        worker.containers.add(ct)
+        worker.allocated = worker.allocated + ct.resources
+        held = set(r.inputs)
+        d.attempts.requeue([rec for input_id, rec in ct.outstanding.items() if input_id not in held])
+        if ct.stopping:
+            worker.outbox.put_nowait(StopContainer(ct.container_id, ct.stop_reason))
+        cancelled = [input_id for input_id, rec in ct.outstanding.items() if rec.cancelled]
+        if cancelled:
+            worker.outbox.put_nowait(CancelInputs(ct.container_id, cancelled))
+        d.logs.system(ct.function.app_id, ct.function.name, ct.container_id,
+                      f"container kept for its worker {worker.worker_id}, which came back", verbose=True)
+    if back or previous.containers:
+        log.info("worker %s came back after %.1f s: %d container(s) kept for it are its again", worker.worker_id,
+                 d.clock.time() - previous.away_since, back)
+    for fn in {ct.function for ct in worker.containers}:   # inputs that run again
+        d.pump(fn)
+    return tuple(by_id.values())
+
+
+def adopt(d: "Dispatcher", worker: "WorkerConn", reported: tuple[Reported, ...],
+          previous: "WorkerConn | None" = None) -> None:
+    """Take back what the server kept for it while it was away (``previous``: take_back), then apply
+    ``decide`` to the rest of what a (re)connecting worker reports: keep, stop, and tell it which;
+    and why its last stream was ended (it may not have read it, if it was cut off)."""
     from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
 
     why = d.ended.pop(worker.worker_id, "")
     if why:
         worker.outbox.put_nowait(PreviousEnd(why))
+    if previous is not None:
+        reported = take_back(d, worker, previous, reported)
     if not reported:
         return
     room = {}

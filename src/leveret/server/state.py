@@ -54,6 +54,7 @@ class WorkerConn:
     token_id: str = ""            # its own token's id ("" with the server's token)
     last_seen: float = 0.0        # its last message (heartbeats included)
     down: bool = False            # marked down: its stream is ended and what it still sends is dropped
+    away_since: float | None = None   # its stream broke (reattach): its containers running inputs wait for it
     address: str = ""             # where it connected from: its containers' ports are there (tunnels)
 
     def node(self) -> sched.Node:

@@ -23,14 +23,16 @@ class WorkerRegistry:
     def __init__(self, dispatcher: "Dispatcher"):
         self.d = dispatcher
 
-    def add(self, info: WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "", worker_id: str = "") -> WorkerConn:
-        """A worker joins (``worker_id``: one reconnecting under its earlier id); the containers it
-        says it still runs are kept or stopped (reconcile.py) before anything is placed on it."""
+    def add(self, info: WorkerInfo, outbox: asyncio.Queue, *, token_id: str = "", worker_id: str = "",
+            previous: WorkerConn | None = None) -> WorkerConn:
+        """A worker joins (``worker_id``: one reconnecting under its earlier id; ``previous``: what the
+        server kept of it while it was away); the containers it says it still runs are kept or
+        stopped (reconcile.py) before anything is placed on it."""
         worker = WorkerConn(worker_id or new_id("wk"), info, outbox, token_id=token_id, last_seen=self.d.clock.time())
         self.d.writes.add(Store.add_worker, worker.worker_id, info.hostname, info.runtime,
                           {"cpu": info.cpu, "memory_mb": info.memory_mb, "max_containers": info.max_containers})
         self.d.workers[worker.worker_id] = worker
-        reconcile.adopt(self.d, worker, info.containers)
+        reconcile.adopt(self.d, worker, info.containers, previous)
         for fn in list(self.d.functions.values()):
             self.d.placement.autoscale(fn, self.d.clock.time())
         return worker
@@ -71,6 +73,35 @@ class WorkerRegistry:
         worker.outbox.put_nowait(Disconnect(self.d.ended[worker.worker_id]))
         worker.outbox.put_nowait(None)
         self.remove(worker)
+
+    def stream_ended(self, worker: WorkerConn) -> None:
+        """Its stream ended, not by the server's doing. A worker that takes its containers over when
+        it restarts (info.reattach) may be back within its lease, restarted or reconnected: its
+        containers running inputs then wait for it, in doubt (nothing more is sent to them; their
+        inputs' attempts stand), and the rest end as lost. Past its lease (or for another worker,
+        at once) all of them count as lost (remove)."""
+        if self.d.workers.get(worker.worker_id) is not worker or worker.down:
+            return
+        if not worker.info.reattach:
+            self.remove(worker)
+            return
+        if worker.away_since is not None:
+            return
+        worker.away_since = self.d.clock.time()
+        worker.healthy = False   # nothing new is placed on it
+        gone, worker.outbox = worker.outbox, asyncio.Queue()   # nobody reads this one: what goes there is lost
+        gone.put_nowait(None)   # (its stream's end, if the server had not seen it yet)
+        self.d.execs.worker_lost(worker)
+        self.d.sandboxes.worker_lost(worker)
+        doubt = 0
+        for ct in list(worker.containers):
+            if ct.ready and ct.outstanding and ct.function.sandbox is None:
+                doubt += 1
+                continue
+            self.d.placement.on_event(ContainerEvent(ct.container_id, ContainerState.FAILED, exit_code=-1,
+                                                     message=f"worker {worker.worker_id} disconnected"), worker_lost=True)
+        log.warning("worker %s: its stream ended; %d container(s) running inputs wait for it to come back (lease %g s)",
+                    worker.worker_id, doubt, self.d.worker_lease_s)
 
     def remove(self, worker: WorkerConn) -> None:
         """A worker disconnected: its containers are gone with it."""

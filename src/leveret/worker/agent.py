@@ -19,6 +19,7 @@ import socket
 import tempfile
 
 from . import model as m
+from . import reattach
 from .execs import ExecSession
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
@@ -100,7 +101,8 @@ class Agent:
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
         return m.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
                              cpu=self.cpu, memory_mb=mem, max_containers=self.max_containers,
-                             labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type, **reconnect)
+                             labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type,
+                             reattach=self.runtime.reattaches, **reconnect)
 
     async def run(self) -> None:
         """Serve the server, reconnecting whenever the link breaks, until cancelled (or the server
@@ -108,13 +110,17 @@ class Agent:
         from .link import Link
 
         os.makedirs(os.path.join(self.workdir, "containers"), exist_ok=True)
-        left = await self.runtime.remove_leftovers()
+        if self.runtime.reattaches:   # what a killed worker here left running is taken over (reattach.py)
+            self.worker_id = reattach.saved_worker_id(self.workdir)
+            fresh_socket_dir(self.socket_dir, keep=reattach.socket_dirs(self.workdir))
+        adopted = await reattach.restore(self)
+        left = await self.runtime.remove_leftovers(keep=tuple(t.handle.container_id for t in adopted))
         if left:
             log.info("removed %d container(s) left by an earlier worker here: %s", len(left), ", ".join(left))
         for container_id in left:   # what they did not commit is lost with them
             shutil.rmtree(os.path.join(self.volumes.root, container_id), ignore_errors=True)
         await self.buckets.remove_leftovers()
-        fresh_socket_dir(self.socket_dir)
+        fresh_socket_dir(self.socket_dir, keep=[os.path.basename(t.socket_dir) for t in adopted])
         self.runtime.prepare()
         loop = asyncio.get_running_loop()
         heartbeat = loop.create_task(self._heartbeat())
@@ -169,7 +175,7 @@ class Agent:
 
     def reconcile_report(self) -> tuple[m.Reported, ...]:
         """The containers it runs for functions, for the server to keep or stop (warm ones stay its own)."""
-        return tuple(m.Reported(t.container_id, t.a.function_id, t.a.app_id, t.connected.is_set())
+        return tuple(m.Reported(t.container_id, t.a.function_id, t.a.app_id, t.connected.is_set(), tuple(t.held))
                      for t in self.tasks.values()
                      if t.a is not None and t.stop_requested is None and t.task is not None and not t.task.done())
 
@@ -228,6 +234,8 @@ class Agent:
         elif kind is m.HeartbeatEvery:
             self.heartbeat_s = cmd.seconds
         elif kind is m.Registered:
+            if self.runtime.reattaches and cmd.worker_id != self.worker_id:   # a restarted worker rejoins under it
+                reattach.save_worker_id(self.workdir, cmd.worker_id)
             self.worker_id = cmd.worker_id
             if self.runtime.disks is not None:   # it names the worker when it refuses a container
                 self.runtime.disks.owner = f"worker {self.worker_id}"

@@ -67,7 +67,7 @@ async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[st
 def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
                    directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
                    pids_limit: int, volumes: list[Mount] = (), preimport: tuple[str, ...] = (),
-                   private: bool = False, userns: bool = False) -> ContainerSpec:
+                   private: bool = False, userns: bool = False, rejoin_s: float = 0) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
     later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths, and
@@ -75,7 +75,8 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
     ``preimport`` before it says it is up. With ``private`` its network is a namespace of its own,
     out through its host's NAT, reaching neither the host nor other containers (else the host's);
     block_network=True: loopback only. With ``userns`` its root is an unprivileged uid outside
-    (not with bucket mounts: a FUSE mount cannot be idmapped)."""
+    (not with bucket mounts: a FUSE mount cannot be idmapped). With ``rejoin_s`` its bootstrap
+    connects again to its socket for that long if its worker goes away (reattach.py)."""
     argv, env = bootstrap
     if d is not None:
         env = {**d.secret_env, **env}
@@ -91,6 +92,8 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
         env[protocol.ENV_FUNCTION] = protocol.format_spec(fn_spec)
     if preimport:
         env[ENV_PREIMPORT] = ",".join(preimport)
+    if rejoin_s:
+        env[protocol.ENV_REJOIN] = f"{rejoin_s:g}"
     if gpus:   # the GPUs this container got: CUDA sees only these
         env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
     # Host paths appear at the same paths inside the container, so the spec's paths hold there too.

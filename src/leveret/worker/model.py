@@ -261,6 +261,7 @@ class WorkerInfo:
     gpu_type: str = ""
     containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
     previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
+    reattach: bool = False                   # it takes its containers over when it restarts
 
 
 class Heartbeat(NamedTuple):

@@ -18,7 +18,7 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import preimport, protocol
-from . import container_calls, direct_handover, port_publish, sandbox_runner
+from . import container_calls, direct_handover, port_publish, reattach, sandbox_runner
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
 from .container_spec import code_files, code_on_disk, container_spec
@@ -67,6 +67,9 @@ class ContainerTask:
         self.socket_dir = os.path.join(agent.socket_dir, self.container_id)
         self.socket_path = os.path.join(self.socket_dir, "sock")
         self.handle = None
+        self.adopted = None   # the handle of a container an earlier worker here started (reattach.py)
+        self._server = None   # its socket's listener
+        self.held: dict[str, int] = {}   # the inputs sent to it (or to send) and not finished: id -> attempt
         self.writer: asyncio.StreamWriter | None = None
         self.pending_inputs: list[tuple] = []
         self.relay = PayloadRelay(lambda: agent.server)   # payloads over the inline limit (payloads.py)
@@ -115,6 +118,7 @@ class ContainerTask:
     # ------------------------------------------------------------------ messages from the server
 
     def send_inputs(self, items: list[Input]) -> None:
+        self.held.update((item[0], item[1]) for item in items)
         if self.writer is None:
             self.pending_inputs.extend(items)
             return
@@ -177,6 +181,7 @@ class ContainerTask:
 
     def _result(self, input_id: str, attempt: int, status: int, message: str) -> None:
         """One output of the worker's own (no data): an input it could not run to its end."""
+        self.held.pop(input_id, None)
         self.agent.results(Results(self.container_id, [input_id], [attempt], [status], [b""], [0], [message]))
 
     def _on_timeout(self, input_id: str, attempt: int) -> None:
@@ -227,73 +232,13 @@ class ContainerTask:
     async def _run(self) -> None:
         phases: dict[str, float] = {}
         t0 = time.time()
-        server = None
         exit_code, message, failed = 0, "", False
         helpers: list[asyncio.Future] = []   # what it waits on: cancelled when it ends, never left pending
         try:
-            os.makedirs(self.dir, exist_ok=True)
-            os.makedirs(self.socket_dir, exist_ok=True)
-            if self.a and self.a.definition.gpu_count:
-                self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
-            sandbox = self.a.sandbox if self.a else None
-            spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a and not sandbox else None
-            phases["code"] = time.time() - t0
-            volume_mounts = await self._mount(phases, "volumes") + await self._mount(phases, "buckets")
-            image = None
-            if self.agent.runtime.needs_rootfs:
-                t_image = time.time()
-                image = await self.agent.image(self.a.definition.image if self.a else self.warm_image,
-                                               self.logs.build_log)
-                phases["image"] = time.time() - t_image
-            elif self.a and self.a.definition.image:
-                raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
-                                        " run them on an image=; run the worker as root with --runtime crun")
-            if sandbox is not None or self.warm_sandbox is not None:
-                exit_code, message, pipes = await sandbox_runner.run(self, image, volume_mounts, phases, helpers)
+            if self.adopted is not None:   # one an earlier worker here started (reattach.py)
+                exit_code, message, pipes = await reattach.run(self, helpers)
             else:
-                server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
-                t1 = time.time()
-                self.handle = await self.agent.runtime.start(container_spec(
-                    self.container_id, self.a.definition if self.a else None,
-                    bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
-                    fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
-                    preimport=() if self.a else self.preimport, private=self.agent.private_networks,
-                    userns=self.agent.user_namespaces))
-                t2 = time.time()
-                phases["runtime_start"] = t2 - t1
-                pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
-                         asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, STDERR))]
-                waiter = asyncio.ensure_future(self.handle.wait())
-                helpers += [*pipes, waiter]
-                if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
-                    assigned = asyncio.ensure_future(self.assigned.wait())
-                    helpers.append(assigned)
-                    await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
-                    assigned.cancel()
-                connected = asyncio.ensure_future(self.connected.wait())
-                helpers.append(connected)
-                startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
-                done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
-                if connected not in done:
-                    connected.cancel()
-                    message = self.failure
-                    if waiter not in done:
-                        self.handle.kill(signal.SIGKILL)
-                        message = (f"container did not start within {startup_timeout:g} s (this includes importing"
-                                   " the function's module: move slow set-up out of module scope, or allow more"
-                                   " with @app.function(startup_timeout=...))")
-                    exit_code = await waiter
-                    failed = True
-                else:
-                    hello = self.hello
-                    if self.warm_at:   # its start was paid before the function came: only loading counts
-                        phases = {"code": self._load_s}
-                    else:
-                        phases["interpreter_start"] = max(0.0, hello.started_at - t2)
-                    phases["imports"] = hello.ready_at - hello.import_started_at
-                    self.agent.event(self.container_id, ContainerState.READY, phases=phases)
-                    exit_code = await waiter
-                    message = self.failure
+                exit_code, message, failed, pipes = await self._start(phases, t0, helpers)
             # Processes the function left behind die with the container and release its pipes.
             self.handle.kill(signal.SIGKILL)
             if self.process is not None:
@@ -313,8 +258,8 @@ class ContainerTask:
         finally:
             for helper in helpers:   # cancelled mid-wait (the worker stopping): none is left pending
                 helper.cancel()
-            if server is not None:
-                server.close()
+            if self._server is not None:
+                self._server.close()
             for servers in self.tunnels.values():
                 port_publish.close(servers)
             self.tunnels.clear()
@@ -337,6 +282,75 @@ class ContainerTask:
         self.agent.release_gpus(self.gpus)
         self.gpus = []
         self.agent.forget(self)
+
+    async def _start(self, phases: dict, t0: float, helpers: list) -> tuple[int, str, bool, list]:
+        """Start the container and serve it until it ends: (exit code, message, failed, its pipes' readers)."""
+        exit_code, message, failed = 0, "", False
+        os.makedirs(self.dir, exist_ok=True)
+        os.makedirs(self.socket_dir, exist_ok=True)
+        if self.a and self.a.definition.gpu_count:
+            self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
+        sandbox = self.a.sandbox if self.a else None
+        spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a and not sandbox else None
+        phases["code"] = time.time() - t0
+        volume_mounts = await self._mount(phases, "volumes") + await self._mount(phases, "buckets")
+        image = None
+        if self.agent.runtime.needs_rootfs:
+            t_image = time.time()
+            image = await self.agent.image(self.a.definition.image if self.a else self.warm_image,
+                                           self.logs.build_log)
+            phases["image"] = time.time() - t_image
+        elif self.a and self.a.definition.image:
+            raise RuntimeStartError("this worker runs containers without isolation (process runtime) and cannot"
+                                    " run them on an image=; run the worker as root with --runtime crun")
+        if sandbox is not None or self.warm_sandbox is not None:
+            exit_code, message, pipes = await sandbox_runner.run(self, image, volume_mounts, phases, helpers)
+        else:
+            self._server = await asyncio.start_unix_server(self._on_connect, path=self.socket_path)
+            t1 = time.time()
+            self.handle = await self.agent.runtime.start(container_spec(
+                self.container_id, self.a.definition if self.a else None,
+                bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
+                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
+                preimport=() if self.a else self.preimport, private=self.agent.private_networks,
+                userns=self.agent.user_namespaces, rejoin_s=reattach.REJOIN_S if self.agent.runtime.reattaches else 0))
+            t2 = time.time()
+            phases["runtime_start"] = t2 - t1
+            pipes = [asyncio.ensure_future(self.logs.read_pipe(self.handle.stdout, STDOUT)),
+                     asyncio.ensure_future(self.logs.read_pipe(self.handle.stderr, STDERR))]
+            waiter = asyncio.ensure_future(self.handle.wait())
+            helpers += [*pipes, waiter]
+            if self.a is None:   # warm: wait, without a deadline, for a function (or the end)
+                assigned = asyncio.ensure_future(self.assigned.wait())
+                helpers.append(assigned)
+                await asyncio.wait({waiter, assigned}, return_when=asyncio.FIRST_COMPLETED)
+                assigned.cancel()
+            connected = asyncio.ensure_future(self.connected.wait())
+            helpers.append(connected)
+            startup_timeout = self.a.definition.startup_timeout_s or STARTUP_TIMEOUT_S
+            done, _ = await asyncio.wait({waiter, connected}, timeout=startup_timeout, return_when=asyncio.FIRST_COMPLETED)
+            if connected not in done:
+                connected.cancel()
+                message = self.failure
+                if waiter not in done:
+                    self.handle.kill(signal.SIGKILL)
+                    message = (f"container did not start within {startup_timeout:g} s (this includes importing"
+                               " the function's module: move slow set-up out of module scope, or allow more"
+                               " with @app.function(startup_timeout=...))")
+                exit_code = await waiter
+                failed = True
+            else:
+                hello = self.hello
+                if self.warm_at:   # its start was paid before the function came: only loading counts
+                    phases = {"code": self._load_s}
+                else:
+                    phases["interpreter_start"] = max(0.0, hello.started_at - t2)
+                phases["imports"] = hello.ready_at - hello.import_started_at
+                self.agent.event(self.container_id, ContainerState.READY, phases=phases)
+                reattach.record(self)   # for a worker that takes it over if this one is killed
+                exit_code = await waiter
+                message = self.failure
+        return exit_code, message, failed, pipes
 
     def _send_output(self, **fields) -> None:
         """A piece of a sandbox's output, as the output of the exec named by its id."""
@@ -395,6 +409,7 @@ class ContainerTask:
                           " what is left)", self.container_id)
         if self._calls is not None:
             await self._calls[1].close()
+        reattach.forget(self)
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -415,6 +430,10 @@ class ContainerTask:
             if self.writer is not None:   # the bootstrap is connected already
                 writer.close()
                 return
+            if isinstance(first, protocol.Rejoin):   # a container taken over (reattach.py)
+                if self.adopted is None:
+                    raise protocol.ProtocolError("it says Rejoin to a worker that did not take it over")
+                reattach.rejoined(self, first)
             self.hello = first
             if isinstance(self.hello, protocol.Warm):
                 self.writer = writer
@@ -432,7 +451,7 @@ class ContainerTask:
                 self._write(protocol.Load(spec, files, self.container_id, dict(self.a.definition.secret_env)))
                 self.hello = await protocol.read_message(reader)
                 self._load_s = time.time() - t_load
-            if not isinstance(self.hello, protocol.Hello):
+            if not isinstance(self.hello, (protocol.Hello, protocol.Rejoin)):
                 raise protocol.ProtocolError(f"its first frame is {type(self.hello).__name__}, not Hello")
         except protocol.ProtocolError as exc:
             self._end(writer, f"container could not start: {exc}")
@@ -498,6 +517,9 @@ class ContainerTask:
             for iid, status in zip(outputs.input_ids, outputs.statuses):
                 if status != protocol.STATUS_GENERATOR_ITEM:
                     self.timer.finished(iid)
+        for input_id, status in zip(outputs.input_ids, outputs.statuses):
+            if status != protocol.STATUS_GENERATOR_ITEM:
+                self.held.pop(input_id, None)
         statuses = outputs.statuses
         if not STATUSES.issuperset(statuses):
             statuses = [s if s in STATUSES else INTERNAL_FAILURE for s in statuses]

@@ -69,15 +69,21 @@ def socket_dir_for(workdir: str) -> str:
     return os.path.join(tempfile.gettempdir(), f"lv-{key}")
 
 
-def fresh_socket_dir(path: str) -> None:
-    """Make ``path`` an empty directory of this user's only, removing what an earlier worker left."""
+def fresh_socket_dir(path: str, keep=()) -> None:
+    """Make ``path`` a directory of this user's only, removing what an earlier worker left there but
+    the entries in ``keep`` (the socket directories of containers taken over: reattach.py)."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        pass
-    else:
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():   # not ours: never follow or remove it
-            raise WorkdirError(f"{path}, where this worker keeps its containers' sockets, is not a directory of"
-                               " this user: remove it, or start the worker with another --workdir")
+        os.mkdir(path, 0o700)
+        return
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():   # not ours: never follow or remove it
+        raise WorkdirError(f"{path}, where this worker keeps its containers' sockets, is not a directory of"
+                           " this user: remove it, or start the worker with another --workdir")
+    if not keep:
         shutil.rmtree(path)
-    os.mkdir(path, 0o700)
+        os.mkdir(path, 0o700)
+        return
+    for name in set(os.listdir(path)) - set(keep):
+        entry = os.path.join(path, name)
+        shutil.rmtree(entry) if os.path.isdir(entry) and not os.path.islink(entry) else os.unlink(entry)

@@ -95,15 +95,18 @@ def worker_info(i: pb.WorkerInfo) -> m.WorkerInfo:
     return m.WorkerInfo(
         hostname=i.hostname, runtime=i.runtime, cpu=i.cpu, memory_mb=i.memory_mb, max_containers=i.max_containers,
         gpus=i.gpus, gpu_type=i.gpu_type, labels=dict(i.labels), previous_worker_id=i.previous_worker_id,
-        containers=tuple(m.Reported(c.container_id, c.function_id, c.app_id, c.ready) for c in i.containers))
+        reattach=i.reattach,
+        containers=tuple(m.Reported(c.container_id, c.function_id, c.app_id, c.ready, tuple(c.inputs))
+                         for c in i.containers))
 
 
 def worker_info_message(i: m.WorkerInfo) -> pb.WorkerInfo:
     return pb.WorkerInfo(
         hostname=i.hostname, runtime=i.runtime, cpu=i.cpu, memory_mb=i.memory_mb, max_containers=i.max_containers,
         gpus=i.gpus, gpu_type=i.gpu_type, labels=i.labels, previous_worker_id=i.previous_worker_id,
+        reattach=i.reattach,
         containers=[pb.ReconcileContainer(container_id=c.container_id, function_id=c.function_id, app_id=c.app_id,
-                                          ready=c.ready) for c in i.containers])
+                                          ready=c.ready, inputs=c.inputs) for c in i.containers])
 
 
 def results(batch: pb.ResultBatch) -> m.Results:

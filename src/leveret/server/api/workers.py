@@ -32,13 +32,13 @@ class WorkersApi:
         if first is None or first.WhichOneof("msg") != "register":
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a worker's first message must register it")
         info = convert.worker_info(first.register)
-        reuse = rejoin(self.d, info, token_id)   # a reconnect keeps its id, its old stream ends
+        reuse, previous = rejoin(self.d, info, token_id)   # a reconnect keeps its id, its old stream ends
         if token_id and (other := self.d.registry.with_token(token_id)) is not None:
             await context.abort(grpc.StatusCode.ALREADY_EXISTS,
                                 f"worker token {token_id} is in use by {other.worker_id}: make one token per"
                                 " worker with `leveret token create`")
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = self.d.registry.add(info, outbox, token_id=token_id, worker_id=reuse)
+        worker = self.d.registry.add(info, outbox, token_id=token_id, worker_id=reuse, previous=previous)
         worker.address = _peer_host(context.peer() or "")
         reader = asyncio.get_running_loop().create_task(self._read_worker(worker, request_iterator))
         reader.add_done_callback(lambda _: outbox.put_nowait(None))
@@ -55,7 +55,7 @@ class WorkersApi:
                 await context.write(to_worker(command))
         finally:
             reader.cancel()
-            self.d.registry.remove(worker)
+            self.d.registry.stream_ended(worker)
 
     async def WorkerTokenCreate(self, request, context):
         async with refusals_as_status(context):

@@ -40,21 +40,25 @@ def sqlite_path(url: str) -> str:
 WAL_SWITCH_S = 30.0   # how long opening waits for other openers of a new database to let it switch to WAL
 
 
-def _wal(db: sqlite3.Connection) -> None:
-    """Put the database in WAL mode. On a new database that others open at the same moment, the
-    switch needs the file to itself, and SQLite answers "database is locked" at once rather than
-    waiting as it does for writes: try again until the others are done."""
+def _until_unlocked(db: sqlite3.Connection, *statements: str) -> None:
+    """Run ``statements`` on a database others may be opening at the same moment. Switching a new
+    database to WAL needs the file to itself, and a write's first BEGIN may meet another connection
+    recovering the WAL: SQLite answers "database is locked" at once there, rather than waiting as
+    it does for writes. Try again until the others are done."""
     import time
 
     deadline = time.monotonic() + WAL_SWITCH_S
     delay = 0.005
     while True:
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            for statement in statements:
+                db.execute(statement)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
+            if db.in_transaction:
+                db.execute("ROLLBACK")
         time.sleep(delay)
         delay = min(2 * delay, 0.2)
 
@@ -74,7 +78,8 @@ class SqliteStore(SqlStore):
         if path != ":memory:" and not os.path.exists(path):
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))   # it holds functions' secrets
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        _wal(db)
+        _until_unlocked(db, "PRAGMA journal_mode=WAL")
+        _until_unlocked(db, "BEGIN IMMEDIATE", "COMMIT")   # (its migrations' write comes next)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(f"PRAGMA journal_size_limit={int(WAL_LIMIT_BYTES)}")
         db.execute("PRAGMA foreign_keys=OFF")

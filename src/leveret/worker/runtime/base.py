@@ -154,6 +154,7 @@ class ContainerHandle(abc.ABC):
     stderr: asyncio.StreamReader
     stdin: asyncio.StreamWriter | None = None   # with ContainerSpec.stdin
     oom_killed: bool = False   # known after wait(): it ended because it hit its memory limit
+    exit_known: bool = True    # False: wait()'s code means nothing (a container taken over: oci_adopt.py)
 
     async def started(self) -> None:
         """Wait until the container exists (commands can be run in it): at once unless the runtime
@@ -226,6 +227,7 @@ class ContainerRuntime(abc.ABC):
     disks: "DiskPool | None" = None   # where containers' writable layers live (disk.py); None: the host's, unbounded
     networks: "Networks | None" = None   # containers' private networks (network.py); None: it makes none
     supports_userns = False   # it can give a container a user namespace of its own (ContainerSpec.userns)
+    reattaches = False        # a worker restarted on its state directory takes its containers over (adopt)
 
     def address(self, handle: ContainerHandle) -> str:
         """The container's own address (a private network's), reachable from this host; "" if it has none."""
@@ -288,9 +290,20 @@ class ContainerRuntime(abc.ABC):
         beyond reading a few small files); None if this runtime cannot say."""
         return None
 
-    async def remove_leftovers(self) -> list[str]:
+    def adopt_record(self, handle: ContainerHandle) -> dict | None:
+        """What a worker starting on this state directory after this one would need to take the
+        running container over (``adopt``); None where this runtime cannot."""
+        return None
+
+    async def adopt(self, state: dict) -> ContainerHandle | None:
+        """A handle of the container an earlier worker here recorded (``adopt_record``), still
+        running; None if it ended."""
+        return None
+
+    async def remove_leftovers(self, keep: tuple[str, ...] = ()) -> list[str]:
         """Release what containers of an earlier worker on this state directory still hold (that
-        worker was killed, or its host went down); return their ids. Called before any start."""
+        worker was killed, or its host went down), but those in ``keep`` (adopted); return their
+        ids. Called before any start."""
         return []
 
     def prepare(self) -> None:

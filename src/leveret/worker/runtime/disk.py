@@ -77,8 +77,9 @@ class DiskMaker(abc.ABC):
         """What the disk takes of the worker's disk now."""
 
     @abc.abstractmethod
-    async def remove_leftovers(self) -> list[str]:
-        """Remove the disks under ``root`` that an earlier worker left (it was killed); their names."""
+    async def remove_leftovers(self, keep: frozenset = frozenset()) -> list[str]:
+        """Remove the disks under ``root`` that an earlier worker left (it was killed), but those named
+        in ``keep`` (of containers re-attached to); their names."""
 
     def free_bytes(self) -> int:
         """Free space on the filesystem holding ``root``."""
@@ -110,8 +111,8 @@ class PlainDirs(DiskMaker):
     def used_bytes(self, disk: Disk) -> int:
         return 0
 
-    async def remove_leftovers(self) -> list[str]:
-        names = sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []
+    async def remove_leftovers(self, keep: frozenset = frozenset()) -> list[str]:
+        names = sorted(set(os.listdir(self.root)) - keep) if os.path.isdir(self.root) else []
         for name in names:
             await asyncio.to_thread(shutil.rmtree, os.path.join(self.root, name), True)
         return names
@@ -247,8 +248,11 @@ class DiskPool:
         if self._refill is not None:
             await asyncio.shield(self._refill)
 
-    async def remove_leftovers(self) -> list[str]:
-        return await self.maker.remove_leftovers()
+    async def remove_leftovers(self, keep: tuple[Disk, ...] = ()) -> list[str]:
+        """What an earlier worker left, but ``keep`` (its containers' re-attached to: taken again)."""
+        for disk in keep:
+            self.taken[disk.name] = disk
+        return await self.maker.remove_leftovers(frozenset(d.name for d in keep))
 
     async def close(self) -> None:
         """The worker is leaving: ready disks are removed (taken ones go with their containers)."""

@@ -126,7 +126,7 @@ class FakeDisks(DiskMaker):
     def free_bytes(self) -> int:
         return self.free_mb * MiB
 
-    async def remove_leftovers(self) -> list[str]:
+    async def remove_leftovers(self, keep: tuple[str, ...] = ()) -> list[str]:
         names = sorted(os.listdir(self.root)) if os.path.isdir(self.root) else []
         shutil.rmtree(self.root, ignore_errors=True)
         return names

@@ -78,17 +78,23 @@ class LoopDisks(DiskMaker):
         except FileNotFoundError:
             return 0
 
-    async def remove_leftovers(self) -> list[str]:
+    async def remove_leftovers(self, keep: frozenset = frozenset()) -> list[str]:
         if not os.path.isdir(self.root):
             return []
         root = os.path.realpath(self.root) + "/"
+        kept = tuple(root + name for name in keep)
         with open("/proc/self/mountinfo") as f:
-            mounted = [line.split()[4] for line in f]
-        for target in sorted((m for m in mounted if m.startswith(root)), reverse=True):
-            umount(target.replace("\\040", " "))
-        _detach_loops(root)
-        names = sorted(n[:-4] for n in os.listdir(self.root) if n.endswith(".img"))
-        await asyncio.to_thread(shutil.rmtree, self.root, True)
+            mounted = [line.split()[4].replace("\\040", " ") for line in f]
+        for target in sorted((m for m in mounted if m.startswith(root) and not m.startswith(kept)), reverse=True):
+            umount(target)
+        _detach_loops(root, tuple(root + name + ".img" for name in keep))
+        names = sorted({n[:-4] for n in os.listdir(self.root) if n.endswith(".img")} - keep)
+        if not keep:
+            await asyncio.to_thread(shutil.rmtree, self.root, True)
+            return names
+        for entry in set(os.listdir(self.root)) - keep - {n + ".img" for n in keep}:
+            path = os.path.join(self.root, entry)
+            await asyncio.to_thread(shutil.rmtree, path, True) if os.path.isdir(path) else os.unlink(path)
         return names
 
     def _image(self, name: str) -> str:
@@ -104,7 +110,7 @@ async def _run(argv: list[str]) -> None:
         raise RuntimeStartError(f"{argv[0]} failed: {said}")
 
 
-def _detach_loops(root: str) -> None:
+def _detach_loops(root: str, keep: tuple[str, ...] = ()) -> None:
     """Loop devices still backed by files under ``root`` (a mount that was never made, or ended
     with a namespace) are let go; what still holds one keeps it until it lets go (auto-clear)."""
     for backing in glob.glob("/sys/block/loop*/loop/backing_file"):
@@ -113,7 +119,7 @@ def _detach_loops(root: str) -> None:
                 path = f.read().strip().removesuffix(" (deleted)")
         except OSError:
             continue
-        if not path.startswith(root):
+        if not path.startswith(root) or path in keep:
             continue
         device = "/dev/" + backing.split("/")[3]
         try:

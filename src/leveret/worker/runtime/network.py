@@ -295,9 +295,19 @@ class Networks:
         if net is not None:
             await self._remove_slot(net.slot, net.limited, net.named, net.intercepted)
 
-    async def remove_leftovers(self) -> int:
-        """The networks an earlier worker of this owner left (it was killed), and those of owners
-        whose state directory is gone (no worker will start there again): how many."""
+    async def adopt(self, container_id: str, net: Net) -> None:
+        """The network an earlier worker here made for a container this one re-attached to: its
+        name server (which lived in that worker) serves it again. Not one with an allowlist or an
+        egress proxy (their state lived in that worker too): RuntimeStartError."""
+        if net.limited or net.intercepted:
+            raise RuntimeStartError("its network has an egress allowlist or proxy, which a new worker cannot take over")
+        self._of[container_id] = net
+        await self._name_server(container_id, net, None)
+
+    async def remove_leftovers(self, keep: frozenset = frozenset()) -> int:
+        """The networks an earlier worker of this owner left (it was killed), but the slots in
+        ``keep`` (adopted), and those of owners whose state directory is gone (no worker will start
+        there again): how many."""
         found = 0
         for name in os.listdir(self.run_dir) if os.path.isdir(self.run_dir) else []:
             try:
@@ -305,7 +315,7 @@ class Networks:
                     owner = f.read()
             except OSError:
                 continue
-            if name.isdigit() and (owner == self.owner or not os.path.isdir(owner)):
+            if name.isdigit() and int(name) not in keep and (owner == self.owner or not os.path.isdir(owner)):
                 found += 1
                 await self._remove_slot(int(name), limited=True, named=True, intercepted=True)
         return found

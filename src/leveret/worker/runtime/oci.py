@@ -150,6 +150,7 @@ class OciRuntime(ContainerRuntime):
     isolated = True
     needs_rootfs = True
     supports_userns = True  # ContainerSpec.userns: root inside is an unprivileged uid outside
+    reattaches = True       # its containers outlive the worker, and the next one takes them over (oci_adopt.py)
 
     def __init__(self, state_dir: str, *, unified_hidden: bool = False, disk_mb: int = DEFAULT_DISK_MB,
                  disk_reserve_mb: int = DEFAULT_RESERVE_MB, disks: DiskMaker | None = None):
@@ -402,14 +403,26 @@ class OciRuntime(ContainerRuntime):
         return ContainerStats(cpu if cpu is not None else self._usage.cpu_seconds(own),
                               memory if memory is not None else self._usage.memory_bytes(own))
 
-    async def remove_leftovers(self) -> list[str]:
-        ids = sorted(os.listdir(self.bundles)) if os.path.isdir(self.bundles) else []
+    def adopt_record(self, handle: ContainerHandle) -> dict | None:
+        from .oci_adopt import record
+
+        return record(self, handle) if self.reattaches else None
+
+    async def adopt(self, state: dict) -> ContainerHandle | None:
+        from .oci_adopt import adopt
+
+        return await adopt(self, state) if self.reattaches else None
+
+    async def remove_leftovers(self, keep: tuple[str, ...] = ()) -> list[str]:
+        ids = sorted(set(os.listdir(self.bundles)) - set(keep)) if os.path.isdir(self.bundles) else []
         for container_id in ids:
             await self._cleanup(container_id, os.path.join(self.bundles, container_id))
-        disks = await self.disks.remove_leftovers()
+        kept_disks = tuple(self._disk_of[c] for c in keep if c in self._disk_of)
+        disks = await self.disks.remove_leftovers(kept_disks)
         if disks:
             log.info("removed %d container disk(s) left by an earlier worker here", len(disks))
-        networks = await self.networks.remove_leftovers()
+        networks = await self.networks.remove_leftovers(
+            frozenset(net.slot for net in map(self.networks.of, keep) if net is not None))
         if networks:
             log.info("removed %d container network(s) left by an earlier worker here", networks)
         return ids

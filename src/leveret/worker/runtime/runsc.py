@@ -32,6 +32,7 @@ class RunscRuntime(OciRuntime):
     install_hint = "install gVisor, which ships it (gvisor.dev/docs/user_guide/install)"
     exec_agents = False   # (its exec runs in gVisor's own kernel as it is)
     exec_flags = ()   # no --no-new-privs on its exec: the command stays inside gVisor's own kernel
+    reattaches = False   # (not tried: its sandbox's stdio and gofer are its own)
 
     def __init__(self, state_dir: str, *, platform: str = "", **kwargs):
         super().__init__(state_dir, **kwargs)

@@ -150,7 +150,14 @@ async def _connect(proc: Process, p: subprocess.Popen, handed: list) -> None:
         pipe = getattr(p, name)
         if pipe is not None:
             handed.append(pipe)
-            reader = asyncio.StreamReader(limit=LIMIT)
-            transport, _ = await loop.connect_read_pipe(lambda r=reader: _PipeProtocol(r), pipe)
-            setattr(proc, name, reader)
-            proc._transports.append(transport)
+            setattr(proc, name, await read_pipe(pipe, proc))
+
+
+async def read_pipe(pipe, owner) -> asyncio.StreamReader:
+    """A stream of what comes through ``pipe`` (a file object, which its transport closes); the
+    transport joins ``owner._transports`` (closed by ``owner.close_pipes``). Not to be cancelled
+    half-way (see spawn): callers hand their pipes over in ``to_the_end``."""
+    reader = asyncio.StreamReader(limit=LIMIT)
+    transport, _ = await asyncio.get_running_loop().connect_read_pipe(lambda: _PipeProtocol(reader), pipe)
+    owner._transports.append(transport)
+    return reader
