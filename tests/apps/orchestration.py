@@ -97,6 +97,12 @@ def two_gpus():
 
 
 @gpu_app.function(gpu="H100")
+def holds_gpu(seconds: float):
+    time.sleep(seconds)
+    return os.environ["CUDA_VISIBLE_DEVICES"]
+
+
+@gpu_app.function(gpu="H100")
 def wrong_type():
     return "never"
 

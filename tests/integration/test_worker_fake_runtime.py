@@ -84,4 +84,4 @@ def test_block_network_reaches_the_runtime_as_a_network_of_its_own(fake_cluster)
     by_name = {function_of(s): s for s in specs}
     assert by_name["interfaces"].network == NetworkSpec("none")
     assert by_name["host_interfaces"].network == NetworkSpec("host")
-    assert [s.devices for s in specs] == [[], []]   # GPUs are not passed through yet
+    assert [s.devices for s in specs] == [[], []]   # no GPU asked for: no device

@@ -964,7 +964,7 @@ class AppLookupResponse(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[AppState, str]] = ...) -> None: ...
 
 class WorkerInfo(_message.Message):
-    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels", "containers", "previous_worker_id", "reattach")
+    __slots__ = ("hostname", "runtime", "cpu", "memory_mb", "max_containers", "gpus", "gpu_type", "labels", "containers", "previous_worker_id", "reattach", "gpu_devices", "gpu_driver", "cuda_version")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -983,6 +983,9 @@ class WorkerInfo(_message.Message):
     CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     REATTACH_FIELD_NUMBER: _ClassVar[int]
+    GPU_DEVICES_FIELD_NUMBER: _ClassVar[int]
+    GPU_DRIVER_FIELD_NUMBER: _ClassVar[int]
+    CUDA_VERSION_FIELD_NUMBER: _ClassVar[int]
     hostname: str
     runtime: str
     cpu: float
@@ -994,7 +997,24 @@ class WorkerInfo(_message.Message):
     containers: _containers.RepeatedCompositeFieldContainer[ReconcileContainer]
     previous_worker_id: str
     reattach: bool
-    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., containers: _Optional[_Iterable[_Union[ReconcileContainer, _Mapping]]] = ..., previous_worker_id: _Optional[str] = ..., reattach: _Optional[bool] = ...) -> None: ...
+    gpu_devices: _containers.RepeatedCompositeFieldContainer[GpuDevice]
+    gpu_driver: str
+    cuda_version: str
+    def __init__(self, hostname: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu: _Optional[float] = ..., memory_mb: _Optional[int] = ..., max_containers: _Optional[int] = ..., gpus: _Optional[int] = ..., gpu_type: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., containers: _Optional[_Iterable[_Union[ReconcileContainer, _Mapping]]] = ..., previous_worker_id: _Optional[str] = ..., reattach: _Optional[bool] = ..., gpu_devices: _Optional[_Iterable[_Union[GpuDevice, _Mapping]]] = ..., gpu_driver: _Optional[str] = ..., cuda_version: _Optional[str] = ...) -> None: ...
+
+class GpuDevice(_message.Message):
+    __slots__ = ("index", "uuid", "model", "memory_mb", "mig")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    UUID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    MIG_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    uuid: str
+    model: str
+    memory_mb: int
+    mig: bool
+    def __init__(self, index: _Optional[int] = ..., uuid: _Optional[str] = ..., model: _Optional[str] = ..., memory_mb: _Optional[int] = ..., mig: _Optional[bool] = ...) -> None: ...
 
 class ReconcileContainer(_message.Message):
     __slots__ = ("container_id", "function_id", "app_id", "ready", "inputs")
@@ -1307,7 +1327,7 @@ class WorkerListResponse(_message.Message):
     def __init__(self, workers: _Optional[_Iterable[_Union[WorkerState, _Mapping]]] = ...) -> None: ...
 
 class WorkerState(_message.Message):
-    __slots__ = ("worker_id", "info", "token_id", "last_seen_s", "containers", "cpu_reserved", "memory_reserved_mb")
+    __slots__ = ("worker_id", "info", "token_id", "last_seen_s", "containers", "cpu_reserved", "memory_reserved_mb", "gpus_reserved")
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     INFO_FIELD_NUMBER: _ClassVar[int]
     TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1315,6 +1335,7 @@ class WorkerState(_message.Message):
     CONTAINERS_FIELD_NUMBER: _ClassVar[int]
     CPU_RESERVED_FIELD_NUMBER: _ClassVar[int]
     MEMORY_RESERVED_MB_FIELD_NUMBER: _ClassVar[int]
+    GPUS_RESERVED_FIELD_NUMBER: _ClassVar[int]
     worker_id: str
     info: WorkerInfo
     token_id: str
@@ -1322,7 +1343,8 @@ class WorkerState(_message.Message):
     containers: int
     cpu_reserved: float
     memory_reserved_mb: int
-    def __init__(self, worker_id: _Optional[str] = ..., info: _Optional[_Union[WorkerInfo, _Mapping]] = ..., token_id: _Optional[str] = ..., last_seen_s: _Optional[float] = ..., containers: _Optional[int] = ..., cpu_reserved: _Optional[float] = ..., memory_reserved_mb: _Optional[int] = ...) -> None: ...
+    gpus_reserved: int
+    def __init__(self, worker_id: _Optional[str] = ..., info: _Optional[_Union[WorkerInfo, _Mapping]] = ..., token_id: _Optional[str] = ..., last_seen_s: _Optional[float] = ..., containers: _Optional[int] = ..., cpu_reserved: _Optional[float] = ..., memory_reserved_mb: _Optional[int] = ..., gpus_reserved: _Optional[int] = ...) -> None: ...
 
 class ContainerResult(_message.Message):
     __slots__ = ("input_id", "attempt", "output")

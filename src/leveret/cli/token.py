@@ -87,9 +87,24 @@ def workers(as_json: bool) -> None:
         i = w.info
         labels = ",".join(f"{k}={v}" for k, v in sorted(i.labels.items()))
         return (f"{w.worker_id:<22} {i.hostname:<16} cpu {w.cpu_reserved:g}/{i.cpu:g}  memory {w.memory_reserved_mb}/"
-                f"{i.memory_mb} MiB  containers {w.containers}/{i.max_containers}  seen {w.last_seen_s:.1f} s ago"
-                f"  {labels}  {w.token_id or '(server token)'}")
+                f"{i.memory_mb} MiB{_gpus(w)}  containers {w.containers}/{i.max_containers}  seen {w.last_seen_s:.1f} s"
+                f" ago  {labels}  {w.token_id or '(server token)'}")
 
     show_list(_call("WorkerList", pb.WorkerListRequest()).workers, as_json,
               empty="no worker is connected: start one with `leveret worker --server URL --token TOKEN`",
               header=None, row=row)
+
+
+def _gpus(w) -> str:
+    """"  gpus 1/2 H100 80 GiB (driver 550.54.15, CUDA 12.4, 1 in MIG mode)", or "" without GPUs."""
+    i = w.info
+    if not i.gpus and not i.gpu_devices:
+        return ""
+    memory = {g.memory_mb for g in i.gpu_devices}
+    notes = [f"driver {i.gpu_driver}, CUDA {i.cuda_version}"] if i.gpu_driver else []
+    mig = sum(g.mig for g in i.gpu_devices)
+    notes += [f"{mig} in MIG mode"] if mig else []
+    return (f"  gpus {w.gpus_reserved}/{i.gpus} {i.gpu_type or 'GPU'}"
+            + (f" {memory.pop() // 1024} GiB" if len(memory) == 1 and 0 not in memory else "")
+            + (f" ({', '.join(notes)})" if notes else ""))
+

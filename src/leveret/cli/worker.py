@@ -34,8 +34,11 @@ log = logging.getLogger("leveret.worker")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE",
               help="A label functions can select, e.g. --label region=eu-north (for region=\"eu-north\"). Repeatable.")
 @click.option("--gpus", type=click.IntRange(min=0), default=None,
-              help="GPUs this host offers (default: what nvidia-smi lists, else 0).")
-@click.option("--gpu-type", default=None, help="Their type, e.g. H100 (default: from nvidia-smi).")
+              help="GPUs this host offers, numbered from 0 (default: those NVML finds, else none).")
+@click.option("--gpu-type", default=None, help="Their type, e.g. H100 (default: NVML's model name, shortened).")
+@click.option("--cdi-dir", "cdi_dirs", multiple=True, metavar="DIR",
+              help="Where the GPUs' CDI spec is (as `nvidia-ctk cdi generate` writes it) for isolated containers;"
+                   " repeatable (default: /etc/cdi and /var/run/cdi). Without one, the driver's files are found here.")
 @click.option("--container-disk", "container_disk", type=click.IntRange(min=1), default=None, metavar="MB",
               help="A container's disk (its writable layer and /tmp) when its function sets no ephemeral_disk="
                    " (default: 10240 MiB, less if --max-containers of them would not fit beside the reserve).")
@@ -66,8 +69,8 @@ log = logging.getLogger("leveret.worker")
               help="Stop (as on SIGTERM) when the process PID, which started this one, ends: the embedded daemon's worker.")
 def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_containers: int | None,
            warm_containers: int, warm_sandboxes: int, labels: tuple[str, ...], gpus: int | None,
-           gpu_type: str | None, container_disk: int | None, disk_reserve: int | None, metrics_listen: str,
-           wait_for_workdir: float, chunks_over_rpc: bool, host_network: bool, user_namespace: bool,
+           gpu_type: str | None, cdi_dirs: tuple[str, ...], container_disk: int | None, disk_reserve: int | None,
+           metrics_listen: str,           wait_for_workdir: float, chunks_over_rpc: bool, host_network: bool, user_namespace: bool,
            ca: str | None, parent_pid: int | None) -> None:
     """Run containers for the server at --server; when the link to it breaks, connect again until it answers."""
     if parent_pid is not None:
@@ -94,7 +97,8 @@ def worker(server_url: str, token: str, runtime: str, workdir: str | None, max_c
     try:
         _serve(workdir, server_url, token, runtime, max_containers, (warm_containers, warm_sandboxes), parsed, gpus,
                gpu_type, container_disk, disk_reserve, metrics_listen, parent_pid,
-               dict(chunks_over_rpc=chunks_over_rpc, host_network=host_network, user_namespaces=user_namespace, ca=ca))
+               dict(chunks_over_rpc=chunks_over_rpc, host_network=host_network, user_namespaces=user_namespace, ca=ca,
+                    cdi_dirs=cdi_dirs or None))
     finally:   # however it ends (a refused option too), the lock goes with it
         workdir_lock.close()
 
@@ -146,15 +150,14 @@ def _serve(workdir: str, server_url: str, token: str, runtime: str, max_containe
     except ValueError as exc:   # disk options for a runtime without disks
         raise click.BadParameter(f"{exc}{why}: run as root with --runtime crun, or drop them",
                                  param_hint="--container-disk / --disk-reserve") from None
-    from ..worker.gpus import detect
+    from ..worker.gpus import Inventory, discover
 
-    found_count, found_type = detect()
+    inventory = discover() if gpus is None else Inventory.told(gpus, gpu_type or "")
     warm_containers, warm_sandboxes = warm   # (functions', sandboxes')
     agent = Agent(server_url, token, rt, workdir, max_containers=max_containers, warm_containers=warm_containers,
                   warm_sandboxes=warm_sandboxes,
-                  labels=parsed, gpus=found_count if gpus is None else gpus,
-                  gpu_type=(gpu_type or found_type).upper(), metrics_listen=metrics_listen, **options)
-    offered = f", {agent.gpus} {agent.gpu_type or 'GPU'} GPU(s)" if agent.gpus else ""
+                  labels=parsed, gpus=inventory, gpu_type=gpu_type or "", metrics_listen=metrics_listen, **options)
+    offered = f", {inventory.describe()}" if inventory.gpus else ""
     if rt.disks is not None and not container_disk:   # the default disk: at most 10 GiB, cut so they all fit
         rt.disks.fit_default(agent.max_containers + warm_containers + warm_sandboxes)
     click.echo(f"leveret worker: runtime {rt.describe()}{why}, container disk: {rt.describe_disk()},"

@@ -85,6 +85,7 @@ class WorkerView:
     containers: int
     cpu_reserved: float
     memory_reserved_mb: int
+    gpus_reserved: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +102,7 @@ def workers(d: "Dispatcher", now: float) -> list[WorkerView]:
     return [WorkerView(worker_id=w.worker_id, hostname=w.info.hostname, runtime=w.info.runtime, gpus=w.info.gpus,
                        gpu_type=w.info.gpu_type, labels=dict(w.info.labels), token_id=w.token_id,
                        last_seen_s=now - w.last_seen, containers=len(w.containers), cpu_reserved=w.allocated.cpu,
-                       memory_reserved_mb=w.allocated.memory_mb)
+                       memory_reserved_mb=w.allocated.memory_mb, gpus_reserved=w.allocated.gpus)
             for w in d.workers.values()]
 
 

@@ -27,7 +27,7 @@ from ..worker.runtime import ContainerRuntime, get_runtime
 class Cluster:
     def __init__(self, directory: str, *, runtime: ContainerRuntime | str = "process", max_containers: int = 4,
                  warm_containers: int = 0, warm_sandboxes: int = 0, db: str | None = None, worker_lease_s: float | None = None,
-                 start_worker: bool = True, gpus: int = 0, gpu_type: str = "", worker_metrics: bool = False,
+                 start_worker: bool = True, gpus=0, gpu_type: str = "", cdi_dirs=None, worker_metrics: bool = False,
                  call_retention_s: float | None = None, container_disk_mb: int = 0,
                  disk_reserve_mb: int | None = None, clock=None, cpu: float = 0.0,
                  gateway_listen: str = "127.0.0.1:0", gateway_tls: tuple[str, str] | None = None,
@@ -51,7 +51,9 @@ class Cluster:
         self.worker_lease_s = worker_lease_s
         self.call_retention_s = call_retention_s   # as leveret server --call-retention (default 7d)
         self.start_worker = start_worker
-        self.gpus, self.gpu_type = gpus, gpu_type   # what the worker offers (as --gpus / --gpu-type)
+        # what the worker offers: N of a type (as --gpus / --gpu-type), or a gpus.Inventory (NVML's,
+        # a fake's); where it finds their CDI spec (as --cdi-dir)
+        self.gpus, self.gpu_type, self.cdi_dirs = gpus, gpu_type, cdi_dirs
         self.cpu = cpu   # cores the worker offers the scheduler (0: the host's)
         self.worker_metrics = worker_metrics   # the worker serves /metrics on a free port (as --metrics)
         self.gateway_listen, self.gateway_tls = gateway_listen, gateway_tls   # as --gateway-listen, --gateway-tls
@@ -136,7 +138,7 @@ class Cluster:
         self.agent = Agent(self.server.url, token or self.token, self.runtime, os.path.join(self.directory, "worker"),
                            max_containers=self.max_containers, stop_grace_s=0.5,
                            warm_containers=self.warm_containers, warm_sandboxes=self.warm_sandboxes, gpus=self.gpus, gpu_type=self.gpu_type,
-                           metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu,
+                           cdi_dirs=self.cdi_dirs, metrics_listen="127.0.0.1:0" if self.worker_metrics else "", cpu=self.cpu,
                            host_network=self.host_network, user_namespaces=self.user_namespaces, ca=self.ca)
         self._agent_task = asyncio.ensure_future(self.agent.run())
         # Registered, and serving its /metrics if asked (which it starts after registering).

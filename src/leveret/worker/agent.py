@@ -21,6 +21,7 @@ import tempfile
 from . import model as m
 from . import reattach
 from .execs import ExecSession
+from .gpus import Inventory, Pool
 from .logflow import LogBuffer, Run
 from .runtime import ContainerRuntime
 from .sandbox_warm import WarmSandboxes
@@ -48,8 +49,8 @@ METRICS_AFTER_S = 1.0   # --metrics starts once registered, or after this long (
 class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
-                 warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None, gpus: int = 0,
-                 gpu_type: str = "", metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
+                 warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None,
+                 gpus: "int | Inventory" = 0, gpu_type: str = "", cdi_dirs=None, metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
                  host_network: bool = False, user_namespaces: bool = True, ca: str | None = None):
         self.server_url = server_url
         self.ca = ca   # the CA file it trusts an https:// server by (--ca; else LEVERET_CA, else the system's)
@@ -63,10 +64,12 @@ class Agent:
         self.stop_grace_s = stop_grace_s
         self.warm_containers = warm_containers
         self.labels = dict(labels or {})   # what functions may select (region=...)
-        self.gpus = gpus
-        self.gpu_type = gpu_type
+        # its GPUs: NVML's inventory (gpus.discover), or N of a type as told (--gpus, --gpu-type)
+        inventory = gpus if isinstance(gpus, Inventory) else Inventory.told(gpus, gpu_type)
+        self.gpu_pool = Pool(inventory, runtime, cdi_dirs)
+        self.gpus = self.gpu_pool.count
+        self.gpu_type = gpu_type.upper() or inventory.type
         self.cpu = cpu or float(os.cpu_count() or 1)   # cores it offers the scheduler (default: the host's)
-        self._free_gpus = list(range(gpus))   # indices not held by a container
         self.pool: list[ContainerTask] = []   # warm containers waiting for a function
         self.warm_sandboxes = WarmSandboxes(self, warm_sandboxes if runtime.isolated else 0)
         self._stopping = False
@@ -102,6 +105,8 @@ class Agent:
         return m.WorkerInfo(hostname=socket.gethostname(), runtime=self.runtime.describe(),
                              cpu=self.cpu, memory_mb=mem, max_containers=self.max_containers,
                              labels=self.labels, gpus=self.gpus, gpu_type=self.gpu_type,
+                             gpu_devices=self.gpu_pool.inventory.gpus, gpu_driver=self.gpu_pool.inventory.driver,
+                             cuda_version=self.gpu_pool.inventory.cuda,
                              reattach=self.runtime.reattaches, **reconnect)
 
     async def run(self) -> None:
@@ -386,22 +391,6 @@ class Agent:
         session = self._execs[start.exec_id] = ExecSession(start, send)
         session.task = asyncio.ensure_future(session.run(self.runtime, task.handle if task is not None else None))
         session.task.add_done_callback(lambda _: self._execs.pop(start.exec_id, None))
-
-    def take_gpus(self, n: int) -> list[int]:
-        """``n`` GPUs for a container (the server placed it here because they are free)."""
-        from .runtime import RuntimeStartError
-
-        if self.runtime.isolated:
-            raise RuntimeStartError(
-                f"the {self.runtime.name} runtime cannot give containers GPUs yet (device passthrough is not built);"
-                " run GPU functions on a worker started with --runtime process, or drop gpu=")
-        if len(self._free_gpus) < n:
-            raise RuntimeStartError(f"{n} GPU(s) asked for and {len(self._free_gpus)} free on this worker")
-        taken, self._free_gpus = self._free_gpus[:n], self._free_gpus[n:]
-        return taken
-
-    def release_gpus(self, indices: list[int]) -> None:
-        self._free_gpus = sorted(self._free_gpus + indices)
 
     def log(self, run: Run, nbytes: int, *, force: bool = False) -> int:
         """Queue a container's lines for the server; return how many were queued: fewer when its

@@ -12,7 +12,8 @@ from .._shared.egress import allowed_cidrs
 from ..container import protocol
 from ..container.preimport import ENV_PREIMPORT
 from .model import Definition, SandboxStart
-from .runtime import ContainerSpec, Mount, NetworkSpec
+from .runtime import ContainerSpec, Mount, NetworkSpec, cdi
+from .runtime.cdi import Edits
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -65,12 +66,12 @@ async def code_files(agent: "Agent", d: Definition) -> tuple[dict, list[tuple[st
 
 
 def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[list[str], dict[str, str]],
-                   directory: str, socket_path: str, fn_spec: dict | None, image, gpus: list[int],
+                   directory: str, socket_path: str, fn_spec: dict | None, image, gpu: Edits = Edits(),
                    pids_limit: int, volumes: list[Mount] = (), preimport: tuple[str, ...] = (),
                    private: bool = False, userns: bool = False, rejoin_s: float = 0) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
-    later), holding ``gpus``, with ``directory`` and the socket's mounted at the same paths, and
+    later), with the ``gpu`` edits of the GPUs it holds (runtime/cdi.py), with ``directory`` and the socket's mounted at the same paths, and
     ``volumes`` (the worker's directories of its volumes) at theirs; a warm container imports
     ``preimport`` before it says it is up. With ``private`` its network is a namespace of its own,
     out through its host's NAT, reaching neither the host nor other containers (else the host's);
@@ -94,25 +95,24 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
         env[ENV_PREIMPORT] = ",".join(preimport)
     if rejoin_s:
         env[protocol.ENV_REJOIN] = f"{rejoin_s:g}"
-    if gpus:   # the GPUs this container got: CUDA sees only these
-        env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+    env = cdi.apply(gpu, env)
     # Host paths appear at the same paths inside the container, so the spec's paths hold there too.
     socket_dir = os.path.dirname(socket_path)
     mounts = [Mount(socket_dir, socket_dir, read_only=False), Mount(directory, directory)]
     if fn_spec and fn_spec.get("mount_dir"):
         mounts.append(Mount(fn_spec["mount_dir"], fn_spec["mount_dir"]))
-    mounts += volumes
+    mounts += [*volumes, *gpu.mounts]
     if d is None:
         d = Definition()
     return ContainerSpec(container_id, argv, env, directory, mounts, cpu=d.cpu, memory_mb=d.memory_mb,
                          network=NetworkSpec("none" if d.block_network else "private" if private else "host"),
                          pids_limit=pids_limit, userns=userns and not d.bucket_mounts,
                          disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
-                         cwd=image.workdir if image else "/")
+                         cwd=image.workdir if image else "/", devices=list(gpu.devices), hooks=gpu.hooks)
 
 
 def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, argv: list[str], directory: str,
-                 image, gpus: list[int], pids_limit: int, volumes: list[Mount] = (), private: bool = True,
+                 image, gpu: Edits = Edits(), pids_limit: int, volumes: list[Mount] = (), private: bool = True,
                  userns: bool = True) -> ContainerSpec:
     """What a sandbox's container starts: its command ``argv`` (as the runtime wraps it), in
     ``sandbox.workdir`` (default: the image's), with the image's environment, its secrets' and its
@@ -120,14 +120,13 @@ def sandbox_spec(container_id: str, d: Definition, sandbox: SandboxStart, *, arg
     Its network: none (block_network), else a ``private`` one (where the runtime isolates: it reaches
     neither the host nor other containers), limited to its egress allowlist if it has one. With
     ``userns`` (where the runtime can), its root is an unprivileged uid outside."""
-    env = {**(image.env if image is not None else {}), **d.secret_env, **sandbox.env}
-    if gpus:
-        env["CUDA_VISIBLE_DEVICES"] = env["NVIDIA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+    env = cdi.apply(gpu, {**(image.env if image is not None else {}), **d.secret_env, **sandbox.env})
     cwd = sandbox.workdir or (image.workdir if image else "/")
-    return ContainerSpec(container_id, argv, env, sandbox.workdir or directory, list(volumes), cpu=d.cpu,
+    return ContainerSpec(container_id, argv, env, sandbox.workdir or directory, [*volumes, *gpu.mounts], cpu=d.cpu,
                          memory_mb=d.memory_mb, network=_sandbox_network(d, sandbox, private),
                          pids_limit=pids_limit, disk_mb=d.ephemeral_disk_mb, rootfs=image.lowerdir if image else "",
-                         cwd=cwd, stdin=True, userns=userns and not d.bucket_mounts)
+                         cwd=cwd, stdin=True, userns=userns and not d.bucket_mounts, devices=list(gpu.devices),
+                         hooks=gpu.hooks)
 
 
 def _sandbox_network(d: Definition, sandbox: SandboxStart, private: bool) -> NetworkSpec:

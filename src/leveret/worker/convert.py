@@ -94,7 +94,9 @@ def _worker_info(i: m.WorkerInfo) -> pb.WorkerToServer:
     return pb.WorkerToServer(register=pb.WorkerInfo(
         hostname=i.hostname, runtime=i.runtime, cpu=i.cpu, memory_mb=i.memory_mb, max_containers=i.max_containers,
         labels=i.labels, gpus=i.gpus, gpu_type=i.gpu_type, previous_worker_id=i.previous_worker_id,
-        reattach=i.reattach,
+        reattach=i.reattach, gpu_driver=i.gpu_driver, cuda_version=i.cuda_version,
+        gpu_devices=[pb.GpuDevice(index=g.index, uuid=g.uuid, model=g.model, memory_mb=g.memory_mb, mig=g.mig)
+                     for g in i.gpu_devices],
         containers=[pb.ReconcileContainer(container_id=c.container_id, function_id=c.function_id, app_id=c.app_id,
                                           ready=c.ready, inputs=c.inputs) for c in i.containers]))
 

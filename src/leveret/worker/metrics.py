@@ -52,7 +52,7 @@ class WorkerCollector(Collector):
                                 value=len(agent.tasks))
         yield GaugeMetricFamily("leveret_worker_warm_containers", "Warm containers waiting for a function.",
                                 value=len(agent.pool))
-        yield GaugeMetricFamily("leveret_worker_free_gpus", "GPUs no container holds.", value=len(agent._free_gpus))
+        yield GaugeMetricFamily("leveret_worker_free_gpus", "GPUs no container holds.", value=len(agent.gpu_pool.free))
         images = agent._images
         if images is not None:
             yield CounterMetricFamily("leveret_worker_image_layer_cache_hits", "Image layers found built.",

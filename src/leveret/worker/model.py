@@ -262,6 +262,9 @@ class WorkerInfo:
     containers: tuple[Reported, ...] = ()   # on a reconnect: the containers it still runs for functions
     previous_worker_id: str = ""             # on a reconnect: the id the server gave it before
     reattach: bool = False                   # it takes its containers over when it restarts
+    gpu_devices: tuple = ()                  # gpus.Gpu: as NVML describes them, or as told
+    gpu_driver: str = ""
+    cuda_version: str = ""
 
 
 class Heartbeat(NamedTuple):

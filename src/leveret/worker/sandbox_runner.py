@@ -54,7 +54,7 @@ async def run(task: "ContainerTask", image, volume_mounts: list, phases: dict, h
     sandbox = task.a.sandbox
     task.handle = handle = await runtime.start(sandbox_spec(
         task.container_id, task.a.definition, sandbox, argv=runtime.sandbox_command([] if sandbox.pty else sandbox.argv),
-        directory=task.dir, image=image, gpus=task.gpus, pids_limit=agent.pids_limit, volumes=volume_mounts,
+        directory=task.dir, image=image, gpu=agent.gpu_pool.edits(task.gpus), pids_limit=agent.pids_limit, volumes=volume_mounts,
         private=runtime.isolated, userns=runtime.supports_userns))
     waiter = asyncio.ensure_future(handle.wait())
     started = asyncio.ensure_future(handle.started())
@@ -90,7 +90,7 @@ async def _warm(task: "ContainerTask", image, phases: dict, helpers: list) -> tu
     runtime, d = task.agent.runtime, task.warm_sandbox
     task.handle = handle = await runtime.start(sandbox_spec(
         task.container_id, d, m.SandboxStart("", []), argv=runtime.sandbox_command(runtime.tool_command(SHIM)),
-        directory=task.dir, image=image, gpus=[], pids_limit=task.agent.pids_limit,
+        directory=task.dir, image=image, pids_limit=task.agent.pids_limit,
         private=runtime.isolated, userns=runtime.supports_userns))
     waiter = asyncio.ensure_future(handle.wait())
     assigned = asyncio.ensure_future(task.assigned.wait())

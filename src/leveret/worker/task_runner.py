@@ -79,7 +79,7 @@ class ContainerTask:
         self.task: asyncio.Task | None = None
         self.timer = None
         self.timed_out = ""   # the input whose timeout stopped this container
-        self.gpus: list[int] = []   # indices of the host GPUs it holds
+        self.gpus: list = []   # the host's GPUs it holds (gpus.Gpu)
         self.assigned = asyncio.Event()
         self.warm_at = 0.0    # when a warm container was ready for a function
         self.failure = ""     # why the worker ended it: its code could not be loaded, it sent what cannot be read
@@ -279,7 +279,7 @@ class ContainerTask:
         if self.a is not None:   # the server never heard of a warm container that got no function
             self.agent.event(self.container_id, state, exit_code=exit_code, message=message, oom_killed=oom,
                              timed_out_input=self.timed_out, running_input=running)
-        self.agent.release_gpus(self.gpus)
+        self.agent.gpu_pool.release(self.gpus)
         self.gpus = []
         self.agent.forget(self)
 
@@ -289,7 +289,7 @@ class ContainerTask:
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(self.socket_dir, exist_ok=True)
         if self.a and self.a.definition.gpu_count:
-            self.gpus = self.agent.take_gpus(self.a.definition.gpu_count)
+            self.gpus = self.agent.gpu_pool.take(self.a.definition.gpu_count)
         sandbox = self.a.sandbox if self.a else None
         spec_env = await code_on_disk(self.agent, self.a.definition, self.dir) if self.a and not sandbox else None
         phases["code"] = time.time() - t0
@@ -311,7 +311,7 @@ class ContainerTask:
             self.handle = await self.agent.runtime.start(container_spec(
                 self.container_id, self.a.definition if self.a else None,
                 bootstrap=self.agent.runtime.bootstrap_command(), directory=self.dir, socket_path=self.socket_path,
-                fn_spec=spec_env, image=image, gpus=self.gpus, pids_limit=self.agent.pids_limit, volumes=volume_mounts,
+                fn_spec=spec_env, image=image, gpu=self.agent.gpu_pool.edits(self.gpus), pids_limit=self.agent.pids_limit, volumes=volume_mounts,
                 preimport=() if self.a else self.preimport, private=self.agent.private_networks,
                 userns=self.agent.user_namespaces, rejoin_s=reattach.REJOIN_S if self.agent.runtime.reattaches else 0))
             t2 = time.time()

@@ -95,7 +95,8 @@ def worker_info(i: pb.WorkerInfo) -> m.WorkerInfo:
     return m.WorkerInfo(
         hostname=i.hostname, runtime=i.runtime, cpu=i.cpu, memory_mb=i.memory_mb, max_containers=i.max_containers,
         gpus=i.gpus, gpu_type=i.gpu_type, labels=dict(i.labels), previous_worker_id=i.previous_worker_id,
-        reattach=i.reattach,
+        reattach=i.reattach, gpu_driver=i.gpu_driver, cuda_version=i.cuda_version,
+        gpu_devices=tuple(m.GpuDevice(g.index, g.uuid, g.model, g.memory_mb, g.mig) for g in i.gpu_devices),
         containers=tuple(m.Reported(c.container_id, c.function_id, c.app_id, c.ready, tuple(c.inputs))
                          for c in i.containers))
 
@@ -104,7 +105,9 @@ def worker_info_message(i: m.WorkerInfo) -> pb.WorkerInfo:
     return pb.WorkerInfo(
         hostname=i.hostname, runtime=i.runtime, cpu=i.cpu, memory_mb=i.memory_mb, max_containers=i.max_containers,
         gpus=i.gpus, gpu_type=i.gpu_type, labels=i.labels, previous_worker_id=i.previous_worker_id,
-        reattach=i.reattach,
+        reattach=i.reattach, gpu_driver=i.gpu_driver, cuda_version=i.cuda_version,
+        gpu_devices=[pb.GpuDevice(index=g.index, uuid=g.uuid, model=g.model, memory_mb=g.memory_mb, mig=g.mig)
+                     for g in i.gpu_devices],
         containers=[pb.ReconcileContainer(container_id=c.container_id, function_id=c.function_id, app_id=c.app_id,
                                           ready=c.ready, inputs=c.inputs) for c in i.containers])
 

@@ -85,7 +85,8 @@ class WorkersApi:
         return pb.WorkerListResponse(workers=[
             pb.WorkerState(worker_id=w.worker_id, info=convert.worker_info_message(self.d.workers[w.worker_id].info),
                            token_id=w.token_id, last_seen_s=w.last_seen_s, containers=w.containers,
-                           cpu_reserved=w.cpu_reserved, memory_reserved_mb=w.memory_reserved_mb)
+                           cpu_reserved=w.cpu_reserved, memory_reserved_mb=w.memory_reserved_mb,
+                           gpus_reserved=w.gpus_reserved)
             for w in views.workers(self.d, self.d.clock.time())])
 
     async def _read_worker(self, worker, request_iterator) -> None:

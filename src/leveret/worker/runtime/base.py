@@ -89,7 +89,9 @@ class ContainerSpec:
     rootfs: str = ""        # the image's root filesystem (read-only lower layer); "" = the host's
     pids_limit: int = 0     # 0 = no limit
     network: NetworkSpec = NetworkSpec()
-    devices: list[str] = dataclasses.field(default_factory=list)   # host device paths (/dev/nvidia0), same path inside
+    devices: list[str] = dataclasses.field(default_factory=list)   # host device paths (/dev/nvidia0), same path
+    #                         inside, or "HOST:INSIDE" (read_device)
+    hooks: tuple[tuple[str, dict], ...] = ()   # OCI hooks: (stage, {"path", "args", "env"}), a GPU's by CDI
     cwd: str = "/"               # working directory inside an image
     upper_dir: str = ""          # keep the container's writes here (image builds); "" = discard them
     disk_mb: int = 0             # size of its writable layer and /tmp (ephemeral_disk=); 0 = the runtime's default
@@ -122,9 +124,11 @@ class DeviceNode:
     gid: int
 
 
-def read_device(path: str) -> DeviceNode:
-    """The device node at ``path`` on this host (read when a container starts: numbers differ
-    between hosts); RuntimeStartError if there is none."""
+def read_device(entry: str) -> DeviceNode:
+    """The device node ``entry`` names on this host ("PATH", or "HOST:INSIDE" for one made at
+    another path inside), read when a container starts (numbers differ between hosts);
+    RuntimeStartError if there is none."""
+    path, _, inside = entry.partition(":")
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -134,7 +138,7 @@ def read_device(path: str) -> DeviceNode:
     if stat.S_IFMT(st.st_mode) not in kinds:
         raise RuntimeStartError(f"{path} is not a device node (a character or block device): pass device paths"
                                 " such as /dev/nvidia0")
-    return DeviceNode(path, kinds[stat.S_IFMT(st.st_mode)], os.major(st.st_rdev), os.minor(st.st_rdev),
+    return DeviceNode(inside or path, kinds[stat.S_IFMT(st.st_mode)], os.major(st.st_rdev), os.minor(st.st_rdev),
                       stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
 
 

@@ -72,7 +72,7 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
     if id_map:
         namespaces.append({"type": "user"})
     env = {"PATH": DEFAULT_PATH, **spec.env}
-    return {
+    config = {
         "ociVersion": "1.0.2",
         "process": {
             "terminal": False,
@@ -115,3 +115,9 @@ def oci_config(spec: ContainerSpec, runtime_mounts: list[Mount], cgroups_path: s
             },
         },
     }
+    hooks: dict[str, list] = {}
+    for stage, hook in spec.hooks:   # (a GPU's, by CDI: nvidia-ctk's symlinks and linker cache)
+        hooks.setdefault(stage, []).append(dict(hook))
+    if hooks:
+        config["hooks"] = hooks
+    return config
