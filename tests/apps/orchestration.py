@@ -103,6 +103,11 @@ def holds_gpu(seconds: float):
 
 
 @gpu_app.function(gpu="H100")
+def holds_gpu_pid(seconds: float):
+    time.sleep(seconds)
+
+
+@gpu_app.function(gpu="H100")
 def wrong_type():
     return "never"
 

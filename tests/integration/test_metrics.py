@@ -5,6 +5,9 @@ from leveret.testing import Cluster
 from leveret.worker.runtime import ContainerStats
 from leveret.worker.runtime.fake import FakeRuntime
 from apps import basic
+from apps import orchestration as o
+from leveret.testing.nvml import FakeNvml
+from leveret.worker import gpus
 from _scrape import get, promtool_check, samples
 
 
@@ -56,3 +59,40 @@ def test_worker_metrics_show_each_containers_usage(tmp_path):
     assert found[("leveret_container_memory_bytes", labels)] == 64 * 1024 * 1024
     assert found[("leveret_worker_containers_running", frozenset())] == 1
     assert found[("leveret_worker_warm_containers", frozenset())] == 0
+
+
+def test_gpu_metrics_per_gpu_per_container_and_gpu_seconds_per_function(tmp_path):
+    """A fake NVML: two H100s, one busy with a container's process (NVML's process accounting)."""
+    nvml = FakeNvml([{"model": "NVIDIA H100 80GB HBM3", "memory_mb": 81559, "utilization": 37, "power_w": 312.5},
+                     {"model": "NVIDIA H100 80GB HBM3", "memory_mb": 81559, "power_w": None}])
+    with Cluster(tmp_path, gpus=gpus.discover(nvml), worker_metrics=True) as cluster:
+        with o.gpu_app.run(show_logs=False):
+            call = o.holds_gpu_pid.spawn(30)
+            cluster.wait_for(lambda d: any(ct.ready and ct.outstanding for ct in d.containers.values()))
+            (task,) = cluster.agent.tasks.values()
+            index = task.gpus[0].index
+            pid = _main_pid(task)
+            nvml.gpus[index].update(processes={pid: 5 * 2 ** 30}, memory_used_mb=5 * 1024)
+            _, _, text = get(cluster.worker_metrics_url + "/metrics", cluster.token)
+            call.cancel()
+            app_id = o.gpu_app.app_id
+        _, _, server_text = get(cluster.http_url + "/metrics", cluster.token)
+    promtool_check(text)
+    found = samples(text)
+    gpu0 = frozenset({("gpu", "0"), ("uuid", nvml.gpus[0]["uuid"]), ("model", "NVIDIA H100 80GB HBM3")})
+    gpu1 = frozenset({("gpu", "1"), ("uuid", nvml.gpus[1]["uuid"]), ("model", "NVIDIA H100 80GB HBM3")})
+    assert found[("leveret_gpu_utilization_ratio", gpu0)] == 0.37
+    assert found[("leveret_gpu_power_watts", gpu0)] == 312.5 and ("leveret_gpu_power_watts", gpu1) not in found
+    assert found[("leveret_gpu_memory_used_bytes", gpu0 if index == 0 else gpu1)] == 5 * 2 ** 30
+    held = frozenset({("container", task.container_id), ("app_id", app_id), ("function", "holds_gpu_pid")})
+    assert found[("leveret_container_gpu_memory_bytes", held)] == 5 * 2 ** 30
+    assert found[("leveret_worker_free_gpus", frozenset())] == 1
+    promtool_check(server_text)
+    seconds = samples(server_text)[("leveret_function_gpu_seconds_total",
+                                    frozenset({("app", "gpus"), ("function", "holds_gpu_pid")}))]
+    assert 0 < seconds < 60
+
+
+def _main_pid(task) -> int:
+    """The host pid of the container's main process (the process runtime: the worker's child)."""
+    return task.handle.proc.pid

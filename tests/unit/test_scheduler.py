@@ -118,6 +118,16 @@ def test_requests_without_gpus_keep_off_gpu_nodes_and_gpu_requests_take_the_tigh
     assert {p.request_id: p.node_id for p in plan.placements} == {"c": "cpu", "g": "gpu2"}
 
 
+def test_single_gpu_requests_fill_small_hosts_first_and_keep_a_whole_8_gpu_host_for_an_8_gpu_request():
+    snap = Snapshot((Node("gpu8", Resources(64, 262144, 8), gpu_type="H100"),
+                     Node("gpu2", Resources(16, 65536, 2), gpu_type="H100"),
+                     Node("gpu4", Resources(32, 131072, 4), Resources(0, 0, 3), gpu_type="H100")))
+    reqs = [Request(f"one-{i}", Resources(1, 1024, 1), gpu_type="H100") for i in range(3)]
+    plan = schedule(snap, [*reqs, Request("eight", Resources(8, 8192, 8), gpu_type="H100")], rng=random.Random(0))
+    placed = {p.request_id: p.node_id for p in plan.placements}
+    assert placed["eight"] == "gpu8" and sorted(placed[r.request_id] for r in reqs) == ["gpu2", "gpu2", "gpu4"]
+
+
 def test_reasons_are_named_and_counted_and_say_whether_it_can_ever_fit():
     snap = Snapshot((Node("a", Resources(2, 1024), Resources(2, 0)), Node("b", Resources(8, 512)),
                      Node("c", Resources(8, 8192), healthy=False), Node("d", Resources(8, 8192, 4), gpu_type="A100")))

@@ -59,13 +59,15 @@ class Histogram:
 
 
 class FunctionStats:
-    """A function's finished inputs by status, and their latency."""
+    """A function's finished inputs by status, their latency, and the GPU seconds its ended
+    containers held."""
 
-    __slots__ = ("finished", "latency")
+    __slots__ = ("finished", "latency", "gpu_seconds")
 
     def __init__(self) -> None:
         self.finished = dict.fromkeys(FINAL, 0)
         self.latency = Histogram(LATENCY_BUCKETS)
+        self.gpu_seconds = 0.0
 
 
 class Recorder:
@@ -99,6 +101,13 @@ class Recorder:
         stats.finished[status] += 1
         if status != OutputStatus.CANCELLED:
             stats.latency.observe(seconds)
+
+    def function_stats(self, fn) -> FunctionStats:
+        return self._by_function.get(fn.function_id) or self._stats(fn.function_id, fn.app_id)
+
+    def gpus_released(self, ct, now: float) -> None:
+        """A container that held GPUs is gone: its GPUs × the seconds since it was placed."""
+        self.function_stats(ct.function).gpu_seconds += ct.resources.gpus * max(0.0, now - ct.placed_at)
 
     def _stats(self, function_id: str, app_id: str) -> FunctionStats:
         d = self.dispatcher
@@ -155,6 +164,18 @@ class DispatcherCollector(Collector):
                                        labels=(*names, "status"))
         latency = HistogramMetricFamily("leveret_input_latency_seconds",
                                         "Seconds from an input's queueing to its final output.", labels=names)
+        gpu_seconds = {key: stats.gpu_seconds for key, stats in rec.by_name.items() if stats.gpu_seconds}
+        key_of = {id(stats): key for key, stats in rec.by_name.items()}
+        now = d.clock.time()
+        for ct in d.containers.values():   # and what containers hold now (their app may have stopped)
+            if ct.resources.gpus:
+                key = key_of.get(id(rec.function_stats(ct.function)))
+                if key is not None:
+                    gpu_seconds[key] = gpu_seconds.get(key, 0.0) + ct.resources.gpus * max(0.0, now - ct.placed_at)
+        gpus = CounterMetricFamily("leveret_function_gpu_seconds", "GPUs × seconds its containers held them"
+                                   " (from placement to their end).", labels=names)
+        for key, seconds in gpu_seconds.items():
+            gpus.add_metric(key, seconds)
         for key, stats in rec.by_name.items():
             by_label: dict[str, int] = {}
             for status, n in stats.finished.items():
@@ -166,7 +187,7 @@ class DispatcherCollector(Collector):
                                      "Seconds of a container's cold start, by phase (and in total).", labels=("phase",))
         for phase, hist in rec.cold_start.items():
             cold.add_metric((phase,), hist.buckets(), hist.sum)
-        yield from (finished, latency, cold)
+        yield from (finished, latency, cold, gpus)
 
     @staticmethod
     def _workers(d: "Dispatcher"):

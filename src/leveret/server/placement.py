@@ -201,6 +201,8 @@ class Placement:
         self.d.writes.add(Store.add_container, ct.container_id, fn.function_id, fn.app_id, worker.worker_id)
         self.d.containers[ct.container_id] = ct
         fn.containers[ct.container_id] = ct
+        if ct.resources.gpus:   # (its GPU seconds are counted by name: learnt now, while its app is here)
+            self.d.metrics.function_stats(fn)
         worker.containers.add(ct)
         worker.allocated = worker.allocated + ct.resources
         worker.outbox.put_nowait(StartContainer(ct.container_id, fn.function_id, fn.app_id, fn.spec,
@@ -333,6 +335,8 @@ class Placement:
                 self.d.pump(other)
 
     def _forget(self, ct: ContainerRec) -> None:
+        if ct.resources.gpus:
+            self.d.metrics.gpus_released(ct, self.d.clock.time())
         self.d.web_links.gone(ct)
         self.d.containers.pop(ct.container_id, None)
         ct.function.containers.pop(ct.container_id, None)

@@ -41,6 +41,7 @@ class Inventory:
     driver: str = ""     # "550.54.15"
     cuda: str = ""       # the highest CUDA the driver runs: "12.4"
     found: bool = False  # by NVML (else told, or none)
+    source: Any = dataclasses.field(default=None, compare=False, repr=False)   # the NVML it was found by
 
     @property
     def count(self) -> int:
@@ -99,7 +100,7 @@ def discover(nvml: Any | None = None) -> Inventory:
                             memory_mb=nvml.nvmlDeviceGetMemoryInfo(h).total // 2 ** 20, mig=_mig(nvml, h)))
         cuda = nvml.nvmlSystemGetCudaDriverVersion()
         return Inventory(tuple(gpus), _text(nvml.nvmlSystemGetDriverVersion()), f"{cuda // 1000}.{cuda % 1000 // 10}",
-                         found=True)
+                         found=True, source=nvml)
     except nvml.NVMLError as exc:
         log.warning("NVML found GPUs but could not describe them (%s): offering none; --gpus N --gpu-type T"
                     " offers them as told", exc)
@@ -118,9 +119,12 @@ class Sample:
     processes: dict[int, int]   # host pid -> its GPU memory (bytes)
 
 
-def sample(nvml: Any, inventory: Inventory) -> list[Sample]:
-    """Each of ``inventory``'s GPUs now (those NVML cannot read are left out)."""
-    out = []
+def sample(inventory: Inventory) -> list[Sample]:
+    """Each of ``inventory``'s GPUs now, by the NVML that found them (those it cannot read are left
+    out; none where they were told, not found)."""
+    nvml, out = inventory.source, []
+    if nvml is None:
+        return out
     for gpu in inventory.gpus:
         try:
             h = nvml.nvmlDeviceGetHandleByIndex(gpu.index)

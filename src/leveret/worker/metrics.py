@@ -4,8 +4,9 @@
         ─▶ WorkerCollector: the agent's containers ─▶ runtime.stats(handle) (cgroups, or /proc)
 
 Per container: CPU seconds and memory bytes (crun / runc: from its cgroup; the process runtime:
-its main process only, see runtime/process.py; the fake runtime: what a test set). Per worker:
-containers running, the warm pool, the image cache.
+its main process only, see runtime/process.py; the fake runtime: what a test set), and the GPU
+memory its processes hold (NVML's process accounting). Per GPU (found by NVML): utilisation,
+memory used, power. Per worker: containers running, the warm pool, the image cache.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .._shared.http import Listener, bearer_check, metrics_handler, token_equals
+from ..container.protocol import ENV_CONTAINER_ID
+from . import gpus
 
 if TYPE_CHECKING:
     from .agent import Agent
@@ -48,6 +51,7 @@ class WorkerCollector(Collector):
                 memory.add_metric(key, stats.memory_bytes)
         yield cpu
         yield memory
+        yield from _gpus(agent)
         yield GaugeMetricFamily("leveret_worker_containers_running", "Containers running a function here.",
                                 value=len(agent.tasks))
         yield GaugeMetricFamily("leveret_worker_warm_containers", "Warm containers waiting for a function.",
@@ -64,6 +68,55 @@ class WorkerCollector(Collector):
             except OSError:
                 layers = 0
             yield GaugeMetricFamily("leveret_worker_image_layers", "Image layers in the worker's cache.", value=layers)
+
+
+def _gpus(agent: "Agent"):
+    samples = gpus.sample(agent.gpu_pool.inventory)
+    if not samples:
+        return
+    labels = ("gpu", "uuid", "model")
+    models = {g.index: g.model for g in agent.gpu_pool.inventory.gpus}
+    families = {name: GaugeMetricFamily(f"leveret_gpu_{name}", doc, labels=labels) for name, doc in (
+        ("utilization_ratio", "How busy the GPU was over NVML's last sample period (0-1)."),
+        ("memory_used_bytes", "GPU memory in use."),
+        ("power_watts", "The GPU's power draw."))}
+    held: dict[str, int] = {}   # container id: GPU memory its processes hold
+    by_id = {t.container_id: t for t in agent.tasks.values()}
+    for s in samples:
+        key = (str(s.index), s.uuid, models.get(s.index, ""))
+        families["utilization_ratio"].add_metric(key, s.utilization)
+        families["memory_used_bytes"].add_metric(key, s.memory_used)
+        if s.power_w is not None:
+            families["power_watts"].add_metric(key, s.power_w)
+        for pid, used in s.processes.items():
+            container_id = _container_of(pid, by_id)
+            if container_id:
+                held[container_id] = held.get(container_id, 0) + used
+    yield from families.values()
+    memory = GaugeMetricFamily("leveret_container_gpu_memory_bytes", "GPU memory a container's processes hold.",
+                               labels=("container", "app_id", "function"))
+    for container_id, used in held.items():
+        a = by_id[container_id].a
+        memory.add_metric((container_id, a.app_id if a else "", a.definition.name if a else ""), used)
+    yield memory
+
+
+def _container_of(pid: int, containers: dict) -> str:
+    """Which of ``containers`` (by id) host process ``pid`` runs in: by its cgroup (crun, runc), else
+    by the container id its environment holds (the process runtime); "" if none."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            for part in f.read().replace("\n", "/").split("/"):
+                if part in containers:
+                    return part
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            for item in f.read().split(b"\0"):
+                if item.startswith(ENV_CONTAINER_ID.encode() + b"="):
+                    found = item.partition(b"=")[2].decode()
+                    return found if found in containers else ""
+    except OSError:   # gone, or not ours to read
+        pass
+    return ""
 
 
 def _stats(agent: "Agent", task: "ContainerTask"):
