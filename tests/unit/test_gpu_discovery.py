@@ -171,8 +171,10 @@ def test_config_json_holds_only_the_containers_gpu_nodes_and_the_cdi_hooks(tmp_p
         cdi._edits({"hooks": [{"hookName": "afterStop", "path": "/bin/true"}]})
 
 
-@pytest.mark.parametrize("name, short", [
-    ("NVIDIA H100 80GB HBM3", "H100"), ("NVIDIA H200", "H200"), ("Tesla T4", "T4"),
-    ("NVIDIA A100-SXM4-80GB", "A100"), ("NVIDIA RTX A6000", "A6000"), ("", "")])
-def test_the_type_functions_ask_for_is_the_models_short_name(name, short):
-    assert gpus.short_name(name) == short
+@pytest.mark.parametrize("name, memory_mb, short", [
+    ("NVIDIA H100 80GB HBM3", 81559, "H100"), ("NVIDIA H200", 0, "H200"), ("Tesla T4", 15360, "T4"),
+    ("NVIDIA A100-SXM4-80GB", 0, "A100"), ("NVIDIA A100-SXM4-80GB", 81920, "A100-80GB"),
+    ("NVIDIA A100-PCIE-40GB", 40960, "A100-40GB"), ("NVIDIA RTX PRO 6000 Blackwell Server Edition", 97887, "RTX-PRO-6000"),
+    ("NVIDIA A10G", 23028, "A10G"), ("NVIDIA L40S", 46068, "L40S"), ("NVIDIA RTX A6000", 0, "A6000"), ("", 0, "")])
+def test_the_type_functions_ask_for_is_the_models_short_name(name, memory_mb, short):
+    assert gpus.short_name(name, memory_mb) == short

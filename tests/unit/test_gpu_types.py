@@ -10,7 +10,9 @@ from leveret.server.scheduler import REASON_GPU_TYPE, Node, Request, Resources, 
 
 @pytest.mark.parametrize("requested, offered, runs", [
     ("", "T4", True), ("H100", "H100", True), ("H100", "H200", True), ("H100!", "H200", False),
-    ("H100!", "H100", True), ("A100-80GB", "A100", True), ("A100", "A100", True), ("A10", "A10G", True),
+    ("H100!", "H100", True), ("A100-80GB", "A100", True), ("A100", "A100", True),
+    ("A100", "A100-40GB", True), ("A100-80GB", "A100-40GB", False), ("A100-40GB", "A100-80GB", False),
+    ("A100-80GB", "A100-80GB", True), ("A10", "A10G", True),
     ("A10G", "A10", True), ("B200+", "B300", True), ("B200", "B300", False), ("L4", "L40S", False),
     ("T4", "", False), ("X9", "X9", True), ("X9", "T4", False), ("h100", "h200", True)])
 def test_a_request_runs_on_the_types_it_accepts(requested, offered, runs):

@@ -2,7 +2,8 @@
 types a worker offers (the model's short name, "H100": worker/gpus.py) each request runs on.
 
     "H100"      an H100, or an H200 (what Modal calls an upgrade)     "H100!"  an H100 only
-    "A100"      an A100 (either memory size: a worker does not say it yet), as "A100-40GB", "A100-80GB"
+    "A100"      an A100 of either memory size; "A100-40GB", "A100-80GB" that size (a worker whose
+                NVML gave the memory says "A100-80GB"; one told only "A100" runs either)
     "A10"       the same as "A10G"                                    "B200+"  a B200 or a B300
 
 A fallback list (``gpu=["H100", "A100-80GB"]``) travels as its types joined by commas, in its order:
@@ -18,9 +19,9 @@ KNOWN: dict[str, tuple[frozenset, int]] = {
     "A10": (frozenset({"A10", "A10G"}), 4),
     "A10G": (frozenset({"A10", "A10G"}), 4),
     "L40S": (frozenset({"L40S"}), 8),
-    "A100": (frozenset({"A100"}), 8),
-    "A100-40GB": (frozenset({"A100"}), 8),
-    "A100-80GB": (frozenset({"A100"}), 8),
+    "A100": (frozenset({"A100", "A100-40GB", "A100-80GB"}), 8),
+    "A100-40GB": (frozenset({"A100", "A100-40GB"}), 8),
+    "A100-80GB": (frozenset({"A100", "A100-80GB"}), 8),
     "RTX-PRO-6000": (frozenset({"RTX-PRO-6000"}), 8),
     "H100": (frozenset({"H100", "H200"}), 8),
     "H100!": (frozenset({"H100"}), 8),

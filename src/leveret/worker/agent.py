@@ -50,7 +50,8 @@ class Agent:
     def __init__(self, server_url: str, token: str, runtime: ContainerRuntime, workdir: str,
                  *, max_containers: int | None = None, stop_grace_s: float = STOP_GRACE_S,
                  warm_containers: int = WARM_CONTAINERS, warm_sandboxes: int = WARM_SANDBOXES, labels: dict | None = None,
-                 gpus: "int | Inventory" = 0, gpu_type: str = "", cdi_dirs=None, metrics_listen: str = "", cpu: float = 0.0, chunks_over_rpc: bool = False,
+                 gpus: "int | Inventory" = 0, gpu_type: str = "", cdi_dirs=None, metrics_listen: str = "",
+                 cpu: float = 0.0, chunks_over_rpc: bool = False,
                  host_network: bool = False, user_namespaces: bool = True, ca: str | None = None):
         self.server_url = server_url
         self.ca = ca   # the CA file it trusts an https:// server by (--ca; else LEVERET_CA, else the system's)

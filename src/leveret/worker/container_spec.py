@@ -71,8 +71,9 @@ def container_spec(container_id: str, d: Definition | None, *, bootstrap: tuple[
                    private: bool = False, userns: bool = False, rejoin_s: float = 0) -> ContainerSpec:
     """What to start: the ``bootstrap`` command (argv, environment) on ``image`` (None: the host's
     root), for function ``d`` (None, and ``fn_spec`` None: a warm container, whose function comes
-    later), with the ``gpu`` edits of the GPUs it holds (runtime/cdi.py), with ``directory`` and the socket's mounted at the same paths, and
-    ``volumes`` (the worker's directories of its volumes) at theirs; a warm container imports
+    later), with the ``gpu`` edits of the GPUs it holds (runtime/cdi.py), ``directory`` and the
+    socket's mounted at the same paths, and ``volumes`` (the worker's directories of its volumes)
+    at theirs; a warm container imports
     ``preimport`` before it says it is up. With ``private`` its network is a namespace of its own,
     out through its host's NAT, reaching neither the host nor other containers (else the host's);
     block_network=True: loopback only. With ``userns`` its root is an unprivileged uid outside

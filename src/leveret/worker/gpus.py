@@ -32,7 +32,7 @@ class Gpu:
 
     @property
     def type(self) -> str:
-        return short_name(self.model)
+        return short_name(self.model, self.memory_mb)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,10 +66,16 @@ class Inventory:
                 + versions)
 
 
-def short_name(name: str) -> str:
-    """The type functions ask for, from the model's name: "NVIDIA H100 80GB HBM3" -> "H100"."""
+def short_name(name: str, memory_mb: int = 0) -> str:
+    """The type functions ask for (_shared/gpus.py), from the model's name and memory:
+    "NVIDIA H100 80GB HBM3" -> "H100", an A100 of 80 GB -> "A100-80GB"."""
+    if "RTX PRO 6000" in name.upper():
+        return "RTX-PRO-6000"
     words = [w for w in name.upper().split() if w not in VENDOR_WORDS]
-    return words[0].split("-")[0] if words else ""
+    short = words[0].split("-")[0] if words else ""
+    if short == "A100" and memory_mb:
+        return "A100-80GB" if memory_mb > 60 * 1024 else "A100-40GB"
+    return short
 
 
 def load_nvml() -> Any | None:
