@@ -1,5 +1,6 @@
 """/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
 
+import leveret
 from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
 from leveret.worker.runtime import ContainerStats
@@ -26,6 +27,7 @@ def test_server_metrics_count_calls_and_cold_starts(tmp_path):
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "total")}))] >= 1
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "first_input")}))] >= 1
     assert found[("leveret_workers_connected", frozenset())] == 1
+    assert found[("leveret_build_info", frozenset({("version", leveret.__version__), ("component", "server")}))] == 1
 
 
 def test_server_http_side_wants_the_server_token_except_for_healthz(tmp_path):
@@ -50,15 +52,15 @@ def test_worker_metrics_show_each_containers_usage(tmp_path):
             (container_id,) = runtime.handles
             runtime.usage[container_id] = ContainerStats(cpu_seconds=1.5, memory_bytes=64 * 1024 * 1024)
             status, _, text = get(url, cluster.token)
-            app_id = basic.app.app_id
     assert status == 200
     promtool_check(text)
     found = samples(text)
-    labels = frozenset({("container", container_id), ("app_id", app_id), ("function", "square")})
+    labels = frozenset({("container", container_id), ("app", "basic"), ("function", "square")})
     assert found[("leveret_container_cpu_seconds_total", labels)] == 1.5
     assert found[("leveret_container_memory_bytes", labels)] == 64 * 1024 * 1024
     assert found[("leveret_worker_containers_running", frozenset())] == 1
     assert found[("leveret_worker_warm_containers", frozenset())] == 0
+    assert found[("leveret_build_info", frozenset({("version", leveret.__version__), ("component", "worker")}))] == 1
 
 
 def test_gpu_metrics_per_gpu_per_container_and_gpu_seconds_per_function(tmp_path):
@@ -75,7 +77,6 @@ def test_gpu_metrics_per_gpu_per_container_and_gpu_seconds_per_function(tmp_path
             nvml.gpus[index].update(processes={pid: 5 * 2 ** 30}, memory_used_mb=5 * 1024)
             _, _, text = get(cluster.worker_metrics_url + "/metrics", cluster.token)
             call.cancel()
-            app_id = o.gpu_app.app_id
         _, _, server_text = get(cluster.http_url + "/metrics", cluster.token)
     promtool_check(text)
     found = samples(text)
@@ -84,7 +85,7 @@ def test_gpu_metrics_per_gpu_per_container_and_gpu_seconds_per_function(tmp_path
     assert found[("leveret_gpu_utilization_ratio", gpu0)] == 0.37
     assert found[("leveret_gpu_power_watts", gpu0)] == 312.5 and ("leveret_gpu_power_watts", gpu1) not in found
     assert found[("leveret_gpu_memory_used_bytes", gpu0 if index == 0 else gpu1)] == 5 * 2 ** 30
-    held = frozenset({("container", task.container_id), ("app_id", app_id), ("function", "holds_gpu_pid")})
+    held = frozenset({("container", task.container_id), ("app", "gpus"), ("function", "holds_gpu_pid")})
     assert found[("leveret_container_gpu_memory_bytes", held)] == 5 * 2 ** 30
     assert found[("leveret_worker_free_gpus", frozenset())] == 1
     promtool_check(server_text)

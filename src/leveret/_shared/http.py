@@ -12,6 +12,7 @@ from typing import Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
 from .listen import split_listen
@@ -39,6 +40,16 @@ def token_equals(token: str) -> Callable[[str], bool]:
     """``authorized`` for ``bearer_check``: the header is ``Bearer <token>`` (compared in constant time)."""
     want = f"Bearer {token}".encode()
     return lambda header: hmac.compare_digest(header.encode(), want)
+
+
+def build_info(component: str) -> GaugeMetricFamily:
+    """``leveret_build_info{version, component} 1``: which Leveret a /metrics is of."""
+    from .. import __version__
+
+    info = GaugeMetricFamily("leveret_build_info", "The Leveret that serves these metrics (always 1).",
+                             labels=("version", "component"))
+    info.add_metric((__version__, component), 1)
+    return info
 
 
 def metrics_handler(registry: CollectorRegistry):

@@ -1039,20 +1039,22 @@ class ReconcileResult(_message.Message):
     def __init__(self, kept: _Optional[_Iterable[str]] = ..., stopped: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ContainerAssignment(_message.Message):
-    __slots__ = ("container_id", "function_id", "app_id", "definition", "container_token", "sandbox")
+    __slots__ = ("container_id", "function_id", "app_id", "definition", "container_token", "sandbox", "app_name")
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
     container_id: str
     function_id: str
     app_id: str
     definition: FunctionDefinition
     container_token: str
     sandbox: SandboxStart
-    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ...) -> None: ...
+    app_name: str
+    def __init__(self, container_id: _Optional[str] = ..., function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., container_token: _Optional[str] = ..., sandbox: _Optional[_Union[SandboxStart, _Mapping]] = ..., app_name: _Optional[str] = ...) -> None: ...
 
 class SandboxStart(_message.Message):
     __slots__ = ("sandbox_id", "argv", "workdir", "env", "window", "egress_limited", "egress", "ports", "domains_limited", "domains", "pty", "outbound")

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from .._shared.http import build_info
 from .._shared.status import FINAL, OutputStatus, label as status_label
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ class DispatcherCollector(Collector):
             running.add_metric(key, row[1])
             for state, n in zip(CONTAINER_STATES, row[2:]):
                 containers.add_metric((*key, state), n)
+        yield build_info("server")
         yield from (queued, running, containers)
         yield from self._workers(d)
         finished = CounterMetricFamily("leveret_inputs_completed", "Inputs with a final output, by its status.",

@@ -160,6 +160,7 @@ class StartContainer(NamedTuple):
     registry_env: dict = {}   # its image's registry credentials (REGISTRY_USERNAME, REGISTRY_PASSWORD), the same way
     bucket_env: dict = {}     # its bucket mounts' credentials: {secret id: its values}, the same way
     sandbox: "SandboxStart | None" = None   # a sandbox's container: its command (sandboxes.py)
+    app_name: str = ""   # (its worker's metrics' label)
 
 
 class SendInputs(NamedTuple):

@@ -210,7 +210,8 @@ class Placement:
                                                   self.d.secrets.env_of(fn.spec.secret_ids),
                                                   self.d.secrets.env_of((fn.spec.registry_secret,) if fn.spec.registry_secret else ()),
                                                   {i: self.d.secrets.env_of((i,)) for i in fn.spec.bucket_secrets},
-                                                  fn.sandbox.start if fn.sandbox is not None else None))
+                                                  fn.sandbox.start if fn.sandbox is not None else None,
+                                                  app.name if (app := self.d.apps.get(fn.app_id)) else ""))
         if fn.sandbox is not None:
             self.d.sandboxes.placed(fn.sandbox, ct)
 

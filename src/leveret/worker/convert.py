@@ -54,7 +54,8 @@ def _inputs(b: pb.InputBatch) -> m.Inputs:
 FROM_SERVER = {
     "inputs": _inputs,
     "start": lambda a: m.Assignment(a.container_id, a.function_id, a.app_id, definition(a.definition),
-                                      a.container_token, _sandbox(a.sandbox) if a.HasField("sandbox") else None),
+                                      a.container_token, _sandbox(a.sandbox) if a.HasField("sandbox") else None,
+                                      a.app_name),
     "stop": lambda s: m.Stop(s.container_id, s.reason),
     "cancel": lambda c: m.CancelInputs(c.container_id, list(c.input_ids)),
     "feed": lambda f: m.FeedInput(f.container_id, f.input_id, f.data, f.end),

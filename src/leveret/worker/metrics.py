@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .._shared.http import Listener, bearer_check, metrics_handler, token_equals
+from .._shared.http import Listener, bearer_check, build_info, metrics_handler, token_equals
 from ..container.protocol import ENV_CONTAINER_ID
 from . import gpus
 
@@ -37,14 +37,14 @@ class WorkerCollector(Collector):
 
     def collect(self):
         agent = self.agent
-        labels = ("container", "app_id", "function")
+        labels = ("container", "app", "function")
         cpu = CounterMetricFamily("leveret_container_cpu_seconds", "CPU time a container's processes used.", labels=labels)
         memory = GaugeMetricFamily("leveret_container_memory_bytes", "Memory a container's processes hold.", labels=labels)
         for task in [*agent.tasks.values(), *agent.pool]:
             stats = _stats(agent, task)
             if stats is None:
                 continue
-            key = (task.container_id, task.a.app_id if task.a else "", task.a.definition.name if task.a else "")
+            key = (task.container_id, *_names(task))
             if stats.cpu_seconds is not None:
                 cpu.add_metric(key, stats.cpu_seconds)
             if stats.memory_bytes is not None:
@@ -52,6 +52,7 @@ class WorkerCollector(Collector):
         yield cpu
         yield memory
         yield from _gpus(agent)
+        yield build_info("worker")
         yield GaugeMetricFamily("leveret_worker_containers_running", "Containers running a function here.",
                                 value=len(agent.tasks))
         yield GaugeMetricFamily("leveret_worker_warm_containers", "Warm containers waiting for a function.",
@@ -94,11 +95,16 @@ def _gpus(agent: "Agent"):
                 held[container_id] = held.get(container_id, 0) + used
     yield from families.values()
     memory = GaugeMetricFamily("leveret_container_gpu_memory_bytes", "GPU memory a container's processes hold.",
-                               labels=("container", "app_id", "function"))
+                               labels=("container", "app", "function"))
     for container_id, used in held.items():
-        a = by_id[container_id].a
-        memory.add_metric((container_id, a.app_id if a else "", a.definition.name if a else ""), used)
+        memory.add_metric((container_id, *_names(by_id[container_id])), used)
     yield memory
+
+
+def _names(task: "ContainerTask") -> tuple[str, str]:
+    """(app, function) of a container, by name as the server's metrics label them ("" for a warm one)."""
+    a = task.a
+    return (a.app_name or a.app_id, a.definition.name) if a else ("", "")
 
 
 def _container_of(pid: int, containers: dict) -> str:

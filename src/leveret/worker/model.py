@@ -95,6 +95,7 @@ class Assignment(NamedTuple):
     definition: Definition
     token: str = ""   # the container's token: its calls (nested .remote, ...) are made with it (calls.py)
     sandbox: "SandboxStart | None" = None   # a sandbox's container: its command, not a function
+    app_name: str = ""   # (its metrics' label)
 
 
 # One input for a container: (input_id, attempt, args, args_blob_id, call_id) — its pickled

@@ -195,7 +195,7 @@ def _start_container(c: m.StartContainer) -> pb.ServerToWorker:
         if b.secret_id:
             b.secret_env.update(c.bucket_env[b.secret_id])
     start = pb.ContainerAssignment(container_id=c.container_id, function_id=c.function_id, app_id=c.app_id,
-                                   definition=d, container_token=c.token)
+                                   definition=d, container_token=c.token, app_name=c.app_name)
     if c.sandbox is not None:
         s = c.sandbox
         start.sandbox.CopyFrom(pb.SandboxStart(sandbox_id=s.sandbox_id, argv=s.argv, workdir=s.workdir, env=s.env,
