@@ -1,5 +1,7 @@
 """/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
 
+import pytest
+
 import leveret
 from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
@@ -17,6 +19,9 @@ def test_server_metrics_count_calls_and_cold_starts(tmp_path):
         with basic.app.run(show_logs=False):
             assert basic.square.remote(3) == 9
             assert list(basic.square.map(range(20))) == [i * i for i in range(20)]
+            for x in (3, 3):
+                with pytest.raises(Exception, match="bad input"):
+                    basic.fail.remote(x)
         status, content_type, text = get(cluster.http_url + "/metrics", cluster.token)
     assert status == 200 and content_type.startswith("text/plain")
     promtool_check(text)
@@ -24,6 +29,12 @@ def test_server_metrics_count_calls_and_cold_starts(tmp_path):
     labels = {("app", "basic"), ("function", "square")}
     assert found[("leveret_inputs_completed_total", frozenset({*labels, ("status", "success")}))] == 21
     assert found[("leveret_input_latency_seconds_count", frozenset(labels))] == 21
+    assert found[("leveret_input_queue_seconds_count", frozenset(labels))] == 21   # the latency's parts
+    assert found[("leveret_input_execution_seconds_count", frozenset(labels))] == 21
+    assert found[("leveret_input_execution_seconds_sum", frozenset(labels))] <= \
+        found[("leveret_input_latency_seconds_sum", frozenset(labels))]
+    failed = frozenset({("app", "basic"), ("function", "fail"), ("exception", "CustomError")})
+    assert found[("leveret_input_failures_total", failed)] == 2
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "total")}))] >= 1
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "first_input")}))] >= 1
     assert found[("leveret_workers_connected", frozenset())] == 1

@@ -376,7 +376,7 @@ class Dispatcher(AppsAndFunctions):
                 continue
             if fn.spec.max_inputs <= 1 and ct.outstanding and self.waiting(ct):
                 continue   # its input waits on a call it made or on a Queue: what is sent ahead would wait behind it
-            batch, size = [], 0
+            batch, size, now = [], 0, self.clock.time()
             while fn.queue and len(batch) < room and size < BATCH_BYTES:
                 r = fn.queue[0]
                 if r.cancelled:
@@ -387,6 +387,7 @@ class Dispatcher(AppsAndFunctions):
                     break   # an input from a crashed container runs by itself (on an idle container)
                 fn.queue.popleft()
                 r.container = ct
+                r.sent_at = now
                 ct.outstanding[r.input_id] = r
                 batch.append((r.input_id, r.attempt, r.args, r.args_blob, r.call.call_id))
                 size += len(r.args)

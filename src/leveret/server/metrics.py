@@ -60,14 +60,17 @@ class Histogram:
 
 
 class FunctionStats:
-    """A function's finished inputs by status, their latency, and the GPU seconds its ended
-    containers held."""
+    """A function's finished inputs by status, their latency (in all, and its parts: queued, then
+    in a container), its failures by exception type, and the GPU seconds its ended containers held."""
 
-    __slots__ = ("finished", "latency", "gpu_seconds")
+    __slots__ = ("finished", "latency", "queue", "execution", "failures", "gpu_seconds")
 
     def __init__(self) -> None:
         self.finished = dict.fromkeys(FINAL, 0)
         self.latency = Histogram(LATENCY_BUCKETS)
+        self.queue = Histogram(LATENCY_BUCKETS)
+        self.execution = Histogram(LATENCY_BUCKETS)
+        self.failures: dict[str, int] = {}
         self.gpu_seconds = 0.0
 
 
@@ -93,8 +96,14 @@ class Recorder:
                 call = r.call
                 stats = self._by_function.get(call.function_id) or self._stats(call.function_id, call.app_id)
             stats.finished[status] += 1
+            if status == OutputStatus.FAILURE:
+                kind = exception_type(out.message)
+                stats.failures[kind] = stats.failures.get(kind, 0) + 1
             if status != OutputStatus.CANCELLED:
                 stats.latency.observe(now - r.queued_at)
+                if r.sent_at >= r.queued_at:   # (sent to a container in its last attempt)
+                    stats.queue.observe(r.sent_at - r.queued_at)
+                    stats.execution.observe(now - r.sent_at)
 
     def direct_finished(self, fn, status: int, seconds: float) -> None:
         """A web request answered on a container's link (web_links.py): counted as an input."""
@@ -129,6 +138,12 @@ class Recorder:
             if hist is None:
                 hist = self.cold_start[phase] = Histogram(COLD_START_BUCKETS)
             hist.observe(seconds)
+
+
+def exception_type(message: str) -> str:
+    """The exception's type a failure's message starts with ("KeyError: 'x'" -> "KeyError"), else "other"."""
+    kind = message.partition(":")[0].strip()
+    return kind if kind and len(kind) <= 100 and kind.replace(".", "").replace("_", "").isalnum() else "other"
 
 
 class DispatcherCollector(Collector):
@@ -166,6 +181,14 @@ class DispatcherCollector(Collector):
                                        labels=(*names, "status"))
         latency = HistogramMetricFamily("leveret_input_latency_seconds",
                                         "Seconds from an input's queueing to its final output.", labels=names)
+        queue = HistogramMetricFamily("leveret_input_queue_seconds",
+                                      "Seconds an input waited to be sent to a container (its last attempt).",
+                                      labels=names)
+        execution = HistogramMetricFamily("leveret_input_execution_seconds",
+                                          "Seconds from an input's sending to a container to its final output.",
+                                          labels=names)
+        failures = CounterMetricFamily("leveret_input_failures", "Inputs whose function raised, by exception type.",
+                                       labels=(*names, "exception"))
         gpu_seconds = {key: stats.gpu_seconds for key, stats in rec.by_name.items() if stats.gpu_seconds}
         key_of = {id(stats): key for key, stats in rec.by_name.items()}
         now = d.clock.time()
@@ -185,11 +208,15 @@ class DispatcherCollector(Collector):
             for label, n in by_label.items():
                 finished.add_metric((*key, label), n)
             latency.add_metric(key, stats.latency.buckets(), stats.latency.sum)
+            queue.add_metric(key, stats.queue.buckets(), stats.queue.sum)
+            execution.add_metric(key, stats.execution.buckets(), stats.execution.sum)
+            for kind, n in stats.failures.items():
+                failures.add_metric((*key, kind), n)
         cold = HistogramMetricFamily("leveret_cold_start_seconds",
                                      "Seconds of a container's cold start, by phase (and in total).", labels=("phase",))
         for phase, hist in rec.cold_start.items():
             cold.add_metric((phase,), hist.buckets(), hist.sum)
-        yield from (finished, latency, cold, gpus)
+        yield from (finished, latency, queue, execution, failures, cold, gpus)
 
     @staticmethod
     def _workers(d: "Dispatcher"):

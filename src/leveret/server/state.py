@@ -22,8 +22,8 @@ EVENTS_KEPT = 50              # scale events kept per function for `leveret func
 
 
 class InputRec:
-    __slots__ = ("input_id", "call", "idx", "args", "args_blob", "attempt", "queued_at", "container", "cancelled", "ends", "alone",
-                 "retries", "retry_handle", "yielded", "fail_why")
+    __slots__ = ("input_id", "call", "idx", "args", "args_blob", "attempt", "queued_at", "sent_at", "container", "cancelled",
+                 "ends", "alone", "retries", "retry_handle", "yielded", "fail_why")
 
     def __init__(self, input_id: str, call: CallState, idx: int, args: bytes, now: float, args_blob: str = ""):
         self.input_id = input_id
@@ -33,6 +33,7 @@ class InputRec:
         self.args_blob = args_blob   # the blob holding its arguments when they are over the inline limit
         self.attempt = 1
         self.queued_at = now
+        self.sent_at = 0.0       # when its last attempt was sent to a container (0: not yet)
         self.container: ContainerRec | None = None
         self.cancelled = False   # its client got a CANCELLED output; a late result is dropped
         self.ends = 0            # containers or workers that ended under it in a row (policy.py)
