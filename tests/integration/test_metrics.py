@@ -1,8 +1,10 @@
 """/metrics of the server and of a worker, scraped over HTTP from an in-process cluster."""
 
+import grpc
 import pytest
 
 import leveret
+from leveret._wire import api_pb2, api_pb2_grpc
 from leveret._shared.aio import run_sync
 from leveret.testing import Cluster
 from leveret.worker.runtime import ContainerStats
@@ -22,6 +24,11 @@ def test_server_metrics_count_calls_and_cold_starts(tmp_path):
             for x in (3, 3):
                 with pytest.raises(Exception, match="bad input"):
                     basic.fail.remote(x)
+        with grpc.insecure_channel(cluster.url.removeprefix("http://")) as channel:   # a token it refuses
+            with pytest.raises(grpc.RpcError) as refused:
+                api_pb2_grpc.LeveretStub(channel).AppList(api_pb2.AppListRequest(), timeout=10,
+                                                         metadata=[("authorization", "Bearer wrong")])
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
         status, content_type, text = get(cluster.http_url + "/metrics", cluster.token)
     assert status == 200 and content_type.startswith("text/plain")
     promtool_check(text)
@@ -38,6 +45,14 @@ def test_server_metrics_count_calls_and_cold_starts(tmp_path):
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "total")}))] >= 1
     assert found[("leveret_cold_start_seconds_count", frozenset({("phase", "first_input")}))] >= 1
     assert found[("leveret_workers_connected", frozenset())] == 1
+    rpc = {("grpc_service", "leveret.v1.Leveret"), ("grpc_type", "unary")}
+    assert found[("grpc_server_handled_total", frozenset({*rpc, ("grpc_method", "AppCreate"), ("grpc_code", "OK")}))] == 1
+    assert found[("grpc_server_handled_total", frozenset({*rpc, ("grpc_method", "AppList"),
+                                                          ("grpc_code", "UNAUTHENTICATED")}))] == 1
+    assert found[("grpc_server_handling_seconds_count", frozenset({*rpc, ("grpc_method", "AppCreate")}))] == 1
+    worker_stream = frozenset({("grpc_service", "leveret.v1.Leveret"), ("grpc_type", "bidi_stream"),
+                               ("grpc_method", "WorkerConnect")})
+    assert found[("grpc_server_in_flight", worker_stream)] == 1 and found[("grpc_server_started_total", worker_stream)] >= 1
     assert found[("leveret_build_info", frozenset({("version", leveret.__version__), ("component", "server")}))] == 1
 
 

@@ -17,6 +17,7 @@ from .._wire import api_pb2_grpc
 from .._wire.channel import MAX_MESSAGE_BYTES
 from .api.convert import read_spec
 from .api.direct import DirectPort
+from .api.rpc_metrics import RpcMetrics
 from .api.token_check import TokenCheck
 from .auth import Tokens
 from .clock import SystemClock
@@ -155,7 +156,8 @@ class Server:
         tokens = Tokens(token, writes)
         await tokens.load()
         dispatcher.container_token = tokens.container_token
-        server = grpc.aio.server(interceptors=[TokenCheck(tokens)], options=GRPC_OPTIONS)
+        server = grpc.aio.server(interceptors=[RpcMetrics(dispatcher.metrics.rpc), TokenCheck(tokens)],
+                                 options=GRPC_OPTIONS)
         service = LeveretService(dispatcher, logs, tokens, call_retention_s=call_retention_s)
         api_pb2_grpc.add_LeveretServicer_to_server(service, server)
         host, _, port = listen.rpartition(":")

@@ -82,6 +82,7 @@ class Recorder:
         self.by_name: dict[tuple[str, str], FunctionStats] = {}     # (app name, function name)
         self._by_function: dict[str, FunctionStats] = {}             # function id: its entry above
         self.cold_start: dict[str, Histogram] = {}                  # phase (and "total")
+        self.rpc: dict = {}   # the gRPC API's, by method: api/rpc_metrics.RpcStats
 
     def finished(self, items: list, now: float) -> None:
         """Outputs ``(input, output, container_id)`` being published: count the final ones, and
@@ -217,6 +218,7 @@ class DispatcherCollector(Collector):
         for phase, hist in rec.cold_start.items():
             cold.add_metric((phase,), hist.buckets(), hist.sum)
         yield from (finished, latency, queue, execution, failures, cold, gpus)
+        yield from _rpc(rec.rpc)
 
     @staticmethod
     def _workers(d: "Dispatcher"):
@@ -243,6 +245,26 @@ class DispatcherCollector(Collector):
                 families[name].add_metric(key, value)
         yield info
         yield from families.values()
+
+
+def _rpc(by_method: dict):
+    """The gRPC API's calls, by go-grpc-prometheus's names and labels."""
+    labels = ("grpc_service", "grpc_method", "grpc_type")
+    started = CounterMetricFamily("grpc_server_started", "RPCs started on the server.", labels=labels)
+    handled = CounterMetricFamily("grpc_server_handled", "RPCs completed on the server, by status code.",
+                                  labels=(*labels, "grpc_code"))
+    in_flight = GaugeMetricFamily("grpc_server_in_flight", "RPCs being handled now (streams open).", labels=labels)
+    seconds = HistogramMetricFamily("grpc_server_handling_seconds", "Seconds from an RPC's start to its end"
+                                    " (a stream's whole life).", labels=labels)
+    for method, stats in sorted(by_method.items()):
+        service, _, name = method.lstrip("/").rpartition("/")
+        key = (service, name, stats.type)
+        started.add_metric(key, stats.started)
+        in_flight.add_metric(key, stats.in_flight)
+        seconds.add_metric(key, stats.seconds.buckets(), stats.seconds.sum)
+        for code, n in sorted(stats.handled.items()):
+            handled.add_metric((*key, code), n)
+    yield from (started, handled, in_flight, seconds)
 
 
 def registry(dispatcher: "Dispatcher") -> CollectorRegistry:

@@ -40,7 +40,7 @@ class TokenCheck(grpc.aio.ServerInterceptor):
         return _guarded(handler, self.tokens, "" if role == CONTAINER else token_id)
 
 
-def _kind(handler):
+def handler_kind(handler):
     """The handler's behaviour and the factory that makes a handler of its kind."""
     if handler.request_streaming and handler.response_streaming:
         return handler.stream_stream, grpc.stream_stream_rpc_method_handler
@@ -55,7 +55,7 @@ def _guarded(handler, tokens: Tokens, token_id: str):
     """``handler`` whose refusals raised outside ``refusals_as_status`` (a full store's, from a write
     it awaits) end the call with their status; with ``token_id``, run under ``tokens.watch``:
     revoking the token cancels it."""
-    behavior, factory = _kind(handler)
+    behavior, factory = handler_kind(handler)
     watch = functools.partial(tokens.watch, token_id) if token_id else contextlib.nullcontext
 
     async def ended(context, exc: BaseException) -> None:
