@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -40,7 +41,40 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
+# where each shell reads a completion from, and the line that loads it (click's completion protocol)
+COMPLETION = {
+    "bash": ("~/.bashrc", 'eval "$(_LEVERET_COMPLETE=bash_source leveret)"'),
+    "zsh": ("~/.zshrc", 'eval "$(_LEVERET_COMPLETE=zsh_source leveret)"'),
+    "fish": ("~/.config/fish/completions/leveret.fish", "_LEVERET_COMPLETE=fish_source leveret | source"),
+}
+
+
+def _install_completion(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    shell = os.path.basename(os.environ.get("SHELL", ""))
+    if shell not in COMPLETION:
+        raise click.ClickException(f"completion is for {', '.join(COMPLETION)}; this shell is {shell or 'unknown'}"
+                                   " ($SHELL): run it from one of those")
+    path, line = COMPLETION[shell]
+    path = os.path.expanduser(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        with open(path) as f:
+            present = line in f.read()
+    except FileNotFoundError:
+        present = False
+    if not present:
+        with open(path, "a") as f:
+            f.write(f"\n# leveret's completion\n{line}\n")
+    click.echo(f"{shell} completion for leveret {'is already' if present else 'added'} in {path}: it works in new"
+               " shells (or now, after: source " + path + ")")
+    ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="leveret")
+@click.option("--install-completion", is_flag=True, expose_value=False, is_eager=True, callback=_install_completion,
+              help="Add leveret's completion of commands and options to your shell's start-up (bash, zsh, fish).")
 def cli() -> None:
     """Run Python functions in containers on your own machines."""

@@ -15,7 +15,20 @@ from ..exception import AuthError, ConnectionError, Error, InvalidError, NotFoun
 from ..function import Function
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+class _RunCommand(click.Command):
+    """`leveret run FILE --help` shows what FILE's entrypoint takes (FILE is imported to tell);
+    `leveret run --help`, run's own options."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        helps = ("-h", "--help")
+        first = next((i for i, a in enumerate(args) if a in helps), None)
+        if first is not None and any(not a.startswith("-") for a in args[:first]):   # a TARGET before it
+            ctx.meta["entrypoint_help"] = True
+            args = [a for a in args if a not in helps]
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=_RunCommand, context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("target")
 @click.option("-m", "as_module", is_flag=True, help="TARGET is a module (pkg.mod[::NAME]), imported from here.")
 @click.option("-d", "--detach", is_flag=True, help="The app runs on after this command ends, until its calls are done.")
@@ -33,6 +46,10 @@ def run(ctx: click.Context, target: str, as_module: bool, detach: bool, interact
     module = import_module_path(path) if as_module or _is_module_path(path) else import_file(path)
     app, runnable = pick(module, path, name)
     command = command_for(runnable, app, quiet, verbose, detach=detach)
+    if ctx.meta.get("entrypoint_help"):
+        click.echo(command.get_help(click.Context(command, info_name=f"leveret run {target}")))
+        click.echo("\n(leveret run's own options, such as --detach and --quiet: leveret run --help)")
+        ctx.exit(0)
     command.main(args=ctx.args, prog_name=f"leveret run {target}", standalone_mode=True)
 
 
