@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._shared.status import OutputStatus
+from ._traceback import FRAMES, REMOTE_NOTE
 from .exception import (DeserializationError, ExecutionError, FunctionTimeoutError, InputCancellation, OutOfMemoryError,
                         RemoteError)
 
@@ -78,5 +79,10 @@ def exception_from_payload(data: bytes) -> BaseException:
         exc = own(info["message"]) if own else RemoteError(info["type"], info["message"], info["traceback"])
     tb = info.get("traceback", "")
     if tb and hasattr(exc, "add_note"):
-        exc.add_note("\nRemote traceback:\n" + tb.rstrip())
+        exc.add_note(REMOTE_NOTE + tb.rstrip())
+    if info.get("frames"):
+        try:   # (for _traceback.render: the function's frames without Leveret's)
+            setattr(exc, FRAMES, [tuple(f) for f in info["frames"]])
+        except AttributeError:   # an exception type that takes no attributes: its note stays
+            pass
     return exc

@@ -210,9 +210,9 @@ def _execute(app: App, runnable, kwargs: dict, quiet: bool, verbose: bool, detac
         raise click.ClickException(str(exc)) from None
     except BaseException as exc:
         if isinstance(exc, Exception):
-            import traceback
+            from .._traceback import render
 
-            traceback.print_exc()
+            sys.stderr.write(render(exc, color=sys.stderr.isatty()))
             finished("failed", f": {type(exc).__name__}: {exc}")
             sys.exit(1)
         raise

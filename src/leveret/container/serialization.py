@@ -141,14 +141,20 @@ class Codec:
 
 def exception_payload(exc: BaseException, cloudpickle) -> bytes:
     """Serialise an exception for the client: the object itself when it pickles, else its text."""
+    import os
     import traceback
 
     shown = exc.__cause__ if isinstance(exc, ArgumentsNotLoaded) and exc.__cause__ else exc   # not our frames
     tb = "".join(traceback.format_exception(type(shown), shown, shown.__traceback__))
+    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep   # leveret's own frames: not shown
     info = {
         "type": getattr(exc, "remote_type", "") or f"{type(exc).__module__}.{type(exc).__qualname__}",
         "message": str(exc),
         "traceback": tb,
+        # (file, line, function, source) of the frames that are not Leveret's: the client shows them
+        # at its own paths (_traceback.py)
+        "frames": [(f.filename, f.lineno or 0, f.name, f.line or "")
+                   for f in traceback.extract_tb(shown.__traceback__) if not f.filename.startswith(own)],
         "exc": None,
     }
     if isinstance(exc, ArgumentsNotLoaded):   # the client makes it its own DeserializationError
