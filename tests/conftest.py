@@ -1,3 +1,5 @@
+import os
+import tempfile
 import time
 import warnings
 
@@ -5,6 +7,10 @@ import pytest
 
 from leveret.testing import Cluster, FakeClock
 from _postgres import start_for_tests
+
+# The SDK and the CLI read the user's ~/.leveret.toml profiles: never in tests (a test that wants
+# one sets LEVERET_CONFIG_PATH to its own).
+os.environ["LEVERET_CONFIG_PATH"] = os.path.join(tempfile.mkdtemp(prefix="leveret-tests-"), "leveret.toml")
 
 # When a hypothesis test fails, its pytest plugin imports libcst to suggest a patch, and that
 # import warns (mypy_extensions.TypedDict is deprecated). With filterwarnings=error the warning

@@ -20,6 +20,7 @@ def leveret_cmd(*args):
 def clean_env(home, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERET_")}
     env["LEVERET_HOME"] = str(home)
+    env["LEVERET_CONFIG_PATH"] = os.path.join(str(home), "leveret.toml")   # (not the user's profiles)
     env.update(extra)
     return env
 

@@ -20,7 +20,7 @@ COMMANDS = {
     "dashboard": ("dashboard", "dashboard"), "secret": ("secret", "secret"),
     "dict": ("dict", "dict_"), "queue": ("queue", "queue"),
     "volume": ("volume", "volume"), "serve": ("serve", "serve"), "shell": ("shell", "shell"),
-    "sandbox": ("sandbox", "sandbox"),
+    "sandbox": ("sandbox", "sandbox"), "profile": ("profile", "profile"), "config": ("profile", "config_group"),
 }
 
 

@@ -48,6 +48,33 @@ def create(name: str, scope: str | None, proxy: bool) -> None:
                f"on {name}: leveret worker --server URL --token {r.token}")
 
 
+@token.command("set")
+@click.option("--server", "server_url", required=True, metavar="URL", help="The server, e.g. http://10.0.0.5:7070.")
+@click.option("--token", "token_value", required=True, metavar="TOKEN",
+              help="Your token for it (`leveret token create NAME --scope …` on the server's side printed it).")
+@click.option("--profile", "profile_name", default="default", show_default=True, help="The profile to keep it in.")
+@click.option("--activate/--no-activate", default=True, show_default=True, help="Use this profile from now on.")
+def set_token(server_url: str, token_value: str, profile_name: str, activate: bool) -> None:
+    """Keep a server and your token for it in ~/.leveret.toml, as a profile the CLI and SDK use."""
+    from .. import config
+    from ..exception import InvalidError
+
+    try:
+        config.check_token(token_value.strip(), "--token")
+        profiles = config.read_profiles()
+    except InvalidError as exc:
+        raise click.ClickException(str(exc)) from None
+    entry = profiles.setdefault(profile_name, {})
+    entry.update(server_url=server_url, token=token_value.strip())
+    if activate:
+        for p in profiles.values():
+            p.pop("active", None)
+        entry["active"] = True
+    config.write_profiles(profiles)
+    click.echo(f"token for {server_url} kept in profile {profile_name} of {config.config_path()}"
+               + (" (active)" if activate else f": `leveret profile activate {profile_name}` uses it"))
+
+
 @token.command("list")
 @JSON_OPTION
 def list_tokens(as_json: bool) -> None:
