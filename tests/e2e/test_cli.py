@@ -150,7 +150,7 @@ def test_embedded_daemon_starts_on_first_run_and_stops(home):
         status_code, _, text = get(daemon["worker_metrics_url"] + "/metrics", token)
         assert status_code == 200 and "leveret_worker_containers_running" in text
         link = run(["dashboard", "--no-open"], env)   # the dashboard's login link, which a browser follows
-        assert link.returncode == 0 and link.stdout.strip().startswith(daemon["http_url"] + "/login?token=")
+        assert link.returncode == 0 and link.stdout.strip().startswith(daemon["http_url"] + "/login?code=")
         import http.cookiejar
         import urllib.request
 

@@ -44,11 +44,24 @@ def status_of(url: str) -> int:
         return err.code
 
 
-def test_the_dashboard_needs_the_token(tmp_path):
+def test_the_dashboard_needs_the_token_and_its_login_link_works_once(tmp_path):
+    import http.cookiejar
+
+    from leveret.cli.dashboard import dashboard_url
+
     with Cluster(tmp_path) as cluster:
         assert status_of(cluster.server.http_url + "/api/apps") == 401
         assert status_of(cluster.server.http_url + "/") == 401
-        assert status_of(cluster.server.http_url + "/login?token=wrong") == 401
+        assert status_of(cluster.server.http_url + "/login?code=wrong") == 401
+        assert status_of(f"{cluster.server.http_url}/login?token={cluster.token}") == 401   # never a token in a URL
+        link = dashboard_url()   # as `leveret dashboard` prints it: the server says where, and a code
+        assert link.startswith(cluster.server.http_url + "/login?code=") and cluster.token not in link
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with browser.open(link, timeout=10) as page:   # logs in: the cookie holds the token from now on
+            assert page.status == 200
+        with browser.open(cluster.server.http_url + "/api/apps", timeout=10) as apps:
+            assert apps.status == 200
+        assert status_of(link) == 401   # used
 
 
 def events(stream):
@@ -96,8 +109,10 @@ def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser)
     # The containers' table is drawn again each second: an element read from it may be gone by the
     # next step, so it is read inside waits, which look again when it is.
     wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
-    with Cluster(tmp_path, worker_lease_s=1.5) as cluster:   # heartbeats, with containers' use, every 0.5 s
-        browser.get(f"{cluster.server.http_url}/login?token={cluster.token}")
+    from leveret.cli.dashboard import dashboard_url
+
+    with Cluster(tmp_path, worker_lease_s=1.5):   # heartbeats, with containers' use, every 0.5 s
+        browser.get(dashboard_url())   # (the login link `leveret dashboard` prints)
         wait.until(ec.presence_of_element_located((By.ID, "apps")))
         with o.watched.run(show_logs=False):
             app_id = o.watched.app_id

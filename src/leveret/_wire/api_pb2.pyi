@@ -1318,6 +1318,18 @@ class WorkerTokenRevokeResponse(_message.Message):
     disconnected_worker_id: str
     def __init__(self, disconnected_worker_id: _Optional[str] = ...) -> None: ...
 
+class DashboardLinkRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DashboardLinkResponse(_message.Message):
+    __slots__ = ("http_url", "code")
+    HTTP_URL_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    http_url: str
+    code: str
+    def __init__(self, http_url: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
 class WorkerListRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -67,6 +67,11 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.AppListRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.AppListResponse.FromString,
                 _registered_method=True)
+        self.DashboardLink = channel.unary_unary(
+                '/leveret.v1.Leveret/DashboardLink',
+                request_serializer=leveret_dot_v1_dot_api__pb2.DashboardLinkRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.DashboardLinkResponse.FromString,
+                _registered_method=True)
         self.AppHistory = channel.unary_unary(
                 '/leveret.v1.Leveret/AppHistory',
                 request_serializer=leveret_dot_v1_dot_api__pb2.AppHistoryRequest.SerializeToString,
@@ -445,6 +450,12 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AppList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DashboardLink(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -890,6 +901,11 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.AppList,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.AppListRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.AppListResponse.SerializeToString,
+            ),
+            'DashboardLink': grpc.unary_unary_rpc_method_handler(
+                    servicer.DashboardLink,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.DashboardLinkRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.DashboardLinkResponse.SerializeToString,
             ),
             'AppHistory': grpc.unary_unary_rpc_method_handler(
                     servicer.AppHistory,
@@ -1396,6 +1412,33 @@ class Leveret:
             '/leveret.v1.Leveret/AppList',
             leveret_dot_v1_dot_api__pb2.AppListRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.AppListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DashboardLink(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/DashboardLink',
+            leveret_dot_v1_dot_api__pb2.DashboardLinkRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.DashboardLinkResponse.FromString,
             options,
             channel_credentials,
             insecure,

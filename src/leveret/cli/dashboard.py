@@ -1,10 +1,10 @@
-"""``leveret dashboard``: print (and open) the web dashboard's address, logged in with the token."""
+"""``leveret dashboard``: print (and open) the web dashboard's address, with a one-time login code."""
 
 from __future__ import annotations
 
 import os
 import webbrowser
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -12,27 +12,27 @@ from .. import config
 
 
 def dashboard_url() -> str:
-    """The dashboard's login link: LEVERET_HTTP_URL, else the embedded daemon's HTTP side (started if
-    needed), else the server at LEVERET_SERVER_URL with its port + 1 (the server's default)."""
-    server = config.explicit_server()
-    if server is None:
-        from .. import _daemon
+    """The dashboard's login link: the server (the embedded daemon, started if needed, or the one
+    configured) says where its HTTP side is and gives a code that logs a browser in once, within a
+    minute; LEVERET_HTTP_URL names another address for it (a proxy's)."""
+    from .._wire import api_pb2 as pb
+    from .app import _call
 
-        info = _daemon.ensure_running()
-        base, token = info["http_url"], config.ensure_token()
-    else:
-        token = server.token
-        base = os.environ.get("LEVERET_HTTP_URL", "")
-        if not base:
-            parts = urlsplit(server.url)
-            base = urlunsplit(("http", f"{parts.hostname}:{(parts.port or 80) + 1}", "", "", ""))
-    return f"{base.rstrip('/')}/login?token={quote(token, safe='')}"
+    r = _call("DashboardLink", pb.DashboardLinkRequest())
+    base = os.environ.get("LEVERET_HTTP_URL") or r.http_url
+    parts = urlsplit(base)
+    if parts.hostname in ("0.0.0.0", "::", ""):   # listening on every address: reach it as the server is reached
+        server = config.explicit_server()
+        host = urlsplit(server.url).hostname if server is not None else "127.0.0.1"
+        base = urlunsplit((parts.scheme, f"{host}:{parts.port}", "", "", ""))
+    return f"{base.rstrip('/')}/login?code={r.code}"
 
 
 @click.command()
 @click.option("--no-open", is_flag=True, help="Only print the address.")
 def dashboard(no_open: bool) -> None:
-    """Print the web dashboard's address (with the token, as a login link) and open it in a browser."""
+    """Print the web dashboard's address (a login link that works once, within a minute) and open it
+    in a browser."""
     url = dashboard_url()
     click.echo(url)
     if not no_open:

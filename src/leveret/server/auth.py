@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
 
 from .._shared.ids import new_id
 from .errors import Forbidden, Invalid
@@ -75,7 +76,7 @@ READ_METHODS = _methods(
     "ContainerList", "FunctionCallGet", "FunctionCallGraph", "LogsStream", "BlobGet", "WorkerList",
     "ObjectGetOrCreate", "ObjectList", "DictGet", "DictLen", "DictContents", "QueueLen", "QueueNextItems",
     "VolumeChunkGet", "VolumeList", "VolumeGetFile", "VolumeChanges", "SandboxGet", "SandboxList",
-    "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet")
+    "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet", "DashboardLink")
 RUN_METHODS = READ_METHODS | _methods(
     "AppCreate", "AppStop", "AppHeartbeat", "MountGetMissing", "MountCreate", "FunctionCreate", "FunctionBind",
     "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallCancel", "BlobPut", "SecretCreate", "DictUpdate",
@@ -120,6 +121,9 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+LOGIN_CODE_S = 60.0   # how long a dashboard login link works (once)
+
+
 class Tokens:
     """The server's token and the workers' tokens in use (``load()`` reads them from the store)."""
 
@@ -133,6 +137,7 @@ class Tokens:
         self._revoked: set[str] = set()   # revoked tokens' SHA-256: refused saying so
         self._open: dict[str, set[asyncio.Task]] = {}   # token id -> the calls it has open (watch)
         self.revoked_hooks: list = []   # called with a revoked token's id (the direct port closes its connections)
+        self._login_codes: dict[str, tuple[str, float]] = {}   # dashboard login code -> (the token, until when)
 
     async def load(self) -> None:
         rows = await self.writes.run(Store.worker_tokens)
@@ -200,6 +205,20 @@ class Tokens:
         """The token the server gives container ``container_id`` (its calls are made with it)."""
         mac = hmac.new(self._container_key, container_id.encode(), hashlib.sha256).hexdigest()[:40]
         return f"{CONTAINER_PREFIX}{container_id}_{mac}"
+
+    def login_code(self, context) -> str:
+        """A code that logs a browser in as the token of this call, once, within LOGIN_CODE_S."""
+        now = time.monotonic()
+        self._login_codes = {c: v for c, v in self._login_codes.items() if v[1] > now}   # (expired ones go)
+        header = next((v for k, v in context.invocation_metadata() or () if k == "authorization"), "")
+        code = secrets.token_urlsafe(24)
+        self._login_codes[code] = (header.removeprefix("Bearer "), now + LOGIN_CODE_S)
+        return code
+
+    def redeem(self, code: str) -> str:
+        """The token a login code stands for ("" if unknown, used or expired)."""
+        token, until = self._login_codes.pop(code, ("", 0.0))
+        return token if until > time.monotonic() else ""
 
     def container_of(self, context) -> str:
         """The container whose token made this call, or "" (the server's token: no scope to check).

@@ -5,8 +5,10 @@
     GET /, /api/…  the web dashboard (server/dashboard/)
 
 One aiohttp Application. Every route but /healthz needs the server's token or a user's (any scope:
-all here is read; a worker's own token is refused: it only connects a worker): as ``Authorization: Bearer <token>``, or, for a browser,
-in the cookie that ``/login?token=<token>`` sets (``leveret dashboard`` opens that URL).
+all here is read; a worker's own token is refused: it only connects a worker): as ``Authorization:
+Bearer <token>``, or, for a browser, in the HttpOnly cookie that ``/login?code=<code>`` sets: a code
+that stands for the token of the `leveret dashboard` that asked for it (DashboardLink), once,
+within a minute — no token is ever in a URL.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from .._shared.http import bearer_check, metrics_handler
 from .auth import SCOPES, Tokens
-from .dashboard import COOKIE, Dashboard
+from .dashboard import COOKIE, LOGIN_TOKEN, Dashboard
 
 OPEN_PATHS = frozenset({"/healthz"})
 
@@ -31,8 +33,11 @@ def make_app(tokens: Tokens, registry: CollectorRegistry, dispatcher=None) -> we
         return found is not None and found[0] in SCOPES   # the server's token, or a user's of any scope
 
     def browser_token(request: web.Request) -> str:
-        """A browser's token: from the login link (once), then from the cookie it sets."""
-        token = request.query.get("token", "") if request.path == "/login" else request.cookies.get(COOKIE, "")
+        """A browser's token: the one its login link's code stands for (once), then the cookie's."""
+        if request.path == "/login":
+            token = request[LOGIN_TOKEN] = tokens.redeem(request.query.get("code", ""))
+        else:
+            token = request.cookies.get(COOKIE, "")
         return f"Bearer {token}" if token else ""
 
     app = web.Application(middlewares=[bearer_check(authorized, OPEN_PATHS, browser_token)])

@@ -196,6 +196,7 @@ class Server:
         direct.web_links = dispatcher.web_links
         service.direct = direct
         service.routes.url = _url_of(gateway_socket, "https" if gateway_ssl else "http")
+        service.http_url = _url_of(http_socket, "https" if tls else "http")   # (`leveret dashboard` asks)
         service.routes.tcp.host = gateway_socket.getsockname()[0]
         service.routes.tcp.advertised = urllib.parse.urlsplit(service.routes.url).hostname or "127.0.0.1"
         service.routes.domain = gateway_domain.strip(".").lower()

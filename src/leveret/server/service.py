@@ -36,6 +36,7 @@ class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, Funct
         self.writes = dispatcher.writes   # and its writer (writes.py)
         self.logs = logs
         self.tokens = tokens
+        self.http_url = ""   # where its HTTP side (dashboard, metrics) listens, once bound
         self.routes = dispatcher.routes   # web functions' URLs (routes.py)
 
     def pruned_call(self, call_id: str) -> str:

@@ -81,6 +81,9 @@ class WorkersApi:
             self.d.registry.mark_down(worker, "its token was revoked")
         return pb.WorkerTokenRevokeResponse(disconnected_worker_id=worker.worker_id if worker else "")
 
+    async def DashboardLink(self, request, context):
+        return pb.DashboardLinkResponse(http_url=self.http_url, code=self.tokens.login_code(context))
+
     async def WorkerList(self, request, context):
         return pb.WorkerListResponse(workers=[
             pb.WorkerState(worker_id=w.worker_id, info=convert.worker_info_message(self.d.workers[w.worker_id].info),

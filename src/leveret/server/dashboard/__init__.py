@@ -1,7 +1,7 @@
 """The web dashboard: one static page (static/) and the JSON it reads, on the server's HTTP side.
 
     GET /                         the page (vanilla JS; no build step)
-    GET /login?token=T            sets the token as an HttpOnly cookie, then redirects to /
+    GET /login?code=C             sets the token code C stands for as an HttpOnly cookie, then redirects to /
     GET /api/apps                 apps (running ones, or ?all=1) with their functions
     GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
                                   scale events, schedule, its web URL, and its queue/containers series (?since=)
@@ -28,6 +28,7 @@ from ..store import Store
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
 COOKIE = "leveret_token"
+LOGIN_TOKEN = web.RequestKey("login_token", str)   # the token a /login code stood for (http.py took it)
 LOG_PAGE = 2000
 
 
@@ -60,9 +61,11 @@ class Dashboard:
         return web.FileResponse(os.path.join(STATIC, "index.html"))
 
     async def login(self, request: web.Request) -> web.Response:
-        """Reached with the token (checked by the HTTP side's middleware): keep it in a cookie."""
+        """Reached with a login code the HTTP side's middleware took for its token (or with the
+        token as a header): keep the token in a cookie."""
+        token = request.get(LOGIN_TOKEN) or request.headers.get("Authorization", "").removeprefix("Bearer ")
         response = web.HTTPFound("/")
-        response.set_cookie(COOKIE, request.query.get("token", ""), httponly=True, samesite="Strict")
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
         raise response
 
     async def apps(self, request: web.Request) -> web.Response:
