@@ -36,8 +36,9 @@ CLIENT = textwrap.dedent("""
 """)
 
 
-def containers() -> dict[int, str]:
-    """The host's function-container processes (their bootstrap): pid -> container id."""
+def containers(socket_dir: str) -> dict[int, str]:
+    """The function-container processes (their bootstrap) of the worker whose sockets are under
+    ``socket_dir``: pid -> container id (another test's containers on this host are not its)."""
     found = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -46,7 +47,8 @@ def containers() -> dict[int, str]:
                     continue
             with open(f"/proc/{pid}/environ", "rb") as f:
                 env = dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
-            found[int(pid)] = env.get(b"LEVERET_CONTAINER_ID", b"").decode()
+            if env.get(b"LEVERET_CONTAINER_SOCKET", b"").decode().startswith(socket_dir + os.sep):
+                found[int(pid)] = env.get(b"LEVERET_CONTAINER_ID", b"").decode()
         except OSError:
             pass
     return found
@@ -94,7 +96,7 @@ def test_10k_inputs_with_retries_through_random_kills_each_get_one_result_and_le
     server_args = ("server", "--listen", f"127.0.0.1:{port}", "--db", f"sqlite:///{db}", "--token", TOKEN,
                    "--http", "127.0.0.1:0", "--gateway", "127.0.0.1:0", "--worker-lease", "3",
                    "--call-retention", "5s")
-    orphans_before, bootstraps_before = orphan_namespaces(), set(containers())
+    orphans_before, bootstraps_before = orphan_namespaces(), set(containers(socket_dir_for(workdir)))
 
     def start_server():
         server, log = procs.start(*server_args)
@@ -120,7 +122,7 @@ def test_10k_inputs_with_retries_through_random_kills_each_get_one_result_and_le
             time.sleep(rng.uniform(2.0, 4.0))
             if client.poll() is not None:
                 break
-            running = containers()
+            running = containers(socket_dir_for(workdir))
             seen |= set(running.values())
             what = rng.choice(["container", "container", "worker", "server"])
             if what == "container" and running:
@@ -158,4 +160,4 @@ def test_10k_inputs_with_retries_through_random_kills_each_get_one_result_and_le
     assert not [p for cid in seen for p in cgroups.paths(cgroup_of(cid)) if os.path.exists(p)]
     assert networks_of(workdir) == [] and orphan_namespaces() <= orphans_before
     assert not os.path.exists(socket_dir_for(workdir)) or os.listdir(socket_dir_for(workdir)) == []
-    assert set(containers()) <= bootstraps_before
+    assert set(containers(socket_dir_for(workdir))) <= bootstraps_before
