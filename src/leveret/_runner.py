@@ -17,6 +17,7 @@ from ._client import Client
 from ._shared.mounts import code_source, sha256
 from ._output import LogPrinter
 from ._shared.aio import run_async, run_sync
+from ._traceback import install_excepthook
 from .exception import InvalidError
 
 HEARTBEAT_S = 15.0
@@ -43,6 +44,7 @@ class RunContext:
 
     # sync and async context manager, one implementation
     def __enter__(self):
+        install_excepthook()   # (a script's remote exception: one traceback, its own frames)
         run_sync(self._start())
         return self.app
 

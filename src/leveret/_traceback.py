@@ -58,6 +58,22 @@ def render(exc: BaseException, *, color: bool = False) -> str:
     return "".join(lines)
 
 
+def install_excepthook() -> None:
+    """A script's uncaught remote exception (``with app.run(): f.remote()`` in ``python app.py``)
+    printed as ``render`` does; others as before. Only over Python's own hook (never another's)."""
+    if sys.excepthook is not sys.__excepthook__:
+        return
+    previous = sys.excepthook
+
+    def hook(kind, exc, tb):
+        if getattr(exc, FRAMES, None) and not full():
+            sys.stderr.write(render(exc.with_traceback(tb), color=sys.stderr.isatty()))
+        else:
+            previous(kind, exc, tb)
+
+    sys.excepthook = hook
+
+
 def local_path(remote: str) -> str:
     """The caller's path of a file a container ran: a function's code is mounted under
     .../mounts/mo-<id>/ at its path relative to where the app's file was found (sys.path, or

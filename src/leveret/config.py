@@ -128,7 +128,7 @@ def read_profiles() -> dict[str, dict]:
     try:
         with open(config_path(), "rb") as f:
             data = tomllib.load(f)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):   # no file there
         return {}
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise InvalidError(f"cannot read {config_path()} ({exc}): fix it, or move it away and"

@@ -41,3 +41,22 @@ def test_leveret_run_prints_one_traceback_of_the_users_frames(cluster, tmp_path)
     assert f'File "{app}", line 14, in work\n    return check(x)\n' in err
     assert f'File "{app}", line 8, in check\n    raise ValueError(f"x is too big: {{x}}")\nValueError: x is too big: 7\n' in err
     assert "leveret/" not in err and "Remote traceback" not in err and "concurrent/futures" not in err
+
+
+SCRIPT = APP.replace("@app.local_entrypoint()\ndef main():", "def main():") + """
+
+if __name__ == "__main__":
+    with app.run(show_logs=False):
+        main()
+"""
+
+
+def test_a_script_run_with_python_prints_the_same_one_traceback(cluster, tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LEVERET_TRACEBACK": ""})
+    err = done.stderr
+    assert done.returncode == 1 and err.count("Traceback (most recent call last):") == 1, err
+    assert f'File "{script}", line 8, in check\n' in err and err.endswith("ValueError: x is too big: 7\n"), err
+    assert "Remote traceback" not in err and "leveret/" not in err

@@ -3,6 +3,7 @@ and the function's (at the caller's paths, with their source lines), Leveret's l
 message once; LEVERET_TRACEBACK=full prints everything."""
 
 import importlib.util
+import sys
 
 import cloudpickle
 import pytest
@@ -79,3 +80,21 @@ def test_a_path_not_under_a_mount_or_not_here_stays_as_the_container_said(tmp_pa
     assert _traceback.local_path("/w/mounts/mo-1/nowhere.py") == "/w/mounts/mo-1/nowhere.py"
     (tmp_path / "app.py").write_text("")
     assert _traceback.local_path("/w/mounts/mo-1/app.py") == str(tmp_path / "app.py")
+
+
+def test_a_scripts_uncaught_remote_exception_is_printed_the_same_way(raised, monkeypatch, capsys):
+    exc, local = raised
+    monkeypatch.setattr("sys.excepthook", sys.__excepthook__)
+    _traceback.install_excepthook()
+    hook = sys.excepthook
+    assert hook is not sys.__excepthook__
+    _traceback.install_excepthook()   # (once: over Python's own hook only)
+    assert sys.excepthook is hook
+    hook(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert err.count("Traceback (most recent call last):") == 1 and f'File "{local}", line 3, in inner' in err
+    try:
+        raise KeyError("local")
+    except KeyError as plain:   # no remote frames: Python's own printing
+        hook(KeyError, plain, plain.__traceback__)
+    assert "KeyError: 'local'" in capsys.readouterr().err
