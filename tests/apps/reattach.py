@@ -9,12 +9,11 @@ app = leveret.App("reattach")
 
 
 @app.function(timeout=600)
-def long(seconds: float = 40.0) -> str:
+def long(ticks: int = 40) -> str:
+    """``ticks`` ticks a second apart (a count, not a duration: its prints wait for each new worker)."""
     container = os.environ.get("LEVERET_CONTAINER_ID", "")
     print(f"started in {container}", flush=True)
-    t0, ticks = time.time(), 0
-    while time.time() - t0 < seconds:
+    for tick in range(1, ticks + 1):
         time.sleep(1)
-        ticks += 1
-        print(f"tick {ticks}", flush=True)   # over its socket: it waits while no worker is there
+        print(f"tick {tick}", flush=True)   # over its socket: it waits while no worker is there
     return f"finished in {container} after {ticks} ticks"

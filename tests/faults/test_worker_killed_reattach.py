@@ -34,7 +34,7 @@ def test_a_worker_killed_10_times_takes_its_container_over_each_time_and_the_inp
     worker, log = procs.worker(workdir, *args)
     log.wait_for_line("registered as", timeout=120)
     env = {**procs.env, "LEVERET_SERVER_URL": procs.url, "LEVERET_TOKEN": "faults-token-123"}
-    run = subprocess.Popen(leveret_cmd("run", f"{APP}::long", "--seconds", "45"), env=env, cwd=ROOT,
+    run = subprocess.Popen(leveret_cmd("run", f"{APP}::long", "--ticks", "45"), env=env, cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = LineLog(run.stdout)
     logs = [log]
@@ -60,11 +60,11 @@ def test_a_worker_killed_10_times_takes_its_container_over_each_time_and_the_inp
     out.wait_closed()
     text = out.text()
     assert len(re.findall(r"started in ct-", text)) == 1, text             # it ran once
-    assert text.count(f"finished in {container} after") == 1, text         # in the container it started in
+    assert text.count(f"finished in {container} after 45 ticks") == 1, text   # in the container it started in
     # Its prints waited for each new worker; what a killed worker had and had not yet sent is lost
     # with it (a line or so a kill).
     ticks = [int(n) for n in re.findall(r"\] tick (\d+)$", text, re.M)]
-    assert ticks == sorted(ticks) and ticks[-1] >= 44 and len(ticks) >= 45 - 2 * KILLS, text
+    assert ticks == sorted(ticks) and ticks[-1] >= 45 - 2 and len(ticks) >= 45 - 2 * KILLS, text
     assert "Traceback" not in text, text
     # the last worker stops it with the rest when told to
     worker.send_signal(signal.SIGTERM)
