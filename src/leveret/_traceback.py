@@ -44,6 +44,8 @@ def render(exc: BaseException, *, color: bool = False) -> str:
         for filename, lineno, name, line in remote:
             local = local_path(filename)
             source = linecache.getline(local, lineno).strip() if local != filename else ""
+            if line and source and source != line.strip():   # another file of that name here: not the one that ran
+                local, source = filename, ""
             lines += _frame(local, lineno, name, source or line, color)
     notes = getattr(exc, "__notes__", None)
     if notes is not None:   # (shown after its message, the remote traceback's left out: shown above)

@@ -79,8 +79,11 @@ def h(pair):
     harness.close()
 
 
-def outputs(frames):
-    return [out for f in frames if isinstance(f, P.Outputs) for out in f.rows()]
+def outputs(frames, *, tracebacks: bool = False):
+    """The output rows of ``frames``; a failure's message without its traceback unless ``tracebacks``
+    (test_raising_function_fails_with_an_exception_payload checks that part)."""
+    rows = [out for f in frames if isinstance(f, P.Outputs) for out in f.rows()]
+    return rows if tracebacks else [(*o[:5], o[5].partition(P.TRACEBACK_MARK)[0]) for o in rows]
 
 
 def add(a, b):
@@ -99,8 +102,13 @@ def test_plain_function_succeeds_with_its_pickled_value(h):
 
 
 def test_raising_function_fails_with_an_exception_payload(h):
-    [(input_id, attempt, status, data, gen_index, message)] = outputs(h.run(fail, "bad row 3"))
-    assert (input_id, status, message) == ("in-1", STATUS_FAILURE, "ValueError: bad row 3")
+    [(input_id, attempt, status, data, gen_index, message)] = outputs(h.run(fail, "bad row 3"), tracebacks=True)
+    head, mark, tb = message.partition(P.TRACEBACK_MARK)
+    assert (input_id, status, head, mark) == ("in-1", STATUS_FAILURE, "ValueError: bad row 3", P.TRACEBACK_MARK)
+    # the traceback the server keeps: the function's frames only, with their source, then the error
+    assert tb.startswith("Traceback (most recent call last):\n")
+    assert f'"{__file__}", line' in tb and "in fail\n    raise ValueError(message)\n" in tb
+    assert tb.endswith("ValueError: bad row 3\n") and "leveret/container" not in tb
     exc = ser.exception_from_payload(data)
     assert type(exc) is ValueError
     assert exc.args == ("bad row 3",)

@@ -82,6 +82,14 @@ def test_a_path_not_under_a_mount_or_not_here_stays_as_the_container_said(tmp_pa
     assert _traceback.local_path("/w/mounts/mo-1/app.py") == str(tmp_path / "app.py")
 
 
+def test_a_local_file_of_the_same_name_but_other_lines_is_not_taken_for_the_one_that_ran(raised):
+    exc, local = raised
+    local.write_text("# another handlers.py\n" * 10)
+    shown = _traceback.render(exc)
+    assert str(local) not in shown and "mounts/mo-3f2a/pkg/handlers.py\", line 3, in inner\n" in shown
+    assert 'raise ValueError(f"bad input {x}")\n' in shown   # the source line the container sent
+
+
 def test_a_scripts_uncaught_remote_exception_is_printed_the_same_way(raised, monkeypatch, capsys):
     exc, local = raised
     monkeypatch.setattr("sys.excepthook", sys.__excepthook__)

@@ -657,7 +657,7 @@ class ScaleEvent(_message.Message):
     def __init__(self, ts: _Optional[float] = ..., text: _Optional[str] = ...) -> None: ...
 
 class FunctionDescribeResponse(_message.Message):
-    __slots__ = ("function_id", "app_id", "app_name", "version", "queued", "running", "containers", "pending", "events", "backoff", "settings", "schedule", "function_name")
+    __slots__ = ("function_id", "app_id", "app_name", "version", "queued", "running", "containers", "pending", "events", "backoff", "settings", "schedule", "function_name", "app_state")
     FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     APP_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -671,6 +671,7 @@ class FunctionDescribeResponse(_message.Message):
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    APP_STATE_FIELD_NUMBER: _ClassVar[int]
     function_id: str
     app_id: str
     app_name: str
@@ -684,7 +685,8 @@ class FunctionDescribeResponse(_message.Message):
     settings: str
     schedule: str
     function_name: str
-    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ..., function_name: _Optional[str] = ...) -> None: ...
+    app_state: str
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., version: _Optional[int] = ..., queued: _Optional[int] = ..., running: _Optional[int] = ..., containers: _Optional[_Iterable[_Union[ContainerInfo, _Mapping]]] = ..., pending: _Optional[_Iterable[str]] = ..., events: _Optional[_Iterable[_Union[ScaleEvent, _Mapping]]] = ..., backoff: _Optional[str] = ..., settings: _Optional[str] = ..., schedule: _Optional[str] = ..., function_name: _Optional[str] = ..., app_state: _Optional[str] = ...) -> None: ...
 
 class FunctionCreateRequest(_message.Message):
     __slots__ = ("app_id", "definition", "replace")
@@ -724,20 +726,22 @@ class Input(_message.Message):
     def __init__(self, idx: _Optional[int] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ...) -> None: ...
 
 class Output(_message.Message):
-    __slots__ = ("idx", "status", "data", "gen_index", "message", "data_blob_id")
+    __slots__ = ("idx", "status", "data", "gen_index", "message", "data_blob_id", "traceback")
     IDX_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     GEN_INDEX_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     DATA_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACEBACK_FIELD_NUMBER: _ClassVar[int]
     idx: int
     status: OutputStatus
     data: bytes
     gen_index: int
     message: str
     data_blob_id: str
-    def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ..., data_blob_id: _Optional[str] = ...) -> None: ...
+    traceback: str
+    def __init__(self, idx: _Optional[int] = ..., status: _Optional[_Union[OutputStatus, str]] = ..., data: _Optional[bytes] = ..., gen_index: _Optional[int] = ..., message: _Optional[str] = ..., data_blob_id: _Optional[str] = ..., traceback: _Optional[str] = ...) -> None: ...
 
 class FunctionMapRequest(_message.Message):
     __slots__ = ("function_id", "inputs", "total", "last", "call_id", "resume", "from_output", "parent_input_id", "spawn")
@@ -892,6 +896,139 @@ class FunctionCallGraphResponse(_message.Message):
     INPUTS_FIELD_NUMBER: _ClassVar[int]
     inputs: _containers.RepeatedCompositeFieldContainer[CallGraphInput]
     def __init__(self, inputs: _Optional[_Iterable[_Union[CallGraphInput, _Mapping]]] = ...) -> None: ...
+
+class InputSummary(_message.Message):
+    __slots__ = ("input_id", "call_id", "idx", "status", "queued_at", "started_at", "finished_at", "attempt", "message", "container_id", "traceback")
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    IDX_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_AT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACEBACK_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    call_id: str
+    idx: int
+    status: str
+    queued_at: float
+    started_at: float
+    finished_at: float
+    attempt: int
+    message: str
+    container_id: str
+    traceback: str
+    def __init__(self, input_id: _Optional[str] = ..., call_id: _Optional[str] = ..., idx: _Optional[int] = ..., status: _Optional[str] = ..., queued_at: _Optional[float] = ..., started_at: _Optional[float] = ..., finished_at: _Optional[float] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., container_id: _Optional[str] = ..., traceback: _Optional[str] = ...) -> None: ...
+
+class FunctionCallsRequest(_message.Message):
+    __slots__ = ("app_name_or_id", "function_name", "failed", "limit")
+    APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    app_name_or_id: str
+    function_name: str
+    failed: bool
+    limit: int
+    def __init__(self, app_name_or_id: _Optional[str] = ..., function_name: _Optional[str] = ..., failed: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class FunctionCallsResponse(_message.Message):
+    __slots__ = ("function_id", "app_id", "inputs")
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    function_id: str
+    app_id: str
+    inputs: _containers.RepeatedCompositeFieldContainer[InputSummary]
+    def __init__(self, function_id: _Optional[str] = ..., app_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[InputSummary, _Mapping]]] = ...) -> None: ...
+
+class CallShowRequest(_message.Message):
+    __slots__ = ("call_id", "limit")
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    limit: int
+    def __init__(self, call_id: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class CallShowResponse(_message.Message):
+    __slots__ = ("call_id", "kind", "function_id", "function_name", "app_id", "app_name", "created_at", "inputs_total", "by_status", "parent_input_id", "inputs")
+    class ByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    CALL_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_ID_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    PARENT_INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_FIELD_NUMBER: _ClassVar[int]
+    call_id: str
+    kind: str
+    function_id: str
+    function_name: str
+    app_id: str
+    app_name: str
+    created_at: float
+    inputs_total: int
+    by_status: _containers.ScalarMap[str, int]
+    parent_input_id: str
+    inputs: _containers.RepeatedCompositeFieldContainer[InputSummary]
+    def __init__(self, call_id: _Optional[str] = ..., kind: _Optional[str] = ..., function_id: _Optional[str] = ..., function_name: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., created_at: _Optional[float] = ..., inputs_total: _Optional[int] = ..., by_status: _Optional[_Mapping[str, int]] = ..., parent_input_id: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[InputSummary, _Mapping]]] = ...) -> None: ...
+
+class InputReplayRequest(_message.Message):
+    __slots__ = ("input_id",)
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    def __init__(self, input_id: _Optional[str] = ...) -> None: ...
+
+class InputReplayResponse(_message.Message):
+    __slots__ = ("input_id", "app_id", "app_name", "definition", "args", "args_blob_id")
+    INPUT_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_NAME_FIELD_NUMBER: _ClassVar[int]
+    DEFINITION_FIELD_NUMBER: _ClassVar[int]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    ARGS_BLOB_ID_FIELD_NUMBER: _ClassVar[int]
+    input_id: str
+    app_id: str
+    app_name: str
+    definition: FunctionDefinition
+    args: bytes
+    args_blob_id: str
+    def __init__(self, input_id: _Optional[str] = ..., app_id: _Optional[str] = ..., app_name: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., args: _Optional[bytes] = ..., args_blob_id: _Optional[str] = ...) -> None: ...
+
+class AppDescribeRequest(_message.Message):
+    __slots__ = ("app_name_or_id",)
+    APP_NAME_OR_ID_FIELD_NUMBER: _ClassVar[int]
+    app_name_or_id: str
+    def __init__(self, app_name_or_id: _Optional[str] = ...) -> None: ...
+
+class FunctionSummary(_message.Message):
+    __slots__ = ("name", "stats")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    stats: FunctionStatsResponse
+    def __init__(self, name: _Optional[str] = ..., stats: _Optional[_Union[FunctionStatsResponse, _Mapping]] = ...) -> None: ...
+
+class AppDescribeResponse(_message.Message):
+    __slots__ = ("app", "functions")
+    APP_FIELD_NUMBER: _ClassVar[int]
+    FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
+    app: AppInfo
+    functions: _containers.RepeatedCompositeFieldContainer[FunctionSummary]
+    def __init__(self, app: _Optional[_Union[AppInfo, _Mapping]] = ..., functions: _Optional[_Iterable[_Union[FunctionSummary, _Mapping]]] = ...) -> None: ...
 
 class LogLine(_message.Message):
     __slots__ = ("ts", "source", "text", "app_id", "function_name", "container_id", "input_id", "seq", "verbose")

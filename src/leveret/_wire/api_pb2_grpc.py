@@ -172,6 +172,26 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.FromString,
                 _registered_method=True)
+        self.FunctionCalls = channel.unary_unary(
+                '/leveret.v1.Leveret/FunctionCalls',
+                request_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallsRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallsResponse.FromString,
+                _registered_method=True)
+        self.CallShow = channel.unary_unary(
+                '/leveret.v1.Leveret/CallShow',
+                request_serializer=leveret_dot_v1_dot_api__pb2.CallShowRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.CallShowResponse.FromString,
+                _registered_method=True)
+        self.InputReplay = channel.unary_unary(
+                '/leveret.v1.Leveret/InputReplay',
+                request_serializer=leveret_dot_v1_dot_api__pb2.InputReplayRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.InputReplayResponse.FromString,
+                _registered_method=True)
+        self.AppDescribe = channel.unary_unary(
+                '/leveret.v1.Leveret/AppDescribe',
+                request_serializer=leveret_dot_v1_dot_api__pb2.AppDescribeRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.AppDescribeResponse.FromString,
+                _registered_method=True)
         self.LogsStream = channel.unary_stream(
                 '/leveret.v1.Leveret/LogsStream',
                 request_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
@@ -576,6 +596,30 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FunctionCallGraph(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FunctionCalls(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CallShow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InputReplay(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppDescribe(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1006,6 +1050,26 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.FunctionCallGraph,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.SerializeToString,
+            ),
+            'FunctionCalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.FunctionCalls,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.FunctionCallsRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.FunctionCallsResponse.SerializeToString,
+            ),
+            'CallShow': grpc.unary_unary_rpc_method_handler(
+                    servicer.CallShow,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.CallShowRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.CallShowResponse.SerializeToString,
+            ),
+            'InputReplay': grpc.unary_unary_rpc_method_handler(
+                    servicer.InputReplay,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.InputReplayRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.InputReplayResponse.SerializeToString,
+            ),
+            'AppDescribe': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppDescribe,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.AppDescribeRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.AppDescribeResponse.SerializeToString,
             ),
             'LogsStream': grpc.unary_stream_rpc_method_handler(
                     servicer.LogsStream,
@@ -1979,6 +2043,114 @@ class Leveret:
             '/leveret.v1.Leveret/FunctionCallGraph',
             leveret_dot_v1_dot_api__pb2.FunctionCallGraphRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.FunctionCallGraphResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FunctionCalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/FunctionCalls',
+            leveret_dot_v1_dot_api__pb2.FunctionCallsRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.FunctionCallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CallShow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/CallShow',
+            leveret_dot_v1_dot_api__pb2.CallShowRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.CallShowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InputReplay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/InputReplay',
+            leveret_dot_v1_dot_api__pb2.InputReplayRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.InputReplayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppDescribe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/AppDescribe',
+            leveret_dot_v1_dot_api__pb2.AppDescribeRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.AppDescribeResponse.FromString,
             options,
             channel_credentials,
             insecure,

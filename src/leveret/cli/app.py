@@ -1,4 +1,4 @@
-"""``leveret app list | stop | history | rollback``: the apps a server runs, and deployments' versions."""
+"""``leveret app list | describe | stop | history | rollback``: the apps a server runs, and deployments' versions."""
 
 from __future__ import annotations
 
@@ -81,6 +81,31 @@ def list_apps(show_all: bool, as_json: bool) -> None:
 
     show_list(_call("AppList", pb.AppListRequest(all=show_all)).apps, as_json,
               empty="no apps" + ("" if show_all else " running (--all shows stopped ones)"), header=HEADER, row=_row)
+
+
+@app.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+def describe(name: str, as_json: bool) -> None:
+    """App NAME (running, else the newest of that name, or an ap- id; stopped too while the server keeps
+    its calls): its state and what each of its functions did."""
+    from .._wire import api_pb2 as pb
+
+    d = _call("AppDescribe", pb.AppDescribeRequest(app_name_or_id=name))
+    if as_json:
+        emit_json([d])
+        return
+    a = d.app
+    click.echo(HEADER + "\n" + _row(a))
+    if a.stopped_at:
+        click.echo(f"stopped {_when(a.stopped_at)}: {a.stop_reason}")
+    for f in d.functions:
+        s = f.stats
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(s.outputs_by_status.items())) or "no results"
+        now = f"; now {s.queued} queued, {s.running} running" if s.queued or s.running else ""
+        click.echo(f"  {f.name:<24} {s.inputs} input(s): {outcomes}{now}; p50 {s.latency_p50_s * 1000:.0f} ms,"
+                   f" {s.containers_started} container(s) started")
+    click.echo(f"`leveret function calls {a.name} FUNCTION [--failed]` lists a function's inputs")
 
 
 @app.command()

@@ -50,7 +50,7 @@ def logs(app: str, follow: bool, function_name: str | None, container: str | Non
 
 def print_logs(app: str, request, timestamps: bool) -> None:
     try:
-        run_sync(_print_logs(app, request, LogPrinter(timestamps=timestamps)))
+        run_sync(_print_logs(app, request, LogPrinter(timestamps=timestamps, verbose=True)))
     except Error as exc:
         raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ import time
 from . import protocol as P
 from .lifecycle import Instance
 from .runner import Runner, cancelled
-from .serialization import exception_payload, load_args
+from .serialization import failure, load_args
 
 
 class BatchedRunner(Runner):
@@ -106,13 +106,13 @@ class BatchedRunner(Runner):
                 raise TypeError(f"a @batched function returns a list with one result per input: it got"
                                 f" {len(batch)} inputs and returned {got}")
         except Exception as exc:
-            payload, message = exception_payload(exc, self.cp), f"{type(exc).__name__}: {exc}"
+            payload, message = failure(exc, self.cp)
             return [(input_id, attempt, P.STATUS_FAILURE, payload, 0, message) for input_id, attempt, _ in batch]
         outs = []
         for (input_id, attempt, _), result in zip(batch, results):
             try:
                 outs.append((input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, ""))
             except Exception as exc:
-                outs.append((input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0,
-                             f"{type(exc).__name__}: {exc}"))
+                payload, message = failure(exc, self.cp)
+                outs.append((input_id, attempt, P.STATUS_FAILURE, payload, 0, message))
         return outs

@@ -19,6 +19,11 @@ STATUS_GENERATOR_DONE = 4
 STATUS_CANCELLED = 5
 STATUS_INTERNAL_FAILURE = 7
 
+# A failure's message is its one line ("KeyError: 'x'"), then this mark and its traceback (the
+# function's frames, not Leveret's); the worker sends the two apart (Output.message, .traceback).
+TRACEBACK_MARK = "\x1e"
+TRACEBACK_LIMIT = 16 * 1024   # characters of a traceback kept: its end (the frame that raised) past that
+
 # Payloads over the inline limit travel as Blob chunks before their input (its args then None) or
 # output (its data None); the worker relays them to and from the server's blobs. The same numbers
 # as leveret/_wire/blobs.py (the bootstrap imports nothing of leveret).

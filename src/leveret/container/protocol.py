@@ -24,7 +24,7 @@ from .frames import HEADER, MAX_FRAME, decode, decode_frame, encode, read_messag
 from .marker import MARKER_SIZE, RUNNING_FILE, RunningMarker, read_running
 from .messages import (CHUNK_BYTES, FROM_CONTAINER, INLINE_LIMIT, KINDS, MAX_PAYLOAD, STATUS_CANCELLED, STATUS_FAILURE,
                        STATUS_GENERATOR_DONE, STATUS_GENERATOR_ITEM, STATUS_INTERNAL_FAILURE, STATUS_SUCCESS,
-                       TO_CONTAINER, VERSION, Blob, BlobAbort, Body, Cancel, ExecData, ExecExit, ExecStart, Hello,
+                       TRACEBACK_LIMIT, TRACEBACK_MARK, TO_CONTAINER, VERSION, Blob, BlobAbort, Body, Cancel, ExecData, ExecExit, ExecStart, Hello,
                        Inputs, Lifecycle, Load, Log, Message, Outputs, Rejoin, Stop, Warm)
 
 __all__ = [
@@ -32,7 +32,8 @@ __all__ = [
     "MapInputs", "MapOutputs", "MapStart", "ObjectCall", "Reply", "Result", "Upload", "VolumeSync",
     "CHUNK_BYTES", "ENV_CONTAINER_ID", "ENV_FUNCTION", "ENV_REJOIN", "ENV_SOCKET", "FROM_CONTAINER", "HEADER", "INLINE_LIMIT",
     "KINDS", "MARKER_SIZE", "MAX_FRAME", "MAX_PAYLOAD", "RUNNING_FILE", "STATUS_CANCELLED", "STATUS_FAILURE", "STATUS_GENERATOR_DONE",
-    "STATUS_GENERATOR_ITEM", "STATUS_INTERNAL_FAILURE", "STATUS_SUCCESS", "TO_CONTAINER", "VERSION",
+    "STATUS_GENERATOR_ITEM", "STATUS_INTERNAL_FAILURE", "STATUS_SUCCESS", "TO_CONTAINER", "TRACEBACK_LIMIT",
+    "TRACEBACK_MARK", "VERSION",
     "Blob", "BlobAbort", "Body", "Cancel", "ExecData", "ExecExit", "ExecStart", "Hello", "Inputs", "Lifecycle", "Load",
     "Log", "Message", "Outputs", "ProtocolError", "Rejoin", "RunningMarker", "Stop", "VersionMismatch", "Warm",
     "decode", "decode_frame", "encode", "format_spec", "parse_spec", "read_message", "read_running", "recv_message",

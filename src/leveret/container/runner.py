@@ -14,7 +14,7 @@ import time
 from . import protocol as P
 from .cancel import MESSAGE, Cancels, Running
 from .channel import CURRENT_CALL, CURRENT_INPUT, SOLE_CALL, SOLE_INPUT, Channel, SocketWriter
-from .serialization import PayloadTooLarge, PayloadWriter, exception_payload, load_args
+from .serialization import PayloadTooLarge, PayloadWriter, failure, load_args
 
 OUTPUT_FLUSH_INTERVAL_S = 0.005
 OUTPUT_FLUSH_BYTES = 8 * 1024 * 1024   # held outputs are sent once they are this big, whatever the time
@@ -146,7 +146,8 @@ class Runner:
                     result = self._run_async(r, result)
                 out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(result, input_id), 0, "")
         except Exception as exc:
-            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+            payload, message = failure(exc, self.cp)
+            out = (input_id, attempt, P.STATUS_FAILURE, payload, 0, message)
         except BaseException as exc:
             if not self.cancels.cancelled_by(r, exc):
                 raise
@@ -263,7 +264,8 @@ class ConcurrentRunner(Runner):
             else:
                 out = (input_id, attempt, P.STATUS_SUCCESS, self._dump(await self.fn(*args, **kwargs), input_id), 0, "")
         except Exception as exc:
-            out = (input_id, attempt, P.STATUS_FAILURE, exception_payload(exc, self.cp), 0, f"{type(exc).__name__}: {exc}")
+            payload, message = failure(exc, self.cp)
+            out = (input_id, attempt, P.STATUS_FAILURE, payload, 0, message)
         except BaseException as exc:
             if not self.cancels.cancelled_by(r, exc):
                 raise

@@ -139,8 +139,32 @@ class Codec:
             cloudpickle.dump(value, writer, protocol=4)
 
 
+def failure(exc: BaseException, cloudpickle) -> tuple[bytes, str]:
+    """An input's failure: the exception for its caller (``exception_payload``), and its message,
+    the one line and the traceback of the function's frames, for the server to keep and show
+    (``TRACEBACK_MARK`` between them)."""
+    payload, frames = _exception_payload(exc, cloudpickle)
+    head = f"{type(exc).__name__}: {exc}".replace(P.TRACEBACK_MARK, " ")
+    if not frames:
+        return payload, head
+    import traceback
+
+    tb = "".join(["Traceback (most recent call last):\n"]
+                 + [f'  File "{f}", line {n}, in {name}\n' + (f"    {line}\n" if line else "")
+                    for f, n, name, line in frames]
+                 + traceback.format_exception_only(type(exc), exc))
+    if len(tb) > P.TRACEBACK_LIMIT:
+        tb = "…\n" + tb[-P.TRACEBACK_LIMIT:]
+    return payload, head + P.TRACEBACK_MARK + tb
+
+
 def exception_payload(exc: BaseException, cloudpickle) -> bytes:
     """Serialise an exception for the client: the object itself when it pickles, else its text."""
+    return _exception_payload(exc, cloudpickle)[0]
+
+
+def _exception_payload(exc: BaseException, cloudpickle) -> tuple[bytes, list]:
+    """The payload, and the function's frames (file, line, function, source) it holds."""
     import os
     import traceback
 
@@ -158,11 +182,11 @@ def exception_payload(exc: BaseException, cloudpickle) -> bytes:
         "exc": None,
     }
     if isinstance(exc, ArgumentsNotLoaded):   # the client makes it its own DeserializationError
-        return cloudpickle.dumps(info)
+        return cloudpickle.dumps(info), info["frames"]
     try:
         blob = cloudpickle.dumps(exc)
         pickle.loads(blob)  # an exception that pickles but cannot load is as bad as none
         info["exc"] = blob
     except Exception:
         pass
-    return cloudpickle.dumps(info)
+    return cloudpickle.dumps(info), info["frames"]

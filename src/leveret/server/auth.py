@@ -76,13 +76,14 @@ READ_METHODS = _methods(
     "ContainerList", "FunctionCallGet", "FunctionCallGraph", "LogsStream", "BlobGet", "WorkerList",
     "ObjectGetOrCreate", "ObjectList", "DictGet", "DictLen", "DictContents", "QueueLen", "QueueNextItems",
     "VolumeChunkGet", "VolumeList", "VolumeGetFile", "VolumeChanges", "SandboxGet", "SandboxList",
-    "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet", "DashboardLink")
+    "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet", "DashboardLink",
+    "FunctionCalls", "CallShow", "AppDescribe")
 RUN_METHODS = READ_METHODS | _methods(
     "AppCreate", "AppStop", "AppHeartbeat", "MountGetMissing", "MountCreate", "FunctionCreate", "FunctionBind",
     "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallCancel", "BlobPut", "SecretCreate", "DictUpdate",
     "QueuePut", "QueueGet", "QueueClear", "VolumeChunksMissing", "VolumeChunkPut", "VolumeCommit", "VolumeCopy",
     "SandboxCreate", "SandboxTerminate", "SandboxTagsSet", "SandboxDetach", "SandboxExec", "ProcessWrite",
-    "ProcessKill", "SandboxSnapshot", "SandboxMount", "TunnelOpen", "TunnelClose", "ContainerExec")
+    "ProcessKill", "SandboxSnapshot", "SandboxMount", "TunnelOpen", "TunnelClose", "ContainerExec", "InputReplay")
 DEPLOY_METHODS = RUN_METHODS | _methods(
     "AppPublish", "AppRollback", "FunctionUpdateAutoscaler", "ObjectDelete", "ContainerStop")
 SCOPE_METHODS = {DEPLOY: DEPLOY_METHODS, RUN: RUN_METHODS, READ_ONLY: READ_METHODS}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 
+from .._shared.containers import LogSource
 from .._shared.ids import new_id
 from .policy import Cause
 from .._shared.status import FINAL, RETRYABLE
@@ -54,6 +55,7 @@ WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its 
 NO_WORKER = ("no worker is connected to this server, so inputs wait: start one with"
              " `leveret worker --server URL --token TOKEN`")
 
+STDERR = int(LogSource.STDERR)
 log = logging.getLogger("leveret.server")
 
 
@@ -343,20 +345,22 @@ class Dispatcher(AppsAndFunctions):
         for r, out, container_id in items:
             if out.status in FINAL:
                 r.call.pending.pop(r.input_id, None)
-            by_call.setdefault(r.call.call_id, [r.call]).append((r.input_id, out, container_id))
+            by_call.setdefault(r.call.call_id, [r.call]).append((r, out, container_id))
         for call, *results in by_call.values():
             self._record(call, results)
             self._forget_if_done(call)
         self.metrics.finished(items, self.clock.time())
 
-    def _record(self, call: CallState, results: list[tuple[str, Output, str]]) -> None:
-        """Store and publish outputs ``(input_id, output, container_id)`` of one call. A web call's
-        answer's pieces are not stored: its gateway passes them on once (its last output is)."""
+    def _record(self, call: CallState, results: list[tuple[InputRec, Output, str]]) -> None:
+        """Store and publish outputs ``(input, output, container_id)`` of one call, with the
+        attempt and when it was sent. A web call's answer's pieces are not stored: its gateway
+        passes them on once (its last output is)."""
         seq = call.taken + len(call.outputs)
         call.add([o for _, o, _ in results])
         self.writes.add(Store.add_outputs, [
-            (iid, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct, o.data_blob_id)
-            for i, (iid, o, ct) in enumerate(results) if call.kind != "web" or o.status != GENERATOR_ITEM
+            (r.input_id, call.call_id, seq + i, o.idx, o.status, o.data, o.gen_index, o.message, ct, o.data_blob_id,
+             r.attempt, r.sent_at or None, o.traceback)
+            for i, (r, o, ct) in enumerate(results) if call.kind != "web" or o.status != GENERATOR_ITEM
         ])
 
     # ------------------------------------------------------------------ dispatching
@@ -412,12 +416,16 @@ class Dispatcher(AppsAndFunctions):
             return   # from a container given up on (its inputs were requeued or failed), or not the sender's
         now = self.clock.time()
         items = []
+        tracebacks, retried = [], []   # log lines of failures' tracebacks: final ones, attempts retried
         finals = 0
         for input_id, attempt, out in batch.results:
             r = self.inputs.get(input_id)
             if r is None or r.attempt != attempt or r.container is None or r.container.container_id != batch.container_id:
                 continue  # a duplicate, or from an attempt given up on (its container or worker was lost)
             out.idx = r.idx
+            if out.traceback:   # in the app's logs, each attempt's, as the function's own stderr
+                tracebacks.append((ct.function.app_id, ct.function.name, batch.container_id, input_id, STDERR, now,
+                                   out.traceback.rstrip("\n")))
             if out.status == GENERATOR_ITEM:
                 r.yielded = True
             if out.status in FINAL:
@@ -425,12 +433,18 @@ class Dispatcher(AppsAndFunctions):
                 self._release(r)
                 if out.status in RETRYABLE:
                     if self.attempts.ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
+                        if out.traceback:   # it runs again: its caller sees this attempt's traceback only here
+                            retried.append(tracebacks.pop())
                         continue
                     out.message = self.attempts.final_message(r, out.message)
                 else:
                     r.ends = 0
             if not r.cancelled:
                 items.append((r, out, batch.container_id))
+        if retried:
+            self.logs.add(retried)
+        if tracebacks:   # (its caller is given the exception: a live `leveret run` shows it once, with -v here too)
+            self.logs.add(tracebacks, verbose=True)
         self._publish(items)
         if ct.function.crash_streak and any(o.status not in RETRYABLE for _, o, _ in items):
             ct.function.crash_streak = 0   # it serves: crashes before this were not a loop

@@ -89,8 +89,8 @@ Input = tuple[int, bytes, str]
 @dataclasses.dataclass(slots=True)
 class Output:
     """One output of an input: a status (``_shared.status``), its pickled value or exception (or the
-    blob holding it), a generator item's number, a failure's summary. Its fields are the store's
-    columns of an output, in their order: ``Output(*row)``."""
+    blob holding it), a generator item's number, a failure's summary and traceback. Its fields are
+    the store's columns of an output, in their order: ``Output(*row)``."""
 
     idx: int
     status: int
@@ -98,6 +98,7 @@ class Output:
     gen_index: int = 0
     message: str = ""
     data_blob_id: str = ""
+    traceback: str = ""   # a failure's (the function's frames); stored, not sent to callers
 
 
 SUCCESS = int(OutputStatus.SUCCESS)

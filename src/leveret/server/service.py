@@ -10,6 +10,7 @@ from .api.calls import CallsApi
 from .api.containers import ContainersApi
 from .api.dicts import DictsApi
 from .api.functions import FunctionsApi
+from .api.history import HistoryApi
 from .api.logs import LogsApi
 from .api.mounts import MountsApi
 from .api.objects import ObjectsApi
@@ -25,7 +26,7 @@ from .logs import LogHub
 from .retention import DEFAULT_CALL_RETENTION_S, gone
 
 
-class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, LogsApi, MountsApi,
+class LeveretService(AppsApi, BlobsApi, CallsApi, ContainersApi, DictsApi, FunctionsApi, HistoryApi, LogsApi, MountsApi,
                      ObjectsApi, QueuesApi, SandboxesApi, SecretsApi, TunnelsApi, VolumesApi, WorkersApi,
                      api_pb2_grpc.LeveretServicer):
     def __init__(self, dispatcher: Dispatcher, logs: LogHub, tokens: Tokens, *,

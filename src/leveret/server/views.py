@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from .state import DEFAULT_MAX_CONTAINERS, ContainerRec
+from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState
 from .errors import NotFound
 from .store import Store
 
@@ -55,6 +55,7 @@ class FunctionView:
     settings: str         # the autoscaling settings, one line
     schedule: str         # the schedule and its next tick
     crash_streak: int     # containers in a row that ended by themselves
+    app_state: str        # ephemeral | deployed | draining | stopped | ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,8 +129,7 @@ def find_function(d: "Dispatcher", app_name_or_id: str, function_name: str):
     return app, fn
 
 
-def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: float) -> FunctionView:
-    app, fn = find_function(d, app_name_or_id, function_name)
+def _settings(fn: FunctionState) -> str:
     spec = fn.spec
     settings = [f"max_containers={spec.max_containers or DEFAULT_MAX_CONTAINERS}",
                 f"min_containers={spec.min_containers}", f"buffer_containers={spec.buffer_containers}",
@@ -139,6 +139,37 @@ def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: floa
                         f" target_inputs={spec.target_inputs or spec.max_inputs})")
     req = fn.request
     settings.append(f"reserves cpu={req.cpu:g}, memory={req.memory_mb} MiB" + (f", {req.gpus} GPU" if req.gpus else ""))
+    return ", ".join(settings)
+
+
+async def stored_function(d: "Dispatcher", app_name_or_id: str, function_name: str) -> tuple[dict, str, bytes]:
+    """A function of an app that is not running (a stopped run, an earlier deployed version), from
+    the store: (the app's row, the function's id, its definition); NotFound naming what there is."""
+    app = await d.reads.run(Store.find_app, app_name_or_id)
+    if app is None:
+        raise NotFound(f"no app {app_name_or_id!r}: `leveret app list --all` shows the apps, stopped ones too")
+    functions = await d.reads.run(Store.functions_of, app["id"])
+    for function_id, name, encoded in functions:
+        if name == function_name:
+            return app, function_id, encoded
+    names = ", ".join(sorted({n for _, n, _ in functions})) or "none"
+    raise NotFound(f"app {app['name']!r} ({app['id']}) has no function {function_name!r} (it had: {names})")
+
+
+async def describe_any(d: "Dispatcher", app_name_or_id: str, function_name: str, now: float) -> FunctionView:
+    """A running function's state (``describe``), else (a stopped app's) its settings, from the store."""
+    if d.find_live_app(app_name_or_id) is not None:
+        return describe(d, app_name_or_id, function_name, now)
+    app, function_id, encoded = await stored_function(d, app_name_or_id, function_name)
+    fn = FunctionState(function_id, app["id"], d.read_spec(encoded))
+    return FunctionView(function_id=function_id, function_name=function_name, app_id=app["id"],
+                        app_name=app["name"], version=app.get("version", 0), queued=0, running=0, containers=[],
+                        pending=[], events=[], backoff="", settings=_settings(fn), schedule="", crash_streak=0,
+                        app_state=app["state"])
+
+
+def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: float) -> FunctionView:
+    app, fn = find_function(d, app_name_or_id, function_name)
     backoff = ""
     if now < fn.hold_until:
         backoff = f"{fn.crash_streak} crash(es) in a row: next start in {fn.hold_until - now:.1f} s"
@@ -147,8 +178,8 @@ def describe(d: "Dispatcher", app_name_or_id: str, function_name: str, now: floa
         queued=fn.queued + fn.retry_waiting, running=fn.running,
         containers=[container(d, c, now) for c in fn.containers.values()],
         pending=[fn.pending] if fn.pending else [], events=[ScaleEventView(ts, text) for ts, text in fn.events],
-        backoff=backoff, settings=", ".join(settings), schedule=d.deployments.describe_schedule(fn, now),
-        crash_streak=fn.crash_streak)
+        backoff=backoff, settings=_settings(fn), schedule=d.deployments.describe_schedule(fn, now),
+        crash_streak=fn.crash_streak, app_state=app.state)
 
 
 def container(d: "Dispatcher", c: ContainerRec, now: float) -> ContainerView:
@@ -182,9 +213,10 @@ async def function_stats(d: "Dispatcher", app_name_or_id: str, function_name: st
     else:
         app = d.find_live_app(app_name_or_id)
         fn = app.function(function_name) if app else None
-    if fn is None:
-        raise NotFound(f"no function {function_name!r} in a running app {app_name_or_id!r}:"
-                       " `leveret app list` shows the apps")
+    if fn is None:   # a stopped app's: what its calls did, as long as the store keeps them
+        _, function_id, _ = await stored_function(d, app_name_or_id, function_name)
+        return FunctionStatsView(function_id=function_id, queued=0, running=0, containers=0,
+                                 **await d.reads.run(Store.function_stats, function_id))
     return FunctionStatsView(function_id=fn.function_id, queued=fn.queued + fn.retry_waiting, running=fn.running,
                              containers=len(fn.containers), **await d.reads.run(Store.function_stats, fn.function_id))
 

@@ -14,6 +14,7 @@ import json
 
 from .._shared.egress import Route
 from .._wire import api_pb2 as pb
+from ..container.protocol import TRACEBACK_MARK as _MARK
 from . import model as m
 
 # ------------------------------------------------------------------ from the server
@@ -121,6 +122,8 @@ def _results(r: m.Results) -> pb.WorkerToServer:
         if gen_index:
             o.gen_index = gen_index
         if message:
+            if _MARK in message:   # a failure's one line, then its traceback (container/messages.py)
+                message, _, o.traceback = message.partition(_MARK)
             o.message = message
     return msg
 

@@ -115,7 +115,8 @@ def worker_info_message(i: m.WorkerInfo) -> pb.WorkerInfo:
 def results(batch: pb.ResultBatch) -> m.Results:
     Output = m.Output
     return m.Results(batch.container_id, [
-        (r.input_id, r.attempt, Output(0, (o := r.output).status, o.data, o.gen_index, o.message, o.data_blob_id))
+        (r.input_id, r.attempt, Output(0, (o := r.output).status, o.data, o.gen_index, o.message, o.data_blob_id,
+                                          o.traceback))
         for r in batch.results], batch.busy_s)
 
 

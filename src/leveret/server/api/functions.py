@@ -88,8 +88,8 @@ class FunctionsApi:
 
     async def FunctionDescribe(self, request, context):
         try:
-            return describe_response(views.describe(self.d, request.app_name_or_id, request.function_name,
-                                                   self.d.clock.time()))
+            return describe_response(await views.describe_any(self.d, request.app_name_or_id, request.function_name,
+                                                         self.d.clock.time()))
         except NotFound as exc:
             await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
 

@@ -78,7 +78,7 @@ class Dashboard:
     async def function(self, request: web.Request) -> web.Response:
         now = self.d.clock.time()
         try:
-            described = views.describe(self.d, request.match_info["app"], request.match_info["fn"], now)
+            described = await views.describe_any(self.d, request.match_info["app"], request.match_info["fn"], now)
         except NotFound as exc:
             raise web.HTTPNotFound(text=exc.message) from None
         since = float(request.query.get("since", now - 600))

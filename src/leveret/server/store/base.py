@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from ..clock import SystemClock
 from .calls import CallRows
 from .dicts import DictRows
+from .history import InputHistory
 from .secrets import SecretRows
 from .logs import LOG_ROW_BYTES, LogLines  # noqa: F401  (LOG_ROW_BYTES: read from here too)
 from .migrations import migrate
@@ -67,7 +68,7 @@ class Dialect:
 RECONNECT_FIRST_S, RECONNECT_MAX_S = 0.1, 2.0   # a lost database connection is tried again at this pace
 
 
-class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows,
+class SqlStore(CallRows, InputHistory, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows,
                VolumeRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
@@ -251,6 +252,11 @@ class SqlStore(CallRows, LogLines, CallRetention, PayloadBlobs, NamedObjectRows,
             (self.clock.time(), reason),
         )
         return cur.rowcount
+
+    def app_info(self, app_id: str) -> dict | None:
+        """An app's row as ``list_apps`` gives it."""
+        row = self._execute(self.APP_COLUMNS + " WHERE a.id = ?", (app_id,)).fetchone()
+        return None if row is None else self._app_info(row)
 
     def get_app(self, app_id: str) -> dict | None:
         row = self._execute("SELECT id, name, state FROM apps WHERE id = ?", (app_id,)).fetchone()

@@ -188,14 +188,16 @@ class CallRows:
 
     def add_outputs(self, rows: list[tuple]) -> None:
         """Store outputs ``(input_id, call_id, seq, idx, status, data, gen_index, message, container_id[,
-        data_blob])``; one already stored at the same ``(call_id, seq)`` wins. The blobs their data is
-        in (if any) now belong to the call."""
+        data_blob[, attempt, started_at, traceback]])``; one already stored at the same ``(call_id, seq)``
+        wins. The blobs their data is in (if any) now belong to the call."""
         now = self.clock.time()
-        rows = [tuple(row[:9]) + (row[9] if len(row) > 9 else "", now) for row in rows]
+        rows = [tuple(row[:9]) + (row[9] if len(row) > 9 else "", now) + (tuple(row[10:13]) if len(row) > 10 else (1, None, ""))
+                for row in rows]
         with self.transaction():
             self._executemany(
                 "INSERT INTO outputs (input_id, call_id, seq, idx, status, data, gen_index, message,"
-                " container_id, data_blob, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                " container_id, data_blob, finished_at, attempt, started_at, traceback)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 rows)
             for row in rows:
                 if row[9]:
