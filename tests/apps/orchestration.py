@@ -148,3 +148,8 @@ def busy(marker: str, seconds: float):
     print(f"working on {marker}", flush=True)
     time.sleep(seconds)
     return marker
+
+
+@app.function()
+def tiny(x: int) -> int:
+    return x * x

@@ -7,6 +7,7 @@ import pytest
 
 import leveret
 from apps import orchestration as o
+from leveret.server.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +95,9 @@ def test_a_concurrent_input_that_exits_ends_its_container_and_only_it_fails(runn
     results = list(o.exits_on_zero.map(range(4), return_exceptions=True))
     assert results[1:] == [1, 2, 3]
     assert isinstance(results[0], leveret.ExecutionError)
+
+
+def test_a_map_of_tiny_inputs_starts_a_container_or_two_not_one_per_input(running):
+    # the first container measures their speed before more start: a slow start, not 20 cold starts
+    assert list(o.tiny.map(range(20))) == [x * x for x in range(20)]
+    assert 1 <= running.stored(Store.function_stats, o.tiny.object_id)["containers_started"] <= 3

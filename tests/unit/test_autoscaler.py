@@ -37,12 +37,25 @@ def test_nothing_queued_and_no_containers_does_nothing():
     assert decide(load(), NOW) == Decision(start=0, stop=())
 
 
-def test_queued_with_no_containers_starts_one_per_input():
-    assert decide(load(queued=3, oldest_queued_at=NOW), NOW).start == 3
+def test_a_new_functions_backlog_starts_one_container_then_twice_as_many_for_each_wait():
+    # the speed is unknown: one now, then 2, 4, 8 ... as the oldest input waits, at most one per input
+    for waited, total in ((0.0, 1), (SCALE_UP_WAIT_S / 2, 1), (SCALE_UP_WAIT_S, 2), (2 * SCALE_UP_WAIT_S, 4),
+                          (5 * SCALE_UP_WAIT_S, 32), (8 * SCALE_UP_WAIT_S, 50)):
+        assert decide(load(queued=50, oldest_queued_at=NOW - waited, max_containers=100), NOW).start == total, waited
 
 
 def test_queued_with_no_containers_starts_at_most_max_containers():
-    assert decide(load(queued=50, oldest_queued_at=NOW, max_containers=4), NOW).start == 4
+    assert decide(load(queued=50, oldest_queued_at=NOW - 10, max_containers=4), NOW).start == 4
+
+
+def test_a_backlog_of_tiny_inputs_gets_one_container_not_one_per_input():
+    d = decide(load(queued=20, oldest_queued_at=NOW - 1, seconds_per_input=0.005), NOW)
+    assert d.start == 1 and "20 queued, about 0.1 s of work at 5 ms each" in d.reason
+
+
+def test_a_backlog_of_long_inputs_gets_one_container_per_input():
+    d = decide(load(queued=20, oldest_queued_at=NOW, seconds_per_input=1.0, max_containers=40), NOW)
+    assert d.start == 20
 
 
 def test_starting_containers_that_cover_the_queue_start_no_more():
@@ -59,7 +72,7 @@ def test_slow_backlog_scales_up():
     # one ready container, 10 inputs at 1 s each: 10 s to drain, far over SCALE_UP_DRAIN_S
     d = decide(load(queued=10, oldest_queued_at=NOW, seconds_per_input=1.0, containers=[busy("ct-a")],
                     max_containers=20), NOW)
-    assert d.start == 10
+    assert d.start == 9   # ten containers for ten queued inputs: the busy one takes one once free
 
 
 def test_fast_backlog_does_not_scale_up():
@@ -92,7 +105,7 @@ def test_known_speed_wins_over_a_long_wait():
 
 def test_unknown_speed_and_long_wait_scales_up():
     d = decide(load(queued=2, oldest_queued_at=NOW - SCALE_UP_WAIT_S * 2, containers=[busy("ct-a")]), NOW)
-    assert d.start == 2
+    assert d.start == 1
 
 
 def test_unknown_speed_and_short_wait_does_not_scale_up():

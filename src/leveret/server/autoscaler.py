@@ -4,11 +4,14 @@
 server records the reason as a scale event). It reads nothing and writes nothing; the server
 gathers ``FunctionLoad`` and applies the ``Decision``. Modal's meanings:
 
-- Work first. One input per container (the default): no ready container and work queued → one
-  container per queued input not already covered by a starting one; ready containers that would
-  take longer than ``SCALE_UP_DRAIN_S`` to drain the queue (judged from the measured seconds per
-  input, or by the oldest input's wait while that is unknown) → the same. ``@concurrent``: enough
-  containers for ``target_inputs`` of the queued and running inputs each.
+- Work first, by how long the backlog would take, not by how many inputs it has. One input per
+  container (the default): once the seconds per input are measured, enough containers (ready and
+  starting) for the queue to drain within ``SCALE_UP_DRAIN_S`` — a map of 20 tiny inputs gets one,
+  20 inputs of a second each get 20; until then, one container, and twice as many for each
+  ``SCALE_UP_WAIT_S`` the oldest queued input has waited (a slow start: short inputs are measured
+  before a container per input starts, long ones have their containers within a second or two).
+  Never more than one per queued input. ``@concurrent``: enough containers for ``target_inputs``
+  of the queued and running inputs each.
 - ``min_containers`` run even with no work at all; while there is work, ``buffer_containers``
   more than the busy ones are kept (idle, ready for a burst).
 - A container idle for ``scaledown_window`` seconds with nothing queued stops, longest idle
@@ -68,11 +71,10 @@ def decide(load: FunctionLoad, now: float) -> Decision:
         by_work = min(max(0, wanted - total), load.queued)   # inputs running over the target cannot move
         why = f"{load.queued} queued + {running} running at {load.target_inputs} per container"
     elif load.queued > 0:
-        uncovered = max(0, load.queued - starting)
-        if ready == 0:
-            by_work, why = uncovered, f"{load.queued} queued and no container ready"
-        elif _backlog_is_slow(load, ready, now):
-            by_work, why = uncovered, f"{load.queued} queued would take too long on {ready} container(s)"
+        wanted, why = _for_backlog(load, now)
+        by_work = max(0, wanted - ready - starting)
+        if not ready and not starting:
+            why += "; no container ready"
     active = load.queued + running > 0
     floor = load.min_containers
     floor_why = f"min_containers={load.min_containers}"
@@ -100,7 +102,12 @@ def decide(load: FunctionLoad, now: float) -> Decision:
     return Decision(start=start, stop=stop, reason=f"{' and '.join(verbs)}: {'; '.join(reasons)}")
 
 
-def _backlog_is_slow(load: FunctionLoad, ready: int, now: float) -> bool:
+def _for_backlog(load: FunctionLoad, now: float) -> tuple[int, str]:
+    """How many containers (ready or starting) the queue wants, and why, in the words of a scale event."""
     if load.seconds_per_input is not None:
-        return load.queued * load.seconds_per_input / ready > SCALE_UP_DRAIN_S
-    return load.oldest_queued_at is not None and now - load.oldest_queued_at > SCALE_UP_WAIT_S
+        work = load.queued * load.seconds_per_input
+        wanted = min(load.queued, max(1, math.ceil(work / SCALE_UP_DRAIN_S)))
+        return wanted, f"{load.queued} queued, about {work:.1f} s of work at {load.seconds_per_input * 1000:.0f} ms each"
+    waited = max(0.0, now - load.oldest_queued_at) if load.oldest_queued_at is not None else 0.0
+    wanted = min(load.queued, int(2 ** min(waited / SCALE_UP_WAIT_S, 30) + 1e-9))
+    return wanted, f"{load.queued} queued for {waited:.1f} s, their speed not known yet"

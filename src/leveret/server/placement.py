@@ -168,7 +168,9 @@ class Placement:
         reason = plan.unschedulable[0].describe() if plan.unschedulable else applied.rejected[0][1]
         reason = f"{t}: {reason}" if named else reason
         if reason != fn.pending:
-            self.event(fn, now, f"{n - placed} container(s) pending: {reason}")
+            running = len(fn.containers)
+            self.event(fn, now, f"{running} container(s) up; {n - placed} more will start when there is room"
+                                f" ({reason})")
         fn.pending = reason
         if fn.queued:   # work waits: idle containers of others make room (a floor or buffer does not evict)
             self._evict_idle(n - placed, fn)
