@@ -1,5 +1,6 @@
 """Deploying through the CLI against real server and worker processes."""
 
+import json
 import os
 import re
 import subprocess
@@ -48,6 +49,7 @@ def test_deploy_call_by_name_describe_redeploy_history_rollback_stop(cluster_pro
     history = run(["app", "history", "etl"], env)
     assert re.search(r"etl\s+v2\s+deployed \(live\)", history)
     assert re.search(r"etl\s+v1\s+(draining|stopped)", history)
+    assert [v["version"] for v in map(json.loads, run(["app", "history", "etl", "--json"], env).splitlines())] == [2, 1]
     assert "rolled etl back to the functions of version 1: now version 3" in run(["app", "rollback", "etl"], env)
     assert call(env, transform.format("transform", "f.remote(5)")) == "10"
 

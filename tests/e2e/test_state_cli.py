@@ -90,6 +90,8 @@ def test_dict_cli(cluster_processes):
     assert missing.returncode != 0 and "has no key 'nope'" in missing.stderr
     listed = ok("dict", "items", "shared", "-n", "5")
     assert len(listed.splitlines()) == 6 and "… and 26 more" in listed
+    as_json = [json.loads(line) for line in ok("dict", "items", "shared", "-n", "0", "--json").splitlines()]
+    assert {"key": "greeting", "value": "hello"} in as_json and len(as_json) == 31
     assert "cleared Dict shared" in ok("dict", "clear", "shared", "--yes")
     assert ok("dict", "items", "shared") == ""
     assert "deleted Dict shared" in ok("dict", "delete", "shared", "--yes")
@@ -115,6 +117,7 @@ def test_queue_cli(cluster_processes):
     assert ok("queue", "peek", "jobs").splitlines() == ["'a'"]
     assert ok("queue", "peek", "jobs", "5").splitlines() == ["'a'", "'b'", "'c'"]
     assert ok("queue", "peek", "jobs", "--partition", "p2", "2").splitlines() == ["1", "2"]
+    assert ok("queue", "peek", "jobs", "5", "--json").splitlines() == ['"a"', '"b"', '"c"']
     assert ok("queue", "len", "jobs").strip() == "3"
     assert ok("queue", "len", "jobs", "--total").strip() == "5"
     assert "cleared the default partition of Queue jobs" in ok("queue", "clear", "jobs", "--yes")

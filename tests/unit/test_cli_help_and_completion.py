@@ -1,6 +1,7 @@
 """`leveret run FILE --help` shows the entrypoint's options; `leveret --install-completion` adds
 click's completion to the shell's start-up, once, and completion answers."""
 
+import click
 from click.testing import CliRunner
 
 from leveret.cli.main import cli
@@ -40,3 +41,24 @@ def test_install_completion_adds_its_line_once_and_completion_answers(tmp_path):
     done = CliRunner().invoke(cli, [], prog_name="leveret", env={
         "_LEVERET_COMPLETE": "bash_complete", "COMP_WORDS": "leveret wor", "COMP_CWORD": "1"})
     assert done.output.split() == ["plain,worker", "plain,workers"]
+
+
+LISTINGS = {"list", "ls", "history", "items", "peek", "calls", "describe", "show", "stats", "workers"}
+
+
+def _commands(group, ctx, path=()):
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, ctx, (*path, name))
+        else:
+            yield (*path, name), cmd
+
+
+def test_every_command_that_lists_or_shows_things_takes_json():
+    ctx = click.Context(cli)
+    listings = {path: cmd for path, cmd in _commands(cli, ctx) if path[-1] in LISTINGS}
+    assert len(listings) >= 20 and ("call", "show") in listings and ("app", "history") in listings
+    without = [" ".join(path) for path, cmd in listings.items()
+               if "--json" not in {o for p in cmd.params for o in getattr(p, "opts", ())}]
+    assert without == [], f"these list without --json: {without}"

@@ -110,11 +110,15 @@ def describe(name: str, as_json: bool) -> None:
 
 @app.command()
 @click.argument("name")
-def history(name: str) -> None:
+@JSON_OPTION
+def history(name: str, as_json: bool) -> None:
     """Every deployed version of NAME, newest first."""
     from .._wire import api_pb2 as pb
 
     versions = _call("AppHistory", pb.AppHistoryRequest(name=name)).versions   # an unknown name: its error alone
+    if as_json:
+        emit_json(versions)
+        return
     click.echo(HEADER + "  DESCRIPTION")
     for v in versions:
         stopped = f"  stopped {_when(v.stopped_at)}: {v.stop_reason}" if v.stopped_at else ""

@@ -23,9 +23,16 @@ def _open(name: str, environment: str):
 @click.argument("name")
 @click.option("-n", "--limit", type=int, default=20, show_default=True, help="Entries to show (0: all).")
 @ENV
-def items(name: str, limit: int, environment: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line: key and value (repr() where not JSON).")
+def items(name: str, limit: int, environment: str, as_json: bool) -> None:
     """Show Dict NAME's entries."""
     entries = sdk(lambda: _open(name, environment).items())
+    if as_json:
+        from .objects import json_line
+
+        for key, value in entries[:limit or None]:
+            click.echo(json_line({"key": key, "value": value}))
+        return
     for key, value in entries[:limit or None]:
         click.echo(f"{key!r}: {value!r}")
     if limit and len(entries) > limit:

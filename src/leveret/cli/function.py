@@ -19,12 +19,18 @@ def function() -> None:
 @function.command()
 @click.argument("app")
 @click.argument("name")
-def describe(app: str, name: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
+def describe(app: str, name: str, as_json: bool) -> None:
     """Show function NAME of APP (a name or an ap- id): containers, backlog, pending reasons, scale events."""
     try:
         d = run_sync(_describe(app, name))
     except Error as exc:
         raise click.ClickException(str(exc)) from None
+    if as_json:
+        from .app import emit_json
+
+        emit_json([d])
+        return
     click.echo(format_description(d, time.time()))
 
 

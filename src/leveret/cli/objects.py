@@ -77,3 +77,10 @@ def add_list(group: click.Group, label: str, detail=None) -> None:
             click.echo(f"no {label}s: `leveret {label.lower()} create NAME` makes one")
 
     list_.help = f"The {label}s, newest first."
+
+
+def json_line(value) -> str:
+    """A Dict's or Queue's value as one line of JSON: what JSON cannot hold, as its repr()."""
+    import json
+
+    return json.dumps(value, default=repr)

@@ -26,11 +26,18 @@ def _open(name: str, environment: str):
 @click.argument("n", type=click.IntRange(min=1), default=1)
 @PARTITION
 @ENV
-def peek(name: str, n: int, partition: str | None, environment: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON value per line (repr() where not JSON).")
+def peek(name: str, n: int, partition: str | None, environment: str, as_json: bool) -> None:
     """Show the next N values of Queue NAME, leaving them there."""
     import itertools
 
     shown = sdk(lambda: list(itertools.islice(_open(name, environment).iterate(partition=partition), n)))
+    if as_json:
+        from .objects import json_line
+
+        for value in shown:
+            click.echo(json_line(value))
+        return
     for value in shown:
         click.echo(repr(value))
     if not shown:
