@@ -53,7 +53,9 @@ def test_the_dashboard_needs_the_token_and_its_login_link_works_once(tmp_path):
         assert status_of(cluster.server.http_url + "/api/apps") == 401
         assert status_of(cluster.server.http_url + "/") == 401
         assert status_of(cluster.server.http_url + "/login?code=wrong") == 401
-        assert status_of(f"{cluster.server.http_url}/login?token={cluster.token}") == 401   # never a token in a URL
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := http.cookiejar.CookieJar()))
+        with browser.open(f"{cluster.server.http_url}/login?token={cluster.token}", timeout=10) as page:
+            assert 'name="token"' in page.read().decode() and not list(jar)   # the form: never a token in a URL
         link = dashboard_url()   # as `leveret dashboard` prints it: the server says where, and a code
         assert link.startswith(cluster.server.http_url + "/login?code=") and cluster.token not in link
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -135,3 +137,75 @@ def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser)
             shot = tmp_path / "dashboard.png"
             assert browser.save_screenshot(str(shot))
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+def test_a_browser_is_sent_to_the_login_form_and_back_and_a_wrong_token_is_refused(tmp_path):
+    import http.cookiejar
+    import urllib.parse
+
+    with Cluster(tmp_path) as cluster:
+        base = cluster.server.http_url
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        asked = urllib.request.Request(base + "/api/apps", headers={"Accept": "text/html"})
+        assert status_of(base + "/api/apps") == 401   # an API call is not sent anywhere
+        page_request = urllib.request.Request(base + "/token-flow/tf-x?a=1", headers={"Accept": "text/html"})
+        with browser.open(page_request, timeout=10) as page:   # a page: to the form, remembering where it was
+            assert page.url == base + "/login?" + urllib.parse.urlencode({"next": "/token-flow/tf-x?a=1"})
+        wrong = urllib.parse.urlencode({"token": "lvu_nope", "next": "/"}).encode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            browser.open(base + "/login", data=wrong, timeout=10)
+        with refused.value:
+            assert refused.value.code == 401 and "not one of this server" in refused.value.read().decode()
+        right = urllib.parse.urlencode({"token": cluster.token, "next": "//elsewhere.example/"}).encode()
+        with browser.open(base + "/login", data=right, timeout=10) as page:
+            assert page.url == base + "/"   # logged in, and only ever sent to a page of its own
+        with browser.open(asked, timeout=10) as apps:
+            assert apps.status == 200
+
+
+def test_token_new_is_approved_in_the_dashboard_and_kept_as_a_profile(tmp_path):
+    import http.cookiejar
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.parse
+
+    config = tmp_path / "leveret.toml"
+    with Cluster(tmp_path / "c") as cluster:
+        env = {**os.environ, "LEVERET_CONFIG_PATH": str(config)}
+        env.pop("LEVERET_SERVER_URL", None)
+        env.pop("LEVERET_TOKEN", None)
+        login = subprocess.Popen([sys.executable, "-m", "leveret.cli", "token", "new", "--server", cluster.url,
+                                  "--name", "ada@laptop", "--no-browser"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            said = login.stdout.readline() + login.stdout.readline()
+            code, url = re.search(r"the code (\S+)\):\n\s+(\S+)", said).groups()
+            assert url.startswith(cluster.server.http_url + "/token-flow/tf-"), said
+            assert status_of(url) == 401   # the approval page is for someone logged in
+            browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            browser.open(cluster.server.http_url + "/login",
+                         data=urllib.parse.urlencode({"token": cluster.token}).encode(), timeout=10).close()
+            with browser.open(url, timeout=10) as page:
+                shown = page.read().decode()
+            assert "ada@laptop" in shown and code in shown and 'value="read-only"' in shown
+            with browser.open(url, data=urllib.parse.urlencode({"scope": "run"}).encode(), timeout=10) as page:
+                assert "is made" in page.read().decode()
+            out, err = login.communicate(timeout=30)
+        finally:
+            login.kill()
+        assert login.returncode == 0, err
+        assert "approved: a run token ut-" in out and "kept in profile default" in out
+        kept = config.read_text()
+        assert cluster.url in kept and 'token = "lvu_' in kept and cluster.token not in kept
+        listed = subprocess.run([sys.executable, "-m", "leveret.cli", "token", "list"], env=env, capture_output=True,
+                                text=True, timeout=60)   # with the new profile: a run token may not list tokens
+        assert listed.returncode == 1 and "needs an admin token" in listed.stderr, listed.stderr
+        apps = subprocess.run([sys.executable, "-m", "leveret.cli", "app", "list"], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert apps.returncode == 0, apps.stderr
+        with pytest.raises(urllib.error.HTTPError) as again:   # the request is used up
+            browser.open(url, data=urllib.parse.urlencode({"scope": "run"}).encode(), timeout=10)
+        with again.value:
+            assert again.value.code == 400

@@ -44,6 +44,22 @@ def test_token_set_keeps_profiles_and_the_active_one_is_used(env):
     assert code == 0 and "server_url: http://a:7070\ntoken: lvu_aa…\nsource: profile default" in shown
 
 
+def test_token_set_takes_modals_token_id_and_secret_and_keeps_the_profiles_server(env):
+    assert _cli("token", "set", "--server", "http://a:7070", "--token", "lvu_aaa")[0] == 0
+    code, said = _cli("token", "set", "--token-id", "ut-123", "--token-secret", "lvu_new")
+    assert code == 0, said
+    with open(env, "rb") as f:
+        assert tomllib.load(f)["default"] == {"server_url": "http://a:7070", "token": "lvu_new", "token_id": "ut-123",
+                                              "active": True}
+    code, said = _cli("token", "set", "--token", "lvu_x", "--profile", "fresh")
+    assert code == 2 and "profile fresh has no server yet: give --server URL" in said
+
+
+def test_token_new_needs_to_know_the_server(env):
+    code, said = _cli("token", "new", "--no-browser")
+    assert code == 2 and "which server? give --server URL" in said
+
+
 def test_the_environment_wins_over_the_file(env, monkeypatch):
     _cli("token", "set", "--server", "http://a:7070", "--token", "lvu_aaa")
     _cli("token", "set", "--server", "http://b:7070", "--token", "lvu_bbb", "--profile", "b", "--no-activate")

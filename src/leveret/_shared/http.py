@@ -21,16 +21,21 @@ UNAUTHORIZED = "missing or wrong token: send the header 'Authorization: Bearer <
 
 
 def bearer_check(authorized: Callable[[str], bool], open_paths: frozenset[str] = frozenset(),
-                 other_token: Callable[[web.Request], str] | None = None):
+                 other_token: Callable[[web.Request], str] | None = None,
+                 refused: Callable[[web.Request], web.StreamResponse | None] | None = None):
     """A middleware that answers 401 unless ``authorized(<Authorization header>)`` is true (or
     ``authorized(other_token(request))``: a browser's token from a cookie); ``open_paths`` (health
-    checks) need no token."""
+    checks) need no token. ``refused(request)`` may answer a refused request otherwise (a browser:
+    sent to a login page)."""
 
     @web.middleware
     async def check(request: web.Request, handler):
         if (request.path in open_paths or authorized(request.headers.get("Authorization", ""))
                 or (other_token is not None and authorized(other_token(request)))):
             return await handler(request)
+        answer = refused(request) if refused is not None else None
+        if answer is not None:
+            return answer
         return web.Response(status=401, text=UNAUTHORIZED + "\n", headers={"WWW-Authenticate": 'Bearer realm="leveret"'})
 
     return check

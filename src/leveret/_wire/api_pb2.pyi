@@ -897,6 +897,46 @@ class FunctionCallGraphResponse(_message.Message):
     inputs: _containers.RepeatedCompositeFieldContainer[CallGraphInput]
     def __init__(self, inputs: _Optional[_Iterable[_Union[CallGraphInput, _Mapping]]] = ...) -> None: ...
 
+class TokenFlowCreateRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class TokenFlowCreateResponse(_message.Message):
+    __slots__ = ("flow_id", "wait_secret", "web_url", "code")
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    WEB_URL_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    flow_id: str
+    wait_secret: str
+    web_url: str
+    code: str
+    def __init__(self, flow_id: _Optional[str] = ..., wait_secret: _Optional[str] = ..., web_url: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class TokenFlowWaitRequest(_message.Message):
+    __slots__ = ("flow_id", "wait_secret", "timeout_s")
+    FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    flow_id: str
+    wait_secret: str
+    timeout_s: float
+    def __init__(self, flow_id: _Optional[str] = ..., wait_secret: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class TokenFlowWaitResponse(_message.Message):
+    __slots__ = ("timed_out", "token_id", "token", "scope")
+    TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    timed_out: bool
+    token_id: str
+    token: str
+    scope: str
+    def __init__(self, timed_out: _Optional[bool] = ..., token_id: _Optional[str] = ..., token: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
+
 class InputSummary(_message.Message):
     __slots__ = ("input_id", "call_id", "idx", "status", "queued_at", "started_at", "finished_at", "attempt", "message", "container_id", "traceback")
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -192,6 +192,16 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.AppDescribeRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.AppDescribeResponse.FromString,
                 _registered_method=True)
+        self.TokenFlowCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/TokenFlowCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowCreateResponse.FromString,
+                _registered_method=True)
+        self.TokenFlowWait = channel.unary_unary(
+                '/leveret.v1.Leveret/TokenFlowWait',
+                request_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.FromString,
+                _registered_method=True)
         self.LogsStream = channel.unary_stream(
                 '/leveret.v1.Leveret/LogsStream',
                 request_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
@@ -620,6 +630,18 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AppDescribe(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TokenFlowCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TokenFlowWait(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1070,6 +1092,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.AppDescribe,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.AppDescribeRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.AppDescribeResponse.SerializeToString,
+            ),
+            'TokenFlowCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.TokenFlowCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowCreateResponse.SerializeToString,
+            ),
+            'TokenFlowWait': grpc.unary_unary_rpc_method_handler(
+                    servicer.TokenFlowWait,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.SerializeToString,
             ),
             'LogsStream': grpc.unary_stream_rpc_method_handler(
                     servicer.LogsStream,
@@ -2151,6 +2183,60 @@ class Leveret:
             '/leveret.v1.Leveret/AppDescribe',
             leveret_dot_v1_dot_api__pb2.AppDescribeRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.AppDescribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TokenFlowCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/TokenFlowCreate',
+            leveret_dot_v1_dot_api__pb2.TokenFlowCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.TokenFlowCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TokenFlowWait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/TokenFlowWait',
+            leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.FromString,
             options,
             channel_credentials,
             insecure,

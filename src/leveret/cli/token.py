@@ -7,6 +7,8 @@ import time
 
 import click
 
+from .._shared.aio import run_sync
+from ..exception import Error
 from .app import JSON_OPTION, _call, show_list
 
 
@@ -49,23 +51,42 @@ def create(name: str, scope: str | None, proxy: bool) -> None:
 
 
 @token.command("set")
-@click.option("--server", "server_url", required=True, metavar="URL", help="The server, e.g. http://10.0.0.5:7070.")
-@click.option("--token", "token_value", required=True, metavar="TOKEN",
-              help="Your token for it (`leveret token create NAME --scope …` on the server's side printed it).")
+@click.option("--server", "server_url", default=None, metavar="URL",
+              help="The server, e.g. http://10.0.0.5:7070 (default: the profile's own).")
+@click.option("--token", "--token-secret", "token_value", required=True, metavar="TOKEN",
+              help="Your token for it (`leveret token create NAME --scope …` printed it; --token-secret as Modal's).")
+@click.option("--token-id", default="", metavar="ID", help="Its id (ut-…), kept beside it to tell tokens apart.")
 @click.option("--profile", "profile_name", default="default", show_default=True, help="The profile to keep it in.")
 @click.option("--activate/--no-activate", default=True, show_default=True, help="Use this profile from now on.")
-def set_token(server_url: str, token_value: str, profile_name: str, activate: bool) -> None:
+def set_token(server_url: str | None, token_value: str, token_id: str, profile_name: str, activate: bool) -> None:
     """Keep a server and your token for it in ~/.leveret.toml, as a profile the CLI and SDK use."""
     from .. import config
     from ..exception import InvalidError
 
     try:
         config.check_token(token_value.strip(), "--token")
+        server_url = server_url or config.read_profiles().get(profile_name, {}).get("server_url")
+    except InvalidError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not server_url:
+        raise click.UsageError(f"profile {profile_name} has no server yet: give --server URL")
+    _keep(profile_name, server_url, token_value.strip(), token_id, activate)
+
+
+def _keep(profile_name: str, server_url: str, token_value: str, token_id: str, activate: bool) -> None:
+    from .. import config
+    from ..exception import InvalidError
+
+    try:
         profiles = config.read_profiles()
     except InvalidError as exc:
         raise click.ClickException(str(exc)) from None
     entry = profiles.setdefault(profile_name, {})
-    entry.update(server_url=server_url, token=token_value.strip())
+    entry.update(server_url=server_url, token=token_value)
+    if token_id:
+        entry["token_id"] = token_id
+    else:
+        entry.pop("token_id", None)
     if activate:
         for p in profiles.values():
             p.pop("active", None)
@@ -73,6 +94,68 @@ def set_token(server_url: str, token_value: str, profile_name: str, activate: bo
     config.write_profiles(profiles)
     click.echo(f"token for {server_url} kept in profile {profile_name} of {config.config_path()}"
                + (" (active)" if activate else f": `leveret profile activate {profile_name}` uses it"))
+
+
+@token.command("new")
+@click.option("--server", "server_url", default=None, metavar="URL",
+              help="The server (default: the active profile's, else LEVERET_SERVER_URL).")
+@click.option("--name", default=None, help="Who or what the token is for (default: USER@HOST).")
+@click.option("--profile", "profile_name", default="default", show_default=True, help="The profile to keep it in.")
+@click.option("--activate/--no-activate", default=True, show_default=True, help="Use this profile from now on.")
+@click.option("--no-browser", is_flag=True, help="Print the link only; do not open a browser.")
+@click.option("--timeout", default=600, show_default=True, metavar="SECONDS", help="How long to wait for the approval.")
+def new(server_url: str | None, name: str | None, profile_name: str, activate: bool, no_browser: bool,
+        timeout: int) -> None:
+    """Log in: ask the server for a token of your own, approved by you in its dashboard (where you are
+    logged in), and keep it in ~/.leveret.toml as a profile."""
+    import getpass
+    import os
+    import socket
+
+    from .. import config
+
+    server_url = server_url or config.active_profile()[1].get("server_url") or os.environ.get("LEVERET_SERVER_URL")
+    if not server_url:
+        raise click.UsageError("which server? give --server URL (the embedded one needs no token: `leveret run` uses it)")
+    name = name or f"{getpass.getuser()}@{socket.gethostname()}"
+    try:
+        token_id, token_value, scope = run_sync(_login(server_url, name, no_browser, float(timeout)))
+    except Error as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"approved: a {scope} token {token_id} for {name}")
+    _keep(profile_name, server_url, token_value, token_id, activate)
+
+
+async def _login(server_url: str, name: str, no_browser: bool, timeout: float) -> tuple[str, str, str]:
+    import time
+    import webbrowser
+
+    import grpc
+
+    from .._wire import api_pb2 as pb
+    from .._wire.channel import open_channel, translate
+    from ..exception import TimeoutError as LeveretTimeout
+
+    channel, stub = open_channel(server_url, "")
+    try:
+        try:
+            flow = await stub.TokenFlowCreate(pb.TokenFlowCreateRequest(name=name))
+            click.echo(f"approve the token for {name} in the dashboard (it shows the code {flow.code}):\n"
+                       f"  {flow.web_url}\nwaiting…")
+            if not no_browser:
+                webbrowser.open(flow.web_url)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                got = await stub.TokenFlowWait(pb.TokenFlowWaitRequest(
+                    flow_id=flow.flow_id, wait_secret=flow.wait_secret,
+                    timeout_s=min(30.0, max(0.1, deadline - time.monotonic()))))
+                if not got.timed_out:
+                    return got.token_id, got.token, got.scope
+        except grpc.aio.AioRpcError as err:
+            raise translate(err, server_url) from None
+        raise LeveretTimeout(f"nobody approved the token within {timeout:.0f} s: run `leveret token new` again")
+    finally:
+        await channel.close()
 
 
 @token.command("list")

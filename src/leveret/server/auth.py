@@ -68,6 +68,10 @@ def _methods(*names: str) -> frozenset[str]:
     return frozenset(f"/leveret.v1.Leveret/{m}" for m in names)
 
 
+# Open to anyone, without a token: `leveret token new` asks for one (token_flows.py says why that is safe).
+OPEN_METHODS = _methods("TokenFlowCreate", "TokenFlowWait")
+
+
 # What each user scope may call. Some methods are narrowed by their request too (Tokens.require):
 # ObjectGetOrCreate creates only from run up, AppCreate deploys and SecretCreate names a secret only
 # from deploy up, AppStop stops a deployed app only from deploy up.
@@ -139,6 +143,9 @@ class Tokens:
         self._open: dict[str, set[asyncio.Task]] = {}   # token id -> the calls it has open (watch)
         self.revoked_hooks: list = []   # called with a revoked token's id (the direct port closes its connections)
         self._login_codes: dict[str, tuple[str, float]] = {}   # dashboard login code -> (the token, until when)
+        from .token_flows import TokenFlows
+
+        self.flows = TokenFlows(self)   # `leveret token new`'s requests, approved in the dashboard
 
     async def load(self) -> None:
         rows = await self.writes.run(Store.worker_tokens)

@@ -14,7 +14,7 @@ import inspect
 
 import grpc
 
-from ..auth import CONTAINER, REVOKED, Tokens, allows, refusal
+from ..auth import CONTAINER, OPEN_METHODS, REVOKED, Tokens, allows, refusal
 from . import REFUSALS, STATUS
 
 _REVOKED_MESSAGE = "this call's token was revoked (`leveret token revoke`): ask an admin of the server for a new one"
@@ -25,6 +25,8 @@ class TokenCheck(grpc.aio.ServerInterceptor):
         self.tokens = tokens
 
     async def intercept_service(self, continuation, details):
+        if details.method in OPEN_METHODS:
+            return await continuation(details)
         authorization = next((v for k, v in details.invocation_metadata or () if k == "authorization"), None)
         found = self.tokens.check(authorization)
         if found is None:

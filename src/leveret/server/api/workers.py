@@ -84,6 +84,21 @@ class WorkersApi:
     async def DashboardLink(self, request, context):
         return pb.DashboardLinkResponse(http_url=self.http_url, code=self.tokens.login_code(context))
 
+    async def TokenFlowCreate(self, request, context):
+        async with refusals_as_status(context):
+            flow, secret = self.tokens.flows.create(request.name)
+        return pb.TokenFlowCreateResponse(flow_id=flow.flow_id, wait_secret=secret, code=flow.code,
+                                          web_url=f"{self.http_url}/token-flow/{flow.flow_id}")
+
+    async def TokenFlowWait(self, request, context):
+        async with refusals_as_status(context):
+            found = await self.tokens.flows.wait(request.flow_id, request.wait_secret,
+                                                 min(max(request.timeout_s, 0.0), 60.0))
+        if found is None:
+            return pb.TokenFlowWaitResponse(timed_out=True)
+        token_id, token, scope = found
+        return pb.TokenFlowWaitResponse(token_id=token_id, token=token, scope=scope)
+
     async def WorkerList(self, request, context):
         return pb.WorkerListResponse(workers=[
             pb.WorkerState(worker_id=w.worker_id, info=convert.worker_info_message(self.d.workers[w.worker_id].info),

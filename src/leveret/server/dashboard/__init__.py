@@ -1,7 +1,7 @@
 """The web dashboard: one static page (static/) and the JSON it reads, on the server's HTTP side.
 
     GET /                         the page (vanilla JS; no build step)
-    GET /login?code=C             sets the token code C stands for as an HttpOnly cookie, then redirects to /
+    /login, /token-flow/{id}      the login form and `leveret token new`'s approval (login.py)
     GET /api/apps                 apps (running ones, or ?all=1) with their functions
     GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
                                   scale events, schedule, its web URL, and its queue/containers series (?since=)
@@ -25,10 +25,11 @@ from aiohttp import web
 from .. import views
 from ..errors import NotFound
 from ..store import Store
+from .login import COOKIE, LoginPages
+
+__all__ = ["COOKIE", "Dashboard"]
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
-COOKIE = "leveret_token"
-LOGIN_TOKEN = web.RequestKey("login_token", str)   # the token a /login code stood for (http.py took it)
 LOG_PAGE = 2000
 
 
@@ -40,15 +41,17 @@ def _line(row) -> dict:
 
 
 class Dashboard:
-    def __init__(self, dispatcher):
+    def __init__(self, dispatcher, tokens=None):
         self.d = dispatcher
+        self.tokens = tokens
         self.reads = dispatcher.reads   # the store's reader (reads.py)
         self.logs = dispatcher.logs
 
     def add_routes(self, app: web.Application) -> None:
         r = app.router
         r.add_get("/", self.index)
-        r.add_get("/login", self.login)
+        if self.tokens is not None:
+            LoginPages(self.tokens).add_routes(app)
         r.add_get("/api/apps", self.apps)
         r.add_get("/api/apps/{app}/functions/{fn}", self.function)
         r.add_get("/api/containers", self.containers)
@@ -59,14 +62,6 @@ class Dashboard:
 
     async def index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(os.path.join(STATIC, "index.html"))
-
-    async def login(self, request: web.Request) -> web.Response:
-        """Reached with a login code the HTTP side's middleware took for its token (or with the
-        token as a header): keep the token in a cookie."""
-        token = request.get(LOGIN_TOKEN) or request.headers.get("Authorization", "").removeprefix("Bearer ")
-        response = web.HTTPFound("/")
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict")
-        raise response
 
     async def apps(self, request: web.Request) -> web.Response:
         out = []
