@@ -87,6 +87,9 @@ class WorkerView:
     cpu_reserved: float
     memory_reserved_mb: int
     gpus_reserved: int
+    cpu: float = 0.0          # its capacity
+    memory_mb: int = 0
+    max_containers: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +106,8 @@ def workers(d: "Dispatcher", now: float) -> list[WorkerView]:
     return [WorkerView(worker_id=w.worker_id, hostname=w.info.hostname, runtime=w.info.runtime, gpus=w.info.gpus,
                        gpu_type=w.info.gpu_type, labels=dict(w.info.labels), token_id=w.token_id,
                        last_seen_s=now - w.last_seen, containers=len(w.containers), cpu_reserved=w.allocated.cpu,
-                       memory_reserved_mb=w.allocated.memory_mb, gpus_reserved=w.allocated.gpus)
+                       memory_reserved_mb=w.allocated.memory_mb, gpus_reserved=w.allocated.gpus, cpu=w.info.cpu,
+                       memory_mb=w.info.memory_mb, max_containers=w.info.max_containers)
             for w in d.workers.values()]
 
 

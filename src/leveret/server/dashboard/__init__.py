@@ -1,6 +1,8 @@
-"""The web dashboard: one static page (static/) and the JSON it reads, on the server's HTTP side.
+"""The web dashboard: one static page (static/: vanilla JS, uPlot vendored for charts; no build
+step) and the JSON it reads, on the server's HTTP side. Its pages are fragments of its URL, each
+linkable: #/ (overview), #/apps/APP, #/apps/APP/functions/FN, #/calls/fc-…, #/inputs/in-….
 
-    GET /                         the page (vanilla JS; no build step)
+    GET /                         the page
     /login, /token-flow/{id}      the login form and `leveret token new`'s approval (login.py)
     GET /api/apps                 apps (running ones, or ?all=1) with their functions
     GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
@@ -8,7 +10,11 @@
     GET /api/containers[?app=]    running containers with state, inputs running, worker
     GET /api/logs?app=&after=&function=&container=&search=   stored lines after a sequence number
     GET /api/logs/stream?app=...  the same, then live lines as Server-Sent Events
-    GET /api/inputs/{input_id}    an input's timeline: queued, each result, container, status
+    GET /api/inputs/{input_id}    an input's timeline: queued, each result (attempt, container, status,
+                                  message, traceback)
+    GET /api/overview             workers with what they have and hold, apps, the backlog, failures in the last hour
+    GET /api/apps/{app}/functions/{fn}/inputs?failed=1&limit=&min_ms=   a function's inputs, newest first
+    GET /api/calls/{call_id}      a call's inputs with their tracebacks
 
 Everything is behind the server's token, like the API (the page gets it from the cookie).
 """
@@ -22,6 +28,7 @@ import os
 
 from aiohttp import web
 
+from ..._shared.status import NAMES
 from .. import views
 from ..errors import NotFound
 from ..store import Store
@@ -58,6 +65,9 @@ class Dashboard:
         r.add_get("/api/logs", self.stored_logs)
         r.add_get("/api/logs/stream", self.stream_logs)
         r.add_get("/api/inputs/{input_id}", self.input_timeline)
+        r.add_get("/api/overview", self.overview)
+        r.add_get("/api/apps/{app}/functions/{fn}/inputs", self.function_inputs)
+        r.add_get("/api/calls/{call_id}", self.call)
         r.add_static("/static/", STATIC)
 
     async def index(self, request: web.Request) -> web.FileResponse:
@@ -82,7 +92,9 @@ class Dashboard:
         fn = self.d.functions.get(described.function_id)
         app = self.d.apps.get(fn.app_id) if fn is not None else None
         web_url = self.d.routes.url_of(app, fn) if app is not None and app.state in ("ephemeral", "deployed") else ""
-        return web.json_response({**dataclasses.asdict(described), "series": series, "web_url": web_url})
+        stats = await views.function_stats(self.d, described.app_id, described.function_name)
+        return web.json_response({**dataclasses.asdict(described), "series": series, "web_url": web_url,
+                                  "stats": dataclasses.asdict(stats)})
 
     async def containers(self, request: web.Request) -> web.Response:
         try:
@@ -92,10 +104,12 @@ class Dashboard:
         return web.json_response([dataclasses.asdict(c) for c in infos])
 
     async def _app_id(self, request: web.Request) -> str:
-        found = self.d.find_live_app(request.query.get("app", "")) if request.query.get("app") else None
-        app_id = found.app_id if found else request.query.get("app", "")
-        if not app_id or await self.reads.run(Store.get_app, app_id) is None:
-            raise web.HTTPNotFound(text=f"no app {app_id!r}")
+        wanted = request.query.get("app", "")
+        found = self.d.find_live_app(wanted) if wanted else None
+        stored = None if found or not wanted else await self.reads.run(Store.find_app, wanted)   # (a stopped one's name)
+        app_id = found.app_id if found else stored["id"] if stored else ""
+        if not app_id:
+            raise web.HTTPNotFound(text=f"no app {wanted!r}")
         return app_id
 
     @staticmethod
@@ -162,3 +176,44 @@ class Dashboard:
         if found is None:
             raise web.HTTPNotFound(text=f"no input {request.match_info['input_id']}")
         return web.json_response(found)
+
+    async def overview(self, request: web.Request) -> web.Response:
+        d, now = self.d, self.d.clock.time()
+        functions = list(d.functions.values())
+        failures = await self.reads.run(Store.failures_since, now - 3600)
+        return web.json_response({
+            "workers": [dataclasses.asdict(w) for w in views.workers(d, now)],
+            "apps": {state: sum(1 for a in d.apps.values() if a.state == state) for state in ("ephemeral", "deployed")},
+            "queued": sum(f.queued + f.retry_waiting for f in functions), "running": sum(f.running for f in functions),
+            "containers": len(d.containers),
+            "failures_last_hour": [{"app": a, "function": f, "count": n} for a, f, n in failures]})
+
+    async def function_inputs(self, request: web.Request) -> web.Response:
+        app, name = request.match_info["app"], request.match_info["fn"]
+        try:
+            live = self.d.find_live_app(app)
+            fn = live.function(name) if live is not None else None
+            function_id = fn.function_id if fn is not None else (await views.stored_function(self.d, app, name))[1]
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=exc.message) from None
+        rows = await self.reads.run(Store.function_inputs, function_id, failed=request.query.get("failed") == "1",
+                                    limit=min(int(request.query.get("limit", 100)), 1000))
+        min_s = float(request.query.get("min_ms", 0)) / 1000
+        return web.json_response([_input(r) for r in rows if not min_s or (r[6] and r[6] - r[5] >= min_s)])
+
+    async def call(self, request: web.Request) -> web.Response:
+        found = await self.reads.run(Store.call_details, request.match_info["call_id"], 200)
+        if found is None:
+            raise web.HTTPNotFound(text=f"no call {request.match_info['call_id']} (or it is past its retention)")
+        found["by_status"] = {NAMES.get(k, str(k)): n for k, n in found["by_status"].items()}
+        found["inputs"] = [_input(r) for r in found["inputs"]]
+        return web.json_response(found)
+
+
+def _input(row: tuple) -> dict:
+    """An input and its final output (store/history.py's row) as the page reads it."""
+    iid, call_id, idx, queued_at, status, started_at, finished_at, attempt, message, container_id, tb = row
+    return {"input_id": iid, "call_id": call_id, "idx": idx, "queued_at": queued_at,
+            "status": NAMES.get(status, "unfinished") if status else "unfinished", "started_at": started_at,
+            "finished_at": finished_at, "attempt": attempt, "message": message, "container_id": container_id,
+            "traceback": tb, "duration_s": finished_at - started_at if started_at and finished_at else None}

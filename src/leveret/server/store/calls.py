@@ -109,10 +109,10 @@ class CallRows:
             return None
         call_id, idx, created_at, function_id, kind, name, app_id = row
         outputs = [{"ts": ts, "status": NAMES.get(status, str(status)), "container_id": ct,
-                    "message": message}
-                   for ts, status, ct, message in self._execute(
-                       "SELECT finished_at, status, container_id, message FROM outputs WHERE input_id = ?"
-                       " ORDER BY seq", (input_id,)).fetchall()]
+                    "message": message, "attempt": attempt, "started_at": started_at, "traceback": tb}
+                   for ts, status, ct, message, attempt, started_at, tb in self._execute(
+                       "SELECT finished_at, status, container_id, message, attempt, started_at, traceback FROM outputs"
+                       " WHERE input_id = ? ORDER BY seq", (input_id,)).fetchall()]
         return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
                 "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
 

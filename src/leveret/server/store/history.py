@@ -64,3 +64,11 @@ class InputHistory:
             input_or_call_id = row[0]
         return self._execute("SELECT i.id, c.function_id, i.args, i.args_blob FROM inputs i JOIN calls c ON c.id = i.call_id"
                              " WHERE i.id = ?", (input_or_call_id,)).fetchone()
+
+    def failures_since(self, since: float) -> list[tuple[str, str, int]]:
+        """(app name, function name, count) of final failures since ``since``, most first."""
+        return self._execute(
+            "SELECT COALESCE(a.name, ''), COALESCE(f.name, ''), COUNT(*) FROM outputs o JOIN calls c ON c.id = o.call_id"
+            " LEFT JOIN functions f ON f.id = c.function_id LEFT JOIN apps a ON a.id = f.app_id"
+            f" WHERE o.finished_at >= ? AND o.status IN {_IN_FAILED} GROUP BY a.name, f.name ORDER BY 3 DESC LIMIT 50",
+            (since,)).fetchall()

@@ -1,7 +1,12 @@
-// The dashboard: polls the server's JSON every second, follows logs over Server-Sent Events.
+// The dashboard: pages by the URL's fragment (#/, #/apps/ID, #/apps/ID/functions/NAME, #/inputs/ID,
+// #/calls/ID: each linkable), polling the server's JSON every second; logs over Server-Sent Events.
 "use strict";
 
-const state = { app: null, logSource: null, all: false };
+const state = { app: null, fn: null, logSource: null, all: false, plot: null };
+const VIEWS = ["overview-view", "app-view", "function-view", "input-view", "call-view"];
+const when = (ts) => (ts ? new Date(ts * 1000).toLocaleString() : "–");
+const took = (s) => (s == null ? "–" : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(1)} s`);
+const link = (href, text, attrs = {}) => el("a", { href, ...attrs }, text);
 const $ = (id) => document.getElementById(id);
 
 async function get(path) {
@@ -23,7 +28,7 @@ async function refreshApps() {
   const apps = await get(`/api/apps${state.all ? "?all=1" : ""}`);
   const ul = $("apps");
   ul.replaceChildren(...apps.map((a) => el("li", {
-    class: a.id === state.app ? "selected" : "", "data-app": a.id, onclick: () => select(a.id),
+    class: a.id === state.app ? "selected" : "", "data-app": a.id, onclick: () => { location.hash = `#/apps/${a.id}`; },
   }, `${a.name} `, el("span", { class: "state" }, a.version ? `v${a.version} ${a.state}` : a.state))));
   $("status").textContent = `${apps.length} app(s) · ${new Date().toLocaleTimeString()}`;
   return apps;
@@ -50,16 +55,17 @@ function chart(series) {
 async function refreshApp() {
   if (!state.app) return;
   const apps = await get("/api/apps?all=1");
-  const app = apps.find((a) => a.id === state.app);
+  const app = apps.find((a) => a.id === state.app) || apps.find((a) => a.name === state.app);   // (the newest of a name)
   if (!app) return;
   $("app-title").textContent = `${app.name} ${app.version ? "v" + app.version : ""} (${app.id}) — ${app.state}`;
   const parts = [];
-  if (app.running) {
+  {
     for (const name of app.functions) {
       try {
         const f = await get(`/api/apps/${app.id}/functions/${encodeURIComponent(name)}`);
         parts.push(el("div", { class: "function", "data-function": name },
-          el("h4", {}, name, ...(f.web_url ? [" ", el("a", { href: f.web_url, class: "web-url", target: "_blank" }, f.web_url)] : [])),
+          el("h4", {}, link(`#/apps/${app.id}/functions/${encodeURIComponent(name)}`, name, { class: "function-link" }),
+            ...(f.web_url ? [" ", el("a", { href: f.web_url, class: "web-url", target: "_blank" }, f.web_url)] : [])),
           el("div", {}, `${f.queued} queued · ${f.running} running · ${f.containers.length} container(s)`),
           el("div", { class: "event" }, f.settings),
           ...(f.schedule ? [el("div", { class: "event" }, `schedule ${f.schedule}`)] : []),
@@ -104,28 +110,140 @@ function followLogs() {
   state.logSource = src;
 }
 
-async function showInput(inputId) {
-  const t = await get(`/api/inputs/${inputId}`);
+function timeline(t) {
+  // an input's life: queued, then each result (its attempt, container, status, message, traceback)
   const start = t.queued_at;
-  $("timeline").hidden = false;
-  $("timeline").replaceChildren(el("h4", {}, `input ${t.input_id} of ${t.function} (${t.kind} ${t.call_id})`),
+  return [el("h4", {}, "input ", link(`#/inputs/${t.input_id}`, t.input_id), ` of ${t.function} (${t.kind} `,
+                link(`#/calls/${t.call_id}`, t.call_id), ")"),
     el("div", {}, `queued at ${new Date(start * 1000).toLocaleTimeString()}`),
-    ...t.outputs.map((o) => el("div", {}, `+${(o.ts - start).toFixed(3)} s  ${o.status} on ${o.container_id}${o.message ? " — " + o.message : ""}`)));
+    ...t.outputs.flatMap((o) => [
+      el("div", {}, `+${(o.ts - start).toFixed(3)} s  ${o.status} on ${o.container_id}`
+        + `${o.attempt > 1 ? ` (attempt ${o.attempt})` : ""}${o.message ? " — " + o.message : ""}`),
+      ...(o.traceback ? [el("pre", { class: "traceback" }, o.traceback)] : [])])];
 }
 
-function select(appId) {
-  state.app = appId;
-  $("hint").hidden = true;
-  $("app-view").hidden = false;
-  $("timeline").hidden = true;
-  refreshApps(); refreshApp(); followLogs();
+async function showInput(inputId) {
+  $("timeline").hidden = false;
+  $("timeline").replaceChildren(...timeline(await get(`/api/inputs/${inputId}`)));
+}
+
+function show(view) {
+  for (const v of VIEWS) $(v).hidden = v !== view;
+}
+
+async function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  state.fn = null;
+  if (parts[0] === "apps" && parts[1]) {
+    if (parts[2] === "functions" && parts[3]) {
+      state.app = parts[1]; state.fn = parts[3];
+      if (state.logSource) { state.logSource.close(); state.logSource = null; }
+      show("function-view"); state.plot = null; $("function-chart").replaceChildren();
+      await refreshFunction(); await refreshInputs();
+    } else {
+      if (state.app !== parts[1] || !state.logSource) {
+        if (state.app !== parts[1]) for (const id of ["f-function", "f-container", "f-search"]) $(id).value = "";   // (one app's filters)
+        state.app = parts[1]; followLogs();
+      }
+      show("app-view"); $("timeline").hidden = true; await refreshApp();
+    }
+  } else if (parts[0] === "inputs" && parts[1]) {
+    show("input-view");
+    $("input-view").replaceChildren(...timeline(await get(`/api/inputs/${parts[1]}`)));
+  } else if (parts[0] === "calls" && parts[1]) {
+    show("call-view"); await showCall(parts[1]);
+  } else {
+    state.app = null; show("overview-view"); await refreshOverview();
+  }
+  refreshApps();
+}
+
+async function refreshOverview() {
+  const o = await get("/api/overview");
+  $("totals").replaceChildren(el("span", { class: "total" }, `${o.apps.ephemeral} run(s), ${o.apps.deployed} deployed`),
+    el("span", { class: "total" }, `${o.queued} queued · ${o.running} running · ${o.containers} container(s)`));
+  $("workers").querySelector("tbody").replaceChildren(...o.workers.map((w) => el("tr", { "data-worker": w.worker_id },
+    el("td", {}, w.worker_id), el("td", {}, w.hostname),
+    el("td", { class: "cpu" }, `${w.cpu_reserved.toFixed(2)} / ${w.cpu}`),
+    el("td", {}, `${w.memory_reserved_mb} / ${w.memory_mb} MiB`),
+    el("td", {}, w.gpus ? `${w.gpus_reserved} / ${w.gpus} ${w.gpu_type}` : "–"),
+    el("td", {}, `${w.containers} / ${w.max_containers}`), el("td", {}, `${w.last_seen_s.toFixed(1)} s ago`))));
+  $("failures").querySelector("tbody").replaceChildren(...(o.failures_last_hour.length ? o.failures_last_hour.map((f) =>
+    el("tr", {}, el("td", {}, link(`#/apps/${encodeURIComponent(f.app)}`, f.app)),
+      el("td", {}, link(`#/apps/${encodeURIComponent(f.app)}/functions/${encodeURIComponent(f.function)}`, f.function)),
+      el("td", { class: "failed" }, String(f.count)))) : [el("tr", {}, el("td", { colspan: "3" }, "none"))]));
+}
+
+function plot(series) {
+  // queued, running and containers over the chosen range: uPlot, with its axes and legend
+  const data = [series.map((p) => p.ts), series.map((p) => p.queued), series.map((p) => p.running),
+    series.map((p) => p.containers)];
+  if (state.plot) { state.plot.setData(data); return; }
+  state.plot = new uPlot({
+    width: 720, height: 220, scales: { x: { time: true } },
+    axes: [{ label: "time" }, { label: "count" }],
+    series: [{}, { label: "queued", stroke: "#d9822b" }, { label: "running", stroke: "#2b9c5a" },
+      { label: "containers", stroke: "#2b6cd9" }],
+  }, data, $("function-chart"));
+}
+
+async function refreshFunction() {
+  const since = Date.now() / 1000 - Number($("f-range").value);
+  const app = encodeURIComponent(state.app), fn = encodeURIComponent(state.fn);
+  const f = await get(`/api/apps/${app}/functions/${fn}?since=${since}`);
+  const s = f.stats;
+  $("function-title").replaceChildren(link(`#/apps/${f.app_id}`, f.app_name), ` / ${f.function_name}`,
+    el("span", { class: "state" }, ` ${f.app_state}`));
+  $("function-summary").replaceChildren(
+    el("div", {}, `${f.queued} queued · ${f.running} running · ${f.containers.length} container(s) now`),
+    el("div", {}, `${s.inputs} input(s): ${Object.entries(s.outputs_by_status).sort().map(([k, n]) => `${k} ${n}`).join(", ") || "no results"}`
+      + ` · latency p50 ${took(s.latency_p50_s)}, p95 ${took(s.latency_p95_s)}`
+      + ` · ${s.containers_started} container(s) started, cold start p50 ${took(s.cold_start_p50_s)}`),
+    el("div", { class: "event" }, f.settings),
+    ...f.pending.map((p) => el("div", { class: "pending" }, `waiting: ${p}`)));
+  plot(f.series);
+}
+
+async function refreshInputs() {
+  const q = new URLSearchParams({ limit: "100" });
+  if ($("f-status").value) q.set("failed", "1");
+  if ($("f-min-ms").value) q.set("min_ms", $("f-min-ms").value);
+  const rows = await get(`/api/apps/${encodeURIComponent(state.app)}/functions/${encodeURIComponent(state.fn)}/inputs?${q}`);
+  $("inputs").querySelector("tbody").replaceChildren(...rows.map((i) => el("tr", { "data-input": i.input_id, class: i.status },
+    el("td", {}, link(`#/inputs/${i.input_id}`, i.input_id)), el("td", {}, link(`#/calls/${i.call_id}`, i.call_id)),
+    el("td", { class: "status" }, i.status), el("td", {}, String(i.attempt || "–")),
+    el("td", {}, when(i.queued_at)), el("td", {}, took(i.duration_s)), el("td", {}, i.message))));
+}
+
+async function showCall(callId) {
+  const c = await get(`/api/calls/${callId}`);
+  $("call-view").replaceChildren(
+    el("h2", {}, `call ${callId} (${c.kind}) of `, link(`#/apps/${c.app_id}`, c.app_name), " / ",
+      link(`#/apps/${c.app_id}/functions/${encodeURIComponent(c.function_name)}`, c.function_name)),
+    el("div", {}, `made ${when(c.created_at)} · ${c.inputs_total} input(s): `
+      + (Object.entries(c.by_status).sort().map(([k, n]) => `${k} ${n}`).join(", ") || "none finished")),
+    el("table", { id: "call-inputs" }, el("thead", {}, el("tr", {}, ...["#", "input", "status", "try", "took", "error"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...c.inputs.flatMap((i) => [
+        el("tr", { "data-input": i.input_id, class: i.status }, el("td", {}, String(i.idx)),
+          el("td", {}, link(`#/inputs/${i.input_id}`, i.input_id)), el("td", { class: "status" }, i.status),
+          el("td", {}, String(i.attempt || "–")), el("td", {}, took(i.duration_s)), el("td", {}, i.message)),
+        ...(i.traceback ? [el("tr", {}, el("td", { colspan: "6" }, el("pre", { class: "traceback" }, i.traceback)))] : [])]))));
 }
 
 for (const id of ["f-function", "f-container", "f-search"]) $(id).addEventListener("change", followLogs);
+for (const id of ["f-status", "f-min-ms"]) $(id).addEventListener("change", refreshInputs);
+$("f-range").addEventListener("change", () => { state.plot = null; $("function-chart").replaceChildren(); refreshFunction(); });
 $("all-apps").addEventListener("change", (e) => { state.all = e.target.checked; refreshApps(); });
+window.addEventListener("hashchange", () => route().catch((e) => { $("status").textContent = String(e); }));
 
+let ticks = 0;
 async function tick() {
-  try { await refreshApps(); await refreshApp(); } catch (e) { $("status").textContent = String(e); }
+  try {
+    await refreshApps();
+    if (!$("overview-view").hidden) await refreshOverview();
+    if (!$("app-view").hidden) await refreshApp();
+    if (!$("function-view").hidden) { await refreshFunction(); if (++ticks % 3 === 0) await refreshInputs(); }
+  } catch (e) { $("status").textContent = String(e); }
 }
-tick();
+route().catch((e) => { $("status").textContent = String(e); });
 setInterval(tick, 1000);

@@ -1,0 +1,91 @@
+"""The dashboard's pages in a real headless Chromium, each at a URL of its own, after a run ended:
+the overview (workers, the backlog, failures of the last hour), the stopped app with its function,
+the function's page (its stats, a chart with axes and a legend, its inputs filtered to the failed
+one), the call's page and the input's, each with the failure's traceback. A screenshot of each is
+saved (to $LEVERET_SCREENSHOTS too, when set)."""
+
+import os
+import shutil
+
+import pytest
+
+from apps import dash_pages
+from leveret.testing import Cluster
+
+from test_dashboard import browser  # noqa: F401  (the fixture)
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    saved = []
+
+    def save(driver, name: str) -> None:
+        path = tmp_path / f"{name}.png"
+        assert driver.save_screenshot(str(path))
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+        saved.append(path)
+        if os.environ.get("LEVERET_SCREENSHOTS"):
+            os.makedirs(os.environ["LEVERET_SCREENSHOTS"], exist_ok=True)
+            shutil.copy(path, os.environ["LEVERET_SCREENSHOTS"])
+
+    yield save
+    assert saved
+
+
+def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):  # noqa: F811
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from leveret.cli.dashboard import dashboard_url
+
+    wait = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,))
+
+    def text(css: str) -> str:
+        return browser.find_element(By.CSS_SELECTOR, css).text
+
+    with Cluster(tmp_path / "c"):
+        with dash_pages.app.run(show_logs=False):
+            results = list(dash_pages.work.map(range(6), return_exceptions=True))
+            app_id = dash_pages.app.app_id
+        assert [r for r in results if isinstance(r, ValueError)] and results[0] == 0
+        base = dashboard_url().partition("/login")[0]
+        browser.get(dashboard_url())
+
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#workers tbody tr[data-worker]"))   # the overview
+        assert browser.current_url == base + "/"
+        wait.until(lambda d: "dash-pages" in text("#failures") and text("#failures tbody td.failed") == "1")
+        screenshots(browser, "overview")
+
+        browser.get(f"{base}/#/apps/{app_id}")   # the stopped app: its function is still there
+        card = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-function="work"]'))
+        assert "dash-pages" in text("#app-title") and "stopped" in text("#app-title")
+        logs = browser.find_element(By.ID, "logs")   # (a scrolled box: its text, seen or not)
+        wait.until(lambda d: "working on 3" in (t := logs.get_attribute("textContent")) and "raise ValueError" in t)
+        screenshots(browser, "app")
+
+        card.find_element(By.CSS_SELECTOR, "a.function-link").click()   # its page, at its own URL
+        wait.until(lambda d: d.current_url == f"{base}/#/apps/{app_id}/functions/work")
+        wait.until(lambda d: "6 input(s): failure 1, success 5" in text("#function-summary"))
+        legend = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#function-chart .u-legend")).text
+        assert all(name in legend for name in ("queued", "running", "containers"))
+        assert browser.find_elements(By.CSS_SELECTOR, "#function-chart .u-axis")   # its axes
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")) == 6)
+        Select(browser.find_element(By.ID, "f-status")).select_by_visible_text("failed")
+        failed = wait.until(lambda d: (rows := d.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")) and len(rows) == 1
+                            and rows[0])
+        assert "failure" in failed.text and "ValueError: x is 3" in failed.text and " 2 " in f" {failed.text} "
+        screenshots(browser, "function")
+
+        failed.find_element(By.CSS_SELECTOR, 'a[href^="#/calls/"]').click()   # the call's page
+        wait.until(lambda d: "#/calls/fc-" in d.current_url)
+        tb = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#call-view pre.traceback")).text
+        assert 'raise ValueError(f"x is {x}")' in tb and tb.endswith("ValueError: x is 3")
+        assert "6 input(s): failure 1, success 5" in text("#call-view")
+        screenshots(browser, "call")
+
+        browser.find_element(By.CSS_SELECTOR, '#call-view tr.failure a[href^="#/inputs/"]').click()   # the input's
+        wait.until(lambda d: "#/inputs/in-" in d.current_url)
+        shown = wait.until(lambda d: d.find_element(By.ID, "input-view").text)
+        assert "failure" in shown and "(attempt 2)" in shown and shown.count("Traceback (most recent call last)") == 1
+        screenshots(browser, "input")
