@@ -1,4 +1,5 @@
 import os
+import shutil
 import tempfile
 import time
 import warnings
@@ -6,6 +7,7 @@ import warnings
 import pytest
 
 from leveret.testing import Cluster, FakeClock
+from _needs import missing
 from _postgres import start_for_tests
 
 # The SDK and the CLI read the user's ~/.leveret.toml profiles: never in tests (a test that wants
@@ -54,3 +56,23 @@ def postgres_url(postgres):
     url = postgres.new_database()
     yield url
     postgres.drop_database(url)
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium driven by Selenium (the dashboard's tests)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        missing("headless Chromium is needed: apt-get install chromium chromium-driver")
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -4,35 +4,14 @@ timeline, and the queue chart; the page saves a screenshot. Its log stream is al
 would, without a browser."""
 
 import json
-import shutil
 import urllib.error
 import urllib.request
 
 import pytest
-from _needs import missing
 
 from apps import basic
 from apps import orchestration as o
 from leveret.testing import Cluster
-
-
-@pytest.fixture
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        missing("headless Chromium is needed: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def status_of(url: str) -> int:

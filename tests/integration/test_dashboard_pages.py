@@ -1,18 +1,21 @@
 """The dashboard's pages in a real headless Chromium, each at a URL of its own, after a run ended:
-the overview (workers, the backlog, failures of the last hour), the stopped app with its function,
-the function's page (its stats, a chart with axes and a legend, its inputs filtered to the failed
-one), the call's page and the input's, each with the failure's traceback. A screenshot of each is
-saved (to $LEVERET_SCREENSHOTS too, when set)."""
+the overview (workers, the backlog, failures of the last hour, usage), the stopped app with its
+function, containers and their cold starts, the function's page (its stats, a chart with axes and a
+legend, its inputs filtered to the failed one), the call's page and the input's, each with the
+failure's traceback; the objects page (Dicts, Volumes, web endpoints, sandboxes); a deployed app's
+versions, rolled back from the page. A screenshot of each is saved (to $LEVERET_SCREENSHOTS too,
+when set)."""
 
 import os
 import shutil
+import time
 
 import pytest
 
+import leveret
+
 from apps import dash_pages
 from leveret.testing import Cluster
-
-from test_dashboard import browser  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def screenshots(tmp_path):
     assert saved
 
 
-def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):  # noqa: F811
+def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -44,10 +47,13 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):  # noqa: F
     def text(css: str) -> str:
         return browser.find_element(By.CSS_SELECTOR, css).text
 
-    with Cluster(tmp_path / "c"):
+    with Cluster(tmp_path / "c", worker_lease_s=1.5):   # (containers' usage reported every 0.5 s)
         with dash_pages.app.run(show_logs=False):
             results = list(dash_pages.work.map(range(6), return_exceptions=True))
             app_id = dash_pages.app.app_id
+            time.sleep(1.5)   # its container lives on a little: its use is reported
+        leveret.Dict.from_name("dash-dict", create_if_missing=True)["k"] = "v"
+        leveret.Volume.from_name("dash-volume", create_if_missing=True).hydrate()
         assert [r for r in results if isinstance(r, ValueError)] and results[0] == 0
         base = dashboard_url().partition("/login")[0]
         browser.get(dashboard_url())
@@ -55,11 +61,14 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):  # noqa: F
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#workers tbody tr[data-worker]"))   # the overview
         assert browser.current_url == base + "/"
         wait.until(lambda d: "dash-pages" in text("#failures") and text("#failures tbody td.failed") == "1")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#usage tr[data-usage="dash-pages/work"]'))
         screenshots(browser, "overview")
 
         browser.get(f"{base}/#/apps/{app_id}")   # the stopped app: its function is still there
         card = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-function="work"]'))
         assert "dash-pages" in text("#app-title") and "stopped" in text("#app-title")
+        phases = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#container-history td.phases")).text
+        assert " = " in phases and "runtime_start" in phases, phases   # its cold start, phase by phase
         logs = browser.find_element(By.ID, "logs")   # (a scrolled box: its text, seen or not)
         wait.until(lambda d: "working on 3" in (t := logs.get_attribute("textContent")) and "raise ValueError" in t)
         screenshots(browser, "app")
@@ -89,3 +98,19 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):  # noqa: F
         shown = wait.until(lambda d: d.find_element(By.ID, "input-view").text)
         assert "failure" in shown and "(attempt 2)" in shown and shown.count("Traceback (most recent call last)") == 1
         screenshots(browser, "input")
+
+        browser.find_element(By.ID, "nav-objects").click()   # the objects page
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#objects-dict tr[data-object="dash-dict"]'))
+        assert browser.find_elements(By.CSS_SELECTOR, '#objects-volume tr[data-object="dash-volume"]')
+        assert "none" in text("#sandboxes") and "none running" in text("#web")
+        screenshots(browser, "objects")
+
+        dash_pages.app.deploy()
+        dash_pages.app.deploy()   # version 2, live
+        browser.get(f"{base}/#/apps/dash-pages")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#history tr[data-version="1"] button.rollback'))
+        assert "live" in text('#history tr[data-version="2"]')
+        screenshots(browser, "deployments")
+        browser.find_element(By.CSS_SELECTOR, '#history tr[data-version="1"] button.rollback').click()
+        wait.until(lambda d: "is now v3 (the functions of v1)" in text("#status"))
+        wait.until(lambda d: "live" in text('#history tr[data-version="3"]'))

@@ -123,3 +123,15 @@ def test_gpu_metrics_per_gpu_per_container_and_gpu_seconds_per_function(tmp_path
 def _main_pid(task) -> int:
     """The host pid of the container's main process (the process runtime: the worker's child)."""
     return task.handle.proc.pid
+
+
+def test_usage_per_function_counts_the_cpu_and_memory_its_containers_used(tmp_path):
+    # usage reports every 0.5 s (a third of the lease): a second of work is a few of them
+    with Cluster(tmp_path, worker_lease_s=1.5) as cluster:
+        with basic.app.run(show_logs=False):
+            assert basic.sleepy.remote(1.5) == 1.5
+        _, _, text = get(cluster.http_url + "/metrics", cluster.token)
+    found = samples(text)
+    labels = frozenset({("app", "basic"), ("function", "sleepy")})
+    assert found[("leveret_function_memory_gib_seconds_total", labels)] > 0   # a python process for > 1 s
+    assert found[("leveret_function_cpu_seconds_total", labels)] >= 0

@@ -61,9 +61,11 @@ class Histogram:
 
 class FunctionStats:
     """A function's finished inputs by status, their latency (in all, and its parts: queued, then
-    in a container), its failures by exception type, and the GPU seconds its ended containers held."""
+    in a container), its failures by exception type, the GPU seconds its ended containers held, and
+    the CPU seconds and memory its containers used (byte-seconds, from their usage reports)."""
 
-    __slots__ = ("finished", "latency", "queue", "execution", "failures", "gpu_seconds")
+    __slots__ = ("finished", "latency", "queue", "execution", "failures", "gpu_seconds", "cpu_seconds",
+                 "memory_byte_seconds")
 
     def __init__(self) -> None:
         self.finished = dict.fromkeys(FINAL, 0)
@@ -72,6 +74,8 @@ class FunctionStats:
         self.execution = Histogram(LATENCY_BUCKETS)
         self.failures: dict[str, int] = {}
         self.gpu_seconds = 0.0
+        self.cpu_seconds = 0.0
+        self.memory_byte_seconds = 0.0
 
 
 class Recorder:
@@ -115,6 +119,24 @@ class Recorder:
 
     def function_stats(self, fn) -> FunctionStats:
         return self._by_function.get(fn.function_id) or self._stats(fn.function_id, fn.app_id)
+
+    def used(self, ct, cpu_seconds: float, memory_byte_seconds: float) -> None:
+        """A container's use over the interval of its latest usage report."""
+        stats = self.function_stats(ct.function)
+        stats.cpu_seconds += cpu_seconds
+        stats.memory_byte_seconds += memory_byte_seconds
+
+    def usage(self, now: float) -> dict[tuple[str, str], tuple[float, float, float]]:
+        """{(app, function): (CPU seconds, memory byte-seconds, GPU seconds)} since the server started,
+        GPUs that containers hold now counted to ``now``."""
+        found = {key: [s.cpu_seconds, s.memory_byte_seconds, s.gpu_seconds] for key, s in self.by_name.items()}
+        key_of = {id(stats): key for key, stats in self.by_name.items()}
+        for ct in self.dispatcher.containers.values():   # (their app may have stopped)
+            if ct.resources.gpus:
+                key = key_of.get(id(self.function_stats(ct.function)))
+                if key is not None:
+                    found[key][2] += ct.resources.gpus * max(0.0, now - ct.placed_at)
+        return {key: tuple(v) for key, v in found.items() if any(v)}
 
     def gpus_released(self, ct, now: float) -> None:
         """A container that held GPUs is gone: its GPUs × the seconds since it was placed."""
@@ -190,18 +212,16 @@ class DispatcherCollector(Collector):
                                           labels=names)
         failures = CounterMetricFamily("leveret_input_failures", "Inputs whose function raised, by exception type.",
                                        labels=(*names, "exception"))
-        gpu_seconds = {key: stats.gpu_seconds for key, stats in rec.by_name.items() if stats.gpu_seconds}
-        key_of = {id(stats): key for key, stats in rec.by_name.items()}
-        now = d.clock.time()
-        for ct in d.containers.values():   # and what containers hold now (their app may have stopped)
-            if ct.resources.gpus:
-                key = key_of.get(id(rec.function_stats(ct.function)))
-                if key is not None:
-                    gpu_seconds[key] = gpu_seconds.get(key, 0.0) + ct.resources.gpus * max(0.0, now - ct.placed_at)
         gpus = CounterMetricFamily("leveret_function_gpu_seconds", "GPUs × seconds its containers held them"
                                    " (from placement to their end).", labels=names)
-        for key, seconds in gpu_seconds.items():
-            gpus.add_metric(key, seconds)
+        cpus = CounterMetricFamily("leveret_function_cpu_seconds", "CPU seconds its containers used.", labels=names)
+        memory = CounterMetricFamily("leveret_function_memory_gib_seconds", "GiB × seconds of memory its containers"
+                                     " used (from their usage reports).", labels=names)
+        for key, (cpu_s, memory_bs, gpu_s) in rec.usage(d.clock.time()).items():
+            cpus.add_metric(key, cpu_s)
+            memory.add_metric(key, memory_bs / 2 ** 30)
+            if gpu_s:
+                gpus.add_metric(key, gpu_s)
         for key, stats in rec.by_name.items():
             by_label: dict[str, int] = {}
             for status, n in stats.finished.items():
@@ -217,7 +237,7 @@ class DispatcherCollector(Collector):
                                      "Seconds of a container's cold start, by phase (and in total).", labels=("phase",))
         for phase, hist in rec.cold_start.items():
             cold.add_metric((phase,), hist.buckets(), hist.sum)
-        yield from (finished, latency, queue, execution, failures, cold, gpus)
+        yield from (finished, latency, queue, execution, failures, cold, gpus, cpus, memory)
         yield from _rpc(rec.rpc)
 
     @staticmethod

@@ -47,10 +47,13 @@ class Placement:
             ct = self.d.containers.get(u.container_id)
             if ct is None or ct.worker is not worker:
                 continue
-            _, _, cpu_before = ct.usage
+            _, memory_before, cpu_before = ct.usage
             cores = -1.0
             if u.cpu_seconds >= 0 and cpu_before >= 0 and now > ct.usage_at:
                 cores = max(0.0, (u.cpu_seconds - cpu_before) / (now - ct.usage_at))
+            if ct.usage_at and now > ct.usage_at:   # (usage: the server's and the dashboard's)
+                self.d.metrics.used(ct, max(0.0, cores) * (now - ct.usage_at),
+                                    max(0, memory_before) * (now - ct.usage_at))
             ct.usage, ct.usage_at = (cores, u.memory_bytes, u.cpu_seconds), now
 
     def stop_by_user(self, container_id: str) -> int:

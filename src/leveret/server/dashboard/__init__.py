@@ -15,6 +15,7 @@ linkable: #/ (overview), #/apps/APP, #/apps/APP/functions/FN, #/calls/fc-…, #/
     GET /api/overview             workers with what they have and hold, apps, the backlog, failures in the last hour
     GET /api/apps/{app}/functions/{fn}/inputs?failed=1&limit=&min_ms=   a function's inputs, newest first
     GET /api/calls/{call_id}      a call's inputs with their tracebacks
+    (usage, named objects, sandboxes, deployments and rollback, an app's containers: cluster.py)
 
 Everything is behind the server's token, like the API (the page gets it from the cookie).
 """
@@ -32,6 +33,7 @@ from ..._shared.status import NAMES
 from .. import views
 from ..errors import NotFound
 from ..store import Store
+from .cluster import ClusterPages
 from .login import COOKIE, LoginPages
 
 __all__ = ["COOKIE", "Dashboard"]
@@ -53,12 +55,15 @@ class Dashboard:
         self.tokens = tokens
         self.reads = dispatcher.reads   # the store's reader (reads.py)
         self.logs = dispatcher.logs
+        self.streams: set = set()   # the queues of the log streams open now: ended when the server stops
 
     def add_routes(self, app: web.Application) -> None:
+        app.on_shutdown.append(self._end_streams)
         r = app.router
         r.add_get("/", self.index)
         if self.tokens is not None:
             LoginPages(self.tokens).add_routes(app)
+        ClusterPages(self.d, self.tokens).add_routes(app)
         r.add_get("/api/apps", self.apps)
         r.add_get("/api/apps/{app}/functions/{fn}", self.function)
         r.add_get("/api/containers", self.containers)
@@ -76,8 +81,11 @@ class Dashboard:
     async def apps(self, request: web.Request) -> web.Response:
         out = []
         for info in await self.reads.run(Store.list_apps, include_stopped=request.query.get("all") == "1"):
+            app = self.d.apps.get(info["id"])
+            web_urls = {fn.name: self.d.routes.url_of(app, fn) for fn in app.functions if fn.spec.web_kind} \
+                if app is not None and app.state in ("ephemeral", "deployed") else {}
             out.append({**info, "functions": await views.function_names(self.d, info["id"]),
-                        "running": info["id"] in self.d.apps})
+                        "running": app is not None, "web_urls": web_urls})
         return web.json_response(out)
 
     async def function(self, request: web.Request) -> web.Response:
@@ -140,6 +148,7 @@ class Dashboard:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await response.prepare(request)
         q = self.logs.follow(app_id)
+        self.streams.add(q)
         try:
             last = int(request.query.get("after", 0))
             while True:   # history first, a page at a time
@@ -168,8 +177,15 @@ class Dashboard:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
+            self.streams.discard(q)
             self.logs.unfollow(app_id, q)
         return response
+
+    async def _end_streams(self, app: web.Application) -> None:
+        """The server stops: each log stream says done (a browser following a live app's logs would
+        otherwise hold the HTTP side's shutdown)."""
+        for q in list(self.streams):
+            q.put_nowait(None)
 
     async def input_timeline(self, request: web.Request) -> web.Response:
         found = await self.reads.run(Store.input_timeline, request.match_info["input_id"])

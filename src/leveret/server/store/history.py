@@ -72,3 +72,14 @@ class InputHistory:
             " LEFT JOIN functions f ON f.id = c.function_id LEFT JOIN apps a ON a.id = f.app_id"
             f" WHERE o.finished_at >= ? AND o.status IN {_IN_FAILED} GROUP BY a.name, f.name ORDER BY 3 DESC LIMIT 50",
             (since,)).fetchall()
+
+    def containers_of_app(self, app_id: str, limit: int = 50) -> list[dict]:
+        """An app's containers, newest first: function, worker, state, when, exit, cold-start phases."""
+        import json
+
+        rows = self._execute(
+            "SELECT ct.id, COALESCE(f.name, ''), ct.worker_id, ct.state, ct.created_at, ct.stopped_at, ct.exit_code,"
+            " COALESCE(ct.message, ''), ct.phases FROM containers ct LEFT JOIN functions f ON f.id = ct.function_id"
+            " WHERE ct.app_id = ? ORDER BY ct.created_at DESC LIMIT ?", (app_id, limit)).fetchall()
+        keys = ("container_id", "function", "worker_id", "state", "created_at", "stopped_at", "exit_code", "message")
+        return [{**dict(zip(keys, r[:8])), "phases": json.loads(r[8]) if r[8] else {}} for r in rows]

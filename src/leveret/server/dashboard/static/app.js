@@ -3,7 +3,8 @@
 "use strict";
 
 const state = { app: null, fn: null, logSource: null, all: false, plot: null };
-const VIEWS = ["overview-view", "app-view", "function-view", "input-view", "call-view"];
+let ticks = 0;
+const VIEWS = ["overview-view", "objects-view", "app-view", "function-view", "input-view", "call-view"];
 const when = (ts) => (ts ? new Date(ts * 1000).toLocaleString() : "–");
 const took = (s) => (s == null ? "–" : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(1)} s`);
 const link = (href, text, attrs = {}) => el("a", { href, ...attrs }, text);
@@ -77,6 +78,10 @@ async function refreshApp() {
     }
   }
   $("functions").replaceChildren(...parts);
+  if (state.loadedApp !== app.id || ++ticks % 5 === 0) {   // (each few seconds: they change slowly)
+    state.loadedApp = app.id;
+    await refreshDeployments(app); await refreshContainerHistory(app);
+  }
   const cts = app.running ? await get(`/api/containers?app=${app.id}`) : [];
   $("containers").querySelector("tbody").replaceChildren(...cts.map((c) => el("tr", { "data-container": c.container_id },
     el("td", {}, c.container_id), el("td", {}, c.function_name), el("td", {}, c.state), el("td", {}, String(c.running)),
@@ -152,6 +157,8 @@ async function route() {
     $("input-view").replaceChildren(...timeline(await get(`/api/inputs/${parts[1]}`)));
   } else if (parts[0] === "calls" && parts[1]) {
     show("call-view"); await showCall(parts[1]);
+  } else if (parts[0] === "objects") {
+    state.app = null; show("objects-view"); await refreshObjects();
   } else {
     state.app = null; show("overview-view"); await refreshOverview();
   }
@@ -159,6 +166,7 @@ async function route() {
 }
 
 async function refreshOverview() {
+  await refreshUsage();
   const o = await get("/api/overview");
   $("totals").replaceChildren(el("span", { class: "total" }, `${o.apps.ephemeral} run(s), ${o.apps.deployed} deployed`),
     el("span", { class: "total" }, `${o.queued} queued · ${o.running} running · ${o.containers} container(s)`));
@@ -172,6 +180,62 @@ async function refreshOverview() {
     el("tr", {}, el("td", {}, link(`#/apps/${encodeURIComponent(f.app)}`, f.app)),
       el("td", {}, link(`#/apps/${encodeURIComponent(f.app)}/functions/${encodeURIComponent(f.function)}`, f.function)),
       el("td", { class: "failed" }, String(f.count)))) : [el("tr", {}, el("td", { colspan: "3" }, "none"))]));
+}
+
+const num = (x, digits = 1) => x.toLocaleString(undefined, { maximumFractionDigits: digits });
+
+async function refreshUsage() {
+  const rows = await get("/api/usage");
+  $("usage").querySelector("tbody").replaceChildren(...(rows.length ? rows.map((u) => el("tr", { "data-usage": `${u.app}/${u.function}` },
+    el("td", {}, u.app), el("td", {}, u.function), el("td", { class: "cpu-seconds" }, num(u.cpu_seconds)),
+    el("td", {}, num(u.memory_gib_seconds, 3)), el("td", {}, num(u.gpu_seconds)))) : [el("tr", {}, el("td", { colspan: "5" }, "none yet"))]));
+}
+
+async function refreshObjects() {
+  const apps = await get("/api/apps");
+  const web = apps.flatMap((a) => Object.entries(a.web_urls).map(([fn, url]) => [a, fn, url]));
+  $("web").querySelector("tbody").replaceChildren(...(web.length ? web.map(([a, fn, url]) => el("tr", {},
+    el("td", {}, link(`#/apps/${a.id}`, a.name)), el("td", {}, fn), el("td", {}, el("a", { href: url, target: "_blank" }, url))))
+    : [el("tr", {}, el("td", { colspan: "3" }, "none running"))]));
+  const boxes = await get("/api/sandboxes");
+  $("sandboxes").querySelector("tbody").replaceChildren(...(boxes.length ? boxes.map((b) => el("tr", { "data-sandbox": b.sandbox_id },
+    el("td", {}, b.sandbox_id), el("td", {}, b.name || "–"), el("td", {}, b.state), el("td", {}, when(b.created_at)),
+    el("td", {}, b.container_id || "–"))) : [el("tr", {}, el("td", { colspan: "5" }, "none"))]));
+  const sections = [];
+  for (const [kind, title] of [["volume", "Volumes"], ["dict", "Dicts"], ["queue", "Queues"], ["secret", "Secrets (names only)"]]) {
+    const rows = await get(`/api/objects/${kind}`);
+    sections.push(el("h3", {}, title), el("table", { id: `objects-${kind}` },
+      el("thead", {}, el("tr", {}, el("th", {}, "name"), el("th", {}, "id"), el("th", {}, "created"))),
+      el("tbody", {}, ...(rows.length ? rows.map((o) => el("tr", { "data-object": o.name }, el("td", {}, o.name),
+        el("td", {}, o.id), el("td", {}, when(o.created_at)))) : [el("tr", {}, el("td", { colspan: "3" }, "none"))]))));
+  }
+  $("named").replaceChildren(...sections);
+}
+
+async function refreshDeployments(app) {
+  const versions = app.version ? await get(`/api/apps/${app.id}/history`) : [];
+  $("deployments").hidden = !versions.length;
+  $("history").querySelector("tbody").replaceChildren(...versions.map((v) => el("tr", { "data-version": String(v.version) },
+    el("td", {}, `v${v.version}`), el("td", {}, v.live ? "live" : v.state), el("td", {}, when(v.created_at)),
+    el("td", {}, v.description), el("td", {}, v.live ? "" : el("button", { class: "rollback", onclick: () => rollback(app, v.version) },
+      `roll back to v${v.version}`)))));
+}
+
+async function rollback(app, version) {
+  const r = await fetch(`/api/apps/${app.id}/rollback`, { method: "POST", credentials: "same-origin",
+    body: new URLSearchParams({ version: String(version) }) });
+  const said = r.ok ? await r.json() : null;
+  $("status").textContent = said ? `${app.name} is now v${said.version} (the functions of v${said.from_version})` : await r.text();
+  if (said) location.hash = `#/apps/${said.app_id}`;
+}
+
+async function refreshContainerHistory(app) {
+  const rows = await get(`/api/apps/${app.id}/containers`);
+  $("container-history").querySelector("tbody").replaceChildren(...rows.map((c) => el("tr", { "data-container": c.container_id },
+    el("td", {}, c.container_id), el("td", {}, c.function), el("td", {}, c.state), el("td", {}, when(c.created_at)),
+    el("td", { class: "phases" }, c.phases.total ? `${took(c.phases.total)} = ` + Object.entries(c.phases)
+      .filter(([k]) => k !== "total").map(([k, s]) => `${k} ${took(s)}`).join(" + ") : "–"),
+    el("td", {}, c.stopped_at ? `${when(c.stopped_at)}${c.exit_code != null ? ` (exit ${c.exit_code})` : ""}` : "–"))));
 }
 
 function plot(series) {
@@ -236,7 +300,6 @@ $("f-range").addEventListener("change", () => { state.plot = null; $("function-c
 $("all-apps").addEventListener("change", (e) => { state.all = e.target.checked; refreshApps(); });
 window.addEventListener("hashchange", () => route().catch((e) => { $("status").textContent = String(e); }));
 
-let ticks = 0;
 async function tick() {
   try {
     await refreshApps();
