@@ -49,10 +49,13 @@ class PostgresServer:
 
     user = "postgres"   # the database superuser initdb creates
 
-    def __init__(self, bin_dir: str, *, also_listen_on: str = "", trusted_net: str = ""):
+    def __init__(self, bin_dir: str, *, also_listen_on: str = "", trusted_net: str = "", durable: bool = False):
         """``also_listen_on``: another address to listen on (e.g. a test network's), whose clients in
-        ``trusted_net`` (CIDR) are let in without a password like loopback's."""
+        ``trusted_net`` (CIDR) are let in without a password like loopback's. ``durable``: a commit is
+        on disk when it returns, as in production (else, for speed, a crash may lose the latest
+        commits: no fsync, no synchronous commit — wrong for a test that crashes it on purpose)."""
         self.bin_dir = bin_dir
+        self.durable = durable
         self.also_listen_on = also_listen_on
         self.trusted_net = trusted_net
         self.port = free_port()
@@ -83,8 +86,9 @@ class PostgresServer:
 
     def _start_server(self) -> None:
         listen = ",".join(a for a in ("127.0.0.1", self.also_listen_on) if a)
-        options = (f"-p {self.port} -k {self.directory} -c listen_addresses={listen}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses={listen}"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-l", os.path.join(self.directory, "server.log"),
                   "-o", options, "-w", "-t", "30", "start")
 

@@ -18,8 +18,9 @@ from leveret.testing import Cluster
 
 @pytest.fixture
 def own_postgres():
-    """A PostgreSQL server of the test's own: it is restarted under load."""
-    pg = start_for_tests()
+    """A PostgreSQL server of the test's own, durable as in production (a commit that returned is
+    on disk): it is crashed and restarted under load."""
+    pg = start_for_tests(durable=True)
     try:
         yield pg
     finally:
