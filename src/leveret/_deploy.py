@@ -33,13 +33,16 @@ class Deployed:
         return f"<Deployed {self.name} version {self.version} ({self.app_id})>"
 
 
-async def deploy_app(app, name: str | None = None, description: str | None = None) -> Deployed:
+async def deploy_app(app, name: str | None = None, description: str | None = None,
+                     environment: str | None = None) -> Deployed:
+    from . import config
     from ._wire import api_pb2 as pb
 
     client = await Client.get()
     name = name or app.name or _default_name()
     created = await client.call("AppCreate", pb.AppCreateRequest(
-        name=name, description=description or " ".join(sys.argv), deploy=True))
+        name=name, description=description or " ".join(sys.argv), deploy=True,
+        environment=environment or config.environment()))
     try:
         web_urls = {}   # (the app's Function objects stay as they are: a deploy does not hydrate them)
         for fn in app.registered_functions.values():
@@ -56,5 +59,5 @@ async def deploy_app(app, name: str | None = None, description: str | None = Non
                     web_urls)
 
 
-def deploy(app, name: str | None = None) -> Deployed:
-    return run_sync(deploy_app(app, name))
+def deploy(app, name: str | None = None, environment: str | None = None) -> Deployed:
+    return run_sync(deploy_app(app, name, environment=environment))

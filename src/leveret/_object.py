@@ -60,7 +60,7 @@ class ObjectManager:
         while max_objects is None or len(found) < max_objects:
             want = PAGE if max_objects is None else min(PAGE, max_objects - len(found))
             page = (await client.object_call("ObjectList", {
-                "kind": self._type._kind, "environment_name": environment_name or "", "max_objects": want,
+                "kind": self._type._kind, "environment_name": environment_name or _environment(), "max_objects": want,
                 "created_before": before[0], "before_object_id": before[1]}))["objects"]
             found += [self._type._hydrated(o, client) for o in page]
             if len(page) < want:
@@ -233,11 +233,18 @@ class _Object:
                     "new": "OBJECT_CREATION_FAIL_IF_EXISTS"}[create]
         client = await _client_or(client)
         response = await client.object_call("ObjectGetOrCreate", {
-            "kind": cls._kind, "name": name, "environment_name": environment_name or "", "creation": creation,
+            "kind": cls._kind, "name": name, "environment_name": environment_name or _environment(), "creation": creation,
             # chosen here, so that the request sent again after a reconnect finds what it made
             "object_id": new_id(cls._type_prefix) if create else "",
             "attributes_json": json.dumps(attributes or {})})
         return cls._hydrated(response["object"], client, environment_name)
+
+
+def _environment() -> str:
+    """The environment a call names none for: LEVERET_ENVIRONMENT's, the profile's, else the default."""
+    from . import config
+
+    return config.environment()
 
 
 async def _client_or(client: "Any"):

@@ -26,9 +26,10 @@ LOG_DRAIN_S = 2.0
 
 class RunContext:
     def __init__(self, app, *, show_logs: bool = True, description: str | None = None, printer: LogPrinter | None = None,
-                 detach: bool = False):
+                 detach: bool = False, environment: str | None = None):
         self.app = app
         self.detach = detach   # the app outlives this client (`leveret run --detach`)
+        self.environment = environment   # None: LEVERET_ENVIRONMENT's, the profile's, or the default
         from ._output import output_enabled
 
         self.show_logs = show_logs or output_enabled()
@@ -67,8 +68,11 @@ class RunContext:
             raise InvalidError(f"app {self.app.name!r} is already running: `with app.run()` cannot be nested")
         self._client = client = await Client.get()
         name = self.app.name or _default_name()
+        from . import config
+
         resp = await client.call("AppCreate", pb.AppCreateRequest(name=name, description=self.description,
-                                                                  detach=self.detach))
+                                                                  detach=self.detach,
+                                                                  environment=self.environment or config.environment()))
         self.app_id = resp.app_id
         self.app._running = self
         try:

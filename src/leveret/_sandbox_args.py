@@ -48,7 +48,7 @@ def _own_server(what: str, client=None, environment_name: str | None = None) -> 
     for option, value in (("client", client), ("environment_name", environment_name)):
         if value is not None:
             raise NotImplementedOptionError(f"{what}({option}=...) is not supported yet: sandboxes use this process's"
-                                            " server and its one environment")
+                                            " server, in its default environment")
 
 
 def _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network: bool) -> None:

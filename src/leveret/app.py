@@ -149,12 +149,9 @@ class App:
         ``app_id`` set, to hand to what takes an app."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidError(f"App.lookup takes an app's name, not {name!r}")
-        if environment_name:
-            raise _function_options.NotImplementedOptionError(
-                "App.lookup(environment_name=...) is not supported yet: apps live in the server's one environment")
         from ._shared.aio import run_sync
 
-        return run_sync(_lookup(cls, name, create_if_missing))
+        return run_sync(_lookup(cls, name, create_if_missing, environment_name))
 
     def include(self, other: "App", inherit_tags: bool = True) -> "App":
         """Add ``other``'s functions and local entrypoints to this app (run or deployed with it)."""
@@ -170,13 +167,14 @@ class App:
         self.registered_entrypoints.update(other.registered_entrypoints)
         return self
 
-    def deploy(self, *, name: str | None = None):
+    def deploy(self, *, name: str | None = None, environment_name: str | None = None):
         """Deploy the app: the next version of the named app ``name`` (default: the app's name), live
-        until stopped or replaced. Its functions can then be called from anywhere with
-        ``leveret.Function.from_name(name, function_name)``; schedules fire."""
+        until stopped or replaced, in ``environment_name`` (default: LEVERET_ENVIRONMENT, the
+        profile's, else "main"). Its functions can then be called from anywhere with
+        ``leveret.Function.from_name(name, function_name, environment_name=...)``; schedules fire."""
         from ._deploy import deploy
 
-        return deploy(self, name)
+        return deploy(self, name, environment_name)
 
     def run(self, *, show_logs: bool = True, description: str | None = None, detach: bool = False,
             interactive: bool = False, client=None, environment_name: str | None = None):
@@ -185,11 +183,11 @@ class App:
         done or it is stopped. ``interactive`` is accepted (output goes to this terminal either way)."""
         from ._runner import RunContext
 
-        for option, value in (("client", client), ("environment_name", environment_name)):
-            if value is not None:
-                raise _function_options.NotImplementedOptionError(
-                    f"app.run({option}=...) is not supported yet: runs use this process's server and its one environment")
-        return RunContext(self, show_logs=show_logs, description=description, detach=detach)
+        if client is not None:
+            raise _function_options.NotImplementedOptionError(
+                "app.run(client=...) is not supported yet: runs use this process's server")
+        return RunContext(self, show_logs=show_logs, description=description, detach=detach,
+                          environment=environment_name)
 
 
 class _LookedUp:
@@ -199,7 +197,7 @@ class _LookedUp:
         self.app_id = app_id
 
 
-async def _lookup(cls, name: str, create_if_missing: bool) -> App:
+async def _lookup(cls, name: str, create_if_missing: bool, environment_name: str | None = None) -> App:
     from ._client import Client
     from ._wire import api_pb2 as pb
     from .exception import NotFoundError
@@ -212,7 +210,11 @@ async def _lookup(cls, name: str, create_if_missing: bool) -> App:
                                         " sandboxes there): look the app up, and create its sandboxes, in the program"
                                         " that runs this one")
     try:
-        found = await client.call("AppLookup", pb.AppLookupRequest(name_or_id=name))
+        from . import config
+
+        environment = environment_name or config.environment()
+        kept = name if not environment or environment == "main" else f"{name}@{environment}"   # (server/objects/kinds.py)
+        found = await client.call("AppLookup", pb.AppLookupRequest(name_or_id=kept))
         if found.state != pb.APP_STATE_DEPLOYED:
             raise NotFoundError(name)
         app_id = found.app_id
@@ -222,7 +224,8 @@ async def _lookup(cls, name: str, create_if_missing: bool) -> App:
                                 " App.lookup(name, create_if_missing=True)") from None
         from ._deploy import deploy_app
 
-        app_id = (await deploy_app(cls(name), name, description="App.lookup(create_if_missing=True)")).app_id
+        app_id = (await deploy_app(cls(name), name, description="App.lookup(create_if_missing=True)",
+                                   environment=environment_name)).app_id
     app = cls(name)
     app._running = _LookedUp(app_id)
     return app

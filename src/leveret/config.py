@@ -165,3 +165,14 @@ def write_profiles(profiles: dict[str, dict]) -> None:
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines))
     os.replace(tmp, path)
+
+
+def environment() -> str:
+    """The environment objects and apps are in when none is named: LEVERET_ENVIRONMENT, else the
+    active profile's ``environment``, else "" (the server's default, "main")."""
+    if os.environ.get("LEVERET_ENVIRONMENT"):
+        return os.environ["LEVERET_ENVIRONMENT"]
+    try:
+        return str(active_profile()[1].get("environment", ""))
+    except InvalidError:   # (a broken file says so where the server is chosen)
+        return ""

@@ -149,7 +149,8 @@ class Function:
                   version: int | None = None) -> "Function":
         """A deployed function, by its app's name and its own: looked up at its first call, which
         goes to the app's live version (``leveret deploy`` makes one; ``version=``: that version,
-        which must be the live one). ``environment_name``: the app's (default: the server's, "main")."""
+        which must be the live one). ``environment_name``: the app's (default: LEVERET_ENVIRONMENT, the
+        profile's, else "main")."""
         for what, value in (("app_name", app_name), ("name", name)):
             if not isinstance(value, str) or not value:
                 raise InvalidError(f"Function.from_name: {what} must be a non-empty string, not {value!r}")
@@ -163,7 +164,9 @@ class Function:
         fn._function_id = None
         fn._client = None
         fn._is_generator = False
-        fn._lookup = (app_name, name, environment_name or "", version or 0)
+        from . import config
+
+        fn._lookup = (app_name, name, environment_name or config.environment(), version or 0)
         fn._class_methods = None
         fn._web_url = None
         fn._web_methods, fn._web_urls = {}, {}

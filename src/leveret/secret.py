@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from ._object import ObjectManager, _client_or, _Object
+from ._object import ObjectManager, _client_or, _environment, _Object
 from ._utils.synchronize import synchronize
 from .exception import AlreadyExistsError, InvalidError, NotFoundError
 
@@ -50,7 +50,7 @@ async def _create(name: str, env: dict, environment_name: str | None, client, *,
     """Store a secret's values on the server (``name`` "": one without a name); (its id, its keys)."""
     env = _check_env(env, "a Secret")
     client = await _client_or(client)
-    resp = await client.object_call("SecretCreate", {"name": name, "environment_name": environment_name or "",
+    resp = await client.object_call("SecretCreate", {"name": name, "environment_name": environment_name or _environment(),
                                                      "env": env, "overwrite": overwrite})
     return resp["secret_id"], list(resp["keys"])
 

@@ -64,7 +64,7 @@ def test_a_missing_one_is_not_found_and_the_error_names_the_fix(cluster):
         Thing.from_name("nope").hydrate()
     assert str(info.value) == ("no Thing named 'nope' in environment 'main': create it with"
                                " Thing.from_name('nope', create_if_missing=True)")
-    with pytest.raises(leveret.NotFoundError, match="no environment named 'dev': this server has one, 'main'"):
+    with pytest.raises(leveret.NotFoundError, match=r"no environment named 'dev' \(there are: main\): `leveret environment create dev`"):
         Thing.from_name("nope", environment_name="dev", create_if_missing=True).hydrate()
 
 
@@ -182,5 +182,5 @@ def test_function_from_name_looks_the_app_up_in_its_environment(tmp_path):
 
         app.deploy()
         assert leveret.Function.from_name("etl", "double", environment_name="main").remote(4) == 8
-        with pytest.raises(leveret.NotFoundError, match="no environment named 'dev': this server has one, 'main'"):
+        with pytest.raises(leveret.NotFoundError, match=r"no environment named 'dev' \(there are: main\): `leveret environment create dev`"):
             leveret.Function.from_name("etl", "double", environment_name="dev").remote(4)

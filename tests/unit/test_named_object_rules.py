@@ -110,8 +110,8 @@ def test_attributes_are_small(objects):
 def test_an_unknown_kind_and_an_unknown_environment_say_what_there_is(objects):
     with pytest.raises(Invalid, match=r"no kind of named object 'blob': this server knows app, (dict, )?(queue, )?(secret, )?thing(, volume)?"):
         objects.lookup("blob", "cache")
-    with pytest.raises(NotFound, match=r"no environment named 'dev': this server has one, 'main'; leave"
-                                       " environment_name unset"):
+    with pytest.raises(NotFound, match=r"no environment named 'dev' \(there are: main\): `leveret environment"
+                                       " create dev` makes it"):
         objects.get_or_create("thing", "cache", "dev", creation=IF_MISSING)
 
 

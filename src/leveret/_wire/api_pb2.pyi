@@ -74,16 +74,18 @@ OBJECT_CREATION_IF_MISSING: ObjectCreation
 OBJECT_CREATION_FAIL_IF_EXISTS: ObjectCreation
 
 class AppCreateRequest(_message.Message):
-    __slots__ = ("name", "description", "deploy", "detach")
+    __slots__ = ("name", "description", "deploy", "detach", "environment")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     DEPLOY_FIELD_NUMBER: _ClassVar[int]
     DETACH_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     deploy: bool
     detach: bool
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deploy: _Optional[bool] = ..., detach: _Optional[bool] = ...) -> None: ...
+    environment: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., deploy: _Optional[bool] = ..., detach: _Optional[bool] = ..., environment: _Optional[str] = ...) -> None: ...
 
 class AppCreateResponse(_message.Message):
     __slots__ = ("app_id", "version")
@@ -936,6 +938,34 @@ class TokenFlowWaitResponse(_message.Message):
     token: str
     scope: str
     def __init__(self, timed_out: _Optional[bool] = ..., token_id: _Optional[str] = ..., token: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
+
+class EnvironmentCreateRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class EnvironmentCreateResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class EnvironmentListRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class EnvironmentInfo(_message.Message):
+    __slots__ = ("name", "created_at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    created_at: float
+    def __init__(self, name: _Optional[str] = ..., created_at: _Optional[float] = ...) -> None: ...
+
+class EnvironmentListResponse(_message.Message):
+    __slots__ = ("environments",)
+    ENVIRONMENTS_FIELD_NUMBER: _ClassVar[int]
+    environments: _containers.RepeatedCompositeFieldContainer[EnvironmentInfo]
+    def __init__(self, environments: _Optional[_Iterable[_Union[EnvironmentInfo, _Mapping]]] = ...) -> None: ...
 
 class InputSummary(_message.Message):
     __slots__ = ("input_id", "call_id", "idx", "status", "queued_at", "started_at", "finished_at", "attempt", "message", "container_id", "traceback")

@@ -202,6 +202,16 @@ class LeveretStub:
                 request_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.SerializeToString,
                 response_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.FromString,
                 _registered_method=True)
+        self.EnvironmentCreate = channel.unary_unary(
+                '/leveret.v1.Leveret/EnvironmentCreate',
+                request_serializer=leveret_dot_v1_dot_api__pb2.EnvironmentCreateRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.EnvironmentCreateResponse.FromString,
+                _registered_method=True)
+        self.EnvironmentList = channel.unary_unary(
+                '/leveret.v1.Leveret/EnvironmentList',
+                request_serializer=leveret_dot_v1_dot_api__pb2.EnvironmentListRequest.SerializeToString,
+                response_deserializer=leveret_dot_v1_dot_api__pb2.EnvironmentListResponse.FromString,
+                _registered_method=True)
         self.LogsStream = channel.unary_stream(
                 '/leveret.v1.Leveret/LogsStream',
                 request_serializer=leveret_dot_v1_dot_api__pb2.LogsStreamRequest.SerializeToString,
@@ -642,6 +652,18 @@ class LeveretServicer:
         raise NotImplementedError('Method not implemented!')
 
     def TokenFlowWait(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnvironmentCreate(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnvironmentList(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1102,6 +1124,16 @@ def add_LeveretServicer_to_server(servicer, server):
                     servicer.TokenFlowWait,
                     request_deserializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.FromString,
                     response_serializer=leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.SerializeToString,
+            ),
+            'EnvironmentCreate': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnvironmentCreate,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.EnvironmentCreateRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.EnvironmentCreateResponse.SerializeToString,
+            ),
+            'EnvironmentList': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnvironmentList,
+                    request_deserializer=leveret_dot_v1_dot_api__pb2.EnvironmentListRequest.FromString,
+                    response_serializer=leveret_dot_v1_dot_api__pb2.EnvironmentListResponse.SerializeToString,
             ),
             'LogsStream': grpc.unary_stream_rpc_method_handler(
                     servicer.LogsStream,
@@ -2237,6 +2269,60 @@ class Leveret:
             '/leveret.v1.Leveret/TokenFlowWait',
             leveret_dot_v1_dot_api__pb2.TokenFlowWaitRequest.SerializeToString,
             leveret_dot_v1_dot_api__pb2.TokenFlowWaitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnvironmentCreate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/EnvironmentCreate',
+            leveret_dot_v1_dot_api__pb2.EnvironmentCreateRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.EnvironmentCreateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnvironmentList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/leveret.v1.Leveret/EnvironmentList',
+            leveret_dot_v1_dot_api__pb2.EnvironmentListRequest.SerializeToString,
+            leveret_dot_v1_dot_api__pb2.EnvironmentListResponse.FromString,
             options,
             channel_credentials,
             insecure,

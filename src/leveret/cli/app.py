@@ -74,12 +74,17 @@ HEADER = f"{'APP ID':<26} {'NAME':<20} {'VER':<6} {'STATE':<16} {'CREATED':<20} 
 
 @app.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Stopped apps too.")
+@click.option("--env", "environment", default=None, help="Only the apps of this environment (NAME@ENV; main: no @).")
 @JSON_OPTION
-def list_apps(show_all: bool, as_json: bool) -> None:
-    """The running apps (ephemeral runs and deployments), newest first."""
+def list_apps(show_all: bool, environment: str | None, as_json: bool) -> None:
+    """The running apps (ephemeral runs and deployments), newest first; an app of an environment
+    other than main is NAME@ENV."""
     from .._wire import api_pb2 as pb
 
-    show_list(_call("AppList", pb.AppListRequest(all=show_all)).apps, as_json,
+    apps = _call("AppList", pb.AppListRequest(all=show_all)).apps
+    if environment:
+        apps = [a for a in apps if a.name.partition("@")[2] == ("" if environment == "main" else environment)]
+    show_list(apps, as_json,
               empty="no apps" + ("" if show_all else " running (--all shows stopped ones)"), header=HEADER, row=_row)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import click
 
 from ..exception import Error
+from .environment import ENV_OPTION
 
 
 @click.command()
 @click.argument("path", metavar="FILE")
 @click.option("--name", default=None, help="Deploy under this name (default: the App's name).")
+@ENV_OPTION
 def deploy(path: str, name: str | None) -> None:
     """Deploy the app in FILE: it keeps running, its schedules fire, and its functions can be called
     with leveret.Function.from_name(APP, FUNCTION). Deploying again rolls it to a new version."""

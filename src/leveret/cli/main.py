@@ -21,7 +21,7 @@ COMMANDS = {
     "dict": ("dict", "dict_"), "queue": ("queue", "queue"),
     "volume": ("volume", "volume"), "serve": ("serve", "serve"), "shell": ("shell", "shell"),
     "sandbox": ("sandbox", "sandbox"), "profile": ("profile", "profile"), "config": ("profile", "config_group"),
-    "call": ("call", "call"),
+    "call": ("call", "call"), "environment": ("environment", "environment"),
 }
 
 

@@ -80,6 +80,7 @@ def show(as_json: bool) -> None:
         source = ("environment (LEVERET_SERVER_URL)" if os.environ.get("LEVERET_SERVER_URL")
                   else f"profile {name} ({config.config_path()})")
         shown = {"server_url": server.url, "token": server.token[:6] + "…", "source": source}
+    shown["environment"] = config.environment() or "main"
     if as_json:
         click.echo(json.dumps(shown))
     else:

@@ -13,6 +13,7 @@ import click
 from ..app import App, LocalEntrypoint
 from ..exception import AuthError, ConnectionError, Error, InvalidError, NotFoundError
 from ..function import Function
+from .environment import ENV_OPTION
 
 
 class _RunCommand(click.Command):
@@ -34,6 +35,7 @@ class _RunCommand(click.Command):
 @click.option("-d", "--detach", is_flag=True, help="The app runs on after this command ends, until its calls are done.")
 @click.option("-i", "--interactive", is_flag=True, help="Accepted as Modal's: output and input stay on this terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not stream the containers' logs.")
+@ENV_OPTION
 @click.option("-v", "--verbose", is_flag=True, help="Also show each container's cold start, phase by phase.")
 @click.pass_context
 def run(ctx: click.Context, target: str, as_module: bool, detach: bool, interactive: bool, quiet: bool,

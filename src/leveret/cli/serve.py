@@ -18,8 +18,11 @@ import time
 
 import click
 
+from .environment import ENV_OPTION
+
 
 @click.command()
+@ENV_OPTION
 @click.argument("target")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="Stop after this many seconds (default: at Ctrl-C).")

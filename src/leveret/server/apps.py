@@ -9,6 +9,7 @@ import json
 from .._shared.ids import new_id
 from .errors import NotFound
 from .model import FunctionSpec
+from .objects.kinds import environment_named, qualified
 from .state import AppState, FunctionState
 from .store import Store
 
@@ -17,15 +18,20 @@ class AppsAndFunctions:
     """Mixed into the Dispatcher: uses its ``apps``, ``functions``, ``writes``, ``clock``, ``logs``,
     ``placement``, ``deployments`` and ``cancel_call``."""
 
-    async def create_app(self, name: str, description: str, *, deploy: bool = False, detach: bool = False) -> tuple[str, int]:
+    async def create_app(self, name: str, description: str, *, deploy: bool = False, detach: bool = False,
+                         environment: str = "") -> tuple[str, int]:
         """A new app: ephemeral, or (``deploy``) the next version of the deployed app ``name``,
-        live once published. Returns (app_id, version)."""
+        live once published; in ``environment`` (its name is kept as ``NAME@ENV``: objects/kinds.py).
+        Returns (app_id, version)."""
         app_id = new_id("ap")
+        plain = name
 
         def create(store: Store) -> int:
+            nonlocal name
             with store.transaction():
+                name = qualified(plain, environment_named(environment, store))
                 if deploy:
-                    self.deployments.named(store, name)   # made by the first deploy of the name
+                    self.deployments.named(store, plain, environment)   # made by the first deploy of the name
                 return store.create_app(app_id, name, description, deploy=deploy)
 
         version = await self.writes.run(create)

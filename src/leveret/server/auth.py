@@ -81,7 +81,7 @@ READ_METHODS = _methods(
     "ObjectGetOrCreate", "ObjectList", "DictGet", "DictLen", "DictContents", "QueueLen", "QueueNextItems",
     "VolumeChunkGet", "VolumeList", "VolumeGetFile", "VolumeChanges", "SandboxGet", "SandboxList",
     "SandboxTunnels", "SandboxWaitReady", "ProcessRead", "ProcessWait", "DirectPortGet", "DashboardLink",
-    "FunctionCalls", "CallShow", "AppDescribe")
+    "FunctionCalls", "CallShow", "AppDescribe", "EnvironmentList")
 RUN_METHODS = READ_METHODS | _methods(
     "AppCreate", "AppStop", "AppHeartbeat", "MountGetMissing", "MountCreate", "FunctionCreate", "FunctionBind",
     "FunctionRemote", "FunctionMap", "FunctionSpawn", "FunctionCallCancel", "BlobPut", "SecretCreate", "DictUpdate",
@@ -89,7 +89,7 @@ RUN_METHODS = READ_METHODS | _methods(
     "SandboxCreate", "SandboxTerminate", "SandboxTagsSet", "SandboxDetach", "SandboxExec", "ProcessWrite",
     "ProcessKill", "SandboxSnapshot", "SandboxMount", "TunnelOpen", "TunnelClose", "ContainerExec", "InputReplay")
 DEPLOY_METHODS = RUN_METHODS | _methods(
-    "AppPublish", "AppRollback", "FunctionUpdateAutoscaler", "ObjectDelete", "ContainerStop")
+    "AppPublish", "AppRollback", "FunctionUpdateAutoscaler", "ObjectDelete", "ContainerStop", "EnvironmentCreate")
 SCOPE_METHODS = {DEPLOY: DEPLOY_METHODS, RUN: RUN_METHODS, READ_ONLY: READ_METHODS}
 
 

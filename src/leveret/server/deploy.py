@@ -31,6 +31,7 @@ from .errors import Invalid, NotFound
 from .store import Store
 from .objects.apps import APP
 from .objects.base import IF_MISSING
+from .objects.kinds import qualified, unqualified
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -48,11 +49,11 @@ class Deployments:
 
     # ------------------------------------------------------------------ versions
 
-    def named(self, store: Store, name: str):
+    def named(self, store: Store, name: str, environment: str = ""):
         """The named object of the deployed app ``name`` (objects/apps.py): made, its name checked,
         by the first deploy; the same one for every version after. On the store's writer thread."""
         try:
-            return self.d.objects.get_or_create(store, APP, name, creation=IF_MISSING, owner=True)[0]
+            return self.d.objects.get_or_create(store, APP, name, environment, creation=IF_MISSING, owner=True)[0]
         except Invalid as exc:
             raise Invalid(f"{exc.message}; name the app with App('name') or `leveret deploy FILE --name NAME`") from None
 
@@ -118,6 +119,7 @@ class Deployments:
         (NotFound if none was ever deployed; an unknown environment is NotFound too), then its live
         version here."""
         await self.d.reads.run(self.d.objects.lookup, APP, app_name, environment)
+        app_name = qualified(app_name, environment)   # (as the environment's apps are kept)
         app = self.live(app_name)
         if app is None:
             stored = await self.d.reads.run(Store.app_versions, app_name)
@@ -151,7 +153,9 @@ class Deployments:
             target = next((v for v in versions if v["version"] == version), None)
             if target is None:
                 raise NotFound(f"{name} has no version {version}: `leveret app history {name}` lists them")
-        app_id, new_version = await self.d.create_app(name, f"rollback to version {target['version']}", deploy=True)
+        plain, environment = unqualified(name)
+        app_id, new_version = await self.d.create_app(plain, f"rollback to version {target['version']}", deploy=True,
+                                                      environment=environment)
         for _, _, encoded in await self.d.reads.run(Store.functions_of, target["id"]):
             self.d.create_function(app_id, self.d.read_spec(encoded))
         await self.publish(app_id, now)

@@ -7,7 +7,9 @@ import grpc
 from ..._wire import api_pb2 as pb
 from .. import views
 from ..auth import DEPLOY
-from ..errors import NotFound
+from ..._shared.names import name_problem
+from ..errors import AlreadyExists, Invalid, NotFound
+from ..objects.kinds import DEFAULT_ENVIRONMENT
 from ..store import Store
 from . import refusals_as_status
 
@@ -26,7 +28,7 @@ class AppsApi:
             if request.deploy:
                 self.tokens.require(context, DEPLOY, "deploy an app")
             app_id, version = await self.d.create_app(request.name, request.description, deploy=request.deploy,
-                                                      detach=request.detach)
+                                                      detach=request.detach, environment=request.environment)
         return pb.AppCreateResponse(app_id=app_id, version=version)
 
     async def AppPublish(self, request, context):
@@ -98,3 +100,19 @@ class AppsApi:
                                             " `leveret deploy FILE` creates one")
         return pb.AppLookupResponse(app_id=app["id"], name=app["name"],
                                     state=APP_STATES.get(app["state"], pb.APP_STATE_STOPPED))
+
+    async def EnvironmentCreate(self, request, context):
+        async with refusals_as_status(context):
+            self.tokens.require(context, DEPLOY, "create an environment")
+            problem = name_problem(request.name, "environment")
+            if problem:
+                raise Invalid(problem)
+            if request.name == DEFAULT_ENVIRONMENT or not await self.writes.run(Store.add_environment, request.name):
+                raise AlreadyExists(f"there is an environment named {request.name!r} already:"
+                                    " `leveret environment list` shows them")
+        return pb.EnvironmentCreateResponse()
+
+    async def EnvironmentList(self, request, context):
+        made = await self.reads.run(Store.environments)
+        return pb.EnvironmentListResponse(environments=[pb.EnvironmentInfo(name=DEFAULT_ENVIRONMENT),
+                                                        *(pb.EnvironmentInfo(name=n, created_at=t) for n, t in made)])

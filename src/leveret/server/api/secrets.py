@@ -6,7 +6,6 @@ from __future__ import annotations
 from ..._wire import api_pb2 as pb
 from ..auth import DEPLOY
 from ..errors import Invalid
-from ..objects.kinds import environment_named
 from . import refusals_as_status
 
 
@@ -20,7 +19,7 @@ class SecretsApi:
             if request.name:
                 self.tokens.require(context, DEPLOY, "create or overwrite a named secret")
             secret_id, keys = await self.d.writes.run(self.d.secrets.create, request.name,
-                                                      environment_named(request.environment_name), dict(request.env),
+                                                      request.environment_name, dict(request.env),
                                                       request.overwrite)
             return pb.SecretCreateResponse(secret_id=secret_id, keys=keys)
 

@@ -54,7 +54,7 @@ class NamedObjects:
             raise Invalid(kind.managed_by)
         if kind.created_with and creation != LOOKUP and not owner:
             raise Invalid(kind.created_with)
-        environment = environment_named(environment)
+        environment = environment_named(environment, store)
         found = store.get_object(kind.name, environment, name)
         if found is None and creation == LOOKUP:
             raise NotFound(kind.text(kind.missing, name, environment))
@@ -77,7 +77,7 @@ class NamedObjects:
         after ``before`` (created_at, id): the previous page's last."""
         kind = kind if isinstance(kind, Kind) else kind_named(kind)
         limit = PAGE if limit <= 0 else min(limit, PAGE)
-        return store.list_objects(kind.name, environment_named(environment), limit=limit, before=before)
+        return store.list_objects(kind.name, environment_named(environment, store), limit=limit, before=before)
 
     def delete(self, store: "Store", object_id: str, *, again: bool = False) -> ObjectRow | None:
         """Delete an object and what its kind keeps with it (one transaction); NotFound if there is

@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..store.objects import ObjectRow
 
-DEFAULT_ENVIRONMENT = "main"
-ENVIRONMENTS = (DEFAULT_ENVIRONMENT,)   # one per server today; the column and the field are there to grow
+DEFAULT_ENVIRONMENT = "main"   # every server has it; others are made with `leveret environment create`
 
 MISSING = ("no {label} named {name!r} in environment {environment!r}: create it with"
            " {label}.from_name({name!r}, create_if_missing=True)")
@@ -80,10 +79,23 @@ def kind_of_id(object_id: str) -> Kind:
     return kind
 
 
-def environment_named(name: str) -> str:
-    """The environment a request means ("": the default)."""
+def environment_named(name: str, store: "Store") -> str:
+    """The environment a request means ("": the default); NotFound naming the fix for one not made."""
     environment = name or DEFAULT_ENVIRONMENT
-    if environment not in ENVIRONMENTS:
-        raise NotFound(f"no environment named {environment!r}: this server has one, {DEFAULT_ENVIRONMENT!r};"
-                       " leave environment_name unset")
+    if environment != DEFAULT_ENVIRONMENT and not store.environment_exists(environment):
+        made = ", ".join([DEFAULT_ENVIRONMENT, *(n for n, _ in store.environments())])
+        raise NotFound(f"no environment named {environment!r} (there are: {made}): `leveret environment create"
+                       f" {environment}` makes it")
     return environment
+
+
+def qualified(app_name: str, environment: str) -> str:
+    """An app's name as the server keeps it: ``NAME`` in the default environment, ``NAME@ENV`` in
+    another (names have no '@': an environment's apps are apart from the default's)."""
+    return app_name if not environment or environment == DEFAULT_ENVIRONMENT else f"{app_name}@{environment}"
+
+
+def unqualified(app_name: str) -> tuple[str, str]:
+    """(name, environment) of a kept app name."""
+    name, _, environment = app_name.partition("@")
+    return name, environment or DEFAULT_ENVIRONMENT

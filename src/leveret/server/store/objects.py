@@ -69,3 +69,17 @@ class NamedObjectRows:
     def delete_object(self, object_id: str) -> bool:
         """Delete an object's row; False if there was none."""
         return self._execute("DELETE FROM named_objects WHERE id = ?", (object_id,)).rowcount == 1
+
+    def add_environment(self, name: str) -> bool:
+        """Make an environment; False if there is one of that name."""
+        if self._execute("SELECT 1 FROM environments WHERE name = ?", (name,)).fetchone() is not None:
+            return False
+        self._execute("INSERT INTO environments (name, created_at) VALUES (?, ?)", (name, self.clock.time()))
+        return True
+
+    def environments(self) -> list[tuple[str, float]]:
+        """(name, created_at) of the environments made, oldest first ("main" is not among them)."""
+        return self._execute("SELECT name, created_at FROM environments ORDER BY created_at, name").fetchall()
+
+    def environment_exists(self, name: str) -> bool:
+        return self._execute("SELECT 1 FROM environments WHERE name = ?", (name,)).fetchone() is not None
