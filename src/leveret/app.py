@@ -211,10 +211,10 @@ async def _lookup(cls, name: str, create_if_missing: bool, environment_name: str
                                         " that runs this one")
     try:
         from . import config
+        from ._shared.names import qualified
 
-        environment = environment_name or config.environment()
-        kept = name if not environment or environment == "main" else f"{name}@{environment}"   # (server/objects/kinds.py)
-        found = await client.call("AppLookup", pb.AppLookupRequest(name_or_id=kept))
+        found = await client.call("AppLookup", pb.AppLookupRequest(
+            name_or_id=qualified(name, environment_name or config.environment())))
         if found.state != pb.APP_STATE_DEPLOYED:
             raise NotFoundError(name)
         app_id = found.app_id

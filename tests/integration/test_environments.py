@@ -73,3 +73,16 @@ def test_deploy_takes_env_and_an_unknown_one_says_how_to_make_it(cluster_here, t
     done = cli("deploy", "--env", "qa", str(app_file))
     assert done.returncode == 0, done.stderr
     assert leveret.Function.from_name("envapp", "f", environment_name="qa").remote(1) == 2
+
+
+def test_code_in_a_container_means_its_apps_environment(cluster_here):
+    from apps import env_user
+
+    assert cli("environment", "create", "staging").returncode == 0
+    leveret.Dict.from_name("settings", environment_name="staging", create_if_missing=True)["mode"] = "staging"
+    leveret.Dict.from_name("settings", create_if_missing=True)["mode"] = "main"
+    env_user.app.deploy(environment_name="staging")
+    env_user.app.deploy()
+    staged = leveret.Function.from_name("env-user", "via_lookup", environment_name="staging")
+    assert staged.remote() == "staging"   # the Dict and the function it looked up: staging's
+    assert leveret.Function.from_name("env-user", "via_lookup").remote() == "main"

@@ -36,3 +36,9 @@ def check_object_name(name: object, label: str) -> str:
 
         raise InvalidError(problem)
     return name
+
+
+def qualified(app_name: str, environment: str) -> str:
+    """An app's name as the server keeps it: ``NAME`` in the default environment ("main"),
+    ``NAME@ENV`` in another (names have no '@': an environment's apps are apart from main's)."""
+    return app_name if not environment or environment == "main" else f"{app_name}@{environment}"

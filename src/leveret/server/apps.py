@@ -9,7 +9,8 @@ import json
 from .._shared.ids import new_id
 from .errors import NotFound
 from .model import FunctionSpec
-from .objects.kinds import environment_named, qualified
+from .._shared.names import qualified
+from .objects.kinds import environment_named
 from .state import AppState, FunctionState
 from .store import Store
 

@@ -31,7 +31,8 @@ from .errors import Invalid, NotFound
 from .store import Store
 from .objects.apps import APP
 from .objects.base import IF_MISSING
-from .objects.kinds import qualified, unqualified
+from .._shared.names import qualified
+from .objects.kinds import unqualified
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher

@@ -124,10 +124,17 @@ async def _answer(task: "ContainerTask", msg, writer: asyncio.StreamWriter, make
         writer.write(protocol.encode(reply))
 
 
+def _environment(task: "ContainerTask") -> str:
+    """The environment of the container's app (kept as NAME@ENV by the server), "" for main's: what
+    its code's calls that name none mean."""
+    return (task.a.app_name if task.a is not None else "").partition("@")[2]
+
+
 async def _make(task: "ContainerTask", msg):
     server = task.calls()
     if type(msg) is C.Lookup:
-        function_id, is_generator = await server.lookup(msg.app_name, msg.function_name, msg.environment, msg.version)
+        function_id, is_generator = await server.lookup(msg.app_name, msg.function_name,
+                                                        msg.environment or _environment(task), msg.version)
         return C.Reply(msg.tag, value=function_id, flag=is_generator)
     if type(msg) is C.Bind:
         return C.Reply(msg.tag, value=await server.bind(msg.function_id, msg.params, msg.options))
@@ -144,7 +151,12 @@ async def _make(task: "ContainerTask", msg):
     if type(msg) is C.ObjectCall:
         if msg.method in ("TunnelOpen", "TunnelClose"):   # (its port published, where it has its own network)
             return C.Reply(msg.tag, value=await tunnel_call(task, server, msg.method, msg.body))
-        return C.Reply(msg.tag, value=await server.object_call(msg.method, msg.body))
+        body = msg.body
+        if _environment(task) and '"environment_name": ""' in body:   # (one named none: its app's)
+            found = json.loads(body)
+            found["environment_name"] = _environment(task)
+            body = json.dumps(found)
+        return C.Reply(msg.tag, value=await server.object_call(msg.method, body))
     if type(msg) is C.VolumeSync:
         try:
             version = await task.agent.volumes.sync(task.container_id, msg.op, msg.volume_id, server)

@@ -89,12 +89,6 @@ def environment_named(name: str, store: "Store") -> str:
     return environment
 
 
-def qualified(app_name: str, environment: str) -> str:
-    """An app's name as the server keeps it: ``NAME`` in the default environment, ``NAME@ENV`` in
-    another (names have no '@': an environment's apps are apart from the default's)."""
-    return app_name if not environment or environment == DEFAULT_ENVIRONMENT else f"{app_name}@{environment}"
-
-
 def unqualified(app_name: str) -> tuple[str, str]:
     """(name, environment) of a kept app name."""
     name, _, environment = app_name.partition("@")
