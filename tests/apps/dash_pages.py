@@ -1,4 +1,5 @@
-"""An app whose run leaves something to look at in the dashboard: successes, and a failure with a traceback."""
+"""An app whose run leaves something to look at in the dashboard: successes, a failure (retried) with
+its traceback, and a web endpoint."""
 
 import leveret
 
@@ -11,3 +12,9 @@ def work(x: int) -> int:
     if x == 3:
         raise ValueError(f"x is {x}")
     return x * 2
+
+
+@app.function()
+@leveret.fastapi_endpoint()
+def greet(name: str = "you") -> dict:
+    return {"hello": name}

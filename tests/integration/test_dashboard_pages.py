@@ -2,13 +2,14 @@
 the overview (workers, the backlog, failures of the last hour, usage), the stopped app with its
 function, containers and their cold starts, the function's page (its stats, a chart with axes and a
 legend, its inputs filtered to the failed one), the call's page and the input's, each with the
-failure's traceback; the objects page (Dicts, Volumes, web endpoints, sandboxes); a deployed app's
-versions, rolled back from the page. A screenshot of each is saved (to $LEVERET_SCREENSHOTS too,
-when set)."""
+failure's traceback, the retried attempt's too; a deployed app's versions, rolled back from the page;
+the objects page (Dicts, Volumes, the deployed web endpoint, a running sandbox). A screenshot of each
+is saved (to $LEVERET_SCREENSHOTS too, when set)."""
 
 import os
 import shutil
 import time
+import urllib.request
 
 import pytest
 
@@ -88,22 +89,20 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):
 
         failed.find_element(By.CSS_SELECTOR, 'a[href^="#/calls/"]').click()   # the call's page
         wait.until(lambda d: "#/calls/fc-" in d.current_url)
-        tb = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#call-view pre.traceback")).text
-        assert 'raise ValueError(f"x is {x}")' in tb and tb.endswith("ValueError: x is 3")
+        tbs = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#call-view pre.traceback"))
+        assert len(tbs) == 2   # the retried attempt's, then the final one's
+        assert all('raise ValueError(f"x is {x}")' in tb.text and tb.text.endswith("ValueError: x is 3") for tb in tbs)
+        retried = text('#call-view tr.retried[data-attempt="1"]')
+        assert "failure" in retried and "ValueError: x is 3 (retried)" in retried, retried
         assert "6 input(s): failure 1, success 5" in text("#call-view")
         screenshots(browser, "call")
 
         browser.find_element(By.CSS_SELECTOR, '#call-view tr.failure a[href^="#/inputs/"]').click()   # the input's
         wait.until(lambda d: "#/inputs/in-" in d.current_url)
         shown = wait.until(lambda d: d.find_element(By.ID, "input-view").text)
-        assert "failure" in shown and "(attempt 2)" in shown and shown.count("Traceback (most recent call last)") == 1
+        assert "(attempt 1, retried) — ValueError: x is 3" in shown and "failure on ct-" in shown, shown
+        assert "(attempt 2) — ValueError: x is 3" in shown and shown.count("Traceback (most recent call last)") == 2
         screenshots(browser, "input")
-
-        browser.find_element(By.ID, "nav-objects").click()   # the objects page
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#objects-dict tr[data-object="dash-dict"]'))
-        assert browser.find_elements(By.CSS_SELECTOR, '#objects-volume tr[data-object="dash-volume"]')
-        assert "none" in text("#sandboxes") and "none running" in text("#web")
-        screenshots(browser, "objects")
 
         dash_pages.app.deploy()
         dash_pages.app.deploy()   # version 2, live
@@ -114,3 +113,19 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):
         browser.find_element(By.CSS_SELECTOR, '#history tr[data-version="1"] button.rollback').click()
         wait.until(lambda d: "is now v3 (the functions of v1)" in text("#status"))
         wait.until(lambda d: "live" in text('#history tr[data-version="3"]'))
+
+        # the objects page, with the deployed app's web endpoint and a sandbox running
+        sb = leveret.Sandbox.create("sleep", "60", app=leveret.App.lookup("dash-sandbox", create_if_missing=True))
+        try:
+            browser.find_element(By.ID, "nav-objects").click()
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#objects-dict tr[data-object="dash-dict"]'))
+            assert browser.find_elements(By.CSS_SELECTOR, '#objects-volume tr[data-object="dash-volume"]')
+            web = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#web tbody tr a[href^='http']"))
+            assert "dash-pages" in text("#web tbody tr") and "greet" in text("#web tbody tr")
+            assert urllib.request.urlopen(web.get_attribute("href") + "?name=page", timeout=30).read() == \
+                b'{"hello":"page"}'   # the link is the endpoint's
+            row = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'#sandboxes tr[data-sandbox="{sb.object_id}"]'))
+            wait.until(lambda d: "running" in row.text)
+            screenshots(browser, "objects")
+        finally:
+            sb.terminate()

@@ -72,9 +72,12 @@ def test_call_show_gives_each_failed_inputs_traceback_at_its_frames(finished):
     call_id = leveret("function", "calls", "postmortem-example", "work").stdout.splitlines()[1].split()[1]
     shown = leveret("call", "show", call_id).stdout
     assert f"call {call_id} (map) of postmortem-example/work" in shown and "inputs: 5: failure 1, success 4" in shown
-    assert "    Traceback (most recent call last):\n" in shown
-    assert re.search(r'    {2}File ".*example\.py", line 10, in work\n {8}raise ValueError\(f"x is \{x\}"\)\n'
-                     r"    ValueError: x is 3\n", shown), shown
+    # the retried first attempt, then the final one, each with its traceback at the function's frames
+    assert re.search(r"    attempt 1: failure on ct-\S+ after \d+ ms: ValueError: x is 3 \(retried\)\n"
+                     r"      Traceback \(most recent call last\):\n", shown), shown
+    assert "    attempt 2: failure: ValueError: x is 3\n      Traceback (most recent call last):\n" in shown, shown
+    assert len(re.findall(r'      {2}File ".*example\.py", line 10, in work\n {10}raise ValueError\(f"x is \{x\}"\)\n'
+                          r"      ValueError: x is 3\n", shown)) == 2, shown
     assert "leveret/" not in shown and "run it again: leveret call replay in-" in shown
 
 

@@ -968,7 +968,7 @@ class EnvironmentListResponse(_message.Message):
     def __init__(self, environments: _Optional[_Iterable[_Union[EnvironmentInfo, _Mapping]]] = ...) -> None: ...
 
 class InputSummary(_message.Message):
-    __slots__ = ("input_id", "call_id", "idx", "status", "queued_at", "started_at", "finished_at", "attempt", "message", "container_id", "traceback")
+    __slots__ = ("input_id", "call_id", "idx", "status", "queued_at", "started_at", "finished_at", "attempt", "message", "container_id", "traceback", "earlier")
     INPUT_ID_FIELD_NUMBER: _ClassVar[int]
     CALL_ID_FIELD_NUMBER: _ClassVar[int]
     IDX_FIELD_NUMBER: _ClassVar[int]
@@ -980,6 +980,7 @@ class InputSummary(_message.Message):
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     TRACEBACK_FIELD_NUMBER: _ClassVar[int]
+    EARLIER_FIELD_NUMBER: _ClassVar[int]
     input_id: str
     call_id: str
     idx: int
@@ -991,7 +992,8 @@ class InputSummary(_message.Message):
     message: str
     container_id: str
     traceback: str
-    def __init__(self, input_id: _Optional[str] = ..., call_id: _Optional[str] = ..., idx: _Optional[int] = ..., status: _Optional[str] = ..., queued_at: _Optional[float] = ..., started_at: _Optional[float] = ..., finished_at: _Optional[float] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., container_id: _Optional[str] = ..., traceback: _Optional[str] = ...) -> None: ...
+    earlier: _containers.RepeatedCompositeFieldContainer[InputSummary]
+    def __init__(self, input_id: _Optional[str] = ..., call_id: _Optional[str] = ..., idx: _Optional[int] = ..., status: _Optional[str] = ..., queued_at: _Optional[float] = ..., started_at: _Optional[float] = ..., finished_at: _Optional[float] = ..., attempt: _Optional[int] = ..., message: _Optional[str] = ..., container_id: _Optional[str] = ..., traceback: _Optional[str] = ..., earlier: _Optional[_Iterable[_Union[InputSummary, _Mapping]]] = ...) -> None: ...
 
 class FunctionCallsRequest(_message.Message):
     __slots__ = ("app_name_or_id", "function_name", "failed", "limit")

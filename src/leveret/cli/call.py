@@ -24,10 +24,10 @@ def call() -> None:
 @click.option("--json", "as_json", is_flag=True, help="As one JSON object.")
 def show(call_id: str, limit: int, as_json: bool) -> None:
     """Call CALL_ID (fc-…): its function, its inputs with status, attempt and duration, and the
-    traceback of each that failed."""
+    traceback of each that failed, each retried attempt's too."""
     from .._wire import api_pb2 as pb
     from .app import _call, emit_json
-    from .function import INPUTS_HEADER, input_row
+    from .function import INPUTS_HEADER, input_row, took
 
     c = _call("CallShow", pb.CallShowRequest(call_id=call_id, limit=limit))
     if as_json:
@@ -44,11 +44,22 @@ def show(call_id: str, limit: int, as_json: bool) -> None:
     click.echo(INPUTS_HEADER)
     for i in c.inputs:
         click.echo(input_row(i))
+        for a in i.earlier:   # its retried attempts, each with its error and traceback
+            click.echo(f"    attempt {a.attempt}: {a.status} on {a.container_id or '?'} after {took(a)}: {a.message}"
+                       " (retried)")
+            _indented(a.traceback, "      ")
         if i.traceback:
-            click.echo("".join(f"    {line}\n" for line in i.traceback.rstrip("\n").split("\n")), nl=False)
+            if i.earlier:
+                click.echo(f"    attempt {i.attempt}: {i.status}: {i.message}")
+            _indented(i.traceback, "      " if i.earlier else "    ")
     failed = next((i.input_id for i in c.inputs if i.traceback), "")
     if failed:
         click.echo(f"\nrun it again: leveret call replay {failed} (--local --pdb: here, under the debugger)")
+
+
+def _indented(text: str, indent: str) -> None:
+    if text:
+        click.echo("".join(f"{indent}{line}\n" for line in text.rstrip("\n").split("\n")), nl=False)
 
 
 @call.command()

@@ -2,7 +2,8 @@
 Dispatcher's records — run again now (not their doing), retry after the backoff (one retry used),
 or fail with the reason; and what a container held when it ended.
 
-    a result that failed (dispatch.on_results) ─▶ ended(r, FAILED)
+    a result that failed (dispatch.on_results) ─▶ ended(r, FAILED): a retried attempt is stored
+        (store/history.py's attempts), the final one is the input's output
     a container's end (placement.on_event) ─▶ after_container_end: the input it ran, if known, is
         to blame (CRASHED, OUT_OF_MEMORY; WORKER_LOST if its worker went), the rest did not start
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .model import INTERNAL_FAILURE, OUT_OF_MEMORY, ContainerEvent, Output
+from .model import FAILURE, INTERNAL_FAILURE, OUT_OF_MEMORY, ContainerEvent, Output
 from .policy import Action, Cause, after_attempt
 from .state import ContainerRec, FunctionState, InputRec
+from .store import Store
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -69,7 +71,7 @@ class Attempts:
         for r in held:
             self.d._release(r)
             message = f"{why} while running this input"
-            step = self.ended(r, cause if r in suspects else Cause.NOT_STARTED, message, now)
+            step = self.ended(r, cause if r in suspects else Cause.NOT_STARTED, message, now, status=status)
             if step is Action.REQUEUE:
                 requeue.append(r)
             elif step is None:
@@ -79,9 +81,11 @@ class Attempts:
         self.d._publish([item for item in failed if not item[0].cancelled])
         return bool(suspects)
 
-    def ended(self, r: InputRec, cause: Cause, why: str, now: float) -> Action | None:
+    def ended(self, r: InputRec, cause: Cause, why: str, now: float, *, status: int = FAILURE,
+              traceback: str = "") -> Action | None:
         """Apply the policy to an input whose attempt ended: REQUEUE (the caller puts it back),
-        RETRY (scheduled here), or None: it fails, with ``why`` and the reason the policy adds."""
+        RETRY (scheduled here, the failed attempt stored with its ``status`` and ``traceback``),
+        or None: it fails, with ``why`` and the reason the policy adds."""
         fn = self.d.functions.get(r.call.function_id)
         retries = fn.spec.retries if fn is not None else None
         step = after_attempt(cause, retries_used=r.retries, max_retries=retries.max_retries if retries else 0,
@@ -94,6 +98,8 @@ class Attempts:
             r.alone = r.alone or step.ends > 0
             return Action.REQUEUE
         if step.action is Action.RETRY:
+            self.d.writes.add(Store.add_attempts, [(r.call.call_id, r.input_id, r.attempt, status, r.sent_at or None, now,
+                                                    r.container.container_id if r.container else "", why, traceback)])
             self._retry_later(fn, r, why, now)
             return Action.RETRY
         if retries is not None and cause is not Cause.NOT_STARTED:   # the last attempt, counted as the others

@@ -432,7 +432,8 @@ class Dispatcher(AppsAndFunctions):
                 finals += 1
                 self._release(r)
                 if out.status in RETRYABLE:
-                    if self.attempts.ended(r, Cause.FAILED, out.message or "it failed", now) is not None:
+                    if self.attempts.ended(r, Cause.FAILED, out.message or "it failed", now, status=out.status,
+                                           traceback=out.traceback) is not None:
                         if out.traceback:   # it runs again: its caller sees this attempt's traceback only here
                             retried.append(tracebacks.pop())
                         continue

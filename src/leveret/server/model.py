@@ -102,6 +102,7 @@ class Output:
 
 
 SUCCESS = int(OutputStatus.SUCCESS)
+FAILURE = int(OutputStatus.FAILURE)
 GENERATOR_ITEM = int(OutputStatus.GENERATOR_ITEM)
 CANCELLED = int(OutputStatus.CANCELLED)
 INTERNAL_FAILURE = int(OutputStatus.INTERNAL_FAILURE)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from .._shared.status import NAMES
 from .state import DEFAULT_MAX_CONTAINERS, ContainerRec, FunctionState
 from .errors import NotFound
 from .store import Store
+from .store.history import InputRow
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -100,6 +102,42 @@ class Totals:
     calls: int            # unfinished, or read from memory (a run's spawned calls)
     containers: int
     workers: int
+
+
+@dataclasses.dataclass(frozen=True)
+class InputView:
+    """An input and how it ended (or where it is now), with its retried attempts (``earlier``,
+    where the reader asked for them): `leveret function calls | call show`, the dashboard."""
+
+    input_id: str
+    call_id: str
+    idx: int
+    status: str           # success, failure, ...; queued, running or unfinished without a final output
+    queued_at: float
+    started_at: float     # when its last attempt was sent to a container (0: never)
+    finished_at: float    # 0: not finished
+    attempt: int          # the attempt that ended it, or the one under way
+    message: str
+    container_id: str
+    traceback: str
+    earlier: list["InputView"]
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.finished_at - self.started_at if self.started_at and self.finished_at else None
+
+
+def input_view(d: "Dispatcher", row: InputRow) -> InputView:
+    status, attempt = NAMES.get(row.status, f"status {row.status}"), row.attempt
+    if not row.status:   # no final output yet: where the server holds it now
+        r = d.inputs.get(row.input_id)
+        status = "unfinished" if r is None else "running" if r.container is not None else "queued"
+        attempt = r.attempt if r is not None else attempt
+    earlier = [InputView(row.input_id, row.call_id, row.idx, NAMES.get(a.status, f"status {a.status}"), row.queued_at,
+                         a.started_at, a.finished_at, a.attempt, a.message, a.container_id, a.traceback, [])
+               for a in row.earlier]
+    return InputView(row.input_id, row.call_id, row.idx, status, row.queued_at, row.started_at, row.finished_at, attempt,
+                     row.message, row.container_id, row.traceback, earlier)
 
 
 def workers(d: "Dispatcher", now: float) -> list[WorkerView]:

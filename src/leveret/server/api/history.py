@@ -25,17 +25,11 @@ def _limit(n: int) -> int:
 class HistoryApi:
     """Mixed into the servicer (service.py)."""
 
-    def _summary(self, row: tuple) -> pb.InputSummary:
-        iid, call_id, idx, queued_at, status, started_at, finished_at, attempt, message, container_id, tb = row
-        if status:
-            name = NAMES.get(status, f"status {status}")
-        else:   # no final output yet: where the server holds it now
-            r = self.d.inputs.get(iid)
-            name = "unfinished" if r is None else "running" if r.container is not None else "queued"
-            attempt = r.attempt if r is not None else attempt
-        return pb.InputSummary(input_id=iid, call_id=call_id, idx=idx, status=name, queued_at=queued_at,
-                               started_at=started_at, finished_at=finished_at, attempt=attempt, message=message,
-                               container_id=container_id, traceback=tb)
+    def _summary(self, row) -> pb.InputSummary:
+        v = views.input_view(self.d, row)
+        fields = dataclasses.asdict(v)
+        fields["earlier"] = [pb.InputSummary(**e) for e in fields["earlier"]]
+        return pb.InputSummary(**fields)
 
     async def _function_id(self, app_name_or_id: str, function_name: str) -> tuple[str, str]:
         """(function_id, app_id) of a running app's function, else a stopped one's, from the store."""

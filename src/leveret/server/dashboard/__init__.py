@@ -215,21 +215,20 @@ class Dashboard:
         rows = await self.reads.run(Store.function_inputs, function_id, failed=request.query.get("failed") == "1",
                                     limit=min(int(request.query.get("limit", 100)), 1000))
         min_s = float(request.query.get("min_ms", 0)) / 1000
-        return web.json_response([_input(r) for r in rows if not min_s or (r[6] and r[6] - r[5] >= min_s)])
+        return web.json_response([_input(self.d, r) for r in rows if not min_s or (r.finished_at and r.finished_at - r.started_at >= min_s)])
 
     async def call(self, request: web.Request) -> web.Response:
         found = await self.reads.run(Store.call_details, request.match_info["call_id"], 200)
         if found is None:
             raise web.HTTPNotFound(text=f"no call {request.match_info['call_id']} (or it is past its retention)")
         found["by_status"] = {NAMES.get(k, str(k)): n for k, n in found["by_status"].items()}
-        found["inputs"] = [_input(r) for r in found["inputs"]]
+        found["inputs"] = [_input(self.d, r) for r in found["inputs"]]
         return web.json_response(found)
 
 
-def _input(row: tuple) -> dict:
-    """An input and its final output (store/history.py's row) as the page reads it."""
-    iid, call_id, idx, queued_at, status, started_at, finished_at, attempt, message, container_id, tb = row
-    return {"input_id": iid, "call_id": call_id, "idx": idx, "queued_at": queued_at,
-            "status": NAMES.get(status, "unfinished") if status else "unfinished", "started_at": started_at,
-            "finished_at": finished_at, "attempt": attempt, "message": message, "container_id": container_id,
-            "traceback": tb, "duration_s": finished_at - started_at if started_at and finished_at else None}
+
+def _input(d, row) -> dict:
+    """An input row (store/history.py) as the page reads it."""
+    v = views.input_view(d, row)
+    return {**dataclasses.asdict(v), "duration_s": v.duration_s,
+            "earlier": [{**dataclasses.asdict(e), "duration_s": e.duration_s} for e in v.earlier]}

@@ -1,6 +1,6 @@
 """Rows of functions, calls, inputs and outputs: a call and its inputs stored together, outputs
 in arrival order (``seq``), what a restarted server needs to queue again, and a function's stats
-and an input's timeline for describe and the dashboard.
+for describe and the dashboard (an input's history: history.py).
 """
 
 from __future__ import annotations
@@ -98,23 +98,6 @@ class CallRows:
         return {"outputs_by_status": by_status, "inputs": inputs, "latency_p50_s": _quantile(latencies, 0.5),
                 "latency_p95_s": _quantile(latencies, 0.95), "latency_p99_s": _quantile(latencies, 0.99),
                 "containers_started": started, "cold_start_p50_s": _quantile(cold, 0.5)}
-
-    def input_timeline(self, input_id: str) -> dict | None:
-        """An input's life: when it was queued, its call and function, and each output (time,
-        status, container, message), in order."""
-        row = self._execute("SELECT i.call_id, i.idx, i.created_at, c.function_id, c.kind, f.name, f.app_id"
-                            " FROM inputs i JOIN calls c ON c.id = i.call_id LEFT JOIN functions f ON f.id = c.function_id"
-                            " WHERE i.id = ?", (input_id,)).fetchone()
-        if row is None:
-            return None
-        call_id, idx, created_at, function_id, kind, name, app_id = row
-        outputs = [{"ts": ts, "status": NAMES.get(status, str(status)), "container_id": ct,
-                    "message": message, "attempt": attempt, "started_at": started_at, "traceback": tb}
-                   for ts, status, ct, message, attempt, started_at, tb in self._execute(
-                       "SELECT finished_at, status, container_id, message, attempt, started_at, traceback FROM outputs"
-                       " WHERE input_id = ? ORDER BY seq", (input_id,)).fetchall()]
-        return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
-                "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
 
     def call_graph(self, call_id: str, limit: int = CALL_GRAPH_LIMIT) -> list[tuple] | None:
         """The inputs of a call and, down the tree, of the calls their code made from inside their

@@ -1,16 +1,47 @@
 """What a function's inputs did, for a post-mortem (`leveret function calls`, `leveret call show |
 replay`, the dashboard): an input's final output with its attempt, when it ran and its traceback,
-read alike for running apps, stopped runs and earlier deployed versions, while their calls are kept
-(retention.py)."""
+and each earlier attempt that failed and was retried (``attempts``), read alike for running apps,
+stopped runs and earlier deployed versions, while their calls are kept (retention.py)."""
 
 from __future__ import annotations
 
-from ..._shared.status import OutputStatus as S
+from typing import NamedTuple
+
+from ..._shared.status import NAMES, OutputStatus as S
 
 FAILED = tuple(int(s) for s in (S.FAILURE, S.TIMEOUT, S.INTERNAL_FAILURE, S.OUT_OF_MEMORY))
 _IN_FAILED = f"({', '.join(map(str, FAILED))})"
-# an input and its final output: (input_id, call_id, idx, queued_at, status (0: none yet), started_at,
-# finished_at, attempt, message, container_id, traceback)
+
+
+class AttemptRow(NamedTuple):
+    """An attempt of an input that failed and was retried."""
+    attempt: int
+    status: int
+    started_at: float      # when it was sent to its container (0: not known)
+    finished_at: float
+    container_id: str
+    message: str
+    traceback: str
+
+
+class InputRow(NamedTuple):
+    """An input and its final output (status 0, times 0: none yet)."""
+    input_id: str
+    call_id: str
+    idx: int
+    queued_at: float
+    status: int
+    started_at: float
+    finished_at: float
+    attempt: int
+    message: str
+    container_id: str
+    traceback: str          # "" where the query leaves it out (listings)
+    earlier: tuple = ()     # its retried attempts (AttemptRow), oldest first, where the query asks for them
+
+
+_ATTEMPT = ("SELECT input_id, attempt, status, COALESCE(started_at, 0), finished_at, container_id, message, traceback"
+            " FROM attempts")
 _INPUT = ("SELECT i.id, i.call_id, i.idx, i.created_at, COALESCE(o.status, 0), COALESCE(o.started_at, 0),"
           " COALESCE(o.finished_at, 0), COALESCE(o.attempt, 0), COALESCE(o.message, ''), COALESCE(o.container_id, ''),"
           " {traceback} FROM inputs i LEFT JOIN outputs o ON o.call_id = i.call_id AND o.input_id = i.id AND o.status != 3")
@@ -20,17 +51,53 @@ class InputHistory:
     """Mixed into ``SqlStore``: its SQL uses ``_execute``, the same on every backend."""
 
     def function_inputs(self, function_id: str, *, failed: bool = False, limit: int = 100) -> list[tuple]:
-        """A function's inputs, newest first, each with its final output as ``_INPUT`` says (no
-        traceback: "")."""
-        return self._execute(
+        """A function's inputs, newest first, each with its final output (no traceback: "")."""
+        return [InputRow(*r) for r in self._execute(
             _INPUT.format(traceback="''") + " JOIN calls c ON c.id = i.call_id WHERE c.function_id = ?"
             + (f" AND o.status IN {_IN_FAILED}" if failed else "") + " ORDER BY i.created_at DESC, i.idx DESC LIMIT ?",
-            (function_id, limit)).fetchall()
+            (function_id, limit))]
+
+    def add_attempts(self, rows: list[tuple]) -> None:
+        """Store retried attempts ``(call_id, input_id, attempt, status, started_at, finished_at,
+        container_id, message, traceback)``; one already stored wins."""
+        self._executemany("INSERT INTO attempts (call_id, input_id, attempt, status, started_at, finished_at,"
+                          " container_id, message, traceback) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          rows)
+
+    def _earlier(self, call_id: str, rows: list[InputRow]) -> list[InputRow]:
+        """The rows with their retried attempts."""
+        found: dict[str, list[AttemptRow]] = {}
+        if rows:
+            for input_id, *attempt in self._execute(_ATTEMPT + " WHERE call_id = ? ORDER BY attempt", (call_id,)):
+                found.setdefault(input_id, []).append(AttemptRow(*attempt))
+        return [r._replace(earlier=tuple(found.get(r.input_id, ()))) for r in rows]
+
+    def input_timeline(self, input_id: str) -> dict | None:
+        """An input's life: when it was queued, its call and function, and each attempt that ended
+        and each output (time, status, container, message, traceback), in order."""
+        row = self._execute("SELECT i.call_id, i.idx, i.created_at, c.function_id, c.kind, f.name, f.app_id"
+                            " FROM inputs i JOIN calls c ON c.id = i.call_id LEFT JOIN functions f ON f.id = c.function_id"
+                            " WHERE i.id = ?", (input_id,)).fetchone()
+        if row is None:
+            return None
+        call_id, idx, created_at, function_id, kind, name, app_id = row
+        outputs = [{"ts": a.finished_at, "status": NAMES.get(a.status, str(a.status)), "container_id": a.container_id,
+                    "message": a.message, "attempt": a.attempt, "started_at": a.started_at or None,
+                    "traceback": a.traceback, "retried": True}
+                   for _, *found in self._execute(_ATTEMPT + " WHERE call_id = ? AND input_id = ? ORDER BY attempt",
+                                                  (call_id, input_id)) for a in [AttemptRow(*found)]]
+        outputs += [{"ts": ts, "status": NAMES.get(status, str(status)), "container_id": ct, "message": message,
+                     "attempt": attempt, "started_at": started_at, "traceback": tb, "retried": False}
+                    for ts, status, ct, message, attempt, started_at, tb in self._execute(
+                        "SELECT finished_at, status, container_id, message, attempt, started_at, traceback FROM outputs"
+                        " WHERE call_id = ? AND input_id = ? ORDER BY seq", (call_id, input_id)).fetchall()]
+        return {"input_id": input_id, "call_id": call_id, "idx": idx, "kind": kind, "function_id": function_id,
+                "function": name, "app_id": app_id, "queued_at": created_at, "outputs": outputs}
 
     def call_details(self, call_id: str, limit: int = 100) -> dict | None:
         """A call: its function and app, its kind, when it was made, its inputs' count and final
         statuses, and up to ``limit`` of its inputs in order (its failed ones first, past that) with
-        their tracebacks. None: no such call."""
+        their tracebacks and retried attempts. None: no such call."""
         row = self._execute(
             "SELECT c.function_id, c.kind, c.created_at, COALESCE(c.parent_input, ''), COALESCE(f.name, ''),"
             " COALESCE(f.app_id, ''), COALESCE(a.name, '') FROM calls c LEFT JOIN functions f ON f.id = c.function_id"
@@ -42,14 +109,14 @@ class InputHistory:
         by_status = dict(self._execute("SELECT status, COUNT(*) FROM outputs WHERE call_id = ? AND status != 3"
                                        " GROUP BY status", (call_id,)).fetchall())
         select = _INPUT.format(traceback="COALESCE(o.traceback, '')") + " WHERE i.call_id = ?"
-        inputs = {r[0]: r for r in self._execute(select + " ORDER BY i.idx LIMIT ?", (call_id, limit))}
+        inputs = {r[0]: InputRow(*r) for r in self._execute(select + " ORDER BY i.idx LIMIT ?", (call_id, limit))}
         if total > len(inputs) and any(s in by_status for s in FAILED):
             failed = self._execute(select + f" AND o.status IN {_IN_FAILED} ORDER BY i.idx LIMIT ?", (call_id, limit))
-            inputs.update((r[0], r) for r in failed)
-            inputs = dict(sorted(inputs.items(), key=lambda kv: (kv[1][4] not in FAILED, kv[1][2]))[:limit])
+            inputs.update((r[0], InputRow(*r)) for r in failed)
+            inputs = dict(sorted(inputs.items(), key=lambda kv: (kv[1].status not in FAILED, kv[1].idx))[:limit])
         return {"function_id": function_id, "kind": kind, "created_at": created_at, "parent_input": parent,
                 "function_name": name, "app_id": app_id, "app_name": app_name, "inputs_total": total,
-                "by_status": by_status, "inputs": sorted(inputs.values(), key=lambda r: r[2])}
+                "by_status": by_status, "inputs": self._earlier(call_id, sorted(inputs.values(), key=lambda r: r.idx))}
 
     def replay_input(self, input_or_call_id: str) -> tuple | None:
         """(input_id, function_id, args, args_blob) of an input, or of a call's first failed input

@@ -8,7 +8,7 @@ cut, its last output was stored before it, and it can make no more progress:
 - its app stopped before the cut: what it has not finished never will;
 - it has a final output for each input (its total known and reached);
 - its total is known and it has no inputs left: a prune that ran out of batch went this far
-  (inputs go first, outputs next, the call's row last, so a call stays prunable throughout);
+  (retried attempts go first, inputs next, outputs after them, the call's row last, so a call stays prunable throughout);
 - it is a ``.remote`` or ``.map`` call: their callers read them from the server's memory and a
   server restart ends them (only spawned and scheduled calls are restored).
 
@@ -43,8 +43,8 @@ ORDER BY c.created_at, c.id LIMIT ?
 class PrunedCalls:
     """What one step of ``prune_calls`` did."""
 
-    call_ids: list[str]                  # calls deleted, with all their inputs and outputs
-    rows: int                            # input and output rows deleted
+    call_ids: list[str]                  # calls deleted, with all their inputs, attempts and outputs
+    rows: int                            # input, attempt and output rows deleted
     after: tuple[float, str] | None      # where the next step starts (pass it back)
     more: bool                           # False: nothing was left to look at; the prune is over
 
@@ -57,7 +57,7 @@ class CallRetention:
                     after: tuple[float, str] | None = None) -> PrunedCalls:
         """One step of deleting calls prunable at ``before`` (see the module), oldest first, from
         ``after`` on (a step's ``after``; None to start), in one transaction that deletes at most
-        ``limit`` input and output rows. Calls in ``keep`` are skipped.
+        ``limit`` input, attempt and output rows. Calls in ``keep`` are skipped.
 
         A call whose rows do not all fit is deleted over several steps; its id is in the step that
         deletes its row. Call again with the returned ``after`` while ``more``."""
@@ -80,7 +80,9 @@ class CallRetention:
             ids = [call_id for _, call_id in taken]
             marks = ",".join("?" * len(ids))
             budget = limit
-            for delete in (f"DELETE FROM inputs WHERE id IN (SELECT id FROM inputs WHERE call_id IN ({marks}) LIMIT ?)",
+            for delete in (f"DELETE FROM attempts WHERE (call_id, input_id, attempt) IN (SELECT call_id, input_id,"
+                           f" attempt FROM attempts WHERE call_id IN ({marks}) LIMIT ?)",
+                           f"DELETE FROM inputs WHERE id IN (SELECT id FROM inputs WHERE call_id IN ({marks}) LIMIT ?)",
                            f"DELETE FROM outputs WHERE (call_id, seq) IN"
                            f" (SELECT call_id, seq FROM outputs WHERE call_id IN ({marks}) LIMIT ?)"):
                 n = self._execute(delete, ids + [budget]).rowcount

@@ -122,8 +122,8 @@ function timeline(t) {
                 link(`#/calls/${t.call_id}`, t.call_id), ")"),
     el("div", {}, `queued at ${new Date(start * 1000).toLocaleTimeString()}`),
     ...t.outputs.flatMap((o) => [
-      el("div", {}, `+${(o.ts - start).toFixed(3)} s  ${o.status} on ${o.container_id}`
-        + `${o.attempt > 1 ? ` (attempt ${o.attempt})` : ""}${o.message ? " — " + o.message : ""}`),
+      el("div", { class: o.retried ? "retried" : "" }, `+${(o.ts - start).toFixed(3)} s  ${o.status} on ${o.container_id}`
+        + ` (attempt ${o.attempt}${o.retried ? ", retried" : ""})${o.message ? " — " + o.message : ""}`),
       ...(o.traceback ? [el("pre", { class: "traceback" }, o.traceback)] : [])])];
 }
 
@@ -288,10 +288,16 @@ async function showCall(callId) {
       + (Object.entries(c.by_status).sort().map(([k, n]) => `${k} ${n}`).join(", ") || "none finished")),
     el("table", { id: "call-inputs" }, el("thead", {}, el("tr", {}, ...["#", "input", "status", "try", "took", "error"].map((h) => el("th", {}, h)))),
       el("tbody", {}, ...c.inputs.flatMap((i) => [
-        el("tr", { "data-input": i.input_id, class: i.status }, el("td", {}, String(i.idx)),
-          el("td", {}, link(`#/inputs/${i.input_id}`, i.input_id)), el("td", { class: "status" }, i.status),
-          el("td", {}, String(i.attempt || "–")), el("td", {}, took(i.duration_s)), el("td", {}, i.message)),
-        ...(i.traceback ? [el("tr", {}, el("td", { colspan: "6" }, el("pre", { class: "traceback" }, i.traceback)))] : [])]))));
+        // its retried attempts first (dimmed), each with its traceback, then how it ended
+        ...i.earlier.flatMap((a) => attemptRows(a, "retried", a.message + " (retried)")),
+        ...attemptRows(i, i.status, i.message)]))));
+}
+
+function attemptRows(i, cls, message) {
+  return [el("tr", { "data-input": i.input_id, "data-attempt": String(i.attempt), class: cls }, el("td", {}, String(i.idx)),
+    el("td", {}, link(`#/inputs/${i.input_id}`, i.input_id)), el("td", { class: "status" }, i.status),
+    el("td", {}, String(i.attempt || "–")), el("td", {}, took(i.duration_s)), el("td", {}, message)),
+  ...(i.traceback ? [el("tr", { class: cls }, el("td", { colspan: "6" }, el("pre", { class: "traceback" }, i.traceback)))] : [])];
 }
 
 for (const id of ["f-function", "f-container", "f-search"]) $(id).addEventListener("change", followLogs);
