@@ -184,6 +184,26 @@ def _settings(fn: FunctionState) -> str:
     return ", ".join(settings)
 
 
+async def app_id(d: "Dispatcher", app_name_or_id: str) -> str:
+    """The app a name or id means: a running one of that name (or id), else the newest stored app of
+    that name, or a stored id; NotFound naming where to look."""
+    live = d.find_live_app(app_name_or_id) if app_name_or_id else None
+    if live is not None:
+        return live.app_id
+    stored = await d.reads.run(Store.find_app, app_name_or_id) if app_name_or_id else None
+    if stored is None:
+        raise NotFound(f"no app {app_name_or_id!r}: `leveret app list --all` shows the apps, stopped ones too")
+    return stored["id"]
+
+
+async def app_info(d: "Dispatcher", app_name_or_id: str) -> dict:
+    """The stored row of the app ``app_id`` finds (name, state, version, ...)."""
+    info = await d.reads.run(Store.app_info, await app_id(d, app_name_or_id))
+    if info is None:
+        raise NotFound(f"no app {app_name_or_id!r}: `leveret app list --all` shows the apps, stopped ones too")
+    return info
+
+
 async def stored_function(d: "Dispatcher", app_name_or_id: str, function_name: str) -> tuple[dict, str, bytes]:
     """A function of an app that is not running (a stopped run, an earlier deployed version), from
     the store: (the app's row, the function's id, its definition); NotFound naming what there is."""

@@ -78,12 +78,10 @@ class HistoryApi:
                                       args_blob_id=args_blob)
 
     async def AppDescribe(self, request, context):
-        live = self.d.find_live_app(request.app_name_or_id)
-        found = {"id": live.app_id} if live is not None else await self.reads.run(Store.find_app, request.app_name_or_id)
-        info = found and await self.reads.run(Store.app_info, found["id"])
-        if not info:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"no app {request.app_name_or_id!r}: `leveret app list --all`"
-                                " shows the apps, stopped ones too")
+        try:
+            info = await views.app_info(self.d, request.app_name_or_id)
+        except NotFound as exc:
+            await context.abort(grpc.StatusCode.NOT_FOUND, exc.message)
         functions = []
         for name in await views.function_names(self.d, info["id"]):
             stats = await views.function_stats(self.d, info["id"], name)

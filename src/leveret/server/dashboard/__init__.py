@@ -112,13 +112,10 @@ class Dashboard:
         return web.json_response([dataclasses.asdict(c) for c in infos])
 
     async def _app_id(self, request: web.Request) -> str:
-        wanted = request.query.get("app", "")
-        found = self.d.find_live_app(wanted) if wanted else None
-        stored = None if found or not wanted else await self.reads.run(Store.find_app, wanted)   # (a stopped one's name)
-        app_id = found.app_id if found else stored["id"] if stored else ""
-        if not app_id:
-            raise web.HTTPNotFound(text=f"no app {wanted!r}")
-        return app_id
+        try:
+            return await views.app_id(self.d, request.query.get("app", ""))
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=exc.message) from None
 
     @staticmethod
     def _matches(request: web.Request):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .. import views
 from ..auth import DEPLOY, SCOPES, Tokens
 from ..errors import NotFound
 from ..store import Store
@@ -55,13 +56,10 @@ class ClusterPages:
                                   for r in self.d.sandboxes.list(include_done=True)])
 
     async def _app(self, request: web.Request) -> dict:
-        wanted = request.match_info["app"]
-        live = self.d.find_live_app(wanted)
-        app_id = live.app_id if live else (await self.reads.run(Store.find_app, wanted) or {}).get("id", "")
-        found = await self.reads.run(Store.app_info, app_id)
-        if found is None:
-            raise web.HTTPNotFound(text=f"no app {wanted!r}")
-        return found
+        try:
+            return await views.app_info(self.d, request.match_info["app"])
+        except NotFound as exc:
+            raise web.HTTPNotFound(text=exc.message) from None
 
     async def history(self, request: web.Request) -> web.Response:
         app = await self._app(request)
