@@ -43,12 +43,10 @@ def _terminal_size(info) -> tuple[int, int]:
     return rows, cols
 
 
-def _own_server(what: str, client=None, environment_name: str | None = None) -> None:
-    """client= and environment_name= are refused, not ignored: sandboxes use this process's server."""
-    for option, value in (("client", client), ("environment_name", environment_name)):
-        if value is not None:
-            raise NotImplementedOptionError(f"{what}({option}=...) is not supported yet: sandboxes use this process's"
-                                            " server, in its default environment")
+def _own_server(what: str, client=None) -> None:
+    """client= is refused, not ignored: sandboxes use this process's server."""
+    if client is not None:
+        raise NotImplementedOptionError(f"{what}(client=...) is not supported yet: sandboxes use this process's server")
 
 
 def _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network: bool) -> None:

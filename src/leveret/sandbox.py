@@ -170,7 +170,7 @@ class Sandbox(_Process):
 
         if socket_path():   # (before its app is looked at: a function's own app has no id in its container)
             raise NotImplementedOptionError(IN_CONTAINER)
-        _own_server("Sandbox.create", client, environment_name)
+        _own_server("Sandbox.create", client)
         argv = _args(args, "Sandbox.create")
         app_id = getattr(app, "app_id", None)
         if app is None or not app_id:
@@ -196,7 +196,7 @@ class Sandbox(_Process):
         request = pb.SandboxCreateRequest(
             app_id=app_id, sandbox_id=sandbox_id, definition=definition, argv=argv, name=name or "", tags=tags,
             timeout_s=opts.timeout, idle_timeout_s=_seconds(idle_timeout, "idle_timeout"), workdir=workdir or "",
-            env=_env(env, "Sandbox.create"), pty=bool(pty))
+            env=_env(env, "Sandbox.create"), pty=bool(pty), environment=environment_name or "")
         _egress(request, cidr_allowlist, outbound_cidr_allowlist, outbound_domain_allowlist, block_network)
         if inbound_cidr_allowlist is not None:   # who its ports (through the gateway) answer
             from ._shared.egress import check_cidrs
@@ -231,11 +231,16 @@ class Sandbox(_Process):
     @synchronize_classmethod
     async def from_name(cls, app_name: str, name: str, *, environment_name: str | None = None,
                         client=None) -> "Sandbox":
-        """The running sandbox named ``name`` in the deployed app ``app_name``."""
+        """The running sandbox named ``name`` in the deployed app ``app_name`` (of ``environment_name``,
+        default: the configured one)."""
         from ._wire import api_pb2 as pb
 
-        _own_server("Sandbox.from_name", client, environment_name)
-        info = await _call("SandboxGet", pb.SandboxGetRequest(app_name=app_name, name=name))
+        from . import config
+        from ._shared.names import qualified
+
+        _own_server("Sandbox.from_name", client)
+        info = await _call("SandboxGet", pb.SandboxGetRequest(
+            app_name=qualified(app_name, environment_name or config.environment()), name=name))
         return cls._of(info)
 
     @classmethod
@@ -249,11 +254,13 @@ class Sandbox(_Process):
     @synchronize_classmethod
     async def list(cls, *, app_id: str | None = None, tags: dict | None = None, client=None,
                    environment_name: str | None = None):
-        """The running sandboxes (of ``app_id``; with every one of ``tags``), newest first."""
+        """The running sandboxes (of ``app_id``; with every one of ``tags``; of ``environment_name``'s
+        apps, if given, else of every environment's), newest first."""
         from ._wire import api_pb2 as pb
 
-        _own_server("Sandbox.list", client, environment_name)
-        r = await _call("SandboxList", pb.SandboxListRequest(app_id=app_id or "", tags=_tags(tags)))
+        _own_server("Sandbox.list", client)
+        r = await _call("SandboxList", pb.SandboxListRequest(app_id=app_id or "", tags=_tags(tags),
+                                                             environment=environment_name or ""))
         for info in sorted(r.sandboxes, key=lambda i: -i.created_at):
             yield cls._of(info)
 

@@ -86,3 +86,24 @@ def test_code_in_a_container_means_its_apps_environment(cluster_here):
     staged = leveret.Function.from_name("env-user", "via_lookup", environment_name="staging")
     assert staged.remote() == "staging"   # the Dict and the function it looked up: staging's
     assert leveret.Function.from_name("env-user", "via_lookup").remote() == "main"
+
+
+def test_sandboxes_are_found_and_listed_by_their_apps_environment(cluster_here):
+    from leveret.exception import InvalidError
+
+    assert cli("environment", "create", "staging").returncode == 0
+    staged = leveret.App.lookup("boxes", environment_name="staging", create_if_missing=True)
+    main = leveret.App.lookup("boxes", create_if_missing=True)
+    assert staged.app_id != main.app_id
+    in_staging = leveret.Sandbox.create("sleep", "60", app=staged, name="box", environment_name="staging")
+    in_main = leveret.Sandbox.create("sleep", "60", app=main, name="box")
+    try:
+        assert leveret.Sandbox.from_name("boxes", "box", environment_name="staging").object_id == in_staging.object_id
+        assert leveret.Sandbox.from_name("boxes", "box").object_id == in_main.object_id
+        assert [sb.object_id for sb in leveret.Sandbox.list(environment_name="staging")] == [in_staging.object_id]
+        assert {sb.object_id for sb in leveret.Sandbox.list()} == {in_staging.object_id, in_main.object_id}
+        with pytest.raises(InvalidError, match="app 'boxes' is in environment 'main', not 'staging'"):
+            leveret.Sandbox.create("sleep", "1", app=main, environment_name="staging")
+    finally:
+        in_staging.terminate()
+        in_main.terminate()

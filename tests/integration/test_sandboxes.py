@@ -225,8 +225,8 @@ def test_bad_input_gets_a_clear_error(app):
         leveret.Sandbox.from_id("sb-0000000000000000")
     with pytest.raises(NotImplementedOptionError, match="verbose"):
         leveret.Sandbox.create(app=app, verbose=True)
-    with pytest.raises(NotImplementedOptionError, match="environment_name"):
-        leveret.Sandbox.from_name(app.name, "x", environment_name="other")
+    with pytest.raises(NotImplementedOptionError, match="client="):
+        leveret.Sandbox.from_name(app.name, "x", client=object())
 
 
 def test_one_no_worker_can_hold_ends_with_the_reason(app):

@@ -2235,7 +2235,7 @@ class SecretRotateKeyResponse(_message.Message):
     def __init__(self, secrets: _Optional[int] = ..., key_id: _Optional[str] = ...) -> None: ...
 
 class SandboxCreateRequest(_message.Message):
-    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist", "inbound_limited", "inbound_cidr_allowlist", "allow_tls_decryption", "outbound_routes")
+    __slots__ = ("app_id", "sandbox_id", "definition", "argv", "name", "tags", "timeout_s", "idle_timeout_s", "workdir", "env", "pty", "readiness_probe", "encrypted_ports", "unencrypted_ports", "egress_limited", "outbound_cidr_allowlist", "domains_limited", "outbound_domain_allowlist", "inbound_limited", "inbound_cidr_allowlist", "allow_tls_decryption", "outbound_routes", "environment")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -2272,6 +2272,7 @@ class SandboxCreateRequest(_message.Message):
     INBOUND_CIDR_ALLOWLIST_FIELD_NUMBER: _ClassVar[int]
     ALLOW_TLS_DECRYPTION_FIELD_NUMBER: _ClassVar[int]
     OUTBOUND_ROUTES_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     sandbox_id: str
     definition: FunctionDefinition
@@ -2294,7 +2295,8 @@ class SandboxCreateRequest(_message.Message):
     inbound_cidr_allowlist: _containers.RepeatedScalarFieldContainer[str]
     allow_tls_decryption: bool
     outbound_routes: _containers.RepeatedCompositeFieldContainer[OutboundRoute]
-    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ..., inbound_limited: _Optional[bool] = ..., inbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., allow_tls_decryption: _Optional[bool] = ..., outbound_routes: _Optional[_Iterable[_Union[OutboundRoute, _Mapping]]] = ...) -> None: ...
+    environment: str
+    def __init__(self, app_id: _Optional[str] = ..., sandbox_id: _Optional[str] = ..., definition: _Optional[_Union[FunctionDefinition, _Mapping]] = ..., argv: _Optional[_Iterable[str]] = ..., name: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., timeout_s: _Optional[float] = ..., idle_timeout_s: _Optional[float] = ..., workdir: _Optional[str] = ..., env: _Optional[_Mapping[str, str]] = ..., pty: _Optional[bool] = ..., readiness_probe: _Optional[_Union[ReadinessProbe, _Mapping]] = ..., encrypted_ports: _Optional[_Iterable[int]] = ..., unencrypted_ports: _Optional[_Iterable[int]] = ..., egress_limited: _Optional[bool] = ..., outbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., domains_limited: _Optional[bool] = ..., outbound_domain_allowlist: _Optional[_Iterable[str]] = ..., inbound_limited: _Optional[bool] = ..., inbound_cidr_allowlist: _Optional[_Iterable[str]] = ..., allow_tls_decryption: _Optional[bool] = ..., outbound_routes: _Optional[_Iterable[_Union[OutboundRoute, _Mapping]]] = ..., environment: _Optional[str] = ...) -> None: ...
 
 class OutboundRoute(_message.Message):
     __slots__ = ("kind", "domains", "cidrs", "block", "header_replacements", "headers")
@@ -2436,7 +2438,7 @@ class SandboxGetRequest(_message.Message):
     def __init__(self, sandbox_id: _Optional[str] = ..., app_name: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class SandboxListRequest(_message.Message):
-    __slots__ = ("app_id", "tags", "include_done")
+    __slots__ = ("app_id", "tags", "include_done", "environment")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -2447,10 +2449,12 @@ class SandboxListRequest(_message.Message):
     APP_ID_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_DONE_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     app_id: str
     tags: _containers.ScalarMap[str, str]
     include_done: bool
-    def __init__(self, app_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., include_done: _Optional[bool] = ...) -> None: ...
+    environment: str
+    def __init__(self, app_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., include_done: _Optional[bool] = ..., environment: _Optional[str] = ...) -> None: ...
 
 class SandboxListResponse(_message.Message):
     __slots__ = ("sandboxes",)

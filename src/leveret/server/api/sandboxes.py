@@ -10,6 +10,7 @@ from ..._shared.egress import Route, check_cidrs, check_domains, check_routes, e
 from ..._wire import api_pb2 as pb
 from ..errors import AlreadyExists, Invalid, NotFound
 from ..model import SandboxStart
+from ..objects.kinds import unqualified
 from ..sandboxes import WINDOW
 from .convert import function_spec
 
@@ -49,6 +50,7 @@ class SandboxesApi:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "ports are 1 to 65535")
         d.name = f"sandbox {request.name or request.sandbox_id}"   # what its container and log lines show
         try:
+            self._in_environment(request.app_id, request.environment)
             spec = function_spec(d)
             await self.d.reads.run(self.d.secrets.load, spec.all_secret_ids)
             egress = domains = inbound = outbound = None
@@ -122,8 +124,18 @@ class SandboxesApi:
             await self._refused(context, exc)
         return sandbox_info(rec)
 
+    def _in_environment(self, app_id: str, environment: str) -> None:
+        app = self.d.apps.get(app_id)
+        if environment and app is not None and unqualified(app.name)[1] != environment:
+            name, in_env = unqualified(app.name)
+            raise Invalid(f"app {name!r} is in environment {in_env!r}, not {environment!r}: look it up with"
+                          f" App.lookup({name!r}, environment_name={environment!r}), or drop environment_name=")
+
     async def SandboxList(self, request, context):
         found = self.d.sandboxes.list(request.app_id, dict(request.tags), request.include_done)
+        if request.environment:
+            found = [r for r in found if (app := self.d.apps.get(r.app_id)) is not None
+                     and unqualified(app.name)[1] == request.environment]
         return pb.SandboxListResponse(sandboxes=[sandbox_info(r) for r in found])
 
     async def _sandbox(self, context, sandbox_id: str):
