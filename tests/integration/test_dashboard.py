@@ -106,7 +106,9 @@ def test_a_container_and_its_log_line_appear_in_the_dashboard(tmp_path, browser)
             line = wait.until(ec.presence_of_element_located(
                 (By.XPATH, '//pre[@id="logs"]/div[contains(., "working on marker-7f3")]')))
             assert "[busy ct-" in line.text
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-function="busy"] polyline[data-series="containers"]'))
+            chart = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-function="busy"] [data-chart="busy"]'))
+            assert "containers" in chart.find_element(By.CSS_SELECTOR, ".u-legend").text   # its legend, and axes
+            assert len(chart.find_elements(By.CSS_SELECTOR, ".u-axis")) == 2
             line.find_element(By.CSS_SELECTOR, "span.input").click()   # the input's timeline
             timeline = wait.until(ec.visibility_of_element_located((By.ID, "timeline")))
             assert "queued at" in timeline.text and "busy" in timeline.text

@@ -67,6 +67,7 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):
 
         browser.get(f"{base}/#/apps/{app_id}")   # the stopped app: its function is still there
         card = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-function="work"]'))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-function="work"] [data-chart="work"] .u-axis'))
         assert "dash-pages" in text("#app-title") and "stopped" in text("#app-title")
         phases = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#container-history td.phases")).text
         assert " = " in phases and "runtime_start" in phases, phases   # its cold start, phase by phase
@@ -80,6 +81,10 @@ def test_each_page_of_a_finished_run(tmp_path, browser, screenshots):
         legend = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#function-chart .u-legend")).text
         assert all(name in legend for name in ("queued", "running", "containers"))
         assert browser.find_elements(By.CSS_SELECTOR, "#function-chart .u-axis")   # its axes
+        # a stopped function's chart: its run as its stored inputs tell it (6 inputs ran, on 1 container)
+        wait.until(lambda d: d.execute_script("return state.plot && state.plot.data[0].length") > 1)
+        assert browser.execute_script("return Math.max(...state.plot.data[2])") > 0   # running, on average
+        assert browser.execute_script("return Math.max(...state.plot.data[3])") > 0.99   # its container
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")) == 6)
         Select(browser.find_element(By.ID, "f-status")).select_by_visible_text("failed")
         failed = wait.until(lambda d: (rows := d.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")) and len(rows) == 1

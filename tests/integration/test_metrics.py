@@ -135,3 +135,20 @@ def test_usage_per_function_counts_the_cpu_and_memory_its_containers_used(tmp_pa
     labels = frozenset({("app", "basic"), ("function", "sleepy")})
     assert found[("leveret_function_memory_gib_seconds_total", labels)] > 0   # a python process for > 1 s
     assert found[("leveret_function_cpu_seconds_total", labels)] >= 0
+
+
+def test_usage_is_kept_across_a_server_restart_by_day(tmp_path):
+    """The dashboard's usage is the store's daily sums and what was counted since: a restarted server
+    still shows what the function used (the metrics' counters start from zero, as counters do)."""
+    import json
+
+    with Cluster(tmp_path, worker_lease_s=1.5):
+        with basic.app.run(show_logs=False):
+            assert basic.sleepy.remote(1.5) == 1.5
+    with Cluster(tmp_path) as again:   # the same store
+        status, _, body = get(again.http_url + "/api/usage", again.token)
+        _, _, metrics = get(again.http_url + "/metrics", again.token)
+    assert status == 200
+    [row] = [u for u in json.loads(body) if (u["app"], u["function"]) == ("basic", "sleepy")]
+    assert row["memory_gib_seconds"] > 0 and row["cpu_seconds"] >= 0
+    assert "leveret_function_memory_gib_seconds_total{" not in metrics

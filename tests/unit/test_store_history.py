@@ -57,3 +57,23 @@ def test_retention_deletes_a_calls_attempts_with_it_however_small_its_steps(stor
         after = step.after
     assert ids == ["fc-1"] and store.call_details("fc-1") is None
     assert store.db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 0
+
+
+def test_a_functions_activity_is_the_mean_of_its_inputs_and_containers_over_each_span(store):
+    store.clock = FakeClock(1000.0)
+    store.create_app("ap-1", "etl", "")
+    store.create_function("fu-1", "ap-1", "f", b"")
+    store.create_call("fc-1", "fu-1", "map", 2, [("in-0", 0, b""), ("in-1", 1, b"")])   # both queued at 1000
+    store.clock.now = 1004.0
+    store.add_outputs([("in-0", "fc-1", 0, 0, SUCCESS, b"", 0, "", "ct-1", "", 1, 1001.0, ""),     # ran 1001-1004
+                       ("in-1", "fc-1", 1, 1, SUCCESS, b"", 0, "", "ct-1", "", 1, 1002.0, "")])    # ran 1002-1004
+    store.clock.now = 1000.5
+    store.add_container("ct-1", "fu-1", "ap-1", "wk-1")   # up from 1000.5 to 1003.5
+    store.clock.now = 1003.5
+    store.update_container("ct-1", "stopped", exit_code=0)
+    points = store.function_activity("fu-1", points=4)   # spans of 1 s from 1000 to 1004
+    assert [t for t, *_ in points] == [1000.0, 1001.0, 1002.0, 1003.0]
+    assert [q for _, q, _, _ in points] == [2.0, 1.0, 0.0, 0.0]
+    assert [r for _, _, r, _ in points] == [0.0, 1.0, 2.0, 2.0]
+    assert [c for *_, c in points] == [0.5, 1.0, 1.0, 0.5]
+    assert store.function_activity("fu-none") == []

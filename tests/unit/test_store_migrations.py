@@ -137,7 +137,7 @@ def fresh_url(request, tmp_path, store_url):
 
 def test_a_new_database_has_had_every_step_and_is_at_the_latest(store):
     assert [v for v, _ in versions(store)] == list(range(1, migrations.LATEST + 1))
-    assert migrations.version_of(store) == migrations.LATEST == 13
+    assert migrations.version_of(store) == migrations.LATEST == 14
 
 
 def test_opening_a_database_again_applies_nothing(store, store_url):

@@ -49,6 +49,7 @@ BATCH_BYTES = 8 * 1024 * 1024  # arguments per batch to a container (each is at 
 TICK_S = 1.0                   # periodic autoscaler pass (scale-down, slow backlogs)
 APP_HEARTBEAT_TIMEOUT_S = 60.0  # an ephemeral app whose client went silent this long is stopped
 REATTACH_GRACE_S = 60.0       # a call whose client's stream ended waits this long for the client to come back
+USAGE_EVERY_S = 30.0          # the use counted is added to the store's daily sums this often (and at the end)
 DEPLOY_TIMEOUT_S = 600.0      # a deploy that created no function and was not published for this long is dropped
 WORKER_HEARTBEAT_S = 5.0      # workers send a heartbeat this often...
 WORKER_LEASE_S = 30.0         # ...and one silent this long is marked down: its inputs run elsewhere
@@ -103,6 +104,7 @@ class Dispatcher(AppsAndFunctions):
         self.series = Series()   # queue depth and containers over time, for the dashboard
         self.metrics = Recorder(self)   # counted events for /metrics (server/metrics.py)
         self._tick_handle = None   # the next periodic pass, on the clock
+        self._usage_stored_at = 0.0
         from .deploy import Deployments
 
         self.deployments = Deployments(self)
@@ -130,7 +132,9 @@ class Dispatcher(AppsAndFunctions):
                     self.placement.stop(ct, "server shutting down")
 
     async def close_store(self) -> None:
-        """Commit the writes queued, stop the store's threads and close it."""
+        """Commit the writes queued (the use counted since the last sums too), stop the store's
+        threads and close it."""
+        self._store_usage(self.clock.time())
         await self.reads.close()
         await self.writes.close()
 
@@ -161,6 +165,14 @@ class Dispatcher(AppsAndFunctions):
         for fn in list(self.functions.values()):
             self.placement.autoscale(fn, now)
         self.series.sample(now, self.functions.values())
+        if now - self._usage_stored_at >= USAGE_EVERY_S:
+            self._store_usage(now)
+
+    def _store_usage(self, now: float) -> None:
+        self._usage_stored_at = now
+        rows = self.metrics.take_usage(now)
+        if rows:
+            self.writes.add(Store.add_usage, rows)
 
     # ------------------------------------------------------------------ calls and inputs
 

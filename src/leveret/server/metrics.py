@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 
 from .._shared.http import build_info
 from .._shared.status import FINAL, OutputStatus, label as status_label
+from .store.usage import day_of
 
 if TYPE_CHECKING:
     from .dispatch import Dispatcher
@@ -64,10 +65,11 @@ class FunctionStats:
     in a container), its failures by exception type, the GPU seconds its ended containers held, and
     the CPU seconds and memory its containers used (byte-seconds, from their usage reports)."""
 
-    __slots__ = ("finished", "latency", "queue", "execution", "failures", "gpu_seconds", "cpu_seconds",
+    __slots__ = ("key", "finished", "latency", "queue", "execution", "failures", "gpu_seconds", "cpu_seconds",
                  "memory_byte_seconds")
 
-    def __init__(self) -> None:
+    def __init__(self, key: tuple[str, str]) -> None:
+        self.key = key   # (app name, function name)
         self.finished = dict.fromkeys(FINAL, 0)
         self.latency = Histogram(LATENCY_BUCKETS)
         self.queue = Histogram(LATENCY_BUCKETS)
@@ -87,6 +89,9 @@ class Recorder:
         self._by_function: dict[str, FunctionStats] = {}             # function id: its entry above
         self.cold_start: dict[str, Histogram] = {}                  # phase (and "total")
         self.rpc: dict = {}   # the gRPC API's, by method: api/rpc_metrics.RpcStats
+        # use counted since it was last taken to the store (take_usage): (app, function) -> [cpu s, memory
+        # byte-s, GPU s]
+        self.unstored: dict[tuple[str, str], list[float]] = {}
 
     def finished(self, items: list, now: float) -> None:
         """Outputs ``(input, output, container_id)`` being published: count the final ones, and
@@ -122,25 +127,47 @@ class Recorder:
 
     def used(self, ct, cpu_seconds: float, memory_byte_seconds: float) -> None:
         """A container's use over the interval of its latest usage report."""
-        stats = self.function_stats(ct.function)
-        stats.cpu_seconds += cpu_seconds
-        stats.memory_byte_seconds += memory_byte_seconds
+        self._use(self.function_stats(ct.function), cpu_seconds, memory_byte_seconds, 0.0)
 
-    def usage(self, now: float) -> dict[tuple[str, str], tuple[float, float, float]]:
-        """{(app, function): (CPU seconds, memory byte-seconds, GPU seconds)} since the server started,
-        GPUs that containers hold now counted to ``now``."""
-        found = {key: [s.cpu_seconds, s.memory_byte_seconds, s.gpu_seconds] for key, s in self.by_name.items()}
-        key_of = {id(stats): key for key, stats in self.by_name.items()}
+    def gpus_held(self, ct, now: float) -> None:
+        """Count a container's GPUs × the seconds since they were last counted (from its placement):
+        each usage taken, and at its end."""
+        since = ct.gpus_counted_at or ct.placed_at
+        if ct.resources.gpus and now > since:
+            self._use(self.function_stats(ct.function), 0.0, 0.0, ct.resources.gpus * (now - since))
+        ct.gpus_counted_at = max(now, since)
+
+    def _use(self, stats: FunctionStats, cpu: float, memory: float, gpu: float) -> None:
+        stats.cpu_seconds += cpu
+        stats.memory_byte_seconds += memory
+        stats.gpu_seconds += gpu
+        v = self.unstored.get(stats.key)
+        if v is None:
+            v = self.unstored[stats.key] = [0.0, 0.0, 0.0]
+        v[0] += cpu
+        v[1] += memory
+        v[2] += gpu
+
+    def count_gpus(self, now: float) -> None:
         for ct in self.dispatcher.containers.values():   # (their app may have stopped)
             if ct.resources.gpus:
-                key = key_of.get(id(self.function_stats(ct.function)))
-                if key is not None:
-                    found[key][2] += ct.resources.gpus * max(0.0, now - ct.placed_at)
-        return {key: tuple(v) for key, v in found.items() if any(v)}
+                self.gpus_held(ct, now)
 
-    def gpus_released(self, ct, now: float) -> None:
-        """A container that held GPUs is gone: its GPUs × the seconds since it was placed."""
-        self.function_stats(ct.function).gpu_seconds += ct.resources.gpus * max(0.0, now - ct.placed_at)
+    def usage(self, now: float) -> dict[tuple[str, str], tuple[float, float, float]]:
+        """{(app, function): (CPU seconds, memory byte-seconds, GPU seconds)} since the server started
+        (the metrics' counters), GPUs that containers hold now counted to ``now``."""
+        self.count_gpus(now)
+        return {key: used for key, s in self.by_name.items()
+                if any(used := (s.cpu_seconds, s.memory_byte_seconds, s.gpu_seconds))}
+
+    def take_usage(self, now: float) -> list[tuple[str, str, float, float, float, float]]:
+        """The use counted since it was last taken, as the store's usage rows of ``now``'s day
+        (store/usage.py); counted from here on anew."""
+        self.count_gpus(now)
+        day = day_of(now)
+        rows = [(app, fn, day, *used) for (app, fn), used in self.unstored.items() if any(used)]
+        self.unstored = {}
+        return rows
 
     def _stats(self, function_id: str, app_id: str) -> FunctionStats:
         d = self.dispatcher
@@ -148,7 +175,7 @@ class Recorder:
         key = (app.name if app else app_id, fn.name if fn else function_id)
         stats = self.by_name.get(key)
         if stats is None:
-            stats = self.by_name[key] = FunctionStats()
+            stats = self.by_name[key] = FunctionStats(key)
         if len(self._by_function) > 2 * len(d.functions) + 100:   # forget functions that are gone
             self._by_function = {k: v for k, v in self._by_function.items() if k in d.functions}
         self._by_function[function_id] = stats

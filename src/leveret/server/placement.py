@@ -342,7 +342,7 @@ class Placement:
 
     def _forget(self, ct: ContainerRec) -> None:
         if ct.resources.gpus:
-            self.d.metrics.gpus_released(ct, self.d.clock.time())
+            self.d.metrics.gpus_held(ct, self.d.clock.time())
         self.d.web_links.gone(ct)
         self.d.containers.pop(ct.container_id, None)
         ct.function.containers.pop(ct.container_id, None)

@@ -1,10 +1,10 @@
 """Call retention: a call's inputs and outputs (payloads and rows) are kept for the retention
 after the call is done with, then deleted, oldest first; so are the rows of containers that
-stopped and of workers that left.
+stopped and of workers that left; the daily usage sums are kept for USAGE_RETENTION_S.
 
     every PRUNE_EVERY_S: prune ─▶ store.prune_calls (batches of at most PRUNE_BATCH rows, each a
         transaction of the writer thread's; calls the dispatcher holds are skipped)
-        ─▶ on_pruned(call ids) ─▶ store.delete_ended (batches)
+        ─▶ on_pruned(call ids) ─▶ store.delete_ended (batches) ─▶ store.delete_usage_before
 
 What "done with" means is in store/retention.py: finished, or of an app that stopped (or a
 ``.remote`` / ``.map`` call a restart ended), before the cut. A call the dispatcher holds in
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CALL_RETENTION_S = 7 * 86400.0
 PRUNE_EVERY_S = 60.0
+USAGE_RETENTION_S = 400 * 86400.0   # the daily usage sums: a year and a bit
 PRUNE_BATCH = 10_000     # input and output rows deleted per transaction: the writes queued behind it do not wait long
 
 log = logging.getLogger("leveret.server")
@@ -51,7 +52,7 @@ class CallPruner:
 
     async def steps(self, now: float) -> AsyncIterator[tuple[int, int]]:
         """Prune at ``now`` one batch (one transaction) at a time: yields (calls, rows of stopped
-        containers and left workers) deleted by each."""
+        containers, left workers and old usage days) deleted by each."""
         cut = now - self.retention_s
         after = None
         while True:
@@ -70,6 +71,8 @@ class CallPruner:
                     log.exception("on_pruned failed for %d deleted call(s)", len(step.call_ids))
             yield len(step.call_ids), 0
         while n := await self.d.writes.run(Store.delete_ended, cut, PRUNE_BATCH):
+            yield 0, n
+        if n := await self.d.writes.run(Store.delete_usage_before, now - USAGE_RETENTION_S):
             yield 0, n
 
     async def prune(self, now: float) -> tuple[int, int]:

@@ -83,6 +83,7 @@ class ContainerRec:
     stop_reason: str = ""
     usage: tuple = (-1.0, -1, -1.0)   # (cpu cores lately, memory bytes, cpu seconds so far) from heartbeats
     usage_at: float = 0.0
+    gpus_counted_at: float = 0.0   # its GPUs' seconds are counted to here (0: from placed_at; metrics.py)
 
 
 @dataclasses.dataclass(eq=False)

@@ -6,7 +6,8 @@ linkable: #/ (overview), #/apps/APP, #/apps/APP/functions/FN, #/calls/fc-…, #/
     /login, /token-flow/{id}      the login form and `leveret token new`'s approval (login.py)
     GET /api/apps                 apps (running ones, or ?all=1) with their functions
     GET /api/apps/{app}/functions/{fn}   a function: settings, backlog, containers, pending reasons,
-                                  scale events, schedule, its web URL, and its queue/containers series (?since=)
+                                  scale events, schedule, its web URL, and its queue/containers series (?since=;
+                                  a stopped function's: its whole run, from the store)
     GET /api/containers[?app=]    running containers with state, inputs running, worker
     GET /api/logs?app=&after=&function=&container=&search=   stored lines after a sequence number
     GET /api/logs/stream?app=...  the same, then live lines as Server-Sent Events
@@ -95,9 +96,11 @@ class Dashboard:
         except NotFound as exc:
             raise web.HTTPNotFound(text=exc.message) from None
         since = float(request.query.get("since", now - 600))
-        series = [{"ts": ts, "queued": q, "running": r, "containers": c}
-                  for ts, q, r, c in self.d.series.points(described.function_id, since)]
         fn = self.d.functions.get(described.function_id)
+        # a running function's samples; a stopped one's activity as its stored inputs and containers tell it
+        points = self.d.series.points(described.function_id, since) if fn is not None else \
+            await self.reads.run(Store.function_activity, described.function_id)
+        series = [{"ts": ts, "queued": q, "running": r, "containers": c} for ts, q, r, c in points]
         app = self.d.apps.get(fn.app_id) if fn is not None else None
         web_url = self.d.routes.url_of(app, fn) if app is not None and app.state in ("ephemeral", "deployed") else ""
         stats = await views.function_stats(self.d, described.app_id, described.function_name)

@@ -1,7 +1,8 @@
 """The dashboard's JSON beyond an app's run: usage, named objects, sandboxes, deployments.
 
-    GET  /api/usage                       CPU seconds, memory GiB-seconds and GPU seconds per app and
-                                          function, since the server started
+    GET  /api/usage?days=30               CPU seconds, memory GiB-seconds and GPU seconds per app and
+                                          function over the last days (the store's daily sums, kept
+                                          across restarts, and what was counted since)
     GET  /api/objects/{kind}              Volumes, Dicts, Queues, Secrets (names and dates: never a value)
     GET  /api/sandboxes                   sandboxes, running and recently ended
     GET  /api/apps/{app}/history          a deployed app's versions, newest first
@@ -38,9 +39,16 @@ class ClusterPages:
         r.add_get("/api/apps/{app}/containers", self.containers)
 
     async def usage(self, request: web.Request) -> web.Response:
-        found = self.d.metrics.usage(self.d.clock.time())
+        """The store's daily sums of the last ``days`` days (default 30) and what was counted since."""
+        now = self.d.clock.time()
+        days = max(1, min(int(request.query.get("days", 30)), 400))
+        found = {k: list(v) for k, v in (await self.reads.run(Store.usage_since, now - (days - 1) * 86400)).items()}
+        self.d.metrics.count_gpus(now)   # (GPUs held now, counted to now)
+        for key, used in self.d.metrics.unstored.items():
+            found[key] = [a + b for a, b in zip(found.get(key, (0.0, 0.0, 0.0)), used)]
         return web.json_response([{"app": app, "function": fn, "cpu_seconds": cpu, "memory_gib_seconds": memory / 2 ** 30,
-                                   "gpu_seconds": gpu} for (app, fn), (cpu, memory, gpu) in sorted(found.items())])
+                                   "gpu_seconds": gpu} for (app, fn), (cpu, memory, gpu) in sorted(found.items())
+                                  if cpu or memory or gpu])
 
     async def objects(self, request: web.Request) -> web.Response:
         kind = request.match_info["kind"]

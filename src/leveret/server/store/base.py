@@ -35,6 +35,7 @@ from .queues import QueueRows
 from .volumes import VolumeRows
 from .payloads import PayloadBlobs
 from .retention import CallRetention
+from .usage import UsageRows
 
 
 # App states: ephemeral (a `leveret run`), deploying (a version being created), deployed (the live
@@ -69,7 +70,7 @@ RECONNECT_FIRST_S, RECONNECT_MAX_S = 0.1, 2.0   # a lost database connection is 
 
 
 class SqlStore(CallRows, InputHistory, LogLines, CallRetention, PayloadBlobs, NamedObjectRows, SecretRows, DictRows, QueueRows,
-               VolumeRows):
+               VolumeRows, UsageRows):
     """Cluster state over one DB-API connection ``db`` (autocommit; ``transaction()`` groups).
     Log lines are in ``LogLines`` (logs.py), retention's deletes in ``CallRetention``
     (retention.py), blobs' rows in ``PayloadBlobs`` (payloads.py), named objects' in

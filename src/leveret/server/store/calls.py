@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..._shared.status import NAMES, label
+from ..._shared.status import label
 
 
 CALL_GRAPH_LIMIT = 50_000   # inputs a call graph returns at most

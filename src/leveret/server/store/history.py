@@ -5,10 +5,14 @@ stopped runs and earlier deployed versions, while their calls are kept (retentio
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from typing import NamedTuple
 
 from ..._shared.status import NAMES, OutputStatus as S
 
+ACTIVITY_POINTS = 120         # points of a function's chart read from the store
+ACTIVITY_INPUTS = 100_000     # inputs looked at for them at most (the newest)
 FAILED = tuple(int(s) for s in (S.FAILURE, S.TIMEOUT, S.INTERNAL_FAILURE, S.OUT_OF_MEMORY))
 _IN_FAILED = f"({', '.join(map(str, FAILED))})"
 
@@ -150,3 +154,50 @@ class InputHistory:
             " WHERE ct.app_id = ? ORDER BY ct.created_at DESC LIMIT ?", (app_id, limit)).fetchall()
         keys = ("container_id", "function", "worker_id", "state", "created_at", "stopped_at", "exit_code", "message")
         return [{**dict(zip(keys, r[:8])), "phases": json.loads(r[8]) if r[8] else {}} for r in rows]
+
+    def function_activity(self, function_id: str, since: float = 0.0,
+                          points: int = ACTIVITY_POINTS) -> list[tuple[float, float, float, float]]:
+        """A function's (time, mean queued, mean running, mean containers) over each of ``points``
+        equal spans from ``since`` (0: its first input) to its last output or container end, read from
+        its stored inputs and containers: the chart of a function that is no longer running, whose
+        samples (series.py) are gone."""
+        rows = self._execute(
+            "SELECT i.created_at, COALESCE(o.started_at, o.finished_at, 0), COALESCE(o.finished_at, 0) FROM inputs i"
+            " JOIN calls c ON c.id = i.call_id LEFT JOIN outputs o ON o.call_id = i.call_id AND o.input_id = i.id"
+            " AND o.status != 3 WHERE c.function_id = ? ORDER BY i.created_at DESC LIMIT ?",
+            (function_id, ACTIVITY_INPUTS)).fetchall()
+        boxes = self._execute("SELECT created_at, COALESCE(stopped_at, 0) FROM containers WHERE function_id = ?",
+                              (function_id,)).fetchall()
+        if not rows and not boxes:
+            return []
+        ends = [t for r in rows for t in r] + [t for b in boxes for t in b]
+        start = since or min(t for t in ends if t)
+        end = max(ends)
+        if end <= start:
+            return []
+        queued = _Intervals([(q, s or f or end) for q, s, f in rows])   # (what has not ended goes on to the end)
+        running = _Intervals([(s, f or end) for _, s, f in rows if s])
+        containers = _Intervals([(a, b or end) for a, b in boxes])
+        step = (end - start) / points
+        return [(t, queued.mean(t, t + step), running.mean(t, t + step), containers.mean(t, t + step))
+                for t in (start + k * step for k in range(points))]
+
+
+class _Intervals:
+    """[begin, end) intervals: how many there were on average over a span of time (each counted for
+    the part of the span it covers), by sorted begins and ends and their prefix sums."""
+
+    def __init__(self, intervals: list[tuple[float, float]]):
+        self.begins = sorted(b for b, _ in intervals)
+        self.ends = sorted(e for _, e in intervals)
+        self.begin_sums = list(itertools.accumulate(self.begins, initial=0.0))
+        self.end_sums = list(itertools.accumulate(self.ends, initial=0.0))
+
+    def _covered(self, t: float) -> float:
+        """The sum over the intervals of their time before ``t``."""
+        b = bisect.bisect_left(self.begins, t)
+        e = bisect.bisect_left(self.ends, t)
+        return (b * t - self.begin_sums[b]) - (e * t - self.end_sums[e])
+
+    def mean(self, t0: float, t1: float) -> float:
+        return (self._covered(t1) - self._covered(t0)) / (t1 - t0)

@@ -2,7 +2,7 @@
 // #/calls/ID: each linkable), polling the server's JSON every second; logs over Server-Sent Events.
 "use strict";
 
-const state = { app: null, fn: null, logSource: null, all: false, plot: null };
+const state = { app: null, fn: null, logSource: null, all: false, plot: null, cards: {} };
 let ticks = 0;
 const VIEWS = ["overview-view", "objects-view", "app-view", "function-view", "input-view", "call-view"];
 const when = (ts) => (ts ? new Date(ts * 1000).toLocaleString() : "–");
@@ -35,22 +35,29 @@ async function refreshApps() {
   return apps;
 }
 
-function chart(series) {
-  // queue depth and container count over time, as two polylines
-  const w = 360, h = 80;
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("class", "chart"); svg.setAttribute("width", w); svg.setAttribute("height", h);
-  if (series.length < 2) return svg;
-  const t0 = series[0].ts, t1 = series[series.length - 1].ts || t0 + 1;
-  const top = Math.max(1, ...series.map((p) => Math.max(p.queued, p.containers)));
-  for (const [key, color] of [["queued", "#d9822b"], ["containers", "#2b6cd9"]]) {
-    const pts = series.map((p) => `${((p.ts - t0) / (t1 - t0 || 1)) * (w - 4) + 2},${h - 2 - (p[key] / top) * (h - 4)}`);
-    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-    line.setAttribute("points", pts.join(" ")); line.setAttribute("fill", "none"); line.setAttribute("stroke", color);
-    line.setAttribute("data-series", key);
-    svg.append(line);
-  }
-  return svg;
+function seriesData(series, keys) {
+  return [series.map((p) => p.ts), ...keys.map((k) => series.map((p) => p[k]))];
+}
+
+function chart(name, series) {
+  // a function card's queue and containers over the last minutes: a small uPlot with its axes and
+  // legend, kept (and its data replaced) while its app's page is shown
+  const data = seriesData(series, ["queued", "containers"]);
+  const kept = state.cards[name];
+  if (kept) { kept.plot.setData(data); return kept.div; }
+  if (!series.length) return el("div", { class: "event" }, "no activity to chart");
+  const div = el("div", { class: "chart", "data-chart": name });
+  const plot = new uPlot({
+    width: 420, height: 150, scales: { x: { time: true } }, axes: [{}, { label: "count", size: 50 }],
+    series: [{}, { label: "queued", stroke: "#d9822b" }, { label: "containers", stroke: "#2b6cd9" }],
+  }, data, div);
+  state.cards[name] = { div, plot };
+  return div;
+}
+
+function forgetCharts() {
+  for (const { plot } of Object.values(state.cards)) plot.destroy();
+  state.cards = {};
 }
 
 async function refreshApp() {
@@ -58,6 +65,7 @@ async function refreshApp() {
   const apps = await get("/api/apps?all=1");
   const app = apps.find((a) => a.id === state.app) || apps.find((a) => a.name === state.app);   // (the newest of a name)
   if (!app) return;
+  if (state.cardsOf !== app.id) { forgetCharts(); state.cardsOf = app.id; }
   $("app-title").textContent = `${app.name} ${app.version ? "v" + app.version : ""} (${app.id}) — ${app.state}`;
   const parts = [];
   {
@@ -72,7 +80,7 @@ async function refreshApp() {
           ...(f.schedule ? [el("div", { class: "event" }, `schedule ${f.schedule}`)] : []),
           ...f.pending.map((p) => el("div", { class: "pending" }, `pending: ${p}`)),
           ...(f.backoff ? [el("div", { class: "pending" }, `backoff: ${f.backoff}`)] : []),
-          chart(f.series),
+          chart(name, f.series),
           ...f.events.slice(-5).map((e) => el("div", { class: "event" }, `${new Date(e.ts * 1000).toLocaleTimeString()} ${e.text}`))));
       } catch (e) { /* a function of a version that just stopped */ }
     }
@@ -240,8 +248,7 @@ async function refreshContainerHistory(app) {
 
 function plot(series) {
   // queued, running and containers over the chosen range: uPlot, with its axes and legend
-  const data = [series.map((p) => p.ts), series.map((p) => p.queued), series.map((p) => p.running),
-    series.map((p) => p.containers)];
+  const data = seriesData(series, ["queued", "running", "containers"]);
   if (state.plot) { state.plot.setData(data); return; }
   state.plot = new uPlot({
     width: 720, height: 220, scales: { x: { time: true } },

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING
 
 from . import m001_initial, m002_payload_blobs, m003_calls_created, m004_named_objects, m005_call_parents, m006_secrets, \
     m007_dicts, m008_queues, m009_volumes, m010_token_scopes, m011_output_details, m012_environments, \
-    m013_attempts
+    m013_attempts, m014_usage
 
 if TYPE_CHECKING:
     from ..base import SqlStore
 
 STEPS = (m001_initial, m002_payload_blobs, m003_calls_created, m004_named_objects, m005_call_parents, m006_secrets,
          m007_dicts, m008_queues, m009_volumes, m010_token_scopes, m011_output_details,
-         m012_environments, m013_attempts)   # version N is STEPS[N - 1]
+         m012_environments, m013_attempts, m014_usage)   # version N is STEPS[N - 1]
 LATEST = len(STEPS)
 
 _VERSION_TABLE = """
