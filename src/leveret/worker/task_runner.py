@@ -18,10 +18,10 @@ from .._shared.containers import ContainerState
 from .._shared.ids import new_id
 from .._shared.status import OutputStatus
 from ..container import preimport, protocol
-from . import container_calls, direct_handover, port_publish, reattach, sandbox_runner
+from . import bootstrap_link, port_publish, reattach, sandbox_runner
 from .container_end import container_end
 from .container_log import STDERR, STDOUT, ContainerLog
-from .container_spec import code_files, code_on_disk, container_spec
+from .container_spec import code_on_disk, container_spec
 from ..container.calls import FAILED
 from .model import Assignment, CallRefused, Definition, Input, Results
 from .payloads import PayloadRelay
@@ -39,10 +39,6 @@ PIPE_DRAIN_S = 1.0
 
 log = logging.getLogger("leveret.worker")
 
-# What a container may say of an output (the protocol's numbers are _shared.status's); any other
-# number it sends is an internal failure.
-STATUSES = frozenset({protocol.STATUS_SUCCESS, protocol.STATUS_FAILURE, protocol.STATUS_GENERATOR_ITEM,
-                      protocol.STATUS_GENERATOR_DONE, protocol.STATUS_CANCELLED, protocol.STATUS_INTERNAL_FAILURE})
 INTERNAL_FAILURE = int(OutputStatus.INTERNAL_FAILURE)
 CANCELLED = int(OutputStatus.CANCELLED)
 
@@ -416,82 +412,7 @@ class ContainerTask:
     # ------------------------------------------------------------------ the bootstrap's socket
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """The bootstrap's connection (its first frame Warm or Hello), or one of the function's code
-        for the calls it makes (CallsOpen: container_calls.py; DirectOpen: direct_handover.py)."""
-        try:
-            first = await protocol.read_message(reader)
-            if isinstance(first, protocol.CallsOpen):
-                await container_calls.serve(self, reader, writer)
-                return
-            if isinstance(first, protocol.DirectOpen):
-                await direct_handover.serve(self, reader, writer)
-                writer.close()
-                return
-            if self.writer is not None:   # the bootstrap is connected already
-                writer.close()
-                return
-            if isinstance(first, protocol.Rejoin):   # a container taken over (reattach.py)
-                if self.adopted is None:
-                    raise protocol.ProtocolError("it says Rejoin to a worker that did not take it over")
-                reattach.rejoined(self, first)
-            self.hello = first
-            if isinstance(self.hello, protocol.Warm):
-                self.writer = writer
-                self.warm_at = time.time()
-                await self.assigned.wait()
-                if self.a is None:   # stopped before it got a function
-                    writer.close()
-                    return
-                t_load = time.time()
-                try:
-                    spec, files = await code_files(self.agent, self.a.definition)
-                except Exception as exc:   # e.g. the code's mount could not be fetched
-                    self._end(writer, f"could not load the function's code into a warm container: {exc}")
-                    return
-                self._write(protocol.Load(spec, files, self.container_id, dict(self.a.definition.secret_env)))
-                self.hello = await protocol.read_message(reader)
-                self._load_s = time.time() - t_load
-            if not isinstance(self.hello, (protocol.Hello, protocol.Rejoin)):
-                raise protocol.ProtocolError(f"its first frame is {type(self.hello).__name__}, not Hello")
-        except protocol.ProtocolError as exc:
-            self._end(writer, f"container could not start: {exc}")
-            return
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            writer.close()
-            return
-        self.writer = writer
-        if self.stop_requested is not None:
-            self._write(protocol.Stop())
-        elif self.pending_inputs:
-            self._send(self.pending_inputs)
-            self.pending_inputs = []
-        self.connected.set()
-        try:
-            while True:
-                msg = await protocol.read_message(reader)
-                if isinstance(msg, protocol.Outputs):
-                    if None in msg.data:   # data streamed as a blob: its id instead
-                        await self.relay.resolve(msg)
-                    self._forward_outputs(msg)
-                elif isinstance(msg, protocol.Log):
-                    self.logs.log_frame(msg)
-                elif isinstance(msg, protocol.Blob):
-                    await self.relay.chunk(msg.input_id, msg.data)
-                elif isinstance(msg, protocol.BlobAbort):
-                    self.relay.abort(msg.input_id)
-                elif type(msg) not in protocol.FROM_CONTAINER:
-                    raise protocol.ProtocolError(f"it sent {type(msg).__name__}, which only a worker sends")
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass   # cancelled: the worker stops (the stream's callback would print the cancellation otherwise)
-        except protocol.ProtocolError as exc:   # it ends, never the worker
-            log.warning("container %s sent a frame the worker cannot read: %s", self.container_id, exc)
-            self._end(writer, f"container sent a frame its worker cannot read: {exc}")
-        except Exception:  # a bug handling a frame ends this container, never the worker
-            log.exception("container %s sent a frame the worker could not handle", self.container_id)
-            self._end(writer, "")
-        finally:
-            writer.close()
-            self.relay.close()
+        await bootstrap_link.serve(self, reader, writer)
 
     def calls(self):
         """What makes this container's calls on the server (rpc.ContainerCalls, with its token):
@@ -510,18 +431,3 @@ class ContainerTask:
         if self.handle is not None:
             self.handle.kill(signal.SIGKILL)
         writer.close()
-
-    def _forward_outputs(self, outputs: protocol.Outputs) -> None:
-        self.logs.flush()   # what it printed, and what of that was dropped, goes before its outputs
-        if self.timer is not None:
-            for iid, status in zip(outputs.input_ids, outputs.statuses):
-                if status != protocol.STATUS_GENERATOR_ITEM:
-                    self.timer.finished(iid)
-        for input_id, status in zip(outputs.input_ids, outputs.statuses):
-            if status != protocol.STATUS_GENERATOR_ITEM:
-                self.held.pop(input_id, None)
-        statuses = outputs.statuses
-        if not STATUSES.issuperset(statuses):
-            statuses = [s if s in STATUSES else INTERNAL_FAILURE for s in statuses]
-        self.agent.results(Results(self.container_id, outputs.input_ids, outputs.attempts, statuses, outputs.data,
-                                   outputs.gen_indexes, outputs.messages, outputs.busy_s))

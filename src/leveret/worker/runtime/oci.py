@@ -31,8 +31,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
-import tempfile
 
 from . import cgroups
 from .disk import DEFAULT_DISK_MB, DEFAULT_RESERVE_MB, Disk, DiskMaker, DiskPool, MiB, choose_maker
@@ -42,16 +40,13 @@ from .sysmount import mount as _mount
 from .sysmount import mounts_under
 from .sysmount import umount as _umount
 from .base import (BOOTSTRAP_PATH, LEVERET_PACKAGE, ContainerHandle, ContainerRuntime, ContainerSpec, ContainerStats,
-                   DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device, set_window)
+                   DeviceNode, ExecProcess, Mount, RuntimeStartError, read_device)
 from .exec_agent import INSIDE as AGENT_DIR
 from .exec_agent import ExecAgent
 from .network import EGRESS_CA, HOST_TRUST, TRUST_DIR, Networks, trust_env
 from .userns import UserNamespaces, idmapped_bind
 from .ociconfig import oci_config
-from .oci_exec import process_file as _process_file
-from .oci_exec import receive_terminal as _receive_terminal
-from .oci_exec import remove as _remove
-from .oci_exec import remove_when_done as _remove_when_done
+from .oci_exec import runtime_exec
 from .spawn import Process, spawn
 
 RUNTIME_DIR = "/opt/leveret"            # where the bootstrap and its dependencies appear inside containers
@@ -351,47 +346,8 @@ class OciRuntime(ContainerRuntime):
         if tty and all(size) and _static(BUSYBOX):   # its terminal's size set before the command runs (not after)
             argv = [f"{RUNTIME_DIR}/busybox", "sh", "-c", 'stty rows "$1" cols "$2" 2>/dev/null; shift 2; exec "$@"',
                     "sh", str(size[0]), str(size[1]), *argv]
-        # With an environment of its own (a function's secrets), the command is a process file the
-        # runtime reads, private to the worker: never on a command line, which any user of the host sees.
-        process = _process_file(handle.bundle, argv, env, tty, cwd) if env else None
-        # (without a process file the runtime's defaults would leave no_new_privs off: a setuid
-        # binary in the image could then gain what the container's own process cannot)
-        flags, argv = ([f"--process={process}"], []) if process else \
-            ([*self.exec_flags, *([f"--cwd={cwd}"] if cwd else [])], argv)
-        pid_file = os.path.join(handle.bundle, f"pid-{os.urandom(6).hex()}")   # the command's own pid
-        flags.append(f"--pid-file={pid_file}")
-        pipe = asyncio.subprocess.PIPE
-        if not tty:
-            try:
-                proc = await spawn(
-                    *self.command("exec", *flags, handle.container_id, *argv),
-                    stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
-            except BaseException:
-                _remove(process)
-                raise
-            _remove_when_done(proc, process, pid_file)
-            return ExecProcess(proc, pid_file=pid_file)
-        # The runtime makes the terminal inside the container (its /dev/pts) and hands its master
-        # end over a unix socket of ours.
-        with tempfile.TemporaryDirectory(prefix="leveret-tty-") as d, \
-                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-            path = os.path.join(d, "console")
-            listener.bind(path)
-            listener.listen(1)
-            listener.setblocking(False)
-            try:
-                proc = await spawn(
-                    *self.command("exec", "--tty", f"--console-socket={path}", *flags,
-                                  handle.container_id, *argv),
-                    stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
-            except BaseException:
-                _remove(process)
-                raise
-            _remove_when_done(proc, process, pid_file)
-            master = await _receive_terminal(listener, proc)
-        if all(size):   # (the command may have started a moment before)
-            set_window(master, *size)
-        return ExecProcess(proc, master, pid_file)
+        return await runtime_exec(self, handle.container_id, handle.bundle, argv, stdin=stdin, tty=tty, env=env,
+                                  size=size, cwd=cwd)
 
     def stats(self, handle: ContainerHandle) -> ContainerStats:
         """From the container's cgroups: its processes' leaf while it runs, else its own."""

@@ -1,6 +1,6 @@
-"""What `crun exec` / `runc exec` of a command needs beside the runtime (oci.py): a process file
-holding its environment (never on a command line), the files removed once it ends, and the master
-end of the terminal the runtime made for it, received on a console socket."""
+"""`crun exec` / `runc exec` of a command (oci.py's exec, after its exec agent and terminal size):
+a process file holding its environment (never on a command line), the files removed once it ends,
+and the master end of the terminal the runtime made for it, received on a console socket."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import os
 import socket
 import tempfile
 
-from .base import RuntimeStartError
-from .spawn import Process
+from .base import ExecProcess, RuntimeStartError, set_window
+from .spawn import Process, spawn
 
 
 def process_file(bundle: str, argv: list[str], env: dict[str, str], tty: bool, cwd: str = "") -> str:
@@ -66,3 +66,49 @@ async def receive_terminal(listener: socket.socket, proc: Process) -> int:
     if not fds:
         raise RuntimeStartError("the runtime connected to the console socket but sent no terminal")
     return fds[0]
+
+
+async def runtime_exec(runtime, container_id: str, bundle: str, argv: list[str], *, stdin: bool, tty: bool,
+                       env: dict[str, str] | None, size: tuple[int, int], cwd: str) -> ExecProcess:
+    """``argv`` run in the container by ``RUNTIME exec`` (``runtime``: an OciRuntime, for its command
+    and flags): its pipes, or with ``tty`` the master end of a terminal the runtime made inside it."""
+    # With an environment of its own (a function's secrets), the command is a process file the
+    # runtime reads, private to the worker: never on a command line, which any user of the host sees.
+    process = process_file(bundle, argv, env, tty, cwd) if env else None
+    # (without a process file the runtime's defaults would leave no_new_privs off: a setuid
+    # binary in the image could then gain what the container's own process cannot)
+    flags, argv = ([f"--process={process}"], []) if process else \
+        ([*runtime.exec_flags, *([f"--cwd={cwd}"] if cwd else [])], argv)
+    pid_file = os.path.join(bundle, f"pid-{os.urandom(6).hex()}")   # the command's own pid
+    flags.append(f"--pid-file={pid_file}")
+    pipe = asyncio.subprocess.PIPE
+    if not tty:
+        try:
+            proc = await spawn(
+                *runtime.command("exec", *flags, container_id, *argv),
+                stdin=pipe if stdin else asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+        except BaseException:
+            remove(process)
+            raise
+        remove_when_done(proc, process, pid_file)
+        return ExecProcess(proc, pid_file=pid_file)
+    # The runtime makes the terminal inside the container (its /dev/pts) and hands its master
+    # end over a unix socket of ours.
+    with tempfile.TemporaryDirectory(prefix="leveret-tty-") as d, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        path = os.path.join(d, "console")
+        listener.bind(path)
+        listener.listen(1)
+        listener.setblocking(False)
+        try:
+            proc = await spawn(
+                *runtime.command("exec", "--tty", f"--console-socket={path}", *flags, container_id, *argv),
+                stdin=asyncio.subprocess.DEVNULL, stdout=pipe, stderr=pipe, start_new_session=True)
+        except BaseException:
+            remove(process)
+            raise
+        remove_when_done(proc, process, pid_file)
+        master = await receive_terminal(listener, proc)
+    if all(size):   # (the command may have started a moment before)
+        set_window(master, *size)
+    return ExecProcess(proc, master, pid_file)
