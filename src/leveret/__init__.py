@@ -47,6 +47,13 @@ _SUBMODULES = ("functions", "queue", "dict", "volume", "cloud_bucket_mount", "co
 
 __all__ = sorted([*_PUBLIC, "__version__"])
 
+# Modal's names that Leveret does not have yet: using one says so, and what to use meanwhile.
+_NOT_YET = {
+    "NetworkFileSystem": "use leveret.Volume (volumes=...) for files shared between containers",
+    "Mount": "Modal deprecated it too: add local files to the image with Image.add_local_dir / add_local_file",
+    "interact": "run the function under `leveret shell APP_FILE::FUNCTION` for an interactive session",
+}
+
 
 def __getattr__(name: str):
     """A public name, imported at its first use; the modules defining them (``leveret.exception``) likewise."""
@@ -58,6 +65,9 @@ def __getattr__(name: str):
         return value
     if name in _PUBLIC.values() or name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _NOT_YET:
+        refused = importlib.import_module(f"{__name__}.exception").NotImplementedOptionError
+        raise refused(f"leveret.{name} is not supported yet: {_NOT_YET[name]}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -105,7 +105,7 @@ class App:
             min_containers=None, max_containers=None, buffer_containers=None, scaledown_window=None, proxy=None,
             retries=None, timeout=None, startup_timeout=None, cloud=None, region=None,
             enable_memory_snapshot: bool = False, block_network: bool = False, i6pn=None,
-            single_use_containers: bool = False):
+            single_use_containers: bool = False, max_inputs=None):
         """Register a class whose containers each hold one instance: ``@app.cls()`` (cls.py)."""
         if _warn_parentheses_missing is not None:
             raise InvalidError("use @app.cls() with parentheses, not @app.cls")

@@ -236,15 +236,27 @@ class Image:
         container an ImportError inside the block is ignored."""
         return _Imports()
 
-    def _not_yet(name: str):
-        def method(self, *args, **kwargs):
-            raise NotImplementedOptionError(f"Image.{name} is not supported yet; use run_commands or pip_install meanwhile")
+    def _not_yet(name: str, meanwhile: str = "use run_commands or pip_install meanwhile", static: bool = False):
+        def method(*args, **kwargs):
+            raise NotImplementedOptionError(f"Image.{name} is not supported yet; {meanwhile}")
 
         method.__name__ = name
-        return method
+        return staticmethod(method) if static else method
 
     pip_install_from_pyproject = _not_yet("pip_install_from_pyproject")
     dockerfile_commands = _not_yet("dockerfile_commands")
+    run_function = _not_yet("run_function", "run the step as a script: add_local_file(...) then run_commands("
+                            "\"python /path/script.py\"), or do it once in the function's @enter")
+    micromamba_install = _not_yet("micromamba_install", "use pip_install, or apt_install for system packages")
+    entrypoint = _not_yet("entrypoint", "a function's container runs the function; a sandbox runs the command"
+                          " given to Sandbox.create")
+    cmd = _not_yet("cmd", "a sandbox runs the command given to Sandbox.create")
+    micromamba = _not_yet("micromamba", "start from Image.debian_slim() or Image.from_registry(\"python:3.12-slim\")",
+                          static=True)
+    from_aws_ecr = _not_yet("from_aws_ecr", "use Image.from_registry(TAG, secret=...) with the registry's"
+                            " REGISTRY_USERNAME and REGISTRY_PASSWORD", static=True)
+    from_gcp_artifact_registry = _not_yet("from_gcp_artifact_registry", "use Image.from_registry(TAG, secret=...)"
+                                          " with the registry's REGISTRY_USERNAME and REGISTRY_PASSWORD", static=True)
     del _not_yet
 
 

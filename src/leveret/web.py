@@ -23,10 +23,11 @@ with concurrent ones (``@leveret.concurrent`` says how many a container takes), 
 only requests with a proxy token's id and secret as their ``Modal-Key`` and ``Modal-Secret``
 headers (``leveret token create --proxy NAME``). ``Function.get_web_url()`` is the URL:
 ``<gateway>/<app>/<label>`` for a deployed app, ``<gateway>/<app>-dev/<label>`` while ``leveret run``
-runs it (server/routes.py). Answers stream (server-sent events reach the client one by one); a
-request's body is whole, up to 64 MiB. On an ``@app.cls``, a method with one of these decorators is
-a web endpoint of its own (``Model().predict.get_web_url()``), answered with the instance its
-``@enter`` made. Not yet: WebSockets, ``custom_domains``.
+runs it (server/routes.py). Answers and request bodies stream both ways (server-sent events reach
+the client one by one; a large upload is read as it comes), and ASGI apps take WebSockets. On an
+``@app.cls``, a method with one of these decorators is a web endpoint of its own
+(``Model().predict.get_web_url()``), answered with the instance its ``@enter`` made. Not yet:
+``custom_domains``.
 """
 
 from __future__ import annotations

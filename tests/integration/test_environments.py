@@ -107,3 +107,15 @@ def test_sandboxes_are_found_and_listed_by_their_apps_environment(cluster_here):
     finally:
         in_staging.terminate()
         in_main.terminate()
+
+
+def test_the_cli_of_named_objects_takes_the_configured_environment(cluster_here):
+    assert cli("environment", "create", "staging").returncode == 0
+    staging = {"LEVERET_ENVIRONMENT": "staging"}
+    made = cli("secret", "create", "api", "KEY=staged", env=staging)
+    assert made.returncode == 0, made.stderr
+    assert [line.split()[0] for line in cli("secret", "list", env=staging).stdout.splitlines()[1:]] == ["api"]
+    assert "api" not in cli("secret", "list").stdout   # not main's
+    assert cli("secret", "list", "--env", "staging").stdout.count("api") == 1   # --env names it as well
+    assert cli("dict", "create", "cfg", env=staging).returncode == 0
+    assert "cfg" in cli("dict", "list", "--env", "staging").stdout and "cfg" not in cli("dict", "list").stdout

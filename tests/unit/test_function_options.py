@@ -406,3 +406,13 @@ def test_gpu_type_and_count(gpu, parsed):
 def test_bad_gpu_is_refused_at_definition_naming_the_fix(gpu, match):
     with pytest.raises(InvalidError, match=re.escape(match)):
         options_of(gpu=gpu)
+
+
+def test_app_cls_refuses_max_inputs_as_app_function_does():
+    app = App("cls-options")
+    with pytest.raises(NotImplementedOptionError, match="max_inputs"):
+        @app.cls(max_inputs=1, serialized=True)
+        class Model:
+            @leveret.method()
+            def f(self):
+                return 1

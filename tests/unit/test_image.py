@@ -46,10 +46,24 @@ def test_bad_python_version():
         leveret.Image.debian_slim(python_version="three")
 
 
-@pytest.mark.parametrize("name", ["pip_install_from_pyproject", "dockerfile_commands"])
+@pytest.mark.parametrize("name", ["pip_install_from_pyproject", "dockerfile_commands", "run_function",
+                                  "micromamba_install", "entrypoint", "cmd"])
 def test_steps_not_implemented_yet_say_so(name):
-    with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet"):
+    with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet; .*"):
         getattr(leveret.Image.debian_slim(), name)("x")
+
+
+@pytest.mark.parametrize("name", ["micromamba", "from_aws_ecr", "from_gcp_artifact_registry"])
+def test_constructors_not_implemented_yet_say_what_to_use(name):
+    with pytest.raises(NotImplementedOptionError, match=f"Image.{name} is not supported yet; (start from|use) Image"):
+        getattr(leveret.Image, name)("x")
+
+
+@pytest.mark.parametrize("name", ["NetworkFileSystem", "Mount", "interact"])
+def test_modals_names_not_there_yet_say_so_and_what_to_use(name):
+    with pytest.raises(NotImplementedOptionError, match=f"leveret.{name} is not supported yet: "):
+        getattr(leveret, name)
+    assert not hasattr(leveret, "NoSuchName")   # any other name: AttributeError, as before
 
 
 def test_from_registry_options_not_yet():

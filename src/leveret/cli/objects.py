@@ -21,7 +21,8 @@ def sdk(fn):
         raise click.ClickException(str(exc)) from None
 
 
-ENV = click.option("--env", "environment", default="", help="The environment (default: the server's).")
+ENV = click.option("--env", "environment", default="",
+                   help="The environment (default: LEVERET_ENVIRONMENT, else the profile's, else main).")
 
 
 def _type(label: str):

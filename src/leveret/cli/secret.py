@@ -8,7 +8,12 @@ import time
 
 import click
 
+from .. import config
 from .app import JSON_OPTION, _call, show_list
+
+
+ENV = click.option("--env", "environment", default="", callback=lambda _c, _p, v: v or config.environment(),
+                   help="The environment (default: LEVERET_ENVIRONMENT, else the profile's, else main).")
 
 
 @click.group()
@@ -32,7 +37,7 @@ def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--from-dotenv", "dotenv", type=click.Path(dir_okay=False), help="Read KEY=VALUE lines from a .env file.")
 @click.option("--from-json", "json_path", type=click.Path(dir_okay=False), help="Read a JSON object of KEY: VALUE.")
 @click.option("--force", is_flag=True, help="Replace the values of a secret of this name.")
-@click.option("--env", "environment", default="", help="The environment (default: the server's).")
+@ENV
 def create(name: str, pairs: tuple[str, ...], dotenv: str | None, json_path: str | None, force: bool,
            environment: str) -> None:
     """Create secret NAME from KEY=VALUE pairs (and/or a .env or JSON file)."""
@@ -63,7 +68,7 @@ def create(name: str, pairs: tuple[str, ...], dotenv: str | None, json_path: str
 
 
 @secret.command("list")
-@click.option("--env", "environment", default="", help="The environment (default: the server's).")
+@ENV
 @JSON_OPTION
 def list_secrets(environment: str, as_json: bool) -> None:
     """The named secrets: names, keys and when each was made (never values)."""
@@ -87,7 +92,7 @@ def list_secrets(environment: str, as_json: bool) -> None:
 
 @secret.command()
 @click.argument("name")
-@click.option("--env", "environment", default="", help="The environment (default: the server's).")
+@ENV
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
 def delete(name: str, environment: str, yes: bool) -> None:
     """Delete secret NAME (functions deployed with it keep its values until their containers restart)."""

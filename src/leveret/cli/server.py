@@ -31,8 +31,8 @@ PROGRESS_AFTER_S = 1.0   # `leveret server start` says what the daemon does once
               help="Where arguments and results over 2 MiB are kept (default: beside a SQLite --db, else"
                    " $LEVERET_HOME/blobs).")
 @click.option("--http", "http_listen", default=None, metavar="HOST:PORT", callback=check_listen,
-              help="The HTTP side: GET /metrics (Prometheus; the token as a bearer token) and GET /healthz"
-                   " (default: the --listen host, its port + 1).")
+              help="The HTTP side: the dashboard (GET /), GET /metrics (Prometheus; the token as a bearer"
+                   " token) and GET /healthz (default: the --listen host, its port + 1).")
 @click.option("--direct-port", type=click.IntRange(min=0, max=65535), default=0, metavar="PORT",
               help="The port, on the --listen host, where clients make Dict calls without gRPC's framing"
                    " (default: any free one; clients ask the server for it).")

@@ -20,7 +20,7 @@ log = logging.getLogger("leveret.worker")
 
 @click.command()
 @click.option("--server", "server_url", required=True, envvar="LEVERET_SERVER_URL", help="The server, e.g. http://10.0.0.5:7070.")
-@click.option("--token", required=True, envvar="LEVERET_TOKEN", help="The server's token.")
+@click.option("--token", required=True, envvar="LEVERET_TOKEN", help="This worker's token (lvw_…, from `leveret token create NAME` where the server runs).")
 @click.option("--runtime", type=click.Choice(["auto", "crun", "runc", "runsc", "process"]), default="auto",
               show_default=True, help="Container runtime: crun, runc or gVisor's runsc (isolated; root), process (no"
                                       " isolation), or auto: crun where it can run, else process.")
