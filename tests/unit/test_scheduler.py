@@ -164,3 +164,30 @@ def test_a_node_at_its_most_containers_takes_no_more():
     assert [p.node_id for p in plan.placements] == ["roomy", "roomy"]
     (u,) = plan.unschedulable
     assert u.ever and dict(u.reasons) == {filters.REASON_SLOTS: 2}
+
+
+def test_a_request_without_a_selector_keeps_off_nodes_a_function_selects_while_others_fit():
+    snap = Snapshot((Node("zone-a", Resources(8, 8192), labels=(("zone", "a"),)),
+                     Node("zone-b", Resources(8, 8192), labels=(("zone", "b"),))),
+                    selected=frozenset({(("zone", "a"),)}))   # some function asks for zone a
+    plan = schedule(snap, [Request(f"r{i}", Resources(2, 1024)) for i in range(5)], rng=random.Random(0))
+    placed = [p.node_id for p in plan.placements]
+    assert placed == ["zone-b"] * 4 + ["zone-a"]   # zone a only once zone b is full
+    zoned = schedule(snap, [Request("z", Resources(2, 1024), selector=(("zone", "a"),))], rng=random.Random(0))
+    assert [p.node_id for p in zoned.placements] == ["zone-a"]
+
+
+def test_a_selector_among_the_requests_keeps_its_nodes_too():
+    snap = Snapshot((Node("zone-a", Resources(4, 4096), labels=(("zone", "a"),)),
+                     Node("zone-b", Resources(4, 4096), labels=(("zone", "b"),))))
+    reqs = [Request("free", Resources(2, 1024)), Request("zoned", Resources(4, 4096), selector=(("zone", "a"),))]
+    plan = schedule(snap, reqs, rng=random.Random(0))
+    assert {p.request_id: p.node_id for p in plan.placements} == {"free": "zone-b", "zoned": "zone-a"}
+
+
+def test_best_fit_weighs_the_resource_left_most_free():
+    # the same CPU left on both; "balanced" is left with little memory too, "lopsided" with most of it
+    snap = Snapshot((Node("lopsided", Resources(8, 65536), Resources(4, 0)),
+                     Node("balanced", Resources(8, 8192), Resources(4, 4096))))
+    plan = schedule(snap, [Request("r", Resources(2, 2048))], rng=random.Random(0))
+    assert plan.placements[0].node_id == "balanced"

@@ -123,7 +123,10 @@ class Placement:
         self.d.logs.system(fn.app_id, fn.name, "", text, verbose=True)
 
     def snapshot(self) -> sched.Snapshot:
-        return sched.Snapshot(tuple(w.node() for w in self.d.workers.values()))
+        """The workers as the scheduler's nodes, with the selectors the functions ask for (nodes they
+        match are kept for them: scheduler/core.py)."""
+        selected = frozenset(fn.spec.selector for fn in self.d.functions.values() if fn.spec.selector)
+        return sched.Snapshot(tuple(w.node() for w in self.d.workers.values()), selected)
 
     def place(self, fn: FunctionState, n: int, why: str, now: float) -> None:
         """Ask the scheduler for ``n`` containers of ``fn``; start what it places, say why the rest wait."""

@@ -53,6 +53,9 @@ class Request:
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
     nodes: tuple[Node, ...]
+    # Selectors some function of the cluster asks for: a request that asks for none of them places
+    # on nodes they match only when no other node fits, which keeps those nodes for their functions.
+    selected: frozenset[tuple[tuple[str, str], ...]] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)
