@@ -63,20 +63,3 @@ def test_the_wal_goes_back_under_its_limit_after_a_big_transaction(tmp_path, mon
         assert wal.stat().st_size <= 1 << 20
     finally:
         s.close()
-
-
-def test_a_write_that_finds_the_database_locked_at_once_tries_again(tmp_path):
-    """SQLite answers "locked" without waiting while another connection recovers the WAL (a
-    server's reader opening as its schema steps run): the BEGIN is tried again, not failed."""
-    import sqlite3
-    import threading
-
-    store = SqliteStore(str(tmp_path / "state.db"))
-    store.db.execute("PRAGMA busy_timeout=0")   # "locked" at once, as in that case
-    other = sqlite3.connect(str(tmp_path / "state.db"), isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN EXCLUSIVE")
-    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
-    with store.transaction(begin="BEGIN IMMEDIATE"):
-        store.db.execute("CREATE TABLE t (x INTEGER)")
-    assert store.db.execute("SELECT COUNT(*) FROM t").fetchone() == (0,)
-    other.close()

@@ -149,9 +149,6 @@ class SqlStore(CallRows, InputHistory, LogLines, CallRetention, PayloadBlobs, Na
             log.warning("the store's %s connection is back after %.1f s", what, time.monotonic() - began)
             return
 
-    def _begin(self, begin: str) -> None:
-        self.db.execute(begin)
-
     @contextlib.contextmanager
     def transaction(self, begin: str = "BEGIN"):
         """One transaction around everything inside; nested uses join the outer one."""
@@ -162,7 +159,7 @@ class SqlStore(CallRows, InputHistory, LogLines, CallRetention, PayloadBlobs, Na
             finally:
                 self._depth -= 1
             return
-        self._begin(begin)
+        self.db.execute(begin)
         self._depth = 1
         try:
             yield

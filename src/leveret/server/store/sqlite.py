@@ -85,12 +85,6 @@ class SqliteStore(SqlStore):
         db.execute("PRAGMA foreign_keys=OFF")
         super().__init__(db, clock)
 
-    def _begin(self, begin: str) -> None:
-        """A transaction's BEGIN, tried again while another connection recovers the WAL (SQLite says
-        "locked" at once there, without its busy wait: seen at a server's start, between its
-        schema steps, when its reader opened the same moment)."""
-        _until_unlocked(self.db, begin)
-
     def full(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.OperationalError) and "full" in str(exc)   # SQLITE_FULL
 
